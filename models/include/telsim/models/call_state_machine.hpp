@@ -1,0 +1,61 @@
+#pragma once
+/// The TAPI call-state machine as one explicit table of (state, input) -> new state.
+/// Inputs are the call owner's operations (which carry a LINECALLFEATURE bit) and the PBX's
+/// network events. A pair that is not in the table is refused with the input's LINEERR and
+/// changes nothing; only Pbx::transition() writes a call's state, after consulting this table.
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "telsim/models/tapi.hpp"
+
+namespace telsim {
+
+enum class CallInput : std::uint8_t {
+  // Operations of the call's owner (lineXxx requests).
+  Dial,
+  Accept,
+  Answer,
+  Drop,
+  Deallocate,
+  Hold,
+  Unhold,
+  // PBX / network events.
+  Seize,           ///< new outgoing call gets dial tone
+  Offer,           ///< new incoming call is presented
+  NumberComplete,  ///< the dial plan has a complete number
+  Alerting,        ///< the far end is ringing
+  FarBusy,         ///< the far end is busy
+  Intercept,       ///< special information tone (e.g. vacant number when so configured)
+  FarAnswer,       ///< the far end answered
+  FarDisconnect,   ///< the far end or the network ended the call (mode says why)
+  Clear,           ///< the station went on-hook after a disconnect
+};
+inline constexpr int kCallInputCount = 16;
+
+std::string_view to_string(CallInput in);
+/// True for inputs that are operations of the call's owner.
+bool is_operation(CallInput in);
+/// The LINECALLFEATURE bit of an operation input (0 for events and for Deallocate).
+std::uint32_t feature_of(CallInput in);
+
+struct Transition {
+  CallState from;
+  CallInput input;
+  CallState to;
+};
+
+/// Every legal (state, input) pair. Unlisted pairs are illegal.
+std::span<const Transition> transition_table();
+
+/// The state `input` leads to from `from`, or nullopt if the pair is illegal.
+std::optional<CallState> next_state(CallState from, CallInput input);
+
+/// LINEERR returned when `input` is refused in its current state.
+LineErr refusal_error(CallInput input);
+
+/// LINECALLFEATURE bits of the operations the table allows in `state`.
+std::uint32_t allowed_features(CallState state);
+
+}  // namespace telsim

@@ -1,0 +1,32 @@
+#pragma once
+/// Decides when a dialled digit string is a complete number. Numbers of different lengths may
+/// coexist ("20" and "201"): a string that is complete but also the prefix of a longer number
+/// waits for the inter-digit timeout before it is taken as final.
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace telsim {
+
+class DialPlan {
+ public:
+  enum class Match {
+    Complete,    ///< a number, and no longer number starts with it
+    Ambiguous,   ///< a number, but also the prefix of a longer one
+    Incomplete,  ///< the prefix of at least one number
+    Invalid,     ///< no number starts with it
+  };
+  void add(std::string number);
+  Match classify(std::string_view digits) const;
+  bool contains(std::string_view number) const;
+
+ private:
+  void sort_if_needed() const;
+  mutable std::vector<std::string> numbers_;
+  mutable bool sorted_ = true;
+};
+
+/// True if every character is a dialable digit for this PBX: 0-9 * # A-D.
+bool is_dialable(std::string_view digits);
+
+}  // namespace telsim

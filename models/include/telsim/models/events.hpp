@@ -1,0 +1,119 @@
+#pragma once
+/// Small value types the PBX publishes: call-state changes, operation replies and call detail
+/// records. Comparable and printable so tests can assert on them directly.
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "telsim/models/scheduler.hpp"
+#include "telsim/models/tapi.hpp"
+
+namespace telsim {
+
+using LineId = std::uint32_t;
+
+/// A call handle. `serial` is unique within a run and names the call ("c17"); `slot` is where
+/// the PBX keeps it. A default-constructed id refers to no call.
+struct CallId {
+  std::uint32_t slot = 0;
+  std::uint32_t serial = 0;
+  explicit operator bool() const { return serial != 0; }
+  bool operator==(const CallId&) const = default;
+};
+std::string to_string(CallId id);
+
+enum class Direction : std::uint8_t { Outgoing, Incoming };
+std::string_view to_string(Direction d);
+
+/// The TAPI operations, named as in scenarios and on the wire.
+enum class Op : std::uint8_t {
+  MakeCall,
+  Dial,
+  Accept,
+  Answer,
+  Drop,
+  Deallocate,
+  Hold,
+  Unhold,
+};
+std::string_view to_string(Op op);
+
+struct StateStamp {
+  CallState state;
+  SimTime at;
+  bool operator==(const StateStamp&) const = default;
+};
+
+struct CallStateEvent {
+  SimTime at{0};
+  CallId call;
+  LineId line = 0;
+  CallState from = CallState::Idle;
+  CallState to = CallState::Idle;
+  DisconnectMode mode = DisconnectMode::None;
+  CallReason reason = CallReason::Direct;
+  bool operator==(const CallStateEvent&) const = default;
+};
+std::ostream& operator<<(std::ostream& os, const CallStateEvent& e);
+
+/// LINE_REPLY: the result of one operation request.
+struct OpResult {
+  std::uint64_t request = 0;
+  Op op = Op::MakeCall;
+  LineErr error = LineErr::Success;
+  CallId call;  ///< the call acted on, or the new call of make_call
+  bool ok() const { return error == LineErr::Success; }
+  bool operator==(const OpResult&) const = default;
+};
+std::ostream& operator<<(std::ostream& os, const OpResult& r);
+
+/// How a call attempt ended, from the point of view of the party that placed it (outgoing) or
+/// received it (incoming).
+enum class Outcome : std::uint8_t {
+  Answered,   ///< reached CONNECTED
+  Abandoned,  ///< the caller gave up before an answer
+  Blocked,    ///< busy or no route
+  Failed,     ///< vacant number, no answer, rejected, or cleared at end of run
+  Missed,     ///< incoming call that was never answered
+};
+std::string_view to_string(Outcome o);
+
+/// Call detail record: one per call handle, written when it reaches IDLE.
+struct CallRecord {
+  std::uint64_t serial = 0;
+  std::string line;  ///< the line's number
+  Direction direction = Direction::Outgoing;
+  std::string from;
+  std::string to;
+  CallReason reason = CallReason::Direct;
+  std::uint64_t peer_serial = 0;  ///< the other party's call, 0 if never linked
+  SimTime start{0};
+  std::optional<SimTime> answer;
+  SimTime end{0};
+  DisconnectMode mode = DisconnectMode::None;
+  Outcome outcome = Outcome::Failed;
+  bool cleared_at_end = false;
+  std::vector<StateStamp> history;
+  bool operator==(const CallRecord&) const = default;
+};
+
+struct PbxStats {
+  std::uint64_t transitions = 0;
+  std::uint64_t calls_created = 0;
+  std::uint64_t records = 0;
+  std::uint64_t live_calls = 0;
+};
+
+class Pbx;
+
+class PbxObserver {
+ public:
+  virtual ~PbxObserver() = default;
+  virtual void on_call_state(const CallStateEvent& /*event*/) {}
+  virtual void on_reply(const OpResult& /*reply*/) {}
+  virtual void on_call_record(const CallRecord& /*record*/) {}
+};
+
+}  // namespace telsim

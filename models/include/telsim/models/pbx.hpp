@@ -1,0 +1,181 @@
+#pragma once
+/// The PBX model: station lines (one address each), the calls on them and the operations TAPI
+/// applications perform. Every operation is one entry point that answers at once with a
+/// LINE_REPLY-like result (and publishes it as a ReplyEvent); the call-state progress it starts
+/// unfolds later in virtual time and is published as CallStateEvents. Models know nothing of
+/// YAML, sockets or report formats: observers turn events into traces, CDRs and wire frames.
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "telsim/models/call_state_machine.hpp"
+#include "telsim/models/dial_plan.hpp"
+#include "telsim/models/events.hpp"
+#include "telsim/models/scheduler.hpp"
+#include "telsim/models/tapi.hpp"
+
+namespace telsim {
+
+using namespace std::chrono_literals;
+
+/// Call-progress timings. Defaults follow a North-American PBX (documented in docs/scenarios.md).
+struct Timing {
+  Duration dialtone_delay = 100ms;        ///< off-hook until digits start going out
+  Duration digit_time = 80ms;             ///< per digit outpulsed (DTMF 40 ms on + 40 ms off)
+  Duration inter_digit_timeout = 5s;      ///< wait for more digits of an incomplete number
+  Duration post_dial_delay = 1s;          ///< complete number until the far end rings or is busy
+  Duration ring_cadence = 6s;             ///< one ring cycle (2 s on, 4 s off)
+  Duration no_answer_timeout = 30s;       ///< ringing until the PBX gives up (NOANSWER)
+};
+
+/// What a station does by itself. Manual stations act only through operations.
+struct Behavior {
+  enum class Kind { Manual, Auto, Busy, NoAnswer, Reject };
+  Kind kind = Kind::Manual;
+  std::optional<Duration> answer_after;  ///< Auto: answer offered calls after this
+  std::optional<Duration> hangup_after;  ///< Auto: drop connected calls after this
+  /// Non-manual stations go on-hook by themselves: a call the far end ended, a busy or failed
+  /// call is cleared to IDLE at once, and IDLE calls are deallocated (no application holds them).
+  bool automatic() const { return kind != Kind::Manual; }
+  bool operator==(const Behavior&) const = default;
+};
+std::string describe(const Behavior& b);
+
+struct LineConfig {
+  std::string number;
+  std::string name;
+  Behavior behavior;
+};
+
+struct PbxConfig {
+  std::vector<LineConfig> lines;
+  Timing timing;
+  /// A vacant number ends the call DISCONNECTED/BADADDRESS, or with intercept tone
+  /// (SPECIALINFO) when set.
+  bool vacant_number_special_info = false;
+  /// Call appearances per line (active, held, offered and not yet deallocated calls).
+  std::size_t max_calls_per_line = 8;
+};
+
+struct Line {
+  LineId id = 0;
+  std::string number;
+  std::string name;
+  Behavior behavior;
+  std::vector<CallId> calls;  ///< handles on this line, oldest first, until deallocated
+};
+
+/// One call handle: one party's view of a call (TAPI gives each party its own hCall).
+struct Call {
+  CallId id;
+  LineId line = 0;
+  CallState state = CallState::Idle;
+  DisconnectMode mode = DisconnectMode::None;
+  CallReason reason = CallReason::Direct;
+  Direction direction = Direction::Outgoing;
+  std::string from;     ///< calling number
+  std::string to;       ///< called number (for outgoing calls: the digits dialled so far)
+  std::string pending;     ///< digits handed to dial() but not yet outpulsed
+  std::string outpulsing;  ///< digits going out now (progress_timer ends it)
+  bool awaiting_dialtone = false;
+  CallId peer;  ///< the other party's handle while the two are linked
+  SimTime created{0};
+  std::optional<SimTime> answered;
+  std::optional<SimTime> ended;
+  std::vector<StateStamp> history;
+  TimerHandle progress_timer;  ///< dial tone, outpulsing, inter-digit, post-dial
+  TimerHandle ring_timer;      ///< no-answer supervision (on the originating call)
+  TimerHandle station_timer;   ///< behaviour: answer_after / hangup_after
+  bool cleared_at_end = false;
+  bool live = false;
+  /// LINECALLFEATURE bits allowed now.
+  std::uint32_t features() const { return allowed_features(state); }
+};
+
+class Pbx {
+ public:
+  Pbx(Scheduler& scheduler, PbxConfig config);
+  Pbx(const Pbx&) = delete;
+  Pbx& operator=(const Pbx&) = delete;
+
+  /// Observers are called synchronously while the PBX changes state; they must not call
+  /// operations from inside a callback (schedule them through the Scheduler instead).
+  void add_observer(PbxObserver* observer);
+
+  // --- lines and calls ---------------------------------------------------------------
+  std::optional<LineId> find_line(std::string_view number) const;
+  const Line& line(LineId id) const { return lines_.at(id); }
+  std::size_t line_count() const { return lines_.size(); }
+  /// The call behind a handle, or nullptr if the handle is unknown or deallocated.
+  const Call* find_call(CallId id) const;
+  /// Calls on a line that are not IDLE, oldest first.
+  std::vector<CallId> active_calls(LineId line) const;
+  const Timing& timing() const { return config_.timing; }
+  SimTime now() const { return scheduler_.now(); }
+
+  // --- operations (TAPI lineXxx) -------------------------------------------------------
+  /// lineMakeCall: a new call on `line`; with a number it is dialled, without one the call
+  /// waits in DIALTONE for dial().
+  OpResult make_call(LineId line, std::string_view number);
+  /// lineDial: more digits for a call in DIALTONE or DIALING (multi-stage dialling).
+  OpResult dial(CallId call, std::string_view digits);
+  OpResult accept(CallId call);
+  OpResult answer(CallId call);
+  /// lineDrop: any state but IDLE. On OFFERING/ACCEPTED it rejects the call.
+  OpResult drop(CallId call);
+  /// lineDeallocateCall: IDLE only; the handle is invalid afterwards.
+  OpResult deallocate(CallId call);
+  OpResult hold(CallId call);
+  OpResult unhold(CallId call);
+
+  /// End of run: every call that is not IDLE is disconnected and cleared (its CDR is marked
+  /// cleared_at_end) and every handle is deallocated. Returns how many calls had to be cleared.
+  std::size_t shutdown();
+
+  const PbxStats& stats() const { return stats_; }
+
+ private:
+  Call* get(CallId id);
+  Call& create_call(LineId line, Direction dir, CallReason reason);
+  /// The only writer of Call::state: consults the table, records history, notifies.
+  void transition(Call& call, CallInput input, DisconnectMode mode = DisconnectMode::None);
+  OpResult reply(Op op, LineErr error, CallId call = {});
+  OpResult apply_operation(Op op, CallId id, CallInput input);
+
+  void start_outpulsing(Call& call);
+  void digits_outpulsed(CallId id);
+  void analyse_number(Call& call);
+  void number_complete(Call& call);
+  void route(CallId id);
+  void no_answer(CallId id);
+  void connect(Call& answering);
+  void disconnect_far_end(Call& dropper, CallState state_before);
+  void far_disconnect(Call& call, DisconnectMode mode);
+  void vacant_number(Call& call);
+  void unlink(Call& call);
+  void auto_onhook(Call& call);
+  void on_idle(Call& call);
+  void release(Call& call);
+  void station_offered(Call& call);
+  void station_connected(Call& call);
+  void cancel_timers(Call& call);
+  bool engaged(const Line& line) const;
+  bool busy_for_incoming(const Line& line) const;
+
+  Scheduler& scheduler_;
+  PbxConfig config_;
+  std::vector<Line> lines_;
+  std::vector<std::pair<std::string, LineId>> by_number_;  // sorted
+  DialPlan dial_plan_;
+  std::deque<Call> calls_;  // deque: references stay valid as calls are added
+  std::vector<std::uint32_t> free_slots_;
+  std::uint32_t next_serial_ = 1;
+  std::uint64_t next_request_ = 1;
+  std::vector<PbxObserver*> observers_;
+  PbxStats stats_;
+};
+
+}  // namespace telsim

@@ -1,0 +1,93 @@
+#pragma once
+/// The narrow clock/timer facade the model cores use. In `telsim` it is backed by the SystemC
+/// kernel (sim/systemc_scheduler); in unit tests by ManualScheduler, so model behaviour can be
+/// tested without starting SystemC (which cannot restart within one process).
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <queue>
+#include <vector>
+
+namespace telsim {
+
+/// Virtual time since the start of the run, and spans of it; nanosecond resolution.
+using Duration = std::chrono::nanoseconds;
+using SimTime = std::chrono::nanoseconds;
+
+/// Seconds as a double, for reports and messages.
+inline double to_seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+
+/// Identifies one scheduled timer; a default-constructed handle refers to none.
+struct TimerHandle {
+  std::uint32_t slot = 0;
+  std::uint32_t generation = 0;  // 0: no timer
+  explicit operator bool() const { return generation != 0; }
+};
+
+class Scheduler {
+ public:
+  using Callback = std::function<void()>;
+  virtual ~Scheduler() = default;
+  virtual SimTime now() const = 0;
+  /// Run `fn` after `delay` (>= 0). Timers due at the same instant run in the order they were
+  /// scheduled, which makes every run with the same inputs identical.
+  virtual TimerHandle schedule(Duration delay, Callback fn) = 0;
+  /// Cancel a pending timer; cancelling a fired, cancelled or empty handle does nothing.
+  virtual void cancel(TimerHandle& handle) = 0;
+};
+
+/// A deterministic timer heap ordered by (due time, scheduling order), with O(1) cancellation.
+/// It is the queue behind both schedulers: SystemC sees one pending event at a time (the head),
+/// which keeps its own timed-event queue short however many timers are pending.
+class TimerQueue {
+ public:
+  TimerHandle push(SimTime due, Scheduler::Callback fn);
+  void cancel(TimerHandle& handle);
+  bool empty() const { return live_ == 0; }
+  std::size_t size() const { return live_; }
+  /// Due time of the earliest live timer; only meaningful when !empty().
+  SimTime next_due();
+  /// Remove and run every timer due at or before `now`, including timers they add that are
+  /// also due by then. Returns how many ran.
+  std::uint64_t run_due(SimTime now);
+
+ private:
+  struct Entry {
+    SimTime due;
+    std::uint64_t seq;
+    std::uint32_t slot;
+    bool operator>(const Entry& o) const { return due != o.due ? due > o.due : seq > o.seq; }
+  };
+  struct Slot {
+    Scheduler::Callback fn;
+    std::uint32_t generation = 0;
+    bool armed = false;
+  };
+  void drop_dead_heads();
+
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<>> heap_;
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> free_;
+  std::uint64_t seq_ = 0;
+  std::size_t live_ = 0;
+};
+
+/// Scheduler for unit tests and tools: time moves only when asked.
+class ManualScheduler final : public Scheduler {
+ public:
+  SimTime now() const override { return now_; }
+  TimerHandle schedule(Duration delay, Callback fn) override;
+  void cancel(TimerHandle& handle) override { queue_.cancel(handle); }
+  /// Run timers up to and including `t`, then set the clock to `t`.
+  void run_until(SimTime t);
+  void advance(Duration d) { run_until(now_ + d); }
+  /// Run until no timer is pending (or `limit` is reached). Returns timers run.
+  std::uint64_t run_all(SimTime limit = SimTime::max());
+  std::size_t pending() const { return queue_.size(); }
+
+ private:
+  TimerQueue queue_;
+  SimTime now_{0};
+};
+
+}  // namespace telsim

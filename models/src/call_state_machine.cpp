@@ -1,0 +1,185 @@
+#include "telsim/models/call_state_machine.hpp"
+
+#include <array>
+
+namespace telsim {
+namespace {
+
+using S = CallState;
+using I = CallInput;
+
+// The whole machine. Read a row as "in state FROM, INPUT leads to TO".
+// Drop leads to DISCONNECTED and the dropping side then clears to IDLE at once
+// (TAPI: lineDrop reports DISCONNECTED then IDLE); Drop of a DISCONNECTED call is the
+// application's on-hook after the far end left.
+constexpr Transition kTable[] = {
+    {S::Idle, I::Seize, S::DialTone},
+    {S::Idle, I::Offer, S::Offering},
+    {S::Idle, I::Deallocate, S::Idle},
+
+    {S::Offering, I::Accept, S::Accepted},
+    {S::Offering, I::Answer, S::Connected},
+    {S::Offering, I::Drop, S::Disconnected},  // reject
+    {S::Offering, I::FarDisconnect, S::Disconnected},
+
+    {S::Accepted, I::Answer, S::Connected},
+    {S::Accepted, I::Drop, S::Disconnected},
+    {S::Accepted, I::FarDisconnect, S::Disconnected},
+
+    {S::DialTone, I::Dial, S::Dialing},
+    {S::DialTone, I::Drop, S::Disconnected},
+    {S::DialTone, I::FarDisconnect, S::Disconnected},
+
+    {S::Dialing, I::Dial, S::Dialing},
+    {S::Dialing, I::NumberComplete, S::Proceeding},
+    {S::Dialing, I::Intercept, S::SpecialInfo},
+    {S::Dialing, I::Drop, S::Disconnected},
+    {S::Dialing, I::FarDisconnect, S::Disconnected},
+
+    {S::Proceeding, I::Alerting, S::RingBack},
+    {S::Proceeding, I::FarBusy, S::Busy},
+    {S::Proceeding, I::FarAnswer, S::Connected},
+    {S::Proceeding, I::Intercept, S::SpecialInfo},
+    {S::Proceeding, I::Drop, S::Disconnected},
+    {S::Proceeding, I::FarDisconnect, S::Disconnected},
+
+    {S::RingBack, I::FarAnswer, S::Connected},
+    {S::RingBack, I::Drop, S::Disconnected},
+    {S::RingBack, I::FarDisconnect, S::Disconnected},
+
+    {S::Busy, I::Drop, S::Disconnected},
+    {S::SpecialInfo, I::Drop, S::Disconnected},
+
+    {S::Connected, I::Hold, S::OnHold},
+    {S::Connected, I::Drop, S::Disconnected},
+    {S::Connected, I::FarDisconnect, S::Disconnected},
+
+    {S::OnHold, I::Unhold, S::Connected},
+    {S::OnHold, I::Drop, S::Disconnected},
+    {S::OnHold, I::FarDisconnect, S::Disconnected},
+
+    {S::Conferenced, I::Drop, S::Disconnected},
+    {S::Conferenced, I::FarDisconnect, S::Disconnected},
+
+    {S::OnHoldPendConf, I::Unhold, S::Connected},
+    {S::OnHoldPendConf, I::Drop, S::Disconnected},
+    {S::OnHoldPendConf, I::FarDisconnect, S::Disconnected},
+
+    {S::OnHoldPendTransfer, I::Unhold, S::Connected},
+    {S::OnHoldPendTransfer, I::Drop, S::Disconnected},
+    {S::OnHoldPendTransfer, I::FarDisconnect, S::Disconnected},
+
+    {S::Disconnected, I::Drop, S::Idle},
+    {S::Disconnected, I::Clear, S::Idle},
+
+    {S::Unknown, I::Drop, S::Disconnected},
+    {S::Unknown, I::FarDisconnect, S::Disconnected},
+};
+
+// Dense lookup built once from kTable: kNone marks an illegal pair.
+constexpr std::int8_t kNone = -1;
+struct Lookup {
+  std::array<std::array<std::int8_t, kCallInputCount>, kCallStateCount> next{};
+  std::array<std::uint32_t, kCallStateCount> features{};
+  Lookup() {
+    for (auto& row : next) row.fill(kNone);
+    for (const Transition& t : kTable) {
+      next[index_of(t.from)][static_cast<int>(t.input)] =
+          static_cast<std::int8_t>(index_of(t.to));
+      features[index_of(t.from)] |= feature_of(t.input);
+    }
+  }
+};
+const Lookup& lookup() {
+  static const Lookup table;
+  return table;
+}
+
+}  // namespace
+
+std::string_view to_string(CallInput in) {
+  switch (in) {
+    case I::Dial: return "dial";
+    case I::Accept: return "accept";
+    case I::Answer: return "answer";
+    case I::Drop: return "drop";
+    case I::Deallocate: return "deallocate";
+    case I::Hold: return "hold";
+    case I::Unhold: return "unhold";
+    case I::Seize: return "seize";
+    case I::Offer: return "offer";
+    case I::NumberComplete: return "number_complete";
+    case I::Alerting: return "alerting";
+    case I::FarBusy: return "far_busy";
+    case I::Intercept: return "intercept";
+    case I::FarAnswer: return "far_answer";
+    case I::FarDisconnect: return "far_disconnect";
+    case I::Clear: return "clear";
+  }
+  return "?";
+}
+
+bool is_operation(CallInput in) {
+  switch (in) {
+    case I::Dial:
+    case I::Accept:
+    case I::Answer:
+    case I::Drop:
+    case I::Deallocate:
+    case I::Hold:
+    case I::Unhold:
+      return true;
+    case I::Seize:
+    case I::Offer:
+    case I::NumberComplete:
+    case I::Alerting:
+    case I::FarBusy:
+    case I::Intercept:
+    case I::FarAnswer:
+    case I::FarDisconnect:
+    case I::Clear:
+      return false;
+  }
+  return false;
+}
+
+std::uint32_t feature_of(CallInput in) {
+  switch (in) {
+    case I::Dial: return feature::kDial;
+    case I::Accept: return feature::kAccept;
+    case I::Answer: return feature::kAnswer;
+    case I::Drop: return feature::kDrop;
+    case I::Hold: return feature::kHold;
+    case I::Unhold: return feature::kUnhold;
+    case I::Deallocate:
+    case I::Seize:
+    case I::Offer:
+    case I::NumberComplete:
+    case I::Alerting:
+    case I::FarBusy:
+    case I::Intercept:
+    case I::FarAnswer:
+    case I::FarDisconnect:
+    case I::Clear:
+      return 0;
+  }
+  return 0;
+}
+
+std::span<const Transition> transition_table() { return kTable; }
+
+std::optional<CallState> next_state(CallState from, CallInput input) {
+  const std::int8_t to = lookup().next[index_of(from)][static_cast<int>(input)];
+  if (to == kNone) return std::nullopt;
+  return call_state_at(to);
+}
+
+LineErr refusal_error(CallInput /*input*/) {
+  // TAPI answers an operation in the wrong call state with LINEERR_INVALCALLSTATE, whatever
+  // the operation; more specific errors (no such call, wrong owner) are checked before.
+  return LineErr::InvalCallState;
+}
+
+std::uint32_t allowed_features(CallState state) { return lookup().features[index_of(state)]; }
+
+}  // namespace telsim

@@ -1,0 +1,56 @@
+#include "telsim/models/events.hpp"
+
+#include <ostream>
+
+#include <fmt/format.h>
+
+namespace telsim {
+
+std::string to_string(CallId id) { return id ? fmt::format("c{}", id.serial) : "c?"; }
+
+std::string_view to_string(Direction d) {
+  switch (d) {
+    case Direction::Outgoing: return "out";
+    case Direction::Incoming: return "in";
+  }
+  return "?";
+}
+
+std::string_view to_string(Op op) {
+  switch (op) {
+    case Op::MakeCall: return "make_call";
+    case Op::Dial: return "dial";
+    case Op::Accept: return "accept";
+    case Op::Answer: return "answer";
+    case Op::Drop: return "drop";
+    case Op::Deallocate: return "deallocate";
+    case Op::Hold: return "hold";
+    case Op::Unhold: return "unhold";
+  }
+  return "?";
+}
+
+std::string_view to_string(Outcome o) {
+  switch (o) {
+    case Outcome::Answered: return "answered";
+    case Outcome::Abandoned: return "abandoned";
+    case Outcome::Blocked: return "blocked";
+    case Outcome::Failed: return "failed";
+    case Outcome::Missed: return "missed";
+  }
+  return "?";
+}
+
+std::ostream& operator<<(std::ostream& os, const CallStateEvent& e) {
+  os << fmt::format("{:.3f}s {} line#{} {} -> {}", to_seconds(e.at), to_string(e.call), e.line,
+                    to_string(e.from), to_string(e.to));
+  if (e.to == CallState::Disconnected) os << " (" << to_string(e.mode) << ')';
+  return os;
+}
+
+std::ostream& operator<<(std::ostream& os, const OpResult& r) {
+  return os << fmt::format("#{} {} {} {}", r.request, to_string(r.op), tapi_name(r.error),
+                           to_string(r.call));
+}
+
+}  // namespace telsim

@@ -1,0 +1,515 @@
+#include "telsim/models/pbx.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace telsim {
+
+std::string describe(const Behavior& b) {
+  switch (b.kind) {
+    case Behavior::Kind::Manual: return "manual";
+    case Behavior::Kind::Busy: return "busy";
+    case Behavior::Kind::NoAnswer: return "no_answer";
+    case Behavior::Kind::Reject: return "reject";
+    case Behavior::Kind::Auto: {
+      std::string out;
+      if (b.answer_after) out += fmt::format("answer_after {}s", to_seconds(*b.answer_after));
+      if (b.hangup_after) {
+        if (!out.empty()) out += ", ";
+        out += fmt::format("hangup_after {}s", to_seconds(*b.hangup_after));
+      }
+      return out;
+    }
+  }
+  return "?";
+}
+
+Pbx::Pbx(Scheduler& scheduler, PbxConfig config)
+    : scheduler_(scheduler), config_(std::move(config)) {
+  lines_.reserve(config_.lines.size());
+  by_number_.reserve(config_.lines.size());
+  for (const LineConfig& lc : config_.lines) {
+    const auto id = static_cast<LineId>(lines_.size());
+    lines_.push_back(Line{id, lc.number, lc.name, lc.behavior, {}});
+    by_number_.emplace_back(lc.number, id);
+    dial_plan_.add(lc.number);
+  }
+  std::sort(by_number_.begin(), by_number_.end());
+  for (std::size_t i = 1; i < by_number_.size(); ++i) {
+    if (by_number_[i].first == by_number_[i - 1].first)
+      throw std::invalid_argument("duplicate extension number " + by_number_[i].first);
+  }
+}
+
+void Pbx::add_observer(PbxObserver* observer) { observers_.push_back(observer); }
+
+std::optional<LineId> Pbx::find_line(std::string_view number) const {
+  auto it = std::lower_bound(
+      by_number_.begin(), by_number_.end(), number,
+      [](const auto& entry, std::string_view n) { return entry.first < n; });
+  if (it == by_number_.end() || it->first != number) return std::nullopt;
+  return it->second;
+}
+
+const Call* Pbx::find_call(CallId id) const { return const_cast<Pbx*>(this)->get(id); }
+
+Call* Pbx::get(CallId id) {
+  if (!id || id.slot >= calls_.size()) return nullptr;
+  Call& c = calls_[id.slot];
+  return c.live && c.id.serial == id.serial ? &c : nullptr;
+}
+
+std::vector<CallId> Pbx::active_calls(LineId line) const {
+  std::vector<CallId> out;
+  for (CallId id : lines_.at(line).calls) {
+    const Call* c = find_call(id);
+    if (c && c->state != CallState::Idle) out.push_back(id);
+  }
+  return out;
+}
+
+Call& Pbx::create_call(LineId line, Direction dir, CallReason reason) {
+  std::uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+    calls_[slot] = Call{};
+  } else {
+    slot = static_cast<std::uint32_t>(calls_.size());
+    calls_.emplace_back();
+  }
+  Call& c = calls_[slot];
+  c.id = CallId{slot, next_serial_++};
+  c.line = line;
+  c.direction = dir;
+  c.reason = reason;
+  c.created = now();
+  c.live = true;
+  c.history.reserve(8);
+  lines_[line].calls.push_back(c.id);
+  ++stats_.calls_created;
+  ++stats_.live_calls;
+  return c;
+}
+
+void Pbx::transition(Call& call, CallInput input, DisconnectMode mode) {
+  const auto next = next_state(call.state, input);
+  if (!next) {
+    // Operations are validated before they get here; an illegal network event is a model bug.
+    throw std::logic_error(fmt::format("{}: illegal {} in state {}", to_string(call.id),
+                                       to_string(input), to_string(call.state)));
+  }
+  const CallState from = call.state;
+  if (*next == from) return;  // DIALING -> DIALING (more digits), IDLE deallocate
+  call.state = *next;
+  if (*next == CallState::Disconnected)
+    call.mode = mode == DisconnectMode::None ? DisconnectMode::Normal : mode;
+  call.history.push_back(StateStamp{*next, now()});
+  ++stats_.transitions;
+  const CallStateEvent event{now(), call.id, call.line, from, *next, call.mode, call.reason};
+  for (PbxObserver* o : observers_) o->on_call_state(event);
+  if (*next == CallState::Idle) on_idle(call);
+}
+
+OpResult Pbx::reply(Op op, LineErr error, CallId call) {
+  const OpResult r{next_request_++, op, error, call};
+  for (PbxObserver* o : observers_) o->on_reply(r);
+  return r;
+}
+
+bool Pbx::engaged(const Line& line) const {
+  for (CallId id : line.calls) {
+    const Call* c = find_call(id);
+    if (!c) continue;
+    switch (c->state) {
+      case CallState::Idle:
+      case CallState::Offering:
+      case CallState::Accepted:
+      case CallState::OnHold:
+      case CallState::OnHoldPendConf:
+      case CallState::OnHoldPendTransfer:
+        break;
+      case CallState::DialTone:
+      case CallState::Dialing:
+      case CallState::RingBack:
+      case CallState::Busy:
+      case CallState::SpecialInfo:
+      case CallState::Connected:
+      case CallState::Proceeding:
+      case CallState::Conferenced:
+      case CallState::Disconnected:
+      case CallState::Unknown:
+        return true;
+    }
+  }
+  return false;
+}
+
+bool Pbx::busy_for_incoming(const Line& line) const {
+  if (line.behavior.kind == Behavior::Kind::Busy) return true;
+  for (CallId id : line.calls) {
+    const Call* c = find_call(id);
+    if (c && c->state != CallState::Idle) return true;
+  }
+  return false;
+}
+
+// --- operations -----------------------------------------------------------------------
+
+OpResult Pbx::make_call(LineId line_id, std::string_view number) {
+  if (line_id >= lines_.size()) return reply(Op::MakeCall, LineErr::BadDeviceId);
+  if (!is_dialable(number)) return reply(Op::MakeCall, LineErr::InvalAddress);
+  const Line& line = lines_[line_id];
+  if (engaged(line)) return reply(Op::MakeCall, LineErr::InUse);
+  if (line.calls.size() >= config_.max_calls_per_line)
+    return reply(Op::MakeCall, LineErr::CallUnavail);
+
+  Call& call = create_call(line_id, Direction::Outgoing, CallReason::Direct);
+  call.from = line.number;
+  const OpResult result = reply(Op::MakeCall, LineErr::Success, call.id);
+  transition(call, CallInput::Seize);
+  if (!number.empty()) {
+    call.pending = std::string(number);
+    call.awaiting_dialtone = true;
+    call.progress_timer = scheduler_.schedule(config_.timing.dialtone_delay, [this, id = call.id] {
+      Call* c = get(id);
+      if (!c) return;
+      c->progress_timer = {};
+      c->awaiting_dialtone = false;
+      start_outpulsing(*c);
+    });
+  }
+  return result;
+}
+
+OpResult Pbx::dial(CallId id, std::string_view digits) {
+  Call* call = get(id);
+  if (!call) return reply(Op::Dial, LineErr::InvalCallHandle);
+  if (!next_state(call->state, CallInput::Dial)) return reply(Op::Dial, LineErr::InvalCallState, id);
+  if (digits.empty() || !is_dialable(digits)) return reply(Op::Dial, LineErr::InvalAddress, id);
+  const OpResult result = reply(Op::Dial, LineErr::Success, id);
+  call->pending += digits;
+  if (!call->awaiting_dialtone && call->outpulsing.empty()) start_outpulsing(*call);
+  return result;
+}
+
+OpResult Pbx::apply_operation(Op op, CallId id, CallInput input) {
+  Call* call = get(id);
+  if (!call) return reply(op, LineErr::InvalCallHandle);
+  if (!next_state(call->state, input)) return reply(op, refusal_error(input), id);
+  const OpResult result = reply(op, LineErr::Success, id);
+  transition(*call, input);
+  return result;
+}
+
+OpResult Pbx::accept(CallId id) { return apply_operation(Op::Accept, id, CallInput::Accept); }
+OpResult Pbx::hold(CallId id) { return apply_operation(Op::Hold, id, CallInput::Hold); }
+OpResult Pbx::unhold(CallId id) {
+  Call* call = get(id);
+  if (call && next_state(call->state, CallInput::Unhold) && engaged(lines_[call->line]))
+    return reply(Op::Unhold, LineErr::InUse, id);  // another call is active on this line
+  return apply_operation(Op::Unhold, id, CallInput::Unhold);
+}
+
+OpResult Pbx::answer(CallId id) {
+  Call* call = get(id);
+  if (!call) return reply(Op::Answer, LineErr::InvalCallHandle);
+  if (!next_state(call->state, CallInput::Answer)) return reply(Op::Answer, LineErr::InvalCallState, id);
+  if (engaged(lines_[call->line])) return reply(Op::Answer, LineErr::InUse, id);
+  const OpResult result = reply(Op::Answer, LineErr::Success, id);
+  cancel_timers(*call);
+  transition(*call, CallInput::Answer);
+  connect(*call);
+  return result;
+}
+
+OpResult Pbx::drop(CallId id) {
+  Call* call = get(id);
+  if (!call) return reply(Op::Drop, LineErr::InvalCallHandle);
+  if (!next_state(call->state, CallInput::Drop)) return reply(Op::Drop, LineErr::InvalCallState, id);
+  const OpResult result = reply(Op::Drop, LineErr::Success, id);
+  const CallState before = call->state;
+  cancel_timers(*call);
+  transition(*call, CallInput::Drop, DisconnectMode::Normal);
+  if (before != CallState::Disconnected) {
+    disconnect_far_end(*call, before);
+    transition(*call, CallInput::Clear);
+  }
+  return result;
+}
+
+OpResult Pbx::deallocate(CallId id) {
+  Call* call = get(id);
+  if (!call) return reply(Op::Deallocate, LineErr::InvalCallHandle);
+  if (!next_state(call->state, CallInput::Deallocate))
+    return reply(Op::Deallocate, LineErr::InvalCallState, id);
+  const OpResult result = reply(Op::Deallocate, LineErr::Success, id);
+  release(*call);
+  return result;
+}
+
+// --- call progress ----------------------------------------------------------------------
+
+void Pbx::start_outpulsing(Call& call) {
+  if (call.pending.empty()) return;
+  transition(call, CallInput::Dial);
+  scheduler_.cancel(call.progress_timer);  // an inter-digit wait ends with new digits
+  call.outpulsing = std::move(call.pending);
+  call.pending.clear();
+  const auto n = static_cast<Duration::rep>(call.outpulsing.size());
+  call.progress_timer = scheduler_.schedule(config_.timing.digit_time * n,
+                                            [this, id = call.id] { digits_outpulsed(id); });
+}
+
+void Pbx::digits_outpulsed(CallId id) {
+  Call* call = get(id);
+  if (!call || call->state != CallState::Dialing) return;
+  call->progress_timer = {};
+  call->to += call->outpulsing;
+  call->outpulsing.clear();
+  if (!call->pending.empty()) {
+    start_outpulsing(*call);
+    return;
+  }
+  analyse_number(*call);
+}
+
+void Pbx::analyse_number(Call& call) {
+  const CallId id = call.id;
+  switch (dial_plan_.classify(call.to)) {
+    case DialPlan::Match::Complete:
+      number_complete(call);
+      return;
+    case DialPlan::Match::Ambiguous:
+      call.progress_timer = scheduler_.schedule(config_.timing.inter_digit_timeout, [this, id] {
+        if (Call* c = get(id); c && c->state == CallState::Dialing) number_complete(*c);
+      });
+      return;
+    case DialPlan::Match::Incomplete:
+      call.progress_timer = scheduler_.schedule(config_.timing.inter_digit_timeout, [this, id] {
+        if (Call* c = get(id); c && c->state == CallState::Dialing) vacant_number(*c);
+      });
+      return;
+    case DialPlan::Match::Invalid:
+      vacant_number(call);
+      return;
+  }
+}
+
+void Pbx::vacant_number(Call& call) {
+  call.progress_timer = {};
+  if (config_.vacant_number_special_info) {
+    transition(call, CallInput::Intercept);
+    auto_onhook(call);
+  } else {
+    far_disconnect(call, DisconnectMode::BadAddress);
+  }
+}
+
+void Pbx::number_complete(Call& call) {
+  call.progress_timer = {};
+  transition(call, CallInput::NumberComplete);
+  call.progress_timer = scheduler_.schedule(config_.timing.post_dial_delay,
+                                            [this, id = call.id] { route(id); });
+}
+
+void Pbx::route(CallId id) {
+  Call* origin = get(id);
+  if (!origin || origin->state != CallState::Proceeding) return;
+  origin->progress_timer = {};
+  const auto target = find_line(origin->to);
+  if (!target) {  // the dial plan only completes known numbers
+    vacant_number(*origin);
+    return;
+  }
+  Line& callee = lines_[*target];
+  if (busy_for_incoming(callee) || callee.calls.size() >= config_.max_calls_per_line) {
+    transition(*origin, CallInput::FarBusy);
+    auto_onhook(*origin);
+    return;
+  }
+  Call& incoming = create_call(callee.id, Direction::Incoming, CallReason::Direct);
+  incoming.from = origin->from;
+  incoming.to = callee.number;
+  incoming.peer = origin->id;
+  origin->peer = incoming.id;
+  transition(incoming, CallInput::Offer);
+  transition(*origin, CallInput::Alerting);
+  origin->ring_timer = scheduler_.schedule(config_.timing.no_answer_timeout,
+                                           [this, id] { no_answer(id); });
+  station_offered(incoming);
+}
+
+void Pbx::no_answer(CallId id) {
+  Call* origin = get(id);
+  if (!origin || origin->state != CallState::RingBack) return;
+  origin->ring_timer = {};
+  if (Call* callee = get(origin->peer)) {
+    unlink(*origin);
+    far_disconnect(*callee, DisconnectMode::NoAnswer);
+  }
+  far_disconnect(*origin, DisconnectMode::NoAnswer);
+}
+
+void Pbx::connect(Call& answering) {
+  answering.answered = now();
+  Call* origin = get(answering.peer);
+  if (origin) {
+    scheduler_.cancel(origin->ring_timer);
+    transition(*origin, CallInput::FarAnswer);
+    origin->answered = now();
+    station_connected(*origin);
+  }
+  station_connected(answering);
+}
+
+void Pbx::unlink(Call& call) {
+  if (Call* peer = get(call.peer)) peer->peer = {};
+  call.peer = {};
+}
+
+void Pbx::disconnect_far_end(Call& dropper, CallState state_before) {
+  Call* peer = get(dropper.peer);
+  unlink(dropper);
+  if (!peer || peer->state == CallState::Idle || peer->state == CallState::Disconnected) return;
+  const bool rejected =
+      state_before == CallState::Offering || state_before == CallState::Accepted;
+  far_disconnect(*peer, rejected ? DisconnectMode::Reject : DisconnectMode::Normal);
+}
+
+void Pbx::far_disconnect(Call& call, DisconnectMode mode) {
+  cancel_timers(call);
+  unlink(call);
+  // A call that was only ever offered here needs nobody to hang up: it simply stops ringing.
+  const bool only_offered = call.direction == Direction::Incoming && !call.answered;
+  transition(call, CallInput::FarDisconnect, mode);
+  if (only_offered) {
+    transition(call, CallInput::Clear);
+    return;
+  }
+  auto_onhook(call);
+}
+
+void Pbx::auto_onhook(Call& call) {
+  if (!lines_[call.line].behavior.automatic()) return;
+  if (call.state == CallState::Busy || call.state == CallState::SpecialInfo) {
+    cancel_timers(call);
+    transition(call, CallInput::Drop, DisconnectMode::Normal);
+  }
+  if (call.state == CallState::Disconnected) transition(call, CallInput::Clear);
+}
+
+void Pbx::station_offered(Call& call) {
+  const Behavior& b = lines_[call.line].behavior;
+  const CallId id = call.id;
+  switch (b.kind) {
+    case Behavior::Kind::Auto:
+      if (b.answer_after) {
+        call.station_timer = scheduler_.schedule(*b.answer_after, [this, id] {
+          if (Call* c = get(id)) {
+            c->station_timer = {};
+            answer(id);
+          }
+        });
+      }
+      return;
+    case Behavior::Kind::Reject:
+      call.station_timer = scheduler_.schedule(Duration::zero(), [this, id] {
+        if (Call* c = get(id)) {
+          c->station_timer = {};
+          drop(id);
+        }
+      });
+      return;
+    case Behavior::Kind::Manual:
+    case Behavior::Kind::Busy:
+    case Behavior::Kind::NoAnswer:
+      return;
+  }
+}
+
+void Pbx::station_connected(Call& call) {
+  const Behavior& b = lines_[call.line].behavior;
+  if (b.kind != Behavior::Kind::Auto || !b.hangup_after) return;
+  call.station_timer = scheduler_.schedule(*b.hangup_after, [this, id = call.id] {
+    if (Call* c = get(id)) {
+      c->station_timer = {};
+      drop(id);
+    }
+  });
+}
+
+void Pbx::cancel_timers(Call& call) {
+  scheduler_.cancel(call.progress_timer);
+  scheduler_.cancel(call.ring_timer);
+  scheduler_.cancel(call.station_timer);
+  call.awaiting_dialtone = false;
+}
+
+void Pbx::on_idle(Call& call) {
+  cancel_timers(call);
+  call.ended = now();
+  CallRecord r;
+  r.serial = call.id.serial;
+  r.line = lines_[call.line].number;
+  r.direction = call.direction;
+  r.from = call.from;
+  r.to = call.to;
+  r.reason = call.reason;
+  r.start = call.created;
+  r.answer = call.answered;
+  r.end = *call.ended;
+  r.mode = call.mode;
+  r.cleared_at_end = call.cleared_at_end;
+  r.history = call.history;
+  if (call.answered) {
+    r.outcome = Outcome::Answered;
+  } else if (call.direction == Direction::Incoming) {
+    r.outcome = Outcome::Missed;
+  } else if (std::any_of(call.history.begin(), call.history.end(),
+                         [](const StateStamp& s) { return s.state == CallState::Busy; })) {
+    r.outcome = Outcome::Blocked;
+  } else if (!call.cleared_at_end && call.mode == DisconnectMode::Normal) {
+    r.outcome = Outcome::Abandoned;  // the caller dropped it
+  } else {
+    r.outcome = Outcome::Failed;
+  }
+  ++stats_.records;
+  for (PbxObserver* o : observers_) o->on_call_record(r);
+  if (lines_[call.line].behavior.automatic()) release(call);
+}
+
+void Pbx::release(Call& call) {
+  auto& calls = lines_[call.line].calls;
+  calls.erase(std::find(calls.begin(), calls.end(), call.id));
+  call.live = false;
+  free_slots_.push_back(call.id.slot);
+  --stats_.live_calls;
+}
+
+std::size_t Pbx::shutdown() {
+  std::size_t cleared = 0;
+  for (Line& line : lines_) {
+    const std::vector<CallId> ids = line.calls;
+    for (CallId id : ids) {
+      Call* call = get(id);
+      if (!call) continue;
+      if (call->state != CallState::Idle) {
+        ++cleared;
+        cancel_timers(*call);
+        call->peer = {};
+        call->cleared_at_end = true;
+        if (call->state != CallState::Disconnected)
+          transition(*call, CallInput::Drop, DisconnectMode::Normal);
+        if (Call* still = get(id); still && still->state == CallState::Disconnected)
+          transition(*still, CallInput::Clear);
+      }
+      if (Call* still = get(id)) release(*still);
+    }
+  }
+  return cleared;
+}
+
+}  // namespace telsim

@@ -1,0 +1,90 @@
+#include "telsim/models/scheduler.hpp"
+
+#include <cassert>
+#include <stdexcept>
+
+namespace telsim {
+
+TimerHandle TimerQueue::push(SimTime due, Scheduler::Callback fn) {
+  std::uint32_t slot;
+  if (!free_.empty()) {
+    slot = free_.back();
+    free_.pop_back();
+  } else {
+    slot = static_cast<std::uint32_t>(slots_.size());
+    slots_.emplace_back();
+  }
+  Slot& s = slots_[slot];
+  s.fn = std::move(fn);
+  if (++s.generation == 0) s.generation = 1;  // 0 means "no timer"
+  s.armed = true;
+  heap_.push(Entry{due, seq_++, slot});
+  ++live_;
+  return TimerHandle{slot, s.generation};
+}
+
+void TimerQueue::cancel(TimerHandle& handle) {
+  if (!handle) return;
+  Slot& s = slots_[handle.slot];
+  if (s.armed && s.generation == handle.generation) {
+    // The heap entry stays until it reaches the top; the slot is freed then.
+    s.armed = false;
+    s.fn = nullptr;
+    --live_;
+  }
+  handle = TimerHandle{};
+}
+
+void TimerQueue::drop_dead_heads() {
+  while (!heap_.empty() && !slots_[heap_.top().slot].armed) {
+    free_.push_back(heap_.top().slot);
+    heap_.pop();
+  }
+}
+
+SimTime TimerQueue::next_due() {
+  drop_dead_heads();
+  assert(!heap_.empty());
+  return heap_.top().due;
+}
+
+std::uint64_t TimerQueue::run_due(SimTime now) {
+  std::uint64_t ran = 0;
+  for (;;) {
+    drop_dead_heads();
+    if (heap_.empty() || heap_.top().due > now) return ran;
+    const std::uint32_t slot = heap_.top().slot;
+    heap_.pop();
+    Scheduler::Callback fn = std::move(slots_[slot].fn);
+    slots_[slot].fn = nullptr;
+    slots_[slot].armed = false;
+    free_.push_back(slot);
+    --live_;
+    ++ran;
+    fn();
+  }
+}
+
+TimerHandle ManualScheduler::schedule(Duration delay, Callback fn) {
+  if (delay < Duration::zero()) throw std::invalid_argument("negative timer delay");
+  return queue_.push(now_ + delay, std::move(fn));
+}
+
+void ManualScheduler::run_until(SimTime t) {
+  while (!queue_.empty() && queue_.next_due() <= t) {
+    now_ = queue_.next_due();
+    queue_.run_due(now_);
+  }
+  if (t > now_) now_ = t;
+}
+
+std::uint64_t ManualScheduler::run_all(SimTime limit) {
+  std::uint64_t ran = 0;
+  while (!queue_.empty() && queue_.next_due() <= limit) {
+    now_ = queue_.next_due();
+    ran += queue_.run_due(now_);
+  }
+  return ran;
+}
+
+}  // namespace telsim

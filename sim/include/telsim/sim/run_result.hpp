@@ -1,0 +1,37 @@
+#pragma once
+/// What one scenario run produced: the verdict of every expectation and every call detail
+/// record. Report writers read only this (and never the model), so a report is a pure
+/// function of the run: same scenario and seed, same bytes.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "telsim/models/events.hpp"
+
+namespace telsim {
+
+struct ExpectationResult {
+  int step = 0;        ///< 1-based index of the step in the scenario's `steps`
+  int yaml_line = 0;   ///< 1-based line of the step in the scenario file
+  bool ok = false;
+  SimTime at{0};       ///< virtual time the verdict was reached
+  std::string what;    ///< the expectation in words: "c1 state CONNECTED within 1s"
+  std::string message; ///< why it failed (empty when ok)
+};
+
+struct RunResult {
+  std::string scenario;  ///< the scenario's `name`
+  std::string file;      ///< path as given on the command line
+  std::uint64_t seed = 0;
+  SimTime sim_time{0};   ///< virtual time when the run ended
+  std::vector<ExpectationResult> expectations;
+  std::vector<CallRecord> records;  ///< one per call handle, in serial order
+  std::size_t cleared_at_end = 0;   ///< calls the end of the run had to clear
+  std::uint64_t kernel_events = 0;  ///< timer events the kernel dispatched
+  std::uint64_t transitions = 0;    ///< call-state changes
+
+  std::size_t passed() const;
+  std::size_t failed() const;
+};
+
+}  // namespace telsim
