@@ -1,0 +1,34 @@
+#pragma once
+/// A simulation kernel: the Scheduler the models use plus the loop that advances time.
+/// `telsim` runs on SystemcKernel (sim/kernel); tests run on ManualKernel.
+#include <cstdint>
+
+#include "telsim/models/scheduler.hpp"
+
+namespace telsim {
+
+class SimulationKernel : public Scheduler {
+ public:
+  /// Advance virtual time, firing timers, until none is pending or `limit` is reached.
+  virtual void run(SimTime limit) = 0;
+  /// Timer events dispatched so far.
+  virtual std::uint64_t dispatched() const = 0;
+};
+
+/// Pure C++ kernel over ManualScheduler, for tests and tools that must not start SystemC.
+class ManualKernel final : public SimulationKernel {
+ public:
+  SimTime now() const override { return scheduler_.now(); }
+  TimerHandle schedule(Duration delay, Callback fn) override {
+    return scheduler_.schedule(delay, std::move(fn));
+  }
+  void cancel(TimerHandle& handle) override { scheduler_.cancel(handle); }
+  void run(SimTime limit) override { dispatched_ += scheduler_.run_all(limit); }
+  std::uint64_t dispatched() const override { return dispatched_; }
+
+ private:
+  ManualScheduler scheduler_;
+  std::uint64_t dispatched_ = 0;
+};
+
+}  // namespace telsim

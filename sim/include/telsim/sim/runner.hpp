@@ -1,0 +1,81 @@
+#pragma once
+/// Plays a Scenario's steps against a Pbx in virtual time and collects the verdicts.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "telsim/models/pbx.hpp"
+#include "telsim/sim/kernel.hpp"
+#include "telsim/sim/run_result.hpp"
+#include "telsim/sim/scenario.hpp"
+
+namespace telsim {
+
+/// Build the PBX of `scenario` on `kernel`, play every step, run until nothing is pending (or
+/// the scenario's stop_at), clear what is left and return the verdicts and CDRs.
+RunResult run_scenario(const Scenario& scenario, SimulationKernel& kernel);
+
+/// The step player. Exposed for tests; run_scenario is the usual entry point.
+class ScenarioRunner final : public PbxObserver {
+ public:
+  ScenarioRunner(const Scenario& scenario, Pbx& pbx, Scheduler& scheduler);
+  /// Schedule the first step.
+  void start();
+  /// Close the run: a step still waiting or never reached fails; the PBX clears what is left.
+  void finish();
+  bool all_steps_done() const { return next_ >= scenario_.steps.size(); }
+  const std::vector<ExpectationResult>& results() const { return results_; }
+  /// Records in serial order (valid after finish()).
+  std::vector<CallRecord> take_records();
+  std::size_t cleared_at_end() const { return cleared_at_end_; }
+
+  void on_call_state(const CallStateEvent& event) override;
+  void on_call_record(const CallRecord& record) override;
+
+ private:
+  /// The last known view of a named call; kept after the PBX deallocates it.
+  struct Tracked {
+    CallId id;
+    CallState state = CallState::Idle;
+    DisconnectMode mode = DisconnectMode::None;
+    CallReason reason = CallReason::Direct;
+    std::vector<CallState> history;
+  };
+  struct Verdict {
+    bool holds = false;
+    std::string observed;  ///< what was seen instead, for the failure message
+    CallId matched;
+  };
+
+  void proceed();
+  bool execute(const Step& step);  // false: the step waits
+  void execute_do(const Step& step);
+  bool execute_expect(const Step& step);
+  Verdict evaluate(const Step& step) const;
+  Verdict evaluate_call(const Expectation& e, const Tracked& t) const;
+  void settle(bool ok, const std::string& message);
+  void record(const Step& step, bool ok, std::string what, std::string message);
+  void track(const std::string& name, CallId id);
+  CallId resolve_call(const Step& step) const;
+  std::string describe(const Step& step) const;
+
+  const Scenario& scenario_;
+  Pbx& pbx_;
+  Scheduler& scheduler_;
+  std::size_t next_ = 0;
+  std::size_t timed_ = static_cast<std::size_t>(-1);  // step whose at/after wait has elapsed
+  bool waiting_ = false;
+  bool continuation_scheduled_ = false;
+  TimerHandle deadline_;
+  std::optional<LineErr> last_error_;
+  std::map<std::string, Tracked> tracked_;
+  std::map<std::uint32_t, std::string> tracked_by_serial_;
+  std::vector<ExpectationResult> results_;
+  std::vector<CallRecord> records_;
+  std::size_t cleared_at_end_ = 0;
+};
+
+}  // namespace telsim

@@ -1,0 +1,90 @@
+#pragma once
+/// A scenario as loaded from YAML: the PBX to build and the steps to play. Every step keeps
+/// the place it came from, so a verdict can name the YAML line. See docs/scenarios.md.
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "telsim/models/events.hpp"
+#include "telsim/models/pbx.hpp"
+
+namespace telsim {
+
+/// A scenario or configuration error, located in its file (1-based line and column).
+class ScenarioError : public std::runtime_error {
+ public:
+  ScenarioError(std::string file, int line, int column, const std::string& message);
+  const std::string& file() const { return file_; }
+  int line() const { return line_; }
+  int column() const { return column_; }
+  /// "FILE:LINE:COL: message"
+  const std::string& message() const { return message_; }
+
+ private:
+  std::string file_;
+  int line_;
+  int column_;
+  std::string message_;
+};
+
+/// What an `expect:` step waits for. Exactly one subject: a named call, a line, or the error
+/// of the previous `do:` step. The other fields are conditions that must all hold.
+struct Expectation {
+  std::string call;  ///< name given by an earlier `as:`
+  std::string line;  ///< extension number
+  std::optional<LineErr> error;
+  std::optional<CallState> state;
+  std::optional<DisconnectMode> mode;
+  std::optional<CallReason> reason;
+  std::optional<std::vector<CallState>> history;  ///< the exact state sequence so far
+  std::optional<std::uint32_t> features;          ///< exact LINECALLFEATURE set
+  std::optional<int> calls;                       ///< lines: number of calls not IDLE
+};
+
+struct Step {
+  enum class Kind { Do, Expect };
+  int index = 0;  ///< 1-based position in `steps`
+  int yaml_line = 0;
+  int yaml_column = 0;
+  Kind kind = Kind::Do;
+  std::optional<SimTime> at;      ///< absolute virtual time
+  std::optional<Duration> after;  ///< relative to the end of the previous step
+  // do:
+  Op op = Op::MakeCall;
+  std::string line;    ///< acting extension
+  std::string call;    ///< call name
+  std::string to;      ///< make_call destination (may be empty: dial tone only)
+  std::string digits;  ///< dial
+  std::optional<LineErr> expect_error;
+  // expect:
+  Expectation expect;
+  Duration within{0};
+  // both:
+  std::string as;  ///< name for the call the step creates or matches
+  std::string note;
+};
+
+struct Scenario {
+  std::string file;
+  std::string name;
+  std::string description;
+  std::uint64_t seed = 1;
+  PbxConfig pbx;
+  std::optional<SimTime> stop_at;  ///< end the run here even if timers are pending
+  std::vector<Step> steps;
+};
+
+/// Load and validate a scenario file. Throws ScenarioError (with FILE:LINE:COL) on any
+/// problem: YAML syntax, unknown keys, bad durations or ranges, duplicate numbers, unknown
+/// operations, states or call names. Nothing is run.
+Scenario load_scenario(const std::string& path);
+/// The same from text; `file` is only used in messages.
+Scenario parse_scenario(const std::string& text, const std::string& file);
+
+/// "250ms", "3s", "1.5s", "2min", "1h" (and "0").
+std::optional<Duration> parse_duration(const std::string& text);
+std::string format_duration(Duration d);
+
+}  // namespace telsim

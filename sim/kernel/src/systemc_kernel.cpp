@@ -1,0 +1,84 @@
+#include "telsim/kernel/systemc_kernel.hpp"
+
+#include <cstdlib>
+#include <stdexcept>
+
+#include <systemc>
+
+namespace telsim {
+namespace {
+
+sc_core::sc_time to_sc(Duration d) {
+  // Default time resolution is 1 ps.
+  return sc_core::sc_time::from_value(static_cast<sc_dt::uint64>(d.count()) * 1000u);
+}
+
+SimTime from_sc(const sc_core::sc_time& t) {
+  return SimTime(static_cast<SimTime::rep>(t.value() / 1000u));
+}
+
+}  // namespace
+
+struct SystemcKernel::Module : sc_core::sc_module {
+  TimerQueue queue;
+  sc_core::sc_event wake;
+  std::uint64_t dispatched = 0;
+  bool armed = false;
+  SimTime armed_for{0};
+
+  SC_HAS_PROCESS(Module);
+  explicit Module(sc_core::sc_module_name name) : sc_core::sc_module(name) {
+    SC_METHOD(on_wake);
+    sensitive << wake;
+    dont_initialize();
+  }
+
+  SimTime now() const { return from_sc(sc_core::sc_time_stamp()); }
+
+  // Make sure the kernel wakes us at the earliest pending timer. sc_event::notify keeps the
+  // earlier of two pending notifications, so re-arming for an earlier time is enough.
+  void arm() {
+    if (queue.empty()) return;
+    const SimTime due = queue.next_due();
+    if (armed && armed_for <= due) return;
+    armed = true;
+    armed_for = due;
+    const SimTime t = now();
+    wake.notify(to_sc(due > t ? due - t : Duration::zero()));
+  }
+
+  void on_wake() {
+    armed = false;
+    dispatched += queue.run_due(now());
+    arm();
+  }
+};
+
+void silence_systemc_banner() { ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1); }
+
+SystemcKernel::SystemcKernel() : module_(std::make_unique<Module>("telsim_kernel")) {}
+SystemcKernel::~SystemcKernel() = default;
+
+SimTime SystemcKernel::now() const { return module_->now(); }
+
+TimerHandle SystemcKernel::schedule(Duration delay, Callback fn) {
+  if (delay < Duration::zero()) throw std::invalid_argument("negative timer delay");
+  TimerHandle h = module_->queue.push(module_->now() + delay, std::move(fn));
+  module_->arm();
+  return h;
+}
+
+void SystemcKernel::cancel(TimerHandle& handle) { module_->queue.cancel(handle); }
+
+void SystemcKernel::run(SimTime limit) {
+  if (module_->queue.empty()) return;
+  if (limit == SimTime::max()) {
+    sc_core::sc_start();
+  } else if (limit > now()) {
+    sc_core::sc_start(to_sc(limit - now()));
+  }
+}
+
+std::uint64_t SystemcKernel::dispatched() const { return module_->dispatched; }
+
+}  // namespace telsim

@@ -1,0 +1,343 @@
+#include "telsim/sim/runner.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace telsim {
+namespace {
+
+CallInput input_of(Op op) {
+  switch (op) {
+    case Op::MakeCall: return CallInput::Seize;
+    case Op::Dial: return CallInput::Dial;
+    case Op::Accept: return CallInput::Accept;
+    case Op::Answer: return CallInput::Answer;
+    case Op::Drop: return CallInput::Drop;
+    case Op::Deallocate: return CallInput::Deallocate;
+    case Op::Hold: return CallInput::Hold;
+    case Op::Unhold: return CallInput::Unhold;
+  }
+  return CallInput::Drop;
+}
+
+std::string history_text(const std::vector<CallState>& h) {
+  std::string out;
+  for (CallState s : h) out += (out.empty() ? "" : ">") + std::string(to_string(s));
+  return out.empty() ? "(none)" : out;
+}
+
+std::vector<CallState> states_of(const std::vector<StateStamp>& stamps) {
+  std::vector<CallState> out;
+  out.reserve(stamps.size());
+  for (const StateStamp& s : stamps) out.push_back(s.state);
+  return out;
+}
+
+/// Do the conditions of `e` hold for a call seen as (state, mode, reason, history)?
+bool conditions_hold(const Expectation& e, CallState state, DisconnectMode mode, CallReason reason,
+                     const std::vector<CallState>& history) {
+  if (e.state && state != *e.state) return false;
+  if (e.mode && mode != *e.mode) return false;
+  if (e.reason && reason != *e.reason) return false;
+  if (e.history && history != *e.history) return false;
+  if (e.features && allowed_features(state) != *e.features) return false;
+  return true;
+}
+
+std::string call_view(const std::string& label, CallState state, DisconnectMode mode,
+                      CallReason reason, const std::vector<CallState>& history) {
+  std::string out = fmt::format("{} is {}", label, to_string(state));
+  if (mode != DisconnectMode::None) out += fmt::format(" (mode {})", to_string(mode));
+  out += fmt::format(", reason {}, history {}", to_string(reason), history_text(history));
+  return out;
+}
+
+}  // namespace
+
+ScenarioRunner::ScenarioRunner(const Scenario& scenario, Pbx& pbx, Scheduler& scheduler)
+    : scenario_(scenario), pbx_(pbx), scheduler_(scheduler) {}
+
+void ScenarioRunner::start() { proceed(); }
+
+void ScenarioRunner::proceed() {
+  continuation_scheduled_ = false;
+  while (next_ < scenario_.steps.size()) {
+    const Step& st = scenario_.steps[next_];
+    if (timed_ != next_) {
+      const SimTime now = scheduler_.now();
+      SimTime due = now;
+      if (st.at) due = std::max(now, *st.at);
+      if (st.after) due = now + *st.after;
+      if (due > now) {
+        timed_ = next_;
+        scheduler_.schedule(due - now, [this] { proceed(); });
+        return;
+      }
+    }
+    if (!execute(st)) return;  // an expectation is waiting; an event or its deadline resumes us
+    ++next_;
+  }
+}
+
+bool ScenarioRunner::execute(const Step& step) {
+  if (step.kind == Step::Kind::Do) {
+    execute_do(step);
+    return true;
+  }
+  return execute_expect(step);
+}
+
+CallId ScenarioRunner::resolve_call(const Step& step) const {
+  if (!step.call.empty()) {
+    auto it = tracked_.find(step.call);
+    return it == tracked_.end() ? CallId{} : it->second.id;
+  }
+  const auto line = pbx_.find_line(step.line);
+  if (!line) return {};
+  // The oldest call on the line that the operation applies to; failing that, the oldest call
+  // that is not IDLE, so the PBX can say why the operation does not apply.
+  const CallInput input = input_of(step.op);
+  CallId fallback;
+  for (CallId id : pbx_.line(*line).calls) {
+    const Call* c = pbx_.find_call(id);
+    if (!c) continue;
+    if (next_state(c->state, input)) return id;
+    if (!fallback && c->state != CallState::Idle) fallback = id;
+  }
+  return fallback;
+}
+
+void ScenarioRunner::execute_do(const Step& step) {
+  if (!step.call.empty() && !tracked_.count(step.call)) {
+    record(step, false, describe(step),
+           fmt::format("call '{}' was never matched: the step that names it failed", step.call));
+    return;
+  }
+  OpResult r;
+  if (step.op == Op::MakeCall) {
+    r = pbx_.make_call(*pbx_.find_line(step.line), step.to);
+  } else {
+    const CallId id = resolve_call(step);
+    switch (step.op) {
+      case Op::Dial: r = pbx_.dial(id, step.digits); break;
+      case Op::Accept: r = pbx_.accept(id); break;
+      case Op::Answer: r = pbx_.answer(id); break;
+      case Op::Drop: r = pbx_.drop(id); break;
+      case Op::Deallocate: r = pbx_.deallocate(id); break;
+      case Op::Hold: r = pbx_.hold(id); break;
+      case Op::Unhold: r = pbx_.unhold(id); break;
+      case Op::MakeCall: break;
+    }
+  }
+  last_error_ = r.error;
+  if (r.ok() && !step.as.empty()) track(step.as, r.call);
+  if (step.expect_error) {
+    const bool ok = r.error == *step.expect_error;
+    record(step, ok, describe(step),
+           ok ? "" : fmt::format("expected {}, got {}", tapi_name(*step.expect_error), tapi_name(r.error)));
+  } else if (!r.ok()) {
+    std::string why = tapi_name(r.error);
+    if (const Call* c = pbx_.find_call(r.call))
+      why += fmt::format(" ({} is {})", to_string(r.call), to_string(c->state));
+    record(step, false, describe(step), "refused: " + why);
+  }
+}
+
+bool ScenarioRunner::execute_expect(const Step& step) {
+  const Verdict v = evaluate(step);
+  if (v.holds) {
+    if (!step.as.empty()) track(step.as, v.matched);
+    record(step, true, describe(step), "");
+    return true;
+  }
+  if (step.within == Duration::zero()) {
+    record(step, false, describe(step), v.observed);
+    return true;
+  }
+  waiting_ = true;
+  deadline_ = scheduler_.schedule(step.within, [this] {
+    deadline_ = {};
+    settle(false, evaluate(scenario_.steps[next_]).observed);
+    proceed();
+  });
+  return false;
+}
+
+void ScenarioRunner::settle(bool ok, const std::string& message) {
+  const Step& step = scenario_.steps[next_];
+  waiting_ = false;
+  scheduler_.cancel(deadline_);
+  record(step, ok, describe(step), message);
+  ++next_;
+}
+
+void ScenarioRunner::on_call_state(const CallStateEvent& event) {
+  if (auto it = tracked_by_serial_.find(event.call.serial); it != tracked_by_serial_.end()) {
+    Tracked& t = tracked_[it->second];
+    t.state = event.to;
+    t.mode = event.mode;
+    t.reason = event.reason;
+    t.history.push_back(event.to);
+  }
+  if (!waiting_) return;
+  // Checked at every state change, so a state that lasts no time at all still counts.
+  const Step& step = scenario_.steps[next_];
+  const Verdict v = evaluate(step);
+  if (!v.holds) return;
+  if (!step.as.empty()) track(step.as, v.matched);
+  settle(true, "");
+  // We are inside the PBX's notification: resume the steps once it has finished.
+  if (!continuation_scheduled_) {
+    continuation_scheduled_ = true;
+    scheduler_.schedule(Duration::zero(), [this] { proceed(); });
+  }
+}
+
+void ScenarioRunner::on_call_record(const CallRecord& record) { records_.push_back(record); }
+
+void ScenarioRunner::track(const std::string& name, CallId id) {
+  const Call* c = pbx_.find_call(id);
+  if (!c) return;
+  tracked_[name] = Tracked{id, c->state, c->mode, c->reason, states_of(c->history)};
+  tracked_by_serial_[id.serial] = name;
+}
+
+ScenarioRunner::Verdict ScenarioRunner::evaluate_call(const Expectation& e, const Tracked& t) const {
+  Verdict v;
+  v.holds = conditions_hold(e, t.state, t.mode, t.reason, t.history);
+  v.matched = t.id;
+  if (!v.holds) {
+    v.observed = call_view(e.call, t.state, t.mode, t.reason, t.history);
+    if (e.features)
+      v.observed += fmt::format(", features {}", features_to_string(allowed_features(t.state)));
+  }
+  return v;
+}
+
+ScenarioRunner::Verdict ScenarioRunner::evaluate(const Step& step) const {
+  const Expectation& e = step.expect;
+  Verdict v;
+  if (e.error) {
+    v.holds = last_error_ == e.error;
+    v.observed = last_error_ ? "the previous operation returned " + tapi_name(*last_error_)
+                             : std::string("no operation came before");
+    return v;
+  }
+  if (!e.call.empty()) {
+    auto it = tracked_.find(e.call);
+    if (it == tracked_.end()) {
+      v.observed = fmt::format("call '{}' was never matched: the step that names it failed", e.call);
+      return v;
+    }
+    return evaluate_call(e, it->second);
+  }
+  // A line: `calls` counts its calls that are not IDLE; the other conditions must hold for one
+  // call on it (the oldest that does). `state: IDLE` alone means "no call in progress".
+  const Line& line = pbx_.line(*pbx_.find_line(e.line));
+  std::vector<const Call*> calls;
+  std::size_t active = 0;
+  for (CallId id : line.calls) {
+    if (const Call* c = pbx_.find_call(id)) {
+      calls.push_back(c);
+      if (c->state != CallState::Idle) ++active;
+    }
+  }
+  const bool only_idle = e.state == CallState::Idle && !e.mode && !e.reason && !e.history && !e.features;
+  bool holds = !e.calls || static_cast<int>(active) == *e.calls;
+  if (holds && only_idle) {
+    holds = active == 0;
+  } else if (holds && (e.state || e.mode || e.reason || e.history || e.features)) {
+    holds = false;
+    for (const Call* c : calls) {
+      if (conditions_hold(e, c->state, c->mode, c->reason, states_of(c->history))) {
+        holds = true;
+        v.matched = c->id;
+        break;
+      }
+    }
+  } else if (holds && !calls.empty()) {
+    v.matched = calls.front()->id;
+  }
+  v.holds = holds;
+  if (!holds) {
+    std::string seen;
+    for (const Call* c : calls) {
+      if (c->state == CallState::Idle) continue;
+      seen += (seen.empty() ? "" : "; ") +
+              call_view(to_string(c->id), c->state, c->mode, c->reason, states_of(c->history));
+    }
+    v.observed = fmt::format("line {} has {}", e.line,
+                             seen.empty() ? std::string("no call in progress") : seen);
+  }
+  return v;
+}
+
+std::string ScenarioRunner::describe(const Step& step) const {
+  if (step.kind == Step::Kind::Do) {
+    std::string s(to_string(step.op));
+    if (step.op == Op::MakeCall)
+      s += fmt::format(" {} -> {}", step.line, step.to.empty() ? "(no number)" : step.to);
+    else
+      s += " " + (step.call.empty() ? "line " + step.line : step.call);
+    if (step.op == Op::Dial) s += " " + step.digits;
+    if (step.expect_error) s += " refused with " + tapi_name(*step.expect_error);
+    return s;
+  }
+  const Expectation& e = step.expect;
+  if (e.error) return "previous operation returned " + tapi_name(*e.error);
+  std::string s = e.call.empty() ? "line " + e.line : e.call;
+  if (e.calls) s += fmt::format(" calls {}", *e.calls);
+  if (e.state) s += fmt::format(" state {}", to_string(*e.state));
+  if (e.mode) s += fmt::format(" mode {}", to_string(*e.mode));
+  if (e.reason) s += fmt::format(" reason {}", to_string(*e.reason));
+  if (e.history) s += " history " + history_text(*e.history);
+  if (e.features) s += " features " + features_to_string(*e.features);
+  if (step.within > Duration::zero()) s += " within " + format_duration(step.within);
+  return s;
+}
+
+void ScenarioRunner::record(const Step& step, bool ok, std::string what, std::string message) {
+  results_.push_back(ExpectationResult{step.index, step.yaml_line, ok, scheduler_.now(),
+                                       std::move(what), std::move(message)});
+}
+
+void ScenarioRunner::finish() {
+  if (waiting_) {
+    settle(false, "the run ended while waiting: " + evaluate(scenario_.steps[next_]).observed);
+  }
+  for (; next_ < scenario_.steps.size(); ++next_) {
+    const Step& st = scenario_.steps[next_];
+    record(st, false, describe(st),
+           fmt::format("not reached: the run stopped at {:.3f}s", to_seconds(scheduler_.now())));
+  }
+  cleared_at_end_ = pbx_.shutdown();
+}
+
+std::vector<CallRecord> ScenarioRunner::take_records() {
+  std::sort(records_.begin(), records_.end(),
+            [](const CallRecord& a, const CallRecord& b) { return a.serial < b.serial; });
+  return std::move(records_);
+}
+
+RunResult run_scenario(const Scenario& scenario, SimulationKernel& kernel) {
+  Pbx pbx(kernel, scenario.pbx);
+  ScenarioRunner runner(scenario, pbx, kernel);
+  pbx.add_observer(&runner);
+  runner.start();
+  kernel.run(scenario.stop_at.value_or(SimTime::max()));
+  RunResult out;
+  out.sim_time = kernel.now();
+  runner.finish();
+  out.scenario = scenario.name;
+  out.file = scenario.file;
+  out.seed = scenario.seed;
+  out.expectations = runner.results();
+  out.records = runner.take_records();
+  out.cleared_at_end = runner.cleared_at_end();
+  out.kernel_events = kernel.dispatched();
+  out.transitions = pbx.stats().transitions;
+  return out;
+}
+
+}  // namespace telsim
