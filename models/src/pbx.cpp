@@ -15,10 +15,10 @@ std::string describe(const Behavior& b) {
     case Behavior::Kind::Reject: return "reject";
     case Behavior::Kind::Auto: {
       std::string out;
-      if (b.answer_after) out += fmt::format("answer_after {}s", to_seconds(*b.answer_after));
+      if (b.answer_after) out += "answer_after " + to_string(*b.answer_after);
       if (b.hangup_after) {
         if (!out.empty()) out += ", ";
-        out += fmt::format("hangup_after {}s", to_seconds(*b.hangup_after));
+        out += "hangup_after " + to_string(*b.hangup_after);
       }
       return out;
     }
@@ -32,7 +32,11 @@ Pbx::Pbx(Scheduler& scheduler, PbxConfig config)
   by_number_.reserve(config_.lines.size());
   for (const LineConfig& lc : config_.lines) {
     const auto id = static_cast<LineId>(lines_.size());
-    lines_.push_back(Line{id, lc.number, lc.name, lc.behavior, {}});
+    lines_.push_back(Line{id, lc.number, lc.name, lc.behavior, {}, {}});
+    const auto& b = lc.behavior;
+    const bool random = (b.answer_after && b.answer_after->kind != DurationDist::Kind::Fixed) ||
+                        (b.hangup_after && b.hangup_after->kind != DurationDist::Kind::Fixed);
+    if (random) lines_.back().rng = random_stream(config_.seed, "station:" + lc.number);
     by_number_.emplace_back(lc.number, id);
     dial_plan_.add(lc.number);
   }
@@ -407,7 +411,8 @@ void Pbx::station_offered(Call& call) {
   switch (b.kind) {
     case Behavior::Kind::Auto:
       if (b.answer_after) {
-        call.station_timer = scheduler_.schedule(*b.answer_after, [this, id] {
+        const Duration delay = b.answer_after->sample(lines_[call.line].rng);
+        call.station_timer = scheduler_.schedule(delay, [this, id] {
           if (Call* c = get(id)) {
             c->station_timer = {};
             answer(id);
@@ -433,7 +438,8 @@ void Pbx::station_offered(Call& call) {
 void Pbx::station_connected(Call& call) {
   const Behavior& b = lines_[call.line].behavior;
   if (b.kind != Behavior::Kind::Auto || !b.hangup_after) return;
-  call.station_timer = scheduler_.schedule(*b.hangup_after, [this, id = call.id] {
+  const Duration delay = b.hangup_after->sample(lines_[call.line].rng);
+  call.station_timer = scheduler_.schedule(delay, [this, id = call.id] {
     if (Call* c = get(id)) {
       c->station_timer = {};
       drop(id);

@@ -66,8 +66,8 @@ BenchResult run_bench(SimulationKernel& kernel, const BenchOptions& options) {
   for (std::uint32_t i = 0; i < 2 * callers; ++i) {
     Behavior b;
     b.kind = Behavior::Kind::Auto;
-    if (i < callers) b.hangup_after = 10s;
-    else b.answer_after = 2s;
+    if (i < callers) b.hangup_after = Duration(10s);
+    else b.answer_after = Duration(2s);
     config.lines.push_back(LineConfig{fmt::format("1{:0{}}", i, width), "", b});
   }
   Pbx pbx(kernel, std::move(config));

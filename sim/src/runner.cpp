@@ -178,7 +178,7 @@ void ScenarioRunner::on_call_state(const CallStateEvent& event) {
     t.state = event.to;
     t.mode = event.mode;
     t.reason = event.reason;
-    t.history.push_back(event.to);
+    t.history.push_back(StateStamp{event.to, event.at});
   }
   if (!waiting_) return;
   // Checked at every state change, so a state that lasts no time at all still counts.
@@ -199,16 +199,25 @@ void ScenarioRunner::on_call_record(const CallRecord& record) { records_.push_ba
 void ScenarioRunner::track(const std::string& name, CallId id) {
   const Call* c = pbx_.find_call(id);
   if (!c) return;
-  tracked_[name] = Tracked{id, c->state, c->mode, c->reason, states_of(c->history)};
+  tracked_[name] = Tracked{id, c->state, c->mode, c->reason, c->history};
   tracked_by_serial_[id.serial] = name;
 }
 
 ScenarioRunner::Verdict ScenarioRunner::evaluate_call(const Expectation& e, const Tracked& t) const {
   Verdict v;
-  v.holds = conditions_hold(e, t.state, t.mode, t.reason, t.history);
+  const std::vector<CallState> history = states_of(t.history);
+  v.holds = conditions_hold(e, t.state, t.mode, t.reason, history);
+  if (!v.holds && e.state && !e.history) {
+    // A state the call entered at this very instant counts even if it has already moved on:
+    // an automatic station is DISCONNECTED and IDLE at the same virtual time.
+    const SimTime now = scheduler_.now();
+    for (auto it = t.history.rbegin(); it != t.history.rend() && it->at == now; ++it) {
+      if (conditions_hold(e, it->state, t.mode, t.reason, history)) v.holds = true;
+    }
+  }
   v.matched = t.id;
   if (!v.holds) {
-    v.observed = call_view(e.call, t.state, t.mode, t.reason, t.history);
+    v.observed = call_view(e.call, t.state, t.mode, t.reason, history);
     if (e.features)
       v.observed += fmt::format(", features {}", features_to_string(allowed_features(t.state)));
   }
@@ -321,7 +330,9 @@ std::vector<CallRecord> ScenarioRunner::take_records() {
 }
 
 RunResult run_scenario(const Scenario& scenario, SimulationKernel& kernel) {
-  Pbx pbx(kernel, scenario.pbx);
+  PbxConfig config = scenario.pbx;
+  config.seed = scenario.seed;
+  Pbx pbx(kernel, std::move(config));
   ScenarioRunner runner(scenario, pbx, kernel);
   pbx.add_observer(&runner);
   runner.start();

@@ -114,6 +114,32 @@ class Loader {
     return *d;
   }
 
+  /// A fixed duration, uniform(A, B) or exponential(MEAN).
+  DurationDist duration_dist(const YAML::Node& node, const std::string& what) const {
+    const std::string text = scalar(node, what);
+    static const std::regex dist_re(R"(^\s*(uniform|exponential)\s*\(([^,)]*)(?:,([^)]*))?\)\s*$)");
+    std::smatch m;
+    if (!std::regex_match(text, m, dist_re)) {
+      const auto d = parse_duration(text);
+      if (!d)
+        fail(node, fmt::format("bad duration '{}' for {}: {}, or uniform(1s, 5s), "
+                               "exponential(30s)", text, what, kDurationHelp));
+      return *d;
+    }
+    const auto a = parse_duration(m[2].str());
+    const auto b = m[3].matched ? parse_duration(m[3].str()) : std::nullopt;
+    if (m[1] == "uniform") {
+      if (!a || !b || *b < *a)
+        fail(node, fmt::format("bad distribution '{}' for {}: uniform(LOW, HIGH) with LOW <= HIGH, "
+                               "e.g. uniform(1s, 5s)", text, what));
+      return DurationDist::uniform(*a, *b);
+    }
+    if (!a || m[3].matched)
+      fail(node, fmt::format("bad distribution '{}' for {}: exponential(MEAN), e.g. exponential(30s)",
+                             text, what));
+    return DurationDist::exponential(*a);
+  }
+
   std::uint64_t unsigned_number(const YAML::Node& node, const std::string& what) const {
     const std::string text = scalar(node, what);
     if (text.empty() || !std::all_of(text.begin(), text.end(), ::isdigit) || text.size() > 19)
@@ -230,8 +256,8 @@ Behavior Loader::behavior(const YAML::Node& node) const {
   auto keys = mapping(node, "behavior", {"answer_after", "hangup_after"});
   if (keys.empty()) fail(node, "behavior needs answer_after and/or hangup_after");
   b.kind = Behavior::Kind::Auto;
-  if (keys.count("answer_after")) b.answer_after = duration(node["answer_after"], "answer_after");
-  if (keys.count("hangup_after")) b.hangup_after = duration(node["hangup_after"], "hangup_after");
+  if (keys.count("answer_after")) b.answer_after = duration_dist(node["answer_after"], "answer_after");
+  if (keys.count("hangup_after")) b.hangup_after = duration_dist(node["hangup_after"], "hangup_after");
   return b;
 }
 

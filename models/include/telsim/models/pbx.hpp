@@ -14,6 +14,7 @@
 #include "telsim/models/call_state_machine.hpp"
 #include "telsim/models/dial_plan.hpp"
 #include "telsim/models/events.hpp"
+#include "telsim/models/random.hpp"
 #include "telsim/models/scheduler.hpp"
 #include "telsim/models/tapi.hpp"
 
@@ -35,8 +36,8 @@ struct Timing {
 struct Behavior {
   enum class Kind { Manual, Auto, Busy, NoAnswer, Reject };
   Kind kind = Kind::Manual;
-  std::optional<Duration> answer_after;  ///< Auto: answer offered calls after this
-  std::optional<Duration> hangup_after;  ///< Auto: drop connected calls after this
+  std::optional<DurationDist> answer_after;  ///< Auto: answer offered calls after this
+  std::optional<DurationDist> hangup_after;  ///< Auto: drop connected calls after this
   /// Non-manual stations go on-hook by themselves: a call the far end ended, a busy or failed
   /// call is cleared to IDLE at once, and IDLE calls are deallocated (no application holds them).
   bool automatic() const { return kind != Kind::Manual; }
@@ -58,6 +59,9 @@ struct PbxConfig {
   bool vacant_number_special_info = false;
   /// Call appearances per line (active, held, offered and not yet deallocated calls).
   std::size_t max_calls_per_line = 8;
+  /// Seed of the run; each station draws its random durations from its own named stream
+  /// ("station:201").
+  std::uint64_t seed = 1;
 };
 
 struct Line {
@@ -66,6 +70,7 @@ struct Line {
   std::string name;
   Behavior behavior;
   std::vector<CallId> calls;  ///< handles on this line, oldest first, until deallocated
+  std::mt19937_64 rng;        ///< stream "station:NUMBER", drawn only by random behaviours
 };
 
 /// One call handle: one party's view of a call (TAPI gives each party its own hCall).

@@ -23,7 +23,11 @@ class ManualKernel final : public SimulationKernel {
     return scheduler_.schedule(delay, std::move(fn));
   }
   void cancel(TimerHandle& handle) override { scheduler_.cancel(handle); }
-  void run(SimTime limit) override { dispatched_ += scheduler_.run_all(limit); }
+  void run(SimTime limit) override {
+    dispatched_ += scheduler_.run_all(limit);
+    // Like sc_start(limit): time reaches the limit when timers remain beyond it.
+    if (scheduler_.pending() > 0) scheduler_.run_until(limit);
+  }
   std::uint64_t dispatched() const override { return dispatched_; }
 
  private:

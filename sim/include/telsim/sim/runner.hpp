@@ -42,7 +42,7 @@ class ScenarioRunner final : public PbxObserver {
     CallState state = CallState::Idle;
     DisconnectMode mode = DisconnectMode::None;
     CallReason reason = CallReason::Direct;
-    std::vector<CallState> history;
+    std::vector<StateStamp> history;
   };
   struct Verdict {
     bool holds = false;

@@ -1,0 +1,37 @@
+#pragma once
+/// Seeded randomness with named streams. Each consumer (a station, later a traffic generator)
+/// draws from its own stream, derived from the run's seed and the stream's name alone, so
+/// adding a consumer never shifts the numbers another one sees. Sampling is done here, not by
+/// <random> distributions, whose results differ between standard libraries.
+#include <cstdint>
+#include <random>
+#include <string>
+#include <string_view>
+
+#include "telsim/models/scheduler.hpp"
+
+namespace telsim {
+
+/// The engine of the stream `name` under `seed`.
+std::mt19937_64 random_stream(std::uint64_t seed, std::string_view name);
+
+/// Uniform double in [0, 1) from 53 random bits.
+double unit_uniform(std::mt19937_64& engine);
+
+/// A duration that is fixed or drawn from a distribution: "3s", "uniform(1s, 5s)",
+/// "exponential(180s)" (mean).
+struct DurationDist {
+  enum class Kind { Fixed, Uniform, Exponential };
+  Kind kind = Kind::Fixed;
+  Duration a{0};  ///< fixed value, uniform low bound, exponential mean
+  Duration b{0};  ///< uniform high bound
+  DurationDist() = default;
+  DurationDist(Duration fixed) : a(fixed) {}  // NOLINT: a plain duration is a fixed one
+  static DurationDist uniform(Duration lo, Duration hi);
+  static DurationDist exponential(Duration mean);
+  Duration sample(std::mt19937_64& engine) const;
+  bool operator==(const DurationDist&) const = default;
+};
+std::string to_string(const DurationDist& d);
+
+}  // namespace telsim

@@ -1,0 +1,78 @@
+#include "telsim/models/random.hpp"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace telsim {
+namespace {
+
+std::uint64_t fnv1a(std::string_view text) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
+
+std::mt19937_64 random_stream(std::uint64_t seed, std::string_view name) {
+  return std::mt19937_64(splitmix64(splitmix64(seed) ^ fnv1a(name)));
+}
+
+double unit_uniform(std::mt19937_64& engine) {
+  return static_cast<double>(engine() >> 11) * 0x1.0p-53;
+}
+
+DurationDist DurationDist::uniform(Duration lo, Duration hi) {
+  DurationDist d;
+  d.kind = Kind::Uniform;
+  d.a = lo;
+  d.b = hi;
+  return d;
+}
+
+DurationDist DurationDist::exponential(Duration mean) {
+  DurationDist d;
+  d.kind = Kind::Exponential;
+  d.a = mean;
+  return d;
+}
+
+Duration DurationDist::sample(std::mt19937_64& engine) const {
+  switch (kind) {
+    case Kind::Fixed:
+      return a;
+    case Kind::Uniform: {
+      const double span = static_cast<double>((b - a).count());
+      return a + Duration(static_cast<Duration::rep>(std::floor(unit_uniform(engine) * span)));
+    }
+    case Kind::Exponential: {
+      const double u = unit_uniform(engine);
+      const double x = -std::log1p(-u) * static_cast<double>(a.count());
+      return Duration(static_cast<Duration::rep>(std::llround(x)));
+    }
+  }
+  return a;
+}
+
+std::string to_string(const DurationDist& d) {
+  switch (d.kind) {
+    case DurationDist::Kind::Fixed: return fmt::format("{}s", to_seconds(d.a));
+    case DurationDist::Kind::Uniform:
+      return fmt::format("uniform({}s, {}s)", to_seconds(d.a), to_seconds(d.b));
+    case DurationDist::Kind::Exponential: return fmt::format("exponential({}s)", to_seconds(d.a));
+  }
+  return "?";
+}
+
+}  // namespace telsim

@@ -1,0 +1,158 @@
+// The scenario language as users write it: what loads, and where the errors point.
+#include <gtest/gtest.h>
+
+#include "telsim/sim/scenario.hpp"
+
+namespace telsim {
+namespace {
+
+using namespace std::chrono_literals;
+
+Scenario parse(const std::string& text) { return parse_scenario(text, "s.yaml"); }
+
+/// The "LINE:COL: message" part of the error `text` produces.
+std::string error_of(const std::string& text) {
+  try {
+    parse(text);
+  } catch (const ScenarioError& e) {
+    return e.message();
+  }
+  return "(no error)";
+}
+
+TEST(DurationTest, ParsesEveryUnit) {
+  EXPECT_EQ(parse_duration("250ms"), Duration(250ms));
+  EXPECT_EQ(parse_duration("3s"), Duration(3s));
+  EXPECT_EQ(parse_duration("1.5s"), Duration(1500ms));
+  EXPECT_EQ(parse_duration("2min"), Duration(120s));
+  EXPECT_EQ(parse_duration("1h"), Duration(3600s));
+  EXPECT_EQ(parse_duration("0"), Duration(0));
+}
+
+TEST(DurationTest, RejectsWhatIsNotADuration) {
+  for (const char* bad : {"3", "3 sec", "-1s", "s", "", "1e3s", "3d"})
+    EXPECT_FALSE(parse_duration(bad).has_value()) << bad;
+}
+
+TEST(DurationTest, FormatsInTheLargestExactUnit) {
+  EXPECT_EQ(format_duration(250ms), "250ms");
+  EXPECT_EQ(format_duration(3s), "3s");
+  EXPECT_EQ(format_duration(120s), "2min");
+  EXPECT_EQ(format_duration(7200s), "2h");
+}
+
+constexpr const char* kMinimal = R"(name: t
+pbx:
+  extensions: ["201-203", {number: "300", name: Reception, behavior: {answer_after: 2s}}]
+)";
+
+TEST(ScenarioLoaderTest, ExpandsRangesAndObjects) {
+  const Scenario s = parse(kMinimal);
+  ASSERT_EQ(s.pbx.lines.size(), 4u);
+  EXPECT_EQ(s.pbx.lines[0].number, "201");
+  EXPECT_EQ(s.pbx.lines[2].number, "203");
+  EXPECT_EQ(s.pbx.lines[3].name, "Reception");
+  EXPECT_EQ(s.pbx.lines[3].behavior.kind, Behavior::Kind::Auto);
+  EXPECT_EQ(s.pbx.lines[3].behavior.answer_after, DurationDist(2s));
+  EXPECT_EQ(s.seed, 1u);
+}
+
+TEST(ScenarioLoaderTest, RangesKeepLeadingZeros) {
+  const Scenario s = parse("name: t\npbx: {extensions: [\"0098-0101\"]}\n");
+  ASSERT_EQ(s.pbx.lines.size(), 4u);
+  EXPECT_EQ(s.pbx.lines[0].number, "0098");
+  EXPECT_EQ(s.pbx.lines[3].number, "0101");
+}
+
+TEST(ScenarioLoaderTest, DefaultsGiveEveryExtensionABehaviour) {
+  const Scenario s = parse(
+      "name: t\ndefaults: {behavior: busy}\n"
+      "pbx: {extensions: [\"201-202\", {number: \"300\", behavior: manual}]}\n");
+  EXPECT_EQ(s.pbx.lines[0].behavior.kind, Behavior::Kind::Busy);
+  EXPECT_EQ(s.pbx.lines[2].behavior.kind, Behavior::Kind::Manual);
+}
+
+TEST(ScenarioLoaderTest, ReadsRandomBehaviourDurations) {
+  const Scenario s = parse(
+      "name: t\npbx:\n  extensions:\n    - {number: \"201\", behavior: {answer_after: "
+      "\"uniform(1s, 5s)\", hangup_after: \"exponential(3min)\"}}\n");
+  EXPECT_EQ(s.pbx.lines[0].behavior.answer_after, DurationDist::uniform(1s, 5s));
+  EXPECT_EQ(s.pbx.lines[0].behavior.hangup_after, DurationDist::exponential(180s));
+}
+
+TEST(ScenarioLoaderTest, ReadsTimings) {
+  const Scenario s = parse(std::string(kMinimal) + "  timing: {no_answer_timeout: 20s, post_dial_delay: 500ms}\n");
+  EXPECT_EQ(s.pbx.timing.no_answer_timeout, Duration(20s));
+  EXPECT_EQ(s.pbx.timing.post_dial_delay, Duration(500ms));
+  EXPECT_EQ(s.pbx.timing.dialtone_delay, Timing{}.dialtone_delay);
+}
+
+TEST(ScenarioLoaderTest, ReadsStepsWithTheirLines) {
+  const Scenario s = parse(std::string(kMinimal) + R"(steps:
+  - {at: 1s, do: make_call, line: "201", to: "202", as: c1}
+  - {expect: {call: c1, state: RINGBACK}, within: 2s}
+  - {after: 3s, do: drop, call: c1, expect_error: LINEERR_INVALCALLSTATE}
+  - {expect: {line: "202", history: [OFFERING, CONNECTED], features: [DROP, HOLD]}, as: c2}
+)");
+  ASSERT_EQ(s.steps.size(), 4u);
+  EXPECT_EQ(s.steps[0].yaml_line, 5);
+  EXPECT_EQ(s.steps[0].at, SimTime(1s));
+  EXPECT_EQ(s.steps[0].to, "202");
+  EXPECT_EQ(s.steps[1].kind, Step::Kind::Expect);
+  EXPECT_EQ(s.steps[1].expect.state, CallState::RingBack);
+  EXPECT_EQ(s.steps[1].within, Duration(2s));
+  EXPECT_EQ(s.steps[2].after, Duration(3s));
+  EXPECT_EQ(s.steps[2].expect_error, LineErr::InvalCallState);
+  EXPECT_EQ(s.steps[3].expect.history,
+            (std::vector<CallState>{CallState::Offering, CallState::Connected}));
+  EXPECT_EQ(s.steps[3].expect.features, feature::kDrop | feature::kHold);
+  EXPECT_EQ(s.steps[3].as, "c2");
+}
+
+TEST(ScenarioLoaderErrorTest, UnknownKeyPointsAtTheKey) {
+  EXPECT_EQ(error_of("name: t\npbx: {extensions: [\"201\"]}\ncolour: red\n"),
+            "s.yaml:3:1: unknown key 'colour' in the scenario (known: name, description, seed, "
+            "pbx, defaults, steps, stop_at)");
+}
+
+TEST(ScenarioLoaderErrorTest, BadDurationPointsAtTheValue) {
+  const std::string e = error_of(std::string(kMinimal) + "steps:\n  - {at: 3 sec, do: make_call, line: \"201\"}\n");
+  EXPECT_EQ(e.substr(0, 13), "s.yaml:5:10: ") << e;
+  EXPECT_NE(e.find("bad duration '3 sec'"), std::string::npos) << e;
+}
+
+TEST(ScenarioLoaderErrorTest, BackwardRangeAndDuplicates) {
+  EXPECT_NE(error_of("name: t\npbx: {extensions: [\"209-201\"]}\n").find("s.yaml:2:20: range '209-201' runs backwards"),
+            std::string::npos);
+  const std::string dup = error_of("name: t\npbx:\n  extensions: [\"201-205\", \"203\"]\n");
+  EXPECT_NE(dup.find("s.yaml:3:27: extension 203 is defined twice (first on line 3)"), std::string::npos) << dup;
+}
+
+TEST(ScenarioLoaderErrorTest, CallNamesMustBeBoundEarlier) {
+  const std::string e = error_of(std::string(kMinimal) + "steps:\n  - {do: drop, call: c9}\n");
+  EXPECT_NE(e.find("s.yaml:5:22: call 'c9' is not named by an earlier step"), std::string::npos) << e;
+}
+
+TEST(ScenarioLoaderErrorTest, UnknownAndPlannedOperations) {
+  EXPECT_NE(error_of(std::string(kMinimal) + "steps:\n  - {do: teleport, line: \"201\"}\n")
+                .find("unknown operation 'teleport'"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(kMinimal) + "steps:\n  - {do: park, line: \"201\"}\n")
+                .find("operation 'park' is not supported yet"),
+            std::string::npos);
+}
+
+TEST(ScenarioLoaderErrorTest, YamlSyntaxErrorsAreLocated) {
+  const std::string e = error_of("name: t\npbx: {extensions: [\"201\"]\n");
+  EXPECT_EQ(e.rfind("s.yaml:", 0), 0u) << e;
+}
+
+TEST(ScenarioLoaderErrorTest, AtMustNotGoBackwards) {
+  const std::string e = error_of(std::string(kMinimal) +
+                                 "steps:\n  - {at: 5s, do: make_call, line: \"201\"}\n"
+                                 "  - {at: 2s, do: make_call, line: \"202\"}\n");
+  EXPECT_NE(e.find("s.yaml:6:10: at: 2s is earlier than a previous step's at: 5s"), std::string::npos) << e;
+}
+
+}  // namespace
+}  // namespace telsim
