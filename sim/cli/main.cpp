@@ -122,7 +122,6 @@ int bench(const telsim::BenchOptions& opt) {
 }  // namespace
 
 int sc_main(int argc, char* argv[]) {
-  telsim::silence_systemc_banner();
   CLI::App app{"telsim: a telephony hardware and PBX simulator for testing TAPI applications"};
   app.set_version_flag("--version", std::string("telsim ") + TELSIM_VERSION);
   app.require_subcommand(1);

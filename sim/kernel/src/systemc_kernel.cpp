@@ -54,7 +54,10 @@ struct SystemcKernel::Module : sc_core::sc_module {
   }
 };
 
-void silence_systemc_banner() { ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1); }
+// libsystemc's main() prints its banner before sc_main() runs, so the switch must be set during
+// static initialisation of the program, which happens before main().
+[[maybe_unused]] const bool kBannerSilenced =
+    ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0) == 0;
 
 SystemcKernel::SystemcKernel() : module_(std::make_unique<Module>("telsim_kernel")) {}
 SystemcKernel::~SystemcKernel() = default;

@@ -6,6 +6,7 @@
 /// rate however many calls are in progress.)
 ///
 /// SystemC cannot be restarted within a process: create one SystemcKernel per process.
+/// Linking this target keeps SystemC's start-up banner off the terminal.
 #include <memory>
 
 #include "telsim/sim/kernel.hpp"
@@ -27,8 +28,5 @@ class SystemcKernel final : public SimulationKernel {
   struct Module;
   std::unique_ptr<Module> module_;
 };
-
-/// Keep SystemC's start-up banner off the terminal; call before any SystemC object exists.
-void silence_systemc_banner();
 
 }  // namespace telsim
