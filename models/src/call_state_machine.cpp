@@ -16,6 +16,7 @@ constexpr Transition kTable[] = {
     {S::Idle, I::Seize, S::DialTone},
     {S::Idle, I::Offer, S::Offering},
     {S::Idle, I::Deallocate, S::Idle},
+    {S::Idle, I::Join, S::Connected},  // unpark, pickup
 
     {S::Offering, I::Accept, S::Accepted},
     {S::Offering, I::Answer, S::Connected},
@@ -51,6 +52,7 @@ constexpr Transition kTable[] = {
     {S::SpecialInfo, I::Drop, S::Disconnected},
 
     {S::Connected, I::Hold, S::OnHold},
+    {S::Connected, I::Park, S::Idle},  // the parked party stays connected to the orbit
     {S::Connected, I::Drop, S::Disconnected},
     {S::Connected, I::FarDisconnect, S::Disconnected},
 
@@ -106,6 +108,8 @@ std::string_view to_string(CallInput in) {
     case I::Deallocate: return "deallocate";
     case I::Hold: return "hold";
     case I::Unhold: return "unhold";
+    case I::Park: return "park";
+    case I::Join: return "join";
     case I::Seize: return "seize";
     case I::Offer: return "offer";
     case I::NumberComplete: return "number_complete";
@@ -128,6 +132,7 @@ bool is_operation(CallInput in) {
     case I::Deallocate:
     case I::Hold:
     case I::Unhold:
+    case I::Park:
       return true;
     case I::Seize:
     case I::Offer:
@@ -138,6 +143,7 @@ bool is_operation(CallInput in) {
     case I::FarAnswer:
     case I::FarDisconnect:
     case I::Clear:
+    case I::Join:
       return false;
   }
   return false;
@@ -151,6 +157,7 @@ std::uint32_t feature_of(CallInput in) {
     case I::Drop: return feature::kDrop;
     case I::Hold: return feature::kHold;
     case I::Unhold: return feature::kUnhold;
+    case I::Park: return feature::kPark;
     case I::Deallocate:
     case I::Seize:
     case I::Offer:
@@ -161,6 +168,7 @@ std::uint32_t feature_of(CallInput in) {
     case I::FarAnswer:
     case I::FarDisconnect:
     case I::Clear:
+    case I::Join:
       return 0;
   }
   return 0;

@@ -26,6 +26,10 @@ std::string_view to_string(Op op) {
     case Op::Deallocate: return "deallocate";
     case Op::Hold: return "hold";
     case Op::Unhold: return "unhold";
+    case Op::Park: return "park";
+    case Op::Unpark: return "unpark";
+    case Op::Pickup: return "pickup";
+    case Op::Forward: return "forward";
   }
   return "?";
 }

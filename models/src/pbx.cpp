@@ -27,12 +27,12 @@ std::string describe(const Behavior& b) {
 }
 
 Pbx::Pbx(Scheduler& scheduler, PbxConfig config)
-    : scheduler_(scheduler), config_(std::move(config)) {
+    : scheduler_(scheduler), config_(std::move(config)), park_(config_.park_lots) {
   lines_.reserve(config_.lines.size());
   by_number_.reserve(config_.lines.size());
   for (const LineConfig& lc : config_.lines) {
     const auto id = static_cast<LineId>(lines_.size());
-    lines_.push_back(Line{id, lc.number, lc.name, lc.behavior, {}, {}});
+    lines_.push_back(Line{id, lc.number, lc.name, lc.behavior, {}, {}, lc.forwarding, {}});
     const auto& b = lc.behavior;
     const bool random = (b.answer_after && b.answer_after->kind != DurationDist::Kind::Fixed) ||
                         (b.hangup_after && b.hangup_after->kind != DurationDist::Kind::Fixed);
@@ -44,6 +44,13 @@ Pbx::Pbx(Scheduler& scheduler, PbxConfig config)
   for (std::size_t i = 1; i < by_number_.size(); ++i) {
     if (by_number_[i].first == by_number_[i - 1].first)
       throw std::invalid_argument("duplicate extension number " + by_number_[i].first);
+  }
+  for (std::size_t g = 0; g < config_.pickup_groups.size(); ++g) {
+    for (const std::string& member : config_.pickup_groups[g].members) {
+      const auto line = find_line(member);
+      if (!line) throw std::invalid_argument("pickup group member " + member + " is not an extension");
+      lines_[*line].groups.push_back(g);
+    }
   }
 }
 
@@ -117,8 +124,8 @@ void Pbx::transition(Call& call, CallInput input, DisconnectMode mode) {
   if (*next == CallState::Idle) on_idle(call);
 }
 
-OpResult Pbx::reply(Op op, LineErr error, CallId call) {
-  const OpResult r{next_request_++, op, error, call};
+OpResult Pbx::reply(Op op, LineErr error, CallId call, std::string address) {
+  const OpResult r{next_request_++, op, error, call, std::move(address)};
   for (PbxObserver* o : observers_) o->on_reply(r);
   return r;
 }
@@ -238,6 +245,7 @@ OpResult Pbx::drop(CallId id) {
   cancel_timers(*call);
   transition(*call, CallInput::Drop, DisconnectMode::Normal);
   if (before != CallState::Disconnected) {
+    unpark_orbit_of(*call);  // a parked party hanging up frees its orbit
     disconnect_far_end(*call, before);
     transition(*call, CallInput::Clear);
   }
@@ -252,6 +260,212 @@ OpResult Pbx::deallocate(CallId id) {
   const OpResult result = reply(Op::Deallocate, LineErr::Success, id);
   release(*call);
   return result;
+}
+
+// --- park, pickup, forward --------------------------------------------------------------
+
+OpResult Pbx::join_new_call(LineId line, CallReason reason, CallId far_id, Op op) {
+  Call& call = create_call(line, Direction::Incoming, reason);
+  Call& far = *get(far_id);
+  call.from = lines_[far.line].number;
+  call.to = lines_[line].number;
+  const OpResult result = reply(op, LineErr::Success, call.id);
+  link(call, far);
+  transition(call, CallInput::Join);
+  call.answered = now();
+  station_connected(call);
+  return result;
+}
+
+void Pbx::unpark_orbit_of(Call& parkee) {
+  if (!parkee.parked) return;
+  parkee.parked = false;
+  if (const auto orbit = park_.orbit_of(parkee.id)) {
+    if (auto who = park_.vacate(*orbit)) scheduler_.cancel(who->timer);
+  }
+}
+
+OpResult Pbx::park(CallId id, ParkMode mode, std::string_view orbit_number) {
+  Call* call = get(id);
+  if (!call) return reply(Op::Park, LineErr::InvalCallHandle);
+  if (!next_state(call->state, CallInput::Park)) return reply(Op::Park, LineErr::InvalCallState, id);
+  Call* parkee = get(call->peer);
+  if (!parkee || parkee->state != CallState::Connected)
+    return reply(Op::Park, LineErr::OperationFailed, id);  // nobody to park
+  std::optional<ParkLots::Orbit> orbit;
+  switch (mode) {
+    case ParkMode::Directed:
+      orbit = park_.find(orbit_number);
+      if (!orbit) return reply(Op::Park, LineErr::InvalAddress, id);
+      if (park_.occupant(*orbit)) return reply(Op::Park, LineErr::OperationFailed, id);
+      break;
+    case ParkMode::NonDirected:
+      if (park_.lots().empty()) return reply(Op::Park, LineErr::OperationUnavail, id);
+      orbit = park_.pick_free();
+      if (!orbit) return reply(Op::Park, LineErr::ResourceUnavail, id);
+      break;
+  }
+  const std::string number = park_.number(*orbit);
+  const OpResult result = reply(Op::Park, LineErr::Success, id, number);
+  ++stats_.parks;
+  const LineId parker = call->line;
+  unlink(*call);
+  parkee->parked = true;
+  parkee->park_orbit = number;
+  ParkLots::Occupant who{parkee->id, parker, now(), {}};
+  const auto o = *orbit;
+  who.timer = scheduler_.schedule(park_.lot(o).timeout, [this, o] { park_timeout(o); });
+  park_.occupy(o, who);
+  stats_.park_max_occupancy = std::max<std::uint64_t>(stats_.park_max_occupancy, park_.occupied());
+  cancel_timers(*call);
+  transition(*call, CallInput::Park);  // IDLE for the parker
+  return result;
+}
+
+OpResult Pbx::unpark(LineId line_id, std::string_view orbit_number) {
+  if (line_id >= lines_.size()) return reply(Op::Unpark, LineErr::BadDeviceId);
+  const auto orbit = park_.find(orbit_number);
+  if (!orbit || !park_.occupant(*orbit)) return reply(Op::Unpark, LineErr::InvalAddress);
+  if (engaged(lines_[line_id])) return reply(Op::Unpark, LineErr::InUse);
+  if (lines_[line_id].calls.size() >= config_.max_calls_per_line)
+    return reply(Op::Unpark, LineErr::CallUnavail);
+  auto who = park_.vacate(*orbit);
+  scheduler_.cancel(who->timer);
+  get(who->parkee)->parked = false;
+  ++stats_.unparks;
+  return join_new_call(line_id, CallReason::Unpark, who->parkee, Op::Unpark);
+}
+
+void Pbx::park_timeout(ParkLots::Orbit orbit) {
+  auto who = park_.vacate(orbit);
+  if (!who) return;
+  ++stats_.park_timeouts;
+  Call* parkee = get(who->parkee);
+  if (!parkee) return;
+  parkee->parked = false;
+  const ParkLotConfig& lot = park_.lot(orbit);
+  if (lot.on_timeout == ParkLotConfig::OnTimeout::Drop) {
+    far_disconnect(*parkee, DisconnectMode::Normal);
+    return;
+  }
+  offer_parked(*parkee, who->parker, CallReason::Reminder, lot.recall_ring, who->parker, orbit.lot,
+               lot.on_timeout == ParkLotConfig::OnTimeout::ReturnToParker);
+}
+
+// Offer a parked party to `to` for `ring`; unanswered, go on to the lot's fallback (or, when
+// `last`, disconnect the parked party).
+void Pbx::offer_parked(Call& parkee, LineId to, CallReason reason, Duration ring, LineId parker,
+                       std::size_t lot, bool last) {
+  Line& target = lines_[to];
+  const CallId parkee_id = parkee.id;
+  if (busy_for_incoming(target) || target.calls.size() >= config_.max_calls_per_line) {
+    if (last) far_disconnect(parkee, DisconnectMode::NoAnswer);
+    else park_fallback(parkee_id, parker, lot);
+    return;
+  }
+  Call& recall = create_call(to, Direction::Incoming, reason);
+  Call* p = get(parkee_id);
+  recall.from = lines_[p->line].number;
+  recall.to = target.number;
+  link(recall, *p);
+  transition(recall, CallInput::Offer);
+  recall.ring_timer = scheduler_.schedule(ring, [this, rid = recall.id, parkee_id, parker, lot, last] {
+    Call* r = get(rid);
+    if (!r || (r->state != CallState::Offering && r->state != CallState::Accepted)) return;
+    r->ring_timer = {};
+    unlink(*r);
+    far_disconnect(*r, DisconnectMode::NoAnswer);
+    Call* pk = get(parkee_id);
+    if (!pk || pk->state != CallState::Connected) return;
+    if (last) far_disconnect(*pk, DisconnectMode::NoAnswer);
+    else park_fallback(parkee_id, parker, lot);
+  });
+  station_offered(recall);
+}
+
+void Pbx::park_fallback(CallId parkee_id, LineId parker, std::size_t lot_index) {
+  Call* parkee = get(parkee_id);
+  if (!parkee) return;
+  const ParkLotConfig& lot = park_.lots()[lot_index];
+  const auto op = find_line(lot.operator_number);
+  if (lot.on_timeout != ParkLotConfig::OnTimeout::Operator || !op) {
+    far_disconnect(*parkee, DisconnectMode::NoAnswer);
+    return;
+  }
+  offer_parked(*parkee, *op, CallReason::Parked, config_.timing.no_answer_timeout, parker,
+               lot_index, /*last=*/true);
+}
+
+OpResult Pbx::pickup(LineId line_id, std::string_view target, std::string_view group) {
+  if (line_id >= lines_.size()) return reply(Op::Pickup, LineErr::BadDeviceId);
+  const Line& picker = lines_[line_id];
+  // The lines whose ringing calls this pickup may take.
+  std::vector<LineId> candidates;
+  if (!target.empty()) {
+    const auto t = find_line(target);
+    if (!t) return reply(Op::Pickup, LineErr::InvalAddress);
+    candidates.push_back(*t);
+  } else {
+    std::vector<std::size_t> groups;
+    if (!group.empty()) {
+      const auto& all = config_.pickup_groups;
+      auto it = std::find_if(all.begin(), all.end(), [&](const auto& g) { return g.name == group; });
+      const auto g = static_cast<std::size_t>(it - all.begin());
+      if (it == all.end() || std::find(picker.groups.begin(), picker.groups.end(), g) == picker.groups.end())
+        return reply(Op::Pickup, LineErr::InvalGroupId);
+      groups.push_back(g);
+    } else {
+      groups = picker.groups;
+      if (groups.empty()) return reply(Op::Pickup, LineErr::InvalGroupId);
+    }
+    for (std::size_t g : groups)
+      for (const std::string& m : config_.pickup_groups[g].members)
+        if (const auto l = find_line(m); l && *l != line_id) candidates.push_back(*l);
+  }
+  // The oldest ringing call (offered first; serials break ties) among the candidates.
+  Call* ringing = nullptr;
+  for (LineId l : candidates) {
+    for (CallId id : lines_[l].calls) {
+      Call* c = get(id);
+      if (!c || c->direction != Direction::Incoming || c->answered) continue;
+      if (c->state != CallState::Offering && c->state != CallState::Accepted) continue;
+      if (!get(c->peer)) continue;
+      if (!ringing || c->created < ringing->created ||
+          (c->created == ringing->created && c->id.serial < ringing->id.serial))
+        ringing = c;
+    }
+  }
+  if (!ringing) {
+    ++stats_.pickups_failed;
+    return reply(Op::Pickup, LineErr::OperationFailed);
+  }
+  if (engaged(picker)) return reply(Op::Pickup, LineErr::InUse);
+  if (picker.calls.size() >= config_.max_calls_per_line) return reply(Op::Pickup, LineErr::CallUnavail);
+  ++stats_.pickups;
+  Call& caller = *get(ringing->peer);
+  const std::string dialled = ringing->original_to.empty() ? ringing->to : ringing->original_to;
+  unlink(*ringing);
+  far_disconnect(*ringing, DisconnectMode::Pickup);
+  const CallId caller_id = caller.id;
+  const OpResult result = join_new_call(line_id, CallReason::Pickup, caller_id, Op::Pickup);
+  get(result.call)->original_to = dialled;
+  if (Call* c = get(caller_id); c && next_state(c->state, CallInput::FarAnswer)) {
+    scheduler_.cancel(c->ring_timer);
+    transition(*c, CallInput::FarAnswer);
+    c->answered = now();
+    station_connected(*c);
+  }
+  return result;
+}
+
+OpResult Pbx::forward(LineId line_id, std::vector<ForwardRule> rules) {
+  if (line_id >= lines_.size()) return reply(Op::Forward, LineErr::BadDeviceId);
+  for (const ForwardRule& r : rules) {
+    if (r.when == ForwardRule::When::DoNotDisturb) continue;
+    if (!find_line(r.to)) return reply(Op::Forward, LineErr::InvalAddress);
+  }
+  lines_[line_id].forwarding = std::move(rules);
+  return reply(Op::Forward, LineErr::Success);
 }
 
 // --- call progress ----------------------------------------------------------------------
@@ -323,27 +537,85 @@ void Pbx::route(CallId id) {
   Call* origin = get(id);
   if (!origin || origin->state != CallState::Proceeding) return;
   origin->progress_timer = {};
-  const auto target = find_line(origin->to);
-  if (!target) {  // the dial plan only completes known numbers
-    vacant_number(*origin);
+  offer_to(*origin, origin->to, CallReason::Direct, 0);
+}
+
+bool Pbx::hop_limit_reached(Call& origin, int hops) {
+  if (hops <= config_.forward_hop_limit) return false;
+  ++stats_.forward_loops_stopped;
+  far_disconnect(origin, DisconnectMode::Unreachable);
+  return true;
+}
+
+// Offer the call `origin` placed to `number`, following forwarding. `hops` counts the
+// forwarding steps taken so far; `reason` is the reason the offered call will carry.
+void Pbx::offer_to(Call& origin, const std::string& number, CallReason reason, int hops) {
+  const auto target = find_line(number);
+  if (!target) {  // the dial plan only completes known numbers; a forward target may be gone
+    if (hops == 0) vacant_number(origin);
+    else far_disconnect(origin, DisconnectMode::Unreachable);
     return;
   }
   Line& callee = lines_[*target];
-  if (busy_for_incoming(callee) || callee.calls.size() >= config_.max_calls_per_line) {
-    transition(*origin, CallInput::FarBusy);
-    auto_onhook(*origin);
+  const bool busy = busy_for_incoming(callee) || callee.calls.size() >= config_.max_calls_per_line;
+  const ForwardDecision fwd = forward_on_offer(callee.forwarding, busy, /*internal=*/true);
+  if (fwd.kind == ForwardDecision::Kind::DoNotDisturb) {
+    ++stats_.dnd_refusals;
+    far_disconnect(origin, DisconnectMode::DoNotDisturb);
     return;
   }
-  Call& incoming = create_call(callee.id, Direction::Incoming, CallReason::Direct);
-  incoming.from = origin->from;
+  if (fwd.kind == ForwardDecision::Kind::Forward) {
+    ++stats_.forwards;
+    stats_.forward_max_hops = std::max(stats_.forward_max_hops, hops + 1);
+    if (hop_limit_reached(origin, hops + 1)) return;
+    const std::string next = fwd.rule->to;  // copy: the rule list may change below
+    offer_to(origin, next, fwd.reason, hops + 1);
+    return;
+  }
+  if (busy) {
+    if (next_state(origin.state, CallInput::FarBusy)) {
+      transition(origin, CallInput::FarBusy);
+      auto_onhook(origin);
+    } else {  // already ringing elsewhere (no-answer forwarding): the caller hears busy
+      far_disconnect(origin, DisconnectMode::Busy);
+    }
+    return;
+  }
+  Call& incoming = create_call(callee.id, Direction::Incoming, reason);
+  incoming.from = origin.from;
   incoming.to = callee.number;
-  incoming.peer = origin->id;
-  origin->peer = incoming.id;
+  if (hops > 0 || origin.to != callee.number) incoming.original_to = origin.to;
+  incoming.forward_hops = hops;
+  link(incoming, origin);
   transition(incoming, CallInput::Offer);
-  transition(*origin, CallInput::Alerting);
-  origin->ring_timer = scheduler_.schedule(config_.timing.no_answer_timeout,
-                                           [this, id] { no_answer(id); });
+  if (next_state(origin.state, CallInput::Alerting)) transition(origin, CallInput::Alerting);
+  // Each destination gets a full ringing period before the PBX gives up.
+  scheduler_.cancel(origin.ring_timer);
+  origin.ring_timer = scheduler_.schedule(config_.timing.no_answer_timeout,
+                                          [this, id = origin.id] { no_answer(id); });
+  if (const ForwardRule* rule = forward_on_no_answer(callee.forwarding, /*internal=*/true)) {
+    incoming.forward_timer =
+        scheduler_.schedule(no_answer_delay(*rule, config_.timing.ring_cadence),
+                            [this, leg = incoming.id] { forward_no_answer(leg); });
+  }
   station_offered(incoming);
+}
+
+void Pbx::forward_no_answer(CallId leg_id) {
+  Call* leg = get(leg_id);
+  if (!leg || (leg->state != CallState::Offering && leg->state != CallState::Accepted)) return;
+  leg->forward_timer = {};
+  const ForwardRule* rule = forward_on_no_answer(lines_[leg->line].forwarding, true);
+  Call* origin = get(leg->peer);
+  if (!rule || !origin) return;  // forwarding was cancelled meanwhile: keep ringing
+  const std::string next = rule->to;
+  const int hops = leg->forward_hops + 1;
+  unlink(*leg);
+  far_disconnect(*leg, DisconnectMode::Forwarded);
+  ++stats_.forwards;
+  stats_.forward_max_hops = std::max(stats_.forward_max_hops, hops);
+  if (hop_limit_reached(*origin, hops)) return;
+  offer_to(*origin, next, CallReason::FwdNoAnswer, hops);
 }
 
 void Pbx::no_answer(CallId id) {
@@ -359,14 +631,25 @@ void Pbx::no_answer(CallId id) {
 
 void Pbx::connect(Call& answering) {
   answering.answered = now();
+  if (answering.reason == CallReason::Reminder) ++stats_.park_recalls_answered;
   Call* origin = get(answering.peer);
-  if (origin) {
+  // A party that is already connected (a parked call coming back) just gets its new peer.
+  if (origin && next_state(origin->state, CallInput::FarAnswer)) {
     scheduler_.cancel(origin->ring_timer);
     transition(*origin, CallInput::FarAnswer);
     origin->answered = now();
     station_connected(*origin);
+  } else if (origin) {
+    scheduler_.cancel(origin->ring_timer);
   }
   station_connected(answering);
+}
+
+void Pbx::link(Call& a, Call& b) {
+  a.peer = b.id;
+  b.peer = a.id;
+  a.last_peer_serial = b.id.serial;
+  b.last_peer_serial = a.id.serial;
 }
 
 void Pbx::unlink(Call& call) {
@@ -386,6 +669,7 @@ void Pbx::disconnect_far_end(Call& dropper, CallState state_before) {
 void Pbx::far_disconnect(Call& call, DisconnectMode mode) {
   cancel_timers(call);
   unlink(call);
+  unpark_orbit_of(call);
   // A call that was only ever offered here needs nobody to hang up: it simply stops ringing.
   const bool only_offered = call.direction == Direction::Incoming && !call.answered;
   transition(call, CallInput::FarDisconnect, mode);
@@ -451,6 +735,7 @@ void Pbx::cancel_timers(Call& call) {
   scheduler_.cancel(call.progress_timer);
   scheduler_.cancel(call.ring_timer);
   scheduler_.cancel(call.station_timer);
+  scheduler_.cancel(call.forward_timer);
   call.awaiting_dialtone = false;
 }
 
@@ -463,7 +748,11 @@ void Pbx::on_idle(Call& call) {
   r.direction = call.direction;
   r.from = call.from;
   r.to = call.to;
+  r.original_to = call.original_to;
+  r.forward_hops = call.forward_hops;
+  r.park_orbit = call.park_orbit;
   r.reason = call.reason;
+  r.peer_serial = call.last_peer_serial;
   r.start = call.created;
   r.answer = call.answered;
   r.end = *call.ended;
@@ -497,6 +786,14 @@ void Pbx::release(Call& call) {
 
 std::size_t Pbx::shutdown() {
   std::size_t cleared = 0;
+  for (std::size_t l = 0; l < park_.lots().size(); ++l) {
+    for (std::size_t i = 0; i < park_.lots()[l].orbits.size(); ++i) {
+      if (auto who = park_.vacate(ParkLots::Orbit{l, i})) {
+        scheduler_.cancel(who->timer);
+        if (Call* parkee = get(who->parkee)) parkee->parked = false;
+      }
+    }
+  }
   for (Line& line : lines_) {
     const std::vector<CallId> ids = line.calls;
     for (CallId id : ids) {

@@ -68,7 +68,7 @@ BenchResult run_bench(SimulationKernel& kernel, const BenchOptions& options) {
     b.kind = Behavior::Kind::Auto;
     if (i < callers) b.hangup_after = Duration(10s);
     else b.answer_after = Duration(2s);
-    config.lines.push_back(LineConfig{fmt::format("1{:0{}}", i, width), "", b});
+    config.lines.push_back(LineConfig{fmt::format("1{:0{}}", i, width), "", b, {}});
   }
   Pbx pbx(kernel, std::move(config));
   Dialer dialer(pbx, kernel, callers, options.calls);

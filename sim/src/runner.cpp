@@ -17,6 +17,11 @@ CallInput input_of(Op op) {
     case Op::Deallocate: return CallInput::Deallocate;
     case Op::Hold: return CallInput::Hold;
     case Op::Unhold: return CallInput::Unhold;
+    case Op::Park: return CallInput::Park;
+    case Op::Unpark:
+    case Op::Pickup:
+    case Op::Forward:
+      break;  // line operations: no call to pick
   }
   return CallInput::Drop;
 }
@@ -117,6 +122,12 @@ void ScenarioRunner::execute_do(const Step& step) {
   OpResult r;
   if (step.op == Op::MakeCall) {
     r = pbx_.make_call(*pbx_.find_line(step.line), step.to);
+  } else if (step.op == Op::Unpark) {
+    r = pbx_.unpark(*pbx_.find_line(step.line), step.orbit);
+  } else if (step.op == Op::Pickup) {
+    r = pbx_.pickup(*pbx_.find_line(step.line), step.to, step.group);
+  } else if (step.op == Op::Forward) {
+    r = pbx_.forward(*pbx_.find_line(step.line), step.forwarding);
   } else {
     const CallId id = resolve_call(step);
     switch (step.op) {
@@ -127,11 +138,22 @@ void ScenarioRunner::execute_do(const Step& step) {
       case Op::Deallocate: r = pbx_.deallocate(id); break;
       case Op::Hold: r = pbx_.hold(id); break;
       case Op::Unhold: r = pbx_.unhold(id); break;
-      case Op::MakeCall: break;
+      case Op::Park: r = pbx_.park(id, *step.park_mode, step.orbit); break;
+      case Op::MakeCall:
+      case Op::Unpark:
+      case Op::Pickup:
+      case Op::Forward:
+        break;
     }
   }
   last_error_ = r.error;
   if (r.ok() && !step.as.empty()) track(step.as, r.call);
+  if (r.ok() && !step.returns.empty()) {
+    const bool ok = r.address == step.returns;
+    record(step, ok, describe(step),
+           ok ? "" : fmt::format("the PBX returned orbit '{}'", r.address));
+    return;
+  }
   if (step.expect_error) {
     const bool ok = r.error == *step.expect_error;
     record(step, ok, describe(step),
@@ -233,6 +255,14 @@ ScenarioRunner::Verdict ScenarioRunner::evaluate(const Step& step) const {
                              : std::string("no operation came before");
     return v;
   }
+  if (!e.orbit.empty()) {
+    const auto orbit = pbx_.park_lots().find(e.orbit);
+    const ParkLots::Occupant* who = orbit ? pbx_.park_lots().occupant(*orbit) : nullptr;
+    v.holds = (who != nullptr) == *e.occupied;
+    v.observed = who ? fmt::format("orbit {} holds {}", e.orbit, to_string(who->parkee))
+                     : fmt::format("orbit {} is free", e.orbit);
+    return v;
+  }
   if (!e.call.empty()) {
     auto it = tracked_.find(e.call);
     if (it == tracked_.end()) {
@@ -287,14 +317,26 @@ std::string ScenarioRunner::describe(const Step& step) const {
     std::string s(to_string(step.op));
     if (step.op == Op::MakeCall)
       s += fmt::format(" {} -> {}", step.line, step.to.empty() ? "(no number)" : step.to);
+    else if (step.op == Op::Unpark)
+      s += fmt::format(" {} from orbit {}", step.line, step.orbit);
+    else if (step.op == Op::Pickup)
+      s += fmt::format(" by {}{}", step.line,
+                       !step.to.empty() ? " of " + step.to : !step.group.empty() ? " in group " + step.group : "");
+    else if (step.op == Op::Forward)
+      s += fmt::format(" {} ({} rules)", step.line, step.forwarding.size());
     else
       s += " " + (step.call.empty() ? "line " + step.line : step.call);
     if (step.op == Op::Dial) s += " " + step.digits;
+    if (step.op == Op::Park) {
+      s += step.park_mode == ParkMode::Directed ? " into orbit " + step.orbit : " (non-directed)";
+      if (!step.returns.empty()) s += " returns " + step.returns;
+    }
     if (step.expect_error) s += " refused with " + tapi_name(*step.expect_error);
     return s;
   }
   const Expectation& e = step.expect;
   if (e.error) return "previous operation returned " + tapi_name(*e.error);
+  if (!e.orbit.empty()) return fmt::format("orbit {} {}", e.orbit, *e.occupied ? "occupied" : "free");
   std::string s = e.call.empty() ? "line " + e.line : e.call;
   if (e.calls) s += fmt::format(" calls {}", *e.calls);
   if (e.state) s += fmt::format(" state {}", to_string(*e.state));

@@ -58,14 +58,15 @@ struct OpSpec {
 constexpr OpSpec kOps[] = {
     {"make_call", Op::MakeCall}, {"dial", Op::Dial},     {"accept", Op::Accept},
     {"answer", Op::Answer},      {"drop", Op::Drop},     {"deallocate", Op::Deallocate},
-    {"hold", Op::Hold},          {"unhold", Op::Unhold},
+    {"hold", Op::Hold},          {"unhold", Op::Unhold},     {"park", Op::Park},
+    {"unpark", Op::Unpark},      {"pickup", Op::Pickup},     {"forward", Op::Forward},
 };
 // TAPI operations the scenario language reserves: named so the error says "not yet" rather
 // than "unknown".
 constexpr const char* kPlannedOps[] = {
     "swap_hold", "setup_transfer", "complete_transfer", "blind_transfer", "setup_conference",
-    "prepare_add_to_conference", "add_to_conference", "remove_from_conference", "park",
-    "unpark", "pickup", "redirect", "forward", "complete_call", "uncomplete_call",
+    "prepare_add_to_conference", "add_to_conference", "remove_from_conference",
+    "redirect", "complete_call", "uncomplete_call",
     "secure_call", "handoff", "translate_address"};
 
 std::string join(const std::vector<std::string>& items) {
@@ -173,6 +174,13 @@ class Loader {
   void extensions(const YAML::Node& node, const Behavior& fallback, PbxConfig& pbx);
   void add_extension(const YAML::Node& at, LineConfig line, PbxConfig& pbx);
   void timing(const YAML::Node& node, Timing& t) const;
+  std::vector<std::string> number_list(const YAML::Node& node, const std::string& what) const;
+  void park_lots(const YAML::Node& node, PbxConfig& pbx);
+  void pickup_groups(const YAML::Node& node, PbxConfig& pbx);
+  void forwarding(const YAML::Node& node, PbxConfig& pbx);
+  ForwardRule forward_rule(const YAML::Node& node, bool with_ext, std::string* ext);
+  std::map<std::string, int> orbits_;  // orbit number -> YAML line
+  std::map<std::string, int> groups_;  // pickup group -> YAML line
   Step step(const YAML::Node& node, int index);
   void expectation(const YAML::Node& node, Step& step);
   std::string call_ref(const YAML::Node& node) const;
@@ -204,9 +212,18 @@ Scenario Loader::load(const YAML::Node& root) {
 
   if (!keys.count("pbx")) fail(root, "the scenario needs a 'pbx' with its 'extensions'");
   const YAML::Node pbx = root["pbx"];
-  auto pk = mapping(pbx, "pbx", {"extensions", "timing", "vacant_number", "max_calls_per_line"});
+  auto pk = mapping(pbx, "pbx", {"extensions", "timing", "vacant_number", "max_calls_per_line",
+                                 "park", "pickup_groups", "forwarding", "forward_hop_limit"});
   if (!pk.count("extensions")) fail(pbx, "pbx needs 'extensions'");
   extensions(pbx["extensions"], fallback, sc.pbx);
+  if (pk.count("park")) park_lots(pbx["park"], sc.pbx);
+  if (pk.count("pickup_groups")) pickup_groups(pbx["pickup_groups"], sc.pbx);
+  if (pk.count("forwarding")) forwarding(pbx["forwarding"], sc.pbx);
+  if (pk.count("forward_hop_limit")) {
+    const auto n = unsigned_number(pbx["forward_hop_limit"], "forward_hop_limit");
+    if (n < 1 || n > 100) fail(pbx["forward_hop_limit"], "forward_hop_limit must be 1..100");
+    sc.pbx.forward_hop_limit = static_cast<int>(n);
+  }
   if (pk.count("timing")) timing(pbx["timing"], sc.pbx.timing);
   if (pk.count("vacant_number")) {
     const std::string v = scalar(pbx["vacant_number"], "vacant_number");
@@ -302,11 +319,11 @@ void Loader::extensions(const YAML::Node& node, const Behavior& fallback, PbxCon
       if (z - a >= 1'000'000) fail(*where, fmt::format("range '{}' is too large (max 1000000)", spec));
       if (!name.empty()) fail(*where, "a range of extensions cannot share one name");
       for (std::uint64_t n = a; n <= z; ++n)
-        add_extension(*where, LineConfig{fmt::format("{:0{}}", n, lo.size()), "", b}, pbx);
+        add_extension(*where, LineConfig{fmt::format("{:0{}}", n, lo.size()), "", b, {}}, pbx);
     } else {
       if (spec.empty() || !std::all_of(spec.begin(), spec.end(), ::isdigit))
         fail(*where, fmt::format("extension '{}' must be digits or a range like \"201-209\"", spec));
-      add_extension(*where, LineConfig{spec, name, b}, pbx);
+      add_extension(*where, LineConfig{spec, name, b, {}}, pbx);
     }
   }
   if (pbx.lines.empty()) fail(node, "the PBX needs at least one extension");
@@ -326,6 +343,158 @@ void Loader::timing(const YAML::Node& node, Timing& t) const {
   set("ring_cadence", t.ring_cadence);
   set("no_answer_timeout", t.no_answer_timeout);
   if (t.ring_cadence <= Duration::zero()) fail(node["ring_cadence"], "ring_cadence must be > 0");
+}
+
+// "701-720", "701", or a list of those.
+std::vector<std::string> Loader::number_list(const YAML::Node& node, const std::string& what) const {
+  std::vector<std::string> out;
+  auto add = [&](const YAML::Node& item) {
+    const std::string spec = scalar(item, what);
+    static const std::regex range_re(R"(^([0-9]+)-([0-9]+)$)");
+    std::smatch m;
+    if (std::regex_match(spec, m, range_re)) {
+      const std::string lo = m[1].str();
+      const std::string hi = m[2].str();
+      if (lo.size() != hi.size() || lo.size() > 15 || std::stoull(lo) > std::stoull(hi) ||
+          std::stoull(hi) - std::stoull(lo) >= 100000)
+        fail(item, fmt::format("bad range '{}' for {}: like \"701-720\", ends of the same "
+                               "length, low to high", spec, what));
+      for (auto n = std::stoull(lo); n <= std::stoull(hi); ++n)
+        out.push_back(fmt::format("{:0{}}", n, lo.size()));
+    } else {
+      out.push_back(number(item, what));
+    }
+  };
+  if (node.IsSequence()) {
+    for (const auto& item : node) add(item);
+  } else {
+    add(node);
+  }
+  return out;
+}
+
+void Loader::park_lots(const YAML::Node& node, PbxConfig& pbx) {
+  std::vector<YAML::Node> lots;
+  if (node.IsSequence()) {
+    for (const auto& lot : node) lots.push_back(lot);
+  } else {
+    lots.push_back(node);
+  }
+  for (const YAML::Node& lot : lots) {
+    auto keys = mapping(lot, "park", {"name", "orbits", "timeout", "on_timeout", "recall_ring", "pick"});
+    ParkLotConfig cfg;
+    cfg.name = keys.count("name") ? scalar(lot["name"], "name")
+                                  : fmt::format("lot{}", pbx.park_lots.size() + 1);
+    if (!keys.count("orbits")) fail(lot, "a park lot needs 'orbits', e.g. \"701-720\"");
+    cfg.orbits = number_list(lot["orbits"], "orbits");
+    for (const std::string& o : cfg.orbits) {
+      if (numbers_.count(o))
+        fail(lot["orbits"], fmt::format("orbit {} is also an extension number", o));
+      if (auto it = orbits_.find(o); it != orbits_.end())
+        fail(lot["orbits"], fmt::format("orbit {} is defined twice (first on line {})", o, it->second));
+      orbits_.emplace(o, lot["orbits"].Mark().line + 1);
+    }
+    if (keys.count("timeout")) cfg.timeout = duration(lot["timeout"], "timeout");
+    if (keys.count("recall_ring")) cfg.recall_ring = duration(lot["recall_ring"], "recall_ring");
+    if (keys.count("pick")) {
+      const std::string p = scalar(lot["pick"], "pick");
+      if (p == "first_free") cfg.pick = ParkLotConfig::Pick::FirstFree;
+      else if (p == "next") cfg.pick = ParkLotConfig::Pick::Next;
+      else fail(lot["pick"], fmt::format("pick must be 'first_free' or 'next', not '{}'", p));
+    }
+    if (keys.count("on_timeout")) {
+      const YAML::Node t = lot["on_timeout"];
+      if (t.IsMap()) {
+        mapping(t, "on_timeout", {"operator"});
+        if (!t["operator"]) fail(t, "on_timeout needs {operator: NUMBER}");
+        cfg.on_timeout = ParkLotConfig::OnTimeout::Operator;
+        cfg.operator_number = extension(t["operator"], "operator");
+      } else {
+        const std::string v = scalar(t, "on_timeout");
+        if (v == "return_to_parker") cfg.on_timeout = ParkLotConfig::OnTimeout::ReturnToParker;
+        else if (v == "drop") cfg.on_timeout = ParkLotConfig::OnTimeout::Drop;
+        else
+          fail(t, fmt::format("on_timeout must be return_to_parker, drop or {{operator: NUMBER}}, "
+                              "not '{}'", v));
+      }
+    }
+    pbx.park_lots.push_back(std::move(cfg));
+  }
+}
+
+void Loader::pickup_groups(const YAML::Node& node, PbxConfig& pbx) {
+  if (!node.IsMap()) fail(node, "pickup_groups maps group names to extensions: {sales: [\"201\", \"202\"]}");
+  for (const auto& kv : node) {
+    PickupGroupConfig g;
+    g.name = kv.first.as<std::string>();
+    if (groups_.count(g.name)) fail(kv.first, fmt::format("pickup group '{}' is defined twice", g.name));
+    groups_.emplace(g.name, kv.first.Mark().line + 1);
+    for (const std::string& n : number_list(kv.second, "pickup group member")) {
+      if (!numbers_.count(n))
+        fail(kv.second, fmt::format("pickup group '{}': {} is not an extension", g.name, n));
+      g.members.push_back(n);
+    }
+    pbx.pickup_groups.push_back(std::move(g));
+  }
+}
+
+ForwardRule Loader::forward_rule(const YAML::Node& node, bool with_ext, std::string* ext) {
+  std::vector<std::string> known = {"when", "to", "after", "rings", "callers"};
+  if (with_ext) known.insert(known.begin(), "ext");
+  auto keys = mapping(node, "forwarding rule", known);
+  if (with_ext) {
+    if (!keys.count("ext")) fail(node, "a forwarding rule needs the 'ext' it applies to");
+    *ext = extension(node["ext"], "ext");
+  }
+  ForwardRule r;
+  if (!keys.count("when")) fail(node, "a forwarding rule needs 'when' (unconditional, busy, no_answer, busy_no_answer, dnd)");
+  const std::string when = scalar(node["when"], "when");
+  using W = ForwardRule::When;
+  if (when == "unconditional") r.when = W::Unconditional;
+  else if (when == "busy") r.when = W::Busy;
+  else if (when == "no_answer") r.when = W::NoAnswer;
+  else if (when == "busy_no_answer") r.when = W::BusyNoAnswer;
+  else if (when == "dnd") r.when = W::DoNotDisturb;
+  else fail(node["when"], fmt::format("unknown forwarding condition '{}' (unconditional, busy, "
+                                      "no_answer, busy_no_answer, dnd)", when));
+  const bool null_to = keys.count("to") && node["to"].IsNull();
+  if (r.when == W::DoNotDisturb || (r.when == W::Unconditional && null_to)) {
+    r.when = W::DoNotDisturb;  // TAPI: forwarding to a null destination is do-not-disturb
+    if (keys.count("to") && !null_to) fail(node["to"], "do-not-disturb takes no destination");
+  } else {
+    if (!keys.count("to")) fail(node, "a forwarding rule needs the destination 'to'");
+    r.to = extension(node["to"], "to");
+  }
+  const bool no_answer = r.when == W::NoAnswer || r.when == W::BusyNoAnswer;
+  if (keys.count("after")) {
+    if (!no_answer) fail(keys["after"], "'after' is for no_answer and busy_no_answer forwarding");
+    r.after = duration(node["after"], "after");
+  }
+  if (keys.count("rings")) {
+    if (!no_answer) fail(keys["rings"], "'rings' is for no_answer and busy_no_answer forwarding");
+    if (keys.count("after")) fail(keys["rings"], "give either 'rings' or 'after', not both");
+    const auto n = unsigned_number(node["rings"], "rings");
+    if (n < 1 || n > 100) fail(node["rings"], "rings must be 1..100");
+    r.rings = static_cast<int>(n);
+  }
+  if (keys.count("callers")) {
+    const std::string c = scalar(node["callers"], "callers");
+    if (c == "all") r.callers = ForwardRule::Callers::All;
+    else if (c == "internal") r.callers = ForwardRule::Callers::Internal;
+    else if (c == "external") r.callers = ForwardRule::Callers::External;
+    else fail(node["callers"], fmt::format("callers must be all, internal or external, not '{}'", c));
+  }
+  return r;
+}
+
+void Loader::forwarding(const YAML::Node& node, PbxConfig& pbx) {
+  if (!node.IsSequence()) fail(node, "forwarding must be a list of rules: [{ext: \"203\", when: busy, to: \"204\"}]");
+  for (const auto& item : node) {
+    std::string ext;
+    ForwardRule r = forward_rule(item, true, &ext);
+    for (LineConfig& l : pbx.lines)
+      if (l.number == ext) l.forwarding.push_back(r);
+  }
 }
 
 std::string Loader::call_ref(const YAML::Node& node) const {
@@ -350,7 +519,8 @@ Step Loader::step(const YAML::Node& node, int index) {
   const std::string where = fmt::format("step {}", index);
   auto keys = mapping(node, where,
                       {"at", "after", "do", "expect", "within", "as", "expect_error", "line",
-                       "call", "to", "digits", "note"});
+                       "call", "to", "digits", "note", "mode", "orbit", "returns", "group",
+                       "forwarding"});
   Step st;
   st.index = index;
   st.yaml_line = node.Mark().line + 1;
@@ -370,7 +540,8 @@ Step Loader::step(const YAML::Node& node, int index) {
 
   if (is_expect) {
     st.kind = Step::Kind::Expect;
-    for (const char* k : {"expect_error", "line", "call", "to", "digits"})
+    for (const char* k : {"expect_error", "line", "call", "to", "digits", "mode", "orbit",
+                          "returns", "group", "forwarding"})
       forbid(k, "belongs to a 'do' step (put conditions inside expect: {...})");
     if (keys.count("within")) st.within = duration(node["within"], "within");
     expectation(node["expect"], st);
@@ -407,15 +578,54 @@ Step Loader::step(const YAML::Node& node, int index) {
   if (keys.count("line")) st.line = extension(node["line"], "line");
   if (keys.count("call")) st.call = call_ref(node["call"]);
 
-  if (st.op == Op::MakeCall) {
+  // Arguments that belong to one operation only.
+  auto only_for = [&](const char* key, std::initializer_list<Op> ops) {
+    if (!keys.count(key)) return;
+    for (Op o : ops)
+      if (st.op == o) return;
+    fail(keys[key], fmt::format("'{}' is not an argument of {}", key, op));
+  };
+  only_for("mode", {Op::Park});
+  only_for("orbit", {Op::Park, Op::Unpark});
+  only_for("returns", {Op::Park});
+  only_for("group", {Op::Pickup});
+  only_for("forwarding", {Op::Forward});
+  only_for("digits", {Op::Dial});
+  only_for("to", {Op::MakeCall, Op::Pickup});
+  if (keys.count("orbit")) {
+    st.orbit = scalar(node["orbit"], "orbit");
+    if (!orbits_.count(st.orbit) && !st.expect_error)
+      fail(node["orbit"], fmt::format("orbit '{}' is not in any park lot", st.orbit));
+  }
+  if (keys.count("returns")) st.returns = scalar(node["returns"], "returns");
+
+  if (st.op == Op::Unpark || st.op == Op::Pickup || st.op == Op::Forward) {
+    if (st.line.empty()) fail(node, fmt::format("{} needs the 'line' that acts", op));
+    forbid("call", fmt::format("is not used by {}", op).c_str());
+    if (st.op == Op::Unpark && !keys.count("orbit")) fail(node, "unpark needs the 'orbit'");
+    if (st.op == Op::Pickup) {
+      if (keys.count("to") && keys.count("group"))
+        fail(keys["group"], "pickup takes 'to' (directed) or 'group', not both");
+      if (keys.count("to")) st.to = extension(node["to"], "to");
+      if (keys.count("group")) {
+        st.group = scalar(node["group"], "group");
+        if (!groups_.count(st.group) && !st.expect_error)
+          fail(node["group"], fmt::format("'{}' is not a pickup group", st.group));
+      }
+    }
+    if (st.op == Op::Forward) {
+      if (!keys.count("forwarding")) fail(node, "forward needs 'forwarding': a list of rules ([] cancels)");
+      const YAML::Node list = node["forwarding"];
+      if (!list.IsSequence()) fail(list, "forwarding must be a list of rules ([] cancels)");
+      for (const auto& item : list) st.forwarding.push_back(forward_rule(item, false, nullptr));
+    }
+  } else if (st.op == Op::MakeCall) {
     if (st.line.empty()) fail(node, "make_call needs the 'line' that places the call");
     forbid("call", "is not used by make_call (it creates a call: name it with 'as')");
-    forbid("digits", "is for dial; make_call takes 'to'");
     if (keys.count("to")) {
       st.to = scalar(node["to"], "to");  // checked by the PBX: a bad number is LINEERR_INVALADDRESS
     }
   } else {
-    forbid("to", "is only for make_call");
     if (st.call.empty() && st.line.empty())
       fail(node, fmt::format("{} needs the 'call' to act on (or the 'line' that has it)", op));
     if (!st.call.empty() && !st.line.empty())
@@ -423,12 +633,21 @@ Step Loader::step(const YAML::Node& node, int index) {
     if (st.op == Op::Dial) {
       if (!keys.count("digits")) fail(node, "dial needs 'digits'");
       st.digits = scalar(node["digits"], "digits");
-    } else {
-      forbid("digits", "is only for dial");
+    }
+    if (st.op == Op::Park) {
+      if (keys.count("mode")) {
+        const std::string m = scalar(node["mode"], "mode");
+        if (m == "DIRECTED" || m == "LINEPARKMODE_DIRECTED") st.park_mode = ParkMode::Directed;
+        else if (m == "NONDIRECTED" || m == "LINEPARKMODE_NONDIRECTED") st.park_mode = ParkMode::NonDirected;
+        else fail(node["mode"], fmt::format("park mode must be DIRECTED or NONDIRECTED, not '{}'", m));
+      }
+      if (!st.park_mode) st.park_mode = st.orbit.empty() ? ParkMode::NonDirected : ParkMode::Directed;
+      if (*st.park_mode == ParkMode::Directed && st.orbit.empty())
+        fail(node, "a DIRECTED park needs the 'orbit'");
     }
   }
   if (keys.count("as")) {
-    if (st.op != Op::MakeCall)
+    if (st.op != Op::MakeCall && st.op != Op::Unpark && st.op != Op::Pickup)
       fail(keys["as"], fmt::format("'as' names a new call; {} does not create one", op));
     st.as = scalar(node["as"], "as");
     bind(node["as"], st.as);
@@ -438,11 +657,23 @@ Step Loader::step(const YAML::Node& node, int index) {
 
 void Loader::expectation(const YAML::Node& node, Step& st) {
   auto keys = mapping(node, "expect",
-                      {"call", "line", "error", "state", "mode", "reason", "history", "features",
-                       "calls"});
+                      {"call", "line", "error", "orbit", "state", "mode", "reason", "history",
+                       "features", "calls", "occupied"});
   Expectation& e = st.expect;
-  const int subjects = static_cast<int>(keys.count("call") + keys.count("line") + keys.count("error"));
-  if (subjects != 1) fail(node, "expect needs exactly one of 'call', 'line' or 'error'");
+  const int subjects = static_cast<int>(keys.count("call") + keys.count("line") +
+                                        keys.count("error") + keys.count("orbit"));
+  if (subjects != 1) fail(node, "expect needs exactly one of 'call', 'line', 'orbit' or 'error'");
+  if (keys.count("orbit")) {
+    e.orbit = scalar(node["orbit"], "orbit");
+    if (!orbits_.count(e.orbit)) fail(node["orbit"], fmt::format("orbit '{}' is not in any park lot", e.orbit));
+    if (!keys.count("occupied") || keys.size() != 2)
+      fail(node, "expect: {orbit: N, occupied: true|false} takes exactly those two keys");
+    const std::string v = scalar(node["occupied"], "occupied");
+    if (v != "true" && v != "false") fail(node["occupied"], "occupied must be true or false");
+    e.occupied = v == "true";
+    return;
+  }
+  if (keys.count("occupied")) fail(keys["occupied"], "'occupied' is a condition on an orbit");
   if (keys.count("call")) e.call = call_ref(node["call"]);
   if (keys.count("line")) e.line = extension(node["line"], "line");
   if (keys.count("error")) {

@@ -21,6 +21,7 @@ enum class CallInput : std::uint8_t {
   Deallocate,
   Hold,
   Unhold,
+  Park,
   // PBX / network events.
   Seize,           ///< new outgoing call gets dial tone
   Offer,           ///< new incoming call is presented
@@ -31,8 +32,9 @@ enum class CallInput : std::uint8_t {
   FarAnswer,       ///< the far end answered
   FarDisconnect,   ///< the far end or the network ended the call (mode says why)
   Clear,           ///< the station went on-hook after a disconnect
+  Join,            ///< a new call that starts connected (unpark, pickup)
 };
-inline constexpr int kCallInputCount = 16;
+inline constexpr int kCallInputCount = 18;
 
 std::string_view to_string(CallInput in);
 /// True for inputs that are operations of the call's owner.

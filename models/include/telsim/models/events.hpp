@@ -37,6 +37,10 @@ enum class Op : std::uint8_t {
   Deallocate,
   Hold,
   Unhold,
+  Park,
+  Unpark,
+  Pickup,
+  Forward,
 };
 std::string_view to_string(Op op);
 
@@ -63,7 +67,8 @@ struct OpResult {
   std::uint64_t request = 0;
   Op op = Op::MakeCall;
   LineErr error = LineErr::Success;
-  CallId call;  ///< the call acted on, or the new call of make_call
+  CallId call;  ///< the call acted on, or the new call of make_call, unpark, pickup
+  std::string address;  ///< an address the operation returns (non-directed park: the orbit)
   bool ok() const { return error == LineErr::Success; }
   bool operator==(const OpResult&) const = default;
 };
@@ -87,8 +92,11 @@ struct CallRecord {
   Direction direction = Direction::Outgoing;
   std::string from;
   std::string to;
+  std::string original_to;  ///< the number first dialled, when forwarding or pickup moved the call
+  int forward_hops = 0;     ///< forwarding steps before this call was offered
+  std::string park_orbit;   ///< the orbit this party was parked in, if ever
   CallReason reason = CallReason::Direct;
-  std::uint64_t peer_serial = 0;  ///< the other party's call, 0 if never linked
+  std::uint64_t peer_serial = 0;  ///< the last party this call was linked to, 0 if none
   SimTime start{0};
   std::optional<SimTime> answer;
   SimTime end{0};
@@ -104,6 +112,20 @@ struct PbxStats {
   std::uint64_t calls_created = 0;
   std::uint64_t records = 0;
   std::uint64_t live_calls = 0;
+  // park
+  std::uint64_t parks = 0;
+  std::uint64_t unparks = 0;
+  std::uint64_t park_timeouts = 0;
+  std::uint64_t park_recalls_answered = 0;
+  std::uint64_t park_max_occupancy = 0;
+  // pickup
+  std::uint64_t pickups = 0;
+  std::uint64_t pickups_failed = 0;
+  // forwarding
+  std::uint64_t forwards = 0;            ///< forwarding steps taken
+  std::uint64_t forward_loops_stopped = 0;
+  std::uint64_t dnd_refusals = 0;
+  int forward_max_hops = 0;
 };
 
 class Pbx;

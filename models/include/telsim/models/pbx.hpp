@@ -14,6 +14,7 @@
 #include "telsim/models/call_state_machine.hpp"
 #include "telsim/models/dial_plan.hpp"
 #include "telsim/models/events.hpp"
+#include "telsim/models/pbx_features.hpp"
 #include "telsim/models/random.hpp"
 #include "telsim/models/scheduler.hpp"
 #include "telsim/models/tapi.hpp"
@@ -49,6 +50,7 @@ struct LineConfig {
   std::string number;
   std::string name;
   Behavior behavior;
+  std::vector<ForwardRule> forwarding;
 };
 
 struct PbxConfig {
@@ -62,7 +64,14 @@ struct PbxConfig {
   /// Seed of the run; each station draws its random durations from its own named stream
   /// ("station:201").
   std::uint64_t seed = 1;
+  std::vector<ParkLotConfig> park_lots;
+  std::vector<PickupGroupConfig> pickup_groups;
+  /// Forwarding steps a call may take before the PBX gives up (DISCONNECTED, UNREACHABLE).
+  int forward_hop_limit = 10;
 };
+
+/// LINEPARKMODE_*.
+enum class ParkMode { Directed = 1, NonDirected = 2 };
 
 struct Line {
   LineId id = 0;
@@ -71,6 +80,8 @@ struct Line {
   Behavior behavior;
   std::vector<CallId> calls;  ///< handles on this line, oldest first, until deallocated
   std::mt19937_64 rng;        ///< stream "station:NUMBER", drawn only by random behaviours
+  std::vector<ForwardRule> forwarding;  ///< current forwarding list (lineForward replaces it)
+  std::vector<std::size_t> groups;      ///< pickup groups it belongs to
 };
 
 /// One call handle: one party's view of a call (TAPI gives each party its own hCall).
@@ -83,10 +94,15 @@ struct Call {
   Direction direction = Direction::Outgoing;
   std::string from;     ///< calling number
   std::string to;       ///< called number (for outgoing calls: the digits dialled so far)
+  std::string original_to;  ///< incoming: the number the caller dialled, if the call was moved
+  int forward_hops = 0;
+  std::string park_orbit;   ///< set while (and after) this party is parked
+  bool parked = false;
   std::string pending;     ///< digits handed to dial() but not yet outpulsed
   std::string outpulsing;  ///< digits going out now (progress_timer ends it)
   bool awaiting_dialtone = false;
   CallId peer;  ///< the other party's handle while the two are linked
+  std::uint32_t last_peer_serial = 0;
   SimTime created{0};
   std::optional<SimTime> answered;
   std::optional<SimTime> ended;
@@ -94,6 +110,7 @@ struct Call {
   TimerHandle progress_timer;  ///< dial tone, outpulsing, inter-digit, post-dial
   TimerHandle ring_timer;      ///< no-answer supervision (on the originating call)
   TimerHandle station_timer;   ///< behaviour: answer_after / hangup_after
+  TimerHandle forward_timer;   ///< no-answer forwarding of an offered call
   bool cleared_at_end = false;
   bool live = false;
   /// LINECALLFEATURE bits allowed now.
@@ -135,6 +152,24 @@ class Pbx {
   OpResult deallocate(CallId call);
   OpResult hold(CallId call);
   OpResult unhold(CallId call);
+  /// linePark: a CONNECTED call goes IDLE here and its far party waits in an orbit.
+  /// DIRECTED needs `orbit`; NONDIRECTED picks one and returns it in OpResult::address.
+  /// Errors: unknown orbit INVALADDRESS, occupied orbit OPERATIONFAILED, no free orbit
+  /// RESOURCEUNAVAIL; in every case the parker keeps the call.
+  OpResult park(CallId call, ParkMode mode, std::string_view orbit);
+  /// lineUnpark: a new call on `line`, reason UNPARK, CONNECTED to the parked party.
+  /// An empty or unknown orbit: INVALADDRESS and no new call.
+  OpResult unpark(LineId line, std::string_view orbit);
+  /// linePickup: directed (`target` extension) or group (`group`, or all of the picker's
+  /// groups when empty). The oldest ringing call wins; its ringing leg ends DISCONNECTED/PICKUP
+  /// and `line` gets a new call, reason PICKUP, CONNECTED. Nothing ringing: OPERATIONFAILED;
+  /// a group the picker is not in: INVALGROUPID.
+  OpResult pickup(LineId line, std::string_view target, std::string_view group);
+  /// lineForward: replace the line's forwarding list; an empty list cancels.
+  OpResult forward(LineId line, std::vector<ForwardRule> rules);
+
+  const ParkLots& park_lots() const { return park_; }
+  const std::vector<PickupGroupConfig>& pickup_groups() const { return config_.pickup_groups; }
 
   /// End of run: every call that is not IDLE is disconnected and cleared (its CDR is marked
   /// cleared_at_end) and every handle is deallocated. Returns how many calls had to be cleared.
@@ -147,7 +182,7 @@ class Pbx {
   Call& create_call(LineId line, Direction dir, CallReason reason);
   /// The only writer of Call::state: consults the table, records history, notifies.
   void transition(Call& call, CallInput input, DisconnectMode mode = DisconnectMode::None);
-  OpResult reply(Op op, LineErr error, CallId call = {});
+  OpResult reply(Op op, LineErr error, CallId call = {}, std::string address = {});
   OpResult apply_operation(Op op, CallId id, CallInput input);
 
   void start_outpulsing(Call& call);
@@ -155,12 +190,23 @@ class Pbx {
   void analyse_number(Call& call);
   void number_complete(Call& call);
   void route(CallId id);
+  void offer_to(Call& origin, const std::string& number, CallReason reason, int hops);
+  void forward_no_answer(CallId leg);
+  bool hop_limit_reached(Call& origin, int hops);
+  void park_timeout(ParkLots::Orbit orbit);
+  void park_fallback(CallId parkee, LineId parker, std::size_t lot);
+  void offer_parked(Call& parkee, LineId to, CallReason reason, Duration ring, LineId parker,
+                    std::size_t lot, bool last);
+  void unpark_orbit_of(Call& parkee);
+  /// Reply to `op` with a new call on `line` that starts CONNECTED to `far` (unpark, pickup).
+  OpResult join_new_call(LineId line, CallReason reason, CallId far, Op op);
   void no_answer(CallId id);
   void connect(Call& answering);
   void disconnect_far_end(Call& dropper, CallState state_before);
   void far_disconnect(Call& call, DisconnectMode mode);
   void vacant_number(Call& call);
   void unlink(Call& call);
+  void link(Call& a, Call& b);
   void auto_onhook(Call& call);
   void on_idle(Call& call);
   void release(Call& call);
@@ -181,6 +227,7 @@ class Pbx {
   std::uint64_t next_request_ = 1;
   std::vector<PbxObserver*> observers_;
   PbxStats stats_;
+  ParkLots park_;
 };
 
 }  // namespace telsim

@@ -41,6 +41,8 @@ struct Expectation {
   std::optional<std::vector<CallState>> history;  ///< the exact state sequence so far
   std::optional<std::uint32_t> features;          ///< exact LINECALLFEATURE set
   std::optional<int> calls;                       ///< lines: number of calls not IDLE
+  std::string orbit;                              ///< park orbit subject
+  std::optional<bool> occupied;                   ///< orbit: a call is parked in it
 };
 
 struct Step {
@@ -57,6 +59,11 @@ struct Step {
   std::string call;    ///< call name
   std::string to;      ///< make_call destination (may be empty: dial tone only)
   std::string digits;  ///< dial
+  std::optional<ParkMode> park_mode;  ///< park (default: DIRECTED with an orbit, else NONDIRECTED)
+  std::string orbit;                  ///< park (directed), unpark
+  std::string returns;                ///< park: the orbit the PBX must return
+  std::string group;                  ///< pickup
+  std::vector<ForwardRule> forwarding;  ///< forward: the new list (empty cancels)
   std::optional<LineErr> expect_error;
   // expect:
   Expectation expect;
