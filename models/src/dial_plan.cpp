@@ -12,6 +12,7 @@ void DialPlan::add(std::string number) {
 void DialPlan::sort_if_needed() const {
   if (sorted_) return;
   std::sort(numbers_.begin(), numbers_.end());
+  numbers_.erase(std::unique(numbers_.begin(), numbers_.end()), numbers_.end());
   sorted_ = true;
 }
 

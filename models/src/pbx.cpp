@@ -72,6 +72,14 @@ Call* Pbx::get(CallId id) {
   return c.live && c.id.serial == id.serial ? &c : nullptr;
 }
 
+std::uint32_t Pbx::call_features(CallId id) const {
+  const Call* call = find_call(id);
+  if (!call) return 0;
+  std::uint32_t f = allowed_features(call->state);
+  if (engaged(lines_[call->line])) f &= ~(feature::kAnswer | feature::kUnhold);
+  return f;
+}
+
 std::vector<CallId> Pbx::active_calls(LineId line) const {
   std::vector<CallId> out;
   for (CallId id : lines_.at(line).calls) {
@@ -766,6 +774,9 @@ void Pbx::on_idle(Call& call) {
   } else if (std::any_of(call.history.begin(), call.history.end(),
                          [](const StateStamp& s) { return s.state == CallState::Busy; })) {
     r.outcome = Outcome::Blocked;
+  } else if (std::any_of(call.history.begin(), call.history.end(),
+                         [](const StateStamp& s) { return s.state == CallState::SpecialInfo; })) {
+    r.outcome = Outcome::Failed;  // intercept: a vacant number
   } else if (!call.cleared_at_end && call.mode == DisconnectMode::Normal) {
     r.outcome = Outcome::Abandoned;  // the caller dropped it
   } else {

@@ -41,12 +41,12 @@ std::vector<CallState> states_of(const std::vector<StateStamp>& stamps) {
 
 /// Do the conditions of `e` hold for a call seen as (state, mode, reason, history)?
 bool conditions_hold(const Expectation& e, CallState state, DisconnectMode mode, CallReason reason,
-                     const std::vector<CallState>& history) {
+                     const std::vector<CallState>& history, std::uint32_t features) {
   if (e.state && state != *e.state) return false;
   if (e.mode && mode != *e.mode) return false;
   if (e.reason && reason != *e.reason) return false;
   if (e.history && history != *e.history) return false;
-  if (e.features && allowed_features(state) != *e.features) return false;
+  if (e.features && features != *e.features) return false;
   return true;
 }
 
@@ -228,20 +228,24 @@ void ScenarioRunner::track(const std::string& name, CallId id) {
 ScenarioRunner::Verdict ScenarioRunner::evaluate_call(const Expectation& e, const Tracked& t) const {
   Verdict v;
   const std::vector<CallState> history = states_of(t.history);
-  v.holds = conditions_hold(e, t.state, t.mode, t.reason, history);
+  // A live call's features depend on its line too; a deallocated one keeps its state's.
+  const std::uint32_t features =
+      pbx_.find_call(t.id) ? pbx_.call_features(t.id) : allowed_features(t.state);
+  v.holds = conditions_hold(e, t.state, t.mode, t.reason, history, features);
   if (!v.holds && e.state && !e.history) {
     // A state the call entered at this very instant counts even if it has already moved on:
     // an automatic station is DISCONNECTED and IDLE at the same virtual time.
     const SimTime now = scheduler_.now();
     for (auto it = t.history.rbegin(); it != t.history.rend() && it->at == now; ++it) {
-      if (conditions_hold(e, it->state, t.mode, t.reason, history)) v.holds = true;
+      if (conditions_hold(e, it->state, t.mode, t.reason, history, allowed_features(it->state)))
+        v.holds = true;
     }
   }
   v.matched = t.id;
   if (!v.holds) {
     v.observed = call_view(e.call, t.state, t.mode, t.reason, history);
     if (e.features)
-      v.observed += fmt::format(", features {}", features_to_string(allowed_features(t.state)));
+      v.observed += fmt::format(", features {}", features_to_string(features));
   }
   return v;
 }
@@ -289,7 +293,8 @@ ScenarioRunner::Verdict ScenarioRunner::evaluate(const Step& step) const {
   } else if (holds && (e.state || e.mode || e.reason || e.history || e.features)) {
     holds = false;
     for (const Call* c : calls) {
-      if (conditions_hold(e, c->state, c->mode, c->reason, states_of(c->history))) {
+      if (conditions_hold(e, c->state, c->mode, c->reason, states_of(c->history),
+                          pbx_.call_features(c->id))) {
         holds = true;
         v.matched = c->id;
         break;

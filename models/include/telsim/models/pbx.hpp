@@ -113,8 +113,6 @@ struct Call {
   TimerHandle forward_timer;   ///< no-answer forwarding of an offered call
   bool cleared_at_end = false;
   bool live = false;
-  /// LINECALLFEATURE bits allowed now.
-  std::uint32_t features() const { return allowed_features(state); }
 };
 
 class Pbx {
@@ -133,6 +131,10 @@ class Pbx {
   std::size_t line_count() const { return lines_.size(); }
   /// The call behind a handle, or nullptr if the handle is unknown or deallocated.
   const Call* find_call(CallId id) const;
+  /// LINECALLFEATURE bits the call allows now (LINECALLSTATUS.dwCallFeatures): the table's
+  /// features for its state, less ANSWER and UNHOLD while another call on the line is
+  /// active (the operation would be refused with LINEERR_INUSE). 0 for an unknown handle.
+  std::uint32_t call_features(CallId call) const;
   /// Calls on a line that are not IDLE, oldest first.
   std::vector<CallId> active_calls(LineId line) const;
   const Timing& timing() const { return config_.timing; }

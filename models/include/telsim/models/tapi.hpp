@@ -110,7 +110,7 @@ enum class LineErr : std::uint32_t {
   InvalLineState = 0x8000002C,
   InvalParkId = 0x80000033,
   InvalParkMode = 0x80000034,
-  InvalParam = 0x80000035,
+  InvalParam = 0x80000032,
   InvalTransferMode = 0x8000003F,
   NotOwner = 0x80000046,
   OperationFailed = 0x80000048,

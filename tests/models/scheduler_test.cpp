@@ -1,0 +1,318 @@
+// The clock/timer facade: TimerQueue ordering and cancellation, ManualScheduler's clock.
+#include "telsim/models/scheduler.hpp"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace telsim {
+namespace {
+
+using namespace std::chrono_literals;
+
+// --- TimerQueue ----------------------------------------------------------------------------------
+
+TEST(TimerQueueTest, StartsEmpty) {
+  TimerQueue q;
+  EXPECT_TRUE(q.empty());
+  EXPECT_EQ(q.size(), 0u);
+  EXPECT_EQ(q.run_due(SimTime::max()), 0u);
+}
+
+TEST(TimerQueueTest, TimersFireInDueOrder) {
+  TimerQueue q;
+  std::vector<int> fired;
+  q.push(30ms, [&] { fired.push_back(30); });
+  q.push(10ms, [&] { fired.push_back(10); });
+  q.push(20ms, [&] { fired.push_back(20); });
+  EXPECT_EQ(q.size(), 3u);
+  EXPECT_EQ(q.next_due(), 10ms);
+  EXPECT_EQ(q.run_due(25ms), 2u);
+  EXPECT_EQ(fired, (std::vector<int>{10, 20}));
+  EXPECT_EQ(q.size(), 1u);
+  EXPECT_EQ(q.next_due(), 30ms);
+  EXPECT_EQ(q.run_due(30ms), 1u);  // due exactly now: runs
+  EXPECT_EQ(fired, (std::vector<int>{10, 20, 30}));
+  EXPECT_TRUE(q.empty());
+}
+
+TEST(TimerQueueTest, EqualDueTimesFireInSchedulingOrder) {
+  TimerQueue q;
+  std::vector<int> fired;
+  // Interleave two instants so the heap has to reorder; each instant keeps push order.
+  for (int i = 0; i < 50; ++i) {
+    const SimTime due = i % 2 ? 5ms : 3ms;
+    q.push(due, [&fired, i] { fired.push_back(i); });
+  }
+  q.run_due(10ms);
+  std::vector<int> expected;
+  for (int i = 0; i < 50; i += 2) expected.push_back(i);
+  for (int i = 1; i < 50; i += 2) expected.push_back(i);
+  EXPECT_EQ(fired, expected);
+}
+
+TEST(TimerQueueTest, CancelPreventsFiringAndEmptiesTheHandle) {
+  TimerQueue q;
+  bool fired = false;
+  TimerHandle h = q.push(1ms, [&] { fired = true; });
+  ASSERT_TRUE(static_cast<bool>(h));
+  q.cancel(h);
+  EXPECT_FALSE(static_cast<bool>(h));
+  EXPECT_TRUE(q.empty());
+  EXPECT_EQ(q.run_due(1s), 0u);
+  EXPECT_FALSE(fired);
+}
+
+TEST(TimerQueueTest, CancellingTwiceIsHarmless) {
+  TimerQueue q;
+  int fired = 0;
+  TimerHandle h = q.push(1ms, [&] { ++fired; });
+  TimerHandle copy = h;
+  q.push(2ms, [&] { ++fired; });
+  q.cancel(h);
+  q.cancel(h);     // already emptied
+  q.cancel(copy);  // same timer through a second handle
+  EXPECT_EQ(q.size(), 1u);
+  EXPECT_EQ(q.run_due(1s), 1u);
+  EXPECT_EQ(fired, 1);
+}
+
+TEST(TimerQueueTest, CancellingAfterFiringIsHarmless) {
+  TimerQueue q;
+  int fired = 0;
+  TimerHandle h = q.push(1ms, [&] { ++fired; });
+  q.push(5ms, [&] { ++fired; });
+  q.run_due(1ms);
+  q.cancel(h);
+  EXPECT_EQ(q.size(), 1u);
+  q.run_due(5ms);
+  EXPECT_EQ(fired, 2);
+}
+
+TEST(TimerQueueTest, CancellingAnEmptyHandleIsHarmless) {
+  TimerQueue q;
+  TimerHandle none;
+  EXPECT_FALSE(static_cast<bool>(none));
+  q.cancel(none);
+  EXPECT_TRUE(q.empty());
+}
+
+TEST(TimerQueueTest, NextDueSkipsCancelledTimers) {
+  TimerQueue q;
+  TimerHandle first = q.push(1ms, [] {});
+  q.push(7ms, [] {});
+  q.cancel(first);
+  EXPECT_EQ(q.size(), 1u);
+  EXPECT_EQ(q.next_due(), 7ms);
+}
+
+TEST(TimerQueueTest, TimerAddedByACallbackAndDueByNowRunsInTheSameRunDue) {
+  TimerQueue q;
+  std::vector<std::string> fired;
+  q.push(10ms, [&] {
+    fired.push_back("outer");
+    q.push(10ms, [&] { fired.push_back("same instant"); });
+    q.push(11ms, [&] { fired.push_back("later"); });
+  });
+  EXPECT_EQ(q.run_due(10ms), 2u);
+  EXPECT_EQ(fired, (std::vector<std::string>{"outer", "same instant"}));
+  EXPECT_EQ(q.size(), 1u);
+}
+
+TEST(TimerQueueTest, CallbackCanCancelAnotherTimerDueAtTheSameInstant) {
+  TimerQueue q;
+  std::vector<int> fired;
+  TimerHandle second;
+  q.push(1ms, [&] {
+    fired.push_back(1);
+    q.cancel(second);
+  });
+  second = q.push(1ms, [&] { fired.push_back(2); });
+  EXPECT_EQ(q.run_due(1ms), 1u);
+  EXPECT_EQ(fired, (std::vector<int>{1}));
+}
+
+TEST(TimerQueueTest, OldHandleDoesNotCancelTheTimerThatReusedItsSlotAfterFiring) {
+  TimerQueue q;
+  int fired_new = 0;
+  TimerHandle old = q.push(1ms, [] {});
+  const TimerHandle old_copy = old;
+  q.run_due(1ms);  // fires; its slot is free again
+  TimerHandle fresh = q.push(2ms, [&] { ++fired_new; });
+  ASSERT_EQ(fresh.slot, old_copy.slot) << "test expects the slot to be reused";
+  EXPECT_NE(fresh.generation, old_copy.generation);
+  q.cancel(old);
+  EXPECT_EQ(q.size(), 1u);
+  q.run_due(2ms);
+  EXPECT_EQ(fired_new, 1);
+}
+
+TEST(TimerQueueTest, OldHandleDoesNotCancelTheTimerThatReusedItsSlotAfterCancelling) {
+  TimerQueue q;
+  int fired_new = 0;
+  TimerHandle old = q.push(1ms, [] {});
+  TimerHandle old_copy = old;
+  q.cancel(old);
+  q.run_due(1ms);  // drops the dead entry; the slot is free again
+  TimerHandle fresh = q.push(2ms, [&] { ++fired_new; });
+  ASSERT_EQ(fresh.slot, old_copy.slot) << "test expects the slot to be reused";
+  q.cancel(old_copy);
+  EXPECT_EQ(q.size(), 1u);
+  q.run_due(2ms);
+  EXPECT_EQ(fired_new, 1);
+}
+
+TEST(TimerQueueTest, CancellingTheRunningTimerFromItsCallbackSparesTheTimerItScheduled) {
+  // A model callback often reschedules its own timer; the new timer may get the same slot.
+  TimerQueue q;
+  int fired_next = 0;
+  TimerHandle own;
+  own = q.push(1ms, [&] {
+    TimerHandle running = own;
+    own = q.push(2ms, [&] { ++fired_next; });
+    q.cancel(running);
+  });
+  q.run_due(1ms);
+  EXPECT_EQ(q.size(), 1u);
+  q.run_due(2ms);
+  EXPECT_EQ(fired_next, 1);
+}
+
+TEST(TimerQueueTest, ManyReusesKeepEveryTimerDistinct) {
+  TimerQueue q;
+  int fired = 0;
+  std::vector<TimerHandle> stale;
+  for (int round = 0; round < 100; ++round) {
+    stale.push_back(q.push(SimTime(round), [&] { ++fired; }));
+    q.run_due(SimTime(round));
+  }
+  EXPECT_EQ(fired, 100);
+  TimerHandle live = q.push(SimTime(1000), [&] { ++fired; });
+  for (TimerHandle& h : stale) q.cancel(h);
+  EXPECT_EQ(q.size(), 1u);
+  EXPECT_TRUE(static_cast<bool>(live));
+  q.run_due(SimTime(1000));
+  EXPECT_EQ(fired, 101);
+}
+
+// --- ManualScheduler -----------------------------------------------------------------------------
+
+TEST(ManualSchedulerTest, ClockStartsAtZeroAndMovesOnlyWhenAsked) {
+  ManualScheduler s;
+  EXPECT_EQ(s.now(), SimTime(0));
+  s.schedule(5s, [] {});
+  EXPECT_EQ(s.now(), SimTime(0));
+  EXPECT_EQ(s.pending(), 1u);
+}
+
+TEST(ManualSchedulerTest, RunUntilMovesTheClockEvenWithoutTimers) {
+  ManualScheduler s;
+  s.run_until(2s);
+  EXPECT_EQ(s.now(), 2s);
+  s.advance(500ms);
+  EXPECT_EQ(s.now(), 2500ms);
+}
+
+TEST(ManualSchedulerTest, RunUntilNeverMovesTheClockBackwards) {
+  ManualScheduler s;
+  s.run_until(2s);
+  s.run_until(1s);
+  EXPECT_EQ(s.now(), 2s);
+}
+
+TEST(ManualSchedulerTest, CallbacksSeeTheirOwnDueTime) {
+  ManualScheduler s;
+  std::vector<SimTime> seen;
+  s.schedule(300ms, [&] { seen.push_back(s.now()); });
+  s.schedule(100ms, [&] { seen.push_back(s.now()); });
+  s.run_until(1s);
+  EXPECT_EQ(seen, (std::vector<SimTime>{100ms, 300ms}));
+  EXPECT_EQ(s.now(), 1s);
+}
+
+TEST(ManualSchedulerTest, RunUntilRunsTimersDueExactlyThenButNotLater) {
+  ManualScheduler s;
+  int fired = 0;
+  s.schedule(1s, [&] { ++fired; });
+  s.schedule(1s + 1ns, [&] { ++fired; });
+  s.run_until(1s);
+  EXPECT_EQ(fired, 1);
+  EXPECT_EQ(s.pending(), 1u);
+}
+
+TEST(ManualSchedulerTest, TimerScheduledFromACallbackAtZeroDelayRunsAtTheSameInstant) {
+  ManualScheduler s;
+  std::vector<SimTime> seen;
+  s.schedule(1s, [&] { s.schedule(0s, [&] { seen.push_back(s.now()); }); });
+  s.run_until(1s);
+  EXPECT_EQ(seen, (std::vector<SimTime>{1s}));
+  EXPECT_EQ(s.pending(), 0u);
+}
+
+TEST(ManualSchedulerTest, TimersChainedFromCallbacksRunWithinTheWindow) {
+  ManualScheduler s;
+  std::vector<SimTime> seen;
+  std::function<void()> tick = [&] {
+    seen.push_back(s.now());
+    if (seen.size() < 5) s.schedule(1s, tick);
+  };
+  s.schedule(1s, tick);
+  s.run_until(3500ms);
+  EXPECT_EQ(seen, (std::vector<SimTime>{1s, 2s, 3s}));
+  EXPECT_EQ(s.now(), 3500ms);
+  EXPECT_EQ(s.run_all(), 2u);
+  EXPECT_EQ(s.now(), 5s);
+}
+
+TEST(ManualSchedulerTest, NegativeDelayThrows) {
+  ManualScheduler s;
+  EXPECT_THROW(s.schedule(-1ns, [] {}), std::invalid_argument);
+  EXPECT_EQ(s.pending(), 0u);
+}
+
+TEST(ManualSchedulerTest, CancelledTimerNeverRuns) {
+  ManualScheduler s;
+  bool fired = false;
+  TimerHandle h = s.schedule(1s, [&] { fired = true; });
+  s.cancel(h);
+  s.cancel(h);
+  EXPECT_EQ(s.pending(), 0u);
+  EXPECT_EQ(s.run_all(), 0u);
+  EXPECT_FALSE(fired);
+}
+
+TEST(ManualSchedulerTest, RunAllStopsAtTheLimit) {
+  ManualScheduler s;
+  int fired = 0;
+  s.schedule(1s, [&] { ++fired; });
+  s.schedule(2s, [&] { ++fired; });
+  s.schedule(3s, [&] { ++fired; });
+  EXPECT_EQ(s.run_all(2s), 2u);
+  EXPECT_EQ(fired, 2);
+  EXPECT_EQ(s.now(), 2s);
+  EXPECT_EQ(s.pending(), 1u);
+}
+
+TEST(ManualSchedulerTest, SameInputsGiveTheSameFiringOrder) {
+  auto run = [] {
+    ManualScheduler s;
+    std::vector<int> order;
+    for (int i = 0; i < 20; ++i) {
+      s.schedule(std::chrono::milliseconds((i * 7) % 5), [&order, &s, i] {
+        order.push_back(i);
+        if (i % 3 == 0) s.schedule(0s, [&order, i] { order.push_back(100 + i); });
+      });
+    }
+    s.run_all();
+    return order;
+  };
+  const auto first = run();
+  EXPECT_EQ(first.size(), 27u);
+  EXPECT_EQ(first, run());
+}
+
+}  // namespace
+}  // namespace telsim
