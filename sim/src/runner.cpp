@@ -395,6 +395,7 @@ RunResult run_scenario(const Scenario& scenario, SimulationKernel& kernel) {
   out.cleared_at_end = runner.cleared_at_end();
   out.kernel_events = kernel.dispatched();
   out.transitions = pbx.stats().transitions;
+  out.pbx = pbx.stats();
   return out;
 }
 

@@ -29,6 +29,7 @@ struct RunResult {
   std::size_t cleared_at_end = 0;   ///< calls the end of the run had to clear
   std::uint64_t kernel_events = 0;  ///< timer events the kernel dispatched
   std::uint64_t transitions = 0;    ///< call-state changes
+  PbxStats pbx;                     ///< feature counters: park, pickup, forwarding
 
   std::size_t passed() const;
   std::size_t failed() const;

@@ -1,0 +1,83 @@
+#pragma once
+/// Report writers: report.json, junit.xml, cdr.csv and report.html. Each is a pure function of a
+/// RunResult, so the same run gives the same bytes: no wall-clock figures, no iteration over
+/// unordered containers, numbers formatted from integer nanoseconds.
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "telsim/sim/run_result.hpp"
+
+namespace telsim {
+
+/// Call counts as report.json's `calls` and `incoming` give them. `calls` counts the calls
+/// placed (outgoing records); an outgoing record marked Missed (which the PBX does not produce)
+/// counts as failed.
+struct CallCounts {
+  std::size_t total = 0;
+  std::size_t answered = 0;
+  std::size_t abandoned = 0;
+  std::size_t blocked = 0;
+  std::size_t failed = 0;
+  std::size_t cleared_at_end = 0;  ///< outgoing records the end of the run had to clear
+  std::size_t incoming_total = 0;
+  std::size_t incoming_answered = 0;
+  std::size_t incoming_missed = 0;
+};
+CallCounts count_calls(const RunResult& run);
+
+/// Distribution of one timing. Percentiles by nearest rank on the sorted samples
+/// (the ceil(p/100 * n)-th smallest); all zero when there are no samples.
+struct TimingSummary {
+  std::string name;
+  std::size_t count = 0;
+  Duration p50{0};
+  Duration p95{0};
+  Duration p99{0};
+  Duration max{0};
+};
+/// Summarise `samples` (any order; taken by value because they are sorted).
+TimingSummary summarize_timing(std::string name, std::vector<Duration> samples);
+/// Nearest-rank percentile of already sorted samples; 0 for none. `p` in (0, 100].
+Duration nearest_rank(const std::vector<Duration>& sorted, double p);
+
+/// The timings of a run, always these four and in this order:
+///  - `setup`:  outgoing calls, start until the first RINGBACK or BUSY;
+///  - `answer`: outgoing calls that were answered, start until the answer;
+///  - `ring`:   incoming calls that were answered, first OFFERING (else start) until the answer;
+///  - `talk`:   outgoing calls that were answered, answer until the record's end.
+std::vector<TimingSummary> call_timings(const RunResult& run);
+
+/// report.json: scenario, seed, sim_time_s, expectations, calls, incoming, trunks, timings.
+/// Keys in a fixed order, seconds rounded to microseconds, milliseconds to 3 decimals; ends
+/// with a newline.
+std::string report_json(const RunResult& run);
+
+/// junit.xml: <testsuites> holding one <testsuite name=SCENARIO> with one <testcase> per
+/// expectation; a failing one carries <failure message="FILE:LINE: MESSAGE">.
+std::string junit_xml(const RunResult& run);
+
+/// cdr.csv: a header row and one row per call record in serial order (RFC 4180 quoting, LF line
+/// ends). Times in seconds with 3 decimals.
+std::string cdr_csv(const RunResult& run);
+
+/// report.html: one self-contained page (inline CSS and SVG, no script): summary, expectations
+/// (failures highlighted), calls, and a bar chart of the timings' p50/p95.
+std::string report_html(const RunResult& run);
+
+/// Create `dir` (and its parents) and write report.json, junit.xml, cdr.csv and report.html into
+/// it; returns their paths in that order. Throws std::runtime_error naming the path on failure.
+std::vector<std::filesystem::path> write_reports(const RunResult& run,
+                                                 const std::filesystem::path& dir);
+
+/// Escape text for XML/HTML content and attribute values: & < > " ' become entities, tab/CR/LF
+/// become character references, other characters XML 1.0 forbids become U+FFFD.
+std::string xml_escape(std::string_view text);
+/// One CSV field per RFC 4180: quoted (with "" for ") when it holds , " CR or LF.
+std::string csv_field(std::string_view text);
+/// A time in seconds with exactly 3 decimals ("12.345"), rounded half away from zero.
+std::string format_seconds_3(Duration d);
+
+}  // namespace telsim

@@ -1,0 +1,73 @@
+#include <nlohmann/json.hpp>
+
+#include "internal.hpp"
+
+namespace telsim {
+
+// ordered_json keeps keys in the order written here, which reads better than sorted keys and
+// is just as deterministic. Times go through integer rounding first (seconds to the
+// microsecond, milliseconds to 3 decimals), so the printed doubles are short and stable.
+// The scenario's file path is left out on purpose: the same scenario run from another working
+// directory must still give the same bytes.
+std::string report_json(const RunResult& run) {
+  using report_detail::millis_us;
+  using report_detail::seconds_us;
+  using Json = nlohmann::ordered_json;
+
+  Json j;
+  j["scenario"] = run.scenario;
+  j["seed"] = run.seed;
+  j["sim_time_s"] = seconds_us(run.sim_time);
+
+  Json results = Json::array();
+  for (const ExpectationResult& e : run.expectations) {
+    results.push_back(Json{{"step", e.step},
+                           {"yaml_line", e.yaml_line},
+                           {"ok", e.ok},
+                           {"at_s", seconds_us(e.at)},
+                           {"what", e.what},
+                           {"message", e.message}});
+  }
+  j["expectations"] =
+      Json{{"passed", run.passed()}, {"failed", run.failed()}, {"results", std::move(results)}};
+
+  const CallCounts c = count_calls(run);
+  j["calls"] = Json{{"total", c.total},         {"answered", c.answered},
+                    {"abandoned", c.abandoned}, {"blocked", c.blocked},
+                    {"failed", c.failed},       {"cleared_at_end", c.cleared_at_end}};
+  j["incoming"] = Json{
+      {"total", c.incoming_total}, {"answered", c.incoming_answered}, {"missed", c.incoming_missed}};
+  j["trunks"] = Json::object();
+
+  Json timings = Json::object();
+  for (const TimingSummary& t : call_timings(run)) {
+    timings[t.name] = Json{{"count", t.count},
+                           {"p50_ms", millis_us(t.p50)},
+                           {"p95_ms", millis_us(t.p95)},
+                           {"p99_ms", millis_us(t.p99)},
+                           {"max_ms", millis_us(t.max)}};
+  }
+  j["timings"] = std::move(timings);
+
+  const PbxStats& p = run.pbx;
+  j["features"] = Json{
+      {"park", Json{{"parks", p.parks},
+                    {"unparks", p.unparks},
+                    {"timeouts", p.park_timeouts},
+                    {"recalls_answered", p.park_recalls_answered},
+                    {"max_occupancy", p.park_max_occupancy}}},
+      {"pickup", Json{{"pickups", p.pickups}, {"failed", p.pickups_failed}}},
+      {"forwarding", Json{{"forwards", p.forwards},
+                          {"max_hops", p.forward_max_hops},
+                          {"loops_stopped", p.forward_loops_stopped},
+                          {"dnd_refusals", p.dnd_refusals}}}};
+  j["run"] = Json{{"cleared_at_end", run.cleared_at_end},
+                  {"records", run.records.size()},
+                  {"transitions", run.transitions},
+                  {"timer_events", run.kernel_events}};
+
+  // Scenario text is the user's: replace bytes that are not UTF-8 instead of throwing.
+  return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace telsim

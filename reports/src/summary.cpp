@@ -1,0 +1,86 @@
+#include <algorithm>
+#include <cmath>
+#include <optional>
+
+#include "internal.hpp"
+
+namespace telsim {
+namespace {
+
+std::optional<SimTime> first_stamp(const CallRecord& r, CallState a, CallState b) {
+  for (const StateStamp& s : r.history)
+    if (s.state == a || s.state == b) return s.at;
+  return std::nullopt;
+}
+
+}  // namespace
+
+CallCounts count_calls(const RunResult& run) {
+  CallCounts c;
+  for (const CallRecord& r : run.records) {
+    if (r.direction == Direction::Incoming) {
+      ++c.incoming_total;
+      if (r.outcome == Outcome::Answered)
+        ++c.incoming_answered;
+      else
+        ++c.incoming_missed;  // an incoming call is answered or missed, nothing else
+      continue;
+    }
+    ++c.total;
+    if (r.cleared_at_end) ++c.cleared_at_end;
+    switch (r.outcome) {
+      case Outcome::Answered: ++c.answered; break;
+      case Outcome::Abandoned: ++c.abandoned; break;
+      case Outcome::Blocked: ++c.blocked; break;
+      case Outcome::Failed:
+      case Outcome::Missed: ++c.failed; break;
+    }
+  }
+  return c;
+}
+
+Duration nearest_rank(const std::vector<Duration>& sorted, double p) {
+  if (sorted.empty()) return Duration{0};
+  const double n = static_cast<double>(sorted.size());
+  // ceil(p/100 * n) computed so that exact products (p95 of 20 samples = 19) stay exact.
+  auto rank = static_cast<std::size_t>(std::ceil(p * n / 100.0 - 1e-9));
+  rank = std::clamp<std::size_t>(rank, 1, sorted.size());
+  return sorted[rank - 1];
+}
+
+TimingSummary summarize_timing(std::string name, std::vector<Duration> samples) {
+  TimingSummary s;
+  s.name = std::move(name);
+  s.count = samples.size();
+  if (samples.empty()) return s;
+  std::sort(samples.begin(), samples.end());
+  s.p50 = nearest_rank(samples, 50);
+  s.p95 = nearest_rank(samples, 95);
+  s.p99 = nearest_rank(samples, 99);
+  s.max = samples.back();
+  return s;
+}
+
+std::vector<TimingSummary> call_timings(const RunResult& run) {
+  std::vector<Duration> setup, answer, ring, talk;
+  for (const CallRecord& r : run.records) {
+    if (r.direction == Direction::Outgoing) {
+      if (auto t = first_stamp(r, CallState::RingBack, CallState::Busy)) setup.push_back(*t - r.start);
+      if (r.answer) {
+        answer.push_back(*r.answer - r.start);
+        talk.push_back(r.end - *r.answer);
+      }
+    } else if (r.answer) {
+      const SimTime offered = first_stamp(r, CallState::Offering, CallState::Offering).value_or(r.start);
+      ring.push_back(*r.answer - offered);
+    }
+  }
+  std::vector<TimingSummary> out;
+  out.push_back(summarize_timing("setup", std::move(setup)));
+  out.push_back(summarize_timing("answer", std::move(answer)));
+  out.push_back(summarize_timing("ring", std::move(ring)));
+  out.push_back(summarize_timing("talk", std::move(talk)));
+  return out;
+}
+
+}  // namespace telsim

@@ -1,0 +1,87 @@
+#include <algorithm>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "reports/sample_run.hpp"
+
+namespace telsim {
+namespace {
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+constexpr const char* kHeader =
+    "call_id,line,direction,from,to,reason,start_s,answer_s,end_s,duration_s,disconnect_mode,"
+    "outcome,cleared_at_end,states";
+
+TEST(CdrCsvTest, StartsWithTheDocumentedHeader) {
+  const std::vector<std::string> lines = lines_of(cdr_csv(test::sample_run()));
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines[0], kHeader);
+}
+
+TEST(CdrCsvTest, HasOneRowPerRecord) {
+  const std::string csv = cdr_csv(test::sample_run());
+  EXPECT_EQ(lines_of(csv).size(), 7u);
+  EXPECT_EQ(csv.back(), '\n');
+  EXPECT_EQ(lines_of(cdr_csv(RunResult{})), std::vector<std::string>{kHeader});
+}
+
+TEST(CdrCsvTest, WritesAnAnsweredCall) {
+  EXPECT_EQ(lines_of(cdr_csv(test::sample_run()))[1],
+            "c1,201,out,201,202,DIRECT,0.000,3.000,33.000,30.000,NORMAL,answered,false,"
+            "DIALTONE>DIALING>PROCEEDING>RINGBACK>CONNECTED>DISCONNECTED>IDLE");
+}
+
+TEST(CdrCsvTest, LeavesAnswerEmptyAndDurationZeroWhenUnanswered) {
+  const std::vector<std::string> lines = lines_of(cdr_csv(test::sample_run()));
+  EXPECT_EQ(lines[3],
+            "c3,203,out,203,204,DIRECT,10.000,,12.000,0.000,BUSY,blocked,false,"
+            "DIALTONE>DIALING>PROCEEDING>BUSY>IDLE");
+  EXPECT_EQ(lines[5], "c5,206,in,205,206,DIRECT,20.100,,25.000,0.000,NORMAL,missed,false,"
+                      "OFFERING>DISCONNECTED>IDLE");
+  EXPECT_EQ(lines[6], "c6,207,out,207,208,DIRECT,50.000,,60.000,0.000,NORMAL,failed,true,"
+                      "DIALTONE>RINGBACK>DISCONNECTED>IDLE");
+}
+
+TEST(CdrCsvTest, QuotesFieldsWithCommasAndQuotes) {
+  EXPECT_EQ(lines_of(cdr_csv(test::sample_run()))[4],
+            "c4,205,out,\"Reception, \"\"Desk\"\"\",206,DIRECT,20.000,,25.000,0.000,NORMAL,"
+            "abandoned,false,DIALTONE>DIALING>RINGBACK>DISCONNECTED>IDLE");
+}
+
+TEST(CdrCsvTest, QuotesFieldsWithNewlines) {
+  RunResult run = test::sample_run();
+  run.records[0].to = "20\n2";
+  EXPECT_NE(cdr_csv(run).find("c1,201,out,201,\"20\n2\",DIRECT,"), std::string::npos);
+}
+
+TEST(CdrCsvTest, NamesNoDisconnectModeNone) {
+  RunResult run = test::sample_run();
+  run.records[0].mode = DisconnectMode::None;
+  EXPECT_NE(lines_of(cdr_csv(run))[1].find(",30.000,NONE,answered,"), std::string::npos);
+}
+
+TEST(CdrCsvTest, WritesRowsInSerialOrder) {
+  RunResult shuffled = test::sample_run();
+  std::reverse(shuffled.records.begin(), shuffled.records.end());
+  EXPECT_EQ(cdr_csv(shuffled), cdr_csv(test::sample_run()));
+}
+
+TEST(CdrCsvTest, NamesTheCallReason) {
+  RunResult run = test::sample_run();
+  run.records[1].reason = CallReason::FwdNoAnswer;
+  EXPECT_EQ(lines_of(cdr_csv(run))[2].rfind("c2,202,in,201,202,FWDNOANSWER,0.500,3.000,", 0), 0u);
+}
+
+TEST(CdrCsvTest, EqualRunsGiveIdenticalBytes) {
+  EXPECT_EQ(cdr_csv(test::sample_run()), cdr_csv(test::sample_run()));
+}
+
+}  // namespace
+}  // namespace telsim
