@@ -384,7 +384,8 @@ void Pbx::offer_parked(Call& parkee, LineId to, CallReason reason, Duration ring
     unlink(*r);
     far_disconnect(*r, DisconnectMode::NoAnswer);
     Call* pk = get(parkee_id);
-    if (!pk || pk->state != CallState::Connected) return;
+    // The parked party may have put its side on hold meanwhile; it still needs an end.
+    if (!pk || pk->state == CallState::Idle || pk->state == CallState::Disconnected) return;
     if (last) far_disconnect(*pk, DisconnectMode::NoAnswer);
     else park_fallback(parkee_id, parker, lot);
   });

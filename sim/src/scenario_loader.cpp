@@ -463,7 +463,9 @@ ForwardRule Loader::forward_rule(const YAML::Node& node, bool with_ext, std::str
     if (keys.count("to") && !null_to) fail(node["to"], "do-not-disturb takes no destination");
   } else {
     if (!keys.count("to")) fail(node, "a forwarding rule needs the destination 'to'");
-    r.to = extension(node["to"], "to");
+    // Configured forwarding must point at an extension; a `forward` step may name any number
+    // and lets the PBX answer (LINEERR_INVALADDRESS), as lineForward would.
+    r.to = with_ext ? extension(node["to"], "to") : number(node["to"], "to");
   }
   const bool no_answer = r.when == W::NoAnswer || r.when == W::BusyNoAnswer;
   if (keys.count("after")) {
@@ -606,7 +608,7 @@ Step Loader::step(const YAML::Node& node, int index) {
     if (st.op == Op::Pickup) {
       if (keys.count("to") && keys.count("group"))
         fail(keys["group"], "pickup takes 'to' (directed) or 'group', not both");
-      if (keys.count("to")) st.to = extension(node["to"], "to");
+      if (keys.count("to")) st.to = number(node["to"], "to");  // the PBX checks it
       if (keys.count("group")) {
         st.group = scalar(node["group"], "group");
         if (!groups_.count(st.group) && !st.expect_error)
