@@ -17,14 +17,17 @@ constexpr Transition kTable[] = {
     {S::Idle, I::Offer, S::Offering},
     {S::Idle, I::Deallocate, S::Idle},
     {S::Idle, I::Join, S::Connected},  // unpark, pickup
+    {S::Idle, I::ConfCreate, S::OnHoldPendConf},
 
     {S::Offering, I::Accept, S::Accepted},
     {S::Offering, I::Answer, S::Connected},
     {S::Offering, I::Drop, S::Disconnected},  // reject
+    {S::Offering, I::Redirect, S::Idle},
     {S::Offering, I::FarDisconnect, S::Disconnected},
 
     {S::Accepted, I::Answer, S::Connected},
     {S::Accepted, I::Drop, S::Disconnected},
+    {S::Accepted, I::Redirect, S::Idle},
     {S::Accepted, I::FarDisconnect, S::Disconnected},
 
     {S::DialTone, I::Dial, S::Dialing},
@@ -42,32 +45,58 @@ constexpr Transition kTable[] = {
     {S::Proceeding, I::FarAnswer, S::Connected},
     {S::Proceeding, I::Intercept, S::SpecialInfo},
     {S::Proceeding, I::Drop, S::Disconnected},
+    {S::Proceeding, I::TransferredAway, S::Idle},
+    {S::Proceeding, I::JoinConference, S::Conferenced},
     {S::Proceeding, I::FarDisconnect, S::Disconnected},
 
     {S::RingBack, I::FarAnswer, S::Connected},
     {S::RingBack, I::Drop, S::Disconnected},
+    {S::RingBack, I::CompleteCall, S::Idle},
+    {S::RingBack, I::TransferredAway, S::Idle},
+    {S::RingBack, I::JoinConference, S::Conferenced},
     {S::RingBack, I::FarDisconnect, S::Disconnected},
 
     {S::Busy, I::Drop, S::Disconnected},
+    {S::Busy, I::CompleteCall, S::Idle},
+    {S::Busy, I::TransferredAway, S::Idle},
     {S::SpecialInfo, I::Drop, S::Disconnected},
 
     {S::Connected, I::Hold, S::OnHold},
     {S::Connected, I::Park, S::Idle},  // the parked party stays connected to the orbit
+    {S::Connected, I::SwapHold, S::OnHold},
+    {S::Connected, I::SetupTransfer, S::OnHoldPendTransfer},
+    {S::Connected, I::BlindTransfer, S::Idle},
+    {S::Connected, I::SetupConference, S::Conferenced},
+    {S::Connected, I::PrepareAddConf, S::OnHoldPendConf},  // a conference call
+    {S::Connected, I::TransferredAway, S::Idle},
+    {S::Connected, I::JoinConference, S::Conferenced},
     {S::Connected, I::Drop, S::Disconnected},
     {S::Connected, I::FarDisconnect, S::Disconnected},
 
     {S::OnHold, I::Unhold, S::Connected},
+    {S::OnHold, I::Retrieve, S::Connected},
+    {S::OnHold, I::CompleteTransfer, S::Idle},
+    {S::OnHold, I::CompleteTransferConf, S::Conferenced},
+    {S::OnHold, I::AddToConference, S::Connected},  // a held conference call
+    {S::OnHold, I::HoldRecall, S::Offering},
     {S::OnHold, I::Drop, S::Disconnected},
     {S::OnHold, I::FarDisconnect, S::Disconnected},
 
     {S::Conferenced, I::Drop, S::Disconnected},
+    {S::Conferenced, I::RemoveFromConf, S::Idle},
+    {S::Conferenced, I::Collapse, S::Connected},
     {S::Conferenced, I::FarDisconnect, S::Disconnected},
 
     {S::OnHoldPendConf, I::Unhold, S::Connected},
+    {S::OnHoldPendConf, I::Retrieve, S::Connected},
+    {S::OnHoldPendConf, I::AddToConference, S::Connected},
     {S::OnHoldPendConf, I::Drop, S::Disconnected},
     {S::OnHoldPendConf, I::FarDisconnect, S::Disconnected},
 
     {S::OnHoldPendTransfer, I::Unhold, S::Connected},
+    {S::OnHoldPendTransfer, I::Retrieve, S::Connected},
+    {S::OnHoldPendTransfer, I::CompleteTransfer, S::Idle},
+    {S::OnHoldPendTransfer, I::CompleteTransferConf, S::Conferenced},
     {S::OnHoldPendTransfer, I::Drop, S::Disconnected},
     {S::OnHoldPendTransfer, I::FarDisconnect, S::Disconnected},
 
@@ -110,6 +139,23 @@ std::string_view to_string(CallInput in) {
     case I::Unhold: return "unhold";
     case I::Park: return "park";
     case I::Join: return "join";
+    case I::SwapHold: return "swap_hold";
+    case I::SetupTransfer: return "setup_transfer";
+    case I::CompleteTransfer: return "complete_transfer";
+    case I::CompleteTransferConf: return "complete_transfer_conference";
+    case I::BlindTransfer: return "blind_transfer";
+    case I::SetupConference: return "setup_conference";
+    case I::PrepareAddConf: return "prepare_add_to_conference";
+    case I::AddToConference: return "add_to_conference";
+    case I::RemoveFromConf: return "remove_from_conference";
+    case I::Redirect: return "redirect";
+    case I::CompleteCall: return "complete_call";
+    case I::Retrieve: return "retrieve";
+    case I::TransferredAway: return "transferred_away";
+    case I::JoinConference: return "join_conference";
+    case I::ConfCreate: return "conf_create";
+    case I::Collapse: return "collapse";
+    case I::HoldRecall: return "hold_recall";
     case I::Seize: return "seize";
     case I::Offer: return "offer";
     case I::NumberComplete: return "number_complete";
@@ -133,6 +179,17 @@ bool is_operation(CallInput in) {
     case I::Hold:
     case I::Unhold:
     case I::Park:
+    case I::SwapHold:
+    case I::SetupTransfer:
+    case I::CompleteTransfer:
+    case I::CompleteTransferConf:
+    case I::BlindTransfer:
+    case I::SetupConference:
+    case I::PrepareAddConf:
+    case I::AddToConference:
+    case I::RemoveFromConf:
+    case I::Redirect:
+    case I::CompleteCall:
       return true;
     case I::Seize:
     case I::Offer:
@@ -144,6 +201,12 @@ bool is_operation(CallInput in) {
     case I::FarDisconnect:
     case I::Clear:
     case I::Join:
+    case I::Retrieve:
+    case I::TransferredAway:
+    case I::JoinConference:
+    case I::ConfCreate:
+    case I::Collapse:
+    case I::HoldRecall:
       return false;
   }
   return false;
@@ -158,6 +221,17 @@ std::uint32_t feature_of(CallInput in) {
     case I::Hold: return feature::kHold;
     case I::Unhold: return feature::kUnhold;
     case I::Park: return feature::kPark;
+    case I::SwapHold: return feature::kSwapHold;
+    case I::SetupTransfer: return feature::kSetupTransfer;
+    case I::CompleteTransfer:
+    case I::CompleteTransferConf: return feature::kCompleteTransf;
+    case I::BlindTransfer: return feature::kBlindTransfer;
+    case I::SetupConference: return feature::kSetupConf;
+    case I::PrepareAddConf: return feature::kPrepareAddConf;
+    case I::AddToConference: return feature::kAddToConf;
+    case I::RemoveFromConf: return feature::kRemoveFromConf;
+    case I::Redirect: return feature::kRedirect;
+    case I::CompleteCall: return feature::kCompleteCall;
     case I::Deallocate:
     case I::Seize:
     case I::Offer:
@@ -169,6 +243,12 @@ std::uint32_t feature_of(CallInput in) {
     case I::FarDisconnect:
     case I::Clear:
     case I::Join:
+    case I::Retrieve:
+    case I::TransferredAway:
+    case I::JoinConference:
+    case I::ConfCreate:
+    case I::Collapse:
+    case I::HoldRecall:
       return 0;
   }
   return 0;

@@ -30,6 +30,16 @@ std::string_view to_string(Op op) {
     case Op::Unpark: return "unpark";
     case Op::Pickup: return "pickup";
     case Op::Forward: return "forward";
+    case Op::SwapHold: return "swap_hold";
+    case Op::SetupTransfer: return "setup_transfer";
+    case Op::CompleteTransfer: return "complete_transfer";
+    case Op::BlindTransfer: return "blind_transfer";
+    case Op::SetupConference: return "setup_conference";
+    case Op::PrepareAddToConference: return "prepare_add_to_conference";
+    case Op::AddToConference: return "add_to_conference";
+    case Op::RemoveFromConference: return "remove_from_conference";
+    case Op::Redirect: return "redirect";
+    case Op::SecureCall: return "secure_call";
   }
   return "?";
 }

@@ -32,7 +32,8 @@ Pbx::Pbx(Scheduler& scheduler, PbxConfig config)
   by_number_.reserve(config_.lines.size());
   for (const LineConfig& lc : config_.lines) {
     const auto id = static_cast<LineId>(lines_.size());
-    lines_.push_back(Line{id, lc.number, lc.name, lc.behavior, {}, {}, lc.forwarding, {}});
+    lines_.push_back(
+        Line{id, lc.number, lc.name, lc.behavior, {}, {}, lc.forwarding, {}, lc.call_waiting});
     const auto& b = lc.behavior;
     const bool random = (b.answer_after && b.answer_after->kind != DurationDist::Kind::Fixed) ||
                         (b.hangup_after && b.hangup_after->kind != DurationDist::Kind::Fixed);
@@ -64,7 +65,13 @@ std::optional<LineId> Pbx::find_line(std::string_view number) const {
   return it->second;
 }
 
-const Call* Pbx::find_call(CallId id) const { return const_cast<Pbx*>(this)->get(id); }
+const Call* Pbx::find_call(CallId id) const { return get_const(id); }
+
+const Call* Pbx::get_const(CallId id) const {
+  if (!id || id.slot >= calls_.size()) return nullptr;
+  const Call& c = calls_[id.slot];
+  return c.live && c.id.serial == id.serial ? &c : nullptr;
+}
 
 Call* Pbx::get(CallId id) {
   if (!id || id.slot >= calls_.size()) return nullptr;
@@ -76,7 +83,36 @@ std::uint32_t Pbx::call_features(CallId id) const {
   const Call* call = find_call(id);
   if (!call) return 0;
   std::uint32_t f = allowed_features(call->state);
-  if (engaged(lines_[call->line])) f &= ~(feature::kAnswer | feature::kUnhold);
+  const Line& line = lines_[call->line];
+  const bool busy_line = engaged(line);
+  if (busy_line && config_.answer_mode == PbxConfig::AnswerMode::None) f &= ~feature::kAnswer;
+  const bool pending = call->state == CallState::OnHoldPendTransfer || call->state == CallState::OnHoldPendConf;
+  if (busy_line && !(pending && get_const(call->consult))) f &= ~feature::kUnhold;
+  if (call->is_conference) {
+    f &= feature::kDrop | feature::kHold | feature::kUnhold | feature::kPrepareAddConf |
+         feature::kAddToConf | feature::kSwapHold;
+    if (!get_const(call->consult)) f &= ~feature::kAddToConf;
+    if (call->members.size() >= config_.conference_max) f &= ~(feature::kPrepareAddConf | feature::kAddToConf);
+  } else {
+    f &= ~(feature::kPrepareAddConf | feature::kAddToConf);
+  }
+  if (get_const(call->consult) || get_const(call->consult_of))
+    f &= ~(feature::kSetupTransfer | feature::kSetupConf | feature::kBlindTransfer | feature::kPark);
+  if (!get_const(call->consult) && !get_const(call->consult_of)) f &= ~feature::kCompleteTransf;
+  if (!get_const(call->conference)) f &= ~feature::kRemoveFromConf;
+  f &= ~feature::kCompleteCall;  // call completion is not offered yet
+  // SWAPHOLD needs a held call to swap with.
+  if (f & feature::kSwapHold) {
+    bool held = false;
+    for (CallId other : line.calls) {
+      const Call* o = get_const(other);
+      if (o && o != call &&
+          (o->state == CallState::OnHold || o->state == CallState::OnHoldPendTransfer ||
+           o->state == CallState::OnHoldPendConf))
+        held = true;
+    }
+    if (!held) f &= ~feature::kSwapHold;
+  }
   return f;
 }
 
@@ -133,7 +169,7 @@ void Pbx::transition(Call& call, CallInput input, DisconnectMode mode) {
 }
 
 OpResult Pbx::reply(Op op, LineErr error, CallId call, std::string address) {
-  const OpResult r{next_request_++, op, error, call, std::move(address)};
+  const OpResult r{next_request_++, op, error, call, std::move(address), {}};
   for (PbxObserver* o : observers_) o->on_reply(r);
   return r;
 }
@@ -168,11 +204,26 @@ bool Pbx::engaged(const Line& line) const {
 
 bool Pbx::busy_for_incoming(const Line& line) const {
   if (line.behavior.kind == Behavior::Kind::Busy) return true;
+  bool in_use = false;
   for (CallId id : line.calls) {
     const Call* c = find_call(id);
-    if (c && c->state != CallState::Idle) return true;
+    if (!c || c->state == CallState::Idle) continue;
+    in_use = true;
+    // Call waiting offers one more call to a line in a call, unless a call there is secure,
+    // is already waiting, or is not simply talking or holding.
+    if (!line.call_waiting || c->secure) return true;
+    switch (c->state) {
+      case CallState::Connected:
+      case CallState::OnHold:
+      case CallState::OnHoldPendTransfer:
+      case CallState::OnHoldPendConf:
+      case CallState::Conferenced:
+        break;
+      default:
+        return true;
+    }
   }
-  return false;
+  return in_use && !line.call_waiting;
 }
 
 // --- operations -----------------------------------------------------------------------
@@ -189,18 +240,21 @@ OpResult Pbx::make_call(LineId line_id, std::string_view number) {
   call.from = line.number;
   const OpResult result = reply(Op::MakeCall, LineErr::Success, call.id);
   transition(call, CallInput::Seize);
-  if (!number.empty()) {
-    call.pending = std::string(number);
-    call.awaiting_dialtone = true;
-    call.progress_timer = scheduler_.schedule(config_.timing.dialtone_delay, [this, id = call.id] {
-      Call* c = get(id);
-      if (!c) return;
-      c->progress_timer = {};
-      c->awaiting_dialtone = false;
-      start_outpulsing(*c);
-    });
-  }
+  begin_dialing(call, number);
   return result;
+}
+
+void Pbx::begin_dialing(Call& call, std::string_view number) {
+  if (number.empty()) return;
+  call.pending = std::string(number);
+  call.awaiting_dialtone = true;
+  call.progress_timer = scheduler_.schedule(config_.timing.dialtone_delay, [this, id = call.id] {
+    Call* c = get(id);
+    if (!c) return;
+    c->progress_timer = {};
+    c->awaiting_dialtone = false;
+    start_outpulsing(*c);
+  });
 }
 
 OpResult Pbx::dial(CallId id, std::string_view digits) {
@@ -224,20 +278,77 @@ OpResult Pbx::apply_operation(Op op, CallId id, CallInput input) {
 }
 
 OpResult Pbx::accept(CallId id) { return apply_operation(Op::Accept, id, CallInput::Accept); }
-OpResult Pbx::hold(CallId id) { return apply_operation(Op::Hold, id, CallInput::Hold); }
+OpResult Pbx::hold(CallId id) {
+  const OpResult r = apply_operation(Op::Hold, id, CallInput::Hold);
+  if (r.ok()) start_hold_recall(*get(id));
+  return r;
+}
+
+void Pbx::start_hold_recall(Call& call) {
+  if (!config_.hold_recall) return;
+  scheduler_.cancel(call.hold_timer);
+  call.hold_timer = scheduler_.schedule(*config_.hold_recall, [this, id = call.id] {
+    Call* c = get(id);
+    if (!c || c->state != CallState::OnHold) return;
+    c->hold_timer = {};
+    ++stats_.hold_recalls;
+    // The held call rings its holder again; answering it resumes the conversation.
+    c->reason = CallReason::Reminder;
+    transition(*c, CallInput::HoldRecall);
+    station_offered(*c);
+  });
+}
 OpResult Pbx::unhold(CallId id) {
   Call* call = get(id);
-  if (call && next_state(call->state, CallInput::Unhold) && engaged(lines_[call->line]))
+  if (!call) return reply(Op::Unhold, LineErr::InvalCallHandle);
+  if (!next_state(call->state, CallInput::Unhold)) return reply(Op::Unhold, LineErr::InvalCallState, id);
+  // Unholding the original of a pending transfer or conference abandons its consult call.
+  Call* consult = (call->state == CallState::OnHoldPendTransfer ||
+                   call->state == CallState::OnHoldPendConf)
+                      ? get(call->consult)
+                      : nullptr;
+  if (!consult && engaged(lines_[call->line]))
     return reply(Op::Unhold, LineErr::InUse, id);  // another call is active on this line
-  return apply_operation(Op::Unhold, id, CallInput::Unhold);
+  const OpResult result = reply(Op::Unhold, LineErr::Success, id);
+  if (consult) {
+    const CallId consult_id = consult->id;
+    call->consult = {};
+    consult->consult_of = {};
+    drop(consult_id);
+  }
+  Call* c = get(id);
+  scheduler_.cancel(c->hold_timer);
+  transition(*c, CallInput::Unhold);
+  return result;
 }
 
 OpResult Pbx::answer(CallId id) {
   Call* call = get(id);
   if (!call) return reply(Op::Answer, LineErr::InvalCallHandle);
   if (!next_state(call->state, CallInput::Answer)) return reply(Op::Answer, LineErr::InvalCallState, id);
-  if (engaged(lines_[call->line])) return reply(Op::Answer, LineErr::InUse, id);
+  const bool busy_line = engaged(lines_[call->line]);
+  if (busy_line && config_.answer_mode == PbxConfig::AnswerMode::None)
+    return reply(Op::Answer, LineErr::InUse, id);
   const OpResult result = reply(Op::Answer, LineErr::Success, id);
+  if (busy_line) {
+    // LINEANSWERMODE_HOLD / _DROP: the PBX holds or drops the line's active call first.
+    const std::vector<CallId> others = lines_[call->line].calls;
+    for (CallId other_id : others) {
+      Call* other = get(other_id);
+      if (!other || other_id == id) continue;
+      const bool active = other->state != CallState::Idle && other->state != CallState::OnHold &&
+                          other->state != CallState::OnHoldPendConf &&
+                          other->state != CallState::OnHoldPendTransfer &&
+                          other->state != CallState::Offering && other->state != CallState::Accepted;
+      if (!active) continue;
+      if (config_.answer_mode == PbxConfig::AnswerMode::Hold && other->state == CallState::Connected) {
+        transition(*other, CallInput::Hold);
+        start_hold_recall(*other);
+      } else {
+        drop(other_id);
+      }
+    }
+  }
   cancel_timers(*call);
   transition(*call, CallInput::Answer);
   connect(*call);
@@ -249,6 +360,10 @@ OpResult Pbx::drop(CallId id) {
   if (!call) return reply(Op::Drop, LineErr::InvalCallHandle);
   if (!next_state(call->state, CallInput::Drop)) return reply(Op::Drop, LineErr::InvalCallState, id);
   const OpResult result = reply(Op::Drop, LineErr::Success, id);
+  if (call->is_conference && call->state != CallState::Disconnected) {
+    drop_conference(*call);
+    return result;
+  }
   const CallState before = call->state;
   cancel_timers(*call);
   transition(*call, CallInput::Drop, DisconnectMode::Normal);
@@ -477,6 +592,359 @@ OpResult Pbx::forward(LineId line_id, std::vector<ForwardRule> rules) {
   return reply(Op::Forward, LineErr::Success);
 }
 
+// --- call control: swap hold, transfer, conference, redirect, secure ---------------------
+
+namespace {
+bool is_held(CallState s) {
+  return s == CallState::OnHold || s == CallState::OnHoldPendTransfer || s == CallState::OnHoldPendConf;
+}
+}  // namespace
+
+void Pbx::retire(Call& call) {
+  // End a call of the controller's quietly: it leaves with a transfer or a collapsing
+  // conference, so its far end (if any) is not disconnected.
+  cancel_timers(call);
+  call.peer = {};
+  if (next_state(call.state, CallInput::TransferredAway)) {
+    transition(call, CallInput::TransferredAway);
+    return;
+  }
+  if (call.state != CallState::Disconnected) transition(call, CallInput::Drop, DisconnectMode::Normal);
+  transition(call, CallInput::Clear);
+}
+
+OpResult Pbx::swap_hold(CallId active_id, CallId held_id) {
+  Call* active = get(active_id);
+  Call* held = get(held_id);
+  if (!active || !held) return reply(Op::SwapHold, LineErr::InvalCallHandle);
+  if (active->line != held->line || active_id == held_id)
+    return reply(Op::SwapHold, LineErr::InvalCallHandle, active_id);
+  if (!next_state(active->state, CallInput::SwapHold) || !next_state(held->state, CallInput::Retrieve))
+    return reply(Op::SwapHold, LineErr::InvalCallState, active_id);
+  const OpResult result = reply(Op::SwapHold, LineErr::Success, active_id);
+  transition(*active, CallInput::SwapHold);
+  start_hold_recall(*active);
+  scheduler_.cancel(held->hold_timer);
+  transition(*held, CallInput::Retrieve);
+  return result;
+}
+
+Call& Pbx::new_consult_call(Call& about, Op op, CallId reply_call, OpResult& result) {
+  const CallId about_id = about.id;
+  Call& consult = create_call(about.line, Direction::Outgoing, CallReason::Direct);
+  Call& a = *get(about_id);
+  consult.from = lines_[a.line].number;
+  consult.consult_of = about_id;
+  a.consult = consult.id;
+  result = reply(op, LineErr::Success, reply_call);
+  result.consult = consult.id;
+  return consult;
+}
+
+OpResult Pbx::setup_transfer(CallId id, std::string_view number) {
+  Call* call = get(id);
+  if (!call) return reply(Op::SetupTransfer, LineErr::InvalCallHandle);
+  if (!next_state(call->state, CallInput::SetupTransfer) || call->is_conference || get(call->consult) ||
+      get(call->consult_of))
+    return reply(Op::SetupTransfer, LineErr::InvalCallState, id);
+  if (!is_dialable(number)) return reply(Op::SetupTransfer, LineErr::InvalAddress, id);
+  if (lines_[call->line].calls.size() >= config_.max_calls_per_line)
+    return reply(Op::SetupTransfer, LineErr::CallUnavail, id);
+  OpResult result;
+  Call& consult = new_consult_call(*call, Op::SetupTransfer, id, result);
+  Call& original = *get(id);
+  transition(original, CallInput::SetupTransfer);
+  transition(consult, CallInput::Seize);
+  begin_dialing(consult, number);
+  return result;
+}
+
+OpResult Pbx::complete_transfer(CallId id, CallId consult_id, TransferMode mode) {
+  Call* first = get(id);
+  if (!first) return reply(Op::CompleteTransfer, LineErr::InvalCallHandle);
+  Call* second = get(consult_id);
+  if (!second) return reply(Op::CompleteTransfer, LineErr::InvalConsultCallHandle, id);
+  // The two must be a call and its consultation call (in either order, as after swap_hold).
+  const bool related = (first->consult == second->id && second->consult_of == first->id) ||
+                       (second->consult == first->id && first->consult_of == second->id);
+  if (!related || first->is_conference || second->is_conference)
+    return reply(Op::CompleteTransfer, LineErr::InvalConsultCallHandle, id);
+  Call* held = is_held(first->state) ? first : second;
+  Call* active = held == first ? second : first;
+  const CallInput held_input =
+      mode == TransferMode::Transfer ? CallInput::CompleteTransfer : CallInput::CompleteTransferConf;
+  const CallInput active_input =
+      mode == TransferMode::Transfer ? CallInput::TransferredAway : CallInput::JoinConference;
+  if (!next_state(held->state, held_input) || !next_state(active->state, active_input))
+    return reply(Op::CompleteTransfer, LineErr::InvalCallState, id);
+
+  if (mode == TransferMode::Conference) {
+    if (lines_[held->line].calls.size() >= config_.max_calls_per_line)
+      return reply(Op::CompleteTransfer, LineErr::CallUnavail, id);
+    const CallId held_id = held->id;
+    const CallId active_id = active->id;
+    Call& conf = create_call(held->line, Direction::Outgoing, CallReason::Direct);
+    conf.is_conference = true;
+    conf.from = lines_[conf.line].number;
+    const OpResult result = reply(Op::CompleteTransfer, LineErr::Success, conf.id);
+    ++stats_.conferences;
+    Call& h = *get(held_id);
+    Call& a = *get(active_id);
+    h.consult = a.consult = h.consult_of = a.consult_of = {};
+    h.conference = a.conference = conf.id;
+    conf.members = {held_id, active_id};
+    stats_.conference_max_size = std::max<std::uint64_t>(stats_.conference_max_size, 2);
+    scheduler_.cancel(h.hold_timer);
+    transition(conf, CallInput::Join);
+    transition(h, CallInput::CompleteTransferConf);
+    transition(a, CallInput::JoinConference);
+    return result;
+  }
+
+  const OpResult result = reply(Op::CompleteTransfer, LineErr::Success, id);
+  ++stats_.transfers;
+  const CallId transferee_id = held->peer;
+  const CallId target_id = active->peer;
+  const CallState active_state = active->state;
+  const std::string number = active->to;
+  held->consult = held->consult_of = active->consult = active->consult_of = {};
+  unlink(*held);
+  unlink(*active);
+  cancel_timers(*held);
+  cancel_timers(*active);
+  transition(*held, CallInput::CompleteTransfer);
+  transition(*active, CallInput::TransferredAway);
+  Call* transferee = get(transferee_id);
+  Call* target = get(target_id);
+  if (!transferee) {  // nobody left to transfer: release the target too
+    if (target) far_disconnect(*target, DisconnectMode::Normal);
+    return result;
+  }
+  if (target && (active_state == CallState::Connected || active_state == CallState::RingBack)) {
+    link(*transferee, *target);
+    if (target->state == CallState::Offering || target->state == CallState::Accepted) {
+      // The transferee now waits for the ringing target, under no-answer supervision.
+      scheduler_.cancel(transferee->ring_timer);
+      transferee->ring_timer = scheduler_.schedule(config_.timing.no_answer_timeout,
+                                                   [this, transferee_id] { no_answer(transferee_id); });
+    }
+    return result;
+  }
+  // The consult was busy or still proceeding: the transferee goes on to its number.
+  if (target) far_disconnect(*target, DisconnectMode::Normal);
+  offer_to(*transferee, number, CallReason::Transfer, 0);
+  return result;
+}
+
+OpResult Pbx::blind_transfer(CallId id, std::string_view number) {
+  Call* call = get(id);
+  if (!call) return reply(Op::BlindTransfer, LineErr::InvalCallHandle);
+  if (!next_state(call->state, CallInput::BlindTransfer) || call->is_conference)
+    return reply(Op::BlindTransfer, LineErr::InvalCallState, id);
+  const auto match = dial_plan_.classify(number);
+  if (number.empty() || !is_dialable(number) ||
+      (match != DialPlan::Match::Complete && match != DialPlan::Match::Ambiguous))
+    return reply(Op::BlindTransfer, LineErr::InvalAddress, id);  // nothing is dialled
+  Call* transferee = get(call->peer);
+  if (!transferee) return reply(Op::BlindTransfer, LineErr::OperationFailed, id);
+  const OpResult result = reply(Op::BlindTransfer, LineErr::Success, id);
+  ++stats_.transfers;
+  const CallId transferee_id = transferee->id;
+  unlink(*call);
+  cancel_timers(*call);
+  transition(*call, CallInput::BlindTransfer);
+  offer_to(*get(transferee_id), std::string(number), CallReason::Transfer, 0);
+  return result;
+}
+
+OpResult Pbx::setup_conference(CallId id, std::string_view number) {
+  Call* call = get(id);
+  if (!call) return reply(Op::SetupConference, LineErr::InvalCallHandle);
+  if (!next_state(call->state, CallInput::SetupConference) || call->is_conference ||
+      get(call->consult) || get(call->consult_of) || get(call->conference))
+    return reply(Op::SetupConference, LineErr::InvalCallState, id);
+  if (!is_dialable(number)) return reply(Op::SetupConference, LineErr::InvalAddress, id);
+  if (lines_[call->line].calls.size() + 2 > config_.max_calls_per_line)
+    return reply(Op::SetupConference, LineErr::CallUnavail, id);
+  Call& conf = create_call(call->line, Direction::Outgoing, CallReason::Direct);
+  conf.is_conference = true;
+  conf.from = lines_[conf.line].number;
+  OpResult result;
+  Call& consult = new_consult_call(conf, Op::SetupConference, conf.id, result);
+  Call& original = *get(id);
+  original.conference = conf.id;
+  conf.members = {id};
+  ++stats_.conferences;
+  stats_.conference_max_size = std::max<std::uint64_t>(stats_.conference_max_size, 1);
+  transition(conf, CallInput::ConfCreate);
+  transition(original, CallInput::SetupConference);
+  transition(consult, CallInput::Seize);
+  begin_dialing(consult, number);
+  return result;
+}
+
+OpResult Pbx::prepare_add_to_conference(CallId conf_id, std::string_view number) {
+  Call* conf = get(conf_id);
+  if (!conf || !conf->is_conference) return reply(Op::PrepareAddToConference, LineErr::InvalConfCallHandle);
+  if (!next_state(conf->state, CallInput::PrepareAddConf) || get(conf->consult))
+    return reply(Op::PrepareAddToConference, LineErr::InvalCallState, conf_id);
+  if (conf->members.size() >= config_.conference_max)
+    return reply(Op::PrepareAddToConference, LineErr::ConferenceFull, conf_id);
+  if (!is_dialable(number)) return reply(Op::PrepareAddToConference, LineErr::InvalAddress, conf_id);
+  if (lines_[conf->line].calls.size() >= config_.max_calls_per_line)
+    return reply(Op::PrepareAddToConference, LineErr::CallUnavail, conf_id);
+  OpResult result;
+  Call& consult = new_consult_call(*conf, Op::PrepareAddToConference, conf_id, result);
+  transition(*get(conf_id), CallInput::PrepareAddConf);
+  transition(consult, CallInput::Seize);
+  begin_dialing(consult, number);
+  return result;
+}
+
+OpResult Pbx::add_to_conference(CallId conf_id, CallId consult_id) {
+  Call* conf = get(conf_id);
+  if (!conf || !conf->is_conference) return reply(Op::AddToConference, LineErr::InvalConfCallHandle);
+  Call* consult = get(consult_id);
+  if (!consult || consult->line != conf->line || consult->is_conference || get(consult->conference))
+    return reply(Op::AddToConference, LineErr::InvalConsultCallHandle, conf_id);
+  if (!next_state(conf->state, CallInput::AddToConference) ||
+      !next_state(consult->state, CallInput::JoinConference))
+    return reply(Op::AddToConference, LineErr::InvalCallState, conf_id);
+  if (conf->members.size() >= config_.conference_max)
+    return reply(Op::AddToConference, LineErr::ConferenceFull, conf_id);
+  const OpResult result = reply(Op::AddToConference, LineErr::Success, conf_id);
+  if (Call* about = get(consult->consult_of)) about->consult = {};
+  consult->consult_of = {};
+  if (conf->consult == consult_id) conf->consult = {};
+  consult->conference = conf_id;
+  conf->members.push_back(consult_id);
+  stats_.conference_max_size = std::max<std::uint64_t>(stats_.conference_max_size, conf->members.size());
+  transition(*consult, CallInput::JoinConference);
+  transition(*conf, CallInput::AddToConference);
+  return result;
+}
+
+OpResult Pbx::remove_from_conference(CallId id) {
+  Call* member = get(id);
+  if (!member) return reply(Op::RemoveFromConference, LineErr::InvalCallHandle);
+  if (!next_state(member->state, CallInput::RemoveFromConf) || !get(member->conference))
+    return reply(Op::RemoveFromConference, LineErr::InvalCallState, id);
+  const OpResult result = reply(Op::RemoveFromConference, LineErr::Success, id);
+  cancel_timers(*member);
+  disconnect_far_end(*member, CallState::Conferenced);
+  transition(*member, CallInput::RemoveFromConf);  // IDLE; on_idle leaves the conference
+  return result;
+}
+
+void Pbx::leave_conference(Call& member) {
+  Call* conf = get(member.conference);
+  member.conference = {};
+  if (!conf) return;
+  auto& m = conf->members;
+  m.erase(std::remove(m.begin(), m.end(), member.id), m.end());
+  collapse_if_small(conf->id);
+}
+
+void Pbx::collapse_if_small(CallId conf_id) {
+  Call* conf = get(conf_id);
+  if (!conf || conf->state == CallState::Idle || get(conf->consult)) return;
+  if (conf->members.size() > 1) return;
+  // One party left: the conference collapses into a plain call with it.
+  if (!conf->members.empty()) {
+    Call* last = get(conf->members.front());
+    conf->members.clear();
+    if (last) {
+      last->conference = {};
+      if (next_state(last->state, CallInput::Collapse)) transition(*last, CallInput::Collapse);
+    }
+  }
+  retire(*get(conf_id));
+}
+
+void Pbx::drop_conference(Call& conf) {
+  const CallId conf_id = conf.id;
+  const std::vector<CallId> members = conf.members;
+  conf.members.clear();
+  if (Call* consult = get(conf.consult)) {
+    consult->consult_of = {};
+    conf.consult = {};
+    drop(consult->id);
+  }
+  // Without CONFDROP the two remaining parties stay connected to each other.
+  Call* m0 = members.size() == 2 ? get(members[0]) : nullptr;
+  Call* m1 = members.size() == 2 ? get(members[1]) : nullptr;
+  Call* p0 = m0 ? get(m0->peer) : nullptr;
+  Call* p1 = m1 ? get(m1->peer) : nullptr;
+  const bool keep_talking = !config_.confdrop && p0 && p1;
+  for (CallId id : members) {
+    Call* m = get(id);
+    if (!m) continue;
+    m->conference = {};
+    cancel_timers(*m);
+    if (keep_talking) {
+      unlink(*m);
+    } else if (m->state != CallState::Disconnected) {
+      disconnect_far_end(*m, m->state);
+    }
+    if (m->state != CallState::Disconnected) transition(*m, CallInput::Drop, DisconnectMode::Normal);
+    transition(*m, CallInput::Clear);
+  }
+  if (keep_talking) link(*p0, *p1);
+  Call& c = *get(conf_id);
+  cancel_timers(c);
+  transition(c, CallInput::Drop, DisconnectMode::Normal);
+  transition(c, CallInput::Clear);
+}
+
+std::vector<CallId> Pbx::conference_related(CallId id) const {
+  const Call* call = get_const(id);
+  if (!call) return {};
+  const Call* conf = call->is_conference ? call : get_const(call->conference);
+  if (!conf) return {};
+  std::vector<CallId> out{conf->id};
+  out.insert(out.end(), conf->members.begin(), conf->members.end());
+  return out;
+}
+
+void Pbx::consult_gone(Call& original) {
+  // The consultation call ended. With AUTORECONNECT the call it consulted about comes back.
+  if (!config_.autoreconnect) return;
+  if ((original.state == CallState::OnHoldPendTransfer || original.state == CallState::OnHoldPendConf) &&
+      !engaged(lines_[original.line])) {
+    transition(original, CallInput::Retrieve);
+  }
+}
+
+OpResult Pbx::redirect(CallId id, std::string_view number) {
+  Call* call = get(id);
+  if (!call) return reply(Op::Redirect, LineErr::InvalCallHandle);
+  if (!next_state(call->state, CallInput::Redirect)) return reply(Op::Redirect, LineErr::InvalCallState, id);
+  const auto match = dial_plan_.classify(number);
+  if (number.empty() || !is_dialable(number) ||
+      (match != DialPlan::Match::Complete && match != DialPlan::Match::Ambiguous))
+    return reply(Op::Redirect, LineErr::InvalAddress, id);
+  Call* caller = get(call->peer);
+  if (!caller) return reply(Op::Redirect, LineErr::OperationFailed, id);
+  const OpResult result = reply(Op::Redirect, LineErr::Success, id);
+  ++stats_.redirects;
+  const CallId caller_id = caller->id;
+  unlink(*call);
+  cancel_timers(*call);
+  transition(*call, CallInput::Redirect);
+  offer_to(*get(caller_id), std::string(number), CallReason::Redirect, 0);
+  return result;
+}
+
+OpResult Pbx::secure_call(CallId id) {
+  Call* call = get(id);
+  if (!call) return reply(Op::SecureCall, LineErr::InvalCallHandle);
+  if (call->state == CallState::Idle || call->state == CallState::Disconnected)
+    return reply(Op::SecureCall, LineErr::InvalCallState, id);
+  const OpResult result = reply(Op::SecureCall, LineErr::Success, id);
+  call->secure = true;
+  return result;
+}
+
 // --- call progress ----------------------------------------------------------------------
 
 void Pbx::start_outpulsing(Call& call) {
@@ -600,8 +1068,10 @@ void Pbx::offer_to(Call& origin, const std::string& number, CallReason reason, i
   if (next_state(origin.state, CallInput::Alerting)) transition(origin, CallInput::Alerting);
   // Each destination gets a full ringing period before the PBX gives up.
   scheduler_.cancel(origin.ring_timer);
-  origin.ring_timer = scheduler_.schedule(config_.timing.no_answer_timeout,
-                                          [this, id = origin.id] { no_answer(id); });
+  const Duration ring = get(origin.consult_of) && config_.consult_timeout
+                            ? *config_.consult_timeout
+                            : config_.timing.no_answer_timeout;
+  origin.ring_timer = scheduler_.schedule(ring, [this, id = origin.id] { no_answer(id); });
   if (const ForwardRule* rule = forward_on_no_answer(callee.forwarding, /*internal=*/true)) {
     incoming.forward_timer =
         scheduler_.schedule(no_answer_delay(*rule, config_.timing.ring_cadence),
@@ -629,7 +1099,13 @@ void Pbx::forward_no_answer(CallId leg_id) {
 
 void Pbx::no_answer(CallId id) {
   Call* origin = get(id);
-  if (!origin || origin->state != CallState::RingBack) return;
+  if (!origin) return;
+  // The caller, or a transferee left connected to a target that is still ringing.
+  const Call* far = get(origin->peer);
+  const bool waiting = origin->state == CallState::RingBack ||
+                       (origin->state == CallState::Connected && far &&
+                        (far->state == CallState::Offering || far->state == CallState::Accepted));
+  if (!waiting) return;
   origin->ring_timer = {};
   if (Call* callee = get(origin->peer)) {
     unlink(*origin);
@@ -681,8 +1157,12 @@ void Pbx::far_disconnect(Call& call, DisconnectMode mode) {
   unpark_orbit_of(call);
   // A call that was only ever offered here needs nobody to hang up: it simply stops ringing.
   const bool only_offered = call.direction == Direction::Incoming && !call.answered;
+  // Nobody needs to hang up a conference leg (the conference goes on) or, with
+  // AUTORECONNECT, a consultation call (the original comes back).
+  const bool self_clearing = only_offered || get(call.conference) ||
+                             (config_.autoreconnect && get(call.consult_of));
   transition(call, CallInput::FarDisconnect, mode);
-  if (only_offered) {
+  if (self_clearing) {
     transition(call, CallInput::Clear);
     return;
   }
@@ -745,12 +1225,22 @@ void Pbx::cancel_timers(Call& call) {
   scheduler_.cancel(call.ring_timer);
   scheduler_.cancel(call.station_timer);
   scheduler_.cancel(call.forward_timer);
+  scheduler_.cancel(call.hold_timer);
   call.awaiting_dialtone = false;
 }
 
 void Pbx::on_idle(Call& call) {
   cancel_timers(call);
   call.ended = now();
+  // A call that ends leaves every relation it had: consultation, conference membership.
+  if (Call* about = get(call.consult_of)) {
+    call.consult_of = {};
+    if (about->consult == call.id) about->consult = {};
+    consult_gone(*about);
+  }
+  if (Call* consult = get(call.consult)) consult->consult_of = {};
+  call.consult = {};
+  if (get(call.conference)) leave_conference(call);
   CallRecord r;
   r.serial = call.id.serial;
   r.line = lines_[call.line].number;

@@ -18,10 +18,20 @@ CallInput input_of(Op op) {
     case Op::Hold: return CallInput::Hold;
     case Op::Unhold: return CallInput::Unhold;
     case Op::Park: return CallInput::Park;
+    case Op::SwapHold: return CallInput::SwapHold;
+    case Op::SetupTransfer: return CallInput::SetupTransfer;
+    case Op::CompleteTransfer: return CallInput::CompleteTransfer;
+    case Op::BlindTransfer: return CallInput::BlindTransfer;
+    case Op::SetupConference: return CallInput::SetupConference;
+    case Op::RemoveFromConference: return CallInput::RemoveFromConf;
+    case Op::Redirect: return CallInput::Redirect;
+    case Op::SecureCall: return CallInput::Drop;  // any call in progress
+    case Op::PrepareAddToConference:
+    case Op::AddToConference:
     case Op::Unpark:
     case Op::Pickup:
     case Op::Forward:
-      break;  // line operations: no call to pick
+      break;  // line or conference operations: no call to pick
   }
   return CallInput::Drop;
 }
@@ -114,11 +124,14 @@ CallId ScenarioRunner::resolve_call(const Step& step) const {
 }
 
 void ScenarioRunner::execute_do(const Step& step) {
-  if (!step.call.empty() && !tracked_.count(step.call)) {
-    record(step, false, describe(step),
-           fmt::format("call '{}' was never matched: the step that names it failed", step.call));
-    return;
+  for (const std::string* name : {&step.call, &step.consult, &step.held, &step.conference}) {
+    if (!name->empty() && !tracked_.count(*name)) {
+      record(step, false, describe(step),
+             fmt::format("call '{}' was never matched: the step that names it failed", *name));
+      return;
+    }
   }
+  auto named = [&](const std::string& name) { return tracked_.at(name).id; };
   OpResult r;
   if (step.op == Op::MakeCall) {
     r = pbx_.make_call(*pbx_.find_line(step.line), step.to);
@@ -128,6 +141,10 @@ void ScenarioRunner::execute_do(const Step& step) {
     r = pbx_.pickup(*pbx_.find_line(step.line), step.to, step.group);
   } else if (step.op == Op::Forward) {
     r = pbx_.forward(*pbx_.find_line(step.line), step.forwarding);
+  } else if (step.op == Op::PrepareAddToConference) {
+    r = pbx_.prepare_add_to_conference(named(step.conference), step.to);
+  } else if (step.op == Op::AddToConference) {
+    r = pbx_.add_to_conference(named(step.conference), named(step.consult));
   } else {
     const CallId id = resolve_call(step);
     switch (step.op) {
@@ -139,15 +156,32 @@ void ScenarioRunner::execute_do(const Step& step) {
       case Op::Hold: r = pbx_.hold(id); break;
       case Op::Unhold: r = pbx_.unhold(id); break;
       case Op::Park: r = pbx_.park(id, *step.park_mode, step.orbit); break;
+      case Op::SwapHold: r = pbx_.swap_hold(id, named(step.held)); break;
+      case Op::SetupTransfer: r = pbx_.setup_transfer(id, step.to); break;
+      case Op::CompleteTransfer:
+        r = pbx_.complete_transfer(id, named(step.consult), step.transfer_mode);
+        break;
+      case Op::BlindTransfer: r = pbx_.blind_transfer(id, step.to); break;
+      case Op::SetupConference: r = pbx_.setup_conference(id, step.to); break;
+      case Op::RemoveFromConference: r = pbx_.remove_from_conference(id); break;
+      case Op::Redirect: r = pbx_.redirect(id, step.to); break;
+      case Op::SecureCall: r = pbx_.secure_call(id); break;
       case Op::MakeCall:
       case Op::Unpark:
       case Op::Pickup:
       case Op::Forward:
+      case Op::PrepareAddToConference:
+      case Op::AddToConference:
         break;
     }
   }
   last_error_ = r.error;
-  if (r.ok() && !step.as.empty()) track(step.as, r.call);
+  if (r.ok() && !step.as.empty()) {
+    // setup_transfer and prepare_add_to_conference name their consultation call with `as`.
+    const bool names_consult = step.op == Op::SetupTransfer || step.op == Op::PrepareAddToConference;
+    track(step.as, names_consult ? r.consult : r.call);
+  }
+  if (r.ok() && !step.consult_as.empty()) track(step.consult_as, r.consult);
   if (r.ok() && !step.returns.empty()) {
     const bool ok = r.address == step.returns;
     record(step, ok, describe(step),
@@ -241,6 +275,24 @@ ScenarioRunner::Verdict ScenarioRunner::evaluate_call(const Expectation& e, cons
         v.holds = true;
     }
   }
+  if (v.holds && e.related) {
+    std::vector<std::uint32_t> want;
+    for (const std::string& name : *e.related) want.push_back(tracked_.at(name).id.serial);
+    std::vector<std::uint32_t> got;
+    for (CallId id : pbx_.conference_related(t.id)) got.push_back(id.serial);
+    std::sort(want.begin(), want.end());
+    std::sort(got.begin(), got.end());
+    if (want != got) {
+      v.holds = false;
+      std::string names;
+      for (std::uint32_t serial : got) {
+        auto it = tracked_by_serial_.find(serial);
+        names += (names.empty() ? "" : ", ") + (it != tracked_by_serial_.end() ? it->second : fmt::format("c{}", serial));
+      }
+      v.observed = fmt::format("{}'s related calls are [{}]", e.call, names);
+      return v;
+    }
+  }
   v.matched = t.id;
   if (!v.holds) {
     v.observed = call_view(e.call, t.state, t.mode, t.reason, history);
@@ -329,9 +381,15 @@ std::string ScenarioRunner::describe(const Step& step) const {
                        !step.to.empty() ? " of " + step.to : !step.group.empty() ? " in group " + step.group : "");
     else if (step.op == Op::Forward)
       s += fmt::format(" {} ({} rules)", step.line, step.forwarding.size());
-    else
+    else if (step.conference.empty())
       s += " " + (step.call.empty() ? "line " + step.line : step.call);
     if (step.op == Op::Dial) s += " " + step.digits;
+    if (!step.to.empty() && step.op != Op::MakeCall && step.op != Op::Pickup) s += " to " + step.to;
+    if (!step.conference.empty()) s += " conference " + step.conference;
+    if (!step.consult.empty()) s += " consult " + step.consult;
+    if (!step.held.empty()) s += " held " + step.held;
+    if (step.op == Op::CompleteTransfer)
+      s += step.transfer_mode == TransferMode::Transfer ? " (TRANSFER)" : " (CONFERENCE)";
     if (step.op == Op::Park) {
       s += step.park_mode == ParkMode::Directed ? " into orbit " + step.orbit : " (non-directed)";
       if (!step.returns.empty()) s += " returns " + step.returns;
@@ -349,6 +407,11 @@ std::string ScenarioRunner::describe(const Step& step) const {
   if (e.reason) s += fmt::format(" reason {}", to_string(*e.reason));
   if (e.history) s += " history " + history_text(*e.history);
   if (e.features) s += " features " + features_to_string(*e.features);
+  if (e.related) {
+    std::string names;
+    for (const auto& n : *e.related) names += (names.empty() ? "" : ", ") + n;
+    s += " related [" + names + "]";
+  }
   if (step.within > Duration::zero()) s += " within " + format_duration(step.within);
   return s;
 }

@@ -60,13 +60,18 @@ constexpr OpSpec kOps[] = {
     {"answer", Op::Answer},      {"drop", Op::Drop},     {"deallocate", Op::Deallocate},
     {"hold", Op::Hold},          {"unhold", Op::Unhold},     {"park", Op::Park},
     {"unpark", Op::Unpark},      {"pickup", Op::Pickup},     {"forward", Op::Forward},
+    {"swap_hold", Op::SwapHold}, {"setup_transfer", Op::SetupTransfer},
+    {"complete_transfer", Op::CompleteTransfer}, {"blind_transfer", Op::BlindTransfer},
+    {"setup_conference", Op::SetupConference},
+    {"prepare_add_to_conference", Op::PrepareAddToConference},
+    {"add_to_conference", Op::AddToConference},
+    {"remove_from_conference", Op::RemoveFromConference}, {"redirect", Op::Redirect},
+    {"secure_call", Op::SecureCall},
 };
 // TAPI operations the scenario language reserves: named so the error says "not yet" rather
 // than "unknown".
 constexpr const char* kPlannedOps[] = {
-    "swap_hold", "setup_transfer", "complete_transfer", "blind_transfer", "setup_conference",
-    "prepare_add_to_conference", "add_to_conference", "remove_from_conference",
-    "redirect", "complete_call", "uncomplete_call",
+    "complete_call", "uncomplete_call",
     "secure_call", "handoff", "translate_address"};
 
 std::string join(const std::vector<std::string>& items) {
@@ -180,6 +185,7 @@ class Loader {
   void forwarding(const YAML::Node& node, PbxConfig& pbx);
   ForwardRule forward_rule(const YAML::Node& node, bool with_ext, std::string* ext);
   std::map<std::string, int> orbits_;  // orbit number -> YAML line
+  bool default_call_waiting_ = false;
   std::map<std::string, int> groups_;  // pickup group -> YAML line
   Step step(const YAML::Node& node, int index);
   void expectation(const YAML::Node& node, Step& step);
@@ -206,19 +212,48 @@ Scenario Loader::load(const YAML::Node& root) {
   Behavior fallback;
   if (keys.count("defaults")) {
     const YAML::Node d = root["defaults"];
-    auto dk = mapping(d, "defaults", {"behavior"});
+    auto dk = mapping(d, "defaults", {"behavior", "call_waiting"});
     if (dk.count("behavior")) fallback = behavior(d["behavior"]);
+    if (dk.count("call_waiting")) {
+      const std::string v = scalar(d["call_waiting"], "call_waiting");
+      if (v != "true" && v != "false") fail(d["call_waiting"], "call_waiting must be true or false");
+      default_call_waiting_ = v == "true";
+    }
   }
 
   if (!keys.count("pbx")) fail(root, "the scenario needs a 'pbx' with its 'extensions'");
   const YAML::Node pbx = root["pbx"];
   auto pk = mapping(pbx, "pbx", {"extensions", "timing", "vacant_number", "max_calls_per_line",
-                                 "park", "pickup_groups", "forwarding", "forward_hop_limit"});
+                                 "park", "pickup_groups", "forwarding", "forward_hop_limit",
+                                 "autoreconnect", "confdrop", "conference_max", "hold_recall",
+                                 "consult_timeout", "answer_mode"});
   if (!pk.count("extensions")) fail(pbx, "pbx needs 'extensions'");
   extensions(pbx["extensions"], fallback, sc.pbx);
   if (pk.count("park")) park_lots(pbx["park"], sc.pbx);
   if (pk.count("pickup_groups")) pickup_groups(pbx["pickup_groups"], sc.pbx);
   if (pk.count("forwarding")) forwarding(pbx["forwarding"], sc.pbx);
+  auto flag = [&](const char* key, bool& field) {
+    if (!pk.count(key)) return;
+    const std::string v = scalar(pbx[key], key);
+    if (v != "true" && v != "false") fail(pbx[key], fmt::format("{} must be true or false", key));
+    field = v == "true";
+  };
+  flag("autoreconnect", sc.pbx.autoreconnect);
+  flag("confdrop", sc.pbx.confdrop);
+  if (pk.count("conference_max")) {
+    const auto n = unsigned_number(pbx["conference_max"], "conference_max");
+    if (n < 2 || n > 64) fail(pbx["conference_max"], "conference_max must be 2..64");
+    sc.pbx.conference_max = n;
+  }
+  if (pk.count("hold_recall")) sc.pbx.hold_recall = duration(pbx["hold_recall"], "hold_recall");
+  if (pk.count("consult_timeout")) sc.pbx.consult_timeout = duration(pbx["consult_timeout"], "consult_timeout");
+  if (pk.count("answer_mode")) {
+    const std::string v = scalar(pbx["answer_mode"], "answer_mode");
+    if (v == "hold") sc.pbx.answer_mode = PbxConfig::AnswerMode::Hold;
+    else if (v == "drop") sc.pbx.answer_mode = PbxConfig::AnswerMode::Drop;
+    else if (v == "none") sc.pbx.answer_mode = PbxConfig::AnswerMode::None;
+    else fail(pbx["answer_mode"], fmt::format("answer_mode must be hold, drop or none, not '{}'", v));
+  }
   if (pk.count("forward_hop_limit")) {
     const auto n = unsigned_number(pbx["forward_hop_limit"], "forward_hop_limit");
     if (n < 1 || n > 100) fail(pbx["forward_hop_limit"], "forward_hop_limit must be 1..100");
@@ -292,16 +327,22 @@ void Loader::extensions(const YAML::Node& node, const Behavior& fallback, PbxCon
     std::string spec;
     std::string name;
     Behavior b = fallback;
+    bool waiting = default_call_waiting_;
     const YAML::Node* where = &item;
     YAML::Node number_node;
     if (item.IsMap()) {
-      auto keys = mapping(item, "extension", {"number", "name", "behavior"});
+      auto keys = mapping(item, "extension", {"number", "name", "behavior", "call_waiting"});
       if (!keys.count("number")) fail(item, "an extension object needs a 'number'");
       number_node = item["number"];
       where = &number_node;
       spec = scalar(number_node, "number");
       if (keys.count("name")) name = scalar(item["name"], "name");
       if (keys.count("behavior")) b = behavior(item["behavior"]);
+      if (keys.count("call_waiting")) {
+        const std::string v = scalar(item["call_waiting"], "call_waiting");
+        if (v != "true" && v != "false") fail(item["call_waiting"], "call_waiting must be true or false");
+        waiting = v == "true";
+      }
     } else {
       spec = scalar(item, "extension");
     }
@@ -319,11 +360,11 @@ void Loader::extensions(const YAML::Node& node, const Behavior& fallback, PbxCon
       if (z - a >= 1'000'000) fail(*where, fmt::format("range '{}' is too large (max 1000000)", spec));
       if (!name.empty()) fail(*where, "a range of extensions cannot share one name");
       for (std::uint64_t n = a; n <= z; ++n)
-        add_extension(*where, LineConfig{fmt::format("{:0{}}", n, lo.size()), "", b, {}}, pbx);
+        add_extension(*where, LineConfig{fmt::format("{:0{}}", n, lo.size()), "", b, {}, waiting}, pbx);
     } else {
       if (spec.empty() || !std::all_of(spec.begin(), spec.end(), ::isdigit))
         fail(*where, fmt::format("extension '{}' must be digits or a range like \"201-209\"", spec));
-      add_extension(*where, LineConfig{spec, name, b, {}}, pbx);
+      add_extension(*where, LineConfig{spec, name, b, {}, waiting}, pbx);
     }
   }
   if (pbx.lines.empty()) fail(node, "the PBX needs at least one extension");
@@ -522,7 +563,7 @@ Step Loader::step(const YAML::Node& node, int index) {
   auto keys = mapping(node, where,
                       {"at", "after", "do", "expect", "within", "as", "expect_error", "line",
                        "call", "to", "digits", "note", "mode", "orbit", "returns", "group",
-                       "forwarding"});
+                       "forwarding", "consult", "held", "conference", "consult_as"});
   Step st;
   st.index = index;
   st.yaml_line = node.Mark().line + 1;
@@ -543,7 +584,8 @@ Step Loader::step(const YAML::Node& node, int index) {
   if (is_expect) {
     st.kind = Step::Kind::Expect;
     for (const char* k : {"expect_error", "line", "call", "to", "digits", "mode", "orbit",
-                          "returns", "group", "forwarding"})
+                          "returns", "group", "forwarding", "consult", "held", "conference",
+                          "consult_as"})
       forbid(k, "belongs to a 'do' step (put conditions inside expect: {...})");
     if (keys.count("within")) st.within = duration(node["within"], "within");
     expectation(node["expect"], st);
@@ -587,13 +629,21 @@ Step Loader::step(const YAML::Node& node, int index) {
       if (st.op == o) return;
     fail(keys[key], fmt::format("'{}' is not an argument of {}", key, op));
   };
-  only_for("mode", {Op::Park});
+  only_for("mode", {Op::Park, Op::CompleteTransfer});
+  only_for("consult", {Op::CompleteTransfer, Op::AddToConference});
+  only_for("held", {Op::SwapHold});
+  only_for("conference", {Op::PrepareAddToConference, Op::AddToConference});
+  only_for("consult_as", {Op::SetupConference});
   only_for("orbit", {Op::Park, Op::Unpark});
   only_for("returns", {Op::Park});
   only_for("group", {Op::Pickup});
   only_for("forwarding", {Op::Forward});
   only_for("digits", {Op::Dial});
-  only_for("to", {Op::MakeCall, Op::Pickup});
+  only_for("to", {Op::MakeCall, Op::Pickup, Op::SetupTransfer, Op::BlindTransfer,
+                  Op::SetupConference, Op::PrepareAddToConference, Op::Redirect});
+  if (keys.count("consult")) st.consult = call_ref(node["consult"]);
+  if (keys.count("held")) st.held = call_ref(node["held"]);
+  if (keys.count("conference")) st.conference = call_ref(node["conference"]);
   if (keys.count("orbit")) {
     st.orbit = scalar(node["orbit"], "orbit");
     if (!orbits_.count(st.orbit) && !st.expect_error)
@@ -627,9 +677,29 @@ Step Loader::step(const YAML::Node& node, int index) {
     if (keys.count("to")) {
       st.to = scalar(node["to"], "to");  // checked by the PBX: a bad number is LINEERR_INVALADDRESS
     }
+  } else if (st.op == Op::PrepareAddToConference || st.op == Op::AddToConference) {
+    if (st.conference.empty()) fail(node, fmt::format("{} needs the 'conference' call", op));
+    forbid("call", ": name the conference call with 'conference'");
+    forbid("line", "is not used: name the conference call with 'conference'");
+    if (st.op == Op::AddToConference && st.consult.empty())
+      fail(node, "add_to_conference needs the 'consult' call to add");
+    if (keys.count("to")) st.to = scalar(node["to"], "to");
   } else {
     if (st.call.empty() && st.line.empty())
       fail(node, fmt::format("{} needs the 'call' to act on (or the 'line' that has it)", op));
+    if (keys.count("to")) st.to = scalar(node["to"], "to");  // the PBX checks it
+    if ((st.op == Op::BlindTransfer || st.op == Op::Redirect) && st.to.empty())
+      fail(node, fmt::format("{} needs the number 'to'", op));
+    if (st.op == Op::SwapHold && st.held.empty()) fail(node, "swap_hold needs the 'held' call");
+    if (st.op == Op::CompleteTransfer) {
+      if (st.consult.empty()) fail(node, "complete_transfer needs the 'consult' call");
+      if (keys.count("mode")) {
+        const std::string m = scalar(node["mode"], "mode");
+        if (m == "TRANSFER" || m == "LINETRANSFERMODE_TRANSFER") st.transfer_mode = TransferMode::Transfer;
+        else if (m == "CONFERENCE" || m == "LINETRANSFERMODE_CONFERENCE") st.transfer_mode = TransferMode::Conference;
+        else fail(node["mode"], fmt::format("transfer mode must be TRANSFER or CONFERENCE, not '{}'", m));
+      }
+    }
     if (!st.call.empty() && !st.line.empty())
       fail(keys["line"], "give either 'call' or 'line', not both");
     if (st.op == Op::Dial) {
@@ -649,10 +719,17 @@ Step Loader::step(const YAML::Node& node, int index) {
     }
   }
   if (keys.count("as")) {
-    if (st.op != Op::MakeCall && st.op != Op::Unpark && st.op != Op::Pickup)
-      fail(keys["as"], fmt::format("'as' names a new call; {} does not create one", op));
+    const bool creates = st.op == Op::MakeCall || st.op == Op::Unpark || st.op == Op::Pickup ||
+                         st.op == Op::SetupTransfer || st.op == Op::SetupConference ||
+                         st.op == Op::PrepareAddToConference ||
+                         (st.op == Op::CompleteTransfer && st.transfer_mode == TransferMode::Conference);
+    if (!creates) fail(keys["as"], fmt::format("'as' names a new call; {} does not create one", op));
     st.as = scalar(node["as"], "as");
     bind(node["as"], st.as);
+  }
+  if (keys.count("consult_as")) {
+    st.consult_as = scalar(node["consult_as"], "consult_as");
+    bind(node["consult_as"], st.consult_as);
   }
   return st;
 }
@@ -660,7 +737,7 @@ Step Loader::step(const YAML::Node& node, int index) {
 void Loader::expectation(const YAML::Node& node, Step& st) {
   auto keys = mapping(node, "expect",
                       {"call", "line", "error", "orbit", "state", "mode", "reason", "history",
-                       "features", "calls", "occupied"});
+                       "features", "calls", "occupied", "related"});
   Expectation& e = st.expect;
   const int subjects = static_cast<int>(keys.count("call") + keys.count("line") +
                                         keys.count("error") + keys.count("orbit"));
@@ -711,11 +788,20 @@ void Loader::expectation(const YAML::Node& node, Step& st) {
     }
     e.features = bits;
   }
+  if (keys.count("related")) {
+    if (e.call.empty()) fail(keys["related"], "'related' lists a call's conference calls: use expect: {call: ...}");
+    const YAML::Node r = node["related"];
+    if (!r.IsSequence()) fail(r, "related must be a list of call names ([] when not in a conference)");
+    std::vector<std::string> names;
+    for (const auto& n : r) names.push_back(call_ref(n));
+    e.related = std::move(names);
+  }
   if (keys.count("calls")) {
     if (e.line.empty()) fail(keys["calls"], "'calls' counts the calls on a line: use expect: {line: ...}");
     e.calls = static_cast<int>(unsigned_number(node["calls"], "calls"));
   }
-  if (keys.size() == 1) fail(node, "expect needs a condition: state, mode, reason, history, features or calls");
+  if (keys.size() == 1)
+    fail(node, "expect needs a condition: state, mode, reason, history, features, related or calls");
 }
 
 }  // namespace

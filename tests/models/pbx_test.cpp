@@ -781,7 +781,9 @@ TEST_P(PbxStateTest, FeaturesSayWhatIsAllowedNow) {
   ASSERT_EQ(w.state(id), sc.state);
   EXPECT_EQ(w.features(id) & kBasicFeatures, sc.features)
       << features_to_string(w.features(id)) << " vs " << features_to_string(sc.features);
-  EXPECT_EQ(w.features(id), allowed_features(sc.state));
+  // The PBX refines the table by context (line, consultation, conference): never more.
+  EXPECT_EQ(w.features(id) & ~allowed_features(sc.state), 0u)
+      << features_to_string(w.features(id)) << " vs table " << features_to_string(allowed_features(sc.state));
 }
 
 TEST_P(PbxStateTest, EveryOperationNotAllowedIsInvalCallStateAndChangesNothing) {

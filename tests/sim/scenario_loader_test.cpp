@@ -137,8 +137,8 @@ TEST(ScenarioLoaderErrorTest, UnknownAndPlannedOperations) {
   EXPECT_NE(error_of(std::string(kMinimal) + "steps:\n  - {do: teleport, line: \"201\"}\n")
                 .find("unknown operation 'teleport'"),
             std::string::npos);
-  EXPECT_NE(error_of(std::string(kMinimal) + "steps:\n  - {do: redirect, line: \"201\"}\n")
-                .find("operation 'redirect' is not supported yet"),
+  EXPECT_NE(error_of(std::string(kMinimal) + "steps:\n  - {do: complete_call, line: \"201\"}\n")
+                .find("operation 'complete_call' is not supported yet"),
             std::string::npos);
 }
 

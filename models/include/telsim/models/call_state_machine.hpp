@@ -22,6 +22,17 @@ enum class CallInput : std::uint8_t {
   Hold,
   Unhold,
   Park,
+  SwapHold,              ///< the active call of lineSwapHold goes on hold
+  SetupTransfer,
+  CompleteTransfer,      ///< LINETRANSFERMODE_TRANSFER: the controller leaves
+  CompleteTransferConf,  ///< LINETRANSFERMODE_CONFERENCE: the two calls join a conference
+  BlindTransfer,
+  SetupConference,       ///< the original joins the new conference
+  PrepareAddConf,
+  AddToConference,
+  RemoveFromConf,
+  Redirect,
+  CompleteCall,
   // PBX / network events.
   Seize,           ///< new outgoing call gets dial tone
   Offer,           ///< new incoming call is presented
@@ -33,8 +44,14 @@ enum class CallInput : std::uint8_t {
   FarDisconnect,   ///< the far end or the network ended the call (mode says why)
   Clear,           ///< the station went on-hook after a disconnect
   Join,            ///< a new call that starts connected (unpark, pickup)
+  Retrieve,        ///< the held call of lineSwapHold comes back
+  TransferredAway, ///< a consult call leaves with the transfer it completed
+  JoinConference,  ///< a consult call joins the conference
+  ConfCreate,      ///< a new conference call, pending its first add
+  Collapse,        ///< the conference shrank to one party: back to a plain call
+  HoldRecall,      ///< a call held too long rings its holder again
 };
-inline constexpr int kCallInputCount = 18;
+inline constexpr int kCallInputCount = 35;
 
 std::string_view to_string(CallInput in);
 /// True for inputs that are operations of the call's owner.

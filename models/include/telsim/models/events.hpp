@@ -41,6 +41,16 @@ enum class Op : std::uint8_t {
   Unpark,
   Pickup,
   Forward,
+  SwapHold,
+  SetupTransfer,
+  CompleteTransfer,
+  BlindTransfer,
+  SetupConference,
+  PrepareAddToConference,
+  AddToConference,
+  RemoveFromConference,
+  Redirect,
+  SecureCall,
 };
 std::string_view to_string(Op op);
 
@@ -69,6 +79,7 @@ struct OpResult {
   LineErr error = LineErr::Success;
   CallId call;  ///< the call acted on, or the new call of make_call, unpark, pickup
   std::string address;  ///< an address the operation returns (non-directed park: the orbit)
+  CallId consult;       ///< the consultation call a setup_* operation created
   bool ok() const { return error == LineErr::Success; }
   bool operator==(const OpResult&) const = default;
 };
@@ -126,6 +137,12 @@ struct PbxStats {
   std::uint64_t forward_loops_stopped = 0;
   std::uint64_t dnd_refusals = 0;
   int forward_max_hops = 0;
+  // call control
+  std::uint64_t transfers = 0;
+  std::uint64_t conferences = 0;
+  std::uint64_t conference_max_size = 0;
+  std::uint64_t redirects = 0;
+  std::uint64_t hold_recalls = 0;
 };
 
 class Pbx;

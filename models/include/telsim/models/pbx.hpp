@@ -51,6 +51,7 @@ struct LineConfig {
   std::string name;
   Behavior behavior;
   std::vector<ForwardRule> forwarding;
+  bool call_waiting = false;  ///< offer a second call while busy (unless the active call is secure)
 };
 
 struct PbxConfig {
@@ -68,7 +69,27 @@ struct PbxConfig {
   std::vector<PickupGroupConfig> pickup_groups;
   /// Forwarding steps a call may take before the PBX gives up (DISCONNECTED, UNREACHABLE).
   int forward_hop_limit = 10;
+  /// Dropping (or losing) a consultation call reconnects the call it consulted about
+  /// (LINEADDRCAPFLAGS_AUTORECONNECT); without it the original stays on hold, pending.
+  bool autoreconnect = false;
+  /// Dropping the conference call drops every party (LINEADDRCAPFLAGS_CONFDROP); without it
+  /// the remaining parties stay connected to each other.
+  bool confdrop = true;
+  /// Parties a conference may hold besides its controller (LINEERR_CONFERENCEFULL beyond).
+  std::size_t conference_max = 5;
+  /// A call on hold longer than this rings its holder again (reason REMINDER).
+  std::optional<Duration> hold_recall;
+  /// A consultation call rings this long before it gives up (default: no_answer_timeout).
+  std::optional<Duration> consult_timeout;
+  /// LINEANSWERMODE: what answering a call does to the line's active call.
+  enum class AnswerMode { None = 1, Drop = 2, Hold = 4 };
+  AnswerMode answer_mode = AnswerMode::Hold;
+  /// Per-line call waiting: a busy line with it gets a second call offered.
+  bool call_waiting = false;
 };
+
+/// LINETRANSFERMODE_*.
+enum class TransferMode { Transfer = 1, Conference = 2 };
 
 /// LINEPARKMODE_*.
 enum class ParkMode { Directed = 1, NonDirected = 2 };
@@ -82,6 +103,7 @@ struct Line {
   std::mt19937_64 rng;        ///< stream "station:NUMBER", drawn only by random behaviours
   std::vector<ForwardRule> forwarding;  ///< current forwarding list (lineForward replaces it)
   std::vector<std::size_t> groups;      ///< pickup groups it belongs to
+  bool call_waiting = false;
 };
 
 /// One call handle: one party's view of a call (TAPI gives each party its own hCall).
@@ -111,6 +133,13 @@ struct Call {
   TimerHandle ring_timer;      ///< no-answer supervision (on the originating call)
   TimerHandle station_timer;   ///< behaviour: answer_after / hangup_after
   TimerHandle forward_timer;   ///< no-answer forwarding of an offered call
+  TimerHandle hold_timer;      ///< hold recall
+  CallId consult;              ///< original: its consultation call (setup_transfer/_conference)
+  CallId consult_of;           ///< consultation call: the call (or conference) it consults about
+  CallId conference;           ///< conference member: its conference call
+  std::vector<CallId> members; ///< conference call: its member calls, in joining order
+  bool is_conference = false;
+  bool secure = false;         ///< lineSecureCall: no call waiting, intrusion or camp-on
   bool cleared_at_end = false;
   bool live = false;
 };
@@ -169,6 +198,35 @@ class Pbx {
   OpResult pickup(LineId line, std::string_view target, std::string_view group);
   /// lineForward: replace the line's forwarding list; an empty list cancels.
   OpResult forward(LineId line, std::vector<ForwardRule> rules);
+  /// lineSwapHold: `active` goes ONHOLD, `held` (ONHOLD or pending) comes back CONNECTED.
+  OpResult swap_hold(CallId active, CallId held);
+  /// lineSetupTransfer: `call` goes ONHOLDPENDTRANSFER and a consultation call (DIALTONE, or
+  /// dialling `number` when given) is returned in OpResult::consult.
+  OpResult setup_transfer(CallId call, std::string_view number);
+  /// lineCompleteTransfer. TRANSFER: the two far parties are connected and both calls go IDLE
+  /// here (a consult still ringing keeps ringing for the transferee; a busy or proceeding one
+  /// sends the transferee on to its number). CONFERENCE: both become CONFERENCED under a new
+  /// conference call (OpResult::call), CONNECTED.
+  OpResult complete_transfer(CallId call, CallId consult, TransferMode mode);
+  /// lineBlindTransfer: the far party is offered to `number` (reason TRANSFER) and the call goes
+  /// IDLE here. A number that is not complete: INVALADDRESS, nothing dialled.
+  OpResult blind_transfer(CallId call, std::string_view number);
+  /// lineSetupConference: a conference call (OpResult::call, ONHOLDPENDCONF), `call` CONFERENCED
+  /// in it, and a consultation call (OpResult::consult) for the next party.
+  OpResult setup_conference(CallId call, std::string_view number);
+  /// linePrepareAddToConference: the conference goes ONHOLDPENDCONF; new consultation call.
+  OpResult prepare_add_to_conference(CallId conference, std::string_view number);
+  /// lineAddToConference: `consult` joins (CONFERENCED), the conference is CONNECTED again.
+  OpResult add_to_conference(CallId conference, CallId consult);
+  /// lineRemoveFromConference: the party leaves (IDLE here, its far end disconnected); one
+  /// party left collapses the conference into a plain call.
+  OpResult remove_from_conference(CallId member);
+  /// lineRedirect: an offered call goes IDLE here and is offered to `number`, reason REDIRECT.
+  OpResult redirect(CallId call, std::string_view number);
+  /// lineSecureCall: no call-waiting offers or intrusion while this call lasts.
+  OpResult secure_call(CallId call);
+  /// lineGetConfRelatedCalls: the conference call and its members (empty when not in one).
+  std::vector<CallId> conference_related(CallId call) const;
 
   const ParkLots& park_lots() const { return park_; }
   const std::vector<PickupGroupConfig>& pickup_groups() const { return config_.pickup_groups; }
@@ -181,6 +239,9 @@ class Pbx {
 
  private:
   Call* get(CallId id);
+  const Call* get_const(CallId id) const;
+  void begin_dialing(Call& call, std::string_view number);
+  void retire(Call& call);
   Call& create_call(LineId line, Direction dir, CallReason reason);
   /// The only writer of Call::state: consults the table, records history, notifies.
   void transition(Call& call, CallInput input, DisconnectMode mode = DisconnectMode::None);
@@ -200,6 +261,14 @@ class Pbx {
   void offer_parked(Call& parkee, LineId to, CallReason reason, Duration ring, LineId parker,
                     std::size_t lot, bool last);
   void unpark_orbit_of(Call& parkee);
+  /// A consultation call about `about` on its line; replies to `op` (OpResult::consult).
+  Call& new_consult_call(Call& about, Op op, CallId reply_call, OpResult& result);
+  void consult_gone(Call& consult);
+  void leave_conference(Call& member);
+  void collapse_if_small(CallId conference);
+  void drop_conference(Call& conference);
+  void start_hold_recall(Call& call);
+  void connect_parties(Call& a, Call& b);
   /// Reply to `op` with a new call on `line` that starts CONNECTED to `far` (unpark, pickup).
   OpResult join_new_call(LineId line, CallReason reason, CallId far, Op op);
   void no_answer(CallId id);

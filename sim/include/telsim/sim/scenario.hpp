@@ -43,6 +43,7 @@ struct Expectation {
   std::optional<int> calls;                       ///< lines: number of calls not IDLE
   std::string orbit;                              ///< park orbit subject
   std::optional<bool> occupied;                   ///< orbit: a call is parked in it
+  std::optional<std::vector<std::string>> related;  ///< call: its conference's calls, by name
 };
 
 struct Step {
@@ -64,6 +65,11 @@ struct Step {
   std::string returns;                ///< park: the orbit the PBX must return
   std::string group;                  ///< pickup
   std::vector<ForwardRule> forwarding;  ///< forward: the new list (empty cancels)
+  std::string consult;                  ///< complete_transfer, add_to_conference: consult call name
+  std::string held;                     ///< swap_hold: the held call's name
+  std::string conference;               ///< prepare_add/add_to_conference: conference call name
+  TransferMode transfer_mode = TransferMode::Transfer;  ///< complete_transfer
+  std::string consult_as;               ///< setup_conference: name for the consult call
   std::optional<LineErr> expect_error;
   // expect:
   Expectation expect;
