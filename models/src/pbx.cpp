@@ -492,19 +492,26 @@ void Pbx::offer_parked(Call& parkee, LineId to, CallReason reason, Duration ring
   recall.to = target.number;
   link(recall, *p);
   transition(recall, CallInput::Offer);
-  recall.ring_timer = scheduler_.schedule(ring, [this, rid = recall.id, parkee_id, parker, lot, last] {
+  recall.park_recall = Call::ParkRecall{parker, lot, last};
+  recall.ring_timer = scheduler_.schedule(ring, [this, rid = recall.id, parkee_id] {
     Call* r = get(rid);
     if (!r || (r->state != CallState::Offering && r->state != CallState::Accepted)) return;
     r->ring_timer = {};
+    const Call::ParkRecall info = *r->park_recall;
     unlink(*r);
     far_disconnect(*r, DisconnectMode::NoAnswer);
-    Call* pk = get(parkee_id);
-    // The parked party may have put its side on hold meanwhile; it still needs an end.
-    if (!pk || pk->state == CallState::Idle || pk->state == CallState::Disconnected) return;
-    if (last) far_disconnect(*pk, DisconnectMode::NoAnswer);
-    else park_fallback(parkee_id, parker, lot);
+    park_recall_unanswered(parkee_id, info);
   });
   station_offered(recall);
+}
+
+// A recall nobody answered (or that was rejected): on to the lot's fallback, or the end.
+void Pbx::park_recall_unanswered(CallId parkee_id, const Call::ParkRecall& recall) {
+  Call* pk = get(parkee_id);
+  // The parked party may have put its side on hold meanwhile; it still needs an end.
+  if (!pk || pk->state == CallState::Idle || pk->state == CallState::Disconnected) return;
+  if (recall.last) far_disconnect(*pk, DisconnectMode::NoAnswer);
+  else park_fallback(parkee_id, recall.parker, recall.lot);
 }
 
 void Pbx::park_fallback(CallId parkee_id, LineId parker, std::size_t lot_index) {
@@ -1148,6 +1155,10 @@ void Pbx::disconnect_far_end(Call& dropper, CallState state_before) {
   if (!peer || peer->state == CallState::Idle || peer->state == CallState::Disconnected) return;
   const bool rejected =
       state_before == CallState::Offering || state_before == CallState::Accepted;
+  if (rejected && dropper.park_recall) {  // a rejected park recall is an unanswered one
+    park_recall_unanswered(peer->id, *dropper.park_recall);
+    return;
+  }
   far_disconnect(*peer, rejected ? DisconnectMode::Reject : DisconnectMode::Normal);
 }
 

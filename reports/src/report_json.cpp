@@ -60,7 +60,12 @@ std::string report_json(const RunResult& run) {
       {"forwarding", Json{{"forwards", p.forwards},
                           {"max_hops", p.forward_max_hops},
                           {"loops_stopped", p.forward_loops_stopped},
-                          {"dnd_refusals", p.dnd_refusals}}}};
+                          {"dnd_refusals", p.dnd_refusals}}},
+      {"call_control", Json{{"transfers", p.transfers},
+                            {"conferences", p.conferences},
+                            {"conference_max_size", p.conference_max_size},
+                            {"redirects", p.redirects},
+                            {"hold_recalls", p.hold_recalls}}}};
   j["run"] = Json{{"cleared_at_end", run.cleared_at_end},
                   {"records", run.records.size()},
                   {"transitions", run.transitions},

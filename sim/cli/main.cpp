@@ -63,26 +63,12 @@ int run(const RunOptions& opt) {
                telsim::to_seconds(e.at), e.what, e.message);
   }
   if (!opt.quiet) {
-    std::size_t placed = 0, answered = 0, abandoned = 0, blocked = 0, failed = 0, received = 0;
-    for (const auto& r : result.records) {
-      if (r.direction == telsim::Direction::Incoming) {
-        ++received;
-        continue;
-      }
-      ++placed;
-      switch (r.outcome) {
-        case telsim::Outcome::Answered: ++answered; break;
-        case telsim::Outcome::Abandoned: ++abandoned; break;
-        case telsim::Outcome::Blocked: ++blocked; break;
-        case telsim::Outcome::Failed:
-        case telsim::Outcome::Missed: ++failed; break;
-      }
-    }
+    const telsim::CallCounts c = telsim::count_calls(result);
     fmt::print("expectations: {} passed, {} failed\n", result.passed(), result.failed());
     fmt::print("calls: {} placed ({} answered, {} abandoned, {} blocked, {} failed), {} received; "
                "{} CDRs, {} cleared at end of run\n",
-               placed, answered, abandoned, blocked, failed, received, result.records.size(),
-               result.cleared_at_end);
+               c.total, c.answered, c.abandoned, c.blocked, c.failed, c.incoming_total,
+               result.records.size(), result.cleared_at_end);
     fmt::print("time: {:.3f} s simulated in {:.3f} s wall; {} events ({} events/s)\n",
                telsim::to_seconds(result.sim_time), wall, result.kernel_events + result.transitions,
                thousands(wall > 0 ? (result.kernel_events + result.transitions) / wall : 0));

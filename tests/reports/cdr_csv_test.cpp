@@ -17,7 +17,7 @@ std::vector<std::string> lines_of(const std::string& text) {
 
 constexpr const char* kHeader =
     "call_id,line,direction,from,to,reason,start_s,answer_s,end_s,duration_s,disconnect_mode,"
-    "outcome,cleared_at_end,states";
+    "outcome,cleared_at_end,states,original_to,forward_hops,park_orbit,peer";
 
 TEST(CdrCsvTest, StartsWithTheDocumentedHeader) {
   const std::vector<std::string> lines = lines_of(cdr_csv(test::sample_run()));
@@ -35,24 +35,24 @@ TEST(CdrCsvTest, HasOneRowPerRecord) {
 TEST(CdrCsvTest, WritesAnAnsweredCall) {
   EXPECT_EQ(lines_of(cdr_csv(test::sample_run()))[1],
             "c1,201,out,201,202,DIRECT,0.000,3.000,33.000,30.000,NORMAL,answered,false,"
-            "DIALTONE>DIALING>PROCEEDING>RINGBACK>CONNECTED>DISCONNECTED>IDLE");
+            "DIALTONE>DIALING>PROCEEDING>RINGBACK>CONNECTED>DISCONNECTED>IDLE,,0,,");
 }
 
 TEST(CdrCsvTest, LeavesAnswerEmptyAndDurationZeroWhenUnanswered) {
   const std::vector<std::string> lines = lines_of(cdr_csv(test::sample_run()));
   EXPECT_EQ(lines[3],
             "c3,203,out,203,204,DIRECT,10.000,,12.000,0.000,BUSY,blocked,false,"
-            "DIALTONE>DIALING>PROCEEDING>BUSY>IDLE");
+            "DIALTONE>DIALING>PROCEEDING>BUSY>IDLE,,0,,");
   EXPECT_EQ(lines[5], "c5,206,in,205,206,DIRECT,20.100,,25.000,0.000,NORMAL,missed,false,"
-                      "OFFERING>DISCONNECTED>IDLE");
+                      "OFFERING>DISCONNECTED>IDLE,,0,,");
   EXPECT_EQ(lines[6], "c6,207,out,207,208,DIRECT,50.000,,60.000,0.000,NORMAL,failed,true,"
-                      "DIALTONE>RINGBACK>DISCONNECTED>IDLE");
+                      "DIALTONE>RINGBACK>DISCONNECTED>IDLE,,0,,");
 }
 
 TEST(CdrCsvTest, QuotesFieldsWithCommasAndQuotes) {
   EXPECT_EQ(lines_of(cdr_csv(test::sample_run()))[4],
             "c4,205,out,\"Reception, \"\"Desk\"\"\",206,DIRECT,20.000,,25.000,0.000,NORMAL,"
-            "abandoned,false,DIALTONE>DIALING>RINGBACK>DISCONNECTED>IDLE");
+            "abandoned,false,DIALTONE>DIALING>RINGBACK>DISCONNECTED>IDLE,,0,,");
 }
 
 TEST(CdrCsvTest, QuotesFieldsWithNewlines) {

@@ -224,6 +224,13 @@ TEST(ReportJsonTest, AMinimalRunHasThisExactText) {
       "max_hops": 0,
       "loops_stopped": 0,
       "dnd_refusals": 0
+    },
+    "call_control": {
+      "transfers": 0,
+      "conferences": 0,
+      "conference_max_size": 0,
+      "redirects": 0,
+      "hold_recalls": 0
     }
   },
   "run": {

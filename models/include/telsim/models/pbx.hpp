@@ -140,6 +140,13 @@ struct Call {
   std::vector<CallId> members; ///< conference call: its member calls, in joining order
   bool is_conference = false;
   bool secure = false;         ///< lineSecureCall: no call waiting, intrusion or camp-on
+  /// A park recall leg: where an unanswered (or rejected) recall goes next.
+  struct ParkRecall {
+    LineId parker = 0;
+    std::size_t lot = 0;
+    bool last = false;
+  };
+  std::optional<ParkRecall> park_recall;
   bool cleared_at_end = false;
   bool live = false;
 };
@@ -261,6 +268,7 @@ class Pbx {
   void offer_parked(Call& parkee, LineId to, CallReason reason, Duration ring, LineId parker,
                     std::size_t lot, bool last);
   void unpark_orbit_of(Call& parkee);
+  void park_recall_unanswered(CallId parkee, const Call::ParkRecall& recall);
   /// A consultation call about `about` on its line; replies to `op` (OpResult::consult).
   Call& new_consult_call(Call& about, Op op, CallId reply_call, OpResult& result);
   void consult_gone(Call& consult);
