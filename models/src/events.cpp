@@ -40,6 +40,10 @@ std::string_view to_string(Op op) {
     case Op::RemoveFromConference: return "remove_from_conference";
     case Op::Redirect: return "redirect";
     case Op::SecureCall: return "secure_call";
+    case Op::CompleteCall: return "complete_call";
+    case Op::UncompleteCall: return "uncomplete_call";
+    case Op::Handoff: return "handoff";
+    case Op::TranslateAddress: return "translate_address";
   }
   return "?";
 }

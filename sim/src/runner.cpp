@@ -26,6 +26,10 @@ CallInput input_of(Op op) {
     case Op::RemoveFromConference: return CallInput::RemoveFromConf;
     case Op::Redirect: return CallInput::Redirect;
     case Op::SecureCall: return CallInput::Drop;  // any call in progress
+    case Op::CompleteCall: return CallInput::CompleteCall;
+    case Op::Handoff: return CallInput::Drop;
+    case Op::UncompleteCall:
+    case Op::TranslateAddress:
     case Op::PrepareAddToConference:
     case Op::AddToConference:
     case Op::Unpark:
@@ -133,8 +137,44 @@ void ScenarioRunner::execute_do(const Step& step) {
   }
   auto named = [&](const std::string& name) { return tracked_.at(name).id; };
   OpResult r;
-  if (step.op == Op::MakeCall) {
-    r = pbx_.make_call(*pbx_.find_line(step.line), step.to);
+  // Canonical numbers ("+1 (425) 555-0100") go through the scenario's dialing rules first.
+  auto dialable = [&](const std::string& number) -> std::optional<std::string> {
+    if (number.empty() || number.front() != '+') return number;
+    return translate_address(number, scenario_.location);
+  };
+  // The call a step acts on must belong to the step's controller (see handoff).
+  CallId acted_on;
+  switch (step.op) {
+    case Op::MakeCall:
+    case Op::Unpark:
+    case Op::Pickup:
+    case Op::Forward:
+    case Op::UncompleteCall:
+    case Op::TranslateAddress:
+      break;  // line operations
+    case Op::PrepareAddToConference:
+    case Op::AddToConference:
+      acted_on = named(step.conference);
+      break;
+    default:
+      acted_on = resolve_call(step);
+  }
+  const Call* owned = pbx_.find_call(acted_on);
+  if (owned && owned->owner != step.controller) {
+    r = OpResult{0, step.op, LineErr::NotOwner, acted_on, {}, {}, 0};
+  } else if (step.op == Op::TranslateAddress) {
+    const auto t = translate_address(step.address, scenario_.location);
+    r.op = step.op;
+    if (t) r.address = *t;
+    else r.error = LineErr::InvalAddress;
+  } else if (step.op == Op::UncompleteCall) {
+    auto it = completions_.find(step.completion);
+    const std::uint32_t id = it != completions_.end() ? it->second
+                             : static_cast<std::uint32_t>(std::stoul(step.completion.empty() ? "0" : step.completion));
+    r = pbx_.uncomplete_call(*pbx_.find_line(step.line), id);
+  } else if (step.op == Op::MakeCall) {
+    const auto to = dialable(step.to);
+    r = to ? pbx_.make_call(*pbx_.find_line(step.line), *to) : OpResult{0, step.op, LineErr::InvalAddress, {}, {}, {}, 0};
   } else if (step.op == Op::Unpark) {
     r = pbx_.unpark(*pbx_.find_line(step.line), step.orbit);
   } else if (step.op == Op::Pickup) {
@@ -148,7 +188,11 @@ void ScenarioRunner::execute_do(const Step& step) {
   } else {
     const CallId id = resolve_call(step);
     switch (step.op) {
-      case Op::Dial: r = pbx_.dial(id, step.digits); break;
+      case Op::Dial: {
+        const auto digits = dialable(step.digits);
+        r = digits ? pbx_.dial(id, *digits) : OpResult{0, step.op, LineErr::InvalAddress, id, {}, {}, 0};
+        break;
+      }
       case Op::Accept: r = pbx_.accept(id); break;
       case Op::Answer: r = pbx_.answer(id); break;
       case Op::Drop: r = pbx_.drop(id); break;
@@ -166,6 +210,10 @@ void ScenarioRunner::execute_do(const Step& step) {
       case Op::RemoveFromConference: r = pbx_.remove_from_conference(id); break;
       case Op::Redirect: r = pbx_.redirect(id, step.to); break;
       case Op::SecureCall: r = pbx_.secure_call(id); break;
+      case Op::CompleteCall: r = pbx_.complete_call(id, step.completion_mode); break;
+      case Op::Handoff: r = pbx_.handoff(id, step.to); break;
+      case Op::UncompleteCall:
+      case Op::TranslateAddress:
       case Op::MakeCall:
       case Op::Unpark:
       case Op::Pickup:
@@ -182,10 +230,10 @@ void ScenarioRunner::execute_do(const Step& step) {
     track(step.as, names_consult ? r.consult : r.call);
   }
   if (r.ok() && !step.consult_as.empty()) track(step.consult_as, r.consult);
+  if (r.ok() && !step.completion_as.empty()) completions_[step.completion_as] = r.completion;
   if (r.ok() && !step.returns.empty()) {
     const bool ok = r.address == step.returns;
-    record(step, ok, describe(step),
-           ok ? "" : fmt::format("the PBX returned orbit '{}'", r.address));
+    record(step, ok, describe(step), ok ? "" : fmt::format("it returned '{}'", r.address));
     return;
   }
   if (step.expect_error) {
@@ -339,7 +387,8 @@ ScenarioRunner::Verdict ScenarioRunner::evaluate(const Step& step) const {
     }
   }
   const bool only_idle = e.state == CallState::Idle && !e.mode && !e.reason && !e.history && !e.features;
-  bool holds = !e.calls || static_cast<int>(active) == *e.calls;
+  bool holds = (!e.calls || static_cast<int>(active) == *e.calls) &&
+               (!e.messages_waiting || line.messages_waiting == *e.messages_waiting);
   if (holds && only_idle) {
     holds = active == 0;
   } else if (holds && (e.state || e.mode || e.reason || e.history || e.features)) {
@@ -365,6 +414,8 @@ ScenarioRunner::Verdict ScenarioRunner::evaluate(const Step& step) const {
     }
     v.observed = fmt::format("line {} has {}", e.line,
                              seen.empty() ? std::string("no call in progress") : seen);
+    if (e.messages_waiting)
+      v.observed += fmt::format("; {} message(s) waiting", line.messages_waiting);
   }
   return v;
 }
@@ -381,13 +432,17 @@ std::string ScenarioRunner::describe(const Step& step) const {
                        !step.to.empty() ? " of " + step.to : !step.group.empty() ? " in group " + step.group : "");
     else if (step.op == Op::Forward)
       s += fmt::format(" {} ({} rules)", step.line, step.forwarding.size());
-    else if (step.conference.empty())
+    else if (step.conference.empty() && step.op != Op::TranslateAddress)
       s += " " + (step.call.empty() ? "line " + step.line : step.call);
     if (step.op == Op::Dial) s += " " + step.digits;
     if (!step.to.empty() && step.op != Op::MakeCall && step.op != Op::Pickup) s += " to " + step.to;
     if (!step.conference.empty()) s += " conference " + step.conference;
     if (!step.consult.empty()) s += " consult " + step.consult;
     if (!step.held.empty()) s += " held " + step.held;
+    if (step.op == Op::CompleteCall) s += fmt::format(" ({})", to_string(step.completion_mode));
+    if (step.op == Op::UncompleteCall) s += " completion " + step.completion;
+    if (step.op == Op::TranslateAddress) s += " '" + step.address + "'";
+    if (!step.controller.empty()) s += " by " + step.controller;
     if (step.op == Op::CompleteTransfer)
       s += step.transfer_mode == TransferMode::Transfer ? " (TRANSFER)" : " (CONFERENCE)";
     if (step.op == Op::Park) {
@@ -402,6 +457,7 @@ std::string ScenarioRunner::describe(const Step& step) const {
   if (!e.orbit.empty()) return fmt::format("orbit {} {}", e.orbit, *e.occupied ? "occupied" : "free");
   std::string s = e.call.empty() ? "line " + e.line : e.call;
   if (e.calls) s += fmt::format(" calls {}", *e.calls);
+  if (e.messages_waiting) s += fmt::format(" messages_waiting {}", *e.messages_waiting);
   if (e.state) s += fmt::format(" state {}", to_string(*e.state));
   if (e.mode) s += fmt::format(" mode {}", to_string(*e.mode));
   if (e.reason) s += fmt::format(" reason {}", to_string(*e.reason));

@@ -66,14 +66,10 @@ constexpr OpSpec kOps[] = {
     {"prepare_add_to_conference", Op::PrepareAddToConference},
     {"add_to_conference", Op::AddToConference},
     {"remove_from_conference", Op::RemoveFromConference}, {"redirect", Op::Redirect},
-    {"secure_call", Op::SecureCall},
+    {"secure_call", Op::SecureCall},    {"complete_call", Op::CompleteCall},
+    {"uncomplete_call", Op::UncompleteCall}, {"handoff", Op::Handoff},
+    {"translate_address", Op::TranslateAddress},
 };
-// TAPI operations the scenario language reserves: named so the error says "not yet" rather
-// than "unknown".
-constexpr const char* kPlannedOps[] = {
-    "complete_call", "uncomplete_call",
-    "secure_call", "handoff", "translate_address"};
-
 std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
@@ -185,7 +181,9 @@ class Loader {
   void forwarding(const YAML::Node& node, PbxConfig& pbx);
   ForwardRule forward_rule(const YAML::Node& node, bool with_ext, std::string* ext);
   std::map<std::string, int> orbits_;  // orbit number -> YAML line
+  std::vector<std::string> controllers_;
   bool default_call_waiting_ = false;
+  std::map<std::string, int> completions_;  // completion_as name -> YAML line
   std::map<std::string, int> groups_;  // pickup group -> YAML line
   Step step(const YAML::Node& node, int index);
   void expectation(const YAML::Node& node, Step& step);
@@ -200,7 +198,8 @@ class Loader {
 Scenario Loader::load(const YAML::Node& root) {
   if (!root.IsDefined() || root.IsNull()) fail(root, "the scenario is empty");
   auto keys = mapping(root, "the scenario",
-                      {"name", "description", "seed", "pbx", "defaults", "steps", "stop_at"});
+                      {"name", "description", "seed", "pbx", "defaults", "steps", "stop_at",
+                       "location", "controllers"});
   Scenario sc;
   sc.file = file_;
   if (!keys.count("name")) fail(root, "the scenario needs a 'name'");
@@ -208,6 +207,31 @@ Scenario Loader::load(const YAML::Node& root) {
   if (keys.count("description")) sc.description = scalar(root["description"], "description");
   if (keys.count("seed")) sc.seed = unsigned_number(root["seed"], "seed");
   if (keys.count("stop_at")) sc.stop_at = duration(root["stop_at"], "stop_at");
+  if (keys.count("location")) {
+    const YAML::Node l = root["location"];
+    auto lk = mapping(l, "location", {"country_code", "area_code", "local_access", "long_distance_access",
+                                      "long_distance_prefix", "international_prefix",
+                                      "area_code_on_local_calls"});
+    auto digits = [&](const char* key, std::string& field) {
+      if (!lk.count(key)) return;
+      field = scalar(l[key], key);
+      if (!field.empty() && !is_dialable(field))
+        fail(l[key], fmt::format("{} '{}' must be dialable digits", key, field));
+    };
+    digits("country_code", sc.location.country_code);
+    digits("area_code", sc.location.area_code);
+    digits("local_access", sc.location.local_access);
+    digits("long_distance_access", sc.location.long_distance_access);
+    digits("long_distance_prefix", sc.location.long_distance_prefix);
+    digits("international_prefix", sc.location.international_prefix);
+    if (lk.count("area_code_on_local_calls"))
+      sc.location.area_code_on_local_calls = scalar(l["area_code_on_local_calls"], "area_code_on_local_calls") == "true";
+  }
+  if (keys.count("controllers")) {
+    const YAML::Node c = root["controllers"];
+    if (!c.IsSequence()) fail(c, "controllers must be a list of names");
+    for (const auto& n : c) controllers_.push_back(scalar(n, "controller"));
+  }
 
   Behavior fallback;
   if (keys.count("defaults")) {
@@ -273,6 +297,7 @@ Scenario Loader::load(const YAML::Node& root) {
     sc.pbx.max_calls_per_line = n;
   }
 
+  sc.pbx.controllers = controllers_;
   if (keys.count("steps")) {
     const YAML::Node steps = root["steps"];
     if (!steps.IsSequence()) fail(steps, "steps must be a list");
@@ -563,7 +588,8 @@ Step Loader::step(const YAML::Node& node, int index) {
   auto keys = mapping(node, where,
                       {"at", "after", "do", "expect", "within", "as", "expect_error", "line",
                        "call", "to", "digits", "note", "mode", "orbit", "returns", "group",
-                       "forwarding", "consult", "held", "conference", "consult_as"});
+                       "forwarding", "consult", "held", "conference", "consult_as",
+                       "completion_as", "completion", "controller", "address"});
   Step st;
   st.index = index;
   st.yaml_line = node.Mark().line + 1;
@@ -585,7 +611,7 @@ Step Loader::step(const YAML::Node& node, int index) {
     st.kind = Step::Kind::Expect;
     for (const char* k : {"expect_error", "line", "call", "to", "digits", "mode", "orbit",
                           "returns", "group", "forwarding", "consult", "held", "conference",
-                          "consult_as"})
+                          "consult_as", "completion_as", "completion", "controller", "address"})
       forbid(k, "belongs to a 'do' step (put conditions inside expect: {...})");
     if (keys.count("within")) st.within = duration(node["within"], "within");
     expectation(node["expect"], st);
@@ -606,8 +632,6 @@ Step Loader::step(const YAML::Node& node, int index) {
   for (const OpSpec& s : kOps)
     if (op == s.name) spec = &s;
   if (!spec) {
-    for (const char* p : kPlannedOps)
-      if (op == p) fail(op_node, fmt::format("operation '{}' is not supported yet", op));
     std::vector<std::string> names;
     for (const OpSpec& s : kOps) names.emplace_back(s.name);
     fail(op_node, fmt::format("unknown operation '{}' (known: {})", op, join(names)));
@@ -629,18 +653,22 @@ Step Loader::step(const YAML::Node& node, int index) {
       if (st.op == o) return;
     fail(keys[key], fmt::format("'{}' is not an argument of {}", key, op));
   };
-  only_for("mode", {Op::Park, Op::CompleteTransfer});
+  only_for("mode", {Op::Park, Op::CompleteTransfer, Op::CompleteCall});
+  only_for("completion_as", {Op::CompleteCall});
+  only_for("completion", {Op::UncompleteCall});
+  only_for("address", {Op::TranslateAddress});
+  if (keys.count("controller")) st.controller = scalar(node["controller"], "controller");
   only_for("consult", {Op::CompleteTransfer, Op::AddToConference});
   only_for("held", {Op::SwapHold});
   only_for("conference", {Op::PrepareAddToConference, Op::AddToConference});
   only_for("consult_as", {Op::SetupConference});
   only_for("orbit", {Op::Park, Op::Unpark});
-  only_for("returns", {Op::Park});
+  only_for("returns", {Op::Park, Op::TranslateAddress});
   only_for("group", {Op::Pickup});
   only_for("forwarding", {Op::Forward});
   only_for("digits", {Op::Dial});
   only_for("to", {Op::MakeCall, Op::Pickup, Op::SetupTransfer, Op::BlindTransfer,
-                  Op::SetupConference, Op::PrepareAddToConference, Op::Redirect});
+                  Op::SetupConference, Op::PrepareAddToConference, Op::Redirect, Op::Handoff});
   if (keys.count("consult")) st.consult = call_ref(node["consult"]);
   if (keys.count("held")) st.held = call_ref(node["held"]);
   if (keys.count("conference")) st.conference = call_ref(node["conference"]);
@@ -651,7 +679,19 @@ Step Loader::step(const YAML::Node& node, int index) {
   }
   if (keys.count("returns")) st.returns = scalar(node["returns"], "returns");
 
-  if (st.op == Op::Unpark || st.op == Op::Pickup || st.op == Op::Forward) {
+  if (st.op == Op::TranslateAddress) {
+    if (!keys.count("address")) fail(node, "translate_address needs the 'address' to translate");
+    st.address = scalar(node["address"], "address");
+    forbid("call", "is not used by translate_address");
+  } else if (st.op == Op::UncompleteCall) {
+    if (st.line.empty()) fail(node, "uncomplete_call needs the 'line' that asked for the completion");
+    if (!keys.count("completion")) fail(node, "uncomplete_call needs the 'completion' (a completion_as name or an id)");
+    st.completion = scalar(node["completion"], "completion");
+    const bool numeric = !st.completion.empty() && std::all_of(st.completion.begin(), st.completion.end(), ::isdigit);
+    if (!numeric && !completions_.count(st.completion))
+      fail(node["completion"], fmt::format("completion '{}' is not named by an earlier complete_call (completion_as)", st.completion));
+    forbid("call", "is not used by uncomplete_call");
+  } else if (st.op == Op::Unpark || st.op == Op::Pickup || st.op == Op::Forward) {
     if (st.line.empty()) fail(node, fmt::format("{} needs the 'line' that acts", op));
     forbid("call", fmt::format("is not used by {}", op).c_str());
     if (st.op == Op::Unpark && !keys.count("orbit")) fail(node, "unpark needs the 'orbit'");
@@ -691,6 +731,23 @@ Step Loader::step(const YAML::Node& node, int index) {
     if ((st.op == Op::BlindTransfer || st.op == Op::Redirect) && st.to.empty())
       fail(node, fmt::format("{} needs the number 'to'", op));
     if (st.op == Op::SwapHold && st.held.empty()) fail(node, "swap_hold needs the 'held' call");
+    if (st.op == Op::Handoff && !keys.count("to")) fail(node, "handoff needs the controller 'to' hand the call to");
+    if (st.op == Op::CompleteCall) {
+      if (!keys.count("mode")) fail(node, "complete_call needs the 'mode': CAMPON, CALLBACK, INTRUDE or MESSAGE");
+      std::string m = scalar(node["mode"], "mode");
+      if (m.rfind("LINECALLCOMPLMODE_", 0) == 0) m = m.substr(18);
+      if (m == "CAMPON") st.completion_mode = CompletionMode::CampOn;
+      else if (m == "CALLBACK") st.completion_mode = CompletionMode::Callback;
+      else if (m == "INTRUDE") st.completion_mode = CompletionMode::Intrude;
+      else if (m == "MESSAGE") st.completion_mode = CompletionMode::Message;
+      else fail(node["mode"], fmt::format("completion mode must be CAMPON, CALLBACK, INTRUDE or MESSAGE, not '{}'", m));
+      if (keys.count("completion_as")) {
+        st.completion_as = scalar(node["completion_as"], "completion_as");
+        if (completions_.count(st.completion_as))
+          fail(node["completion_as"], fmt::format("completion name '{}' is already used", st.completion_as));
+        completions_.emplace(st.completion_as, node["completion_as"].Mark().line + 1);
+      }
+    }
     if (st.op == Op::CompleteTransfer) {
       if (st.consult.empty()) fail(node, "complete_transfer needs the 'consult' call");
       if (keys.count("mode")) {
@@ -737,7 +794,7 @@ Step Loader::step(const YAML::Node& node, int index) {
 void Loader::expectation(const YAML::Node& node, Step& st) {
   auto keys = mapping(node, "expect",
                       {"call", "line", "error", "orbit", "state", "mode", "reason", "history",
-                       "features", "calls", "occupied", "related"});
+                       "features", "calls", "occupied", "related", "messages_waiting"});
   Expectation& e = st.expect;
   const int subjects = static_cast<int>(keys.count("call") + keys.count("line") +
                                         keys.count("error") + keys.count("orbit"));
@@ -795,6 +852,10 @@ void Loader::expectation(const YAML::Node& node, Step& st) {
     std::vector<std::string> names;
     for (const auto& n : r) names.push_back(call_ref(n));
     e.related = std::move(names);
+  }
+  if (keys.count("messages_waiting")) {
+    if (e.line.empty()) fail(keys["messages_waiting"], "'messages_waiting' is a condition on a line");
+    e.messages_waiting = static_cast<int>(unsigned_number(node["messages_waiting"], "messages_waiting"));
   }
   if (keys.count("calls")) {
     if (e.line.empty()) fail(keys["calls"], "'calls' counts the calls on a line: use expect: {line: ...}");

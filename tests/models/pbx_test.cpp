@@ -341,7 +341,7 @@ TEST(PbxProgressTest, BusyStationGivesTheCallerBusy) {
   EXPECT_TRUE(w.pbx.line(w.line("202")).calls.empty()) << "nothing is offered to a busy line";
   w.run_until(60s);
   EXPECT_EQ(w.state(caller), S::Busy) << "a manual caller hears busy until it hangs up";
-  EXPECT_EQ(w.features(caller), feature::kDrop);
+  EXPECT_EQ(w.features(caller), feature::kDrop | feature::kCompleteCall);
   ASSERT_TRUE(w.pbx.drop(caller).ok());
   EXPECT_EQ(w.rec.states_of(caller), (std::vector<CallState>{S::DialTone, S::Dialing, S::Proceeding,
                                                              S::Busy, S::Disconnected, S::Idle}));

@@ -50,8 +50,9 @@ enum class CallInput : std::uint8_t {
   ConfCreate,      ///< a new conference call, pending its first add
   Collapse,        ///< the conference shrank to one party: back to a plain call
   HoldRecall,      ///< a call held too long rings its holder again
+  CampOn,          ///< a call the PBX places for a camped-on caller: straight to ringback
 };
-inline constexpr int kCallInputCount = 35;
+inline constexpr int kCallInputCount = 36;
 
 std::string_view to_string(CallInput in);
 /// True for inputs that are operations of the call's owner.

@@ -51,6 +51,10 @@ enum class Op : std::uint8_t {
   RemoveFromConference,
   Redirect,
   SecureCall,
+  CompleteCall,
+  UncompleteCall,
+  Handoff,
+  TranslateAddress,
 };
 std::string_view to_string(Op op);
 
@@ -80,6 +84,7 @@ struct OpResult {
   CallId call;  ///< the call acted on, or the new call of make_call, unpark, pickup
   std::string address;  ///< an address the operation returns (non-directed park: the orbit)
   CallId consult;       ///< the consultation call a setup_* operation created
+  std::uint32_t completion = 0;  ///< complete_call: the completion id
   bool ok() const { return error == LineErr::Success; }
   bool operator==(const OpResult&) const = default;
 };
@@ -143,6 +148,12 @@ struct PbxStats {
   std::uint64_t conference_max_size = 0;
   std::uint64_t redirects = 0;
   std::uint64_t hold_recalls = 0;
+  // call completion
+  std::uint64_t completions_requested = 0;
+  std::uint64_t completions_done = 0;
+  std::uint64_t completions_cancelled = 0;
+  std::uint64_t intrusions = 0;
+  std::uint64_t messages_left = 0;
 };
 
 class Pbx;

@@ -86,7 +86,13 @@ struct PbxConfig {
   AnswerMode answer_mode = AnswerMode::Hold;
   /// Per-line call waiting: a busy line with it gets a second call offered.
   bool call_waiting = false;
+  /// Controllers calls may be handed off to (besides the default, ""); empty: any name.
+  std::vector<std::string> controllers;
 };
+
+/// LINECALLCOMPLMODE_*.
+enum class CompletionMode { CampOn = 1, Callback = 2, Intrude = 4, Message = 8 };
+std::string_view to_string(CompletionMode m);
 
 /// LINETRANSFERMODE_*.
 enum class TransferMode { Transfer = 1, Conference = 2 };
@@ -104,6 +110,7 @@ struct Line {
   std::vector<ForwardRule> forwarding;  ///< current forwarding list (lineForward replaces it)
   std::vector<std::size_t> groups;      ///< pickup groups it belongs to
   bool call_waiting = false;
+  int messages_waiting = 0;             ///< message-waiting indications left (complete_call MESSAGE)
 };
 
 /// One call handle: one party's view of a call (TAPI gives each party its own hCall).
@@ -147,6 +154,10 @@ struct Call {
     bool last = false;
   };
   std::optional<ParkRecall> park_recall;
+  std::string callback_to;     ///< a call-completion callback: the number to call once answered
+  CallId intruding_on;         ///< an intruder's call: the call it joined
+  std::vector<CallId> intruders;  ///< calls that intruded on this one
+  std::string owner;           ///< the controller that owns the handle ("" = the default)
   bool cleared_at_end = false;
   bool live = false;
 };
@@ -232,6 +243,24 @@ class Pbx {
   OpResult redirect(CallId call, std::string_view number);
   /// lineSecureCall: no call-waiting offers or intrusion while this call lasts.
   OpResult secure_call(CallId call);
+  /// lineCompleteCall on a BUSY or RINGBACK call: the call goes IDLE and the PBX completes it
+  /// later (CAMPON: the target is offered a call, reason CAMPEDON, when it frees; CALLBACK: the
+  /// caller is rung back, reason CALLCOMPLETION, when the target frees, then the target is
+  /// called; INTRUDE: the caller joins the target's call now, reason INTRUDE; MESSAGE: a
+  /// message-waiting indication on the target line). OpResult::completion is the id.
+  OpResult complete_call(CallId call, CompletionMode mode);
+  /// lineUncompleteCall: cancel a pending completion of `line`; unknown id INVALCOMPLETIONID.
+  OpResult uncomplete_call(LineId line, std::uint32_t completion);
+  /// lineHandoff: the call's ownership moves to `controller`.
+  OpResult handoff(CallId call, std::string controller);
+  /// Pending call completions, oldest first.
+  struct Completion {
+    std::uint32_t id = 0;
+    CompletionMode mode = CompletionMode::CampOn;
+    LineId caller = 0;
+    LineId target = 0;
+  };
+  const std::vector<Completion>& completions() const { return completions_; }
   /// lineGetConfRelatedCalls: the conference call and its members (empty when not in one).
   std::vector<CallId> conference_related(CallId call) const;
 
@@ -252,7 +281,8 @@ class Pbx {
   Call& create_call(LineId line, Direction dir, CallReason reason);
   /// The only writer of Call::state: consults the table, records history, notifies.
   void transition(Call& call, CallInput input, DisconnectMode mode = DisconnectMode::None);
-  OpResult reply(Op op, LineErr error, CallId call = {}, std::string address = {});
+  OpResult reply(Op op, LineErr error, CallId call = {}, std::string address = {},
+                 CallId consult = {}, std::uint32_t completion = 0);
   OpResult apply_operation(Op op, CallId id, CallInput input);
 
   void start_outpulsing(Call& call);
@@ -276,6 +306,8 @@ class Pbx {
   void collapse_if_small(CallId conference);
   void drop_conference(Call& conference);
   void start_hold_recall(Call& call);
+  void try_completions();
+  void run_completion(const Completion& c);
   void connect_parties(Call& a, Call& b);
   /// Reply to `op` with a new call on `line` that starts CONNECTED to `far` (unpark, pickup).
   OpResult join_new_call(LineId line, CallReason reason, CallId far, Op op);
@@ -307,6 +339,9 @@ class Pbx {
   std::vector<PbxObserver*> observers_;
   PbxStats stats_;
   ParkLots park_;
+  std::vector<Completion> completions_;
+  std::uint32_t next_completion_ = 1;
+  bool completion_check_scheduled_ = false;
 };
 
 }  // namespace telsim

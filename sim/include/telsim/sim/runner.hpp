@@ -73,6 +73,7 @@ class ScenarioRunner final : public PbxObserver {
   std::optional<LineErr> last_error_;
   std::map<std::string, Tracked> tracked_;
   std::map<std::uint32_t, std::string> tracked_by_serial_;
+  std::map<std::string, std::uint32_t> completions_;  // completion_as name -> id
   std::vector<ExpectationResult> results_;
   std::vector<CallRecord> records_;
   std::size_t cleared_at_end_ = 0;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "telsim/models/events.hpp"
+#include "telsim/models/dialing_rules.hpp"
 #include "telsim/models/pbx.hpp"
 
 namespace telsim {
@@ -44,6 +45,7 @@ struct Expectation {
   std::string orbit;                              ///< park orbit subject
   std::optional<bool> occupied;                   ///< orbit: a call is parked in it
   std::optional<std::vector<std::string>> related;  ///< call: its conference's calls, by name
+  std::optional<int> messages_waiting;            ///< line: message-waiting indications
 };
 
 struct Step {
@@ -70,6 +72,11 @@ struct Step {
   std::string conference;               ///< prepare_add/add_to_conference: conference call name
   TransferMode transfer_mode = TransferMode::Transfer;  ///< complete_transfer
   std::string consult_as;               ///< setup_conference: name for the consult call
+  CompletionMode completion_mode = CompletionMode::CampOn;  ///< complete_call
+  std::string completion_as;            ///< complete_call: name for the completion id
+  std::string completion;               ///< uncomplete_call: a completion name or a number
+  std::string controller;               ///< who performs the step ("" = the default controller)
+  std::string address;                  ///< translate_address
   std::optional<LineErr> expect_error;
   // expect:
   Expectation expect;
@@ -86,6 +93,7 @@ struct Scenario {
   std::uint64_t seed = 1;
   PbxConfig pbx;
   std::optional<SimTime> stop_at;  ///< end the run here even if timers are pending
+  Location location;               ///< dialing rules for canonical numbers
   std::vector<Step> steps;
 };
 
