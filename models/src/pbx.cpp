@@ -763,11 +763,40 @@ OpResult Pbx::blind_transfer(CallId id, std::string_view number) {
   const OpResult result = reply(Op::BlindTransfer, LineErr::Success, id);
   ++stats_.transfers;
   const CallId transferee_id = transferee->id;
+  const LineId transferer = call->line;
   unlink(*call);
   cancel_timers(*call);
   transition(*call, CallInput::BlindTransfer);
-  offer_to(*get(transferee_id), std::string(number), CallReason::Transfer, 0);
+  offer_to(*get(transferee_id), std::string(number), CallReason::Transfer, 0,
+           config_.transfer_recall ? std::optional<LineId>(transferer) : std::nullopt);
   return result;
+}
+
+// Offer a connected party back to a line (a transfer recall); unanswered or busy, it ends.
+void Pbx::recall_party(CallId party_id, LineId to, CallReason reason) {
+  Call* party = get(party_id);
+  if (!party) return;
+  Line& target = lines_[to];
+  if (busy_for_incoming(target) || target.calls.size() >= config_.max_calls_per_line) {
+    far_disconnect(*party, DisconnectMode::Busy);
+    return;
+  }
+  Call& recall = create_call(to, Direction::Incoming, reason);
+  Call& p = *get(party_id);
+  recall.from = lines_[p.line].number;
+  recall.to = target.number;
+  link(recall, p);
+  transition(recall, CallInput::Offer);
+  recall.ring_timer = scheduler_.schedule(config_.timing.no_answer_timeout, [this, rid = recall.id] {
+    Call* r = get(rid);
+    if (!r || (r->state != CallState::Offering && r->state != CallState::Accepted)) return;
+    r->ring_timer = {};
+    const CallId far = r->peer;
+    unlink(*r);
+    far_disconnect(*r, DisconnectMode::NoAnswer);
+    if (Call* f = get(far)) far_disconnect(*f, DisconnectMode::NoAnswer);
+  });
+  station_offered(recall);
 }
 
 OpResult Pbx::setup_conference(CallId id, std::string_view number) {
@@ -1177,7 +1206,8 @@ bool Pbx::hop_limit_reached(Call& origin, int hops) {
 
 // Offer the call `origin` placed to `number`, following forwarding. `hops` counts the
 // forwarding steps taken so far; `reason` is the reason the offered call will carry.
-void Pbx::offer_to(Call& origin, const std::string& number, CallReason reason, int hops) {
+void Pbx::offer_to(Call& origin, const std::string& number, CallReason reason, int hops,
+                   std::optional<LineId> recall_on_busy) {
   const auto target = find_line(number);
   if (!target) {  // the dial plan only completes known numbers; a forward target may be gone
     if (hops == 0) vacant_number(origin);
@@ -1197,10 +1227,14 @@ void Pbx::offer_to(Call& origin, const std::string& number, CallReason reason, i
     stats_.forward_max_hops = std::max(stats_.forward_max_hops, hops + 1);
     if (hop_limit_reached(origin, hops + 1)) return;
     const std::string next = fwd.rule->to;  // copy: the rule list may change below
-    offer_to(origin, next, fwd.reason, hops + 1);
+    offer_to(origin, next, fwd.reason, hops + 1, recall_on_busy);
     return;
   }
   if (busy) {
+    if (recall_on_busy) {
+      recall_party(origin.id, *recall_on_busy, CallReason::Reminder);
+      return;
+    }
     if (next_state(origin.state, CallInput::FarBusy)) {
       transition(origin, CallInput::FarBusy);
       auto_onhook(origin);

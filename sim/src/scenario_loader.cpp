@@ -250,7 +250,7 @@ Scenario Loader::load(const YAML::Node& root) {
   auto pk = mapping(pbx, "pbx", {"extensions", "timing", "vacant_number", "max_calls_per_line",
                                  "park", "pickup_groups", "forwarding", "forward_hop_limit",
                                  "autoreconnect", "confdrop", "conference_max", "hold_recall",
-                                 "consult_timeout", "answer_mode"});
+                                 "consult_timeout", "answer_mode", "transfer_recall"});
   if (!pk.count("extensions")) fail(pbx, "pbx needs 'extensions'");
   extensions(pbx["extensions"], fallback, sc.pbx);
   if (pk.count("park")) park_lots(pbx["park"], sc.pbx);
@@ -264,6 +264,7 @@ Scenario Loader::load(const YAML::Node& root) {
   };
   flag("autoreconnect", sc.pbx.autoreconnect);
   flag("confdrop", sc.pbx.confdrop);
+  flag("transfer_recall", sc.pbx.transfer_recall);
   if (pk.count("conference_max")) {
     const auto n = unsigned_number(pbx["conference_max"], "conference_max");
     if (n < 2 || n > 64) fail(pbx["conference_max"], "conference_max must be 2..64");

@@ -86,6 +86,9 @@ struct PbxConfig {
   AnswerMode answer_mode = AnswerMode::Hold;
   /// Per-line call waiting: a busy line with it gets a second call offered.
   bool call_waiting = false;
+  /// Blind transfer to a busy target: the transferee hears busy (false) or is offered back to
+  /// the transferer, reason REMINDER (true).
+  bool transfer_recall = false;
   /// Controllers calls may be handed off to (besides the default, ""); empty: any name.
   std::vector<std::string> controllers;
 };
@@ -290,7 +293,9 @@ class Pbx {
   void analyse_number(Call& call);
   void number_complete(Call& call);
   void route(CallId id);
-  void offer_to(Call& origin, const std::string& number, CallReason reason, int hops);
+  void offer_to(Call& origin, const std::string& number, CallReason reason, int hops,
+                std::optional<LineId> recall_on_busy = std::nullopt);
+  void recall_party(CallId party, LineId to, CallReason reason);
   void forward_no_answer(CallId leg);
   bool hop_limit_reached(Call& origin, int hops);
   void park_timeout(ParkLots::Orbit orbit);
