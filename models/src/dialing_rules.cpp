@@ -32,6 +32,10 @@ std::optional<std::string> translate_address(std::string_view address, const Loc
   address.remove_prefix(i);
   if (address.empty()) return std::nullopt;
   if (address.front() != '+') return digits_of(address);
+  // Only the first address is translated: a subaddress ("| ..."), a name ("^ ...") or further
+  // addresses (CR LF) after it are left out of the dialable string.
+  address = address.substr(0, address.find_first_of("|^\r\n"));
+  while (!address.empty() && address.back() == ' ') address.remove_suffix(1);
 
   // Canonical: "+" country code, space, optional "(area)", subscriber number.
   std::string_view rest = address.substr(1);
@@ -51,12 +55,15 @@ std::optional<std::string> translate_address(std::string_view address, const Loc
   const auto subscriber = digits_of(rest);
   if (!subscriber || !all_digits(*subscriber)) return std::nullopt;
 
+  // Anything outside the local calling area uses the long-distance access code (the local one
+  // when none is set), as TAPI's LINELOCATIONENTRY defines them.
+  const std::string& far_access =
+      at.long_distance_access.empty() ? at.local_access : at.long_distance_access;
   if (country != at.country_code)
-    return at.local_access + at.international_prefix + country + area + *subscriber;
+    return far_access + at.international_prefix + country + area + *subscriber;
   if (area.empty() || area == at.area_code)
     return at.local_access + (at.area_code_on_local_calls ? area : std::string()) + *subscriber;
-  const std::string& access = at.long_distance_access.empty() ? at.local_access : at.long_distance_access;
-  return access + at.long_distance_prefix + area + *subscriber;
+  return far_access + at.long_distance_prefix + area + *subscriber;
 }
 
 }  // namespace telsim

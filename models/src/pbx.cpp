@@ -100,6 +100,9 @@ std::uint32_t Pbx::call_features(CallId id) const {
     f &= ~(feature::kSetupTransfer | feature::kSetupConf | feature::kBlindTransfer | feature::kPark);
   if (!get_const(call->consult) && !get_const(call->consult_of)) f &= ~feature::kCompleteTransf;
   if (!get_const(call->conference)) f &= ~feature::kRemoveFromConf;
+  // Moving a call elsewhere needs a far party to move (an intruder has none of its own).
+  if (!call->is_conference && !get_const(call->peer))
+    f &= ~(feature::kPark | feature::kBlindTransfer | feature::kSetupTransfer | feature::kSetupConf);
   if (call->direction != Direction::Outgoing) f &= ~feature::kCompleteCall;
   // SWAPHOLD needs a held call to swap with.
   if (f & feature::kSwapHold) {
@@ -165,6 +168,8 @@ void Pbx::transition(Call& call, CallInput input, DisconnectMode mode) {
   ++stats_.transitions;
   const CallStateEvent event{now(), call.id, call.line, from, *next, call.mode, call.reason};
   for (PbxObserver* o : observers_) o->on_call_state(event);
+  // The call an intruder joined has ended once it is disconnected, whoever hung up.
+  if (*next == CallState::Disconnected && !call.intruders.empty()) release_intruders(call);
   if (*next == CallState::Idle) on_idle(call);
 }
 
@@ -239,6 +244,7 @@ OpResult Pbx::make_call(LineId line_id, std::string_view number) {
 
   Call& call = create_call(line_id, Direction::Outgoing, CallReason::Direct);
   call.from = line.number;
+  call.owner = requester_;
   const OpResult result = reply(Op::MakeCall, LineErr::Success, call.id);
   transition(call, CallInput::Seize);
   begin_dialing(call, number);
@@ -399,6 +405,7 @@ OpResult Pbx::join_new_call(LineId line, CallReason reason, CallId far_id, Op op
   Call& far = *get(far_id);
   call.from = lines_[far.line].number;
   call.to = lines_[line].number;
+  call.owner = requester_;
   const OpResult result = reply(op, LineErr::Success, call.id);
   link(call, far);
   transition(call, CallInput::Join);
@@ -648,6 +655,7 @@ Call& Pbx::new_consult_call(Call& about, Op op, CallId reply_call, OpResult& res
   Call& consult = create_call(about.line, Direction::Outgoing, CallReason::Direct);
   Call& a = *get(about_id);
   consult.from = lines_[a.line].number;
+  consult.owner = requester_;
   consult.consult_of = about_id;
   a.consult = consult.id;
   result = reply(op, LineErr::Success, reply_call, {}, consult.id);
@@ -699,6 +707,7 @@ OpResult Pbx::complete_transfer(CallId id, CallId consult_id, TransferMode mode)
     Call& conf = create_call(held->line, Direction::Outgoing, CallReason::Direct);
     conf.is_conference = true;
     conf.from = lines_[conf.line].number;
+    conf.owner = requester_;
     const OpResult result = reply(Op::CompleteTransfer, LineErr::Success, conf.id);
     ++stats_.conferences;
     Call& h = *get(held_id);
@@ -811,6 +820,7 @@ OpResult Pbx::setup_conference(CallId id, std::string_view number) {
   Call& conf = create_call(call->line, Direction::Outgoing, CallReason::Direct);
   conf.is_conference = true;
   conf.from = lines_[conf.line].number;
+  conf.owner = requester_;
   OpResult result;
   Call& consult = new_consult_call(conf, Op::SetupConference, conf.id, result);
   Call& original = *get(id);
@@ -1011,7 +1021,10 @@ OpResult Pbx::complete_call(CallId id, CompletionMode mode) {
   for (CallId cid : lines_[*target].calls) {
     Call* c = get(cid);
     if (!c || c->state == CallState::Idle) continue;
-    if (c->secure && (mode == CompletionMode::Intrude || mode == CompletionMode::CampOn))
+    // Either party may have secured the conversation.
+    const Call* far = get(c->peer);
+    const bool secured = c->secure || (far && far->secure);
+    if (secured && (mode == CompletionMode::Intrude || mode == CompletionMode::CampOn))
       return reply(Op::CompleteCall, LineErr::OperationFailed, id);
     if (!victim && c->state == CallState::Connected && !c->is_conference) victim = c;
   }
@@ -1037,6 +1050,7 @@ OpResult Pbx::complete_call(CallId id, CompletionMode mode) {
       intruder.from = lines_[caller].number;
       intruder.to = lines_[*target].number;
       intruder.intruding_on = victim_id;
+      intruder.owner = requester_;
       get(victim_id)->intruders.push_back(intruder.id);
       transition(intruder, CallInput::Join);
       intruder.answered = now();
@@ -1418,6 +1432,16 @@ void Pbx::cancel_timers(Call& call) {
   call.awaiting_dialtone = false;
 }
 
+void Pbx::release_intruders(Call& call) {
+  const std::vector<CallId> intruders = std::move(call.intruders);
+  call.intruders.clear();
+  for (CallId i : intruders) {
+    Call* intruder = get(i);
+    if (intruder && intruder->state != CallState::Idle && intruder->state != CallState::Disconnected)
+      far_disconnect(*intruder, DisconnectMode::Normal);
+  }
+}
+
 void Pbx::on_idle(Call& call) {
   cancel_timers(call);
   call.ended = now();
@@ -1430,13 +1454,7 @@ void Pbx::on_idle(Call& call) {
   if (Call* consult = get(call.consult)) consult->consult_of = {};
   call.consult = {};
   if (get(call.conference)) leave_conference(call);
-  const std::vector<CallId> intruders = std::move(call.intruders);
-  call.intruders.clear();
-  for (CallId i : intruders) {
-    Call* intruder = get(i);
-    if (intruder && intruder->state != CallState::Idle && intruder->state != CallState::Disconnected)
-      far_disconnect(*intruder, DisconnectMode::Normal);
-  }
+  release_intruders(call);
   if (!completions_.empty() && !completion_check_scheduled_) {
     // A line may have become free: pending camp-ons and callbacks look again, once this
     // instant's changes are done.

@@ -160,6 +160,7 @@ void ScenarioRunner::execute_do(const Step& step) {
       acted_on = resolve_call(step);
   }
   const Call* owned = pbx_.find_call(acted_on);
+  pbx_.act_as(step.controller);
   if (owned && owned->owner != step.controller) {
     r = OpResult{0, step.op, LineErr::NotOwner, acted_on, {}, {}, 0};
   } else if (step.op == Op::TranslateAddress) {
@@ -223,6 +224,7 @@ void ScenarioRunner::execute_do(const Step& step) {
         break;
     }
   }
+  pbx_.act_as("");
   last_error_ = r.error;
   if (r.ok() && !step.as.empty()) {
     // setup_transfer and prepare_add_to_conference name their consultation call with `as`.

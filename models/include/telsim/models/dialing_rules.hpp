@@ -21,7 +21,9 @@ struct Location {
 
 /// The dialable string for `address`, or nullopt when it is a malformed canonical number
 /// (LINEERR_INVALADDRESS). Same country and area: local rule; same country, other area:
-/// long distance; other country: international.
+/// long distance; other country: international (with the long-distance access code). Only the
+/// first address of a canonical string is translated (subaddress, name, further addresses are
+/// left out).
 std::optional<std::string> translate_address(std::string_view address, const Location& at);
 
 }  // namespace telsim

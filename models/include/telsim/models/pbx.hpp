@@ -254,6 +254,10 @@ class Pbx {
   OpResult complete_call(CallId call, CompletionMode mode);
   /// lineUncompleteCall: cancel a pending completion of `line`; unknown id INVALCOMPLETIONID.
   OpResult uncomplete_call(LineId line, std::uint32_t completion);
+  /// The controller making the following requests ("" = the default). Calls an operation
+  /// creates for the requester (make_call, consultation and conference calls, unpark, pickup,
+  /// intrusion) are owned by it, as TAPI gives the creating application owner privilege.
+  void act_as(std::string controller) { requester_ = std::move(controller); }
   /// lineHandoff: the call's ownership moves to `controller`.
   OpResult handoff(CallId call, std::string controller);
   /// Pending call completions, oldest first.
@@ -312,6 +316,7 @@ class Pbx {
   void drop_conference(Call& conference);
   void start_hold_recall(Call& call);
   void try_completions();
+  void release_intruders(Call& call);
   void run_completion(const Completion& c);
   void connect_parties(Call& a, Call& b);
   /// Reply to `op` with a new call on `line` that starts CONNECTED to `far` (unpark, pickup).
@@ -344,6 +349,7 @@ class Pbx {
   std::vector<PbxObserver*> observers_;
   PbxStats stats_;
   ParkLots park_;
+  std::string requester_;
   std::vector<Completion> completions_;
   std::uint32_t next_completion_ = 1;
   bool completion_check_scheduled_ = false;
