@@ -18,7 +18,7 @@ constexpr Transition kTable[] = {
     {S::Idle, I::Deallocate, S::Idle},
     {S::Idle, I::Join, S::Connected},  // unpark, pickup
     {S::Idle, I::ConfCreate, S::OnHoldPendConf},
-    {S::Idle, I::CampOn, S::RingBack},
+    {S::Idle, I::Placed, S::RingBack},
 
     {S::Offering, I::Accept, S::Accepted},
     {S::Offering, I::Answer, S::Connected},
@@ -157,7 +157,7 @@ std::string_view to_string(CallInput in) {
     case I::ConfCreate: return "conf_create";
     case I::Collapse: return "collapse";
     case I::HoldRecall: return "hold_recall";
-    case I::CampOn: return "camp_on";
+    case I::Placed: return "placed";
     case I::Seize: return "seize";
     case I::Offer: return "offer";
     case I::NumberComplete: return "number_complete";
@@ -209,7 +209,7 @@ bool is_operation(CallInput in) {
     case I::ConfCreate:
     case I::Collapse:
     case I::HoldRecall:
-    case I::CampOn:
+    case I::Placed:
       return false;
   }
   return false;
@@ -252,7 +252,7 @@ std::uint32_t feature_of(CallInput in) {
     case I::ConfCreate:
     case I::Collapse:
     case I::HoldRecall:
-    case I::CampOn:
+    case I::Placed:
       return 0;
   }
   return 0;

@@ -363,6 +363,8 @@ OpResult Pbx::answer(CallId id) {
     // A call-completion callback answered: now the PBX calls the target for the caller.
     const std::string number = std::move(c->callback_to);
     c->callback_to.clear();
+    c->from = lines_[c->line].number;  // from here on it is the caller's call to the target
+    c->to = number;
     offer_to(*c, number, CallReason::CallCompletion, 0);
   }
   return result;
@@ -1095,7 +1097,7 @@ void Pbx::run_completion(const Completion& c) {
     Call& call = create_call(c.caller, Direction::Outgoing, CallReason::CallCompletion);
     call.from = lines_[c.caller].number;
     call.to = lines_[c.target].number;
-    transition(call, CallInput::CampOn);
+    transition(call, CallInput::Placed);
     offer_to(call, call.to, CallReason::CampedOn, 0);
     return;
   }

@@ -117,11 +117,10 @@ TEST(DialingRulesTest, ALocationAbroadSeesNorthAmericaAsInternational) {
   EXPECT_EQ(tr("+1 (425) 555-0100", london), "0014255550100");
 }
 
-// KNOWN BUG (scenarios/known-bugs/translate_address_international_access.yaml): TAPI dials the
-// long-distance access code before every number outside the local calling area
-// (LINELOCATIONENTRY.dwLongDistanceAccessCode), international ones included; the model uses the
-// local access code for international numbers. Enable once fixed.
-TEST(DialingRulesTest, DISABLED_InternationalUsesTheLongDistanceAccessCode) {
+// TAPI dials the long-distance access code before every number outside the local calling area
+// (LINELOCATIONENTRY.dwLongDistanceAccessCode), international ones included; the local one only
+// when no long-distance code is set (scenarios/regression/translate_address_international_access).
+TEST(DialingRulesTest, InternationalUsesTheLongDistanceAccessCode) {
   Location at = redmond();
   at.long_distance_access = "8";
   EXPECT_EQ(tr("+44 (20) 7946 0958", at), "8011442079460958");
@@ -151,6 +150,22 @@ TEST(DialingRulesTest, MalformedCanonicalNumbersAreRefused) {
   EXPECT_EQ(tr("+1 (425) 555-01OO"), std::nullopt);     // letters
   EXPECT_EQ(tr("+1 (425) *555"), std::nullopt);         // the subscriber is digits only
   EXPECT_EQ(tr("+1 (425) 555#0100"), std::nullopt);
+}
+
+// lineTranslateAddress: "If the AddressIn contains a subaddress or name field, or additional
+// addresses separated from the first address by CR and LF characters, only the first address is
+// translated."
+TEST(DialingRulesTest, OnlyTheFirstCanonicalAddressIsTranslated) {
+  EXPECT_EQ(tr("+1 (425) 555-0100 ^ Reception"), "95550100");
+  EXPECT_EQ(tr("+1 (425) 555-0100^Reception"), "95550100");
+  EXPECT_EQ(tr("+1 (425) 555-0100 | 1234"), "95550100");
+  EXPECT_EQ(tr("+1 (425) 555-0100 | 1234 ^ Reception"), "95550100");
+  EXPECT_EQ(tr("+1 (425) 555-0100\r\n+1 (206) 555-0199"), "95550100");
+  EXPECT_EQ(tr("+44 (20) 7946 0958 ^ London office"), "9011442079460958");
+  // The first address must still be a whole canonical number.
+  EXPECT_EQ(tr("+1 (425) ^ Reception"), std::nullopt);
+  EXPECT_EQ(tr("+1 ^ Reception"), std::nullopt);
+  EXPECT_EQ(tr("+1 (425 | 555"), std::nullopt);
 }
 
 // --- non-canonical numbers --------------------------------------------------------------

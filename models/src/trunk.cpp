@@ -1,0 +1,73 @@
+#include "telsim/models/trunk.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace telsim {
+
+std::string_view to_string(TrunkConfig::Direction d) {
+  switch (d) {
+    case TrunkConfig::Direction::Both: return "both";
+    case TrunkConfig::Direction::In: return "in";
+    case TrunkConfig::Direction::Out: return "out";
+  }
+  return "?";
+}
+
+void TrunkStats::seize_attempt(SimTime at, bool blocked) {
+  if (!in_window(at)) return;
+  ++offered_;
+  if (blocked) ++blocked_;
+  if (until_ == SimTime::max()) return;
+  const double span = to_seconds(until_ - from_) / kBatches;
+  const auto b = std::min(kBatches - 1, static_cast<int>(to_seconds(at - from_) / span));
+  ++batch_offered_[b];
+  if (blocked) ++batch_blocked_[b];
+}
+
+void TrunkStats::occupancy(SimTime at, std::uint32_t busy_channels) {
+  // Integrate the busy channels over the part of [last change, at) inside the window.
+  const SimTime a = std::max(last_change_, from_);
+  const SimTime b = std::min(at, until_);
+  if (b > a) busy_area_ += busy_ * to_seconds(b - a);
+  last_change_ = at;
+  busy_ = busy_channels;
+  if (in_window(at)) peak_ = std::max(peak_, busy_channels);
+}
+
+TrunkStats::Summary TrunkStats::summary(SimTime end) const {
+  Summary s;
+  s.offered = offered_;
+  s.blocked = blocked_;
+  s.carried = offered_ - blocked_;
+  s.blocking = offered_ ? static_cast<double>(blocked_) / static_cast<double>(offered_) : 0.0;
+  s.peak_occupancy = peak_;
+  const SimTime stop = std::min(end, until_);
+  double area = busy_area_;
+  const SimTime a = std::max(last_change_, from_);
+  if (stop > a) area += busy_ * to_seconds(stop - a);
+  const double window = stop > from_ ? to_seconds(stop - from_) : 0.0;
+  s.carried_erlangs = window > 0 ? area / window : 0.0;
+  // 95% confidence interval of the blocking from the batch means.
+  double mean = 0, m2 = 0;
+  int n = 0;
+  for (int i = 0; i < kBatches; ++i) {
+    if (batch_offered_[i] == 0) continue;
+    const double x = static_cast<double>(batch_blocked_[i]) / static_cast<double>(batch_offered_[i]);
+    ++n;
+    const double d = x - mean;
+    mean += d / n;
+    m2 += d * (x - mean);
+  }
+  if (n >= 2) {
+    constexpr double kT19 = 2.093;  // Student t, 0.975, 19 degrees of freedom
+    const double half = kT19 * std::sqrt(m2 / (n - 1)) / std::sqrt(static_cast<double>(n));
+    s.blocking_ci_low = std::max(0.0, s.blocking - half);
+    s.blocking_ci_high = std::min(1.0, s.blocking + half);
+  } else {
+    s.blocking_ci_low = s.blocking_ci_high = s.blocking;
+  }
+  return s;
+}
+
+}  // namespace telsim
