@@ -33,7 +33,7 @@ Pbx::Pbx(Scheduler& scheduler, PbxConfig config)
   for (const LineConfig& lc : config_.lines) {
     const auto id = static_cast<LineId>(lines_.size());
     lines_.push_back(
-        Line{id, lc.number, lc.name, lc.behavior, {}, {}, lc.forwarding, {}, lc.call_waiting});
+        Line{id, lc.number, lc.name, lc.behavior, {}, {}, lc.forwarding, {}, lc.call_waiting, 0, {}});
     const auto& b = lc.behavior;
     const bool random = (b.answer_after && b.answer_after->kind != DurationDist::Kind::Fixed) ||
                         (b.hangup_after && b.hangup_after->kind != DurationDist::Kind::Fixed);
@@ -45,6 +45,24 @@ Pbx::Pbx(Scheduler& scheduler, PbxConfig config)
   for (std::size_t i = 1; i < by_number_.size(); ++i) {
     if (by_number_[i].first == by_number_[i - 1].first)
       throw std::invalid_argument("duplicate extension number " + by_number_[i].first);
+  }
+  extension_count_ = lines_.size();
+  for (std::size_t t = 0; t < config_.trunks.size(); ++t) {
+    const TrunkConfig& tc = config_.trunks[t];
+    TrunkState ts;
+    ts.stats = TrunkStats(config_.measure_from, config_.measure_until);
+    ts.rng = random_stream(config_.seed, "trunk:" + tc.name);
+    for (std::uint32_t c = 0; c < tc.channels; ++c) {
+      const auto id = static_cast<LineId>(lines_.size());
+      Behavior automatic_channel;
+      automatic_channel.kind = Behavior::Kind::Auto;
+      lines_.push_back(Line{id, fmt::format("{}/{}", tc.name, c + 1), tc.name, automatic_channel,
+                            {}, {}, {}, {}, false, 0, t});
+      ts.channels.push_back(id);
+    }
+    if (tc.direction != TrunkConfig::Direction::In && !tc.access_code.empty())
+      dial_plan_.add_prefix(tc.access_code, tc.number_length);
+    trunks_.push_back(std::move(ts));
   }
   for (std::size_t g = 0; g < config_.pickup_groups.size(); ++g) {
     for (const std::string& member : config_.pickup_groups[g].members) {
@@ -98,7 +116,18 @@ std::uint32_t Pbx::call_features(CallId id) const {
   }
   if (get_const(call->consult) || get_const(call->consult_of))
     f &= ~(feature::kSetupTransfer | feature::kSetupConf | feature::kBlindTransfer | feature::kPark);
-  if (!get_const(call->consult) && !get_const(call->consult_of)) f &= ~feature::kCompleteTransf;
+  {
+    // COMPLETETRANSF / ADDTOCONF only once the consultation call can complete.
+    const Call* consult = get_const(call->consult);
+    const Call* original = get_const(call->consult_of);
+    const Call* active = consult ? consult : call;
+    const bool can_transfer = (consult || original) &&
+                              (next_state(active->state, CallInput::TransferredAway) ||
+                               next_state(active->state, CallInput::JoinConference));
+    if (!can_transfer) f &= ~feature::kCompleteTransf;
+    if (call->is_conference && (!consult || !next_state(consult->state, CallInput::JoinConference)))
+      f &= ~feature::kAddToConf;
+  }
   if (!get_const(call->conference)) f &= ~feature::kRemoveFromConf;
   // Moving a call elsewhere needs a far party to move (an intruder has none of its own).
   if (!call->is_conference && !get_const(call->peer))
@@ -147,6 +176,7 @@ Call& Pbx::create_call(LineId line, Direction dir, CallReason reason) {
   c.live = true;
   c.history.reserve(8);
   lines_[line].calls.push_back(c.id);
+  if (lines_[line].trunk) channel_change(line, +1);
   ++stats_.calls_created;
   ++stats_.live_calls;
   return c;
@@ -191,6 +221,7 @@ bool Pbx::engaged(const Line& line) const {
       case CallState::OnHold:
       case CallState::OnHoldPendConf:
       case CallState::OnHoldPendTransfer:
+      case CallState::Conferenced:  // the conference call says whether the line is in use
         break;
       case CallState::DialTone:
       case CallState::Dialing:
@@ -199,7 +230,6 @@ bool Pbx::engaged(const Line& line) const {
       case CallState::SpecialInfo:
       case CallState::Connected:
       case CallState::Proceeding:
-      case CallState::Conferenced:
       case CallState::Disconnected:
       case CallState::Unknown:
         return true;
@@ -217,7 +247,8 @@ bool Pbx::busy_for_incoming(const Line& line) const {
     in_use = true;
     // Call waiting offers one more call to a line in a call, unless a call there is secure,
     // is already waiting, or is not simply talking or holding.
-    if (!line.call_waiting || c->secure) return true;
+    const Call* far = get_const(c->peer);
+    if (!line.call_waiting || c->secure || (far && far->secure)) return true;
     switch (c->state) {
       case CallState::Connected:
       case CallState::OnHold:
@@ -427,7 +458,8 @@ void Pbx::unpark_orbit_of(Call& parkee) {
 OpResult Pbx::park(CallId id, ParkMode mode, std::string_view orbit_number) {
   Call* call = get(id);
   if (!call) return reply(Op::Park, LineErr::InvalCallHandle);
-  if (!next_state(call->state, CallInput::Park)) return reply(Op::Park, LineErr::InvalCallState, id);
+  if (!next_state(call->state, CallInput::Park) || get(call->consult) || get(call->consult_of))
+    return reply(Op::Park, LineErr::InvalCallState, id);
   Call* parkee = get(call->peer);
   if (!parkee || parkee->state != CallState::Connected)
     return reply(Op::Park, LineErr::OperationFailed, id);  // nobody to park
@@ -763,7 +795,8 @@ OpResult Pbx::complete_transfer(CallId id, CallId consult_id, TransferMode mode)
 OpResult Pbx::blind_transfer(CallId id, std::string_view number) {
   Call* call = get(id);
   if (!call) return reply(Op::BlindTransfer, LineErr::InvalCallHandle);
-  if (!next_state(call->state, CallInput::BlindTransfer) || call->is_conference)
+  if (!next_state(call->state, CallInput::BlindTransfer) || call->is_conference ||
+      get(call->consult) || get(call->consult_of))
     return reply(Op::BlindTransfer, LineErr::InvalCallState, id);
   const auto match = dial_plan_.classify(number);
   if (number.empty() || !is_dialable(number) ||
@@ -903,6 +936,23 @@ void Pbx::collapse_if_small(CallId conf_id) {
   Call* conf = get(conf_id);
   if (!conf || conf->state == CallState::Idle || get(conf->consult)) return;
   if (conf->members.size() > 1) return;
+  if (conf->headless) {
+    // The PBX's bridge with one party left: nobody to talk to, so that party is released.
+    const std::vector<CallId> left = std::move(conf->members);
+    conf->members.clear();
+    for (CallId id : left) {
+      Call* leg = get(id);
+      if (!leg) continue;
+      leg->conference = {};
+      const CallId party = leg->peer;
+      unlink(*leg);
+      if (Call* p = get(party); p && p->state != CallState::Idle && p->state != CallState::Disconnected)
+        far_disconnect(*p, DisconnectMode::Normal);
+      if (Call* l = get(id)) retire(*l);
+    }
+    retire(*get(conf_id));
+    return;
+  }
   // One party left: the conference collapses into a plain call with it.
   if (!conf->members.empty()) {
     Call* last = get(conf->members.front());
@@ -923,6 +973,12 @@ void Pbx::drop_conference(Call& conf) {
     consult->consult_of = {};
     conf.consult = {};
     drop(consult->id);
+  }
+  if (!config_.confdrop && members.size() > 2) {
+    // Without CONFDROP the other parties go on talking amongst themselves: the PBX takes the
+    // conference over on its bridge, and the controller's calls end here.
+    bridge_headless(conf, members);
+    return;
   }
   // Without CONFDROP the two remaining parties stay connected to each other.
   Call* m0 = members.size() == 2 ? get(members[0]) : nullptr;
@@ -948,6 +1004,57 @@ void Pbx::drop_conference(Call& conf) {
   cancel_timers(c);
   transition(c, CallInput::Drop, DisconnectMode::Normal);
   transition(c, CallInput::Clear);
+}
+
+LineId Pbx::bridge_line() {
+  if (!bridge_line_) {
+    const auto id = static_cast<LineId>(lines_.size());
+    Behavior automatic_bridge;
+    automatic_bridge.kind = Behavior::Kind::Auto;
+    lines_.push_back(Line{id, "bridge", "PBX conference bridge", automatic_bridge, {}, {}, {}, {},
+                          false, 0, {}});
+    bridge_line_ = id;
+  }
+  return *bridge_line_;
+}
+
+void Pbx::bridge_headless(Call& conf, const std::vector<CallId>& members) {
+  const CallId conf_id = conf.id;
+  const LineId bridge = bridge_line();
+  Call& bconf = create_call(bridge, Direction::Outgoing, CallReason::Direct);
+  bconf.is_conference = true;
+  bconf.headless = true;
+  bconf.from = lines_[bridge].number;
+  const CallId bconf_id = bconf.id;
+  transition(bconf, CallInput::Join);
+  for (CallId id : members) {
+    Call* m = get(id);
+    if (!m) continue;
+    m->conference = {};
+    cancel_timers(*m);
+    const CallId party_id = m->peer;
+    unlink(*m);
+    if (Call* party = get(party_id); party && party->state != CallState::Idle &&
+                                     party->state != CallState::Disconnected) {
+      Call& leg = create_call(bridge, Direction::Incoming, CallReason::Direct);
+      leg.from = party->from;
+      leg.to = lines_[bridge].number;
+      link(leg, *get(party_id));
+      transition(leg, CallInput::Join);
+      leg.answered = now();
+      transition(leg, CallInput::JoinConference);
+      leg.conference = bconf_id;
+      get(bconf_id)->members.push_back(leg.id);
+    }
+    Call& mm = *get(id);
+    if (mm.state != CallState::Disconnected) transition(mm, CallInput::Drop, DisconnectMode::Normal);
+    transition(mm, CallInput::Clear);
+  }
+  Call& c = *get(conf_id);
+  cancel_timers(c);
+  transition(c, CallInput::Drop, DisconnectMode::Normal);
+  transition(c, CallInput::Clear);
+  collapse_if_small(bconf_id);
 }
 
 std::vector<CallId> Pbx::conference_related(CallId id) const {
@@ -1141,6 +1248,130 @@ OpResult Pbx::handoff(CallId id, std::string controller) {
   return result;
 }
 
+// --- trunks and generated traffic ----------------------------------------------------------
+
+std::optional<std::size_t> Pbx::find_trunk(std::string_view name) const {
+  for (std::size_t t = 0; t < config_.trunks.size(); ++t)
+    if (config_.trunks[t].name == name) return t;
+  return std::nullopt;
+}
+
+void Pbx::channel_change(LineId line, int delta) {
+  TrunkState& ts = trunks_[*lines_[line].trunk];
+  // A channel is busy while it has a call that is not IDLE: count calls, not lines, since each
+  // channel carries one call at a time.
+  ts.busy = static_cast<std::uint32_t>(static_cast<int>(ts.busy) + delta);
+  ts.stats.occupancy(now(), ts.busy);
+}
+
+std::optional<LineId> Pbx::seize_channel(std::size_t t) {
+  TrunkState& ts = trunks_[t];
+  const std::size_t n = ts.channels.size();
+  const bool round_robin = config_.trunks[t].select == TrunkConfig::Select::RoundRobin;
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t i = round_robin ? (ts.next + k) % n : k;
+    const Line& ch = lines_[ts.channels[i]];
+    if (ch.calls.empty()) {
+      ts.next = i + 1;
+      return ch.id;
+    }
+  }
+  return std::nullopt;
+}
+
+void Pbx::offer_trunk(Call& origin, std::size_t t, const std::string& number) {
+  TrunkState& ts = trunks_[t];
+  const TrunkConfig& tc = config_.trunks[t];
+  const auto channel = seize_channel(t);
+  ts.stats.seize_attempt(now(), !channel);
+  if (!channel) {  // all channels busy
+    far_disconnect(origin, DisconnectMode::Congestion);
+    return;
+  }
+  // The PSTN decides how this call goes, from the trunk's own random stream.
+  const FarEndConfig& fe = tc.far_end;
+  const double u = unit_uniform(ts.rng);
+  const Duration answer_after = fe.answer_after.sample(ts.rng);
+  const std::optional<Duration> holding =
+      fe.holding ? std::optional<Duration>(fe.holding->sample(ts.rng)) : std::nullopt;
+  const CallId origin_id = origin.id;
+  Call& leg = create_call(*channel, Direction::Incoming, CallReason::Direct);
+  Call& o = *get(origin_id);
+  leg.from = o.from;
+  leg.to = number.substr(tc.access_code.size());
+  leg.hangup_after = holding;
+  link(leg, o);
+  transition(leg, CallInput::Offer);
+  if (u < fe.busy) {
+    unlink(leg);
+    far_disconnect(leg, DisconnectMode::Busy);
+    if (next_state(o.state, CallInput::FarBusy)) {
+      transition(o, CallInput::FarBusy);
+      auto_onhook(o);
+    } else {
+      far_disconnect(o, DisconnectMode::Busy);
+    }
+    return;
+  }
+  if (u < fe.busy + fe.special_info) {
+    unlink(leg);
+    far_disconnect(leg, DisconnectMode::Unreachable);
+    if (next_state(o.state, CallInput::Intercept)) {
+      transition(o, CallInput::Intercept);
+      auto_onhook(o);
+    } else {
+      far_disconnect(o, DisconnectMode::Unreachable);
+    }
+    return;
+  }
+  if (next_state(o.state, CallInput::Alerting)) transition(o, CallInput::Alerting);
+  scheduler_.cancel(o.ring_timer);
+  o.ring_timer = scheduler_.schedule(config_.timing.no_answer_timeout,
+                                     [this, origin_id] { no_answer(origin_id); });
+  if (u < fe.busy + fe.special_info + fe.no_answer) return;  // rings until the timeout
+  leg.station_timer = scheduler_.schedule(answer_after, [this, id = leg.id] {
+    if (Call* c = get(id)) {
+      c->station_timer = {};
+      answer(id);
+    }
+  });
+}
+
+bool Pbx::trunk_arrival(std::size_t t, const std::string& did, Duration holding) {
+  TrunkState& ts = trunks_.at(t);
+  const TrunkConfig& tc = config_.trunks[t];
+  const auto channel = seize_channel(t);
+  ts.stats.seize_attempt(now(), !channel);
+  if (!channel) return false;
+  Call& call = create_call(*channel, Direction::Outgoing, CallReason::Direct);
+  call.from = tc.name;
+  call.to = did;
+  call.hangup_after = holding;
+  transition(call, CallInput::Placed);
+  // DID routing: the extension named by the DID's last digits, else the trunk's default.
+  std::string target;
+  if (did.size() >= tc.did_digits) {
+    const std::string tail = did.substr(did.size() - tc.did_digits);
+    if (find_line(tail)) target = tail;
+  }
+  if (target.empty()) target = tc.did_default;
+  if (target.empty() || !find_line(target)) {
+    far_disconnect(call, DisconnectMode::BadAddress);
+    return true;
+  }
+  offer_to(call, target, CallReason::Direct, 0);
+  return true;
+}
+
+OpResult Pbx::place_generated(LineId line, std::string_view number, Duration holding) {
+  OpResult r = make_call(line, number);
+  if (Call* c = get(r.call); r.ok() && c) {
+    c->driven = true;
+    c->hangup_after = holding;
+  }
+  return r;
+}
+
 // --- call progress ----------------------------------------------------------------------
 
 void Pbx::start_outpulsing(Call& call) {
@@ -1224,6 +1455,14 @@ bool Pbx::hop_limit_reached(Call& origin, int hops) {
 // forwarding steps taken so far; `reason` is the reason the offered call will carry.
 void Pbx::offer_to(Call& origin, const std::string& number, CallReason reason, int hops,
                    std::optional<LineId> recall_on_busy) {
+  for (std::size_t t = 0; t < config_.trunks.size(); ++t) {
+    const TrunkConfig& tc = config_.trunks[t];
+    if (tc.direction == TrunkConfig::Direction::In || tc.access_code.empty()) continue;
+    if (number.size() > tc.access_code.size() && number.starts_with(tc.access_code)) {
+      offer_trunk(origin, t, number);
+      return;
+    }
+  }
   const auto target = find_line(number);
   if (!target) {  // the dial plan only completes known numbers; a forward target may be gone
     if (hops == 0) vacant_number(origin);
@@ -1312,7 +1551,17 @@ void Pbx::no_answer(CallId id) {
     unlink(*origin);
     far_disconnect(*callee, DisconnectMode::NoAnswer);
   }
+  const CallId original_id = origin->consult_of;
   far_disconnect(*origin, DisconnectMode::NoAnswer);
+  // A consultation nobody answered gives the original call back, AUTORECONNECT or not.
+  if (get(original_id)) {
+    if (Call* consult = get(id); consult && consult->state == CallState::Disconnected)
+      transition(*consult, CallInput::Clear);
+    Call* o = get(original_id);
+    const bool pending = o && (o->state == CallState::OnHoldPendTransfer ||
+                               o->state == CallState::OnHoldPendConf);
+    if (pending && !engaged(lines_[o->line])) transition(*o, CallInput::Retrieve);
+  }
 }
 
 void Pbx::connect(Call& answering) {
@@ -1347,9 +1596,13 @@ void Pbx::disconnect_far_end(Call& dropper, CallState state_before) {
   Call* peer = get(dropper.peer);
   unlink(dropper);
   if (!peer || peer->state == CallState::Idle || peer->state == CallState::Disconnected) return;
+  // Dropping a call that was only ever offered rejects it; a recall of a call that was
+  // already connected (hold recall) just ends it.
   const bool rejected =
-      state_before == CallState::Offering || state_before == CallState::Accepted;
-  if (rejected && dropper.park_recall) {  // a rejected park recall is an unanswered one
+      (state_before == CallState::Offering || state_before == CallState::Accepted) &&
+      !(dropper.reason == CallReason::Reminder && dropper.answered);
+  if ((state_before == CallState::Offering || state_before == CallState::Accepted) &&
+      dropper.park_recall) {  // a rejected park recall is an unanswered one
     park_recall_unanswered(peer->id, *dropper.park_recall);
     return;
   }
@@ -1375,7 +1628,7 @@ void Pbx::far_disconnect(Call& call, DisconnectMode mode) {
 }
 
 void Pbx::auto_onhook(Call& call) {
-  if (!lines_[call.line].behavior.automatic()) return;
+  if (!automatic(call)) return;
   if (call.state == CallState::Busy || call.state == CallState::SpecialInfo) {
     cancel_timers(call);
     transition(call, CallInput::Drop, DisconnectMode::Normal);
@@ -1415,8 +1668,9 @@ void Pbx::station_offered(Call& call) {
 
 void Pbx::station_connected(Call& call) {
   const Behavior& b = lines_[call.line].behavior;
-  if (b.kind != Behavior::Kind::Auto || !b.hangup_after) return;
-  const Duration delay = b.hangup_after->sample(lines_[call.line].rng);
+  if (!call.hangup_after && (b.kind != Behavior::Kind::Auto || !b.hangup_after)) return;
+  const Duration delay =
+      call.hangup_after ? *call.hangup_after : b.hangup_after->sample(lines_[call.line].rng);
   call.station_timer = scheduler_.schedule(delay, [this, id = call.id] {
     if (Call* c = get(id)) {
       c->station_timer = {};
@@ -1447,6 +1701,7 @@ void Pbx::release_intruders(Call& call) {
 void Pbx::on_idle(Call& call) {
   cancel_timers(call);
   call.ended = now();
+  if (lines_[call.line].trunk) channel_change(call.line, -1);
   // A call that ends leaves every relation it had: consultation, conference membership.
   if (Call* about = get(call.consult_of)) {
     call.consult_of = {};
@@ -1500,7 +1755,7 @@ void Pbx::on_idle(Call& call) {
   }
   ++stats_.records;
   for (PbxObserver* o : observers_) o->on_call_record(r);
-  if (lines_[call.line].behavior.automatic()) release(call);
+  if (automatic(call)) release(call);
 }
 
 void Pbx::release(Call& call) {

@@ -48,6 +48,14 @@ DurationDist DurationDist::exponential(Duration mean) {
   return d;
 }
 
+DurationDist DurationDist::lognormal(Duration mean, Duration sd) {
+  DurationDist d;
+  d.kind = Kind::LogNormal;
+  d.a = mean;
+  d.b = sd;
+  return d;
+}
+
 Duration DurationDist::sample(std::mt19937_64& engine) const {
   switch (kind) {
     case Kind::Fixed:
@@ -61,6 +69,17 @@ Duration DurationDist::sample(std::mt19937_64& engine) const {
       const double x = -std::log1p(-u) * static_cast<double>(a.count());
       return Duration(static_cast<Duration::rep>(std::llround(x)));
     }
+    case Kind::LogNormal: {
+      // Parameters of the underlying normal from the wanted mean and standard deviation.
+      const double m = static_cast<double>(a.count());
+      const double s = static_cast<double>(b.count());
+      const double sigma2 = std::log1p((s * s) / (m * m));
+      const double mu = std::log(m) - sigma2 / 2;
+      const double u1 = 1.0 - unit_uniform(engine);  // (0, 1]
+      const double u2 = unit_uniform(engine);
+      const double z = std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+      return Duration(static_cast<Duration::rep>(std::llround(std::exp(mu + std::sqrt(sigma2) * z))));
+    }
   }
   return a;
 }
@@ -71,6 +90,8 @@ std::string to_string(const DurationDist& d) {
     case DurationDist::Kind::Uniform:
       return fmt::format("uniform({}s, {}s)", to_seconds(d.a), to_seconds(d.b));
     case DurationDist::Kind::Exponential: return fmt::format("exponential({}s)", to_seconds(d.a));
+    case DurationDist::Kind::LogNormal:
+      return fmt::format("lognormal({}s, {}s)", to_seconds(d.a), to_seconds(d.b));
   }
   return "?";
 }

@@ -1,3 +1,4 @@
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "internal.hpp"
@@ -37,7 +38,27 @@ std::string report_json(const RunResult& run) {
                     {"failed", c.failed},       {"cleared_at_end", c.cleared_at_end}};
   j["incoming"] = Json{
       {"total", c.incoming_total}, {"answered", c.incoming_answered}, {"missed", c.incoming_missed}};
-  j["trunks"] = Json::object();
+  Json trunks = Json::object();
+  for (const RunResult::Trunk& t : run.trunks) {
+    const TrunkStats::Summary& ts = t.stats;
+    // Rounded to 6 decimals so the text is the same on every platform.
+    auto r6 = [](double x) { return std::round(x * 1e6) / 1e6; };
+    trunks[t.name] = Json{{"channels", t.channels},
+                          {"offered", ts.offered},
+                          {"carried", ts.carried},
+                          {"blocked", ts.blocked},
+                          {"blocking", r6(ts.blocking)},
+                          {"blocking_ci95", Json::array({r6(ts.blocking_ci_low), r6(ts.blocking_ci_high)})},
+                          {"carried_erlangs", r6(ts.carried_erlangs)},
+                          {"peak_occupancy", ts.peak_occupancy}};
+  }
+  j["trunks"] = std::move(trunks);
+  if (!run.traffic.empty()) {
+    Json traffic = Json::object();
+    for (const RunResult::Traffic& t : run.traffic)
+      traffic[t.name] = Json{{"arrivals", t.arrivals}, {"no_idle_source", t.no_idle_source}};
+    j["traffic"] = std::move(traffic);
+  }
 
   Json timings = Json::object();
   for (const TimingSummary& t : call_timings(run)) {

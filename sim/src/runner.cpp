@@ -500,13 +500,33 @@ std::vector<CallRecord> ScenarioRunner::take_records() {
 RunResult run_scenario(const Scenario& scenario, SimulationKernel& kernel) {
   PbxConfig config = scenario.pbx;
   config.seed = scenario.seed;
+  // Trunk statistics cover the traffic's measurement window: after the longest warm-up, until
+  // the generators stop.
+  if (!scenario.traffic.empty()) {
+    config.measure_from = SimTime{0};
+    config.measure_until = SimTime{0};
+    for (const TrafficConfig& t : scenario.traffic) {
+      config.measure_from = std::max(config.measure_from, SimTime(t.warmup));
+      config.measure_until = std::max(config.measure_until, SimTime(t.duration));
+    }
+  }
   Pbx pbx(kernel, std::move(config));
   ScenarioRunner runner(scenario, pbx, kernel);
   pbx.add_observer(&runner);
+  std::vector<std::unique_ptr<TrafficGenerator>> generators;
+  for (const TrafficConfig& t : scenario.traffic) {
+    generators.push_back(std::make_unique<TrafficGenerator>(t, pbx, kernel, scenario.seed));
+    generators.back()->start();
+  }
   runner.start();
   kernel.run(scenario.stop_at.value_or(SimTime::max()));
   RunResult out;
   out.sim_time = kernel.now();
+  for (std::size_t t = 0; t < pbx.trunk_count(); ++t)
+    out.trunks.push_back(RunResult::Trunk{pbx.trunk_config(t).name, pbx.trunk_config(t).channels,
+                                          pbx.trunk_summary(t)});
+  for (const auto& g : generators)
+    out.traffic.push_back(RunResult::Traffic{g->stats().name, g->stats().arrivals, g->stats().no_idle_source});
   runner.finish();
   out.scenario = scenario.name;
   out.file = scenario.file;

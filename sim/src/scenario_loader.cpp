@@ -119,7 +119,7 @@ class Loader {
   /// A fixed duration, uniform(A, B) or exponential(MEAN).
   DurationDist duration_dist(const YAML::Node& node, const std::string& what) const {
     const std::string text = scalar(node, what);
-    static const std::regex dist_re(R"(^\s*(uniform|exponential)\s*\(([^,)]*)(?:,([^)]*))?\)\s*$)");
+    static const std::regex dist_re(R"(^\s*(uniform|exponential|fixed|lognormal)\s*\(([^,)]*)(?:,([^)]*))?\)\s*$)");
     std::smatch m;
     if (!std::regex_match(text, m, dist_re)) {
       const auto d = parse_duration(text);
@@ -128,18 +128,31 @@ class Loader {
                                "exponential(30s)", text, what, kDurationHelp));
       return *d;
     }
-    const auto a = parse_duration(m[2].str());
-    const auto b = m[3].matched ? parse_duration(m[3].str()) : std::nullopt;
+    // -1 ns stands for "missing or not a duration" (and keeps GCC's optional warnings quiet).
+    const Duration missing{-1};
+    const Duration a_val = parse_duration(m[2].str()).value_or(missing);
+    const Duration b_val = m[3].matched ? parse_duration(m[3].str()).value_or(missing) : missing;
+    const std::optional<Duration> a = a_val == missing ? std::nullopt : std::optional<Duration>(a_val);
+    const std::optional<Duration> b = b_val == missing ? std::nullopt : std::optional<Duration>(b_val);
+    if (m[1] == "fixed") {
+      if (!a || m[3].matched) fail(node, fmt::format("bad distribution '{}' for {}: fixed(D), e.g. fixed(3min)", text, what));
+      return a_val;
+    }
+    if (m[1] == "lognormal") {
+      if (a_val <= Duration::zero() || b_val <= Duration::zero())
+        fail(node, fmt::format("bad distribution '{}' for {}: lognormal(MEAN, SD), e.g. lognormal(3min, 1min)", text, what));
+      return DurationDist::lognormal(a_val, b_val);
+    }
     if (m[1] == "uniform") {
-      if (!a || !b || *b < *a)
+      if (!a || !b || b_val < a_val)
         fail(node, fmt::format("bad distribution '{}' for {}: uniform(LOW, HIGH) with LOW <= HIGH, "
                                "e.g. uniform(1s, 5s)", text, what));
-      return DurationDist::uniform(*a, *b);
+      return DurationDist::uniform(a_val, b_val);
     }
     if (!a || m[3].matched)
       fail(node, fmt::format("bad distribution '{}' for {}: exponential(MEAN), e.g. exponential(30s)",
                              text, what));
-    return DurationDist::exponential(*a);
+    return DurationDist::exponential(a_val);
   }
 
   std::uint64_t unsigned_number(const YAML::Node& node, const std::string& what) const {
@@ -177,11 +190,22 @@ class Loader {
   void timing(const YAML::Node& node, Timing& t) const;
   std::vector<std::string> number_list(const YAML::Node& node, const std::string& what) const;
   void park_lots(const YAML::Node& node, PbxConfig& pbx);
+  void trunks(const YAML::Node& node, PbxConfig& pbx);
+  void traffic(const YAML::Node& node, Scenario& sc);
+  double probability(const YAML::Node& node, const std::string& what) const {
+    const std::string text = scalar(node, what);
+    char* end = nullptr;
+    const double p = std::strtod(text.c_str(), &end);
+    if (end == text.c_str() || *end != '\0' || !(p >= 0 && p <= 1))
+      fail(node, fmt::format("{} must be a probability between 0 and 1, not '{}'", what, text));
+    return p;
+  }
   void pickup_groups(const YAML::Node& node, PbxConfig& pbx);
   void forwarding(const YAML::Node& node, PbxConfig& pbx);
   ForwardRule forward_rule(const YAML::Node& node, bool with_ext, std::string* ext);
   std::map<std::string, int> orbits_;  // orbit number -> YAML line
   std::vector<std::string> controllers_;
+  std::vector<std::string> trunk_names_;
   bool default_call_waiting_ = false;
   std::map<std::string, int> completions_;  // completion_as name -> YAML line
   std::map<std::string, int> groups_;  // pickup group -> YAML line
@@ -199,7 +223,7 @@ Scenario Loader::load(const YAML::Node& root) {
   if (!root.IsDefined() || root.IsNull()) fail(root, "the scenario is empty");
   auto keys = mapping(root, "the scenario",
                       {"name", "description", "seed", "pbx", "defaults", "steps", "stop_at",
-                       "location", "controllers"});
+                       "location", "controllers", "trunks", "traffic"});
   Scenario sc;
   sc.file = file_;
   if (!keys.count("name")) fail(root, "the scenario needs a 'name'");
@@ -299,6 +323,8 @@ Scenario Loader::load(const YAML::Node& root) {
   }
 
   sc.pbx.controllers = controllers_;
+  if (keys.count("trunks")) trunks(root["trunks"], sc.pbx);
+  if (keys.count("traffic")) traffic(root["traffic"], sc);
   if (keys.count("steps")) {
     const YAML::Node steps = root["steps"];
     if (!steps.IsSequence()) fail(steps, "steps must be a list");
@@ -563,6 +589,102 @@ void Loader::forwarding(const YAML::Node& node, PbxConfig& pbx) {
     ForwardRule r = forward_rule(item, true, &ext);
     for (LineConfig& l : pbx.lines)
       if (l.number == ext) l.forwarding.push_back(r);
+  }
+}
+
+void Loader::trunks(const YAML::Node& node, PbxConfig& pbx) {
+  if (!node.IsSequence()) fail(node, "trunks must be a list of trunk groups");
+  for (const auto& item : node) {
+    auto k = mapping(item, "trunk", {"name", "channels", "direction", "access_code", "number_length",
+                                     "did", "did_digits", "default", "select", "far_end"});
+    TrunkConfig t;
+    if (!k.count("name")) fail(item, "a trunk needs a 'name'");
+    t.name = scalar(item["name"], "name");
+    for (const auto& other : pbx.trunks)
+      if (other.name == t.name) fail(item["name"], fmt::format("trunk '{}' is defined twice", t.name));
+    if (!k.count("channels")) fail(item, "a trunk needs its number of 'channels'");
+    const auto ch = unsigned_number(item["channels"], "channels");
+    if (ch < 1 || ch > 100000) fail(item["channels"], "channels must be 1..100000");
+    t.channels = static_cast<std::uint32_t>(ch);
+    if (k.count("direction")) {
+      const std::string d = scalar(item["direction"], "direction");
+      if (d == "both") t.direction = TrunkConfig::Direction::Both;
+      else if (d == "in") t.direction = TrunkConfig::Direction::In;
+      else if (d == "out") t.direction = TrunkConfig::Direction::Out;
+      else fail(item["direction"], fmt::format("direction must be in, out or both, not '{}'", d));
+    }
+    if (k.count("access_code")) {
+      t.access_code = number(item["access_code"], "access_code");
+      for (const auto& [num, line] : numbers_)
+        if (num.starts_with(t.access_code))
+          fail(item["access_code"], fmt::format("access code {} is the start of extension {} (line {})",
+                                                t.access_code, num, line));
+    }
+    if (k.count("number_length")) t.number_length = static_cast<std::uint32_t>(unsigned_number(item["number_length"], "number_length"));
+    if (k.count("did")) {
+      const auto dids = number_list(item["did"], "did");
+      t.did_low = dids.front();
+      t.did_high = dids.back();
+    }
+    if (k.count("did_digits")) t.did_digits = static_cast<std::uint32_t>(unsigned_number(item["did_digits"], "did_digits"));
+    if (k.count("default")) t.did_default = extension(item["default"], "default");
+    if (k.count("select")) {
+      const std::string v = scalar(item["select"], "select");
+      if (v == "first_free") t.select = TrunkConfig::Select::FirstFree;
+      else if (v == "round_robin") t.select = TrunkConfig::Select::RoundRobin;
+      else fail(item["select"], fmt::format("select must be first_free or round_robin, not '{}'", v));
+    }
+    if (k.count("far_end")) {
+      const YAML::Node f = item["far_end"];
+      auto fk = mapping(f, "far_end", {"answer_after", "busy", "no_answer", "special_info", "holding"});
+      if (fk.count("answer_after")) t.far_end.answer_after = duration_dist(f["answer_after"], "answer_after");
+      if (fk.count("busy")) t.far_end.busy = probability(f["busy"], "busy");
+      if (fk.count("no_answer")) t.far_end.no_answer = probability(f["no_answer"], "no_answer");
+      if (fk.count("special_info")) t.far_end.special_info = probability(f["special_info"], "special_info");
+      if (t.far_end.busy + t.far_end.no_answer + t.far_end.special_info > 1)
+        fail(f, "busy + no_answer + special_info must not exceed 1");
+      if (fk.count("holding")) t.far_end.holding = duration_dist(f["holding"], "holding");
+    }
+    trunk_names_.push_back(t.name);
+    pbx.trunks.push_back(std::move(t));
+  }
+}
+
+void Loader::traffic(const YAML::Node& node, Scenario& sc) {
+  if (!node.IsSequence()) fail(node, "traffic must be a list of generators");
+  int n = 0;
+  for (const auto& item : node) {
+    auto k = mapping(item, "traffic", {"name", "from", "to", "arrivals", "holding", "for", "warmup"});
+    TrafficConfig t;
+    t.name = k.count("name") ? scalar(item["name"], "name") : fmt::format("traffic{}", ++n);
+    if (!k.count("from") || !k.count("to") || !k.count("arrivals"))
+      fail(item, "a traffic generator needs 'from', 'to' and 'arrivals'");
+    const std::string from = scalar(item["from"], "from");
+    if (std::find(trunk_names_.begin(), trunk_names_.end(), from) != trunk_names_.end()) {
+      t.from_trunk = from;
+    } else {
+      for (const std::string& num : number_list(item["from"], "from")) {
+        if (!numbers_.count(num))
+          fail(item["from"], fmt::format("from '{}' is neither a trunk nor extensions ({} is not one)", from, num));
+        t.from_lines.push_back(num);
+      }
+    }
+    t.to = scalar(item["to"], "to");
+    static const std::regex to_re(R"(^([0-9]+-[0-9]+|[0-9*#xX]+)$)");
+    if (!std::regex_match(t.to, to_re))
+      fail(item["to"], fmt::format("to '{}' must be a number, a range like \"201-209\", or digits with x for a random digit", t.to));
+    const std::string arrivals = scalar(item["arrivals"], "arrivals");
+    static const std::regex rate_re(R"(^\s*poisson\(\s*([0-9]+(?:\.[0-9]+)?)\s*/\s*(s|min|h)\s*\)\s*$)");
+    std::smatch m;
+    if (!std::regex_match(arrivals, m, rate_re))
+      fail(item["arrivals"], fmt::format("arrivals '{}' must be poisson(RATE/s), poisson(RATE/min) or poisson(RATE/h)", arrivals));
+    const double per = m[2] == "s" ? 1.0 : m[2] == "min" ? 60.0 : 3600.0;
+    t.rate_per_s = std::stod(m[1].str()) / per;
+    if (k.count("holding")) t.holding = duration_dist(item["holding"], "holding");
+    if (k.count("for")) t.duration = duration(item["for"], "for");
+    if (k.count("warmup")) t.warmup = duration(item["warmup"], "warmup");
+    if (t.warmup >= t.duration) fail(item["warmup"], "warmup must be shorter than 'for'");
+    sc.traffic.push_back(std::move(t));
   }
 }
 

@@ -2,7 +2,9 @@
 /// Decides when a dialled digit string is a complete number. Numbers of different lengths may
 /// coexist ("20" and "201"): a string that is complete but also the prefix of a longer number
 /// waits for the inter-digit timeout before it is taken as final.
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -17,12 +19,16 @@ class DialPlan {
     Invalid,     ///< no number starts with it
   };
   void add(std::string number);
+  /// Numbers that start with `prefix` (an outside-line access code) and have `length` more
+  /// digits; with length 0 they are complete only after the inter-digit timeout.
+  void add_prefix(std::string prefix, std::uint32_t length);
   Match classify(std::string_view digits) const;
   bool contains(std::string_view number) const;
 
  private:
   void sort_if_needed() const;
   mutable std::vector<std::string> numbers_;
+  std::vector<std::pair<std::string, std::uint32_t>> prefixes_;
   mutable bool sorted_ = true;
 };
 

@@ -18,6 +18,7 @@
 #include "telsim/models/random.hpp"
 #include "telsim/models/scheduler.hpp"
 #include "telsim/models/tapi.hpp"
+#include "telsim/models/trunk.hpp"
 
 namespace telsim {
 
@@ -89,6 +90,11 @@ struct PbxConfig {
   /// Blind transfer to a busy target: the transferee hears busy (false) or is offered back to
   /// the transferer, reason REMINDER (true).
   bool transfer_recall = false;
+  /// Trunk groups to the PSTN; their channels are lines the PBX drives itself.
+  std::vector<TrunkConfig> trunks;
+  /// Trunk statistics count seizure attempts in [measure_from, measure_until).
+  SimTime measure_from{0};
+  SimTime measure_until = SimTime::max();
   /// Controllers calls may be handed off to (besides the default, ""); empty: any name.
   std::vector<std::string> controllers;
 };
@@ -114,6 +120,7 @@ struct Line {
   std::vector<std::size_t> groups;      ///< pickup groups it belongs to
   bool call_waiting = false;
   int messages_waiting = 0;             ///< message-waiting indications left (complete_call MESSAGE)
+  std::optional<std::size_t> trunk;     ///< a trunk channel: its trunk group
 };
 
 /// One call handle: one party's view of a call (TAPI gives each party its own hCall).
@@ -149,6 +156,7 @@ struct Call {
   CallId conference;           ///< conference member: its conference call
   std::vector<CallId> members; ///< conference call: its member calls, in joining order
   bool is_conference = false;
+  bool headless = false;       ///< a conference the PBX bridges on after its controller left
   bool secure = false;         ///< lineSecureCall: no call waiting, intrusion or camp-on
   /// A park recall leg: where an unanswered (or rejected) recall goes next.
   struct ParkRecall {
@@ -161,6 +169,8 @@ struct Call {
   CallId intruding_on;         ///< an intruder's call: the call it joined
   std::vector<CallId> intruders;  ///< calls that intruded on this one
   std::string owner;           ///< the controller that owns the handle ("" = the default)
+  bool driven = false;         ///< placed by a traffic generator: goes on-hook by itself
+  std::optional<Duration> hangup_after;  ///< this call hangs up this long after connecting
   bool cleared_at_end = false;
   bool live = false;
 };
@@ -260,6 +270,18 @@ class Pbx {
   void act_as(std::string controller) { requester_ = std::move(controller); }
   /// lineHandoff: the call's ownership moves to `controller`.
   OpResult handoff(CallId call, std::string controller);
+  /// A traffic generator's call from `line` to `number`, hung up `holding` after it connects;
+  /// the line goes on-hook by itself for it whatever its behaviour.
+  OpResult place_generated(LineId line, std::string_view number, Duration holding);
+  /// A call arriving on `trunk` for `did`, hung up by the PSTN caller `holding` after it
+  /// connects. False when no channel was free (counted as blocked).
+  bool trunk_arrival(std::size_t trunk, const std::string& did, Duration holding);
+  std::optional<std::size_t> find_trunk(std::string_view name) const;
+  const TrunkConfig& trunk_config(std::size_t t) const { return config_.trunks.at(t); }
+  std::size_t trunk_count() const { return config_.trunks.size(); }
+  TrunkStats::Summary trunk_summary(std::size_t t) const { return trunks_.at(t).stats.summary(now()); }
+  /// Extension lines (trunk channels follow them in line ids).
+  std::size_t extension_count() const { return extension_count_; }
   /// Pending call completions, oldest first.
   struct Completion {
     std::uint32_t id = 0;
@@ -315,6 +337,10 @@ class Pbx {
   void collapse_if_small(CallId conference);
   void drop_conference(Call& conference);
   void start_hold_recall(Call& call);
+  bool automatic(const Call& call) const { return lines_[call.line].behavior.automatic() || call.driven; }
+  void offer_trunk(Call& origin, std::size_t trunk, const std::string& number);
+  std::optional<LineId> seize_channel(std::size_t trunk);
+  void channel_change(LineId line, int delta);
   void try_completions();
   void release_intruders(Call& call);
   void run_completion(const Completion& c);
@@ -349,6 +375,18 @@ class Pbx {
   std::vector<PbxObserver*> observers_;
   PbxStats stats_;
   ParkLots park_;
+  struct TrunkState {
+    std::vector<LineId> channels;
+    std::size_t next = 0;  // round robin
+    std::uint32_t busy = 0;
+    TrunkStats stats;
+    std::mt19937_64 rng;
+  };
+  std::vector<TrunkState> trunks_;
+  std::optional<LineId> bridge_line_;  // where headless conferences live (CONFDROP off)
+  LineId bridge_line();
+  void bridge_headless(Call& conference, const std::vector<CallId>& members);
+  std::size_t extension_count_ = 0;
   std::string requester_;
   std::vector<Completion> completions_;
   std::uint32_t next_completion_ = 1;

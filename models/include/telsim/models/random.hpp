@@ -21,14 +21,15 @@ double unit_uniform(std::mt19937_64& engine);
 /// A duration that is fixed or drawn from a distribution: "3s", "uniform(1s, 5s)",
 /// "exponential(180s)" (mean).
 struct DurationDist {
-  enum class Kind { Fixed, Uniform, Exponential };
+  enum class Kind { Fixed, Uniform, Exponential, LogNormal };
   Kind kind = Kind::Fixed;
-  Duration a{0};  ///< fixed value, uniform low bound, exponential mean
-  Duration b{0};  ///< uniform high bound
+  Duration a{0};  ///< fixed value, uniform low bound, exponential and lognormal mean
+  Duration b{0};  ///< uniform high bound, lognormal standard deviation
   DurationDist() = default;
   DurationDist(Duration fixed) : a(fixed) {}  // NOLINT: a plain duration is a fixed one
   static DurationDist uniform(Duration lo, Duration hi);
   static DurationDist exponential(Duration mean);
+  static DurationDist lognormal(Duration mean, Duration sd);
   Duration sample(std::mt19937_64& engine) const;
   bool operator==(const DurationDist&) const = default;
 };

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "telsim/models/events.hpp"
+#include "telsim/models/trunk.hpp"
 
 namespace telsim {
 
@@ -30,6 +31,18 @@ struct RunResult {
   std::uint64_t kernel_events = 0;  ///< timer events the kernel dispatched
   std::uint64_t transitions = 0;    ///< call-state changes
   PbxStats pbx;                     ///< feature counters: park, pickup, forwarding
+  struct Trunk {
+    std::string name;
+    std::uint32_t channels = 0;
+    TrunkStats::Summary stats;
+  };
+  std::vector<Trunk> trunks;        ///< in scenario order
+  struct Traffic {
+    std::string name;
+    std::uint64_t arrivals = 0;
+    std::uint64_t no_idle_source = 0;
+  };
+  std::vector<Traffic> traffic;
 
   std::size_t passed() const;
   std::size_t failed() const;

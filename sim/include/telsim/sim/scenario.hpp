@@ -10,6 +10,7 @@
 #include "telsim/models/events.hpp"
 #include "telsim/models/dialing_rules.hpp"
 #include "telsim/models/pbx.hpp"
+#include "telsim/sim/traffic.hpp"
 
 namespace telsim {
 
@@ -94,6 +95,7 @@ struct Scenario {
   PbxConfig pbx;
   std::optional<SimTime> stop_at;  ///< end the run here even if timers are pending
   Location location;               ///< dialing rules for canonical numbers
+  std::vector<TrafficConfig> traffic;
   std::vector<Step> steps;
 };
 
