@@ -1,6 +1,7 @@
 // telsim command line: run / check / bench. Exit codes (docs/cli.md): 0 every expectation held,
 // 1 an expectation failed, 2 bad input (FILE:LINE:COL on stderr), 3 internal error.
 #include <chrono>
+#include <sys/resource.h>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -88,6 +89,41 @@ int check(const std::string& file) {
   return kExitPass;
 }
 
+double peak_rss_mib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux reports KiB
+}
+
+// (a) The M/M/N/N trunk model: outbound Poisson calls over one trunk group, far end answering
+// at once, exponential holding of one minute; `calls` arrivals in all.
+int bench_trunk(const telsim::BenchOptions& opt, std::uint32_t channels, double erlangs) {
+  const auto minutes = static_cast<long>(static_cast<double>(opt.calls) / erlangs) + 1;
+  const std::string yaml = fmt::format(
+      "name: bench-trunk\nseed: 1\npbx:\n  extensions: [\"100000-{0}\"]\n"
+      "  timing: {{dialtone_delay: 0, digit_time: 0, post_dial_delay: 0}}\n"
+      "trunks:\n  - {{name: t, channels: {1}, access_code: \"9\", number_length: 7, far_end: {{answer_after: 0}}}}\n"
+      "traffic:\n  - {{from: \"100000-{0}\", to: \"9555xxxx\", arrivals: \"poisson({2}/min)\", "
+      "holding: \"exponential(1min)\", for: {3}min}}\n",
+      100000 + channels + 50, channels, erlangs, minutes);
+  const telsim::Scenario scenario = telsim::parse_scenario(yaml, "bench-trunk");
+  telsim::SystemcKernel kernel;
+  fmt::print("telsim bench (a): M/M/{0}/{0} trunk, {1} Erlangs, {2} arrivals (SystemC kernel)\n",
+             channels, erlangs, opt.calls);
+  const auto t0 = std::chrono::steady_clock::now();
+  const telsim::RunResult r = telsim::run_scenario(scenario, kernel);
+  const double w = std::max(1e-9, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  const auto& s = r.trunks.at(0).stats;
+  double b = 1.0;
+  for (std::uint32_t n = 1; n <= channels; ++n) b = erlangs * b / (n + erlangs * b);
+  fmt::print("  offered {} carried {} blocking {:.5f} (95% CI {:.5f}..{:.5f}; Erlang B {:.5f})\n",
+             s.offered, s.carried, s.blocking, s.blocking_ci_low, s.blocking_ci_high, b);
+  fmt::print("  wall {:.3f} s, calls/s {}, events/s {}, peak RSS {:.0f} MiB\n", w,
+             thousands(static_cast<double>(s.offered) / w),
+             thousands(static_cast<double>(r.kernel_events + r.transitions) / w), peak_rss_mib());
+  return kExitPass;
+}
+
 int bench(const telsim::BenchOptions& opt) {
   telsim::SystemcKernel kernel;
   fmt::print("telsim bench: {} calls across {} extensions (SystemC kernel)\n", opt.calls,
@@ -102,6 +138,7 @@ int bench(const telsim::BenchOptions& opt) {
   fmt::print("  events/s       : {} (kernel timer events {}/s, call-state transitions {}/s)\n",
              thousands((r.kernel_events + r.transitions) / w), thousands(r.kernel_events / w),
              thousands(r.transitions / w));
+  fmt::print("  peak RSS       : {:.0f} MiB\n", peak_rss_mib());
   return r.calls_completed == opt.calls ? kExitPass : kExitInternal;
 }
 
@@ -129,6 +166,13 @@ int sc_main(int argc, char* argv[]) {
   bench_cmd->add_option("--calls", bench_opt.calls, "complete calls to run")->check(CLI::PositiveNumber);
   bench_cmd->add_option("--extensions", bench_opt.extensions, "extensions (half call, half answer)")
       ->check(CLI::Range(2u, 2'000'000u));
+  std::uint32_t trunk_channels = 0;
+  double trunk_erlangs = 0;
+  bench_cmd->add_option("--trunk", trunk_channels,
+                        "run the M/M/N/N trunk model with N channels instead (calls = arrivals)")
+      ->check(CLI::Range(1u, 100'000u));
+  bench_cmd->add_option("--erlangs", trunk_erlangs, "offered load of the trunk model (default 0.8 N)")
+      ->check(CLI::PositiveNumber);
 
   try {
     app.parse(argc, argv);
@@ -140,6 +184,9 @@ int sc_main(int argc, char* argv[]) {
   try {
     if (*run_cmd) return run(run_opt);
     if (*check_cmd) return check(check_file);
+    if (*bench_cmd && trunk_channels > 0)
+      return bench_trunk(bench_opt, trunk_channels,
+                         trunk_erlangs > 0 ? trunk_erlangs : 0.8 * trunk_channels);
     if (*bench_cmd) return bench(bench_opt);
   } catch (const telsim::ScenarioError& e) {
     std::cerr << e.message() << '\n';
