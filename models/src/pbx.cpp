@@ -148,6 +148,14 @@ std::uint32_t Pbx::call_features(CallId id) const {
   return f;
 }
 
+bool Pbx::idle(LineId line) const {
+  for (CallId id : lines_.at(line).calls) {
+    const Call* c = find_call(id);
+    if (c && c->state != CallState::Idle) return false;
+  }
+  return true;
+}
+
 std::vector<CallId> Pbx::active_calls(LineId line) const {
   std::vector<CallId> out;
   for (CallId id : lines_.at(line).calls) {
@@ -1185,7 +1193,7 @@ OpResult Pbx::complete_call(CallId id, CompletionMode mode) {
 void Pbx::try_completions() {
   for (std::size_t i = 0; i < completions_.size();) {
     const Completion c = completions_[i];
-    const bool target_free = !busy_for_incoming(lines_[c.target]) && active_calls(c.target).empty();
+    const bool target_free = !busy_for_incoming(lines_[c.target]) && idle(c.target);
     const bool caller_free = !engaged(lines_[c.caller]);
     if (!target_free || !caller_free) {
       ++i;

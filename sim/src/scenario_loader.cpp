@@ -661,6 +661,9 @@ void Loader::traffic(const YAML::Node& node, Scenario& sc) {
       fail(item, "a traffic generator needs 'from', 'to' and 'arrivals'");
     const std::string from = scalar(item["from"], "from");
     if (std::find(trunk_names_.begin(), trunk_names_.end(), from) != trunk_names_.end()) {
+      for (const TrunkConfig& tc : sc.pbx.trunks)
+        if (tc.name == from && tc.direction == TrunkConfig::Direction::Out)
+          fail(item["from"], fmt::format("trunk '{}' is outbound only (direction: out)", from));
       t.from_trunk = from;
     } else {
       for (const std::string& num : number_list(item["from"], "from")) {

@@ -61,15 +61,17 @@ void TrafficGenerator::arrival() {
   if (trunk_) {
     pbx_.trunk_arrival(*trunk_, number, holding);
   } else {
-    std::vector<LineId> idle;
-    for (LineId l : sources_)
-      if (pbx_.active_calls(l).empty()) idle.push_back(l);
-    if (idle.empty()) {
-      ++stats_.no_idle_source;
-    } else {
-      const auto i = std::min(idle.size() - 1, static_cast<std::size_t>(pick * static_cast<double>(idle.size())));
-      pbx_.place_generated(idle[i], number, holding);
+    // An idle source at random: probe from a random start, walking on until one is idle, so
+    // a large pool costs a few checks, not a scan of every line.
+    const std::size_t n = sources_.size();
+    const auto start = std::min(n - 1, static_cast<std::size_t>(pick * static_cast<double>(n)));
+    std::optional<LineId> source;
+    for (std::size_t k = 0; k < n && !source; ++k) {
+      const LineId l = sources_[(start + k) % n];
+      if (pbx_.idle(l)) source = l;
     }
+    if (!source) ++stats_.no_idle_source;
+    else pbx_.place_generated(*source, number, holding);
   }
   schedule_next();
 }

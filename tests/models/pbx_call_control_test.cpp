@@ -185,7 +185,9 @@ std::size_t finish(World& w) {
   for (const CallRecord& r : w.rec.records) {
     ++per_serial[r.serial];
     EXPECT_FALSE(r.history.empty());
-    if (!r.history.empty()) EXPECT_EQ(r.history.back().state, S::Idle) << "call #" << r.serial;
+    if (!r.history.empty()) {
+      EXPECT_EQ(r.history.back().state, S::Idle) << "call #" << r.serial;
+    }
   }
   for (std::uint64_t serial = 1; serial <= st.calls_created; ++serial)
     EXPECT_EQ(per_serial[serial], 1) << "records of call #" << serial;

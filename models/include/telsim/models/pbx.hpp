@@ -195,6 +195,8 @@ class Pbx {
   /// features for its state, less ANSWER and UNHOLD while another call on the line is
   /// active (the operation would be refused with LINEERR_INUSE). 0 for an unknown handle.
   std::uint32_t call_features(CallId call) const;
+  /// True when no call on the line is in progress (every handle IDLE or none).
+  bool idle(LineId line) const;
   /// Calls on a line that are not IDLE, oldest first.
   std::vector<CallId> active_calls(LineId line) const;
   const Timing& timing() const { return config_.timing; }
