@@ -110,6 +110,7 @@ std::uint32_t Pbx::call_features(CallId id) const {
     f &= feature::kDrop | feature::kHold | feature::kUnhold | feature::kPrepareAddConf |
          feature::kAddToConf | feature::kSwapHold;
     if (!get_const(call->consult)) f &= ~feature::kAddToConf;
+    else f &= ~feature::kPrepareAddConf;  // one consultation at a time
     if (call->members.size() >= config_.conference_max) f &= ~(feature::kPrepareAddConf | feature::kAddToConf);
   } else {
     f &= ~(feature::kPrepareAddConf | feature::kAddToConf);
@@ -382,10 +383,12 @@ OpResult Pbx::answer(CallId id) {
     for (CallId other_id : others) {
       Call* other = get(other_id);
       if (!other || other_id == id) continue;
+      // Conference legs follow their conference call, which is held or dropped in their stead.
       const bool active = other->state != CallState::Idle && other->state != CallState::OnHold &&
                           other->state != CallState::OnHoldPendConf &&
                           other->state != CallState::OnHoldPendTransfer &&
-                          other->state != CallState::Offering && other->state != CallState::Accepted;
+                          other->state != CallState::Offering && other->state != CallState::Accepted &&
+                          other->state != CallState::Conferenced;
       if (!active) continue;
       if (config_.answer_mode == PbxConfig::AnswerMode::Hold && other->state == CallState::Connected) {
         transition(*other, CallInput::Hold);
@@ -901,7 +904,7 @@ OpResult Pbx::add_to_conference(CallId conf_id, CallId consult_id) {
   if (!conf || !conf->is_conference) return reply(Op::AddToConference, LineErr::InvalConfCallHandle);
   Call* consult = get(consult_id);
   if (!consult || consult->line != conf->line || consult->is_conference || get(consult->conference))
-    return reply(Op::AddToConference, LineErr::InvalConsultCallHandle, conf_id);
+    return reply(Op::AddToConference, LineErr::InvalCallHandle, conf_id);  // TAPI: hConsultCall
   if (!next_state(conf->state, CallInput::AddToConference) ||
       !next_state(consult->state, CallInput::JoinConference))
     return reply(Op::AddToConference, LineErr::InvalCallState, conf_id);
@@ -941,6 +944,7 @@ void Pbx::leave_conference(Call& member) {
 }
 
 void Pbx::collapse_if_small(CallId conf_id) {
+  if (shutting_down_) return;
   Call* conf = get(conf_id);
   if (!conf || conf->state == CallState::Idle || get(conf->consult)) return;
   if (conf->members.size() > 1) return;
@@ -1076,6 +1080,7 @@ std::vector<CallId> Pbx::conference_related(CallId id) const {
 }
 
 void Pbx::consult_gone(Call& original) {
+  if (shutting_down_) return;
   // The consultation call ended. With AUTORECONNECT the call it consulted about comes back.
   if (!config_.autoreconnect) return;
   if ((original.state == CallState::OnHoldPendTransfer || original.state == CallState::OnHoldPendConf) &&
@@ -1447,7 +1452,9 @@ void Pbx::number_complete(Call& call) {
 
 void Pbx::route(CallId id) {
   Call* origin = get(id);
-  if (!origin || origin->state != CallState::Proceeding) return;
+  // A consultation call joined into a conference while still proceeding is routed all the same.
+  const bool joined = origin && origin->state == CallState::Conferenced && !get(origin->peer);
+  if (!origin || (origin->state != CallState::Proceeding && !joined)) return;
   origin->progress_timer = {};
   offer_to(*origin, origin->to, CallReason::Direct, 0);
 }
@@ -1507,7 +1514,9 @@ void Pbx::offer_to(Call& origin, const std::string& number, CallReason reason, i
     return;
   }
   Call& incoming = create_call(callee.id, Direction::Incoming, reason);
-  incoming.from = origin.from;
+  // The party being offered: a caller presents its own number; a called party that is being
+  // transferred or recalled presents its line's.
+  incoming.from = origin.direction == Direction::Outgoing ? origin.from : lines_[origin.line].number;
   incoming.to = callee.number;
   if (hops > 0 || origin.to != callee.number) incoming.original_to = origin.to;
   incoming.forward_hops = hops;
@@ -1551,8 +1560,8 @@ void Pbx::no_answer(CallId id) {
   // The caller, or a transferee left connected to a target that is still ringing.
   const Call* far = get(origin->peer);
   const bool waiting = origin->state == CallState::RingBack ||
-                       (origin->state == CallState::Connected && far &&
-                        (far->state == CallState::Offering || far->state == CallState::Accepted));
+                       ((origin->state == CallState::Connected || origin->state == CallState::Conferenced) &&
+                        far && (far->state == CallState::Offering || far->state == CallState::Accepted));
   if (!waiting) return;
   origin->ring_timer = {};
   if (Call* callee = get(origin->peer)) {
@@ -1573,8 +1582,8 @@ void Pbx::no_answer(CallId id) {
 }
 
 void Pbx::connect(Call& answering) {
-  answering.answered = now();
-  if (answering.reason == CallReason::Reminder) ++stats_.park_recalls_answered;
+  if (!answering.answered) answering.answered = now();  // a hold recall keeps its first answer
+  if (answering.park_recall) ++stats_.park_recalls_answered;
   Call* origin = get(answering.peer);
   // A party that is already connected (a parked call coming back) just gets its new peer.
   if (origin && next_state(origin->state, CallInput::FarAnswer)) {
@@ -1777,6 +1786,12 @@ void Pbx::release(Call& call) {
 std::size_t Pbx::shutdown() {
   std::size_t cleared = 0;
   completions_.clear();
+  shutting_down_ = true;  // no collapsing, reconnecting or recalls while everything is cleared
+  for (Line& line : lines_) {
+    for (CallId id : line.calls) {
+      if (Call* c = get(id); c && c->state != CallState::Idle) c->cleared_at_end = true;
+    }
+  }
   for (std::size_t l = 0; l < park_.lots().size(); ++l) {
     for (std::size_t i = 0; i < park_.lots()[l].orbits.size(); ++i) {
       if (auto who = park_.vacate(ParkLots::Orbit{l, i})) {

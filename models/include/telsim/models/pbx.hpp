@@ -85,8 +85,6 @@ struct PbxConfig {
   /// LINEANSWERMODE: what answering a call does to the line's active call.
   enum class AnswerMode { None = 1, Drop = 2, Hold = 4 };
   AnswerMode answer_mode = AnswerMode::Hold;
-  /// Per-line call waiting: a busy line with it gets a second call offered.
-  bool call_waiting = false;
   /// Blind transfer to a busy target: the transferee hears busy (false) or is offered back to
   /// the transferer, reason REMINDER (true).
   bool transfer_recall = false;
@@ -390,6 +388,7 @@ class Pbx {
   void bridge_headless(Call& conference, const std::vector<CallId>& members);
   std::size_t extension_count_ = 0;
   std::string requester_;
+  bool shutting_down_ = false;
   std::vector<Completion> completions_;
   std::uint32_t next_completion_ = 1;
   bool completion_check_scheduled_ = false;
