@@ -274,9 +274,16 @@ bool Pbx::busy_for_incoming(const Line& line) const {
 
 // --- operations -----------------------------------------------------------------------
 
-OpResult Pbx::make_call(LineId line_id, std::string_view number) {
+std::optional<std::string> Pbx::dialable(std::string_view number) const {
+  if (!number.empty() && number.front() == '+') return translate_address(number, config_.location);
+  return std::string(number);
+}
+
+OpResult Pbx::make_call(LineId line_id, std::string_view requested) {
   if (line_id >= lines_.size()) return reply(Op::MakeCall, LineErr::BadDeviceId);
-  if (!is_dialable(number)) return reply(Op::MakeCall, LineErr::InvalAddress);
+  const auto translated = dialable(requested);
+  if (!translated || !is_dialable(*translated)) return reply(Op::MakeCall, LineErr::InvalAddress);
+  const std::string_view number = *translated;
   const Line& line = lines_[line_id];
   if (engaged(line)) return reply(Op::MakeCall, LineErr::InUse);
   if (line.calls.size() >= config_.max_calls_per_line)
@@ -304,11 +311,14 @@ void Pbx::begin_dialing(Call& call, std::string_view number) {
   });
 }
 
-OpResult Pbx::dial(CallId id, std::string_view digits) {
+OpResult Pbx::dial(CallId id, std::string_view requested) {
   Call* call = get(id);
   if (!call) return reply(Op::Dial, LineErr::InvalCallHandle);
   if (!next_state(call->state, CallInput::Dial)) return reply(Op::Dial, LineErr::InvalCallState, id);
-  if (digits.empty() || !is_dialable(digits)) return reply(Op::Dial, LineErr::InvalAddress, id);
+  const auto translated = dialable(requested);
+  if (!translated || translated->empty() || !is_dialable(*translated))
+    return reply(Op::Dial, LineErr::InvalAddress, id);
+  const std::string_view digits = *translated;
   const OpResult result = reply(Op::Dial, LineErr::Success, id);
   call->pending += digits;
   if (!call->awaiting_dialtone && call->outpulsing.empty()) start_outpulsing(*call);

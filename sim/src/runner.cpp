@@ -137,11 +137,6 @@ void ScenarioRunner::execute_do(const Step& step) {
   }
   auto named = [&](const std::string& name) { return tracked_.at(name).id; };
   OpResult r;
-  // Canonical numbers ("+1 (425) 555-0100") go through the scenario's dialing rules first.
-  auto dialable = [&](const std::string& number) -> std::optional<std::string> {
-    if (number.empty() || number.front() != '+') return number;
-    return translate_address(number, scenario_.location);
-  };
   // The call a step acts on must belong to the step's controller (see handoff).
   CallId acted_on;
   switch (step.op) {
@@ -159,9 +154,8 @@ void ScenarioRunner::execute_do(const Step& step) {
     default:
       acted_on = resolve_call(step);
   }
-  const Call* owned = pbx_.find_call(acted_on);
   pbx_.act_as(step.controller);
-  if (owned && owned->owner != step.controller) {
+  if (!pbx_.may_act(acted_on, step.controller)) {
     r = OpResult{0, step.op, LineErr::NotOwner, acted_on, {}, {}, 0};
   } else if (step.op == Op::TranslateAddress) {
     const auto t = translate_address(step.address, scenario_.location);
@@ -174,8 +168,7 @@ void ScenarioRunner::execute_do(const Step& step) {
                              : static_cast<std::uint32_t>(std::stoul(step.completion.empty() ? "0" : step.completion));
     r = pbx_.uncomplete_call(*pbx_.find_line(step.line), id);
   } else if (step.op == Op::MakeCall) {
-    const auto to = dialable(step.to);
-    r = to ? pbx_.make_call(*pbx_.find_line(step.line), *to) : OpResult{0, step.op, LineErr::InvalAddress, {}, {}, {}, 0};
+    r = pbx_.make_call(*pbx_.find_line(step.line), step.to);  // canonical numbers translated there
   } else if (step.op == Op::Unpark) {
     r = pbx_.unpark(*pbx_.find_line(step.line), step.orbit);
   } else if (step.op == Op::Pickup) {
@@ -189,11 +182,7 @@ void ScenarioRunner::execute_do(const Step& step) {
   } else {
     const CallId id = resolve_call(step);
     switch (step.op) {
-      case Op::Dial: {
-        const auto digits = dialable(step.digits);
-        r = digits ? pbx_.dial(id, *digits) : OpResult{0, step.op, LineErr::InvalAddress, id, {}, {}, 0};
-        break;
-      }
+      case Op::Dial: r = pbx_.dial(id, step.digits); break;
       case Op::Accept: r = pbx_.accept(id); break;
       case Op::Answer: r = pbx_.answer(id); break;
       case Op::Drop: r = pbx_.drop(id); break;
@@ -500,6 +489,7 @@ std::vector<CallRecord> ScenarioRunner::take_records() {
 RunResult run_scenario(const Scenario& scenario, SimulationKernel& kernel) {
   PbxConfig config = scenario.pbx;
   config.seed = scenario.seed;
+  config.location = scenario.location;
   // Trunk statistics cover the traffic's measurement window: after the longest warm-up, until
   // the generators stop.
   if (!scenario.traffic.empty()) {

@@ -13,6 +13,7 @@
 
 #include "telsim/models/call_state_machine.hpp"
 #include "telsim/models/dial_plan.hpp"
+#include "telsim/models/dialing_rules.hpp"
 #include "telsim/models/events.hpp"
 #include "telsim/models/pbx_features.hpp"
 #include "telsim/models/random.hpp"
@@ -88,6 +89,8 @@ struct PbxConfig {
   /// Blind transfer to a busy target: the transferee hears busy (false) or is offered back to
   /// the transferer, reason REMINDER (true).
   bool transfer_recall = false;
+  /// Dialing rules: make_call and dial translate canonical numbers ("+1 (425) 555-0100").
+  Location location;
   /// Trunk groups to the PSTN; their channels are lines the PBX drives itself.
   std::vector<TrunkConfig> trunks;
   /// Trunk statistics count seizure attempts in [measure_from, measure_until).
@@ -202,9 +205,10 @@ class Pbx {
 
   // --- operations (TAPI lineXxx) -------------------------------------------------------
   /// lineMakeCall: a new call on `line`; with a number it is dialled, without one the call
-  /// waits in DIALTONE for dial().
+  /// waits in DIALTONE for dial(). A canonical number is translated first (PbxConfig::location).
   OpResult make_call(LineId line, std::string_view number);
-  /// lineDial: more digits for a call in DIALTONE or DIALING (multi-stage dialling).
+  /// lineDial: more digits for a call in DIALTONE or DIALING (multi-stage dialling); a
+  /// canonical number is translated first.
   OpResult dial(CallId call, std::string_view digits);
   OpResult accept(CallId call);
   OpResult answer(CallId call);
@@ -268,6 +272,12 @@ class Pbx {
   /// creates for the requester (make_call, consultation and conference calls, unpark, pickup,
   /// intrusion) are owned by it, as TAPI gives the creating application owner privilege.
   void act_as(std::string controller) { requester_ = std::move(controller); }
+  /// Whether `controller` may operate on `call` (it owns it); every front end (scenario runner,
+  /// live server) refuses an operation otherwise with LINEERR_NOTOWNER.
+  bool may_act(CallId call, std::string_view controller) const {
+    const Call* c = find_call(call);
+    return !c || c->owner == controller;
+  }
   /// lineHandoff: the call's ownership moves to `controller`.
   OpResult handoff(CallId call, std::string controller);
   /// A traffic generator's call from `line` to `number`, hung up `holding` after it connects;
@@ -337,6 +347,8 @@ class Pbx {
   void collapse_if_small(CallId conference);
   void drop_conference(Call& conference);
   void start_hold_recall(Call& call);
+  /// The dialable form of `number`: canonical numbers translated, others as they are.
+  std::optional<std::string> dialable(std::string_view number) const;
   bool automatic(const Call& call) const { return lines_[call.line].behavior.automatic() || call.driven; }
   void offer_trunk(Call& origin, std::size_t trunk, const std::string& number);
   std::optional<LineId> seize_channel(std::size_t trunk);
