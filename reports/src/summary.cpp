@@ -65,7 +65,11 @@ std::vector<TimingSummary> call_timings(const RunResult& run) {
   std::vector<Duration> setup, answer, ring, talk;
   for (const CallRecord& r : run.records) {
     if (r.direction == Direction::Outgoing) {
-      if (auto t = first_stamp(r, CallState::RingBack, CallState::Busy)) setup.push_back(*t - r.start);
+      // Setup is dialling until ringback or busy; calls the PBX placed itself (camp-on, trunk
+      // arrivals) start in RINGBACK and have none.
+      const bool dialled = !r.history.empty() && r.history.front().state == CallState::DialTone;
+      if (auto t = first_stamp(r, CallState::RingBack, CallState::Busy); t && dialled)
+        setup.push_back(*t - r.start);
       if (r.answer) {
         answer.push_back(*r.answer - r.start);
         talk.push_back(r.end - *r.answer);
