@@ -1,0 +1,472 @@
+// Pbx: swap hold, transfer, conference, redirect, secure call.
+#include "telsim/models/pbx.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace telsim {
+
+// --- call control: swap hold, transfer, conference, redirect, secure ---------------------
+
+namespace {
+bool is_held(CallState s) {
+  return s == CallState::OnHold || s == CallState::OnHoldPendTransfer || s == CallState::OnHoldPendConf;
+}
+}  // namespace
+
+void Pbx::retire(Call& call) {
+  // End a call of the controller's quietly: it leaves with a transfer or a collapsing
+  // conference, so its far end (if any) is not disconnected.
+  cancel_timers(call);
+  call.peer = {};
+  if (next_state(call.state, CallInput::TransferredAway)) {
+    transition(call, CallInput::TransferredAway);
+    return;
+  }
+  if (call.state != CallState::Disconnected) transition(call, CallInput::Drop, DisconnectMode::Normal);
+  transition(call, CallInput::Clear);
+}
+
+OpResult Pbx::swap_hold(CallId active_id, CallId held_id) {
+  Call* active = get(active_id);
+  Call* held = get(held_id);
+  if (!active || !held) return reply(Op::SwapHold, LineErr::InvalCallHandle);
+  if (active->line != held->line || active_id == held_id)
+    return reply(Op::SwapHold, LineErr::InvalCallHandle, active_id);
+  if (!next_state(active->state, CallInput::SwapHold) || !next_state(held->state, CallInput::Retrieve))
+    return reply(Op::SwapHold, LineErr::InvalCallState, active_id);
+  const OpResult result = reply(Op::SwapHold, LineErr::Success, active_id);
+  transition(*active, CallInput::SwapHold);
+  start_hold_recall(*active);
+  scheduler_.cancel(held->hold_timer);
+  transition(*held, CallInput::Retrieve);
+  return result;
+}
+
+Call& Pbx::new_consult_call(Call& about, Op op, CallId reply_call, OpResult& result) {
+  const CallId about_id = about.id;
+  Call& consult = create_call(about.line, Direction::Outgoing, CallReason::Direct);
+  Call& a = *get(about_id);
+  consult.from = lines_[a.line].number;
+  consult.owner = requester_;
+  consult.consult_of = about_id;
+  a.consult = consult.id;
+  result = reply(op, LineErr::Success, reply_call, {}, consult.id);
+  return consult;
+}
+
+OpResult Pbx::setup_transfer(CallId id, std::string_view number) {
+  Call* call = get(id);
+  if (!call) return reply(Op::SetupTransfer, LineErr::InvalCallHandle);
+  if (!next_state(call->state, CallInput::SetupTransfer) || call->is_conference || get(call->consult) ||
+      get(call->consult_of))
+    return reply(Op::SetupTransfer, LineErr::InvalCallState, id);
+  if (!is_dialable(number)) return reply(Op::SetupTransfer, LineErr::InvalAddress, id);
+  if (lines_[call->line].calls.size() >= config_.max_calls_per_line)
+    return reply(Op::SetupTransfer, LineErr::CallUnavail, id);
+  OpResult result;
+  Call& consult = new_consult_call(*call, Op::SetupTransfer, id, result);
+  Call& original = *get(id);
+  transition(original, CallInput::SetupTransfer);
+  transition(consult, CallInput::Seize);
+  begin_dialing(consult, number);
+  return result;
+}
+
+OpResult Pbx::complete_transfer(CallId id, CallId consult_id, TransferMode mode) {
+  Call* first = get(id);
+  if (!first) return reply(Op::CompleteTransfer, LineErr::InvalCallHandle);
+  Call* second = get(consult_id);
+  if (!second) return reply(Op::CompleteTransfer, LineErr::InvalConsultCallHandle, id);
+  // The two must be a call and its consultation call (in either order, as after swap_hold).
+  const bool related = (first->consult == second->id && second->consult_of == first->id) ||
+                       (second->consult == first->id && first->consult_of == second->id);
+  if (!related || first->is_conference || second->is_conference)
+    return reply(Op::CompleteTransfer, LineErr::InvalConsultCallHandle, id);
+  Call* held = is_held(first->state) ? first : second;
+  Call* active = held == first ? second : first;
+  const CallInput held_input =
+      mode == TransferMode::Transfer ? CallInput::CompleteTransfer : CallInput::CompleteTransferConf;
+  const CallInput active_input =
+      mode == TransferMode::Transfer ? CallInput::TransferredAway : CallInput::JoinConference;
+  if (!next_state(held->state, held_input) || !next_state(active->state, active_input))
+    return reply(Op::CompleteTransfer, LineErr::InvalCallState, id);
+
+  if (mode == TransferMode::Conference) {
+    if (lines_[held->line].calls.size() >= config_.max_calls_per_line)
+      return reply(Op::CompleteTransfer, LineErr::CallUnavail, id);
+    const CallId held_id = held->id;
+    const CallId active_id = active->id;
+    Call& conf = create_call(held->line, Direction::Outgoing, CallReason::Direct);
+    conf.is_conference = true;
+    conf.from = lines_[conf.line].number;
+    conf.owner = requester_;
+    const OpResult result = reply(Op::CompleteTransfer, LineErr::Success, conf.id);
+    ++stats_.conferences;
+    Call& h = *get(held_id);
+    Call& a = *get(active_id);
+    h.consult = a.consult = h.consult_of = a.consult_of = {};
+    h.conference = a.conference = conf.id;
+    conf.members = {held_id, active_id};
+    stats_.conference_max_size = std::max<std::uint64_t>(stats_.conference_max_size, 2);
+    scheduler_.cancel(h.hold_timer);
+    transition(conf, CallInput::Join);
+    transition(h, CallInput::CompleteTransferConf);
+    transition(a, CallInput::JoinConference);
+    return result;
+  }
+
+  const OpResult result = reply(Op::CompleteTransfer, LineErr::Success, id);
+  ++stats_.transfers;
+  const CallId transferee_id = held->peer;
+  const CallId target_id = active->peer;
+  const CallState active_state = active->state;
+  const std::string number = active->to;
+  held->consult = held->consult_of = active->consult = active->consult_of = {};
+  unlink(*held);
+  unlink(*active);
+  cancel_timers(*held);
+  cancel_timers(*active);
+  transition(*held, CallInput::CompleteTransfer);
+  transition(*active, CallInput::TransferredAway);
+  Call* transferee = get(transferee_id);
+  Call* target = get(target_id);
+  if (!transferee) {  // nobody left to transfer: release the target too
+    if (target) far_disconnect(*target, DisconnectMode::Normal);
+    return result;
+  }
+  if (target && (active_state == CallState::Connected || active_state == CallState::RingBack)) {
+    link(*transferee, *target);
+    if (target->state == CallState::Offering || target->state == CallState::Accepted) {
+      // The transferee now waits for the ringing target, under no-answer supervision.
+      scheduler_.cancel(transferee->ring_timer);
+      transferee->ring_timer = scheduler_.schedule(config_.timing.no_answer_timeout,
+                                                   [this, transferee_id] { no_answer(transferee_id); });
+    }
+    return result;
+  }
+  // The consult was busy or still proceeding: the transferee goes on to its number.
+  if (target) far_disconnect(*target, DisconnectMode::Normal);
+  offer_to(*transferee, number, CallReason::Transfer, 0);
+  return result;
+}
+
+OpResult Pbx::blind_transfer(CallId id, std::string_view number) {
+  Call* call = get(id);
+  if (!call) return reply(Op::BlindTransfer, LineErr::InvalCallHandle);
+  if (!next_state(call->state, CallInput::BlindTransfer) || call->is_conference ||
+      get(call->consult) || get(call->consult_of))
+    return reply(Op::BlindTransfer, LineErr::InvalCallState, id);
+  const auto match = dial_plan_.classify(number);
+  if (number.empty() || !is_dialable(number) ||
+      (match != DialPlan::Match::Complete && match != DialPlan::Match::Ambiguous))
+    return reply(Op::BlindTransfer, LineErr::InvalAddress, id);  // nothing is dialled
+  Call* transferee = get(call->peer);
+  if (!transferee) return reply(Op::BlindTransfer, LineErr::OperationFailed, id);
+  const OpResult result = reply(Op::BlindTransfer, LineErr::Success, id);
+  ++stats_.transfers;
+  const CallId transferee_id = transferee->id;
+  const LineId transferer = call->line;
+  unlink(*call);
+  cancel_timers(*call);
+  transition(*call, CallInput::BlindTransfer);
+  offer_to(*get(transferee_id), std::string(number), CallReason::Transfer, 0,
+           config_.transfer_recall ? std::optional<LineId>(transferer) : std::nullopt);
+  return result;
+}
+
+// Offer a connected party back to a line (a transfer recall); unanswered or busy, it ends.
+void Pbx::recall_party(CallId party_id, LineId to, CallReason reason) {
+  Call* party = get(party_id);
+  if (!party) return;
+  Line& target = lines_[to];
+  if (busy_for_incoming(target) || target.calls.size() >= config_.max_calls_per_line) {
+    far_disconnect(*party, DisconnectMode::Busy);
+    return;
+  }
+  Call& recall = create_call(to, Direction::Incoming, reason);
+  Call& p = *get(party_id);
+  recall.from = lines_[p.line].number;
+  recall.to = target.number;
+  link(recall, p);
+  transition(recall, CallInput::Offer);
+  recall.ring_timer = scheduler_.schedule(config_.timing.no_answer_timeout, [this, rid = recall.id] {
+    Call* r = get(rid);
+    if (!r || (r->state != CallState::Offering && r->state != CallState::Accepted)) return;
+    r->ring_timer = {};
+    const CallId far = r->peer;
+    unlink(*r);
+    far_disconnect(*r, DisconnectMode::NoAnswer);
+    if (Call* f = get(far)) far_disconnect(*f, DisconnectMode::NoAnswer);
+  });
+  station_offered(recall);
+}
+
+OpResult Pbx::setup_conference(CallId id, std::string_view number) {
+  Call* call = get(id);
+  if (!call) return reply(Op::SetupConference, LineErr::InvalCallHandle);
+  if (!next_state(call->state, CallInput::SetupConference) || call->is_conference ||
+      get(call->consult) || get(call->consult_of) || get(call->conference))
+    return reply(Op::SetupConference, LineErr::InvalCallState, id);
+  if (!is_dialable(number)) return reply(Op::SetupConference, LineErr::InvalAddress, id);
+  if (lines_[call->line].calls.size() + 2 > config_.max_calls_per_line)
+    return reply(Op::SetupConference, LineErr::CallUnavail, id);
+  Call& conf = create_call(call->line, Direction::Outgoing, CallReason::Direct);
+  conf.is_conference = true;
+  conf.from = lines_[conf.line].number;
+  conf.owner = requester_;
+  OpResult result;
+  Call& consult = new_consult_call(conf, Op::SetupConference, conf.id, result);
+  Call& original = *get(id);
+  original.conference = conf.id;
+  conf.members = {id};
+  ++stats_.conferences;
+  stats_.conference_max_size = std::max<std::uint64_t>(stats_.conference_max_size, 1);
+  transition(conf, CallInput::ConfCreate);
+  transition(original, CallInput::SetupConference);
+  transition(consult, CallInput::Seize);
+  begin_dialing(consult, number);
+  return result;
+}
+
+OpResult Pbx::prepare_add_to_conference(CallId conf_id, std::string_view number) {
+  Call* conf = get(conf_id);
+  if (!conf || !conf->is_conference) return reply(Op::PrepareAddToConference, LineErr::InvalConfCallHandle);
+  if (!next_state(conf->state, CallInput::PrepareAddConf) || get(conf->consult))
+    return reply(Op::PrepareAddToConference, LineErr::InvalCallState, conf_id);
+  if (conf->members.size() >= config_.conference_max)
+    return reply(Op::PrepareAddToConference, LineErr::ConferenceFull, conf_id);
+  if (!is_dialable(number)) return reply(Op::PrepareAddToConference, LineErr::InvalAddress, conf_id);
+  if (lines_[conf->line].calls.size() >= config_.max_calls_per_line)
+    return reply(Op::PrepareAddToConference, LineErr::CallUnavail, conf_id);
+  OpResult result;
+  Call& consult = new_consult_call(*conf, Op::PrepareAddToConference, conf_id, result);
+  transition(*get(conf_id), CallInput::PrepareAddConf);
+  transition(consult, CallInput::Seize);
+  begin_dialing(consult, number);
+  return result;
+}
+
+OpResult Pbx::add_to_conference(CallId conf_id, CallId consult_id) {
+  Call* conf = get(conf_id);
+  if (!conf || !conf->is_conference) return reply(Op::AddToConference, LineErr::InvalConfCallHandle);
+  Call* consult = get(consult_id);
+  if (!consult || consult->line != conf->line || consult->is_conference || get(consult->conference))
+    return reply(Op::AddToConference, LineErr::InvalCallHandle, conf_id);  // TAPI: hConsultCall
+  if (!next_state(conf->state, CallInput::AddToConference) ||
+      !next_state(consult->state, CallInput::JoinConference))
+    return reply(Op::AddToConference, LineErr::InvalCallState, conf_id);
+  if (conf->members.size() >= config_.conference_max)
+    return reply(Op::AddToConference, LineErr::ConferenceFull, conf_id);
+  const OpResult result = reply(Op::AddToConference, LineErr::Success, conf_id);
+  if (Call* about = get(consult->consult_of)) about->consult = {};
+  consult->consult_of = {};
+  if (conf->consult == consult_id) conf->consult = {};
+  consult->conference = conf_id;
+  conf->members.push_back(consult_id);
+  stats_.conference_max_size = std::max<std::uint64_t>(stats_.conference_max_size, conf->members.size());
+  transition(*consult, CallInput::JoinConference);
+  transition(*conf, CallInput::AddToConference);
+  return result;
+}
+
+OpResult Pbx::remove_from_conference(CallId id) {
+  Call* member = get(id);
+  if (!member) return reply(Op::RemoveFromConference, LineErr::InvalCallHandle);
+  if (!next_state(member->state, CallInput::RemoveFromConf) || !get(member->conference))
+    return reply(Op::RemoveFromConference, LineErr::InvalCallState, id);
+  const OpResult result = reply(Op::RemoveFromConference, LineErr::Success, id);
+  cancel_timers(*member);
+  disconnect_far_end(*member, CallState::Conferenced);
+  transition(*member, CallInput::RemoveFromConf);  // IDLE; on_idle leaves the conference
+  return result;
+}
+
+void Pbx::leave_conference(Call& member) {
+  Call* conf = get(member.conference);
+  member.conference = {};
+  if (!conf) return;
+  auto& m = conf->members;
+  m.erase(std::remove(m.begin(), m.end(), member.id), m.end());
+  collapse_if_small(conf->id);
+}
+
+void Pbx::collapse_if_small(CallId conf_id) {
+  if (shutting_down_) return;
+  Call* conf = get(conf_id);
+  if (!conf || conf->state == CallState::Idle || get(conf->consult)) return;
+  if (conf->members.size() > 1) return;
+  if (conf->headless) {
+    // The PBX's bridge with one party left: nobody to talk to, so that party is released.
+    const std::vector<CallId> left = std::move(conf->members);
+    conf->members.clear();
+    for (CallId id : left) {
+      Call* leg = get(id);
+      if (!leg) continue;
+      leg->conference = {};
+      const CallId party = leg->peer;
+      unlink(*leg);
+      if (Call* p = get(party); p && p->state != CallState::Idle && p->state != CallState::Disconnected)
+        far_disconnect(*p, DisconnectMode::Normal);
+      if (Call* l = get(id)) retire(*l);
+    }
+    retire(*get(conf_id));
+    return;
+  }
+  // One party left: the conference collapses into a plain call with it.
+  if (!conf->members.empty()) {
+    Call* last = get(conf->members.front());
+    conf->members.clear();
+    if (last) {
+      last->conference = {};
+      if (next_state(last->state, CallInput::Collapse)) transition(*last, CallInput::Collapse);
+    }
+  }
+  retire(*get(conf_id));
+}
+
+void Pbx::drop_conference(Call& conf) {
+  const CallId conf_id = conf.id;
+  const std::vector<CallId> members = conf.members;
+  conf.members.clear();
+  if (Call* consult = get(conf.consult)) {
+    consult->consult_of = {};
+    conf.consult = {};
+    drop(consult->id);
+  }
+  if (!config_.confdrop && members.size() > 2) {
+    // Without CONFDROP the other parties go on talking amongst themselves: the PBX takes the
+    // conference over on its bridge, and the controller's calls end here.
+    bridge_headless(conf, members);
+    return;
+  }
+  // Without CONFDROP the two remaining parties stay connected to each other.
+  Call* m0 = members.size() == 2 ? get(members[0]) : nullptr;
+  Call* m1 = members.size() == 2 ? get(members[1]) : nullptr;
+  Call* p0 = m0 ? get(m0->peer) : nullptr;
+  Call* p1 = m1 ? get(m1->peer) : nullptr;
+  const bool keep_talking = !config_.confdrop && p0 && p1;
+  for (CallId id : members) {
+    Call* m = get(id);
+    if (!m) continue;
+    m->conference = {};
+    cancel_timers(*m);
+    if (keep_talking) {
+      unlink(*m);
+    } else if (m->state != CallState::Disconnected) {
+      disconnect_far_end(*m, m->state);
+    }
+    if (m->state != CallState::Disconnected) transition(*m, CallInput::Drop, DisconnectMode::Normal);
+    transition(*m, CallInput::Clear);
+  }
+  if (keep_talking) link(*p0, *p1);
+  Call& c = *get(conf_id);
+  cancel_timers(c);
+  transition(c, CallInput::Drop, DisconnectMode::Normal);
+  transition(c, CallInput::Clear);
+}
+
+LineId Pbx::bridge_line() {
+  if (!bridge_line_) {
+    const auto id = static_cast<LineId>(lines_.size());
+    Behavior automatic_bridge;
+    automatic_bridge.kind = Behavior::Kind::Auto;
+    lines_.push_back(Line{id, "bridge", "PBX conference bridge", automatic_bridge, {}, {}, {}, {},
+                          false, 0, {}});
+    bridge_line_ = id;
+  }
+  return *bridge_line_;
+}
+
+void Pbx::bridge_headless(Call& conf, const std::vector<CallId>& members) {
+  const CallId conf_id = conf.id;
+  const LineId bridge = bridge_line();
+  Call& bconf = create_call(bridge, Direction::Outgoing, CallReason::Direct);
+  bconf.is_conference = true;
+  bconf.headless = true;
+  bconf.from = lines_[bridge].number;
+  const CallId bconf_id = bconf.id;
+  transition(bconf, CallInput::Join);
+  for (CallId id : members) {
+    Call* m = get(id);
+    if (!m) continue;
+    m->conference = {};
+    cancel_timers(*m);
+    const CallId party_id = m->peer;
+    unlink(*m);
+    if (Call* party = get(party_id); party && party->state != CallState::Idle &&
+                                     party->state != CallState::Disconnected) {
+      Call& leg = create_call(bridge, Direction::Incoming, CallReason::Direct);
+      leg.from = party->from;
+      leg.to = lines_[bridge].number;
+      link(leg, *get(party_id));
+      transition(leg, CallInput::Join);
+      leg.answered = now();
+      transition(leg, CallInput::JoinConference);
+      leg.conference = bconf_id;
+      get(bconf_id)->members.push_back(leg.id);
+    }
+    Call& mm = *get(id);
+    if (mm.state != CallState::Disconnected) transition(mm, CallInput::Drop, DisconnectMode::Normal);
+    transition(mm, CallInput::Clear);
+  }
+  Call& c = *get(conf_id);
+  cancel_timers(c);
+  transition(c, CallInput::Drop, DisconnectMode::Normal);
+  transition(c, CallInput::Clear);
+  collapse_if_small(bconf_id);
+}
+
+std::vector<CallId> Pbx::conference_related(CallId id) const {
+  const Call* call = get_const(id);
+  if (!call) return {};
+  const Call* conf = call->is_conference ? call : get_const(call->conference);
+  if (!conf) return {};
+  std::vector<CallId> out{conf->id};
+  out.insert(out.end(), conf->members.begin(), conf->members.end());
+  return out;
+}
+
+void Pbx::consult_gone(Call& original) {
+  if (shutting_down_) return;
+  // The consultation call ended. With AUTORECONNECT the call it consulted about comes back.
+  if (!config_.autoreconnect) return;
+  if ((original.state == CallState::OnHoldPendTransfer || original.state == CallState::OnHoldPendConf) &&
+      !engaged(lines_[original.line])) {
+    transition(original, CallInput::Retrieve);
+  }
+}
+
+OpResult Pbx::redirect(CallId id, std::string_view number) {
+  Call* call = get(id);
+  if (!call) return reply(Op::Redirect, LineErr::InvalCallHandle);
+  if (!next_state(call->state, CallInput::Redirect)) return reply(Op::Redirect, LineErr::InvalCallState, id);
+  const auto match = dial_plan_.classify(number);
+  if (number.empty() || !is_dialable(number) ||
+      (match != DialPlan::Match::Complete && match != DialPlan::Match::Ambiguous))
+    return reply(Op::Redirect, LineErr::InvalAddress, id);
+  Call* caller = get(call->peer);
+  if (!caller) return reply(Op::Redirect, LineErr::OperationFailed, id);
+  const OpResult result = reply(Op::Redirect, LineErr::Success, id);
+  ++stats_.redirects;
+  const CallId caller_id = caller->id;
+  unlink(*call);
+  cancel_timers(*call);
+  transition(*call, CallInput::Redirect);
+  offer_to(*get(caller_id), std::string(number), CallReason::Redirect, 0);
+  return result;
+}
+
+OpResult Pbx::secure_call(CallId id) {
+  Call* call = get(id);
+  if (!call) return reply(Op::SecureCall, LineErr::InvalCallHandle);
+  if (call->state == CallState::Idle || call->state == CallState::Disconnected)
+    return reply(Op::SecureCall, LineErr::InvalCallState, id);
+  const OpResult result = reply(Op::SecureCall, LineErr::Success, id);
+  call->secure = true;
+  return result;
+}
+
+}  // namespace telsim

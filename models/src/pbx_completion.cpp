@@ -1,0 +1,153 @@
+// Pbx: call completion (camp-on, callback, intrude, message) and handoff.
+#include "telsim/models/pbx.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace telsim {
+
+// --- call completion, handoff --------------------------------------------------------------
+
+std::string_view to_string(CompletionMode m) {
+  switch (m) {
+    case CompletionMode::CampOn: return "CAMPON";
+    case CompletionMode::Callback: return "CALLBACK";
+    case CompletionMode::Intrude: return "INTRUDE";
+    case CompletionMode::Message: return "MESSAGE";
+  }
+  return "?";
+}
+
+OpResult Pbx::complete_call(CallId id, CompletionMode mode) {
+  Call* call = get(id);
+  if (!call) return reply(Op::CompleteCall, LineErr::InvalCallHandle);
+  if (!next_state(call->state, CallInput::CompleteCall) || call->direction != Direction::Outgoing)
+    return reply(Op::CompleteCall, LineErr::InvalCallState, id);
+  const auto target = find_line(call->to);
+  if (!target || *target == call->line) return reply(Op::CompleteCall, LineErr::OperationFailed, id);
+  // A secure call admits no intrusion and no camp-on.
+  Call* victim = nullptr;
+  for (CallId cid : lines_[*target].calls) {
+    Call* c = get(cid);
+    if (!c || c->state == CallState::Idle) continue;
+    // Either party may have secured the conversation.
+    const Call* far = get(c->peer);
+    const bool secured = c->secure || (far && far->secure);
+    if (secured && (mode == CompletionMode::Intrude || mode == CompletionMode::CampOn))
+      return reply(Op::CompleteCall, LineErr::OperationFailed, id);
+    if (!victim && c->state == CallState::Connected && !c->is_conference) victim = c;
+  }
+  if (mode == CompletionMode::Intrude && !victim) return reply(Op::CompleteCall, LineErr::OperationFailed, id);
+  const std::uint32_t completion = next_completion_++;
+  const OpResult result = reply(Op::CompleteCall, LineErr::Success, id, {}, {}, completion);
+  ++stats_.completions_requested;
+  const LineId caller = call->line;
+  const CallId leg_id = call->peer;
+  const CallId victim_id = victim ? victim->id : CallId{};
+  unlink(*call);
+  cancel_timers(*call);
+  transition(*call, CallInput::CompleteCall);  // IDLE for the caller
+  if (Call* leg = get(leg_id)) far_disconnect(*leg, DisconnectMode::Normal);
+  switch (mode) {
+    case CompletionMode::Message:
+      ++lines_[*target].messages_waiting;
+      ++stats_.messages_left;
+      ++stats_.completions_done;
+      break;
+    case CompletionMode::Intrude: {
+      Call& intruder = create_call(caller, Direction::Outgoing, CallReason::Intrude);
+      intruder.from = lines_[caller].number;
+      intruder.to = lines_[*target].number;
+      intruder.intruding_on = victim_id;
+      intruder.owner = requester_;
+      get(victim_id)->intruders.push_back(intruder.id);
+      transition(intruder, CallInput::Join);
+      intruder.answered = now();
+      ++stats_.intrusions;
+      ++stats_.completions_done;
+      break;
+    }
+    case CompletionMode::CampOn:
+    case CompletionMode::Callback:
+      completions_.push_back(Completion{completion, mode, caller, *target});
+      if (!completion_check_scheduled_) {
+        completion_check_scheduled_ = true;
+        scheduler_.schedule(Duration::zero(), [this] {
+          completion_check_scheduled_ = false;
+          try_completions();
+        });
+      }
+      break;
+  }
+  return result;
+}
+
+void Pbx::try_completions() {
+  for (std::size_t i = 0; i < completions_.size();) {
+    const Completion c = completions_[i];
+    const bool target_free = !busy_for_incoming(lines_[c.target]) && idle(c.target);
+    const bool caller_free = !engaged(lines_[c.caller]);
+    if (!target_free || !caller_free) {
+      ++i;
+      continue;
+    }
+    completions_.erase(completions_.begin() + static_cast<std::ptrdiff_t>(i));
+    run_completion(c);
+  }
+}
+
+void Pbx::run_completion(const Completion& c) {
+  ++stats_.completions_done;
+  if (c.mode == CompletionMode::CampOn) {
+    // The PBX places the call for the caller: it rings back at once and the target is
+    // offered the call, reason CAMPEDON.
+    Call& call = create_call(c.caller, Direction::Outgoing, CallReason::CallCompletion);
+    call.from = lines_[c.caller].number;
+    call.to = lines_[c.target].number;
+    transition(call, CallInput::Placed);
+    offer_to(call, call.to, CallReason::CampedOn, 0);
+    return;
+  }
+  // CALLBACK: ring the caller first; answering it calls the target (see answer()).
+  Call& back = create_call(c.caller, Direction::Incoming, CallReason::CallCompletion);
+  back.from = lines_[c.target].number;
+  back.to = lines_[c.caller].number;
+  back.callback_to = lines_[c.target].number;
+  transition(back, CallInput::Offer);
+  back.ring_timer = scheduler_.schedule(config_.timing.no_answer_timeout, [this, id = back.id] {
+    Call* b = get(id);
+    if (b && (b->state == CallState::Offering || b->state == CallState::Accepted)) {
+      b->ring_timer = {};
+      far_disconnect(*b, DisconnectMode::NoAnswer);
+    }
+  });
+  station_offered(back);
+}
+
+OpResult Pbx::uncomplete_call(LineId line, std::uint32_t completion) {
+  if (line >= lines_.size()) return reply(Op::UncompleteCall, LineErr::BadDeviceId);
+  auto it = std::find_if(completions_.begin(), completions_.end(), [&](const Completion& c) {
+    return c.id == completion && c.caller == line;
+  });
+  if (it == completions_.end()) return reply(Op::UncompleteCall, LineErr::InvalCompletionId);
+  completions_.erase(it);
+  ++stats_.completions_cancelled;
+  return reply(Op::UncompleteCall, LineErr::Success, {}, {}, {}, completion);
+}
+
+OpResult Pbx::handoff(CallId id, std::string controller) {
+  Call* call = get(id);
+  if (!call) return reply(Op::Handoff, LineErr::InvalCallHandle);
+  if (controller == call->owner) return reply(Op::Handoff, LineErr::TargetSelf, id);
+  const auto& known = config_.controllers;
+  if (!controller.empty() && !known.empty() &&
+      std::find(known.begin(), known.end(), controller) == known.end())
+    return reply(Op::Handoff, LineErr::TargetNotFound, id);
+  const OpResult result = reply(Op::Handoff, LineErr::Success, id, controller);
+  call->owner = std::move(controller);
+  return result;
+}
+
+}  // namespace telsim
