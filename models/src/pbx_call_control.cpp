@@ -159,9 +159,7 @@ OpResult Pbx::blind_transfer(CallId id, std::string_view number) {
   if (!next_state(call->state, CallInput::BlindTransfer) || call->is_conference ||
       get(call->consult) || get(call->consult_of))
     return reply(Op::BlindTransfer, LineErr::InvalCallState, id);
-  const auto match = dial_plan_.classify(number);
-  if (number.empty() || !is_dialable(number) ||
-      (match != DialPlan::Match::Complete && match != DialPlan::Match::Ambiguous))
+  if (!complete_number(number))
     return reply(Op::BlindTransfer, LineErr::InvalAddress, id);  // nothing is dialled
   Call* transferee = get(call->peer);
   if (!transferee) return reply(Op::BlindTransfer, LineErr::OperationFailed, id);
@@ -443,9 +441,7 @@ OpResult Pbx::redirect(CallId id, std::string_view number) {
   Call* call = get(id);
   if (!call) return reply(Op::Redirect, LineErr::InvalCallHandle);
   if (!next_state(call->state, CallInput::Redirect)) return reply(Op::Redirect, LineErr::InvalCallState, id);
-  const auto match = dial_plan_.classify(number);
-  if (number.empty() || !is_dialable(number) ||
-      (match != DialPlan::Match::Complete && match != DialPlan::Match::Ambiguous))
+  if (!complete_number(number))
     return reply(Op::Redirect, LineErr::InvalAddress, id);
   Call* caller = get(call->peer);
   if (!caller) return reply(Op::Redirect, LineErr::OperationFailed, id);

@@ -109,6 +109,12 @@ class Loader {
     return node.as<std::string>();
   }
 
+  bool boolean(const YAML::Node& node, const std::string& what) const {
+    const std::string v = scalar(node, what);
+    if (v != "true" && v != "false") fail(node, fmt::format("{} must be true or false", what));
+    return v == "true";
+  }
+
   Duration duration(const YAML::Node& node, const std::string& what) const {
     const std::string text = scalar(node, what);
     const auto d = parse_duration(text);
@@ -249,7 +255,7 @@ Scenario Loader::load(const YAML::Node& root) {
     digits("long_distance_prefix", sc.location.long_distance_prefix);
     digits("international_prefix", sc.location.international_prefix);
     if (lk.count("area_code_on_local_calls"))
-      sc.location.area_code_on_local_calls = scalar(l["area_code_on_local_calls"], "area_code_on_local_calls") == "true";
+      sc.location.area_code_on_local_calls = boolean(l["area_code_on_local_calls"], "area_code_on_local_calls");
   }
   if (keys.count("controllers")) {
     const YAML::Node c = root["controllers"];
@@ -262,11 +268,7 @@ Scenario Loader::load(const YAML::Node& root) {
     const YAML::Node d = root["defaults"];
     auto dk = mapping(d, "defaults", {"behavior", "call_waiting"});
     if (dk.count("behavior")) fallback = behavior(d["behavior"]);
-    if (dk.count("call_waiting")) {
-      const std::string v = scalar(d["call_waiting"], "call_waiting");
-      if (v != "true" && v != "false") fail(d["call_waiting"], "call_waiting must be true or false");
-      default_call_waiting_ = v == "true";
-    }
+    if (dk.count("call_waiting")) default_call_waiting_ = boolean(d["call_waiting"], "call_waiting");
   }
 
   if (!keys.count("pbx")) fail(root, "the scenario needs a 'pbx' with its 'extensions'");
@@ -281,10 +283,7 @@ Scenario Loader::load(const YAML::Node& root) {
   if (pk.count("pickup_groups")) pickup_groups(pbx["pickup_groups"], sc.pbx);
   if (pk.count("forwarding")) forwarding(pbx["forwarding"], sc.pbx);
   auto flag = [&](const char* key, bool& field) {
-    if (!pk.count(key)) return;
-    const std::string v = scalar(pbx[key], key);
-    if (v != "true" && v != "false") fail(pbx[key], fmt::format("{} must be true or false", key));
-    field = v == "true";
+    if (pk.count(key)) field = boolean(pbx[key], key);
   };
   flag("autoreconnect", sc.pbx.autoreconnect);
   flag("confdrop", sc.pbx.confdrop);
@@ -390,11 +389,7 @@ void Loader::extensions(const YAML::Node& node, const Behavior& fallback, PbxCon
       spec = scalar(number_node, "number");
       if (keys.count("name")) name = scalar(item["name"], "name");
       if (keys.count("behavior")) b = behavior(item["behavior"]);
-      if (keys.count("call_waiting")) {
-        const std::string v = scalar(item["call_waiting"], "call_waiting");
-        if (v != "true" && v != "false") fail(item["call_waiting"], "call_waiting must be true or false");
-        waiting = v == "true";
-      }
+      if (keys.count("call_waiting")) waiting = boolean(item["call_waiting"], "call_waiting");
     } else {
       spec = scalar(item, "extension");
     }
@@ -930,9 +925,7 @@ void Loader::expectation(const YAML::Node& node, Step& st) {
     if (!orbits_.count(e.orbit)) fail(node["orbit"], fmt::format("orbit '{}' is not in any park lot", e.orbit));
     if (!keys.count("occupied") || keys.size() != 2)
       fail(node, "expect: {orbit: N, occupied: true|false} takes exactly those two keys");
-    const std::string v = scalar(node["occupied"], "occupied");
-    if (v != "true" && v != "false") fail(node["occupied"], "occupied must be true or false");
-    e.occupied = v == "true";
+    e.occupied = boolean(node["occupied"], "occupied");
     return;
   }
   if (keys.count("occupied")) fail(keys["occupied"], "'occupied' is a condition on an orbit");

@@ -347,6 +347,12 @@ class Pbx {
   void collapse_if_small(CallId conference);
   void drop_conference(Call& conference);
   void start_hold_recall(Call& call);
+  /// A number the dial plan takes as complete now (an extension, or a full trunk number).
+  bool complete_number(std::string_view number) const {
+    const auto match = dial_plan_.classify(number);
+    return !number.empty() && is_dialable(number) &&
+           (match == DialPlan::Match::Complete || match == DialPlan::Match::Ambiguous);
+  }
   /// The dialable form of `number`: canonical numbers translated, others as they are.
   std::optional<std::string> dialable(std::string_view number) const;
   bool automatic(const Call& call) const { return lines_[call.line].behavior.automatic() || call.driven; }
