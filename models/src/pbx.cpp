@@ -552,7 +552,7 @@ void Pbx::offer_to(Call& origin, const std::string& number, CallReason reason, i
     return;
   }
   Line& callee = lines_[*target];
-  const bool busy = busy_for_incoming(callee) || callee.calls.size() >= config_.max_calls_per_line;
+  const bool busy = refuses_calls(callee);
   const ForwardDecision fwd = forward_on_offer(callee.forwarding, busy, /*internal=*/true);
   if (fwd.kind == ForwardDecision::Kind::DoNotDisturb) {
     ++stats_.dnd_refusals;
@@ -669,6 +669,16 @@ void Pbx::link(Call& a, Call& b) {
   b.peer = a.id;
   a.last_peer_serial = b.id.serial;
   b.last_peer_serial = a.id.serial;
+}
+
+Call& Pbx::offer_recall(CallId party_id, LineId to, CallReason reason) {
+  Call& recall = create_call(to, Direction::Incoming, reason);
+  Call& party = *get(party_id);
+  recall.from = lines_[party.line].number;
+  recall.to = lines_[to].number;
+  link(recall, party);
+  transition(recall, CallInput::Offer);
+  return recall;
 }
 
 void Pbx::unlink(Call& call) {

@@ -179,17 +179,11 @@ OpResult Pbx::blind_transfer(CallId id, std::string_view number) {
 void Pbx::recall_party(CallId party_id, LineId to, CallReason reason) {
   Call* party = get(party_id);
   if (!party) return;
-  Line& target = lines_[to];
-  if (busy_for_incoming(target) || target.calls.size() >= config_.max_calls_per_line) {
+  if (refuses_calls(lines_[to])) {
     far_disconnect(*party, DisconnectMode::Busy);
     return;
   }
-  Call& recall = create_call(to, Direction::Incoming, reason);
-  Call& p = *get(party_id);
-  recall.from = lines_[p.line].number;
-  recall.to = target.number;
-  link(recall, p);
-  transition(recall, CallInput::Offer);
+  Call& recall = offer_recall(party_id, to, reason);
   recall.ring_timer = scheduler_.schedule(config_.timing.no_answer_timeout, [this, rid = recall.id] {
     Call* r = get(rid);
     if (!r || (r->state != CallState::Offering && r->state != CallState::Accepted)) return;

@@ -104,19 +104,13 @@ void Pbx::park_timeout(ParkLots::Orbit orbit) {
 // `last`, disconnect the parked party).
 void Pbx::offer_parked(Call& parkee, LineId to, CallReason reason, Duration ring, LineId parker,
                        std::size_t lot, bool last) {
-  Line& target = lines_[to];
   const CallId parkee_id = parkee.id;
-  if (busy_for_incoming(target) || target.calls.size() >= config_.max_calls_per_line) {
+  if (refuses_calls(lines_[to])) {
     if (last) far_disconnect(parkee, DisconnectMode::NoAnswer);
     else park_fallback(parkee_id, parker, lot);
     return;
   }
-  Call& recall = create_call(to, Direction::Incoming, reason);
-  Call* p = get(parkee_id);
-  recall.from = lines_[p->line].number;
-  recall.to = target.number;
-  link(recall, *p);
-  transition(recall, CallInput::Offer);
+  Call& recall = offer_recall(parkee_id, to, reason);
   recall.park_recall = Call::ParkRecall{parker, lot, last};
   recall.ring_timer = scheduler_.schedule(ring, [this, rid = recall.id, parkee_id] {
     Call* r = get(rid);

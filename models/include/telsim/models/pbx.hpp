@@ -332,6 +332,13 @@ class Pbx {
   void offer_to(Call& origin, const std::string& number, CallReason reason, int hops,
                 std::optional<LineId> recall_on_busy = std::nullopt);
   void recall_party(CallId party, LineId to, CallReason reason);
+  /// A line that cannot be offered another call: busy, or out of call appearances.
+  bool refuses_calls(const Line& line) const {
+    return busy_for_incoming(line) || line.calls.size() >= config_.max_calls_per_line;
+  }
+  /// Offer a party that is already connected (a parked or transferred one) to `to` as a new
+  /// ringing call, linked to it. The caller decides what an unanswered ring does.
+  Call& offer_recall(CallId party, LineId to, CallReason reason);
   void forward_no_answer(CallId leg);
   bool hop_limit_reached(Call& origin, int hops);
   void park_timeout(ParkLots::Orbit orbit);
