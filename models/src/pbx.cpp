@@ -104,7 +104,7 @@ std::uint32_t Pbx::call_features(CallId id) const {
   const Line& line = lines_[call->line];
   const bool busy_line = engaged(line);
   if (busy_line && config_.answer_mode == PbxConfig::AnswerMode::None) f &= ~feature::kAnswer;
-  const bool pending = call->state == CallState::OnHoldPendTransfer || call->state == CallState::OnHoldPendConf;
+  const bool pending = is_pending(call->state);
   if (busy_line && !(pending && get_const(call->consult))) f &= ~feature::kUnhold;
   if (call->is_conference) {
     f &= feature::kDrop | feature::kHold | feature::kUnhold | feature::kPrepareAddConf |
@@ -140,8 +140,7 @@ std::uint32_t Pbx::call_features(CallId id) const {
     for (CallId other : line.calls) {
       const Call* o = get_const(other);
       if (o && o != call &&
-          (o->state == CallState::OnHold || o->state == CallState::OnHoldPendTransfer ||
-           o->state == CallState::OnHoldPendConf))
+          is_held(o->state))
         held = true;
     }
     if (!held) f &= ~feature::kSwapHold;
@@ -360,10 +359,7 @@ OpResult Pbx::unhold(CallId id) {
   if (!call) return reply(Op::Unhold, LineErr::InvalCallHandle);
   if (!next_state(call->state, CallInput::Unhold)) return reply(Op::Unhold, LineErr::InvalCallState, id);
   // Unholding the original of a pending transfer or conference abandons its consult call.
-  Call* consult = (call->state == CallState::OnHoldPendTransfer ||
-                   call->state == CallState::OnHoldPendConf)
-                      ? get(call->consult)
-                      : nullptr;
+  Call* consult = is_pending(call->state) ? get(call->consult) : nullptr;
   if (!consult && engaged(lines_[call->line]))
     return reply(Op::Unhold, LineErr::InUse, id);  // another call is active on this line
   const OpResult result = reply(Op::Unhold, LineErr::Success, id);
@@ -394,11 +390,8 @@ OpResult Pbx::answer(CallId id) {
       Call* other = get(other_id);
       if (!other || other_id == id) continue;
       // Conference legs follow their conference call, which is held or dropped in their stead.
-      const bool active = other->state != CallState::Idle && other->state != CallState::OnHold &&
-                          other->state != CallState::OnHoldPendConf &&
-                          other->state != CallState::OnHoldPendTransfer &&
-                          other->state != CallState::Offering && other->state != CallState::Accepted &&
-                          other->state != CallState::Conferenced;
+      const bool active = other->state != CallState::Idle && !is_held(other->state) &&
+                          !is_alerting(other->state) && other->state != CallState::Conferenced;
       if (!active) continue;
       if (config_.answer_mode == PbxConfig::AnswerMode::Hold && other->state == CallState::Connected) {
         transition(*other, CallInput::Hold);
@@ -606,7 +599,7 @@ void Pbx::offer_to(Call& origin, const std::string& number, CallReason reason, i
 
 void Pbx::forward_no_answer(CallId leg_id) {
   Call* leg = get(leg_id);
-  if (!leg || (leg->state != CallState::Offering && leg->state != CallState::Accepted)) return;
+  if (!leg || !is_alerting(leg->state)) return;
   leg->forward_timer = {};
   const ForwardRule* rule = forward_on_no_answer(lines_[leg->line].forwarding, true);
   Call* origin = get(leg->peer);
@@ -628,7 +621,7 @@ void Pbx::no_answer(CallId id) {
   const Call* far = get(origin->peer);
   const bool waiting = origin->state == CallState::RingBack ||
                        ((origin->state == CallState::Connected || origin->state == CallState::Conferenced) &&
-                        far && (far->state == CallState::Offering || far->state == CallState::Accepted));
+                        far && is_alerting(far->state));
   if (!waiting) return;
   origin->ring_timer = {};
   if (Call* callee = get(origin->peer)) {
@@ -642,8 +635,7 @@ void Pbx::no_answer(CallId id) {
     if (Call* consult = get(id); consult && consult->state == CallState::Disconnected)
       transition(*consult, CallInput::Clear);
     Call* o = get(original_id);
-    const bool pending = o && (o->state == CallState::OnHoldPendTransfer ||
-                               o->state == CallState::OnHoldPendConf);
+    const bool pending = o && is_pending(o->state);
     if (pending && !engaged(lines_[o->line])) transition(*o, CallInput::Retrieve);
   }
 }
@@ -692,11 +684,9 @@ void Pbx::disconnect_far_end(Call& dropper, CallState state_before) {
   if (!peer || peer->state == CallState::Idle || peer->state == CallState::Disconnected) return;
   // Dropping a call that was only ever offered rejects it; a recall of a call that was
   // already connected (hold recall) just ends it.
-  const bool rejected =
-      (state_before == CallState::Offering || state_before == CallState::Accepted) &&
-      !(dropper.reason == CallReason::Reminder && dropper.answered);
-  if ((state_before == CallState::Offering || state_before == CallState::Accepted) &&
-      dropper.park_recall) {  // a rejected park recall is an unanswered one
+  const bool alerting = is_alerting(state_before);
+  const bool rejected = alerting && !(dropper.reason == CallReason::Reminder && dropper.answered);
+  if (alerting && dropper.park_recall) {  // a rejected park recall is an unanswered one
     park_recall_unanswered(peer->id, *dropper.park_recall);
     return;
   }

@@ -10,12 +10,6 @@ namespace telsim {
 
 // --- call control: swap hold, transfer, conference, redirect, secure ---------------------
 
-namespace {
-bool is_held(CallState s) {
-  return s == CallState::OnHold || s == CallState::OnHoldPendTransfer || s == CallState::OnHoldPendConf;
-}
-}  // namespace
-
 void Pbx::retire(Call& call) {
   // End a call of the controller's quietly: it leaves with a transfer or a collapsing
   // conference, so its far end (if any) is not disconnected.
@@ -139,7 +133,7 @@ OpResult Pbx::complete_transfer(CallId id, CallId consult_id, TransferMode mode)
   }
   if (target && (active_state == CallState::Connected || active_state == CallState::RingBack)) {
     link(*transferee, *target);
-    if (target->state == CallState::Offering || target->state == CallState::Accepted) {
+    if (is_alerting(target->state)) {
       // The transferee now waits for the ringing target, under no-answer supervision.
       scheduler_.cancel(transferee->ring_timer);
       transferee->ring_timer = scheduler_.schedule(config_.timing.no_answer_timeout,
@@ -186,7 +180,7 @@ void Pbx::recall_party(CallId party_id, LineId to, CallReason reason) {
   Call& recall = offer_recall(party_id, to, reason);
   recall.ring_timer = scheduler_.schedule(config_.timing.no_answer_timeout, [this, rid = recall.id] {
     Call* r = get(rid);
-    if (!r || (r->state != CallState::Offering && r->state != CallState::Accepted)) return;
+    if (!r || !is_alerting(r->state)) return;
     r->ring_timer = {};
     const CallId far = r->peer;
     unlink(*r);
@@ -425,10 +419,8 @@ void Pbx::consult_gone(Call& original) {
   if (shutting_down_) return;
   // The consultation call ended. With AUTORECONNECT the call it consulted about comes back.
   if (!config_.autoreconnect) return;
-  if ((original.state == CallState::OnHoldPendTransfer || original.state == CallState::OnHoldPendConf) &&
-      !engaged(lines_[original.line])) {
+  if (is_pending(original.state) && !engaged(lines_[original.line]))
     transition(original, CallInput::Retrieve);
-  }
 }
 
 OpResult Pbx::redirect(CallId id, std::string_view number) {

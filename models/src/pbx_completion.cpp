@@ -118,7 +118,7 @@ void Pbx::run_completion(const Completion& c) {
   transition(back, CallInput::Offer);
   back.ring_timer = scheduler_.schedule(config_.timing.no_answer_timeout, [this, id = back.id] {
     Call* b = get(id);
-    if (b && (b->state == CallState::Offering || b->state == CallState::Accepted)) {
+    if (b && is_alerting(b->state)) {
       b->ring_timer = {};
       far_disconnect(*b, DisconnectMode::NoAnswer);
     }

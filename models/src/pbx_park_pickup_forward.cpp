@@ -114,7 +114,7 @@ void Pbx::offer_parked(Call& parkee, LineId to, CallReason reason, Duration ring
   recall.park_recall = Call::ParkRecall{parker, lot, last};
   recall.ring_timer = scheduler_.schedule(ring, [this, rid = recall.id, parkee_id] {
     Call* r = get(rid);
-    if (!r || (r->state != CallState::Offering && r->state != CallState::Accepted)) return;
+    if (!r || !is_alerting(r->state)) return;
     r->ring_timer = {};
     const Call::ParkRecall info = *r->park_recall;
     unlink(*r);
@@ -178,7 +178,7 @@ OpResult Pbx::pickup(LineId line_id, std::string_view target, std::string_view g
     for (CallId id : lines_[l].calls) {
       Call* c = get(id);
       if (!c || c->direction != Direction::Incoming || c->answered) continue;
-      if (c->state != CallState::Offering && c->state != CallState::Accepted) continue;
+      if (!is_alerting(c->state)) continue;
       if (!get(c->peer)) continue;
       if (!ringing || c->created < ringing->created ||
           (c->created == ringing->created && c->id.serial < ringing->id.serial))

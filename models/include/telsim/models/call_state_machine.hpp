@@ -75,6 +75,17 @@ std::optional<CallState> next_state(CallState from, CallInput input);
 /// LINEERR returned when `input` is refused in its current state.
 LineErr refusal_error(CallInput input);
 
+/// OFFERING or ACCEPTED: presented to the line and not yet answered.
+inline bool is_alerting(CallState s) { return s == CallState::Offering || s == CallState::Accepted; }
+/// ONHOLDPENDTRANSFER or ONHOLDPENDCONF: held while a consultation call is set up.
+inline bool is_pending(CallState s) {
+  return s == CallState::OnHoldPendTransfer || s == CallState::OnHoldPendConf;
+}
+/// ONHOLD, ONHOLDPENDTRANSFER or ONHOLDPENDCONF.
+inline bool is_held(CallState s) {
+  return s == CallState::OnHold || is_pending(s);
+}
+
 /// LINECALLFEATURE bits of the operations the table allows in `state`.
 std::uint32_t allowed_features(CallState state);
 
