@@ -722,26 +722,15 @@ void Pbx::auto_onhook(Call& call) {
 
 void Pbx::station_offered(Call& call) {
   const Behavior& b = lines_[call.line].behavior;
-  const CallId id = call.id;
   switch (b.kind) {
     case Behavior::Kind::Auto:
       if (b.answer_after) {
         const Duration delay = b.answer_after->sample(lines_[call.line].rng);
-        call.station_timer = scheduler_.schedule(delay, [this, id] {
-          if (Call* c = get(id)) {
-            c->station_timer = {};
-            answer(id);
-          }
-        });
+        station_acts<&Pbx::answer>(call, delay);
       }
       return;
     case Behavior::Kind::Reject:
-      call.station_timer = scheduler_.schedule(Duration::zero(), [this, id] {
-        if (Call* c = get(id)) {
-          c->station_timer = {};
-          drop(id);
-        }
-      });
+      station_acts<&Pbx::drop>(call, Duration::zero());
       return;
     case Behavior::Kind::Manual:
     case Behavior::Kind::Busy:
@@ -755,13 +744,9 @@ void Pbx::station_connected(Call& call) {
   if (!call.hangup_after && (b.kind != Behavior::Kind::Auto || !b.hangup_after)) return;
   const Duration delay =
       call.hangup_after ? *call.hangup_after : b.hangup_after->sample(lines_[call.line].rng);
-  call.station_timer = scheduler_.schedule(delay, [this, id = call.id] {
-    if (Call* c = get(id)) {
-      c->station_timer = {};
-      drop(id);
-    }
-  });
+  station_acts<&Pbx::drop>(call, delay);
 }
+
 
 void Pbx::cancel_timers(Call& call) {
   scheduler_.cancel(call.progress_timer);

@@ -89,12 +89,7 @@ void Pbx::offer_trunk(Call& origin, std::size_t t, const std::string& number) {
   o.ring_timer = scheduler_.schedule(config_.timing.no_answer_timeout,
                                      [this, origin_id] { no_answer(origin_id); });
   if (u < fe.busy + fe.special_info + fe.no_answer) return;  // rings until the timeout
-  leg.station_timer = scheduler_.schedule(answer_after, [this, id = leg.id] {
-    if (Call* c = get(id)) {
-      c->station_timer = {};
-      answer(id);
-    }
-  });
+  station_acts<&Pbx::answer>(leg, answer_after);
 }
 
 bool Pbx::trunk_arrival(std::size_t t, const std::string& did, Duration holding) {

@@ -383,6 +383,18 @@ class Pbx {
   void on_idle(Call& call);
   void release(Call& call);
   void station_offered(Call& call);
+  /// The station (or far end) acting for `call` after `delay`: answer it or drop it. The
+  /// operation is a template argument so the timer's callback stays small enough for
+  /// std::function's inline buffer (no allocation per timer on this hot path).
+  template <OpResult (Pbx::*Act)(CallId)>
+  void station_acts(Call& call, Duration delay) {
+    call.station_timer = scheduler_.schedule(delay, [this, id = call.id] {
+      if (Call* c = get(id)) {
+        c->station_timer = {};
+        (this->*Act)(id);
+      }
+    });
+  }
   void station_connected(Call& call);
   void cancel_timers(Call& call);
   bool engaged(const Line& line) const;
