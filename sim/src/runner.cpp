@@ -486,7 +486,8 @@ std::vector<CallRecord> ScenarioRunner::take_records() {
   return std::move(records_);
 }
 
-RunResult run_scenario(const Scenario& scenario, SimulationKernel& kernel) {
+ScenarioSession::ScenarioSession(const Scenario& scenario, SimulationKernel& kernel)
+    : scenario_(scenario), kernel_(kernel) {
   PbxConfig config = scenario.pbx;
   config.seed = scenario.seed;
   config.location = scenario.location;
@@ -500,34 +501,46 @@ RunResult run_scenario(const Scenario& scenario, SimulationKernel& kernel) {
       config.measure_until = std::max(config.measure_until, SimTime(t.duration));
     }
   }
-  Pbx pbx(kernel, std::move(config));
-  ScenarioRunner runner(scenario, pbx, kernel);
-  pbx.add_observer(&runner);
-  std::vector<std::unique_ptr<TrafficGenerator>> generators;
-  for (const TrafficConfig& t : scenario.traffic) {
-    generators.push_back(std::make_unique<TrafficGenerator>(t, pbx, kernel, scenario.seed));
-    generators.back()->start();
-  }
-  runner.start();
-  kernel.run(scenario.stop_at.value_or(SimTime::max()));
+  pbx_ = std::make_unique<Pbx>(kernel, std::move(config));
+  runner_ = std::make_unique<ScenarioRunner>(scenario, *pbx_, kernel);
+  pbx_->add_observer(runner_.get());
+  for (const TrafficConfig& t : scenario.traffic)
+    generators_.push_back(std::make_unique<TrafficGenerator>(t, *pbx_, kernel, scenario.seed));
+}
+
+ScenarioSession::~ScenarioSession() = default;
+
+void ScenarioSession::start() {
+  for (const auto& g : generators_) g->start();
+  runner_->start();
+}
+
+RunResult ScenarioSession::finish() {
   RunResult out;
-  out.sim_time = kernel.now();
-  for (std::size_t t = 0; t < pbx.trunk_count(); ++t)
-    out.trunks.push_back(RunResult::Trunk{pbx.trunk_config(t).name, pbx.trunk_config(t).channels,
-                                          pbx.trunk_summary(t)});
-  for (const auto& g : generators)
+  out.sim_time = kernel_.now();
+  for (std::size_t t = 0; t < pbx_->trunk_count(); ++t)
+    out.trunks.push_back(RunResult::Trunk{pbx_->trunk_config(t).name, pbx_->trunk_config(t).channels,
+                                          pbx_->trunk_summary(t)});
+  for (const auto& g : generators_)
     out.traffic.push_back(RunResult::Traffic{g->stats().name, g->stats().arrivals, g->stats().no_idle_source});
-  runner.finish();
-  out.scenario = scenario.name;
-  out.file = scenario.file;
-  out.seed = scenario.seed;
-  out.expectations = runner.results();
-  out.records = runner.take_records();
-  out.cleared_at_end = runner.cleared_at_end();
-  out.kernel_events = kernel.dispatched();
-  out.transitions = pbx.stats().transitions;
-  out.pbx = pbx.stats();
+  runner_->finish();
+  out.scenario = scenario_.name;
+  out.file = scenario_.file;
+  out.seed = scenario_.seed;
+  out.expectations = runner_->results();
+  out.records = runner_->take_records();
+  out.cleared_at_end = runner_->cleared_at_end();
+  out.kernel_events = kernel_.dispatched();
+  out.transitions = pbx_->stats().transitions;
+  out.pbx = pbx_->stats();
   return out;
+}
+
+RunResult run_scenario(const Scenario& scenario, SimulationKernel& kernel) {
+  ScenarioSession session(scenario, kernel);
+  session.start();
+  kernel.run(scenario.stop_at.value_or(SimTime::max()));
+  return session.finish();
 }
 
 }  // namespace telsim

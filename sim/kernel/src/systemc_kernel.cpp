@@ -84,4 +84,15 @@ void SystemcKernel::run(SimTime limit) {
 
 std::uint64_t SystemcKernel::dispatched() const { return module_->dispatched; }
 
+void SystemcKernel::advance_to(SimTime t) {
+  if (t > now()) sc_core::sc_start(to_sc(t - now()), sc_core::SC_RUN_TO_TIME);
+  // sc_start(d) stops before the activity due exactly at its end; run that too.
+  while (sc_core::sc_pending_activity_at_current_time()) sc_core::sc_start(sc_core::SC_ZERO_TIME);
+}
+
+std::optional<SimTime> SystemcKernel::next_due() {
+  if (module_->queue.empty()) return std::nullopt;
+  return module_->queue.next_due();
+}
+
 }  // namespace telsim

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <queue>
 #include <vector>
 
@@ -84,6 +85,11 @@ class ManualScheduler final : public Scheduler {
   /// Run until no timer is pending (or `limit` is reached). Returns timers run.
   std::uint64_t run_all(SimTime limit = SimTime::max());
   std::size_t pending() const { return queue_.size(); }
+  /// Due time of the earliest pending timer, if any.
+  std::optional<SimTime> next_due() {
+    if (queue_.empty()) return std::nullopt;
+    return queue_.next_due();
+  }
 
  private:
   TimerQueue queue_;

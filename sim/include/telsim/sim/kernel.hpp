@@ -2,6 +2,7 @@
 /// A simulation kernel: the Scheduler the models use plus the loop that advances time.
 /// `telsim` runs on SystemcKernel (sim/kernel); tests run on ManualKernel.
 #include <cstdint>
+#include <optional>
 
 #include "telsim/models/scheduler.hpp"
 
@@ -13,6 +14,12 @@ class SimulationKernel : public Scheduler {
   virtual void run(SimTime limit) = 0;
   /// Timer events dispatched so far.
   virtual std::uint64_t dispatched() const = 0;
+  /// Run every timer due at or before `t` (including the ones they add that are due by then),
+  /// then set the clock to `t` (which must not be in the past). The live server advances the
+  /// model this way in step with the wall clock.
+  virtual void advance_to(SimTime t) = 0;
+  /// Due time of the earliest pending timer, if any.
+  virtual std::optional<SimTime> next_due() = 0;
 };
 
 /// Pure C++ kernel over ManualScheduler, for tests and tools that must not start SystemC.
@@ -29,6 +36,11 @@ class ManualKernel final : public SimulationKernel {
     if (scheduler_.pending() > 0) scheduler_.run_until(limit);
   }
   std::uint64_t dispatched() const override { return dispatched_; }
+  void advance_to(SimTime t) override {
+    dispatched_ += scheduler_.run_all(t);
+    scheduler_.run_until(t);
+  }
+  std::optional<SimTime> next_due() override { return scheduler_.next_due(); }
 
  private:
   ManualScheduler scheduler_;

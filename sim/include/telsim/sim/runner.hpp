@@ -18,6 +18,34 @@ namespace telsim {
 /// the scenario's stop_at), clear what is left and return the verdicts and CDRs.
 RunResult run_scenario(const Scenario& scenario, SimulationKernel& kernel);
 
+class ScenarioRunner;
+class TrafficGenerator;
+
+/// A scenario's world on a kernel: its PBX, its step player and its traffic generators. The
+/// caller advances the kernel between start() and finish(): run_scenario until nothing is
+/// pending, the live server in step with the wall clock.
+class ScenarioSession {
+ public:
+  ScenarioSession(const Scenario& scenario, SimulationKernel& kernel);
+  ~ScenarioSession();
+  ScenarioSession(const ScenarioSession&) = delete;
+  ScenarioSession& operator=(const ScenarioSession&) = delete;
+  Pbx& pbx() { return *pbx_; }
+  ScenarioRunner& runner() { return *runner_; }
+  /// Start the traffic generators and schedule the first step.
+  void start();
+  /// Close the run: steps still waiting fail, the PBX clears every call that is left (each
+  /// ends IDLE with its CDR), and the verdicts, CDRs and statistics are returned.
+  RunResult finish();
+
+ private:
+  const Scenario& scenario_;
+  SimulationKernel& kernel_;
+  std::unique_ptr<Pbx> pbx_;
+  std::unique_ptr<ScenarioRunner> runner_;
+  std::vector<std::unique_ptr<TrafficGenerator>> generators_;
+};
+
 /// The step player. Exposed for tests; run_scenario is the usual entry point.
 class ScenarioRunner final : public PbxObserver {
  public:

@@ -23,6 +23,8 @@ class SystemcKernel final : public SimulationKernel {
   /// sc_start until no timer is pending or `limit` (SimTime::max(): no limit).
   void run(SimTime limit) override;
   std::uint64_t dispatched() const override;
+  void advance_to(SimTime t) override;
+  std::optional<SimTime> next_due() override;
 
  private:
   struct Module;
