@@ -13,6 +13,7 @@
 #include <systemc>
 
 #include "telsim/kernel/systemc_kernel.hpp"
+#include "telsim/kernel/vcd_trace.hpp"
 #include "telsim/reports/reports.hpp"
 #include "telsim/sim/bench.hpp"
 #include "telsim/sim/runner.hpp"
@@ -29,6 +30,7 @@ struct RunOptions {
   std::string file;
   std::optional<std::uint64_t> seed;
   std::string report_dir;
+  std::string vcd_file;
   bool quiet = false;
 };
 
@@ -49,7 +51,9 @@ int run(const RunOptions& opt) {
 
   telsim::SystemcKernel kernel;
   const auto t0 = std::chrono::steady_clock::now();
-  const telsim::RunResult result = telsim::run_scenario(scenario, kernel);
+  const telsim::RunResult result =
+      opt.vcd_file.empty() ? telsim::run_scenario(scenario, kernel)
+                           : telsim::run_scenario_with_vcd(scenario, kernel, opt.vcd_file);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   std::vector<std::filesystem::path> written;
@@ -78,6 +82,7 @@ int run(const RunOptions& opt) {
       for (const auto& p : written) fmt::print(" {}", p.string());
       fmt::print("\n");
     }
+    if (!opt.vcd_file.empty()) fmt::print("trace: {}\n", opt.vcd_file);
   }
   fmt::print("verdict: {} ({})\n", pass ? "PASS" : "FAIL", scenario.name);
   return pass ? kExitPass : kExitFail;
@@ -155,6 +160,8 @@ int sc_main(int argc, char* argv[]) {
   run_cmd->add_option("--seed", run_opt.seed, "override the scenario's seed");
   run_cmd->add_option("--report", run_opt.report_dir,
                       "write report.json, junit.xml, cdr.csv and report.html into DIR");
+  run_cmd->add_option("--vcd", run_opt.vcd_file,
+                      "write a VCD waveform of every line's call state and trunk occupancy");
   run_cmd->add_flag("--quiet,-q", run_opt.quiet, "print only failures and the verdict");
 
   std::string check_file;
