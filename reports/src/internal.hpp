@@ -1,5 +1,6 @@
 #pragma once
 // Helpers shared by the report writers; not part of the public API.
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -7,6 +8,20 @@
 #include "telsim/reports/reports.hpp"
 
 namespace telsim::report_detail {
+
+/// One timing sample and the instant it was complete: the first RINGBACK or BUSY (setup), the
+/// answer (answer, ring), the record's end (talk).
+struct TimedSample {
+  SimTime at;
+  Duration value;
+};
+/// The timings call_timings() summarises, in its order and with its names.
+inline constexpr std::array<const char*, 4> kTimingNames = {"setup", "answer", "ring", "talk"};
+/// The samples behind call_timings(), one vector per kTimingNames entry, in record order.
+std::array<std::vector<TimedSample>, 4> timed_samples(const RunResult& run);
+
+/// The 1-based rank nearest_rank() takes among `count` (> 0) sorted samples for percentile `p`.
+std::size_t nearest_rank_position(std::size_t count, double p);
 
 /// `n / d` rounded half away from zero (d > 0).
 std::int64_t round_div(std::int64_t n, std::int64_t d);

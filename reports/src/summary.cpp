@@ -39,13 +39,20 @@ CallCounts count_calls(const RunResult& run) {
   return c;
 }
 
+namespace report_detail {
+
+std::size_t nearest_rank_position(std::size_t count, double p) {
+  const double n = static_cast<double>(count);
+  // ceil(p/100 * n) computed so that exact products (p95 of 20 samples = 19) stay exact.
+  const auto rank = static_cast<std::size_t>(std::ceil(p * n / 100.0 - 1e-9));
+  return std::clamp<std::size_t>(rank, 1, count);
+}
+
+}  // namespace report_detail
+
 Duration nearest_rank(const std::vector<Duration>& sorted, double p) {
   if (sorted.empty()) return Duration{0};
-  const double n = static_cast<double>(sorted.size());
-  // ceil(p/100 * n) computed so that exact products (p95 of 20 samples = 19) stay exact.
-  auto rank = static_cast<std::size_t>(std::ceil(p * n / 100.0 - 1e-9));
-  rank = std::clamp<std::size_t>(rank, 1, sorted.size());
-  return sorted[rank - 1];
+  return sorted[report_detail::nearest_rank_position(sorted.size(), p) - 1];
 }
 
 TimingSummary summarize_timing(std::string name, std::vector<Duration> samples) {
@@ -61,29 +68,41 @@ TimingSummary summarize_timing(std::string name, std::vector<Duration> samples) 
   return s;
 }
 
-std::vector<TimingSummary> call_timings(const RunResult& run) {
-  std::vector<Duration> setup, answer, ring, talk;
+namespace report_detail {
+
+std::array<std::vector<TimedSample>, 4> timed_samples(const RunResult& run) {
+  std::array<std::vector<TimedSample>, 4> out;
+  auto& [setup, answer, ring, talk] = out;
   for (const CallRecord& r : run.records) {
     if (r.direction == Direction::Outgoing) {
       // Setup is dialling until ringback or busy; calls the PBX placed itself (camp-on, trunk
       // arrivals) start in RINGBACK and have none.
       const bool dialled = !r.history.empty() && r.history.front().state == CallState::DialTone;
       if (auto t = first_stamp(r, CallState::RingBack, CallState::Busy); t && dialled)
-        setup.push_back(*t - r.start);
+        setup.push_back({*t, *t - r.start});
       if (r.answer) {
-        answer.push_back(*r.answer - r.start);
-        talk.push_back(r.end - *r.answer);
+        answer.push_back({*r.answer, *r.answer - r.start});
+        talk.push_back({r.end, r.end - *r.answer});
       }
     } else if (r.answer) {
       const SimTime offered = first_stamp(r, CallState::Offering, CallState::Offering).value_or(r.start);
-      ring.push_back(*r.answer - offered);
+      ring.push_back({*r.answer, *r.answer - offered});
     }
   }
+  return out;
+}
+
+}  // namespace report_detail
+
+std::vector<TimingSummary> call_timings(const RunResult& run) {
+  const auto samples = report_detail::timed_samples(run);
   std::vector<TimingSummary> out;
-  out.push_back(summarize_timing("setup", std::move(setup)));
-  out.push_back(summarize_timing("answer", std::move(answer)));
-  out.push_back(summarize_timing("ring", std::move(ring)));
-  out.push_back(summarize_timing("talk", std::move(talk)));
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    std::vector<Duration> values;
+    values.reserve(samples[i].size());
+    for (const report_detail::TimedSample& s : samples[i]) values.push_back(s.value);
+    out.push_back(summarize_timing(report_detail::kTimingNames[i], std::move(values)));
+  }
   return out;
 }
 

@@ -22,7 +22,8 @@ void write_file(const std::filesystem::path& path, const std::string& text) {
 }  // namespace
 
 std::vector<std::filesystem::path> write_reports(const RunResult& run,
-                                                 const std::filesystem::path& dir) {
+                                                 const std::filesystem::path& dir,
+                                                 const ReportOptions& options) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw std::runtime_error("cannot create " + dir.string() + ": " + ec.message());
@@ -36,6 +37,11 @@ std::vector<std::filesystem::path> write_reports(const RunResult& run,
   for (const auto& [name, writer] : writers) {
     std::filesystem::path path = dir / name;
     write_file(path, writer(run));
+    written.push_back(std::move(path));
+  }
+  if (options.stats_interval > Duration::zero()) {
+    std::filesystem::path path = dir / "stats.csv";
+    write_file(path, stats_csv(run, options.stats_interval));
     written.push_back(std::move(path));
   }
   return written;

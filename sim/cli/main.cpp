@@ -31,6 +31,7 @@ struct RunOptions {
   std::optional<std::uint64_t> seed;
   std::string report_dir;
   std::string vcd_file;
+  std::string stats_interval;
   bool quiet = false;
 };
 
@@ -57,7 +58,10 @@ int run(const RunOptions& opt) {
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   std::vector<std::filesystem::path> written;
-  if (!opt.report_dir.empty()) written = telsim::write_reports(result, opt.report_dir);
+  telsim::ReportOptions report_opt;
+  if (!opt.stats_interval.empty())
+    report_opt.stats_interval = telsim::parse_duration(opt.stats_interval).value();
+  if (!opt.report_dir.empty()) written = telsim::write_reports(result, opt.report_dir, report_opt);
 
   const bool pass = result.failed() == 0;
   const std::string base = std::filesystem::path(opt.file).filename().string();
@@ -158,8 +162,15 @@ int sc_main(int argc, char* argv[]) {
   auto* run_cmd = app.add_subcommand("run", "play a scenario and report the verdict");
   run_cmd->add_option("FILE", run_opt.file, "scenario YAML")->required();
   run_cmd->add_option("--seed", run_opt.seed, "override the scenario's seed");
-  run_cmd->add_option("--report", run_opt.report_dir,
+  auto* report_flag = run_cmd->add_option("--report", run_opt.report_dir,
                       "write report.json, junit.xml, cdr.csv and report.html into DIR");
+  run_cmd->add_option("--stats-interval", run_opt.stats_interval,
+                      "also write DIR/stats.csv: one row per interval D of simulated time")
+      ->needs(report_flag)
+      ->check([](const std::string& d) -> std::string {
+        const auto v = telsim::parse_duration(d);
+        return v && *v > telsim::Duration::zero() ? "" : "not a positive duration (10s, 1min, 1h)";
+      });
   run_cmd->add_option("--vcd", run_opt.vcd_file,
                       "write a VCD waveform of every line's call state and trunk occupancy");
   run_cmd->add_flag("--quiet,-q", run_opt.quiet, "print only failures and the verdict");

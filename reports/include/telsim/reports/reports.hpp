@@ -67,10 +67,29 @@ std::string cdr_csv(const RunResult& run);
 /// (failures highlighted), calls, and a bar chart of the timings' p50/p95.
 std::string report_html(const RunResult& run);
 
-/// Create `dir` (and its parents) and write report.json, junit.xml, cdr.csv and report.html into
-/// it; returns their paths in that order. Throws std::runtime_error naming the path on failure.
+/// stats.csv (`--stats-interval D`), like SIPp's statistics file: a header row and one row per
+/// interval [k*D, (k+1)*D) of simulated time (the last one ends at the end of the run and
+/// includes it). Each row gives the interval's figures and, under `cum_` names, those since the
+/// start: calls `offered` (placed; report.json calls.total), `answered` (carried), `abandoned`,
+/// `blocked`, `failed`, `incoming`, `incoming_answered`, `incoming_missed`, each counted where
+/// it happened (placed at the start, answered at the answer, the others at the end); `active`
+/// (calls placed still in progress at the interval's end, period only) and `peak_active`; and
+/// for each timing of call_timings() its sample count and p50/p95/p99 in milliseconds (empty
+/// without samples), a sample counted where it completed. The last row's cumulative figures
+/// equal report.json's. Throws std::invalid_argument unless `interval` > 0.
+std::string stats_csv(const RunResult& run, Duration interval);
+
+/// What write_reports writes besides the four reports.
+struct ReportOptions {
+  Duration stats_interval{0};  ///< > 0: also stats.csv with this interval
+};
+
+/// Create `dir` (and its parents) and write report.json, junit.xml, cdr.csv and report.html
+/// (then stats.csv when asked) into it; returns their paths in that order. Throws
+/// std::runtime_error naming the path on failure.
 std::vector<std::filesystem::path> write_reports(const RunResult& run,
-                                                 const std::filesystem::path& dir);
+                                                 const std::filesystem::path& dir,
+                                                 const ReportOptions& options = {});
 
 /// Escape text for XML/HTML content and attribute values: & < > " ' become entities, tab/CR/LF
 /// become character references, other characters XML 1.0 forbids become U+FFFD.
