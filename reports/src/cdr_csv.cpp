@@ -1,25 +1,138 @@
-#include <fmt/format.h>
+#include <algorithm>
+#include <charconv>
+#include <cstring>
 
 #include "internal.hpp"
 
 namespace telsim {
+namespace {
+
+// cdr.csv is the one report that grows with every call (two rows per call, 2 M rows for the
+// million-call bench), so rows are appended piecewise without temporary strings or format
+// parsing: about ten times faster than fmt::format per row.
+
+/// Writes one row through a raw pointer into space reserved for the row's worst case.
+class RowWriter {
+ public:
+  explicit RowWriter(char* p) : p_(p) {}
+  char* end() const { return p_; }
+  void put(char c) { *p_++ = c; }
+  void put(std::string_view s) {
+    std::memcpy(p_, s.data(), s.size());
+    p_ += s.size();
+  }
+  void uint(std::uint64_t v) { p_ = std::to_chars(p_, p_ + 20, v).ptr; }
+  void sint(int v) { p_ = std::to_chars(p_, p_ + 12, v).ptr; }
+  /// RFC 4180: quoted (with "" for ") when it holds , " CR or LF.
+  void field(std::string_view s) {
+    bool plain = true;
+    for (char c : s) plain &= c != ',' && c != '"' && c != '\r' && c != '\n';
+    if (plain) return put(s);
+    put('"');
+    for (char c : s) {
+      if (c == '"') put('"');
+      put(c);
+    }
+    put('"');
+  }
+  /// Seconds with 3 decimals, as format_seconds_3.
+  void seconds(Duration d) {
+    std::int64_t units = report_detail::round_div(d.count(), 1'000'000);
+    if (units < 0) put('-'), units = -units;
+    uint(static_cast<std::uint64_t>(units / 1000));
+    const auto frac = static_cast<int>(units % 1000);
+    put('.');
+    put(static_cast<char>('0' + frac / 100));
+    put(static_cast<char>('0' + frac / 10 % 10));
+    put(static_cast<char>('0' + frac % 10));
+  }
+
+ private:
+  char* p_;
+};
+
+/// More than a row can take: every user field doubled by quoting, 24 per number, 20 per state.
+std::size_t row_bound(const CallRecord& r) {
+  return 400 + 2 * (r.line.size() + r.from.size() + r.to.size() + r.original_to.size() +
+                    r.park_orbit.size()) +
+         20 * r.history.size();
+}
+
+char* write_row(char* at, const CallRecord& r) {
+  RowWriter w(at);
+  w.put('c');
+  w.uint(r.serial);
+  w.put(',');
+  w.field(r.line);
+  w.put(',');
+  w.put(to_string(r.direction));
+  w.put(',');
+  w.field(r.from);
+  w.put(',');
+  w.field(r.to);
+  w.put(',');
+  w.put(to_string(r.reason));
+  w.put(',');
+  w.seconds(r.start);
+  w.put(',');
+  if (r.answer) w.seconds(*r.answer);
+  w.put(',');
+  w.seconds(r.end);
+  w.put(',');
+  w.seconds(r.answer ? r.end - *r.answer : Duration{0});
+  w.put(',');
+  w.put(to_string(r.mode));
+  w.put(',');
+  w.put(to_string(r.outcome));
+  w.put(r.cleared_at_end ? std::string_view(",true,") : std::string_view(",false,"));
+  for (std::size_t i = 0; i < r.history.size(); ++i) {
+    if (i > 0) w.put('>');
+    w.put(to_string(r.history[i].state));
+  }
+  w.put(',');
+  w.field(r.original_to);
+  w.put(',');
+  w.sint(r.forward_hops);
+  w.put(',');
+  w.field(r.park_orbit);
+  w.put(',');
+  if (r.peer_serial) {
+    w.put('c');
+    w.uint(r.peer_serial);
+  }
+  w.put('\n');
+  return w.end();
+}
+
+}  // namespace
+
+namespace report_detail {
+
+const std::string_view kCdrHeader =
+    "call_id,line,direction,from,to,reason,start_s,answer_s,end_s,duration_s,disconnect_mode,"
+    "outcome,cleared_at_end,states,original_to,forward_hops,park_orbit,peer\n";
+
+std::size_t format_cdr_rows(const std::vector<const CallRecord*>& records, std::size_t from,
+                            std::size_t to, std::vector<char>& buffer) {
+  std::size_t bound = 0;
+  for (std::size_t i = from; i < to; ++i) bound += row_bound(*records[i]);
+  if (buffer.size() < bound) buffer.resize(bound);
+  char* p = buffer.data();
+  for (std::size_t i = from; i < to; ++i) p = write_row(p, *records[i]);
+  return static_cast<std::size_t>(p - buffer.data());
+}
+
+}  // namespace report_detail
 
 std::string cdr_csv(const RunResult& run) {
-  std::string out =
-      "call_id,line,direction,from,to,reason,start_s,answer_s,end_s,duration_s,disconnect_mode,"
-      "outcome,cleared_at_end,states,original_to,forward_hops,park_orbit,peer\n";
-  for (const CallRecord* r : report_detail::by_serial(run)) {
-    const std::string answer = r->answer ? format_seconds_3(*r->answer) : std::string();
-    const std::string duration =
-        r->answer ? format_seconds_3(r->end - *r->answer) : format_seconds_3(Duration{0});
-    out += fmt::format("c{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r->serial,
-                       csv_field(r->line), to_string(r->direction), csv_field(r->from),
-                       csv_field(r->to), to_string(r->reason), format_seconds_3(r->start), answer,
-                       format_seconds_3(r->end), duration, to_string(r->mode),
-                       to_string(r->outcome), r->cleared_at_end ? "true" : "false",
-                       report_detail::states_text(*r), csv_field(r->original_to), r->forward_hops,
-                       csv_field(r->park_orbit),
-                       r->peer_serial ? fmt::format("c{}", r->peer_serial) : std::string());
+  const std::vector<const CallRecord*> records = report_detail::by_serial(run);
+  std::string out(report_detail::kCdrHeader);
+  std::vector<char> buffer;
+  constexpr std::size_t kChunk = 8'192;
+  for (std::size_t from = 0; from < records.size(); from += kChunk) {
+    const std::size_t n = report_detail::format_cdr_rows(
+        records, from, std::min(records.size(), from + kChunk), buffer);
+    out.append(buffer.data(), n);
   }
   return out;
 }

@@ -2,6 +2,7 @@
 // Helpers shared by the report writers; not part of the public API.
 #include <array>
 #include <cstdint>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -24,7 +25,12 @@ std::array<std::vector<TimedSample>, 4> timed_samples(const RunResult& run);
 std::size_t nearest_rank_position(std::size_t count, double p);
 
 /// `n / d` rounded half away from zero (d > 0).
-std::int64_t round_div(std::int64_t n, std::int64_t d);
+inline std::int64_t round_div(std::int64_t n, std::int64_t d) {
+  const std::int64_t q = n / d;
+  const std::int64_t r = n % d;
+  if (2 * (r < 0 ? -r : r) >= d) return n < 0 ? q - 1 : q + 1;
+  return q;
+}
 /// Seconds rounded to the microsecond, as the double nearest that decimal (prints exactly).
 double seconds_us(Duration d);
 /// Milliseconds rounded to the microsecond (3 decimals), as the double nearest that decimal.
@@ -33,6 +39,23 @@ double millis_us(Duration d);
 std::string format_millis_3(Duration d);
 /// The call's states joined by '>': "DIALTONE>DIALING>...>IDLE".
 std::string states_text(const CallRecord& r);
+/// cdr.csv's header line; its rows for records[from, to) written to the start of `buffer`
+/// (grown as needed, never shrunk, so a reused buffer costs nothing more); returns their size.
+extern const std::string_view kCdrHeader;
+std::size_t format_cdr_rows(const std::vector<const CallRecord*>& records, std::size_t from,
+                            std::size_t to, std::vector<char>& buffer);
+
+/// What report.json and report.html both need from the records, computed once per run.
+struct Digest {
+  CallCounts counts;
+  std::array<std::vector<TimedSample>, 4> samples;  ///< timed_samples()
+  std::array<std::vector<Duration>, 4> sorted;      ///< their values, sorted
+  std::vector<TimingSummary> timings;               ///< call_timings()
+};
+Digest digest(const RunResult& run);
+std::string report_json(const RunResult& run, const Digest& d);
+std::string report_html(const RunResult& run, const Digest& d);
+
 /// The run's records in serial order (stable; the runner already sorts, this makes sure).
 std::vector<const CallRecord*> by_serial(const RunResult& run);
 /// Where a failing expectation points: "FILE:LINE" (the scenario's name stands in for a

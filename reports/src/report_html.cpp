@@ -161,9 +161,13 @@ std::string calls(const RunResult& run) {
 }  // namespace
 
 std::string report_html(const RunResult& run) {
+  return report_detail::report_html(run, report_detail::digest(run));
+}
+
+std::string report_detail::report_html(const RunResult& run, const Digest& digest) {
   const bool pass = run.failed() == 0;
-  const CallCounts counts = count_calls(run);
-  const std::vector<TimingSummary> timings = call_timings(run);
+  const CallCounts& counts = digest.counts;
+  const std::vector<TimingSummary>& timings = digest.timings;
   const std::string name = xml_escape(run.scenario);
 
   std::string out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";

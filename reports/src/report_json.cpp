@@ -11,6 +11,10 @@ namespace telsim {
 // The scenario's file path is left out on purpose: the same scenario run from another working
 // directory must still give the same bytes.
 std::string report_json(const RunResult& run) {
+  return report_detail::report_json(run, report_detail::digest(run));
+}
+
+std::string report_detail::report_json(const RunResult& run, const Digest& digest) {
   using report_detail::millis_us;
   using report_detail::seconds_us;
   using Json = nlohmann::ordered_json;
@@ -32,7 +36,7 @@ std::string report_json(const RunResult& run) {
   j["expectations"] =
       Json{{"passed", run.passed()}, {"failed", run.failed()}, {"results", std::move(results)}};
 
-  const CallCounts c = count_calls(run);
+  const CallCounts& c = digest.counts;
   j["calls"] = Json{{"total", c.total},         {"answered", c.answered},
                     {"abandoned", c.abandoned}, {"blocked", c.blocked},
                     {"failed", c.failed},       {"cleared_at_end", c.cleared_at_end}};
@@ -61,7 +65,7 @@ std::string report_json(const RunResult& run) {
   }
 
   Json timings = Json::object();
-  for (const TimingSummary& t : call_timings(run)) {
+  for (const TimingSummary& t : digest.timings) {
     timings[t.name] = Json{{"count", t.count},
                            {"p50_ms", millis_us(t.p50)},
                            {"p95_ms", millis_us(t.p95)},

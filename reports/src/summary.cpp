@@ -73,6 +73,7 @@ namespace report_detail {
 std::array<std::vector<TimedSample>, 4> timed_samples(const RunResult& run) {
   std::array<std::vector<TimedSample>, 4> out;
   auto& [setup, answer, ring, talk] = out;
+  for (auto& v : out) v.reserve(run.records.size() / 2);
   for (const CallRecord& r : run.records) {
     if (r.direction == Direction::Outgoing) {
       // Setup is dialling until ringback or busy; calls the PBX placed itself (camp-on, trunk
@@ -94,16 +95,35 @@ std::array<std::vector<TimedSample>, 4> timed_samples(const RunResult& run) {
 
 }  // namespace report_detail
 
-std::vector<TimingSummary> call_timings(const RunResult& run) {
-  const auto samples = report_detail::timed_samples(run);
-  std::vector<TimingSummary> out;
-  for (std::size_t i = 0; i < samples.size(); ++i) {
-    std::vector<Duration> values;
-    values.reserve(samples[i].size());
-    for (const report_detail::TimedSample& s : samples[i]) values.push_back(s.value);
-    out.push_back(summarize_timing(report_detail::kTimingNames[i], std::move(values)));
+namespace report_detail {
+
+Digest digest(const RunResult& run) {
+  Digest d;
+  d.counts = count_calls(run);
+  d.samples = timed_samples(run);
+  for (std::size_t i = 0; i < d.samples.size(); ++i) {
+    std::vector<Duration>& values = d.sorted[i];
+    values.reserve(d.samples[i].size());
+    for (const TimedSample& s : d.samples[i]) values.push_back(s.value);
+    std::sort(values.begin(), values.end());
+    TimingSummary t;
+    t.name = kTimingNames[i];
+    t.count = values.size();
+    if (!values.empty()) {
+      t.p50 = nearest_rank(values, 50);
+      t.p95 = nearest_rank(values, 95);
+      t.p99 = nearest_rank(values, 99);
+      t.max = values.back();
+    }
+    d.timings.push_back(std::move(t));
   }
-  return out;
+  return d;
+}
+
+}  // namespace report_detail
+
+std::vector<TimingSummary> call_timings(const RunResult& run) {
+  return report_detail::digest(run).timings;
 }
 
 }  // namespace telsim

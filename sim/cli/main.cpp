@@ -104,9 +104,29 @@ double peak_rss_mib() {
   return static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux reports KiB
 }
 
+// `bench --report DIR`: write every report of the bench run and say what it cost next to the
+// run's own wall time (the reports must stay cheap: docs/cli.md).
+void write_bench_reports(const telsim::RunResult& run, const std::string& dir, double run_wall) {
+  const auto cpu = [] {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+  };
+  const double cpu0 = cpu();
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto written = telsim::write_reports(run, dir);
+  const double w = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  fmt::print("  reports        : {} files ({} CDRs) into {} in {:.3f} s wall, {:.3f} s CPU: "
+             "{:.1f}% of the run's {:.3f} s wall\n",
+             written.size(), run.records.size(), dir, w, cpu() - cpu0,
+             100.0 * w / std::max(run_wall, 1e-9), run_wall);
+}
+
 // (a) The M/M/N/N trunk model: outbound Poisson calls over one trunk group, far end answering
 // at once, exponential holding of one minute; `calls` arrivals in all.
-int bench_trunk(const telsim::BenchOptions& opt, std::uint32_t channels, double erlangs) {
+int bench_trunk(const telsim::BenchOptions& opt, std::uint32_t channels, double erlangs,
+                const std::string& report_dir) {
   const auto minutes = static_cast<long>(static_cast<double>(opt.calls) / erlangs) + 1;
   const std::string yaml = fmt::format(
       "name: bench-trunk\nseed: 1\npbx:\n  extensions: [\"100000-{0}\"]\n"
@@ -130,14 +150,15 @@ int bench_trunk(const telsim::BenchOptions& opt, std::uint32_t channels, double 
   fmt::print("  wall {:.3f} s, calls/s {}, events/s {}, peak RSS {:.0f} MiB\n", w,
              thousands(static_cast<double>(s.offered) / w),
              thousands(static_cast<double>(r.kernel_events + r.transitions) / w), peak_rss_mib());
+  if (!report_dir.empty()) write_bench_reports(r, report_dir, w);
   return kExitPass;
 }
 
-int bench(const telsim::BenchOptions& opt) {
+int bench(const telsim::BenchOptions& opt, const std::string& report_dir) {
   telsim::SystemcKernel kernel;
   fmt::print("telsim bench: {} calls across {} extensions (SystemC kernel)\n", opt.calls,
              opt.extensions);
-  const telsim::BenchResult r = telsim::run_bench(kernel, opt);
+  telsim::BenchResult r = telsim::run_bench(kernel, opt);
   const double w = r.wall_seconds > 0 ? r.wall_seconds : 1e-9;
   fmt::print("  complete calls : {} ({} CDRs, peak {} live call handles)\n", r.calls_completed,
              r.records, r.peak_live_calls);
@@ -148,6 +169,7 @@ int bench(const telsim::BenchOptions& opt) {
              thousands((r.kernel_events + r.transitions) / w), thousands(r.kernel_events / w),
              thousands(r.transitions / w));
   fmt::print("  peak RSS       : {:.0f} MiB\n", peak_rss_mib());
+  if (!report_dir.empty()) write_bench_reports(telsim::bench_run_result(r), report_dir, w);
   return r.calls_completed == opt.calls ? kExitPass : kExitInternal;
 }
 
@@ -189,6 +211,9 @@ int sc_main(int argc, char* argv[]) {
   bench_cmd->add_option("--trunk", trunk_channels,
                         "run the M/M/N/N trunk model with N channels instead (calls = arrivals)")
       ->check(CLI::Range(1u, 100'000u));
+  std::string bench_report;
+  bench_cmd->add_option("--report", bench_report,
+                        "also write the run's reports into DIR and print what writing them cost");
   bench_cmd->add_option("--erlangs", trunk_erlangs, "offered load of the trunk model (default 0.8 N)")
       ->check(CLI::PositiveNumber);
 
@@ -204,8 +229,11 @@ int sc_main(int argc, char* argv[]) {
     if (*check_cmd) return check(check_file);
     if (*bench_cmd && trunk_channels > 0)
       return bench_trunk(bench_opt, trunk_channels,
-                         trunk_erlangs > 0 ? trunk_erlangs : 0.8 * trunk_channels);
-    if (*bench_cmd) return bench(bench_opt);
+                         trunk_erlangs > 0 ? trunk_erlangs : 0.8 * trunk_channels, bench_report);
+    if (*bench_cmd) {
+      bench_opt.keep_records = !bench_report.empty();
+      return bench(bench_opt, bench_report);
+    }
   } catch (const telsim::ScenarioError& e) {
     std::cerr << e.message() << '\n';
     return kExitBadInput;

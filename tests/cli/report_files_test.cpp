@@ -1,5 +1,5 @@
 // The report files a person reads (docs/cli.md): stats.csv from `--stats-interval D`, checked
-// against report.json through the real CLI, and the options' bad usage.
+// against report.json through the real CLI, the options' bad usage, and `bench --report`.
 #include <gtest/gtest.h>
 
 #include <sstream>
@@ -83,6 +83,31 @@ TEST(CliStatsCsv, BadIntervalIsBadUsage) {
     EXPECT_NE(r.err.find("--stats-interval"), std::string::npos) << describe(r);
     EXPECT_FALSE(fs::exists(dir / "out" / "stats.csv"));
   }
+}
+
+TEST(CliBenchReport, WritesTheBenchRunsReportsAndTheirCost) {
+  TempDir dir;
+  const Result r = run_telsim("bench --calls 300 --extensions 20 --report " +
+                              quote((dir / "bench").string()));
+  ASSERT_EQ(r.status, 0) << describe(r);
+  EXPECT_NE(r.out.find("reports        : 4 files (600 CDRs) into"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("% of the run's"), std::string::npos) << r.out;
+  const json report = json::parse(read_file(dir / "bench" / "report.json"));
+  EXPECT_EQ(report["calls"]["total"], 300);
+  EXPECT_EQ(report["calls"]["answered"], 300);
+  EXPECT_EQ(report["incoming"]["answered"], 300);
+  EXPECT_EQ(report["timings"]["ring"]["p50_ms"], 2000.0);  // callees answer after 2 s
+  EXPECT_EQ(report["timings"]["talk"]["p99_ms"], 10000.0);  // callers hang up 10 s later
+  // One row per CDR, in serial order.
+  std::istringstream csv(read_file(dir / "bench" / "cdr.csv"));
+  std::string line;
+  std::getline(csv, line);
+  for (int serial = 1; serial <= 600; ++serial) {
+    ASSERT_TRUE(std::getline(csv, line)) << serial;
+    EXPECT_EQ(line.rfind("c" + std::to_string(serial) + ",", 0), 0u) << line;
+  }
+  EXPECT_FALSE(std::getline(csv, line));
+  EXPECT_TRUE(fs::exists(dir / "bench" / "report.html"));
 }
 
 }  // namespace

@@ -4,6 +4,10 @@
 /// after its previous call ended), the other half answer after 2 s. Every call walks the full
 /// progress: DIALTONE, DIALING, PROCEEDING, RINGBACK/OFFERING, CONNECTED, DISCONNECTED, IDLE.
 #include <cstdint>
+#include <vector>
+
+#include "telsim/models/events.hpp"
+#include "telsim/sim/run_result.hpp"
 
 #include "telsim/sim/kernel.hpp"
 
@@ -12,6 +16,7 @@ namespace telsim {
 struct BenchOptions {
   std::uint64_t calls = 100'000;
   std::uint32_t extensions = 1'000;  ///< at least 2
+  bool keep_records = false;         ///< collect every CDR in BenchResult::cdrs (for reports)
 };
 
 struct BenchResult {
@@ -22,8 +27,13 @@ struct BenchResult {
   SimTime sim_time{0};
   double wall_seconds = 0;
   std::uint64_t peak_live_calls = 0;
+  std::vector<CallRecord> cdrs;  ///< every CDR in serial order, when keep_records was set
 };
 
 BenchResult run_bench(SimulationKernel& kernel, const BenchOptions& options);
+
+/// The bench run as a RunResult for the report writers (`telsim bench --report DIR`): its CDRs
+/// (moved out of `bench`), no expectations.
+RunResult bench_run_result(BenchResult& bench);
 
 }  // namespace telsim
