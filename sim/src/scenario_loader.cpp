@@ -1,7 +1,9 @@
 // Scenario loader: YAML -> Scenario, validating everything before anything runs.
 // Every error names the node it is about (yaml-cpp marks are 0-based; we print 1-based).
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -23,6 +25,9 @@ ScenarioError::ScenarioError(std::string file, int line, int column, const std::
       message_(what()) {}
 
 std::optional<Duration> parse_duration(const std::string& text) {
+  // No duration is this long. The cap also keeps std::stod in range (it throws out_of_range)
+  // and std::regex's matcher, which recurses once per character, off the end of the stack.
+  if (text.size() > 64) return std::nullopt;
   static const std::regex re(R"(^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|min|h)?\s*$)");
   std::smatch m;
   if (!std::regex_match(text, m, re)) return std::nullopt;
@@ -49,6 +54,7 @@ std::string format_duration(Duration d) {
 
 namespace {
 
+constexpr std::size_t kMaxScalar = 4096;  // characters in one value (names, numbers, notes)
 constexpr const char* kDurationHelp = "use a number with ms, s, min or h: 250ms, 3s, 2min, 1h";
 
 struct OpSpec {
@@ -95,6 +101,7 @@ class Loader {
     if (!node.IsMap()) fail(node, where + " must be a mapping");
     std::map<std::string, YAML::Node> keys;
     for (const auto& kv : node) {
+      if (!kv.first.IsScalar()) fail(kv.first, fmt::format("a key in {} must be a name, not a list or mapping", where));
       const std::string key = kv.first.as<std::string>();
       if (std::find(known.begin(), known.end(), key) == known.end())
         fail(kv.first, fmt::format("unknown key '{}' in {} (known: {})", key, where, join(known)));
@@ -106,6 +113,8 @@ class Loader {
 
   std::string scalar(const YAML::Node& node, const std::string& what) const {
     if (!node.IsScalar()) fail(node, what + " must be a single value");
+    // std::regex recurses once per character: a 64 KiB value overflows the stack.
+    if (node.Scalar().size() > kMaxScalar) fail(node, fmt::format("{} is longer than {} characters", what, kMaxScalar));
     return node.as<std::string>();
   }
 
@@ -514,6 +523,7 @@ void Loader::pickup_groups(const YAML::Node& node, PbxConfig& pbx) {
   if (!node.IsMap()) fail(node, "pickup_groups maps group names to extensions: {sales: [\"201\", \"202\"]}");
   for (const auto& kv : node) {
     PickupGroupConfig g;
+    if (!kv.first.IsScalar()) fail(kv.first, "a pickup group name must be a name, not a list or mapping");
     g.name = kv.first.as<std::string>();
     if (groups_.count(g.name)) fail(kv.first, fmt::format("pickup group '{}' is defined twice", g.name));
     groups_.emplace(g.name, kv.first.Mark().line + 1);
@@ -671,13 +681,20 @@ void Loader::traffic(const YAML::Node& node, Scenario& sc) {
     static const std::regex to_re(R"(^([0-9]+-[0-9]+|[0-9*#xX]+)$)");
     if (!std::regex_match(t.to, to_re))
       fail(item["to"], fmt::format("to '{}' must be a number, a range like \"201-209\", or digits with x for a random digit", t.to));
+    if (const auto dash = t.to.find('-'); dash != std::string::npos) {  // sampled with stoull
+      const std::string lo = t.to.substr(0, dash);
+      const std::string hi = t.to.substr(dash + 1);
+      if (lo.size() != hi.size() || lo.size() > 15 || std::stoull(lo) > std::stoull(hi))
+        fail(item["to"], fmt::format("bad range '{}' for to: like \"201-209\", ends of the same length, low to high", t.to));
+    }
     const std::string arrivals = scalar(item["arrivals"], "arrivals");
     static const std::regex rate_re(R"(^\s*poisson\(\s*([0-9]+(?:\.[0-9]+)?)\s*/\s*(s|min|h)\s*\)\s*$)");
     std::smatch m;
     if (!std::regex_match(arrivals, m, rate_re))
       fail(item["arrivals"], fmt::format("arrivals '{}' must be poisson(RATE/s), poisson(RATE/min) or poisson(RATE/h)", arrivals));
     const double per = m[2] == "s" ? 1.0 : m[2] == "min" ? 60.0 : 3600.0;
-    t.rate_per_s = std::stod(m[1].str()) / per;
+    t.rate_per_s = std::strtod(m[1].str().c_str(), nullptr) / per;  // stod throws on overflow
+    if (!std::isfinite(t.rate_per_s)) fail(item["arrivals"], fmt::format("arrivals '{}': the rate is too large", arrivals));
     if (k.count("holding")) t.holding = duration_dist(item["holding"], "holding");
     if (k.count("for")) t.duration = duration(item["for"], "for");
     if (k.count("warmup")) t.warmup = duration(item["warmup"], "warmup");
@@ -811,6 +828,9 @@ Step Loader::step(const YAML::Node& node, int index) {
     const bool numeric = !st.completion.empty() && std::all_of(st.completion.begin(), st.completion.end(), ::isdigit);
     if (!numeric && !completions_.count(st.completion))
       fail(node["completion"], fmt::format("completion '{}' is not named by an earlier complete_call (completion_as)", st.completion));
+    std::uint32_t id = 0;  // completion ids are 32-bit (the runner reads them with stoul)
+    if (numeric && std::from_chars(st.completion.data(), st.completion.data() + st.completion.size(), id).ec != std::errc())
+      fail(node["completion"], fmt::format("completion id {} is out of range", st.completion));
     forbid("call", "is not used by uncomplete_call");
   } else if (st.op == Op::Unpark || st.op == Op::Pickup || st.op == Op::Forward) {
     if (st.line.empty()) fail(node, fmt::format("{} needs the 'line' that acts", op));

@@ -144,6 +144,46 @@ TEST(ScenarioLoaderErrorTest, YamlSyntaxErrorsAreLocated) {
   EXPECT_EQ(e.rfind("s.yaml:", 0), 0u) << e;
 }
 
+// Found by tests/fuzz/scenario_fuzz: a list or mapping used as a key escaped as yaml-cpp's
+// BadConversion instead of a located ScenarioError.
+TEST(ScenarioLoaderErrorTest, KeysMustBeNames) {
+  EXPECT_EQ(error_of("{{}}"), "s.yaml:1:2: a key in the scenario must be a name, not a list or mapping");
+  EXPECT_EQ(error_of("name: t\npbx: {extensions: [\"201\"], [timing]: 1}\n"),
+            "s.yaml:2:28: a key in pbx must be a name, not a list or mapping");
+  EXPECT_EQ(error_of("name: t\npbx:\n  extensions: [\"201\"]\n  pickup_groups: {[sales]: [\"201\"]}\n"),
+            "s.yaml:4:19: a pickup group name must be a name, not a list or mapping");
+}
+
+// Found while fuzzing the loader: values that passed its patterns but then threw
+// std::out_of_range (stod, stoull, stoul: in the loader or later in the run) or, 64 KiB long,
+// overflowed the stack in std::regex. Each is now a located ScenarioError.
+TEST(DurationTest, RejectsDurationsTooLongToBeNumbers) {
+  EXPECT_FALSE(parse_duration(std::string(400, '1') + "s").has_value());
+  EXPECT_FALSE(parse_duration("0." + std::string(400, '0') + "1s").has_value());
+}
+
+TEST(ScenarioLoaderErrorTest, OutOfRangeNumbersAreErrorsNotExceptions) {
+  const std::string traffic = "traffic:\n  - {from: \"201\", to: \"202\", arrivals: poisson(60/h)}\n";
+  auto with = [&](const std::string& what, const std::string& replacement) {
+    std::string t = traffic;
+    return error_of(std::string(kMinimal) + t.replace(t.find(what), what.size(), replacement));
+  };
+  const std::string stop = error_of(std::string(kMinimal) + "stop_at: " + std::string(400, '1') + "s\n");
+  EXPECT_EQ(stop.rfind("s.yaml:4:10: bad duration '111", 0), 0u) << stop;
+  const std::string rate = with("60/h", std::string(400, '6') + "/h");
+  EXPECT_NE(rate.find("s.yaml:5:40: arrivals 'poisson(666"), std::string::npos) << rate;
+  EXPECT_NE(rate.find("the rate is too large"), std::string::npos) << rate;
+  const std::string to = with("\"202\"", "\"" + std::string(22, '1') + "-" + std::string(22, '2') + "\"");
+  EXPECT_EQ(to.rfind("s.yaml:5:23: bad range '111", 0), 0u) << to;
+  const std::string backwards = with("\"202\"", "\"209-201\"");
+  EXPECT_NE(backwards.find("bad range '209-201' for to"), std::string::npos) << backwards;
+  EXPECT_EQ(error_of(std::string(kMinimal) +
+                     "steps:\n  - {do: uncomplete_call, line: \"201\", completion: \"4294967296\"}\n"),
+            "s.yaml:5:52: completion id 4294967296 is out of range");
+  EXPECT_EQ(error_of("name: t\npbx: {extensions: [\"" + std::string(65536, '1') + "-2\"]}\n"),
+            "s.yaml:2:20: extension is longer than 4096 characters");
+}
+
 TEST(ScenarioLoaderErrorTest, AtMustNotGoBackwards) {
   const std::string e = error_of(std::string(kMinimal) +
                                  "steps:\n  - {at: 5s, do: make_call, line: \"201\"}\n"
