@@ -1,4 +1,6 @@
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <charconv>
 #include <cstring>
 
@@ -51,6 +53,16 @@ class RowWriter {
   char* p_;
 };
 
+/// to_string(CallState) from a table: a row names about seven states.
+std::string_view state_name(CallState s) {
+  static const std::array<std::string_view, kCallStateCount> names = [] {
+    std::array<std::string_view, kCallStateCount> n{};
+    for (int i = 0; i < kCallStateCount; ++i) n[static_cast<std::size_t>(i)] = to_string(call_state_at(i));
+    return n;
+  }();
+  return names[static_cast<std::size_t>(std::countr_zero(static_cast<std::uint32_t>(s)))];
+}
+
 /// More than a row can take: every user field doubled by quoting, 24 per number, 20 per state.
 std::size_t row_bound(const CallRecord& r) {
   return 400 + 2 * (r.line.size() + r.from.size() + r.to.size() + r.original_to.size() +
@@ -87,7 +99,7 @@ char* write_row(char* at, const CallRecord& r) {
   w.put(r.cleared_at_end ? std::string_view(",true,") : std::string_view(",false,"));
   for (std::size_t i = 0; i < r.history.size(); ++i) {
     if (i > 0) w.put('>');
-    w.put(to_string(r.history[i].state));
+    w.put(state_name(r.history[i].state));
   }
   w.put(',');
   w.field(r.original_to);
@@ -114,12 +126,16 @@ const std::string_view kCdrHeader =
 
 std::size_t format_cdr_rows(const std::vector<const CallRecord*>& records, std::size_t from,
                             std::size_t to, std::vector<char>& buffer) {
-  std::size_t bound = 0;
-  for (std::size_t i = from; i < to; ++i) bound += row_bound(*records[i]);
-  if (buffer.size() < bound) buffer.resize(bound);
-  char* p = buffer.data();
-  for (std::size_t i = from; i < to; ++i) p = write_row(p, *records[i]);
-  return static_cast<std::size_t>(p - buffer.data());
+  std::size_t used = 0;
+  for (std::size_t i = from; i < to; ++i) {
+    const CallRecord& r = *records[i];
+    // One pass over the records: room for this row's worst case, else grow (rare: the buffer
+    // is reused and a typical row needs a third of its bound).
+    const std::size_t need = row_bound(r);
+    if (buffer.size() - used < need) buffer.resize(std::max(2 * buffer.size(), used + need + (1 << 20)));
+    used = static_cast<std::size_t>(write_row(buffer.data() + used, r) - buffer.data());
+  }
+  return used;
 }
 
 }  // namespace report_detail

@@ -48,13 +48,24 @@ std::size_t format_cdr_rows(const std::vector<const CallRecord*>& records, std::
 /// What report.json and report.html both need from the records, computed once per run.
 struct Digest {
   CallCounts counts;
-  std::array<std::vector<TimedSample>, 4> samples;  ///< timed_samples()
-  std::array<std::vector<Duration>, 4> sorted;      ///< their values, sorted
+  std::array<std::vector<Duration>, 4> sorted;  ///< the values of timed_samples(), sorted
   std::vector<TimingSummary> timings;               ///< call_timings()
 };
 Digest digest(const RunResult& run);
 std::string report_json(const RunResult& run, const Digest& d);
 std::string report_html(const RunResult& run, const Digest& d);
+
+/// report.html's charts (html_charts.cpp), each one inline <svg> with axis labels and units.
+/// The calls the ladder shows: all of a small run, else a sample; `rule` says which, in words.
+std::vector<const CallRecord*> ladder_selection(const std::vector<const CallRecord*>& by_serial,
+                                                std::string& rule);
+/// Ladder (sequence) diagram: one lane per line, a row per instant, each call's states as
+/// coloured bars and names, arrows from caller to callee, failed expectations across.
+std::string ladder_svg(const RunResult& run, const std::vector<const CallRecord*>& calls);
+/// Busy channels of trunk `index` over the run (the most at once per pixel column).
+std::string occupancy_svg(const RunResult& run, const RunResult::Trunk& trunk, std::size_t index);
+/// Histogram of one timing's samples (sorted) with its p50, p95 and p99 marked.
+std::string histogram_svg(const TimingSummary& t, const std::vector<Duration>& sorted);
 
 /// The run's records in serial order (stable; the runner already sorts, this makes sure).
 std::vector<const CallRecord*> by_serial(const RunResult& run);

@@ -20,6 +20,11 @@ tr.fail td{background:#fde2e2}tr.cleared td{color:#777}tr.fail td.result{color:#
 .badge{display:inline-block;padding:.1em .5em;border-radius:.3em;color:#fff;font-size:.8em;vertical-align:middle}
 .pass{background:#1b7a36}.failed{background:#b3261e}
 code{font-size:.9em}.note{color:#666;font-size:.9em}
+h3{font-size:1em;margin:1em 0 .2em}.scroll{overflow-x:auto;border:1px solid #eee}
+.failures{border-left:4px solid #b3261e;background:#fdf0ef;padding:.2em 1em;margin:1em 0}
+.failures h2{border:none;margin-top:.4em}.failures .why{color:#a00}
+.legend{font-size:.85em}.key{display:inline-block;width:.9em;height:.9em;margin:0 .3em 0 .8em;vertical-align:middle}
+svg.chart{display:block;margin:.6em 0;max-width:none}.charts{display:flex;flex-wrap:wrap;gap:0 1.5em}
 )";
 
 std::string row(std::string_view label, std::string_view value) {
@@ -74,49 +79,8 @@ std::string timing_table(const std::vector<TimingSummary>& timings) {
   return out;
 }
 
-/// Horizontal bars, p50 above p95 for each timing, scaled to the largest p95. Integer
-/// geometry only, so the markup is the same on every machine.
-std::string timing_chart(const std::vector<TimingSummary>& timings) {
-  constexpr std::int64_t kLabel = 70, kBars = 420, kRow = 44, kTop = 28;
-  std::int64_t top = 0;
-  for (const TimingSummary& t : timings) top = std::max(top, t.p95.count());
-  const auto width = [&](Duration d) { return top > 0 ? d.count() * kBars / top : 0; };
-  const std::int64_t height = kTop + kRow * static_cast<std::int64_t>(timings.size());
-  std::string out = fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" "
-      "viewBox=\"0 0 {0} {1}\" role=\"img\" aria-label=\"call timings p50 and p95\" "
-      "font-family=\"sans-serif\" font-size=\"12\">\n",
-      kLabel + kBars + 190, height);
-  out += fmt::format(
-      "<rect x=\"{0}\" y=\"4\" width=\"12\" height=\"12\" fill=\"#9ecae1\"/>"
-      "<text x=\"{1}\" y=\"14\">p50</text>"
-      "<rect x=\"{2}\" y=\"4\" width=\"12\" height=\"12\" fill=\"#3182bd\"/>"
-      "<text x=\"{3}\" y=\"14\">p95</text>\n",
-      kLabel, kLabel + 16, kLabel + 56, kLabel + 72);
-  std::int64_t y = kTop;
-  for (const TimingSummary& t : timings) {
-    out += fmt::format("<text x=\"0\" y=\"{}\">{}</text>\n", y + 20, xml_escape(t.name));
-    out += fmt::format(
-        "<rect x=\"{0}\" y=\"{1}\" width=\"{2}\" height=\"14\" fill=\"#9ecae1\"/>"
-        "<text x=\"{3}\" y=\"{4}\">{5} ms</text>\n",
-        kLabel, y, width(t.p50), kLabel + width(t.p50) + 6, y + 11, format_millis_3(t.p50));
-    out += fmt::format(
-        "<rect x=\"{0}\" y=\"{1}\" width=\"{2}\" height=\"14\" fill=\"#3182bd\"/>"
-        "<text x=\"{3}\" y=\"{4}\">{5} ms (n={6})</text>\n",
-        kLabel, y + 16, width(t.p95), kLabel + width(t.p95) + 6, y + 27, format_millis_3(t.p95),
-        t.count);
-    y += kRow;
-  }
-  out += "</svg>\n";
-  return out;
-}
-
 std::string features(const PbxStats& p) {
-  if (p.parks + p.unparks + p.park_timeouts + p.pickups + p.pickups_failed + p.forwards +
-          p.forward_loops_stopped + p.dnd_refusals ==
-      0)
-    return {};
-  std::string out = "<h2>Features</h2>\n<table class=\"features\">\n";
+  std::string out = "<table class=\"features\">\n";
   out += row("park", fmt::format("{} parked, {} retrieved, {} timed out ({} recalls answered), "
                                  "at most {} parked at once",
                                  p.parks, p.unparks, p.park_timeouts, p.park_recalls_answered,
@@ -126,13 +90,45 @@ std::string features(const PbxStats& p) {
              fmt::format("{} forwards (at most {} hops), {} loops stopped, {} refused by DND",
                          p.forwards, p.forward_max_hops, p.forward_loops_stopped,
                          p.dnd_refusals));
+  out += row("call control",
+             fmt::format("{} transfers, {} conferences (at most {} parties), {} redirects, "
+                         "{} hold recalls",
+                         p.transfers, p.conferences, p.conference_max_size, p.redirects,
+                         p.hold_recalls));
+  out += row("call completion",
+             fmt::format("{} requested, {} completed, {} cancelled, {} intrusions, {} messages",
+                         p.completions_requested, p.completions_done, p.completions_cancelled,
+                         p.intrusions, p.messages_left));
   out += "</table>\n";
   return out;
 }
 
-std::string calls(const RunResult& run) {
+std::string failures(const RunResult& run) {
+  if (run.failed() == 0) return {};
+  std::string out = "<div class=\"failures\">\n<h2>Failing expectations</h2>\n<ul>\n";
+  for (const ExpectationResult& e : run.expectations) {
+    if (e.ok) continue;
+    out += fmt::format("<li><code>{}</code> step {} at {} s: {}<br><span class=\"why\">{}</span></li>\n",
+                       xml_escape(report_detail::location(run, e)), e.step,
+                       format_seconds_3(e.at), xml_escape(e.what), xml_escape(e.message));
+  }
+  out += "</ul>\n</div>\n";
+  return out;
+}
+
+std::string legend() {
+  constexpr std::pair<const char*, const char*> kKeys[] = {
+      {"#4a90d9", "dial tone, dialling, proceeding"}, {"#e8a33d", "ringback, offering"},
+      {"#2e9d4f", "connected, conferenced"},          {"#8e6cc0", "on hold"},
+      {"#c0392b", "busy, special info"},              {"#aaaaaa", "disconnected"}};
+  std::string out = "<p class=\"legend\">";
+  for (const auto& [colour, what] : kKeys)
+    out += fmt::format("<span class=\"key\" style=\"background:{}\"></span>{} ", colour, what);
+  return out + "</p>\n";
+}
+
+std::string calls(const RunResult& run, const std::vector<const CallRecord*>& records) {
   if (run.records.empty()) return "<p class=\"note\">No calls.</p>\n";
-  const std::vector<const CallRecord*> records = report_detail::by_serial(run);
   std::string out =
       "<table class=\"calls\">\n<tr><th>call</th><th>line</th><th>dir</th><th>from</th>"
       "<th>to</th><th>reason</th><th>start (s)</th><th>answer (s)</th><th>end (s)</th>"
@@ -169,6 +165,7 @@ std::string report_detail::report_html(const RunResult& run, const Digest& diges
   const CallCounts& counts = digest.counts;
   const std::vector<TimingSummary>& timings = digest.timings;
   const std::string name = xml_escape(run.scenario);
+  const std::vector<const CallRecord*> records = report_detail::by_serial(run);
 
   std::string out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
@@ -176,11 +173,45 @@ std::string report_detail::report_html(const RunResult& run, const Digest& diges
   out += fmt::format("<h1>{} <span class=\"badge {}\">{}</span></h1>\n", name,
                      pass ? "pass" : "failed", pass ? "PASS" : "FAIL");
   out += summary(run, counts);
+  out += failures(run);
+
+  out += "<h2>Ladder diagram</h2>\n";
+  if (records.empty()) {
+    out += "<p class=\"note\">No calls.</p>\n";
+  } else {
+    std::string rule;
+    const std::vector<const CallRecord*> shown = report_detail::ladder_selection(records, rule);
+    out += "<p class=\"note\">" + xml_escape(rule) +
+           " One lane per line; time runs down, one row per instant something happened "
+           "(simulated seconds); an arrow marks a call offered to another line.</p>\n";
+    out += legend();
+    out += "<div class=\"scroll\">\n" + report_detail::ladder_svg(run, shown) + "</div>\n";
+  }
+
+  if (!run.trunks.empty()) {
+    out += "<h2>Trunk occupancy</h2>\n";
+    for (std::size_t t = 0; t < run.trunks.size(); ++t) {
+      const RunResult::Trunk& tr = run.trunks[t];
+      const TrunkStats::Summary& st = tr.stats;
+      out += fmt::format(
+          "<h3>{}</h3>\n<p class=\"note\">{} channels: {} offered, {} carried, {} blocked "
+          "(blocking {:.4f}), {:.3f} Erlangs carried, at most {} busy at once in the measured window.</p>\n",
+          xml_escape(tr.name), tr.channels, st.offered, st.carried, st.blocked, st.blocking,
+          st.carried_erlangs, st.peak_occupancy);
+      out += report_detail::occupancy_svg(run, tr, t);
+    }
+  }
+
+  out += "<h2>Timings</h2>\n" + timing_table(timings);
+  out += "<div class=\"charts\">\n";
+  for (std::size_t i = 0; i < timings.size(); ++i)
+    if (timings[i].count > 0) out += report_detail::histogram_svg(timings[i], digest.sorted[i]);
+  out += "</div>\n";
+  out += "<h2>Features</h2>\n" + features(run.pbx);
   out += "<h2>Expectations</h2>\n" + expectations(run);
-  out += "<h2>Timings</h2>\n" + timing_table(timings) + timing_chart(timings);
-  out += features(run.pbx);
-  out += "<h2>Calls</h2>\n" + calls(run);
-  out += "<p class=\"note\">Times are virtual (simulated) time.</p>\n</body>\n</html>\n";
+  out += "<h2>Calls</h2>\n" + calls(run, records);
+  out += "<p class=\"note\">Times are virtual (simulated) time. Made by telsim; no scripts, "
+         "no network: this page is the whole report.</p>\n</body>\n</html>\n";
   return out;
 }
 

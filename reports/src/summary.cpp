@@ -70,41 +70,48 @@ TimingSummary summarize_timing(std::string name, std::vector<Duration> samples) 
 
 namespace report_detail {
 
-std::array<std::vector<TimedSample>, 4> timed_samples(const RunResult& run) {
-  std::array<std::vector<TimedSample>, 4> out;
-  auto& [setup, answer, ring, talk] = out;
-  for (auto& v : out) v.reserve(run.records.size() / 2);
+namespace {
+
+/// Calls `f(timing, completed_at, value)` for every sample of the timings, timing being the
+/// index in kTimingNames.
+template <class F>
+void for_each_sample(const RunResult& run, F&& f) {
   for (const CallRecord& r : run.records) {
     if (r.direction == Direction::Outgoing) {
       // Setup is dialling until ringback or busy; calls the PBX placed itself (camp-on, trunk
       // arrivals) start in RINGBACK and have none.
       const bool dialled = !r.history.empty() && r.history.front().state == CallState::DialTone;
       if (auto t = first_stamp(r, CallState::RingBack, CallState::Busy); t && dialled)
-        setup.push_back({*t, *t - r.start});
+        f(0, *t, *t - r.start);
       if (r.answer) {
-        answer.push_back({*r.answer, *r.answer - r.start});
-        talk.push_back({r.end, r.end - *r.answer});
+        f(1, *r.answer, *r.answer - r.start);
+        f(3, r.end, r.end - *r.answer);
       }
     } else if (r.answer) {
       const SimTime offered = first_stamp(r, CallState::Offering, CallState::Offering).value_or(r.start);
-      ring.push_back({*r.answer, *r.answer - offered});
+      f(2, *r.answer, *r.answer - offered);
     }
   }
-  return out;
 }
 
-}  // namespace report_detail
+}  // namespace
 
-namespace report_detail {
+std::array<std::vector<TimedSample>, 4> timed_samples(const RunResult& run) {
+  std::array<std::vector<TimedSample>, 4> out;
+  for_each_sample(run, [&](int i, SimTime at, Duration value) {
+    out[static_cast<std::size_t>(i)].push_back({at, value});
+  });
+  return out;
+}
 
 Digest digest(const RunResult& run) {
   Digest d;
   d.counts = count_calls(run);
-  d.samples = timed_samples(run);
-  for (std::size_t i = 0; i < d.samples.size(); ++i) {
+  for_each_sample(run, [&](int i, SimTime, Duration value) {
+    d.sorted[static_cast<std::size_t>(i)].push_back(value);
+  });
+  for (std::size_t i = 0; i < d.sorted.size(); ++i) {
     std::vector<Duration>& values = d.sorted[i];
-    values.reserve(d.samples[i].size());
-    for (const TimedSample& s : d.samples[i]) values.push_back(s.value);
     std::sort(values.begin(), values.end());
     TimingSummary t;
     t.name = kTimingNames[i];

@@ -33,12 +33,21 @@ class CdrFileWriter {
   CdrFileWriter(const RunResult& run, const std::filesystem::path& path)
       : path_(path), records_(report_detail::by_serial(run)) {
     chunks_ = (records_.size() + kChunk - 1) / kChunk;
-    file_ = std::fopen(path.c_str(), "wb");
-    if (!file_) throw std::runtime_error("cannot write " + path.string() + ": " + std::strerror(errno));
-    put(report_detail::kCdrHeader);
   }
   ~CdrFileWriter() {
     if (file_) std::fclose(file_);
+  }
+
+  /// Open (truncate) the file and write the header: the first turn. Truncating the previous
+  /// run's cdr.csv is slow for a big one (the kernel frees its pages), so the thread that starts
+  /// the work does it while the other makes the other reports.
+  void open() {
+    std::lock_guard lock(mutex_);
+    file_ = std::fopen(path_.c_str(), "wb");
+    if (!file_) error_ = errno ? errno : EIO;
+    put(report_detail::kCdrHeader);
+    turn_ = 1;
+    turn_changed_.notify_all();
   }
 
   /// Format and write chunks until none is left.
@@ -48,7 +57,7 @@ class CdrFileWriter {
       const std::size_t n = report_detail::format_cdr_rows(
           records_, c * kChunk, std::min(records_.size(), (c + 1) * kChunk), buffer);
       std::unique_lock lock(mutex_);
-      turn_changed_.wait(lock, [&] { return turn_ == c; });
+      turn_changed_.wait(lock, [&] { return turn_ == c + 1; });
       put(std::string_view(buffer.data(), n));
       ++turn_;
       turn_changed_.notify_all();
@@ -57,7 +66,7 @@ class CdrFileWriter {
 
   /// Close the file; throws naming it when anything failed.
   void finish() {
-    if (std::fclose(file_) != 0 && !error_) error_ = errno;
+    if (file_ && std::fclose(file_) != 0 && !error_) error_ = errno;
     file_ = nullptr;
     if (error_) throw std::runtime_error("cannot write " + path_.string() + ": " + std::strerror(error_));
   }
@@ -65,7 +74,7 @@ class CdrFileWriter {
  private:
   static constexpr std::size_t kChunk = 8'192;  // rows: about 1.3 MB of text
   void put(std::string_view text) {
-    if (!error_ && std::fwrite(text.data(), 1, text.size(), file_) != text.size()) error_ = errno ? errno : EIO;
+    if (!error_ && file_ && std::fwrite(text.data(), 1, text.size(), file_) != text.size()) error_ = errno ? errno : EIO;
   }
 
   std::filesystem::path path_;
@@ -93,7 +102,10 @@ std::vector<std::filesystem::path> write_reports(const RunResult& run,
   // cdr.csv is most of the work for a large run: a second thread formats and writes it while
   // this one makes the other reports from the same (read-only) run, then helps with it.
   CdrFileWriter cdr(run, written[2]);
-  std::thread helper([&cdr] { cdr.work(); });
+  std::thread helper([&cdr] {
+    cdr.open();
+    cdr.work();
+  });
   std::exception_ptr error;
   try {
     const report_detail::Digest digest = report_detail::digest(run);

@@ -83,5 +83,14 @@ TEST(CdrCsvTest, EqualRunsGiveIdenticalBytes) {
   EXPECT_EQ(cdr_csv(test::sample_run()), cdr_csv(test::sample_run()));
 }
 
+TEST(CdrCsvTest, QuotesAFieldLongerThanTheWritersBuffer) {
+  RunResult run = test::sample_run();
+  run.records[1].from = std::string(3'000'000, 'x') + ",\"";  // 3 MB, needs quoting
+  const std::string csv = cdr_csv(run);
+  EXPECT_NE(csv.find("\n" "c2,202,in,\"" + std::string(3'000'000, 'x') + ",\"\"\",202,"),
+            std::string::npos);
+  EXPECT_NE(csv.find("\nc3,203,out,"), std::string::npos);  // the rows after it are intact
+}
+
 }  // namespace
 }  // namespace telsim

@@ -47,17 +47,99 @@ TEST(ReportHtmlTest, ListsEveryCall) {
   EXPECT_NE(html.find("<tr class=\"cleared\"><td>c6</td>"), std::string::npos);
 }
 
-TEST(ReportHtmlTest, DrawsTheTimingsAsInlineSvg) {
+TEST(ReportHtmlTest, PutsFailingExpectationsWithTheirYamlLinesFirst) {
   const std::string html = report_html(test::sample_run());
-  const std::size_t svg = html.find("<svg xmlns=\"http://www.w3.org/2000/svg\"");
+  const std::size_t box = html.find("<div class=\"failures\">");
+  ASSERT_NE(box, std::string::npos);
+  EXPECT_LT(box, html.find("<h2>Ladder diagram</h2>"));
+  EXPECT_NE(html.find("<code>scenarios/front_desk.yaml:20</code> step 5 at 12.000 s", box),
+            std::string::npos);
+  RunResult passing = test::sample_run();
+  passing.expectations.pop_back();
+  EXPECT_EQ(report_html(passing).find("class=\"failures\""), std::string::npos);
+}
+
+TEST(ReportHtmlTest, DrawsALadderWithOneLanePerLine) {
+  RunResult run = test::sample_run();
+  run.records[0].peer_serial = 2;  // c1 (201) reached c2 (202)
+  run.records[1].peer_serial = 1;
+  const std::string html = report_html(run);
+  EXPECT_NE(html.find("All 6 call records of the run."), std::string::npos);
+  const std::size_t svg = html.find("<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"ladder\"");
   ASSERT_NE(svg, std::string::npos);
-  EXPECT_NE(html.find("</svg>", svg), std::string::npos);
-  // talk's p95 (30 s) is the longest bar and sets the scale.
-  EXPECT_NE(html.find("width=\"420\" height=\"14\" fill=\"#3182bd\"/><text x=\"496\" y=\"187\">"
-                      "30000.000 ms (n=1)"),
-            std::string::npos)
-      << html.substr(svg);
-  EXPECT_NE(html.find(">setup</text>", svg), std::string::npos);
+  const std::string ladder = html.substr(svg, html.find("</svg>", svg) - svg);
+  for (const char* line : {">201</text>", ">202</text>", ">203</text>", ">205</text>", ">206</text>", ">207</text>"})
+    EXPECT_NE(ladder.find(line), std::string::npos) << line;
+  // States at their simulated times: c1 connects at 3 s; the row for 3.000 s exists.
+  EXPECT_NE(ladder.find(">c1 CONNECTED</text>"), std::string::npos);
+  EXPECT_NE(ladder.find(">3.000</text>"), std::string::npos);
+  EXPECT_NE(ladder.find("<title>c3 BUSY at 10.750 s</title>"), std::string::npos);
+  // An arrow from 201 to 202 when c2 is offered, and the failed verdict across the diagram.
+  EXPECT_NE(ladder.find("marker-end=\"url(#arrow)\""), std::string::npos);
+  EXPECT_NE(ladder.find("FAIL step 5 (line 20)"), std::string::npos);
+}
+
+TEST(ReportHtmlTest, SamplesTheLadderOfALargeRunAndSaysHow) {
+  RunResult run = test::sample_run();
+  const CallRecord model = run.records[0];
+  for (std::uint64_t s = 7; s <= 5'000; ++s) {
+    run.records.push_back(model);
+    run.records.back().serial = s;
+    run.records.back().line = std::to_string(1000 + s);
+  }
+  const std::string html = report_html(run);
+  EXPECT_NE(html.find("A sample of 8 of the run&apos;s 5000 call records: the first 4 that did "
+                      "not end answered (of 4), the first 8 of the run, and the other party of each."),
+            std::string::npos);
+  EXPECT_EQ(html.find(">1100</text>"), std::string::npos);  // a call outside the sample
+}
+
+TEST(ReportHtmlTest, DrawsAHistogramPerTimingWithItsPercentiles) {
+  const std::string html = report_html(test::sample_run());
+  for (const char* name : {"setup", "answer", "ring", "talk"}) {
+    const std::size_t svg = html.find(std::string("id=\"histogram-") + name + "\"");
+    ASSERT_NE(svg, std::string::npos) << name;
+    const std::string chart = html.substr(svg, html.find("</svg>", svg) - svg);
+    EXPECT_NE(chart.find(std::string(name) + " time ("), std::string::npos) << name;  // axis label
+    EXPECT_NE(chart.find(">calls</text>"), std::string::npos) << name;
+    EXPECT_NE(chart.find(">p50 "), std::string::npos) << name;
+    EXPECT_NE(chart.find(">p99 "), std::string::npos) << name;
+  }
+  // talk: one sample of 30 s, on a seconds axis.
+  EXPECT_NE(html.find("talk time (s)"), std::string::npos);
+  EXPECT_NE(html.find(">p95 30000.000 ms</text>"), std::string::npos);
+}
+
+TEST(ReportHtmlTest, PlotsTrunkOccupancyFromTheChannelsCalls) {
+  RunResult run = test::sample_run();
+  run.trunks.push_back(RunResult::Trunk{"pstn", 4, {}});
+  // Two channels busy 10..20 s and 15..40 s: at most 2 busy.
+  CallRecord ch = run.records[1];
+  ch.line = "pstn/1", ch.serial = 7, ch.start = test::ms(10'000), ch.end = test::ms(20'000);
+  run.records.push_back(ch);
+  ch.line = "pstn/2", ch.serial = 8, ch.start = test::ms(15'000), ch.end = test::ms(40'000);
+  run.records.push_back(ch);
+  const std::string html = report_html(run);
+  const std::size_t svg = html.find("id=\"trunk-occupancy-0\"");
+  ASSERT_NE(svg, std::string::npos);
+  const std::string chart = html.substr(svg, html.find("</svg>", svg) - svg);
+  EXPECT_NE(chart.find(">4 channels</text>"), std::string::npos);
+  EXPECT_NE(chart.find(">busy channels</text>"), std::string::npos);
+  EXPECT_NE(chart.find(">simulated time (s)</text>"), std::string::npos);
+  // Plot 126 px high for 4 channels: 2 busy sits at y = 14 + 126 - 63 = 77, never higher.
+  EXPECT_NE(chart.find(",77 "), std::string::npos);
+  EXPECT_EQ(chart.find(",46 "), std::string::npos);  // 3 busy: never
+}
+
+TEST(ReportHtmlTest, ShowsTheFeatureCounters) {
+  RunResult run = test::sample_run();
+  run.pbx.parks = 3;
+  run.pbx.pickups = 2;
+  run.pbx.forwards = 5;
+  const std::string html = report_html(run);
+  EXPECT_NE(html.find("<th>park</th><td>3 parked"), std::string::npos);
+  EXPECT_NE(html.find("<th>pickup</th><td>2 picked up"), std::string::npos);
+  EXPECT_NE(html.find("<th>forwarding</th><td>5 forwards"), std::string::npos);
 }
 
 TEST(ReportHtmlTest, CapsTheCallsTableForLongRuns) {

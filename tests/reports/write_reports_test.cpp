@@ -81,5 +81,35 @@ TEST_F(WriteReportsTest, ThrowsNamingTheFileThatCannotBeWritten) {
   }
 }
 
+TEST_F(WriteReportsTest, ThrowsNamingCdrCsvWhenItCannotBeWritten) {
+  // cdr.csv is written on its own thread; its failure still reaches the caller.
+  fs::create_directories(root_ / "cdr.csv");
+  try {
+    write_reports(test::sample_run(), root_);
+    FAIL() << "expected std::runtime_error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find((root_ / "cdr.csv").string()), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST_F(WriteReportsTest, WritesStatsCsvWhenAskedAndTheSameCdrCsvForManyCalls) {
+  RunResult run = test::sample_run();
+  const CallRecord model = run.records[0];
+  for (std::uint64_t s = 7; s <= 40'000; ++s) {  // several of the writer's chunks
+    run.records.push_back(model);
+    run.records.back().serial = s;
+  }
+  ReportOptions options;
+  options.stats_interval = std::chrono::seconds(10);
+  const std::vector<fs::path> written = write_reports(run, root_, options);
+  ASSERT_EQ(written.size(), 5u);
+  EXPECT_EQ(written[4], root_ / "stats.csv");
+  EXPECT_EQ(slurp(root_ / "stats.csv"), stats_csv(run, std::chrono::seconds(10)));
+  EXPECT_EQ(slurp(root_ / "cdr.csv"), cdr_csv(run));
+  EXPECT_EQ(slurp(root_ / "report.html"), report_html(run));
+  EXPECT_EQ(slurp(root_ / "report.json"), report_json(run));
+}
+
 }  // namespace
 }  // namespace telsim

@@ -63,8 +63,10 @@ std::string junit_xml(const RunResult& run);
 /// ends). Times in seconds with 3 decimals.
 std::string cdr_csv(const RunResult& run);
 
-/// report.html: one self-contained page (inline CSS and SVG, no script): summary, expectations
-/// (failures highlighted), calls, and a bar chart of the timings' p50/p95.
+/// report.html: one self-contained page (inline CSS and SVG, no script, no network): verdict and
+/// summary, failing expectations with FILE:LINE, a ladder diagram of the calls (all, or for a
+/// large run a stated sample), trunk occupancy over time, a histogram per timing with p50/p95/p99,
+/// feature counters, every expectation and the first 1000 calls.
 std::string report_html(const RunResult& run);
 
 /// stats.csv (`--stats-interval D`), like SIPp's statistics file: a header row and one row per
