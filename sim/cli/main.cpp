@@ -9,9 +9,11 @@
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <boost/system/system_error.hpp>
 #include <fmt/format.h>
 #include <systemc>
 
+#include "serve_command.hpp"
 #include "telsim/kernel/systemc_kernel.hpp"
 #include "telsim/kernel/vcd_trace.hpp"
 #include "telsim/reports/reports.hpp"
@@ -217,6 +219,27 @@ int sc_main(int argc, char* argv[]) {
   bench_cmd->add_option("--erlangs", trunk_erlangs, "offered load of the trunk model (default 0.8 N)")
       ->check(CLI::PositiveNumber);
 
+  telsim::cli::ServeOptions serve_opt;
+  auto* serve_cmd = app.add_subcommand("serve", "run a scenario in real time for live clients (JSON lines over TCP)");
+  serve_cmd->add_option("FILE", serve_opt.file, "scenario YAML")->required();
+  serve_cmd->add_option("--listen", serve_opt.listen, "HOST:PORT to listen on (port 0: any free one)")
+      ->capture_default_str();
+  serve_cmd->add_option("--token", serve_opt.token,
+                        "clients must authenticate with this token (default $TELSIM_TOKEN); required off loopback");
+  serve_cmd->add_option("--speed", serve_opt.speed, "simulated seconds per wall-clock second")
+      ->check(CLI::PositiveNumber)->capture_default_str();
+  serve_cmd->add_option("--until", serve_opt.until, "stop at this simulated time (e.g. 10min)");
+  serve_cmd->add_option("--seed", serve_opt.seed, "override the scenario's seed");
+  serve_cmd->add_option("--report", serve_opt.report_dir, "write the reports into DIR when stopped");
+  serve_cmd->add_flag("--quiet,-q", serve_opt.quiet, "no log line per connection");
+
+  telsim::cli::ClientCommandOptions client_opt;
+  auto* client_cmd = app.add_subcommand("client", "talk to a telsim server from a shell: requests on stdin, frames on stdout");
+  client_cmd->add_option("--connect", client_opt.connect, "HOST:PORT of the server")->capture_default_str();
+  client_cmd->add_option("--token", client_opt.token, "authenticate with this token (default $TELSIM_TOKEN)");
+  client_cmd->add_option("--name", client_opt.name, "the client's name (for handoff)");
+  client_cmd->add_option("--linger", client_opt.linger, "after the input ends, keep printing events this long");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -227,6 +250,8 @@ int sc_main(int argc, char* argv[]) {
   try {
     if (*run_cmd) return run(run_opt);
     if (*check_cmd) return check(check_file);
+    if (*serve_cmd) return telsim::cli::serve(serve_opt);
+    if (*client_cmd) return telsim::cli::client(client_opt);
     if (*bench_cmd && trunk_channels > 0)
       return bench_trunk(bench_opt, trunk_channels,
                          trunk_erlangs > 0 ? trunk_erlangs : 0.8 * trunk_channels, bench_report);
@@ -236,6 +261,12 @@ int sc_main(int argc, char* argv[]) {
     }
   } catch (const telsim::ScenarioError& e) {
     std::cerr << e.message() << '\n';
+    return kExitBadInput;
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "telsim: " << e.what() << '\n';
+    return kExitBadInput;
+  } catch (const boost::system::system_error& e) {
+    std::cerr << "telsim: " << e.what() << '\n';
     return kExitBadInput;
   } catch (const std::exception& e) {
     std::cerr << "telsim: internal error: " << e.what() << '\n';

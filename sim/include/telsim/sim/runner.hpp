@@ -32,6 +32,7 @@ class ScenarioSession {
   ScenarioSession& operator=(const ScenarioSession&) = delete;
   Pbx& pbx() { return *pbx_; }
   ScenarioRunner& runner() { return *runner_; }
+  const Scenario& scenario() const { return scenario_; }
   /// Start the traffic generators and schedule the first step.
   void start();
   /// Close the run: steps still waiting fail, the PBX clears every call that is left (each

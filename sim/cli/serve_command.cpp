@@ -1,0 +1,133 @@
+#include "serve_command.hpp"
+
+#include <sys/resource.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <stdexcept>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <fmt/format.h>
+
+#include "telsim/kernel/systemc_kernel.hpp"
+#include "telsim/reports/reports.hpp"
+#include "telsim/server/client_console.hpp"
+#include "telsim/server/server.hpp"
+#include "telsim/sim/runner.hpp"
+#include "telsim/sim/scenario.hpp"
+
+namespace telsim::cli {
+
+std::pair<std::string, std::uint16_t> parse_endpoint(const std::string& text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos)
+    throw std::invalid_argument(fmt::format("'{}': give HOST:PORT (e.g. 127.0.0.1:5070)", text));
+  std::string host = text.substr(0, colon);
+  const std::string port_text = text.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.empty()) host = "127.0.0.1";
+  if (port_text.empty() || port_text.size() > 5 ||
+      port_text.find_first_not_of("0123456789") != std::string::npos || std::stoul(port_text) > 65535)
+    throw std::invalid_argument(fmt::format("'{}': the port must be a number 0..65535", text));
+  return {host, static_cast<std::uint16_t>(std::stoul(port_text))};
+}
+
+namespace {
+
+// A thousand clients need more descriptors than the usual soft limit of 1,024.
+void raise_descriptor_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
+std::string ms(Duration d) { return fmt::format("{:.3f} ms", std::chrono::duration<double, std::milli>(d).count()); }
+
+}  // namespace
+
+int serve(const ServeOptions& opt) {
+  Scenario scenario = load_scenario(opt.file);
+  if (opt.seed) scenario.seed = *opt.seed;
+  ServerOptions so;
+  std::tie(so.host, so.port) = parse_endpoint(opt.listen);
+  so.token = opt.token;
+  if (so.token.empty()) {
+    if (const char* env = std::getenv("TELSIM_TOKEN")) so.token = env;
+  }
+  so.speed = opt.speed;
+  so.quiet = opt.quiet;
+  if (!opt.until.empty()) {
+    const auto d = parse_duration(opt.until);
+    if (!d || *d <= Duration::zero())
+      throw std::invalid_argument(fmt::format("--until '{}': give a positive duration like 90s", opt.until));
+    so.until = *d;
+  } else if (scenario.stop_at) {
+    so.until = *scenario.stop_at;
+  }
+  raise_descriptor_limit();
+
+  SystemcKernel kernel;
+  ScenarioSession session(scenario, kernel);
+  boost::asio::io_context io;
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  so.on_stop = [&signals] { signals.cancel(); };
+  Server server(io, kernel, session, std::move(so), std::cerr);
+  signals.async_wait([&server](const boost::system::error_code& ec, int sig) {
+    if (!ec) server.stop(sig == SIGINT ? "SIGINT" : "SIGTERM");
+  });
+  const auto ep = server.local_endpoint();
+  fmt::print("telsim serve: {} listening on {}:{} (speed {}x{})\n", scenario.name,
+             ep.address().to_string(), ep.port(), opt.speed,
+             opt.token.empty() && !std::getenv("TELSIM_TOKEN") ? "" : ", token required");
+  std::fflush(stdout);
+  server.start();
+  io.run();
+
+  const RunResult& result = *server.result();
+  std::vector<std::filesystem::path> written;
+  if (!opt.report_dir.empty()) written = write_reports(result, opt.report_dir);
+  const ServerStats& st = server.stats();
+  const PacingStats pacing = server.pacing();
+  for (const auto& e : result.expectations) {
+    if (e.ok) continue;
+    fmt::print("FAIL  {}:{}  step {} at {:.3f}s: {}\n      {}\n", opt.file, e.yaml_line, e.step,
+               to_seconds(e.at), e.what, e.message);
+  }
+  const CallCounts c = count_calls(result);
+  fmt::print("expectations: {} passed, {} failed\n", result.passed(), result.failed());
+  fmt::print("calls: {} placed ({} answered), {} received; {} CDRs, {} cleared at end of run\n",
+             c.total, c.answered, c.incoming_total, result.records.size(), result.cleared_at_end);
+  fmt::print("clients: {} connections, {} requests, {} error replies, {} bad frames, {} cut off, "
+             "{} failed authentications\n",
+             st.connections, st.requests, st.errors, st.bad_frames, st.cut_off, st.auth_failures);
+  fmt::print("pacing: {} timer events, lateness p50 {}, p99 {}, max {}\n", pacing.events,
+             ms(pacing.p50), ms(pacing.p99), ms(pacing.max));
+  if (!written.empty()) {
+    fmt::print("report:");
+    for (const auto& p : written) fmt::print(" {}", p.string());
+    fmt::print("\n");
+  }
+  const bool pass = result.failed() == 0;
+  fmt::print("verdict: {} ({})\n", pass ? "PASS" : "FAIL", scenario.name);
+  return pass ? 0 : 1;
+}
+
+int client(const ClientCommandOptions& opt) {
+  ClientOptions co;
+  std::tie(co.host, co.port) = parse_endpoint(opt.connect);
+  co.token = opt.token;
+  if (co.token.empty()) {
+    if (const char* env = std::getenv("TELSIM_TOKEN")) co.token = env;
+  }
+  co.name = opt.name;
+  const auto linger = parse_duration(opt.linger);
+  if (!linger) throw std::invalid_argument(fmt::format("--linger '{}': give a duration like 2s", opt.linger));
+  co.linger = std::chrono::duration_cast<std::chrono::milliseconds>(*linger);
+  return run_client_console(co, std::cin, std::cout, std::cerr);
+}
+
+}  // namespace telsim::cli
