@@ -600,7 +600,6 @@ struct Server::Impl final : PbxObserver {
         const Call* call = pbx.find_call(id);
         if (call && call->owner == c.name) c.owned.insert(id.serial);
         // The requester learns the handle from the reply: no new_call for it (TAPI's rule).
-        if (call && call->state == CallState::Idle) continue;
         c.known.insert(id.serial);
       }
     }
@@ -995,7 +994,7 @@ struct Server::Impl final : PbxObserver {
       by_name[c.name] = &c;
     }
     if (const auto token = p.optional_text("token"); token && !c.authed) {
-      if (!check_token(c, *token)) return;
+      if (!check_token(c, req.id, *token)) return;
     }
     c.version = static_cast<int>(chosen);
     ok(c, req.id, json{{"server", fmt::format("{} {}", kServerName, TELSIM_SERVER_VERSION)},
@@ -1006,7 +1005,7 @@ struct Server::Impl final : PbxObserver {
                        {"auth_required", !c.authed}});
   }
 
-  bool check_token(Client& c, const std::string& token) {
+  bool check_token(Client& c, const json& id, const std::string& token) {
     if (wire::token_matches(token, options.token)) {
       c.authed = true;
       c.auth_timer.cancel();
@@ -1015,14 +1014,14 @@ struct Server::Impl final : PbxObserver {
     ++stats.auth_failures;
     ++c.failed_auths;
     say("{} from {}: authentication failed ({} of 3)", c.name, c.peer, c.failed_auths);
-    send(c, wire::error_frame(nullptr, LineErr::OperationFailed, "authentication failed"));
+    send(c, wire::error_frame(id, LineErr::OperationFailed, "authentication failed"));
     if (c.failed_auths >= 3) close_after_flush(c);
     return false;
   }
 
   void authenticate(Client& c, const wire::Request& req, const std::string& token) {
     if (options.token.empty() || c.authed) return ok(c, req.id);
-    if (check_token(c, token)) ok(c, req.id);
+    if (check_token(c, req.id, token)) ok(c, req.id);
   }
 
   void list_lines(Client& c, const wire::Request& req) {

@@ -1,0 +1,515 @@
+// The live server in-process, on ManualKernel: real sockets on loopback, the wire protocol as
+// clients see it (docs/protocol.md). Waits are for frames, with generous timeouts; nothing
+// depends on how fast the machine is.
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <functional>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "telsim/server/protocol.hpp"
+#include "telsim/server/server.hpp"
+#include "telsim/sim/scenario.hpp"
+
+namespace telsim {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+// Ten simulated seconds per wall second: call set-up (~1.3 s simulated) takes ~0.13 s.
+constexpr const char* kOffice = R"(
+name: office
+pbx:
+  extensions:
+    - "201-205"
+    - {number: "300", behavior: {answer_after: 1s}}
+  timing: {no_answer_timeout: 120s}
+)";
+
+class Harness {
+ public:
+  explicit Harness(const std::string& yaml, ServerOptions options = {})
+      : scenario_(parse_scenario(yaml, "test.yaml")), session_(scenario_, kernel_) {
+    options.port = 0;
+    if (options.speed == 1.0) options.speed = 10.0;
+    server_ = std::make_unique<Server>(io_, kernel_, session_, std::move(options), log_);
+    server_->start();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~Harness() { stop(); }
+  std::uint16_t port() const { return server_->local_endpoint().port(); }
+  /// Stop the server (as a signal would) and wait for its loop to end.
+  void stop() {
+    if (!thread_.joinable()) return;
+    boost::asio::post(io_, [this] { server_->stop("test"); });
+    thread_.join();
+  }
+  /// Wait for the loop to end by itself (--until).
+  void join() { thread_.join(); }
+  Server& server() { return *server_; }
+  const RunResult& result() const { return *server_->result(); }
+  std::string log() const { return log_.str(); }  // after stop()
+
+ private:
+  Scenario scenario_;
+  ManualKernel kernel_;
+  ScenarioSession session_;
+  boost::asio::io_context io_;
+  std::ostringstream log_;
+  std::unique_ptr<Server> server_;
+  std::thread thread_;
+};
+
+/// A blocking test client: frames are read into an inbox, and tests take what they look for.
+class Client {
+ public:
+  explicit Client(std::uint16_t port, int rcvbuf = 0) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (rcvbuf > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) ADD_FAILURE() << "connect";
+  }
+  ~Client() { close(); }
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  /// Close with a TCP reset, as a crashed process would.
+  void abort() {
+    linger l{1, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    close();
+  }
+  void send_raw(const std::string& bytes) {
+    std::size_t off = 0;
+    while (off < bytes.size()) {
+      const ssize_t n = ::send(fd_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
+      if (n <= 0) return;
+      off += static_cast<std::size_t>(n);
+    }
+  }
+  /// Send a request with the next id; returns the id.
+  long long send(json request) {
+    const long long id = next_id_++;
+    request["id"] = id;
+    send_raw(request.dump() + "\n");
+    return id;
+  }
+  /// Send and wait for the reply.
+  json request(json r) { return reply(send(std::move(r))); }
+  json reply(long long id) {
+    return take([id](const json& j) { return j.contains("id") && j["id"] == id; }, "reply " + std::to_string(id));
+  }
+  json reply_null_id() {
+    return take([](const json& j) { return j.contains("id") && j["id"].is_null(); }, "reply without id");
+  }
+  json event(const std::string& name, const std::string& call = "", const std::string& state = "") {
+    return take([&](const json& j) {
+      return j.value("event", "") == name && (call.empty() || j.value("call", "") == call) &&
+             (state.empty() || j.value("state", "") == state);
+    }, name + " " + call + " " + state);
+  }
+  /// Take the first frame (received or arriving within the timeout) that matches.
+  json take(const std::function<bool(const json&)>& match, const std::string& what,
+            std::chrono::milliseconds timeout = 20s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      for (std::size_t i = 0; i < inbox_.size(); ++i) {
+        if (match(inbox_[i])) {
+          json j = inbox_[i];
+          taken_.push_back(j);
+          inbox_.erase(inbox_.begin() + static_cast<long>(i));
+          return j;
+        }
+      }
+      if (!read_some(deadline)) {
+        ADD_FAILURE() << "no frame matching " << what << " (inbox: " << json(inbox_).dump() << ")";
+        return json::object();
+      }
+    }
+  }
+  /// True when the server closes the connection within the timeout.
+  bool closed_by_server(std::chrono::milliseconds timeout = 20s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!eof_) {
+      if (!read_some(deadline)) return eof_;
+    }
+    return true;
+  }
+  /// Every frame received so far, in arrival order (taken or not).
+  std::vector<json> all() const {
+    std::vector<json> v = order_;
+    return v;
+  }
+
+ private:
+  bool read_some(std::chrono::steady_clock::time_point deadline) {
+    if (eof_) return false;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+    char buf[65536];
+    const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) {
+      eof_ = true;
+      return false;
+    }
+    partial_.append(buf, static_cast<std::size_t>(n));
+    for (std::size_t nl; (nl = partial_.find('\n')) != std::string::npos;) {
+      json j = json::parse(partial_.substr(0, nl), nullptr, false);
+      EXPECT_FALSE(j.is_discarded()) << "server sent a frame that is not JSON: " << partial_.substr(0, nl);
+      partial_.erase(0, nl + 1);
+      inbox_.push_back(j);
+      order_.push_back(j);
+    }
+    return true;
+  }
+  int fd_ = -1;
+  long long next_id_ = 1;
+  std::string partial_;
+  std::vector<json> inbox_;
+  std::vector<json> taken_;
+  std::vector<json> order_;
+  bool eof_ = false;
+};
+
+std::size_t index_of(const std::vector<json>& frames, const std::function<bool(const json&)>& match) {
+  for (std::size_t i = 0; i < frames.size(); ++i)
+    if (match(frames[i])) return i;
+  return frames.size();
+}
+
+TEST(Server, CallBetweenTwoClients) {
+  Harness h(kOffice);
+  Client a(h.port()), b(h.port());
+  EXPECT_TRUE(a.request({{"op", "open"}, {"line", "201"}})["ok"].get<bool>());
+  EXPECT_TRUE(b.request({{"op", "open"}, {"line", "202"}})["ok"].get<bool>());
+  const json made = a.request({{"op", "make_call"}, {"line", "201"}, {"to", "202"}});
+  ASSERT_TRUE(made["ok"].get<bool>()) << made;
+  const std::string call = made["call"];
+  a.event("call_state", call, "RINGBACK");
+
+  // The callee hears of the call first (new_call), then of its state.
+  const json offered = b.event("call_state", "", "OFFERING");
+  const std::string incoming = offered["call"];
+  const json announced = b.event("new_call", incoming);
+  EXPECT_EQ(announced["from"], "201");
+  EXPECT_EQ(announced["direction"], "in");
+  const auto frames = b.all();
+  EXPECT_LT(index_of(frames, [](const json& j) { return j.value("event", "") == "new_call"; }),
+            index_of(frames, [](const json& j) { return j.value("event", "") == "call_state"; }));
+
+  // The caller learnt its handle from the reply, before any state of that call.
+  const auto seen = a.all();
+  EXPECT_LT(index_of(seen, [](const json& j) { return j.contains("id") && j["id"] == 2; }),
+            index_of(seen, [&](const json& j) { return j.value("call", "") == call && j.contains("event"); }));
+  EXPECT_EQ(index_of(seen, [](const json& j) { return j.value("event", "") == "new_call"; }), seen.size())
+      << "the caller gets no new_call for its own call";
+
+  EXPECT_TRUE(b.request({{"op", "answer"}, {"call", incoming}})["ok"].get<bool>());
+  a.event("call_state", call, "CONNECTED");
+  b.event("call_state", incoming, "CONNECTED");
+  const json status = a.request({{"op", "call_status"}, {"call", call}});
+  EXPECT_EQ(status["state"], "CONNECTED");
+  EXPECT_NE(status["feature_names"].get<std::string>().find("DROP"), std::string::npos);
+
+  EXPECT_TRUE(a.request({{"op", "drop"}, {"call", call}})["ok"].get<bool>());
+  a.event("call_state", call, "IDLE");
+  const json gone = b.event("call_state", incoming, "DISCONNECTED");
+  EXPECT_EQ(gone["mode_name"], "NORMAL");
+  EXPECT_TRUE(b.request({{"op", "drop"}, {"call", incoming}})["ok"].get<bool>());
+  b.event("call_state", incoming, "IDLE");
+  EXPECT_TRUE(b.request({{"op", "deallocate"}, {"call", incoming}})["ok"].get<bool>());
+  EXPECT_EQ(b.request({{"op", "drop"}, {"call", incoming}})["error"], "LINEERR_INVALCALLHANDLE");
+
+  h.stop();
+  ASSERT_EQ(h.result().records.size(), 2u);
+  for (const CallRecord& r : h.result().records) {
+    EXPECT_FALSE(r.cleared_at_end);
+    EXPECT_EQ(r.outcome, Outcome::Answered);
+  }
+}
+
+TEST(Server, BadFramesGetAnErrorAndTheConnectionStaysUsable) {
+  Harness h(kOffice);
+  Client c(h.port());
+  auto error_of = [&](const std::string& frame) {
+    c.send_raw(frame + "\n");
+    return c.reply_null_id();
+  };
+  const json big = error_of(std::string(70 * 1024, 'x'));
+  EXPECT_EQ(big["error"], "LINEERR_INVALPARAM");
+  EXPECT_NE(big["message"].get<std::string>().find("exceeds"), std::string::npos) << big;
+  EXPECT_EQ(error_of("{\"op\": \"open\", ")["message"], "malformed JSON");
+  EXPECT_EQ(error_of("[1,2,3]")["error"], "LINEERR_INVALPARAM");
+  EXPECT_EQ(error_of("{\"id\":{},\"op\":\"ping\"}")["error"], "LINEERR_INVALPARAM");
+  EXPECT_EQ(error_of(std::string(200, '[') + std::string(200, ']'))["error"], "LINEERR_INVALPARAM");
+  EXPECT_EQ(error_of("{\"op\":\"ping\",\"x\":\"\xff\xfe\"}")["error"], "LINEERR_INVALPARAM");
+
+  EXPECT_EQ(c.request({{"line", "201"}})["message"], "missing 'op'");
+  EXPECT_EQ(c.request({{"op", 7}})["error"], "LINEERR_INVALPARAM");
+  EXPECT_EQ(c.request({{"op", "frobnicate"}})["error"], "LINEERR_OPERATIONUNAVAIL");
+  EXPECT_EQ(c.request({{"op", "open"}, {"line", "999"}})["error"], "LINEERR_BADDEVICEID");
+  EXPECT_EQ(c.request({{"op", "open"}, {"line", "201"}, {"colour", "red"}})["error"], "LINEERR_INVALPARAM");
+  EXPECT_EQ(c.request({{"op", "open"}, {"line", json::array()}})["error"], "LINEERR_INVALPARAM");
+  EXPECT_EQ(c.request({{"op", "make_call"}, {"line", "202"}, {"to", "203"}})["error"], "LINEERR_INVALLINEHANDLE");
+  EXPECT_EQ(c.request({{"op", "drop"}, {"call", "c999"}})["error"], "LINEERR_INVALCALLHANDLE");
+  EXPECT_EQ(c.request({{"op", "drop"}, {"call", "banana"}})["error"], "LINEERR_INVALCALLHANDLE");
+  EXPECT_EQ(c.request({{"op", "drop"}})["error"], "LINEERR_INVALPARAM");
+  EXPECT_EQ(c.request({{"op", "hello"}, {"version", 99}})["error"], "LINEERR_OPERATIONUNAVAIL");
+  EXPECT_EQ(c.request({{"op", "forward"}, {"line", "201"}, {"forwarding", "busy"}})["error"],
+            "LINEERR_INVALLINEHANDLE");
+
+  // Two frames in one segment, CRLF line ends, a frame split across segments: all answered.
+  c.send_raw("{\"id\":\"x1\",\"op\":\"ping\"}\r\n{\"id\":\"x2\",\"op\":\"ping\"}\n{\"id\":\"x3\",");
+  EXPECT_TRUE(c.take([](const json& j) { return j.value("id", json()) == "x1"; }, "x1")["ok"].get<bool>());
+  EXPECT_TRUE(c.take([](const json& j) { return j.value("id", json()) == "x2"; }, "x2")["ok"].get<bool>());
+  c.send_raw("\"op\":\"ping\"}\n");
+  EXPECT_TRUE(c.take([](const json& j) { return j.value("id", json()) == "x3"; }, "x3")["ok"].get<bool>());
+
+  // Still usable for real work.
+  EXPECT_TRUE(c.request({{"op", "open"}, {"line", "201"}})["ok"].get<bool>());
+  const json made = c.request({{"op", "make_call"}, {"line", "201"}, {"to", "300"}});
+  ASSERT_TRUE(made["ok"].get<bool>());
+  c.event("call_state", made["call"], "CONNECTED");
+  h.stop();
+  EXPECT_GE(h.server().stats().bad_frames, 6u);
+}
+
+TEST(Server, AClientCannotTouchAnotherClientsLinesOrCalls) {
+  Harness h(kOffice);
+  Client a(h.port()), b(h.port());
+  a.request({{"op", "open"}, {"line", "201"}});
+  const json taken = b.request({{"op", "open"}, {"line", "201"}});
+  EXPECT_EQ(taken["error"], "LINEERR_ALLOCATED");
+  EXPECT_TRUE(b.request({{"op", "monitor"}, {"line", "201"}})["ok"].get<bool>());
+  const json made = a.request({{"op", "make_call"}, {"line", "201"}, {"to", "300"}});
+  const std::string call = made["call"];
+  // The monitor sees the call but may not act on it.
+  b.event("new_call", call);
+  const json refused = b.request({{"op", "drop"}, {"call", call}});
+  EXPECT_EQ(refused["error"], "LINEERR_NOTOWNER");
+  EXPECT_EQ(b.request({{"op", "make_call"}, {"line", "201"}, {"to", "202"}})["error"], "LINEERR_INVALLINEHANDLE");
+  a.event("call_state", call, "CONNECTED");
+  b.event("call_state", call, "CONNECTED");
+  EXPECT_EQ(b.request({{"op", "call_status"}, {"call", call}})["state"], "CONNECTED");
+}
+
+TEST(Server, AVanishedClientsCallsAreDroppedAndRecorded) {
+  Harness h(kOffice);
+  Client b(h.port());
+  b.request({{"op", "open"}, {"line", "202"}});
+  std::string call;
+  {
+    Client a(h.port());
+    a.request({{"op", "open"}, {"line", "201"}});
+    call = a.request({{"op", "make_call"}, {"line", "201"}, {"to", "202"}})["call"];
+    const std::string incoming = b.event("call_state", "", "OFFERING")["call"];
+    b.request({{"op", "answer"}, {"call", incoming}});
+    a.event("call_state", call, "CONNECTED");
+    a.abort();  // killed mid-call
+    const json gone = b.event("call_state", incoming, "DISCONNECTED");
+    EXPECT_EQ(gone["mode_name"], "NORMAL");
+  }
+  // A fresh client can open the line at once, and an offered call on a line whose client
+  // leaves is refused rather than left ringing.
+  Client c(h.port());
+  EXPECT_TRUE(c.request({{"op", "open"}, {"line", "201"}})["ok"].get<bool>());
+  {
+    Client d(h.port());
+    d.request({{"op", "open"}, {"line", "203"}});
+    const std::string to_d = c.request({{"op", "make_call"}, {"line", "201"}, {"to", "203"}})["call"];
+    d.event("call_state", "", "OFFERING");
+    d.close();
+    c.event("call_state", to_d, "DISCONNECTED");
+  }
+  h.stop();
+  const auto& records = h.result().records;
+  ASSERT_GE(records.size(), 2u);
+  const CallRecord& first = records.front();
+  EXPECT_EQ("c" + std::to_string(first.serial), call);
+  EXPECT_FALSE(first.cleared_at_end) << "the vanished client's call was dropped when it left";
+  EXPECT_EQ(first.outcome, Outcome::Answered);
+  // Every call reached IDLE and has its record, whatever the clients did.
+  std::set<std::uint64_t> serials;
+  for (const CallRecord& r : records) serials.insert(r.serial);
+  EXPECT_EQ(serials.size(), records.size());
+  EXPECT_EQ(records.size(), h.result().pbx.calls_created);
+  EXPECT_NE(h.log().find("disconnected"), std::string::npos);
+}
+
+TEST(Server, AClientThatDoesNotReadIsCutOffAndOthersCarryOn) {
+  ServerOptions o;
+  o.max_queued_bytes = 16 * 1024;
+  o.speed = 50;
+  Harness h(R"(
+name: busy office
+pbx:
+  extensions:
+    - {number: "100-139", behavior: manual}
+    - {number: "200-239", behavior: {answer_after: 100ms}}
+  timing: {dialtone_delay: 0, digit_time: 0, post_dial_delay: 50ms}
+traffic:
+  - {from: "100-139", to: "200-239", arrivals: poisson(100/s), holding: 1s, for: 1h}
+)",
+            o);
+  Client sleeper(h.port(), 1024);
+  EXPECT_TRUE(sleeper.request({{"op", "monitor"}, {"line", "*"}})["ok"].get<bool>());
+  // From here the sleeper reads nothing; the server's queue for it overflows.
+  Client reader(h.port());
+  reader.request({{"op", "monitor"}, {"line", "100"}});
+  for (int i = 0; i < 200 && h.server().stats().cut_off == 0; ++i) {
+    reader.event("call_state", "", "CONNECTED");
+  }
+  EXPECT_TRUE(sleeper.closed_by_server()) << "the sleeping client was cut off";
+  EXPECT_TRUE(reader.request({{"op", "ping"}})["ok"].get<bool>());
+  h.stop();
+  EXPECT_EQ(h.server().stats().cut_off, 1u);
+  EXPECT_NE(h.log().find("cut off"), std::string::npos);
+}
+
+TEST(Server, WithATokenEveryConnectionAuthenticatesFirst) {
+  ServerOptions o;
+  o.token = "s3cret-token";
+  Harness h(kOffice, o);
+  Client c(h.port());
+  EXPECT_EQ(c.request({{"op", "hello"}})["auth_required"], true);
+  EXPECT_EQ(c.request({{"op", "open"}, {"line", "201"}})["error"], "LINEERR_OPERATIONUNAVAIL");
+  EXPECT_EQ(c.request({{"op", "auth"}, {"token", "guess"}})["error"], "LINEERR_OPERATIONFAILED");
+  EXPECT_TRUE(c.request({{"op", "auth"}, {"token", "s3cret-token"}})["ok"].get<bool>());
+  EXPECT_TRUE(c.request({{"op", "open"}, {"line", "201"}})["ok"].get<bool>());
+
+  Client hello_auth(h.port());
+  EXPECT_EQ(hello_auth.request({{"op", "hello"}, {"token", "s3cret-token"}})["auth_required"], false);
+
+  Client intruder(h.port());
+  for (const char* t : {"a", "s3cret-toke", "s3cret-token-"}) intruder.send({{"op", "auth"}, {"token", t}});
+  EXPECT_TRUE(intruder.closed_by_server()) << "three failed attempts close the connection";
+  h.stop();
+  EXPECT_EQ(h.server().stats().auth_failures, 4u);
+  EXPECT_EQ(h.log().find("s3cret"), std::string::npos) << "the token is never logged";
+}
+
+TEST(Server, OffLoopbackNeedsAToken) {
+  const Scenario s = parse_scenario(kOffice, "t.yaml");
+  ManualKernel k;
+  ScenarioSession session(s, k);
+  boost::asio::io_context io;
+  std::ostringstream log;
+  ServerOptions o;
+  o.host = "0.0.0.0";
+  o.port = 0;
+  EXPECT_THROW(Server(io, k, session, o, log), std::invalid_argument);
+  EXPECT_TRUE(is_loopback("127.0.0.1"));
+  EXPECT_TRUE(is_loopback("::1"));
+  EXPECT_TRUE(is_loopback("localhost"));
+  EXPECT_FALSE(is_loopback("0.0.0.0"));
+  EXPECT_FALSE(is_loopback("192.168.1.5"));
+}
+
+TEST(Server, TokenComparisonIsExact) {
+  EXPECT_TRUE(wire::token_matches("abc", "abc"));
+  EXPECT_FALSE(wire::token_matches("abd", "abc"));
+  EXPECT_FALSE(wire::token_matches("ab", "abc"));
+  EXPECT_FALSE(wire::token_matches("abcabc", "abc"));
+  EXPECT_FALSE(wire::token_matches("", "abc"));
+  EXPECT_FALSE(wire::token_matches("", ""));
+}
+
+TEST(Server, HandoffMovesControlToAnotherClient) {
+  Harness h(kOffice);
+  Client a(h.port()), b(h.port());
+  EXPECT_EQ(a.request({{"op", "hello"}, {"name", "desk"}})["name"], "desk");
+  EXPECT_EQ(b.request({{"op", "hello"}, {"versions", {1, 2}}, {"name", "supervisor"}})["protocol"], 1);
+  EXPECT_EQ(b.request({{"op", "hello"}, {"name", "desk"}})["error"], "LINEERR_INVALPARAM");
+  a.request({{"op", "open"}, {"line", "201"}});
+  const std::string call = a.request({{"op", "make_call"}, {"line", "201"}, {"to", "300"}})["call"];
+  a.event("call_state", call, "CONNECTED");
+  EXPECT_EQ(a.request({{"op", "handoff"}, {"call", call}, {"to", "nobody"}})["error"], "LINEERR_TARGETNOTFOUND");
+  EXPECT_EQ(a.request({{"op", "handoff"}, {"call", call}, {"to", "desk"}})["error"], "LINEERR_TARGETSELF");
+  EXPECT_TRUE(a.request({{"op", "handoff"}, {"call", call}, {"to", "supervisor"}})["ok"].get<bool>());
+  b.event("new_call", call);
+  b.event("call_state", call, "CONNECTED");
+  EXPECT_EQ(a.request({{"op", "drop"}, {"call", call}})["error"], "LINEERR_NOTOWNER");
+  EXPECT_EQ(b.request({{"op", "call_status"}, {"call", call}})["owner"], "supervisor");
+  EXPECT_TRUE(b.request({{"op", "hold"}, {"call", call}})["ok"].get<bool>());
+  a.event("call_state", call, "ONHOLD");  // the line's controller still hears of it
+  EXPECT_TRUE(b.request({{"op", "drop"}, {"call", call}})["ok"].get<bool>());
+}
+
+TEST(Server, ForwardingChangesReachTheLinesWatchers) {
+  Harness h(kOffice);
+  Client a(h.port()), m(h.port());
+  a.request({{"op", "open"}, {"line", "201"}});
+  m.request({{"op", "monitor"}, {"line", "201"}});
+  const json bad = a.request({{"op", "forward"}, {"line", "201"}, {"forwarding", {{{"when", "sometimes"}}}}});
+  EXPECT_EQ(bad["error"], "LINEERR_INVALPARAM");
+  const json fwd = a.request({{"op", "forward"}, {"line", "201"},
+                              {"forwarding", {{{"when", "busy"}, {"to", "202"}}, {{"when", "no_answer"}, {"to", "300"}, {"after", "12s"}}}}});
+  ASSERT_TRUE(fwd["ok"].get<bool>()) << fwd;
+  for (Client* c : {&a, &m}) {
+    const json e = c->event("address_state");
+    EXPECT_EQ(e["state"], "FORWARD");
+    ASSERT_EQ(e["forwarding"].size(), 2u);
+    EXPECT_EQ(e["forwarding"][1]["after"], "12s");
+  }
+  EXPECT_EQ(m.request({{"op", "line_status"}, {"line", "201"}})["forwarding"].size(), 2u);
+  EXPECT_EQ(m.request({{"op", "line_status"}, {"line", "201"}})["controller"], "client-1");
+}
+
+TEST(Server, UntilEndsTheRunAndTellsTheClients) {
+  ServerOptions o;
+  o.until = 3s;
+  o.speed = 10;
+  Harness h(kOffice, o);
+  Client a(h.port());
+  a.request({{"op", "open"}, {"line", "201"}});
+  const std::string call = a.request({{"op", "make_call"}, {"line", "201"}, {"to", "202"}})["call"];
+  a.event("call_state", call, "RINGBACK");
+  // The run ends at 3 s simulated with the call still ringing: it is cleared, and said so.
+  a.event("call_state", call, "IDLE");
+  EXPECT_EQ(a.event("shutdown")["reason"], "reached --until");
+  EXPECT_TRUE(a.closed_by_server());
+  h.join();
+  ASSERT_TRUE(h.server().result());
+  EXPECT_EQ(h.result().sim_time, SimTime(3s));
+  EXPECT_EQ(h.result().cleared_at_end, 2u);
+}
+
+TEST(Server, ScenarioStepsAndTheirVerdictsRunInRealTime) {
+  Harness h(R"(
+name: judge
+pbx:
+  extensions: ["201", {number: "400", behavior: {hangup_after: 30s}}]
+steps:
+  - {at: 1s, do: make_call, line: "400", to: "201", as: customer}
+  - {expect: {call: customer, state: CONNECTED}, within: 20s}
+)");
+  Client app(h.port());
+  app.request({{"op", "open"}, {"line", "201"}});
+  const std::string incoming = app.event("call_state", "", "OFFERING")["call"];
+  EXPECT_TRUE(app.request({{"op", "answer"}, {"call", incoming}})["ok"].get<bool>());
+  app.event("call_state", incoming, "CONNECTED");
+  h.stop();
+  ASSERT_EQ(h.result().expectations.size(), 1u);
+  EXPECT_TRUE(h.result().expectations[0].ok) << h.result().expectations[0].message;
+}
+
+}  // namespace
+}  // namespace telsim
