@@ -198,6 +198,7 @@ std::size_t index_of(const std::vector<json>& frames, const std::function<bool(c
 TEST(Server, CallBetweenTwoClients) {
   Harness h(kOffice);
   Client a(h.port()), b(h.port());
+  EXPECT_EQ(a.request({{"op", "hello"}, {"name", "caller"}})["name"], "caller");
   EXPECT_TRUE(a.request({{"op", "open"}, {"line", "201"}})["ok"].get<bool>());
   EXPECT_TRUE(b.request({{"op", "open"}, {"line", "202"}})["ok"].get<bool>());
   const json made = a.request({{"op", "make_call"}, {"line", "201"}, {"to", "202"}});
@@ -217,7 +218,7 @@ TEST(Server, CallBetweenTwoClients) {
 
   // The caller learnt its handle from the reply, before any state of that call.
   const auto seen = a.all();
-  EXPECT_LT(index_of(seen, [](const json& j) { return j.contains("id") && j["id"] == 2; }),
+  EXPECT_LT(index_of(seen, [](const json& j) { return j.contains("id") && j["id"] == 3; }),
             index_of(seen, [&](const json& j) { return j.value("call", "") == call && j.contains("event"); }));
   EXPECT_EQ(index_of(seen, [](const json& j) { return j.value("event", "") == "new_call"; }), seen.size())
       << "the caller gets no new_call for its own call";
