@@ -231,6 +231,8 @@ int sc_main(int argc, char* argv[]) {
   serve_cmd->add_option("--until", serve_opt.until, "stop at this simulated time (e.g. 10min)");
   serve_cmd->add_option("--seed", serve_opt.seed, "override the scenario's seed");
   serve_cmd->add_option("--report", serve_opt.report_dir, "write the reports into DIR when stopped");
+  serve_cmd->add_option("--vcd", serve_opt.vcd_file,
+                        "write a VCD waveform of every line's call state and trunk occupancy");
   serve_cmd->add_flag("--quiet,-q", serve_opt.quiet, "no log line per connection");
 
   telsim::cli::ClientCommandOptions client_opt;

@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <stdexcept>
 
 #include <boost/asio/io_context.hpp>
@@ -12,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "telsim/kernel/systemc_kernel.hpp"
+#include "telsim/kernel/vcd_trace.hpp"
 #include "telsim/reports/reports.hpp"
 #include "telsim/server/client_console.hpp"
 #include "telsim/server/server.hpp"
@@ -72,6 +74,11 @@ int serve(const ServeOptions& opt) {
 
   SystemcKernel kernel;
   ScenarioSession session(scenario, kernel);
+  std::unique_ptr<VcdTrace> vcd;
+  if (!opt.vcd_file.empty()) {
+    vcd = std::make_unique<VcdTrace>(session.pbx(), opt.vcd_file);
+    session.pbx().add_observer(vcd.get());
+  }
   boost::asio::io_context io;
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   so.on_stop = [&signals] { signals.cancel(); };
@@ -86,6 +93,7 @@ int serve(const ServeOptions& opt) {
   std::fflush(stdout);
   server.start();
   io.run();
+  if (vcd) vcd->close();
 
   const RunResult& result = *server.result();
   std::vector<std::filesystem::path> written;
@@ -106,6 +114,7 @@ int serve(const ServeOptions& opt) {
              st.connections, st.requests, st.errors, st.bad_frames, st.cut_off, st.auth_failures);
   fmt::print("pacing: {} timer events, lateness p50 {}, p99 {}, max {}\n", pacing.events,
              ms(pacing.p50), ms(pacing.p99), ms(pacing.max));
+  if (vcd) fmt::print("trace: {}\n", opt.vcd_file);
   if (!written.empty()) {
     fmt::print("report:");
     for (const auto& p : written) fmt::print(" {}", p.string());
