@@ -285,6 +285,7 @@ struct Server::Impl final : PbxObserver {
     }
     kernel.advance_to(target);
     flush_line_changes();
+    sweep_ids();
     if (options.until && kernel.now() >= *options.until) {
       asio::post(io, [this] { stop("reached --until"); });
     }
