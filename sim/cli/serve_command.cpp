@@ -47,6 +47,13 @@ void raise_descriptor_limit() {
   }
 }
 
+// --token, else $TELSIM_TOKEN (which keeps the token out of the process list).
+std::string token_or_environment(const std::string& given) {
+  if (!given.empty()) return given;
+  const char* env = std::getenv("TELSIM_TOKEN");
+  return env ? env : "";
+}
+
 std::string ms(Duration d) { return fmt::format("{:.3f} ms", std::chrono::duration<double, std::milli>(d).count()); }
 
 }  // namespace
@@ -56,10 +63,7 @@ int serve(const ServeOptions& opt) {
   if (opt.seed) scenario.seed = *opt.seed;
   ServerOptions so;
   std::tie(so.host, so.port) = parse_endpoint(opt.listen);
-  so.token = opt.token;
-  if (so.token.empty()) {
-    if (const char* env = std::getenv("TELSIM_TOKEN")) so.token = env;
-  }
+  so.token = token_or_environment(opt.token);
   so.speed = opt.speed;
   so.quiet = opt.quiet;
   if (!opt.until.empty()) {
@@ -89,7 +93,7 @@ int serve(const ServeOptions& opt) {
   const auto ep = server.local_endpoint();
   fmt::print("telsim serve: {} listening on {}:{} (speed {}x{})\n", scenario.name,
              ep.address().to_string(), ep.port(), opt.speed,
-             opt.token.empty() && !std::getenv("TELSIM_TOKEN") ? "" : ", token required");
+             token_or_environment(opt.token).empty() ? "" : ", token required");
   std::fflush(stdout);
   server.start();
   io.run();
@@ -128,10 +132,7 @@ int serve(const ServeOptions& opt) {
 int client(const ClientCommandOptions& opt) {
   ClientOptions co;
   std::tie(co.host, co.port) = parse_endpoint(opt.connect);
-  co.token = opt.token;
-  if (co.token.empty()) {
-    if (const char* env = std::getenv("TELSIM_TOKEN")) co.token = env;
-  }
+  co.token = token_or_environment(opt.token);
   co.name = opt.name;
   const auto linger = parse_duration(opt.linger);
   if (!linger) throw std::invalid_argument(fmt::format("--linger '{}': give a duration like 2s", opt.linger));
