@@ -220,6 +220,7 @@ struct Server::Impl final : PbxObserver {
     acceptor.set_option(tcp::acceptor::reuse_address(true));
     acceptor.bind(ep);
     acceptor.listen(asio::socket_base::max_listen_connections);
+    acceptor.non_blocking(true);
     controller.assign(pbx.line_count(), nullptr);
     pbx.add_observer(this);
   }
@@ -319,9 +320,20 @@ struct Server::Impl final : PbxObserver {
   void accept() {
     acceptor.async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
       if (stopped) return;
-      if (!ec) on_connect(std::move(socket));
-      else if (ec != asio::error::operation_aborted)
+      if (!ec) {
+        on_connect(std::move(socket));
+        // Take every connection already waiting, not one per turn of the loop: under load a
+        // turn is long, and a queue of newcomers would wait seconds for their first reply.
+        for (;;) {
+          boost::system::error_code e;
+          tcp::socket more(io);
+          acceptor.accept(more, e);  // the acceptor is non-blocking: would_block ends this
+          if (e) break;
+          on_connect(std::move(more));
+        }
+      } else if (ec != asio::error::operation_aborted) {
         say("accept failed: {}", ec.message());
+      }
       if (acceptor.is_open()) accept();
     });
   }
@@ -699,6 +711,10 @@ struct Server::Impl final : PbxObserver {
   void sweep_ids() {
     if (ids.size() < ids_sweep_at) return;
     std::erase_if(ids, [this](const auto& kv) { return pbx.find_call(kv.second) == nullptr; });
+    for (auto& [n, c] : clients) {
+      (void)n;
+      std::erase_if(c->owned, [this](std::uint32_t serial) { return !ids.count(serial); });
+    }
     ids_sweep_at = std::max<std::size_t>(1024, ids.size() * 2);
   }
 
