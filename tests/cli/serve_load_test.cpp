@@ -31,8 +31,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_support.hpp"
+#include "cli/serve_support.hpp"
 
-extern char** environ;
 
 #if defined(__SANITIZE_ADDRESS__)
 #define TELSIM_LOAD_SANITIZED 1
@@ -60,87 +60,6 @@ constexpr auto kDeadline = 60s;  // the whole exchange; far above what it needs
 
 // --- the server process (as in serve_test.cpp) ------------------------------------------------
 
-class ServeProcess {
- public:
-  ServeProcess(const fs::path& dir, const std::vector<std::string>& args)
-      : out_(dir / "serve.stdout"), err_(dir / "serve.stderr") {
-    ::unsetenv("TELSIM_TOKEN");
-    std::vector<std::string> argv_s{TELSIM_EXE, "serve"};
-    argv_s.insert(argv_s.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&fa);
-  }
-  ServeProcess(const ServeProcess&) = delete;
-  ServeProcess& operator=(const ServeProcess&) = delete;
-  ~ServeProcess() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    // A failing test shows what the server said (an ASan report lands in its stderr).
-    if (::testing::Test::HasFailure()) std::fprintf(stderr, "%s", describe().c_str());
-  }
-  bool wait_listening() {
-    const auto deadline = Clock::now() + 20s;
-    static const std::regex re(R"(listening on [0-9.]+:([0-9]+))");
-    while (Clock::now() < deadline) {
-      const std::string text = read_file(out_);
-      if (const auto nl = text.find('\n'); nl != std::string::npos) {
-        std::smatch m;
-        const std::string first = text.substr(0, nl);
-        if (!std::regex_search(first, m, re)) return false;
-        port_ = std::stoi(m[1].str());
-        return true;
-      }
-      if (reap(false)) return false;
-      std::this_thread::sleep_for(5ms);
-    }
-    return false;
-  }
-  int stop(int sig = SIGTERM) {
-    if (pid_ > 0) ::kill(pid_, sig);
-    const auto deadline = Clock::now() + 30s;
-    while (pid_ > 0 && Clock::now() < deadline) {
-      if (reap(false)) break;
-      std::this_thread::sleep_for(5ms);
-    }
-    if (pid_ > 0) {
-      ADD_FAILURE() << "telsim serve did not exit in time; killing it";
-      ::kill(pid_, SIGKILL);
-      reap(true);
-      status_ = -1;
-    }
-    return status_;
-  }
-  int port() const { return port_; }
-  std::string out() const { return read_file(out_); }
-  std::string describe() const {
-    return "exit " + std::to_string(status_) + "\n--- serve stdout ---\n" + out() + "--- serve stderr ---\n" +
-           read_file(err_);
-  }
-
- private:
-  bool reap(bool block) {
-    if (pid_ <= 0) return true;
-    int raw = 0;
-    if (::waitpid(pid_, &raw, block ? 0 : WNOHANG) != pid_) return false;
-    status_ = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    pid_ = -1;
-    return true;
-  }
-  fs::path out_, err_;
-  pid_t pid_ = -1;
-  int port_ = 0;
-  int status_ = -1;
-};
 
 // --- the clients ------------------------------------------------------------------------------
 
