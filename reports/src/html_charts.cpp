@@ -101,20 +101,57 @@ std::vector<const CallRecord*> ladder_selection(const std::vector<const CallReco
 }
 
 std::string ladder_svg(const RunResult& run, const std::vector<const CallRecord*>& calls) {
-  constexpr std::int64_t kTimeColumn = 84, kLane = 132, kTop = 46, kRow = 20, kMaxRows = 400;
+  // A lane: room for operation labels on the left, then its axis, then one column (bar and state
+  // labels) per call the line has at once.
+  constexpr std::int64_t kTimeColumn = 84, kOpArea = 100, kColumn = 140, kMaxColumns = 4, kTop = 46,
+                         kRow = 20, kMaxRows = 400;
   // Lanes: one per line, in order of first appearance.
   std::vector<std::string> lanes;
-  std::map<std::string, std::int64_t> lane_of;
+  std::map<std::string, std::size_t> lane_of;
   std::vector<const CallRecord*> ordered = calls;
   std::stable_sort(ordered.begin(), ordered.end(),
                    [](const CallRecord* a, const CallRecord* b) { return a->start < b->start; });
   for (const CallRecord* r : ordered)
-    if (lane_of.emplace(r->line, static_cast<std::int64_t>(lanes.size())).second) lanes.push_back(r->line);
+    if (lane_of.emplace(r->line, lanes.size()).second) lanes.push_back(r->line);
 
-  // Rows: one per distinct instant at which something happened (a state change, a verdict).
+  // Operations drawn: those on a call shown; one on no call when its line has a lane (or, when
+  // every call is shown, on any line: it gets a lane).
+  const bool all_shown = calls.size() == run.records.size();
+  std::set<std::uint64_t> shown;
+  for (const CallRecord* r : calls) shown.insert(r->serial);
+  std::vector<const OperationRecord*> ops;
+  for (const OperationRecord& op : run.operations) {
+    if (op.line.empty()) continue;
+    if (op.call ? !shown.count(op.call) : (!all_shown && !lane_of.count(op.line))) continue;
+    if (lane_of.emplace(op.line, lanes.size()).second) lanes.push_back(op.line);
+    ops.push_back(&op);
+  }
+
+  // Columns: a call takes the first column of its lane free when it starts.
+  std::map<const CallRecord*, std::int64_t> column_of;
+  std::vector<std::vector<SimTime>> lane_busy_until(lanes.size());
+  for (const CallRecord* r : ordered) {
+    if (r->history.empty()) continue;
+    std::vector<SimTime>& columns = lane_busy_until[lane_of.at(r->line)];
+    std::size_t column = 0;
+    while (column < columns.size() && columns[column] > r->history.front().at) ++column;
+    if (column == columns.size()) columns.push_back(SimTime{0});
+    columns[column] = r->history.back().at + Duration{1};
+    column_of[r] = static_cast<std::int64_t>(column) % kMaxColumns;
+  }
+  std::vector<std::int64_t> lane_axis;  // x of each lane's axis
+  std::int64_t right = kTimeColumn;
+  for (const auto& busy : lane_busy_until) {
+    lane_axis.push_back(right + kOpArea);
+    right += kOpArea + kColumn * std::clamp<std::int64_t>(static_cast<std::int64_t>(busy.size()), 1, kMaxColumns);
+  }
+
+  // Rows: one per distinct instant at which something happened (a state change, an operation,
+  // a verdict).
   std::set<SimTime> instants;
   for (const CallRecord* r : calls)
     for (const StateStamp& s : r->history) instants.insert(s.at);
+  for (const OperationRecord* op : ops) instants.insert(op->at);
   for (const ExpectationResult& e : run.expectations)
     if (!e.ok) instants.insert(e.at);
   std::map<SimTime, std::int64_t> row_of;
@@ -130,9 +167,9 @@ std::string ladder_svg(const RunResult& run, const std::vector<const CallRecord*
   };
   const auto rows = static_cast<std::int64_t>(row_of.size());
   const bool truncated = instants.size() > row_of.size();
-  const std::int64_t width = kTimeColumn + kLane * std::max<std::int64_t>(1, static_cast<std::int64_t>(lanes.size())) + 150;
+  const std::int64_t width = std::max(right, kTimeColumn + kOpArea + kColumn) + 150;
   const std::int64_t height = kTop + rows * kRow + 30;
-  const auto lane_x = [&](const std::string& line) { return kTimeColumn + lane_of.at(line) * kLane + 24; };
+  const auto lane_x = [&](const std::string& line) { return lane_axis[lane_of.at(line)]; };
 
   std::string out = svg_open("ladder", width, height, "ladder diagram of the calls");
   auto o = std::back_inserter(out);
@@ -141,7 +178,7 @@ std::string ladder_svg(const RunResult& run, const std::vector<const CallRecord*
          "fill=\"#555\"/></marker></defs>\n";
   fmt::format_to(o, "<text x=\"4\" y=\"16\" font-weight=\"bold\">time (s)</text>\n");
   for (const auto& [line, lane] : lane_of) {
-    const std::int64_t x = kTimeColumn + lane * kLane + 24;
+    const std::int64_t x = lane_axis[lane];
     fmt::format_to(o, "<text x=\"{}\" y=\"16\" font-weight=\"bold\" text-anchor=\"middle\">{}</text>\n", x,
                    xml_escape(line));
     fmt::format_to(o, "<line x1=\"{0}\" y1=\"24\" x2=\"{0}\" y2=\"{1}\" stroke=\"#ccc\" stroke-dasharray=\"3 3\"/>\n",
@@ -152,17 +189,11 @@ std::string ladder_svg(const RunResult& run, const std::vector<const CallRecord*
     const std::int64_t y = kTop + row * kRow + kRow / 2;
     fmt::format_to(o, "<text x=\"4\" y=\"{}\" fill=\"#555\">{}</text>\n", y + 4, format_seconds_3(t));
   }
-  // Each call: coloured bar segments per state on its lane (a line's second call at once sits
-  // beside the first), state names beside them.
-  std::map<std::string, std::vector<SimTime>> lane_busy_until;
+  // Each call: coloured bar segments per state in its column of its lane (a line's second call at
+  // once sits in the next column, labels and all), state names beside them.
   for (const CallRecord* r : ordered) {
     if (r->history.empty()) continue;
-    std::vector<SimTime>& slots = lane_busy_until[r->line];
-    std::size_t slot = 0;
-    while (slot < slots.size() && slots[slot] > r->history.front().at) ++slot;
-    if (slot == slots.size()) slots.push_back(SimTime{0});
-    slots[slot] = r->history.back().at + Duration{1};
-    const std::int64_t x = lane_x(r->line) + static_cast<std::int64_t>(slot % 3) * 9 - 4;
+    const std::int64_t x = lane_x(r->line) + column_of.at(r) * kColumn - 4;
     for (std::size_t i = 0; i < r->history.size(); ++i) {
       const StateStamp& s = r->history[i];
       const std::int64_t y1 = y_of(s.at);
@@ -176,6 +207,34 @@ std::string ladder_svg(const RunResult& run, const std::vector<const CallRecord*
                      to_string(s.state));
     }
   }
+  // Operations: a diamond left of the acting line's axis at the operation's row, the operations
+  // of that line and instant named beside it in the order they ran; a refused one red and struck
+  // through, its LINEERR in the tooltip.
+  std::map<std::pair<std::int64_t, std::size_t>, std::vector<const OperationRecord*>> ops_at;
+  for (const OperationRecord* op : ops)
+    if (row_of.count(op->at)) ops_at[{row_of.at(op->at), lane_of.at(op->line)}].push_back(op);
+  for (const auto& [where, group] : ops_at) {
+    const std::int64_t x = lane_axis[where.second] - 12, y = y_of(group.front()->at);
+    const bool refused = std::any_of(group.begin(), group.end(),
+                                     [](const OperationRecord* op) { return op->error != LineErr::Success; });
+    fmt::format_to(o, "<g class=\"op\"><path d=\"M{0} {1}L{2} {3}L{0} {4}L{5} {3}z\" fill=\"{6}\"/>"
+                      "<text x=\"{7}\" y=\"{8}\" text-anchor=\"end\" font-size=\"10\">",
+                   x, y - 5, x + 5, y, y + 5, x - 5, refused ? "#b3261e" : "#333", x - 8, y + 4);
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      const OperationRecord& op = *group[i];
+      const bool ok = op.error == LineErr::Success;
+      std::string title = fmt::format("{} on {}", to_string(op.op), op.line);
+      if (op.call) title += fmt::format(", c{}", op.call);
+      title += fmt::format(" at {} s", format_seconds_3(op.at));
+      if (!op.who.empty()) title += " by " + op.who;
+      if (!ok) title += ": refused with " + tapi_name(op.error);
+      if (i) out += ", ";
+      fmt::format_to(o, "<tspan{}><title>{}</title>{}</tspan>",
+                     ok ? "" : " fill=\"#b3261e\" text-decoration=\"line-through\"", xml_escape(title),
+                     to_string(op.op));
+    }
+    out += "</text></g>\n";
+  }
   // Arrows from a caller to the party it reached, when that party is offered.
   std::map<std::uint64_t, const CallRecord*> by_id;
   for (const CallRecord* r : calls) by_id[r->serial] = r;
@@ -183,7 +242,12 @@ std::string ladder_svg(const RunResult& run, const std::vector<const CallRecord*
     if (r->direction != Direction::Incoming || !r->peer_serial || r->history.empty()) continue;
     auto peer = by_id.find(r->peer_serial);
     if (peer == by_id.end() || peer->second->line == r->line) continue;
-    const std::int64_t x1 = lane_x(peer->second->line), x2 = lane_x(r->line);
+    // From the caller's column to the called party's.
+    const auto column_x = [&](const CallRecord* c) {
+      auto it = column_of.find(c);
+      return lane_x(c->line) + (it == column_of.end() ? 0 : it->second * kColumn);
+    };
+    const std::int64_t x1 = column_x(peer->second), x2 = column_x(r);
     const std::int64_t y = y_of(r->history.front().at);
     fmt::format_to(o, "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#555\" marker-end=\"url(#arrow)\"/>\n",
                    x1 + (x2 > x1 ? 6 : -6), y - 6, x2 + (x2 > x1 ? -8 : 8), y - 6);

@@ -183,7 +183,9 @@ std::string report_detail::report_html(const RunResult& run, const Digest& diges
     const std::vector<const CallRecord*> shown = report_detail::ladder_selection(records, rule);
     out += "<p class=\"note\">" + xml_escape(rule) +
            " One lane per line; time runs down, one row per instant something happened "
-           "(simulated seconds); an arrow marks a call offered to another line.</p>\n";
+           "(simulated seconds); an arrow marks a call offered to another line; a diamond marks an "
+           "operation (a scenario step's or a live client's) on the acting line, red and struck "
+           "through when refused (hover for its LINEERR).</p>\n";
     out += legend();
     out += "<div class=\"scroll\">\n" + report_detail::ladder_svg(run, shown) + "</div>\n";
   }

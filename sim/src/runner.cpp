@@ -154,6 +154,10 @@ void ScenarioRunner::execute_do(const Step& step) {
     default:
       acted_on = resolve_call(step);
   }
+  // The acting line: the line of the call acted on (taken now: the operation may deallocate it),
+  // else the line the step names.
+  std::string acting_line = step.line;
+  if (const Call* c = pbx_.find_call(acted_on)) acting_line = pbx_.line(c->line).number;
   pbx_.act_as(step.controller);
   if (!pbx_.may_act(acted_on, step.controller)) {
     r = OpResult{0, step.op, LineErr::NotOwner, acted_on, {}, {}, 0};
@@ -215,6 +219,10 @@ void ScenarioRunner::execute_do(const Step& step) {
   }
   pbx_.act_as("");
   last_error_ = r.error;
+  if (operation_sink_) {
+    const CallId call = r.call ? r.call : acted_on;
+    operation_sink_(OperationRecord{scheduler_.now(), step.op, std::move(acting_line), call.serial, r.error, ""});
+  }
   if (r.ok() && !step.as.empty()) {
     // setup_transfer and prepare_add_to_conference name their consultation call with `as`.
     const bool names_consult = step.op == Op::SetupTransfer || step.op == Op::PrepareAddToConference;
@@ -503,6 +511,7 @@ ScenarioSession::ScenarioSession(const Scenario& scenario, SimulationKernel& ker
   }
   pbx_ = std::make_unique<Pbx>(kernel, std::move(config));
   runner_ = std::make_unique<ScenarioRunner>(scenario, *pbx_, kernel);
+  runner_->on_operation([this](OperationRecord op) { record_operation(std::move(op)); });
   pbx_->add_observer(runner_.get());
   for (const TrafficConfig& t : scenario.traffic)
     generators_.push_back(std::make_unique<TrafficGenerator>(t, *pbx_, kernel, scenario.seed));
@@ -533,6 +542,8 @@ RunResult ScenarioSession::finish() {
   out.kernel_events = kernel_.dispatched();
   out.transitions = pbx_->stats().transitions;
   out.pbx = pbx_->stats();
+  out.operations = std::move(operations_);
+  operations_.clear();
   return out;
 }
 

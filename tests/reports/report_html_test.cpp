@@ -94,6 +94,99 @@ TEST(ReportHtmlTest, SamplesTheLadderOfALargeRunAndSaysHow) {
   EXPECT_EQ(html.find(">1100</text>"), std::string::npos);  // a call outside the sample
 }
 
+std::string ladder_of(const std::string& html) {
+  const std::size_t svg = html.find("<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"ladder\"");
+  if (svg == std::string::npos) return "";
+  return html.substr(svg, html.find("</svg>", svg) - svg);
+}
+
+/// The x of the <text> element whose content is `label`; -1 if none.
+long text_x(const std::string& svg, const std::string& label) {
+  const std::size_t at = svg.find(">" + label + "</text>");
+  if (at == std::string::npos) return -1;
+  const std::size_t x = svg.rfind("<text x=\"", at);
+  return std::stol(svg.substr(x + 9));
+}
+
+TEST(ReportHtmlTest, DrawsOperationsOnTheActingLineAtTheirTimes) {
+  RunResult run = test::sample_run();
+  run.operations = {
+      {test::ms(0), Op::MakeCall, "201", 1, LineErr::Success, ""},
+      {test::ms(3'000), Op::Answer, "202", 2, LineErr::Success, "alice"},
+      {test::ms(7'250), Op::MakeCall, "209", 0, LineErr::InvalAddress, ""},  // a line with no call
+      {test::ms(10'000), Op::MakeCall, "203", 3, LineErr::Success, ""},
+      {test::ms(10'000), Op::Dial, "203", 3, LineErr::Success, ""},
+      {test::ms(11'000), Op::Answer, "203", 3, LineErr::InvalCallState, ""},
+      {test::ms(11'500), Op::TranslateAddress, "", 0, LineErr::Success, ""},  // no line: not drawn
+  };
+  const std::string ladder = ladder_of(report_html(run));
+  ASSERT_FALSE(ladder.empty());
+  EXPECT_NE(ladder.find("<g class=\"op\">"), std::string::npos);
+  EXPECT_NE(ladder.find("<tspan><title>make_call on 201, c1 at 0.000 s</title>make_call</tspan>"),
+            std::string::npos) << ladder;
+  EXPECT_NE(ladder.find("<title>answer on 202, c2 at 3.000 s by alice</title>answer</tspan>"),
+            std::string::npos);
+  // Two operations of one line at one instant share a marker, named in order.
+  EXPECT_NE(ladder.find("make_call</tspan>, <tspan><title>dial on 203, c3 at 10.000 s</title>dial</tspan>"),
+            std::string::npos);
+  // A refused one is red and struck through, its LINEERR in the tooltip; its instant has a row.
+  EXPECT_NE(ladder.find("<tspan fill=\"#b3261e\" text-decoration=\"line-through\"><title>answer on "
+                        "203, c3 at 11.000 s: refused with LINEERR_INVALCALLSTATE</title>answer</tspan>"),
+            std::string::npos);
+  EXPECT_NE(ladder.find(">11.000</text>"), std::string::npos);
+  // An operation on a line without calls gets that line a lane when every call is shown.
+  EXPECT_NE(ladder.find(">209</text>"), std::string::npos);
+  EXPECT_NE(ladder.find("refused with LINEERR_INVALADDRESS</title>make_call</tspan>"), std::string::npos);
+  EXPECT_EQ(ladder.find("translate_address"), std::string::npos);
+  // report.json does not list operations.
+  RunResult without = run;
+  without.operations.clear();
+  EXPECT_EQ(report_json(run), report_json(without));
+}
+
+TEST(ReportHtmlTest, DrawsOnlyTheOperationsOfSampledCalls) {
+  RunResult run = test::sample_run();
+  const CallRecord model = run.records[0];
+  for (std::uint64_t s = 7; s <= 5'000; ++s) {
+    run.records.push_back(model);
+    run.records.back().serial = s;
+    run.records.back().line = std::to_string(1000 + s);
+  }
+  run.operations = {
+      {test::ms(0), Op::MakeCall, "201", 1, LineErr::Success, ""},             // sampled call
+      {test::ms(0), Op::MakeCall, "1100", 100, LineErr::Success, ""},          // not sampled
+      {test::ms(1), Op::Drop, "203", 0, LineErr::InvalCallHandle, ""},         // sampled line
+      {test::ms(2), Op::MakeCall, "9999", 0, LineErr::InvalAddress, ""},       // no lane
+  };
+  const std::string ladder = ladder_of(report_html(run));
+  EXPECT_NE(ladder.find("make_call on 201, c1"), std::string::npos);
+  EXPECT_EQ(ladder.find("c100"), std::string::npos);
+  EXPECT_NE(ladder.find("drop on 203 at 0.001 s: refused with LINEERR_INVALCALLHANDLE"), std::string::npos);
+  EXPECT_EQ(ladder.find("9999"), std::string::npos);
+}
+
+TEST(ReportHtmlTest, CallsSharingALaneAtOnceSitInSeparateColumns) {
+  // Line 200 holds c2 while it takes c3 (front_desk.yaml): their labels must not overlap.
+  using S = CallState;
+  RunResult run = test::sample_run();
+  run.records = {
+      test::record(2, Direction::Outgoing, "200", "200", "201",
+                   {{S::DialTone, 0}, {S::Connected, 1'000}, {S::OnHold, 2'000}, {S::Idle, 9'000}},
+                   DisconnectMode::Normal, Outcome::Answered),
+      test::record(3, Direction::Outgoing, "200", "200", "202",
+                   {{S::DialTone, 2'000}, {S::Idle, 4'000}}, DisconnectMode::Normal, Outcome::Failed),
+      test::record(4, Direction::Outgoing, "200", "200", "203",
+                   {{S::DialTone, 10'000}, {S::Idle, 11'000}}, DisconnectMode::Normal, Outcome::Failed),
+  };
+  const std::string ladder = ladder_of(report_html(run));
+  const long held = text_x(ladder, "c2 ONHOLD"), second = text_x(ladder, "c3 DIALTONE"),
+             later = text_x(ladder, "c4 DIALTONE");
+  ASSERT_GE(held, 0);
+  ASSERT_GE(second, 0);
+  EXPECT_GE(second - held, 120) << ladder;  // room for the first call's label
+  EXPECT_EQ(later, held);                   // the first column is free again by then
+}
+
 TEST(ReportHtmlTest, DrawsAHistogramPerTimingWithItsPercentiles) {
   const std::string html = report_html(test::sample_run());
   for (const char* name : {"setup", "answer", "ring", "talk"}) {

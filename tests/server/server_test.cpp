@@ -245,6 +245,20 @@ TEST(Server, CallBetweenTwoClients) {
     EXPECT_FALSE(r.cleared_at_end);
     EXPECT_EQ(r.outcome, Outcome::Answered);
   }
+  // The run lists the operations the clients ran, in order, on the acting line and by client; a
+  // request refused before it reached the PBX (the last drop, on a stale handle) is not one.
+  const auto& ops = h.result().operations;
+  ASSERT_EQ(ops.size(), 5u);
+  const Op want[] = {Op::MakeCall, Op::Answer, Op::Drop, Op::Drop, Op::Deallocate};
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    EXPECT_EQ(ops[i].op, want[i]) << i;
+    EXPECT_EQ(ops[i].error, LineErr::Success) << i;
+    EXPECT_EQ(ops[i].line, i == 0 || i == 2 ? "201" : "202") << i;
+    EXPECT_EQ(ops[i].call, std::stoul((i == 0 || i == 2 ? call : incoming).substr(1))) << i;
+    if (i == 0 || i == 2) EXPECT_EQ(ops[i].who, "caller") << i;
+    else EXPECT_FALSE(ops[i].who.empty() || ops[i].who == "caller") << ops[i].who;
+  }
+  EXPECT_LE(ops[0].at, ops[4].at);
 }
 
 TEST(Server, BadFramesGetAnErrorAndTheConnectionStaysUsable) {

@@ -78,6 +78,52 @@ TEST(ScenarioRunnerTest, RefusedOperationFailsUnlessExpected) {
   EXPECT_TRUE(r.expectations[3].ok);
 }
 
+TEST(ScenarioRunnerTest, RecordsEachDoStepAsAnOperation) {
+  const RunResult r = run(kPbx + R"(
+  - {do: make_call, line: "201", to: "202", as: c1}
+  - {do: answer, call: c1, expect_error: LINEERR_INVALCALLSTATE}
+  - {expect: {line: "202", state: OFFERING}, within: 3s}
+  - {at: 4s, do: answer, line: "202"}
+  - {at: 6s, do: drop, call: c1}
+  - {do: make_call, line: "203", to: "2x2", expect_error: LINEERR_INVALADDRESS}
+  - {expect: {line: "203", state: CONNECTED}, as: c9}
+  - {do: drop, call: c9}
+)");
+  // The last step names a call never matched: it fails without running an operation.
+  ASSERT_EQ(r.operations.size(), 5u);
+  const OperationRecord want[] = {
+      {SimTime(0s), Op::MakeCall, "201", 1, LineErr::Success, ""},
+      {SimTime(0s), Op::Answer, "201", 1, LineErr::InvalCallState, ""},
+      {SimTime(4s), Op::Answer, "202", 2, LineErr::Success, ""},
+      {SimTime(6s), Op::Drop, "201", 1, LineErr::Success, ""},
+      {SimTime(6s), Op::MakeCall, "203", r.operations[4].call, LineErr::InvalAddress, ""},
+  };
+  for (std::size_t i = 0; i < 5; ++i) {
+    const OperationRecord& o = r.operations[i];
+    EXPECT_EQ(o, want[i]) << i << ": " << to_string(o.op) << " on " << o.line << " c" << o.call
+                          << " at " << to_seconds(o.at) << " " << tapi_name(o.error);
+  }
+}
+
+TEST(ScenarioRunnerTest, SessionCollectsOperationsOfScenarioAndClientsInOrder) {
+  ManualKernel kernel;
+  const Scenario sc = parse_scenario(kPbx + R"(
+  - {do: make_call, line: "201", to: "202", as: c1}
+)", "t.yaml");
+  ScenarioSession session(sc, kernel);
+  session.start();
+  const OpResult r = session.pbx().make_call(*session.pbx().find_line("203"), "300");
+  session.record_operation({kernel.now(), r.op, "203", r.call.serial, r.error, "alice"});
+  kernel.run(SimTime::max());
+  const RunResult result = session.finish();
+  ASSERT_EQ(result.operations.size(), 2u);
+  EXPECT_EQ(result.operations[0].who, "");
+  EXPECT_EQ(result.operations[0].line, "201");
+  EXPECT_EQ(result.operations[1].who, "alice");
+  EXPECT_EQ(result.operations[1].op, Op::MakeCall);
+  EXPECT_EQ(result.operations[1].call, r.call.serial);
+}
+
 TEST(ScenarioRunnerTest, LineStepsActOnTheCallThatFits) {
   const RunResult r = run(kPbx + R"(
   - {do: make_call, line: "201", to: "202", as: c1}

@@ -756,6 +756,16 @@ struct Server::Impl final : PbxObserver {
 
   template <typename F>
   void operation(Client& c, const wire::Request& req, F&& f) {
+    // The acting line for the run's record of operations: the line of the call named (taken
+    // now, as the operation may deallocate it), else the line parameter.
+    const wire::Params p(req);
+    CallId named;
+    for (const char* key : {"call", "conference"}) {
+      const auto serial = parse_call_name(p.optional_text(key).value_or(""));
+      if (auto it = serial ? ids.find(*serial) : ids.end(); !named && it != ids.end()) named = it->second;
+    }
+    std::string line = p.optional_text("line").value_or("");
+    if (const Call* call = pbx.find_call(named)) line = pbx.line(call->line).number;
     Active a{&c, req.id, false};
     active = &a;
     pbx.act_as(c.name);
@@ -771,6 +781,7 @@ struct Server::Impl final : PbxObserver {
     active = nullptr;
     if (!a.replied) send(c, wire::frame(reply_json(req.id, r)));
     if (!r.ok()) ++stats.errors;
+    session.record_operation({kernel.now(), r.op, std::move(line), (r.call ? r.call : named).serial, r.error, c.name});
   }
 
   void dispatch(Client& c, const wire::Request& req) {

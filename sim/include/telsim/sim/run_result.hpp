@@ -20,6 +20,18 @@ struct ExpectationResult {
   std::string message; ///< why it failed (empty when ok)
 };
 
+/// One operation a scenario's `do:` step or a live client performed, after it ran. Traffic
+/// generators and the PBX's own actions are not recorded (a million-call run pays nothing).
+struct OperationRecord {
+  SimTime at{0};             ///< virtual time the operation ran
+  Op op = Op::MakeCall;
+  std::string line;          ///< number of the acting line (the call's line, or the line operated on)
+  std::uint64_t call = 0;    ///< serial of the call acted on or created; 0 if none
+  LineErr error = LineErr::Success;
+  std::string who;           ///< "" for the scenario, else the live client's name
+  bool operator==(const OperationRecord&) const = default;
+};
+
 struct RunResult {
   std::string scenario;  ///< the scenario's `name`
   std::string file;      ///< path as given on the command line
@@ -43,6 +55,7 @@ struct RunResult {
     std::uint64_t no_idle_source = 0;
   };
   std::vector<Traffic> traffic;
+  std::vector<OperationRecord> operations;  ///< scenario steps' and live clients', in the order run
 
   std::size_t passed() const;
   std::size_t failed() const;

@@ -1,6 +1,7 @@
 #pragma once
 /// Plays a Scenario's steps against a Pbx in virtual time and collects the verdicts.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -38,10 +39,14 @@ class ScenarioSession {
   /// Close the run: steps still waiting fail, the PBX clears every call that is left (each
   /// ends IDLE with its CDR), and the verdicts, CDRs and statistics are returned.
   RunResult finish();
+  /// Note an operation that ran (a `do:` step, a live client's request); finish() hands them
+  /// over in RunResult::operations, in the order noted.
+  void record_operation(OperationRecord op) { operations_.push_back(std::move(op)); }
 
  private:
   const Scenario& scenario_;
   SimulationKernel& kernel_;
+  std::vector<OperationRecord> operations_;
   std::unique_ptr<Pbx> pbx_;
   std::unique_ptr<ScenarioRunner> runner_;
   std::vector<std::unique_ptr<TrafficGenerator>> generators_;
@@ -60,6 +65,8 @@ class ScenarioRunner final : public PbxObserver {
   /// Records in serial order (valid after finish()).
   std::vector<CallRecord> take_records();
   std::size_t cleared_at_end() const { return cleared_at_end_; }
+  /// Called with each `do:` step's operation after it ran (ScenarioSession::record_operation).
+  void on_operation(std::function<void(OperationRecord)> sink) { operation_sink_ = std::move(sink); }
 
   void on_call_state(const CallStateEvent& event) override;
   void on_call_record(const CallRecord& record) override;
@@ -106,6 +113,7 @@ class ScenarioRunner final : public PbxObserver {
   std::vector<ExpectationResult> results_;
   std::vector<CallRecord> records_;
   std::size_t cleared_at_end_ = 0;
+  std::function<void(OperationRecord)> operation_sink_;
 };
 
 }  // namespace telsim
