@@ -141,7 +141,6 @@ class Client {
       for (std::size_t i = 0; i < inbox_.size(); ++i) {
         if (match(inbox_[i])) {
           json j = inbox_[i];
-          taken_.push_back(j);
           inbox_.erase(inbox_.begin() + static_cast<long>(i));
           return j;
         }
@@ -161,10 +160,7 @@ class Client {
     return true;
   }
   /// Every frame received so far, in arrival order (taken or not).
-  std::vector<json> all() const {
-    std::vector<json> v = order_;
-    return v;
-  }
+  const std::vector<json>& all() const { return order_; }
 
  private:
   bool read_some(std::chrono::steady_clock::time_point deadline) {
@@ -193,7 +189,6 @@ class Client {
   long long next_id_ = 1;
   std::string partial_;
   std::vector<json> inbox_;
-  std::vector<json> taken_;
   std::vector<json> order_;
   bool eof_ = false;
 };

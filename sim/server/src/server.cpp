@@ -436,9 +436,7 @@ struct Server::Impl final : PbxObserver {
 
   /// The client is gone: close its socket, drop and deallocate its calls, release its lines.
   void disconnect(Client& c, const std::string& why) {
-    if (c.gone) {
-      return;
-    }
+    if (c.gone) return;
     c.gone = true;
     release(c, why);
   }
@@ -621,11 +619,10 @@ struct Server::Impl final : PbxObserver {
 
   json reply_json(const json& id, const OpResult& r) const {
     if (!r.ok()) {
-      std::string message = std::string(to_string(r.error));
-      if (const Call* call = pbx.find_call(r.call))
-        message = fmt::format("{}: {} is {}", tapi_name(r.error), to_string(r.call), to_string(call->state));
-      else
-        message = tapi_name(r.error);
+      const Call* call = pbx.find_call(r.call);
+      const std::string message =
+          call ? fmt::format("{}: {} is {}", tapi_name(r.error), to_string(r.call), to_string(call->state))
+               : tapi_name(r.error);
       return json{{"id", id}, {"ok", false}, {"error", tapi_name(r.error)}, {"message", message}};
     }
     json j{{"id", id}, {"ok", true}};
