@@ -1,0 +1,356 @@
+// The AT interpreter and data pump of Modem, attached by ModemBank to a real Pbx on a
+// ManualScheduler: what a terminal program sees on its serial port, byte for byte.
+#include <gtest/gtest.h>
+
+#include <numeric>
+#include <string>
+
+#include "models/pbx_fixture.hpp"
+#include "telsim/models/modem.hpp"
+#include "telsim/models/modem_bank.hpp"
+
+namespace telsim::test {
+namespace {
+
+/// A terminal on one modem: keeps what the modem sent it, and what has not been looked at.
+class Terminal final : public ModemObserver {
+ public:
+  void on_modem_output(const Modem&, std::string_view bytes) override {
+    all += bytes;
+    unread += bytes;
+  }
+  void on_modem_state(const Modem& m) override { dcd_changes.push_back(m.dcd()); }
+  /// What arrived since the last take().
+  std::string take() { return std::exchange(unread, {}); }
+  std::string all;
+  std::string unread;
+  std::vector<bool> dcd_changes;
+};
+
+ModemConfig modem_config(std::string name, std::string number, std::uint32_t speed = 33600) {
+  ModemConfig c;
+  c.name = std::move(name);
+  c.number = std::move(number);
+  c.speed = speed;
+  return c;
+}
+
+/// Two modems (m1 on 400 at 33600, m2 on 401 at 14400) and voice stations on one PBX.
+class ModemTest : public ::testing::Test {
+ protected:
+  ModemTest()
+      : world(std::vector<LineConfig>{manual("400"), manual("401"), manual("402"),
+                                      station("201", auto_station(2s)),
+                                      station("202", behavior(Behavior::Kind::Busy)),
+                                      station("203", behavior(Behavior::Kind::NoAnswer)), manual("204")}),
+        bank(world.pbx, world.sched,
+             {modem_config("m1", "400"), modem_config("m2", "401", 14400), config_with_s0("m3", "402")}) {
+    world.pbx.add_observer(&bank);
+    m1().add_observer(&t1);
+    m2().add_observer(&t2);
+    m3().add_observer(&t3);
+  }
+  static ModemConfig config_with_s0(std::string name, std::string number) {
+    ModemConfig c = modem_config(std::move(name), std::move(number), 28800);
+    c.registers[0] = 2;  // answers on the second ring
+    return c;
+  }
+  Modem& m1() { return *bank.find("m1"); }
+  Modem& m2() { return *bank.find("m2"); }
+  Modem& m3() { return *bank.find("m3"); }
+  void run(Duration d) { world.sched.advance(d); }
+  /// Type a line at the modem (with its CR) and return what it answers at once.
+  std::string type(Modem& m, Terminal& t, const std::string& text) {
+    t.take();
+    m.from_dte(text);
+    return t.take();
+  }
+  /// m1 calls m2 and both train: returns when both have said CONNECT.
+  void connect_m1_m2() {
+    type(m1(), t1, "ATE0\r");
+    type(m2(), t2, "ATE0\r");
+    type(m1(), t1, "ATD401\r");
+    run(2s);
+    ASSERT_EQ(t2.take(), "\r\nRING\r\n");
+    type(m2(), t2, "ATA\r");
+    run(3s);  // the handshake
+    ASSERT_EQ(t1.take(), "\r\nCONNECT 14400\r\n");
+    ASSERT_EQ(t2.take(), "\r\nCONNECT 14400\r\n");
+  }
+
+  World world;
+  ModemBank bank;
+  Terminal t1, t2, t3;
+};
+
+TEST_F(ModemTest, AtIsEchoedAndAnsweredOk) {
+  EXPECT_EQ(type(m1(), t1, "AT\r"), "AT\r\r\nOK\r\n");
+  EXPECT_EQ(type(m1(), t1, "at\r"), "at\r\r\nOK\r\n");
+}
+
+TEST_F(ModemTest, EchoOffVerboseOffAndQuietChangeTheAnswers) {
+  EXPECT_EQ(type(m1(), t1, "ATE0\r"), "ATE0\r\r\nOK\r\n");  // echoed while E1 was in force
+  EXPECT_EQ(type(m1(), t1, "AT\r"), "\r\nOK\r\n");
+  EXPECT_EQ(type(m1(), t1, "ATV0\r"), "0\r");
+  EXPECT_EQ(type(m1(), t1, "ATJ\r"), "4\r");
+  EXPECT_EQ(type(m1(), t1, "ATQ1\r"), "");
+  EXPECT_EQ(type(m1(), t1, "ATS7?\r"), "050\r\n");  // information text still comes
+  // Z restores the stored profile (Q0 V1 E1), and its OK is already spoken that way.
+  EXPECT_EQ(type(m1(), t1, "ATZ\r"), "\r\nOK\r\n");
+  EXPECT_EQ(type(m1(), t1, "AT\r"), "AT\r\r\nOK\r\n");
+}
+
+TEST_F(ModemTest, UnimodemInitStringIsOneLineOfSpacedCommands) {
+  EXPECT_EQ(type(m1(), t1, "AT &F E0 V1 &D2 &C1 W2 S95=47\r"), "AT &F E0 V1 &D2 &C1 W2 S95=47\r\r\nOK\r\n");
+  EXPECT_EQ(m1().s_register(95), 47);
+  EXPECT_EQ(type(m1(), t1, "ATS95?\r"), "\r\n047\r\n\r\nOK\r\n");
+  EXPECT_EQ(type(m1(), t1, "AT&FE0V1X4&C1&D2S0=0\r"), "\r\nOK\r\n");  // and without spaces
+  EXPECT_EQ(type(m1(), t1, "AT+FCLASS=0;+GMM\r"), "\r\ntelsim V.34 modem (33600 bps)\r\n\r\nOK\r\n");
+}
+
+TEST_F(ModemTest, UnknownCommandsAndOutOfRangeValuesAreErrors) {
+  type(m1(), t1, "ATE0\r");
+  for (const char* line : {"ATJ\r", "AT&Z\r", "ATX5\r", "ATE2\r", "ATS256=1\r", "ATS7=300\r", "AT+XYZ\r",
+                           "AT+FCLASS=1\r", "ATS\r"}) {
+    EXPECT_EQ(type(m1(), t1, line), "\r\nERROR\r\n") << line;
+  }
+  EXPECT_EQ(type(m1(), t1, "ATE1 Q0 V1 J\r"), "\r\nERROR\r\n");  // one bad command spoils the line
+  EXPECT_EQ(m1().stats().errors, 10u);
+}
+
+TEST_F(ModemTest, RegistersAreSetReadAndRestoredByAmpersandF) {
+  type(m1(), t1, "ATE0\r");
+  EXPECT_EQ(type(m1(), t1, "ATS7=30 S8=4\r"), "\r\nOK\r\n");
+  EXPECT_EQ(type(m1(), t1, "ATS7?S8?\r"), "\r\n030\r\n\r\n004\r\n\r\nOK\r\n");
+  EXPECT_EQ(type(m1(), t1, "AT&F\r"), "\r\nOK\r\n");
+  EXPECT_EQ(m1().s_register(7), 50);
+  EXPECT_EQ(type(m1(), t1, "AT\r"), "AT\r\r\nOK\r\n");  // factory echo is on again
+  type(m1(), t1, "ATE0 S10=20 &W\r");
+  type(m1(), t1, "AT&F\r");
+  EXPECT_EQ(m1().s_register(10), 14);
+  type(m1(), t1, "ATZ\r");  // Z restores what &W stored
+  EXPECT_EQ(m1().s_register(10), 20);
+  EXPECT_EQ(type(m1(), t1, "A/"), "\r\nOK\r\n");  // A/ repeats the last line at once
+}
+
+TEST_F(ModemTest, ModemToModemBothConnectAtTheLowerRate) {
+  connect_m1_m2();
+  EXPECT_EQ(m1().state(), Modem::State::Online);
+  EXPECT_EQ(m2().carrier_speed(), 14400u);
+  EXPECT_TRUE(m1().dcd());
+}
+
+TEST_F(ModemTest, NumericConnectCodesFollowTheRockwellTable) {
+  type(m1(), t1, "ATE0V0\r");
+  type(m2(), t2, "ATE0V0\r");
+  type(m1(), t1, "ATD401\r");
+  run(2s);
+  EXPECT_EQ(t2.take(), "2\r");
+  type(m2(), t2, "ATA\r");
+  run(3s);
+  EXPECT_EQ(t1.take(), "15\r");  // CONNECT 14400
+}
+
+TEST_F(ModemTest, BytesArriveInOrderIntactAndPacedAtTheLineRate) {
+  connect_m1_m2();
+  std::string data;
+  for (int i = 0; i < 1440; ++i) data += static_cast<char>('a' + i % 26);
+  m1().from_dte(data);
+  // 1440 bytes of 10 bits at 14400 bit/s take exactly one second.
+  run(500ms);
+  const std::size_t half = t2.unread.size();
+  EXPECT_NEAR(static_cast<double>(half), 720.0, 8.0);
+  run(499ms);
+  EXPECT_LT(t2.unread.size(), data.size());
+  run(2ms);
+  EXPECT_EQ(t2.take(), data);
+  EXPECT_EQ(m1().stats().bytes_sent, 1440u);
+  EXPECT_EQ(m2().stats().bytes_received, 1440u);
+  // And the other way, at the same time as more goes out.
+  m2().from_dte("pong");
+  m1().from_dte("ping");
+  run(10ms);
+  EXPECT_EQ(t1.take(), "pong");
+  EXPECT_EQ(t2.take(), "ping");
+}
+
+TEST_F(ModemTest, EscapeWithGuardTimesGoesToOnlineCommandModeAndAtoReturns) {
+  connect_m1_m2();
+  run(1500ms);            // S12 = 1 s of silence before...
+  m1().from_dte("+++");
+  run(900ms);
+  EXPECT_EQ(t1.take(), "");  // ...and after: not yet
+  run(200ms);
+  EXPECT_EQ(t1.take(), "\r\nOK\r\n");
+  EXPECT_EQ(m1().state(), Modem::State::OnlineCommand);
+  EXPECT_EQ(t2.take(), "+++");  // the far end got the pluses as data
+  EXPECT_TRUE(m1().carrier());
+  m2().from_dte("held");  // arrives while m1 is in command mode: kept for ATO
+  run(100ms);
+  EXPECT_EQ(type(m1(), t1, "ATO\r"), "\r\nCONNECT 14400\r\nheld");
+  EXPECT_EQ(m1().stats().escapes, 1u);
+}
+
+TEST_F(ModemTest, PlusesWithoutTheGuardTimesAreJustData) {
+  connect_m1_m2();
+  m1().from_dte("x+++");  // no silence before the first '+'
+  run(3s);
+  m1().from_dte("+++y");  // data right after the third '+'
+  run(3s);
+  EXPECT_EQ(m1().state(), Modem::State::Online);
+  EXPECT_EQ(t1.take(), "");
+  EXPECT_EQ(t2.take(), "x++++++y");
+  run(2s);
+  m1().from_dte("++++");  // four pluses are not an escape either
+  run(3s);
+  EXPECT_EQ(m1().state(), Modem::State::Online);
+  EXPECT_EQ(m1().stats().escapes, 0u);
+}
+
+TEST_F(ModemTest, HangingUpGivesTheFarModemNoCarrierAfterS10) {
+  connect_m1_m2();
+  run(1500ms);
+  m1().from_dte("+++");
+  run(1500ms);
+  EXPECT_EQ(type(m1(), t1, "ATH\r"), "\r\nOK\r\n");
+  EXPECT_EQ(m1().state(), Modem::State::Idle);
+  EXPECT_EQ(t2.take(), "+++");
+  run(1300ms);
+  EXPECT_EQ(t2.take(), "");  // S10 = 1.4 s
+  run(200ms);
+  EXPECT_EQ(t2.take(), "\r\nNO CARRIER\r\n");
+  EXPECT_FALSE(m2().dcd());
+  EXPECT_TRUE(world.pbx.idle(world.line("400")));
+  EXPECT_TRUE(world.pbx.idle(world.line("401")));
+  EXPECT_TRUE(world.pbx.line(world.line("400")).calls.empty());  // handles released
+  EXPECT_TRUE(world.pbx.line(world.line("401")).calls.empty());
+  EXPECT_EQ(world.rec.records.size(), 2u);
+}
+
+TEST_F(ModemTest, DtrDropHangsUpUnderAmpersandD2AndIsIgnoredUnderD0) {
+  connect_m1_m2();
+  m1().set_dtr(false);
+  EXPECT_EQ(t1.take(), "\r\nNO CARRIER\r\n");
+  EXPECT_EQ(m1().state(), Modem::State::Idle);
+  run(2s);
+  EXPECT_EQ(t2.take(), "\r\nNO CARRIER\r\n");
+  m1().set_dtr(true);
+
+  connect_m1_m2();
+  type(m1(), t1, "");
+  run(1500ms);
+  m1().from_dte("+++");
+  run(1500ms);
+  type(m1(), t1, "AT&D0O\r");
+  m1().set_dtr(false);
+  run(1s);
+  EXPECT_EQ(m1().state(), Modem::State::Online);
+  m1().set_dtr(true);
+}
+
+TEST_F(ModemTest, DtrDropUnderAmpersandD1EntersOnlineCommandMode) {
+  type(m1(), t1, "AT&D1\r");
+  connect_m1_m2();
+  m1().set_dtr(false);
+  EXPECT_EQ(t1.take(), "\r\nOK\r\n");
+  EXPECT_EQ(m1().state(), Modem::State::OnlineCommand);
+  EXPECT_TRUE(m1().carrier());
+}
+
+TEST_F(ModemTest, DcdFollowsCarrierUnderAmpersandC1AndIsAlwaysOnUnderC0) {
+  EXPECT_FALSE(m1().dcd());
+  type(m1(), t1, "AT&C0\r");
+  EXPECT_TRUE(m1().dcd());
+  type(m1(), t1, "AT&C1\r");
+  EXPECT_FALSE(m1().dcd());
+  connect_m1_m2();
+  EXPECT_TRUE(m1().dcd());
+}
+
+TEST_F(ModemTest, AutoAnswerOnTheRingS0Names) {
+  type(m1(), t1, "ATE0\r");
+  type(m1(), t1, "ATD402\r");
+  run(2s);
+  EXPECT_EQ(t3.take(), "\r\nRING\r\n");
+  EXPECT_EQ(m3().s_register(1), 1);
+  run(6s);  // the next ring: S1 reaches S0 = 2
+  EXPECT_EQ(t3.take(), "\r\nRING\r\n");
+  EXPECT_EQ(m3().state(), Modem::State::Answering);
+  run(3s);
+  EXPECT_EQ(t3.take(), "\r\nCONNECT 28800\r\n");
+  EXPECT_EQ(t1.take(), "\r\nCONNECT 28800\r\n");
+  EXPECT_EQ(m3().stats().calls_answered, 1u);
+}
+
+TEST_F(ModemTest, VoiceAnswerGivesNoCarrierAfterS7) {
+  type(m1(), t1, "ATE0 S7=20\r");
+  type(m1(), t1, "ATD201\r");  // 201 answers after 2 s of ringing, and never whistles
+  run(19s);
+  EXPECT_EQ(t1.take(), "");
+  EXPECT_EQ(world.state(world.newest_on("201")), CallState::Connected);
+  run(2s);
+  EXPECT_EQ(t1.take(), "\r\nNO CARRIER\r\n");
+  EXPECT_TRUE(world.pbx.idle(world.line("400")));
+}
+
+TEST_F(ModemTest, BusyIsReportedAtX4AndNoCarrierAtX0) {
+  type(m1(), t1, "ATE0\r");
+  type(m1(), t1, "ATD202\r");
+  run(3s);
+  EXPECT_EQ(t1.take(), "\r\nBUSY\r\n");
+  type(m1(), t1, "ATX0\r");
+  type(m1(), t1, "ATD202\r");
+  run(3s);
+  EXPECT_EQ(t1.take(), "\r\nNO CARRIER\r\n");
+  EXPECT_TRUE(world.pbx.line(world.line("400")).calls.empty());
+}
+
+TEST_F(ModemTest, RingbackUntilS7IsNoAnswer) {
+  type(m1(), t1, "ATE0S7=10\r");
+  type(m1(), t1, "ATD203\r");
+  run(12s);
+  EXPECT_EQ(t1.take(), "\r\nNO ANSWER\r\n");
+  run(60s);
+  EXPECT_TRUE(world.pbx.idle(world.line("203")));
+}
+
+TEST_F(ModemTest, CommaPausesForS8AndSemicolonStaysInCommandMode) {
+  type(m1(), t1, "ATE0S8=3\r");
+  type(m1(), t1, "ATD2,04;\r");
+  const CallId call = world.newest_on("400");
+  run(1s);
+  EXPECT_EQ(world.pbx.find_call(call)->to, "2");
+  run(2500ms);
+  EXPECT_EQ(world.pbx.find_call(call)->to, "204");
+  EXPECT_EQ(t1.take(), "\r\nOK\r\n");
+  EXPECT_EQ(m1().state(), Modem::State::OffHook);
+  run(3s);
+  EXPECT_EQ(world.state(world.newest_on("204")), CallState::Offering);
+  EXPECT_EQ(type(m1(), t1, "ATH\r"), "\r\nOK\r\n");
+  EXPECT_TRUE(world.pbx.idle(world.line("400")));
+}
+
+TEST_F(ModemTest, AKeyWhileDialingAbortsTheCall) {
+  type(m1(), t1, "ATE0\r");
+  type(m1(), t1, "ATD401\r\n");  // the line feed does not abort
+  run(2s);
+  EXPECT_EQ(m1().state(), Modem::State::Dialing);
+  EXPECT_EQ(type(m1(), t1, "x"), "\r\nNO CARRIER\r\n");
+  run(1s);
+  EXPECT_TRUE(world.pbx.idle(world.line("401")));
+  EXPECT_EQ(t2.take(), "\r\nRING\r\n");  // it rang once before the caller gave up
+}
+
+TEST_F(ModemTest, EveryModemCallEndsIdleWithOneRecord) {
+  connect_m1_m2();
+  m1().from_dte("data");
+  run(1s);
+  world.pbx.shutdown();
+  run(5s);
+  for (const CallRecord& r : world.rec.records) EXPECT_EQ(r.history.back().state, CallState::Idle);
+  EXPECT_EQ(world.rec.records.size(), 2u);
+  EXPECT_EQ(t1.take(), "\r\nNO CARRIER\r\n");
+}
+
+}  // namespace
+}  // namespace telsim::test
