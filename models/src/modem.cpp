@@ -55,6 +55,13 @@ std::string_view to_string(Modem::State s) {
   return "?";
 }
 
+std::optional<Modem::State> parse_modem_state(std::string_view name) {
+  for (Modem::State s : {Modem::State::Idle, Modem::State::OffHook, Modem::State::Dialing, Modem::State::Answering,
+                         Modem::State::Online, Modem::State::OnlineCommand})
+    if (to_string(s) == name) return s;
+  return std::nullopt;
+}
+
 bool is_line_rate(std::uint32_t bps) {
   return std::any_of(std::begin(kRates), std::end(kRates), [bps](const Rate& r) { return r.bps == bps; });
 }

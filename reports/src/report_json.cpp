@@ -91,6 +91,25 @@ std::string report_detail::report_json(const RunResult& run, const Digest& diges
                             {"conference_max_size", p.conference_max_size},
                             {"redirects", p.redirects},
                             {"hold_recalls", p.hold_recalls}}}};
+  if (!run.modems.empty()) {  // only scenarios with modems have the section
+    Json modems = Json::object();
+    for (const RunResult::ModemSummary& m : run.modems) {
+      const Modem::Stats& st = m.stats;
+      modems[m.name] = Json{{"number", m.number},
+                            {"speed", m.speed},
+                            {"calls_placed", st.calls_placed},
+                            {"calls_answered", st.calls_answered},
+                            {"connects", st.connects},
+                            {"last_speed", st.last_speed},
+                            {"no_carrier", st.no_carrier},
+                            {"escapes", st.escapes},
+                            {"bytes_sent", st.bytes_sent},
+                            {"bytes_received", st.bytes_received},
+                            {"command_lines", st.command_lines},
+                            {"errors", st.errors}};
+    }
+    j["modems"] = std::move(modems);
+  }
   j["run"] = Json{{"cleared_at_end", run.cleared_at_end},
                   {"records", run.records.size()},
                   {"transitions", run.transitions},

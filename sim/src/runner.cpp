@@ -7,6 +7,8 @@
 namespace telsim {
 namespace {
 
+constexpr std::size_t kModemOutputKept = 16 * 1024;
+
 CallInput input_of(Op op) {
   switch (op) {
     case Op::MakeCall: return CallInput::Seize;
@@ -74,8 +76,19 @@ std::string call_view(const std::string& label, CallState state, DisconnectMode 
 
 }  // namespace
 
-ScenarioRunner::ScenarioRunner(const Scenario& scenario, Pbx& pbx, Scheduler& scheduler)
-    : scenario_(scenario), pbx_(pbx), scheduler_(scheduler) {}
+ScenarioRunner::ScenarioRunner(const Scenario& scenario, Pbx& pbx, Scheduler& scheduler, ModemBank* modems)
+    : scenario_(scenario), pbx_(pbx), scheduler_(scheduler), modems_(modems) {
+  if (!modems_) return;
+  for (std::size_t i = 0; i < modems_->size(); ++i) {
+    modems_->modem(i).add_observer(this);
+    modem_output_[modems_->modem(i).name()];
+  }
+}
+
+ScenarioRunner::~ScenarioRunner() {
+  if (!modems_) return;
+  for (std::size_t i = 0; i < modems_->size(); ++i) modems_->modem(i).remove_observer(this);
+}
 
 void ScenarioRunner::start() { proceed(); }
 
@@ -100,11 +113,27 @@ void ScenarioRunner::proceed() {
 }
 
 bool ScenarioRunner::execute(const Step& step) {
-  if (step.kind == Step::Kind::Do) {
-    execute_do(step);
-    return true;
+  switch (step.kind) {
+    case Step::Kind::Do:
+      execute_do(step);
+      return true;
+    case Step::Kind::Modem:
+      execute_modem(step);
+      return true;
+    case Step::Kind::Expect:
+      return execute_expect(step);
   }
-  return execute_expect(step);
+  return true;
+}
+
+void ScenarioRunner::execute_modem(const Step& step) {
+  Modem* m = modems_ ? modems_->find(step.modem) : nullptr;
+  if (!m) {
+    record(step, false, describe(step), fmt::format("there is no modem '{}'", step.modem));
+    return;
+  }
+  if (step.dtr) m->set_dtr(*step.dtr);
+  else m->from_dte(step.data);
 }
 
 CallId ScenarioRunner::resolve_call(const Step& step) const {
@@ -250,6 +279,7 @@ void ScenarioRunner::execute_do(const Step& step) {
 bool ScenarioRunner::execute_expect(const Step& step) {
   const Verdict v = evaluate(step);
   if (v.holds) {
+    accept(step, v);
     if (!step.as.empty()) track(step.as, v.matched);
     record(step, true, describe(step), "");
     return true;
@@ -283,11 +313,16 @@ void ScenarioRunner::on_call_state(const CallStateEvent& event) {
     t.reason = event.reason;
     t.history.push_back(StateStamp{event.to, event.at});
   }
-  if (!waiting_) return;
   // Checked at every state change, so a state that lasts no time at all still counts.
+  recheck();
+}
+
+void ScenarioRunner::recheck() {
+  if (!waiting_) return;
   const Step& step = scenario_.steps[next_];
   const Verdict v = evaluate(step);
   if (!v.holds) return;
+  accept(step, v);
   if (!step.as.empty()) track(step.as, v.matched);
   settle(true, "");
   // We are inside the PBX's notification: resume the steps once it has finished.
@@ -298,6 +333,72 @@ void ScenarioRunner::on_call_state(const CallStateEvent& event) {
 }
 
 void ScenarioRunner::on_call_record(const CallRecord& record) { records_.push_back(record); }
+
+void ScenarioRunner::on_modem_output(const Modem& modem, std::string_view bytes) {
+  auto it = modem_output_.find(modem.name());
+  if (it == modem_output_.end()) return;
+  std::string& out = it->second;
+  out.append(bytes);
+  // std::regex recurses per character matched: keep what expectations search bounded.
+  if (out.size() > kModemOutputKept) out.erase(0, out.size() - kModemOutputKept);
+  recheck();
+}
+
+void ScenarioRunner::on_modem_state(const Modem& /*modem*/) { recheck(); }
+
+void ScenarioRunner::accept(const Step& step, const Verdict& v) {
+  if (step.expect.modem.empty() || v.output_used == 0) return;
+  modem_output_[step.expect.modem].erase(0, v.output_used);
+}
+
+namespace {
+/// Modem output as a message can show it: the last `max` bytes, control characters escaped.
+std::string printable_tail(std::string_view text, std::size_t max) {
+  std::string out;
+  if (text.size() > max) {
+    text = text.substr(text.size() - max);
+    out = "...";
+  }
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (ch == '\r') out += "\\r";
+    else if (ch == '\n') out += "\\n";
+    else if (ch == '"' || ch == '\\') out += fmt::format("\\{}", ch);
+    else if (c < 0x20 || c >= 0x7f) out += fmt::format("\\x{:02x}", c);
+    else out += ch;
+  }
+  return out;
+}
+}  // namespace
+
+ScenarioRunner::Verdict ScenarioRunner::evaluate_modem(const Step& step) const {
+  const Expectation& e = step.expect;
+  Verdict v;
+  const Modem* m = modems_ ? modems_->find(e.modem) : nullptr;
+  if (!m) {
+    v.observed = fmt::format("there is no modem '{}'", e.modem);
+    return v;
+  }
+  bool holds = (!e.dcd || m->dcd() == *e.dcd) && (!e.modem_state || m->state() == *e.modem_state);
+  const auto it = modem_output_.find(e.modem);
+  const std::string& out = it->second;
+  if (holds && e.output) {
+    auto re = output_res_.find(step.index);
+    if (re == output_res_.end()) re = output_res_.emplace(step.index, std::regex(*e.output, std::regex::ECMAScript)).first;
+    std::smatch match;
+    if (std::regex_search(out, match, re->second))
+      v.output_used = static_cast<std::size_t>(match.position(0) + match.length(0));
+    else
+      holds = false;
+  }
+  v.holds = holds;
+  if (!holds) {
+    v.observed = fmt::format("modem {} is {} with DCD {}{}", e.modem, to_string(m->state()), m->dcd() ? "on" : "off",
+                             out.empty() ? std::string(", and has said nothing new")
+                                         : fmt::format(", and said \"{}\"", printable_tail(out, 160)));
+  }
+  return v;
+}
 
 void ScenarioRunner::track(const std::string& name, CallId id) {
   const Call* c = pbx_.find_call(id);
@@ -351,6 +452,7 @@ ScenarioRunner::Verdict ScenarioRunner::evaluate_call(const Expectation& e, cons
 
 ScenarioRunner::Verdict ScenarioRunner::evaluate(const Step& step) const {
   const Expectation& e = step.expect;
+  if (!e.modem.empty()) return evaluate_modem(step);
   Verdict v;
   if (e.error) {
     v.holds = last_error_ == e.error;
@@ -420,6 +522,10 @@ ScenarioRunner::Verdict ScenarioRunner::evaluate(const Step& step) const {
 }
 
 std::string ScenarioRunner::describe(const Step& step) const {
+  if (step.kind == Step::Kind::Modem) {
+    if (step.dtr) return fmt::format("modem_dtr {} {}", step.modem, *step.dtr ? "on" : "off");
+    return fmt::format("modem_send {} \"{}\"", step.modem, printable_tail(step.data, 60));
+  }
   if (step.kind == Step::Kind::Do) {
     std::string s(to_string(step.op));
     if (step.op == Op::MakeCall)
@@ -453,6 +559,14 @@ std::string ScenarioRunner::describe(const Step& step) const {
   }
   const Expectation& e = step.expect;
   if (e.error) return "previous operation returned " + tapi_name(*e.error);
+  if (!e.modem.empty()) {
+    std::string s = "modem " + e.modem;
+    if (e.output) s += fmt::format(" output /{}/", printable_tail(*e.output, 80));
+    if (e.dcd) s += fmt::format(" dcd {}", *e.dcd ? "on" : "off");
+    if (e.modem_state) s += fmt::format(" state {}", to_string(*e.modem_state));
+    if (step.within > Duration::zero()) s += " within " + format_duration(step.within);
+    return s;
+  }
   if (!e.orbit.empty()) return fmt::format("orbit {} {}", e.orbit, *e.occupied ? "occupied" : "free");
   std::string s = e.call.empty() ? "line " + e.line : e.call;
   if (e.calls) s += fmt::format(" calls {}", *e.calls);
@@ -510,7 +624,13 @@ ScenarioSession::ScenarioSession(const Scenario& scenario, SimulationKernel& ker
     }
   }
   pbx_ = std::make_unique<Pbx>(kernel, std::move(config));
-  runner_ = std::make_unique<ScenarioRunner>(scenario, *pbx_, kernel);
+  if (!scenario.modems.empty()) {
+    std::vector<ModemConfig> modems;
+    for (const ModemSpec& m : scenario.modems) modems.push_back(m.config);
+    modems_ = std::make_unique<ModemBank>(*pbx_, kernel, modems);
+    pbx_->add_observer(modems_.get());
+  }
+  runner_ = std::make_unique<ScenarioRunner>(scenario, *pbx_, kernel, modems_.get());
   runner_->on_operation([this](OperationRecord op) { record_operation(std::move(op)); });
   pbx_->add_observer(runner_.get());
   for (const TrafficConfig& t : scenario.traffic)
@@ -543,6 +663,12 @@ RunResult ScenarioSession::finish() {
   out.transitions = pbx_->stats().transitions;
   out.pbx = pbx_->stats();
   out.operations = std::move(operations_);
+  if (modems_) {
+    for (std::size_t i = 0; i < modems_->size(); ++i) {
+      const Modem& m = modems_->modem(i);
+      out.modems.push_back(RunResult::ModemSummary{m.name(), m.config().number, m.config().speed, m.stats()});
+    }
+  }
   operations_.clear();
   return out;
 }

@@ -216,6 +216,14 @@ class Loader {
     return p;
   }
   void pickup_groups(const YAML::Node& node, PbxConfig& pbx);
+  void modems(const YAML::Node& node, Scenario& sc);
+  std::string modem_ref(const YAML::Node& node) const {
+    const std::string name = scalar(node, "modem");
+    if (!modem_names_.count(name)) fail(node, fmt::format("'{}' is not a modem of this scenario (see 'modems')", name));
+    return name;
+  }
+  void modem_step(const YAML::Node& node, const std::string& op, std::map<std::string, YAML::Node>& keys, Step& st);
+  std::set<std::string> modem_names_;
   void forwarding(const YAML::Node& node, PbxConfig& pbx);
   ForwardRule forward_rule(const YAML::Node& node, bool with_ext, std::string* ext);
   std::map<std::string, int> orbits_;  // orbit number -> YAML line
@@ -238,7 +246,7 @@ Scenario Loader::load(const YAML::Node& root) {
   if (!root.IsDefined() || root.IsNull()) fail(root, "the scenario is empty");
   auto keys = mapping(root, "the scenario",
                       {"name", "description", "seed", "pbx", "defaults", "steps", "stop_at",
-                       "location", "controllers", "trunks", "traffic"});
+                       "location", "controllers", "trunks", "traffic", "modems"});
   Scenario sc;
   sc.file = file_;
   if (!keys.count("name")) fail(root, "the scenario needs a 'name'");
@@ -288,6 +296,7 @@ Scenario Loader::load(const YAML::Node& root) {
                                  "consult_timeout", "answer_mode", "transfer_recall"});
   if (!pk.count("extensions")) fail(pbx, "pbx needs 'extensions'");
   extensions(pbx["extensions"], fallback, sc.pbx);
+  if (keys.count("modems")) modems(root["modems"], sc);
   if (pk.count("park")) park_lots(pbx["park"], sc.pbx);
   if (pk.count("pickup_groups")) pickup_groups(pbx["pickup_groups"], sc.pbx);
   if (pk.count("forwarding")) forwarding(pbx["forwarding"], sc.pbx);
@@ -655,6 +664,68 @@ void Loader::trunks(const YAML::Node& node, PbxConfig& pbx) {
   }
 }
 
+void Loader::modems(const YAML::Node& node, Scenario& sc) {
+  if (!node.IsSequence()) fail(node, "modems must be a list, e.g. [{name: m1, number: \"400\"}]");
+  for (const auto& item : node) {
+    auto k = mapping(item, "modem", {"name", "number", "speed", "handshake", "registers", "pty", "tcp"});
+    ModemSpec m;
+    m.yaml_line = item.Mark().line + 1;
+    m.yaml_column = item.Mark().column + 1;
+    if (!k.count("name") || !k.count("number")) fail(item, "a modem needs a 'name' and a 'number'");
+    m.config.name = scalar(item["name"], "name");
+    static const std::regex name_re(R"(^[A-Za-z][A-Za-z0-9_.-]{0,63}$)");
+    if (!std::regex_match(m.config.name, name_re))
+      fail(item["name"], fmt::format("modem name '{}' must be a letter then letters, digits, _ . - (at most 64)", m.config.name));
+    if (!modem_names_.insert(m.config.name).second)
+      fail(item["name"], fmt::format("modem '{}' is defined twice", m.config.name));
+    m.config.number = scalar(item["number"], "number");
+    if (m.config.number.empty() || !std::all_of(m.config.number.begin(), m.config.number.end(), ::isdigit))
+      fail(item["number"], fmt::format("modem number '{}' must be digits", m.config.number));
+    if (k.count("speed")) {
+      const auto bps = unsigned_number(item["speed"], "speed");
+      if (bps > 1'000'000 || !is_line_rate(static_cast<std::uint32_t>(bps)))
+        fail(item["speed"], fmt::format("speed {} is not a modem line rate (300, 1200, 2400, 4800, 7200, 9600, "
+                                        "12000, 14400, 16800, 19200, 21600, 24000, 26400, 28800, 31200 or 33600)", bps));
+      m.config.speed = static_cast<std::uint32_t>(bps);
+    }
+    if (k.count("handshake")) {
+      m.config.handshake = duration(item["handshake"], "handshake");
+      if (m.config.handshake > std::chrono::minutes(1)) fail(item["handshake"], "handshake must be at most 1min");
+    }
+    if (k.count("registers")) {
+      const YAML::Node r = item["registers"];
+      auto names = [&] {
+        std::vector<std::string> all;
+        for (int i = 0; i < 256; ++i) all.push_back(fmt::format("S{}", i));
+        return all;
+      }();
+      auto rk = mapping(r, "registers", names);
+      for (const auto& [key, key_node] : rk) {
+        const auto v = unsigned_number(r[key], key);
+        if (v > 255) fail(r[key], fmt::format("{} must be 0..255", key));
+        m.config.registers[std::stoi(key.substr(1))] = static_cast<int>(v);
+      }
+    }
+    if (k.count("pty")) {
+      m.pty = scalar(item["pty"], "pty");
+      if (m.pty.empty()) fail(item["pty"], "pty must be a path, e.g. /tmp/telsim/modem1");
+    }
+    if (k.count("tcp")) {
+      m.tcp = scalar(item["tcp"], "tcp");
+      static const std::regex tcp_re(R"(^(?:(127\.[0-9]+\.[0-9]+\.[0-9]+|localhost|\[::1\]):)?([0-9]{1,5})$)");
+      std::smatch tm;
+      if (!std::regex_match(m.tcp, tm, tcp_re) || std::stoul(tm[2].str()) > 65535)
+        fail(item["tcp"], fmt::format("tcp '{}' must be PORT or HOST:PORT on loopback (127.0.0.1:7001); a raw modem "
+                                      "port has no way to ask for a token", m.tcp));
+    }
+    LineConfig line;
+    line.number = m.config.number;
+    line.name = "Modem " + m.config.name;
+    add_extension(item["number"], std::move(line), sc.pbx);
+    sc.modems.push_back(std::move(m));
+  }
+}
+
 void Loader::traffic(const YAML::Node& node, Scenario& sc) {
   if (!node.IsSequence()) fail(node, "traffic must be a list of generators");
   int n = 0;
@@ -727,7 +798,7 @@ Step Loader::step(const YAML::Node& node, int index) {
                       {"at", "after", "do", "expect", "within", "as", "expect_error", "line",
                        "call", "to", "digits", "note", "mode", "orbit", "returns", "group",
                        "forwarding", "consult", "held", "conference", "consult_as",
-                       "completion_as", "completion", "controller", "address"});
+                       "completion_as", "completion", "controller", "address", "modem", "data", "dtr"});
   Step st;
   st.index = index;
   st.yaml_line = node.Mark().line + 1;
@@ -749,7 +820,8 @@ Step Loader::step(const YAML::Node& node, int index) {
     st.kind = Step::Kind::Expect;
     for (const char* k : {"expect_error", "line", "call", "to", "digits", "mode", "orbit",
                           "returns", "group", "forwarding", "consult", "held", "conference",
-                          "consult_as", "completion_as", "completion", "controller", "address"})
+                          "consult_as", "completion_as", "completion", "controller", "address",
+                          "modem", "data", "dtr"})
       forbid(k, "belongs to a 'do' step (put conditions inside expect: {...})");
     if (keys.count("within")) st.within = duration(node["within"], "within");
     expectation(node["expect"], st);
@@ -766,12 +838,20 @@ Step Loader::step(const YAML::Node& node, int index) {
   forbid("within", "belongs to an 'expect' step");
   const YAML::Node op_node = node["do"];
   const std::string op = scalar(op_node, "do");
+  if (op == "modem_send" || op == "modem_dtr") {
+    modem_step(node, op, keys, st);
+    return st;
+  }
+  for (const char* k : {"modem", "data", "dtr"})
+    forbid(k, fmt::format("belongs to a modem_send or modem_dtr step, not {}", op).c_str());
   const OpSpec* spec = nullptr;
   for (const OpSpec& s : kOps)
     if (op == s.name) spec = &s;
   if (!spec) {
     std::vector<std::string> names;
     for (const OpSpec& s : kOps) names.emplace_back(s.name);
+    names.emplace_back("modem_send");
+    names.emplace_back("modem_dtr");
     fail(op_node, fmt::format("unknown operation '{}' (known: {})", op, join(names)));
   }
   st.op = spec->op;
@@ -932,14 +1012,63 @@ Step Loader::step(const YAML::Node& node, int index) {
   return st;
 }
 
+void Loader::modem_step(const YAML::Node& node, const std::string& op, std::map<std::string, YAML::Node>& keys,
+                        Step& st) {
+  st.kind = Step::Kind::Modem;
+  for (const auto& [key, key_node] : keys) {
+    if (key == "at" || key == "after" || key == "do" || key == "note" || key == "modem") continue;
+    if ((key == "data" && op == "modem_send") || (key == "dtr" && op == "modem_dtr")) continue;
+    fail(key_node, fmt::format("'{}' is not an argument of {} (it takes 'modem' and '{}')", key, op,
+                               op == "modem_send" ? "data" : "dtr"));
+  }
+  if (!keys.count("modem")) fail(node, fmt::format("{} needs the 'modem' (a name from 'modems')", op));
+  st.modem = modem_ref(node["modem"]);
+  if (op == "modem_send") {
+    if (!keys.count("data")) fail(node, "modem_send needs the 'data' its terminal writes, e.g. \"ATD400\\r\"");
+    st.data = scalar(node["data"], "data");
+  } else {
+    if (!keys.count("dtr")) fail(node, "modem_dtr needs 'dtr: true' (raise) or 'dtr: false' (drop)");
+    st.dtr = boolean(node["dtr"], "dtr");
+  }
+}
+
 void Loader::expectation(const YAML::Node& node, Step& st) {
   auto keys = mapping(node, "expect",
-                      {"call", "line", "error", "orbit", "state", "mode", "reason", "history",
-                       "features", "calls", "occupied", "related", "messages_waiting"});
+                      {"call", "line", "error", "orbit", "modem", "state", "mode", "reason", "history",
+                       "features", "calls", "occupied", "related", "messages_waiting", "output", "dcd"});
   Expectation& e = st.expect;
-  const int subjects = static_cast<int>(keys.count("call") + keys.count("line") +
-                                        keys.count("error") + keys.count("orbit"));
-  if (subjects != 1) fail(node, "expect needs exactly one of 'call', 'line', 'orbit' or 'error'");
+  const int subjects = static_cast<int>(keys.count("call") + keys.count("line") + keys.count("error") +
+                                        keys.count("orbit") + keys.count("modem"));
+  if (subjects != 1) fail(node, "expect needs exactly one of 'call', 'line', 'orbit', 'modem' or 'error'");
+  if (keys.count("modem")) {
+    e.modem = modem_ref(node["modem"]);
+    for (const auto& [key, key_node] : keys) {
+      if (key != "modem" && key != "output" && key != "dcd" && key != "state")
+        fail(key_node, fmt::format("'{}' is not a condition on a modem (output, dcd, state)", key));
+    }
+    if (keys.size() == 1) fail(node, "expect: {modem: ...} needs a condition: output, dcd or state");
+    if (keys.count("output")) {
+      const std::string re = scalar(node["output"], "output");
+      if (re.empty()) fail(node["output"], "output must be a regular expression, e.g. \"CONNECT \\\\d+\"");
+      try {
+        std::regex check(re, std::regex::ECMAScript);
+      } catch (const std::regex_error& err) {
+        fail(node["output"], fmt::format("output '{}' is not a regular expression: {}", re, err.what()));
+      }
+      e.output = re;
+    }
+    if (keys.count("dcd")) e.dcd = boolean(node["dcd"], "dcd");
+    if (keys.count("state")) {
+      const std::string name = scalar(node["state"], "state");
+      e.modem_state = parse_modem_state(name);
+      if (!e.modem_state)
+        fail(node["state"], fmt::format("unknown modem state '{}' (idle, off_hook, dialing, answering, online, "
+                                        "online_command)", name));
+    }
+    return;
+  }
+  for (const char* k : {"output", "dcd"})
+    if (keys.count(k)) fail(keys[k], fmt::format("'{}' is a condition on a modem: use expect: {{modem: ...}}", k));
   if (keys.count("orbit")) {
     e.orbit = scalar(node["orbit"], "orbit");
     if (!orbits_.count(e.orbit)) fail(node["orbit"], fmt::format("orbit '{}' is not in any park lot", e.orbit));

@@ -187,6 +187,58 @@ std::vector<BadCase> cases() {
        "5s", 0, {"5s", "10s"}},
       {"StepsNotAList", "name: bad\npbx:\n  extensions: [\"201\"]\nsteps:\n  at: 0s\n", 5, "at", 0,
        {"steps"}},
+      // --- modems ----------------------------------------------------------------------------
+      {"ModemWithoutNumber", "name: bad\npbx:\n  extensions: [\"201\"]\nmodems:\n  - {name: m1}\n", 5, "{name", 0,
+       {"'name'", "'number'"}},
+      {"ModemNumberTakenByExtension", "name: bad\npbx:\n  extensions: [\"201\"]\nmodems:\n  - {name: m1, number: \"201\"}\n",
+       5, "\"201\"", 0, {"201", "twice"}},
+      {"ModemNamedTwice",
+       "name: bad\npbx:\n  extensions: [\"201\"]\nmodems:\n  - {name: m1, number: \"400\"}\n  - {name: m1, number: \"401\"}\n",
+       6, "m1", 0, {"m1", "twice"}},
+      {"ModemSpeedNotALineRate",
+       "name: bad\npbx:\n  extensions: [\"201\"]\nmodems:\n  - {name: m1, number: \"400\", speed: 56000}\n", 5, "56000",
+       0, {"56000", "33600"}},
+      {"ModemRegisterOutOfRange",
+       "name: bad\npbx:\n  extensions: [\"201\"]\nmodems:\n  - {name: m1, number: \"400\", registers: {S7: 300}}\n", 5,
+       "300", 0, {"S7", "0..255"}},
+      {"ModemUnknownRegister",
+       "name: bad\npbx:\n  extensions: [\"201\"]\nmodems:\n  - {name: m1, number: \"400\", registers: {X7: 3}}\n", 5,
+       "X7", 0, {"X7"}},
+      {"ModemTcpOffLoopback",
+       "name: bad\npbx:\n  extensions: [\"201\"]\nmodems:\n  - {name: m1, number: \"400\", tcp: \"0.0.0.0:7001\"}\n", 5,
+       "\"0.0.0.0", 0, {"0.0.0.0:7001", "loopback"}},
+      {"ModemUnknownKey",
+       "name: bad\npbx:\n  extensions: [\"201\"]\nmodems:\n  - {name: m1, number: \"400\", baud: 2400}\n", 5, "baud", 0,
+       {"'baud'", "speed"}},
+      {"ModemSendToUnknownModem",
+       "name: bad\npbx:\n  extensions: [\"201\"]\nmodems:\n  - {name: m1, number: \"400\"}\nsteps:\n"
+       "  - {do: modem_send, modem: m2, data: \"AT\\r\"}\n",
+       7, "m2", 0, {"'m2'", "not a modem"}},
+      {"ModemSendWithoutData",
+       "name: bad\npbx:\n  extensions: [\"201\"]\nmodems:\n  - {name: m1, number: \"400\"}\nsteps:\n"
+       "  - {do: modem_send, modem: m1}\n",
+       7, "{do", 0, {"'data'"}},
+      {"ModemDtrNotABoolean",
+       "name: bad\npbx:\n  extensions: [\"201\"]\nmodems:\n  - {name: m1, number: \"400\"}\nsteps:\n"
+       "  - {do: modem_dtr, modem: m1, dtr: low}\n",
+       7, "low", 0, {"dtr", "true or false"}},
+      {"ModemSendWithACallArgument",
+       "name: bad\npbx:\n  extensions: [\"201\"]\nmodems:\n  - {name: m1, number: \"400\"}\nsteps:\n"
+       "  - {do: modem_send, modem: m1, data: AT, line: \"201\"}\n",
+       7, "line", 0, {"'line'", "modem_send"}},
+      {"ModemExpectBadRegex",
+       "name: bad\npbx:\n  extensions: [\"201\"]\nmodems:\n  - {name: m1, number: \"400\"}\nsteps:\n"
+       "  - {expect: {modem: m1, output: \"CONNECT (\"}}\n",
+       7, "\"CONNECT", 0, {"CONNECT (", "regular expression"}},
+      {"ModemExpectUnknownState",
+       "name: bad\npbx:\n  extensions: [\"201\"]\nmodems:\n  - {name: m1, number: \"400\"}\nsteps:\n"
+       "  - {expect: {modem: m1, state: CONNECTED}}\n",
+       7, "CONNECTED", 0, {"CONNECTED", "online"}},
+      {"ModemExpectCallCondition",
+       "name: bad\npbx:\n  extensions: [\"201\"]\nmodems:\n  - {name: m1, number: \"400\"}\nsteps:\n"
+       "  - {expect: {modem: m1, mode: BUSY}}\n",
+       7, "mode: BUSY", 0, {"'mode'", "modem"}},
+      {"OutputOnALine", kHead + "  - {expect: {line: \"201\", output: OK}}\n", 5, "output", 0, {"'output'", "modem"}},
   };
 }
 
@@ -254,7 +306,7 @@ TEST(BadYamlStderr, IsExactlyTheLocatedMessage) {
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.err,
             file.string() + ":4:1: unknown key 'stepz' in the scenario (known: name, description, "
-                            "seed, pbx, defaults, steps, stop_at, location, controllers, trunks, traffic)\n");
+                            "seed, pbx, defaults, steps, stop_at, location, controllers, trunks, traffic, modems)\n");
 }
 
 }  // namespace

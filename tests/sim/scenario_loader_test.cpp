@@ -112,7 +112,7 @@ TEST(ScenarioLoaderTest, ReadsStepsWithTheirLines) {
 TEST(ScenarioLoaderErrorTest, UnknownKeyPointsAtTheKey) {
   EXPECT_EQ(error_of("name: t\npbx: {extensions: [\"201\"]}\ncolour: red\n"),
             "s.yaml:3:1: unknown key 'colour' in the scenario (known: name, description, seed, "
-            "pbx, defaults, steps, stop_at, location, controllers, trunks, traffic)");
+            "pbx, defaults, steps, stop_at, location, controllers, trunks, traffic, modems)");
 }
 
 TEST(ScenarioLoaderErrorTest, BadDurationPointsAtTheValue) {

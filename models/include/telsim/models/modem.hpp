@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -243,6 +244,8 @@ class Modem {
   TimerHandle escape_timer_;
 };
 
+/// "idle", "off_hook", "dialing", "answering", "online", "online_command".
 std::string_view to_string(Modem::State s);
+std::optional<Modem::State> parse_modem_state(std::string_view name);
 
 }  // namespace telsim

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "telsim/models/events.hpp"
+#include "telsim/models/modem.hpp"
 #include "telsim/models/trunk.hpp"
 
 namespace telsim {
@@ -56,6 +57,13 @@ struct RunResult {
   };
   std::vector<Traffic> traffic;
   std::vector<OperationRecord> operations;  ///< scenario steps' and live clients', in the order run
+  struct ModemSummary {
+    std::string name;
+    std::string number;
+    std::uint32_t speed = 0;  ///< configured line rate, bit/s
+    Modem::Stats stats;
+  };
+  std::vector<ModemSummary> modems;  ///< in scenario order
 
   std::size_t passed() const;
   std::size_t failed() const;

@@ -5,9 +5,11 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <regex>
 #include <string>
 #include <vector>
 
+#include "telsim/models/modem_bank.hpp"
 #include "telsim/models/pbx.hpp"
 #include "telsim/sim/kernel.hpp"
 #include "telsim/sim/run_result.hpp"
@@ -32,6 +34,8 @@ class ScenarioSession {
   ScenarioSession(const ScenarioSession&) = delete;
   ScenarioSession& operator=(const ScenarioSession&) = delete;
   Pbx& pbx() { return *pbx_; }
+  /// The scenario's modems (nullptr when it has none).
+  ModemBank* modems() { return modems_.get(); }
   ScenarioRunner& runner() { return *runner_; }
   const Scenario& scenario() const { return scenario_; }
   /// Start the traffic generators and schedule the first step.
@@ -48,14 +52,17 @@ class ScenarioSession {
   SimulationKernel& kernel_;
   std::vector<OperationRecord> operations_;
   std::unique_ptr<Pbx> pbx_;
+  std::unique_ptr<ModemBank> modems_;
   std::unique_ptr<ScenarioRunner> runner_;
   std::vector<std::unique_ptr<TrafficGenerator>> generators_;
 };
 
 /// The step player. Exposed for tests; run_scenario is the usual entry point.
-class ScenarioRunner final : public PbxObserver {
+class ScenarioRunner final : public PbxObserver, public ModemObserver {
  public:
-  ScenarioRunner(const Scenario& scenario, Pbx& pbx, Scheduler& scheduler);
+  /// `modems` holds the scenario's modems (it may be nullptr when there are none).
+  ScenarioRunner(const Scenario& scenario, Pbx& pbx, Scheduler& scheduler, ModemBank* modems = nullptr);
+  ~ScenarioRunner() override;
   /// Schedule the first step.
   void start();
   /// Close the run: a step still waiting or never reached fails; the PBX clears what is left.
@@ -70,6 +77,8 @@ class ScenarioRunner final : public PbxObserver {
 
   void on_call_state(const CallStateEvent& event) override;
   void on_call_record(const CallRecord& record) override;
+  void on_modem_output(const Modem& modem, std::string_view bytes) override;
+  void on_modem_state(const Modem& modem) override;
 
  private:
   /// The last known view of a named call; kept after the PBX deallocates it.
@@ -84,6 +93,7 @@ class ScenarioRunner final : public PbxObserver {
     bool holds = false;
     std::string observed;  ///< what was seen instead, for the failure message
     CallId matched;
+    std::size_t output_used = 0;  ///< modem output: bytes the match consumes
   };
 
   void proceed();
@@ -92,6 +102,12 @@ class ScenarioRunner final : public PbxObserver {
   bool execute_expect(const Step& step);
   Verdict evaluate(const Step& step) const;
   Verdict evaluate_call(const Expectation& e, const Tracked& t) const;
+  Verdict evaluate_modem(const Step& step) const;
+  void execute_modem(const Step& step);
+  /// Re-check a waiting expectation after something changed; resumes the steps if it holds.
+  void recheck();
+  /// An expectation held: consume what it matched.
+  void accept(const Step& step, const Verdict& v);
   void settle(bool ok, const std::string& message);
   void record(const Step& step, bool ok, std::string what, std::string message);
   void track(const std::string& name, CallId id);
@@ -114,6 +130,11 @@ class ScenarioRunner final : public PbxObserver {
   std::vector<CallRecord> records_;
   std::size_t cleared_at_end_ = 0;
   std::function<void(OperationRecord)> operation_sink_;
+  ModemBank* modems_ = nullptr;
+  /// What each modem told its terminal that no `expect: {output}` has consumed yet (the last
+  /// kModemOutputKept bytes of it).
+  std::map<std::string, std::string, std::less<>> modem_output_;
+  mutable std::map<int, std::regex> output_res_;  // by step index
 };
 
 }  // namespace telsim

@@ -9,6 +9,7 @@
 
 #include "telsim/models/events.hpp"
 #include "telsim/models/dialing_rules.hpp"
+#include "telsim/models/modem.hpp"
 #include "telsim/models/pbx.hpp"
 #include "telsim/sim/traffic.hpp"
 
@@ -36,6 +37,10 @@ class ScenarioError : public std::runtime_error {
 struct Expectation {
   std::string call;  ///< name given by an earlier `as:`
   std::string line;  ///< extension number
+  std::string modem;  ///< a modem's name: conditions on what it told its terminal and its state
+  std::optional<std::string> output;           ///< modem: a regex (ECMAScript) its output must match
+  std::optional<bool> dcd;                     ///< modem: the DCD signal
+  std::optional<Modem::State> modem_state;     ///< modem: idle, online, online_command, ...
   std::optional<LineErr> error;
   std::optional<CallState> state;
   std::optional<DisconnectMode> mode;
@@ -50,7 +55,8 @@ struct Expectation {
 };
 
 struct Step {
-  enum class Kind { Do, Expect };
+  /// Modem: a modem_send or modem_dtr step, the modem's terminal acting.
+  enum class Kind { Do, Expect, Modem };
   int index = 0;  ///< 1-based position in `steps`
   int yaml_line = 0;
   int yaml_column = 0;
@@ -79,12 +85,25 @@ struct Step {
   std::string controller;               ///< who performs the step ("" = the default controller)
   std::string address;                  ///< translate_address
   std::optional<LineErr> expect_error;
+  // modem:
+  std::string modem;           ///< the modem's name
+  std::string data;            ///< modem_send: the bytes its terminal writes
+  std::optional<bool> dtr;     ///< modem_dtr: DTR raised (true) or dropped (false)
   // expect:
   Expectation expect;
   Duration within{0};
   // both:
   std::string as;  ///< name for the call the step creates or matches
   std::string note;
+};
+
+/// A modem and where `telsim serve` surfaces it.
+struct ModemSpec {
+  ModemConfig config;
+  std::string pty;  ///< serve: the path of a link to its pseudo-terminal ("" = none)
+  std::string tcp;  ///< serve: "HOST:PORT" of a raw TCP port on loopback ("" = none)
+  int yaml_line = 0;
+  int yaml_column = 0;
 };
 
 struct Scenario {
@@ -96,6 +115,7 @@ struct Scenario {
   std::optional<SimTime> stop_at;  ///< end the run here even if timers are pending
   Location location;               ///< dialing rules for canonical numbers
   std::vector<TrafficConfig> traffic;
+  std::vector<ModemSpec> modems;   ///< each also an extension of `pbx`
   std::vector<Step> steps;
 };
 
