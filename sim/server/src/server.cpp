@@ -1,5 +1,7 @@
 #include "telsim/server/server.hpp"
 
+#include "modem_ports.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -160,7 +162,7 @@ ForwardRule forward_rule(const json& j) {
 
 }  // namespace
 
-struct Server::Impl final : PbxObserver {
+struct Server::Impl final : PbxObserver, ModemObserver {
   struct Client : std::enable_shared_from_this<Client> {
     Client(tcp::socket s, std::uint64_t n, asio::io_context& io)
         : socket(std::move(s)), number(n), auth_timer(io) {}
@@ -223,6 +225,27 @@ struct Server::Impl final : PbxObserver {
     acceptor.non_blocking(true);
     controller.assign(pbx.line_count(), nullptr);
     pbx.add_observer(this);
+    if (ModemBank* bank = session.modems()) {
+      for (std::size_t i = 0; i < bank->size(); ++i) {
+        bank->modem(i).add_observer(this);
+        modem_lines[&bank->modem(i)] = bank->line_of(i);
+      }
+      ModemPorts::Hooks hooks{[this] {
+                                if (stopped || !started) return false;
+                                pump();
+                                return true;
+                              },
+                              [this] {
+                                flush_line_changes();
+                                arm();
+                              }};
+      modem_ports = std::make_unique<ModemPorts>(io, *bank, session.scenario(), std::move(hooks), log, options.quiet);
+    }
+  }
+
+  ~Impl() override {
+    if (ModemBank* bank = session.modems())
+      for (std::size_t i = 0; i < bank->size(); ++i) bank->modem(i).remove_observer(this);
   }
 
   asio::io_context& io;
@@ -254,6 +277,9 @@ struct Server::Impl final : PbxObserver {
   std::map<LineId, LineSnapshot> line_snapshots;  // lines someone watches
   bool lines_dirty = false;
   Active* active = nullptr;
+  std::unique_ptr<ModemPorts> modem_ports;
+  std::map<const Modem*, LineId> modem_lines;
+  std::map<const Modem*, json> modem_last;  // the last modem_state sent, to send only changes
 
   // --- clock ------------------------------------------------------------------------------
 
@@ -643,6 +669,41 @@ struct Server::Impl final : PbxObserver {
     j["t"] = t_now();
     const std::string f = wire::frame(j);
     for (Client* c : to) send(*c, f);
+  }
+
+  void on_modem_state(const Modem& m) override {
+    const auto line = modem_lines.find(&m);
+    if (line == modem_lines.end()) return;
+    json j{{"event", "modem_state"},
+           {"line", pbx.line(line->second).number},
+           {"modem", m.name()},
+           {"state", to_string(m.state())},
+           {"dcd", m.dcd()},
+           {"dtr", m.dtr()},
+           {"speed", m.carrier_speed()}};
+    json& last = modem_last[&m];
+    if (last == j) return;  // e.g. AT&C0 while DCD was on anyway
+    last = j;
+    std::vector<Client*> to;
+    recipients(line->second, nullptr, to);
+    if (to.empty()) return;
+    j["t"] = t_now();
+    const std::string f = wire::frame(j);
+    for (Client* c : to) send(*c, f);
+  }
+
+  json modem_json(LineId l) const {
+    const ModemBank* bank = session.modems();
+    const Modem* m = bank ? bank->on_line(l) : nullptr;
+    if (!m) return nullptr;
+    json j{{"name", m->name()}, {"speed", m->config().speed}, {"state", to_string(m->state())},
+           {"dcd", m->dcd()}, {"dtr", m->dtr()}};
+    if (modem_ports) {
+      const json where = modem_ports->describe(l);
+      if (where.is_object())
+        for (auto& [k, v] : where.items()) j[k] = v;
+    }
+    return j;
   }
 
   void watch(LineId l) {
@@ -1061,6 +1122,9 @@ struct Server::Impl final : PbxObserver {
       const Line& line = pbx.line(l);
       json j{{"line", line.number}, {"name", line.name}, {"behavior", describe(line.behavior)}};
       j["controller"] = controller[l] ? json(controller[l]->name) : json(nullptr);
+      json modem = modem_json(l);
+      j["kind"] = modem.is_null() ? "extension" : "modem";
+      if (!modem.is_null()) j["modem"] = std::move(modem);
       lines.push_back(std::move(j));
     }
     json trunks = json::array();
@@ -1070,6 +1134,10 @@ struct Server::Impl final : PbxObserver {
   }
 
   void open_line(Client& c, const wire::Request& req, LineId l) {
+    if (const ModemBank* bank = session.modems(); bank && bank->on_line(l))
+      refuse(LineErr::Allocated, fmt::format("line {} is modem {}: its AT command interpreter controls it "
+                                             "(monitor the line to follow it)",
+                                             pbx.line(l).number, bank->on_line(l)->name()));
     if (controller[l] && controller[l] != &c)
       refuse(LineErr::Allocated, fmt::format("line {} is open by {}", pbx.line(l).number, controller[l]->name));
     const bool already = controller[l] == &c;
@@ -1187,6 +1255,7 @@ struct Server::Impl final : PbxObserver {
     // From here the PBX answers no more requests; clearing the calls still tells the clients.
     stopped = true;
     result = session.finish();
+    if (modem_ports) modem_ports->close();
     for (auto& [n, c] : clients) {
       (void)n;
       if (c->gone) continue;
@@ -1220,6 +1289,7 @@ void Server::start() {
   s.started = true;
   s.wall0 = WallClock::now();
   s.session.start();
+  if (s.modem_ports) s.modem_ports->start();
   s.accept();
   s.pump();
   s.arm();
