@@ -534,3 +534,49 @@ steps:
 
 }  // namespace
 }  // namespace telsim
+
+namespace telsim {
+namespace {
+
+// Modems are lines their AT interpreters control: clients see them in list_lines and follow
+// them with monitor (modem_state events), but cannot open them.
+TEST(Server, ModemLinesAreListedMonitoredAndNotOpenable) {
+  Harness h(R"(
+name: modems
+pbx:
+  extensions: ["201"]
+modems:
+  - {name: m1, number: "400", speed: 33600, handshake: 1s}
+  - {name: m2, number: "401", speed: 28800, handshake: 1s, registers: {S0: 1}}
+steps:
+  - {at: 20s, do: modem_send, modem: m1, data: "ATD401\r"}  # 2 s of wall time to start monitoring
+  - {expect: {modem: m1, output: "CONNECT 28800"}, within: 10s}
+)");
+  Client c(h.port());
+  const json lines = c.request({{"op", "list_lines"}});
+  std::map<std::string, json> by_number;
+  for (const json& l : lines["lines"]) by_number[l["line"].get<std::string>()] = l;
+  EXPECT_EQ(by_number["201"]["kind"], "extension");
+  EXPECT_FALSE(by_number["201"].contains("modem"));
+  EXPECT_EQ(by_number["400"]["kind"], "modem");
+  EXPECT_EQ(by_number["400"]["modem"]["name"], "m1");
+  EXPECT_EQ(by_number["401"]["modem"]["speed"], 28800);
+  EXPECT_EQ(by_number["400"]["name"], "Modem m1");
+  const json open = c.request({{"op", "open"}, {"line", "400"}});
+  EXPECT_EQ(open["error"], "LINEERR_ALLOCATED") << open;
+  EXPECT_NE(open["message"].get<std::string>().find("modem m1"), std::string::npos) << open;
+  ASSERT_TRUE(c.request({{"op", "monitor"}, {"line", "*"}})["ok"].get<bool>());
+  const json dialing = c.event("modem_state", "", "dialing");
+  EXPECT_EQ(dialing["modem"], "m1");
+  EXPECT_EQ(dialing["line"], "400");
+  const json online = c.event("modem_state", "", "online");
+  EXPECT_EQ(online["speed"], 28800);
+  EXPECT_EQ(online["dcd"], true);
+  h.stop();
+  ASSERT_EQ(h.result().failed(), 0u);
+  EXPECT_EQ(h.result().modems.size(), 2u);
+  EXPECT_EQ(h.result().modems[1].stats.calls_answered, 1u);
+}
+
+}  // namespace
+}  // namespace telsim
