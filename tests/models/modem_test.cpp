@@ -341,6 +341,29 @@ TEST_F(ModemTest, AKeyWhileDialingAbortsTheCall) {
   EXPECT_EQ(t2.take(), "\r\nRING\r\n");  // it rang once before the caller gave up
 }
 
+TEST_F(ModemTest, CallsPlacedAndAnsweredOnAModemsLineByOthersAreTakenOver) {
+  // As Unimodem would for lineMakeCall / lineAnswer: the modem originates or answers.
+  type(m1(), t1, "ATE0\r");
+  type(m2(), t2, "ATE0\r");
+  const CallId placed = world.call("400", "401");
+  run(2s);
+  EXPECT_EQ(m1().state(), Modem::State::Dialing);
+  EXPECT_EQ(t2.take(), "\r\nRING\r\n");
+  ASSERT_TRUE(world.pbx.answer(world.newest_on("401")).ok());
+  run(1ms);
+  EXPECT_EQ(m2().state(), Modem::State::Answering);
+  run(3s);
+  EXPECT_EQ(t1.take(), "\r\nCONNECT 14400\r\n");
+  EXPECT_EQ(t2.take(), "\r\nCONNECT 14400\r\n");
+  type(m1(), t1, "x");  // a data byte, not an abort: the modem is online
+  run(10ms);
+  EXPECT_EQ(t2.take(), "x");
+  ASSERT_TRUE(world.pbx.drop(placed).ok());  // the application hangs up
+  run(2s);
+  EXPECT_EQ(t2.take(), "\r\nNO CARRIER\r\n");
+  EXPECT_EQ(m1().state(), Modem::State::Idle);
+}
+
 TEST_F(ModemTest, EveryModemCallEndsIdleWithOneRecord) {
   connect_m1_m2();
   m1().from_dte("data");
