@@ -578,5 +578,34 @@ steps:
   EXPECT_EQ(h.result().modems[1].stats.calls_answered, 1u);
 }
 
+TEST(Server, HelloTellsTheSwitchsOptions) {
+  Harness defaults(kOffice);
+  Client d(defaults.port());
+  const json plain = d.request({{"op", "hello"}})["pbx"];
+  EXPECT_EQ(plain, (json{{"autoreconnect", false}, {"confdrop", true}, {"conference_max", 5}, {"max_calls_per_line", 8},
+                         {"answer_mode", "hold"}, {"park", false}, {"pickup", false}}));
+  Harness h(R"(
+name: options
+pbx:
+  extensions: ["201-203"]
+  park: {orbits: "701-709"}
+  pickup_groups: {desk: ["201", "202"]}
+  autoreconnect: true
+  confdrop: false
+  conference_max: 3
+  max_calls_per_line: 4
+  answer_mode: drop
+)");
+  Client c(h.port());
+  const json pbx = c.request({{"op", "hello"}})["pbx"];
+  EXPECT_EQ(pbx["autoreconnect"], true);
+  EXPECT_EQ(pbx["confdrop"], false);
+  EXPECT_EQ(pbx["conference_max"], 3);
+  EXPECT_EQ(pbx["max_calls_per_line"], 4);
+  EXPECT_EQ(pbx["answer_mode"], "drop");
+  EXPECT_EQ(pbx["park"], true);
+  EXPECT_EQ(pbx["pickup"], true);
+}
+
 }  // namespace
 }  // namespace telsim

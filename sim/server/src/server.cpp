@@ -1094,7 +1094,24 @@ struct Server::Impl final : PbxObserver, ModemObserver {
                        {"name", c.name},
                        {"scenario", session.scenario().name},
                        {"speed", options.speed},
-                       {"auth_required", !c.authed}});
+                       {"auth_required", !c.authed},
+                       {"pbx", pbx_capabilities()}});
+  }
+
+  /// The switch's options a client cannot learn otherwise (the TSP's LINEADDRESSCAPS and
+  /// LINEDEVCAPS flags).
+  json pbx_capabilities() const {
+    const PbxConfig& cfg = session.scenario().pbx;
+    const char* answer = cfg.answer_mode == PbxConfig::AnswerMode::None   ? "none"
+                         : cfg.answer_mode == PbxConfig::AnswerMode::Drop ? "drop"
+                                                                          : "hold";
+    return json{{"autoreconnect", cfg.autoreconnect},
+                {"confdrop", cfg.confdrop},
+                {"conference_max", cfg.conference_max},
+                {"max_calls_per_line", cfg.max_calls_per_line},
+                {"answer_mode", answer},
+                {"park", !cfg.park_lots.empty()},
+                {"pickup", !cfg.pickup_groups.empty()}};
   }
 
   bool check_token(Client& c, const json& id, const std::string& token) {
