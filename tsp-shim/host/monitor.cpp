@@ -1,0 +1,102 @@
+#include "monitor.hpp"
+
+#include "tapi_sim.hpp"
+
+namespace telsim::tsp::host {
+
+Monitor::Monitor(const Endpoint& server, const std::string& token) {
+  std::string why;
+  if (!session_.connect(server, 5000, why)) throw Failure("monitor: " + why);
+  json hello{{"op", "hello"}, {"versions", {1}}, {"name", "tsp-host-monitor"}};
+  if (!token.empty()) hello["token"] = token;
+  auto h = session_.request(hello, FakeTapi::kTimeoutMs, why);
+  if (!h || !h->value("ok", false)) throw Failure("monitor: hello failed: " + (h ? h->dump() : why));
+  auto m = session_.request({{"op", "monitor"}, {"line", "*"}}, FakeTapi::kTimeoutMs, why);
+  if (!m || !m->value("ok", false)) throw Failure("monitor: monitor * failed: " + (m ? m->dump() : why));
+  for (auto& e : session_.events()) frames_.push_back(std::move(e));
+  session_.events().clear();
+  thread_ = CreateThread(nullptr, 0, &Monitor::thread_main, this, 0, nullptr);
+}
+
+Monitor::~Monitor() {
+  InterlockedExchange(&stop_, 1);
+  if (thread_) {
+    WaitForSingleObject(thread_, 5000);
+    CloseHandle(thread_);
+  }
+}
+
+DWORD WINAPI Monitor::thread_main(void* self) {
+  static_cast<Monitor*>(self)->run();
+  return 0;
+}
+
+void Monitor::run() {
+  while (!InterlockedCompareExchange(&stop_, 0, 0)) {
+    std::string why;
+    auto f = session_.next(200, why);
+    AcquireSRWLockExclusive(&lock_);
+    if (f) frames_.push_back(std::move(*f));
+    else if (!session_.connected()) error_ = why;
+    WakeAllConditionVariable(&changed_);
+    ReleaseSRWLockExclusive(&lock_);
+    if (!f && !session_.connected()) break;
+  }
+}
+
+std::vector<Monitor::State> Monitor::states(const std::string& call) {
+  std::vector<State> out;
+  AcquireSRWLockExclusive(&lock_);
+  for (const json& f : frames_) {
+    if (f.value("event", "") != "call_state" || f.value("call", "") != call) continue;
+    out.push_back({f.value("state", ""), f.value("mode", 0u)});
+  }
+  ReleaseSRWLockExclusive(&lock_);
+  return out;
+}
+
+void Monitor::wait_state(const std::string& call, const std::string& state) {
+  const ULONGLONG deadline = GetTickCount64() + FakeTapi::kTimeoutMs;
+  AcquireSRWLockExclusive(&lock_);
+  for (;;) {
+    for (const json& f : frames_)
+      if (f.value("event", "") == "call_state" && f.value("call", "") == call && f.value("state", "") == state) {
+        ReleaseSRWLockExclusive(&lock_);
+        return;
+      }
+    const ULONGLONG now = GetTickCount64();
+    if (now >= deadline || !error_.empty()) {
+      const std::string why = error_;
+      ReleaseSRWLockExclusive(&lock_);
+      throw Failure("the server never reported " + call + " " + state + (why.empty() ? "" : " (" + why + ")"));
+    }
+    SleepConditionVariableSRW(&changed_, &lock_, static_cast<DWORD>(deadline - now), 0);
+  }
+}
+
+json Monitor::request(json frame) {
+  std::string why;
+  AcquireSRWLockExclusive(&lock_);
+  const long long id = next_id_++;
+  ReleaseSRWLockExclusive(&lock_);
+  frame["id"] = id;
+  if (!session_.send(frame, why)) throw Failure("monitor: " + why);
+  const ULONGLONG deadline = GetTickCount64() + FakeTapi::kTimeoutMs;
+  AcquireSRWLockExclusive(&lock_);
+  for (;;) {
+    for (const json& f : frames_)
+      if (!f.contains("event") && f.value("id", json()) == json(id)) {
+        json reply = f;
+        ReleaseSRWLockExclusive(&lock_);
+        return reply;
+      }
+    const ULONGLONG now = GetTickCount64();
+    if (now >= deadline || !error_.empty()) {
+      ReleaseSRWLockExclusive(&lock_);
+      throw Failure("monitor: no reply to " + frame.dump());
+    }
+    SleepConditionVariableSRW(&changed_, &lock_, static_cast<DWORD>(deadline - now), 0);
+  }
+}
+
+}  // namespace telsim::tsp::host

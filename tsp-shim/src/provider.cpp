@@ -1,0 +1,893 @@
+// The TSPI-facing half of the provider: everything the telephony service calls, done under
+// lock_ and without waiting for the network (see provider.hpp).
+#include "provider.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <cwctype>
+
+#include "log.hpp"
+#include "text.hpp"
+
+namespace telsim::tsp {
+
+HINSTANCE Provider::module_ = nullptr;
+
+namespace {
+
+constexpr LONG err(DWORD e) { return static_cast<LONG>(e); }
+
+/// The first dial-string character this PBX cannot dial, as TSPI_lineMakeCall's remarks ask:
+/// W (wait for dial tone), @ (quiet answer), $ (billing tone), ? (prompt). 0 when all is well.
+LONG scan_dial_string(const std::wstring& s) {
+  for (wchar_t c : s) {
+    switch (std::towupper(c)) {
+      case L'W': return err(LINEERR_DIALDIALTONE);
+      case L'@': return err(LINEERR_DIALQUIET);
+      case L'$': return err(LINEERR_DIALBILLING);
+      case L'?': return err(LINEERR_DIALPROMPT);
+      default: break;
+    }
+  }
+  return 0;
+}
+
+/// A dial string for the wire: as given, without a trailing ';' (more digits follow through
+/// lineDial; the PBX's dial plan waits for them either way).
+std::string dial_text(const std::wstring& s) {
+  std::wstring t = s;
+  while (!t.empty() && (t.back() == L';' || t.back() == L' ')) t.pop_back();
+  return narrow(t);
+}
+
+std::wstring text_of(LPCWSTR s) { return s ? std::wstring(s) : std::wstring(); }
+
+}  // namespace
+
+Provider& Provider::get() {
+  static Provider* p = new Provider();  // never destroyed: the I/O thread may outlive statics
+  return *p;
+}
+
+Provider::Provider() { InitializeCriticalSection(&callback_lock_); }
+
+// --- lookups (under lock_) ------------------------------------------------------------------
+
+Line* Provider::line_by_device(DWORD device_id) {
+  for (auto& l : lines_)
+    if (l->has_device_id && l->device_id == device_id) return l.get();
+  return nullptr;
+}
+
+Line* Provider::open_line(HDRVLINE hd) {
+  const auto v = reinterpret_cast<std::uintptr_t>(hd);
+  if (v == 0 || v > lines_.size()) return nullptr;
+  Line* l = lines_[v - 1].get();
+  return l->open ? l : nullptr;
+}
+
+Line* Provider::line_by_number(const std::string& number) {
+  for (auto& l : lines_)
+    if (l->number == number) return l.get();
+  return nullptr;
+}
+
+Call* Provider::call_by_handle(HDRVCALL hd) {
+  auto it = calls_.find(reinterpret_cast<std::uintptr_t>(hd));
+  return it == calls_.end() ? nullptr : it->second.get();
+}
+
+Call* Provider::call_by_server(const std::string& name) {
+  auto it = by_server_.find(name);
+  if (it == by_server_.end()) return nullptr;
+  auto c = calls_.find(it->second);
+  return c == calls_.end() ? nullptr : c->second.get();
+}
+
+bool Provider::in_service(const Line& line) const {
+  return connected_ && line.present &&
+         (line.server_open == Line::ServerOpen::Open || line.server_open == Line::ServerOpen::Opening);
+}
+
+LONG Provider::usable_line(HDRVLINE hd, Line*& line) {
+  line = open_line(hd);
+  if (!line) return err(LINEERR_INVALLINEHANDLE);
+  if (!in_service(*line)) return err(LINEERR_INVALLINESTATE);
+  return 0;
+}
+
+LONG Provider::usable_call(HDRVCALL hd, Call*& call, LONG bad_handle) {
+  call = call_by_handle(hd);
+  if (!call || !call->valid) return bad_handle;
+  Line& line = *lines_[call->line];
+  if (!line.open) return bad_handle;
+  if (!in_service(line)) return err(LINEERR_INVALLINESTATE);
+  if (call->server.empty()) return err(LINEERR_INVALCALLSTATE);  // the server forgot it (an outage)
+  return 0;
+}
+
+// --- requests (under lock_) -----------------------------------------------------------------
+
+long long Provider::send_locked(json frame, Pending p) {
+  const long long id = next_wire_id_++;
+  frame["id"] = id;
+  outbuf_ += frame.dump(-1, ' ', false, json::error_handler_t::replace);
+  outbuf_ += '\n';
+  p.deadline = GetTickCount64() + settings_.request_timeout_ms;
+  pending_.emplace(id, std::move(p));
+  if (wake_) SetEvent(wake_);
+  return id;
+}
+
+void Provider::post(Callback cb) {
+  outq_.push_back(std::move(cb));
+  if (wake_) SetEvent(wake_);
+}
+
+LONG Provider::submit(DRV_REQUESTID req, Request r) {
+  if (!completion_) return err(LINEERR_OPERATIONFAILED);  // not initialised
+  Pending p;
+  p.kind = Pending::Kind::Tapi;
+  p.op = r.op;
+  p.tapi_id = req;
+  p.line = r.line;
+  p.call = r.call;
+  p.completion_out = r.completion_out;
+  p.address_out = r.address_out;
+  p.on_ok = std::move(r.on_ok);
+  for (const NewCallOut& n : r.creates) {
+    auto c = std::make_unique<Call>();
+    c->handle = next_call_++;
+    c->line = r.line;
+    c->ht = n.ht;
+    c->conference_call = n.conference;
+    *n.out = reinterpret_cast<HDRVCALL>(static_cast<std::uintptr_t>(c->handle));
+    p.creates.push_back({c->handle, n.key});
+    calls_.emplace(c->handle, std::move(c));
+  }
+  json frame = std::move(r.params);
+  frame["op"] = r.op;
+  send_locked(std::move(frame), std::move(p));
+  return static_cast<LONG>(req);
+}
+
+void Provider::reconcile_service() {
+  for (auto& l : lines_) {
+    if (!l->open || l->server_open == Line::ServerOpen::Opening) continue;
+    const bool now = in_service(*l);
+    if (now == l->reported_in_service) continue;
+    l->reported_in_service = now;
+    Callback cb;
+    cb.line = l->index;
+    cb.msg = LINE_LINEDEVSTATE;
+    cb.p1 = now ? LINEDEVSTATE_INSERVICE : LINEDEVSTATE_OUTOFSERVICE;
+    post(std::move(cb));
+    log::info("line " + l->number + (now ? " in service" : " out of service"));
+  }
+}
+
+std::string Provider::line_name(const Line& line) const {
+  const std::string what = "telsim " + line.kind + " " + line.number;
+  return line.name.empty() ? what : line.name + " (" + what + ")";
+}
+
+std::string Provider::connection_name() {
+  wchar_t host[MAX_COMPUTERNAME_LENGTH + 1] = L"";
+  DWORD n = MAX_COMPUTERNAME_LENGTH + 1;
+  GetComputerNameW(host, &n);
+  std::string name = "tsp-";
+  for (const char ch : narrow(host)) {
+    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                    ch == '-' || ch == '_' || ch == '.';
+    if (ok && name.size() < 40) name += ch;
+  }
+  name += "-" + std::to_string(GetCurrentProcessId()) + "-" + std::to_string(++connections_);
+  return name;
+}
+
+// --- provider lifetime ----------------------------------------------------------------------
+
+LONG Provider::negotiate_tspi_version(DWORD device_id, DWORD low, DWORD high, LPDWORD version) {
+  if (!version) return err(LINEERR_INVALPOINTER);
+  if (device_id != INITIALIZE_NEGOTIATION) {
+    Guard g(lock_);
+    if (!line_by_device(device_id)) return err(LINEERR_BADDEVICEID);
+  }
+  if (high < kLowestTspiVersion || low > kHighestTspiVersion) return err(LINEERR_INCOMPATIBLEAPIVERSION);
+  *version = std::min(high, kHighestTspiVersion);
+  return 0;
+}
+
+LONG Provider::enum_devices(DWORD provider_id, LPDWORD num_lines, LPDWORD num_phones, HPROVIDER provider,
+                            LINEEVENT line_create) {
+  Settings settings;
+  std::string problem;
+  const bool settings_ok = load_settings(settings, problem);
+  log::set_file(settings.log_file);
+  if (!settings_ok) {
+    log::error("cannot start: " + problem);
+    return err(LINEERR_OPERATIONFAILED);
+  }
+  log::info(std::string("telsim.tsp ") + TELSIM_TSP_VERSION + ": provider " + std::to_string(provider_id) +
+            ", server " + settings.server.text() + " (" + settings.server_from + ")");
+
+  // One query on a connection of its own: the I/O thread does not exist before providerInit.
+  std::vector<std::unique_ptr<Line>> lines;
+  SwitchCaps caps;
+  bool reached = false;
+  {
+    WinsockScope winsock;
+    BlockingSession s;
+    std::string why;
+    json hello{{"op", "hello"}, {"versions", {1}}, {"name", "tsp-enum-" + std::to_string(GetCurrentProcessId())}};
+    if (!settings.token.empty()) hello["token"] = settings.token;
+    if (s.connect(settings.server, settings.connect_timeout_ms, why)) {
+      const auto h = s.request(hello, settings.request_timeout_ms, why);
+      const auto l = h && h->value("ok", false) ? s.request({{"op", "list_lines"}}, settings.request_timeout_ms, why)
+                                                 : std::nullopt;
+      if (h && !h->value("ok", false)) why = "hello refused: " + h->value("message", std::string("?"));
+      if (l && l->value("ok", false) && l->contains("lines") && (*l)["lines"].is_array()) {
+        reached = true;
+        caps = switch_caps(*h);
+        for (const json& e : (*l)["lines"]) {
+          if (!e.is_object() || !e.contains("line") || !e["line"].is_string()) continue;
+          auto line = std::make_unique<Line>();
+          line->index = lines.size();
+          line->number = e["line"].get<std::string>();
+          if (e.contains("name") && e["name"].is_string()) line->name = e["name"].get<std::string>();
+          if (e.contains("kind") && e["kind"].is_string()) line->kind = e["kind"].get<std::string>();
+          lines.push_back(std::move(line));
+        }
+      } else if (l) {
+        why = "list_lines failed: " + l->value("message", std::string("?"));
+      }
+    }
+    if (!reached)
+      log::warn("the server is not reachable (" + why +
+                "): no lines for now; they are announced with LINE_CREATE once it is");
+  }
+
+  Guard g(lock_);
+  if (initialized_) return err(LINEERR_OPERATIONFAILED);
+  settings_ = settings;
+  caps_ = caps;
+  lines_ = std::move(lines);
+  calls_.clear();
+  by_server_.clear();
+  provider_id_ = provider_id;
+  hprovider_ = provider;
+  line_create_ = line_create;
+  enumerated_ = true;
+  if (num_lines) *num_lines = static_cast<DWORD>(lines_.size());
+  if (num_phones) *num_phones = 0;
+  log::info(std::to_string(lines_.size()) + " line devices");
+  return 0;
+}
+
+LONG Provider::init(DWORD version, DWORD provider_id, DWORD line_base, DWORD_PTR num_lines,
+                    ASYNC_COMPLETION completion, LPDWORD options) {
+  Endpoint server;
+  DWORD connect_timeout = 0;
+  bool any_lines = false;
+  {
+    Guard g(lock_);
+    if (initialized_ || thread_) return err(LINEERR_OPERATIONFAILED);
+    if (!enumerated_) {
+      log::error("TSPI_providerInit before TSPI_providerEnumDevices");
+      return err(LINEERR_OPERATIONFAILED);
+    }
+    if (version < kLowestTspiVersion || !completion) return err(LINEERR_INCOMPATIBLEAPIVERSION);
+    if (num_lines != lines_.size())
+      log::warn("TAPI initialises " + std::to_string(num_lines) + " lines, the provider enumerated " +
+                std::to_string(lines_.size()));
+    provider_id_ = provider_id;
+    line_base_ = line_base;
+    completion_ = completion;
+    for (auto& l : lines_) {
+      if (l->index < num_lines) {
+        l->has_device_id = true;
+        l->device_id = line_base + static_cast<DWORD>(l->index);
+      }
+    }
+    if (options) *options = 0;  // re-entrant: every TSPI function may be called on any thread at any time
+    stop_ = CreateEventW(nullptr, TRUE, FALSE, nullptr);
+    wake_ = CreateEventW(nullptr, FALSE, FALSE, nullptr);
+    server = settings_.server;
+    connect_timeout = settings_.connect_timeout_ms;
+    any_lines = !lines_.empty();
+  }
+  WSADATA wsa;
+  WSAStartup(MAKEWORD(2, 2), &wsa);
+  sock_event_ = WSACreateEvent();
+  next_connect_at_ = 0;
+  backoff_ms_ = 250;
+  // The first connection is made here, so that TAPI, which opens lines at once, finds them in
+  // service; from here on only the I/O thread (re)connects.
+  if (any_lines) {
+    std::string why;
+    const SOCKET s = connect_socket(server, connect_timeout, nullptr, why);
+    if (s != INVALID_SOCKET) io_adopt(s);  // the thread does not run yet: its state is ours to set
+    else log::warn(why + "; retrying");
+  }
+  // The thread keeps the DLL loaded until it has returned (FreeLibraryAndExitThread).
+  HMODULE self = nullptr;
+  GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS, reinterpret_cast<LPCWSTR>(&Provider::io_main), &self);
+  Guard g(lock_);
+  thread_ = CreateThread(nullptr, 0, &Provider::io_main, this, 0, nullptr);
+  if (!thread_) {
+    if (self) FreeLibrary(self);
+    if (sock_ != INVALID_SOCKET) closesocket(sock_);
+    sock_ = INVALID_SOCKET;
+    connected_ = false;
+    pending_.clear();
+    outbuf_.clear();
+    WSACloseEvent(sock_event_);
+    sock_event_ = WSA_INVALID_EVENT;
+    WSACleanup();
+    CloseHandle(stop_);
+    CloseHandle(wake_);
+    stop_ = wake_ = nullptr;
+    completion_ = nullptr;
+    return err(LINEERR_NOMEM);
+  }
+  initialized_ = true;
+  log::info("initialised: line device ids from " + std::to_string(line_base));
+  return 0;
+}
+
+LONG Provider::shutdown(DWORD, DWORD) {
+  HANDLE thread = nullptr;
+  {
+    Guard g(lock_);
+    if (!initialized_) return 0;
+    thread = thread_;
+    SetEvent(stop_);
+  }
+  if (WaitForSingleObject(thread, 10'000) != WAIT_OBJECT_0)
+    log::error("the I/O thread did not stop within 10 s (stuck in a call into TAPI?)");
+  CloseHandle(thread);
+  // Whatever TAPI left open (it closes lines and calls first) is reported and forgotten.
+  std::vector<DRV_REQUESTID> left;
+  ASYNC_COMPLETION completion = nullptr;
+  EnterCriticalSection(&callback_lock_);
+  {
+    Guard g(lock_);
+    for (auto& [id, p] : pending_) {
+      (void)id;
+      if (p.kind == Pending::Kind::Tapi && !p.aborted) left.push_back(p.tapi_id);
+    }
+    pending_.clear();
+    completion = completion_;
+    outq_.clear();
+    calls_.clear();
+    by_server_.clear();
+    for (auto& l : lines_) {
+      l->open = false;
+      l->server_open = Line::ServerOpen::Closed;
+    }
+    CloseHandle(stop_);
+    CloseHandle(wake_);
+    stop_ = wake_ = thread_ = nullptr;
+    WSACloseEvent(sock_event_);
+    sock_event_ = WSA_INVALID_EVENT;
+    WSACleanup();
+    completion_ = nullptr;
+    connected_ = false;
+    outbuf_.clear();
+    initialized_ = false;
+    enumerated_ = false;
+  }
+  for (DRV_REQUESTID id : left)
+    if (completion) completion(id, err(LINEERR_OPERATIONFAILED));
+  LeaveCriticalSection(&callback_lock_);
+  log::info("shut down");
+  return 0;
+}
+
+LONG Provider::create_line_device(DWORD_PTR temp_id, DWORD device_id) {
+  Guard g(lock_);
+  for (auto& l : lines_) {
+    if (!l->has_device_id && l->temp_id == temp_id) {
+      l->has_device_id = true;
+      l->device_id = device_id;
+      log::info("line " + l->number + " is device " + std::to_string(device_id));
+      return 0;
+    }
+  }
+  return err(LINEERR_BADDEVICEID);
+}
+
+// --- lines ----------------------------------------------------------------------------------
+
+LONG Provider::open(DWORD device_id, HTAPILINE ht, LPHDRVLINE hd, DWORD version, LINEEVENT event_proc) {
+  if (!hd || !event_proc) return err(LINEERR_INVALPOINTER);
+  Guard g(lock_);
+  Line* l = line_by_device(device_id);
+  if (!l) return err(LINEERR_BADDEVICEID);
+  if (l->open) return err(LINEERR_ALLOCATED);
+  if (version < kLowestTspiVersion || version > kHighestTspiVersion) return err(LINEERR_INCOMPATIBLEAPIVERSION);
+  l->open = true;
+  l->ht = ht;
+  l->event_proc = event_proc;
+  l->version = version;
+  l->media_modes = 0;
+  l->open_generation = next_open_generation_++;
+  l->reported_in_service = true;
+  l->forwarding.clear();
+  l->messages_waiting = 0;
+  *hd = reinterpret_cast<HDRVLINE>(static_cast<std::uintptr_t>(l->index + 1));
+  // lineOpen is cheap and never waits: the server learns of it now or on the next connection;
+  // a refusal (another client controls the line) shows as OUTOFSERVICE.
+  if (connected_ && l->present) {
+    l->server_open = Line::ServerOpen::Opening;
+    Pending p;
+    p.kind = Pending::Kind::Open;
+    p.op = "open";
+    p.line = l->index;
+    p.line_generation = l->open_generation;
+    send_locked(json{{"op", "open"}, {"line", l->number}}, std::move(p));
+  } else {
+    l->server_open = Line::ServerOpen::Closed;
+    reconcile_service();
+  }
+  log::info("line " + l->number + " opened by TAPI (TSPI version " + std::to_string(version >> 16) + "." +
+            std::to_string(version & 0xFFFF) + ")");
+  return 0;
+}
+
+LONG Provider::close(HDRVLINE hd) {
+  std::vector<Callback> aborted;
+  ASYNC_COMPLETION completion = nullptr;
+  EnterCriticalSection(&callback_lock_);
+  {
+    Guard g(lock_);
+    Line* l = open_line(hd);
+    if (!l) {
+      LeaveCriticalSection(&callback_lock_);
+      return err(LINEERR_INVALLINEHANDLE);
+    }
+    l->open = false;
+    l->event_proc = nullptr;
+    // Requests still out on this line are reported now: nothing may reach TAPI for it after this.
+    for (auto& [id, p] : pending_) {
+      (void)id;
+      if (p.kind != Pending::Kind::Tapi || p.aborted || p.line != l->index) continue;
+      p.aborted = true;
+      Callback cb;
+      cb.kind = Callback::Kind::Completion;
+      cb.request = p.tapi_id;
+      cb.result = err(LINEERR_INVALLINEHANDLE);
+      aborted.push_back(std::move(cb));
+    }
+    for (auto it = calls_.begin(); it != calls_.end();) {
+      if (it->second->line == l->index) {
+        by_server_.erase(it->second->server);
+        it = calls_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (connected_ && l->server_open != Line::ServerOpen::Closed && l->server_open != Line::ServerOpen::Refused) {
+      Pending p;
+      p.kind = Pending::Kind::Cleanup;
+      p.op = "close";
+      send_locked(json{{"op", "close"}, {"line", l->number}}, std::move(p));  // drops its calls there
+    }
+    l->server_open = Line::ServerOpen::Closed;
+    completion = completion_;
+    log::info("line " + l->number + " closed by TAPI");
+  }
+  for (const Callback& cb : aborted)
+    if (completion) completion(cb.request, cb.result);
+  LeaveCriticalSection(&callback_lock_);
+  return 0;
+}
+
+LONG Provider::close_call(HDRVCALL hd) {
+  std::vector<Callback> aborted;
+  ASYNC_COMPLETION completion = nullptr;
+  EnterCriticalSection(&callback_lock_);
+  {
+    Guard g(lock_);
+    auto it = calls_.find(reinterpret_cast<std::uintptr_t>(hd));
+    if (it == calls_.end()) {
+      LeaveCriticalSection(&callback_lock_);
+      return err(LINEERR_INVALCALLHANDLE);
+    }
+    Call& c = *it->second;
+    for (auto& [id, p] : pending_) {
+      (void)id;
+      if (p.kind != Pending::Kind::Tapi || p.aborted) continue;
+      const bool creates = std::any_of(p.creates.begin(), p.creates.end(),
+                                       [&](const Pending::Creates& k) { return k.call == c.handle; });
+      if (p.call != c.handle && !creates) continue;
+      p.aborted = true;
+      Callback cb;
+      cb.kind = Callback::Kind::Completion;
+      cb.request = p.tapi_id;
+      cb.result = err(LINEERR_INVALCALLHANDLE);
+      aborted.push_back(std::move(cb));
+    }
+    // LINEDEVCAPFLAGS_CLOSEDROP: a call TAPI lets go of is dropped, and the server's handle freed.
+    if (!c.server.empty() && connected_) {
+      if (c.state != LINECALLSTATE_IDLE) {
+        Pending p;
+        p.kind = Pending::Kind::Cleanup;
+        p.op = "drop";
+        send_locked(json{{"op", "drop"}, {"call", c.server}}, std::move(p));
+      }
+      Pending p;
+      p.kind = Pending::Kind::Cleanup;
+      p.op = "deallocate";
+      send_locked(json{{"op", "deallocate"}, {"call", c.server}}, std::move(p));
+    }
+    if (!c.server.empty()) by_server_.erase(c.server);
+    calls_.erase(it);
+    completion = completion_;
+  }
+  for (const Callback& cb : aborted)
+    if (completion) completion(cb.request, cb.result);
+  LeaveCriticalSection(&callback_lock_);
+  return 0;
+}
+
+LONG Provider::set_default_media_detection(HDRVLINE hd, DWORD media_modes) {
+  Guard g(lock_);
+  Line* l = open_line(hd);
+  if (!l) return err(LINEERR_INVALLINEHANDLE);
+  const DWORD supported = LINEMEDIAMODE_INTERACTIVEVOICE | LINEMEDIAMODE_UNKNOWN |
+                          (l->kind == "modem" ? LINEMEDIAMODE_DATAMODEM : 0);
+  if (media_modes & ~supported) return err(LINEERR_INVALMEDIAMODE);
+  // Every call is reported whatever TAPI detects (monitors see them too); kept for the record.
+  l->media_modes = media_modes;
+  return 0;
+}
+
+LONG Provider::conditional_media_detection(HDRVLINE hd, DWORD media_modes, const LINECALLPARAMS* params) {
+  Guard g(lock_);
+  Line* l = open_line(hd);
+  if (!l) return err(LINEERR_INVALLINEHANDLE);
+  const DWORD supported = LINEMEDIAMODE_INTERACTIVEVOICE | LINEMEDIAMODE_UNKNOWN |
+                          (l->kind == "modem" ? LINEMEDIAMODE_DATAMODEM : 0);
+  if (media_modes & ~supported) return err(LINEERR_INVALMEDIAMODE);
+  if (params && params->dwAddressMode == LINEADDRESSMODE_ADDRESSID && params->dwAddressID != 0)
+    return err(LINEERR_INVALADDRESSID);
+  return 0;
+}
+
+LONG Provider::set_app_specific(HDRVCALL hd, DWORD value) {
+  Guard g(lock_);
+  Call* c = call_by_handle(hd);
+  if (!c || !c->valid) return err(LINEERR_INVALCALLHANDLE);
+  c->app_specific = value;
+  Callback cb;
+  cb.line = c->line;
+  cb.call = c->handle;
+  cb.msg = LINE_CALLINFO;
+  cb.p1 = LINECALLINFOSTATE_APPSPECIFIC;
+  post(std::move(cb));
+  return 0;
+}
+
+// --- asynchronous operations ------------------------------------------------------------------
+
+LONG Provider::make_call(DRV_REQUESTID req, HDRVLINE hd, HTAPICALL ht, LPHDRVCALL out, LPCWSTR dest,
+                         const LINECALLPARAMS* params) {
+  if (!out) return err(LINEERR_INVALPOINTER);
+  const std::wstring to = text_of(dest);
+  if (LONG e = scan_dial_string(to)) return e;
+  if (params && params->dwAddressMode == LINEADDRESSMODE_ADDRESSID && params->dwAddressID != 0)
+    return err(LINEERR_INVALADDRESSID);
+  Guard g(lock_);
+  Line* l = nullptr;
+  if (LONG e = usable_line(hd, l)) return e;
+  Request r;
+  r.op = "make_call";
+  r.line = l->index;
+  r.params["line"] = l->number;
+  if (const std::string t = dial_text(to); !t.empty()) r.params["to"] = t;
+  r.creates.push_back({ht, out, "call", false});
+  return submit(req, std::move(r));
+}
+
+LONG Provider::dial(DRV_REQUESTID req, HDRVCALL hd, LPCWSTR dest) {
+  const std::wstring digits = text_of(dest);
+  if (LONG e = scan_dial_string(digits)) return e;
+  if (dial_text(digits).empty()) return err(LINEERR_INVALADDRESS);
+  Guard g(lock_);
+  Call* c = nullptr;
+  if (LONG e = usable_call(hd, c)) return e;
+  Request r;
+  r.op = "dial";
+  r.line = c->line;
+  r.call = c->handle;
+  r.params = json{{"call", c->server}, {"digits", dial_text(digits)}};
+  return submit(req, std::move(r));
+}
+
+LONG Provider::simple(DRV_REQUESTID req, HDRVCALL hd, const char* op) {
+  Guard g(lock_);
+  Call* c = nullptr;
+  if (LONG e = usable_call(hd, c)) return e;
+  Request r;
+  r.op = op;
+  r.line = c->line;
+  r.call = c->handle;
+  r.params["call"] = c->server;
+  if (r.op == "secure_call") {
+    const std::uint64_t h = c->handle;
+    r.on_ok = [h](Provider& self, const json&) {
+      if (auto it = self.calls_.find(h); it != self.calls_.end()) it->second->secure = true;
+    };
+  }
+  return submit(req, std::move(r));
+}
+
+LONG Provider::swap_hold(DRV_REQUESTID req, HDRVCALL active, HDRVCALL held) {
+  Guard g(lock_);
+  Call* a = nullptr;
+  Call* h = nullptr;
+  if (LONG e = usable_call(active, a)) return e;
+  if (LONG e = usable_call(held, h)) return e;
+  if (a->line != h->line) return err(LINEERR_INVALCALLHANDLE);
+  Request r;
+  r.op = "swap_hold";
+  r.line = a->line;
+  r.call = a->handle;
+  r.params = json{{"call", a->server}, {"held", h->server}};
+  return submit(req, std::move(r));
+}
+
+LONG Provider::setup_transfer(DRV_REQUESTID req, HDRVCALL hd, HTAPICALL ht_consult, LPHDRVCALL hd_consult) {
+  if (!hd_consult) return err(LINEERR_INVALPOINTER);
+  Guard g(lock_);
+  Call* c = nullptr;
+  if (LONG e = usable_call(hd, c)) return e;
+  Request r;
+  r.op = "setup_transfer";
+  r.line = c->line;
+  r.call = c->handle;
+  r.params["call"] = c->server;
+  r.creates.push_back({ht_consult, hd_consult, "consult", false});
+  return submit(req, std::move(r));
+}
+
+LONG Provider::complete_transfer(DRV_REQUESTID req, HDRVCALL hd, HDRVCALL consult, HTAPICALL ht_conf,
+                                 LPHDRVCALL hd_conf, DWORD mode) {
+  if (mode != LINETRANSFERMODE_TRANSFER && mode != LINETRANSFERMODE_CONFERENCE)
+    return err(LINEERR_INVALTRANSFERMODE);
+  if (mode == LINETRANSFERMODE_CONFERENCE && !hd_conf) return err(LINEERR_INVALPOINTER);
+  Guard g(lock_);
+  Call* c = nullptr;
+  Call* k = nullptr;
+  if (LONG e = usable_call(hd, c)) return e;
+  if (LONG e = usable_call(consult, k, err(LINEERR_INVALCONSULTCALLHANDLE))) return e;
+  Request r;
+  r.op = "complete_transfer";
+  r.line = c->line;
+  r.call = c->handle;
+  r.params = json{{"call", c->server}, {"consult", k->server},
+                  {"mode", mode == LINETRANSFERMODE_CONFERENCE ? "conference" : "transfer"}};
+  if (mode == LINETRANSFERMODE_CONFERENCE) r.creates.push_back({ht_conf, hd_conf, "call", true});
+  return submit(req, std::move(r));
+}
+
+LONG Provider::to_address(DRV_REQUESTID req, HDRVCALL hd, const char* op, LPCWSTR dest) {
+  const std::wstring to = text_of(dest);
+  if (LONG e = scan_dial_string(to)) return e;
+  if (dial_text(to).empty()) return err(LINEERR_INVALADDRESS);
+  Guard g(lock_);
+  Call* c = nullptr;
+  if (LONG e = usable_call(hd, c)) return e;
+  Request r;
+  r.op = op;
+  r.line = c->line;
+  r.call = c->handle;
+  r.params = json{{"call", c->server}, {"to", dial_text(to)}};
+  return submit(req, std::move(r));
+}
+
+LONG Provider::setup_conference(DRV_REQUESTID req, HDRVCALL hd, HTAPICALL ht_conf, LPHDRVCALL hd_conf,
+                                HTAPICALL ht_consult, LPHDRVCALL hd_consult) {
+  // A conference starts from a connected call here (no LINEADDRCAPFLAGS_SETUPCONFNULL).
+  if (!hd) return err(LINEERR_OPERATIONUNAVAIL);
+  if (!hd_conf || !hd_consult) return err(LINEERR_INVALPOINTER);
+  Guard g(lock_);
+  Call* c = nullptr;
+  if (LONG e = usable_call(hd, c)) return e;
+  Request r;
+  r.op = "setup_conference";
+  r.line = c->line;
+  r.call = c->handle;
+  r.params["call"] = c->server;
+  r.creates.push_back({ht_conf, hd_conf, "call", true});
+  r.creates.push_back({ht_consult, hd_consult, "consult", false});
+  return submit(req, std::move(r));
+}
+
+LONG Provider::prepare_add_to_conference(DRV_REQUESTID req, HDRVCALL conf, HTAPICALL ht_consult,
+                                         LPHDRVCALL hd_consult) {
+  if (!hd_consult) return err(LINEERR_INVALPOINTER);
+  Guard g(lock_);
+  Call* c = nullptr;
+  if (LONG e = usable_call(conf, c, err(LINEERR_INVALCONFCALLHANDLE))) return e;
+  Request r;
+  r.op = "prepare_add_to_conference";
+  r.line = c->line;
+  r.call = c->handle;
+  r.params["conference"] = c->server;
+  r.creates.push_back({ht_consult, hd_consult, "consult", false});
+  return submit(req, std::move(r));
+}
+
+LONG Provider::add_to_conference(DRV_REQUESTID req, HDRVCALL conf, HDRVCALL consult) {
+  Guard g(lock_);
+  Call* c = nullptr;
+  Call* k = nullptr;
+  if (LONG e = usable_call(conf, c, err(LINEERR_INVALCONFCALLHANDLE))) return e;
+  if (LONG e = usable_call(consult, k, err(LINEERR_INVALCONSULTCALLHANDLE))) return e;
+  Request r;
+  r.op = "add_to_conference";
+  r.line = c->line;
+  r.call = c->handle;
+  r.params = json{{"conference", c->server}, {"consult", k->server}};
+  return submit(req, std::move(r));
+}
+
+LONG Provider::park(DRV_REQUESTID req, HDRVCALL hd, DWORD mode, LPCWSTR orbit, LPVARSTRING non_dir) {
+  if (mode != LINEPARKMODE_DIRECTED && mode != LINEPARKMODE_NONDIRECTED) return err(LINEERR_INVALPARKMODE);
+  const std::string where = narrow(text_of(orbit));
+  if (mode == LINEPARKMODE_DIRECTED && where.empty()) return err(LINEERR_INVALADDRESS);
+  if (mode == LINEPARKMODE_NONDIRECTED && (!non_dir || non_dir->dwTotalSize < sizeof(VARSTRING)))
+    return err(non_dir ? LINEERR_STRUCTURETOOSMALL : LINEERR_INVALPOINTER);
+  Guard g(lock_);
+  Call* c = nullptr;
+  if (LONG e = usable_call(hd, c)) return e;
+  Request r;
+  r.op = "park";
+  r.line = c->line;
+  r.call = c->handle;
+  r.params["call"] = c->server;
+  if (mode == LINEPARKMODE_DIRECTED) {
+    r.params["mode"] = "directed";
+    r.params["orbit"] = where;
+  } else {
+    r.params["mode"] = "nondirected";
+    r.address_out = non_dir;
+  }
+  return submit(req, std::move(r));
+}
+
+LONG Provider::unpark(DRV_REQUESTID req, HDRVLINE hd, DWORD address_id, HTAPICALL ht, LPHDRVCALL out,
+                      LPCWSTR orbit) {
+  if (!out) return err(LINEERR_INVALPOINTER);
+  if (address_id != 0) return err(LINEERR_INVALADDRESSID);
+  const std::string where = narrow(text_of(orbit));
+  if (where.empty()) return err(LINEERR_INVALADDRESS);
+  Guard g(lock_);
+  Line* l = nullptr;
+  if (LONG e = usable_line(hd, l)) return e;
+  Request r;
+  r.op = "unpark";
+  r.line = l->index;
+  r.params = json{{"line", l->number}, {"orbit", where}};
+  r.creates.push_back({ht, out, "call", false});
+  return submit(req, std::move(r));
+}
+
+LONG Provider::pickup(DRV_REQUESTID req, HDRVLINE hd, DWORD address_id, HTAPICALL ht, LPHDRVCALL out,
+                      LPCWSTR dest, LPCWSTR group) {
+  if (!out) return err(LINEERR_INVALPOINTER);
+  if (address_id != 0) return err(LINEERR_INVALADDRESSID);
+  Guard g(lock_);
+  Line* l = nullptr;
+  if (LONG e = usable_line(hd, l)) return e;
+  Request r;
+  r.op = "pickup";
+  r.line = l->index;
+  r.params["line"] = l->number;
+  if (const std::string to = narrow(text_of(dest)); !to.empty()) r.params["to"] = to;
+  if (const std::string grp = narrow(text_of(group)); !grp.empty()) r.params["group"] = grp;
+  r.creates.push_back({ht, out, "call", false});
+  return submit(req, std::move(r));
+}
+
+LONG Provider::forward(DRV_REQUESTID req, HDRVLINE hd, DWORD all_addresses, DWORD address_id,
+                       const LINEFORWARDLIST* list, DWORD rings, LPHDRVCALL hd_consult) {
+  if (hd_consult) *hd_consult = nullptr;  // forwarding never needs a consultation call here
+  if (!all_addresses && address_id != 0) return err(LINEERR_INVALADDRESSID);
+  Guard g(lock_);
+  Line* l = nullptr;
+  if (LONG e = usable_line(hd, l)) return e;
+  json rules = json::array();
+  if (list) {
+    // LINEFORWARD grew two members in TAPI 3.0: entries are as long as the line's version says.
+    const std::size_t entry = l->version >= 0x00030000 ? sizeof(LINEFORWARD) : 6 * sizeof(DWORD);
+    const std::size_t head = offsetof(LINEFORWARDLIST, ForwardList);
+    if (list->dwTotalSize < head || list->dwNumEntries > (list->dwTotalSize - head) / entry)
+      return err(LINEERR_INVALPARAM);
+    const BYTE* base = reinterpret_cast<const BYTE*>(list);
+    auto text_at = [&](DWORD size, DWORD offset, std::string& out) -> bool {
+      if (size == 0) return true;
+      if (offset > list->dwTotalSize || size > list->dwTotalSize - offset || size % sizeof(wchar_t)) return false;
+      std::wstring w(reinterpret_cast<const wchar_t*>(base + offset), size / sizeof(wchar_t));
+      while (!w.empty() && w.back() == L'\0') w.pop_back();
+      out = narrow(w);
+      return true;
+    };
+    for (DWORD i = 0; i < list->dwNumEntries; ++i) {
+      LINEFORWARD f{};
+      std::memcpy(&f, base + head + i * entry, entry);
+      std::string to;
+      if (!text_at(f.dwDestAddressSize, f.dwDestAddressOffset, to)) return err(LINEERR_INVALPARAM);
+      const DWORD m = f.dwForwardMode;
+      const char* when = nullptr;
+      const char* callers = "all";
+      auto is = [m](DWORD all, DWORD internal, DWORD external) {
+        return m == all || m == internal || m == external;
+      };
+      if (is(LINEFORWARDMODE_UNCOND, LINEFORWARDMODE_UNCONDINTERNAL, LINEFORWARDMODE_UNCONDEXTERNAL)) when = "unconditional";
+      else if (is(LINEFORWARDMODE_BUSY, LINEFORWARDMODE_BUSYINTERNAL, LINEFORWARDMODE_BUSYEXTERNAL)) when = "busy";
+      else if (is(LINEFORWARDMODE_NOANSW, LINEFORWARDMODE_NOANSWINTERNAL, LINEFORWARDMODE_NOANSWEXTERNAL)) when = "no_answer";
+      else if (is(LINEFORWARDMODE_BUSYNA, LINEFORWARDMODE_BUSYNAINTERNAL, LINEFORWARDMODE_BUSYNAEXTERNAL)) when = "busy_no_answer";
+      else return err(LINEERR_OPERATIONUNAVAIL);  // *SPECIFIC (per caller), UNKNOWN, UNAVAIL
+      if (m & (LINEFORWARDMODE_UNCONDINTERNAL | LINEFORWARDMODE_BUSYINTERNAL | LINEFORWARDMODE_NOANSWINTERNAL |
+               LINEFORWARDMODE_BUSYNAINTERNAL))
+        callers = "internal";
+      if (m & (LINEFORWARDMODE_UNCONDEXTERNAL | LINEFORWARDMODE_BUSYEXTERNAL | LINEFORWARDMODE_NOANSWEXTERNAL |
+               LINEFORWARDMODE_BUSYNAEXTERNAL))
+        callers = "external";
+      json rule{{"when", when}};
+      if (to.empty()) {
+        if (std::string(when) != "unconditional") return err(LINEERR_INVALADDRESS);
+        rule["when"] = "dnd";  // unconditional forwarding to nowhere: do not disturb
+      } else {
+        rule["to"] = to;
+      }
+      if (std::string(callers) != "all") rule["callers"] = callers;
+      const bool no_answer = std::string(when) == "no_answer" || std::string(when) == "busy_no_answer";
+      if (no_answer && rings > 0) rule["rings"] = std::min<DWORD>(rings, 100);
+      rules.push_back(std::move(rule));
+    }
+  }
+  Request r;
+  r.op = "forward";
+  r.line = l->index;
+  r.params = json{{"line", l->number}, {"forwarding", rules}};
+  return submit(req, std::move(r));
+}
+
+LONG Provider::complete_call(DRV_REQUESTID req, HDRVCALL hd, LPDWORD completion_id, DWORD mode) {
+  const char* m = nullptr;
+  switch (mode) {
+    case LINECALLCOMPLMODE_CAMPON: m = "campon"; break;
+    case LINECALLCOMPLMODE_CALLBACK: m = "callback"; break;
+    case LINECALLCOMPLMODE_INTRUDE: m = "intrude"; break;
+    case LINECALLCOMPLMODE_MESSAGE: m = "message"; break;
+    default: return err(LINEERR_INVALCALLCOMPLMODE);
+  }
+  if (!completion_id) return err(LINEERR_INVALPOINTER);
+  Guard g(lock_);
+  Call* c = nullptr;
+  if (LONG e = usable_call(hd, c)) return e;
+  Request r;
+  r.op = "complete_call";
+  r.line = c->line;
+  r.call = c->handle;
+  r.params = json{{"call", c->server}, {"mode", m}};
+  r.completion_out = completion_id;
+  return submit(req, std::move(r));
+}
+
+LONG Provider::uncomplete_call(DRV_REQUESTID req, HDRVLINE hd, DWORD completion_id) {
+  Guard g(lock_);
+  Line* l = nullptr;
+  if (LONG e = usable_line(hd, l)) return e;
+  Request r;
+  r.op = "uncomplete_call";
+  r.line = l->index;
+  r.params = json{{"line", l->number}, {"completion", completion_id}};
+  return submit(req, std::move(r));
+}
+
+}  // namespace telsim::tsp

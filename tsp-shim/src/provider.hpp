@@ -1,0 +1,358 @@
+#pragma once
+// The telsim TAPI service provider: one line device per simulated line of a `telsim serve`,
+// every TSPI operation a request of its JSON-lines protocol (docs/protocol.md, docs/tsp.md).
+//
+// Threads. The telephony service calls the TSPI functions on any of its threads, concurrently.
+// They only read and update the state below under `lock_` (an SRWLOCK), queue frames for the
+// server and return: no TSPI function waits for the network or for the I/O thread, so nothing
+// the telephony service holds while calling in can deadlock against us. One I/O thread owns the
+// socket: it connects (and reconnects), writes the queued frames, reads and applies replies and
+// events, and makes every call into TAPI (LINEEVENT, ASYNC_COMPLETION, LINE_CREATE), in the
+// order the server's frames arrived, never holding `lock_` while TAPI runs. `callback_lock_` is
+// held only across a call into TAPI, so TAPI is never re-entered from two threads at once
+// (ASYNC_COMPLETION's rule); the only other threads that take it are TSPI_lineCloseCall,
+// TSPI_lineClose and TSPI_providerShutdown, which must report the abandoned requests of what
+// they close before they return.
+//
+// Requests. An asynchronous TSPI function checks what it can locally (handles, the line being
+// in service, dial strings), writes the handles of the calls it creates, queues the request and
+// returns dwRequestID. The server's reply becomes ASYNC_COMPLETION (0, or the LINEERR_* value of
+// its `error`). A created call becomes valid only after that completion returned (the "start
+// lifetime" rule): until then it is in no count and gets no LINEEVENT. The server sends a
+// creating request's reply before any event of the new call, so the order holds by itself.
+//
+// Events. `new_call` -> LINE_NEWCALL (TAPI's handle read back from dwParam2; NULL means TAPI is
+// backlogged: offered again a little later, then given up and dropped), `call_state` ->
+// LINE_CALLSTATE, `call_info` -> LINE_CALLINFO, `address_state` -> LINE_ADDRESSSTATE FORWARD,
+// `line_state` MSGWAIT* -> LINE_LINEDEVSTATE. A call's features can change when another call on
+// its line changes (a consultation call connects: the original may now COMPLETETRANSF), and the
+// server only reports a call's features with its own state: after each call_state the I/O
+// thread re-reads the features of the other calls on that line and holds back the callbacks
+// until they are in, so LINECALLSTATUS is current whenever TAPI hears of a change.
+//
+// The server going away (EOF, reset, a request or keepalive unanswered within the timeout):
+// pending requests complete with LINEERR_OPERATIONFAILED, live calls go DISCONNECTED
+// (LINEDISCONNECTMODE_TEMPFAILURE) then IDLE, open lines get LINE_LINEDEVSTATE OUTOFSERVICE and
+// refuse new requests with LINEERR_INVALLINESTATE. The I/O thread reconnects with backoff,
+// re-opens the open lines and reports INSERVICE; lines the server did not have at start-up are
+// announced with LINE_CREATE.
+#include <winsock2.h>
+#include <windows.h>
+#include <tapi.h>
+#include <tspi.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "settings.hpp"
+#include "wire.hpp"
+
+namespace telsim::tsp {
+
+inline constexpr DWORD kLowestTspiVersion = 0x00020000;   // TAPI 2.0
+inline constexpr DWORD kHighestTspiVersion = 0x00030000;  // TAPI 3.0
+inline constexpr std::size_t kNoLine = static_cast<std::size_t>(-1);
+
+/// What the simulated switch does, from the optional `pbx` object of the hello reply; the
+/// simulator's defaults when the server does not say.
+struct SwitchCaps {
+  bool autoreconnect = false;
+  bool confdrop = true;
+  DWORD conference_max = 5;
+  DWORD max_calls_per_line = 8;
+  DWORD answer_mode = LINEANSWERMODE_HOLD;
+  bool park = true;
+  bool pickup = true;
+  std::string server = "telsim";
+  std::string scenario;
+};
+
+/// One forwarding rule as TAPI sees it (LINEFORWARD): LINEFORWARDMODE_* and destination.
+struct ForwardEntry {
+  DWORD mode = 0;
+  std::string to;
+};
+
+/// One line device: a simulated line by its number. Never removed (TAPI cannot remove devices):
+/// a line the server no longer has is out of service.
+struct Line {
+  std::size_t index = 0;
+  bool has_device_id = false;
+  DWORD device_id = 0;
+  DWORD_PTR temp_id = 0;  ///< LINE_CREATE's id until TSPI_providerCreateLineDevice
+  std::string number;
+  std::string name;
+  std::string kind = "extension";  ///< list_lines' optional `kind` ("extension", "modem")
+  bool present = true;             ///< in the server's latest list_lines
+  // TAPI's side
+  bool open = false;
+  HTAPILINE ht = nullptr;
+  LINEEVENT event_proc = nullptr;
+  DWORD version = kHighestTspiVersion;
+  DWORD media_modes = 0;
+  std::uint64_t open_generation = 0;
+  // the server's side
+  enum class ServerOpen { Closed, Opening, Open, Refused };
+  ServerOpen server_open = ServerOpen::Closed;
+  bool reported_in_service = true;  ///< what TAPI was last told (it assumes in service)
+  std::vector<ForwardEntry> forwarding;
+  DWORD no_answer_rings = 0;
+  int messages_waiting = 0;
+};
+
+/// One call handle (HDRVCALL). Kept until TSPI_lineCloseCall, whatever happened to it.
+struct Call {
+  std::uint64_t handle = 0;
+  std::size_t line = kNoLine;
+  HTAPICALL ht = nullptr;
+  std::string server;  ///< "c17"; empty while its creating request is pending, or once the server is gone
+  bool valid = false;  ///< TAPI knows it (start lifetime rule)
+  bool failed = false; ///< its creating request failed; TAPI will close it
+  bool conference_call = false;
+  int newcall_attempts = 0;
+  DWORD state = 0;      ///< LINECALLSTATE_*, 0 before the first
+  DWORD disconnect_mode = 0;
+  DWORD features = 0;   ///< LINECALLFEATURE_*
+  DWORD reason = LINECALLREASON_DIRECT;
+  bool inbound = false;
+  std::string from, to, original_to;
+  std::uint64_t conference = 0;  ///< the conference call this call is a member of
+  bool secure = false;
+  DWORD app_specific = 0;
+  SYSTEMTIME state_entry{};
+};
+
+class Provider;
+
+/// The switch's capabilities as the hello reply states them (its optional `pbx` object).
+SwitchCaps switch_caps(const json& hello_reply);
+
+/// Fill a VARSTRING with UTF-16 text (STRINGFORMAT_UNICODE, terminated) or bytes
+/// (STRINGFORMAT_BINARY), honouring dwTotalSize: when it does not fit, only dwNeededSize says how
+/// much would (dwUsedSize covers the fixed part). The caller checked dwTotalSize >= sizeof(VARSTRING).
+void fill_varstring(LPVARSTRING v, const std::wstring& text);
+void fill_varstring(LPVARSTRING v, const void* data, DWORD size);
+
+/// An exclusive hold of an SRWLOCK for a scope.
+class Guard {
+ public:
+  explicit Guard(SRWLOCK& l) : l_(l) { AcquireSRWLockExclusive(&l_); }
+  ~Guard() { ReleaseSRWLockExclusive(&l_); }
+  Guard(const Guard&) = delete;
+  Guard& operator=(const Guard&) = delete;
+
+ private:
+  SRWLOCK& l_;
+};
+
+/// A request sent to the server, until its reply (or the connection's end).
+struct Pending {
+  enum class Kind { Tapi, Hello, ListLines, Open, Refresh, Ping, Cleanup };
+  Kind kind = Kind::Tapi;
+  std::string op;
+  DRV_REQUESTID tapi_id = 0;
+  std::size_t line = kNoLine;
+  std::uint64_t line_generation = 0;
+  std::uint64_t call = 0;            ///< the call acted on
+  struct Creates {
+    std::uint64_t call;
+    const char* key;                 ///< where the reply names it: "call" or "consult"
+  };
+  std::vector<Creates> creates;
+  LPDWORD completion_out = nullptr;   ///< lineCompleteCall's completion id
+  LPVARSTRING address_out = nullptr;  ///< linePark's non-directed orbit
+  std::function<void(Provider&, const json&)> on_ok;  ///< more effects of success (under lock_)
+  ULONGLONG deadline = 0;
+  bool aborted = false;  ///< completed already (its call or line was closed); the reply only cleans up
+};
+
+/// A call into TAPI, made by the I/O thread in order. Handles are resolved when it is made, so
+/// a call or line closed meanwhile gets nothing.
+struct Callback {
+  enum class Kind { LineEvent, NewCall, Completion, LineCreate };
+  Kind kind = Kind::LineEvent;
+  std::size_t line = kNoLine;
+  std::uint64_t call = 0;
+  DWORD msg = 0;
+  DWORD_PTR p1 = 0, p2 = 0, p3 = 0;
+  std::uint64_t p2_call = 0;  ///< p2 is this call's TAPI handle (the conference of CONFERENCED)
+  DRV_REQUESTID request = 0;
+  LONG result = 0;
+  std::vector<std::uint64_t> valid_after;  ///< calls that become valid once this completion returned
+};
+
+class Provider {
+ public:
+  static Provider& get();
+  static void set_module(HINSTANCE module) { module_ = module; }
+  static HINSTANCE module() { return module_; }
+
+  // Provider lifetime
+  LONG negotiate_tspi_version(DWORD device_id, DWORD low, DWORD high, LPDWORD version);
+  LONG enum_devices(DWORD provider_id, LPDWORD num_lines, LPDWORD num_phones, HPROVIDER provider,
+                    LINEEVENT line_create);
+  LONG init(DWORD version, DWORD provider_id, DWORD line_base, DWORD_PTR num_lines,
+            ASYNC_COMPLETION completion, LPDWORD options);
+  LONG shutdown(DWORD version, DWORD provider_id);
+  LONG create_line_device(DWORD_PTR temp_id, DWORD device_id);
+
+  // Capabilities and status (synchronous, answered from what the TSP knows)
+  LONG get_dev_caps(DWORD device_id, DWORD version, DWORD ext_version, LPLINEDEVCAPS caps);
+  LONG get_address_caps(DWORD device_id, DWORD address_id, DWORD version, DWORD ext_version,
+                        LPLINEADDRESSCAPS caps);
+  LONG get_line_dev_status(HDRVLINE line, LPLINEDEVSTATUS status);
+  LONG get_address_status(HDRVLINE line, DWORD address_id, LPLINEADDRESSSTATUS status);
+  LONG get_num_address_ids(HDRVLINE line, LPDWORD count);
+  LONG get_address_id(HDRVLINE line, LPDWORD address_id, DWORD address_mode, LPCWSTR address, DWORD size);
+  LONG get_call_address_id(HDRVCALL call, LPDWORD address_id);
+  LONG get_call_info(HDRVCALL call, LPLINECALLINFO info);
+  LONG get_call_status(HDRVCALL call, LPLINECALLSTATUS status);
+  LONG get_call_ids(HDRVCALL call, LPDWORD address_id, LPDWORD call_id, LPDWORD related_id);
+  LONG get_id(HDRVLINE line, DWORD address_id, HDRVCALL call, DWORD select, LPVARSTRING id,
+              LPCWSTR device_class);
+
+  // Lines and calls (synchronous)
+  LONG open(DWORD device_id, HTAPILINE ht, LPHDRVLINE hd, DWORD version, LINEEVENT event_proc);
+  LONG close(HDRVLINE line);
+  LONG close_call(HDRVCALL call);
+  LONG set_default_media_detection(HDRVLINE line, DWORD media_modes);
+  LONG conditional_media_detection(HDRVLINE line, DWORD media_modes, const LINECALLPARAMS* params);
+  LONG set_app_specific(HDRVCALL call, DWORD value);
+
+  // Asynchronous operations: dwRequestID, or a LINEERR_* at once
+  LONG make_call(DRV_REQUESTID req, HDRVLINE line, HTAPICALL ht, LPHDRVCALL hd, LPCWSTR dest,
+                 const LINECALLPARAMS* params);
+  LONG dial(DRV_REQUESTID req, HDRVCALL call, LPCWSTR dest);
+  LONG simple(DRV_REQUESTID req, HDRVCALL call, const char* op);
+  LONG swap_hold(DRV_REQUESTID req, HDRVCALL active, HDRVCALL held);
+  LONG setup_transfer(DRV_REQUESTID req, HDRVCALL call, HTAPICALL ht_consult, LPHDRVCALL hd_consult);
+  LONG complete_transfer(DRV_REQUESTID req, HDRVCALL call, HDRVCALL consult, HTAPICALL ht_conf,
+                         LPHDRVCALL hd_conf, DWORD mode);
+  LONG to_address(DRV_REQUESTID req, HDRVCALL call, const char* op, LPCWSTR dest);  // blind transfer, redirect
+  LONG setup_conference(DRV_REQUESTID req, HDRVCALL call, HTAPICALL ht_conf, LPHDRVCALL hd_conf,
+                        HTAPICALL ht_consult, LPHDRVCALL hd_consult);
+  LONG prepare_add_to_conference(DRV_REQUESTID req, HDRVCALL conf, HTAPICALL ht_consult, LPHDRVCALL hd_consult);
+  LONG add_to_conference(DRV_REQUESTID req, HDRVCALL conf, HDRVCALL consult);
+  LONG park(DRV_REQUESTID req, HDRVCALL call, DWORD mode, LPCWSTR orbit, LPVARSTRING non_dir_address);
+  LONG unpark(DRV_REQUESTID req, HDRVLINE line, DWORD address_id, HTAPICALL ht, LPHDRVCALL hd, LPCWSTR orbit);
+  LONG pickup(DRV_REQUESTID req, HDRVLINE line, DWORD address_id, HTAPICALL ht, LPHDRVCALL hd, LPCWSTR dest,
+              LPCWSTR group);
+  LONG forward(DRV_REQUESTID req, HDRVLINE line, DWORD all_addresses, DWORD address_id,
+               const LINEFORWARDLIST* list, DWORD rings, LPHDRVCALL hd_consult);
+  LONG complete_call(DRV_REQUESTID req, HDRVCALL call, LPDWORD completion_id, DWORD mode);
+  LONG uncomplete_call(DRV_REQUESTID req, HDRVLINE line, DWORD completion_id);
+
+ private:
+  Provider();
+  struct NewCallOut {
+    HTAPICALL ht;
+    LPHDRVCALL out;
+    const char* key;
+    bool conference;
+  };
+  /// A request being built by a TSPI function (under lock_).
+  struct Request {
+    std::string op;
+    json params = json::object();
+    std::size_t line = kNoLine;
+    std::uint64_t call = 0;
+    std::vector<NewCallOut> creates;
+    LPDWORD completion_out = nullptr;
+    LPVARSTRING address_out = nullptr;
+    std::function<void(Provider&, const json&)> on_ok;
+  };
+
+  // --- under lock_ -------------------------------------------------------------------------
+  Line* line_by_device(DWORD device_id);
+  Line* open_line(HDRVLINE hd);
+  Line* line_by_number(const std::string& number);
+  Call* call_by_handle(HDRVCALL hd);
+  Call* call_by_server(const std::string& name);
+  /// The call TAPI may act on: known to TAPI, with a server handle, its line in service.
+  LONG usable_call(HDRVCALL hd, Call*& call, LONG bad_handle = static_cast<LONG>(LINEERR_INVALCALLHANDLE));
+  LONG usable_line(HDRVLINE hd, Line*& line);
+  bool in_service(const Line& line) const;
+  LONG submit(DRV_REQUESTID req, Request r);
+  long long send_locked(json frame, Pending p);
+  void post(Callback cb);
+  void reconcile_service();
+  DWORD line_features(const Line& line) const;
+  DWORD address_features(const Line& line) const;
+  DWORD call_counts(const Line& line, DWORD& active, DWORD& held, DWORD& pending) const;
+  std::string line_name(const Line& line) const;
+  std::string connection_name();
+
+  // --- the I/O thread (provider_io.cpp) ----------------------------------------------------
+  static DWORD WINAPI io_main(void* self);
+  void io_loop();
+  bool io_connect();
+  void io_adopt(SOCKET s);
+  void io_read();
+  void io_flush();
+  void io_lost(const std::string& why, DWORD retry_ms);
+  void io_check_deadlines();
+  void pump();
+  void process(const json& frame);
+  void process_reply(const json& frame, Pending p);
+  void process_event(const json& frame);
+  void apply_refresh(const json& frame, const Pending& p);
+  void deliver(Callback cb);
+  void apply_forwarding(Line& line, const json& list);
+  DWORD io_wait_ms();
+
+  static HINSTANCE module_;
+
+  mutable SRWLOCK lock_ = SRWLOCK_INIT;
+  CRITICAL_SECTION callback_lock_;
+
+  // All below under lock_.
+  Settings settings_;
+  SwitchCaps caps_;
+  bool enumerated_ = false;
+  bool initialized_ = false;
+  DWORD provider_id_ = 0;
+  DWORD line_base_ = 0;
+  HPROVIDER hprovider_ = nullptr;
+  LINEEVENT line_create_ = nullptr;
+  ASYNC_COMPLETION completion_ = nullptr;
+  std::vector<std::unique_ptr<Line>> lines_;
+  DWORD_PTR next_temp_id_ = 1;
+  std::map<std::uint64_t, std::unique_ptr<Call>> calls_;
+  std::unordered_map<std::string, std::uint64_t> by_server_;
+  std::uint64_t next_call_ = 1;
+  std::map<long long, Pending> pending_;
+  long long next_wire_id_ = 1;
+  std::uint64_t next_open_generation_ = 1;
+  std::string outbuf_;
+  bool connected_ = false;
+  std::uint64_t connections_ = 0;
+  std::deque<Callback> outq_;
+  std::string lost_reason_;  ///< set while processing: the connection must end after this batch
+  DWORD lost_retry_ms_ = 0;
+
+  // The I/O thread's own (no lock).
+  HANDLE thread_ = nullptr;
+  HANDLE stop_ = nullptr;
+  HANDLE wake_ = nullptr;
+  SOCKET sock_ = INVALID_SOCKET;
+  WSAEVENT sock_event_ = WSA_INVALID_EVENT;
+  LineSplitter splitter_;
+  std::string sending_;
+  std::deque<json> inbox_;
+  unsigned barrier_ = 0;
+  ULONGLONG stall_until_ = 0;
+  ULONGLONG next_connect_at_ = 0;
+  DWORD backoff_ms_ = 250;
+  ULONGLONG last_rx_ = 0;
+  bool ping_outstanding_ = false;
+};
+
+}  // namespace telsim::tsp

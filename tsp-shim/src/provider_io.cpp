@@ -1,0 +1,730 @@
+// The I/O thread: the connection to `telsim serve`, the frames it sends, and every call into
+// TAPI (see provider.hpp for the rules this keeps).
+#include <algorithm>
+
+#include "log.hpp"
+#include "provider.hpp"
+#include "text.hpp"
+
+namespace telsim::tsp {
+namespace {
+
+constexpr LONG err(DWORD e) { return static_cast<LONG>(e); }
+constexpr int kNewCallAttempts = 5;
+constexpr DWORD kMaxBackoffMs = 5'000;
+
+std::string text(const json& j, const char* key, std::string fallback = {}) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+bool flag(const json& j, const char* key, bool fallback) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_boolean() ? it->get<bool>() : fallback;
+}
+
+DWORD number(const json& j, const char* key, DWORD fallback = 0) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_number_integer()) return fallback;
+  const long long v = it->get<long long>();
+  return v < 0 || v > 0xFFFFFFFFLL ? fallback : static_cast<DWORD>(v);
+}
+
+std::string error_text(const json& reply) {
+  const std::string error = text(reply, "error", "?"), message = text(reply, "message");
+  if (message.empty() || message == error) return error;
+  return message.rfind(error, 0) == 0 ? message : error + ": " + message;
+}
+
+Callback line_event(std::size_t line, std::uint64_t call, DWORD msg, DWORD_PTR p1 = 0, DWORD_PTR p2 = 0,
+                    DWORD_PTR p3 = 0) {
+  Callback cb;
+  cb.line = line;
+  cb.call = call;
+  cb.msg = msg;
+  cb.p1 = p1;
+  cb.p2 = p2;
+  cb.p3 = p3;
+  return cb;
+}
+
+DWORD media_mode(const Line& line) {
+  return line.kind == "modem" ? LINEMEDIAMODE_DATAMODEM : LINEMEDIAMODE_INTERACTIVEVOICE;
+}
+
+}  // namespace
+
+SwitchCaps switch_caps(const json& hello) {
+  SwitchCaps c;
+  c.server = text(hello, "server", c.server);
+  c.scenario = text(hello, "scenario");
+  auto it = hello.find("pbx");
+  if (it == hello.end() || !it->is_object()) return c;
+  const json& pbx = *it;
+  c.autoreconnect = flag(pbx, "autoreconnect", c.autoreconnect);
+  c.confdrop = flag(pbx, "confdrop", c.confdrop);
+  c.conference_max = number(pbx, "conference_max", c.conference_max);
+  c.max_calls_per_line = number(pbx, "max_calls_per_line", c.max_calls_per_line);
+  c.park = flag(pbx, "park", c.park);
+  c.pickup = flag(pbx, "pickup", c.pickup);
+  const std::string answer = text(pbx, "answer_mode");
+  if (answer == "none") c.answer_mode = LINEANSWERMODE_NONE;
+  else if (answer == "drop") c.answer_mode = LINEANSWERMODE_DROP;
+  else if (answer == "hold") c.answer_mode = LINEANSWERMODE_HOLD;
+  return c;
+}
+
+DWORD WINAPI Provider::io_main(void* self) {
+  static_cast<Provider*>(self)->io_loop();
+  // Drop the reference providerInit took for this thread, and only then stop running its code.
+  if (module_) FreeLibraryAndExitThread(module_, 0);
+  return 0;
+}
+
+void Provider::io_loop() {
+  for (;;) {
+    pump();
+    if (WaitForSingleObject(stop_, 0) == WAIT_OBJECT_0) break;
+    if (sock_ == INVALID_SOCKET && GetTickCount64() >= next_connect_at_) {
+      if (!io_connect()) {
+        next_connect_at_ = GetTickCount64() + backoff_ms_;
+        backoff_ms_ = std::min(backoff_ms_ * 2, kMaxBackoffMs);
+      }
+      continue;
+    }
+    if (sock_ != INVALID_SOCKET) io_flush();
+    HANDLE handles[3] = {stop_, wake_, sock_event_};
+    const DWORD r = WaitForMultipleObjects(sock_ != INVALID_SOCKET ? 3 : 2, handles, FALSE, io_wait_ms());
+    if (r == WAIT_OBJECT_0) break;
+    if (sock_ != INVALID_SOCKET) {
+      WSANETWORKEVENTS ne{};
+      if (WSAEnumNetworkEvents(sock_, sock_event_, &ne) == 0) {
+        if (ne.lNetworkEvents & (FD_READ | FD_CLOSE)) io_read();
+        if (sock_ != INVALID_SOCKET && (ne.lNetworkEvents & FD_WRITE)) io_flush();
+      }
+    }
+    if (sock_ != INVALID_SOCKET) io_check_deadlines();
+  }
+  if (sock_ != INVALID_SOCKET) {
+    closesocket(sock_);  // the server drops this connection's calls
+    sock_ = INVALID_SOCKET;
+  }
+}
+
+DWORD Provider::io_wait_ms() {
+  const ULONGLONG now = GetTickCount64();
+  ULONGLONG until = now + 1000;  // at least once a second: deadlines are checked then
+  Guard g(lock_);
+  if (!outq_.empty() && barrier_ == 0) until = std::min(until, std::max(stall_until_, now));
+  if (sock_ == INVALID_SOCKET) until = std::min(until, std::max(next_connect_at_, now));
+  for (const auto& [id, p] : pending_) {
+    (void)id;
+    until = std::min(until, std::max(p.deadline, now));
+  }
+  return static_cast<DWORD>(until - now);
+}
+
+bool Provider::io_connect() {
+  Endpoint to;
+  DWORD timeout = 0;
+  {
+    Guard g(lock_);
+    to = settings_.server;
+    timeout = settings_.connect_timeout_ms;
+  }
+  static std::string last_error;
+  std::string why;
+  SOCKET s = connect_socket(to, timeout, stop_, why);
+  if (s == INVALID_SOCKET) {
+    if (why != last_error) log::warn(why + "; retrying");
+    last_error = why;
+    return false;
+  }
+  last_error.clear();
+  io_adopt(s);
+  return true;
+}
+
+void Provider::io_adopt(SOCKET s) {
+  WSAEventSelect(s, sock_event_, FD_READ | FD_WRITE | FD_CLOSE);  // also makes it non-blocking
+  sock_ = s;
+  splitter_.clear();
+  sending_.clear();
+  inbox_.clear();
+  barrier_ = 0;
+  stall_until_ = 0;
+  last_rx_ = GetTickCount64();
+  ping_outstanding_ = false;
+  Guard g(lock_);
+  connected_ = true;
+  outbuf_.clear();
+  json hello{{"op", "hello"}, {"versions", {1}}, {"name", connection_name()}};
+  if (!settings_.token.empty()) hello["token"] = settings_.token;
+  Pending h;
+  h.kind = Pending::Kind::Hello;
+  h.op = "hello";
+  send_locked(std::move(hello), std::move(h));
+  Pending l;
+  l.kind = Pending::Kind::ListLines;
+  l.op = "list_lines";
+  send_locked(json{{"op", "list_lines"}}, std::move(l));
+  // Lines TAPI has open are opened again; their replies bring them (back) into service.
+  for (auto& line : lines_) {
+    if (!line->open || !line->present) continue;
+    line->server_open = Line::ServerOpen::Opening;
+    Pending p;
+    p.kind = Pending::Kind::Open;
+    p.op = "open";
+    p.line = line->index;
+    p.line_generation = line->open_generation;
+    send_locked(json{{"op", "open"}, {"line", line->number}}, std::move(p));
+  }
+  log::info("connected to " + settings_.server.text());
+}
+
+void Provider::io_flush() {
+  {
+    Guard g(lock_);
+    sending_ += outbuf_;
+    outbuf_.clear();
+  }
+  while (!sending_.empty()) {
+    const int n = send(sock_, sending_.data(), static_cast<int>(std::min<std::size_t>(sending_.size(), 1 << 20)), 0);
+    if (n > 0) {
+      sending_.erase(0, static_cast<std::size_t>(n));
+      continue;
+    }
+    if (WSAGetLastError() == WSAEWOULDBLOCK) return;  // FD_WRITE says when to go on
+    io_lost("send failed (" + std::to_string(WSAGetLastError()) + ")", 250);
+    return;
+  }
+}
+
+void Provider::io_read() {
+  char buf[16384];
+  for (;;) {
+    const int n = recv(sock_, buf, sizeof buf, 0);
+    if (n == 0) {
+      io_lost("the server closed the connection", 250);
+      return;
+    }
+    if (n < 0) {
+      const int e = WSAGetLastError();
+      if (e != WSAEWOULDBLOCK) io_lost("the connection failed (" + std::to_string(e) + ")", 250);
+      return;
+    }
+    last_rx_ = GetTickCount64();
+    std::vector<std::string> lines;
+    if (!splitter_.feed(buf, static_cast<std::size_t>(n), lines)) {
+      io_lost("a frame from the server exceeds 4 MiB", 250);
+      return;
+    }
+    for (const std::string& line : lines) {
+      auto frame = parse_frame(line);
+      if (!frame) {
+        log::warn("ignoring a frame that is not a JSON object: " + line.substr(0, 200));
+        continue;
+      }
+      // Feature refreshes are applied as they come, past the frames they hold back.
+      if (!frame->contains("event") && (*frame)["id"].is_number_integer()) {
+        Guard g(lock_);
+        auto it = pending_.find((*frame)["id"].get<long long>());
+        if (it != pending_.end() && it->second.kind == Pending::Kind::Refresh) {
+          apply_refresh(*frame, it->second);
+          pending_.erase(it);
+          if (barrier_ > 0) --barrier_;
+          continue;
+        }
+      }
+      inbox_.push_back(std::move(*frame));
+    }
+  }
+}
+
+void Provider::io_check_deadlines() {
+  const ULONGLONG now = GetTickCount64();
+  std::string late;
+  {
+    Guard g(lock_);
+    for (const auto& [id, p] : pending_) {
+      (void)id;
+      if (p.deadline <= now) {
+        late = p.op;
+        break;
+      }
+    }
+    if (late.empty() && connected_ && !ping_outstanding_ && now - last_rx_ >= settings_.keepalive_ms) {
+      Pending p;
+      p.kind = Pending::Kind::Ping;
+      p.op = "ping";
+      send_locked(json{{"op", "ping"}}, std::move(p));
+      ping_outstanding_ = true;
+    }
+  }
+  if (!late.empty())
+    io_lost("the server did not answer '" + late + "' within " +
+                std::to_string(settings_.request_timeout_ms / 1000) + " s",
+            250);
+}
+
+void Provider::io_lost(const std::string& why, DWORD retry_ms) {
+  if (sock_ == INVALID_SOCKET) return;
+  log::warn("connection to the server lost: " + why);
+  closesocket(sock_);
+  sock_ = INVALID_SOCKET;
+  sending_.clear();
+  splitter_.clear();
+  // What arrived before the end still happened.
+  barrier_ = 0;
+  while (!inbox_.empty()) {
+    json f = std::move(inbox_.front());
+    inbox_.pop_front();
+    process(f);
+  }
+  Guard g(lock_);
+  lost_reason_.clear();
+  connected_ = false;
+  outbuf_.clear();
+  for (auto& [id, p] : pending_) {
+    (void)id;
+    if (p.kind != Pending::Kind::Tapi || p.aborted) continue;
+    Callback cb;
+    cb.kind = Callback::Kind::Completion;
+    cb.request = p.tapi_id;
+    cb.result = err(LINEERR_OPERATIONFAILED);
+    for (const auto& k : p.creates)
+      if (auto it = calls_.find(k.call); it != calls_.end()) it->second->failed = true;
+    post(std::move(cb));
+  }
+  pending_.clear();
+  // The server dropped this connection's calls: TAPI hears so, and the handles live on, idle,
+  // until TAPI closes them. Calls TAPI never heard of are forgotten.
+  for (auto it = calls_.begin(); it != calls_.end();) {
+    Call& c = *it->second;
+    if (!c.valid && !c.failed && !c.server.empty()) {
+      it = calls_.erase(it);
+      continue;
+    }
+    if (c.valid && c.state != 0 && c.state != LINECALLSTATE_IDLE) {
+      const DWORD mm = media_mode(*lines_[c.line]);
+      post(line_event(c.line, c.handle, LINE_CALLSTATE, LINECALLSTATE_DISCONNECTED, LINEDISCONNECTMODE_TEMPFAILURE, mm));
+      post(line_event(c.line, c.handle, LINE_CALLSTATE, LINECALLSTATE_IDLE, 0, mm));
+      c.state = LINECALLSTATE_IDLE;
+      c.disconnect_mode = LINEDISCONNECTMODE_TEMPFAILURE;
+      GetSystemTime(&c.state_entry);
+    }
+    c.features = 0;
+    c.server.clear();
+    ++it;
+  }
+  by_server_.clear();
+  for (auto& l : lines_) l->server_open = Line::ServerOpen::Closed;
+  reconcile_service();
+  stall_until_ = 0;
+  next_connect_at_ = GetTickCount64() + retry_ms;
+}
+
+// --- frames -----------------------------------------------------------------------------------
+
+void Provider::pump() {
+  for (;;) {
+    if (barrier_ > 0) break;
+    bool have_out = false;
+    {
+      Guard g(lock_);
+      have_out = !outq_.empty();
+    }
+    if (have_out) {
+      if (GetTickCount64() < stall_until_) break;
+      Callback cb;
+      {
+        Guard g(lock_);
+        cb = std::move(outq_.front());
+        outq_.pop_front();
+      }
+      deliver(std::move(cb));
+      continue;
+    }
+    if (inbox_.empty() || sock_ == INVALID_SOCKET) break;
+    json f = std::move(inbox_.front());
+    inbox_.pop_front();
+    process(f);
+    std::string why;
+    DWORD retry = 250;
+    {
+      Guard g(lock_);
+      why = lost_reason_;
+      retry = lost_retry_ms_;
+    }
+    if (!why.empty()) io_lost(why, retry);
+  }
+}
+
+void Provider::process(const json& f) {
+  if (f.contains("event")) return process_event(f);
+  Pending p;
+  bool found = false;
+  if (auto id = f.find("id"); id != f.end() && id->is_number_integer()) {
+    Guard g(lock_);
+    if (auto it = pending_.find(id->get<long long>()); it != pending_.end()) {
+      p = std::move(it->second);
+      pending_.erase(it);
+      found = true;
+    }
+  }
+  if (!found) {
+    if (!flag(f, "ok", true)) log::warn("error from the server: " + error_text(f));
+    return;
+  }
+  process_reply(f, std::move(p));
+}
+
+void Provider::process_reply(const json& f, Pending p) {
+  const bool ok = flag(f, "ok", false);
+  Guard g(lock_);
+  switch (p.kind) {
+    case Pending::Kind::Hello:
+      if (ok) {
+        caps_ = switch_caps(f);
+        backoff_ms_ = 250;
+        log::info("server " + caps_.server + ", scenario '" + caps_.scenario + "'");
+      } else {
+        log::error("the server refused hello: " + error_text(f));
+        lost_reason_ = "hello refused";
+        lost_retry_ms_ = kMaxBackoffMs;
+      }
+      return;
+    case Pending::Kind::ListLines: {
+      if (!ok || !f.contains("lines") || !f["lines"].is_array()) return;
+      for (auto& l : lines_) l->present = false;
+      for (const json& e : f["lines"]) {
+        if (!e.is_object()) continue;
+        const std::string num = text(e, "line");
+        if (num.empty()) continue;
+        Line* l = line_by_number(num);
+        if (!l) {
+          // A line the server did not have at start-up: TAPI learns of it through LINE_CREATE.
+          auto fresh = std::make_unique<Line>();
+          fresh->index = lines_.size();
+          fresh->number = num;
+          fresh->temp_id = next_temp_id_++;
+          l = fresh.get();
+          lines_.push_back(std::move(fresh));
+          if (line_create_) {
+            Callback cb;
+            cb.kind = Callback::Kind::LineCreate;
+            cb.msg = LINE_CREATE;
+            cb.p1 = reinterpret_cast<DWORD_PTR>(hprovider_);
+            cb.p2 = l->temp_id;
+            post(std::move(cb));
+          }
+          log::info("new line " + num + ": LINE_CREATE");
+        }
+        l->present = true;
+        l->name = text(e, "name", l->name);
+        l->kind = text(e, "kind", l->kind);
+      }
+      reconcile_service();
+      return;
+    }
+    case Pending::Kind::Open: {
+      if (p.line >= lines_.size()) return;
+      Line& l = *lines_[p.line];
+      if (!l.open || l.open_generation != p.line_generation) return;  // closed meanwhile
+      if (ok) {
+        l.server_open = Line::ServerOpen::Open;
+        if (f.contains("forwarding")) apply_forwarding(l, f["forwarding"]);
+      } else {
+        l.server_open = Line::ServerOpen::Refused;
+        log::warn("the server refused to open line " + l.number + ": " + error_text(f));
+      }
+      reconcile_service();
+      return;
+    }
+    case Pending::Kind::Refresh:  // applied on arrival (io_read)
+      return;
+    case Pending::Kind::Ping:
+      ping_outstanding_ = false;
+      return;
+    case Pending::Kind::Cleanup:
+      if (!ok) log::info(p.op + " (clean-up) refused: " + error_text(f));
+      return;
+    case Pending::Kind::Tapi:
+      break;
+  }
+
+  if (p.aborted) {
+    // TAPI let go first: a call the request made anyway is dropped and freed.
+    for (const auto& k : p.creates) {
+      const std::string name = text(f, k.key);
+      if (!ok || name.empty()) continue;
+      Pending d;
+      d.kind = Pending::Kind::Cleanup;
+      d.op = "drop";
+      send_locked(json{{"op", "drop"}, {"call", name}}, std::move(d));
+      Pending a;
+      a.kind = Pending::Kind::Cleanup;
+      a.op = "deallocate";
+      send_locked(json{{"op", "deallocate"}, {"call", name}}, std::move(a));
+    }
+    return;
+  }
+  Callback cb;
+  cb.kind = Callback::Kind::Completion;
+  cb.request = p.tapi_id;
+  if (ok) {
+    for (const auto& k : p.creates) {
+      auto it = calls_.find(k.call);
+      const std::string name = text(f, k.key);
+      if (it == calls_.end()) continue;
+      if (name.empty()) {
+        log::error(p.op + ": the reply names no '" + k.key + "'");
+        it->second->failed = true;
+        cb.result = err(LINEERR_OPERATIONFAILED);
+        continue;
+      }
+      it->second->server = name;
+      by_server_[name] = k.call;
+      cb.valid_after.push_back(k.call);
+    }
+    if (p.completion_out) *p.completion_out = number(f, "completion");
+    if (p.address_out) fill_varstring(p.address_out, widen(text(f, "address")));
+    if (p.on_ok) p.on_ok(*this, f);
+  } else {
+    cb.result = line_error_value(text(f, "error"));
+    for (const auto& k : p.creates)
+      if (auto it = calls_.find(k.call); it != calls_.end()) it->second->failed = true;
+    log::info(p.op + " refused: " + error_text(f));
+  }
+  post(std::move(cb));
+}
+
+void Provider::apply_refresh(const json& f, const Pending& p) {
+  auto it = calls_.find(p.call);
+  if (it == calls_.end() || !flag(f, "ok", false)) return;
+  Call& c = *it->second;
+  // Only a snapshot of the state this call is known to be in: a newer one comes with its event.
+  if (text(f, "state") == call_state_name(c.state)) c.features = number(f, "features") & kKnownCallFeatures;
+}
+
+void Provider::apply_forwarding(Line& line, const json& list) {
+  line.forwarding.clear();
+  line.no_answer_rings = 0;
+  if (!list.is_array()) return;
+  for (const json& r : list) {
+    if (!r.is_object()) continue;
+    const std::string when = text(r, "when");
+    DWORD base = 0;
+    if (when == "unconditional" || when == "dnd") base = LINEFORWARDMODE_UNCOND;
+    else if (when == "busy") base = LINEFORWARDMODE_BUSY;
+    else if (when == "no_answer") base = LINEFORWARDMODE_NOANSW;
+    else if (when == "busy_no_answer") base = LINEFORWARDMODE_BUSYNA;
+    else continue;
+    const std::string callers = text(r, "callers", "all");
+    // Each mode's INTERNAL and EXTERNAL variants are its next two bits.
+    const DWORD mode = callers == "internal" ? base << 1 : callers == "external" ? base << 2 : base;
+    line.forwarding.push_back({mode, when == "dnd" ? std::string() : text(r, "to")});
+    if (const DWORD rings = number(r, "rings")) line.no_answer_rings = rings;
+  }
+}
+
+void Provider::process_event(const json& f) {
+  const std::string ev = text(f, "event");
+  Guard g(lock_);
+  if (ev == "new_call") {
+    Line* l = line_by_number(text(f, "line"));
+    const std::string name = text(f, "call");
+    if (!l || !l->open || name.empty() || by_server_.count(name)) return;
+    auto c = std::make_unique<Call>();
+    c->handle = next_call_++;
+    c->line = l->index;
+    c->server = name;
+    c->inbound = text(f, "direction") == "in";
+    c->from = text(f, "from");
+    c->to = text(f, "to");
+    c->original_to = text(f, "original_to");
+    c->reason = call_reason_value(text(f, "reason", "DIRECT"));
+    by_server_[name] = c->handle;
+    Callback cb;
+    cb.kind = Callback::Kind::NewCall;
+    cb.line = l->index;
+    cb.call = c->handle;
+    calls_.emplace(c->handle, std::move(c));
+    post(std::move(cb));
+    return;
+  }
+  if (ev == "call_state") {
+    Call* c = call_by_server(text(f, "call"));
+    if (!c || !lines_[c->line]->open) return;
+    DWORD state = call_state_value(text(f, "state"));
+    if (state == 0) state = LINECALLSTATE_UNKNOWN;
+    c->state = state;
+    c->disconnect_mode = number(f, "mode");
+    c->features = state == LINECALLSTATE_IDLE ? 0 : number(f, "features") & kKnownCallFeatures;
+    if (f.contains("reason")) c->reason = call_reason_value(text(f, "reason"));
+    if (Call* conf = call_by_server(text(f, "conference"))) c->conference = conf->handle;
+    GetSystemTime(&c->state_entry);
+    Callback cb = line_event(c->line, c->handle, LINE_CALLSTATE, state, call_state_mode(state, c->disconnect_mode),
+                             media_mode(*lines_[c->line]));
+    if (state == LINECALLSTATE_CONFERENCED) cb.p2_call = c->conference;
+    post(std::move(cb));
+    // The other calls on the line may allow other things now: re-read them before TAPI hears.
+    for (auto& [h, other] : calls_) {
+      if (h == c->handle || other->line != c->line || other->server.empty() || !other->valid ||
+          other->state == LINECALLSTATE_IDLE)
+        continue;
+      Pending p;
+      p.kind = Pending::Kind::Refresh;
+      p.op = "call_status";
+      p.call = h;
+      send_locked(json{{"op", "call_status"}, {"call", other->server}}, std::move(p));
+      ++barrier_;
+    }
+    return;
+  }
+  if (ev == "call_info") {
+    Call* c = call_by_server(text(f, "call"));
+    if (!c || !lines_[c->line]->open) return;
+    DWORD bits = 0;
+    if (auto it = f.find("changed"); it != f.end() && it->is_array()) {
+      for (const json& name : *it) {
+        const std::string n = name.is_string() ? name.get<std::string>() : "";
+        if (n == "CALLERID") bits |= LINECALLINFOSTATE_CALLERID;
+        else if (n == "CALLEDID") bits |= LINECALLINFOSTATE_CALLEDID;
+        else if (n == "REDIRECTIONID") bits |= LINECALLINFOSTATE_REDIRECTIONID | LINECALLINFOSTATE_REDIRECTINGID;
+        else if (n == "REASON") bits |= LINECALLINFOSTATE_REASON;
+        else if (n == "RELATEDCALLID") bits |= LINECALLINFOSTATE_RELATEDCALLID;
+        else bits |= LINECALLINFOSTATE_OTHER;
+      }
+    }
+    c->from = text(f, "from", c->from);
+    c->to = text(f, "to", c->to);
+    c->original_to = text(f, "original_to");
+    if (f.contains("reason")) c->reason = call_reason_value(text(f, "reason"));
+    const Call* conf = call_by_server(text(f, "conference"));
+    c->conference = conf ? conf->handle : 0;
+    if (bits) post(line_event(c->line, c->handle, LINE_CALLINFO, bits));
+    return;
+  }
+  if (ev == "address_state") {
+    Line* l = line_by_number(text(f, "line"));
+    if (!l || !l->open) return;
+    apply_forwarding(*l, f.contains("forwarding") ? f["forwarding"] : json::array());
+    post(line_event(l->index, 0, LINE_ADDRESSSTATE, 0, LINEADDRESSSTATE_FORWARD));
+    return;
+  }
+  if (ev == "line_state") {
+    Line* l = line_by_number(text(f, "line"));
+    const std::string state = text(f, "state");
+    if (!l || !l->open || (state != "MSGWAITON" && state != "MSGWAITOFF")) return;
+    l->messages_waiting = static_cast<int>(number(f, "messages_waiting"));
+    post(line_event(l->index, 0, LINE_LINEDEVSTATE,
+                    state == "MSGWAITON" ? LINEDEVSTATE_MSGWAITON : LINEDEVSTATE_MSGWAITOFF));
+    return;
+  }
+  if (ev == "shutdown") {
+    log::info("the server is stopping (" + text(f, "reason", "?") + ")");
+    return;
+  }
+  // Anything else is news from a newer server: ignored.
+}
+
+// --- calls into TAPI ----------------------------------------------------------------------
+
+void Provider::deliver(Callback cb) {
+  EnterCriticalSection(&callback_lock_);
+  LINEEVENT proc = nullptr;
+  ASYNC_COMPLETION completion = nullptr;
+  HTAPILINE ht_line = nullptr;
+  HTAPICALL ht_call = nullptr;
+  bool go = false;
+  {
+    Guard g(lock_);
+    switch (cb.kind) {
+      case Callback::Kind::Completion:
+        completion = completion_;
+        go = completion != nullptr;
+        // The new calls are TAPI's from here (ops on them are accepted at once); no event of
+        // theirs can come before this completion, as this thread makes every call into TAPI.
+        for (std::uint64_t h : cb.valid_after)
+          if (auto it = calls_.find(h); it != calls_.end()) it->second->valid = true;
+        break;
+      case Callback::Kind::LineCreate:
+        proc = line_create_;
+        go = proc != nullptr;
+        break;
+      case Callback::Kind::LineEvent:
+      case Callback::Kind::NewCall: {
+        if (cb.line >= lines_.size()) break;
+        const Line& l = *lines_[cb.line];
+        if (!l.open || !l.event_proc) break;
+        proc = l.event_proc;
+        ht_line = l.ht;
+        if (cb.call) {
+          Call* c = call_by_handle(reinterpret_cast<HDRVCALL>(static_cast<std::uintptr_t>(cb.call)));
+          if (!c) break;
+          if (cb.kind == Callback::Kind::NewCall) {
+            if (c->valid || c->server.empty()) break;
+            cb.p1 = static_cast<DWORD_PTR>(c->handle);
+          } else {
+            if (!c->valid) break;
+            ht_call = c->ht;
+          }
+        }
+        if (cb.p2_call) {
+          Call* k = call_by_handle(reinterpret_cast<HDRVCALL>(static_cast<std::uintptr_t>(cb.p2_call)));
+          cb.p2 = k && k->valid ? reinterpret_cast<DWORD_PTR>(k->ht) : 0;
+        }
+        go = true;
+        break;
+      }
+    }
+  }
+  if (go) {
+    switch (cb.kind) {
+      case Callback::Kind::Completion:
+        completion(cb.request, cb.result);
+        break;
+      case Callback::Kind::LineCreate:
+        proc(nullptr, nullptr, LINE_CREATE, cb.p1, cb.p2, 0);
+        break;
+      case Callback::Kind::LineEvent:
+        proc(ht_line, ht_call, cb.msg, cb.p1, cb.p2, cb.p3);
+        break;
+      case Callback::Kind::NewCall: {
+        HTAPICALL ht = nullptr;
+        proc(ht_line, nullptr, LINE_NEWCALL, cb.p1, reinterpret_cast<DWORD_PTR>(&ht), 0);
+        Guard g(lock_);
+        auto it = calls_.find(cb.call);
+        if (it == calls_.end()) break;
+        Call& c = *it->second;
+        if (ht) {
+          c.ht = ht;
+          c.valid = true;
+        } else if (++c.newcall_attempts < kNewCallAttempts) {
+          // TAPI is backlogged: offer it again shortly; the call's later events wait behind it.
+          outq_.push_front(std::move(cb));
+          stall_until_ = GetTickCount64() + 50ULL * static_cast<ULONGLONG>(c.newcall_attempts);
+        } else {
+          log::warn("TAPI refused call " + c.server + " " + std::to_string(kNewCallAttempts) + " times: dropping it");
+          if (connected_) {
+            Pending d;
+            d.kind = Pending::Kind::Cleanup;
+            d.op = "drop";
+            send_locked(json{{"op", "drop"}, {"call", c.server}}, std::move(d));
+            Pending a;
+            a.kind = Pending::Kind::Cleanup;
+            a.op = "deallocate";
+            send_locked(json{{"op", "deallocate"}, {"call", c.server}}, std::move(a));
+          }
+          by_server_.erase(c.server);
+          calls_.erase(it);
+        }
+        break;
+      }
+    }
+  }
+  LeaveCriticalSection(&callback_lock_);
+}
+
+}  // namespace telsim::tsp

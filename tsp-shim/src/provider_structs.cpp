@@ -1,0 +1,546 @@
+// The synchronous queries: TAPI's variable-size structures filled from what the TSP knows, each
+// honouring dwTotalSize (the fixed part always; the strings and lists only when all of it fits,
+// dwNeededSize saying how much that is) and leaving alone the members TAPI fills itself.
+#include <algorithm>
+#include <cstring>
+#include <cwctype>
+
+#include "provider.hpp"
+#include "text.hpp"
+
+namespace telsim::tsp {
+namespace {
+
+constexpr LONG err(DWORD e) { return static_cast<LONG>(e); }
+
+/// The variable part of a TAPI structure: items laid out after the fixed part, DWORD-aligned,
+/// written (with their size and offset members) only if the whole structure fits.
+class VarWriter {
+ public:
+  VarWriter(void* base, DWORD fixed)
+      : base_(static_cast<BYTE*>(base)), total_(*static_cast<DWORD*>(base)), fixed_(fixed), needed_(fixed) {}
+
+  /// Add bytes for the members `size`/`offset` (either may be null); an index for data()/at().
+  std::size_t add(DWORD* size, DWORD* offset, std::vector<BYTE> bytes) {
+    needed_ = (needed_ + 3u) & ~3u;
+    items_.push_back({size, offset, std::move(bytes), needed_});
+    needed_ += static_cast<DWORD>(items_.back().bytes.size());
+    return items_.size() - 1;
+  }
+  /// A terminated UTF-16 string; an empty one takes no room (size and offset 0).
+  void add_text(DWORD* size, DWORD* offset, const std::wstring& s) {
+    if (s.empty()) {
+      *size = 0;
+      *offset = 0;
+      return;
+    }
+    std::vector<BYTE> b((s.size() + 1) * sizeof(wchar_t), 0);
+    std::memcpy(b.data(), s.data(), s.size() * sizeof(wchar_t));
+    add(size, offset, std::move(b));
+  }
+  /// "a\0b\0\0", as dwDeviceClasses wants.
+  void add_multi_text(DWORD* size, DWORD* offset, const std::vector<std::wstring>& list) {
+    std::wstring all;
+    for (const auto& s : list) {
+      all += s;
+      all += L'\0';
+    }
+    std::vector<BYTE> b((all.size() + 1) * sizeof(wchar_t), 0);
+    std::memcpy(b.data(), all.data(), all.size() * sizeof(wchar_t));
+    add(size, offset, std::move(b));
+  }
+  DWORD at(std::size_t item) const { return items_[item].at; }
+  std::vector<BYTE>& bytes(std::size_t item) { return items_[item].bytes; }
+  bool fits() const { return needed_ <= total_; }
+
+  void commit() {
+    DWORD* head = reinterpret_cast<DWORD*>(base_);  // dwTotalSize, dwNeededSize, dwUsedSize
+    head[1] = needed_;
+    const bool fit = fits();
+    for (const Item& i : items_) {
+      if (fit) std::memcpy(base_ + i.at, i.bytes.data(), i.bytes.size());
+      if (i.size) *i.size = fit ? static_cast<DWORD>(i.bytes.size()) : 0;
+      if (i.offset) *i.offset = fit ? i.at : 0;
+    }
+    head[2] = fit ? needed_ : fixed_;
+  }
+
+ private:
+  struct Item {
+    DWORD* size;
+    DWORD* offset;
+    std::vector<BYTE> bytes;
+    DWORD at;
+  };
+  BYTE* base_;
+  DWORD total_;
+  DWORD fixed_;
+  DWORD needed_;
+  std::vector<Item> items_;
+};
+
+/// Zero the fixed part but dwTotalSize (for structures the provider fills entirely).
+void clear_fixed(void* s, DWORD fixed) { std::memset(static_cast<BYTE*>(s) + sizeof(DWORD), 0, fixed - sizeof(DWORD)); }
+
+DWORD devcaps_fixed(DWORD version) {
+  if (version >= 0x00030000) return sizeof(LINEDEVCAPS);
+  if (version >= 0x00020002) return offsetof(LINEDEVCAPS, dwAddressTypes);
+  return offsetof(LINEDEVCAPS, PermanentLineGuid);
+}
+
+DWORD callinfo_fixed(DWORD version) {
+  return version >= 0x00030000 ? sizeof(LINECALLINFO) : offsetof(LINECALLINFO, dwCallerIDAddressType);
+}
+
+/// FNV-1a: permanent ids that follow a line's number, not its position.
+std::uint32_t fnv1a(const std::string& s) {
+  std::uint32_t h = 2166136261u;
+  for (unsigned char c : s) h = (h ^ c) * 16777619u;
+  return h;
+}
+
+const std::vector<std::wstring> kDeviceClasses = {L"tapi/line", L"telsim/line", L"telsim/call", L"telsim/server"};
+
+// TAPIPROTOCOL_PSTN, {831CE2D6-83B5-11D1-BB5C-00C04FB6809F}: spelt out rather than linked.
+constexpr GUID kProtocolPstn = {0x831CE2D6, 0x83B5, 0x11D1, {0xBB, 0x5C, 0x00, 0xC0, 0x4F, 0xB6, 0x80, 0x9F}};
+
+DWORD media_modes_of(const Line& l) {
+  return LINEMEDIAMODE_INTERACTIVEVOICE | (l.kind == "modem" ? LINEMEDIAMODE_DATAMODEM : 0);
+}
+
+DWORD call_features2(DWORD features) {
+  DWORD f2 = 0;
+  if (features & LINECALLFEATURE_COMPLETETRANSF) f2 |= LINECALLFEATURE2_TRANSFERNORM | LINECALLFEATURE2_TRANSFERCONF;
+  if (features & LINECALLFEATURE_PARK) f2 |= LINECALLFEATURE2_PARKDIRECT | LINECALLFEATURE2_PARKNONDIRECT;
+  if (features & LINECALLFEATURE_COMPLETECALL)
+    f2 |= LINECALLFEATURE2_COMPLCAMPON | LINECALLFEATURE2_COMPLCALLBACK | LINECALLFEATURE2_COMPLINTRUDE |
+          LINECALLFEATURE2_COMPLMESSAGE;
+  return f2;
+}
+
+DWORD serial_of(const std::string& server_name) {
+  if (server_name.size() < 2 || server_name[0] != 'c') return 0;
+  DWORD v = 0;
+  for (std::size_t i = 1; i < server_name.size(); ++i) {
+    if (server_name[i] < '0' || server_name[i] > '9') return 0;
+    v = v * 10 + static_cast<DWORD>(server_name[i] - '0');
+  }
+  return v;
+}
+
+}  // namespace
+
+void fill_varstring(LPVARSTRING v, const std::wstring& text) {
+  clear_fixed(v, sizeof(VARSTRING));
+  v->dwStringFormat = STRINGFORMAT_UNICODE;
+  VarWriter w(v, sizeof(VARSTRING));
+  w.add_text(&v->dwStringSize, &v->dwStringOffset, text);
+  w.commit();
+}
+
+void fill_varstring(LPVARSTRING v, const void* data, DWORD size) {
+  clear_fixed(v, sizeof(VARSTRING));
+  v->dwStringFormat = STRINGFORMAT_BINARY;
+  VarWriter w(v, sizeof(VARSTRING));
+  const BYTE* b = static_cast<const BYTE*>(data);
+  w.add(&v->dwStringSize, &v->dwStringOffset, std::vector<BYTE>(b, b + size));
+  w.commit();
+}
+
+DWORD Provider::line_features(const Line& l) const {
+  return in_service(l) ? LINEFEATURE_MAKECALL | LINEFEATURE_FORWARD | LINEFEATURE_FORWARDFWD | LINEFEATURE_FORWARDDND : 0;
+}
+
+DWORD Provider::address_features(const Line& l) const {
+  DWORD f = LINEADDRFEATURE_MAKECALL | LINEADDRFEATURE_FORWARD | LINEADDRFEATURE_FORWARDFWD |
+            LINEADDRFEATURE_FORWARDDND | LINEADDRFEATURE_UNCOMPLETECALL;
+  if (caps_.park) f |= LINEADDRFEATURE_UNPARK;
+  if (caps_.pickup) f |= LINEADDRFEATURE_PICKUP | LINEADDRFEATURE_PICKUPGROUP | LINEADDRFEATURE_PICKUPDIRECT;
+  return in_service(l) ? f : 0;
+}
+
+DWORD Provider::call_counts(const Line& l, DWORD& active, DWORD& held, DWORD& pending) const {
+  active = held = pending = 0;
+  for (const auto& [h, c] : calls_) {
+    (void)h;
+    if (c->line != l.index || !c->valid) continue;  // not yet TAPI's: in no count
+    switch (c->state) {
+      case 0:
+      case LINECALLSTATE_IDLE: break;
+      case LINECALLSTATE_ONHOLD: ++held; break;
+      case LINECALLSTATE_ONHOLDPENDCONF:
+      case LINECALLSTATE_ONHOLDPENDTRANSFER: ++pending; break;
+      default: ++active; break;
+    }
+  }
+  return active + held + pending;
+}
+
+LONG Provider::get_dev_caps(DWORD device_id, DWORD version, DWORD, LPLINEDEVCAPS caps) {
+  if (!caps) return err(LINEERR_INVALPOINTER);
+  const DWORD fixed = devcaps_fixed(version);
+  if (caps->dwTotalSize < fixed) return err(LINEERR_STRUCTURETOOSMALL);
+  Guard g(lock_);
+  const Line* l = line_by_device(device_id);
+  if (!l) return err(LINEERR_BADDEVICEID);
+  clear_fixed(caps, fixed);
+  caps->dwPermanentLineID = fnv1a(l->number);
+  caps->dwStringFormat = STRINGFORMAT_UNICODE;
+  caps->dwAddressModes = LINEADDRESSMODE_ADDRESSID;
+  caps->dwNumAddresses = 1;
+  caps->dwBearerModes = LINEBEARERMODE_VOICE;
+  caps->dwMediaModes = media_modes_of(*l);
+  caps->dwDevCapFlags = LINEDEVCAPFLAGS_CLOSEDROP;
+  caps->dwMaxNumActiveCalls = 1;
+  caps->dwAnswerMode = caps_.answer_mode;
+  caps->dwRingModes = 1;
+  caps->dwLineStates =
+      LINEDEVSTATE_INSERVICE | LINEDEVSTATE_OUTOFSERVICE | LINEDEVSTATE_MSGWAITON | LINEDEVSTATE_MSGWAITOFF;
+  caps->dwLineFeatures = LINEFEATURE_MAKECALL | LINEFEATURE_FORWARD | LINEFEATURE_FORWARDFWD | LINEFEATURE_FORWARDDND;
+  VarWriter w(caps, fixed);
+  w.add_text(&caps->dwProviderInfoSize, &caps->dwProviderInfoOffset,
+             widen(std::string("telsim TSP ") + TELSIM_TSP_VERSION + " (telsim serve at " + settings_.server.text() + ")"));
+  w.add_text(&caps->dwSwitchInfoSize, &caps->dwSwitchInfoOffset,
+             widen(caps_.server + (caps_.scenario.empty() ? "" : ", scenario " + caps_.scenario)));
+  w.add_text(&caps->dwLineNameSize, &caps->dwLineNameOffset, widen(line_name(*l)));
+  w.add_multi_text(&caps->dwDeviceClassesSize, &caps->dwDeviceClassesOffset, kDeviceClasses);
+  if (version >= 0x00020002) {
+    const std::uint32_t h = fnv1a("telsim line " + l->number);
+    caps->PermanentLineGuid = GUID{fnv1a(l->number), 0x7E15, 0x4D53,
+                                   {'t', 'e', 'l', 's', static_cast<BYTE>(h), static_cast<BYTE>(h >> 8),
+                                    static_cast<BYTE>(h >> 16), static_cast<BYTE>(h >> 24)}};
+  }
+  if (version >= 0x00030000) {
+    caps->dwAddressTypes = LINEADDRESSTYPE_PHONENUMBER;
+    caps->ProtocolGuid = kProtocolPstn;
+    caps->dwAvailableTracking = 0;
+  }
+  w.commit();
+  return 0;
+}
+
+LONG Provider::get_address_caps(DWORD device_id, DWORD address_id, DWORD, DWORD, LPLINEADDRESSCAPS caps) {
+  if (!caps) return err(LINEERR_INVALPOINTER);
+  const DWORD fixed = sizeof(LINEADDRESSCAPS);
+  if (caps->dwTotalSize < fixed) return err(LINEERR_STRUCTURETOOSMALL);
+  Guard g(lock_);
+  const Line* l = line_by_device(device_id);
+  if (!l) return err(LINEERR_BADDEVICEID);
+  if (address_id != 0) return err(LINEERR_INVALADDRESSID);
+  clear_fixed(caps, fixed);
+  caps->dwLineDeviceID = device_id;
+  caps->dwAddressSharing = LINEADDRESSSHARING_PRIVATE;
+  caps->dwAddressStates = LINEADDRESSSTATE_FORWARD;
+  caps->dwCallInfoStates = LINECALLINFOSTATE_CALLERID | LINECALLINFOSTATE_CALLEDID | LINECALLINFOSTATE_REDIRECTIONID |
+                           LINECALLINFOSTATE_REDIRECTINGID | LINECALLINFOSTATE_REASON |
+                           LINECALLINFOSTATE_RELATEDCALLID | LINECALLINFOSTATE_APPSPECIFIC | LINECALLINFOSTATE_OTHER;
+  caps->dwCallerIDFlags = LINECALLPARTYID_ADDRESS | LINECALLPARTYID_NAME | LINECALLPARTYID_UNKNOWN;
+  caps->dwCalledIDFlags = LINECALLPARTYID_ADDRESS | LINECALLPARTYID_NAME | LINECALLPARTYID_UNKNOWN;
+  caps->dwConnectedIDFlags = LINECALLPARTYID_UNAVAIL;
+  caps->dwRedirectionIDFlags = LINECALLPARTYID_ADDRESS | LINECALLPARTYID_UNKNOWN;
+  caps->dwRedirectingIDFlags = LINECALLPARTYID_ADDRESS | LINECALLPARTYID_UNKNOWN;
+  caps->dwCallStates = kAllCallStates;
+  caps->dwDialToneModes = LINEDIALTONEMODE_INTERNAL;
+  caps->dwBusyModes = LINEBUSYMODE_STATION;
+  caps->dwSpecialInfo = LINESPECIALINFO_CUSTIRREG;
+  caps->dwDisconnectModes = kAllDisconnectModes;
+  caps->dwMaxNumActiveCalls = 1;
+  caps->dwMaxNumOnHoldCalls = caps_.max_calls_per_line > 1 ? caps_.max_calls_per_line - 1 : 0;
+  caps->dwMaxNumOnHoldPendingCalls = 1;
+  caps->dwMaxNumConference = caps_.conference_max + 1;  // the parties, the controller included
+  caps->dwMaxNumTransConf = 3;
+  caps->dwAddrCapFlags = LINEADDRCAPFLAGS_DIALED | LINEADDRCAPFLAGS_PARTIALDIAL | LINEADDRCAPFLAGS_TRANSFERHELD |
+                         LINEADDRCAPFLAGS_TRANSFERMAKE | LINEADDRCAPFLAGS_CONFERENCEHELD |
+                         LINEADDRCAPFLAGS_CONFERENCEMAKE | LINEADDRCAPFLAGS_FWDSTATUSVALID |
+                         LINEADDRCAPFLAGS_FWDINTEXTADDR | LINEADDRCAPFLAGS_FWDBUSYNAADDR |
+                         LINEADDRCAPFLAGS_FWDNUMRINGS | LINEADDRCAPFLAGS_COMPLETIONID |
+                         (caps_.autoreconnect ? LINEADDRCAPFLAGS_AUTORECONNECT : 0) |
+                         (caps_.confdrop ? LINEADDRCAPFLAGS_CONFDROP : 0) |
+                         (caps_.pickup ? LINEADDRCAPFLAGS_PICKUPGROUPID : 0);
+  caps->dwCallFeatures = kKnownCallFeatures;
+  caps->dwRemoveFromConfCaps = LINEREMOVEFROMCONF_ANY;
+  caps->dwRemoveFromConfState = LINECALLSTATE_IDLE;
+  caps->dwTransferModes = LINETRANSFERMODE_TRANSFER | LINETRANSFERMODE_CONFERENCE;
+  caps->dwParkModes = caps_.park ? LINEPARKMODE_DIRECTED | LINEPARKMODE_NONDIRECTED : 0;
+  caps->dwForwardModes = LINEFORWARDMODE_UNCOND | LINEFORWARDMODE_UNCONDINTERNAL | LINEFORWARDMODE_UNCONDEXTERNAL |
+                         LINEFORWARDMODE_BUSY | LINEFORWARDMODE_BUSYINTERNAL | LINEFORWARDMODE_BUSYEXTERNAL |
+                         LINEFORWARDMODE_NOANSW | LINEFORWARDMODE_NOANSWINTERNAL | LINEFORWARDMODE_NOANSWEXTERNAL |
+                         LINEFORWARDMODE_BUSYNA | LINEFORWARDMODE_BUSYNAINTERNAL | LINEFORWARDMODE_BUSYNAEXTERNAL;
+  caps->dwMaxForwardEntries = 4;
+  caps->dwMinFwdNumRings = 1;
+  caps->dwMaxFwdNumRings = 100;
+  caps->dwMaxCallCompletions = caps_.max_calls_per_line;
+  caps->dwCallCompletionConds = LINECALLCOMPLCOND_BUSY | LINECALLCOMPLCOND_NOANSWER;
+  caps->dwCallCompletionModes =
+      LINECALLCOMPLMODE_CAMPON | LINECALLCOMPLMODE_CALLBACK | LINECALLCOMPLMODE_INTRUDE | LINECALLCOMPLMODE_MESSAGE;
+  caps->dwAddressFeatures = LINEADDRFEATURE_MAKECALL | LINEADDRFEATURE_FORWARD | LINEADDRFEATURE_FORWARDFWD |
+                            LINEADDRFEATURE_FORWARDDND | LINEADDRFEATURE_UNCOMPLETECALL |
+                            (caps_.park ? LINEADDRFEATURE_UNPARK : 0) |
+                            (caps_.pickup ? LINEADDRFEATURE_PICKUP | LINEADDRFEATURE_PICKUPGROUP |
+                                                LINEADDRFEATURE_PICKUPDIRECT
+                                          : 0);
+  caps->dwCallFeatures2 = call_features2(kKnownCallFeatures);
+  caps->dwConnectedModes = LINECONNECTEDMODE_ACTIVE;
+  caps->dwOfferingModes = LINEOFFERINGMODE_ACTIVE;
+  caps->dwAvailableMediaModes = media_modes_of(*l);
+  VarWriter w(caps, fixed);
+  w.add_text(&caps->dwAddressSize, &caps->dwAddressOffset, widen(l->number));
+  w.add_multi_text(&caps->dwDeviceClassesSize, &caps->dwDeviceClassesOffset, kDeviceClasses);
+  w.commit();
+  return 0;
+}
+
+LONG Provider::get_line_dev_status(HDRVLINE hd, LPLINEDEVSTATUS status) {
+  if (!status) return err(LINEERR_INVALPOINTER);
+  const DWORD fixed = sizeof(LINEDEVSTATUS);
+  if (status->dwTotalSize < fixed) return err(LINEERR_STRUCTURETOOSMALL);
+  Guard g(lock_);
+  const Line* l = open_line(hd);
+  if (!l) return err(LINEERR_INVALLINEHANDLE);
+  // dwNumOpens, dwOpenMediaModes and dwAppInfo are TAPI's: left as they are.
+  call_counts(*l, status->dwNumActiveCalls, status->dwNumOnHoldCalls, status->dwNumOnHoldPendCalls);
+  status->dwLineFeatures = line_features(*l);
+  status->dwNumCallCompletions = 0;
+  status->dwRingMode = 0;
+  status->dwSignalLevel = 0xFFFF;
+  status->dwBatteryLevel = 0xFFFF;
+  status->dwRoamMode = LINEROAMMODE_UNAVAIL;
+  status->dwDevStatusFlags = (in_service(*l) ? LINEDEVSTATUSFLAGS_CONNECTED | LINEDEVSTATUSFLAGS_INSERVICE : 0) |
+                             (l->messages_waiting > 0 ? LINEDEVSTATUSFLAGS_MSGWAIT : 0);
+  status->dwTerminalModesSize = status->dwTerminalModesOffset = 0;
+  status->dwDevSpecificSize = status->dwDevSpecificOffset = 0;
+  status->dwAvailableMediaModes = media_modes_of(*l);
+  status->dwNeededSize = status->dwUsedSize = fixed;
+  return 0;
+}
+
+LONG Provider::get_address_status(HDRVLINE hd, DWORD address_id, LPLINEADDRESSSTATUS status) {
+  if (!status) return err(LINEERR_INVALPOINTER);
+  const DWORD fixed = sizeof(LINEADDRESSSTATUS);
+  if (status->dwTotalSize < fixed) return err(LINEERR_STRUCTURETOOSMALL);
+  Guard g(lock_);
+  const Line* l = open_line(hd);
+  if (!l) return err(LINEERR_INVALLINEHANDLE);
+  if (address_id != 0) return err(LINEERR_INVALADDRESSID);
+  clear_fixed(status, fixed);
+  const DWORD calls = call_counts(*l, status->dwNumActiveCalls, status->dwNumOnHoldCalls, status->dwNumOnHoldPendCalls);
+  status->dwNumInUse = calls > 0 ? 1 : 0;
+  status->dwAddressFeatures = address_features(*l);
+  status->dwNumRingsNoAnswer = l->no_answer_rings;
+  status->dwForwardNumEntries = static_cast<DWORD>(l->forwarding.size());
+  VarWriter w(status, fixed);
+  if (!l->forwarding.empty()) {
+    // LINEFORWARD grew in TAPI 3.0; its strings' offsets count from the start of the structure.
+    const std::size_t entry = l->version >= 0x00030000 ? sizeof(LINEFORWARD) : 6 * sizeof(DWORD);
+    const std::size_t table = w.add(&status->dwForwardSize, &status->dwForwardOffset,
+                                    std::vector<BYTE>(entry * l->forwarding.size(), 0));
+    std::vector<std::size_t> dests;
+    for (const ForwardEntry& f : l->forwarding) {
+      const std::wstring to = widen(f.to);
+      std::vector<BYTE> b;
+      if (!to.empty()) {
+        b.assign((to.size() + 1) * sizeof(wchar_t), 0);
+        std::memcpy(b.data(), to.data(), to.size() * sizeof(wchar_t));
+      }
+      dests.push_back(b.empty() ? static_cast<std::size_t>(-1) : w.add(nullptr, nullptr, std::move(b)));
+    }
+    for (std::size_t i = 0; i < l->forwarding.size(); ++i) {
+      LINEFORWARD f{};
+      f.dwForwardMode = l->forwarding[i].mode;
+      if (dests[i] != static_cast<std::size_t>(-1)) {
+        f.dwDestAddressSize = static_cast<DWORD>(w.bytes(dests[i]).size());
+        f.dwDestAddressOffset = w.at(dests[i]);
+        f.dwDestAddressType = LINEADDRESSTYPE_PHONENUMBER;
+      }
+      std::memcpy(w.bytes(table).data() + i * entry, &f, entry);
+    }
+  }
+  w.commit();
+  return 0;
+}
+
+LONG Provider::get_num_address_ids(HDRVLINE hd, LPDWORD count) {
+  if (!count) return err(LINEERR_INVALPOINTER);
+  Guard g(lock_);
+  if (!open_line(hd)) return err(LINEERR_INVALLINEHANDLE);
+  *count = 1;
+  return 0;
+}
+
+LONG Provider::get_address_id(HDRVLINE hd, LPDWORD address_id, DWORD mode, LPCWSTR address, DWORD size) {
+  if (!address_id || !address) return err(LINEERR_INVALPOINTER);
+  if (mode != LINEADDRESSMODE_DIALABLEADDR) return err(LINEERR_INVALADDRESSMODE);
+  std::wstring given(address, size / sizeof(wchar_t));
+  while (!given.empty() && given.back() == L'\0') given.pop_back();
+  Guard g(lock_);
+  const Line* l = open_line(hd);
+  if (!l) return err(LINEERR_INVALLINEHANDLE);
+  if (given != widen(l->number)) return err(LINEERR_INVALADDRESS);
+  *address_id = 0;
+  return 0;
+}
+
+LONG Provider::get_call_address_id(HDRVCALL hd, LPDWORD address_id) {
+  if (!address_id) return err(LINEERR_INVALPOINTER);
+  Guard g(lock_);
+  const Call* c = call_by_handle(hd);
+  if (!c || !c->valid) return err(LINEERR_INVALCALLHANDLE);
+  *address_id = 0;
+  return 0;
+}
+
+LONG Provider::get_call_ids(HDRVCALL hd, LPDWORD address_id, LPDWORD call_id, LPDWORD related_id) {
+  Guard g(lock_);
+  const Call* c = call_by_handle(hd);
+  if (!c || !c->valid) return err(LINEERR_INVALCALLHANDLE);
+  const auto conf = c->conference ? calls_.find(c->conference) : calls_.end();
+  if (address_id) *address_id = 0;
+  if (call_id) *call_id = serial_of(c->server);
+  if (related_id) *related_id = conf != calls_.end() ? serial_of(conf->second->server) : 0;
+  return 0;
+}
+
+LONG Provider::get_call_status(HDRVCALL hd, LPLINECALLSTATUS status) {
+  if (!status) return err(LINEERR_INVALPOINTER);
+  const DWORD fixed = sizeof(LINECALLSTATUS);
+  if (status->dwTotalSize < fixed) return err(LINEERR_STRUCTURETOOSMALL);
+  Guard g(lock_);
+  const Call* c = call_by_handle(hd);
+  if (!c || !c->valid) return err(LINEERR_INVALCALLHANDLE);
+  const Line& l = *lines_[c->line];
+  // dwCallPrivilege is TAPI's.
+  status->dwCallState = c->state;
+  status->dwCallStateMode = c->state == LINECALLSTATE_CONFERENCED ? 0 : call_state_mode(c->state, c->disconnect_mode);
+  status->dwCallFeatures = in_service(l) ? c->features : 0;
+  status->dwDevSpecificSize = status->dwDevSpecificOffset = 0;
+  status->dwCallFeatures2 = call_features2(status->dwCallFeatures);
+  status->tStateEntryTime = c->state_entry;
+  status->dwNeededSize = status->dwUsedSize = fixed;
+  return 0;
+}
+
+LONG Provider::get_call_info(HDRVCALL hd, LPLINECALLINFO info) {
+  if (!info) return err(LINEERR_INVALPOINTER);
+  Guard g(lock_);
+  const Call* c = call_by_handle(hd);
+  if (!c || !c->valid) return err(LINEERR_INVALCALLHANDLE);
+  const Line& l = *lines_[c->line];
+  const DWORD fixed = callinfo_fixed(l.version);
+  if (info->dwTotalSize < fixed) return err(LINEERR_STRUCTURETOOSMALL);
+  // Only the provider's members are written: hLine, the monitor modes, the owner and monitor
+  // counts, and the app name, displayable address, called party and comment are TAPI's.
+  info->dwLineDeviceID = l.device_id;
+  info->dwAddressID = 0;
+  info->dwBearerMode = LINEBEARERMODE_VOICE;
+  info->dwRate = 0;
+  info->dwMediaMode = l.kind == "modem" ? LINEMEDIAMODE_DATAMODEM : LINEMEDIAMODE_INTERACTIVEVOICE;
+  info->dwAppSpecific = c->app_specific;
+  info->dwCallID = serial_of(c->server);
+  const auto conf = c->conference ? calls_.find(c->conference) : calls_.end();
+  info->dwRelatedCallID = conf != calls_.end() ? serial_of(conf->second->server) : 0;
+  info->dwCallParamFlags = c->secure ? LINECALLPARAMFLAGS_SECURE : 0;
+  info->dwCallStates = kAllCallStates;
+  info->DialParams = LINEDIALPARAMS{};
+  const Line* caller = line_by_number(c->from);
+  if (c->conference_call) info->dwOrigin = LINECALLORIGIN_CONFERENCE;
+  else if (!c->inbound) info->dwOrigin = LINECALLORIGIN_OUTBOUND;
+  else if (c->from.empty()) info->dwOrigin = LINECALLORIGIN_UNKNOWN;
+  else info->dwOrigin = caller ? LINECALLORIGIN_INTERNAL : LINECALLORIGIN_EXTERNAL;
+  info->dwReason = c->reason;
+  info->dwCompletionID = 0;
+  info->dwCountryCode = 0;
+  info->dwTrunk = 0xFFFFFFFF;  // unknown
+
+  VarWriter w(info, fixed);
+  auto party = [&](DWORD& flags, DWORD& size, DWORD& offset, DWORD& name_size, DWORD& name_offset,
+                   const std::string& number) {
+    const Line* who = number.empty() ? nullptr : line_by_number(number);
+    flags = number.empty() ? LINECALLPARTYID_UNKNOWN : LINECALLPARTYID_ADDRESS;
+    w.add_text(&size, &offset, widen(number));
+    if (who && !who->name.empty()) {
+      flags |= LINECALLPARTYID_NAME;
+      w.add_text(&name_size, &name_offset, widen(who->name));
+    } else {
+      name_size = name_offset = 0;
+    }
+  };
+  party(info->dwCallerIDFlags, info->dwCallerIDSize, info->dwCallerIDOffset, info->dwCallerIDNameSize,
+        info->dwCallerIDNameOffset, c->from);
+  party(info->dwCalledIDFlags, info->dwCalledIDSize, info->dwCalledIDOffset, info->dwCalledIDNameSize,
+        info->dwCalledIDNameOffset, c->to);
+  info->dwConnectedIDFlags = LINECALLPARTYID_UNAVAIL;
+  info->dwConnectedIDSize = info->dwConnectedIDOffset = info->dwConnectedIDNameSize = info->dwConnectedIDNameOffset = 0;
+  // A redirected or forwarded call: it was for original_to (redirecting), it went to `to`.
+  const bool redirected = !c->original_to.empty();
+  party(info->dwRedirectionIDFlags, info->dwRedirectionIDSize, info->dwRedirectionIDOffset,
+        info->dwRedirectionIDNameSize, info->dwRedirectionIDNameOffset, redirected ? c->to : std::string());
+  party(info->dwRedirectingIDFlags, info->dwRedirectingIDSize, info->dwRedirectingIDOffset,
+        info->dwRedirectingIDNameSize, info->dwRedirectingIDNameOffset, c->original_to);
+  info->dwDisplaySize = info->dwDisplayOffset = 0;
+  info->dwUserUserInfoSize = info->dwUserUserInfoOffset = 0;
+  info->dwHighLevelCompSize = info->dwHighLevelCompOffset = 0;
+  info->dwLowLevelCompSize = info->dwLowLevelCompOffset = 0;
+  info->dwChargingInfoSize = info->dwChargingInfoOffset = 0;
+  info->dwTerminalModesSize = info->dwTerminalModesOffset = 0;
+  info->dwDevSpecificSize = info->dwDevSpecificOffset = 0;
+  info->dwCallTreatment = 0;
+  info->dwCallDataSize = info->dwCallDataOffset = 0;
+  info->dwSendingFlowspecSize = info->dwSendingFlowspecOffset = 0;
+  info->dwReceivingFlowspecSize = info->dwReceivingFlowspecOffset = 0;
+  if (l.version >= 0x00030000) {
+    auto type = [](const std::string& n) -> DWORD { return n.empty() ? 0 : LINEADDRESSTYPE_PHONENUMBER; };
+    info->dwCallerIDAddressType = type(c->from);
+    info->dwCalledIDAddressType = type(c->to);
+    info->dwConnectedIDAddressType = 0;
+    info->dwRedirectionIDAddressType = type(redirected ? c->to : std::string());
+    info->dwRedirectingIDAddressType = type(c->original_to);
+  }
+  w.commit();
+  return 0;
+}
+
+LONG Provider::get_id(HDRVLINE hd_line, DWORD address_id, HDRVCALL hd_call, DWORD select, LPVARSTRING id,
+                      LPCWSTR device_class) {
+  if (!id || !device_class) return err(LINEERR_INVALPOINTER);
+  if (id->dwTotalSize < sizeof(VARSTRING)) return err(LINEERR_STRUCTURETOOSMALL);
+  std::wstring cls = device_class;
+  for (wchar_t& ch : cls) ch = static_cast<wchar_t>(std::towlower(ch));
+  Guard g(lock_);
+  const Line* l = nullptr;
+  const Call* c = nullptr;
+  switch (select) {
+    case LINECALLSELECT_LINE:
+      l = open_line(hd_line);
+      if (!l) return err(LINEERR_INVALLINEHANDLE);
+      break;
+    case LINECALLSELECT_ADDRESS:
+      l = open_line(hd_line);
+      if (!l) return err(LINEERR_INVALLINEHANDLE);
+      if (address_id != 0) return err(LINEERR_INVALADDRESSID);
+      break;
+    case LINECALLSELECT_CALL:
+      c = call_by_handle(hd_call);
+      if (!c || !c->valid) return err(LINEERR_INVALCALLHANDLE);
+      l = lines_[c->line].get();
+      break;
+    default:
+      return err(LINEERR_INVALCALLSELECT);
+  }
+  if (cls == L"tapi/line") {
+    const DWORD device = l->device_id;
+    fill_varstring(id, &device, sizeof device);
+  } else if (cls == L"telsim/line") {
+    fill_varstring(id, widen(l->number));
+  } else if (cls == L"telsim/server") {
+    fill_varstring(id, widen(settings_.server.text()));
+  } else if (cls == L"telsim/call") {
+    if (!c) return err(LINEERR_INVALCALLSELECT);
+    if (c->server.empty()) return err(LINEERR_INVALCALLSTATE);
+    fill_varstring(id, widen(c->server));
+  } else {
+    return err(LINEERR_INVALDEVICECLASS);
+  }
+  return 0;
+}
+
+}  // namespace telsim::tsp
