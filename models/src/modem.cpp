@@ -734,11 +734,13 @@ void Modem::carrier_up(std::uint32_t bps) {
   state_ = State::Online;
   notify_state();
   result(ModemResult::Connect, bps);
+  if (!config_.banner.empty()) send(config_.banner);
 }
 
 void Modem::receive(std::string_view bytes) {
   if (!carrier() || hangup_timer_) return;
   stats_.bytes_received += bytes.size();
+  if (config_.loopback) send(bytes);
   if (state_ == State::Online) {
     emit(bytes);
   } else if (rx_held_.size() + bytes.size() <= kMaxQueued) {
@@ -805,11 +807,16 @@ void Modem::online_byte(char c) {
     scheduler_.cancel(escape_timer_);
   }
   last_data_at_ = now;
-  // The escape characters go to the far modem too, like any data.
-  if (tx_.size() - tx_head_ >= kMaxQueued) return;  // no flow control: overflow is lost
-  tx_ += c;
-  if (!tx_timer_) {
-    tx_epoch_ = now;
+  send(std::string_view(&c, 1));  // the escape characters go to the far modem too, like any data
+}
+
+void Modem::send(std::string_view bytes) {
+  if (!carrier()) return;
+  // No flow control: what does not fit is lost.
+  const std::size_t room = kMaxQueued - std::min(kMaxQueued, tx_.size() - tx_head_);
+  tx_.append(bytes.substr(0, room));
+  if (!tx_timer_ && tx_head_ < tx_.size()) {
+    tx_epoch_ = scheduler_.now();
     tx_sent_since_epoch_ = 0;
     tx_timer_ = scheduler_.schedule(byte_time(), [this] { pump(); });
   }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 namespace telsim {
 
 /// One modem and its line: the ModemLine the modem talks to, and the call it holds.
@@ -61,6 +63,20 @@ ModemBank::ModemBank(Pbx& pbx, Scheduler& scheduler, const std::vector<ModemConf
     if (!line) continue;  // the loader rejects modems that are not extensions
     ports_.push_back(std::make_unique<Port>(*this, *line, std::make_unique<Modem>(scheduler, config)));
     by_line_[*line] = ports_.back().get();
+  }
+  for (LineId l = 0; l < pbx.line_count(); ++l) {
+    const Line& line = pbx.line(l);
+    if (!line.trunk) continue;
+    const FarEndConfig& far = pbx.trunk_config(*line.trunk).far_end;
+    if (far.modem_speed == 0) continue;
+    ModemConfig config;
+    config.name = fmt::format("{}/{}", pbx.trunk_config(*line.trunk).name, line.number);
+    config.number = line.number;
+    config.speed = far.modem_speed;
+    config.loopback = far.modem_echo;
+    config.banner = far.modem_banner;
+    far_ends_.push_back(std::make_unique<Port>(*this, l, std::make_unique<Modem>(scheduler, config)));
+    by_line_[l] = far_ends_.back().get();
   }
 }
 

@@ -624,7 +624,9 @@ ScenarioSession::ScenarioSession(const Scenario& scenario, SimulationKernel& ker
     }
   }
   pbx_ = std::make_unique<Pbx>(kernel, std::move(config));
-  if (!scenario.modems.empty()) {
+  const bool far_modems = std::any_of(scenario.pbx.trunks.begin(), scenario.pbx.trunks.end(),
+                                      [](const TrunkConfig& t) { return t.far_end.modem_speed != 0; });
+  if (!scenario.modems.empty() || far_modems) {
     std::vector<ModemConfig> modems;
     for (const ModemSpec& m : scenario.modems) modems.push_back(m.config);
     modems_ = std::make_unique<ModemBank>(*pbx_, kernel, modems);

@@ -650,7 +650,7 @@ void Loader::trunks(const YAML::Node& node, PbxConfig& pbx) {
     }
     if (k.count("far_end")) {
       const YAML::Node f = item["far_end"];
-      auto fk = mapping(f, "far_end", {"answer_after", "busy", "no_answer", "special_info", "holding"});
+      auto fk = mapping(f, "far_end", {"answer_after", "busy", "no_answer", "special_info", "holding", "modem"});
       if (fk.count("answer_after")) t.far_end.answer_after = duration_dist(f["answer_after"], "answer_after");
       if (fk.count("busy")) t.far_end.busy = probability(f["busy"], "busy");
       if (fk.count("no_answer")) t.far_end.no_answer = probability(f["no_answer"], "no_answer");
@@ -658,6 +658,19 @@ void Loader::trunks(const YAML::Node& node, PbxConfig& pbx) {
       if (t.far_end.busy + t.far_end.no_answer + t.far_end.special_info > 1)
         fail(f, "busy + no_answer + special_info must not exceed 1");
       if (fk.count("holding")) t.far_end.holding = duration_dist(f["holding"], "holding");
+      if (fk.count("modem")) {
+        const YAML::Node fm = f["modem"];
+        auto mk = mapping(fm, "far_end modem", {"speed", "echo", "banner"});
+        t.far_end.modem_speed = 33600;
+        if (mk.count("speed")) {
+          const auto bps = unsigned_number(fm["speed"], "speed");
+          if (bps > 1'000'000 || !is_line_rate(static_cast<std::uint32_t>(bps)))
+            fail(fm["speed"], fmt::format("speed {} is not a modem line rate (300 ... 33600)", bps));
+          t.far_end.modem_speed = static_cast<std::uint32_t>(bps);
+        }
+        if (mk.count("echo")) t.far_end.modem_echo = boolean(fm["echo"], "echo");
+        if (mk.count("banner")) t.far_end.modem_banner = scalar(fm["banner"], "banner");
+      }
     }
     trunk_names_.push_back(t.name);
     pbx.trunks.push_back(std::move(t));

@@ -50,6 +50,10 @@ struct ModemConfig {
   Duration handshake = 3s;       ///< answer tone until CONNECT (training); the longer side's wins
   /// Factory S-register values that differ from the defaults, e.g. {0, 2}: answer on ring 2.
   std::map<int, int> registers;
+  /// A modem with no terminal (the PSTN's far end): it sends `banner` once connected and, with
+  /// `loopback`, sends back every byte it receives.
+  bool loopback = false;
+  std::string banner;
 };
 
 /// What the modem asks of its telephone line. ModemBank implements it over the PBX. The calls
@@ -194,6 +198,7 @@ class Modem {
   void ring();
 
   // Data pump.
+  void send(std::string_view bytes);
   void pump();
   Duration byte_time() const;
   void escape_guard_expired();

@@ -15,7 +15,9 @@ namespace telsim {
 
 class ModemBank final : public PbxObserver {
  public:
-  /// Every config names an extension of `pbx` by its number (the loader checks this).
+  /// Every config names an extension of `pbx` by its number (the loader checks this). Each
+  /// channel of a trunk whose far end is a modem (FarEndConfig::modem_speed) gets one too; those
+  /// have no terminal and are not among the bank's numbered modems.
   ModemBank(Pbx& pbx, Scheduler& scheduler, const std::vector<ModemConfig>& modems);
   ~ModemBank() override;
   ModemBank(const ModemBank&) = delete;
@@ -46,6 +48,7 @@ class ModemBank final : public PbxObserver {
   Pbx& pbx_;
   Scheduler& scheduler_;
   std::vector<std::unique_ptr<Port>> ports_;
+  std::vector<std::unique_ptr<Port>> far_ends_;  // trunk channels answered by PSTN modems
   std::vector<Port*> by_line_;  // LineId -> port (nullptr: not a modem line)
 };
 

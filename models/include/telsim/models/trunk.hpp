@@ -20,6 +20,12 @@ struct FarEndConfig {
   double no_answer = 0;     ///< rings until the no-answer timeout
   double special_info = 0;  ///< special information tone: SPECIALINFO
   std::optional<DurationDist> holding;  ///< the far end hangs up this long after answering
+  /// The far end is a data modem at this line rate (0: a voice): a modem that calls over the
+  /// trunk trains with it and connects (ModemBank). It sends `modem_banner` once connected and,
+  /// with `modem_echo`, sends back every byte it receives.
+  std::uint32_t modem_speed = 0;
+  bool modem_echo = true;
+  std::string modem_banner;
 };
 
 struct TrunkConfig {
