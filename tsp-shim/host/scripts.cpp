@@ -86,7 +86,8 @@ std::string server_call(Tsp& t, TapiCall& c) {
 /// The call went through exactly `expected` (TAPI.md), and so did the server's call: same
 /// states in the same order, each LINE_CALLSTATE's dwParam2 the mode the server reported, and
 /// LINECALLSTATUS (read inside each callback) agreeing with the message.
-void check_sequence(Tsp& t, Monitor& mon, TapiCall& c, const std::string& server, const std::vector<DWORD>& expected) {
+void check_sequence(Tsp& t, Monitor& mon, TapiCall& c, const std::string& server, const std::vector<DWORD>& expected,
+                    TapiCall* conference = nullptr) {
   mon.wait_state(server, call_state_name(expected.back()));
   const auto truth = mon.states(server);
   std::string want, model;
@@ -97,6 +98,11 @@ void check_sequence(Tsp& t, Monitor& mon, TapiCall& c, const std::string& server
   expect(model == want, c.label + " (" + server + "): the server emitted " + model + "; TAPI.md: " + want);
   for (std::size_t i = 0; i < c.states.size(); ++i) {
     const auto& s = c.states[i];
+    if (s.state == LINECALLSTATE_CONFERENCED) {  // dwParam2: TAPI's handle of the conference call
+      expect(conference && s.mode == reinterpret_cast<DWORD_PTR>(conference->ht()),
+             c.label + ": LINE_CALLSTATE CONFERENCED does not name its conference call in dwParam2");
+      continue;
+    }
     const DWORD mode = call_state_mode(s.state, truth[i].mode);
     expect(s.mode == mode, c.label + ": LINE_CALLSTATE " + call_state_name(s.state) + " with dwParam2 " +
                                hex(static_cast<DWORD>(s.mode)) + ", expected " + hex(mode) + " (server mode " +
@@ -117,6 +123,16 @@ void wait_deallocated(Monitor& mon, const std::string& server) {
     if (GetTickCount64() > deadline) throw Failure(server + " is still allocated at the server: " + r.dump());
     Sleep(20);
   }
+}
+
+/// dwCallFeatures of `of`, as read inside `in`'s LINE_CALLSTATE `state`.
+DWORD features_seen(const TapiCall& in, DWORD state, const TapiCall& of) {
+  for (const auto& s : in.states)
+    if (s.state == state)
+      for (const auto& [other, features] : s.others)
+        if (other == &of) return features;
+  throw Failure("the features of " + of.label + " were not read inside " + in.label + "'s LINE_CALLSTATE " +
+                call_state_name(state));
 }
 
 struct CallInfo {
@@ -169,7 +185,8 @@ void calls(const Context& cx) {
   Tsp& t = cx.tsp;
   FakeTapi tapi(t);
   step("negotiate, enumerate, initialise; open 201, 202, 203");
-  expect(tapi.start() == 3, "the TSP enumerated " + std::to_string(tapi.num_lines()) + " lines, the scenario has 3");
+  expect(tapi.start() == 4, "the TSP enumerated " + std::to_string(tapi.num_lines()) +
+                                " lines, the scenario has 4 (3 extensions, a modem)");
   TapiLine& A = tapi.open("201");
   TapiLine& B = tapi.open("202");
   TapiLine& C = tapi.open("203");
@@ -191,6 +208,10 @@ void calls(const Context& cx) {
              narrow(bi.called) + "'");
   expect(FakeTapi::call_status(t, b1).dwCallFeatures & LINECALLFEATURE_ANSWER, "202's offered call cannot be answered");
   expect(call_info(t, a1).origin == LINECALLORIGIN_OUTBOUND, "201's call is not OUTBOUND");
+  expect(std::any_of(a1.info_changes.begin(), a1.info_changes.end(),
+                     [](DWORD bits) { return bits & LINECALLINFOSTATE_CALLEDID; }),
+         "no LINE_CALLINFO CALLEDID for 201's call once its number was dialled");
+  expect(call_info(t, a1).called == L"202", "201's call: called id '" + narrow(call_info(t, a1).called) + "'");
 
   step("202 answers");
   r = tapi.next_request();
@@ -232,11 +253,15 @@ void calls(const Context& cx) {
   tapi.expect_ok(t.TSPI_lineAnswer(r, c1.hd, nullptr, 0), r, "lineAnswer(203)");
   tapi.wait_state(c1, LINECALLSTATE_CONNECTED);
   tapi.wait_state(a2, LINECALLSTATE_CONNECTED);
-  // The consultation call connecting changes what the held original allows.
-  const LINECALLSTATUS orig = FakeTapi::call_status(t, a1);
-  expect(orig.dwCallFeatures & LINECALLFEATURE_COMPLETETRANSF,
-         "once the consultation call is connected the original must allow COMPLETETRANSF; features " +
-             hex(orig.dwCallFeatures));
+  // What the held original allows changes with the consultation call's state (the server lets
+  // it complete the transfer once the consultation call is PROCEEDING, TAPI.md), and TAPI reads
+  // it when it hears of that state: inside each LINE_CALLSTATE it must already be current.
+  expect(!(features_seen(a2, LINECALLSTATE_DIALTONE, a1) & LINECALLFEATURE_COMPLETETRANSF),
+         "the original allows COMPLETETRANSF while the consultation call has dial tone");
+  for (DWORD state : {LINECALLSTATE_PROCEEDING, LINECALLSTATE_RINGBACK, LINECALLSTATE_CONNECTED})
+    expect(features_seen(a2, state, a1) & LINECALLFEATURE_COMPLETETRANSF,
+           std::string("inside the consultation call's LINE_CALLSTATE ") + call_state_name(state) +
+               " the original does not allow COMPLETETRANSF: features " + hex(features_seen(a2, state, a1)));
   r = tapi.next_request();
   HDRVCALL no_conf = nullptr;
   tapi.expect_ok(t.TSPI_lineCompleteTransfer(r, a1.hd, a2.hd, nullptr, &no_conf, LINETRANSFERMODE_TRANSFER), r,
@@ -300,6 +325,99 @@ void calls(const Context& cx) {
   tapi.check_rules();
 }
 
+// --- conference: CONFERENCED names its conference call ------------------------------------------
+
+void conference(const Context& cx) {
+  Tsp& t = cx.tsp;
+  FakeTapi tapi(t);
+  tapi.start();
+  TapiLine& A = tapi.open("201");
+  TapiLine& B = tapi.open("202");
+  TapiLine& C = tapi.open("203");
+  Monitor mon(cx.server, cx.token);
+  tapi.check_status_in_callbacks(true);
+
+  step("201 calls 202, 202 answers");
+  DRV_REQUESTID r = tapi.next_request();
+  TapiCall& a1 = tapi.outgoing("201's call to 202", A, r);
+  tapi.expect_ok(t.TSPI_lineMakeCall(r, A.hd, a1.ht(), &a1.hd, L"202", 0, nullptr), r, "lineMakeCall(201 -> 202)");
+  TapiCall& b1 = tapi.wait_new_call(B, "202's call");
+  tapi.wait_state(b1, LINECALLSTATE_OFFERING);
+  r = tapi.next_request();
+  tapi.expect_ok(t.TSPI_lineAnswer(r, b1.hd, nullptr, 0), r, "lineAnswer(202)");
+  tapi.wait_state(a1, LINECALLSTATE_CONNECTED);
+
+  step("201 sets up a conference and consults 203");
+  r = tapi.next_request();
+  TapiCall& conf = tapi.outgoing("201's conference call", A, r);
+  TapiCall& a2 = tapi.outgoing("201's call to add", A, r);
+  tapi.expect_ok(t.TSPI_lineSetupConference(r, a1.hd, A.hd, conf.ht(), &conf.hd, a2.ht(), &a2.hd, 3, nullptr), r,
+                 "lineSetupConference(201)");
+  tapi.wait_state(conf, LINECALLSTATE_ONHOLDPENDCONF);
+  tapi.wait_state(a1, LINECALLSTATE_CONFERENCED);
+  tapi.wait_state(a2, LINECALLSTATE_DIALTONE);
+  const CallInfo member = call_info(t, a1);
+  expect(member.related == call_info(t, conf).call_id && member.related != 0,
+         "a conference member's dwRelatedCallID is not its conference's dwCallID");
+  expect(call_info(t, conf).origin == LINECALLORIGIN_CONFERENCE, "the conference call's origin is not CONFERENCE");
+  expect(std::any_of(a1.info_changes.begin(), a1.info_changes.end(),
+                     [](DWORD bits) { return bits & LINECALLINFOSTATE_RELATEDCALLID; }),
+         "no LINE_CALLINFO RELATEDCALLID when 201's call joined the conference");
+  r = tapi.next_request();
+  tapi.expect_ok(t.TSPI_lineDial(r, a2.hd, L"203", 0), r, "lineDial(203)");
+  TapiCall& c1 = tapi.wait_new_call(C, "203's call");
+  tapi.wait_state(c1, LINECALLSTATE_OFFERING);
+  r = tapi.next_request();
+  tapi.expect_ok(t.TSPI_lineAnswer(r, c1.hd, nullptr, 0), r, "lineAnswer(203)");
+  tapi.wait_state(a2, LINECALLSTATE_CONNECTED);
+
+  step("203 joins; then leaves, and the conference collapses to 201-202");
+  r = tapi.next_request();
+  tapi.expect_ok(t.TSPI_lineAddToConference(r, conf.hd, a2.hd), r, "lineAddToConference");
+  tapi.wait_state(a2, LINECALLSTATE_CONFERENCED);
+  tapi.wait_state(conf, LINECALLSTATE_CONNECTED);
+  r = tapi.next_request();
+  tapi.expect_ok(t.TSPI_lineRemoveFromConference(r, a2.hd), r, "lineRemoveFromConference(203's leg)");
+  tapi.wait_state(a2, LINECALLSTATE_IDLE);
+  tapi.wait_state(conf, LINECALLSTATE_IDLE);
+  tapi.wait_state(a1, LINECALLSTATE_CONNECTED);
+  tapi.wait_state(c1, LINECALLSTATE_DISCONNECTED);
+
+  step("everyone hangs up");
+  for (TapiCall* c : {&a1, &c1}) {
+    r = tapi.next_request();
+    tapi.expect_ok(t.TSPI_lineDrop(r, c->hd, nullptr, 0), r, "lineDrop(" + c->label + ")");
+    tapi.wait_state(*c, LINECALLSTATE_IDLE);
+  }
+  tapi.wait_state(b1, LINECALLSTATE_DISCONNECTED);
+  r = tapi.next_request();
+  tapi.expect_ok(t.TSPI_lineDrop(r, b1.hd, nullptr, 0), r, "lineDrop(202)");
+  tapi.wait_state(b1, LINECALLSTATE_IDLE);
+
+  step("every call's LINE_CALLSTATE sequence: TAPI.md's, and the server's");
+  using S = std::vector<DWORD>;
+  const S dialled = {LINECALLSTATE_DIALTONE, LINECALLSTATE_DIALING, LINECALLSTATE_PROCEEDING, LINECALLSTATE_RINGBACK,
+                     LINECALLSTATE_CONNECTED};
+  S a1s = dialled, a2s = dialled;
+  a1s.insert(a1s.end(), {LINECALLSTATE_CONFERENCED, LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED,
+                         LINECALLSTATE_IDLE});
+  a2s.insert(a2s.end(), {LINECALLSTATE_CONFERENCED, LINECALLSTATE_IDLE});
+  const S answered = {LINECALLSTATE_OFFERING, LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE};
+  const std::vector<std::pair<TapiCall*, S>> all = {
+      {&a1, a1s}, {&b1, answered}, {&conf, {LINECALLSTATE_ONHOLDPENDCONF, LINECALLSTATE_CONNECTED, LINECALLSTATE_IDLE}},
+      {&a2, a2s}, {&c1, answered}};
+  std::vector<std::string> names;
+  for (const auto& [call, states] : all) {
+    names.push_back(server_call(t, *call));
+    check_sequence(t, mon, *call, names.back(), states, &conf);
+    std::printf("   %-28s %-4s %s\n", call->label.c_str(), names.back().c_str(), state_list(call->states).c_str());
+  }
+  close_all(tapi, {&a1, &b1, &conf, &a2, &c1}, {&A, &B, &C});
+  for (const std::string& n : names) wait_deallocated(mon, n);
+  tapi.shutdown();
+  tapi.check_rules();
+}
+
 // --- buffers: dwTotalSize, dwNeededSize, dwUsedSize ---------------------------------------------
 
 void buffers(const Context& cx) {
@@ -314,7 +432,8 @@ void buffers(const Context& cx) {
   expect(t.TSPI_lineNegotiateTSPIVersion(INITIALIZE_NEGOTIATION, 0x00010003, 0x00010004, &v) ==
              err(LINEERR_INCOMPATIBLEAPIVERSION),
          "TAPI 1.x only must be refused with INCOMPATIBLEAPIVERSION");
-  expect(t.TSPI_lineNegotiateTSPIVersion(FakeTapi::kLineBase + 3, 0x00020000, 0x00030000, &v) == err(LINEERR_BADDEVICEID),
+  expect(t.TSPI_lineNegotiateTSPIVersion(FakeTapi::kLineBase + tapi.num_lines(), 0x00020000, 0x00030000, &v) ==
+             err(LINEERR_BADDEVICEID),
          "a device id past the last line must be BADDEVICEID");
   HDRVLINE again = nullptr;
   expect(t.TSPI_lineOpen(A.device_id, A.ht(), &again, A.version, nullptr) != 0, "lineOpen without a callback succeeded");
@@ -437,12 +556,40 @@ void buffers(const Context& cx) {
   expect(t.TSPI_lineGetAddressStatus(B.hd, 0, as0.get()) == 0 && as0->dwForwardNumEntries == 0,
          "forwarding still listed after lineForward(NULL)");
 
-  step("hang up, close, shut down");
   r = tapi.next_request();
   tapi.expect_ok(t.TSPI_lineDrop(r, a1.hd, nullptr, 0), r, "lineDrop(201)");
   tapi.wait_state(a1, LINECALLSTATE_IDLE);
   tapi.wait_state(b1, LINECALLSTATE_IDLE);
-  close_all(tapi, {&a1, &b1}, {&A, &B});
+
+  step("a modem's line: named so, a data modem, watched but not driven");
+  TapiLine& M = tapi.open("400");
+  Buffer<LINEDEVCAPS> mc(4096);
+  expect(t.TSPI_lineGetDevCaps(M.device_id, 0x00030000, 0, mc.get()) == 0, "GetDevCaps(400)");
+  expect(mc.text(mc->dwLineNameSize, mc->dwLineNameOffset) == L"Modem m1 (telsim modem 400)",
+         "the modem's line name '" + narrow(mc.text(mc->dwLineNameSize, mc->dwLineNameOffset)) + "'");
+  expect((mc->dwMediaModes & LINEMEDIAMODE_DATAMODEM) && mc->dwLineFeatures == 0,
+         "the modem's LINEDEVCAPS: media " + hex(mc->dwMediaModes) + ", line features " + hex(mc->dwLineFeatures));
+  const LINEDEVSTATUS ms = dev_status(t, M);
+  expect((ms.dwDevStatusFlags & LINEDEVSTATUSFLAGS_INSERVICE) && ms.dwLineFeatures == 0,
+         "the modem's LINEDEVSTATUS: flags " + hex(ms.dwDevStatusFlags) + ", features " + hex(ms.dwLineFeatures));
+  r = tapi.next_request();
+  tapi.expect_sync_error(t.TSPI_lineMakeCall(r, M.hd, nullptr, &unused, L"201", 0, nullptr), r,
+                         err(LINEERR_OPERATIONUNAVAIL), "lineMakeCall on the modem's line");
+  r = tapi.next_request();
+  TapiCall& a2 = tapi.outgoing("201's call to the modem", A, r);
+  tapi.expect_ok(t.TSPI_lineMakeCall(r, A.hd, a2.ht(), &a2.hd, L"400", 0, nullptr), r, "lineMakeCall(201 -> 400)");
+  TapiCall& m1 = tapi.wait_new_call(M, "the modem's call");
+  tapi.wait_state(m1, LINECALLSTATE_OFFERING);
+  expect(FakeTapi::call_status(t, m1).dwCallFeatures == 0, "a watched call allows TAPI something");
+  r = tapi.next_request();
+  tapi.expect_sync_error(t.TSPI_lineAnswer(r, m1.hd, nullptr, 0), r, err(LINEERR_OPERATIONUNAVAIL),
+                         "lineAnswer on the modem's line");
+  r = tapi.next_request();
+  tapi.expect_ok(t.TSPI_lineDrop(r, a2.hd, nullptr, 0), r, "lineDrop(201)");
+  tapi.wait_state(m1, LINECALLSTATE_IDLE);
+
+  step("close, shut down");
+  close_all(tapi, {&a1, &b1, &a2, &m1}, {&A, &B, &M});
   tapi.shutdown();
   tapi.check_rules();
 }
@@ -550,7 +697,7 @@ void late(const Context& cx) {
   expect(tapi.start() == 0, "the TSP enumerated " + std::to_string(tapi.num_lines()) + " lines without a server");
   step("the server starts: LINE_CREATE for each of its lines");
   ask_driver("start-server");
-  tapi.wait_line_creates(3);
+  tapi.wait_line_creates(4);
   const auto temps = tapi.line_create_ids();
   expect(t.TSPI_providerCreateLineDevice(0xBAD, 999) == err(LINEERR_BADDEVICEID), "an unknown temp id was accepted");
   for (std::size_t i = 0; i < temps.size(); ++i) {
@@ -597,7 +744,8 @@ void bad_config(const Context& cx) {
 const std::vector<Script>& scripts() {
   static const std::vector<Script> all = {
       {"calls", "the issue's walk: call, answer, hold, unhold, consultation transfer, park/unpark, drop", calls},
-      {"buffers", "dwTotalSize/dwNeededSize/dwUsedSize, forwarding, versions, bad dial strings", buffers},
+      {"conference", "a three-party conference: CONFERENCED with its conference call, collapse, drop", conference},
+      {"buffers", "dwTotalSize/dwNeededSize/dwUsedSize, forwarding, a modem's line, versions, bad dial strings", buffers},
       {"outage", "the server killed with a request pending: OUTOFSERVICE, errors; back: INSERVICE", outage},
       {"hung", "the server frozen: requests time out, OUTOFSERVICE; thawed: INSERVICE", hung},
       {"late", "no server at start-up: no lines; it starts: LINE_CREATE", late},

@@ -159,7 +159,32 @@ void CALLBACK FakeTapi::on_completion(DRV_REQUESTID id, LONG result) {
 }
 
 void FakeTapi::line_event(HTAPILINE htl, HTAPICALL htc, DWORD msg, DWORD_PTR p1, DWORD_PTR p2, DWORD_PTR p3) {
-  TapiCall* status_of = nullptr;
+  // Into the TSP from inside its callback, as TAPI may do, before anyone hears of the event: it
+  // must not hold a lock of its own now, and what it says must already be current.
+  DWORD status_state = 0;
+  std::vector<std::pair<const TapiCall*, DWORD>> others;
+  if (msg == LINE_CALLSTATE && status_in_callbacks_) {
+    std::vector<TapiCall*> line_calls;
+    TapiCall* self = nullptr;
+    {
+      Lock l(lock_);
+      self = known_call(htc);
+      for (auto& c : calls_)
+        if (self && c.get() != self && c->line == self->line && !c->closed &&
+            (c->announced || c->creation_completed) && c->last_state() != LINECALLSTATE_IDLE)
+          line_calls.push_back(c.get());
+    }
+    if (self) {
+      LINECALLSTATUS st{};
+      st.dwTotalSize = sizeof st;
+      if (tsp_.TSPI_lineGetCallStatus(self->hd, &st) == 0) status_state = st.dwCallState;
+      for (TapiCall* o : line_calls) {
+        LINECALLSTATUS os{};
+        os.dwTotalSize = sizeof os;
+        if (tsp_.TSPI_lineGetCallStatus(o->hd, &os) == 0) others.emplace_back(o, os.dwCallFeatures);
+      }
+    }
+  }
   {
     Lock l(lock_);
     const std::uint64_t seq = ++seq_;
@@ -224,8 +249,7 @@ void FakeTapi::line_event(HTAPILINE htl, HTAPICALL htc, DWORD msg, DWORD_PTR p1,
         if (msg == LINE_CALLSTATE) {
           if (p3 != LINEMEDIAMODE_INTERACTIVEVOICE && p3 != LINEMEDIAMODE_DATAMODEM)
             violations_.push_back(c->label + ": LINE_CALLSTATE media mode " + hex(static_cast<DWORD>(p3)));
-          c->states.push_back({static_cast<DWORD>(p1), p2, 0});
-          if (status_in_callbacks_) status_of = c;
+          c->states.push_back({static_cast<DWORD>(p1), p2, status_state, std::move(others)});
         } else {
           c->info_changes.push_back(static_cast<DWORD>(p1));
         }
@@ -243,14 +267,6 @@ void FakeTapi::line_event(HTAPILINE htl, HTAPICALL htc, DWORD msg, DWORD_PTR p1,
         break;
     }
     WakeAllConditionVariable(&changed_);
-  }
-  if (status_of) {
-    // Into the TSP from inside its callback, as TAPI may do: it must not hold a lock of its own.
-    LINECALLSTATUS s{};
-    s.dwTotalSize = sizeof s;
-    const LONG rc = tsp_.TSPI_lineGetCallStatus(status_of->hd, &s);
-    Lock l(lock_);
-    status_of->states.back().status_state = rc == 0 ? s.dwCallState : 0;
   }
 }
 

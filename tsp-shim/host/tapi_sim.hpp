@@ -75,6 +75,8 @@ struct TapiCall {
     DWORD state;
     DWORD_PTR mode;                 ///< dwParam2
     DWORD status_state;             ///< what TSPI_lineGetCallStatus said inside the callback
+    /// dwCallFeatures of the line's other calls, read inside the callback.
+    std::vector<std::pair<const TapiCall*, DWORD>> others;
   };
   std::vector<State> states;
   std::vector<DWORD> info_changes;  ///< LINE_CALLINFO dwParam1
@@ -152,8 +154,9 @@ class FakeTapi {
 
   /// Refuse the next n LINE_NEWCALLs (write NULL: TAPI is "backlogged").
   void refuse_newcalls(int n);
-  /// Call TSPI_lineGetCallStatus from inside LINE_CALLSTATE callbacks (the TSP must not hold
-  /// a lock of its own while it calls TAPI) and record what it says.
+  /// Call TSPI_lineGetCallStatus from inside LINE_CALLSTATE callbacks, for the call and the
+  /// line's other calls (the TSP must not hold a lock of its own while it calls TAPI, and what it
+  /// says then must already be current), and record what it says.
   void check_status_in_callbacks(bool on) { status_in_callbacks_ = on; }
 
   /// Rules broken so far (a Failure if any).

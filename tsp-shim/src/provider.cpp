@@ -92,6 +92,7 @@ bool Provider::in_service(const Line& line) const {
 LONG Provider::usable_line(HDRVLINE hd, Line*& line) {
   line = open_line(hd);
   if (!line) return err(LINEERR_INVALLINEHANDLE);
+  if (line->monitor_only()) return err(LINEERR_OPERATIONUNAVAIL);
   if (!in_service(*line)) return err(LINEERR_INVALLINESTATE);
   return 0;
 }
@@ -101,6 +102,7 @@ LONG Provider::usable_call(HDRVCALL hd, Call*& call, LONG bad_handle) {
   if (!call || !call->valid) return bad_handle;
   Line& line = *lines_[call->line];
   if (!line.open) return bad_handle;
+  if (line.monitor_only()) return err(LINEERR_OPERATIONUNAVAIL);
   if (!in_service(line)) return err(LINEERR_INVALLINESTATE);
   if (call->server.empty()) return err(LINEERR_INVALCALLSTATE);  // the server forgot it (an outage)
   return 0;
@@ -149,6 +151,17 @@ LONG Provider::submit(DRV_REQUESTID req, Request r) {
   frame["op"] = r.op;
   send_locked(std::move(frame), std::move(p));
   return static_cast<LONG>(req);
+}
+
+void Provider::send_open(Line& line) {
+  line.server_open = Line::ServerOpen::Opening;
+  const char* op = line.monitor_only() ? "monitor" : "open";
+  Pending p;
+  p.kind = Pending::Kind::Open;
+  p.op = op;
+  p.line = line.index;
+  p.line_generation = line.open_generation;
+  send_locked(json{{"op", op}, {"line", line.number}}, std::move(p));
 }
 
 void Provider::reconcile_service() {
@@ -419,13 +432,7 @@ LONG Provider::open(DWORD device_id, HTAPILINE ht, LPHDRVLINE hd, DWORD version,
   // lineOpen is cheap and never waits: the server learns of it now or on the next connection;
   // a refusal (another client controls the line) shows as OUTOFSERVICE.
   if (connected_ && l->present) {
-    l->server_open = Line::ServerOpen::Opening;
-    Pending p;
-    p.kind = Pending::Kind::Open;
-    p.op = "open";
-    p.line = l->index;
-    p.line_generation = l->open_generation;
-    send_locked(json{{"op", "open"}, {"line", l->number}}, std::move(p));
+    send_open(*l);
   } else {
     l->server_open = Line::ServerOpen::Closed;
     reconcile_service();
@@ -468,10 +475,11 @@ LONG Provider::close(HDRVLINE hd) {
       }
     }
     if (connected_ && l->server_open != Line::ServerOpen::Closed && l->server_open != Line::ServerOpen::Refused) {
+      const char* op = l->monitor_only() ? "unmonitor" : "close";  // close drops its calls there
       Pending p;
       p.kind = Pending::Kind::Cleanup;
-      p.op = "close";
-      send_locked(json{{"op", "close"}, {"line", l->number}}, std::move(p));  // drops its calls there
+      p.op = op;
+      send_locked(json{{"op", op}, {"line", l->number}}, std::move(p));
     }
     l->server_open = Line::ServerOpen::Closed;
     completion = completion_;

@@ -82,7 +82,8 @@ struct ForwardEntry {
 };
 
 /// One line device: a simulated line by its number. Never removed (TAPI cannot remove devices):
-/// a line the server no longer has is out of service.
+/// a line the server no longer has is out of service. Opening it opens the server's line
+/// (`open`), or for a modem's line monitors it (`monitor`).
 struct Line {
   std::size_t index = 0;
   bool has_device_id = false;
@@ -91,6 +92,9 @@ struct Line {
   std::string number;
   std::string name;
   std::string kind = "extension";  ///< list_lines' optional `kind` ("extension", "modem")
+  /// A modem's line belongs to its AT command interpreter: TAPI follows its calls (the TSP
+  /// monitors it) but cannot act on them.
+  bool monitor_only() const { return kind == "modem"; }
   bool present = true;             ///< in the server's latest list_lines
   // TAPI's side
   bool open = false;
@@ -284,6 +288,7 @@ class Provider {
   long long send_locked(json frame, Pending p);
   void post(Callback cb);
   void reconcile_service();
+  void send_open(Line& line);
   DWORD line_features(const Line& line) const;
   DWORD address_features(const Line& line) const;
   DWORD call_counts(const Line& line, DWORD& active, DWORD& held, DWORD& pending) const;

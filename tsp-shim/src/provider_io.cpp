@@ -169,16 +169,8 @@ void Provider::io_adopt(SOCKET s) {
   l.op = "list_lines";
   send_locked(json{{"op", "list_lines"}}, std::move(l));
   // Lines TAPI has open are opened again; their replies bring them (back) into service.
-  for (auto& line : lines_) {
-    if (!line->open || !line->present) continue;
-    line->server_open = Line::ServerOpen::Opening;
-    Pending p;
-    p.kind = Pending::Kind::Open;
-    p.op = "open";
-    p.line = line->index;
-    p.line_generation = line->open_generation;
-    send_locked(json{{"op", "open"}, {"line", line->number}}, std::move(p));
-  }
+  for (auto& line : lines_)
+    if (line->open && line->present) send_open(*line);
   log::info("connected to " + settings_.server.text());
 }
 
@@ -560,7 +552,10 @@ void Provider::process_event(const json& f) {
     if (state == 0) state = LINECALLSTATE_UNKNOWN;
     c->state = state;
     c->disconnect_mode = number(f, "mode");
-    c->features = state == LINECALLSTATE_IDLE ? 0 : number(f, "features") & kKnownCallFeatures;
+    // A monitored call allows TAPI nothing, whatever it allows its controller.
+    c->features = state == LINECALLSTATE_IDLE || lines_[c->line]->monitor_only()
+                      ? 0
+                      : number(f, "features") & kKnownCallFeatures;
     if (f.contains("reason")) c->reason = call_reason_value(text(f, "reason"));
     if (Call* conf = call_by_server(text(f, "conference"))) c->conference = conf->handle;
     GetSystemTime(&c->state_entry);

@@ -148,7 +148,8 @@ void fill_varstring(LPVARSTRING v, const void* data, DWORD size) {
 }
 
 DWORD Provider::line_features(const Line& l) const {
-  return in_service(l) ? LINEFEATURE_MAKECALL | LINEFEATURE_FORWARD | LINEFEATURE_FORWARDFWD | LINEFEATURE_FORWARDDND : 0;
+  if (!in_service(l) || l.monitor_only()) return 0;
+  return LINEFEATURE_MAKECALL | LINEFEATURE_FORWARD | LINEFEATURE_FORWARDFWD | LINEFEATURE_FORWARDDND;
 }
 
 DWORD Provider::address_features(const Line& l) const {
@@ -156,7 +157,7 @@ DWORD Provider::address_features(const Line& l) const {
             LINEADDRFEATURE_FORWARDDND | LINEADDRFEATURE_UNCOMPLETECALL;
   if (caps_.park) f |= LINEADDRFEATURE_UNPARK;
   if (caps_.pickup) f |= LINEADDRFEATURE_PICKUP | LINEADDRFEATURE_PICKUPGROUP | LINEADDRFEATURE_PICKUPDIRECT;
-  return in_service(l) ? f : 0;
+  return in_service(l) && !l.monitor_only() ? f : 0;
 }
 
 DWORD Provider::call_counts(const Line& l, DWORD& active, DWORD& held, DWORD& pending) const {
@@ -196,7 +197,9 @@ LONG Provider::get_dev_caps(DWORD device_id, DWORD version, DWORD, LPLINEDEVCAPS
   caps->dwRingModes = 1;
   caps->dwLineStates =
       LINEDEVSTATE_INSERVICE | LINEDEVSTATE_OUTOFSERVICE | LINEDEVSTATE_MSGWAITON | LINEDEVSTATE_MSGWAITOFF;
-  caps->dwLineFeatures = LINEFEATURE_MAKECALL | LINEFEATURE_FORWARD | LINEFEATURE_FORWARDFWD | LINEFEATURE_FORWARDDND;
+  caps->dwLineFeatures = l->monitor_only() ? 0
+                                           : LINEFEATURE_MAKECALL | LINEFEATURE_FORWARD | LINEFEATURE_FORWARDFWD |
+                                                 LINEFEATURE_FORWARDDND;
   VarWriter w(caps, fixed);
   w.add_text(&caps->dwProviderInfoSize, &caps->dwProviderInfoOffset,
              widen(std::string("telsim TSP ") + TELSIM_TSP_VERSION + " (telsim serve at " + settings_.server.text() + ")"));
@@ -283,6 +286,11 @@ LONG Provider::get_address_caps(DWORD device_id, DWORD address_id, DWORD, DWORD,
   caps->dwConnectedModes = LINECONNECTEDMODE_ACTIVE;
   caps->dwOfferingModes = LINEOFFERINGMODE_ACTIVE;
   caps->dwAvailableMediaModes = media_modes_of(*l);
+  if (l->monitor_only()) {  // its AT command interpreter acts; TAPI watches
+    caps->dwCallFeatures = caps->dwCallFeatures2 = caps->dwAddressFeatures = 0;
+    caps->dwParkModes = caps->dwForwardModes = caps->dwTransferModes = 0;
+    caps->dwAddressSharing = LINEADDRESSSHARING_MONITORED;
+  }
   VarWriter w(caps, fixed);
   w.add_text(&caps->dwAddressSize, &caps->dwAddressOffset, widen(l->number));
   w.add_multi_text(&caps->dwDeviceClassesSize, &caps->dwDeviceClassesOffset, kDeviceClasses);

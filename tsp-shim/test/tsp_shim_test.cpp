@@ -159,6 +159,7 @@ HostRun run_host(const fs::path& dir, const std::string& script, const std::map<
   ::waitpid(pid, &raw, 0);
   run.status = !timed_out && WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
   run.err = cli_test::read_file(err_file);
+  std::printf("%s", run.out.c_str());  // what the host checked, for the test log
   return run;
 }
 
@@ -256,11 +257,26 @@ TEST_F(TspUnderWine, TheIssuesCallWalkFollowsTapiMdsStateSequences) {
   EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
 }
 
-TEST_F(TspUnderWine, StructuresHonourTheirTotalSize) {
+TEST_F(TspUnderWine, AConferencesMembersNameTheirConferenceCall) {
   auto server = start_server();
-  const HostRun run = run_host(dir_.path(), "buffers", {{"TELSIM_SERVER", "127.0.0.1:" + std::to_string(server->port())}});
+  const HostRun run = run_host(dir_.path(), "conference", {{"TELSIM_SERVER", "127.0.0.1:" + std::to_string(server->port())}});
+  EXPECT_EQ(run.status, 0) << run.describe();
+  EXPECT_NE(run.out.find("PASS: conference"), std::string::npos) << run.describe();
+  EXPECT_EQ(server->stop(), 0) << server->describe();
+  EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
+}
+
+TEST_F(TspUnderWine, StructuresHonourTheirTotalSize) {
+  // With a token this time: the TSP (and the host's monitor) authenticate in their hello.
+  auto server = std::make_unique<ServeProcess>(
+      dir_.path(), std::vector<std::string>{TELSIM_TSP_SCENARIO, "--listen", "127.0.0.1:0", "--token", "tsp-s3cret"});
+  ASSERT_TRUE(server->wait_listening()) << server->describe();
+  const HostRun run = run_host(dir_.path(), "buffers",
+                               {{"TELSIM_SERVER", "127.0.0.1:" + std::to_string(server->port())}, {"TELSIM_TOKEN", "tsp-s3cret"}});
   EXPECT_EQ(run.status, 0) << run.describe();
   EXPECT_NE(run.out.find("PASS: buffers"), std::string::npos) << run.describe();
+  EXPECT_EQ(server->stop(), 0) << server->describe();
+  EXPECT_NE(server->out().find(" 0 failed authentications"), std::string::npos) << server->describe();
 }
 
 TEST_F(TspUnderWine, AServerKilledWithARequestPendingMeansOutOfServiceAndAFailedRequest) {
