@@ -103,6 +103,21 @@ std::string features(const PbxStats& p) {
   return out;
 }
 
+std::string modems(const RunResult& run) {
+  std::string out = "<table class=\"features\">\n";
+  for (const RunResult::ModemSummary& m : run.modems) {
+    const Modem::Stats& st = m.stats;
+    std::string last = st.connects ? fmt::format(", last at {} bit/s", st.last_speed) : std::string();
+    out += row(fmt::format("{} ({}, {} bit/s)", xml_escape(m.name), m.number, m.speed),
+               fmt::format("{} calls placed, {} answered, {} connects{}, {} NO CARRIER, {} escapes; "
+                           "{} bytes sent, {} received; {} command lines ({} ERROR)",
+                           st.calls_placed, st.calls_answered, st.connects, last, st.no_carrier, st.escapes,
+                           st.bytes_sent, st.bytes_received, st.command_lines, st.errors));
+  }
+  out += "</table>\n";
+  return out;
+}
+
 std::string failures(const RunResult& run) {
   if (run.failed() == 0) return {};
   std::string out = "<div class=\"failures\">\n<h2>Failing expectations</h2>\n<ul>\n";
@@ -210,6 +225,7 @@ std::string report_detail::report_html(const RunResult& run, const Digest& diges
     if (timings[i].count > 0) out += report_detail::histogram_svg(timings[i], digest.sorted[i]);
   out += "</div>\n";
   out += "<h2>Features</h2>\n" + features(run.pbx);
+  if (!run.modems.empty()) out += "<h2>Modems</h2>\n" + modems(run);
   out += "<h2>Expectations</h2>\n" + expectations(run);
   out += "<h2>Calls</h2>\n" + calls(run, records);
   out += "<p class=\"note\">Times are virtual (simulated) time. Made by telsim; no scripts, "

@@ -245,3 +245,32 @@ TEST(ReportJsonTest, AMinimalRunHasThisExactText) {
 
 }  // namespace
 }  // namespace telsim
+
+namespace telsim {
+namespace {
+
+TEST(ReportJsonModemsTest, ModemsAppearOnlyWhenTheRunHadThem) {
+  RunResult run = test::sample_run();
+  EXPECT_FALSE(nlohmann::json::parse(report_json(run)).contains("modems"));
+  Modem::Stats st;
+  st.calls_placed = 1;
+  st.connects = 1;
+  st.last_speed = 14400;
+  st.bytes_sent = 4096;
+  st.escapes = 2;
+  run.modems.push_back(RunResult::ModemSummary{"m1", "400", 33600, st});
+  const nlohmann::json m = nlohmann::json::parse(report_json(run))["modems"]["m1"];
+  EXPECT_EQ(m["number"], "400");
+  EXPECT_EQ(m["speed"], 33600);
+  EXPECT_EQ(m["last_speed"], 14400);
+  EXPECT_EQ(m["bytes_sent"], 4096);
+  EXPECT_EQ(m["escapes"], 2);
+  EXPECT_EQ(m["calls_answered"], 0);
+  const std::string html = report_html(run);
+  EXPECT_NE(html.find("<h2>Modems</h2>"), std::string::npos);
+  EXPECT_NE(html.find("m1 (400, 33600 bit/s)"), std::string::npos);
+  EXPECT_NE(html.find("4096 bytes sent"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace telsim
