@@ -281,6 +281,12 @@ bool Modem::run_commands(std::string_view body, bool& final_sent) {
     out = v.value_or(0);
     return out >= lo && out <= hi;
   };
+  // "=v" and "?" act on the register an Sn selected (Hayes: ATS7=30, or ATS7 then AT=30).
+  auto assign_selected = [&] {
+    const auto val = in.number();
+    return !(val && *val < 0) && set_register(selected_register_, val.value_or(0));
+  };
+  auto show_selected = [&] { info_text(fmt::format("{:03d}", settings_.s[static_cast<std::size_t>(selected_register_)])); };
   while (!in.done()) {
     const char c = in.take();
     int v = 0;
@@ -383,23 +389,20 @@ bool Modem::run_commands(std::string_view body, bool& final_sent) {
         const char op = in.peek();
         if (op == '=') {
           in.take();
-          const auto val = in.number();
-          if (!set_register(selected_register_, val.value_or(0)) || (val && *val < 0)) return false;
+          if (!assign_selected()) return false;
         } else if (op == '?') {
           in.take();
-          info_text(fmt::format("{:03d}", settings_.s[static_cast<std::size_t>(selected_register_)]));
+          show_selected();
         } else if (!n) {
           return false;
         }
         break;
       }
-      case '=': {  // Hayes: "=v" sets the register an earlier Sn selected
-        const auto val = in.number();
-        if (!set_register(selected_register_, val.value_or(0)) || (val && *val < 0)) return false;
+      case '=':
+        if (!assign_selected()) return false;
         break;
-      }
       case '?':
-        info_text(fmt::format("{:03d}", settings_.s[static_cast<std::size_t>(selected_register_)]));
+        show_selected();
         break;
       case '&': {
         const char k = in.take();
