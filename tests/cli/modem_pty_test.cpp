@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <random>
 #include <regex>
@@ -199,7 +200,10 @@ TEST_F(ModemPtyTest, DataCrossesBothWaysIntactAndNoFasterThanTheLineRate) {
   };
   EXPECT_EQ(sum(got_b), sum(to_b));
   // 4096 bytes of 10 bits at 28800 bit/s need 1.42 s: a bound a slow machine cannot break.
-  EXPECT_GE(std::chrono::duration<double>(elapsed).count(), 4096 * 10 / 28800.0 - 0.01);
+  const double seconds = std::chrono::duration<double>(elapsed).count();
+  EXPECT_GE(seconds, 4096 * 10 / 28800.0 - 0.01);
+  std::printf("[modem-pty] 4096 bytes m1->m2 and 3000 bytes m2->m1 at 28800 bit/s took %.3f s of wall time "
+              "(line-rate minimum %.3f s)\n", seconds, 4096 * 10 / 28800.0);
   EXPECT_EQ(a.pending(200ms), "");  // nothing else arrived: no stray result codes
 }
 
