@@ -126,6 +126,20 @@ void Provider::post(Callback cb) {
   if (wake_) SetEvent(wake_);
 }
 
+template <typename Match>
+std::vector<Callback> Provider::take_completions(Match match) {
+  std::vector<Callback> out;
+  for (auto it = outq_.begin(); it != outq_.end();) {
+    if (it->kind == Callback::Kind::Completion && match(*it)) {
+      out.push_back(std::move(*it));
+      it = outq_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return out;
+}
+
 LONG Provider::submit(DRV_REQUESTID req, Request r) {
   if (!completion_) return err(LINEERR_OPERATIONFAILED);  // not initialised
   Pending p;
@@ -360,14 +374,20 @@ LONG Provider::shutdown(DWORD, DWORD) {
     log::error("the I/O thread did not stop within 10 s (stuck in a call into TAPI?)");
   CloseHandle(thread);
   // Whatever TAPI left open (it closes lines and calls first) is reported and forgotten.
-  std::vector<DRV_REQUESTID> left;
+  std::vector<Callback> left;
   ASYNC_COMPLETION completion = nullptr;
   EnterCriticalSection(&callback_lock_);
   {
     Guard g(lock_);
+    left = take_completions([](const Callback&) { return true; });
     for (auto& [id, p] : pending_) {
       (void)id;
-      if (p.kind == Pending::Kind::Tapi && !p.aborted) left.push_back(p.tapi_id);
+      if (p.kind != Pending::Kind::Tapi || p.aborted) continue;
+      Callback cb;
+      cb.kind = Callback::Kind::Completion;
+      cb.request = p.tapi_id;
+      cb.result = err(LINEERR_OPERATIONFAILED);
+      left.push_back(std::move(cb));
     }
     pending_.clear();
     completion = completion_;
@@ -390,8 +410,8 @@ LONG Provider::shutdown(DWORD, DWORD) {
     initialized_ = false;
     enumerated_ = false;
   }
-  for (DRV_REQUESTID id : left)
-    if (completion) completion(id, err(LINEERR_OPERATIONFAILED));
+  for (const Callback& cb : left)
+    if (completion) completion(cb.request, cb.result);
   LeaveCriticalSection(&callback_lock_);
   log::info("shut down");
   return 0;
@@ -455,7 +475,9 @@ LONG Provider::close(HDRVLINE hd) {
     }
     l->open = false;
     l->event_proc = nullptr;
-    // Requests still out on this line are reported now: nothing may reach TAPI for it after this.
+    // Requests still out on this line are reported now, those answered already first: nothing
+    // may reach TAPI about this line after this.
+    aborted = take_completions([&](const Callback& cb) { return cb.line == l->index; });
     for (auto& [id, p] : pending_) {
       (void)id;
       if (p.kind != Pending::Kind::Tapi || p.aborted || p.line != l->index) continue;
@@ -503,6 +525,9 @@ LONG Provider::close_call(HDRVCALL hd) {
       return err(LINEERR_INVALCALLHANDLE);
     }
     Call& c = *it->second;
+    aborted = take_completions([&](const Callback& cb) {
+      return cb.call == c.handle || std::find(cb.created.begin(), cb.created.end(), c.handle) != cb.created.end();
+    });
     for (auto& [id, p] : pending_) {
       (void)id;
       if (p.kind != Pending::Kind::Tapi || p.aborted) continue;

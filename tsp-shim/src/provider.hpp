@@ -191,6 +191,7 @@ struct Callback {
   DRV_REQUESTID request = 0;
   LONG result = 0;
   std::vector<std::uint64_t> valid_after;  ///< calls that become valid once this completion returned
+  std::vector<std::uint64_t> created;      ///< every call the completed request created
 };
 
 class Provider {
@@ -287,6 +288,9 @@ class Provider {
   LONG submit(DRV_REQUESTID req, Request r);
   long long send_locked(json frame, Pending p);
   void post(Callback cb);
+  /// Completions waiting in outq_ that `match`es, taken out (in order) to be made now.
+  template <typename Match>
+  std::vector<Callback> take_completions(Match match);
   void reconcile_service();
   void send_open(Line& line);
   DWORD line_features(const Line& line) const;

@@ -284,8 +284,12 @@ void Provider::io_lost(const std::string& why, DWORD retry_ms) {
     cb.kind = Callback::Kind::Completion;
     cb.request = p.tapi_id;
     cb.result = err(LINEERR_OPERATIONFAILED);
-    for (const auto& k : p.creates)
+    cb.line = p.line;
+    cb.call = p.call;
+    for (const auto& k : p.creates) {
+      cb.created.push_back(k.call);
       if (auto it = calls_.find(k.call); it != calls_.end()) it->second->failed = true;
+    }
     post(std::move(cb));
   }
   pending_.clear();
@@ -464,6 +468,9 @@ void Provider::process_reply(const json& f, Pending p) {
   Callback cb;
   cb.kind = Callback::Kind::Completion;
   cb.request = p.tapi_id;
+  cb.line = p.line;
+  cb.call = p.call;
+  for (const auto& k : p.creates) cb.created.push_back(k.call);
   if (ok) {
     for (const auto& k : p.creates) {
       auto it = calls_.find(k.call);
