@@ -370,8 +370,12 @@ LONG Provider::shutdown(DWORD, DWORD) {
     thread = thread_;
     SetEvent(stop_);
   }
-  if (WaitForSingleObject(thread, 10'000) != WAIT_OBJECT_0)
+  if (WaitForSingleObject(thread, 10'000) != WAIT_OBJECT_0) {
+    // Stuck in a call into TAPI: leave it everything it uses (it holds a reference on the DLL
+    // and stops once that call returns) rather than free what it may still touch.
     log::error("the I/O thread did not stop within 10 s (stuck in a call into TAPI?)");
+    return err(LINEERR_OPERATIONFAILED);
+  }
   CloseHandle(thread);
   // Whatever TAPI left open (it closes lines and calls first) is reported and forgotten.
   std::vector<Callback> left;

@@ -570,7 +570,9 @@ void Provider::process_event(const json& f) {
                              media_mode(*lines_[c->line]));
     if (state == LINECALLSTATE_CONFERENCED) cb.p2_call = c->conference;
     post(std::move(cb));
-    // The other calls on the line may allow other things now: re-read them before TAPI hears.
+    // The other calls on the line may allow other things now: re-read them before TAPI hears
+    // (not on a watched line: its calls allow TAPI nothing anyway).
+    if (lines_[c->line]->monitor_only()) return;
     for (auto& [h, other] : calls_) {
       if (h == c->handle || other->line != c->line || other->server.empty() || !other->valid ||
           other->state == LINECALLSTATE_IDLE)
