@@ -206,7 +206,7 @@ std::string Provider::connection_name() {
   for (const char ch : narrow(host)) {
     const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
                     ch == '-' || ch == '_' || ch == '.';
-    if (ok && name.size() < 40) name += ch;
+    if (ok && name.size() < 28) name += ch;  // at most 24 of it: a client name is 1-64 characters
   }
   name += "-" + std::to_string(GetCurrentProcessId()) + "-" + std::to_string(++connections_);
   return name;
