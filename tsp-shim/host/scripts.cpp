@@ -192,6 +192,10 @@ void calls(const Context& cx) {
   TapiLine& C = tapi.open("203");
   Monitor mon(cx.server, cx.token);
   tapi.check_status_in_callbacks(true);
+  Buffer<LINEDEVCAPS> caps(sizeof(LINEDEVCAPS));
+  expect(t.TSPI_lineGetDevCaps(A.device_id, A.version, 0, caps.get()) == 0 && caps->dwNeededSize > caps->dwTotalSize &&
+             caps->dwUsedSize == sizeof(LINEDEVCAPS),
+         "GetDevCaps into its fixed size does not say what it needs: needed " + std::to_string(caps->dwNeededSize));
 
   step("201 calls 202");
   DRV_REQUESTID r = tapi.next_request();
