@@ -106,6 +106,22 @@ constexpr Transition kTable[] = {
 
     {S::Unknown, I::Drop, S::Disconnected},
     {S::Unknown, I::FarDisconnect, S::Disconnected},
+
+    // lineSecureCall: any call in progress can be secured; it keeps its state.
+    {S::Offering, I::SecureCall, S::Offering},
+    {S::Accepted, I::SecureCall, S::Accepted},
+    {S::DialTone, I::SecureCall, S::DialTone},
+    {S::Dialing, I::SecureCall, S::Dialing},
+    {S::Proceeding, I::SecureCall, S::Proceeding},
+    {S::RingBack, I::SecureCall, S::RingBack},
+    {S::Busy, I::SecureCall, S::Busy},
+    {S::SpecialInfo, I::SecureCall, S::SpecialInfo},
+    {S::Connected, I::SecureCall, S::Connected},
+    {S::OnHold, I::SecureCall, S::OnHold},
+    {S::Conferenced, I::SecureCall, S::Conferenced},
+    {S::OnHoldPendConf, I::SecureCall, S::OnHoldPendConf},
+    {S::OnHoldPendTransfer, I::SecureCall, S::OnHoldPendTransfer},
+    {S::Unknown, I::SecureCall, S::Unknown},
 };
 
 // Dense lookup built once from kTable: kNone marks an illegal pair.
@@ -151,6 +167,7 @@ std::string_view to_string(CallInput in) {
     case I::RemoveFromConf: return "remove_from_conference";
     case I::Redirect: return "redirect";
     case I::CompleteCall: return "complete_call";
+    case I::SecureCall: return "secure_call";
     case I::Retrieve: return "retrieve";
     case I::TransferredAway: return "transferred_away";
     case I::JoinConference: return "join_conference";
@@ -192,6 +209,7 @@ bool is_operation(CallInput in) {
     case I::RemoveFromConf:
     case I::Redirect:
     case I::CompleteCall:
+    case I::SecureCall:
       return true;
     case I::Seize:
     case I::Offer:
@@ -235,6 +253,7 @@ std::uint32_t feature_of(CallInput in) {
     case I::RemoveFromConf: return feature::kRemoveFromConf;
     case I::Redirect: return feature::kRedirect;
     case I::CompleteCall: return feature::kCompleteCall;
+    case I::SecureCall: return feature::kSecureCall;
     case I::Deallocate:
     case I::Seize:
     case I::Offer:

@@ -444,8 +444,8 @@ OpResult Pbx::redirect(CallId id, std::string_view number) {
 OpResult Pbx::secure_call(CallId id) {
   Call* call = get(id);
   if (!call) return reply(Op::SecureCall, LineErr::InvalCallHandle);
-  if (call->state == CallState::Idle || call->state == CallState::Disconnected)
-    return reply(Op::SecureCall, LineErr::InvalCallState, id);
+  if (!next_state(call->state, CallInput::SecureCall))
+    return reply(Op::SecureCall, refusal_error(CallInput::SecureCall), id);
   const OpResult result = reply(Op::SecureCall, LineErr::Success, id);
   call->secure = true;
   return result;

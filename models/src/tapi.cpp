@@ -59,6 +59,7 @@ constexpr std::array kFeatureNames = {
     FeatureName{feature::kPrepareAddConf, "PREPAREADDCONF"},
     FeatureName{feature::kRedirect, "REDIRECT"},
     FeatureName{feature::kRemoveFromConf, "REMOVEFROMCONF"},
+    FeatureName{feature::kSecureCall, "SECURECALL"},
     FeatureName{feature::kSetupConf, "SETUPCONF"},
     FeatureName{feature::kSetupTransfer, "SETUPTRANSFER"},
     FeatureName{feature::kSwapHold, "SWAPHOLD"},

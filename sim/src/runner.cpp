@@ -27,7 +27,7 @@ CallInput input_of(Op op) {
     case Op::SetupConference: return CallInput::SetupConference;
     case Op::RemoveFromConference: return CallInput::RemoveFromConf;
     case Op::Redirect: return CallInput::Redirect;
-    case Op::SecureCall: return CallInput::Drop;  // any call in progress
+    case Op::SecureCall: return CallInput::SecureCall;
     case Op::CompleteCall: return CallInput::CompleteCall;
     case Op::Handoff: return CallInput::Drop;
     case Op::UncompleteCall:

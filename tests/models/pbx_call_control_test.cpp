@@ -39,9 +39,9 @@ constexpr Duration kNoAnswer = 30s;
 
 // Features of a plain CONNECTED two-party call (nothing held on its line).
 constexpr std::uint32_t kTalking = F::kHold | F::kPark | F::kSetupTransfer | F::kBlindTransfer |
-                                   F::kSetupConf | F::kDrop;
-constexpr std::uint32_t kOffered = F::kAccept | F::kAnswer | F::kDrop | F::kRedirect;
-constexpr std::uint32_t kMember = F::kDrop | F::kRemoveFromConf;
+                                   F::kSetupConf | F::kDrop | F::kSecureCall;
+constexpr std::uint32_t kOffered = F::kAccept | F::kAnswer | F::kDrop | F::kRedirect | F::kSecureCall;
+constexpr std::uint32_t kMember = F::kDrop | F::kRemoveFromConf | F::kSecureCall;
 
 /// Manual stations 201..206 and a spare 209 (the target of blind transfers and redirects in
 /// the feature probes).
@@ -212,14 +212,14 @@ TEST(PbxSwapHoldTest, SwapsTheActiveCallWithTheHeldOneAndBack) {
   const auto [a1, b1] = talk(w, "201", "202");  // connected at 1.34 s
   w.run_until(2s);
   ASSERT_TRUE(w.pbx.hold(a1).ok());
-  EXPECT_EQ(fs(w.features(a1)), fs(F::kUnhold | F::kDrop));
+EXPECT_EQ(fs(w.features(a1)), fs(F::kUnhold | F::kDrop | F::kSecureCall));
   const CallId a2 = w.call("201", "203");
   w.run_until(2s + kToRinging);
   const CallId b2 = answer_newest(w, "203");
   // A held call on the line: the active call may swap; the held one only drop (UNHOLD would be
   // LINEERR_INUSE while a2 is active).
   EXPECT_EQ(fs(w.features(a2)), fs(kTalking | F::kSwapHold));
-  EXPECT_EQ(fs(w.features(a1)), fs(F::kDrop));
+EXPECT_EQ(fs(w.features(a1)), fs(F::kDrop | F::kSecureCall));
 
   w.run_until(5s);
   const std::size_t mark = w.rec.events.size();
@@ -232,7 +232,7 @@ TEST(PbxSwapHoldTest, SwapsTheActiveCallWithTheHeldOneAndBack) {
                                        ev(5s, a1, l1, S::OnHold, S::Connected),
                                    }));
   EXPECT_EQ(fs(w.features(a1)), fs(kTalking | F::kSwapHold));
-  EXPECT_EQ(fs(w.features(a2)), fs(F::kDrop));
+EXPECT_EQ(fs(w.features(a2)), fs(F::kDrop | F::kSecureCall));
   // The far parties see nothing.
   EXPECT_EQ(w.state(b1), S::Connected);
   EXPECT_EQ(w.state(b2), S::Connected);
@@ -345,9 +345,9 @@ TEST(PbxTransferTest, SetupTransferHoldsTheOriginalAndGivesADialToneConsultCall)
   // Without a number the consult waits in DIALTONE for lineDial.
   w.run_until(60s);
   EXPECT_EQ(w.state(c), S::DialTone);
-  EXPECT_EQ(fs(w.features(c)), fs(F::kDial | F::kDrop));
+EXPECT_EQ(fs(w.features(c)), fs(F::kDial | F::kDrop | F::kSecureCall));
   // No COMPLETETRANSF while the consult has only dial tone (complete_transfer would refuse it).
-  EXPECT_EQ(fs(w.features(a)), fs(F::kUnhold | F::kDrop));
+EXPECT_EQ(fs(w.features(a)), fs(F::kUnhold | F::kDrop | F::kSecureCall));
   EXPECT_EQ(fs(w.features(b)), fs(kTalking));
 
   ASSERT_TRUE(w.pbx.dial(c, "203").ok());
@@ -357,7 +357,7 @@ TEST(PbxTransferTest, SetupTransferHoldsTheOriginalAndGivesADialToneConsultCall)
                                                          {S::Proceeding, 60s + 240ms},
                                                          {S::RingBack, 60s + 1240ms}}));
   EXPECT_EQ(w.state(w.newest_on("203")), S::Offering);
-  EXPECT_EQ(fs(w.features(a)), fs(F::kUnhold | F::kCompleteTransf | F::kDrop));
+EXPECT_EQ(fs(w.features(a)), fs(F::kUnhold | F::kCompleteTransf | F::kDrop | F::kSecureCall));
   finish(w);
 }
 
@@ -378,16 +378,16 @@ TEST(PbxTransferTest, SetupTransferWithANumberDialsTheConsultCall) {
   EXPECT_EQ(w.pbx.find_call(d)->from, "201");
   EXPECT_EQ(w.pbx.find_call(d)->reason, R::Direct);
   EXPECT_EQ(peer_of(w, c), d);
-  EXPECT_EQ(fs(w.features(a)), fs(F::kUnhold | F::kCompleteTransf | F::kDrop));
-  EXPECT_EQ(fs(w.features(c)), fs(F::kDrop | F::kCompleteCall));
+EXPECT_EQ(fs(w.features(a)), fs(F::kUnhold | F::kCompleteTransf | F::kDrop | F::kSecureCall));
+EXPECT_EQ(fs(w.features(c)), fs(F::kDrop | F::kCompleteCall | F::kSecureCall));
   EXPECT_EQ(fs(w.features(d)), fs(kOffered));
   w.run_until(4s);
   ASSERT_TRUE(w.pbx.answer(d).ok());
   EXPECT_EQ(w.rec.stamps_of(c).back(), (StateStamp{S::Connected, 4s}));
   // The consult call talks; it may swap with the pending original but not start another
   // transfer or conference.
-  EXPECT_EQ(fs(w.features(c)), fs(F::kHold | F::kSwapHold | F::kDrop));
-  EXPECT_EQ(fs(w.features(a)), fs(F::kUnhold | F::kCompleteTransf | F::kDrop));
+EXPECT_EQ(fs(w.features(c)), fs(F::kHold | F::kSwapHold | F::kDrop | F::kSecureCall));
+EXPECT_EQ(fs(w.features(a)), fs(F::kUnhold | F::kCompleteTransf | F::kDrop | F::kSecureCall));
   finish(w);
 }
 
@@ -506,7 +506,7 @@ TEST(PbxTransferTest, CompleteTransferToABusyConsultGivesTheTransfereeBusy) {
   const CallId c = w.pbx.setup_transfer(a, "203").consult;
   w.run_until(2s + kToRinging);
   EXPECT_EQ(w.state(c), S::Busy);
-  EXPECT_EQ(fs(w.features(a)), fs(F::kUnhold | F::kCompleteTransf | F::kDrop));
+EXPECT_EQ(fs(w.features(a)), fs(F::kUnhold | F::kCompleteTransf | F::kDrop | F::kSecureCall));
   w.run_until(4s);
   const std::size_t mark = w.rec.events.size();
   ASSERT_TRUE(w.pbx.complete_transfer(a, c, TransferMode::Transfer).ok());
@@ -529,7 +529,7 @@ TEST(PbxTransferTest, CompleteTransferWhileProceedingSendsTheTransfereeOnToTheNu
   const CallId c = w.pbx.setup_transfer(a, "203").consult;
   w.run_until(2s + kToProceeding);
   EXPECT_EQ(w.state(c), S::Proceeding);
-  EXPECT_EQ(fs(w.features(a)), fs(F::kUnhold | F::kCompleteTransf | F::kDrop));
+EXPECT_EQ(fs(w.features(a)), fs(F::kUnhold | F::kCompleteTransf | F::kDrop | F::kSecureCall));
   w.run_until(2500ms);
   const std::size_t mark = w.rec.events.size();
   ASSERT_TRUE(w.pbx.complete_transfer(a, c, TransferMode::Transfer).ok());
@@ -568,8 +568,8 @@ TEST(PbxTransferTest, CompleteTransferAfterSwapHoldTakesTheCallsInEitherOrder) {
                                        ev(5s, a, l1, S::OnHoldPendTransfer, S::Connected),
                                    }));
   // (COMPLETETRANSF after a swap: see PbxFeaturesBugTest.CompleteTransfIsAdvertisedWherever...)
-  EXPECT_EQ(fs(w.features(a) & ~F::kCompleteTransf), fs(F::kHold | F::kSwapHold | F::kDrop));
-  EXPECT_EQ(fs(w.features(c) & ~F::kCompleteTransf), fs(F::kDrop));
+  EXPECT_EQ(fs(w.features(a) & ~F::kCompleteTransf), fs(F::kHold | F::kSwapHold | F::kDrop | F::kSecureCall));
+  EXPECT_EQ(fs(w.features(c) & ~F::kCompleteTransf), fs(F::kDrop | F::kSecureCall));
   w.run_until(6s);
   mark = w.rec.events.size();
   // OnHold/CompleteTransfer and Connected/TransferredAway, named from the held consult.
@@ -789,7 +789,7 @@ TEST(PbxTransferTest, DroppingTheConsultWithoutAutoreconnectLeavesTheOriginalPen
   EXPECT_EQ(w.state(a), S::OnHoldPendTransfer);
   EXPECT_EQ(w.rec.events_of(a).back().to, S::OnHoldPendTransfer);
   // No consult any more: only unhold or drop.
-  EXPECT_EQ(fs(w.features(a)), fs(F::kUnhold | F::kDrop));
+EXPECT_EQ(fs(w.features(a)), fs(F::kUnhold | F::kDrop | F::kSecureCall));
   EXPECT_TRUE(refused(w, E::InvalConsultCallHandle,
                       [&] { return w.pbx.complete_transfer(a, c, TransferMode::Transfer); }));
   const std::size_t mark = w.rec.events.size();
@@ -1180,7 +1180,7 @@ TEST(PbxConferenceTest, SetupConferenceCreatesAPendingConferenceAndAConsultCall)
   // No ADDTOCONF while the consult has only dial tone.
   EXPECT_EQ(fs(w.features(conf)), fs(F::kUnhold | F::kDrop));
   EXPECT_EQ(fs(w.features(a)), fs(kMember));
-  EXPECT_EQ(fs(w.features(c)), fs(F::kDial | F::kDrop));
+EXPECT_EQ(fs(w.features(c)), fs(F::kDial | F::kDrop | F::kSecureCall));
   EXPECT_EQ(w.state(b), S::Connected);
   w.run_until(2s + kToRinging);
   EXPECT_EQ(w.rec.stamps_of(c), (std::vector<StateStamp>{{S::DialTone, 2s},
@@ -1188,10 +1188,10 @@ TEST(PbxConferenceTest, SetupConferenceCreatesAPendingConferenceAndAConsultCall)
                                                          {S::Proceeding, 2s + kToProceeding},
                                                          {S::RingBack, 2s + kToRinging}}));
   EXPECT_EQ(fs(w.features(conf)), fs(F::kUnhold | F::kAddToConf | F::kDrop));
-  EXPECT_EQ(fs(w.features(c)), fs(F::kDrop | F::kCompleteCall));
+EXPECT_EQ(fs(w.features(c)), fs(F::kDrop | F::kCompleteCall | F::kSecureCall));
   w.run_until(4s);
   answer_newest(w, "203");
-  EXPECT_EQ(fs(w.features(c)), fs(F::kHold | F::kSwapHold | F::kDrop));
+EXPECT_EQ(fs(w.features(c)), fs(F::kHold | F::kSwapHold | F::kDrop | F::kSecureCall));
   finish(w);
 }
 
@@ -1830,7 +1830,7 @@ TEST(PbxRedirectTest, AcceptedCallCanBeRedirected) {
   w.run_until(kToRinging);
   const CallId b = w.newest_on("202");
   ASSERT_TRUE(w.pbx.accept(b).ok());
-  EXPECT_EQ(fs(w.features(b)), fs(F::kAnswer | F::kDrop | F::kRedirect));
+EXPECT_EQ(fs(w.features(b)), fs(F::kAnswer | F::kDrop | F::kRedirect | F::kSecureCall));
   w.run_until(2s);
   ASSERT_TRUE(w.pbx.redirect(b, "203").ok());  // Accepted/Redirect
   EXPECT_EQ(w.rec.stamps_of(b), (std::vector<StateStamp>{{S::Offering, kToRinging},
@@ -2096,7 +2096,7 @@ TEST(PbxCallWaitingTest, AnswerModeHoldHoldsTheActiveCall) {
                                    }));
   EXPECT_EQ(w.state(a), S::Connected);
   EXPECT_EQ(fs(w.features(wc)), fs(kTalking | F::kSwapHold));
-  EXPECT_EQ(fs(w.features(b)), fs(F::kDrop));
+EXPECT_EQ(fs(w.features(b)), fs(F::kDrop | F::kSecureCall));
   w.run_until(5s);
   ASSERT_TRUE(w.pbx.swap_hold(wc, b).ok());
   EXPECT_EQ(w.state(b), S::Connected);
@@ -2160,7 +2160,7 @@ TEST(PbxCallWaitingTest, AnswerModeNoneRefusesTheAnswerWhileAnotherCallIsActive)
   w.call("203", "202");
   w.run_until(2s + kToRinging);
   const CallId wc = w.newest_on("202");
-  EXPECT_EQ(fs(w.features(wc)), fs(F::kAccept | F::kDrop | F::kRedirect));
+EXPECT_EQ(fs(w.features(wc)), fs(F::kAccept | F::kDrop | F::kRedirect | F::kSecureCall));
   EXPECT_TRUE(refused(w, E::InUse, [&] { return w.pbx.answer(wc); }));
   // The application holds the active call itself first.
   w.run_until(5s);

@@ -341,7 +341,7 @@ TEST(PbxProgressTest, BusyStationGivesTheCallerBusy) {
   EXPECT_TRUE(w.pbx.line(w.line("202")).calls.empty()) << "nothing is offered to a busy line";
   w.run_until(60s);
   EXPECT_EQ(w.state(caller), S::Busy) << "a manual caller hears busy until it hangs up";
-  EXPECT_EQ(w.features(caller), feature::kDrop | feature::kCompleteCall);
+  EXPECT_EQ(w.features(caller), feature::kDrop | feature::kCompleteCall | feature::kSecureCall);
   ASSERT_TRUE(w.pbx.drop(caller).ok());
   EXPECT_EQ(w.rec.states_of(caller), (std::vector<CallState>{S::DialTone, S::Dialing, S::Proceeding,
                                                              S::Busy, S::Disconnected, S::Idle}));
@@ -408,7 +408,7 @@ TEST(PbxProgressTest, VacantNumberGivesSpecialInfoWhenConfigured) {
   EXPECT_EQ(w.rec.stamps_of(caller),
             (std::vector<StateStamp>{
                 {S::DialTone, 0ms}, {S::Dialing, kDialing}, {S::SpecialInfo, kProceeding}}));
-  EXPECT_EQ(w.features(caller), feature::kDrop);
+  EXPECT_EQ(w.features(caller), feature::kDrop | feature::kSecureCall);
   ASSERT_TRUE(w.pbx.drop(caller).ok());
   EXPECT_EQ(w.state(caller), S::Idle);
 }
@@ -432,7 +432,7 @@ TEST(PbxDialTest, MakeCallWithoutNumberStaysInDialTone) {
   w.run_until(3600s);
   EXPECT_EQ(w.state(caller), S::DialTone);
   EXPECT_EQ(w.rec.states_of(caller), (std::vector<CallState>{S::DialTone}));
-  EXPECT_EQ(w.features(caller), feature::kDial | feature::kDrop);
+  EXPECT_EQ(w.features(caller), feature::kDial | feature::kDrop | feature::kSecureCall);
   EXPECT_EQ(w.sched.pending(), 0u);
 }
 

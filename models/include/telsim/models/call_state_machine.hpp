@@ -33,6 +33,7 @@ enum class CallInput : std::uint8_t {
   RemoveFromConf,
   Redirect,
   CompleteCall,
+  SecureCall,            ///< lineSecureCall: the call stays in its state, now secure
   // PBX / network events.
   Seize,           ///< new outgoing call gets dial tone
   Offer,           ///< new incoming call is presented
@@ -52,7 +53,7 @@ enum class CallInput : std::uint8_t {
   HoldRecall,      ///< a call held too long rings its holder again
   Placed,          ///< a call the PBX places on a party's behalf (camp-on, trunk arrival): ringback
 };
-inline constexpr int kCallInputCount = 36;
+inline constexpr int kCallInputCount = 37;
 
 std::string_view to_string(CallInput in);
 /// True for inputs that are operations of the call's owner.

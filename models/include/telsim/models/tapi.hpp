@@ -84,6 +84,7 @@ inline constexpr std::uint32_t kPark = 0x8000;
 inline constexpr std::uint32_t kPrepareAddConf = 0x10000;
 inline constexpr std::uint32_t kRedirect = 0x20000;
 inline constexpr std::uint32_t kRemoveFromConf = 0x40000;
+inline constexpr std::uint32_t kSecureCall = 0x80000;
 inline constexpr std::uint32_t kSetupConf = 0x1000000;
 inline constexpr std::uint32_t kSetupTransfer = 0x2000000;
 inline constexpr std::uint32_t kSwapHold = 0x4000000;
