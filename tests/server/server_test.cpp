@@ -549,7 +549,7 @@ modems:
   - {name: m1, number: "400", speed: 33600, handshake: 1s}
   - {name: m2, number: "401", speed: 28800, handshake: 1s, registers: {S0: 1}}
 steps:
-  - {at: 20s, do: modem_send, modem: m1, data: "ATD401\r"}  # 2 s of wall time to start monitoring
+  - {at: 60s, do: modem_send, modem: m1, data: "ATD401\r"}  # 6 s of wall time to start monitoring
   - {expect: {modem: m1, output: "CONNECT 28800"}, within: 10s}
 )");
   Client c(h.port());
