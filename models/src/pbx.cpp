@@ -661,6 +661,10 @@ void Pbx::link(Call& a, Call& b) {
   b.peer = a.id;
   a.last_peer_serial = b.id.serial;
   b.last_peer_serial = a.id.serial;
+  for (PbxObserver* o : observers_) {
+    o->on_peer_change(a.id);
+    o->on_peer_change(b.id);
+  }
 }
 
 Call& Pbx::offer_recall(CallId party_id, LineId to, CallReason reason) {
@@ -674,8 +678,17 @@ Call& Pbx::offer_recall(CallId party_id, LineId to, CallReason reason) {
 }
 
 void Pbx::unlink(Call& call) {
-  if (Call* peer = get(call.peer)) peer->peer = {};
+  Call* peer = get(call.peer);
+  if (!peer) {
+    call.peer = {};
+    return;
+  }
+  peer->peer = {};
   call.peer = {};
+  for (PbxObserver* o : observers_) {
+    o->on_peer_change(call.id);
+    o->on_peer_change(peer->id);
+  }
 }
 
 void Pbx::disconnect_far_end(Call& dropper, CallState state_before) {

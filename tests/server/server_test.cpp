@@ -265,6 +265,51 @@ TEST(Server, CallBetweenTwoClients) {
   EXPECT_LE(ops[0].at, ops[4].at);
 }
 
+// LINECALLINFO's connected ID: a call_info event with CONNECTEDID tells each party who it is
+// talking to, also when a transfer relinks a call whose own state does not change.
+TEST(Server, ConnectedIdFollowsTheCallThroughATransfer) {
+  Harness h(kOffice);
+  Client a(h.port()), b(h.port()), c(h.port());
+  a.request({{"op", "open"}, {"line", "201"}});
+  b.request({{"op", "open"}, {"line", "202"}});
+  c.request({{"op", "open"}, {"line", "203"}});
+  const std::string ab = a.request({{"op", "make_call"}, {"line", "201"}, {"to", "202"}})["call"];
+  const json ringing = a.take([&](const json& j) {
+    return j.value("event", "") == "call_info" && j.value("call", "") == ab && j.value("connected", json()) == "202";
+  }, "the caller's connected id");
+  EXPECT_NE(std::find(ringing["changed"].begin(), ringing["changed"].end(), "CONNECTEDID"), ringing["changed"].end());
+  const std::string ba = b.event("call_state", "", "OFFERING")["call"];
+  ASSERT_TRUE(b.request({{"op", "answer"}, {"call", ba}})["ok"].get<bool>());
+  a.event("call_state", ab, "CONNECTED");
+  EXPECT_EQ(b.request({{"op", "call_status"}, {"call", ba}})["connected"], "201");
+
+  // 202 consults 203 and transfers 201 to it: 201's call stays CONNECTED, now to 203.
+  const json setup = b.request({{"op", "setup_transfer"}, {"call", ba}, {"to", "203"}});
+  ASSERT_TRUE(setup["ok"].get<bool>()) << setup;
+  const std::string consult = setup["consult"];
+  const std::string cb = c.event("call_state", "", "OFFERING")["call"];
+  ASSERT_TRUE(c.request({{"op", "answer"}, {"call", cb}})["ok"].get<bool>());
+  b.event("call_state", consult, "CONNECTED");
+  ASSERT_TRUE(b.request({{"op", "complete_transfer"}, {"call", ba}, {"consult", consult}})["ok"].get<bool>());
+  const json moved = a.take([&](const json& j) {
+    return j.value("event", "") == "call_info" && j.value("call", "") == ab && j.value("connected", json()) == "203";
+  }, "201's connected id after the transfer");
+  EXPECT_EQ(moved["line"], "201");
+  // Only where the call ended up: no "connected to nobody" between the unlink and the relink.
+  const auto& seen = a.all();
+  const auto moved_at = index_of(seen, [&](const json& j) { return j.value("connected", json()) == "203"; });
+  const auto nobody_at = index_of(seen, [&](const json& j) {
+    return j.value("event", "") == "call_info" && j.value("call", "") == ab && j["connected"].is_null() &&
+           std::find(j["changed"].begin(), j["changed"].end(), "CONNECTEDID") != j["changed"].end();
+  });
+  EXPECT_TRUE(nobody_at == seen.size() || nobody_at > moved_at) << json(seen).dump();
+  const json other = c.take([&](const json& j) {
+    return j.value("event", "") == "call_info" && j.value("call", "") == cb && j.value("connected", json()) == "201";
+  }, "203's connected id after the transfer");
+  EXPECT_EQ(a.request({{"op", "call_status"}, {"call", ab}})["state"], "CONNECTED");
+  EXPECT_EQ(a.request({{"op", "call_status"}, {"call", ab}})["connected"], "203");
+}
+
 TEST(Server, BadFramesGetAnErrorAndTheConnectionStaysUsable) {
   Harness h(kOffice);
   Client c(h.port());

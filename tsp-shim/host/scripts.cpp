@@ -137,7 +137,7 @@ DWORD features_seen(const TapiCall& in, DWORD state, const TapiCall& of) {
 
 struct CallInfo {
   DWORD origin, reason, call_id, related;
-  std::wstring caller, caller_name, called, called_name, redirecting;
+  std::wstring caller, caller_name, called, called_name, redirecting, connected;
 };
 
 CallInfo call_info(Tsp& t, TapiCall& c) {
@@ -155,7 +155,8 @@ CallInfo call_info(Tsp& t, TapiCall& c) {
           b.text(b->dwCallerIDNameSize, b->dwCallerIDNameOffset),
           b.text(b->dwCalledIDSize, b->dwCalledIDOffset),
           b.text(b->dwCalledIDNameSize, b->dwCalledIDNameOffset),
-          b.text(b->dwRedirectingIDSize, b->dwRedirectingIDOffset)};
+          b.text(b->dwRedirectingIDSize, b->dwRedirectingIDOffset),
+          b.text(b->dwConnectedIDSize, b->dwConnectedIDOffset)};
 }
 
 LINEDEVSTATUS dev_status(Tsp& t, TapiLine& l) {
@@ -223,6 +224,9 @@ void calls(const Context& cx) {
   tapi.wait_state(b1, LINECALLSTATE_CONNECTED);
   tapi.wait_state(a1, LINECALLSTATE_CONNECTED);
   expect(dev_status(t, A).dwNumActiveCalls == 1, "201 has no active call while connected");
+  expect(call_info(t, a1).connected == L"202" && call_info(t, b1).connected == L"201",
+         "connected ids: 201's call '" + narrow(call_info(t, a1).connected) + "', 202's '" +
+             narrow(call_info(t, b1).connected) + "'");
 
   step("201 holds and unholds; unholding a connected call is refused");
   r = tapi.next_request();
@@ -272,6 +276,13 @@ void calls(const Context& cx) {
                  "lineCompleteTransfer(201, transfer)");
   tapi.wait_state(a1, LINECALLSTATE_IDLE);
   tapi.wait_state(a2, LINECALLSTATE_IDLE);
+  // 202's call never changed state, but it is connected to 203 now: LINE_CALLINFO says so.
+  tapi.wait([&] {
+    return std::any_of(b1.info_changes.begin(), b1.info_changes.end(),
+                       [](DWORD bits) { return bits & LINECALLINFOSTATE_CONNECTEDID; });
+  }, "LINE_CALLINFO CONNECTEDID on 202's call after the transfer");
+  expect(call_info(t, b1).connected == L"203",
+         "202's call after the transfer: connected id '" + narrow(call_info(t, b1).connected) + "'");
 
   step("202 parks its call (now with 203) on orbit 701; 201 unparks it; orbit 709 is empty");
   r = tapi.next_request();

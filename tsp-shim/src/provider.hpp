@@ -128,6 +128,7 @@ struct Call {
   DWORD reason = LINECALLREASON_DIRECT;
   bool inbound = false;
   std::string from, to, original_to;
+  std::string connected;  ///< the party it is linked to now (LINECALLINFO's connected ID); empty: none
   std::uint64_t conference = 0;  ///< the conference call this call is a member of
   bool secure = false;
   DWORD app_specific = 0;

@@ -542,6 +542,7 @@ void Provider::process_event(const json& f) {
     c->from = text(f, "from");
     c->to = text(f, "to");
     c->original_to = text(f, "original_to");
+    c->connected = text(f, "connected");
     c->reason = call_reason_value(text(f, "reason", "DIRECT"));
     by_server_[name] = c->handle;
     Callback cb;
@@ -598,12 +599,14 @@ void Provider::process_event(const json& f) {
         else if (n == "REDIRECTIONID") bits |= LINECALLINFOSTATE_REDIRECTIONID | LINECALLINFOSTATE_REDIRECTINGID;
         else if (n == "REASON") bits |= LINECALLINFOSTATE_REASON;
         else if (n == "RELATEDCALLID") bits |= LINECALLINFOSTATE_RELATEDCALLID;
+        else if (n == "CONNECTEDID") bits |= LINECALLINFOSTATE_CONNECTEDID;
         else bits |= LINECALLINFOSTATE_OTHER;
       }
     }
     c->from = text(f, "from", c->from);
     c->to = text(f, "to", c->to);
     c->original_to = text(f, "original_to");
+    if (f.contains("connected")) c->connected = text(f, "connected");
     if (f.contains("reason")) c->reason = call_reason_value(text(f, "reason"));
     const Call* conf = call_by_server(text(f, "conference"));
     c->conference = conf ? conf->handle : 0;

@@ -235,11 +235,11 @@ LONG Provider::get_address_caps(DWORD device_id, DWORD address_id, DWORD, DWORD,
   caps->dwAddressSharing = LINEADDRESSSHARING_PRIVATE;
   caps->dwAddressStates = LINEADDRESSSTATE_FORWARD;
   caps->dwCallInfoStates = LINECALLINFOSTATE_CALLERID | LINECALLINFOSTATE_CALLEDID | LINECALLINFOSTATE_REDIRECTIONID |
-                           LINECALLINFOSTATE_REDIRECTINGID | LINECALLINFOSTATE_REASON |
+                           LINECALLINFOSTATE_REDIRECTINGID | LINECALLINFOSTATE_REASON | LINECALLINFOSTATE_CONNECTEDID |
                            LINECALLINFOSTATE_RELATEDCALLID | LINECALLINFOSTATE_APPSPECIFIC | LINECALLINFOSTATE_OTHER;
   caps->dwCallerIDFlags = LINECALLPARTYID_ADDRESS | LINECALLPARTYID_NAME | LINECALLPARTYID_UNKNOWN;
   caps->dwCalledIDFlags = LINECALLPARTYID_ADDRESS | LINECALLPARTYID_NAME | LINECALLPARTYID_UNKNOWN;
-  caps->dwConnectedIDFlags = LINECALLPARTYID_UNAVAIL;
+  caps->dwConnectedIDFlags = LINECALLPARTYID_ADDRESS | LINECALLPARTYID_NAME | LINECALLPARTYID_UNAVAIL;
   caps->dwRedirectionIDFlags = LINECALLPARTYID_ADDRESS | LINECALLPARTYID_UNKNOWN;
   caps->dwRedirectingIDFlags = LINECALLPARTYID_ADDRESS | LINECALLPARTYID_UNKNOWN;
   caps->dwCallStates = kAllCallStates;
@@ -476,8 +476,14 @@ LONG Provider::get_call_info(HDRVCALL hd, LPLINECALLINFO info) {
         info->dwCallerIDNameOffset, c->from);
   party(info->dwCalledIDFlags, info->dwCalledIDSize, info->dwCalledIDOffset, info->dwCalledIDNameSize,
         info->dwCalledIDNameOffset, c->to);
-  info->dwConnectedIDFlags = LINECALLPARTYID_UNAVAIL;
-  info->dwConnectedIDSize = info->dwConnectedIDOffset = info->dwConnectedIDNameSize = info->dwConnectedIDNameOffset = 0;
+  // The party the call is linked to now: it follows transfers, pickups and unparks.
+  if (c->connected.empty()) {
+    info->dwConnectedIDFlags = LINECALLPARTYID_UNAVAIL;
+    info->dwConnectedIDSize = info->dwConnectedIDOffset = info->dwConnectedIDNameSize = info->dwConnectedIDNameOffset = 0;
+  } else {
+    party(info->dwConnectedIDFlags, info->dwConnectedIDSize, info->dwConnectedIDOffset,
+          info->dwConnectedIDNameSize, info->dwConnectedIDNameOffset, c->connected);
+  }
   // A redirected or forwarded call: it was for original_to (redirecting), it went to `to`.
   const bool redirected = !c->original_to.empty();
   party(info->dwRedirectionIDFlags, info->dwRedirectionIDSize, info->dwRedirectionIDOffset,
@@ -499,7 +505,7 @@ LONG Provider::get_call_info(HDRVCALL hd, LPLINECALLINFO info) {
     auto type = [](const std::string& n) -> DWORD { return n.empty() ? 0 : LINEADDRESSTYPE_PHONENUMBER; };
     info->dwCallerIDAddressType = type(c->from);
     info->dwCalledIDAddressType = type(c->to);
-    info->dwConnectedIDAddressType = 0;
+    info->dwConnectedIDAddressType = type(c->connected);
     info->dwRedirectionIDAddressType = type(redirected ? c->to : std::string());
     info->dwRedirectingIDAddressType = type(c->original_to);
   }

@@ -201,6 +201,7 @@ struct Server::Impl final : PbxObserver, ModemObserver {
     std::string from, to, original_to;
     CallReason reason = CallReason::Direct;
     std::uint32_t conference = 0;
+    std::string connected;  // the party the call is linked to now (LINECALLINFO's connected ID)
   };
   struct LineSnapshot {
     std::vector<ForwardRule> forwarding;
@@ -277,6 +278,7 @@ struct Server::Impl final : PbxObserver, ModemObserver {
   std::map<LineId, LineSnapshot> line_snapshots;  // lines someone watches
   bool lines_dirty = false;
   Active* active = nullptr;
+  std::vector<CallId> peers_changed;  // calls whose party changed, for flush_line_changes
   std::unique_ptr<ModemPorts> modem_ports;
   std::map<const Modem*, LineId> modem_lines;
   std::map<const Modem*, json> modem_last;  // the last modem_state sent, to send only changes
@@ -559,6 +561,8 @@ struct Server::Impl final : PbxObserver, ModemObserver {
            {"state", to_string(c.state)}};
     if (!c.original_to.empty()) j["original_to"] = c.original_to;
     if (!c.owner.empty()) j["owner"] = c.owner;
+    const std::string connected = connected_number(c);
+    j["connected"] = connected.empty() ? json(nullptr) : json(connected);
     j["t"] = t_now();
     return j;
   }
@@ -578,37 +582,78 @@ struct Server::Impl final : PbxObserver, ModemObserver {
     return j;
   }
 
+  /// The number of the party `c` is linked to: its line's, or the PSTN party's for a trunk.
+  std::string connected_number(const Call& c) const {
+    const Call* p = pbx.find_call(c.peer);
+    if (!p) return {};
+    const Line& line = pbx.line(p->line);
+    if (line.trunk) return p->direction == Direction::Incoming ? p->to : p->from;
+    return line.number;
+  }
+
+  CallInfoSnapshot info_of(const Call& c) const {
+    return CallInfoSnapshot{c.from, c.to, c.original_to, c.reason, c.conference ? c.conference.serial : 0,
+                            connected_number(c)};
+  }
+
+  /// A call_info frame for what changed since the call was last reported (empty: nothing).
+  std::string info_changes(const Call& call, CallInfoSnapshot& last) {
+    CallInfoSnapshot now = info_of(call);
+    json changed = json::array();
+    if (last.from != now.from) changed.push_back("CALLERID");
+    if (last.to != now.to) changed.push_back("CALLEDID");
+    if (last.original_to != now.original_to) changed.push_back("REDIRECTIONID");
+    if (last.reason != now.reason) changed.push_back("REASON");
+    if (last.conference != now.conference) changed.push_back("RELATEDCALLID");
+    if (last.connected != now.connected) changed.push_back("CONNECTEDID");
+    if (changed.empty()) return {};
+    json j{{"event", "call_info"}, {"line", pbx.line(call.line).number}, {"call", to_string(call.id)},
+           {"changed", changed}, {"from", now.from}, {"to", now.to}, {"reason", to_string(now.reason)}};
+    if (!now.original_to.empty()) j["original_to"] = now.original_to;
+    if (now.conference) j["conference"] = fmt::format("c{}", now.conference);
+    j["connected"] = now.connected.empty() ? json(nullptr) : json(now.connected);
+    j["t"] = t_now();
+    last = std::move(now);
+    return wire::frame(j);
+  }
+
+  /// A transfer, park or pickup relinks calls whose own state may not change: tell who hears
+  /// of such a call (one already announced to them) who it is connected to now.
+  void on_peer_change(CallId id) override {
+    // Checked once the PBX has finished (flush_line_changes): a transfer unlinks and relinks,
+    // and the parties should hear only where they ended up.
+    if (info.count(id.serial)) peers_changed.push_back(id);
+  }
+
+  void report_peer(CallId id) {
+    const auto last = info.find(id.serial);
+    if (last == info.end() || clients.empty()) return;
+    const Call* call = pbx.find_call(id);
+    if (!call || call->state == CallState::Idle) return;
+    const std::string frame = info_changes(*call, last->second);
+    if (frame.empty()) return;
+    std::vector<Client*> to;
+    recipients(call->line, call, to);
+    for (Client* c : to)
+      if (c->known.count(id.serial)) send(*c, frame);
+  }
+
   void on_call_state(const CallStateEvent& e) override {
     ids[e.call.serial] = e.call;
     if (clients.empty()) return;
     const Call* call = pbx.find_call(e.call);
     std::vector<Client*> to;
     recipients(e.line, call, to);
-    if (to.empty()) return;
-    const std::string state = wire::frame(call_state_event(call, e.call, e.line, e.to, e.mode, e.reason));
+    if (to.empty()) {
+      if (e.to == CallState::Idle) info.erase(e.call.serial);
+      return;
+    }
     std::string info_frame;
     if (call) {
-      CallInfoSnapshot now{call->from, call->to, call->original_to, call->reason,
-                           call->conference ? call->conference.serial : 0};
-      auto [it, inserted] = info.try_emplace(e.call.serial, now);
-      if (!inserted) {
-        json changed = json::array();
-        if (it->second.from != now.from) changed.push_back("CALLERID");
-        if (it->second.to != now.to) changed.push_back("CALLEDID");
-        if (it->second.original_to != now.original_to) changed.push_back("REDIRECTIONID");
-        if (it->second.reason != now.reason) changed.push_back("REASON");
-        if (it->second.conference != now.conference) changed.push_back("RELATEDCALLID");
-        if (!changed.empty()) {
-          json j{{"event", "call_info"}, {"line", pbx.line(e.line).number}, {"call", to_string(e.call)},
-                 {"changed", changed}, {"from", now.from}, {"to", now.to}, {"reason", to_string(now.reason)}};
-          if (!now.original_to.empty()) j["original_to"] = now.original_to;
-          if (now.conference) j["conference"] = fmt::format("c{}", now.conference);
-          j["t"] = t_now();
-          info_frame = wire::frame(j);
-          it->second = std::move(now);
-        }
-      }
+      auto [it, inserted] = info.try_emplace(e.call.serial, info_of(*call));
+      if (!inserted) info_frame = info_changes(*call, it->second);
     }
+    const std::string state = wire::frame(call_state_event(call, e.call, e.line, e.to, e.mode, e.reason));
     for (Client* c : to) {
       if (!c->known.count(e.call.serial)) {
         c->known.insert(e.call.serial);
@@ -714,6 +759,13 @@ struct Server::Impl final : PbxObserver, ModemObserver {
   /// Forwarding and message-waiting changes on watched lines become address_state and
   /// line_state events.
   void flush_line_changes() {
+    if (!peers_changed.empty()) {
+      std::vector<CallId> changed;
+      changed.swap(peers_changed);
+      std::sort(changed.begin(), changed.end(), [](CallId a, CallId b) { return a.serial < b.serial; });
+      changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
+      for (CallId id : changed) report_peer(id);
+    }
     if (!lines_dirty) return;
     lines_dirty = false;
     for (auto& [l, snap] : line_snapshots) {
@@ -1217,6 +1269,7 @@ struct Server::Impl final : PbxObserver, ModemObserver {
            {"direction", to_string(c.direction)},
            {"from", c.from},
            {"to", c.to},
+           {"connected", connected_number(c).empty() ? json(nullptr) : json(connected_number(c))},
            {"secure", c.secure},
            {"created", wire::seconds(c.created.count())}};
     if (c.mode != DisconnectMode::None) j["mode_name"] = to_string(c.mode);

@@ -164,6 +164,10 @@ class PbxObserver {
   virtual void on_call_state(const CallStateEvent& /*event*/) {}
   virtual void on_reply(const OpResult& /*reply*/) {}
   virtual void on_call_record(const CallRecord& /*record*/) {}
+  /// The party `call` is linked to changed (it was offered, answered, transferred, parked,
+  /// picked up ...), possibly with no change of its state. Pbx::find_call(call)->peer is the
+  /// new party (none after an unlink).
+  virtual void on_peer_change(CallId /*call*/) {}
 };
 
 }  // namespace telsim
