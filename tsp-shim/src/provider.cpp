@@ -140,6 +140,32 @@ std::vector<Callback> Provider::take_completions(Match match) {
   return out;
 }
 
+template <typename Match>
+void Provider::abandon_requests(Match match, LONG error, std::vector<Callback>& out) {
+  for (auto& [id, p] : pending_) {
+    (void)id;
+    if (p.kind != Pending::Kind::Tapi || p.aborted || !match(p)) continue;
+    p.aborted = true;
+    Callback cb;
+    cb.kind = Callback::Kind::Completion;
+    cb.request = p.tapi_id;
+    cb.result = error;
+    out.push_back(std::move(cb));
+  }
+}
+
+void Provider::send_cleanup(const char* op, const std::string& call) {
+  Pending p;
+  p.kind = Pending::Kind::Cleanup;
+  p.op = op;
+  send_locked(json{{"op", op}, {"call", call}}, std::move(p));
+}
+
+void Provider::release_on_server(const std::string& call, bool idle) {
+  if (!idle) send_cleanup("drop", call);
+  send_cleanup("deallocate", call);
+}
+
 LONG Provider::submit(DRV_REQUESTID req, Request r) {
   if (!completion_) return err(LINEERR_OPERATIONFAILED);  // not initialised
   Pending p;
@@ -482,16 +508,7 @@ LONG Provider::close(HDRVLINE hd) {
     // Requests still out on this line are reported now, those answered already first: nothing
     // may reach TAPI about this line after this.
     aborted = take_completions([&](const Callback& cb) { return cb.line == l->index; });
-    for (auto& [id, p] : pending_) {
-      (void)id;
-      if (p.kind != Pending::Kind::Tapi || p.aborted || p.line != l->index) continue;
-      p.aborted = true;
-      Callback cb;
-      cb.kind = Callback::Kind::Completion;
-      cb.request = p.tapi_id;
-      cb.result = err(LINEERR_INVALLINEHANDLE);
-      aborted.push_back(std::move(cb));
-    }
+    abandon_requests([&](const Pending& p) { return p.line == l->index; }, err(LINEERR_INVALLINEHANDLE), aborted);
     for (auto it = calls_.begin(); it != calls_.end();) {
       if (it->second->line == l->index) {
         by_server_.erase(it->second->server);
@@ -532,32 +549,14 @@ LONG Provider::close_call(HDRVCALL hd) {
     aborted = take_completions([&](const Callback& cb) {
       return cb.call == c.handle || std::find(cb.created.begin(), cb.created.end(), c.handle) != cb.created.end();
     });
-    for (auto& [id, p] : pending_) {
-      (void)id;
-      if (p.kind != Pending::Kind::Tapi || p.aborted) continue;
-      const bool creates = std::any_of(p.creates.begin(), p.creates.end(),
-                                       [&](const Pending::Creates& k) { return k.call == c.handle; });
-      if (p.call != c.handle && !creates) continue;
-      p.aborted = true;
-      Callback cb;
-      cb.kind = Callback::Kind::Completion;
-      cb.request = p.tapi_id;
-      cb.result = err(LINEERR_INVALCALLHANDLE);
-      aborted.push_back(std::move(cb));
-    }
+    abandon_requests(
+        [&](const Pending& p) {
+          return p.call == c.handle || std::any_of(p.creates.begin(), p.creates.end(),
+                                                   [&](const Pending::Creates& k) { return k.call == c.handle; });
+        },
+        err(LINEERR_INVALCALLHANDLE), aborted);
     // LINEDEVCAPFLAGS_CLOSEDROP: a call TAPI lets go of is dropped, and the server's handle freed.
-    if (!c.server.empty() && connected_) {
-      if (c.state != LINECALLSTATE_IDLE) {
-        Pending p;
-        p.kind = Pending::Kind::Cleanup;
-        p.op = "drop";
-        send_locked(json{{"op", "drop"}, {"call", c.server}}, std::move(p));
-      }
-      Pending p;
-      p.kind = Pending::Kind::Cleanup;
-      p.op = "deallocate";
-      send_locked(json{{"op", "deallocate"}, {"call", c.server}}, std::move(p));
-    }
+    if (!c.server.empty() && connected_) release_on_server(c.server, c.state == LINECALLSTATE_IDLE);
     if (!c.server.empty()) by_server_.erase(c.server);
     calls_.erase(it);
     completion = completion_;

@@ -292,6 +292,14 @@ class Provider {
   /// Completions waiting in outq_ that `match`es, taken out (in order) to be made now.
   template <typename Match>
   std::vector<Callback> take_completions(Match match);
+  /// TAPI requests still out that `match` are given up: each gets a completion with `error` in
+  /// `out`, and its reply, when it comes, is only cleaned up after.
+  template <typename Match>
+  void abandon_requests(Match match, LONG error, std::vector<Callback>& out);
+  /// A request of the TSP's own to tidy the server up (its reply is only logged if refused).
+  void send_cleanup(const char* op, const std::string& call);
+  /// Drop (unless already IDLE) and deallocate a call on the server.
+  void release_on_server(const std::string& call, bool idle = false);
   void reconcile_service();
   void send_open(Line& line);
   DWORD line_features(const Line& line) const;

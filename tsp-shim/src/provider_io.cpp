@@ -454,14 +454,7 @@ void Provider::process_reply(const json& f, Pending p) {
     for (const auto& k : p.creates) {
       const std::string name = text(f, k.key);
       if (!ok || name.empty()) continue;
-      Pending d;
-      d.kind = Pending::Kind::Cleanup;
-      d.op = "drop";
-      send_locked(json{{"op", "drop"}, {"call", name}}, std::move(d));
-      Pending a;
-      a.kind = Pending::Kind::Cleanup;
-      a.op = "deallocate";
-      send_locked(json{{"op", "deallocate"}, {"call", name}}, std::move(a));
+      release_on_server(name);
     }
     return;
   }
@@ -714,16 +707,7 @@ void Provider::deliver(Callback cb) {
           stall_until_ = GetTickCount64() + 50ULL * static_cast<ULONGLONG>(c.newcall_attempts);
         } else {
           log::warn("TAPI refused call " + c.server + " " + std::to_string(kNewCallAttempts) + " times: dropping it");
-          if (connected_) {
-            Pending d;
-            d.kind = Pending::Kind::Cleanup;
-            d.op = "drop";
-            send_locked(json{{"op", "drop"}, {"call", c.server}}, std::move(d));
-            Pending a;
-            a.kind = Pending::Kind::Cleanup;
-            a.op = "deallocate";
-            send_locked(json{{"op", "deallocate"}, {"call", c.server}}, std::move(a));
-          }
+          if (connected_) release_on_server(c.server);
           by_server_.erase(c.server);
           calls_.erase(it);
         }
