@@ -729,6 +729,10 @@ void Modem::call_state(CallState state, DisconnectMode mode) {
 void Modem::carrier_up(std::uint32_t bps) {
   if (!wants_carrier() || !has_call_) return;
   scheduler_.cancel(carrier_timer_);
+  // The far modem answered while digits after a pause were still to go: the call is made.
+  scheduler_.cancel(dial_timer_);
+  dial_chunks_.clear();
+  return_to_command_ = false;
   carrier_speed_ = bps;
   ++stats_.connects;
   stats_.last_speed = bps;

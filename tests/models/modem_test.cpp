@@ -330,6 +330,18 @@ TEST_F(ModemTest, CommaPausesForS8AndSemicolonStaysInCommandMode) {
   EXPECT_TRUE(world.pbx.idle(world.line("400")));
 }
 
+TEST_F(ModemTest, AnAnswerDuringADialPauseConnectsAndDropsTheRestOfTheDialString) {
+  // Found by the modem fuzzer: the pause ended after CONNECT and put the modem in command mode.
+  type(m1(), t1, "ATE0S8=20\r");
+  type(m1(), t1, "ATD402,5;\r");
+  run(12s);  // m3 answers on ring 2, trains for 3 s
+  EXPECT_EQ(t1.take(), "\r\nCONNECT 28800\r\n");
+  run(20s);  // past the end of the pause
+  EXPECT_EQ(m1().state(), Modem::State::Online);
+  EXPECT_EQ(t1.take(), "");
+  EXPECT_EQ(world.pbx.find_call(world.newest_on("400"))->to, "402");
+}
+
 TEST_F(ModemTest, AKeyWhileDialingAbortsTheCall) {
   type(m1(), t1, "ATE0\r");
   type(m1(), t1, "ATD401\r\n");  // the line feed does not abort
