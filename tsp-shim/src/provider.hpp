@@ -28,7 +28,11 @@
 // its line changes (a consultation call connects: the original may now COMPLETETRANSF), and the
 // server only reports a call's features with its own state: after each call_state the I/O
 // thread re-reads the features of the other calls on that line and holds back the callbacks
-// until they are in, so LINECALLSTATUS is current whenever TAPI hears of a change.
+// until they are in, so LINECALLSTATUS is current whenever TAPI hears of a change. The server
+// announces a call with its parties only to clients that did not create it: for a call a
+// request created (a pickup, an unpark, a dialled call) the I/O thread reads `call_info` and
+// holds back the request's completion until it is in, so LINECALLINFO has the caller, the
+// called and the connected party from the start.
 //
 // The server going away (EOF, reset, a request or keepalive unanswered within the timeout):
 // pending requests complete with LINEERR_OPERATIONFAILED, live calls go DISCONNECTED
@@ -160,7 +164,7 @@ class Guard {
 
 /// A request sent to the server, until its reply (or the connection's end).
 struct Pending {
-  enum class Kind { Tapi, Hello, ListLines, Open, Refresh, Ping, Cleanup };
+  enum class Kind { Tapi, Hello, ListLines, Open, Refresh, Info, Ping, Cleanup };
   Kind kind = Kind::Tapi;
   std::string op;
   DRV_REQUESTID tapi_id = 0;
@@ -322,6 +326,7 @@ class Provider {
   void process_reply(const json& frame, Pending p);
   void process_event(const json& frame);
   void apply_refresh(const json& frame, const Pending& p);
+  void apply_info(const json& frame, const Pending& p);
   void deliver(Callback cb);
   void apply_forwarding(Line& line, const json& list);
   DWORD io_wait_ms();

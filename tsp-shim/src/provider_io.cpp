@@ -217,12 +217,15 @@ void Provider::io_read() {
         log::warn("ignoring a frame that is not a JSON object: " + line.substr(0, 200));
         continue;
       }
-      // Feature refreshes are applied as they come, past the frames they hold back.
+      // Feature refreshes and a new call's parties are applied as they come, past the frames
+      // they hold back.
       if (!frame->contains("event") && (*frame)["id"].is_number_integer()) {
         Guard g(lock_);
         auto it = pending_.find((*frame)["id"].get<long long>());
-        if (it != pending_.end() && it->second.kind == Pending::Kind::Refresh) {
-          apply_refresh(*frame, it->second);
+        if (it != pending_.end() &&
+            (it->second.kind == Pending::Kind::Refresh || it->second.kind == Pending::Kind::Info)) {
+          if (it->second.kind == Pending::Kind::Refresh) apply_refresh(*frame, it->second);
+          else apply_info(*frame, it->second);
           pending_.erase(it);
           if (barrier_ > 0) --barrier_;
           continue;
@@ -273,6 +276,9 @@ void Provider::io_lost(const std::string& why, DWORD retry_ms) {
     inbox_.pop_front();
     process(f);
   }
+  // Queries those frames sent will never be answered (pending_ is cleared below): nothing may
+  // wait for them, or the callbacks below would wait for the next connection.
+  barrier_ = 0;
   Guard g(lock_);
   lost_reason_.clear();
   connected_ = false;
@@ -438,6 +444,7 @@ void Provider::process_reply(const json& f, Pending p) {
       return;
     }
     case Pending::Kind::Refresh:  // applied on arrival (io_read)
+    case Pending::Kind::Info:
       return;
     case Pending::Kind::Ping:
       ping_outstanding_ = false;
@@ -478,6 +485,16 @@ void Provider::process_reply(const json& f, Pending p) {
       it->second->server = name;
       by_server_[name] = k.call;
       cb.valid_after.push_back(k.call);
+      // The server tells its creator nothing of the call's parties: ask, and let TAPI hear of
+      // the call (this completion) only once the answer is in.
+      if (sock_ != INVALID_SOCKET) {
+        Pending q;
+        q.kind = Pending::Kind::Info;
+        q.op = "call_info";
+        q.call = k.call;
+        send_locked(json{{"op", "call_info"}, {"call", name}}, std::move(q));
+        ++barrier_;
+      }
     }
     if (p.completion_out) *p.completion_out = number(f, "completion");
     if (p.address_out) fill_varstring(p.address_out, widen(text(f, "address")));
@@ -497,6 +514,20 @@ void Provider::apply_refresh(const json& f, const Pending& p) {
   Call& c = *it->second;
   // Only a snapshot of the state this call is known to be in: a newer one comes with its event.
   if (text(f, "state") == call_state_name(c.state)) c.features = number(f, "features") & kKnownCallFeatures;
+}
+
+void Provider::apply_info(const json& f, const Pending& p) {
+  auto it = calls_.find(p.call);
+  if (it == calls_.end() || !flag(f, "ok", false)) return;
+  Call& c = *it->second;
+  // The call as it is now; events held behind this answer are older, and each carries the whole
+  // of what it changes, so they leave the latest values in place.
+  c.inbound = text(f, "direction") == "in";
+  c.from = text(f, "from", c.from);
+  c.to = text(f, "to", c.to);
+  c.original_to = text(f, "original_to");
+  c.connected = text(f, "connected");
+  if (f.contains("reason")) c.reason = call_reason_value(text(f, "reason"));
 }
 
 void Provider::apply_forwarding(Line& line, const json& list) {
