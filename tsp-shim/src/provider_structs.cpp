@@ -152,12 +152,23 @@ DWORD Provider::line_features(const Line& l) const {
   return LINEFEATURE_MAKECALL | LINEFEATURE_FORWARD | LINEFEATURE_FORWARDFWD | LINEFEATURE_FORWARDDND;
 }
 
-DWORD Provider::address_features(const Line& l) const {
+namespace {
+
+/// What an address of this switch can do. A directed pickup needs no pickup group: only group
+/// pickup depends on the switch having groups (hello's `pickup`).
+DWORD switch_address_features(const SwitchCaps& caps) {
   DWORD f = LINEADDRFEATURE_MAKECALL | LINEADDRFEATURE_FORWARD | LINEADDRFEATURE_FORWARDFWD |
-            LINEADDRFEATURE_FORWARDDND | LINEADDRFEATURE_UNCOMPLETECALL;
-  if (caps_.park) f |= LINEADDRFEATURE_UNPARK;
-  if (caps_.pickup) f |= LINEADDRFEATURE_PICKUP | LINEADDRFEATURE_PICKUPGROUP | LINEADDRFEATURE_PICKUPDIRECT;
-  return in_service(l) && !l.monitor_only() ? f : 0;
+            LINEADDRFEATURE_FORWARDDND | LINEADDRFEATURE_UNCOMPLETECALL | LINEADDRFEATURE_PICKUP |
+            LINEADDRFEATURE_PICKUPDIRECT;
+  if (caps.park) f |= LINEADDRFEATURE_UNPARK;
+  if (caps.pickup) f |= LINEADDRFEATURE_PICKUPGROUP;
+  return f;
+}
+
+}  // namespace
+
+DWORD Provider::address_features(const Line& l) const {
+  return in_service(l) && !l.monitor_only() ? switch_address_features(caps_) : 0;
 }
 
 DWORD Provider::call_counts(const Line& l, DWORD& active, DWORD& held, DWORD& pending) const {
@@ -276,12 +287,7 @@ LONG Provider::get_address_caps(DWORD device_id, DWORD address_id, DWORD, DWORD,
   caps->dwCallCompletionConds = LINECALLCOMPLCOND_BUSY | LINECALLCOMPLCOND_NOANSWER;
   caps->dwCallCompletionModes =
       LINECALLCOMPLMODE_CAMPON | LINECALLCOMPLMODE_CALLBACK | LINECALLCOMPLMODE_INTRUDE | LINECALLCOMPLMODE_MESSAGE;
-  caps->dwAddressFeatures = LINEADDRFEATURE_MAKECALL | LINEADDRFEATURE_FORWARD | LINEADDRFEATURE_FORWARDFWD |
-                            LINEADDRFEATURE_FORWARDDND | LINEADDRFEATURE_UNCOMPLETECALL |
-                            (caps_.park ? LINEADDRFEATURE_UNPARK : 0) |
-                            (caps_.pickup ? LINEADDRFEATURE_PICKUP | LINEADDRFEATURE_PICKUPGROUP |
-                                                LINEADDRFEATURE_PICKUPDIRECT
-                                          : 0);
+  caps->dwAddressFeatures = switch_address_features(caps_);
   caps->dwCallFeatures2 = call_features2(kKnownCallFeatures);
   caps->dwConnectedModes = LINECONNECTEDMODE_ACTIVE;
   caps->dwOfferingModes = LINEOFFERINGMODE_ACTIVE;
