@@ -1,6 +1,7 @@
 // The scripted checks the host runs against telsim.tsp and a live `telsim serve`
-// (tsp-shim/test/office.yaml: manual extensions 201 Front desk, 202 Sales, 203 Support, park
-// orbits 701-709). Each throws a Failure at the first thing that does not hold.
+// (tsp-shim/test/office.yaml: manual extensions 201 Front desk, 202 Sales, 203 Support in pickup
+// group "desk", park orbits 701-709, a modem on 400). Each throws a Failure at the first thing
+// that does not hold. The walks through the remaining features are in scripts_features.cpp.
 #include "scripts.hpp"
 
 #include <algorithm>
@@ -10,175 +11,12 @@
 #include <iterator>
 
 #include "monitor.hpp"
+#include "script_support.hpp"
 #include "tapi_sim.hpp"
 #include "text.hpp"
 
 namespace telsim::tsp::host {
 namespace {
-
-constexpr LONG err(DWORD e) { return static_cast<LONG>(e); }
-
-void step(const std::string& what) {
-  std::printf("== %s\n", what.c_str());
-  std::fflush(stdout);
-}
-
-void expect(bool ok, const std::string& what) {
-  if (!ok) throw Failure(what);
-}
-
-/// Ask the test driver (tsp_shim_test.cpp) to do something to the server, and wait until it has.
-void ask_driver(const std::string& what) {
-  std::printf("@@ %s\n", what.c_str());
-  std::fflush(stdout);
-  char line[256] = "";
-  if (!std::fgets(line, sizeof line, stdin)) throw Failure("the driver did not answer '" + what + "'");
-  if (std::strncmp(line, "ok", 2) != 0) throw Failure("the driver could not " + what + ": " + line);
-}
-
-/// A variable-size TAPI structure in a buffer with guard bytes after dwTotalSize.
-template <typename T>
-struct Buffer {
-  explicit Buffer(DWORD total_size, DWORD room = 0)
-      : bytes(std::max<DWORD>(total_size, room) + kGuard, 0xCD), total(total_size) {
-    std::memset(bytes.data(), 0, sizeof(DWORD));
-    get()->dwTotalSize = total_size;
-  }
-  T* get() { return reinterpret_cast<T*>(bytes.data()); }
-  T* operator->() { return get(); }
-  std::wstring text(DWORD size, DWORD offset) const {
-    if (size < sizeof(wchar_t)) return L"";
-    return std::wstring(reinterpret_cast<const wchar_t*>(bytes.data() + offset), size / sizeof(wchar_t) - 1);
-  }
-  /// A "a\0b\0\0" list.
-  std::vector<std::wstring> texts(DWORD size, DWORD offset) const {
-    std::vector<std::wstring> out;
-    const wchar_t* p = reinterpret_cast<const wchar_t*>(bytes.data() + offset);
-    const wchar_t* end = p + size / sizeof(wchar_t);
-    while (p < end && *p) {
-      out.emplace_back(p);
-      p += out.back().size() + 1;
-    }
-    return out;
-  }
-  /// Nothing written past dwTotalSize.
-  bool guard_intact() const {
-    return std::all_of(bytes.begin() + total, bytes.end(), [](BYTE b) { return b == 0xCD; });
-  }
-  static constexpr DWORD kGuard = 64;
-  std::vector<BYTE> bytes;
-  DWORD total;
-};
-
-std::string server_call(Tsp& t, TapiCall& c) {
-  Buffer<LINECALLINFO> info(4096);
-  if (LONG rc = t.TSPI_lineGetCallInfo(c.hd, info.get()); rc != 0)
-    throw Failure("TSPI_lineGetCallInfo(" + c.label + ") = " + error_name(rc));
-  const std::string name = "c" + std::to_string(info->dwCallID);
-  Buffer<VARSTRING> id(256);
-  if (LONG rc = t.TSPI_lineGetID(nullptr, 0, c.hd, LINECALLSELECT_CALL, id.get(), L"telsim/call", nullptr); rc != 0)
-    throw Failure("TSPI_lineGetID(telsim/call, " + c.label + ") = " + error_name(rc));
-  const std::string by_id = narrow(id.text(id->dwStringSize, id->dwStringOffset));
-  expect(by_id == name, c.label + ": LINECALLINFO.dwCallID says " + name + ", lineGetID(telsim/call) says " + by_id);
-  return name;
-}
-
-/// The call went through exactly `expected` (TAPI.md), and so did the server's call: same
-/// states in the same order, each LINE_CALLSTATE's dwParam2 the mode the server reported, and
-/// LINECALLSTATUS (read inside each callback) agreeing with the message.
-void check_sequence(Tsp& t, Monitor& mon, TapiCall& c, const std::string& server, const std::vector<DWORD>& expected,
-                    TapiCall* conference = nullptr) {
-  mon.wait_state(server, call_state_name(expected.back()));
-  const auto truth = mon.states(server);
-  std::string want, model;
-  for (DWORD s : expected) want += (want.empty() ? "" : " ") + std::string(call_state_name(s));
-  for (const auto& s : truth) model += (model.empty() ? "" : " ") + s.state;
-  const std::string got = state_list(c.states);
-  expect(got == want, c.label + " (" + server + "): LINE_CALLSTATE " + got + "; TAPI.md: " + want);
-  expect(model == want, c.label + " (" + server + "): the server emitted " + model + "; TAPI.md: " + want);
-  for (std::size_t i = 0; i < c.states.size(); ++i) {
-    const auto& s = c.states[i];
-    if (s.state == LINECALLSTATE_CONFERENCED) {  // dwParam2: TAPI's handle of the conference call
-      expect(conference && s.mode == reinterpret_cast<DWORD_PTR>(conference->ht()),
-             c.label + ": LINE_CALLSTATE CONFERENCED does not name its conference call in dwParam2");
-      continue;
-    }
-    const DWORD mode = call_state_mode(s.state, truth[i].mode);
-    expect(s.mode == mode, c.label + ": LINE_CALLSTATE " + call_state_name(s.state) + " with dwParam2 " +
-                               hex(static_cast<DWORD>(s.mode)) + ", expected " + hex(mode) + " (server mode " +
-                               std::to_string(truth[i].mode) + ")");
-    expect(s.status_state == s.state, c.label + ": inside LINE_CALLSTATE " + call_state_name(s.state) +
-                                          ", TSPI_lineGetCallStatus said " + call_state_name(s.status_state));
-  }
-  (void)t;
-}
-
-/// The server no longer knows the call (TSPI_lineCloseCall deallocated it). Asked again until
-/// it says so: the TSP sends the deallocation on its own thread.
-void wait_deallocated(Monitor& mon, const std::string& server) {
-  const ULONGLONG deadline = GetTickCount64() + FakeTapi::kTimeoutMs;
-  for (;;) {
-    const json r = mon.request({{"op", "call_status"}, {"call", server}});
-    if (!r.value("ok", false) && r.value("error", "") == "LINEERR_INVALCALLHANDLE") return;
-    if (GetTickCount64() > deadline) throw Failure(server + " is still allocated at the server: " + r.dump());
-    Sleep(20);
-  }
-}
-
-/// dwCallFeatures of `of`, as read inside `in`'s LINE_CALLSTATE `state`.
-DWORD features_seen(const TapiCall& in, DWORD state, const TapiCall& of) {
-  for (const auto& s : in.states)
-    if (s.state == state)
-      for (const auto& [other, features] : s.others)
-        if (other == &of) return features;
-  throw Failure("the features of " + of.label + " were not read inside " + in.label + "'s LINE_CALLSTATE " +
-                call_state_name(state));
-}
-
-struct CallInfo {
-  DWORD origin, reason, call_id, related;
-  std::wstring caller, caller_name, called, called_name, redirecting, connected;
-};
-
-CallInfo call_info(Tsp& t, TapiCall& c) {
-  Buffer<LINECALLINFO> b(4096);
-  if (LONG rc = t.TSPI_lineGetCallInfo(c.hd, b.get()); rc != 0)
-    throw Failure("TSPI_lineGetCallInfo(" + c.label + ") = " + error_name(rc));
-  expect(b->dwUsedSize == b->dwNeededSize && b->dwUsedSize <= b->dwTotalSize,
-         c.label + ": LINECALLINFO sizes total " + std::to_string(b->dwTotalSize) + " needed " +
-             std::to_string(b->dwNeededSize) + " used " + std::to_string(b->dwUsedSize));
-  return {b->dwOrigin,
-          b->dwReason,
-          b->dwCallID,
-          b->dwRelatedCallID,
-          b.text(b->dwCallerIDSize, b->dwCallerIDOffset),
-          b.text(b->dwCallerIDNameSize, b->dwCallerIDNameOffset),
-          b.text(b->dwCalledIDSize, b->dwCalledIDOffset),
-          b.text(b->dwCalledIDNameSize, b->dwCalledIDNameOffset),
-          b.text(b->dwRedirectingIDSize, b->dwRedirectingIDOffset),
-          b.text(b->dwConnectedIDSize, b->dwConnectedIDOffset)};
-}
-
-LINEDEVSTATUS dev_status(Tsp& t, TapiLine& l) {
-  LINEDEVSTATUS s{};
-  s.dwTotalSize = sizeof s;
-  if (LONG rc = t.TSPI_lineGetLineDevStatus(l.hd, &s); rc != 0)
-    throw Failure("TSPI_lineGetLineDevStatus(" + l.number + ") = " + error_name(rc));
-  return s;
-}
-
-void close_all(FakeTapi& tapi, const std::vector<TapiCall*>& calls, const std::vector<TapiLine*>& lines) {
-  for (TapiCall* c : calls) {
-    if (LONG rc = tapi.tsp().TSPI_lineCloseCall(c->hd); rc != 0)
-      throw Failure("TSPI_lineCloseCall(" + c->label + ") = " + error_name(rc));
-    c->closed = true;
-  }
-  for (TapiLine* l : lines) {
-    if (LONG rc = tapi.tsp().TSPI_lineClose(l->hd); rc != 0)
-      throw Failure("TSPI_lineClose(" + l->number + ") = " + error_name(rc));
-    l->open = false;
-  }
-}
 
 // --- calls: the acceptance walk ---------------------------------------------------------
 
@@ -760,6 +598,12 @@ const std::vector<Script>& scripts() {
   static const std::vector<Script> all = {
       {"calls", "the issue's walk: call, answer, hold, unhold, consultation transfer, park/unpark, drop", calls},
       {"conference", "a three-party conference: CONFERENCED with its conference call, collapse, drop", conference},
+      {"answering", "accept, redirect, directed and group pickup, forwarding (reason, redirecting id), do not disturb",
+       answering},
+      {"no-groups", "a switch without pickup groups: directed pickup offered and working, group pickup not", no_groups},
+      {"transfers", "swap hold, blind transfer (connected id), non-directed park into lpNonDirAddress, unpark",
+       transfers},
+      {"completion", "secure call, call completion (camp-on, callback, their reasons), uncomplete", completion},
       {"buffers", "dwTotalSize/dwNeededSize/dwUsedSize, forwarding, a modem's line, versions, bad dial strings", buffers},
       {"outage", "the server killed with a request pending: OUTOFSERVICE, errors; back: INSERVICE", outage},
       {"hung", "the server frozen: requests time out, OUTOFSERVICE; thawed: INSERVICE", hung},

@@ -161,7 +161,7 @@ void CALLBACK FakeTapi::on_completion(DRV_REQUESTID id, LONG result) {
 void FakeTapi::line_event(HTAPILINE htl, HTAPICALL htc, DWORD msg, DWORD_PTR p1, DWORD_PTR p2, DWORD_PTR p3) {
   // Into the TSP from inside its callback, as TAPI may do, before anyone hears of the event: it
   // must not hold a lock of its own now, and what it says must already be current.
-  DWORD status_state = 0;
+  DWORD status_state = 0, status_features = 0;
   std::vector<std::pair<const TapiCall*, DWORD>> others;
   if (msg == LINE_CALLSTATE && status_in_callbacks_) {
     std::vector<TapiCall*> line_calls;
@@ -177,7 +177,10 @@ void FakeTapi::line_event(HTAPILINE htl, HTAPICALL htc, DWORD msg, DWORD_PTR p1,
     if (self) {
       LINECALLSTATUS st{};
       st.dwTotalSize = sizeof st;
-      if (tsp_.TSPI_lineGetCallStatus(self->hd, &st) == 0) status_state = st.dwCallState;
+      if (tsp_.TSPI_lineGetCallStatus(self->hd, &st) == 0) {
+        status_state = st.dwCallState;
+        status_features = st.dwCallFeatures;
+      }
       for (TapiCall* o : line_calls) {
         LINECALLSTATUS os{};
         os.dwTotalSize = sizeof os;
@@ -249,7 +252,7 @@ void FakeTapi::line_event(HTAPILINE htl, HTAPICALL htc, DWORD msg, DWORD_PTR p1,
         if (msg == LINE_CALLSTATE) {
           if (p3 != LINEMEDIAMODE_INTERACTIVEVOICE && p3 != LINEMEDIAMODE_DATAMODEM)
             violations_.push_back(c->label + ": LINE_CALLSTATE media mode " + hex(static_cast<DWORD>(p3)));
-          c->states.push_back({static_cast<DWORD>(p1), p2, status_state, std::move(others)});
+          c->states.push_back({static_cast<DWORD>(p1), p2, status_state, status_features, std::move(others)});
         } else {
           c->info_changes.push_back(static_cast<DWORD>(p1));
         }
@@ -430,6 +433,13 @@ void FakeTapi::wait(const std::function<bool()>& pred, const std::string& what) 
   }
   ReleaseSRWLockExclusive(&lock_);
   check_rules();
+}
+
+std::size_t FakeTapi::new_calls(const TapiLine& line) {
+  Lock g(lock_);
+  return static_cast<std::size_t>(std::count_if(calls_.begin(), calls_.end(), [&](const auto& c) {
+    return c->by_newcall && c->announced && c->line == &line;
+  }));
 }
 
 TapiCall& FakeTapi::wait_new_call(TapiLine& line, const std::string& label) {

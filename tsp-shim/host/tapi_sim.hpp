@@ -75,6 +75,7 @@ struct TapiCall {
     DWORD state;
     DWORD_PTR mode;                 ///< dwParam2
     DWORD status_state;             ///< what TSPI_lineGetCallStatus said inside the callback
+    DWORD status_features;          ///< ... and the call's dwCallFeatures then
     /// dwCallFeatures of the line's other calls, read inside the callback.
     std::vector<std::pair<const TapiCall*, DWORD>> others;
   };
@@ -142,6 +143,8 @@ class FakeTapi {
   /// ... and it must fail with `error`.
   void expect_error(LONG returned, DRV_REQUESTID id, LONG error, const std::string& what);
 
+  /// How many calls LINE_NEWCALL announced on `line` so far.
+  std::size_t new_calls(const TapiLine& line);
   /// Wait for the next LINE_NEWCALL on `line` that the script has not taken yet.
   TapiCall& wait_new_call(TapiLine& line, const std::string& label);
   void wait_state(TapiCall& call, DWORD state);

@@ -43,8 +43,8 @@ constexpr auto kHostTimeout = 180s;  // a whole scripted session, Wine start inc
 
 bool have_wine() { return std::string(TELSIM_WINE).size() > 0; }
 
-std::vector<std::string> serve_args(const std::string& listen) {
-  return {TELSIM_TSP_SCENARIO, "--listen", listen};
+std::vector<std::string> serve_args(const std::string& listen, const std::string& scenario = TELSIM_TSP_SCENARIO) {
+  return {scenario, "--listen", listen};
 }
 
 /// "Z:\..." for a Linux path (Wine maps Z: to /).
@@ -205,8 +205,9 @@ class TspUnderWine : public ::testing::Test {
     ::signal(SIGPIPE, SIG_IGN);
   }
   /// A server on a free loopback port; the host's TELSIM_SERVER.
-  std::unique_ptr<ServeProcess> start_server(const std::string& listen = "127.0.0.1:0") {
-    auto s = std::make_unique<ServeProcess>(dir_.path(), serve_args(listen));
+  std::unique_ptr<ServeProcess> start_server(const std::string& listen = "127.0.0.1:0",
+                                             const std::string& scenario = TELSIM_TSP_SCENARIO) {
+    auto s = std::make_unique<ServeProcess>(dir_.path(), serve_args(listen, scenario));
     EXPECT_TRUE(s->wait_listening()) << s->describe();
     return s;
   }
@@ -262,6 +263,44 @@ TEST_F(TspUnderWine, AConferencesMembersNameTheirConferenceCall) {
   const HostRun run = run_host(dir_.path(), "conference", {{"TELSIM_SERVER", "127.0.0.1:" + std::to_string(server->port())}});
   EXPECT_EQ(run.status, 0) << run.describe();
   EXPECT_NE(run.out.find("PASS: conference"), std::string::npos) << run.describe();
+  EXPECT_EQ(server->stop(), 0) << server->describe();
+  EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
+}
+
+// The features no other walk uses (scripts_features.cpp): each walk checks its calls' state
+// sequences against TAPI.md and the server, and leaves nothing for the server to clear.
+TEST_F(TspUnderWine, AcceptRedirectPickupAndForwardingOfferCallsWithTheirReasons) {
+  auto server = start_server();
+  const HostRun run = run_host(dir_.path(), "answering", {{"TELSIM_SERVER", "127.0.0.1:" + std::to_string(server->port())}});
+  EXPECT_EQ(run.status, 0) << run.describe();
+  EXPECT_NE(run.out.find("PASS: answering"), std::string::npos) << run.describe();
+  EXPECT_EQ(server->stop(), 0) << server->describe();
+  EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
+}
+
+TEST_F(TspUnderWine, WithoutPickupGroupsDirectedPickupIsStillOffered) {
+  auto server = start_server("127.0.0.1:0", (fs::path(TELSIM_TSP_SCENARIO).parent_path() / "no-groups.yaml").string());
+  const HostRun run = run_host(dir_.path(), "no-groups", {{"TELSIM_SERVER", "127.0.0.1:" + std::to_string(server->port())}});
+  EXPECT_EQ(run.status, 0) << run.describe();
+  EXPECT_NE(run.out.find("PASS: no-groups"), std::string::npos) << run.describe();
+  EXPECT_EQ(server->stop(), 0) << server->describe();
+  EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
+}
+
+TEST_F(TspUnderWine, SwapHoldBlindTransferAndNonDirectedParkMoveTheConnectedParty) {
+  auto server = start_server();
+  const HostRun run = run_host(dir_.path(), "transfers", {{"TELSIM_SERVER", "127.0.0.1:" + std::to_string(server->port())}});
+  EXPECT_EQ(run.status, 0) << run.describe();
+  EXPECT_NE(run.out.find("PASS: transfers"), std::string::npos) << run.describe();
+  EXPECT_EQ(server->stop(), 0) << server->describe();
+  EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
+}
+
+TEST_F(TspUnderWine, SecureCallsAndCallCompletionsCampOnCallBackAndCancel) {
+  auto server = start_server();
+  const HostRun run = run_host(dir_.path(), "completion", {{"TELSIM_SERVER", "127.0.0.1:" + std::to_string(server->port())}});
+  EXPECT_EQ(run.status, 0) << run.describe();
+  EXPECT_NE(run.out.find("PASS: completion"), std::string::npos) << run.describe();
   EXPECT_EQ(server->stop(), 0) << server->describe();
   EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
 }

@@ -1,0 +1,168 @@
+// The helpers the host's scripts share (script_support.hpp).
+#include "script_support.hpp"
+
+#include <cstdio>
+
+#include "monitor.hpp"
+#include "text.hpp"
+
+namespace telsim::tsp::host {
+
+void step(const std::string& what) {
+  std::printf("== %s\n", what.c_str());
+  std::fflush(stdout);
+}
+
+void expect(bool ok, const std::string& what) {
+  if (!ok) throw Failure(what);
+}
+
+void ask_driver(const std::string& what) {
+  std::printf("@@ %s\n", what.c_str());
+  std::fflush(stdout);
+  char line[256] = "";
+  if (!std::fgets(line, sizeof line, stdin)) throw Failure("the driver did not answer '" + what + "'");
+  if (std::strncmp(line, "ok", 2) != 0) throw Failure("the driver could not " + what + ": " + line);
+}
+
+std::string server_call(Tsp& t, TapiCall& c) {
+  Buffer<LINECALLINFO> info(4096);
+  if (LONG rc = t.TSPI_lineGetCallInfo(c.hd, info.get()); rc != 0)
+    throw Failure("TSPI_lineGetCallInfo(" + c.label + ") = " + error_name(rc));
+  const std::string name = "c" + std::to_string(info->dwCallID);
+  Buffer<VARSTRING> id(256);
+  if (LONG rc = t.TSPI_lineGetID(nullptr, 0, c.hd, LINECALLSELECT_CALL, id.get(), L"telsim/call", nullptr); rc != 0)
+    throw Failure("TSPI_lineGetID(telsim/call, " + c.label + ") = " + error_name(rc));
+  const std::string by_id = narrow(id.text(id->dwStringSize, id->dwStringOffset));
+  expect(by_id == name, c.label + ": LINECALLINFO.dwCallID says " + name + ", lineGetID(telsim/call) says " + by_id);
+  return name;
+}
+
+void check_sequence(Tsp& t, Monitor& mon, TapiCall& c, const std::string& server, const std::vector<DWORD>& expected,
+                    TapiCall* conference) {
+  mon.wait_state(server, call_state_name(expected.back()));
+  const auto truth = mon.states(server);
+  std::string want, model;
+  for (DWORD s : expected) want += (want.empty() ? "" : " ") + std::string(call_state_name(s));
+  for (const auto& s : truth) model += (model.empty() ? "" : " ") + s.state;
+  const std::string got = state_list(c.states);
+  expect(got == want, c.label + " (" + server + "): LINE_CALLSTATE " + got + "; TAPI.md: " + want);
+  expect(model == want, c.label + " (" + server + "): the server emitted " + model + "; TAPI.md: " + want);
+  for (std::size_t i = 0; i < c.states.size(); ++i) {
+    const auto& s = c.states[i];
+    if (s.state == LINECALLSTATE_CONFERENCED) {  // dwParam2: TAPI's handle of the conference call
+      expect(conference && s.mode == reinterpret_cast<DWORD_PTR>(conference->ht()),
+             c.label + ": LINE_CALLSTATE CONFERENCED does not name its conference call in dwParam2");
+      continue;
+    }
+    const DWORD mode = call_state_mode(s.state, truth[i].mode);
+    expect(s.mode == mode, c.label + ": LINE_CALLSTATE " + call_state_name(s.state) + " with dwParam2 " +
+                               hex(static_cast<DWORD>(s.mode)) + ", expected " + hex(mode) + " (server mode " +
+                               std::to_string(truth[i].mode) + ")");
+    expect(s.status_state == s.state, c.label + ": inside LINE_CALLSTATE " + call_state_name(s.state) +
+                                          ", TSPI_lineGetCallStatus said " + call_state_name(s.status_state));
+  }
+  (void)t;
+}
+
+void wait_deallocated(Monitor& mon, const std::string& server) {
+  const ULONGLONG deadline = GetTickCount64() + FakeTapi::kTimeoutMs;
+  for (;;) {
+    const json r = mon.request({{"op", "call_status"}, {"call", server}});
+    if (!r.value("ok", false) && r.value("error", "") == "LINEERR_INVALCALLHANDLE") return;
+    if (GetTickCount64() > deadline) throw Failure(server + " is still allocated at the server: " + r.dump());
+    Sleep(20);
+  }
+}
+
+DWORD features_seen(const TapiCall& in, DWORD state, const TapiCall& of) {
+  for (const auto& s : in.states)
+    if (s.state == state)
+      for (const auto& [other, features] : s.others)
+        if (other == &of) return features;
+  throw Failure("the features of " + of.label + " were not read inside " + in.label + "'s LINE_CALLSTATE " +
+                call_state_name(state));
+}
+
+CallInfo call_info(Tsp& t, TapiCall& c) {
+  Buffer<LINECALLINFO> b(4096);
+  if (LONG rc = t.TSPI_lineGetCallInfo(c.hd, b.get()); rc != 0)
+    throw Failure("TSPI_lineGetCallInfo(" + c.label + ") = " + error_name(rc));
+  expect(b->dwUsedSize == b->dwNeededSize && b->dwUsedSize <= b->dwTotalSize,
+         c.label + ": LINECALLINFO sizes total " + std::to_string(b->dwTotalSize) + " needed " +
+             std::to_string(b->dwNeededSize) + " used " + std::to_string(b->dwUsedSize));
+  return {b->dwOrigin,
+          b->dwReason,
+          b->dwCallID,
+          b->dwRelatedCallID,
+          b->dwCallParamFlags,
+          b->dwCompletionID,
+          b->dwConnectedIDFlags,
+          b.text(b->dwCallerIDSize, b->dwCallerIDOffset),
+          b.text(b->dwCallerIDNameSize, b->dwCallerIDNameOffset),
+          b.text(b->dwCalledIDSize, b->dwCalledIDOffset),
+          b.text(b->dwCalledIDNameSize, b->dwCalledIDNameOffset),
+          b.text(b->dwRedirectingIDSize, b->dwRedirectingIDOffset),
+          b.text(b->dwRedirectionIDSize, b->dwRedirectionIDOffset),
+          b.text(b->dwConnectedIDSize, b->dwConnectedIDOffset)};
+}
+
+LINEDEVSTATUS dev_status(Tsp& t, TapiLine& l) {
+  LINEDEVSTATUS s{};
+  s.dwTotalSize = sizeof s;
+  if (LONG rc = t.TSPI_lineGetLineDevStatus(l.hd, &s); rc != 0)
+    throw Failure("TSPI_lineGetLineDevStatus(" + l.number + ") = " + error_name(rc));
+  return s;
+}
+
+void close_all(FakeTapi& tapi, const std::vector<TapiCall*>& calls, const std::vector<TapiLine*>& lines) {
+  for (TapiCall* c : calls) {
+    if (LONG rc = tapi.tsp().TSPI_lineCloseCall(c->hd); rc != 0)
+      throw Failure("TSPI_lineCloseCall(" + c->label + ") = " + error_name(rc));
+    c->closed = true;
+  }
+  for (TapiLine* l : lines) {
+    if (LONG rc = tapi.tsp().TSPI_lineClose(l->hd); rc != 0)
+      throw Failure("TSPI_lineClose(" + l->number + ") = " + error_name(rc));
+    l->open = false;
+  }
+}
+
+std::vector<std::string> check_sequences(Tsp& t, Monitor& mon,
+                                         const std::vector<std::pair<TapiCall*, std::vector<DWORD>>>& all,
+                                         TapiCall* conference) {
+  std::vector<std::string> names;
+  for (const auto& [call, states] : all) {
+    names.push_back(server_call(t, *call));
+    check_sequence(t, mon, *call, names.back(), states, conference);
+    std::printf("   %-34s %-4s %s\n", call->label.c_str(), names.back().c_str(), state_list(call->states).c_str());
+  }
+  return names;
+}
+
+bool info_changed(const TapiCall& c, DWORD bits) {
+  return std::any_of(c.info_changes.begin(), c.info_changes.end(), [bits](DWORD b) { return (b & bits) != 0; });
+}
+
+DWORD_PTR mode_of(const TapiCall& c, DWORD state) {
+  for (auto it = c.states.rbegin(); it != c.states.rend(); ++it)
+    if (it->state == state) return it->mode;
+  throw Failure(c.label + " was never " + call_state_name(state) + ": " + state_list(c.states));
+}
+
+std::vector<BYTE> forward_list(DWORD mode, const std::wstring& dest) {
+  const DWORD text_size = dest.empty() ? 0 : static_cast<DWORD>((dest.size() + 1) * sizeof(wchar_t));
+  std::vector<BYTE> bytes(sizeof(LINEFORWARDLIST) + text_size, 0);
+  auto* list = reinterpret_cast<LINEFORWARDLIST*>(bytes.data());
+  list->dwTotalSize = static_cast<DWORD>(bytes.size());
+  list->dwNumEntries = 1;
+  list->ForwardList[0].dwForwardMode = mode;
+  if (text_size) {
+    list->ForwardList[0].dwDestAddressOffset = sizeof(LINEFORWARDLIST);
+    list->ForwardList[0].dwDestAddressSize = text_size;
+    std::memcpy(bytes.data() + sizeof(LINEFORWARDLIST), dest.c_str(), text_size);
+  }
+  return bytes;
+}
+
+}  // namespace telsim::tsp::host

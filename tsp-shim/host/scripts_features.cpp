@@ -1,0 +1,595 @@
+// The host's walks through the PBX features no other walk uses (tsp-shim/test/office.yaml: manual
+// extensions 201 Front desk, 202 Sales, 203 Support in pickup group "desk", park orbits 701-709):
+//   answering   lineAccept, lineRedirect, linePickup (directed, group), lineForward
+//   no-groups   directed linePickup on a switch without pickup groups (no-groups.yaml)
+//   transfers   lineSwapHold, lineBlindTransfer (and the connected ID after it), non-directed
+//               linePark, lineUnpark
+//   completion  lineSecureCall, lineCompleteCall (CAMPON, CALLBACK), lineUncompleteCall
+// Like the `calls` walk, each checks every call's LINE_CALLSTATE sequence against TAPI.md and the
+// server's own events (dwParam2 included), reads LINECALLSTATUS inside every callback, and ends
+// with every call IDLE, closed and deallocated at the server.
+#include <cstdio>
+
+#include "monitor.hpp"
+#include "script_support.hpp"
+#include "text.hpp"
+
+namespace telsim::tsp::host {
+namespace {
+
+using S = std::vector<DWORD>;
+
+const S kDialled = {LINECALLSTATE_DIALTONE, LINECALLSTATE_DIALING, LINECALLSTATE_PROCEEDING, LINECALLSTATE_RINGBACK,
+                    LINECALLSTATE_CONNECTED};
+const S kDialledBusy = {LINECALLSTATE_DIALTONE, LINECALLSTATE_DIALING, LINECALLSTATE_PROCEEDING, LINECALLSTATE_BUSY};
+
+S then(S s, std::initializer_list<DWORD> more) {
+  s.insert(s.end(), more);
+  return s;
+}
+
+std::string describe(const CallInfo& i) {
+  return "reason " + hex(i.reason) + ", caller '" + narrow(i.caller) + "', called '" + narrow(i.called) +
+         "', redirecting '" + narrow(i.redirecting) + "', redirection '" + narrow(i.redirection) + "', connected '" +
+         narrow(i.connected) + "'";
+}
+
+TapiCall& make_call(FakeTapi& tapi, TapiLine& from, const std::wstring& to, const std::string& label) {
+  const DRV_REQUESTID r = tapi.next_request();
+  TapiCall& c = tapi.outgoing(label, from, r);
+  tapi.expect_ok(tapi.tsp().TSPI_lineMakeCall(r, from.hd, c.ht(), &c.hd, to.c_str(), 0, nullptr), r,
+                 "lineMakeCall(" + from.number + " -> " + narrow(to) + ")");
+  return c;
+}
+
+void answer(FakeTapi& tapi, TapiCall& c) {
+  const DRV_REQUESTID r = tapi.next_request();
+  tapi.expect_ok(tapi.tsp().TSPI_lineAnswer(r, c.hd, nullptr, 0), r, "lineAnswer(" + c.label + ")");
+  tapi.wait_state(c, LINECALLSTATE_CONNECTED);
+}
+
+void drop(FakeTapi& tapi, TapiCall& c) {
+  const DRV_REQUESTID r = tapi.next_request();
+  tapi.expect_ok(tapi.tsp().TSPI_lineDrop(r, c.hd, nullptr, 0), r, "lineDrop(" + c.label + ")");
+  tapi.wait_state(c, LINECALLSTATE_IDLE);
+}
+
+/// `c`'s own dwCallFeatures as read inside each of its LINE_CALLSTATEs in `states` have `bits`.
+void expect_features_in(const TapiCall& c, const S& states, DWORD bits, const std::string& name) {
+  for (DWORD state : states) {
+    bool seen = false;
+    for (const auto& s : c.states) {
+      if (s.state != state) continue;
+      seen = true;
+      expect((s.status_features & bits) == bits, c.label + ": inside LINE_CALLSTATE " + call_state_name(state) +
+                                                     " dwCallFeatures " + hex(s.status_features) + " lacks " + name);
+    }
+    expect(seen, c.label + " was never " + call_state_name(state));
+  }
+}
+
+/// Set forwarding on a line (`list` NULL: cancel it) and wait for LINE_ADDRESSSTATE FORWARD.
+void forward(FakeTapi& tapi, TapiLine& l, const std::vector<BYTE>* list, const std::string& what) {
+  const std::size_t before = l.addrstates.size();
+  HDRVCALL consult = reinterpret_cast<HDRVCALL>(static_cast<std::uintptr_t>(1));
+  const DRV_REQUESTID r = tapi.next_request();
+  auto* fl = list ? reinterpret_cast<const LINEFORWARDLIST*>(list->data()) : nullptr;
+  tapi.expect_ok(tapi.tsp().TSPI_lineForward(r, l.hd, 1, 0, const_cast<LINEFORWARDLIST*>(fl), 0, nullptr, &consult,
+                                              nullptr),
+                 r, "lineForward(" + what + ")");
+  expect(consult == nullptr, "lineForward(" + what + ") left a consultation call handle");
+  tapi.wait_addrstate(l, LINEADDRESSSTATE_FORWARD, before);
+}
+
+/// The forwarding LINEADDRESSSTATUS lists: (mode, destination) each.
+std::vector<std::pair<DWORD, std::wstring>> forwarding_of(Tsp& t, TapiLine& l) {
+  Buffer<LINEADDRESSSTATUS> as(sizeof(LINEADDRESSSTATUS) + 512);
+  if (LONG rc = t.TSPI_lineGetAddressStatus(l.hd, 0, as.get()); rc != 0)
+    throw Failure("TSPI_lineGetAddressStatus(" + l.number + ") = " + error_name(rc));
+  expect(as->dwUsedSize == as->dwNeededSize, l.number + ": LINEADDRESSSTATUS did not fit");
+  std::vector<std::pair<DWORD, std::wstring>> out;
+  for (DWORD i = 0; i < as->dwForwardNumEntries; ++i) {
+    LINEFORWARD f{};
+    std::memcpy(&f, as.bytes.data() + as->dwForwardOffset + i * sizeof(LINEFORWARD), sizeof f);
+    out.emplace_back(f.dwForwardMode, as.text(f.dwDestAddressSize, f.dwDestAddressOffset));
+  }
+  return out;
+}
+
+/// What LINEADDRESSCAPS and LINEADDRESSSTATUS offer for pickup: directed always, by group only
+/// on a switch with pickup groups (LINEADDRCAPFLAGS_PICKUPGROUPID with it).
+void expect_pickup_features(Tsp& t, TapiLine& l, bool groups) {
+  Buffer<LINEADDRESSCAPS> caps(4096);
+  if (LONG rc = t.TSPI_lineGetAddressCaps(l.device_id, 0, l.version, 0, caps.get()); rc != 0)
+    throw Failure("TSPI_lineGetAddressCaps(" + l.number + ") = " + error_name(rc));
+  LINEADDRESSSTATUS st{};
+  st.dwTotalSize = sizeof st;
+  if (LONG rc = t.TSPI_lineGetAddressStatus(l.hd, 0, &st); rc != 0)
+    throw Failure("TSPI_lineGetAddressStatus(" + l.number + ") = " + error_name(rc));
+  const DWORD always = LINEADDRFEATURE_PICKUP | LINEADDRFEATURE_PICKUPDIRECT;
+  for (const auto& [what, f] : {std::pair<const char*, DWORD>{"LINEADDRESSCAPS", caps->dwAddressFeatures},
+                                {"LINEADDRESSSTATUS", st.dwAddressFeatures}}) {
+    expect((f & always) == always, l.number + ": " + what + ".dwAddressFeatures " + hex(f) +
+                                       " without PICKUP|PICKUPDIRECT");
+    expect(((f & LINEADDRFEATURE_PICKUPGROUP) != 0) == groups,
+           l.number + ": " + what + ".dwAddressFeatures " + hex(f) + (groups ? " without" : " with") +
+               " PICKUPGROUP on a switch " + (groups ? "with" : "without") + " pickup groups");
+  }
+  expect(((caps->dwAddrCapFlags & LINEADDRCAPFLAGS_PICKUPGROUPID) != 0) == groups,
+         l.number + ": dwAddrCapFlags " + hex(caps->dwAddrCapFlags) + (groups ? " without" : " with") +
+             " PICKUPGROUPID");
+}
+
+void finish(FakeTapi& tapi, Monitor& mon, const std::vector<std::string>& names, const std::vector<TapiCall*>& calls,
+            const std::vector<TapiLine*>& lines) {
+  step("TAPI closes the calls (the server deallocates them) and the lines");
+  for (TapiCall* c : calls)
+    if (!c->states.empty())
+      expect(c->last_state() == LINECALLSTATE_IDLE, c->label + " ended " + call_state_name(c->last_state()));
+  close_all(tapi, calls, lines);
+  for (const std::string& n : names) wait_deallocated(mon, n);
+  tapi.shutdown();
+  tapi.check_rules();
+}
+
+}  // namespace
+
+// --- answering: accept, redirect, pickup, forward -----------------------------------------------
+
+void answering(const Context& cx) {
+  Tsp& t = cx.tsp;
+  FakeTapi tapi(t);
+  tapi.start();
+  TapiLine& A = tapi.open("201");
+  TapiLine& B = tapi.open("202");
+  TapiLine& C = tapi.open("203");
+  Monitor mon(cx.server, cx.token);
+  tapi.check_status_in_callbacks(true);
+
+  expect_pickup_features(t, B, true);
+
+  step("201 calls 202; 202 accepts the call (ACCEPTED), then redirects it to 203");
+  TapiCall& a1 = make_call(tapi, A, L"202", "201's call to 202");
+  TapiCall& b1 = tapi.wait_new_call(B, "202's call from 201");
+  tapi.wait_state(b1, LINECALLSTATE_OFFERING);
+  tapi.wait_state(a1, LINECALLSTATE_RINGBACK);
+  expect_features_in(b1, {LINECALLSTATE_OFFERING}, LINECALLFEATURE_ACCEPT | LINECALLFEATURE_REDIRECT,
+                     "ACCEPT|REDIRECT");
+  DRV_REQUESTID r = tapi.next_request();
+  tapi.expect_ok(t.TSPI_lineAccept(r, b1.hd, nullptr, 0), r, "lineAccept(202)");
+  tapi.wait_state(b1, LINECALLSTATE_ACCEPTED);
+  const DWORD accepted = FakeTapi::call_status(t, b1).dwCallFeatures;
+  expect((accepted & (LINECALLFEATURE_ANSWER | LINECALLFEATURE_REDIRECT)) && !(accepted & LINECALLFEATURE_ACCEPT),
+         "202's accepted call: features " + hex(accepted) + " (ANSWER and REDIRECT, no ACCEPT)");
+  r = tapi.next_request();
+  tapi.expect_error(t.TSPI_lineAccept(r, b1.hd, nullptr, 0), r, err(LINEERR_INVALCALLSTATE),
+                    "lineAccept(202, accepted already)");
+  r = tapi.next_request();
+  tapi.expect_error(t.TSPI_lineRedirect(r, b1.hd, L"20", 0), r, err(LINEERR_INVALADDRESS),
+                    "lineRedirect(202, incomplete number)");
+  expect(b1.last_state() == LINECALLSTATE_ACCEPTED, "a refused redirect changed 202's call: " + state_list(b1.states));
+  r = tapi.next_request();
+  tapi.expect_ok(t.TSPI_lineRedirect(r, b1.hd, L"203", 0), r, "lineRedirect(202 -> 203)");
+  tapi.wait_state(b1, LINECALLSTATE_IDLE);
+  TapiCall& c1 = tapi.wait_new_call(C, "203's redirected call");
+  tapi.wait_state(c1, LINECALLSTATE_OFFERING);
+  const CallInfo ci = call_info(t, c1);
+  expect(ci.reason == LINECALLREASON_REDIRECT && ci.caller == L"201" && ci.called == L"203" &&
+             ci.redirecting == L"202" && ci.redirection == L"203",
+         "203's redirected call: " + describe(ci) + "; expected REDIRECT from 201, redirected by 202 to 203");
+  expect(a1.last_state() == LINECALLSTATE_RINGBACK, "201's call while redirected: " + state_list(a1.states));
+
+  step("202 picks up the call ringing at 203 (directed pickup)");
+  r = tapi.next_request();
+  TapiCall& b2 = tapi.outgoing("202's pickup of 203's call", B, r);
+  tapi.expect_ok(t.TSPI_linePickup(r, B.hd, 0, b2.ht(), &b2.hd, L"203", nullptr), r, "linePickup(202, 203)");
+  tapi.wait_state(b2, LINECALLSTATE_CONNECTED);
+  tapi.wait_state(c1, LINECALLSTATE_IDLE);
+  tapi.wait_state(a1, LINECALLSTATE_CONNECTED);
+  expect(mode_of(c1, LINECALLSTATE_DISCONNECTED) == LINEDISCONNECTMODE_PICKUP,
+         "203's picked-up leg: DISCONNECTED with mode " + hex(static_cast<DWORD>(mode_of(c1, LINECALLSTATE_DISCONNECTED))));
+  const CallInfo bi = call_info(t, b2);
+  expect(bi.reason == LINECALLREASON_PICKUP && bi.caller == L"201" && bi.connected == L"201",
+         "202's picked-up call: " + describe(bi) + "; expected PICKUP, caller and connected 201");
+  tapi.wait([&] { return info_changed(a1, LINECALLINFOSTATE_CONNECTEDID) && call_info(t, a1).connected == L"202"; },
+            "201's call connected to 202 after the pickup (LINE_CALLINFO CONNECTEDID)");
+
+  step("pickups that find nothing: nothing ringing at 202 (OPERATIONFAILED), a group 203 is not in (INVALGROUPID)");
+  r = tapi.next_request();
+  TapiCall& none1 = tapi.outgoing("203's pickup with nothing ringing", C, r);
+  tapi.expect_error(t.TSPI_linePickup(r, C.hd, 0, none1.ht(), &none1.hd, L"202", nullptr), r,
+                    err(LINEERR_OPERATIONFAILED), "linePickup(203, 202 not ringing)");
+  r = tapi.next_request();
+  TapiCall& none2 = tapi.outgoing("203's pickup in an unknown group", C, r);
+  tapi.expect_error(t.TSPI_linePickup(r, C.hd, 0, none2.ht(), &none2.hd, nullptr, L"nosuch"), r,
+                    err(LINEERR_INVALGROUPID), "linePickup(203, group nosuch)");
+  drop(tapi, a1);
+  tapi.wait_state(b2, LINECALLSTATE_DISCONNECTED);
+  drop(tapi, b2);
+
+  step("203 calls 201; 202 picks it up from its group (desk)");
+  TapiCall& c2 = make_call(tapi, C, L"201", "203's call to 201");
+  TapiCall& a2 = tapi.wait_new_call(A, "201's call from 203");
+  tapi.wait_state(a2, LINECALLSTATE_OFFERING);
+  tapi.wait_state(c2, LINECALLSTATE_RINGBACK);
+  r = tapi.next_request();
+  TapiCall& b3 = tapi.outgoing("202's group pickup", B, r);
+  tapi.expect_ok(t.TSPI_linePickup(r, B.hd, 0, b3.ht(), &b3.hd, nullptr, L"desk"), r, "linePickup(202, group desk)");
+  tapi.wait_state(b3, LINECALLSTATE_CONNECTED);
+  tapi.wait_state(a2, LINECALLSTATE_IDLE);
+  tapi.wait_state(c2, LINECALLSTATE_CONNECTED);
+  expect(mode_of(a2, LINECALLSTATE_DISCONNECTED) == LINEDISCONNECTMODE_PICKUP, "201's picked-up leg: mode " +
+                                                                                  hex(static_cast<DWORD>(mode_of(a2, LINECALLSTATE_DISCONNECTED))));
+  const CallInfo gi = call_info(t, b3);
+  expect(gi.reason == LINECALLREASON_PICKUP && gi.caller == L"203" && gi.connected == L"203",
+         "202's group pickup: " + describe(gi) + "; expected PICKUP, caller and connected 203");
+  tapi.wait([&] { return call_info(t, c2).connected == L"202"; }, "203's call connected to 202 after the pickup");
+  drop(tapi, c2);
+  tapi.wait_state(b3, LINECALLSTATE_DISCONNECTED);
+  drop(tapi, b3);
+
+  step("203 forwards all its calls to 201 (LINE_ADDRESSSTATE FORWARD); 202's call to 203 rings 201");
+  const std::vector<BYTE> to201 = forward_list(LINEFORWARDMODE_UNCOND, L"201");
+  forward(tapi, C, &to201, "203 unconditionally -> 201");
+  const auto fw = forwarding_of(t, C);
+  expect(fw.size() == 1 && fw[0].first == LINEFORWARDMODE_UNCOND && fw[0].second == L"201",
+         "203's LINEADDRESSSTATUS after forwarding: " + std::to_string(fw.size()) + " entries");
+  const std::size_t at_203 = tapi.new_calls(C);
+  TapiCall& b4 = make_call(tapi, B, L"203", "202's call to 203 (forwarded)");
+  TapiCall& a3 = tapi.wait_new_call(A, "201's forwarded call");
+  tapi.wait_state(a3, LINECALLSTATE_OFFERING);
+  tapi.wait_state(b4, LINECALLSTATE_RINGBACK);
+  const CallInfo fi = call_info(t, a3);
+  expect(fi.reason == LINECALLREASON_FWDUNCOND && fi.caller == L"202" && fi.called == L"201" &&
+             fi.redirecting == L"203" && fi.redirection == L"201",
+         "201's forwarded call: " + describe(fi) + "; expected FWDUNCOND from 202, forwarded by 203 to 201");
+  answer(tapi, a3);
+  tapi.wait_state(b4, LINECALLSTATE_CONNECTED);
+  expect(call_info(t, b4).connected == L"201", "202's forwarded call: connected '" + narrow(call_info(t, b4).connected) + "'");
+  drop(tapi, b4);
+  tapi.wait_state(a3, LINECALLSTATE_DISCONNECTED);
+  drop(tapi, a3);
+
+  step("203 does not want to be disturbed (UNCOND to no one): 202's call ends DONOTDISTURB; forwarding cancelled");
+  const std::vector<BYTE> dnd = forward_list(LINEFORWARDMODE_UNCOND, L"");
+  forward(tapi, C, &dnd, "203 do not disturb");
+  const auto dn = forwarding_of(t, C);
+  expect(dn.size() == 1 && dn[0].first == LINEFORWARDMODE_UNCOND && dn[0].second.empty(),
+         "203's LINEADDRESSSTATUS with do-not-disturb: " + std::to_string(dn.size()) + " entries");
+  TapiCall& b5 = make_call(tapi, B, L"203", "202's call to 203 (do not disturb)");
+  tapi.wait_state(b5, LINECALLSTATE_DISCONNECTED);
+  expect(mode_of(b5, LINECALLSTATE_DISCONNECTED) == LINEDISCONNECTMODE_DONOTDISTURB,
+         "202's call to a do-not-disturb line: mode " + hex(static_cast<DWORD>(mode_of(b5, LINECALLSTATE_DISCONNECTED))));
+  drop(tapi, b5);
+  forward(tapi, C, nullptr, "203 cancel");
+  expect(forwarding_of(t, C).empty(), "203 still forwards after lineForward(NULL)");
+  expect(tapi.new_calls(C) == at_203, "203 was offered a call while it forwarded everything");
+
+  step("every call's LINE_CALLSTATE sequence: TAPI.md's, and the server's");
+  const S offered_picked = {LINECALLSTATE_OFFERING, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE};
+  const S joined = {LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE};
+  const auto names = check_sequences(
+      t, mon,
+      {{&a1, then(kDialled, {LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE})},
+       {&b1, {LINECALLSTATE_OFFERING, LINECALLSTATE_ACCEPTED, LINECALLSTATE_IDLE}},
+       {&c1, offered_picked},
+       {&b2, joined},
+       {&c2, then(kDialled, {LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE})},
+       {&a2, offered_picked},
+       {&b3, joined},
+       {&b4, then(kDialled, {LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE})},
+       {&a3, {LINECALLSTATE_OFFERING, LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE}},
+       {&b5, {LINECALLSTATE_DIALTONE, LINECALLSTATE_DIALING, LINECALLSTATE_PROCEEDING, LINECALLSTATE_DISCONNECTED,
+              LINECALLSTATE_IDLE}}});
+  expect(none1.states.empty() && none2.states.empty(), "a failed pickup's call got LINE_CALLSTATE");
+  finish(tapi, mon, names, {&a1, &b1, &c1, &b2, &none1, &none2, &c2, &a2, &b3, &b4, &a3, &b5}, {&A, &B, &C});
+}
+
+// --- no-groups: directed pickup on a switch without pickup groups (no-groups.yaml) -------------
+
+void no_groups(const Context& cx) {
+  Tsp& t = cx.tsp;
+  FakeTapi tapi(t);
+  tapi.start();
+  TapiLine& A = tapi.open("201");
+  TapiLine& B = tapi.open("202");
+  TapiLine& C = tapi.open("203");
+  Monitor mon(cx.server, cx.token);
+  tapi.check_status_in_callbacks(true);
+  step("no pickup groups: TAPI is offered directed pickup, not group pickup");
+  expect_pickup_features(t, C, false);
+
+  step("201 calls 202; 203 picks it up: with no group (INVALGROUPID), then directed");
+  TapiCall& a1 = make_call(tapi, A, L"202", "201's call to 202");
+  TapiCall& b1 = tapi.wait_new_call(B, "202's call from 201");
+  tapi.wait_state(b1, LINECALLSTATE_OFFERING);
+  tapi.wait_state(a1, LINECALLSTATE_RINGBACK);
+  DRV_REQUESTID r = tapi.next_request();
+  TapiCall& none = tapi.outgoing("203's pickup in its (no) groups", C, r);
+  tapi.expect_error(t.TSPI_linePickup(r, C.hd, 0, none.ht(), &none.hd, nullptr, nullptr), r,
+                    err(LINEERR_INVALGROUPID), "linePickup(203, its groups)");
+  r = tapi.next_request();
+  TapiCall& c1 = tapi.outgoing("203's pickup of 202's call", C, r);
+  tapi.expect_ok(t.TSPI_linePickup(r, C.hd, 0, c1.ht(), &c1.hd, L"202", nullptr), r, "linePickup(203, 202)");
+  tapi.wait_state(c1, LINECALLSTATE_CONNECTED);
+  tapi.wait_state(b1, LINECALLSTATE_IDLE);
+  tapi.wait_state(a1, LINECALLSTATE_CONNECTED);
+  expect(mode_of(b1, LINECALLSTATE_DISCONNECTED) == LINEDISCONNECTMODE_PICKUP, "202's picked-up leg: mode " +
+                                                                                  hex(static_cast<DWORD>(mode_of(b1, LINECALLSTATE_DISCONNECTED))));
+  const CallInfo ci = call_info(t, c1);
+  expect(ci.reason == LINECALLREASON_PICKUP && ci.caller == L"201" && ci.connected == L"201",
+         "203's picked-up call: " + describe(ci) + "; expected PICKUP, caller and connected 201");
+  drop(tapi, c1);
+  tapi.wait_state(a1, LINECALLSTATE_DISCONNECTED);
+  drop(tapi, a1);
+
+  step("every call's LINE_CALLSTATE sequence: TAPI.md's, and the server's");
+  const auto names = check_sequences(
+      t, mon,
+      {{&a1, then(kDialled, {LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE})},
+       {&b1, {LINECALLSTATE_OFFERING, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE}},
+       {&c1, {LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE}}});
+  expect(none.states.empty(), "the failed pickup's call got LINE_CALLSTATE " + state_list(none.states));
+  finish(tapi, mon, names, {&a1, &b1, &none, &c1}, {&A, &B, &C});
+}
+
+// --- transfers: swap hold, blind transfer, non-directed park -------------------------------------
+
+void transfers(const Context& cx) {
+  Tsp& t = cx.tsp;
+  FakeTapi tapi(t);
+  tapi.start();
+  TapiLine& A = tapi.open("201");
+  TapiLine& B = tapi.open("202");
+  TapiLine& C = tapi.open("203");
+  Monitor mon(cx.server, cx.token);
+  tapi.check_status_in_callbacks(true);
+
+  step("201 calls 202, 202 answers");
+  TapiCall& a1 = make_call(tapi, A, L"202", "201's call to 202");
+  TapiCall& b1 = tapi.wait_new_call(B, "202's call from 201");
+  tapi.wait_state(b1, LINECALLSTATE_OFFERING);
+  answer(tapi, b1);
+  tapi.wait_state(a1, LINECALLSTATE_CONNECTED);
+
+  step("202 consults 203, swaps between the two (lineSwapHold), drops the consultation");
+  DRV_REQUESTID r = tapi.next_request();
+  TapiCall& b2 = tapi.outgoing("202's consultation call", B, r);
+  tapi.expect_ok(t.TSPI_lineSetupTransfer(r, b1.hd, b2.ht(), &b2.hd, nullptr), r, "lineSetupTransfer(202)");
+  tapi.wait_state(b1, LINECALLSTATE_ONHOLDPENDTRANSFER);
+  tapi.wait_state(b2, LINECALLSTATE_DIALTONE);
+  r = tapi.next_request();
+  tapi.expect_ok(t.TSPI_lineDial(r, b2.hd, L"203", 0), r, "lineDial(202's consultation call, 203)");
+  TapiCall& c1 = tapi.wait_new_call(C, "203's call from 202");
+  tapi.wait_state(c1, LINECALLSTATE_OFFERING);
+  answer(tapi, c1);
+  tapi.wait_state(b2, LINECALLSTATE_CONNECTED);
+  expect_features_in(b2, {LINECALLSTATE_CONNECTED}, LINECALLFEATURE_SWAPHOLD, "SWAPHOLD");
+  r = tapi.next_request();
+  tapi.expect_ok(t.TSPI_lineSwapHold(r, b2.hd, b1.hd), r, "lineSwapHold(active: consultation, held: 201's)");
+  tapi.wait_state(b2, LINECALLSTATE_ONHOLD);
+  tapi.wait_state(b1, LINECALLSTATE_CONNECTED);
+  const LINEDEVSTATUS swapped = dev_status(t, B);
+  expect(swapped.dwNumActiveCalls == 1 && swapped.dwNumOnHoldCalls == 1,
+         "202's LINEDEVSTATUS after the swap: active " + std::to_string(swapped.dwNumActiveCalls) + ", held " +
+             std::to_string(swapped.dwNumOnHoldCalls));
+  r = tapi.next_request();
+  tapi.expect_error(t.TSPI_lineSwapHold(r, b2.hd, b1.hd), r, err(LINEERR_INVALCALLSTATE),
+                    "lineSwapHold(active: the held consultation)");
+  drop(tapi, b2);
+  tapi.wait_state(c1, LINECALLSTATE_DISCONNECTED);
+  drop(tapi, c1);
+  expect(b1.last_state() == LINECALLSTATE_CONNECTED, "202's call with 201 after the consultation ended: " +
+                                                         state_list(b1.states));
+
+  step("202 blind-transfers 201: to an incomplete number (refused, nothing changes), then to 203");
+  expect(FakeTapi::call_status(t, b1).dwCallFeatures & LINECALLFEATURE_BLINDTRANSFER,
+         "202's connected call does not allow BLINDTRANSFER");
+  r = tapi.next_request();
+  tapi.expect_error(t.TSPI_lineBlindTransfer(r, b1.hd, L"20", 0), r, err(LINEERR_INVALADDRESS),
+                    "lineBlindTransfer(202, incomplete number)");
+  expect(b1.last_state() == LINECALLSTATE_CONNECTED, "a refused blind transfer changed 202's call");
+  const std::size_t a1_infos = a1.info_changes.size();
+  r = tapi.next_request();
+  tapi.expect_ok(t.TSPI_lineBlindTransfer(r, b1.hd, L"203", 0), r, "lineBlindTransfer(202 -> 203)");
+  tapi.wait_state(b1, LINECALLSTATE_IDLE);
+  TapiCall& c2 = tapi.wait_new_call(C, "203's transferred call");
+  tapi.wait_state(c2, LINECALLSTATE_OFFERING);
+  const CallInfo ti = call_info(t, c2);
+  expect(ti.reason == LINECALLREASON_TRANSFER && ti.caller == L"201" && ti.called == L"203",
+         "203's transferred call: " + describe(ti) + "; expected TRANSFER from 201");
+  // 201's call never changed state, but it is linked to 203 now: LINE_CALLINFO CONNECTEDID.
+  tapi.wait([&] { return a1.info_changes.size() > a1_infos && call_info(t, a1).connected == L"203"; },
+            "LINE_CALLINFO CONNECTEDID on 201's call, now linked to 203");
+  answer(tapi, c2);
+  expect(a1.last_state() == LINECALLSTATE_CONNECTED, "201's call after the blind transfer: " + state_list(a1.states));
+  const CallInfo after = call_info(t, a1);
+  expect(after.connected == L"203" && (after.connected_flags & LINECALLPARTYID_ADDRESS),
+         "201's call after the blind transfer: connected '" + narrow(after.connected) + "', flags " +
+             hex(after.connected_flags));
+  expect(call_info(t, c2).connected == L"201", "203's transferred call: connected '" +
+                                                   narrow(call_info(t, c2).connected) + "'");
+
+  step("203 parks the call non-directed (the orbit comes back in lpNonDirAddress); 202 unparks it");
+  Buffer<VARSTRING> tiny(sizeof(VARSTRING) - 4);
+  r = tapi.next_request();
+  tapi.expect_sync_error(t.TSPI_linePark(r, c2.hd, LINEPARKMODE_NONDIRECTED, nullptr, tiny.get()), r,
+                         err(LINEERR_STRUCTURETOOSMALL), "linePark(non-directed, VARSTRING too small)");
+  Buffer<VARSTRING> orbit(sizeof(VARSTRING) + 64);
+  r = tapi.next_request();
+  tapi.expect_ok(t.TSPI_linePark(r, c2.hd, LINEPARKMODE_NONDIRECTED, nullptr, orbit.get()), r,
+                 "linePark(203, non-directed)");
+  const std::wstring where = orbit.text(orbit->dwStringSize, orbit->dwStringOffset);
+  expect(orbit->dwStringFormat == STRINGFORMAT_UNICODE && where == L"701" && orbit->dwUsedSize == orbit->dwNeededSize &&
+             orbit.guard_intact(),
+         "lpNonDirAddress after a non-directed park: '" + narrow(where) + "' (the lowest free orbit is 701)");
+  tapi.wait_state(c2, LINECALLSTATE_IDLE);
+  tapi.wait([&] { return call_info(t, a1).connected.empty(); }, "201's call linked to nobody while parked");
+  expect(call_info(t, a1).connected_flags == LINECALLPARTYID_UNAVAIL, "201's parked call: connected id flags " +
+                                                                          hex(call_info(t, a1).connected_flags));
+  r = tapi.next_request();
+  TapiCall& b3 = tapi.outgoing("202's unparked call", B, r);
+  tapi.expect_ok(t.TSPI_lineUnpark(r, B.hd, 0, b3.ht(), &b3.hd, where.c_str()), r, "lineUnpark(202, " + narrow(where) + ")");
+  tapi.wait_state(b3, LINECALLSTATE_CONNECTED);
+  const CallInfo ui = call_info(t, b3);
+  expect(ui.reason == LINECALLREASON_UNPARK && ui.connected == L"201",
+         "202's unparked call: " + describe(ui) + "; expected UNPARK, connected 201");
+  tapi.wait([&] { return call_info(t, a1).connected == L"202"; }, "201's call connected to 202 after the unpark");
+
+  step("201 hangs up");
+  drop(tapi, a1);
+  tapi.wait_state(b3, LINECALLSTATE_DISCONNECTED);
+  drop(tapi, b3);
+
+  step("every call's LINE_CALLSTATE sequence: TAPI.md's, and the server's");
+  const auto names = check_sequences(
+      t, mon,
+      {{&a1, then(kDialled, {LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE})},
+       {&b1, {LINECALLSTATE_OFFERING, LINECALLSTATE_CONNECTED, LINECALLSTATE_ONHOLDPENDTRANSFER,
+              LINECALLSTATE_CONNECTED, LINECALLSTATE_IDLE}},
+       {&b2, then(kDialled, {LINECALLSTATE_ONHOLD, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE})},
+       {&c1, {LINECALLSTATE_OFFERING, LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE}},
+       {&c2, {LINECALLSTATE_OFFERING, LINECALLSTATE_CONNECTED, LINECALLSTATE_IDLE}},
+       {&b3, {LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE}}});
+  finish(tapi, mon, names, {&a1, &b1, &b2, &c1, &c2, &b3}, {&A, &B, &C});
+}
+
+// --- completion: secure call, camp-on, callback, uncomplete -------------------------------------
+
+void completion(const Context& cx) {
+  Tsp& t = cx.tsp;
+  FakeTapi tapi(t);
+  tapi.start();
+  TapiLine& A = tapi.open("201");
+  TapiLine& B = tapi.open("202");
+  TapiLine& C = tapi.open("203");
+  Monitor mon(cx.server, cx.token);
+  tapi.check_status_in_callbacks(true);
+
+  step("202 calls 203, 203 answers: 202 is busy");
+  TapiCall& b1 = make_call(tapi, B, L"203", "202's call to 203");
+  TapiCall& c1 = tapi.wait_new_call(C, "203's call from 202");
+  tapi.wait_state(c1, LINECALLSTATE_OFFERING);
+  answer(tapi, c1);
+  tapi.wait_state(b1, LINECALLSTATE_CONNECTED);
+
+  step("201 calls 202: BUSY; it camps on (CAMPON), and the call goes IDLE");
+  TapiCall& a1 = make_call(tapi, A, L"202", "201's first call to busy 202");
+  tapi.wait_state(a1, LINECALLSTATE_BUSY);
+  expect(FakeTapi::call_status(t, a1).dwCallFeatures & LINECALLFEATURE_COMPLETECALL,
+         "201's busy call does not allow COMPLETECALL: features " + hex(FakeTapi::call_status(t, a1).dwCallFeatures));
+  DWORD unused_id = 0;
+  DRV_REQUESTID r = tapi.next_request();
+  tapi.expect_sync_error(t.TSPI_lineCompleteCall(r, a1.hd, &unused_id, 0x20, 0), r, err(LINEERR_INVALCALLCOMPLMODE),
+                         "lineCompleteCall(mode 0x20)");
+  DWORD k1 = 0;
+  r = tapi.next_request();
+  tapi.expect_ok(t.TSPI_lineCompleteCall(r, a1.hd, &k1, LINECALLCOMPLMODE_CAMPON, 0), r, "lineCompleteCall(201, CAMPON)");
+  expect(k1 != 0, "lineCompleteCall(CAMPON) gave completion id 0");
+  tapi.wait_state(a1, LINECALLSTATE_IDLE);
+
+  step("201 calls 202 again, camps on again, and cancels that (lineUncompleteCall); an unknown id is refused");
+  TapiCall& a2 = make_call(tapi, A, L"202", "201's second call to busy 202");
+  tapi.wait_state(a2, LINECALLSTATE_BUSY);
+  DWORD k2 = 0;
+  r = tapi.next_request();
+  tapi.expect_ok(t.TSPI_lineCompleteCall(r, a2.hd, &k2, LINECALLCOMPLMODE_CAMPON, 0), r,
+                 "lineCompleteCall(201, CAMPON, again)");
+  expect(k2 != 0 && k2 != k1, "the second completion id " + std::to_string(k2) + ", the first " + std::to_string(k1));
+  tapi.wait_state(a2, LINECALLSTATE_IDLE);
+  r = tapi.next_request();
+  tapi.expect_ok(t.TSPI_lineUncompleteCall(r, A.hd, k2), r, "lineUncompleteCall(201, " + std::to_string(k2) + ")");
+  r = tapi.next_request();
+  tapi.expect_error(t.TSPI_lineUncompleteCall(r, A.hd, k2), r, err(LINEERR_INVALCOMPLETIONID),
+                    "lineUncompleteCall(201, cancelled already)");
+  r = tapi.next_request();
+  tapi.expect_error(t.TSPI_lineUncompleteCall(r, A.hd, k1 + k2 + 1000), r, err(LINEERR_INVALCOMPLETIONID),
+                    "lineUncompleteCall(201, an id never given)");
+
+  step("202 secures its call (SECURECALL was allowed throughout); a camp-on on it is refused");
+  expect_features_in(b1, {LINECALLSTATE_DIALTONE, LINECALLSTATE_DIALING, LINECALLSTATE_PROCEEDING,
+                          LINECALLSTATE_RINGBACK, LINECALLSTATE_CONNECTED},
+                     LINECALLFEATURE_SECURECALL, "SECURECALL");
+  expect(!(call_info(t, b1).param_flags & LINECALLPARAMFLAGS_SECURE), "202's call is SECURE before lineSecureCall");
+  r = tapi.next_request();
+  tapi.expect_ok(t.TSPI_lineSecureCall(r, b1.hd), r, "lineSecureCall(202)");
+  expect(call_info(t, b1).param_flags & LINECALLPARAMFLAGS_SECURE,
+         "202's secured call: dwCallParamFlags " + hex(call_info(t, b1).param_flags) + " without SECURE");
+  TapiCall& a3 = make_call(tapi, A, L"202", "201's call to secure busy 202");
+  tapi.wait_state(a3, LINECALLSTATE_BUSY);
+  DWORD k3 = 0;
+  r = tapi.next_request();
+  tapi.expect_error(t.TSPI_lineCompleteCall(r, a3.hd, &k3, LINECALLCOMPLMODE_CAMPON, 0), r,
+                    err(LINEERR_OPERATIONFAILED), "lineCompleteCall(CAMPON) on a secure call");
+  expect(a3.last_state() == LINECALLSTATE_BUSY, "a refused completion changed 201's call: " + state_list(a3.states));
+  drop(tapi, a3);
+
+  step("203 and 202 hang up: the camp-on places 201's call (CALLCOMPLETION), offered to 202 (CAMPEDON)");
+  drop(tapi, c1);
+  tapi.wait_state(b1, LINECALLSTATE_DISCONNECTED);
+  drop(tapi, b1);
+  TapiCall& a4 = tapi.wait_new_call(A, "201's camped-on call");
+  TapiCall& b2 = tapi.wait_new_call(B, "202's camped-on call from 201");
+  tapi.wait_state(a4, LINECALLSTATE_RINGBACK);
+  tapi.wait_state(b2, LINECALLSTATE_OFFERING);
+  // Not checked: LINECALLINFO.dwCompletionID of these calls. TAPI has it name the completion
+  // (k1) on a CALLCOMPLETION call, but the server does not say which completion placed a call,
+  // so the TSP reports 0 (docs/tsp.md, Limits).
+  const CallInfo ai = call_info(t, a4);
+  expect(ai.reason == LINECALLREASON_CALLCOMPLETION && ai.origin == LINECALLORIGIN_OUTBOUND && ai.called == L"202",
+         "201's camped-on call: origin " + hex(ai.origin) + ", " + describe(ai) + "; expected OUTBOUND CALLCOMPLETION to 202");
+  const CallInfo bi = call_info(t, b2);
+  expect(bi.reason == LINECALLREASON_CAMPEDON && bi.caller == L"201",
+         "202's camped-on call: " + describe(bi) + "; expected CAMPEDON from 201");
+  answer(tapi, b2);
+  tapi.wait_state(a4, LINECALLSTATE_CONNECTED);
+
+  step("203 calls 202 (busy again) and asks for a callback (CALLBACK)");
+  TapiCall& c2 = make_call(tapi, C, L"202", "203's call to busy 202");
+  tapi.wait_state(c2, LINECALLSTATE_BUSY);
+  DWORD k4 = 0;
+  r = tapi.next_request();
+  tapi.expect_ok(t.TSPI_lineCompleteCall(r, c2.hd, &k4, LINECALLCOMPLMODE_CALLBACK, 0), r,
+                 "lineCompleteCall(203, CALLBACK)");
+  expect(k4 != 0 && k4 != k1 && k4 != k2, "the callback's completion id " + std::to_string(k4));
+  tapi.wait_state(c2, LINECALLSTATE_IDLE);
+
+  step("201 and 202 hang up: 203 is rung back (OFFERING, CALLCOMPLETION); answering it rings 202");
+  drop(tapi, a4);
+  tapi.wait_state(b2, LINECALLSTATE_DISCONNECTED);
+  drop(tapi, b2);
+  TapiCall& c3 = tapi.wait_new_call(C, "203's callback");
+  tapi.wait_state(c3, LINECALLSTATE_OFFERING);
+  const CallInfo cb = call_info(t, c3);
+  expect(cb.reason == LINECALLREASON_CALLCOMPLETION && cb.caller == L"202",
+         "203's callback: " + describe(cb) + "; expected CALLCOMPLETION from 202");
+  answer(tapi, c3);
+  TapiCall& b3 = tapi.wait_new_call(B, "202's call from the callback");
+  tapi.wait_state(b3, LINECALLSTATE_OFFERING);
+  const CallInfo bc = call_info(t, b3);
+  expect(bc.reason == LINECALLREASON_CALLCOMPLETION && bc.caller == L"203",
+         "202's call from 203's callback: " + describe(bc) + "; expected CALLCOMPLETION from 203");
+  answer(tapi, b3);
+  tapi.wait([&] { return call_info(t, c3).connected == L"202"; }, "203's callback connected to 202");
+  drop(tapi, c3);
+  tapi.wait_state(b3, LINECALLSTATE_DISCONNECTED);
+  drop(tapi, b3);
+
+  step("every call's LINE_CALLSTATE sequence: TAPI.md's, and the server's");
+  const S answered = {LINECALLSTATE_OFFERING, LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE};
+  const auto names = check_sequences(
+      t, mon,
+      {{&b1, then(kDialled, {LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE})},
+       {&c1, {LINECALLSTATE_OFFERING, LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE}},
+       {&a1, then(kDialledBusy, {LINECALLSTATE_IDLE})},
+       {&a2, then(kDialledBusy, {LINECALLSTATE_IDLE})},
+       {&a3, then(kDialledBusy, {LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE})},
+       {&a4, {LINECALLSTATE_RINGBACK, LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE}},
+       {&b2, answered},
+       {&c2, then(kDialledBusy, {LINECALLSTATE_IDLE})},
+       {&c3, {LINECALLSTATE_OFFERING, LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE}},
+       {&b3, answered}});
+  finish(tapi, mon, names, {&b1, &c1, &a1, &a2, &a3, &a4, &b2, &c2, &c3, &b3}, {&A, &B, &C});
+}
+
+}  // namespace telsim::tsp::host
