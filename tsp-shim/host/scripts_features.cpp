@@ -396,8 +396,9 @@ void transfers(const Context& cx) {
   TapiCall& c2 = tapi.wait_new_call(C, "203's transferred call");
   tapi.wait_state(c2, LINECALLSTATE_OFFERING);
   const CallInfo ti = call_info(t, c2);
-  expect(ti.reason == LINECALLREASON_TRANSFER && ti.caller == L"201" && ti.called == L"203",
-         "203's transferred call: " + describe(ti) + "; expected TRANSFER from 201");
+  expect(ti.reason == LINECALLREASON_TRANSFER && ti.caller == L"201" && ti.called == L"203" &&
+             ti.redirecting == L"202" && ti.redirection == L"203",
+         "203's transferred call: " + describe(ti) + "; expected TRANSFER from 201, dialled to 202, sent on to 203");
   // 201's call never changed state, but it is linked to 203 now: LINE_CALLINFO CONNECTEDID.
   tapi.wait([&] { return a1.info_changes.size() > a1_infos && call_info(t, a1).connected == L"203"; },
             "LINE_CALLINFO CONNECTEDID on 201's call, now linked to 203");
