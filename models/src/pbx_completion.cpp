@@ -106,6 +106,7 @@ void Pbx::run_completion(const Completion& c) {
     Call& call = create_call(c.caller, Direction::Outgoing, CallReason::CallCompletion);
     call.from = lines_[c.caller].number;
     call.to = lines_[c.target].number;
+    call.completion = c.id;
     transition(call, CallInput::Placed);
     offer_to(call, call.to, CallReason::CampedOn, 0);
     return;
@@ -115,6 +116,7 @@ void Pbx::run_completion(const Completion& c) {
   back.from = lines_[c.target].number;
   back.to = lines_[c.caller].number;
   back.callback_to = lines_[c.target].number;
+  back.completion = c.id;
   transition(back, CallInput::Offer);
   back.ring_timer = scheduler_.schedule(config_.timing.no_answer_timeout, [this, id = back.id] {
     Call* b = get(id);

@@ -10,11 +10,12 @@ namespace telsim {
 
 // --- park, pickup, forward --------------------------------------------------------------
 
-OpResult Pbx::join_new_call(LineId line, CallReason reason, CallId far_id, Op op) {
+OpResult Pbx::join_new_call(LineId line, CallReason reason, CallId far_id, Op op, std::string original_to) {
   Call& call = create_call(line, Direction::Incoming, reason);
   Call& far = *get(far_id);
   call.from = lines_[far.line].number;
   call.to = lines_[line].number;
+  call.original_to = std::move(original_to);  // set before its first state: observers see it with the call
   call.owner = requester_;
   const OpResult result = reply(op, LineErr::Success, call.id);
   link(call, far);
@@ -197,8 +198,7 @@ OpResult Pbx::pickup(LineId line_id, std::string_view target, std::string_view g
   unlink(*ringing);
   far_disconnect(*ringing, DisconnectMode::Pickup);
   const CallId caller_id = caller.id;
-  const OpResult result = join_new_call(line_id, CallReason::Pickup, caller_id, Op::Pickup);
-  get(result.call)->original_to = dialled;
+  const OpResult result = join_new_call(line_id, CallReason::Pickup, caller_id, Op::Pickup, dialled);
   if (Call* c = get(caller_id); c && next_state(c->state, CallInput::FarAnswer)) {
     scheduler_.cancel(c->ring_timer);
     transition(*c, CallInput::FarAnswer);

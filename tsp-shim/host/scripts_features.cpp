@@ -533,10 +533,10 @@ void completion(const Context& cx) {
   TapiCall& b2 = tapi.wait_new_call(B, "202's camped-on call from 201");
   tapi.wait_state(a4, LINECALLSTATE_RINGBACK);
   tapi.wait_state(b2, LINECALLSTATE_OFFERING);
-  // Not checked: LINECALLINFO.dwCompletionID of these calls. TAPI has it name the completion
-  // (k1) on a CALLCOMPLETION call, but the server does not say which completion placed a call,
-  // so the TSP reports 0 (docs/tsp.md, Limits).
   const CallInfo ai = call_info(t, a4);
+  // dwCompletionID names the completion (k1) on the CALLCOMPLETION call it placed.
+  expect(ai.completion_id == k1, "201's camped-on call: dwCompletionID " + std::to_string(ai.completion_id) +
+                                     ", the camp-on's id " + std::to_string(k1));
   expect(ai.reason == LINECALLREASON_CALLCOMPLETION && ai.origin == LINECALLORIGIN_OUTBOUND && ai.called == L"202",
          "201's camped-on call: origin " + hex(ai.origin) + ", " + describe(ai) + "; expected OUTBOUND CALLCOMPLETION to 202");
   const CallInfo bi = call_info(t, b2);
@@ -564,6 +564,8 @@ void completion(const Context& cx) {
   const CallInfo cb = call_info(t, c3);
   expect(cb.reason == LINECALLREASON_CALLCOMPLETION && cb.caller == L"202",
          "203's callback: " + describe(cb) + "; expected CALLCOMPLETION from 202");
+  expect(cb.completion_id == k4, "203's callback: dwCompletionID " + std::to_string(cb.completion_id) +
+                                     ", the callback's id " + std::to_string(k4));
   answer(tapi, c3);
   TapiCall& b3 = tapi.wait_new_call(B, "202's call from the callback");
   tapi.wait_state(b3, LINECALLSTATE_OFFERING);

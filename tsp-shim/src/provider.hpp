@@ -133,6 +133,7 @@ struct Call {
   bool inbound = false;
   std::string from, to, original_to;
   std::string connected;  ///< the party it is linked to now (LINECALLINFO's connected ID); empty: none
+  DWORD completion = 0;   ///< reason CALLCOMPLETION: the completion that placed it (dwCompletionID)
   std::uint64_t conference = 0;  ///< the conference call this call is a member of
   bool secure = false;
   DWORD app_specific = 0;

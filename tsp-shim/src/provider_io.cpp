@@ -527,6 +527,7 @@ void Provider::apply_info(const json& f, const Pending& p) {
   c.to = text(f, "to", c.to);
   c.original_to = text(f, "original_to");
   c.connected = text(f, "connected");
+  c.completion = number(f, "completion");
   if (f.contains("reason")) c.reason = call_reason_value(text(f, "reason"));
 }
 
@@ -567,6 +568,7 @@ void Provider::process_event(const json& f) {
     c->to = text(f, "to");
     c->original_to = text(f, "original_to");
     c->connected = text(f, "connected");
+    c->completion = number(f, "completion");
     c->reason = call_reason_value(text(f, "reason", "DIRECT"));
     by_server_[name] = c->handle;
     Callback cb;

@@ -461,7 +461,7 @@ LONG Provider::get_call_info(HDRVCALL hd, LPLINECALLINFO info) {
   else if (c->from.empty()) info->dwOrigin = LINECALLORIGIN_UNKNOWN;
   else info->dwOrigin = caller ? LINECALLORIGIN_INTERNAL : LINECALLORIGIN_EXTERNAL;
   info->dwReason = c->reason;
-  info->dwCompletionID = 0;
+  info->dwCompletionID = c->reason == LINECALLREASON_CALLCOMPLETION ? c->completion : 0;
   info->dwCountryCode = 0;
   info->dwTrunk = 0xFFFFFFFF;  // unknown
 

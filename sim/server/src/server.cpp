@@ -561,6 +561,7 @@ struct Server::Impl final : PbxObserver, ModemObserver {
            {"state", to_string(c.state)}};
     if (!c.original_to.empty()) j["original_to"] = c.original_to;
     if (!c.owner.empty()) j["owner"] = c.owner;
+    if (c.completion) j["completion"] = c.completion;
     const std::string connected = connected_number(c);
     j["connected"] = connected.empty() ? json(nullptr) : json(connected);
     j["t"] = t_now();
@@ -1275,6 +1276,7 @@ struct Server::Impl final : PbxObserver, ModemObserver {
     if (c.mode != DisconnectMode::None) j["mode_name"] = to_string(c.mode);
     if (!c.original_to.empty()) j["original_to"] = c.original_to;
     if (!c.park_orbit.empty()) j["park_orbit"] = c.park_orbit;
+    if (c.completion) j["completion"] = c.completion;
     j["owner"] = c.owner.empty() ? json(nullptr) : json(c.owner);
     json related = json::array();
     for (CallId r : pbx.conference_related(id)) related.push_back(to_string(r));

@@ -167,6 +167,7 @@ struct Call {
   };
   std::optional<ParkRecall> park_recall;
   std::string callback_to;     ///< a call-completion callback: the number to call once answered
+  std::uint32_t completion = 0;  ///< reason CALLCOMPLETION: the completion that placed it (dwCompletionID)
   CallId intruding_on;         ///< an intruder's call: the call it joined
   std::vector<CallId> intruders;  ///< calls that intruded on this one
   std::string owner;           ///< the controller that owns the handle ("" = the default)
@@ -371,7 +372,7 @@ class Pbx {
   void run_completion(const Completion& c);
   void connect_parties(Call& a, Call& b);
   /// Reply to `op` with a new call on `line` that starts CONNECTED to `far` (unpark, pickup).
-  OpResult join_new_call(LineId line, CallReason reason, CallId far, Op op);
+  OpResult join_new_call(LineId line, CallReason reason, CallId far, Op op, std::string original_to = {});
   void no_answer(CallId id);
   void connect(Call& answering);
   void disconnect_far_end(Call& dropper, CallState state_before);
