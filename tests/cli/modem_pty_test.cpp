@@ -255,7 +255,7 @@ TEST_F(ModemPtyTest, ClosingThePortOrSettingSpeedZeroDropsDtrAndHangsUp) {
 }
 
 TEST_F(ModemPtyTest, TheTcpPortIsATerminalToo) {
-  // The server names the port it bound in its log.
+  // The server names the port it bound in its log (before it says it is listening).
   std::smatch m;
   const std::string err = server->err();
   ASSERT_TRUE(std::regex_search(err, m, std::regex("modem m2 .* tcp 127\\.0\\.0\\.1:([0-9]+)"))) << err;

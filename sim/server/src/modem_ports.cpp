@@ -110,7 +110,18 @@ struct ModemPorts::Impl final : ModemObserver {
       if (!spec.tcp.empty()) make_listener(*s, fail);
       surfaces.push_back(std::move(s));
     }
-    for (auto& s : surfaces) s->modem->add_observer(this);  // once nothing can throw
+    for (auto& s : surfaces) {
+      s->modem->add_observer(this);  // once nothing can throw
+      // Logged now, before the server says it is listening: a program that waits for that line
+      // finds every device already there and named.
+      if (quiet) continue;
+      std::string where;
+      if (!s->link.empty()) where += fmt::format(" on {} ({})", s->link, s->device);
+      if (s->acceptor) where += fmt::format("{} tcp {}", where.empty() ? " on" : ",", s->endpoint);
+      log << fmt::format("telsim serve: modem {} ({}, {} bit/s){}\n", s->modem->name(), s->spec->config.number,
+                         s->spec->config.speed, where)
+          << std::flush;
+    }
   }
 
   ~Impl() override {
@@ -191,14 +202,6 @@ struct ModemPorts::Impl final : ModemObserver {
 
   void start() {
     for (auto& s : surfaces) {
-      if (!quiet) {
-        std::string where;
-        if (!s->link.empty()) where += fmt::format(" on {} ({})", s->link, s->device);
-        if (s->acceptor) where += fmt::format("{} tcp {}", where.empty() ? " on" : ",", s->endpoint);
-        log << fmt::format("telsim serve: modem {} ({}, {} bit/s){}\n", s->modem->name(),
-                           s->spec->config.number, s->spec->config.speed, where)
-            << std::flush;
-      }
       if (s->master) read_pty(*s);
       if (s->acceptor) accept(*s);
       update_dtr(*s);  // nobody has it open yet: DTR is off
