@@ -140,8 +140,8 @@ std::vector<Callback> Provider::take_completions(Match match) {
   return out;
 }
 
-template <typename Match>
-void Provider::abandon_requests(Match match, LONG error, std::vector<Callback>& out) {
+void Provider::abandon_requests(const std::function<bool(const Pending&)>& match, LONG error,
+                                std::vector<Callback>& out) {
   for (auto& [id, p] : pending_) {
     (void)id;
     if (p.kind != Pending::Kind::Tapi || p.aborted || !match(p)) continue;
@@ -150,6 +150,9 @@ void Provider::abandon_requests(Match match, LONG error, std::vector<Callback>& 
     cb.kind = Callback::Kind::Completion;
     cb.request = p.tapi_id;
     cb.result = error;
+    cb.line = p.line;
+    cb.call = p.call;
+    for (const auto& k : p.creates) cb.created.push_back(k.call);
     out.push_back(std::move(cb));
   }
 }
@@ -410,15 +413,7 @@ LONG Provider::shutdown(DWORD, DWORD) {
   {
     Guard g(lock_);
     left = take_completions([](const Callback&) { return true; });
-    for (auto& [id, p] : pending_) {
-      (void)id;
-      if (p.kind != Pending::Kind::Tapi || p.aborted) continue;
-      Callback cb;
-      cb.kind = Callback::Kind::Completion;
-      cb.request = p.tapi_id;
-      cb.result = err(LINEERR_OPERATIONFAILED);
-      left.push_back(std::move(cb));
-    }
+    abandon_requests([](const Pending&) { return true; }, err(LINEERR_OPERATIONFAILED), left);
     pending_.clear();
     completion = completion_;
     outq_.clear();

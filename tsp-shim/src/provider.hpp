@@ -298,9 +298,9 @@ class Provider {
   template <typename Match>
   std::vector<Callback> take_completions(Match match);
   /// TAPI requests still out that `match` are given up: each gets a completion with `error` in
-  /// `out`, and its reply, when it comes, is only cleaned up after.
-  template <typename Match>
-  void abandon_requests(Match match, LONG error, std::vector<Callback>& out);
+  /// `out` (naming its line, call and the calls it was to create), and its reply, if one comes,
+  /// is only cleaned up after.
+  void abandon_requests(const std::function<bool(const Pending&)>& match, LONG error, std::vector<Callback>& out);
   /// A request of the TSP's own to tidy the server up (its reply is only logged if refused).
   void send_cleanup(const char* op, const std::string& call);
   /// Drop (unless already IDLE) and deallocate a call on the server.

@@ -283,19 +283,11 @@ void Provider::io_lost(const std::string& why, DWORD retry_ms) {
   lost_reason_.clear();
   connected_ = false;
   outbuf_.clear();
-  for (auto& [id, p] : pending_) {
-    (void)id;
-    if (p.kind != Pending::Kind::Tapi || p.aborted) continue;
-    Callback cb;
-    cb.kind = Callback::Kind::Completion;
-    cb.request = p.tapi_id;
-    cb.result = err(LINEERR_OPERATIONFAILED);
-    cb.line = p.line;
-    cb.call = p.call;
-    for (const auto& k : p.creates) {
-      cb.created.push_back(k.call);
-      if (auto it = calls_.find(k.call); it != calls_.end()) it->second->failed = true;
-    }
+  std::vector<Callback> failed;
+  abandon_requests([](const Pending&) { return true; }, err(LINEERR_OPERATIONFAILED), failed);
+  for (Callback& cb : failed) {
+    for (const auto created : cb.created)
+      if (auto it = calls_.find(created); it != calls_.end()) it->second->failed = true;
     post(std::move(cb));
   }
   pending_.clear();
