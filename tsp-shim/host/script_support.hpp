@@ -99,6 +99,13 @@ LINEDEVSTATUS dev_status(Tsp& t, TapiLine& l);
 
 void close_all(FakeTapi& tapi, const std::vector<TapiCall*>& calls, const std::vector<TapiLine*>& lines);
 
+/// lineMakeCall from `from` to `to`, which must succeed; returns the new call.
+TapiCall& make_call(FakeTapi& tapi, TapiLine& from, const std::wstring& to, const std::string& label);
+/// lineAnswer, which must succeed, then the call is CONNECTED.
+void answer(FakeTapi& tapi, TapiCall& c);
+/// lineDrop, which must succeed, then the call is IDLE.
+void drop(FakeTapi& tapi, TapiCall& c);
+
 /// A LINEFORWARDLIST of one entry (`dest` may be empty: do not disturb with UNCOND).
 std::vector<BYTE> forward_list(DWORD mode, const std::wstring& dest);
 

@@ -37,9 +37,7 @@ void calls(const Context& cx) {
          "GetDevCaps into its fixed size does not say what it needs: needed " + std::to_string(caps->dwNeededSize));
 
   step("201 calls 202");
-  DRV_REQUESTID r = tapi.next_request();
-  TapiCall& a1 = tapi.outgoing("201's call to 202", A, r);
-  tapi.expect_ok(t.TSPI_lineMakeCall(r, A.hd, a1.ht(), &a1.hd, L"202", 0, nullptr), r, "lineMakeCall(201 -> 202)");
+  TapiCall& a1 = make_call(tapi, A, L"202", "201's call to 202");
   TapiCall& b1 = tapi.wait_new_call(B, "202's call from 201");
   tapi.wait_state(b1, LINECALLSTATE_OFFERING);
   tapi.wait_state(a1, LINECALLSTATE_RINGBACK);
@@ -57,9 +55,7 @@ void calls(const Context& cx) {
   expect(call_info(t, a1).called == L"202", "201's call: called id '" + narrow(call_info(t, a1).called) + "'");
 
   step("202 answers");
-  r = tapi.next_request();
-  tapi.expect_ok(t.TSPI_lineAnswer(r, b1.hd, nullptr, 0), r, "lineAnswer(202)");
-  tapi.wait_state(b1, LINECALLSTATE_CONNECTED);
+  answer(tapi, b1);
   tapi.wait_state(a1, LINECALLSTATE_CONNECTED);
   expect(dev_status(t, A).dwNumActiveCalls == 1, "201 has no active call while connected");
   expect(call_info(t, a1).connected == L"202" && call_info(t, b1).connected == L"201",
@@ -67,7 +63,7 @@ void calls(const Context& cx) {
              narrow(call_info(t, b1).connected) + "'");
 
   step("201 holds and unholds; unholding a connected call is refused");
-  r = tapi.next_request();
+  DRV_REQUESTID r = tapi.next_request();
   tapi.expect_ok(t.TSPI_lineHold(r, a1.hd), r, "lineHold(201)");
   tapi.wait_state(a1, LINECALLSTATE_ONHOLD);
   const LINEDEVSTATUS held = dev_status(t, A);
@@ -95,9 +91,7 @@ void calls(const Context& cx) {
                                      " times; refused once, it must come once more");
   tapi.wait_state(c1, LINECALLSTATE_OFFERING);
   tapi.wait_state(a2, LINECALLSTATE_RINGBACK);
-  r = tapi.next_request();
-  tapi.expect_ok(t.TSPI_lineAnswer(r, c1.hd, nullptr, 0), r, "lineAnswer(203)");
-  tapi.wait_state(c1, LINECALLSTATE_CONNECTED);
+  answer(tapi, c1);
   tapi.wait_state(a2, LINECALLSTATE_CONNECTED);
   // What the held original allows changes with the consultation call's state (the server lets
   // it complete the transfer once the consultation call is PROCEEDING, TAPI.md), and TAPI reads
@@ -139,13 +133,9 @@ void calls(const Context& cx) {
   expect(empty < 0, "unparking an empty orbit completed with " + error_name(empty));
 
   step("everyone hangs up");
-  r = tapi.next_request();
-  tapi.expect_ok(t.TSPI_lineDrop(r, a3.hd, nullptr, 0), r, "lineDrop(201)");
-  tapi.wait_state(a3, LINECALLSTATE_IDLE);
+  drop(tapi, a3);
   tapi.wait_state(c1, LINECALLSTATE_DISCONNECTED);
-  r = tapi.next_request();
-  tapi.expect_ok(t.TSPI_lineDrop(r, c1.hd, nullptr, 0), r, "lineDrop(203)");
-  tapi.wait_state(c1, LINECALLSTATE_IDLE);
+  drop(tapi, c1);
 
   step("every call's LINE_CALLSTATE sequence: TAPI.md's, and the server's");
   using S = std::vector<DWORD>;
@@ -191,12 +181,10 @@ void conference(const Context& cx) {
   tapi.check_status_in_callbacks(true);
 
   step("201 calls 202, 202 answers");
-  DRV_REQUESTID r = tapi.next_request();
-  TapiCall& a1 = tapi.outgoing("201's call to 202", A, r);
-  tapi.expect_ok(t.TSPI_lineMakeCall(r, A.hd, a1.ht(), &a1.hd, L"202", 0, nullptr), r, "lineMakeCall(201 -> 202)");
+  TapiCall& a1 = make_call(tapi, A, L"202", "201's call to 202");
   TapiCall& b1 = tapi.wait_new_call(B, "202's call");
   tapi.wait_state(b1, LINECALLSTATE_OFFERING);
-  r = tapi.next_request();
+  DRV_REQUESTID r = tapi.next_request();
   tapi.expect_ok(t.TSPI_lineAnswer(r, b1.hd, nullptr, 0), r, "lineAnswer(202)");
   tapi.wait_state(a1, LINECALLSTATE_CONNECTED);
 
@@ -243,9 +231,7 @@ void conference(const Context& cx) {
     tapi.wait_state(*c, LINECALLSTATE_IDLE);
   }
   tapi.wait_state(b1, LINECALLSTATE_DISCONNECTED);
-  r = tapi.next_request();
-  tapi.expect_ok(t.TSPI_lineDrop(r, b1.hd, nullptr, 0), r, "lineDrop(202)");
-  tapi.wait_state(b1, LINECALLSTATE_IDLE);
+  drop(tapi, b1);
 
   step("every call's LINE_CALLSTATE sequence: TAPI.md's, and the server's");
   using S = std::vector<DWORD>;
@@ -354,9 +340,7 @@ void buffers(const Context& cx) {
   HDRVCALL unused = nullptr;
   tapi.expect_sync_error(t.TSPI_lineMakeCall(r, A.hd, nullptr, &unused, L"20W2", 0, nullptr), r,
                          err(LINEERR_DIALDIALTONE), "lineMakeCall(\"20W2\")");
-  r = tapi.next_request();
-  TapiCall& a1 = tapi.outgoing("201's call to 202", A, r);
-  tapi.expect_ok(t.TSPI_lineMakeCall(r, A.hd, a1.ht(), &a1.hd, L"202", 0, nullptr), r, "lineMakeCall(201 -> 202)");
+  TapiCall& a1 = make_call(tapi, A, L"202", "201's call to 202");
   TapiCall& b1 = tapi.wait_new_call(B, "202's call");
   tapi.wait_state(b1, LINECALLSTATE_OFFERING);
   Buffer<LINECALLINFO> ci(sizeof(LINECALLINFO));
@@ -409,9 +393,7 @@ void buffers(const Context& cx) {
   expect(t.TSPI_lineGetAddressStatus(B.hd, 0, as0.get()) == 0 && as0->dwForwardNumEntries == 0,
          "forwarding still listed after lineForward(NULL)");
 
-  r = tapi.next_request();
-  tapi.expect_ok(t.TSPI_lineDrop(r, a1.hd, nullptr, 0), r, "lineDrop(201)");
-  tapi.wait_state(a1, LINECALLSTATE_IDLE);
+  drop(tapi, a1);
   tapi.wait_state(b1, LINECALLSTATE_IDLE);
 
   step("a modem's line: named so, a data modem, watched but not driven");
@@ -428,9 +410,7 @@ void buffers(const Context& cx) {
   r = tapi.next_request();
   tapi.expect_sync_error(t.TSPI_lineMakeCall(r, M.hd, nullptr, &unused, L"201", 0, nullptr), r,
                          err(LINEERR_OPERATIONUNAVAIL), "lineMakeCall on the modem's line");
-  r = tapi.next_request();
-  TapiCall& a2 = tapi.outgoing("201's call to the modem", A, r);
-  tapi.expect_ok(t.TSPI_lineMakeCall(r, A.hd, a2.ht(), &a2.hd, L"400", 0, nullptr), r, "lineMakeCall(201 -> 400)");
+  TapiCall& a2 = make_call(tapi, A, L"400", "201's call to the modem");
   TapiCall& m1 = tapi.wait_new_call(M, "the modem's call");
   tapi.wait_state(m1, LINECALLSTATE_OFFERING);
   expect(FakeTapi::call_status(t, m1).dwCallFeatures == 0, "a watched call allows TAPI something");
@@ -456,9 +436,7 @@ void outage(const Context& cx) {
   TapiLine& A = tapi.open("201");
   TapiLine& B = tapi.open("202");
   step("201 calls 202; it rings");
-  DRV_REQUESTID r = tapi.next_request();
-  TapiCall& a1 = tapi.outgoing("201's call", A, r);
-  tapi.expect_ok(t.TSPI_lineMakeCall(r, A.hd, a1.ht(), &a1.hd, L"202", 0, nullptr), r, "lineMakeCall(201 -> 202)");
+  TapiCall& a1 = make_call(tapi, A, L"202", "201's call");
   TapiCall& b1 = tapi.wait_new_call(B, "202's call");
   tapi.wait_state(b1, LINECALLSTATE_OFFERING);
   tapi.wait_state(a1, LINECALLSTATE_RINGBACK);
@@ -487,7 +465,7 @@ void outage(const Context& cx) {
              hex(down.dwLineFeatures));
 
   step("requests while out of service fail at once");
-  r = tapi.next_request();
+  DRV_REQUESTID r = tapi.next_request();
   HDRVCALL unused = nullptr;
   tapi.expect_sync_error(t.TSPI_lineMakeCall(r, A.hd, nullptr, &unused, L"202", 0, nullptr), r,
                          err(LINEERR_INVALLINESTATE), "lineMakeCall while out of service");
@@ -502,9 +480,7 @@ void outage(const Context& cx) {
   tapi.wait_devstate(A, LINEDEVSTATE_INSERVICE, a_from);
   tapi.wait_devstate(B, LINEDEVSTATE_INSERVICE, b_from);
   expect(dev_status(t, A).dwDevStatusFlags & LINEDEVSTATUSFLAGS_INSERVICE, "201 not INSERVICE after the reconnection");
-  r = tapi.next_request();
-  TapiCall& a2 = tapi.outgoing("201's call after the outage", A, r);
-  tapi.expect_ok(t.TSPI_lineMakeCall(r, A.hd, a2.ht(), &a2.hd, L"202", 0, nullptr), r, "lineMakeCall after the outage");
+  TapiCall& a2 = make_call(tapi, A, L"202", "201's call after the outage");
   TapiCall& b2 = tapi.wait_new_call(B, "202's call after the outage");
   tapi.wait_state(b2, LINECALLSTATE_OFFERING);
   r = tapi.next_request();
@@ -562,12 +538,10 @@ void late(const Context& cx) {
   step("the new devices work: 201 calls 202");
   TapiLine& A = tapi.open("201");
   TapiLine& B = tapi.open("202");
-  DRV_REQUESTID r = tapi.next_request();
-  TapiCall& a1 = tapi.outgoing("201's call", A, r);
-  tapi.expect_ok(t.TSPI_lineMakeCall(r, A.hd, a1.ht(), &a1.hd, L"202", 0, nullptr), r, "lineMakeCall(201 -> 202)");
+  TapiCall& a1 = make_call(tapi, A, L"202", "201's call");
   TapiCall& b1 = tapi.wait_new_call(B, "202's call");
   tapi.wait_state(b1, LINECALLSTATE_OFFERING);
-  r = tapi.next_request();
+  DRV_REQUESTID r = tapi.next_request();
   tapi.expect_ok(t.TSPI_lineDrop(r, a1.hd, nullptr, 0), r, "lineDrop(201)");
   tapi.wait_state(b1, LINECALLSTATE_IDLE);
   close_all(tapi, {&a1, &b1}, {&A, &B});

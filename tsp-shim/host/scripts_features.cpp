@@ -34,26 +34,6 @@ std::string describe(const CallInfo& i) {
          narrow(i.connected) + "'";
 }
 
-TapiCall& make_call(FakeTapi& tapi, TapiLine& from, const std::wstring& to, const std::string& label) {
-  const DRV_REQUESTID r = tapi.next_request();
-  TapiCall& c = tapi.outgoing(label, from, r);
-  tapi.expect_ok(tapi.tsp().TSPI_lineMakeCall(r, from.hd, c.ht(), &c.hd, to.c_str(), 0, nullptr), r,
-                 "lineMakeCall(" + from.number + " -> " + narrow(to) + ")");
-  return c;
-}
-
-void answer(FakeTapi& tapi, TapiCall& c) {
-  const DRV_REQUESTID r = tapi.next_request();
-  tapi.expect_ok(tapi.tsp().TSPI_lineAnswer(r, c.hd, nullptr, 0), r, "lineAnswer(" + c.label + ")");
-  tapi.wait_state(c, LINECALLSTATE_CONNECTED);
-}
-
-void drop(FakeTapi& tapi, TapiCall& c) {
-  const DRV_REQUESTID r = tapi.next_request();
-  tapi.expect_ok(tapi.tsp().TSPI_lineDrop(r, c.hd, nullptr, 0), r, "lineDrop(" + c.label + ")");
-  tapi.wait_state(c, LINECALLSTATE_IDLE);
-}
-
 /// `c`'s own dwCallFeatures as read inside each of its LINE_CALLSTATEs in `states` have `bits`.
 void expect_features_in(const TapiCall& c, const S& states, DWORD bits, const std::string& name) {
   for (DWORD state : states) {
