@@ -707,16 +707,18 @@ void Loader::modems(const YAML::Node& node, Scenario& sc) {
     }
     if (k.count("registers")) {
       const YAML::Node r = item["registers"];
-      auto names = [&] {
-        std::vector<std::string> all;
-        for (int i = 0; i < 256; ++i) all.push_back(fmt::format("S{}", i));
-        return all;
-      }();
-      auto rk = mapping(r, "registers", names);
-      for (const auto& [key, key_node] : rk) {
-        const auto v = unsigned_number(r[key], key);
-        if (v > 255) fail(r[key], fmt::format("{} must be 0..255", key));
-        m.config.registers[std::stoi(key.substr(1))] = static_cast<int>(v);
+      if (!r.IsMap()) fail(r, "registers must be a mapping, e.g. {S0: 2, S7: 30}");
+      static const std::regex reg_re(R"(^S(0|[1-9][0-9]{0,2})$)");
+      for (const auto& kv : r) {
+        const std::string key = scalar(kv.first, "a register");
+        std::smatch rm;
+        if (!std::regex_match(key, rm, reg_re) || std::stoi(rm[1].str()) > 255)
+          fail(kv.first, fmt::format("unknown register '{}' in registers (S0 to S255)", key));
+        const int n = std::stoi(rm[1].str());
+        if (m.config.registers.count(n)) fail(kv.first, fmt::format("duplicate key '{}' in registers", key));
+        const auto v = unsigned_number(kv.second, key);
+        if (v > 255) fail(kv.second, fmt::format("{} must be 0..255", key));
+        m.config.registers[n] = static_cast<int>(v);
       }
     }
     if (k.count("pty")) {

@@ -162,6 +162,11 @@ ForwardRule forward_rule(const json& j) {
 
 }  // namespace
 
+namespace {
+/// A string field that is null on the wire when empty ("linked to nobody", "no owner").
+json or_null(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+}  // namespace
+
 struct Server::Impl final : PbxObserver, ModemObserver {
   struct Client : std::enable_shared_from_this<Client> {
     Client(tcp::socket s, std::uint64_t n, asio::io_context& io)
@@ -562,8 +567,7 @@ struct Server::Impl final : PbxObserver, ModemObserver {
     if (!c.original_to.empty()) j["original_to"] = c.original_to;
     if (!c.owner.empty()) j["owner"] = c.owner;
     if (c.completion) j["completion"] = c.completion;
-    const std::string connected = connected_number(c);
-    j["connected"] = connected.empty() ? json(nullptr) : json(connected);
+    j["connected"] = or_null(connected_number(c));
     j["t"] = t_now();
     return j;
   }
@@ -612,7 +616,7 @@ struct Server::Impl final : PbxObserver, ModemObserver {
            {"changed", changed}, {"from", now.from}, {"to", now.to}, {"reason", to_string(now.reason)}};
     if (!now.original_to.empty()) j["original_to"] = now.original_to;
     if (now.conference) j["conference"] = fmt::format("c{}", now.conference);
-    j["connected"] = now.connected.empty() ? json(nullptr) : json(now.connected);
+    j["connected"] = or_null(now.connected);
     j["t"] = t_now();
     last = std::move(now);
     return wire::frame(j);
@@ -1270,14 +1274,14 @@ struct Server::Impl final : PbxObserver, ModemObserver {
            {"direction", to_string(c.direction)},
            {"from", c.from},
            {"to", c.to},
-           {"connected", connected_number(c).empty() ? json(nullptr) : json(connected_number(c))},
+           {"connected", or_null(connected_number(c))},
            {"secure", c.secure},
            {"created", wire::seconds(c.created.count())}};
     if (c.mode != DisconnectMode::None) j["mode_name"] = to_string(c.mode);
     if (!c.original_to.empty()) j["original_to"] = c.original_to;
     if (!c.park_orbit.empty()) j["park_orbit"] = c.park_orbit;
     if (c.completion) j["completion"] = c.completion;
-    j["owner"] = c.owner.empty() ? json(nullptr) : json(c.owner);
+    j["owner"] = or_null(c.owner);
     json related = json::array();
     for (CallId r : pbx.conference_related(id)) related.push_back(to_string(r));
     j["related"] = related;
