@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
+
 namespace telsim {
 
 std::string_view to_string(TrunkConfig::Direction d) {
@@ -48,25 +50,46 @@ TrunkStats::Summary TrunkStats::summary(SimTime end) const {
   if (stop > a) area += busy_ * to_seconds(stop - a);
   const double window = stop > from_ ? to_seconds(stop - from_) : 0.0;
   s.carried_erlangs = window > 0 ? area / window : 0.0;
-  // 95% confidence interval of the blocking from the batch means.
+  // 95% confidence interval of the blocking from the batch means. A handful of calls gives no
+  // interval at all rather than a zero-width one that claims certainty.
+  if (until_ == SimTime::max()) {
+    s.ci_reason = "no measurement window: only traffic with `for` sets one";
+    return s;
+  }
   double mean = 0, m2 = 0;
   int n = 0;
   for (int i = 0; i < kBatches; ++i) {
-    if (batch_offered_[i] == 0) continue;
+    if (batch_offered_[i] < kMinBatchAttempts) continue;
     const double x = static_cast<double>(batch_blocked_[i]) / static_cast<double>(batch_offered_[i]);
     ++n;
     const double d = x - mean;
     mean += d / n;
     m2 += d * (x - mean);
   }
-  if (n >= 2) {
-    constexpr double kT19 = 2.093;  // Student t, 0.975, 19 degrees of freedom
-    const double half = kT19 * std::sqrt(m2 / (n - 1)) / std::sqrt(static_cast<double>(n));
-    s.blocking_ci_low = std::max(0.0, s.blocking - half);
-    s.blocking_ci_high = std::min(1.0, s.blocking + half);
-  } else {
-    s.blocking_ci_low = s.blocking_ci_high = s.blocking;
+  s.ci_batches = n;
+  if (n < kMinBatches) {
+    s.ci_reason = fmt::format("{} of {} batches had {} or more seizure attempts; an interval needs {}",
+                              n, kBatches, kMinBatchAttempts, kMinBatches);
+    return s;
   }
+  // Student t quantile 0.975 for n-1 degrees of freedom (n = 10..20).
+  static constexpr double kT975[] = {2.262, 2.228, 2.201, 2.179, 2.160, 2.145,
+                                     2.131, 2.120, 2.110, 2.101, 2.093};
+  const double t = kT975[n - kMinBatches];
+  const double half = t * std::sqrt(m2 / (n - 1)) / std::sqrt(static_cast<double>(n));
+  double low = std::max(0.0, s.blocking - half);
+  double high = std::min(1.0, s.blocking + half);
+  // Batch means estimate the variance from the batches' spread, which is zero when every batch
+  // saw the same proportion (typically none blocked): widen to the Wilson score interval.
+  constexpr double z = 1.959964;
+  const double total = static_cast<double>(offered_);
+  const double p = s.blocking;
+  const double denom = 1 + z * z / total;
+  const double centre = (p + z * z / (2 * total)) / denom;
+  const double spread = z / denom * std::sqrt(p * (1 - p) / total + z * z / (4 * total * total));
+  low = std::min(low, std::max(0.0, centre - spread));
+  high = std::max(high, std::min(1.0, centre + spread));
+  s.blocking_ci = std::make_pair(low, high);
   return s;
 }
 

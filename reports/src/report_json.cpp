@@ -52,7 +52,10 @@ std::string report_detail::report_json(const RunResult& run, const Digest& diges
                           {"carried", ts.carried},
                           {"blocked", ts.blocked},
                           {"blocking", r6(ts.blocking)},
-                          {"blocking_ci95", Json::array({r6(ts.blocking_ci_low), r6(ts.blocking_ci_high)})},
+                          {"blocking_ci95", ts.blocking_ci ? Json::array({r6(ts.blocking_ci->first),
+                                                                           r6(ts.blocking_ci->second)})
+                                                           : Json(nullptr)},
+                          {"blocking_ci95_reason", ts.blocking_ci ? Json(nullptr) : Json(ts.ci_reason)},
                           {"carried_erlangs", r6(ts.carried_erlangs)},
                           {"peak_occupancy", ts.peak_occupancy}};
   }

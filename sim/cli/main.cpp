@@ -147,8 +147,11 @@ int bench_trunk(const telsim::BenchOptions& opt, std::uint32_t channels, double 
   const auto& s = r.trunks.at(0).stats;
   double b = 1.0;
   for (std::uint32_t n = 1; n <= channels; ++n) b = erlangs * b / (n + erlangs * b);
-  fmt::print("  offered {} carried {} blocking {:.5f} (95% CI {:.5f}..{:.5f}; Erlang B {:.5f})\n",
-             s.offered, s.carried, s.blocking, s.blocking_ci_low, s.blocking_ci_high, b);
+  fmt::print("  offered {} carried {} blocking {:.5f} ({}; Erlang B {:.5f})\n", s.offered, s.carried,
+             s.blocking,
+             s.blocking_ci ? fmt::format("95% CI {:.5f}..{:.5f}", s.blocking_ci->first, s.blocking_ci->second)
+                           : "no 95% CI: " + s.ci_reason,
+             b);
   fmt::print("  wall {:.3f} s, calls/s {}, events/s {}, peak RSS {:.0f} MiB\n", w,
              thousands(static_cast<double>(s.offered) / w),
              thousands(static_cast<double>(r.kernel_events + r.transitions) / w), peak_rss_mib());

@@ -57,15 +57,15 @@ TEST_P(ErlangBTest, BlockingMatchesErlangBWithinItsConfidenceInterval) {
   const double b = erlang_b(c.channels, c.erlangs);
   ASSERT_GT(s.offered, 50000u);
   EXPECT_EQ(r.traffic.at(0).no_idle_source, 0u) << "the source pool must never be the bottleneck";
-  EXPECT_LE(s.blocking_ci_low, b) << "measured " << s.blocking << " CI [" << s.blocking_ci_low << ", "
-                                   << s.blocking_ci_high << "], Erlang B " << b;
-  EXPECT_GE(s.blocking_ci_high, b) << "measured " << s.blocking << " CI [" << s.blocking_ci_low << ", "
-                                    << s.blocking_ci_high << "], Erlang B " << b;
+  ASSERT_TRUE(s.blocking_ci) << s.ci_reason;
+  const auto [low, high] = *s.blocking_ci;
+  EXPECT_LE(low, b) << "measured " << s.blocking << " CI [" << low << ", " << high << "], Erlang B " << b;
+  EXPECT_GE(high, b) << "measured " << s.blocking << " CI [" << low << ", " << high << "], Erlang B " << b;
   // Carried traffic A(1 - B): the blocking interval plus the sampling error of the offered load
   // (Poisson arrivals: relative standard deviation 1/sqrt(n)).
   const double expected = c.erlangs * (1 - b);
   const double tolerance =
-      c.erlangs * (s.blocking_ci_high - s.blocking_ci_low) + 3 * expected / std::sqrt(double(s.offered));
+      c.erlangs * (high - low) + 3 * expected / std::sqrt(double(s.offered));
   EXPECT_NEAR(s.carried_erlangs, expected, tolerance);
   EXPECT_LE(s.peak_occupancy, static_cast<std::uint32_t>(c.channels));
 }

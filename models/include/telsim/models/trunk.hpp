@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "telsim/models/random.hpp"
@@ -53,10 +54,21 @@ class TrunkStats {
   void seize_attempt(SimTime at, bool blocked);
   void occupancy(SimTime at, std::uint32_t busy_channels);
 
+  /// A batch enters the confidence interval only with at least this many seizure attempts,
+  /// and the interval needs at least kMinBatches such batches.
+  static constexpr std::uint64_t kMinBatchAttempts = 5;
+  static constexpr int kMinBatches = 10;
+
   struct Summary {
     std::uint64_t offered = 0, carried = 0, blocked = 0;
     double blocking = 0;
-    double blocking_ci_low = 0, blocking_ci_high = 0;  ///< 95%, batch means (t with 19 df)
+    /// 95% confidence interval of the blocking: batch means (Student t with n-1 degrees of
+    /// freedom over the n batches that qualify), widened where needed to the Wilson score
+    /// interval of the pooled proportion, so it is never narrower than the binomial sampling
+    /// error allows. Absent (with `ci_reason` saying why) until enough batches qualify.
+    std::optional<std::pair<double, double>> blocking_ci;
+    std::string ci_reason;  ///< why there is no interval (empty when there is one)
+    int ci_batches = 0;     ///< batches that qualified
     double carried_erlangs = 0;
     std::uint32_t peak_occupancy = 0;
   };
