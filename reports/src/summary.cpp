@@ -2,6 +2,8 @@
 #include <cmath>
 #include <optional>
 
+#include <fmt/format.h>
+
 #include "internal.hpp"
 
 namespace telsim {
@@ -37,6 +39,28 @@ CallCounts count_calls(const RunResult& run) {
     }
   }
   return c;
+}
+
+std::string calls_summary_line(const CallCounts& c, const RunResult& run) {
+  return fmt::format(
+      "calls: {} placed ({} answered, {} abandoned, {} blocked, {} failed), {} received; "
+      "{} CDRs, {} cleared at end of run",
+      c.total, c.answered, c.abandoned, c.blocked, c.failed, c.incoming_total, run.records.size(),
+      run.cleared_at_end);
+}
+
+std::vector<std::string> trunk_summary_lines(const RunResult& run) {
+  std::vector<std::string> out;
+  for (const RunResult::Trunk& t : run.trunks) {
+    const TrunkStats::Summary& s = t.stats;
+    std::string ci = s.blocking_ci ? fmt::format("95% interval {:.4f}..{:.4f}", s.blocking_ci->first,
+                                                 s.blocking_ci->second)
+                                   : "no 95% interval: " + s.ci_reason;
+    out.push_back(fmt::format("trunk {}: {} {}, {} seizure {}, {} blocked, blocking {:.4f} ({})",
+                              t.name, t.channels, t.channels == 1 ? "channel" : "channels", s.offered,
+                              s.offered == 1 ? "attempt" : "attempts", s.blocked, s.blocking, ci));
+  }
+  return out;
 }
 
 namespace report_detail {

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <systemc>
 
+#include "output_paths.hpp"
 #include "serve_command.hpp"
 #include "telsim/kernel/systemc_kernel.hpp"
 #include "telsim/kernel/vcd_trace.hpp"
@@ -51,6 +52,12 @@ std::string thousands(double value) {
 int run(const RunOptions& opt) {
   telsim::Scenario scenario = telsim::load_scenario(opt.file);
   if (opt.seed) scenario.seed = *opt.seed;
+  telsim::ReportOptions report_opt;
+  if (!opt.stats_interval.empty())
+    report_opt.stats_interval = telsim::parse_duration(opt.stats_interval).value();
+  // Bad output paths are bad input, found before the run rather than after it.
+  if (!opt.report_dir.empty()) telsim::cli::prepare_report_dir("--report", opt.report_dir);
+  if (!opt.vcd_file.empty()) telsim::cli::prepare_output_file("--vcd", opt.vcd_file);
 
   telsim::SystemcKernel kernel;
   const auto t0 = std::chrono::steady_clock::now();
@@ -59,14 +66,9 @@ int run(const RunOptions& opt) {
                            : telsim::run_scenario_with_vcd(scenario, kernel, opt.vcd_file);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-  std::vector<std::filesystem::path> written;
-  telsim::ReportOptions report_opt;
-  if (!opt.stats_interval.empty())
-    report_opt.stats_interval = telsim::parse_duration(opt.stats_interval).value();
-  if (!opt.report_dir.empty()) written = telsim::write_reports(result, opt.report_dir, report_opt);
-
+  // The verdict is printed before any report is written, so a failure while writing cannot
+  // hide it.
   const bool pass = result.failed() == 0;
-  const std::string base = std::filesystem::path(opt.file).filename().string();
   if (!opt.quiet) fmt::print("telsim run: {} (seed {})\n", scenario.name, scenario.seed);
   for (const auto& e : result.expectations) {
     if (e.ok) continue;
@@ -74,23 +76,30 @@ int run(const RunOptions& opt) {
                telsim::to_seconds(e.at), e.what, e.message);
   }
   if (!opt.quiet) {
-    const telsim::CallCounts c = telsim::count_calls(result);
     fmt::print("expectations: {} passed, {} failed\n", result.passed(), result.failed());
-    fmt::print("calls: {} placed ({} answered, {} abandoned, {} blocked, {} failed), {} received; "
-               "{} CDRs, {} cleared at end of run\n",
-               c.total, c.answered, c.abandoned, c.blocked, c.failed, c.incoming_total,
-               result.records.size(), result.cleared_at_end);
+    fmt::print("{}\n", telsim::calls_summary_line(telsim::count_calls(result), result));
+    for (const std::string& line : telsim::trunk_summary_lines(result)) fmt::print("{}\n", line);
     fmt::print("time: {:.3f} s simulated in {:.3f} s wall; {} events ({} events/s)\n",
                telsim::to_seconds(result.sim_time), wall, result.kernel_events + result.transitions,
                thousands(wall > 0 ? (result.kernel_events + result.transitions) / wall : 0));
-    if (!written.empty()) {
-      fmt::print("report:");
-      for (const auto& p : written) fmt::print(" {}", p.string());
-      fmt::print("\n");
-    }
     if (!opt.vcd_file.empty()) fmt::print("trace: {}\n", opt.vcd_file);
   }
   fmt::print("verdict: {} ({})\n", pass ? "PASS" : "FAIL", scenario.name);
+  std::fflush(stdout);
+  if (!opt.report_dir.empty()) {
+    try {
+      const auto written = telsim::write_reports(result, opt.report_dir, report_opt);
+      if (!opt.quiet) {
+        fmt::print("report:");
+        for (const auto& p : written) fmt::print(" {}", p.string());
+        fmt::print("\n");
+      }
+    } catch (const std::exception& e) {
+      std::cerr << "telsim: --report '" << opt.report_dir << "': the reports could not be written: "
+                << e.what() << '\n';
+      return kExitBadInput;
+    }
+  }
   return pass ? kExitPass : kExitFail;
 }
 

@@ -1,5 +1,7 @@
 #include "serve_command.hpp"
 
+#include "output_paths.hpp"
+
 #include <sys/resource.h>
 
 #include <csignal>
@@ -74,6 +76,9 @@ int serve(const ServeOptions& opt) {
   } else if (scenario.stop_at) {
     so.until = *scenario.stop_at;
   }
+  // Bad output paths are bad input, found before anyone connects rather than at the end.
+  if (!opt.report_dir.empty()) prepare_report_dir("--report", opt.report_dir);
+  if (!opt.vcd_file.empty()) prepare_output_file("--vcd", opt.vcd_file);
   raise_descriptor_limit();
 
   SystemcKernel kernel;
@@ -100,8 +105,6 @@ int serve(const ServeOptions& opt) {
   if (vcd) vcd->close();
 
   const RunResult& result = *server.result();
-  std::vector<std::filesystem::path> written;
-  if (!opt.report_dir.empty()) written = write_reports(result, opt.report_dir);
   const ServerStats& st = server.stats();
   const PacingStats pacing = server.pacing();
   for (const auto& e : result.expectations) {
@@ -109,23 +112,31 @@ int serve(const ServeOptions& opt) {
     fmt::print("FAIL  {}:{}  step {} at {:.3f}s: {}\n      {}\n", opt.file, e.yaml_line, e.step,
                to_seconds(e.at), e.what, e.message);
   }
-  const CallCounts c = count_calls(result);
   fmt::print("expectations: {} passed, {} failed\n", result.passed(), result.failed());
-  fmt::print("calls: {} placed ({} answered), {} received; {} CDRs, {} cleared at end of run\n",
-             c.total, c.answered, c.incoming_total, result.records.size(), result.cleared_at_end);
+  fmt::print("{}\n", calls_summary_line(count_calls(result), result));
+  for (const std::string& line : trunk_summary_lines(result)) fmt::print("{}\n", line);
   fmt::print("clients: {} connections, {} requests, {} error replies, {} bad frames, {} cut off, "
              "{} failed authentications\n",
              st.connections, st.requests, st.errors, st.bad_frames, st.cut_off, st.auth_failures);
   fmt::print("pacing: {} timer events, lateness p50 {}, p99 {}, max {}\n", pacing.events,
              ms(pacing.p50), ms(pacing.p99), ms(pacing.max));
   if (vcd) fmt::print("trace: {}\n", opt.vcd_file);
-  if (!written.empty()) {
-    fmt::print("report:");
-    for (const auto& p : written) fmt::print(" {}", p.string());
-    fmt::print("\n");
-  }
   const bool pass = result.failed() == 0;
+  // The verdict comes before the reports are written, so a failure while writing cannot hide it.
   fmt::print("verdict: {} ({})\n", pass ? "PASS" : "FAIL", scenario.name);
+  std::fflush(stdout);
+  if (!opt.report_dir.empty()) {
+    try {
+      const auto written = write_reports(result, opt.report_dir);
+      fmt::print("report:");
+      for (const auto& p : written) fmt::print(" {}", p.string());
+      fmt::print("\n");
+    } catch (const std::exception& e) {
+      std::cerr << "telsim: --report '" << opt.report_dir
+                << "': the reports could not be written: " << e.what() << '\n';
+      return 2;
+    }
+  }
   return pass ? 0 : 1;
 }
 

@@ -153,6 +153,58 @@ TEST(CliRun, FailedExpectationExitsOneAndNamesItsLine) {
   EXPECT_TRUE(found) << report.dump(2);
 }
 
+// An output path that cannot be written is bad input (exit 2, naming it), found before the run:
+// CI must read a usage error, not an internal error after a long run.
+TEST(CliRun, ReportPathThatIsAFileIsBadInputBeforeTheRun) {
+  TempDir dir;
+  write_file(dir / "taken", "a file");
+  for (const std::string& target : {(dir / "taken").string(), (dir / "taken" / "sub").string()}) {
+    const Result r = run_telsim("run " + quote(kQuickstart) + " --report " + quote(target));
+    EXPECT_EQ(r.status, 2) << describe(r);
+    EXPECT_NE(r.err.find("--report '" + target + "'"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("is a file"), std::string::npos) << r.err;
+    EXPECT_EQ(r.out.find("verdict"), std::string::npos) << "nothing runs\n" << r.out;
+  }
+}
+
+TEST(CliRun, VcdPathThatIsAFolderIsBadInputBeforeTheRun) {
+  TempDir dir;
+  const Result r = run_telsim("run " + quote(kQuickstart) + " --vcd " + quote(dir.path().string()));
+  EXPECT_EQ(r.status, 2) << describe(r);
+  EXPECT_NE(r.err.find("--vcd '" + dir.path().string() + "': it is a folder"), std::string::npos) << r.err;
+}
+
+TEST(CliRun, VerdictComesBeforeTheReportsAreWritten) {
+  TempDir dir;
+  const fs::path out = dir / "out";
+  const Result r = run_telsim("run " + quote(kQuickstart) + " --report " + quote(out.string()));
+  ASSERT_EQ(r.status, 0) << describe(r);
+  const auto verdict = r.out.find("verdict: PASS");
+  const auto report = r.out.find("report: ");
+  ASSERT_NE(verdict, std::string::npos) << r.out;
+  ASSERT_NE(report, std::string::npos) << r.out;
+  EXPECT_LT(verdict, report) << r.out;
+}
+
+TEST(CliRun, ReportFolderThatCannotBeCreatedIsBadInput) {
+  // /proc refuses new folders even to root (CI runs as root, where permissions do not bite).
+  const Result r = run_telsim("run " + quote(kQuickstart) + " --report /proc/telsim-no-such-dir");
+  EXPECT_EQ(r.status, 2) << describe(r);
+  EXPECT_NE(r.err.find("--report '/proc/telsim-no-such-dir': cannot create the folder"), std::string::npos)
+      << r.err;
+}
+
+TEST(CliServe, ReportPathThatIsAFileIsBadInputBeforeListening) {
+  TempDir dir;
+  write_file(dir / "taken", "a file");
+  const std::string office = std::string(TELSIM_SOURCE_DIR) + "/scenarios/serve/office.yaml";
+  const Result r = run_telsim("serve " + quote(office) + " --listen 127.0.0.1:0 --until 1s --report " +
+                              quote((dir / "taken").string()));
+  EXPECT_EQ(r.status, 2) << describe(r);
+  EXPECT_NE(r.err.find("is a file, not a folder"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("listening"), std::string::npos) << r.out;
+}
+
 TEST(CliRun, SameScenarioAndSeedGiveByteIdenticalReports) {
   TempDir dir;
   const fs::path file = dir / "random.yaml";

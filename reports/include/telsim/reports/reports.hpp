@@ -28,6 +28,13 @@ struct CallCounts {
 };
 CallCounts count_calls(const RunResult& run);
 
+/// The `calls:` line of `telsim run` and `telsim serve`: placed and received calls by outcome,
+/// CDRs and calls cleared at the end of the run.
+std::string calls_summary_line(const CallCounts& counts, const RunResult& run);
+/// One line per trunk group for the same summary: channels, seizure attempts, blocked, the
+/// blocking and its 95% interval, or why there is none yet.
+std::vector<std::string> trunk_summary_lines(const RunResult& run);
+
 /// Distribution of one timing. Percentiles by nearest rank on the sorted samples
 /// (the ceil(p/100 * n)-th smallest); all zero when there are no samples.
 struct TimingSummary {
