@@ -2,6 +2,7 @@
 // Every error names the node it is about (yaml-cpp marks are 0-based; we print 1-based).
 #include <algorithm>
 #include <charconv>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -25,21 +26,60 @@ ScenarioError::ScenarioError(std::string file, int line, int column, const std::
       message_(what()) {}
 
 std::optional<Duration> parse_duration(const std::string& text) {
-  // No duration is this long. The cap also keeps std::stod in range (it throws out_of_range)
-  // and std::regex's matcher, which recurses once per character, off the end of the stack.
+  // No duration is this long; the cap also keeps std::stod in range.
   if (text.size() > 64) return std::nullopt;
-  static const std::regex re(R"(^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|min|h)?\s*$)");
-  std::smatch m;
-  if (!std::regex_match(text, m, re)) return std::nullopt;
-  const double value = std::stod(m[1].str());
-  const std::string unit = m[2].str();
-  if (unit.empty() && value != 0) return std::nullopt;  // a bare number needs a unit, 0 aside
-  double ns_per_unit = 1e9;
-  if (unit == "ms") ns_per_unit = 1e6;
-  if (unit == "min") ns_per_unit = 60e9;
-  if (unit == "h") ns_per_unit = 3600e9;
-  const double ns = value * ns_per_unit;
-  if (ns > 1e18) return std::nullopt;
+  // One or more NUMBER UNIT parts, units from the largest down, each at most once: "250ms",
+  // "1.5s", "2h30min", "1min30s", "1h2min3s500ms". A bare 0 is zero.
+  struct Unit {
+    std::string_view name;
+    double ns;
+  };
+  static constexpr Unit kUnits[] = {{"h", 3600e9}, {"min", 60e9}, {"s", 1e9}, {"ms", 1e6}};
+  std::size_t i = 0;
+  const auto skip_space = [&] {
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+  };
+  skip_space();
+  if (i < text.size() && text[i] == '0') {
+    std::size_t j = i + 1;
+    while (j < text.size() && (text[j] == ' ' || text[j] == '\t')) ++j;
+    if (j == text.size()) return Duration::zero();
+  }
+  double ns = 0;
+  std::size_t next_unit = 0;  // units must come in kUnits order
+  int parts = 0;
+  while (true) {
+    skip_space();
+    if (i == text.size()) break;
+    const std::size_t start = i;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+    if (i == start) return std::nullopt;
+    if (i < text.size() && text[i] == '.') {
+      ++i;
+      const std::size_t frac = i;
+      while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+      if (i == frac) return std::nullopt;
+    }
+    const double value = std::stod(text.substr(start, i - start));
+    skip_space();
+    std::size_t u = next_unit;
+    // "ms" before "min" before "s" would misread; match the longest unit that fits here.
+    std::optional<std::size_t> found;
+    for (; u < std::size(kUnits); ++u) {
+      const std::string_view name = kUnits[u].name;
+      if (text.compare(i, name.size(), name) != 0) continue;
+      const std::size_t end = i + name.size();
+      if (end < text.size() && std::isalpha(static_cast<unsigned char>(text[end]))) continue;
+      found = u;
+      break;
+    }
+    if (!found) return std::nullopt;
+    i += kUnits[*found].name.size();
+    ns += value * kUnits[*found].ns;
+    next_unit = *found + 1;
+    ++parts;
+  }
+  if (parts == 0 || ns > 1e18) return std::nullopt;
   return Duration(static_cast<Duration::rep>(std::llround(ns)));
 }
 
@@ -55,7 +95,8 @@ std::string format_duration(Duration d) {
 namespace {
 
 constexpr std::size_t kMaxScalar = 4096;  // characters in one value (names, numbers, notes)
-constexpr const char* kDurationHelp = "use a number with ms, s, min or h: 250ms, 3s, 2min, 1h";
+constexpr const char* kDurationHelp =
+    "use a number with ms, s, min or h (250ms, 3s, 2min, 1h), or parts from the largest unit down (2h30min, 1min30s)";
 
 struct OpSpec {
   const char* name;
@@ -168,6 +209,18 @@ class Loader {
       fail(node, fmt::format("bad distribution '{}' for {}: exponential(MEAN), e.g. exponential(30s)",
                              text, what));
     return DurationDist::exponential(a_val);
+  }
+
+  /// A whole number in [low, high]. One message for every way it can be wrong (not a number,
+  /// negative, out of range), so the same key always reads the same.
+  std::uint64_t integer_in(const YAML::Node& node, const std::string& what, std::uint64_t low,
+                           std::uint64_t high) const {
+    const std::string text = scalar(node, what);
+    const bool digits = !text.empty() && text.size() <= 19 && std::all_of(text.begin(), text.end(), ::isdigit);
+    const std::uint64_t n = digits ? std::stoull(text) : 0;
+    if (!digits || n < low || n > high)
+      fail(node, fmt::format("{} must be a whole number from {} to {}, not '{}'", what, low, high, text));
+    return n;
   }
 
   std::uint64_t unsigned_number(const YAML::Node& node, const std::string& what) const {
@@ -307,8 +360,7 @@ Scenario Loader::load(const YAML::Node& root) {
   flag("confdrop", sc.pbx.confdrop);
   flag("transfer_recall", sc.pbx.transfer_recall);
   if (pk.count("conference_max")) {
-    const auto n = unsigned_number(pbx["conference_max"], "conference_max");
-    if (n < 2 || n > 64) fail(pbx["conference_max"], "conference_max must be 2..64");
+    const auto n = integer_in(pbx["conference_max"], "conference_max", 2, 64);
     sc.pbx.conference_max = n;
   }
   if (pk.count("hold_recall")) sc.pbx.hold_recall = duration(pbx["hold_recall"], "hold_recall");
@@ -321,8 +373,7 @@ Scenario Loader::load(const YAML::Node& root) {
     else fail(pbx["answer_mode"], fmt::format("answer_mode must be hold, drop or none, not '{}'", v));
   }
   if (pk.count("forward_hop_limit")) {
-    const auto n = unsigned_number(pbx["forward_hop_limit"], "forward_hop_limit");
-    if (n < 1 || n > 100) fail(pbx["forward_hop_limit"], "forward_hop_limit must be 1..100");
+    const auto n = integer_in(pbx["forward_hop_limit"], "forward_hop_limit", 1, 100);
     sc.pbx.forward_hop_limit = static_cast<int>(n);
   }
   if (pk.count("timing")) timing(pbx["timing"], sc.pbx.timing);
@@ -334,8 +385,7 @@ Scenario Loader::load(const YAML::Node& root) {
            fmt::format("vacant_number must be 'disconnect' or 'special_info', not '{}'", v));
   }
   if (pk.count("max_calls_per_line")) {
-    const auto n = unsigned_number(pbx["max_calls_per_line"], "max_calls_per_line");
-    if (n < 1 || n > 64) fail(pbx["max_calls_per_line"], "max_calls_per_line must be 1..64");
+    const auto n = integer_in(pbx["max_calls_per_line"], "max_calls_per_line", 1, 64);
     sc.pbx.max_calls_per_line = n;
   }
 
@@ -582,8 +632,7 @@ ForwardRule Loader::forward_rule(const YAML::Node& node, bool with_ext, std::str
   if (keys.count("rings")) {
     if (!no_answer) fail(keys["rings"], "'rings' is for no_answer and busy_no_answer forwarding");
     if (keys.count("after")) fail(keys["rings"], "give either 'rings' or 'after', not both");
-    const auto n = unsigned_number(node["rings"], "rings");
-    if (n < 1 || n > 100) fail(node["rings"], "rings must be 1..100");
+    const auto n = integer_in(node["rings"], "rings", 1, 100);
     r.rings = static_cast<int>(n);
   }
   if (keys.count("callers")) {
@@ -617,8 +666,7 @@ void Loader::trunks(const YAML::Node& node, PbxConfig& pbx) {
     for (const auto& other : pbx.trunks)
       if (other.name == t.name) fail(item["name"], fmt::format("trunk '{}' is defined twice", t.name));
     if (!k.count("channels")) fail(item, "a trunk needs its number of 'channels'");
-    const auto ch = unsigned_number(item["channels"], "channels");
-    if (ch < 1 || ch > 100000) fail(item["channels"], "channels must be 1..100000");
+    const auto ch = integer_in(item["channels"], "channels", 1, 100000);
     t.channels = static_cast<std::uint32_t>(ch);
     if (k.count("direction")) {
       const std::string d = scalar(item["direction"], "direction");
@@ -634,13 +682,13 @@ void Loader::trunks(const YAML::Node& node, PbxConfig& pbx) {
           fail(item["access_code"], fmt::format("access code {} is the start of extension {} (line {})",
                                                 t.access_code, num, line));
     }
-    if (k.count("number_length")) t.number_length = static_cast<std::uint32_t>(unsigned_number(item["number_length"], "number_length"));
+    if (k.count("number_length")) t.number_length = static_cast<std::uint32_t>(integer_in(item["number_length"], "number_length", 0, 32));
     if (k.count("did")) {
       const auto dids = number_list(item["did"], "did");
       t.did_low = dids.front();
       t.did_high = dids.back();
     }
-    if (k.count("did_digits")) t.did_digits = static_cast<std::uint32_t>(unsigned_number(item["did_digits"], "did_digits"));
+    if (k.count("did_digits")) t.did_digits = static_cast<std::uint32_t>(integer_in(item["did_digits"], "did_digits", 1, 32));
     if (k.count("default")) t.did_default = extension(item["default"], "default");
     if (k.count("select")) {
       const std::string v = scalar(item["select"], "select");
@@ -716,8 +764,7 @@ void Loader::modems(const YAML::Node& node, Scenario& sc) {
           fail(kv.first, fmt::format("unknown register '{}' in registers (S0 to S255)", key));
         const int n = std::stoi(rm[1].str());
         if (m.config.registers.count(n)) fail(kv.first, fmt::format("duplicate key '{}' in registers", key));
-        const auto v = unsigned_number(kv.second, key);
-        if (v > 255) fail(kv.second, fmt::format("{} must be 0..255", key));
+        const auto v = integer_in(kv.second, key, 0, 255);
         m.config.registers[n] = static_cast<int>(v);
       }
     }
@@ -1138,14 +1185,107 @@ void Loader::expectation(const YAML::Node& node, Step& st) {
   }
   if (keys.count("messages_waiting")) {
     if (e.line.empty()) fail(keys["messages_waiting"], "'messages_waiting' is a condition on a line");
-    e.messages_waiting = static_cast<int>(unsigned_number(node["messages_waiting"], "messages_waiting"));
+    e.messages_waiting = static_cast<int>(integer_in(node["messages_waiting"], "messages_waiting", 0, 1000000));
   }
   if (keys.count("calls")) {
     if (e.line.empty()) fail(keys["calls"], "'calls' counts the calls on a line: use expect: {line: ...}");
-    e.calls = static_cast<int>(unsigned_number(node["calls"], "calls"));
+    e.calls = static_cast<int>(integer_in(node["calls"], "calls", 0, 64));
   }
   if (keys.size() == 1)
     fail(node, "expect needs a condition: state, mode, reason, history, features, related or calls");
+}
+
+}  // namespace
+
+namespace {
+
+/// The lines of `text` (without their line ends).
+std::vector<std::string_view> split_lines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    lines.push_back(line);
+    if (end == text.size()) break;
+    start = end + 1;
+  }
+  return lines;
+}
+
+struct Place {
+  int line = 0;    ///< 0-based
+  int column = 0;  ///< 0-based
+};
+
+/// The flow collections ('{' or '[') still open at `stop` (0-based line and column), outermost
+/// first: a small scan that knows quotes and comments, enough to say where an unclosed flow
+/// began when the parser only notices it lines later.
+std::vector<std::pair<char, Place>> open_flows(const std::vector<std::string_view>& lines, Place stop) {
+  std::vector<std::pair<char, Place>> open;
+  for (int l = 0; l < static_cast<int>(lines.size()) && l <= stop.line; ++l) {
+    const std::string_view line = lines[static_cast<std::size_t>(l)];
+    char quote = 0;
+    for (int c = 0; c < static_cast<int>(line.size()); ++c) {
+      if (l == stop.line && c >= stop.column) break;
+      const char ch = line[static_cast<std::size_t>(c)];
+      if (quote == '"') {
+        if (ch == '\\') ++c;
+        else if (ch == '"') quote = 0;
+        continue;
+      }
+      if (quote == '\'') {
+        if (ch == '\'') quote = 0;  // '' is an escaped quote: it closes and reopens
+        continue;
+      }
+      if (ch == '#' && (c == 0 || line[static_cast<std::size_t>(c - 1)] == ' ' ||
+                        line[static_cast<std::size_t>(c - 1)] == '\t'))
+        break;  // a comment runs to the end of the line
+      if (ch == '"' || ch == '\'') {
+        // A quote starts a quoted scalar only where a value starts, not inside a plain one.
+        const char prev = c == 0 ? ' ' : line[static_cast<std::size_t>(c - 1)];
+        if (prev == ' ' || prev == '\t' || prev == '{' || prev == '[' || prev == ',' || prev == ':' || prev == '-')
+          quote = ch;
+        continue;
+      }
+      if (ch == '{' || ch == '[') open.push_back({ch, Place{l, c}});
+      if ((ch == '}' || ch == ']') && !open.empty()) open.pop_back();
+    }
+  }
+  return open;
+}
+
+/// A TAB in the leading whitespace of line `l` (0-based), as its column.
+std::optional<int> indentation_tab(std::string_view line) {
+  for (std::size_t c = 0; c < line.size(); ++c) {
+    if (line[c] == '\t') return static_cast<int>(c);
+    if (line[c] != ' ') break;
+  }
+  return std::nullopt;
+}
+
+/// Turn yaml-cpp's syntax error into one that names the cause where it can: a TAB in the
+/// indentation (YAML allows only spaces there), or a flow collection opened on an earlier line
+/// and never closed (the parser notices only where the next block starts).
+[[noreturn]] void syntax_error(const std::string& text, const std::string& file, const YAML::ParserException& e) {
+  const auto lines = split_lines(text);
+  const Place at{std::max(0, e.mark.line), std::max(0, e.mark.column)};
+  for (int l = std::min(at.line, static_cast<int>(lines.size()) - 1); l >= 0 && l >= at.line - 1; --l) {
+    if (const auto tab = indentation_tab(lines[static_cast<std::size_t>(l)]))
+      throw ScenarioError(file, l + 1, *tab + 1,
+                          "a TAB character in the indentation: YAML indents with spaces only");
+  }
+  const auto open = open_flows(lines, at);
+  if (!open.empty() && open.back().second.line < at.line) {
+    const auto& [bracket, where] = open.back();
+    throw ScenarioError(file, where.line + 1, where.column + 1,
+                        fmt::format("this '{}' is never closed with '{}' (the parser stopped at line {}, "
+                                    "column {}: {})",
+                                    bracket, bracket == '{' ? '}' : ']', at.line + 1, at.column + 1, e.msg));
+  }
+  throw ScenarioError(file, at.line + 1, at.column + 1, e.msg);
 }
 
 }  // namespace
@@ -1155,7 +1295,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
   try {
     root = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
-    throw ScenarioError(file, e.mark.line + 1, e.mark.column + 1, e.msg);
+    syntax_error(text, file, e);
   }
   return Loader(file).load(root);
 }

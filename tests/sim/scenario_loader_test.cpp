@@ -29,6 +29,19 @@ TEST(DurationTest, ParsesEveryUnit) {
   EXPECT_EQ(parse_duration("0"), Duration(0));
 }
 
+TEST(DurationTest, ParsesCompoundDurationsFromTheLargestUnitDown) {
+  EXPECT_EQ(parse_duration("2h30min"), Duration(9000s));
+  EXPECT_EQ(parse_duration("1min30s"), Duration(90s));
+  EXPECT_EQ(parse_duration("1h2min3s500ms"), Duration(3723500ms));
+  EXPECT_EQ(parse_duration("1min 30s"), Duration(90s));
+  EXPECT_EQ(parse_duration("1.5h30s"), Duration(5430s));
+}
+
+TEST(DurationTest, RejectsCompoundDurationsOutOfOrderOrRepeated) {
+  for (const char* bad : {"30s2min", "1h1h", "1min1min", "2h30", "1min30", "5m", "1sec", "2h-30min", "ms"})
+    EXPECT_FALSE(parse_duration(bad).has_value()) << bad;
+}
+
 TEST(DurationTest, RejectsWhatIsNotADuration) {
   for (const char* bad : {"3", "3 sec", "-1s", "s", "", "1e3s", "3d"})
     EXPECT_FALSE(parse_duration(bad).has_value()) << bad;
