@@ -213,12 +213,58 @@ void Pbx::transition(Call& call, CallInput input, DisconnectMode mode) {
 
 OpResult Pbx::reply(Op op, LineErr error, CallId call, std::string address, CallId consult,
                     std::uint32_t completion) {
-  const OpResult r{next_request_++, op, error, call, std::move(address), consult, completion};
+  const OpResult r{next_request_++, op, error, call, std::move(address), consult, completion, {}};
   for (PbxObserver* o : observers_) o->on_reply(r);
   return r;
 }
 
-bool Pbx::engaged(const Line& line) const {
+OpResult Pbx::refuse(Op op, LineErr error, CallId call, std::string detail) {
+  const OpResult r{next_request_++, op, error, call, {}, {}, 0, std::move(detail)};
+  for (PbxObserver* o : observers_) o->on_reply(r);
+  return r;
+}
+
+namespace {
+std::string state_list(const std::vector<CallState>& states) {
+  std::string out;
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    if (i > 0) out += i + 1 == states.size() ? " or " : ", ";
+    out += to_string(states[i]);
+  }
+  return out;
+}
+}  // namespace
+
+std::string Pbx::state_rule(const Call& call, CallInput input, std::string_view what) const {
+  std::vector<CallState> allowed, not_allowed;
+  for (int i = 0; i < kCallStateCount; ++i) {
+    const CallState s = call_state_at(i);
+    (next_state(s, input) ? allowed : not_allowed).push_back(s);
+  }
+  std::string rule = allowed.size() <= not_allowed.size()
+                         ? fmt::format("{} needs {}", what, state_list(allowed))
+                         : fmt::format("{} needs any state but {}", what, state_list(not_allowed));
+  if (allowed.empty()) rule = fmt::format("{} is possible in no state", what);
+  return fmt::format("{} is {}; {}", to_string(call.id), to_string(call.state), rule);
+}
+
+std::string Pbx::no_call(CallId id) {
+  return id ? fmt::format("no call {} (never existed, or deallocated)", to_string(id)) : "no call handle given";
+}
+
+std::string Pbx::engaged_reason(const Line& line) const {
+  const Call* c = engaging_call(line);
+  if (!c) return fmt::format("{} is not in use", line.number);
+  return fmt::format("{} has {} {}", line.number, to_string(c->id), to_string(c->state));
+}
+
+std::string Pbx::appearances_reason(const Line& line, std::size_t needed) const {
+  return fmt::format("{} has {} call{}, max_calls_per_line {}{}", line.number, line.calls.size(),
+                     line.calls.size() == 1 ? "" : "s", config_.max_calls_per_line,
+                     needed > 1 ? fmt::format(" (this needs {} more)", needed) : "");
+}
+
+const Call* Pbx::engaging_call(const Line& line) const {
   for (CallId id : line.calls) {
     const Call* c = find_call(id);
     if (!c) continue;
@@ -240,10 +286,10 @@ bool Pbx::engaged(const Line& line) const {
       case CallState::Proceeding:
       case CallState::Disconnected:
       case CallState::Unknown:
-        return true;
+        return c;
     }
   }
-  return false;
+  return nullptr;
 }
 
 bool Pbx::busy_for_incoming(const Line& line) const {
@@ -279,14 +325,19 @@ std::optional<std::string> Pbx::dialable(std::string_view number) const {
 }
 
 OpResult Pbx::make_call(LineId line_id, std::string_view requested) {
-  if (line_id >= lines_.size()) return reply(Op::MakeCall, LineErr::BadDeviceId);
+  if (line_id >= lines_.size())
+    return refuse(Op::MakeCall, LineErr::BadDeviceId, {}, fmt::format("no line #{}", line_id));
   const auto translated = dialable(requested);
-  if (!translated || !is_dialable(*translated)) return reply(Op::MakeCall, LineErr::InvalAddress);
+  if (!translated)
+    return refuse(Op::MakeCall, LineErr::InvalAddress, {},
+                  fmt::format("'{}' cannot be translated with the scenario's location", requested));
+  if (!is_dialable(*translated))
+    return refuse(Op::MakeCall, LineErr::InvalAddress, {}, fmt::format("'{}' is not a dialable number", *translated));
   const std::string_view number = *translated;
   const Line& line = lines_[line_id];
-  if (engaged(line)) return reply(Op::MakeCall, LineErr::InUse);
+  if (engaged(line)) return refuse(Op::MakeCall, LineErr::InUse, {}, engaged_reason(line));
   if (line.calls.size() >= config_.max_calls_per_line)
-    return reply(Op::MakeCall, LineErr::CallUnavail);
+    return refuse(Op::MakeCall, LineErr::CallUnavail, {}, appearances_reason(line));
 
   Call& call = create_call(line_id, Direction::Outgoing, CallReason::Direct);
   call.from = line.number;
@@ -312,11 +363,16 @@ void Pbx::begin_dialing(Call& call, std::string_view number) {
 
 OpResult Pbx::dial(CallId id, std::string_view requested) {
   Call* call = get(id);
-  if (!call) return reply(Op::Dial, LineErr::InvalCallHandle);
-  if (!next_state(call->state, CallInput::Dial)) return reply(Op::Dial, LineErr::InvalCallState, id);
+  if (!call) return refuse(Op::Dial, LineErr::InvalCallHandle, {}, no_call(id));
+  if (!next_state(call->state, CallInput::Dial))
+    return refuse(Op::Dial, LineErr::InvalCallState, id, state_rule(*call, CallInput::Dial, Op::Dial));
   const auto translated = dialable(requested);
-  if (!translated || translated->empty() || !is_dialable(*translated))
-    return reply(Op::Dial, LineErr::InvalAddress, id);
+  if (!translated)
+    return refuse(Op::Dial, LineErr::InvalAddress, id,
+                  fmt::format("'{}' cannot be translated with the scenario's location", requested));
+  if (translated->empty()) return refuse(Op::Dial, LineErr::InvalAddress, id, "no digits to dial");
+  if (!is_dialable(*translated))
+    return refuse(Op::Dial, LineErr::InvalAddress, id, fmt::format("'{}' is not dialable", *translated));
   const std::string_view digits = *translated;
   const OpResult result = reply(Op::Dial, LineErr::Success, id);
   call->pending += digits;
@@ -326,8 +382,8 @@ OpResult Pbx::dial(CallId id, std::string_view requested) {
 
 OpResult Pbx::apply_operation(Op op, CallId id, CallInput input) {
   Call* call = get(id);
-  if (!call) return reply(op, LineErr::InvalCallHandle);
-  if (!next_state(call->state, input)) return reply(op, refusal_error(input), id);
+  if (!call) return refuse(op, LineErr::InvalCallHandle, {}, no_call(id));
+  if (!next_state(call->state, input)) return refuse(op, refusal_error(input), id, state_rule(*call, input, op));
   const OpResult result = reply(op, LineErr::Success, id);
   transition(*call, input);
   return result;
@@ -356,12 +412,13 @@ void Pbx::start_hold_recall(Call& call) {
 }
 OpResult Pbx::unhold(CallId id) {
   Call* call = get(id);
-  if (!call) return reply(Op::Unhold, LineErr::InvalCallHandle);
-  if (!next_state(call->state, CallInput::Unhold)) return reply(Op::Unhold, LineErr::InvalCallState, id);
+  if (!call) return refuse(Op::Unhold, LineErr::InvalCallHandle, {}, no_call(id));
+  if (!next_state(call->state, CallInput::Unhold))
+    return refuse(Op::Unhold, LineErr::InvalCallState, id, state_rule(*call, CallInput::Unhold, Op::Unhold));
   // Unholding the original of a pending transfer or conference abandons its consult call.
   Call* consult = is_pending(call->state) ? get(call->consult) : nullptr;
   if (!consult && engaged(lines_[call->line]))
-    return reply(Op::Unhold, LineErr::InUse, id);  // another call is active on this line
+    return refuse(Op::Unhold, LineErr::InUse, id, engaged_reason(lines_[call->line]));  // another call is active
   const OpResult result = reply(Op::Unhold, LineErr::Success, id);
   if (consult) {
     const CallId consult_id = consult->id;
@@ -377,11 +434,12 @@ OpResult Pbx::unhold(CallId id) {
 
 OpResult Pbx::answer(CallId id) {
   Call* call = get(id);
-  if (!call) return reply(Op::Answer, LineErr::InvalCallHandle);
-  if (!next_state(call->state, CallInput::Answer)) return reply(Op::Answer, LineErr::InvalCallState, id);
+  if (!call) return refuse(Op::Answer, LineErr::InvalCallHandle, {}, no_call(id));
+  if (!next_state(call->state, CallInput::Answer))
+    return refuse(Op::Answer, LineErr::InvalCallState, id, state_rule(*call, CallInput::Answer, Op::Answer));
   const bool busy_line = engaged(lines_[call->line]);
   if (busy_line && config_.answer_mode == PbxConfig::AnswerMode::None)
-    return reply(Op::Answer, LineErr::InUse, id);
+    return refuse(Op::Answer, LineErr::InUse, id, engaged_reason(lines_[call->line]) + " (answer_mode none)");
   const OpResult result = reply(Op::Answer, LineErr::Success, id);
   if (busy_line) {
     // LINEANSWERMODE_HOLD / _DROP: the PBX holds or drops the line's active call first.
@@ -417,8 +475,9 @@ OpResult Pbx::answer(CallId id) {
 
 OpResult Pbx::drop(CallId id) {
   Call* call = get(id);
-  if (!call) return reply(Op::Drop, LineErr::InvalCallHandle);
-  if (!next_state(call->state, CallInput::Drop)) return reply(Op::Drop, LineErr::InvalCallState, id);
+  if (!call) return refuse(Op::Drop, LineErr::InvalCallHandle, {}, no_call(id));
+  if (!next_state(call->state, CallInput::Drop))
+    return refuse(Op::Drop, LineErr::InvalCallState, id, state_rule(*call, CallInput::Drop, Op::Drop));
   const OpResult result = reply(Op::Drop, LineErr::Success, id);
   if (call->is_conference && call->state != CallState::Disconnected) {
     drop_conference(*call);
@@ -437,9 +496,10 @@ OpResult Pbx::drop(CallId id) {
 
 OpResult Pbx::deallocate(CallId id) {
   Call* call = get(id);
-  if (!call) return reply(Op::Deallocate, LineErr::InvalCallHandle);
+  if (!call) return refuse(Op::Deallocate, LineErr::InvalCallHandle, {}, no_call(id));
   if (!next_state(call->state, CallInput::Deallocate))
-    return reply(Op::Deallocate, LineErr::InvalCallState, id);
+    return refuse(Op::Deallocate, LineErr::InvalCallState, id,
+                  state_rule(*call, CallInput::Deallocate, Op::Deallocate));
   const OpResult result = reply(Op::Deallocate, LineErr::Success, id);
   release(*call);
   return result;

@@ -8,6 +8,36 @@
 
 namespace telsim {
 
+namespace {
+// Why `call` cannot start a transfer or conference: it is a conference call, has a
+// consultation call, is one, or (with `member_too`) is in a conference already. Empty if none.
+std::string busy_with_consultation(const Pbx& pbx, const Call& call, bool member_too) {
+  if (call.is_conference) return fmt::format("{} is a conference call", to_string(call.id));
+  if (pbx.find_call(call.consult))
+    return fmt::format("{} already has a consultation call {}", to_string(call.id), to_string(call.consult));
+  if (pbx.find_call(call.consult_of))
+    return fmt::format("{} is itself the consultation call of {}", to_string(call.id), to_string(call.consult_of));
+  if (member_too && pbx.find_call(call.conference))
+    return fmt::format("{} is already in conference {}", to_string(call.id), to_string(call.conference));
+  return {};
+}
+
+std::string conference_full(const Call& conference, std::size_t conference_max) {
+  const std::size_t n = conference.members.size();
+  return fmt::format("conference {} already has {} part{}, conference_max {}", to_string(conference.id), n,
+                     n == 1 ? "y" : "ies", conference_max);
+}
+
+std::string not_dialable(std::string_view number) {
+  return fmt::format("'{}' is not a dialable number", number);
+}
+
+std::string not_complete(std::string_view number) {
+  if (number.empty()) return "no number given";
+  return fmt::format("'{}' is not a complete number of the dial plan", number);
+}
+}  // namespace
+
 // --- call control: swap hold, transfer, conference, redirect, secure ---------------------
 
 void Pbx::retire(Call& call) {
@@ -26,11 +56,22 @@ void Pbx::retire(Call& call) {
 OpResult Pbx::swap_hold(CallId active_id, CallId held_id) {
   Call* active = get(active_id);
   Call* held = get(held_id);
-  if (!active || !held) return reply(Op::SwapHold, LineErr::InvalCallHandle);
-  if (active->line != held->line || active_id == held_id)
-    return reply(Op::SwapHold, LineErr::InvalCallHandle, active_id);
-  if (!next_state(active->state, CallInput::SwapHold) || !next_state(held->state, CallInput::Retrieve))
-    return reply(Op::SwapHold, LineErr::InvalCallState, active_id);
+  if (!active) return refuse(Op::SwapHold, LineErr::InvalCallHandle, {}, no_call(active_id));
+  if (!held) return refuse(Op::SwapHold, LineErr::InvalCallHandle, {}, no_call(held_id));
+  if (active_id == held_id)
+    return refuse(Op::SwapHold, LineErr::InvalCallHandle, active_id,
+                  fmt::format("swap_hold needs two different calls, not {} twice", to_string(active_id)));
+  if (active->line != held->line)
+    return refuse(Op::SwapHold, LineErr::InvalCallHandle, active_id,
+                  fmt::format("{} is on {} and {} on {}: swap_hold needs two calls of one line",
+                              to_string(active_id), lines_[active->line].number, to_string(held_id),
+                              lines_[held->line].number));
+  if (!next_state(active->state, CallInput::SwapHold))
+    return refuse(Op::SwapHold, LineErr::InvalCallState, active_id,
+                  state_rule(*active, CallInput::SwapHold, "the active call of swap_hold"));
+  if (!next_state(held->state, CallInput::Retrieve))
+    return refuse(Op::SwapHold, LineErr::InvalCallState, active_id,
+                  state_rule(*held, CallInput::Retrieve, "the held call of swap_hold"));
   const OpResult result = reply(Op::SwapHold, LineErr::Success, active_id);
   transition(*active, CallInput::SwapHold);
   start_hold_recall(*active);
@@ -53,13 +94,15 @@ Call& Pbx::new_consult_call(Call& about, Op op, CallId reply_call, OpResult& res
 
 OpResult Pbx::setup_transfer(CallId id, std::string_view number) {
   Call* call = get(id);
-  if (!call) return reply(Op::SetupTransfer, LineErr::InvalCallHandle);
-  if (!next_state(call->state, CallInput::SetupTransfer) || call->is_conference || get(call->consult) ||
-      get(call->consult_of))
-    return reply(Op::SetupTransfer, LineErr::InvalCallState, id);
-  if (!is_dialable(number)) return reply(Op::SetupTransfer, LineErr::InvalAddress, id);
+  if (!call) return refuse(Op::SetupTransfer, LineErr::InvalCallHandle, {}, no_call(id));
+  if (!next_state(call->state, CallInput::SetupTransfer))
+    return refuse(Op::SetupTransfer, LineErr::InvalCallState, id,
+                  state_rule(*call, CallInput::SetupTransfer, Op::SetupTransfer));
+  if (std::string why = busy_with_consultation(*this, *call, false); !why.empty())
+    return refuse(Op::SetupTransfer, LineErr::InvalCallState, id, std::move(why));
+  if (!is_dialable(number)) return refuse(Op::SetupTransfer, LineErr::InvalAddress, id, not_dialable(number));
   if (lines_[call->line].calls.size() >= config_.max_calls_per_line)
-    return reply(Op::SetupTransfer, LineErr::CallUnavail, id);
+    return refuse(Op::SetupTransfer, LineErr::CallUnavail, id, appearances_reason(lines_[call->line]));
   OpResult result;
   Call& consult = new_consult_call(*call, Op::SetupTransfer, id, result);
   Call& original = *get(id);
@@ -71,26 +114,35 @@ OpResult Pbx::setup_transfer(CallId id, std::string_view number) {
 
 OpResult Pbx::complete_transfer(CallId id, CallId consult_id, TransferMode mode) {
   Call* first = get(id);
-  if (!first) return reply(Op::CompleteTransfer, LineErr::InvalCallHandle);
+  if (!first) return refuse(Op::CompleteTransfer, LineErr::InvalCallHandle, {}, no_call(id));
   Call* second = get(consult_id);
-  if (!second) return reply(Op::CompleteTransfer, LineErr::InvalConsultCallHandle, id);
+  if (!second) return refuse(Op::CompleteTransfer, LineErr::InvalConsultCallHandle, id, no_call(consult_id));
   // The two must be a call and its consultation call (in either order, as after swap_hold).
   const bool related = (first->consult == second->id && second->consult_of == first->id) ||
                        (second->consult == first->id && first->consult_of == second->id);
-  if (!related || first->is_conference || second->is_conference)
-    return reply(Op::CompleteTransfer, LineErr::InvalConsultCallHandle, id);
+  if (first->is_conference || second->is_conference)
+    return refuse(Op::CompleteTransfer, LineErr::InvalConsultCallHandle, id,
+                  fmt::format("{} is a conference call", to_string(first->is_conference ? id : consult_id)));
+  if (!related)
+    return refuse(Op::CompleteTransfer, LineErr::InvalConsultCallHandle, id,
+                  fmt::format("{} is not the consultation call of {} (nor the other way round)",
+                              to_string(consult_id), to_string(id)));
   Call* held = is_held(first->state) ? first : second;
   Call* active = held == first ? second : first;
   const CallInput held_input =
       mode == TransferMode::Transfer ? CallInput::CompleteTransfer : CallInput::CompleteTransferConf;
   const CallInput active_input =
       mode == TransferMode::Transfer ? CallInput::TransferredAway : CallInput::JoinConference;
-  if (!next_state(held->state, held_input) || !next_state(active->state, active_input))
-    return reply(Op::CompleteTransfer, LineErr::InvalCallState, id);
+  if (!next_state(held->state, held_input))
+    return refuse(Op::CompleteTransfer, LineErr::InvalCallState, id,
+                  state_rule(*held, held_input, "the held call of complete_transfer"));
+  if (!next_state(active->state, active_input))
+    return refuse(Op::CompleteTransfer, LineErr::InvalCallState, id,
+                  state_rule(*active, active_input, "the active call of complete_transfer"));
 
   if (mode == TransferMode::Conference) {
     if (lines_[held->line].calls.size() >= config_.max_calls_per_line)
-      return reply(Op::CompleteTransfer, LineErr::CallUnavail, id);
+      return refuse(Op::CompleteTransfer, LineErr::CallUnavail, id, appearances_reason(lines_[held->line]));
     const CallId held_id = held->id;
     const CallId active_id = active->id;
     Call& conf = create_call(held->line, Direction::Outgoing, CallReason::Direct);
@@ -149,14 +201,18 @@ OpResult Pbx::complete_transfer(CallId id, CallId consult_id, TransferMode mode)
 
 OpResult Pbx::blind_transfer(CallId id, std::string_view number) {
   Call* call = get(id);
-  if (!call) return reply(Op::BlindTransfer, LineErr::InvalCallHandle);
-  if (!next_state(call->state, CallInput::BlindTransfer) || call->is_conference ||
-      get(call->consult) || get(call->consult_of))
-    return reply(Op::BlindTransfer, LineErr::InvalCallState, id);
+  if (!call) return refuse(Op::BlindTransfer, LineErr::InvalCallHandle, {}, no_call(id));
+  if (!next_state(call->state, CallInput::BlindTransfer))
+    return refuse(Op::BlindTransfer, LineErr::InvalCallState, id,
+                  state_rule(*call, CallInput::BlindTransfer, Op::BlindTransfer));
+  if (std::string why = busy_with_consultation(*this, *call, false); !why.empty())
+    return refuse(Op::BlindTransfer, LineErr::InvalCallState, id, std::move(why));
   if (!complete_number(number))
-    return reply(Op::BlindTransfer, LineErr::InvalAddress, id);  // nothing is dialled
+    return refuse(Op::BlindTransfer, LineErr::InvalAddress, id, not_complete(number));  // nothing is dialled
   Call* transferee = get(call->peer);
-  if (!transferee) return reply(Op::BlindTransfer, LineErr::OperationFailed, id);
+  if (!transferee)
+    return refuse(Op::BlindTransfer, LineErr::OperationFailed, id,
+                  fmt::format("{} has no far party to transfer", to_string(id)));
   const OpResult result = reply(Op::BlindTransfer, LineErr::Success, id);
   ++stats_.transfers;
   const CallId transferee_id = transferee->id;
@@ -192,13 +248,15 @@ void Pbx::recall_party(CallId party_id, LineId to, CallReason reason) {
 
 OpResult Pbx::setup_conference(CallId id, std::string_view number) {
   Call* call = get(id);
-  if (!call) return reply(Op::SetupConference, LineErr::InvalCallHandle);
-  if (!next_state(call->state, CallInput::SetupConference) || call->is_conference ||
-      get(call->consult) || get(call->consult_of) || get(call->conference))
-    return reply(Op::SetupConference, LineErr::InvalCallState, id);
-  if (!is_dialable(number)) return reply(Op::SetupConference, LineErr::InvalAddress, id);
+  if (!call) return refuse(Op::SetupConference, LineErr::InvalCallHandle, {}, no_call(id));
+  if (!next_state(call->state, CallInput::SetupConference))
+    return refuse(Op::SetupConference, LineErr::InvalCallState, id,
+                  state_rule(*call, CallInput::SetupConference, Op::SetupConference));
+  if (std::string why = busy_with_consultation(*this, *call, true); !why.empty())
+    return refuse(Op::SetupConference, LineErr::InvalCallState, id, std::move(why));
+  if (!is_dialable(number)) return refuse(Op::SetupConference, LineErr::InvalAddress, id, not_dialable(number));
   if (lines_[call->line].calls.size() + 2 > config_.max_calls_per_line)
-    return reply(Op::SetupConference, LineErr::CallUnavail, id);
+    return refuse(Op::SetupConference, LineErr::CallUnavail, id, appearances_reason(lines_[call->line], 2));
   Call& conf = create_call(call->line, Direction::Outgoing, CallReason::Direct);
   conf.is_conference = true;
   conf.from = lines_[conf.line].number;
@@ -219,14 +277,23 @@ OpResult Pbx::setup_conference(CallId id, std::string_view number) {
 
 OpResult Pbx::prepare_add_to_conference(CallId conf_id, std::string_view number) {
   Call* conf = get(conf_id);
-  if (!conf || !conf->is_conference) return reply(Op::PrepareAddToConference, LineErr::InvalConfCallHandle);
-  if (!next_state(conf->state, CallInput::PrepareAddConf) || get(conf->consult))
-    return reply(Op::PrepareAddToConference, LineErr::InvalCallState, conf_id);
+  if (!conf) return refuse(Op::PrepareAddToConference, LineErr::InvalConfCallHandle, {}, no_call(conf_id));
+  if (!conf->is_conference)
+    return refuse(Op::PrepareAddToConference, LineErr::InvalConfCallHandle, {},
+                  fmt::format("{} is not a conference call", to_string(conf_id)));
+  if (!next_state(conf->state, CallInput::PrepareAddConf))
+    return refuse(Op::PrepareAddToConference, LineErr::InvalCallState, conf_id,
+                  state_rule(*conf, CallInput::PrepareAddConf, Op::PrepareAddToConference));
+  if (get(conf->consult))
+    return refuse(Op::PrepareAddToConference, LineErr::InvalCallState, conf_id,
+                  fmt::format("conference {} already has a consultation call {}", to_string(conf_id),
+                              to_string(conf->consult)));
   if (conf->members.size() >= config_.conference_max)
-    return reply(Op::PrepareAddToConference, LineErr::ConferenceFull, conf_id);
-  if (!is_dialable(number)) return reply(Op::PrepareAddToConference, LineErr::InvalAddress, conf_id);
+    return refuse(Op::PrepareAddToConference, LineErr::ConferenceFull, conf_id, conference_full(*conf, config_.conference_max));
+  if (!is_dialable(number))
+    return refuse(Op::PrepareAddToConference, LineErr::InvalAddress, conf_id, not_dialable(number));
   if (lines_[conf->line].calls.size() >= config_.max_calls_per_line)
-    return reply(Op::PrepareAddToConference, LineErr::CallUnavail, conf_id);
+    return refuse(Op::PrepareAddToConference, LineErr::CallUnavail, conf_id, appearances_reason(lines_[conf->line]));
   OpResult result;
   Call& consult = new_consult_call(*conf, Op::PrepareAddToConference, conf_id, result);
   transition(*get(conf_id), CallInput::PrepareAddConf);
@@ -237,15 +304,31 @@ OpResult Pbx::prepare_add_to_conference(CallId conf_id, std::string_view number)
 
 OpResult Pbx::add_to_conference(CallId conf_id, CallId consult_id) {
   Call* conf = get(conf_id);
-  if (!conf || !conf->is_conference) return reply(Op::AddToConference, LineErr::InvalConfCallHandle);
+  if (!conf) return refuse(Op::AddToConference, LineErr::InvalConfCallHandle, {}, no_call(conf_id));
+  if (!conf->is_conference)
+    return refuse(Op::AddToConference, LineErr::InvalConfCallHandle, {},
+                  fmt::format("{} is not a conference call", to_string(conf_id)));
   Call* consult = get(consult_id);
-  if (!consult || consult->line != conf->line || consult->is_conference || get(consult->conference))
-    return reply(Op::AddToConference, LineErr::InvalCallHandle, conf_id);  // TAPI: hConsultCall
-  if (!next_state(conf->state, CallInput::AddToConference) ||
-      !next_state(consult->state, CallInput::JoinConference))
-    return reply(Op::AddToConference, LineErr::InvalCallState, conf_id);
+  // TAPI: LINEERR_INVALCALLHANDLE names hConsultCall here.
+  if (!consult) return refuse(Op::AddToConference, LineErr::InvalCallHandle, conf_id, no_call(consult_id));
+  if (consult->line != conf->line)
+    return refuse(Op::AddToConference, LineErr::InvalCallHandle, conf_id,
+                  fmt::format("{} is on {}, conference {} on {}", to_string(consult_id),
+                              lines_[consult->line].number, to_string(conf_id), lines_[conf->line].number));
+  if (consult->is_conference)
+    return refuse(Op::AddToConference, LineErr::InvalCallHandle, conf_id,
+                  fmt::format("{} is itself a conference call", to_string(consult_id)));
+  if (get(consult->conference))
+    return refuse(Op::AddToConference, LineErr::InvalCallHandle, conf_id,
+                  fmt::format("{} is already in conference {}", to_string(consult_id), to_string(consult->conference)));
+  if (!next_state(conf->state, CallInput::AddToConference))
+    return refuse(Op::AddToConference, LineErr::InvalCallState, conf_id,
+                  state_rule(*conf, CallInput::AddToConference, Op::AddToConference));
+  if (!next_state(consult->state, CallInput::JoinConference))
+    return refuse(Op::AddToConference, LineErr::InvalCallState, conf_id,
+                  state_rule(*consult, CallInput::JoinConference, "the party add_to_conference adds"));
   if (conf->members.size() >= config_.conference_max)
-    return reply(Op::AddToConference, LineErr::ConferenceFull, conf_id);
+    return refuse(Op::AddToConference, LineErr::ConferenceFull, conf_id, conference_full(*conf, config_.conference_max));
   const OpResult result = reply(Op::AddToConference, LineErr::Success, conf_id);
   if (Call* about = get(consult->consult_of)) about->consult = {};
   consult->consult_of = {};
@@ -260,9 +343,13 @@ OpResult Pbx::add_to_conference(CallId conf_id, CallId consult_id) {
 
 OpResult Pbx::remove_from_conference(CallId id) {
   Call* member = get(id);
-  if (!member) return reply(Op::RemoveFromConference, LineErr::InvalCallHandle);
-  if (!next_state(member->state, CallInput::RemoveFromConf) || !get(member->conference))
-    return reply(Op::RemoveFromConference, LineErr::InvalCallState, id);
+  if (!member) return refuse(Op::RemoveFromConference, LineErr::InvalCallHandle, {}, no_call(id));
+  if (!next_state(member->state, CallInput::RemoveFromConf))
+    return refuse(Op::RemoveFromConference, LineErr::InvalCallState, id,
+                  state_rule(*member, CallInput::RemoveFromConf, Op::RemoveFromConference));
+  if (!get(member->conference))
+    return refuse(Op::RemoveFromConference, LineErr::InvalCallState, id,
+                  fmt::format("{} is in no conference", to_string(id)));
   const OpResult result = reply(Op::RemoveFromConference, LineErr::Success, id);
   cancel_timers(*member);
   disconnect_far_end(*member, CallState::Conferenced);
@@ -425,12 +512,13 @@ void Pbx::consult_gone(Call& original) {
 
 OpResult Pbx::redirect(CallId id, std::string_view number) {
   Call* call = get(id);
-  if (!call) return reply(Op::Redirect, LineErr::InvalCallHandle);
-  if (!next_state(call->state, CallInput::Redirect)) return reply(Op::Redirect, LineErr::InvalCallState, id);
-  if (!complete_number(number))
-    return reply(Op::Redirect, LineErr::InvalAddress, id);
+  if (!call) return refuse(Op::Redirect, LineErr::InvalCallHandle, {}, no_call(id));
+  if (!next_state(call->state, CallInput::Redirect))
+    return refuse(Op::Redirect, LineErr::InvalCallState, id, state_rule(*call, CallInput::Redirect, Op::Redirect));
+  if (!complete_number(number)) return refuse(Op::Redirect, LineErr::InvalAddress, id, not_complete(number));
   Call* caller = get(call->peer);
-  if (!caller) return reply(Op::Redirect, LineErr::OperationFailed, id);
+  if (!caller)
+    return refuse(Op::Redirect, LineErr::OperationFailed, id, fmt::format("{} has no caller to redirect", to_string(id)));
   const OpResult result = reply(Op::Redirect, LineErr::Success, id);
   ++stats_.redirects;
   const CallId caller_id = caller->id;
@@ -443,9 +531,10 @@ OpResult Pbx::redirect(CallId id, std::string_view number) {
 
 OpResult Pbx::secure_call(CallId id) {
   Call* call = get(id);
-  if (!call) return reply(Op::SecureCall, LineErr::InvalCallHandle);
+  if (!call) return refuse(Op::SecureCall, LineErr::InvalCallHandle, {}, no_call(id));
   if (!next_state(call->state, CallInput::SecureCall))
-    return reply(Op::SecureCall, refusal_error(CallInput::SecureCall), id);
+    return refuse(Op::SecureCall, refusal_error(CallInput::SecureCall), id,
+                  state_rule(*call, CallInput::SecureCall, Op::SecureCall));
   const OpResult result = reply(Op::SecureCall, LineErr::Success, id);
   call->secure = true;
   return result;

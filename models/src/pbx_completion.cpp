@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace telsim {
 
@@ -22,11 +23,20 @@ std::string_view to_string(CompletionMode m) {
 
 OpResult Pbx::complete_call(CallId id, CompletionMode mode) {
   Call* call = get(id);
-  if (!call) return reply(Op::CompleteCall, LineErr::InvalCallHandle);
-  if (!next_state(call->state, CallInput::CompleteCall) || call->direction != Direction::Outgoing)
-    return reply(Op::CompleteCall, LineErr::InvalCallState, id);
+  if (!call) return refuse(Op::CompleteCall, LineErr::InvalCallHandle, {}, no_call(id));
+  if (!next_state(call->state, CallInput::CompleteCall))
+    return refuse(Op::CompleteCall, LineErr::InvalCallState, id,
+                  state_rule(*call, CallInput::CompleteCall, Op::CompleteCall));
+  if (call->direction != Direction::Outgoing)
+    return refuse(Op::CompleteCall, LineErr::InvalCallState, id,
+                  fmt::format("{} is an incoming call; complete_call is for calls placed", to_string(id)));
   const auto target = find_line(call->to);
-  if (!target || *target == call->line) return reply(Op::CompleteCall, LineErr::OperationFailed, id);
+  if (!target)
+    return refuse(Op::CompleteCall, LineErr::OperationFailed, id,
+                  fmt::format("{} called '{}', which is not an extension", to_string(id), call->to));
+  if (*target == call->line)
+    return refuse(Op::CompleteCall, LineErr::OperationFailed, id,
+                  fmt::format("{} called its own line {}", to_string(id), call->to));
   // A secure call admits no intrusion and no camp-on.
   Call* victim = nullptr;
   for (CallId cid : lines_[*target].calls) {
@@ -36,10 +46,14 @@ OpResult Pbx::complete_call(CallId id, CompletionMode mode) {
     const Call* far = get(c->peer);
     const bool secured = c->secure || (far && far->secure);
     if (secured && (mode == CompletionMode::Intrude || mode == CompletionMode::CampOn))
-      return reply(Op::CompleteCall, LineErr::OperationFailed, id);
+      return refuse(Op::CompleteCall, LineErr::OperationFailed, id,
+                    fmt::format("{}'s call {} is secure: no {}", lines_[*target].number, to_string(cid),
+                                mode == CompletionMode::Intrude ? "intrusion" : "camp-on"));
     if (!victim && c->state == CallState::Connected && !c->is_conference) victim = c;
   }
-  if (mode == CompletionMode::Intrude && !victim) return reply(Op::CompleteCall, LineErr::OperationFailed, id);
+  if (mode == CompletionMode::Intrude && !victim)
+    return refuse(Op::CompleteCall, LineErr::OperationFailed, id,
+                  fmt::format("{} has no CONNECTED call to intrude on", lines_[*target].number));
   const std::uint32_t completion = next_completion_++;
   const OpResult result = reply(Op::CompleteCall, LineErr::Success, id, {}, {}, completion);
   ++stats_.completions_requested;
@@ -129,11 +143,14 @@ void Pbx::run_completion(const Completion& c) {
 }
 
 OpResult Pbx::uncomplete_call(LineId line, std::uint32_t completion) {
-  if (line >= lines_.size()) return reply(Op::UncompleteCall, LineErr::BadDeviceId);
+  if (line >= lines_.size())
+    return refuse(Op::UncompleteCall, LineErr::BadDeviceId, {}, fmt::format("no line #{}", line));
   auto it = std::find_if(completions_.begin(), completions_.end(), [&](const Completion& c) {
     return c.id == completion && c.caller == line;
   });
-  if (it == completions_.end()) return reply(Op::UncompleteCall, LineErr::InvalCompletionId);
+  if (it == completions_.end())
+    return refuse(Op::UncompleteCall, LineErr::InvalCompletionId, {},
+                  fmt::format("{} has no pending completion {}", lines_[line].number, completion));
   completions_.erase(it);
   ++stats_.completions_cancelled;
   return reply(Op::UncompleteCall, LineErr::Success, {}, {}, {}, completion);
@@ -141,12 +158,16 @@ OpResult Pbx::uncomplete_call(LineId line, std::uint32_t completion) {
 
 OpResult Pbx::handoff(CallId id, std::string controller) {
   Call* call = get(id);
-  if (!call) return reply(Op::Handoff, LineErr::InvalCallHandle);
-  if (controller == call->owner) return reply(Op::Handoff, LineErr::TargetSelf, id);
+  if (!call) return refuse(Op::Handoff, LineErr::InvalCallHandle, {}, no_call(id));
+  if (controller == call->owner)
+    return refuse(Op::Handoff, LineErr::TargetSelf, id,
+                  controller.empty() ? fmt::format("{} already belongs to the default controller", to_string(id))
+                                     : fmt::format("{} already belongs to '{}'", to_string(id), controller));
   const auto& known = config_.controllers;
   if (!controller.empty() && !known.empty() &&
       std::find(known.begin(), known.end(), controller) == known.end())
-    return reply(Op::Handoff, LineErr::TargetNotFound, id);
+    return refuse(Op::Handoff, LineErr::TargetNotFound, id,
+                  fmt::format("'{}' is not one of the scenario's controllers ({})", controller, fmt::join(known, ", ")));
   const OpResult result = reply(Op::Handoff, LineErr::Success, id, controller);
   call->owner = std::move(controller);
   return result;

@@ -35,23 +35,37 @@ void Pbx::unpark_orbit_of(Call& parkee) {
 
 OpResult Pbx::park(CallId id, ParkMode mode, std::string_view orbit_number) {
   Call* call = get(id);
-  if (!call) return reply(Op::Park, LineErr::InvalCallHandle);
-  if (!next_state(call->state, CallInput::Park) || get(call->consult) || get(call->consult_of))
-    return reply(Op::Park, LineErr::InvalCallState, id);
+  if (!call) return refuse(Op::Park, LineErr::InvalCallHandle, {}, no_call(id));
+  if (!next_state(call->state, CallInput::Park))
+    return refuse(Op::Park, LineErr::InvalCallState, id, state_rule(*call, CallInput::Park, Op::Park));
+  if (get(call->consult))
+    return refuse(Op::Park, LineErr::InvalCallState, id,
+                  fmt::format("{} has a consultation call {}", to_string(id), to_string(call->consult)));
+  if (get(call->consult_of))
+    return refuse(Op::Park, LineErr::InvalCallState, id,
+                  fmt::format("{} is the consultation call of {}", to_string(id), to_string(call->consult_of)));
   Call* parkee = get(call->peer);
-  if (!parkee || parkee->state != CallState::Connected)
-    return reply(Op::Park, LineErr::OperationFailed, id);  // nobody to park
+  if (!parkee)  // nobody to park
+    return refuse(Op::Park, LineErr::OperationFailed, id, fmt::format("{} has no far party to park", to_string(id)));
+  if (parkee->state != CallState::Connected)
+    return refuse(Op::Park, LineErr::OperationFailed, id,
+                  fmt::format("the far party {} is {}, not CONNECTED", to_string(parkee->id), to_string(parkee->state)));
   std::optional<ParkLots::Orbit> orbit;
   switch (mode) {
     case ParkMode::Directed:
       orbit = park_.find(orbit_number);
-      if (!orbit) return reply(Op::Park, LineErr::InvalAddress, id);
-      if (park_.occupant(*orbit)) return reply(Op::Park, LineErr::OperationFailed, id);
+      if (!orbit)
+        return refuse(Op::Park, LineErr::InvalAddress, id, fmt::format("no park orbit '{}'", orbit_number));
+      if (const auto* who = park_.occupant(*orbit))
+        return refuse(Op::Park, LineErr::OperationFailed, id,
+                      fmt::format("orbit {} is occupied ({} is parked there)", orbit_number, to_string(who->parkee)));
       break;
     case ParkMode::NonDirected:
-      if (park_.lots().empty()) return reply(Op::Park, LineErr::OperationUnavail, id);
+      if (park_.lots().empty()) return refuse(Op::Park, LineErr::OperationUnavail, id, "the PBX has no park orbits");
       orbit = park_.pick_free();
-      if (!orbit) return reply(Op::Park, LineErr::ResourceUnavail, id);
+      if (!orbit)
+        return refuse(Op::Park, LineErr::ResourceUnavail, id,
+                      fmt::format("all {} park orbits are occupied", park_.occupied()));
       break;
   }
   const std::string number = park_.number(*orbit);
@@ -72,12 +86,17 @@ OpResult Pbx::park(CallId id, ParkMode mode, std::string_view orbit_number) {
 }
 
 OpResult Pbx::unpark(LineId line_id, std::string_view orbit_number) {
-  if (line_id >= lines_.size()) return reply(Op::Unpark, LineErr::BadDeviceId);
+  if (line_id >= lines_.size())
+    return refuse(Op::Unpark, LineErr::BadDeviceId, {}, fmt::format("no line #{}", line_id));
   const auto orbit = park_.find(orbit_number);
-  if (!orbit || !park_.occupant(*orbit)) return reply(Op::Unpark, LineErr::InvalAddress);
-  if (engaged(lines_[line_id])) return reply(Op::Unpark, LineErr::InUse);
+  if (!orbit)
+    return refuse(Op::Unpark, LineErr::InvalAddress, {},
+                  orbit_number.empty() ? std::string("no orbit given") : fmt::format("no park orbit '{}'", orbit_number));
+  if (!park_.occupant(*orbit))
+    return refuse(Op::Unpark, LineErr::InvalAddress, {}, fmt::format("nobody is parked in orbit {}", orbit_number));
+  if (engaged(lines_[line_id])) return refuse(Op::Unpark, LineErr::InUse, {}, engaged_reason(lines_[line_id]));
   if (lines_[line_id].calls.size() >= config_.max_calls_per_line)
-    return reply(Op::Unpark, LineErr::CallUnavail);
+    return refuse(Op::Unpark, LineErr::CallUnavail, {}, appearances_reason(lines_[line_id]));
   auto who = park_.vacate(*orbit);
   scheduler_.cancel(who->timer);
   get(who->parkee)->parked = false;
@@ -148,27 +167,38 @@ void Pbx::park_fallback(CallId parkee_id, LineId parker, std::size_t lot_index) 
 }
 
 OpResult Pbx::pickup(LineId line_id, std::string_view target, std::string_view group) {
-  if (line_id >= lines_.size()) return reply(Op::Pickup, LineErr::BadDeviceId);
+  if (line_id >= lines_.size())
+    return refuse(Op::Pickup, LineErr::BadDeviceId, {}, fmt::format("no line #{}", line_id));
   const Line& picker = lines_[line_id];
   // The lines whose ringing calls this pickup may take.
   std::vector<LineId> candidates;
+  std::string where;  // for a refusal: where nothing rang
   if (!target.empty()) {
     const auto t = find_line(target);
-    if (!t) return reply(Op::Pickup, LineErr::InvalAddress);
+    if (!t) return refuse(Op::Pickup, LineErr::InvalAddress, {}, fmt::format("'{}' is not an extension", target));
     candidates.push_back(*t);
+    where = fmt::format("at {}", target);
   } else {
     std::vector<std::size_t> groups;
     if (!group.empty()) {
       const auto& all = config_.pickup_groups;
       auto it = std::find_if(all.begin(), all.end(), [&](const auto& g) { return g.name == group; });
       const auto g = static_cast<std::size_t>(it - all.begin());
-      if (it == all.end() || std::find(picker.groups.begin(), picker.groups.end(), g) == picker.groups.end())
-        return reply(Op::Pickup, LineErr::InvalGroupId);
+      if (it == all.end())
+        return refuse(Op::Pickup, LineErr::InvalGroupId, {}, fmt::format("there is no pickup group '{}'", group));
+      if (std::find(picker.groups.begin(), picker.groups.end(), g) == picker.groups.end())
+        return refuse(Op::Pickup, LineErr::InvalGroupId, {},
+                      fmt::format("{} is not in pickup group '{}'", picker.number, group));
       groups.push_back(g);
     } else {
       groups = picker.groups;
-      if (groups.empty()) return reply(Op::Pickup, LineErr::InvalGroupId);
+      if (groups.empty())
+        return refuse(Op::Pickup, LineErr::InvalGroupId, {},
+                      fmt::format("{} is in no pickup group (name the ringing extension instead)", picker.number));
     }
+    for (std::size_t g : groups)
+      where += fmt::format("{}'{}'", where.empty() ? (groups.size() > 1 ? "in pickup groups " : "in pickup group ") : ", ",
+                           config_.pickup_groups[g].name);
     for (std::size_t g : groups)
       for (const std::string& m : config_.pickup_groups[g].members)
         if (const auto l = find_line(m); l && *l != line_id) candidates.push_back(*l);
@@ -188,10 +218,11 @@ OpResult Pbx::pickup(LineId line_id, std::string_view target, std::string_view g
   }
   if (!ringing) {
     ++stats_.pickups_failed;
-    return reply(Op::Pickup, LineErr::OperationFailed);
+    return refuse(Op::Pickup, LineErr::OperationFailed, {}, fmt::format("no call is ringing {}", where));
   }
-  if (engaged(picker)) return reply(Op::Pickup, LineErr::InUse);
-  if (picker.calls.size() >= config_.max_calls_per_line) return reply(Op::Pickup, LineErr::CallUnavail);
+  if (engaged(picker)) return refuse(Op::Pickup, LineErr::InUse, {}, engaged_reason(picker));
+  if (picker.calls.size() >= config_.max_calls_per_line)
+    return refuse(Op::Pickup, LineErr::CallUnavail, {}, appearances_reason(picker));
   ++stats_.pickups;
   Call& caller = *get(ringing->peer);
   const std::string dialled = ringing->original_to.empty() ? ringing->to : ringing->original_to;
@@ -209,10 +240,13 @@ OpResult Pbx::pickup(LineId line_id, std::string_view target, std::string_view g
 }
 
 OpResult Pbx::forward(LineId line_id, std::vector<ForwardRule> rules) {
-  if (line_id >= lines_.size()) return reply(Op::Forward, LineErr::BadDeviceId);
+  if (line_id >= lines_.size())
+    return refuse(Op::Forward, LineErr::BadDeviceId, {}, fmt::format("no line #{}", line_id));
   for (const ForwardRule& r : rules) {
     if (r.when == ForwardRule::When::DoNotDisturb) continue;
-    if (!find_line(r.to)) return reply(Op::Forward, LineErr::InvalAddress);
+    if (!find_line(r.to))
+      return refuse(Op::Forward, LineErr::InvalAddress, {},
+                    fmt::format("the forwarding destination '{}' is not an extension", r.to));
   }
   lines_[line_id].forwarding = std::move(rules);
   return reply(Op::Forward, LineErr::Success);

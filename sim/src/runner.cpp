@@ -189,12 +189,19 @@ void ScenarioRunner::execute_do(const Step& step) {
   if (const Call* c = pbx_.find_call(acted_on)) acting_line = pbx_.line(c->line).number;
   pbx_.act_as(step.controller);
   if (!pbx_.may_act(acted_on, step.controller)) {
-    r = OpResult{0, step.op, LineErr::NotOwner, acted_on, {}, {}, 0};
+    const Call* c = pbx_.find_call(acted_on);
+    r = OpResult{0, step.op, LineErr::NotOwner, acted_on, {}, {}, 0,
+                 fmt::format("{} belongs to {}", to_string(acted_on),
+                             c->owner.empty() ? std::string("the default controller") : "'" + c->owner + "'")};
   } else if (step.op == Op::TranslateAddress) {
     const auto t = translate_address(step.address, scenario_.location);
     r.op = step.op;
-    if (t) r.address = *t;
-    else r.error = LineErr::InvalAddress;
+    if (t) {
+      r.address = *t;
+    } else {
+      r.error = LineErr::InvalAddress;
+      r.detail = fmt::format("'{}' cannot be translated with the scenario's location", step.address);
+    }
   } else if (step.op == Op::UncompleteCall) {
     auto it = completions_.find(step.completion);
     const std::uint32_t id = it != completions_.end() ? it->second
@@ -270,8 +277,7 @@ void ScenarioRunner::execute_do(const Step& step) {
            ok ? "" : fmt::format("expected {}, got {}", tapi_name(*step.expect_error), tapi_name(r.error)));
   } else if (!r.ok()) {
     std::string why = tapi_name(r.error);
-    if (const Call* c = pbx_.find_call(r.call))
-      why += fmt::format(" ({} is {})", to_string(r.call), to_string(c->state));
+    if (!r.detail.empty()) why += fmt::format(" ({})", r.detail);  // the actual reason, not the call's state
     record(step, false, describe(step), "refused: " + why);
   }
 }

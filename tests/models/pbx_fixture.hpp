@@ -21,7 +21,13 @@ using namespace std::chrono_literals;
 class PbxRecorder final : public PbxObserver {
  public:
   void on_call_state(const CallStateEvent& event) override { events.push_back(event); }
-  void on_reply(const OpResult& reply) override { replies.push_back(reply); }
+  void on_reply(const OpResult& reply) override {
+    // Every refusal says why (OpResult::detail, what the runner and the server show); a
+    // success has nothing to explain.
+    if (!reply.ok() && reply.detail.empty()) ADD_FAILURE() << "a refusal without its reason: " << reply;
+    if (reply.ok() && !reply.detail.empty()) ADD_FAILURE() << "a success with a refusal reason: " << reply.detail;
+    replies.push_back(reply);
+  }
   void on_call_record(const CallRecord& record) override { records.push_back(record); }
 
   std::vector<CallStateEvent> events_of(CallId id) const {

@@ -310,6 +310,50 @@ TEST(Server, ConnectedIdFollowsTheCallThroughATransfer) {
   EXPECT_EQ(a.request({{"op", "call_status"}, {"call", ab}})["connected"], "203");
 }
 
+// A refused request's message names its actual reason: the other call that engages the line
+// (not the held call acted on), the conference limit (not the conference call's state), the
+// group, the state rule.
+TEST(Server, RefusalMessagesNameTheActualReason) {
+  Harness h(R"(
+name: refusals
+pbx:
+  extensions:
+    - "201"
+    - {number: "202-205", behavior: {answer_after: 1s}}
+  conference_max: 2
+  pickup_groups: {sales: ["202", "203"]}
+)");
+  Client a(h.port());
+  a.request({{"op", "open"}, {"line", "201"}});
+  const std::string first = a.request({{"op", "make_call"}, {"line", "201"}, {"to", "202"}})["call"];
+  a.event("call_state", first, "CONNECTED");
+  ASSERT_TRUE(a.request({{"op", "hold"}, {"call", first}})["ok"].get<bool>());
+  const std::string second = a.request({{"op", "make_call"}, {"line", "201"}, {"to", "203"}})["call"];
+  a.event("call_state", second, "CONNECTED");
+  const json in_use = a.request({{"op", "unhold"}, {"call", first}});
+  EXPECT_EQ(in_use["error"], "LINEERR_INUSE");
+  EXPECT_EQ(in_use["message"], "LINEERR_INUSE: 201 has " + second + " CONNECTED");
+
+  ASSERT_TRUE(a.request({{"op", "drop"}, {"call", second}})["ok"].get<bool>());
+  a.event("call_state", second, "IDLE");
+  ASSERT_TRUE(a.request({{"op", "unhold"}, {"call", first}})["ok"].get<bool>());
+  const json setup = a.request({{"op", "setup_conference"}, {"call", first}, {"to", "204"}});
+  ASSERT_TRUE(setup["ok"].get<bool>()) << setup;
+  const std::string conf = setup["call"], consult = setup["consult"];
+  a.event("call_state", consult, "CONNECTED");
+  ASSERT_TRUE(a.request({{"op", "add_to_conference"}, {"conference", conf}, {"consult", consult}})["ok"].get<bool>());
+  const json full = a.request({{"op", "prepare_add_to_conference"}, {"conference", conf}, {"to", "205"}});
+  EXPECT_EQ(full["error"], "LINEERR_CONFERENCEFULL");
+  EXPECT_EQ(full["message"], "LINEERR_CONFERENCEFULL: conference " + conf + " already has 2 parties, conference_max 2");
+
+  EXPECT_EQ(a.request({{"op", "answer"}, {"call", first}})["message"],
+            "LINEERR_INVALCALLSTATE: " + first + " is CONFERENCED; answer needs OFFERING or ACCEPTED");
+  EXPECT_EQ(a.request({{"op", "pickup"}, {"line", "201"}, {"group", "sales"}})["message"],
+            "LINEERR_INVALGROUPID: 201 is not in pickup group 'sales'");
+  EXPECT_EQ(a.request({{"op", "make_call"}, {"line", "201"}, {"to", "2x2"}})["message"],
+            "LINEERR_INVALADDRESS: '2x2' is not a dialable number");
+}
+
 TEST(Server, BadFramesGetAnErrorAndTheConnectionStaysUsable) {
   Harness h(kOffice);
   Client c(h.port());

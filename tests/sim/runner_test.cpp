@@ -72,10 +72,51 @@ TEST(ScenarioRunnerTest, RefusedOperationFailsUnlessExpected) {
 )");
   ASSERT_EQ(r.expectations.size(), 4u);
   EXPECT_FALSE(r.expectations[0].ok);
-  EXPECT_EQ(r.expectations[0].message, "refused: LINEERR_INVALCALLSTATE (c1 is DIALTONE)");
+  EXPECT_EQ(r.expectations[0].message,
+            "refused: LINEERR_INVALCALLSTATE (c1 is DIALTONE; answer needs OFFERING or ACCEPTED)");
   EXPECT_TRUE(r.expectations[1].ok);
   EXPECT_TRUE(r.expectations[2].ok);
   EXPECT_TRUE(r.expectations[3].ok);
+}
+
+// A refusal names its actual reason: the other call that makes the line busy, not the state of
+// the held call acted on; the conference limit, not the state of the conference call.
+TEST(ScenarioRunnerTest, RefusalNamesTheOtherCallOrTheLimitThatIsTheReason) {
+  const RunResult r = run(R"(name: t
+pbx:
+  extensions: ["201-205"]
+  conference_max: 2
+  pickup_groups: {sales: ["202", "203"]}
+controllers: [crm]
+steps:
+  - {do: make_call, line: "201", to: "202", as: a}
+  - {expect: {line: "202", state: OFFERING}, within: 2s, as: b}
+  - {do: answer, call: b}
+  - {do: hold, call: a}
+  - {do: make_call, line: "201", to: "203", as: c}
+  - {expect: {line: "203", state: OFFERING}, within: 2s, as: d}
+  - {do: answer, call: d}
+  - {do: unhold, call: a}
+  - {do: drop, call: c}
+  - {do: unhold, call: a}
+  - {do: setup_conference, call: a, to: "204", as: conf, consult_as: e}
+  - {expect: {line: "204", state: OFFERING}, within: 2s, as: f}
+  - {do: answer, call: f}
+  - {do: add_to_conference, conference: conf, consult: e}
+  - {do: prepare_add_to_conference, conference: conf, to: "205"}
+  - {do: handoff, call: conf, to: crm}
+  - {do: drop, call: conf}
+  - {do: pickup, line: "205", group: sales}
+)");
+  std::vector<std::string> refusals;
+  for (const auto& e : r.expectations)
+    if (!e.ok) refusals.push_back(e.message);
+  EXPECT_EQ(refusals, (std::vector<std::string>{
+                          "refused: LINEERR_INUSE (201 has c3 CONNECTED)",
+                          "refused: LINEERR_CONFERENCEFULL (conference c5 already has 2 parties, conference_max 2)",
+                          "refused: LINEERR_NOTOWNER (c5 belongs to 'crm')",
+                          "refused: LINEERR_INVALGROUPID (205 is not in pickup group 'sales')",
+                      }));
 }
 
 TEST(ScenarioRunnerTest, RecordsEachDoStepAsAnOperation) {

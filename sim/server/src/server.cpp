@@ -695,10 +695,10 @@ struct Server::Impl final : PbxObserver, ModemObserver {
 
   json reply_json(const json& id, const OpResult& r) const {
     if (!r.ok()) {
-      const Call* call = pbx.find_call(r.call);
+      // The refusal's actual reason (the other call, the limit, the state rule), not merely the
+      // state of the call acted on.
       const std::string message =
-          call ? fmt::format("{}: {} is {}", tapi_name(r.error), to_string(r.call), to_string(call->state))
-               : tapi_name(r.error);
+          r.detail.empty() ? std::string(tapi_name(r.error)) : fmt::format("{}: {}", tapi_name(r.error), r.detail);
       return json{{"id", id}, {"ok", false}, {"error", tapi_name(r.error)}, {"message", message}};
     }
     json j{{"id", id}, {"ok", true}};

@@ -85,6 +85,10 @@ struct OpResult {
   std::string address;  ///< an address the operation returns (non-directed park: the orbit)
   CallId consult;       ///< the consultation call a setup_* operation created
   std::uint32_t completion = 0;  ///< complete_call: the completion id
+  /// A refusal's actual reason, for people: the other call and its state ("202 has c3
+  /// CONNECTED"), the limit, the missing group, the state rule ("c2 is ONHOLD; answer needs
+  /// OFFERING or ACCEPTED"). Empty on success.
+  std::string detail;
   bool ok() const { return error == LineErr::Success; }
   bool operator==(const OpResult&) const = default;
 };

@@ -324,6 +324,18 @@ class Pbx {
   OpResult reply(Op op, LineErr error, CallId call = {}, std::string address = {},
                  CallId consult = {}, std::uint32_t completion = 0);
   OpResult apply_operation(Op op, CallId id, CallInput input);
+  /// A refused operation: reply() with its actual reason in OpResult::detail.
+  OpResult refuse(Op op, LineErr error, CallId call, std::string detail);
+  /// Reasons for refusals: "c2 is ONHOLD; answer needs OFFERING or ACCEPTED"; "no call c9";
+  /// "202 has c3 CONNECTED" (the call that engages the line); "202 has 8 calls,
+  /// max_calls_per_line 8".
+  std::string state_rule(const Call& call, CallInput input, std::string_view what) const;
+  std::string state_rule(const Call& call, CallInput input, Op op) const {
+    return state_rule(call, input, to_string(op));
+  }
+  static std::string no_call(CallId id);
+  std::string engaged_reason(const Line& line) const;
+  std::string appearances_reason(const Line& line, std::size_t needed = 1) const;
 
   void start_outpulsing(Call& call);
   void digits_outpulsed(CallId id);
@@ -398,7 +410,9 @@ class Pbx {
   }
   void station_connected(Call& call);
   void cancel_timers(Call& call);
-  bool engaged(const Line& line) const;
+  bool engaged(const Line& line) const { return engaging_call(line) != nullptr; }
+  /// The call that makes the line engaged (see docs/design.md), or nullptr.
+  const Call* engaging_call(const Line& line) const;
   bool busy_for_incoming(const Line& line) const;
 
   Scheduler& scheduler_;
