@@ -354,6 +354,71 @@ pbx:
             "LINEERR_INVALADDRESS: '2x2' is not a dialable number");
 }
 
+// `monitor` reports the calls already in progress on the lines it starts to watch (new_call,
+// then call_state, as `open` does) before its reply; later changes come as usual.
+TEST(Server, MonitorFirstReportsTheCallsInProgress) {
+  Harness h(kOffice);
+  Client a(h.port());
+  a.request({{"op", "open"}, {"line", "201"}});
+  const std::string call = a.request({{"op", "make_call"}, {"line", "201"}, {"to", "300"}})["call"];
+  a.event("call_state", call, "CONNECTED");
+
+  auto is_reply = [](long long id) { return [id](const json& j) { return j.contains("id") && j["id"] == id; }; };
+  auto is_event = [](const std::string& event, const std::string& line) {
+    return [event, line](const json& j) { return j.value("event", "") == event && j.value("line", "") == line; };
+  };
+
+  Client m(h.port());
+  const long long id = m.send({{"op", "monitor"}, {"line", "201"}});
+  EXPECT_TRUE(m.reply(id)["ok"].get<bool>());
+  const auto& seen = m.all();
+  const std::size_t announced = index_of(seen, is_event("new_call", "201"));
+  const std::size_t state = index_of(seen, is_event("call_state", "201"));
+  ASSERT_LT(announced, seen.size()) << "no new_call for the call in progress";
+  ASSERT_LT(state, seen.size()) << "no call_state for the call in progress";
+  EXPECT_LT(announced, state);
+  EXPECT_LT(state, index_of(seen, is_reply(id))) << "the calls come before the reply";
+  EXPECT_EQ(seen[announced]["call"], call);
+  EXPECT_EQ(seen[announced]["direction"], "out");
+  EXPECT_EQ(seen[announced]["to"], "300");
+  EXPECT_EQ(seen[announced]["connected"], "300");
+  EXPECT_EQ(seen[state]["call"], call);
+  EXPECT_EQ(seen[state]["state"], "CONNECTED");
+  EXPECT_EQ(index_of(seen, is_event("new_call", "300")), seen.size()) << "300 is not monitored";
+  const std::size_t before_again = seen.size();
+  EXPECT_TRUE(m.request({{"op", "monitor"}, {"line", "201"}})["ok"].get<bool>());
+  EXPECT_EQ(m.all().size(), before_again + 1) << "monitoring again repeats nothing";
+
+  // "*": every line's calls, the far leg on 300 too.
+  Client all(h.port());
+  const long long star = all.send({{"op", "monitor"}, {"line", "*"}});
+  EXPECT_TRUE(all.reply(star)["ok"].get<bool>());
+  const auto& heard = all.all();
+  const std::size_t reply_at = index_of(heard, is_reply(star));
+  for (const char* line : {"201", "300"}) {
+    const std::size_t n = index_of(heard, is_event("new_call", line));
+    const std::size_t st = index_of(heard, is_event("call_state", line));
+    EXPECT_LT(n, st) << line;
+    EXPECT_LT(st, reply_at) << line;
+    if (st < heard.size()) {
+      EXPECT_EQ(heard[st]["state"], "CONNECTED") << line;
+    }
+  }
+  const std::string leg = heard[index_of(heard, is_event("new_call", "300"))].value("call", "");
+  EXPECT_EQ(heard[index_of(heard, is_event("new_call", "300"))]["direction"], "in");
+
+  // Later changes: call_state only (the calls are known), to both monitors.
+  ASSERT_TRUE(a.request({{"op", "drop"}, {"call", call}})["ok"].get<bool>());
+  m.event("call_state", call, "IDLE");
+  all.event("call_state", call, "IDLE");
+  all.event("call_state", leg, "IDLE");
+  for (const Client* c : {&m, &all}) {
+    int new_calls = 0;
+    for (const json& j : c->all()) new_calls += j.value("event", "") == "new_call" && j.value("call", "") == call;
+    EXPECT_EQ(new_calls, 1);
+  }
+}
+
 TEST(Server, BadFramesGetAnErrorAndTheConnectionStaysUsable) {
   Harness h(kOffice);
   Client c(h.port());

@@ -645,7 +645,10 @@ struct Server::Impl final : PbxObserver, ModemObserver {
 
   void on_call_state(const CallStateEvent& e) override {
     ids[e.call.serial] = e.call;
-    if (clients.empty()) return;
+    if (clients.empty()) {
+      if (e.to == CallState::Idle) info.erase(e.call.serial);  // its watchers left meanwhile
+      return;
+    }
     const Call* call = pbx.find_call(e.call);
     std::vector<Client*> to;
     recipients(e.line, call, to);
@@ -1222,12 +1225,19 @@ struct Server::Impl final : PbxObserver, ModemObserver {
     ok(c, req.id, json{{"line", line.number}, {"name", line.name}, {"behavior", describe(line.behavior)},
                        {"forwarding", forwarding_json(line.forwarding)}});
     if (!already) line_state(l, "OPEN", json{{"controller", c.name}});
-    // Calls already on the line are announced like new ones.
-    for (CallId id : line.calls) {
+    announce_calls(c, l);
+  }
+
+  /// Calls already on a line the client starts to hear about (open, monitor) are announced
+  /// like new ones: new_call, then call_state. Calls it knows already are not repeated.
+  void announce_calls(Client& c, LineId l) {
+    for (CallId id : pbx.line(l).calls) {
       const Call* call = pbx.find_call(id);
       if (!call || call->state == CallState::Idle || c.known.count(id.serial)) continue;
       ids[id.serial] = id;
       c.known.insert(id.serial);
+      // What the client was told, so a later change of party reaches it as call_info.
+      info.try_emplace(id.serial, info_of(*call));
       send(c, wire::frame(new_call_event(*call)));
       send(c, wire::frame(call_state_event(call, id, call->line, call->state, call->mode, call->reason)));
     }
@@ -1241,6 +1251,9 @@ struct Server::Impl final : PbxObserver, ModemObserver {
         c.monitor_all = true;
         monitor_all.push_back(&c);
         for (LineId l = 0; l < pbx.extension_count(); ++l) watch(l);
+        // Every call in progress first (trunk channels' and bridged conferences' too: their
+        // events reach `*` monitors), then the reply.
+        for (LineId l = 0; l < pbx.line_count(); ++l) announce_calls(c, l);
       } else if (!on && c.monitor_all) {
         c.monitor_all = false;
         std::erase(monitor_all, &c);
@@ -1254,6 +1267,7 @@ struct Server::Impl final : PbxObserver, ModemObserver {
       list.push_back(&c);
       c.monitored.push_back(l);
       watch(l);
+      announce_calls(c, l);  // the calls in progress, before the reply
     } else if (!on && has) {
       unwatch(l, &c);
       std::erase(c.monitored, l);
