@@ -1,0 +1,96 @@
+// tapi32.dll under Wine: Windows TAPI programs that know nothing of telsim (tsp-shim/apps) run
+// against telsim's tapi32.dll, which hosts telsim.tsp, which talks to a real `telsim serve` on
+// loopback. Each program checks the TAPI rules it relies on and prints every message it got;
+// this driver holds each call's LINE_CALLSTATE sequence against the server's own events (a
+// connection of its own monitoring every line) and the scenario's expectations (its verdict).
+#include <gtest/gtest.h>
+
+#include "cli/cli_support.hpp"
+#include "cli/serve_support.hpp"
+#include "wine_apps.hpp"
+
+namespace telsim::tapi32_test {
+namespace {
+
+using cli_test::ServeProcess;
+using cli_test::TempDir;
+
+bool have_wine() { return std::string(TELSIM_WINE).size() > 0; }
+
+fs::path scenario(const std::string& name) { return fs::path(TELSIM_SOURCE_DIR) / "tsp-shim" / "test" / name; }
+
+class Tapi32UnderWine : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!have_wine()) GTEST_SKIP() << "wine is not installed (Debian: wine64)";
+    ::signal(SIGPIPE, SIG_IGN);
+  }
+  std::unique_ptr<ServeProcess> start_server(const std::string& yaml) {
+    auto s = std::make_unique<ServeProcess>(dir_.path(), std::vector<std::string>{scenario(yaml).string(), "--listen", "127.0.0.1:0"});
+    EXPECT_TRUE(s->wait_listening()) << s->describe();
+    return s;
+  }
+  /// A program of tsp-shim/bin under Wine in the test prefix, with tapi32.dll (native) beside it.
+  AppRun run_app(const std::string& exe, const std::vector<std::string>& args, int port, bool window) {
+    std::vector<std::string> argv;
+    if (window) argv = {TELSIM_XVFB_RUN, "-a", "-s", "-screen 0 800x600x24"};
+    argv.push_back(TELSIM_WINE);
+    argv.push_back((fs::path(TELSIM_TSP_BIN) / exe).string());
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_process(dir_.path(), exe, argv,
+                       {{"WINEPREFIX", TELSIM_WINEPREFIX},
+                        {"WINEDLLOVERRIDES", "mscoree,mshtml=;tapi32=n"},
+                        {"TELSIM_SERVER", "127.0.0.1:" + std::to_string(port)}});
+  }
+  /// Every call the program reported went through the states the server reported for it, in
+  /// the same order, and DISCONNECTED carried the server's mode. Returns the calls, in order.
+  std::vector<std::string> check_against_server(const AppRun& run, ServerWatch& watch, const std::string& kind = "CALLSTATE") {
+    std::vector<std::string> order;
+    for (auto& f : lines_of(run.out, kind))
+      if (std::find(order.begin(), order.end(), "c" + f["id"]) == order.end()) order.push_back("c" + f["id"]);
+    const auto calls = app_calls(run.out, kind);
+    for (const auto& [call, seen] : calls) {
+      // The server's events may trail the program's end by a moment.
+      watch.wait([&, c = call](const json& f) {
+        return f.value("event", "") == "call_state" && f.value("call", "") == c && f.value("state", "") == seen.back().first;
+      });
+      const auto truth = watch.states(call);
+      EXPECT_EQ(names(seen), names(truth)) << "call " << call << ": the program's LINE_CALLSTATEs against the server's";
+      for (std::size_t i = 0; i < seen.size() && i < truth.size(); ++i) {
+        if (seen[i].first == "DISCONNECTED") {
+          EXPECT_EQ(seen[i].second, truth[i].second) << call << ": DISCONNECTED's dwParam2 is the server's mode";
+        }
+      }
+    }
+    return order;
+  }
+  TempDir dir_;
+};
+
+// The first program and its "Done when": an ANSI TAPI 1.4 program with a window and a
+// message loop places a call the scenario sees CONNECTED, hangs up from its callback, then dials
+// a busy number and opens a modal box there, inside which the hang-up's LINE_REPLY and the IDLE
+// arrive (callbacks nested in a callback: tapi32 holds no lock while a callback runs).
+TEST_F(Tapi32UnderWine, AnAnsiTapi14ProgramDialsHangsUpAndShowsABusyBox) {
+  auto server = start_server("tapi32-dial.yaml");
+  ServerWatch watch(server->port());
+  ASSERT_TRUE(watch.ok());
+  const AppRun run = run_app("dialer14.exe", {"--line", "201", "--auto-close", "202", "203"}, server->port(), true);
+  EXPECT_EQ(run.status, 0) << run.describe();
+  EXPECT_NE(run.out.find("PASS: dialer14"), std::string::npos) << run.describe();
+  const auto calls = check_against_server(run, watch);
+  ASSERT_EQ(calls.size(), 2u) << run.describe();
+  const auto seen = app_calls(run.out);
+  EXPECT_EQ(names(seen.at(calls[0])), "DIALTONE DIALING PROCEEDING RINGBACK CONNECTED DISCONNECTED IDLE");
+  EXPECT_EQ(names(seen.at(calls[1])), "DIALTONE DIALING PROCEEDING BUSY DISCONNECTED IDLE");
+  // The busy call's last messages came while the modal box was up.
+  EXPECT_NE(run.out.find("state=IDLE mode=0x0 priv=0x0 (inside the busy box)"), std::string::npos) << run.describe();
+  EXPECT_NE(run.out.find("callback depth reached 2"), std::string::npos) << run.describe();
+  // The scenario saw the call CONNECTED and dropped, and the busy one, and nothing was left over.
+  EXPECT_EQ(server->stop(), 0) << server->describe();
+  EXPECT_NE(server->out().find("expectations: 4 passed, 0 failed"), std::string::npos) << server->describe();
+  EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
+}
+
+}  // namespace
+}  // namespace telsim::tapi32_test
