@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "telsim/reports/reports.hpp"
 
 namespace telsim::report_detail {
@@ -53,6 +55,8 @@ struct Digest {
 };
 Digest digest(const RunResult& run);
 std::string report_json(const RunResult& run, const Digest& d);
+/// report.json as a JSON value (what report_json prints).
+nlohmann::ordered_json report_json_value(const RunResult& run, const Digest& d);
 std::string report_html(const RunResult& run, const Digest& d);
 
 /// report.html's charts (html_charts.cpp), each one inline <svg> with axis labels and units.

@@ -15,6 +15,12 @@ std::string report_json(const RunResult& run) {
 }
 
 std::string report_detail::report_json(const RunResult& run, const Digest& digest) {
+  // Scenario text is the user's: replace bytes that are not UTF-8 instead of throwing.
+  return report_json_value(run, digest).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) +
+         "\n";
+}
+
+nlohmann::ordered_json report_detail::report_json_value(const RunResult& run, const Digest& digest) {
   using report_detail::millis_us;
   using report_detail::seconds_us;
   using Json = nlohmann::ordered_json;
@@ -93,7 +99,12 @@ std::string report_detail::report_json(const RunResult& run, const Digest& diges
                             {"conferences", p.conferences},
                             {"conference_max_size", p.conference_max_size},
                             {"redirects", p.redirects},
-                            {"hold_recalls", p.hold_recalls}}}};
+                            {"hold_recalls", p.hold_recalls}}},
+      {"completion", Json{{"requested", p.completions_requested},
+                          {"done", p.completions_done},
+                          {"cancelled", p.completions_cancelled},
+                          {"intrusions", p.intrusions},
+                          {"messages_left", p.messages_left}}}};
   if (!run.modems.empty()) {  // only scenarios with modems have the section
     Json modems = Json::object();
     for (const RunResult::ModemSummary& m : run.modems) {
@@ -117,9 +128,7 @@ std::string report_detail::report_json(const RunResult& run, const Digest& diges
                   {"records", run.records.size()},
                   {"transitions", run.transitions},
                   {"timer_events", run.kernel_events}};
-
-  // Scenario text is the user's: replace bytes that are not UTF-8 instead of throwing.
-  return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+  return j;
 }
 
 }  // namespace telsim

@@ -15,6 +15,7 @@
 
 #include "output_paths.hpp"
 #include "serve_command.hpp"
+#include "wine_setup_command.hpp"
 #include "telsim/kernel/systemc_kernel.hpp"
 #include "telsim/kernel/vcd_trace.hpp"
 #include "telsim/reports/reports.hpp"
@@ -61,9 +62,10 @@ int run(const RunOptions& opt) {
 
   telsim::SystemcKernel kernel;
   const auto t0 = std::chrono::steady_clock::now();
-  const telsim::RunResult result =
+  telsim::RunResult result =
       opt.vcd_file.empty() ? telsim::run_scenario(scenario, kernel)
                            : telsim::run_scenario_with_vcd(scenario, kernel, opt.vcd_file);
+  telsim::check_metrics(result);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   // The verdict is printed before any report is written, so a failure while writing cannot
@@ -254,6 +256,9 @@ int sc_main(int argc, char* argv[]) {
   client_cmd->add_option("--name", client_opt.name, "the client's name (for handoff)");
   client_cmd->add_option("--linger", client_opt.linger, "after the input ends, keep printing events this long");
 
+  telsim::cli::WineSetupOptions wine_setup_opt;
+  auto* wine_setup_cmd = telsim::cli::add_wine_setup(app, wine_setup_opt);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -266,6 +271,7 @@ int sc_main(int argc, char* argv[]) {
     if (*check_cmd) return check(check_file);
     if (*serve_cmd) return telsim::cli::serve(serve_opt);
     if (*client_cmd) return telsim::cli::client(client_opt);
+    if (*wine_setup_cmd) return telsim::cli::wine_setup(wine_setup_opt);
     if (*bench_cmd && trunk_channels > 0)
       return bench_trunk(bench_opt, trunk_channels,
                          trunk_erlangs > 0 ? trunk_erlangs : 0.8 * trunk_channels, bench_report);

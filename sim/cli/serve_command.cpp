@@ -104,7 +104,8 @@ int serve(const ServeOptions& opt) {
   io.run();
   if (vcd) vcd->close();
 
-  const RunResult& result = *server.result();
+  RunResult result = *server.result();
+  check_metrics(result);
   const ServerStats& st = server.stats();
   const PacingStats pacing = server.pacing();
   for (const auto& e : result.expectations) {

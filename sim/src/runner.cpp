@@ -671,6 +671,7 @@ RunResult ScenarioSession::finish() {
   out.transitions = pbx_->stats().transitions;
   out.pbx = pbx_->stats();
   out.operations = std::move(operations_);
+  out.metrics = scenario_.metrics;
   if (modems_) {
     for (std::size_t i = 0; i < modems_->size(); ++i) {
       const Modem& m = modems_->modem(i);

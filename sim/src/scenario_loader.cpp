@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "telsim/sim/report_schema.hpp"
 #include "telsim/sim/scenario.hpp"
 
 namespace telsim {
@@ -117,6 +118,25 @@ constexpr OpSpec kOps[] = {
     {"uncomplete_call", Op::UncompleteCall}, {"handoff", Op::Handoff},
     {"translate_address", Op::TranslateAddress},
 };
+/// A map with the key `key` (yaml-cpp's operator[] on a missing key gives a node that throws).
+const YAML::Node* find_key(const YAML::Node& map, const char* key, YAML::Node& holder) {
+  if (!map.IsMap()) return nullptr;
+  for (const auto& kv : map) {
+    if (kv.first.IsScalar() && kv.first.Scalar() == key) {
+      holder = kv.second;
+      return &holder;
+    }
+  }
+  return nullptr;
+}
+
+/// `{expect: {metric: ...}}`: a step checked when the run ends.
+bool is_metric_step(const YAML::Node& step) {
+  YAML::Node expect, metric;
+  const YAML::Node* e = find_key(step, "expect", expect);
+  return e && find_key(*e, "metric", metric);
+}
+
 std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
@@ -286,6 +306,17 @@ class Loader {
   std::map<std::string, int> completions_;  // completion_as name -> YAML line
   std::map<std::string, int> groups_;  // pickup group -> YAML line
   Step step(const YAML::Node& node, int index);
+  /// `expect: {metric: PATH, min: X, max: Y}` (`node` is the whole step).
+  MetricCheck metric_expectation(const YAML::Node& node, std::map<std::string, YAML::Node>& keys, int index);
+  double real(const YAML::Node& node, const std::string& what) const {
+    const std::string text = scalar(node, what);
+    char* end = nullptr;
+    const double v = std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v))
+      fail(node, fmt::format("{} must be a number, not '{}'", what, text));
+    return v;
+  }
+  ReportNames report_names_;
   void expectation(const YAML::Node& node, Step& step);
   std::string call_ref(const YAML::Node& node) const;
   void bind(const YAML::Node& node, const std::string& name);
@@ -392,13 +423,23 @@ Scenario Loader::load(const YAML::Node& root) {
   sc.pbx.controllers = controllers_;
   if (keys.count("trunks")) trunks(root["trunks"], sc.pbx);
   if (keys.count("traffic")) traffic(root["traffic"], sc);
+  for (const TrunkConfig& t : sc.pbx.trunks) report_names_.trunks.insert(t.name);
+  for (const TrafficConfig& t : sc.traffic) report_names_.traffic.insert(t.name);
+  for (const ModemSpec& m : sc.modems) report_names_.modems.insert(m.config.name);
   if (keys.count("steps")) {
     const YAML::Node steps = root["steps"];
     if (!steps.IsSequence()) fail(steps, "steps must be a list");
     std::optional<SimTime> last_at;
     int index = 0;
     for (const auto& s : steps) {
-      Step st = step(s, ++index);
+      ++index;
+      if (is_metric_step(s)) {
+        auto step_keys = mapping(s, fmt::format("step {}", index),
+                                 {"expect", "note", "at", "after", "within", "as", "do"});
+        sc.metrics.push_back(metric_expectation(s, step_keys, index));
+        continue;
+      }
+      Step st = step(s, index);
       if (st.at) {
         if (last_at && *st.at < *last_at)
           fail(s["at"], fmt::format("at: {} is earlier than a previous step's at: {}",
@@ -409,6 +450,34 @@ Scenario Loader::load(const YAML::Node& root) {
     }
   }
   return sc;
+}
+
+MetricCheck Loader::metric_expectation(const YAML::Node& node, std::map<std::string, YAML::Node>& keys,
+                                       int index) {
+  for (const char* k : {"at", "after", "within", "as", "do"}) {
+    if (keys.count(k))
+      fail(keys[k], fmt::format("'{}' does not go with a metric: a metric is checked once, when the run ends", k));
+  }
+  const YAML::Node e = node["expect"];
+  auto ek = mapping(e, "expect", {"metric", "min", "max"});
+  MetricCheck m;
+  m.step = index;
+  m.yaml_line = node.Mark().line + 1;
+  m.path = scalar(e["metric"], "metric");
+  std::string error;
+  const ReportField* field = find_report_field(m.path, report_names_, error);
+  if (!field) fail(e["metric"], error + " (docs/report-json.md lists every field)");
+  if (!field->metric)
+    fail(e["metric"], fmt::format("'{}' is {} {}, not a figure a metric can check", m.path,
+                                  field->type.starts_with("a") || field->type.starts_with("o") ? "an" : "a",
+                                  field->type));
+  m.needs = std::string(field->needs);
+  if (ek.count("min")) m.min = real(e["min"], "min");
+  if (ek.count("max")) m.max = real(e["max"], "max");
+  if (!m.min && !m.max) fail(e, fmt::format("expect: {{metric: {}}} needs 'min', 'max' or both", m.path));
+  if (m.min && m.max && *m.min > *m.max)
+    fail(ek["max"], fmt::format("max {} is below min {}", *m.max, *m.min));
+  return m;
 }
 
 Behavior Loader::behavior(const YAML::Node& node) const {

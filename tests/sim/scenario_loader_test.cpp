@@ -206,3 +206,74 @@ TEST(ScenarioLoaderErrorTest, AtMustNotGoBackwards) {
 
 }  // namespace
 }  // namespace telsim
+
+namespace telsim {
+namespace {
+
+constexpr const char* kTrunkHead = R"(name: t
+pbx:
+  extensions: ["201-209"]
+trunks:
+  - {name: pstn, channels: 2, access_code: "9"}
+steps:
+)";
+
+TEST(MetricExpectationTest, IsCheckedAtTheEndNotPlayedAsAStep) {
+  const Scenario s = parse(std::string(kTrunkHead) +
+                           "  - {at: 1s, do: make_call, line: \"201\", to: \"202\"}\n"
+                           "  - {expect: {metric: trunks.pstn.blocking, min: 0.012, max: 0.025}}\n"
+                           "  - {expect: {metric: timings.setup.p95_ms, max: 1500}}\n");
+  ASSERT_EQ(s.steps.size(), 1u);
+  ASSERT_EQ(s.metrics.size(), 2u);
+  EXPECT_EQ(s.metrics[0].step, 2);
+  EXPECT_EQ(s.metrics[0].yaml_line, 8);
+  EXPECT_EQ(s.metrics[0].path, "trunks.pstn.blocking");
+  EXPECT_EQ(s.metrics[0].min, 0.012);
+  EXPECT_EQ(s.metrics[0].max, 0.025);
+  EXPECT_EQ(s.metrics[0].needs, "offered");
+  EXPECT_EQ(s.metrics[1].step, 3);
+  EXPECT_FALSE(s.metrics[1].min);
+  EXPECT_EQ(s.metrics[1].needs, "count");
+}
+
+TEST(MetricExpectationTest, UnknownFieldNamesWhatIsThere) {
+  const std::string e = error_of(std::string(kTrunkHead) + "  - {expect: {metric: features.park.parked, max: 1}}\n");
+  EXPECT_EQ(e.rfind("s.yaml:7:23: ", 0), 0u) << e;
+  EXPECT_NE(e.find("features.park has parks, unparks"), std::string::npos) << e;
+}
+
+TEST(MetricExpectationTest, UnknownTrunkNamesTheScenariosTrunks) {
+  const std::string e = error_of(std::string(kTrunkHead) + "  - {expect: {metric: trunks.psnt.blocking, max: 1}}\n");
+  EXPECT_NE(e.find("'psnt' in 'trunks.psnt.blocking' is not a trunk group of this scenario (pstn)"),
+            std::string::npos) << e;
+}
+
+TEST(MetricExpectationTest, RefusesWhatIsNotAFigure) {
+  EXPECT_NE(error_of(std::string(kTrunkHead) + "  - {expect: {metric: calls, max: 1}}\n").find("'calls' is an object"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(kTrunkHead) + "  - {expect: {metric: scenario, max: 1}}\n").find("a string"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(kTrunkHead) + "  - {expect: {metric: calls.total.x, max: 1}}\n")
+                .find("calls.total has no fields under it"),
+            std::string::npos);
+}
+
+TEST(MetricExpectationTest, NeedsBoundsInOrder) {
+  EXPECT_NE(error_of(std::string(kTrunkHead) + "  - {expect: {metric: calls.total}}\n").find("needs 'min', 'max' or both"),
+            std::string::npos);
+  const std::string e = error_of(std::string(kTrunkHead) + "  - {expect: {metric: calls.total, min: 5, max: 2}}\n");
+  EXPECT_NE(e.find("max 2 is below min 5"), std::string::npos) << e;
+  EXPECT_NE(error_of(std::string(kTrunkHead) + "  - {expect: {metric: calls.total, min: lots}}\n")
+                .find("min must be a number, not 'lots'"),
+            std::string::npos);
+}
+
+TEST(MetricExpectationTest, TakesNoTimeOrName) {
+  const std::string e = error_of(std::string(kTrunkHead) + "  - {expect: {metric: calls.total, min: 1}, within: 5s}\n");
+  EXPECT_NE(e.find("'within' does not go with a metric"), std::string::npos) << e;
+  const std::string at = error_of(std::string(kTrunkHead) + "  - {at: 5s, expect: {metric: calls.total, min: 1}}\n");
+  EXPECT_NE(at.find("'at' does not go with a metric"), std::string::npos) << at;
+}
+
+}  // namespace
+}  // namespace telsim

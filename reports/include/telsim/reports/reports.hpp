@@ -57,6 +57,12 @@ Duration nearest_rank(const std::vector<Duration>& sorted, double p);
 ///  - `talk`:   outgoing calls that were answered, answer until the record's end.
 std::vector<TimingSummary> call_timings(const RunResult& run);
 
+/// Evaluate the run's metric expectations (`expect: {metric: PATH, min, max}`) against the
+/// figures report.json gives, append one ExpectationResult each (at the end of the run; a
+/// failure names the value and the bounds) and clear `run.metrics`. Call it once the run has
+/// ended and before the verdict is taken or any report is written.
+void check_metrics(RunResult& run);
+
 /// report.json: scenario, seed, sim_time_s, expectations, calls, incoming, trunks, timings.
 /// Keys in a fixed order, seconds rounded to microseconds, milliseconds to 3 decimals; ends
 /// with a newline.

@@ -3,6 +3,7 @@
 /// record. Report writers read only this (and never the model), so a report is a pure
 /// function of the run: same scenario and seed, same bytes.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,17 @@ struct ExpectationResult {
   SimTime at{0};       ///< virtual time the verdict was reached
   std::string what;    ///< the expectation in words: "c1 state CONNECTED within 1s"
   std::string message; ///< why it failed (empty when ok)
+};
+
+/// `expect: {metric: PATH, min: X, max: Y}`: a figure of report.json checked when the run
+/// ends (the reports library evaluates it: see check_metrics).
+struct MetricCheck {
+  int step = 0;        ///< 1-based index of the step in the scenario's `steps`
+  int yaml_line = 0;
+  std::string path;    ///< dotted report.json path, validated at load time
+  std::optional<double> min, max;  ///< inclusive bounds; at least one is set
+  std::string needs;   ///< a sibling count that must be above 0 for the value to mean anything
+  bool operator==(const MetricCheck&) const = default;
 };
 
 /// One operation a scenario's `do:` step or a live client performed, after it ran. Traffic
@@ -64,6 +76,7 @@ struct RunResult {
     Modem::Stats stats;
   };
   std::vector<ModemSummary> modems;  ///< in scenario order
+  std::vector<MetricCheck> metrics;  ///< the scenario's metric expectations, not yet evaluated
 
   std::size_t passed() const;
   std::size_t failed() const;

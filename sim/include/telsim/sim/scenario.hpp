@@ -11,6 +11,7 @@
 #include "telsim/models/dialing_rules.hpp"
 #include "telsim/models/modem.hpp"
 #include "telsim/models/pbx.hpp"
+#include "telsim/sim/run_result.hpp"
 #include "telsim/sim/traffic.hpp"
 
 namespace telsim {
@@ -117,6 +118,9 @@ struct Scenario {
   std::vector<TrafficConfig> traffic;
   std::vector<ModemSpec> modems;   ///< each also an extension of `pbx`
   std::vector<Step> steps;
+  /// `expect: {metric: ...}` steps: checked when the run ends, so they are not among `steps`
+  /// (each keeps its own step number).
+  std::vector<MetricCheck> metrics;
 };
 
 /// Load and validate a scenario file. Throws ScenarioError (with FILE:LINE:COL) on any
