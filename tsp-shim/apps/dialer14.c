@@ -197,9 +197,11 @@ static void CALLBACK line_callback(DWORD device, DWORD msg, DWORD_PTR instance, 
         g_box_saw_idle = 0;
         if (g_auto_close) SetTimer(NULL, 0, 50, box_timer);
         say("busy box open");
-        MessageBoxA(g_main, "The number you dialled is busy.", "Dialer 1.4", MB_OK | MB_ICONINFORMATION);
+        const int answer = MessageBoxA(g_main, "The number you dialled is busy.", "Dialer 1.4", MB_OK | MB_ICONINFORMATION);
+        const DWORD why = GetLastError();
         g_in_box = 0;
-        say("busy box closed");
+        say("busy box closed (%d)", answer);
+        if (answer != IDOK) fail("MessageBox returned %d (error %lu)", answer, why);
         if (!g_box_saw_idle) fail("the busy call's IDLE did not arrive while the box was up");
         dial_next();
       } else if (p1 == LINECALLSTATE_IDLE) {

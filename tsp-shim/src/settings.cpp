@@ -63,13 +63,15 @@ std::optional<std::wstring> env(const wchar_t* name) {
   return value;
 }
 
+// RRF_RT_REG_SZ alone: a REG_EXPAND_SZ value is expanded and matches it too, while asking for
+// RRF_RT_REG_EXPAND_SZ without RRF_NOEXPAND is ERROR_INVALID_PARAMETER (no value was ever read).
 std::optional<std::wstring> registry_text(const wchar_t* name) {
   DWORD type = 0, size = 0;
-  if (RegGetValueW(HKEY_LOCAL_MACHINE, kRegistryKey, name, RRF_RT_REG_SZ | RRF_RT_REG_EXPAND_SZ, &type, nullptr,
+  if (RegGetValueW(HKEY_LOCAL_MACHINE, kRegistryKey, name, RRF_RT_REG_SZ, &type, nullptr,
                    &size) != ERROR_SUCCESS)
     return std::nullopt;
   std::wstring value(size / sizeof(wchar_t) + 1, L'\0');
-  if (RegGetValueW(HKEY_LOCAL_MACHINE, kRegistryKey, name, RRF_RT_REG_SZ | RRF_RT_REG_EXPAND_SZ, &type,
+  if (RegGetValueW(HKEY_LOCAL_MACHINE, kRegistryKey, name, RRF_RT_REG_SZ, &type,
                    value.data(), &size) != ERROR_SUCCESS)
     return std::nullopt;
   value.resize(wcsnlen(value.c_str(), value.size()));

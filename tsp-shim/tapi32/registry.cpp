@@ -16,10 +16,10 @@ std::wstring priorities_key() { return std::wstring(kTelephonyKey) + L"\\Handoff
 
 std::wstring reg_text(HKEY root, const std::wstring& key, const wchar_t* value, const std::wstring& fallback) {
   DWORD size = 0;
-  if (RegGetValueW(root, key.c_str(), value, RRF_RT_REG_SZ | RRF_RT_REG_EXPAND_SZ, nullptr, nullptr, &size) != ERROR_SUCCESS)
+  if (RegGetValueW(root, key.c_str(), value, RRF_RT_REG_SZ, nullptr, nullptr, &size) != ERROR_SUCCESS)
     return fallback;
   std::wstring s(size / sizeof(wchar_t) + 1, L'\0');
-  if (RegGetValueW(root, key.c_str(), value, RRF_RT_REG_SZ | RRF_RT_REG_EXPAND_SZ, nullptr, s.data(), &size) != ERROR_SUCCESS)
+  if (RegGetValueW(root, key.c_str(), value, RRF_RT_REG_SZ, nullptr, s.data(), &size) != ERROR_SUCCESS)
     return fallback;
   s.resize(wcsnlen(s.c_str(), s.size()));
   return s;

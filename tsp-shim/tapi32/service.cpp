@@ -88,6 +88,7 @@ LONG Service::start() {
 
 void Service::load_providers() {
   const std::vector<ProviderEntry> entries = provider_entries();
+  trace(std::to_string(entries.size()) + " providers in the registry");
   for (std::size_t index = 0; index < entries.size(); ++index) {
     const ProviderEntry& e = entries[index];
     auto p = std::make_unique<Provider>();

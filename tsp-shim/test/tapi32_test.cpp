@@ -30,17 +30,27 @@ class Tapi32UnderWine : public ::testing::Test {
     EXPECT_TRUE(s->wait_listening()) << s->describe();
     return s;
   }
-  /// A program of tsp-shim/bin under Wine in the test prefix, with tapi32.dll (native) beside it.
-  AppRun run_app(const std::string& exe, const std::vector<std::string>& args, int port, bool window) {
-    std::vector<std::string> argv;
-    if (window) argv = {TELSIM_XVFB_RUN, "-a", "-s", "-screen 0 800x600x24"};
-    argv.push_back(TELSIM_WINE);
-    argv.push_back((fs::path(TELSIM_TSP_BIN) / exe).string());
+  /// Point the test prefix at `port` the way a user would (telsim wine-setup writes the
+  /// registry value the TSP reads).
+  void setup_prefix(int port) {
+    const cli_test::Result r = cli_test::run_telsim("wine-setup " + cli_test::quote(TELSIM_TAPI32_PREFIX) +
+                                                    " --server 127.0.0.1:" + std::to_string(port));
+    ASSERT_EQ(r.status, 0) << r.out << r.err;
+  }
+  /// A program placed in the test prefix (C:\apps, nothing of telsim beside it) run under Wine
+  /// and Xvfb: it finds tapi32.dll and telsim.tsp where `telsim wine-setup` put them. Its
+  /// wineserver ends with it, so the next program gets a desktop on its own display. With a
+  /// port, the TSP is pointed there through TELSIM_SERVER; without, it reads the registry.
+  AppRun run_app(const std::string& exe, const std::vector<std::string>& args, int port = 0) {
+    const fs::path apps = fs::path(TELSIM_TAPI32_PREFIX) / "drive_c" / "apps";
+    fs::create_directories(apps);
+    fs::copy_file(fs::path(TELSIM_TSP_BIN) / exe, apps / exe, fs::copy_options::overwrite_existing);
+    std::vector<std::string> argv{TELSIM_XVFB_RUN, "-a", "-s", "-screen 0 800x600x24", "sh", "-c",
+                                  "\"$0\" \"$@\"; rc=$?; wineserver -k; exit $rc", TELSIM_WINE, "C:\\apps\\" + exe};
     argv.insert(argv.end(), args.begin(), args.end());
-    return run_process(dir_.path(), exe, argv,
-                       {{"WINEPREFIX", TELSIM_WINEPREFIX},
-                        {"WINEDLLOVERRIDES", "mscoree,mshtml=;tapi32=n"},
-                        {"TELSIM_SERVER", "127.0.0.1:" + std::to_string(port)}});
+    std::map<std::string, std::string> env{{"WINEPREFIX", TELSIM_TAPI32_PREFIX}, {"WINEDLLOVERRIDES", "mscoree,mshtml="}};
+    if (port) env["TELSIM_SERVER"] = "127.0.0.1:" + std::to_string(port);
+    return run_process(dir_.path(), exe, argv, env);
   }
   /// Every call the program reported went through the states the server reported for it, in
   /// the same order, and DISCONNECTED carried the server's mode. Returns the calls, in order.
@@ -67,15 +77,18 @@ class Tapi32UnderWine : public ::testing::Test {
   TempDir dir_;
 };
 
-// The first program and its "Done when": an ANSI TAPI 1.4 program with a window and a
-// message loop places a call the scenario sees CONNECTED, hangs up from its callback, then dials
+// The first program and its "Done when": in the prefix `telsim wine-setup` made, an ANSI
+// TAPI 1.4 program with a window and a message loop, which knows nothing of telsim (the server's
+// address is in the registry, where wine-setup wrote it), places a call the scenario sees
+// CONNECTED, hangs up from its callback, then dials
 // a busy number and opens a modal box there, inside which the hang-up's LINE_REPLY and the IDLE
 // arrive (callbacks nested in a callback: tapi32 holds no lock while a callback runs).
 TEST_F(Tapi32UnderWine, AnAnsiTapi14ProgramDialsHangsUpAndShowsABusyBox) {
   auto server = start_server("tapi32-dial.yaml");
   ServerWatch watch(server->port());
   ASSERT_TRUE(watch.ok());
-  const AppRun run = run_app("dialer14.exe", {"--line", "201", "--auto-close", "202", "203"}, server->port(), true);
+  setup_prefix(server->port());
+  const AppRun run = run_app("dialer14.exe", {"--line", "201", "--auto-close", "202", "203"});
   EXPECT_EQ(run.status, 0) << run.describe();
   EXPECT_NE(run.out.find("PASS: dialer14"), std::string::npos) << run.describe();
   const auto calls = check_against_server(run, watch);
