@@ -114,6 +114,11 @@ json check_frame_text(const std::string& text) {
   return back;
 }
 
+/// A refusal of a mistyped parameter names it ('KEY') and what it must be.
+bool names(const std::string& message, const std::string& key, std::string_view must) {
+  return message.find("'" + key + "' " + std::string(must)) != std::string::npos;
+}
+
 void check_error_frame(const json& id, LineErr error, std::string_view message) {
   const json back = check_frame_text(telsim::wire::error_frame(id, error, message));
   require(back.is_object() && back.value("ok", true) == false, "error_frame lacks \"ok\":false");
@@ -121,8 +126,10 @@ void check_error_frame(const json& id, LineErr error, std::string_view message) 
   require(back.contains("id") && back["id"] == id, "error_frame does not echo the id");
 }
 
-/// Params' contract: a missing or null key is "absent", strings and integers are text,
-/// anything else is a ParamError; nothing else may escape.
+/// Params' contract: a missing or null key is "absent"; only a JSON string is text and only a
+/// JSON integer in range is an integer (no coercion either way: "line": 201 is refused); any
+/// other value is a ParamError with LINEERR_INVALPARAM naming the key and the type it needs;
+/// nothing else may escape.
 void exercise_params(const telsim::wire::Request& request) {
   const telsim::wire::Params params(request);
   std::vector<std::string> keys = {"line", "to", "call", "digits", "forwarding", "timeout",
@@ -136,7 +143,7 @@ void exercise_params(const telsim::wire::Request& request) {
     const json* value = params.find(key.c_str());
     require(value == nullptr || request.body.contains(key), "find() returned a key the body lacks", key);
     const bool absent = value == nullptr || value->is_null();
-    const bool textual = !absent && (value->is_string() || value->is_number_integer());
+    const bool textual = !absent && value->is_string();
     const bool fits = !absent && value->is_number_integer() &&
                       (!value->is_number_unsigned() || value->get<std::uint64_t>() <= INT64_MAX);
 
@@ -145,16 +152,17 @@ void exercise_params(const telsim::wire::Request& request) {
       require(t.has_value() == textual, "optional_text returned for a value it should refuse", key);
       if (t && value->is_string()) require(*t == value->get_ref<const std::string&>(), "optional_text changed a string", key);
     } catch (const telsim::wire::ParamError& e) {
-      require(!absent && !textual, "optional_text refused a string or integer", key);
-      require(!e.message.empty(), "a ParamError without a message", key);
+      require(!absent && !textual, "optional_text refused a string", key);
+      require(e.error == LineErr::InvalParam, "a mistyped parameter is not LINEERR_INVALPARAM", key);
+      require(names(e.message, key, "must be a string"), "optional_text's refusal does not name the key and 'string'", e.message);
       if (!serialised_one) check_error_frame(request.id, e.error, e.message);
       serialised_one = true;  // one reply per request is enough; serialising is the slow part
     }
     try {
       (void)params.text(key.c_str());
-      require(textual, "text() accepted a missing or non-textual value", key);
+      require(textual, "text() accepted a missing or non-string value", key);
     } catch (const telsim::wire::ParamError& e) {
-      require(!textual, "text() refused a string or integer", key);
+      require(!textual, "text() refused a string", key);
       require(!e.message.empty(), "a ParamError without a message", key);
     }
     try {
@@ -163,7 +171,9 @@ void exercise_params(const telsim::wire::Request& request) {
       if (n) require(value->get<long long>() == *n, "optional_integer changed the value", key);
     } catch (const telsim::wire::ParamError& e) {
       require(!absent && !fits, "optional_integer refused an integer in range", key);
-      require(!e.message.empty(), "a ParamError without a message", key);
+      require(e.error == LineErr::InvalParam, "a mistyped parameter is not LINEERR_INVALPARAM", key);
+      require(names(e.message, key, "must be an integer"), "optional_integer's refusal does not name the key and 'integer'",
+              e.message);
     }
   }
 

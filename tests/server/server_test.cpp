@@ -419,6 +419,44 @@ TEST(Server, MonitorFirstReportsTheCallsInProgress) {
   }
 }
 
+// A parameter of the wrong JSON type is refused with LINEERR_INVALPARAM naming it and the type
+// it needs; it is never coerced ("line":201 is not line "201"), so nothing happens.
+TEST(Server, AMistypedParameterIsRefusedAndDoesNothing) {
+  Harness h(kOffice);
+  Client c(h.port());
+  auto refused = [&](json r) {
+    const json reply = c.request(std::move(r));
+    EXPECT_EQ(reply["error"], "LINEERR_INVALPARAM") << reply;
+    return reply.value("message", "");
+  };
+  EXPECT_EQ(refused({{"op", "open"}, {"line", 201}}), R"('line' must be a string, not the number 201 (write "201"))");
+  ASSERT_TRUE(c.request({{"op", "open"}, {"line", "201"}})["ok"].get<bool>());
+  EXPECT_EQ(refused({{"op", "make_call"}, {"line", "201"}, {"to", 300}}),
+            R"('to' must be a string, not the number 300 (write "300"))");
+  EXPECT_EQ(refused({{"op", "make_call"}, {"line", 201}, {"to", "300"}}),
+            R"('line' must be a string, not the number 201 (write "201"))");
+  EXPECT_EQ(refused({{"op", "monitor"}, {"line", 202}}), R"('line' must be a string, not the number 202 (write "202"))");
+  EXPECT_EQ(refused({{"op", "unpark"}, {"line", "201"}, {"orbit", 701}}),
+            R"('orbit' must be a string, not the number 701 (write "701"))");
+  EXPECT_EQ(refused({{"op", "uncomplete_call"}, {"line", "201"}, {"completion", "1"}}),
+            R"('completion' must be an integer, not the string "1")");
+  EXPECT_EQ(refused({{"op", "hello"}, {"version", "1"}}), R"('version' must be an integer, not the string "1")");
+  EXPECT_EQ(refused({{"op", "hello"}, {"name", 7}}), R"('name' must be a string, not the number 7 (write "7"))");
+  EXPECT_EQ(refused({{"op", "pickup"}, {"line", "201"}, {"group", json::array({"desk"})}}),
+            "'group' must be a string, not array");
+  // No call was placed: the line is idle and the server never reported a call.
+  const json status = c.request({{"op", "line_status"}, {"line", "201"}});
+  EXPECT_TRUE(status["calls"].empty()) << status;
+  for (const json& f : c.all()) EXPECT_NE(f.value("event", ""), "call_state") << f;
+
+  // The same requests, typed right, work.
+  const json made = c.request({{"op", "make_call"}, {"line", "201"}, {"to", "300"}});
+  ASSERT_TRUE(made["ok"].get<bool>()) << made;
+  c.event("call_state", made["call"], "CONNECTED");
+  h.stop();
+  EXPECT_EQ(h.result().records.size(), 2u) << "only the well-typed call was placed";
+}
+
 TEST(Server, BadFramesGetAnErrorAndTheConnectionStaysUsable) {
   Harness h(kOffice);
   Client c(h.port());

@@ -19,6 +19,17 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using nlohmann::json;
 
+namespace {
+// The parameters the protocol wants as JSON integers (docs/protocol.md); `id` may be either and
+// is numbered as an integer. Every other key=value is a string.
+bool integer_key(const std::string& key) { return key == "completion" || key == "version" || key == "id"; }
+
+bool is_integer(const std::string& v) {
+  const std::size_t digits = v.size() - (!v.empty() && v[0] == '-' ? 1 : 0);
+  return digits > 0 && digits < 18 && v.find_first_not_of("0123456789", v.size() - digits) == std::string::npos;
+}
+}  // namespace
+
 std::optional<json> parse_console_line(const std::string& raw, long long& next_id) {
   const auto first = raw.find_first_not_of(" \t\r");
   if (first == std::string::npos || raw[first] == '#') return std::nullopt;
@@ -52,12 +63,11 @@ std::optional<json> parse_console_line(const std::string& raw, long long& next_i
       }
       if (v.is_discarded()) throw std::invalid_argument(fmt::format("'{}': bad JSON value", key));
       j[key] = v;
-    } else if (!value.empty() && value.size() < 18 &&
-               value.find_first_not_of("0123456789") == std::string::npos && key == "completion") {
+    } else if (integer_key(key) && is_integer(value)) {
       j[key] = std::stoll(value);
-    } else if (value == "true" || value == "false") {
-      j[key] = value == "true";
     } else {
+      // Everything else is a string, digits too: line=201 sends "line":"201", as the server
+      // wants (it refuses a number where a string belongs).
       j[key] = value;
     }
   }

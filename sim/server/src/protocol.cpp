@@ -95,9 +95,12 @@ std::optional<std::string> Params::optional_text(const char* key) const {
   const json* v = find(key);
   if (!v || v->is_null()) return std::nullopt;
   if (v->is_string()) return v->get<std::string>();
-  if (v->is_number_unsigned()) return std::to_string(v->get<std::uint64_t>());
-  if (v->is_number_integer()) return std::to_string(v->get<std::int64_t>());
-  throw ParamError{LineErr::InvalParam, fmt::format("'{}' must be a string, not {}", key, v->type_name())};
+  // Numbers are not turned into text: a line, a number to dial, an orbit are strings on the
+  // wire ("201", and "0201" is not 201). A mistyped parameter is refused, never guessed at.
+  if (v->is_number())
+    throw ParamError{LineErr::InvalParam,
+                     fmt::format("'{}' must be a string, not the number {} (write \"{}\")", key, v->dump(), v->dump())};
+  throw ParamError{LineErr::InvalParam, fmt::format("'{}' must be a string, not {}", key, type_name(*v))};
 }
 
 std::string Params::text(const char* key) const {
@@ -112,7 +115,13 @@ std::optional<long long> Params::optional_integer(const char* key) const {
   if (v->is_number_integer() && !v->is_number_unsigned()) return v->get<long long>();
   if (v->is_number_unsigned() && v->get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX))
     return static_cast<long long>(v->get<std::uint64_t>());
-  throw ParamError{LineErr::InvalParam, fmt::format("'{}' must be an integer", key)};
+  if (v->is_number_unsigned())
+    throw ParamError{LineErr::InvalParam, fmt::format("'{}' must be an integer, not {} (too large)", key, v->dump())};
+  if (v->is_number())
+    throw ParamError{LineErr::InvalParam, fmt::format("'{}' must be an integer, not the number {}", key, v->dump())};
+  if (v->is_string())
+    throw ParamError{LineErr::InvalParam, fmt::format("'{}' must be an integer, not the string {}", key, v->dump())};
+  throw ParamError{LineErr::InvalParam, fmt::format("'{}' must be an integer, not {}", key, type_name(*v))};
 }
 
 void Params::only(std::initializer_list<const char*> allowed) const {

@@ -74,11 +74,14 @@ struct ParamError {
   std::string message;
 };
 
-/// Typed access to a request's parameters; each throws ParamError naming the key.
+/// Typed access to a request's parameters; each throws ParamError naming the key and the type
+/// it must have. Types are strict: a string parameter ("line", "to", "digits", "orbit", "call"
+/// ...) must be a JSON string — "line": 201 is refused, not read as "201" — and an integer
+/// parameter ("completion", "version") a JSON integer. null is the same as absent.
 class Params {
  public:
   Params(const Request& request) : req_(request) {}
-  /// Required text; numbers are accepted for number-like keys ("line": 201).
+  /// Required text.
   std::string text(const char* key) const;
   std::optional<std::string> optional_text(const char* key) const;
   std::optional<long long> optional_integer(const char* key) const;
