@@ -182,6 +182,8 @@ Call& Pbx::create_call(LineId line, Direction dir, CallReason reason) {
   c.reason = reason;
   c.created = now();
   c.live = true;
+  if (lines_[line].trunk) c.kind = CallKind::Trunk;
+  else if (bridge_line_ && line == *bridge_line_) c.kind = CallKind::Bridge;
   c.history.reserve(8);
   lines_[line].calls.push_back(c.id);
   if (lines_[line].trunk) channel_change(line, +1);
@@ -873,6 +875,7 @@ void Pbx::on_idle(Call& call) {
   r.forward_hops = call.forward_hops;
   r.park_orbit = call.park_orbit;
   r.reason = call.reason;
+  r.kind = call.kind;
   r.peer_serial = call.last_peer_serial;
   r.start = call.created;
   r.answer = call.answered;
@@ -880,21 +883,15 @@ void Pbx::on_idle(Call& call) {
   r.mode = call.mode;
   r.cleared_at_end = call.cleared_at_end;
   r.history = call.history;
-  if (call.answered) {
-    r.outcome = Outcome::Answered;
-  } else if (call.direction == Direction::Incoming) {
-    r.outcome = Outcome::Missed;
-  } else if (std::any_of(call.history.begin(), call.history.end(),
-                         [](const StateStamp& s) { return s.state == CallState::Busy; })) {
-    r.outcome = Outcome::Blocked;
-  } else if (std::any_of(call.history.begin(), call.history.end(),
-                         [](const StateStamp& s) { return s.state == CallState::SpecialInfo; })) {
-    r.outcome = Outcome::Failed;  // intercept: a vacant number
-  } else if (!call.cleared_at_end && call.mode == DisconnectMode::Normal) {
-    r.outcome = Outcome::Abandoned;  // the caller dropped it
-  } else {
-    r.outcome = Outcome::Failed;
-  }
+  const auto saw = [&call](CallState st) {
+    return std::any_of(call.history.begin(), call.history.end(), [st](const StateStamp& s) { return s.state == st; });
+  };
+  // A conference handle is never "answered" by anyone; it counts as answered once CONNECTED.
+  r.outcome = classify_outcome(OutcomeFacts{call.direction, call.answered.has_value() || saw(CallState::Connected),
+                                            call.handed_on == Call::HandedOn::Transfer,
+                                            call.handed_on == Call::HandedOn::Redirect, call.mode,
+                                            saw(CallState::Busy), saw(CallState::SpecialInfo),
+                                            call.cleared_at_end});
   ++stats_.records;
   for (PbxObserver* o : observers_) o->on_call_record(r);
   if (automatic(call)) release(call);

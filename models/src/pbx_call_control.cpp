@@ -87,6 +87,7 @@ Call& Pbx::new_consult_call(Call& about, Op op, CallId reply_call, OpResult& res
   consult.from = lines_[a.line].number;
   consult.owner = requester_;
   consult.consult_of = about_id;
+  consult.kind = CallKind::Consult;
   a.consult = consult.id;
   result = reply(op, LineErr::Success, reply_call, {}, consult.id);
   return consult;
@@ -147,6 +148,7 @@ OpResult Pbx::complete_transfer(CallId id, CallId consult_id, TransferMode mode)
     const CallId active_id = active->id;
     Call& conf = create_call(held->line, Direction::Outgoing, CallReason::Direct);
     conf.is_conference = true;
+    conf.kind = CallKind::Conference;
     conf.from = lines_[conf.line].number;
     conf.owner = requester_;
     const OpResult result = reply(Op::CompleteTransfer, LineErr::Success, conf.id);
@@ -175,6 +177,7 @@ OpResult Pbx::complete_transfer(CallId id, CallId consult_id, TransferMode mode)
   unlink(*active);
   cancel_timers(*held);
   cancel_timers(*active);
+  held->handed_on = active->handed_on = Call::HandedOn::Transfer;
   transition(*held, CallInput::CompleteTransfer);
   transition(*active, CallInput::TransferredAway);
   Call* transferee = get(transferee_id);
@@ -219,6 +222,7 @@ OpResult Pbx::blind_transfer(CallId id, std::string_view number) {
   const LineId transferer = call->line;
   unlink(*call);
   cancel_timers(*call);
+  call->handed_on = Call::HandedOn::Transfer;
   transition(*call, CallInput::BlindTransfer);
   offer_to(*get(transferee_id), std::string(number), CallReason::Transfer, 0,
            config_.transfer_recall ? std::optional<LineId>(transferer) : std::nullopt);
@@ -259,6 +263,7 @@ OpResult Pbx::setup_conference(CallId id, std::string_view number) {
     return refuse(Op::SetupConference, LineErr::CallUnavail, id, appearances_reason(lines_[call->line], 2));
   Call& conf = create_call(call->line, Direction::Outgoing, CallReason::Direct);
   conf.is_conference = true;
+  conf.kind = CallKind::Conference;
   conf.from = lines_[conf.line].number;
   conf.owner = requester_;
   OpResult result;
@@ -524,6 +529,7 @@ OpResult Pbx::redirect(CallId id, std::string_view number) {
   const CallId caller_id = caller->id;
   unlink(*call);
   cancel_timers(*call);
+  call->handed_on = Call::HandedOn::Redirect;
   transition(*call, CallInput::Redirect);
   offer_to(*get(caller_id), std::string(number), CallReason::Redirect, 0);
   return result;

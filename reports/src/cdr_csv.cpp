@@ -112,6 +112,8 @@ char* write_row(char* at, const CallRecord& r) {
     w.put('c');
     w.uint(r.peer_serial);
   }
+  w.put(',');
+  w.put(to_string(r.kind));
   w.put('\n');
   return w.end();
 }
@@ -122,7 +124,7 @@ namespace report_detail {
 
 const std::string_view kCdrHeader =
     "call_id,line,direction,from,to,reason,start_s,answer_s,end_s,duration_s,disconnect_mode,"
-    "outcome,cleared_at_end,states,original_to,forward_hops,park_orbit,peer\n";
+    "outcome,cleared_at_end,states,original_to,forward_hops,park_orbit,peer,kind\n";
 
 std::size_t format_cdr_rows(const std::vector<const CallRecord*>& records, std::size_t from,
                             std::size_t to, std::vector<char>& buffer) {

@@ -47,6 +47,15 @@ extern const std::string_view kCdrHeader;
 std::size_t format_cdr_rows(const std::vector<const CallRecord*>& records, std::size_t from,
                             std::size_t to, std::vector<char>& buffer);
 
+/// Count `r`'s outcome (not its total) in `c`, whatever its kind: stats.csv counts the outcome
+/// where the call ended and the total where it began.
+void count_outcome(CallCounts& c, const CallRecord& r);
+
+/// "3 answered, 1 busy": the outcomes of calls placed (received) that occurred, in report.json's
+/// order; `answered` always.
+std::string placed_outcomes(const CallCounts& c);
+std::string received_outcomes(const CallCounts& c);
+
 /// What report.json and report.html both need from the records, computed once per run.
 struct Digest {
   CallCounts counts;

@@ -43,11 +43,24 @@ nlohmann::ordered_json report_detail::report_json_value(const RunResult& run, co
       Json{{"passed", run.passed()}, {"failed", run.failed()}, {"results", std::move(results)}};
 
   const CallCounts& c = digest.counts;
-  j["calls"] = Json{{"total", c.total},         {"answered", c.answered},
-                    {"abandoned", c.abandoned}, {"blocked", c.blocked},
-                    {"failed", c.failed},       {"cleared_at_end", c.cleared_at_end}};
-  j["incoming"] = Json{
-      {"total", c.incoming_total}, {"answered", c.incoming_answered}, {"missed", c.incoming_missed}};
+  j["calls"] = Json{{"total", c.total},
+                    {"answered", c.answered},
+                    {"busy", c.busy},
+                    {"blocked", c.blocked},
+                    {"no_answer", c.no_answer},
+                    {"abandoned", c.abandoned},
+                    {"failed", c.failed},
+                    {"transferred", c.transferred},
+                    {"cleared", c.cleared},
+                    {"cleared_at_end", c.cleared_at_end}};
+  j["incoming"] = Json{{"total", c.incoming_total},
+                       {"answered", c.incoming_answered},
+                       {"missed", c.incoming_missed},
+                       {"picked_up", c.incoming_picked_up},
+                       {"forwarded", c.incoming_forwarded},
+                       {"redirected", c.incoming_redirected},
+                       {"transferred", c.incoming_transferred},
+                       {"cleared", c.incoming_cleared}};
   Json trunks = Json::object();
   for (const RunResult::Trunk& t : run.trunks) {
     const TrunkStats::Summary& ts = t.stats;

@@ -12,22 +12,26 @@ namespace {
 
 using report_detail::TimedSample;
 
-/// Events counted per interval, each in the interval where it happened.
-struct Counts {
-  std::uint64_t offered = 0;    // outgoing records, at their start
-  std::uint64_t answered = 0;   // outgoing, at the answer
-  std::uint64_t abandoned = 0;  // outgoing, at the end
-  std::uint64_t blocked = 0;
-  std::uint64_t failed = 0;
-  std::uint64_t incoming = 0;  // incoming records, at their start
-  std::uint64_t incoming_answered = 0;
-  std::uint64_t incoming_missed = 0;
-  void add(const Counts& o) {
-    offered += o.offered, answered += o.answered, abandoned += o.abandoned, blocked += o.blocked;
-    failed += o.failed, incoming += o.incoming, incoming_answered += o.incoming_answered;
-    incoming_missed += o.incoming_missed;
-  }
-};
+/// Events counted per interval, each in the interval where it happened: calls placed and
+/// received at their start, answers at the answer, the other outcomes at the end.
+using Counts = CallCounts;
+
+void add_counts(Counts& into, const Counts& o) {
+  into.total += o.total, into.answered += o.answered, into.busy += o.busy, into.blocked += o.blocked;
+  into.no_answer += o.no_answer, into.abandoned += o.abandoned, into.failed += o.failed;
+  into.transferred += o.transferred, into.cleared += o.cleared, into.cleared_at_end += o.cleared_at_end;
+  into.incoming_total += o.incoming_total, into.incoming_answered += o.incoming_answered;
+  into.incoming_missed += o.incoming_missed, into.incoming_picked_up += o.incoming_picked_up;
+  into.incoming_forwarded += o.incoming_forwarded, into.incoming_redirected += o.incoming_redirected;
+  into.incoming_transferred += o.incoming_transferred, into.incoming_cleared += o.incoming_cleared;
+}
+
+/// stats.csv's count columns, in the order of report.json's `calls` and `incoming`.
+constexpr const char* kCountColumns[] = {
+    "offered",  "answered",          "busy",            "blocked",            "no_answer",
+    "abandoned", "failed",           "transferred",     "cleared",            "incoming",
+    "incoming_answered", "incoming_missed", "incoming_picked_up", "incoming_forwarded",
+    "incoming_redirected", "incoming_transferred", "incoming_cleared"};
 
 /// Order statistics over a growing set of samples: a Fenwick tree over the samples' ranks in
 /// value order, so the k-th smallest of those inserted so far is found in O(log n).
@@ -73,9 +77,10 @@ void append_timing(std::string& out, const TimingCells& t) {
 }
 
 void append_counts(std::string& out, const Counts& c) {
-  fmt::format_to(std::back_inserter(out), ",{},{},{},{},{},{},{},{}", c.offered, c.answered,
-                 c.abandoned, c.blocked, c.failed, c.incoming, c.incoming_answered,
-                 c.incoming_missed);
+  fmt::format_to(std::back_inserter(out), ",{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}", c.total,
+                 c.answered, c.busy, c.blocked, c.no_answer, c.abandoned, c.failed, c.transferred, c.cleared,
+                 c.incoming_total, c.incoming_answered, c.incoming_missed, c.incoming_picked_up,
+                 c.incoming_forwarded, c.incoming_redirected, c.incoming_transferred, c.incoming_cleared);
 }
 
 }  // namespace
@@ -96,23 +101,18 @@ std::string stats_csv(const RunResult& run, Duration interval) {
   // Calls placed in progress: +1 at the start, -1 at the end (ends first at one instant).
   std::vector<std::pair<SimTime, int>> steps;
   for (const CallRecord& r : run.records) {
+    if (!counted(r.kind)) continue;
+    Counts& at_start = counts[row_of(r.start)];
     const bool answered = r.outcome == Outcome::Answered;
+    Counts& at_outcome = counts[row_of(answered ? r.answer.value_or(r.end) : r.end)];
+    report_detail::count_outcome(at_outcome, r);
     if (r.direction == Direction::Incoming) {
-      ++counts[row_of(r.start)].incoming;
-      if (answered) ++counts[row_of(r.answer.value_or(r.end))].incoming_answered;
-      else ++counts[row_of(r.end)].incoming_missed;
+      ++at_start.incoming_total;
       continue;
     }
-    ++counts[row_of(r.start)].offered;
+    ++at_start.total;
     steps.emplace_back(r.start, +1);
     steps.emplace_back(r.end, -1);
-    switch (r.outcome) {
-      case Outcome::Answered: ++counts[row_of(r.answer.value_or(r.end))].answered; break;
-      case Outcome::Abandoned: ++counts[row_of(r.end)].abandoned; break;
-      case Outcome::Blocked: ++counts[row_of(r.end)].blocked; break;
-      case Outcome::Failed:
-      case Outcome::Missed: ++counts[row_of(r.end)].failed; break;
-    }
   }
   std::sort(steps.begin(), steps.end());
 
@@ -144,8 +144,7 @@ std::string stats_csv(const RunResult& run, Duration interval) {
 
   std::string out = "start_s,end_s";
   const auto header_section = [&](std::string_view prefix) {
-    for (const char* c : {"offered", "answered", "abandoned", "blocked", "failed", "incoming",
-                          "incoming_answered", "incoming_missed"})
+    for (const char* c : kCountColumns)
       fmt::format_to(std::back_inserter(out), ",{}{}", prefix, c);
     if (prefix.empty()) out += ",active";
     fmt::format_to(std::back_inserter(out), ",{}peak_active", prefix);
@@ -174,7 +173,7 @@ std::string stats_csv(const RunResult& run, Duration interval) {
       peak = std::max(peak, active);
     }
     peak_total = std::max(peak_total, peak);
-    total.add(counts[row]);
+    add_counts(total, counts[row]);
 
     fmt::format_to(std::back_inserter(out), "{},{}", format_seconds_3(from), format_seconds_3(to));
     append_counts(out, counts[row]);

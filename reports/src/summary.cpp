@@ -1,6 +1,9 @@
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <optional>
+#include <string_view>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -17,36 +20,93 @@ std::optional<SimTime> first_stamp(const CallRecord& r, CallState a, CallState b
 
 }  // namespace
 
+void report_detail::count_outcome(CallCounts& c, const CallRecord& r) {
+  if (r.direction == Direction::Incoming) {
+    switch (r.outcome) {
+      case Outcome::Answered: ++c.incoming_answered; break;
+      case Outcome::PickedUp: ++c.incoming_picked_up; break;
+      case Outcome::Forwarded: ++c.incoming_forwarded; break;
+      case Outcome::Redirected: ++c.incoming_redirected; break;
+      case Outcome::Transferred: ++c.incoming_transferred; break;
+      case Outcome::Cleared: ++c.incoming_cleared; break;
+      // The model gives a received call none of the outcomes of a placed one; if it ever did,
+      // it was not answered here.
+      case Outcome::Missed:
+      case Outcome::Busy:
+      case Outcome::Blocked:
+      case Outcome::NoAnswer:
+      case Outcome::Abandoned:
+      case Outcome::Failed: ++c.incoming_missed; break;
+    }
+    return;
+  }
+  switch (r.outcome) {
+    case Outcome::Answered: ++c.answered; break;
+    case Outcome::Busy: ++c.busy; break;
+    case Outcome::Blocked: ++c.blocked; break;
+    case Outcome::NoAnswer: ++c.no_answer; break;
+    case Outcome::Abandoned: ++c.abandoned; break;
+    case Outcome::Transferred: ++c.transferred; break;
+    case Outcome::Cleared: ++c.cleared; break;
+    // Outcomes of received calls never end a placed one; counted as failed should one appear.
+    case Outcome::Failed:
+    case Outcome::Missed:
+    case Outcome::PickedUp:
+    case Outcome::Forwarded:
+    case Outcome::Redirected: ++c.failed; break;
+  }
+}
+
+void CallCounts::add(const CallRecord& r) {
+  if (!counted(r.kind)) return;
+  if (r.direction == Direction::Incoming) {
+    ++incoming_total;
+  } else {
+    ++total;
+    if (r.cleared_at_end) ++cleared_at_end;
+  }
+  report_detail::count_outcome(*this, r);
+}
+
 CallCounts count_calls(const RunResult& run) {
   CallCounts c;
-  for (const CallRecord& r : run.records) {
-    if (r.direction == Direction::Incoming) {
-      ++c.incoming_total;
-      if (r.outcome == Outcome::Answered)
-        ++c.incoming_answered;
-      else
-        ++c.incoming_missed;  // an incoming call is answered or missed, nothing else
-      continue;
-    }
-    ++c.total;
-    if (r.cleared_at_end) ++c.cleared_at_end;
-    switch (r.outcome) {
-      case Outcome::Answered: ++c.answered; break;
-      case Outcome::Abandoned: ++c.abandoned; break;
-      case Outcome::Blocked: ++c.blocked; break;
-      case Outcome::Failed:
-      case Outcome::Missed: ++c.failed; break;
-    }
-  }
+  for (const CallRecord& r : run.records) c.add(r);
   return c;
 }
 
+namespace {
+
+/// "3 answered, 1 busy": the outcomes that occurred, in table order (answered always).
+std::string outcome_list(std::initializer_list<std::pair<const char*, std::size_t>> items) {
+  std::string out;
+  for (const auto& [name, n] : items) {
+    if (n == 0 && std::string_view(name) != "answered") continue;
+    out += fmt::format("{}{} {}", out.empty() ? "" : ", ", n, name);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string report_detail::placed_outcomes(const CallCounts& c) {
+  return outcome_list({{"answered", c.answered}, {"busy", c.busy}, {"blocked", c.blocked},
+                       {"no answer", c.no_answer}, {"abandoned", c.abandoned}, {"failed", c.failed},
+                       {"transferred", c.transferred}, {"cleared", c.cleared}});
+}
+
+std::string report_detail::received_outcomes(const CallCounts& c) {
+  return outcome_list({{"answered", c.incoming_answered}, {"missed", c.incoming_missed},
+                       {"picked up", c.incoming_picked_up}, {"forwarded", c.incoming_forwarded},
+                       {"redirected", c.incoming_redirected}, {"transferred", c.incoming_transferred},
+                       {"cleared", c.incoming_cleared}});
+}
+
 std::string calls_summary_line(const CallCounts& c, const RunResult& run) {
-  return fmt::format(
-      "calls: {} placed ({} answered, {} abandoned, {} blocked, {} failed), {} received; "
-      "{} CDRs, {} cleared at end of run",
-      c.total, c.answered, c.abandoned, c.blocked, c.failed, c.incoming_total, run.records.size(),
-      run.cleared_at_end);
+  const std::string placed = report_detail::placed_outcomes(c);
+  const std::string received = report_detail::received_outcomes(c);
+  return fmt::format("calls: {} placed ({}), {} received ({}); {} {}, {} cleared at end of run", c.total, placed,
+                     c.incoming_total, received, run.records.size(), run.records.size() == 1 ? "CDR" : "CDRs",
+                     run.cleared_at_end);
 }
 
 std::vector<std::string> trunk_summary_lines(const RunResult& run) {
@@ -101,6 +161,8 @@ namespace {
 template <class F>
 void for_each_sample(const RunResult& run, F&& f) {
   for (const CallRecord& r : run.records) {
+    // Conference and bridge handles group other calls' legs: their times are no call's.
+    if (r.kind == CallKind::Conference || r.kind == CallKind::Bridge) continue;
     if (r.direction == Direction::Outgoing) {
       // Setup is dialling until ringback or busy; calls the PBX placed itself (camp-on, trunk
       // arrivals) start in RINGBACK and have none.

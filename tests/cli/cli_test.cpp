@@ -100,7 +100,7 @@ TEST(CliRun, QuickstartPassesAndWritesAllReports) {
 
   const std::string cdr = read_file(out / "cdr.csv");
   EXPECT_EQ(cdr.rfind("call_id,line,direction,from,to,reason,start_s,answer_s,end_s,duration_s,"
-                      "disconnect_mode,outcome,cleared_at_end,states,original_to,forward_hops,park_orbit,peer\n", 0), 0u)
+                      "disconnect_mode,outcome,cleared_at_end,states,original_to,forward_hops,park_orbit,peer,kind\n", 0), 0u)
       << cdr;
   EXPECT_NE(cdr.find("DIALTONE>DIALING>PROCEEDING>RINGBACK>CONNECTED>DISCONNECTED>IDLE"),
             std::string::npos)

@@ -420,10 +420,11 @@ TEST(PbxTransferTest, CompleteTransferOfAnAnsweredConsultConnectsTheFarParties) 
   EXPECT_EQ(fs(w.features(d)), fs(kTalking));
   EXPECT_EQ(w.pbx.stats().transfers, 1u);
   EXPECT_EQ(w.pbx.stats().conferences, 0u);
-  // The transferer's handles stay valid (IDLE) until deallocated, with one record each.
-  EXPECT_EQ(w.rec.record_of(a).outcome, Outcome::Answered);
+  // The transferer's handles stay valid (IDLE) until deallocated, with one record each: both
+  // handed on by the transfer, so "transferred" (not "answered"): docs/cli.md, Outcomes.
+  EXPECT_EQ(w.rec.record_of(a).outcome, Outcome::Transferred);
   EXPECT_EQ(w.rec.record_of(a).peer_serial, b.serial);
-  EXPECT_EQ(w.rec.record_of(c).outcome, Outcome::Answered);
+  EXPECT_EQ(w.rec.record_of(c).outcome, Outcome::Transferred);
   EXPECT_EQ(w.rec.record_of(c).peer_serial, d.serial);
   EXPECT_TRUE(w.pbx.deallocate(a).ok());
   EXPECT_TRUE(w.pbx.deallocate(c).ok());
@@ -515,7 +516,7 @@ EXPECT_EQ(fs(w.features(a)), fs(F::kUnhold | F::kCompleteTransf | F::kDrop | F::
                                        ev(4s, c, l1, S::Busy, S::Idle),  // Busy/TransferredAway
                                        ev(4s, b, l2, S::Connected, S::Disconnected, M::Busy),
                                    }));
-  EXPECT_EQ(w.rec.record_of(c).outcome, Outcome::Blocked);
+  EXPECT_EQ(w.rec.record_of(c).outcome, Outcome::Transferred);
   ASSERT_TRUE(w.pbx.drop(b).ok());
   expect_all_idle(w);
   EXPECT_EQ(finish(w), 0u);
@@ -1043,7 +1044,7 @@ TEST(PbxBlindTransferTest, TransfererGoesIdleAndTheFarPartyIsOfferedWithReasonTr
   EXPECT_EQ(w.state(a), S::Connected);
   EXPECT_EQ(w.rec.events_of(a).size(), 5u) << "the transferee never left CONNECTED";
   EXPECT_EQ(peer_of(w, d), a);
-  EXPECT_EQ(w.rec.record_of(b).outcome, Outcome::Answered);
+  EXPECT_EQ(w.rec.record_of(b).outcome, Outcome::Transferred);
   ASSERT_TRUE(w.pbx.drop(a).ok());
   ASSERT_TRUE(w.pbx.drop(d).ok());
   expect_all_idle(w);
@@ -1816,7 +1817,7 @@ TEST(PbxRedirectTest, OfferedCallIsRedirectedWithReasonRedirect) {
   EXPECT_EQ(peer_of(w, a), e);
   EXPECT_EQ(w.state(a), S::RingBack);
   EXPECT_EQ(w.pbx.stats().redirects, 1u);
-  EXPECT_EQ(w.rec.record_of(b).outcome, Outcome::Missed);
+  EXPECT_EQ(w.rec.record_of(b).outcome, Outcome::Redirected);
   EXPECT_EQ(w.features(b), 0u);
   w.run_until(3s);
   ASSERT_TRUE(w.pbx.answer(e).ok());

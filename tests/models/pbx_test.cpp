@@ -1016,12 +1016,13 @@ TEST(PbxRecordTest, HangingUpOnDialToneIsAbandoned) {
   EXPECT_EQ(w.rec.record_of(caller).to, "");
 }
 
-TEST(PbxRecordTest, BusyCallIsBlocked) {
+TEST(PbxRecordTest, BusyCallIsBusyNotBlocked) {
+  // Blocked means the switch had no resource; a busy called party is "busy".
   World w({manual("201"), station("202", behavior(K::Busy))});
   const CallId caller = w.call("201", "202");
   w.run_until(5s);
   ASSERT_TRUE(w.pbx.drop(caller).ok());
-  EXPECT_EQ(w.rec.record_of(caller).outcome, Outcome::Blocked);
+  EXPECT_EQ(w.rec.record_of(caller).outcome, Outcome::Busy);
   EXPECT_EQ(w.rec.records.size(), 1u);
 }
 
@@ -1036,7 +1037,7 @@ TEST(PbxRecordTest, VacantNumberIsFailed) {
   EXPECT_EQ(r.to, "300");
 }
 
-TEST(PbxRecordTest, NoAnswerIsFailedForTheCallerAndMissedForTheCallee) {
+TEST(PbxRecordTest, NoAnswerIsNoAnswerForTheCallerAndMissedForTheCallee) {
   World w(two_manual_lines());
   const CallId caller = w.call("201", "202");
   w.run_until(kRinging);
@@ -1048,7 +1049,7 @@ TEST(PbxRecordTest, NoAnswerIsFailedForTheCallerAndMissedForTheCallee) {
   EXPECT_EQ(in.end, kNoAnswer);
   ASSERT_TRUE(w.pbx.drop(caller).ok());
   const CallRecord out = w.rec.record_of(caller);
-  EXPECT_EQ(out.outcome, Outcome::Failed);
+  EXPECT_EQ(out.outcome, Outcome::NoAnswer);
   EXPECT_EQ(out.mode, M::NoAnswer);
 }
 
@@ -1132,7 +1133,8 @@ TEST(PbxShutdownTest, ShutdownClearsLeftoverCallsAndReportsHowMany) {
   EXPECT_FALSE(w.rec.record_of(idle).cleared_at_end);
   EXPECT_EQ(w.rec.record_of(caller).outcome, Outcome::Answered);
   EXPECT_EQ(w.rec.record_of(callee).outcome, Outcome::Answered);
-  EXPECT_EQ(w.rec.record_of(waiting).outcome, Outcome::Failed);
+  // Unanswered when the run ended: "cleared", not a failure of the call.
+  EXPECT_EQ(w.rec.record_of(waiting).outcome, Outcome::Cleared);
 
   for (CallId id : {caller, callee, waiting, idle}) EXPECT_EQ(w.pbx.find_call(id), nullptr);
   for (LineId l = 0; l < w.pbx.line_count(); ++l) EXPECT_TRUE(w.pbx.line(l).calls.empty());
@@ -1149,8 +1151,8 @@ TEST(PbxShutdownTest, ShutdownClearsRingingAndDisconnectedCalls) {
   ASSERT_TRUE(w.pbx.drop(w.newest_on("204")).ok());  // 203 is left DISCONNECTED
   ASSERT_EQ(w.state(gone), S::Disconnected);
   EXPECT_EQ(w.pbx.shutdown(), 3u);
-  EXPECT_EQ(w.rec.record_of(ringing).outcome, Outcome::Failed);
-  EXPECT_EQ(w.rec.record_of(offered).outcome, Outcome::Missed);
+  EXPECT_EQ(w.rec.record_of(ringing).outcome, Outcome::Cleared);
+  EXPECT_EQ(w.rec.record_of(offered).outcome, Outcome::Cleared);
   EXPECT_TRUE(w.rec.record_of(gone).cleared_at_end);
   EXPECT_EQ(w.pbx.stats().live_calls, 0u);
 }

@@ -17,7 +17,7 @@ std::vector<std::string> lines_of(const std::string& text) {
 
 constexpr const char* kHeader =
     "call_id,line,direction,from,to,reason,start_s,answer_s,end_s,duration_s,disconnect_mode,"
-    "outcome,cleared_at_end,states,original_to,forward_hops,park_orbit,peer";
+    "outcome,cleared_at_end,states,original_to,forward_hops,park_orbit,peer,kind";
 
 TEST(CdrCsvTest, StartsWithTheDocumentedHeader) {
   const std::vector<std::string> lines = lines_of(cdr_csv(test::sample_run()));
@@ -35,24 +35,36 @@ TEST(CdrCsvTest, HasOneRowPerRecord) {
 TEST(CdrCsvTest, WritesAnAnsweredCall) {
   EXPECT_EQ(lines_of(cdr_csv(test::sample_run()))[1],
             "c1,201,out,201,202,DIRECT,0.000,3.000,33.000,30.000,NORMAL,answered,false,"
-            "DIALTONE>DIALING>PROCEEDING>RINGBACK>CONNECTED>DISCONNECTED>IDLE,,0,,");
+            "DIALTONE>DIALING>PROCEEDING>RINGBACK>CONNECTED>DISCONNECTED>IDLE,,0,,,station");
 }
 
 TEST(CdrCsvTest, LeavesAnswerEmptyAndDurationZeroWhenUnanswered) {
   const std::vector<std::string> lines = lines_of(cdr_csv(test::sample_run()));
   EXPECT_EQ(lines[3],
-            "c3,203,out,203,204,DIRECT,10.000,,12.000,0.000,BUSY,blocked,false,"
-            "DIALTONE>DIALING>PROCEEDING>BUSY>IDLE,,0,,");
+            "c3,203,out,203,204,DIRECT,10.000,,12.000,0.000,BUSY,busy,false,"
+            "DIALTONE>DIALING>PROCEEDING>BUSY>IDLE,,0,,,station");
   EXPECT_EQ(lines[5], "c5,206,in,205,206,DIRECT,20.100,,25.000,0.000,NORMAL,missed,false,"
-                      "OFFERING>DISCONNECTED>IDLE,,0,,");
-  EXPECT_EQ(lines[6], "c6,207,out,207,208,DIRECT,50.000,,60.000,0.000,NORMAL,failed,true,"
-                      "DIALTONE>RINGBACK>DISCONNECTED>IDLE,,0,,");
+                      "OFFERING>DISCONNECTED>IDLE,,0,,,station");
+  EXPECT_EQ(lines[6], "c6,207,out,207,208,DIRECT,50.000,,60.000,0.000,NORMAL,cleared,true,"
+                      "DIALTONE>RINGBACK>DISCONNECTED>IDLE,,0,,,station");
 }
 
 TEST(CdrCsvTest, QuotesFieldsWithCommasAndQuotes) {
   EXPECT_EQ(lines_of(cdr_csv(test::sample_run()))[4],
             "c4,205,out,\"Reception, \"\"Desk\"\"\",206,DIRECT,20.000,,25.000,0.000,NORMAL,"
-            "abandoned,false,DIALTONE>DIALING>RINGBACK>DISCONNECTED>IDLE,,0,,");
+            "abandoned,false,DIALTONE>DIALING>RINGBACK>DISCONNECTED>IDLE,,0,,,station");
+}
+
+TEST(CdrCsvTest, NamesEveryKindInTheLastColumn) {
+  RunResult run = test::sample_run();
+  const std::pair<CallKind, const char*> kinds[] = {{CallKind::Station, "station"}, {CallKind::Consult, "consult"},
+                                                    {CallKind::Conference, "conference"}, {CallKind::Bridge, "bridge"},
+                                                    {CallKind::Trunk, "trunk"}};
+  for (const auto& [kind, name] : kinds) {
+    run.records[0].kind = kind;
+    const std::string row = lines_of(cdr_csv(run))[1];
+    EXPECT_EQ(row.substr(row.rfind(',') + 1), name);
+  }
 }
 
 TEST(CdrCsvTest, QuotesFieldsWithNewlines) {

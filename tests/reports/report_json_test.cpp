@@ -39,9 +39,64 @@ TEST(ReportJsonTest, ListsEveryExpectationWithItsVerdict) {
 
 TEST(ReportJsonTest, CountsCallsPlacedAndReceived) {
   const json j = parsed(test::sample_run());
-  EXPECT_EQ(j["calls"], json::parse(R"({"total":4,"answered":1,"abandoned":1,"blocked":1,
-                                        "failed":1,"cleared_at_end":1})"));
-  EXPECT_EQ(j["incoming"], json::parse(R"({"total":2,"answered":1,"missed":1})"));
+  EXPECT_EQ(j["calls"], json::parse(R"({"total":4,"answered":1,"busy":1,"blocked":0,"no_answer":0,
+                                        "abandoned":1,"failed":0,"transferred":0,"cleared":1,
+                                        "cleared_at_end":1})"));
+  EXPECT_EQ(j["incoming"], json::parse(R"({"total":2,"answered":1,"missed":1,"picked_up":0,"forwarded":0,
+                                           "redirected":0,"transferred":0,"cleared":0})"));
+}
+
+TEST(ReportJsonTest, TrunkLegsAndConferenceHandlesAreNotCallsPlacedOrReceived) {
+  RunResult run = test::sample_run();
+  CallRecord trunk_out = run.records[0];  // an inbound call's PSTN side: placed by the network
+  trunk_out.serial = 20, trunk_out.kind = CallKind::Trunk;
+  CallRecord trunk_in = run.records[1];   // an outbound call's far end
+  trunk_in.serial = 21, trunk_in.kind = CallKind::Trunk;
+  CallRecord conference = run.records[3];  // a dropped conference handle
+  conference.serial = 22, conference.kind = CallKind::Conference, conference.outcome = Outcome::Abandoned;
+  CallRecord bridge = run.records[1];
+  bridge.serial = 23, bridge.kind = CallKind::Bridge;
+  for (CallRecord* r : {&trunk_out, &trunk_in, &conference, &bridge}) run.records.push_back(*r);
+  EXPECT_EQ(parsed(run)["calls"], parsed(test::sample_run())["calls"]);
+  EXPECT_EQ(parsed(run)["incoming"], parsed(test::sample_run())["incoming"]);
+  EXPECT_EQ(parsed(run)["run"]["records"], 10);  // their CDRs are kept
+}
+
+TEST(ReportJsonTest, ConsultationCallsCountUnderTheirOwnOutcome) {
+  RunResult run = test::sample_run();
+  CallRecord transferred = run.records[0];
+  transferred.serial = 30, transferred.kind = CallKind::Consult, transferred.outcome = Outcome::Transferred;
+  CallRecord original = run.records[0];
+  original.serial = 31, original.outcome = Outcome::Transferred;
+  run.records.push_back(transferred);
+  run.records.push_back(original);
+  const json calls = parsed(run)["calls"];
+  EXPECT_EQ(calls["total"], 6);
+  EXPECT_EQ(calls["transferred"], 2);
+  EXPECT_EQ(calls["answered"], 1);
+}
+
+TEST(ReportJsonTest, OutcomesSumToTheirTotals) {
+  RunResult run = test::sample_run();
+  const Outcome all[] = {Outcome::Answered, Outcome::Busy, Outcome::Blocked, Outcome::NoAnswer,
+                         Outcome::Abandoned, Outcome::Failed, Outcome::Transferred, Outcome::Cleared,
+                         Outcome::Missed, Outcome::PickedUp, Outcome::Forwarded, Outcome::Redirected};
+  std::uint64_t serial = 100;
+  for (Outcome o : all) {
+    for (Direction d : {Direction::Outgoing, Direction::Incoming}) {
+      CallRecord r = run.records[d == Direction::Outgoing ? 0 : 1];
+      r.serial = serial++, r.outcome = o;
+      run.records.push_back(r);
+    }
+  }
+  const json j = parsed(run);
+  int placed = 0, received = 0;
+  for (const auto& [key, v] : j["calls"].items())
+    if (key != "total" && key != "cleared_at_end") placed += v.get<int>();
+  for (const auto& [key, v] : j["incoming"].items())
+    if (key != "total") received += v.get<int>();
+  EXPECT_EQ(placed, j["calls"]["total"].get<int>());
+  EXPECT_EQ(received, j["incoming"]["total"].get<int>());
 }
 
 TEST(ReportJsonTest, TrunksIsAnEmptyObjectForNow) {
@@ -166,15 +221,24 @@ TEST(ReportJsonTest, AMinimalRunHasThisExactText) {
   "calls": {
     "total": 0,
     "answered": 0,
-    "abandoned": 0,
+    "busy": 0,
     "blocked": 0,
+    "no_answer": 0,
+    "abandoned": 0,
     "failed": 0,
+    "transferred": 0,
+    "cleared": 0,
     "cleared_at_end": 0
   },
   "incoming": {
     "total": 0,
     "answered": 0,
-    "missed": 0
+    "missed": 0,
+    "picked_up": 0,
+    "forwarded": 0,
+    "redirected": 0,
+    "transferred": 0,
+    "cleared": 0
   },
   "trunks": {},
   "timings": {
@@ -231,6 +295,13 @@ TEST(ReportJsonTest, AMinimalRunHasThisExactText) {
       "conference_max_size": 0,
       "redirects": 0,
       "hold_recalls": 0
+    },
+    "completion": {
+      "requested": 0,
+      "done": 0,
+      "cancelled": 0,
+      "intrusions": 0,
+      "messages_left": 0
     }
   },
   "run": {

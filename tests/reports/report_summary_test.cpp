@@ -69,12 +69,35 @@ TEST(CountCallsTest, CountsOutgoingOutcomesAndIncomingSeparately) {
   EXPECT_EQ(c.total, 4u);
   EXPECT_EQ(c.answered, 1u);
   EXPECT_EQ(c.abandoned, 1u);
-  EXPECT_EQ(c.blocked, 1u);
-  EXPECT_EQ(c.failed, 1u);
+  EXPECT_EQ(c.busy, 1u);
+  EXPECT_EQ(c.blocked, 0u);
+  EXPECT_EQ(c.failed, 0u);
+  EXPECT_EQ(c.cleared, 1u);
   EXPECT_EQ(c.cleared_at_end, 1u);
   EXPECT_EQ(c.incoming_total, 2u);
   EXPECT_EQ(c.incoming_answered, 1u);
   EXPECT_EQ(c.incoming_missed, 1u);
+}
+
+TEST(CallsSummaryLineTest, ListsTheOutcomesThatOccurred) {
+  const RunResult run = test::sample_run();
+  EXPECT_EQ(calls_summary_line(count_calls(run), run),
+            "calls: 4 placed (1 answered, 1 busy, 1 abandoned, 1 cleared), 2 received (1 answered, 1 missed); "
+            "6 CDRs, 1 cleared at end of run");
+  const RunResult empty;
+  EXPECT_EQ(calls_summary_line(count_calls(empty), empty),
+            "calls: 0 placed (0 answered), 0 received (0 answered); 0 CDRs, 0 cleared at end of run");
+}
+
+TEST(TrunkSummaryLinesTest, GiveTheIntervalOrWhyThereIsNone) {
+  RunResult run;
+  TrunkStats one(SimTime{0}, SimTime{std::chrono::seconds(200)});
+  one.seize_attempt(SimTime{std::chrono::seconds(1)}, true);
+  run.trunks.push_back({"pstn", 1, one.summary(SimTime{std::chrono::seconds(200)})});
+  const auto lines = trunk_summary_lines(run);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0], "trunk pstn: 1 channel, 1 seizure attempt, 1 blocked, blocking 1.0000 (no 95% interval: 0 of 20 "
+                      "batches had 5 or more seizure attempts; an interval needs 10)");
 }
 
 TEST(CallTimingsTest, MeasuresSetupAnswerRingAndTalk) {

@@ -1,7 +1,6 @@
 #pragma once
-// A hand-built RunResult covering every outcome the reports count: an answered call and its
-// incoming leg, a busy (blocked) call, an abandoned call and its missed incoming leg, and a call
-// the end of the run cleared. Two expectations hold, one fails.
+// A hand-built RunResult with the common outcomes: an answered call and its incoming leg, a busy
+// call, an abandoned call and its missed incoming leg, and a call the end of the run cleared. Two expectations hold, one fails.
 #include <chrono>
 #include <initializer_list>
 #include <utility>
@@ -69,14 +68,14 @@ inline RunResult sample_run() {
                                 {S::Disconnected, 33'000},
                                 {S::Idle, 33'500}},
                                DisconnectMode::Normal, Outcome::Answered));
-  // c3: 203 -> 204 busy: setup 750 ms, blocked.
+  // c3: 203 -> 204 busy: setup 750 ms, busy.
   run.records.push_back(record(3, Direction::Outgoing, "203", "203", "204",
                                {{S::DialTone, 10'000},
                                 {S::Dialing, 10'100},
                                 {S::Proceeding, 10'500},
                                 {S::Busy, 10'750},
                                 {S::Idle, 12'000}},
-                               DisconnectMode::Busy, Outcome::Blocked));
+                               DisconnectMode::Busy, Outcome::Busy));
   // c4: 205 -> 206, the caller gives up after ringing: setup 250 ms, abandoned. Its caller
   // name needs CSV quoting.
   run.records.push_back(record(4, Direction::Outgoing, "205", "Reception, \"Desk\"", "206",
@@ -90,13 +89,13 @@ inline RunResult sample_run() {
   run.records.push_back(record(5, Direction::Incoming, "206", "205", "206",
                                {{S::Offering, 20'100}, {S::Disconnected, 25'000}, {S::Idle, 25'000}},
                                DisconnectMode::Normal, Outcome::Missed));
-  // c6: 207 -> 208 still ringing when the run ends: setup 500 ms, failed, cleared at end.
+  // c6: 207 -> 208 still ringing when the run ends: setup 500 ms, cleared at end.
   run.records.push_back(record(6, Direction::Outgoing, "207", "207", "208",
                                {{S::DialTone, 50'000},
                                 {S::RingBack, 50'500},
                                 {S::Disconnected, 60'000},
                                 {S::Idle, 60'000}},
-                               DisconnectMode::Normal, Outcome::Failed));
+                               DisconnectMode::Normal, Outcome::Cleared));
   run.records.back().cleared_at_end = true;
   return run;
 }

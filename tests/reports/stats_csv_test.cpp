@@ -57,11 +57,11 @@ TEST(StatsCsvTest, CountsEachEventInTheIntervalWhereItHappened) {
   EXPECT_EQ(cell(0, "incoming"), "1");
   EXPECT_EQ(cell(0, "incoming_answered"), "1");
   EXPECT_EQ(cell(1, "offered"), "1");
-  EXPECT_EQ(cell(1, "blocked"), "1");
+  EXPECT_EQ(cell(1, "busy"), "1");
   EXPECT_EQ(cell(2, "abandoned"), "1");
   EXPECT_EQ(cell(2, "incoming_missed"), "1");
   EXPECT_EQ(cell(3, "offered"), "0");
-  EXPECT_EQ(cell(5, "failed"), "1");  // the end of the run belongs to the last interval
+  EXPECT_EQ(cell(5, "cleared"), "1");  // the end of the run belongs to the last interval
   // Calls placed in progress at each interval's end, and the most at once within it.
   EXPECT_EQ(cell(0, "active"), "1");
   EXPECT_EQ(cell(2, "active"), "1");
@@ -94,12 +94,21 @@ void expect_totals_match(const RunResult& run, Duration interval) {
   const CallCounts c = count_calls(run);
   EXPECT_EQ(last.at("cum_offered"), std::to_string(c.total));
   EXPECT_EQ(last.at("cum_answered"), std::to_string(c.answered));
-  EXPECT_EQ(last.at("cum_abandoned"), std::to_string(c.abandoned));
+  EXPECT_EQ(last.at("cum_busy"), std::to_string(c.busy));
   EXPECT_EQ(last.at("cum_blocked"), std::to_string(c.blocked));
+  EXPECT_EQ(last.at("cum_no_answer"), std::to_string(c.no_answer));
+  EXPECT_EQ(last.at("cum_abandoned"), std::to_string(c.abandoned));
   EXPECT_EQ(last.at("cum_failed"), std::to_string(c.failed));
+  EXPECT_EQ(last.at("cum_transferred"), std::to_string(c.transferred));
+  EXPECT_EQ(last.at("cum_cleared"), std::to_string(c.cleared));
   EXPECT_EQ(last.at("cum_incoming"), std::to_string(c.incoming_total));
   EXPECT_EQ(last.at("cum_incoming_answered"), std::to_string(c.incoming_answered));
   EXPECT_EQ(last.at("cum_incoming_missed"), std::to_string(c.incoming_missed));
+  EXPECT_EQ(last.at("cum_incoming_picked_up"), std::to_string(c.incoming_picked_up));
+  EXPECT_EQ(last.at("cum_incoming_forwarded"), std::to_string(c.incoming_forwarded));
+  EXPECT_EQ(last.at("cum_incoming_redirected"), std::to_string(c.incoming_redirected));
+  EXPECT_EQ(last.at("cum_incoming_transferred"), std::to_string(c.incoming_transferred));
+  EXPECT_EQ(last.at("cum_incoming_cleared"), std::to_string(c.incoming_cleared));
   for (const TimingSummary& t : call_timings(run)) {
     EXPECT_EQ(last.at("cum_" + t.name + "_count"), std::to_string(t.count)) << t.name;
     if (t.count == 0) continue;

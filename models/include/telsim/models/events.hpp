@@ -94,16 +94,51 @@ struct OpResult {
 };
 std::ostream& operator<<(std::ostream& os, const OpResult& r);
 
-/// How a call attempt ended, from the point of view of the party that placed it (outgoing) or
-/// received it (incoming).
+/// What a call handle is, for counting: only station and consultation calls are calls placed
+/// or received; the others keep their CDRs but are the switch's own (docs/cli.md, outcomes).
+enum class CallKind : std::uint8_t {
+  Station,     ///< an extension's (or modem's) call: placed, received, picked up, unparked ...
+  Consult,     ///< a consultation call of setup_transfer, setup_conference or prepare_add_to_conference
+  Conference,  ///< a conference call handle (the controller's grouping of its legs)
+  Bridge,      ///< the switch's bridge of a conference whose controller left (CONFDROP off)
+  Trunk,       ///< a trunk channel's leg: the PSTN's side of a call over a trunk
+};
+std::string_view to_string(CallKind k);
+/// Calls of this kind are counted as calls placed or received.
+constexpr bool counted(CallKind k) { return k == CallKind::Station || k == CallKind::Consult; }
+
+/// How a call ended, from the point of view of the party that placed it (outgoing) or received
+/// it (incoming); one definition for every report (docs/cli.md, "Outcomes").
 enum class Outcome : std::uint8_t {
-  Answered,   ///< reached CONNECTED
-  Abandoned,  ///< the caller gave up before an answer
-  Blocked,    ///< busy or no route
-  Failed,     ///< vacant number, no answer, rejected, or cleared at end of run
-  Missed,     ///< incoming call that was never answered
+  Answered,     ///< reached CONNECTED (and was not handed on)
+  Busy,         ///< placed: the called party was busy
+  Blocked,      ///< placed: the switch or network had no resource (all trunk channels busy)
+  NoAnswer,     ///< placed: rang until the switch gave up
+  Abandoned,    ///< placed: the caller hung up before an answer
+  Failed,       ///< placed: bad or vacant address, special information, rejected, DND, unreachable
+  Transferred,  ///< this line handed the call on by a completed transfer (placed or received)
+  Cleared,      ///< not answered when the run ended (placed or received)
+  Missed,       ///< received: rang here and nobody here answered
+  PickedUp,     ///< received: another line took it with pickup
+  Forwarded,    ///< received: no-answer forwarding moved it on
+  Redirected,   ///< received: this line redirected it
 };
 std::string_view to_string(Outcome o);
+
+/// The outcome of a call that ended: its direction, whether it was answered, how this line
+/// handed it on (if it did), its disconnect mode, whether it saw BUSY or SPECIALINFO, and
+/// whether the end of the run cut it.
+struct OutcomeFacts {
+  Direction direction = Direction::Outgoing;
+  bool answered = false;
+  bool transferred = false;  ///< handed on by a completed transfer from this line
+  bool redirected = false;   ///< handed on by redirect from this line
+  DisconnectMode mode = DisconnectMode::None;
+  bool saw_busy = false;
+  bool saw_special_info = false;
+  bool cleared_at_end = false;
+};
+Outcome classify_outcome(const OutcomeFacts& f);
 
 /// Call detail record: one per call handle, written when it reaches IDLE.
 struct CallRecord {
@@ -116,6 +151,7 @@ struct CallRecord {
   int forward_hops = 0;     ///< forwarding steps before this call was offered
   std::string park_orbit;   ///< the orbit this party was parked in, if ever
   CallReason reason = CallReason::Direct;
+  CallKind kind = CallKind::Station;
   std::uint64_t peer_serial = 0;  ///< the last party this call was linked to, 0 if none
   SimTime start{0};
   std::optional<SimTime> answer;

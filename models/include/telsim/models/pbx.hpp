@@ -132,6 +132,11 @@ struct Call {
   DisconnectMode mode = DisconnectMode::None;
   CallReason reason = CallReason::Direct;
   Direction direction = Direction::Outgoing;
+  CallKind kind = CallKind::Station;  ///< what the handle is, for counting (set at creation)
+  /// How this line handed the call on, which decides its outcome: a completed transfer
+  /// (blind or consultation) or a redirect.
+  enum class HandedOn : std::uint8_t { No, Transfer, Redirect };
+  HandedOn handed_on = HandedOn::No;
   std::string from;     ///< calling number
   std::string to;       ///< called number (for outgoing calls: the digits dialled so far)
   std::string original_to;  ///< incoming: the number the caller dialled, if the call was moved

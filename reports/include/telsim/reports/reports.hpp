@@ -12,19 +12,32 @@
 
 namespace telsim {
 
-/// Call counts as report.json's `calls` and `incoming` give them. `calls` counts the calls
-/// placed (outgoing records); an outgoing record marked Missed (which the PBX does not produce)
-/// counts as failed.
+/// Call counts as report.json's `calls` and `incoming` give them: the records of counted kinds
+/// (stations and consultation calls; not trunk channels' legs, conference or bridge handles),
+/// outgoing ones as calls placed and incoming ones as calls received, each under its outcome
+/// (docs/cli.md, "Outcomes"). The outcomes of each direction sum to its total.
 struct CallCounts {
   std::size_t total = 0;
   std::size_t answered = 0;
-  std::size_t abandoned = 0;
+  std::size_t busy = 0;
   std::size_t blocked = 0;
+  std::size_t no_answer = 0;
+  std::size_t abandoned = 0;
   std::size_t failed = 0;
-  std::size_t cleared_at_end = 0;  ///< outgoing records the end of the run had to clear
+  std::size_t transferred = 0;
+  std::size_t cleared = 0;
+  std::size_t cleared_at_end = 0;  ///< calls placed that the end of the run cut, answered or not
   std::size_t incoming_total = 0;
   std::size_t incoming_answered = 0;
   std::size_t incoming_missed = 0;
+  std::size_t incoming_picked_up = 0;
+  std::size_t incoming_forwarded = 0;
+  std::size_t incoming_redirected = 0;
+  std::size_t incoming_transferred = 0;
+  std::size_t incoming_cleared = 0;
+  /// Count one record (nothing for kinds that are not counted).
+  void add(const CallRecord& r);
+  bool operator==(const CallCounts&) const = default;
 };
 CallCounts count_calls(const RunResult& run);
 
