@@ -67,4 +67,30 @@ LONG async_request(DWORD app, DWORD_PTR instance, Send&& send) {
   return s.finish_call(id, rc >= 0 ? static_cast<LONG>(id) : rc);
 }
 
+/// A call the request `r` creates on `l`'s device, and the caller's owner HCALL for it (written
+/// to `out` when the request succeeds).
+TapiCall& new_call(Request& r, LineOpen& l, LPHCALL out, DWORD address_id);
+
+/// An operation an owner makes on one call: `send(provider, call, request)`.
+template <typename Send>
+LONG owner_request(DWORD hcall, Send&& send) {
+  Locked lk;
+  CallHandle* h;
+  TapiCall* c;
+  Device* d;
+  LineOpen* l;
+  if (LONG rc = usable_call(hcall, true, h, c, d, l); rc != 0) return rc;
+  return async_request(l->app, l->instance, [&](Request& r) { return send(*d->provider, *c, r); });
+}
+
+/// An operation on a line (the caller's HLINE): `send(provider, device, line, request)`.
+template <typename Send>
+LONG line_request(DWORD hline, Send&& send) {
+  Locked lk;
+  LineOpen* l;
+  Device* d;
+  if (LONG rc = usable_line(hline, l, d); rc != 0) return rc;
+  return async_request(l->app, l->instance, [&](Request& r) { return send(*d->provider, *d, *l, r); });
+}
+
 }  // namespace telsim::tapi32

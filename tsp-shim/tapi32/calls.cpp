@@ -18,23 +18,8 @@ LONG usable_call(DWORD hcall, bool owner, CallHandle*& h, TapiCall*& c, Device*&
   return 0;
 }
 
-namespace {
-
-/// An operation an owner makes on one call: `send(provider, call, request id)`.
-template <typename Send>
-LONG owner_request(DWORD hcall, Send&& send) {
-  Locked lk;
-  CallHandle* h;
-  TapiCall* c;
-  Device* d;
-  LineOpen* l;
-  if (LONG rc = usable_call(hcall, true, h, c, d, l); rc != 0) return rc;
-  return async_request(l->app, l->instance, [&](Request& r) { return send(*d->provider, *c, r); });
-}
-
-/// A new call the request `r` creates on `l`'s device: the TapiCall and the caller's HCALL,
-/// written to `out` when the request succeeds.
-TapiCall& new_call(Service& s, Request& r, LineOpen& l, LPHCALL out, DWORD address_id) {
+TapiCall& new_call(Request& r, LineOpen& l, LPHCALL out, DWORD address_id) {
+  Service& s = Service::get();
   auto c = std::make_unique<TapiCall>();
   c->id = s.new_handle();
   c->device = l.device;
@@ -48,6 +33,8 @@ TapiCall& new_call(Service& s, Request& r, LineOpen& l, LPHCALL out, DWORD addre
   return ref;
 }
 
+namespace {
+
 std::wstring param_text(const LINECALLPARAMS* p, DWORD size, DWORD offset) {
   if (!p || size < sizeof(wchar_t)) return L"";
   const auto* w = reinterpret_cast<const wchar_t*>(reinterpret_cast<const BYTE*>(p) + offset);
@@ -55,7 +42,6 @@ std::wstring param_text(const LINECALLPARAMS* p, DWORD size, DWORD offset) {
 }
 
 LONG make_call(DWORD hline, LPHCALL out, const WideArg& dest, DWORD country, const LINECALLPARAMS* params, bool ansi) {
-  Service& s = Service::get();
   Locked lk;
   LineOpen* l;
   Device* d;
@@ -69,7 +55,7 @@ LONG make_call(DWORD hline, LPHCALL out, const WideArg& dest, DWORD country, con
   if (wparams && wparams->dwAddressMode == LINEADDRESSMODE_ADDRESSID) address = wparams->dwAddressID;
   if (address >= d->num_addresses) return err(LINEERR_INVALADDRESSID);
   return async_request(l->app, l->instance, [&](Request& r) {
-    TapiCall& c = new_call(s, r, *l, out, address);
+    TapiCall& c = new_call(r, *l, out, address);
     if (wparams) {
       c.displayable_address = param_text(wparams, wparams->dwDisplayableAddressSize, wparams->dwDisplayableAddressOffset);
       c.called_party = param_text(wparams, wparams->dwCalledPartySize, wparams->dwCalledPartyOffset);

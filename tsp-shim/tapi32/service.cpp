@@ -677,6 +677,13 @@ void Service::call_state(TapiCall& c, DWORD state, DWORD mode, DWORD media) {
   c.state = state;
   c.mode = mode;
   if (media) c.media_mode = media;
+  // TAPI knows a conference's members by their CONFERENCED state (lineGetConfRelatedCalls).
+  if (state == LINECALLSTATE_CONFERENCED) {
+    c.conference = static_cast<DWORD>(reinterpret_cast<std::uintptr_t>(reinterpret_cast<HTAPICALL>(mode)));
+    if (TapiCall* conf = call(c.conference)) conf->is_conference = true;
+  } else {
+    c.conference = 0;
+  }
   if (!c.announced) {
     c.announced = true;
     hand_out(c);

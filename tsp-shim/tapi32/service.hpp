@@ -140,6 +140,7 @@ struct LineOpen {
   DWORD address_states = 0;
   bool single_address = false;
   DWORD address_id = 0;
+  std::map<DWORD, DWORD> rings;  ///< lineSetNumRings, by address
 };
 
 /// A call as the provider knows it (HTAPICALL / HDRVCALL).
@@ -154,6 +155,8 @@ struct TapiCall {
   DWORD media_mode = LINEMEDIAMODE_INTERACTIVEVOICE;
   DWORD address_id = 0;
   std::vector<DWORD> handles;  ///< HCALLs
+  bool is_conference = false;  ///< a conference call (created as one)
+  DWORD conference = 0;        ///< the conference call this one is CONFERENCED in
   // What TAPI keeps for LINECALLINFO.
   std::wstring app_name, displayable_address, called_party, comment;
   HTAPICALL ht() const { return reinterpret_cast<HTAPICALL>(static_cast<std::uintptr_t>(id)); }

@@ -144,7 +144,7 @@ const Shape& call_status_shape() {
 }
 
 const Shape& varstring_shape() {
-  static const Shape s{"VARSTRING", &whole_varstring, {F(VARSTRING, dwStringSize, Text)}};
+  static const Shape s{"VARSTRING", &whole_varstring, {F(VARSTRING, dwStringSize, Text)}, TELSIM_AT(VARSTRING, dwStringFormat)};
   return s;
 }
 
@@ -224,6 +224,9 @@ LONG pack(const Shape& shape, const BYTE* src, DWORD src_size, DWORD src_fixed, 
       } else if (auto b = overrides->bytes.find(f.size_offset); b != overrides->bytes.end()) {
         bytes = b->second;
         from_override = true;
+      } else if (auto pl = overrides->placed.find(f.size_offset); pl != overrides->placed.end()) {
+        bytes = pl->second(0, conv);
+        from_override = true;
       }
     }
     if (!from_override && f.size_offset + 2 * sizeof(DWORD) <= src_fixed) {
@@ -240,6 +243,8 @@ LONG pack(const Shape& shape, const BYTE* src, DWORD src_size, DWORD src_fixed, 
   if (fit) {
     DWORD at = dst_fixed;
     for (Item& i : items) {
+      if (overrides)
+        if (auto pl = overrides->placed.find(i.at); pl != overrides->placed.end()) i.bytes = pl->second(at, conv);
       std::memcpy(dst + at, i.bytes.data(), i.bytes.size());
       wr(dst, i.at, static_cast<DWORD>(i.bytes.size()));
       wr(dst, i.at + sizeof(DWORD), at);

@@ -10,6 +10,7 @@
 #include <tapi.h>
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -51,6 +52,9 @@ enum class Conv { None, WideToAnsi, AnsiToWide };
 struct Overrides {
   std::map<DWORD, std::wstring> texts;
   std::map<DWORD, std::vector<BYTE>> bytes;
+  /// Lists whose entries point at strings by their offset from the structure's start
+  /// (LINEFORWARD, LINEAPPINFO): built for the offset where the list lands (same size anywhere).
+  std::map<DWORD, std::function<std::vector<BYTE>(DWORD at, Conv conv)>> placed;
 };
 
 /// Pack `src` (a complete structure of `src_size` bytes whose fixed part is `src_fixed`) into

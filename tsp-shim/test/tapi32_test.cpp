@@ -105,5 +105,67 @@ TEST_F(Tapi32UnderWine, AnAnsiTapi14ProgramDialsHangsUpAndShowsABusyBox) {
   EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
 }
 
+// The second half of the "Done when", and the second program: a Unicode TAPI 2.x program
+// (lineInitializeExW, the event handle, lineGetMessage on a worker thread) answers two calls the
+// scenario places on 202 and watches a call on 201 with monitor privilege. LINE_APPNEWCALL gives
+// each handle with its privilege, the first LINE_CALLSTATE repeats it in dwParam3, a monitor may
+// not answer (NOTOWNER) and sees no features, and lineShutdown from the main thread ends the
+// worker's lineGetMessage.
+TEST_F(Tapi32UnderWine, AUnicodeEventHandleProgramAnswersOneLineAndMonitorsAnother) {
+  auto server = start_server("tapi32-answer.yaml");
+  ServerWatch watch(server->port());
+  ASSERT_TRUE(watch.ok());
+  setup_prefix(server->port());
+  const AppRun run = run_app("answerw.exe", {"--answer", "202", "--monitor", "201", "--answers", "2", "--monitored", "1"});
+  EXPECT_EQ(run.status, 0) << run.describe();
+  EXPECT_NE(run.out.find("PASS: answerw"), std::string::npos) << run.describe();
+  const auto calls = check_against_server(run, watch);
+  ASSERT_EQ(calls.size(), 3u) << run.describe();
+  std::map<std::string, std::string> line_of, priv_of;
+  for (auto& f : lines_of(run.out, "CALLSTATE")) {
+    if (!line_of.count("c" + f["id"])) priv_of["c" + f["id"]] = f["priv"];
+    line_of["c" + f["id"]] = f["line"];
+  }
+  const auto seen = app_calls(run.out);
+  int answered = 0, monitored = 0;
+  for (const auto& c : calls) {
+    EXPECT_EQ(names(seen.at(c)), "OFFERING CONNECTED DISCONNECTED IDLE") << c;
+    if (line_of[c] == "answer") {
+      ++answered;
+      EXPECT_EQ(priv_of[c], "0x4") << c << ": the owner's first LINE_CALLSTATE carries OWNER";
+    } else {
+      ++monitored;
+      EXPECT_EQ(priv_of[c], "0x2") << c << ": the monitor's first LINE_CALLSTATE carries MONITOR";
+    }
+  }
+  EXPECT_EQ(answered, 2);
+  EXPECT_EQ(monitored, 1);
+  EXPECT_EQ(lines_of(run.out, "APPNEWCALL").size(), 3u) << run.describe();
+  EXPECT_NE(run.out.find("MONITOR lineAnswer refused: NOTOWNER"), std::string::npos) << run.describe();
+  EXPECT_NE(run.out.find("worker: lineGetMessage says the application is gone"), std::string::npos) << run.describe();
+  EXPECT_EQ(server->stop(), 0) << server->describe();
+  EXPECT_NE(server->out().find("expectations: 5 passed, 0 failed"), std::string::npos) << server->describe();
+  EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
+}
+
+// The completion-port program: every message is a LINEMESSAGE TAPI posted to the
+// program's port with its key, freed with LocalFree; it dials and hangs up like the dialler.
+TEST_F(Tapi32UnderWine, ACompletionPortProgramGetsEveryMessageThroughItsPort) {
+  auto server = start_server("tapi32-dial.yaml");
+  ServerWatch watch(server->port());
+  ASSERT_TRUE(watch.ok());
+  const AppRun run = run_app("cport.exe", {"--line", "201", "202", "203"}, server->port());
+  EXPECT_EQ(run.status, 0) << run.describe();
+  EXPECT_NE(run.out.find("PASS: cport"), std::string::npos) << run.describe();
+  const auto calls = check_against_server(run, watch);
+  ASSERT_EQ(calls.size(), 2u) << run.describe();
+  const auto seen = app_calls(run.out);
+  EXPECT_EQ(names(seen.at(calls[0])), "DIALTONE DIALING PROCEEDING RINGBACK CONNECTED DISCONNECTED IDLE");
+  EXPECT_EQ(names(seen.at(calls[1])), "DIALTONE DIALING PROCEEDING BUSY DISCONNECTED IDLE");
+  EXPECT_EQ(lines_of(run.out, "REPLY").size(), 4u) << run.describe();
+  EXPECT_EQ(server->stop(), 0) << server->describe();
+  EXPECT_NE(server->out().find("expectations: 4 passed, 0 failed"), std::string::npos) << server->describe();
+}
+
 }  // namespace
 }  // namespace telsim::tapi32_test

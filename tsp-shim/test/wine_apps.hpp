@@ -126,7 +126,7 @@ inline std::vector<std::map<std::string, std::string>> lines_of(const std::strin
     std::string w;
     while (words >> w)
       if (const auto eq = w.find('='); eq != std::string::npos) f[w.substr(0, eq)] = w.substr(eq + 1);
-    f["line"] = line;
+    f["_text"] = line;
     all.push_back(std::move(f));
   }
   return all;
