@@ -205,6 +205,32 @@ TEST(CliServe, ReportPathThatIsAFileIsBadInputBeforeListening) {
   EXPECT_EQ(r.out.find("listening"), std::string::npos) << r.out;
 }
 
+// The bundled trunk scenario asserts its own blocking with a metric expectation; with bounds no
+// run can meet, the same scenario fails on that line, naming the value and the bound.
+TEST(CliRun, MetricExpectationWithImpossibleBoundsFailsNamingItsLine) {
+  const std::string original = std::string(TELSIM_SOURCE_DIR) + "/scenarios/regression/trunk_blocking_metric.yaml";
+  const Result pass = run_telsim("run " + quote(original) + " --quiet");
+  ASSERT_EQ(pass.status, 0) << describe(pass);
+
+  std::string text = read_file(original);
+  const std::string bounds = "metric: trunks.pstn.blocking, min: 0.095, max: 0.125";
+  const auto at = text.find(bounds);
+  ASSERT_NE(at, std::string::npos) << "the bundled scenario changed";
+  text.replace(at, bounds.size(), "metric: trunks.pstn.blocking, min: 0.5, max: 0.6");
+  int line = 1;
+  for (std::size_t i = 0; i < at; ++i) line += text[i] == '\n';
+  TempDir dir;
+  const fs::path file = dir / "impossible.yaml";
+  write_file(file, text);
+  const Result r = run_telsim("run " + quote(file.string()) + " --report " + quote((dir / "out").string()));
+  EXPECT_EQ(r.status, 1) << describe(r);
+  const std::string where = file.string() + ":" + std::to_string(line);
+  EXPECT_NE(r.out.find("FAIL  " + where + "  step 1 "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("below the minimum 0.5"), std::string::npos) << r.out;
+  const std::string junit = read_file(dir / "out" / "junit.xml");
+  EXPECT_NE(junit.find("message=\"" + where + ": trunks.pstn.blocking is 0."), std::string::npos) << junit;
+}
+
 TEST(CliRun, SameScenarioAndSeedGiveByteIdenticalReports) {
   TempDir dir;
   const fs::path file = dir / "random.yaml";
