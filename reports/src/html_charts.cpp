@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "internal.hpp"
+#include "html_support.hpp"
 
 namespace telsim::report_detail {
 namespace {
@@ -57,32 +57,41 @@ std::int64_t nice_step(std::int64_t top, std::int64_t ticks) {
   }
 }
 
-/// Duration axis labels: whole milliseconds below 10 s, else seconds (with 3 decimals if needed).
-std::string duration_label(Duration d, bool seconds) {
-  if (!seconds) return fmt::format("{}", round_div(d.count(), 1'000'000));
-  const std::string s = format_seconds_3(d);
-  return s.ends_with(".000") ? s.substr(0, s.size() - 4) : s;
-}
-
 }  // namespace
 
 // --- ladder ----------------------------------------------------------------------------------
 
 std::vector<const CallRecord*> ladder_selection(const std::vector<const CallRecord*>& by_serial,
                                                 std::string& rule) {
-  constexpr std::size_t kAll = 40, kUnsuccessful = 12, kFirst = 8;
+  constexpr std::size_t kAll = 40, kUnsuccessful = 12, kCompare = 3, kFirst = 8;
   if (by_serial.size() <= kAll) {
-    rule = fmt::format("All {} call records of the run.", by_serial.size());
+    rule = by_serial.size() == 1 ? "The run's one call record."
+                                 : fmt::format("All {} call records of the run.", by_serial.size());
     return by_serial;
   }
+  // The calls that did not end answered are what a reader of a large run looks for: the sample
+  // starts with them (they get the first lanes and the first rows), and a few answered calls
+  // placed after them show what the others looked like. A run where every call was answered
+  // shows its first calls.
   std::set<std::uint64_t> chosen;
   std::size_t unsuccessful = 0, unsuccessful_total = 0;
+  SimTime from{0};
   for (const CallRecord* r : by_serial) {
     if (r->outcome == Outcome::Answered) continue;
     ++unsuccessful_total;
-    if (unsuccessful < kUnsuccessful) chosen.insert(r->serial), ++unsuccessful;
+    if (unsuccessful < kUnsuccessful) {
+      chosen.insert(r->serial), ++unsuccessful;
+      from = std::max(from, r->start);
+    }
   }
-  for (std::size_t i = 0; i < kFirst && i < by_serial.size(); ++i) chosen.insert(by_serial[i]->serial);
+  std::size_t compared = 0;
+  for (const CallRecord* r : by_serial) {
+    if (compared == (unsuccessful ? kCompare : kFirst)) break;
+    if (unsuccessful && (r->outcome != Outcome::Answered || r->direction != Direction::Outgoing ||
+                         r->start <= from))
+      continue;
+    chosen.insert(r->serial), ++compared;
+  }
   const auto find = [&](std::uint64_t serial) -> const CallRecord* {
     auto it = std::lower_bound(by_serial.begin(), by_serial.end(), serial,
                                [](const CallRecord* r, std::uint64_t s) { return r->serial < s; });
@@ -93,18 +102,60 @@ std::vector<const CallRecord*> ladder_selection(const std::vector<const CallReco
       chosen.insert(r->peer_serial);
   std::vector<const CallRecord*> out;
   for (const std::uint64_t s : chosen) out.push_back(find(s));
-  rule = fmt::format(
-      "A sample of {} of the run's {} call records: the first {} that did not end answered "
-      "(of {}), the first {} of the run, and the other party of each.",
-      out.size(), by_serial.size(), unsuccessful, unsuccessful_total, kFirst);
+  if (unsuccessful == 0) {
+    rule = fmt::format("A sample of {} of the run's {} call records: every call was answered; "
+                       "the first {} and the other party of each.",
+                       out.size(), by_serial.size(), count_of(compared, "call", "calls"));
+  } else {
+    const std::string which = unsuccessful_total == 1           ? std::string("the only one")
+                              : unsuccessful == unsuccessful_total ? fmt::format("all {}", unsuccessful)
+                                                                   : fmt::format("the first {} of {}", unsuccessful,
+                                                                                 unsuccessful_total);
+    const std::string compare =
+        compared ? fmt::format(", then for comparison the first {} placed after them",
+                               count_of(compared, "answered call", "answered calls"))
+                 : std::string();
+    rule = fmt::format(
+        "A sample of {} of the run's {} call records, starting with the calls that did not end "
+        "answered (their lanes come first): {}{}, and the other party of each.",
+        out.size(), by_serial.size(), which, compare);
+  }
   return out;
 }
 
+namespace {
+
+/// The four parts of the ladder (see ladder_svg) and the geometry they share.
+struct Ladder {
+  // Vertical: the heading row, then one row per instant (its centre at row_y), then room for
+  // the note on instants not drawn.
+  static constexpr std::int64_t kFont = 11, kOpFont = 10, kHead = 28, kPad = 8, kRow = 20,
+                                kBottom = 30, kMaxRows = 400;
+  // Horizontal, within a lane: the operations' labels, a diamond and the lane's axis; then per
+  // column a state bar (8 px) and the labels of its calls' states.
+  static constexpr std::int64_t kLabelAt = 12, kColumnGap = 14, kLaneGap = 14, kMaxOpLabel = 260;
+};
+
+/// A state of a call as its ladder label names it: DISCONNECTED with the record's disconnect
+/// mode unless that is NORMAL ("DISCONNECTED (BUSY)").
+std::string state_name(const CallRecord& r, CallState s) {
+  if (s == CallState::Disconnected && r.mode != DisconnectMode::Normal && r.mode != DisconnectMode::None)
+    return fmt::format("{} ({})", to_string(s), to_string(r.mode));
+  return std::string(to_string(s));
+}
+
+/// The label of the states r reached at one instant, history[from, to): "c12 ONHOLD",
+/// "c7 RINGBACK>DISCONNECTED (BUSY)>IDLE".
+std::string state_label(const CallRecord& r, std::size_t from, std::size_t to) {
+  std::string out = fmt::format("c{} ", r.serial);
+  for (std::size_t i = from; i < to; ++i) out += (i > from ? ">" : "") + state_name(r, r.history[i].state);
+  return out;
+}
+
+}  // namespace
+
 std::string ladder_svg(const RunResult& run, const std::vector<const CallRecord*>& calls) {
-  // A lane: room for operation labels on the left, then its axis, then one column (bar and state
-  // labels) per call the line has at once.
-  constexpr std::int64_t kTimeColumn = 84, kOpArea = 100, kColumn = 140, kMaxColumns = 4, kTop = 46,
-                         kRow = 20, kMaxRows = 400;
+  using L = Ladder;
   // Lanes: one per line, in order of first appearance.
   std::vector<std::string> lanes;
   std::map<std::string, std::size_t> lane_of;
@@ -126,9 +177,19 @@ std::string ladder_svg(const RunResult& run, const std::vector<const CallRecord*
     if (lane_of.emplace(op.line, lanes.size()).second) lanes.push_back(op.line);
     ops.push_back(&op);
   }
+  // A sample puts the lanes of calls that did not end answered first, so the diagram opens on
+  // them.
+  if (!all_shown) {
+    std::set<std::string> focus;
+    for (const CallRecord* r : calls)
+      if (r->outcome != Outcome::Answered) focus.insert(r->line);
+    std::stable_partition(lanes.begin(), lanes.end(),
+                          [&](const std::string& line) { return focus.count(line) > 0; });
+    for (std::size_t i = 0; i < lanes.size(); ++i) lane_of[lanes[i]] = i;
+  }
 
   // Columns: a call takes the first column of its lane free when it starts.
-  std::map<const CallRecord*, std::int64_t> column_of;
+  std::map<const CallRecord*, std::size_t> column_of;
   std::vector<std::vector<SimTime>> lane_busy_until(lanes.size());
   for (const CallRecord* r : ordered) {
     if (r->history.empty()) continue;
@@ -137,17 +198,11 @@ std::string ladder_svg(const RunResult& run, const std::vector<const CallRecord*
     while (column < columns.size() && columns[column] > r->history.front().at) ++column;
     if (column == columns.size()) columns.push_back(SimTime{0});
     columns[column] = r->history.back().at + Duration{1};
-    column_of[r] = static_cast<std::int64_t>(column) % kMaxColumns;
-  }
-  std::vector<std::int64_t> lane_axis;  // x of each lane's axis
-  std::int64_t right = kTimeColumn;
-  for (const auto& busy : lane_busy_until) {
-    lane_axis.push_back(right + kOpArea);
-    right += kOpArea + kColumn * std::clamp<std::int64_t>(static_cast<std::int64_t>(busy.size()), 1, kMaxColumns);
+    column_of[r] = column;
   }
 
   // Rows: one per distinct instant at which something happened (a state change, an operation,
-  // a verdict).
+  // a verdict); beyond kMaxRows nothing is drawn.
   std::set<SimTime> instants;
   for (const CallRecord* r : calls)
     for (const StateStamp& s : r->history) instants.insert(s.at);
@@ -156,83 +211,205 @@ std::string ladder_svg(const RunResult& run, const std::vector<const CallRecord*
     if (!e.ok) instants.insert(e.at);
   std::map<SimTime, std::int64_t> row_of;
   for (const SimTime t : instants) {
-    if (static_cast<std::int64_t>(row_of.size()) == kMaxRows) break;
+    if (static_cast<std::int64_t>(row_of.size()) == L::kMaxRows) break;
     row_of.emplace(t, static_cast<std::int64_t>(row_of.size()));
   }
-  const auto y_of = [&](SimTime t) -> std::int64_t {
-    auto it = row_of.upper_bound(t);
-    if (it == row_of.begin()) return kTop;
-    --it;
-    return kTop + it->second * kRow + kRow / 2;
-  };
   const auto rows = static_cast<std::int64_t>(row_of.size());
   const bool truncated = instants.size() > row_of.size();
-  const std::int64_t width = std::max(right, kTimeColumn + kOpArea + kColumn) + 150;
-  const std::int64_t height = kTop + rows * kRow + 30;
-  const auto lane_x = [&](const std::string& line) { return lane_axis[lane_of.at(line)]; };
+  const auto row_y = [](std::int64_t row) { return L::kPad + row * L::kRow + L::kRow / 2; };
+  const std::int64_t rows_end = L::kPad + rows * L::kRow;  // the bottom of the last row
+  /// The centre of t's row; an instant beyond the last row is the bottom of that row.
+  const auto y_of = [&](SimTime t) {
+    auto it = row_of.find(t);
+    return it != row_of.end() ? row_y(it->second) : rows_end;
+  };
+
+  // The operations of each lane and row, and each group's label: the operations in the order
+  // they ran, those that do not fit in kMaxOpLabel px summed up as "+N more".
+  struct OpGroup {
+    std::vector<const OperationRecord*> ops;
+    std::size_t named = 0;  // how many are named; the rest are "+N more"
+    std::int64_t width = 0;
+  };
+  std::map<std::pair<std::int64_t, std::size_t>, OpGroup> ops_at;
+  for (const OperationRecord* op : ops)
+    if (row_of.count(op->at)) ops_at[{row_of.at(op->at), lane_of.at(op->line)}].ops.push_back(op);
+  std::vector<std::int64_t> op_width(lanes.size(), 0);
+  for (auto& [where, group] : ops_at) {
+    std::string text;
+    for (std::size_t i = 0; i < group.ops.size(); ++i) {
+      const std::string more = i + 1 < group.ops.size()
+                                   ? fmt::format(", +{} more", group.ops.size() - i - 1)
+                                   : std::string();
+      const std::string next = (i ? text + ", " : text) + std::string(to_string(group.ops[i]->op));
+      if (i > 0 && text_width(next + more, L::kOpFont) > L::kMaxOpLabel) break;
+      text = next;
+      group.named = i + 1;
+    }
+    if (group.named < group.ops.size())
+      text += fmt::format(", +{} more", group.ops.size() - group.named);
+    group.width = text_width(text, L::kOpFont);
+    op_width[where.second] = std::max(op_width[where.second], group.width);
+  }
+
+  // Widths: the time column fits its heading and its times; a lane, its operations' labels
+  // left of its axis, then each column its heading and its calls' state labels.
+  const std::string time_heading = "time (s)";
+  std::int64_t time_w = text_width(time_heading, L::kFont, true);
+  for (const auto& [t, row] : row_of) time_w = std::max(time_w, text_width(format_seconds_3(t), L::kFont));
+  time_w += 4 + 10;
+  const auto heading = [&](std::size_t lane, std::size_t column) {
+    return column == 0 ? lanes[lane] : fmt::format("{} ({} call)", lanes[lane], ordinal(column + 1));
+  };
+  std::vector<std::vector<std::int64_t>> column_w(lanes.size());
+  for (std::size_t lane = 0; lane < lanes.size(); ++lane) {
+    const std::size_t columns = std::max<std::size_t>(1, lane_busy_until[lane].size());
+    for (std::size_t c = 0; c < columns; ++c)
+      column_w[lane].push_back(text_width(heading(lane, c), L::kFont, c == 0));
+  }
+  for (const CallRecord* r : ordered) {
+    if (r->history.empty()) continue;
+    std::int64_t& w = column_w[lane_of.at(r->line)][column_of.at(r)];
+    for (std::size_t i = 0, from = 0; i < r->history.size(); ++i) {
+      if (i + 1 < r->history.size() && r->history[i + 1].at == r->history[i].at) continue;
+      w = std::max(w, L::kLabelAt + text_width(state_label(*r, from, i + 1), L::kFont));
+      from = i + 1;
+    }
+  }
+  std::vector<std::int64_t> lane_axis;  // x of each lane's axis (its first column's bar centre)
+  std::vector<std::vector<std::int64_t>> bar_x(lanes.size());  // left edge of each column's bar
+  std::int64_t right = 0;
+  for (std::size_t lane = 0; lane < lanes.size(); ++lane) {
+    right += L::kLaneGap + (op_width[lane] > 0 ? op_width[lane] + 20 : 4);
+    lane_axis.push_back(right);
+    std::int64_t x = right - 4;
+    for (std::int64_t& w : column_w[lane]) {
+      w += L::kColumnGap;
+      bar_x[lane].push_back(x);
+      x += w;
+    }
+    right = x;
+  }
+  const auto bar_of = [&](const CallRecord* r) { return bar_x[lane_of.at(r->line)][column_of.at(r)]; };
+
+  // Failed expectations: a dashed line across at the row where the run decided them, their
+  // steps named right of the lanes.
+  std::map<std::int64_t, std::vector<const ExpectationResult*>> failed_at;
+  for (const ExpectationResult& e : run.expectations)
+    if (!e.ok && row_of.count(e.at)) failed_at[row_of.at(e.at)].push_back(&e);
+  std::map<std::int64_t, std::string> failed_label;
+  std::int64_t failed_w = 0;
+  for (const auto& [row, group] : failed_at) {
+    std::string steps, lines;
+    for (const ExpectationResult* e : group) {
+      steps += fmt::format("{}{}", steps.empty() ? "" : ", ", e->step);
+      lines += fmt::format("{}{}", lines.empty() ? "" : ", ", e->yaml_line);
+    }
+    failed_label[row] = group.size() == 1 ? fmt::format("FAIL step {} (line {})", steps, lines)
+                                          : fmt::format("FAIL steps {} (lines {})", steps, lines);
+    failed_w = std::max(failed_w, text_width(failed_label[row], L::kFont, true));
+  }
+  const std::string more_note =
+      truncated ? fmt::format("… {} not drawn",
+                              count_of(instants.size() - row_of.size(), "more instant", "more instants"))
+                : std::string();
+  const std::int64_t width =
+      std::max({right + (failed_w ? 8 + failed_w : 0) + 10, text_width(more_note, L::kFont) + 8, std::int64_t{40}});
+  const std::int64_t height = rows_end + L::kBottom;
+
+  // The heading row and the time column.
+  std::string corner = fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"corner\" width=\"{0}\" height=\"{1}\" "
+      "viewBox=\"0 0 {0} {1}\" font-family=\"sans-serif\" font-size=\"{2}\">\n"
+      "<text x=\"4\" y=\"{3}\" font-weight=\"bold\">{4}</text>\n</svg>\n",
+      time_w, L::kHead, L::kFont, L::kHead - 9, time_heading);
+  std::string head = fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"head\" width=\"{0}\" height=\"{1}\" "
+      "viewBox=\"0 0 {0} {1}\" font-family=\"sans-serif\" font-size=\"{2}\">\n",
+      width, L::kHead, L::kFont);
+  for (std::size_t lane = 0; lane < lanes.size(); ++lane)
+    for (std::size_t c = 0; c < bar_x[lane].size(); ++c)
+      fmt::format_to(std::back_inserter(head), "<text x=\"{}\" y=\"{}\"{}>{}</text>\n", bar_x[lane][c],
+                     L::kHead - 9, c == 0 ? " font-weight=\"bold\"" : " fill=\"#555\"",
+                     xml_escape(heading(lane, c)));
+  head += "</svg>\n";
+  std::string times = fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"times\" width=\"{0}\" height=\"{1}\" "
+      "viewBox=\"0 0 {0} {1}\" font-family=\"sans-serif\" font-size=\"{2}\">\n",
+      time_w, height, L::kFont);
+  // Every other row shaded across the time column and the lanes, to follow a row across.
+  const auto stripes = [&](std::string& svg, std::int64_t w) {
+    for (std::int64_t row = 1; row < rows; row += 2)
+      fmt::format_to(std::back_inserter(svg), "<rect x=\"0\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#f4f6f8\"/>\n",
+                     L::kPad + row * L::kRow, w, L::kRow);
+  };
+  stripes(times, time_w);
+  for (const auto& [t, row] : row_of)
+    fmt::format_to(std::back_inserter(times), "<text x=\"4\" y=\"{}\" fill=\"#555\">{}</text>\n",
+                   row_y(row) + 4, format_seconds_3(t));
+  times += "</svg>\n";
 
   std::string out = svg_open("ladder", width, height, "ladder diagram of the calls");
   auto o = std::back_inserter(out);
   out += "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" "
          "markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0 0L10 5L0 10z\" "
          "fill=\"#555\"/></marker></defs>\n";
-  fmt::format_to(o, "<text x=\"4\" y=\"16\" font-weight=\"bold\">time (s)</text>\n");
-  for (const auto& [line, lane] : lane_of) {
-    const std::int64_t x = lane_axis[lane];
-    fmt::format_to(o, "<text x=\"{}\" y=\"16\" font-weight=\"bold\" text-anchor=\"middle\">{}</text>\n", x,
-                   xml_escape(line));
-    fmt::format_to(o, "<line x1=\"{0}\" y1=\"24\" x2=\"{0}\" y2=\"{1}\" stroke=\"#ccc\" stroke-dasharray=\"3 3\"/>\n",
-                   x, height - 24);
-  }
-  // Time labels and faint row rules.
-  for (const auto& [t, row] : row_of) {
-    const std::int64_t y = kTop + row * kRow + kRow / 2;
-    fmt::format_to(o, "<text x=\"4\" y=\"{}\" fill=\"#555\">{}</text>\n", y + 4, format_seconds_3(t));
-  }
-  // Each call: coloured bar segments per state in its column of its lane (a line's second call at
-  // once sits in the next column, labels and all), state names beside them.
+  stripes(out, width);
+  // Each lane's axis, and a fainter one for each further column.
+  for (std::size_t lane = 0; lane < lanes.size(); ++lane)
+    for (std::size_t c = 0; c < bar_x[lane].size(); ++c)
+      fmt::format_to(o, "<line x1=\"{0}\" y1=\"0\" x2=\"{0}\" y2=\"{1}\" stroke=\"{2}\" stroke-dasharray=\"3 3\"/>\n",
+                     bar_x[lane][c] + 4, height - 24, c == 0 ? "#ccc" : "#e6e6e6");
+  // Each call: coloured bar segments per state in its column of its lane, the state names beside
+  // them (one label per instant, naming the states reached then in their order).
   for (const CallRecord* r : ordered) {
     if (r->history.empty()) continue;
-    const std::int64_t x = lane_x(r->line) + column_of.at(r) * kColumn - 4;
-    for (std::size_t i = 0; i < r->history.size(); ++i) {
+    const std::int64_t x = bar_of(r);
+    for (std::size_t i = 0, from = 0; i < r->history.size(); ++i) {
       const StateStamp& s = r->history[i];
+      if (!row_of.count(s.at)) break;  // beyond the last row drawn
       const std::int64_t y1 = y_of(s.at);
       const std::int64_t y2 = i + 1 < r->history.size() ? y_of(r->history[i + 1].at) : y1;
       fmt::format_to(o, "<rect x=\"{}\" y=\"{}\" width=\"8\" height=\"{}\" fill=\"{}\"><title>c{} {} at {} s</title></rect>\n",
                      x, y1 - 3, std::max<std::int64_t>(6, y2 - y1 + 6), state_colour(s.state), r->serial,
                      to_string(s.state), format_seconds_3(s.at));
-      // One label per instant: the last state the call reached then.
       if (i + 1 < r->history.size() && r->history[i + 1].at == s.at) continue;
-      fmt::format_to(o, "<text x=\"{}\" y=\"{}\">c{} {}</text>\n", x + 12, y1 + 4, r->serial,
-                     to_string(s.state));
+      fmt::format_to(o, "<text x=\"{}\" y=\"{}\">{}</text>\n", x + L::kLabelAt, y1 + 4,
+                     xml_escape(state_label(*r, from, i + 1)));
+      from = i + 1;
     }
   }
   // Operations: a diamond left of the acting line's axis at the operation's row, the operations
-  // of that line and instant named beside it in the order they ran; a refused one red and struck
-  // through, its LINEERR in the tooltip.
-  std::map<std::pair<std::int64_t, std::size_t>, std::vector<const OperationRecord*>> ops_at;
-  for (const OperationRecord* op : ops)
-    if (row_of.count(op->at)) ops_at[{row_of.at(op->at), lane_of.at(op->line)}].push_back(op);
+  // of that line and instant named left of it in the order they ran; a refused one red and
+  // struck through, its LINEERR in the tooltip.
   for (const auto& [where, group] : ops_at) {
-    const std::int64_t x = lane_axis[where.second] - 12, y = y_of(group.front()->at);
-    const bool refused = std::any_of(group.begin(), group.end(),
+    const std::int64_t x = lane_axis[where.second] - 12, y = row_y(where.first);
+    const bool refused = std::any_of(group.ops.begin(), group.ops.end(),
                                      [](const OperationRecord* op) { return op->error != LineErr::Success; });
     fmt::format_to(o, "<g class=\"op\"><path d=\"M{0} {1}L{2} {3}L{0} {4}L{5} {3}z\" fill=\"{6}\"/>"
-                      "<text x=\"{7}\" y=\"{8}\" text-anchor=\"end\" font-size=\"10\">",
-                   x, y - 5, x + 5, y, y + 5, x - 5, refused ? "#b3261e" : "#333", x - 8, y + 4);
-    for (std::size_t i = 0; i < group.size(); ++i) {
-      const OperationRecord& op = *group[i];
+                      "<text x=\"{7}\" y=\"{8}\" text-anchor=\"end\" font-size=\"{9}\">",
+                   x, y - 5, x + 5, y, y + 5, x - 5, refused ? "#b3261e" : "#333", x - 8, y + 4, L::kOpFont);
+    std::string rest;
+    for (std::size_t i = 0; i < group.ops.size(); ++i) {
+      const OperationRecord& op = *group.ops[i];
       const bool ok = op.error == LineErr::Success;
       std::string title = fmt::format("{} on {}", to_string(op.op), op.line);
       if (op.call) title += fmt::format(", c{}", op.call);
       title += fmt::format(" at {} s", format_seconds_3(op.at));
       if (!op.who.empty()) title += " by " + op.who;
       if (!ok) title += ": refused with " + tapi_name(op.error);
+      if (i >= group.named) {
+        rest += (rest.empty() ? "" : "; ") + title;
+        continue;
+      }
       if (i) out += ", ";
       fmt::format_to(o, "<tspan{}><title>{}</title>{}</tspan>",
                      ok ? "" : " fill=\"#b3261e\" text-decoration=\"line-through\"", xml_escape(title),
                      to_string(op.op));
     }
+    if (!rest.empty())
+      fmt::format_to(o, ", <tspan><title>{}</title>+{} more</tspan>", xml_escape(rest),
+                     group.ops.size() - group.named);
     out += "</text></g>\n";
   }
   // Arrows from a caller to the party it reached, when that party is offered.
@@ -240,38 +417,33 @@ std::string ladder_svg(const RunResult& run, const std::vector<const CallRecord*
   for (const CallRecord* r : calls) by_id[r->serial] = r;
   for (const CallRecord* r : ordered) {
     if (r->direction != Direction::Incoming || !r->peer_serial || r->history.empty()) continue;
+    if (!row_of.count(r->history.front().at)) continue;
     auto peer = by_id.find(r->peer_serial);
-    if (peer == by_id.end() || peer->second->line == r->line) continue;
-    // From the caller's column to the called party's.
-    const auto column_x = [&](const CallRecord* c) {
-      auto it = column_of.find(c);
-      return lane_x(c->line) + (it == column_of.end() ? 0 : it->second * kColumn);
-    };
-    const std::int64_t x1 = column_x(peer->second), x2 = column_x(r);
+    if (peer == by_id.end() || peer->second->line == r->line || peer->second->history.empty()) continue;
+    const std::int64_t x1 = bar_of(peer->second) + 4, x2 = bar_of(r) + 4;
     const std::int64_t y = y_of(r->history.front().at);
     fmt::format_to(o, "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#555\" marker-end=\"url(#arrow)\"/>\n",
                    x1 + (x2 > x1 ? 6 : -6), y - 6, x2 + (x2 > x1 ? -8 : 8), y - 6);
   }
-  // Failed expectations across the diagram, where the run decided them.
-  for (const ExpectationResult& e : run.expectations) {
-    if (e.ok || !row_of.count(e.at)) continue;
-    const std::int64_t y = y_of(e.at);
-    fmt::format_to(o, "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#b3261e\" stroke-dasharray=\"6 3\"/>\n",
-                   kTimeColumn, y, width - 150, y);
-    fmt::format_to(o, "<text x=\"{}\" y=\"{}\" fill=\"#b3261e\" font-weight=\"bold\">FAIL step {} (line {})</text>\n",
-                   width - 146, y + 4, e.step, e.yaml_line);
+  for (const auto& [row, label] : failed_label) {
+    const std::int64_t y = row_y(row);
+    fmt::format_to(o, "<line x1=\"0\" y1=\"{0}\" x2=\"{1}\" y2=\"{0}\" stroke=\"#b3261e\" stroke-dasharray=\"6 3\"/>\n",
+                   y, right);
+    fmt::format_to(o, "<text x=\"{}\" y=\"{}\" fill=\"#b3261e\" font-weight=\"bold\">{}</text>\n",
+                   right + 8, y + 4, label);
   }
   if (truncated)
-    fmt::format_to(o, "<text x=\"4\" y=\"{}\" fill=\"#555\">… {} more instants not drawn</text>\n",
-                   height - 8, instants.size() - row_of.size());
+    fmt::format_to(o, "<text x=\"4\" y=\"{}\" fill=\"#555\">{}</text>\n", height - 8, more_note);
   out += "</svg>\n";
-  return out;
+  return "<div class=\"ladder\"><div class=\"ladder-grid\">\n" + corner + head + times + out +
+         "</div></div>\n";
 }
 
 // --- trunk occupancy ---------------------------------------------------------------------------
 
-std::string occupancy_svg(const RunResult& run, const RunResult::Trunk& trunk, std::size_t index) {
+OccupancyChart occupancy_chart(const RunResult& run, const RunResult::Trunk& trunk, std::size_t index) {
   constexpr std::int64_t kLeft = 56, kPlot = 640, kHeight = 180, kTop = 14, kBottom = 40;
+  OccupancyChart chart;
   // A channel (line "NAME/k") is busy from its call's start until that call's end.
   const std::string prefix = trunk.name + "/";
   std::vector<std::pair<SimTime, int>> steps;
@@ -279,6 +451,7 @@ std::string occupancy_svg(const RunResult& run, const RunResult::Trunk& trunk, s
     if (r.line.size() <= prefix.size() || r.line.compare(0, prefix.size(), prefix) != 0) continue;
     steps.emplace_back(r.start, +1);
     steps.emplace_back(r.end, -1);
+    ++chart.seizures;
   }
   std::sort(steps.begin(), steps.end());
   const SimTime end = std::max(run.sim_time, steps.empty() ? SimTime{0} : steps.back().first);
@@ -293,6 +466,7 @@ std::string occupancy_svg(const RunResult& run, const RunResult::Trunk& trunk, s
   std::int64_t busy = 0;
   for (const auto& [t, delta] : steps) {
     busy += delta;
+    chart.peak = std::max(chart.peak, busy);
     const std::int64_t col = std::min<std::int64_t>(kPlot - 1, t.count() * kPlot / span);
     peak[static_cast<std::size_t>(col)] = std::max(peak[static_cast<std::size_t>(col)], busy);
   }
@@ -308,8 +482,9 @@ std::string occupancy_svg(const RunResult& run, const RunResult::Trunk& trunk, s
     peak[static_cast<std::size_t>(col)] = std::max({peak[static_cast<std::size_t>(col)], level, busy});
   }
 
-  std::string out = svg_open(fmt::format("trunk-occupancy-{}", index), kLeft + kPlot + 20, kHeight,
-                             "busy channels of trunk " + trunk.name + " over time");
+  std::string& out = chart.svg;
+  out = svg_open(fmt::format("trunk-occupancy-{}", index), kLeft + kPlot + 20, kHeight,
+                 "busy channels of trunk " + trunk.name + " over the whole run");
   auto o = std::back_inserter(out);
   std::string points = fmt::format("{},{}", kLeft, y_of(0));
   for (std::int64_t col = 0; col < kPlot; ++col) {
@@ -323,11 +498,13 @@ std::string occupancy_svg(const RunResult& run, const RunResult::Trunk& trunk, s
                     "<line x1=\"{0}\" y1=\"{2}\" x2=\"{3}\" y2=\"{2}\" stroke=\"#333\"/>\n",
                  kLeft, kTop, kTop + plot_h, kLeft + kPlot);
   fmt::format_to(o, "<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"#b3261e\" stroke-dasharray=\"5 3\"/>"
-                    "<text x=\"{3}\" y=\"{4}\" fill=\"#b3261e\" text-anchor=\"end\">{5} channels</text>\n",
-                 kLeft, y_of(top), kLeft + kPlot, kLeft + kPlot, y_of(top) + 12, trunk.channels);
+                    "<text x=\"{3}\" y=\"{4}\" fill=\"#b3261e\" text-anchor=\"end\">{5}</text>\n",
+                 kLeft, y_of(top), kLeft + kPlot, kLeft + kPlot, y_of(top) + 12,
+                 count_of(trunk.channels, "channel", "channels"));
   const std::int64_t ystep = nice_step(top, 5);
   for (std::int64_t v = 0; v <= top; v += ystep)
     fmt::format_to(o, "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n", kLeft - 4, y_of(v) + 4, v);
+  // The time axis: whole seconds or minutes (a run of 10 min or more), ticks at nice steps.
   const std::int64_t seconds = span / 1'000'000'000;
   const bool minutes = seconds >= 600;
   const std::int64_t unit = minutes ? 60 : 1;
@@ -338,12 +515,18 @@ std::string occupancy_svg(const RunResult& run, const RunResult::Trunk& trunk, s
                       "<text x=\"{0}\" y=\"{3}\" text-anchor=\"middle\">{4}</text>\n",
                    x, kTop + plot_h, kTop + plot_h + 4, kTop + plot_h + 16, s / unit);
   }
-  fmt::format_to(o, "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">simulated time ({})</text>\n",
+  fmt::format_to(o, "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">simulated time ({}), whole run</text>\n",
                  kLeft + kPlot / 2, kHeight - 4, minutes ? "min" : "s");
+  chart.span = fmt::format("{} {}", in_unit(span, minutes ? TimeUnit{"min", 60'000'000'000} : TimeUnit{"s", 1'000'000'000}),
+                           minutes ? "min" : "s");
   fmt::format_to(o, "<text x=\"12\" y=\"{0}\" text-anchor=\"middle\" transform=\"rotate(-90 12 {0})\">busy channels</text>\n",
                  kTop + plot_h / 2);
   out += "</svg>\n";
-  return out;
+  return chart;
+}
+
+std::string occupancy_svg(const RunResult& run, const RunResult::Trunk& trunk, std::size_t index) {
+  return occupancy_chart(run, trunk, index).svg;
 }
 
 // --- histograms --------------------------------------------------------------------------------
@@ -351,11 +534,11 @@ std::string occupancy_svg(const RunResult& run, const RunResult::Trunk& trunk, s
 std::string histogram_svg(const TimingSummary& t, const std::vector<Duration>& sorted) {
   constexpr std::int64_t kLeft = 56, kPlot = 480, kHeight = 190, kTop = 26, kBottom = 40, kBins = 40;
   const std::int64_t plot_h = kHeight - kTop - kBottom;
-  // Range 0 .. a nice bound above the largest sample.
+  // One unit for the axis, its ticks and the percentile markers, chosen from the range; the
+  // range 0 .. a nice bound above the largest sample.
   const std::int64_t max_ns = std::max<std::int64_t>(1, t.max.count());
-  const bool seconds = max_ns >= 10'000'000'000;
-  const std::int64_t unit = seconds ? 1'000'000'000 : 1'000'000;
-  const std::int64_t step = nice_step(std::max<std::int64_t>(1, (max_ns + unit - 1) / unit), 6) * unit;
+  const TimeUnit unit = time_unit_for(max_ns);
+  const std::int64_t step = nice_step(std::max<std::int64_t>(1, (max_ns + unit.ns - 1) / unit.ns), 6) * unit.ns;
   const std::int64_t range = ((max_ns / step) + 1) * step;
   std::vector<std::int64_t> bins(kBins, 0);
   for (const Duration d : sorted)
@@ -372,8 +555,10 @@ std::string histogram_svg(const TimingSummary& t, const std::vector<Duration>& s
     const std::int64_t n = bins[static_cast<std::size_t>(b)];
     if (n == 0) continue;
     const std::int64_t h = std::max<std::int64_t>(1, n * plot_h / top);
-    fmt::format_to(o, "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#9ecae1\"><title>{} calls</title></rect>\n",
-                   kLeft + b * kPlot / kBins, kTop + plot_h - h, kPlot / kBins - 1, h, n);
+    fmt::format_to(o, "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#9ecae1\"><title>{}, {} to {} {}</title></rect>\n",
+                   kLeft + b * kPlot / kBins, kTop + plot_h - h, kPlot / kBins - 1, h,
+                   count_of(static_cast<std::uint64_t>(n), "call", "calls"), in_unit(b * range / kBins, unit),
+                   in_unit((b + 1) * range / kBins, unit), unit.name);
   }
   fmt::format_to(o, "<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#333\"/>"
                     "<line x1=\"{0}\" y1=\"{2}\" x2=\"{3}\" y2=\"{2}\" stroke=\"#333\"/>\n",
@@ -385,17 +570,17 @@ std::string histogram_svg(const TimingSummary& t, const std::vector<Duration>& s
   for (std::int64_t v = 0; v <= range; v += step)
     fmt::format_to(o, "<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#333\"/>"
                       "<text x=\"{0}\" y=\"{3}\" text-anchor=\"middle\">{4}</text>\n",
-                   x_of(v), kTop + plot_h, kTop + plot_h + 4, kTop + plot_h + 16,
-                   duration_label(Duration(v), seconds));
+                   x_of(v), kTop + plot_h, kTop + plot_h + 4, kTop + plot_h + 16, in_unit(v, unit));
   fmt::format_to(o, "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{} time ({})</text>\n",
-                 kLeft + kPlot / 2, kHeight - 4, xml_escape(t.name), seconds ? "s" : "ms");
+                 kLeft + kPlot / 2, kHeight - 4, xml_escape(t.name), unit.name);
   const std::pair<const char*, Duration> marks[] = {{"p50", t.p50}, {"p95", t.p95}, {"p99", t.p99}};
   std::int64_t label_y = kTop;
   for (const auto& [name, d] : marks) {
     const std::int64_t x = x_of(d.count());
     fmt::format_to(o, "<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#b3261e\" stroke-dasharray=\"4 2\"/>"
-                      "<text x=\"{3}\" y=\"{4}\" fill=\"#b3261e\">{5} {6} ms</text>\n",
-                   x, kTop - 4, kTop + plot_h, kLeft + kPlot + 6, label_y + 4, name, format_millis_3(d));
+                      "<text x=\"{3}\" y=\"{4}\" fill=\"#b3261e\">{5} {6} {7}</text>\n",
+                   x, kTop - 4, kTop + plot_h, kLeft + kPlot + 6, label_y + 4, name,
+                   in_unit(d.count(), unit), unit.name);
     label_y += 14;
   }
   out += "</svg>\n";

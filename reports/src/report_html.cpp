@@ -2,33 +2,58 @@
 
 #include <fmt/format.h>
 
-#include "internal.hpp"
+#include "html_support.hpp"
 
 namespace telsim {
 namespace {
 
+using report_detail::count_of;
 using report_detail::format_millis_3;
 
 /// Rows beyond this go to cdr.csv only, so a long traffic run still gives a page a browser opens.
 constexpr std::size_t kMaxCallRows = 1000;
 
-constexpr const char* kStyle = R"(body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em auto;max-width:72em;padding:0 1em;color:#222}
+// The page keeps to the window's width at 1400 px and up: tables wrap long cells (calls'
+// states break after each '>') instead of growing past it, and the wide ladder scrolls inside
+// its own box, its headings and time column staying in view (sticky, no script).
+constexpr const char* kStyle = R"(body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em auto;max-width:110em;padding:0 1.5em;color:#222}
 h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.2em;margin-top:1.8em;border-bottom:1px solid #ddd}
-table{border-collapse:collapse;margin:.6em 0}th,td{border:1px solid #d0d0d0;padding:.25em .6em;text-align:left;font-size:.9em;vertical-align:top}
-th{background:#f2f2f2}td.num{text-align:right;font-variant-numeric:tabular-nums}
+p{max-width:75em}
+table{border-collapse:collapse;margin:.6em 0;max-width:100%}th,td{border:1px solid #d0d0d0;padding:.25em .6em;text-align:left;font-size:.9em;vertical-align:top;overflow-wrap:anywhere}
+th{background:#f2f2f2;white-space:nowrap;overflow-wrap:normal}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap;overflow-wrap:normal}
 tr.fail td{background:#fde2e2}tr.cleared td{color:#777}tr.fail td.result{color:#a00;font-weight:bold}
 .badge{display:inline-block;padding:.1em .5em;border-radius:.3em;color:#fff;font-size:.8em;vertical-align:middle}
 .pass{background:#1b7a36}.failed{background:#b3261e}
 code{font-size:.9em}.note{color:#666;font-size:.9em}
-h3{font-size:1em;margin:1em 0 .2em}.scroll{overflow-x:auto;border:1px solid #eee}
+h3{font-size:1em;margin:1em 0 .2em}
 .failures{border-left:4px solid #b3261e;background:#fdf0ef;padding:.2em 1em;margin:1em 0}
 .failures h2{border:none;margin-top:.4em}.failures .why{color:#a00}
 .legend{font-size:.85em}.key{display:inline-block;width:.9em;height:.9em;margin:0 .3em 0 .8em;vertical-align:middle}
 svg.chart{display:block;margin:.6em 0;max-width:none}.charts{display:flex;flex-wrap:wrap;gap:0 1.5em}
+.ladder{overflow:auto;max-height:80vh;border:1px solid #ddd;margin:.6em 0}
+.ladder-grid{display:grid;grid-template-columns:max-content max-content;width:max-content}
+.ladder svg,.ladder svg.chart{display:block;margin:0;background:#fff}
+.ladder .corner{position:sticky;top:0;left:0;z-index:2;box-shadow:1px 1px 0 #ddd}
+.ladder .head{position:sticky;top:0;z-index:1;box-shadow:0 1px 0 #ddd}
+.ladder .times{position:sticky;left:0;z-index:1;box-shadow:1px 0 0 #ddd}
 )";
 
 std::string row(std::string_view label, std::string_view value) {
   return fmt::format("<tr><th>{}</th><td>{}</td></tr>\n", label, value);
+}
+
+/// Escaped text that may wrap after each '>' (a history of states, "A>B>C"), so a table cell
+/// holding it need not grow past the page.
+std::string breakable(std::string_view text) {
+  const std::string escaped = xml_escape(text);
+  std::string out;
+  out.reserve(escaped.size());
+  for (std::size_t at = 0;;) {
+    const std::size_t gt = escaped.find("&gt;", at);
+    if (gt == std::string::npos) return out + escaped.substr(at);
+    out += escaped.substr(at, gt + 4 - at) + "<wbr>";
+    at = gt + 4;
+  }
 }
 
 std::string summary(const RunResult& run, const CallCounts& c) {
@@ -37,11 +62,9 @@ std::string summary(const RunResult& run, const CallCounts& c) {
   out += row("seed", fmt::format("{}", run.seed));
   out += row("simulated time", format_seconds_3(run.sim_time) + " s");
   out += row("expectations", fmt::format("{} passed, {} failed", run.passed(), run.failed()));
-  out += row("calls placed",
-             fmt::format("{} ({} answered, {} abandoned, {} blocked, {} failed; {} cleared at end)",
-                         c.total, c.answered, c.abandoned, c.blocked, c.failed, c.cleared_at_end));
-  out += row("calls received", fmt::format("{} ({} answered, {} missed)", c.incoming_total,
-                                           c.incoming_answered, c.incoming_missed));
+  out += row("calls placed", fmt::format("{} ({}; {} cleared at end)", c.total,
+                                         report_detail::placed_outcomes(c), c.cleared_at_end));
+  out += row("calls received", fmt::format("{} ({})", c.incoming_total, report_detail::received_outcomes(c)));
   out += row("call records", fmt::format("{}", run.records.size()));
   out += "</table>\n";
   return out;
@@ -56,9 +79,9 @@ std::string expectations(const RunResult& run) {
     out += fmt::format(
         "<tr class=\"{}\"><td class=\"num\">{}</td><td class=\"num\">{}</td>"
         "<td class=\"num\">{}</td><td>{}</td><td class=\"result\">{}</td></tr>\n",
-        e.ok ? "ok" : "fail", e.step, e.yaml_line, format_seconds_3(e.at), xml_escape(e.what),
+        e.ok ? "ok" : "fail", e.step, e.yaml_line, format_seconds_3(e.at), breakable(e.what),
         e.ok ? std::string("ok")
-             : "FAIL: " + xml_escape(report_detail::location(run, e) + ": " + e.message));
+             : "FAIL: " + breakable(report_detail::location(run, e) + ": " + e.message));
   }
   out += "</table>\n";
   return out;
@@ -81,24 +104,29 @@ std::string timing_table(const std::vector<TimingSummary>& timings) {
 
 std::string features(const PbxStats& p) {
   std::string out = "<table class=\"features\">\n";
-  out += row("park", fmt::format("{} parked, {} retrieved, {} timed out ({} recalls answered), "
+  out += row("park", fmt::format("{} parked, {} retrieved, {} timed out ({} answered), "
                                  "at most {} parked at once",
-                                 p.parks, p.unparks, p.park_timeouts, p.park_recalls_answered,
+                                 p.parks, p.unparks, p.park_timeouts,
+                                 count_of(p.park_recalls_answered, "recall", "recalls"),
                                  p.park_max_occupancy));
   out += row("pickup", fmt::format("{} picked up, {} failed", p.pickups, p.pickups_failed));
   out += row("forwarding",
-             fmt::format("{} forwards (at most {} hops), {} loops stopped, {} refused by DND",
-                         p.forwards, p.forward_max_hops, p.forward_loops_stopped,
-                         p.dnd_refusals));
+             fmt::format("{} (at most {}), {} stopped, {} refused by DND",
+                         count_of(p.forwards, "forward", "forwards"),
+                         count_of(p.forward_max_hops, "hop", "hops"),
+                         count_of(p.forward_loops_stopped, "loop", "loops"), p.dnd_refusals));
   out += row("call control",
-             fmt::format("{} transfers, {} conferences (at most {} parties), {} redirects, "
-                         "{} hold recalls",
-                         p.transfers, p.conferences, p.conference_max_size, p.redirects,
-                         p.hold_recalls));
+             fmt::format("{}, {} (at most {}), {}, {}",
+                         count_of(p.transfers, "transfer", "transfers"),
+                         count_of(p.conferences, "conference", "conferences"),
+                         count_of(p.conference_max_size, "party", "parties"),
+                         count_of(p.redirects, "redirect", "redirects"),
+                         count_of(p.hold_recalls, "hold recall", "hold recalls")));
   out += row("call completion",
-             fmt::format("{} requested, {} completed, {} cancelled, {} intrusions, {} messages",
+             fmt::format("{} requested, {} completed, {} cancelled, {}, {}",
                          p.completions_requested, p.completions_done, p.completions_cancelled,
-                         p.intrusions, p.messages_left));
+                         count_of(p.intrusions, "intrusion", "intrusions"),
+                         count_of(p.messages_left, "message", "messages")));
   out += "</table>\n";
   return out;
 }
@@ -109,10 +137,12 @@ std::string modems(const RunResult& run) {
     const Modem::Stats& st = m.stats;
     std::string last = st.connects ? fmt::format(", last at {} bit/s", st.last_speed) : std::string();
     out += row(fmt::format("{} ({}, {} bit/s)", xml_escape(m.name), m.number, m.speed),
-               fmt::format("{} calls placed, {} answered, {} connects{}, {} NO CARRIER, {} escapes; "
-                           "{} bytes sent, {} received; {} command lines ({} ERROR)",
-                           st.calls_placed, st.calls_answered, st.connects, last, st.no_carrier, st.escapes,
-                           st.bytes_sent, st.bytes_received, st.command_lines, st.errors));
+               fmt::format("{}, {} answered, {}{}, {} NO CARRIER, {}; {} sent, {} received; {} ({} ERROR)",
+                           count_of(st.calls_placed, "call placed", "calls placed"), st.calls_answered,
+                           count_of(st.connects, "connect", "connects"), last, st.no_carrier,
+                           count_of(st.escapes, "escape", "escapes"),
+                           count_of(st.bytes_sent, "byte", "bytes"), st.bytes_received,
+                           count_of(st.command_lines, "command line", "command lines"), st.errors));
   }
   out += "</table>\n";
   return out;
@@ -159,7 +189,7 @@ std::string calls(const RunResult& run, const std::vector<const CallRecord*>& re
         to_string(r.direction), xml_escape(r.from), xml_escape(r.to), to_string(r.reason),
         format_seconds_3(r.start), r.answer ? format_seconds_3(*r.answer) : std::string(),
         format_seconds_3(r.end), to_string(r.outcome), r.cleared_at_end ? " (cleared at end)" : "",
-        to_string(r.mode), xml_escape(report_detail::states_text(r)));
+        to_string(r.mode), breakable(report_detail::states_text(r)));
   }
   out += "</table>\n";
   if (shown < records.size()) {
@@ -167,6 +197,35 @@ std::string calls(const RunResult& run, const std::vector<const CallRecord*>& re
                        shown, records.size());
   }
   return out;
+}
+
+/// A trunk group: its figures over the measured window (what report.json gives), then its
+/// occupancy chart over the whole run with that chart's own figures, each labelled as such.
+std::string trunk(const RunResult& run, std::size_t index) {
+  const RunResult::Trunk& tr = run.trunks[index];
+  const TrunkStats::Summary& st = tr.stats;
+  const report_detail::OccupancyChart chart = report_detail::occupancy_chart(run, tr, index);
+  const std::string erlangs = fmt::format("{:.3f}", st.carried_erlangs);
+  const std::string interval =
+      st.blocking_ci ? fmt::format("95% interval {:.4f} to {:.4f}", st.blocking_ci->first, st.blocking_ci->second)
+                     : "no 95% interval" + (st.ci_reason.empty() ? std::string() : ": " + st.ci_reason);
+  // Without traffic generators the statistics cover the whole run; with them, only the window
+  // from the longest warm-up until the generators stop.
+  const std::string window = run.traffic.empty()
+                                 ? "Over the whole run"
+                                 : "In the measured window (from the end of the traffic's warm-up "
+                                   "until its generators stop; report.json's figures)";
+  std::string out = fmt::format("<h3>{}</h3>\n", xml_escape(tr.name));
+  out += fmt::format(
+      "<p class=\"note\">{}. {}: {} offered, {} carried, {} blocked (blocking {:.4f}, {}), "
+      "{} {} carried, at most {} busy at once.<br>The chart: the whole run, 0 to {}{}; "
+      "{} on its channels, at most {} busy at once.</p>\n",
+      count_of(tr.channels, "channel", "channels"), window, st.offered, st.carried, st.blocked,
+      st.blocking, xml_escape(interval), erlangs, erlangs == "1.000" ? "Erlang" : "Erlangs",
+      st.peak_occupancy, chart.span,
+      run.traffic.empty() ? "" : ", warm-up and the calls after the traffic stops included",
+      count_of(chart.seizures, "call", "calls"), chart.peak);
+  return out + chart.svg;
 }
 
 }  // namespace
@@ -198,25 +257,17 @@ std::string report_detail::report_html(const RunResult& run, const Digest& diges
     const std::vector<const CallRecord*> shown = report_detail::ladder_selection(records, rule);
     out += "<p class=\"note\">" + xml_escape(rule) +
            " One lane per line; time runs down, one row per instant something happened "
-           "(simulated seconds); an arrow marks a call offered to another line; a diamond marks an "
-           "operation (a scenario step's or a live client's) on the acting line, red and struck "
-           "through when refused (hover for its LINEERR).</p>\n";
+           "(simulated seconds); calls a line has at the same time sit side by side (headed "
+           "&#8220;2nd call&#8221; and on); an arrow marks a call offered to another line; a "
+           "diamond marks an operation (a scenario step's or a live client's) on the acting line, "
+           "red and struck through when refused (hover for its LINEERR).</p>\n";
     out += legend();
-    out += "<div class=\"scroll\">\n" + report_detail::ladder_svg(run, shown) + "</div>\n";
+    out += report_detail::ladder_svg(run, shown);
   }
 
   if (!run.trunks.empty()) {
     out += "<h2>Trunk occupancy</h2>\n";
-    for (std::size_t t = 0; t < run.trunks.size(); ++t) {
-      const RunResult::Trunk& tr = run.trunks[t];
-      const TrunkStats::Summary& st = tr.stats;
-      out += fmt::format(
-          "<h3>{}</h3>\n<p class=\"note\">{} channels: {} offered, {} carried, {} blocked "
-          "(blocking {:.4f}), {:.3f} Erlangs carried, at most {} busy at once in the measured window.</p>\n",
-          xml_escape(tr.name), tr.channels, st.offered, st.carried, st.blocked, st.blocking,
-          st.carried_erlangs, st.peak_occupancy);
-      out += report_detail::occupancy_svg(run, tr, t);
-    }
+    for (std::size_t t = 0; t < run.trunks.size(); ++t) out += trunk(run, t);
   }
 
   out += "<h2>Timings</h2>\n" + timing_table(timings);
