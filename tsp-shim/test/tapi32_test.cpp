@@ -20,7 +20,7 @@ bool have_wine() { return std::string(TELSIM_WINE).size() > 0; }
 fs::path scenario(const std::string& name) { return fs::path(TELSIM_SOURCE_DIR) / "tsp-shim" / "test" / name; }
 
 class Tapi32UnderWine : public ::testing::Test {
- protected:
+ public:
   void SetUp() override {
     if (!have_wine()) GTEST_SKIP() << "wine is not installed (Debian: wine64)";
     ::signal(SIGPIPE, SIG_IGN);
@@ -41,16 +41,21 @@ class Tapi32UnderWine : public ::testing::Test {
   /// and Xvfb: it finds tapi32.dll and telsim.tsp where `telsim wine-setup` put them. Its
   /// wineserver ends with it, so the next program gets a desktop on its own display. With a
   /// port, the TSP is pointed there through TELSIM_SERVER; without, it reads the registry.
-  AppRun run_app(const std::string& exe, const std::vector<std::string>& args, int port = 0) {
-    const fs::path apps = fs::path(TELSIM_TAPI32_PREFIX) / "drive_c" / "apps";
+  /// `bits` 32 runs the 32-bit build (bin32) from C:\apps32: Wine's WoW64, with the 32-bit DLLs
+  /// wine-setup put in syswow64.
+  AppRun run_app(const std::string& exe, const std::vector<std::string>& args, int port = 0, int bits = 64) {
+    const std::string folder = bits == 32 ? "apps32" : "apps";
+    const fs::path apps = fs::path(TELSIM_TAPI32_PREFIX) / "drive_c" / folder;
     fs::create_directories(apps);
-    fs::copy_file(fs::path(TELSIM_TSP_BIN) / exe, apps / exe, fs::copy_options::overwrite_existing);
+    fs::copy_file(fs::path(bits == 32 ? TELSIM_TSP_BIN32 : TELSIM_TSP_BIN) / exe, apps / exe,
+                  fs::copy_options::overwrite_existing);
     std::vector<std::string> argv{TELSIM_XVFB_RUN, "-a", "-s", "-screen 0 800x600x24", "sh", "-c",
-                                  "\"$0\" \"$@\"; rc=$?; wineserver -k; exit $rc", TELSIM_WINE, "C:\\apps\\" + exe};
+                                  "\"$0\" \"$@\"; rc=$?; wineserver -k; exit $rc", TELSIM_WINE,
+                                  "C:\\" + folder + "\\" + exe};
     argv.insert(argv.end(), args.begin(), args.end());
     std::map<std::string, std::string> env{{"WINEPREFIX", TELSIM_TAPI32_PREFIX}, {"WINEDLLOVERRIDES", "mscoree,mshtml="}};
     if (port) env["TELSIM_SERVER"] = "127.0.0.1:" + std::to_string(port);
-    return run_process(dir_.path(), exe, argv, env);
+    return run_process(dir_.path(), folder + "-" + exe, argv, env);
   }
   /// Every call the program reported went through the states the server reported for it, in
   /// the same order, and DISCONNECTED carried the server's mode. Returns the calls, in order.
@@ -83,15 +88,26 @@ class Tapi32UnderWine : public ::testing::Test {
 // CONNECTED, hangs up from its callback, then dials
 // a busy number and opens a modal box there, inside which the hang-up's LINE_REPLY and the IDLE
 // arrive (callbacks nested in a callback: tapi32 holds no lock while a callback runs).
-TEST_F(Tapi32UnderWine, AnAnsiTapi14ProgramDialsHangsUpAndShowsABusyBox) {
-  auto server = start_server("tapi32-dial.yaml");
+void dial_test(Tapi32UnderWine& t, int bits);
+TEST_F(Tapi32UnderWine, AnAnsiTapi14ProgramDialsHangsUpAndShowsABusyBox) { dial_test(*this, 64); }
+
+// The same program built for 32-bit Windows, which most TAPI programs in service are: WoW64 with
+// the 32-bit tapi32.dll and telsim.tsp wine-setup put in syswow64 (the registry read through
+// Wow6432Node).
+TEST_F(Tapi32UnderWine, TheThirtyTwoBitBuildOfTheDiallerDoesTheSame) {
+  if (std::string(TELSIM_TSP_BIN32).empty()) GTEST_SKIP() << "no 32-bit build (Debian: g++-mingw-w64-i686-win32)";
+  dial_test(*this, 32);
+}
+
+void dial_test(Tapi32UnderWine& t, int bits) {
+  auto server = t.start_server("tapi32-dial.yaml");
   ServerWatch watch(server->port());
   ASSERT_TRUE(watch.ok());
-  setup_prefix(server->port());
-  const AppRun run = run_app("dialer14.exe", {"--line", "201", "--auto-close", "202", "203"});
+  t.setup_prefix(server->port());
+  const AppRun run = t.run_app("dialer14.exe", {"--line", "201", "--auto-close", "202", "203"}, 0, bits);
   EXPECT_EQ(run.status, 0) << run.describe();
   EXPECT_NE(run.out.find("PASS: dialer14"), std::string::npos) << run.describe();
-  const auto calls = check_against_server(run, watch);
+  const auto calls = t.check_against_server(run, watch);
   ASSERT_EQ(calls.size(), 2u) << run.describe();
   const auto seen = app_calls(run.out);
   EXPECT_EQ(names(seen.at(calls[0])), "DIALTONE DIALING PROCEEDING RINGBACK CONNECTED DISCONNECTED IDLE");
@@ -111,15 +127,25 @@ TEST_F(Tapi32UnderWine, AnAnsiTapi14ProgramDialsHangsUpAndShowsABusyBox) {
 // each handle with its privilege, the first LINE_CALLSTATE repeats it in dwParam3, a monitor may
 // not answer (NOTOWNER) and sees no features, and lineShutdown from the main thread ends the
 // worker's lineGetMessage.
-TEST_F(Tapi32UnderWine, AUnicodeEventHandleProgramAnswersOneLineAndMonitorsAnother) {
-  auto server = start_server("tapi32-answer.yaml");
+void answer_test(Tapi32UnderWine& t, int bits);
+TEST_F(Tapi32UnderWine, AUnicodeEventHandleProgramAnswersOneLineAndMonitorsAnother) { answer_test(*this, 64); }
+
+// ... and its 32-bit build: the "Done when" for 32-bit programs.
+TEST_F(Tapi32UnderWine, TheThirtyTwoBitBuildOfTheAnsweringProgramDoesTheSame) {
+  if (std::string(TELSIM_TSP_BIN32).empty()) GTEST_SKIP() << "no 32-bit build (Debian: g++-mingw-w64-i686-win32)";
+  answer_test(*this, 32);
+}
+
+void answer_test(Tapi32UnderWine& t, int bits) {
+  auto server = t.start_server("tapi32-answer.yaml");
   ServerWatch watch(server->port());
   ASSERT_TRUE(watch.ok());
-  setup_prefix(server->port());
-  const AppRun run = run_app("answerw.exe", {"--answer", "202", "--monitor", "201", "--answers", "2", "--monitored", "1"});
+  t.setup_prefix(server->port());
+  const AppRun run =
+      t.run_app("answerw.exe", {"--answer", "202", "--monitor", "201", "--answers", "2", "--monitored", "1"}, 0, bits);
   EXPECT_EQ(run.status, 0) << run.describe();
   EXPECT_NE(run.out.find("PASS: answerw"), std::string::npos) << run.describe();
-  const auto calls = check_against_server(run, watch);
+  const auto calls = t.check_against_server(run, watch);
   ASSERT_EQ(calls.size(), 3u) << run.describe();
   std::map<std::string, std::string> line_of, priv_of;
   for (auto& f : lines_of(run.out, "CALLSTATE")) {
