@@ -422,8 +422,9 @@ std::string ladder_svg(const RunResult& run, const std::vector<const CallRecord*
     if (peer == by_id.end() || peer->second->line == r->line || peer->second->history.empty()) continue;
     const std::int64_t x1 = bar_of(peer->second) + 4, x2 = bar_of(r) + 4;
     const std::int64_t y = y_of(r->history.front().at);
+    // Halfway between the row's labels and those of the row above, so it crosses none.
     fmt::format_to(o, "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#555\" marker-end=\"url(#arrow)\"/>\n",
-                   x1 + (x2 > x1 ? 6 : -6), y - 6, x2 + (x2 > x1 ? -8 : 8), y - 6);
+                   x1 + (x2 > x1 ? 6 : -6), y - 9, x2 + (x2 > x1 ? -8 : 8), y - 9);
   }
   for (const auto& [row, label] : failed_label) {
     const std::int64_t y = row_y(row);

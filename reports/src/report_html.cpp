@@ -30,7 +30,7 @@ h3{font-size:1em;margin:1em 0 .2em}
 .failures h2{border:none;margin-top:.4em}.failures .why{color:#a00}
 .legend{font-size:.85em}.key{display:inline-block;width:.9em;height:.9em;margin:0 .3em 0 .8em;vertical-align:middle}
 svg.chart{display:block;margin:.6em 0;max-width:none}.charts{display:flex;flex-wrap:wrap;gap:0 1.5em}
-.ladder{overflow:auto;max-height:80vh;border:1px solid #ddd;margin:.6em 0}
+.ladder{overflow:auto;max-height:80vh;width:fit-content;max-width:100%;border:1px solid #ddd;margin:.6em 0}
 .ladder-grid{display:grid;grid-template-columns:max-content max-content;width:max-content}
 .ladder svg,.ladder svg.chart{display:block;margin:0;background:#fff}
 .ladder .corner{position:sticky;top:0;left:0;z-index:2;box-shadow:1px 1px 0 #ddd}
