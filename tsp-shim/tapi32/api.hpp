@@ -26,7 +26,9 @@ LONG guarded(const char* function, F&& f) noexcept {
 }
 
 LONG initialize(LPHLINEAPP out, HINSTANCE instance, LINECALLBACK callback, const std::wstring* name, LPDWORD num_devs,
-                LPDWORD api_version, LPLINEINITIALIZEEXPARAMS params, bool unicode, bool ex);
+                LPDWORD api_version, LPLINEINITIALIZEEXPARAMS params, bool unicode, bool ex, bool phone = false);
+/// lineGetMessage / phoneGetMessage (LINEMESSAGE and PHONEMESSAGE are alike).
+LONG get_message(DWORD app, LPLINEMESSAGE message, DWORD timeout, bool phone);
 LONG shutdown_app(DWORD handle, bool phone);
 /// A version this TAPI can speak (one it would negotiate, or a later 3.x: served as 3.0).
 bool version_ok(DWORD v);

@@ -122,7 +122,7 @@ bool Service::take(App& a, Message& out) {
 // --- initialising -------------------------------------------------------------------------------
 
 LONG initialize(LPHLINEAPP out, HINSTANCE, LINECALLBACK callback, const std::wstring* name, LPDWORD num_devs,
-                LPDWORD api_version, LPLINEINITIALIZEEXPARAMS params, bool unicode, bool ex) {
+                LPDWORD api_version, LPLINEINITIALIZEEXPARAMS params, bool unicode, bool ex, bool phone) {
   if (!out || !num_devs || (ex && !api_version)) return err(LINEERR_INVALPOINTER);
   Notify notify = Notify::HiddenWindow;
   DWORD app_version = 0x00010003;
@@ -151,6 +151,7 @@ LONG initialize(LPHLINEAPP out, HINSTANCE, LINECALLBACK callback, const std::wst
   Locked l;
   auto a = std::make_unique<App>();
   a->handle = s.new_handle();
+  a->phone = phone;
   a->notify = notify;
   a->callback = callback;
   a->window = window;
@@ -171,7 +172,7 @@ LONG initialize(LPHLINEAPP out, HINSTANCE, LINECALLBACK callback, const std::wst
     *api_version = kHighestApi;
   }
   *out = a->handle;
-  *num_devs = s.num_devices();
+  *num_devs = phone ? 0 : s.num_devices();  // the providers have no phones
   trace("lineInitialize" + std::string(ex ? "Ex" : "") + ": app " + std::to_string(a->handle) + ", " +
         std::to_string(*num_devs) + " lines");
   s.apps().emplace(a->handle, std::move(a));
@@ -222,6 +223,35 @@ LONG negotiate(DWORD app_handle, DWORD device_id, DWORD low, DWORD high, LPDWORD
   *version = best;
   *ext = LINEEXTENSIONID{};
   return 0;
+}
+
+LONG get_message(DWORD handle, LPLINEMESSAGE message, DWORD timeout, bool phone) {
+  Service& s = Service::get();
+  Locked l;
+  auto find = [&]() -> App* {
+    App* a = s.app(handle);
+    return a && a->phone == phone && a->notify == Notify::Event ? a : nullptr;
+  };
+  if (!find()) return err(LINEERR_INVALAPPHANDLE);
+  if (!message) return err(LINEERR_INVALPOINTER);
+  const ULONGLONG deadline = timeout == INFINITE ? ~0ull : GetTickCount64() + timeout;
+  for (;;) {
+    App* a = find();
+    if (!a) return err(LINEERR_INVALAPPHANDLE);  // shut down while we waited
+    Message m;
+    if (s.take(*a, m)) {
+      message->hDevice = m.device;
+      message->dwMessageID = m.msg;
+      message->dwCallbackInstance = m.instance;
+      message->dwParam1 = m.p1;
+      message->dwParam2 = m.p2;
+      message->dwParam3 = m.p3;
+      return 0L;
+    }
+    const ULONGLONG now = GetTickCount64();
+    if (now >= deadline) return err(LINEERR_OPERATIONFAILED);
+    SleepConditionVariableCS(&s.changed(), &s.cs(), timeout == INFINITE ? INFINITE : static_cast<DWORD>(deadline - now));
+  }
 }
 
 bool version_ok(DWORD v) { return known_version(v) || (v > kHighestApi && v <= 0x0003FFFF); }
@@ -288,32 +318,7 @@ LONG WINAPI lineNegotiateExtVersion(HLINEAPP hLineApp, DWORD dwDeviceID, DWORD d
 }
 
 LONG WINAPI lineGetMessage(HLINEAPP hLineApp, LPLINEMESSAGE lpMessage, DWORD dwTimeout) {
-  return guarded(__func__, [&] {
-    Service& s = Service::get();
-    Locked l;
-    App* a = s.line_app(hLineApp);
-    if (!a || a->notify != Notify::Event) return err(LINEERR_INVALAPPHANDLE);
-    if (!lpMessage) return err(LINEERR_INVALPOINTER);
-    const ULONGLONG deadline = dwTimeout == INFINITE ? ~0ull : GetTickCount64() + dwTimeout;
-    for (;;) {
-      a = s.line_app(hLineApp);
-      if (!a) return err(LINEERR_INVALAPPHANDLE);  // shut down while we waited
-      Message m;
-      if (s.take(*a, m)) {
-        lpMessage->hDevice = m.device;
-        lpMessage->dwMessageID = m.msg;
-        lpMessage->dwCallbackInstance = m.instance;
-        lpMessage->dwParam1 = m.p1;
-        lpMessage->dwParam2 = m.p2;
-        lpMessage->dwParam3 = m.p3;
-        return 0L;
-      }
-      const ULONGLONG now = GetTickCount64();
-      if (now >= deadline) return err(LINEERR_OPERATIONFAILED);
-      const DWORD wait = dwTimeout == INFINITE ? INFINITE : static_cast<DWORD>(deadline - now);
-      SleepConditionVariableCS(&s.changed(), &s.cs(), wait);
-    }
-  });
+  return guarded(__func__, [&] { return get_message(hLineApp, lpMessage, dwTimeout, false); });
 }
 
 }  // extern "C"

@@ -9,42 +9,6 @@ namespace telsim::tapi32 {
 
 namespace {
 
-/// UTF-16 text as the application wants it (with its terminator), for nested lists.
-std::vector<BYTE> text_bytes(const std::wstring& s, Conv conv) {
-  if (s.empty()) return {};
-  if (conv == Conv::WideToAnsi) {
-    const std::string a = ansi(s);
-    return std::vector<BYTE>(a.c_str(), a.c_str() + a.size() + 1);
-  }
-  const auto* p = reinterpret_cast<const BYTE*>(s.c_str());
-  return std::vector<BYTE>(p, p + (s.size() + 1) * sizeof(wchar_t));
-}
-
-/// Entries followed by their strings, the strings' offsets counted from the structure's start
-/// (`at` is where the list lands). `entry` bytes each; `texts[i]` gives entry i's strings and
-/// where in the entry their size/offset pairs are.
-struct NestedText {
-  DWORD size_at;  ///< offset of dwXxxSize inside the entry
-  std::wstring text;
-};
-std::vector<BYTE> nested_list(const std::vector<std::vector<BYTE>>& entries, DWORD entry,
-                              const std::vector<std::vector<NestedText>>& texts, DWORD at, Conv conv) {
-  std::vector<BYTE> out(entries.size() * entry, 0);
-  for (std::size_t i = 0; i < entries.size(); ++i)
-    std::memcpy(out.data() + i * entry, entries[i].data(), std::min<std::size_t>(entry, entries[i].size()));
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    for (const NestedText& t : texts[i]) {
-      const std::vector<BYTE> b = text_bytes(t.text, conv);
-      const DWORD size = static_cast<DWORD>(b.size());
-      const DWORD offset = b.empty() ? 0 : at + static_cast<DWORD>(out.size());
-      std::memcpy(out.data() + i * entry + t.size_at, &size, sizeof size);
-      std::memcpy(out.data() + i * entry + t.size_at + sizeof(DWORD), &offset, sizeof offset);
-      out.insert(out.end(), b.begin(), b.end());
-    }
-  }
-  return out;
-}
-
 std::wstring text_at(const BYTE* base, DWORD total, DWORD size, DWORD offset) {
   if (size < sizeof(wchar_t) || offset > total || size > total - offset) return L"";
   const auto* w = reinterpret_cast<const wchar_t*>(base + offset);

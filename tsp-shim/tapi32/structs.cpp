@@ -1,5 +1,6 @@
 #include "structs.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "service.hpp"
@@ -276,6 +277,29 @@ LONG convert_in(const Shape& shape, const void* in_v, DWORD in_fixed, DWORD out_
   pack(shape, in, total, in_fixed, out.data(), out_fixed, conv);
   wr(out.data(), 0, static_cast<DWORD>(out.size()));
   return 0;
+}
+
+std::vector<BYTE> nested_list(const std::vector<std::vector<BYTE>>& entries, DWORD entry,
+                              const std::vector<std::vector<NestedText>>& texts, DWORD at, Conv conv) {
+  std::vector<BYTE> out(entries.size() * entry, 0);
+  for (std::size_t i = 0; i < entries.size(); ++i)
+    std::memcpy(out.data() + i * entry, entries[i].data(), std::min<std::size_t>(entry, entries[i].size()));
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    for (const NestedText& t : texts[i]) {
+      std::vector<BYTE> b;
+      if (!t.text.empty()) {
+        const auto* p = reinterpret_cast<const BYTE*>(t.text.c_str());
+        b = convert_text(p, static_cast<DWORD>((t.text.size() + 1) * sizeof(wchar_t)),
+                         conv == Conv::WideToAnsi ? Conv::WideToAnsi : Conv::None);
+      }
+      const DWORD size = static_cast<DWORD>(b.size());
+      const DWORD offset = b.empty() ? 0 : at + static_cast<DWORD>(out.size());
+      std::memcpy(out.data() + i * entry + t.size_at, &size, sizeof size);
+      std::memcpy(out.data() + i * entry + t.size_at + sizeof(DWORD), &offset, sizeof offset);
+      out.insert(out.end(), b.begin(), b.end());
+    }
+  }
+  return out;
 }
 
 std::wstring wide(const char* s) {

@@ -84,6 +84,17 @@ LONG query(std::vector<BYTE>& buf, DWORD fixed, F&& call) {
 LONG convert_in(const Shape& shape, const void* in, DWORD in_fixed, DWORD out_fixed, Conv conv, std::vector<BYTE>& out,
                 LONG bad);
 
+/// A list of fixed-size entries followed by their strings, each entry pointing at its strings by
+/// offset from the structure's start (`at` is where the list lands): LINEFORWARD, LINEAPPINFO,
+/// LINELOCATIONENTRY, LINECOUNTRYENTRY. `texts[i]` are entry i's strings, each with where its
+/// size/offset pair is inside the entry.
+struct NestedText {
+  DWORD size_at;
+  std::wstring text;
+};
+std::vector<BYTE> nested_list(const std::vector<std::vector<BYTE>>& entries, DWORD entry,
+                              const std::vector<std::vector<NestedText>>& texts, DWORD at, Conv conv);
+
 /// Strings.
 std::wstring wide(const char* s);        ///< ANSI (CP_ACP) to UTF-16; null: ""
 std::string ansi(const std::wstring& s);  ///< UTF-16 to ANSI (CP_ACP)
