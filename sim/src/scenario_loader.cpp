@@ -14,7 +14,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
-#include "telsim/sim/report_schema.hpp"
+#include "telsim/results/report_schema.hpp"
 #include "telsim/sim/scenario.hpp"
 
 namespace telsim {

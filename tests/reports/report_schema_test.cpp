@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "reports/sample_run.hpp"
-#include "telsim/sim/report_schema.hpp"
+#include "telsim/results/report_schema.hpp"
 
 namespace telsim {
 namespace {

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "telsim/sim/run_result.hpp"
+#include "telsim/results/run_result.hpp"
 
 namespace telsim {
 

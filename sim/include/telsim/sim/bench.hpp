@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "telsim/models/events.hpp"
-#include "telsim/sim/run_result.hpp"
+#include "telsim/results/run_result.hpp"
 
 #include "telsim/sim/kernel.hpp"
 

@@ -12,7 +12,7 @@
 #include "telsim/models/modem_bank.hpp"
 #include "telsim/models/pbx.hpp"
 #include "telsim/sim/kernel.hpp"
-#include "telsim/sim/run_result.hpp"
+#include "telsim/results/run_result.hpp"
 #include "telsim/sim/scenario.hpp"
 
 namespace telsim {

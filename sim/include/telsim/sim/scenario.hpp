@@ -11,7 +11,7 @@
 #include "telsim/models/dialing_rules.hpp"
 #include "telsim/models/modem.hpp"
 #include "telsim/models/pbx.hpp"
-#include "telsim/sim/run_result.hpp"
+#include "telsim/results/run_result.hpp"
 #include "telsim/sim/traffic.hpp"
 
 namespace telsim {

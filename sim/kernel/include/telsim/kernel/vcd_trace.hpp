@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "telsim/models/pbx.hpp"
-#include "telsim/sim/run_result.hpp"
+#include "telsim/results/run_result.hpp"
 #include "telsim/sim/scenario.hpp"
 
 namespace sc_core {

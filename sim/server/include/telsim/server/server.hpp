@@ -17,7 +17,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "telsim/sim/kernel.hpp"
-#include "telsim/sim/run_result.hpp"
+#include "telsim/results/run_result.hpp"
 #include "telsim/sim/runner.hpp"
 
 namespace telsim {

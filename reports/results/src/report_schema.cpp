@@ -1,4 +1,4 @@
-#include "telsim/sim/report_schema.hpp"
+#include "telsim/results/report_schema.hpp"
 
 #include <vector>
 

@@ -1,4 +1,4 @@
-#include "telsim/sim/run_result.hpp"
+#include "telsim/results/run_result.hpp"
 
 #include <algorithm>
 
