@@ -1,0 +1,243 @@
+#include "event_encoder.hpp"
+
+#include <fmt/format.h>
+
+#include "forwarding_codec.hpp"
+#include "telsim/server/protocol.hpp"
+
+namespace telsim::serve {
+
+namespace {
+/// A string field that is null on the wire when empty ("linked to nobody", "no owner").
+json or_null(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+}  // namespace
+
+double EventEncoder::now() const { return wire::seconds(clock_.now().count()).get<double>(); }
+
+json EventEncoder::new_call(const Call& c) const {
+  json j{{"event", "new_call"},
+         {"line", pbx_.line(c.line).number},
+         {"call", to_string(c.id)},
+         {"direction", to_string(c.direction)},
+         {"from", c.from},
+         {"to", c.to},
+         {"reason", to_string(c.reason)},
+         {"state", to_string(c.state)}};
+  if (!c.original_to.empty()) j["original_to"] = c.original_to;
+  if (!c.owner.empty()) j["owner"] = c.owner;
+  if (c.completion) j["completion"] = c.completion;
+  j["connected"] = or_null(connected_number(c));
+  j["t"] = now();
+  return j;
+}
+
+json EventEncoder::call_state(const Call* c, CallId id, LineId line, CallState state, DisconnectMode mode,
+                              CallReason reason) const {
+  json j{{"event", "call_state"},
+         {"line", pbx_.line(line).number},
+         {"call", to_string(id)},
+         {"state", to_string(state)},
+         {"mode", static_cast<std::uint32_t>(mode)}};
+  if (mode != DisconnectMode::None) j["mode_name"] = to_string(mode);
+  j["reason"] = to_string(reason);
+  j["features"] = pbx_.call_features(id);
+  if (c && state == CallState::Conferenced && c->conference) j["conference"] = to_string(c->conference);
+  j["t"] = now();
+  return j;
+}
+
+json EventEncoder::call_state(const Call& c) const {
+  return call_state(&c, c.id, c.line, c.state, c.mode, c.reason);
+}
+
+json EventEncoder::line_state(LineId l, const char* state, const json& extra) const {
+  json j{{"event", "line_state"}, {"line", pbx_.line(l).number}, {"state", state}};
+  for (auto& [k, v] : extra.items()) j[k] = v;
+  j["t"] = now();
+  return j;
+}
+
+json EventEncoder::address_state(LineId l) const {
+  const Line& line = pbx_.line(l);
+  return json{{"event", "address_state"}, {"line", line.number}, {"state", "FORWARD"},
+              {"forwarding", forwarding_json(line.forwarding)}, {"t", now()}};
+}
+
+json EventEncoder::shutdown(const std::string& reason) const {
+  return json{{"event", "shutdown"}, {"reason", reason}, {"t", now()}};
+}
+
+json EventEncoder::reply(const json& id, const OpResult& r) const {
+  if (!r.ok()) {
+    // The refusal's actual reason (the other call, the limit, the state rule), not merely the
+    // state of the call acted on.
+    const std::string message =
+        r.detail.empty() ? std::string(tapi_name(r.error)) : fmt::format("{}: {}", tapi_name(r.error), r.detail);
+    return json{{"id", id}, {"ok", false}, {"error", tapi_name(r.error)}, {"message", message}};
+  }
+  json j{{"id", id}, {"ok", true}};
+  if (r.call) j["call"] = to_string(r.call);
+  if (r.consult) j["consult"] = to_string(r.consult);
+  if (!r.address.empty()) j[r.op == Op::Handoff ? "to" : "address"] = r.address;
+  if (r.completion) j["completion"] = r.completion;
+  j["t"] = now();
+  return j;
+}
+
+json EventEncoder::call_status(CallId id) const {
+  const Call& c = *pbx_.find_call(id);
+  json j{{"call", to_string(id)},
+         {"line", pbx_.line(c.line).number},
+         {"state", to_string(c.state)},
+         {"mode", static_cast<std::uint32_t>(c.mode)},
+         {"reason", to_string(c.reason)},
+         {"features", pbx_.call_features(id)},
+         {"feature_names", features_to_string(pbx_.call_features(id))},
+         {"direction", to_string(c.direction)},
+         {"from", c.from},
+         {"to", c.to},
+         {"connected", or_null(connected_number(c))},
+         {"secure", c.secure},
+         {"created", wire::seconds(c.created.count())}};
+  if (c.mode != DisconnectMode::None) j["mode_name"] = to_string(c.mode);
+  if (!c.original_to.empty()) j["original_to"] = c.original_to;
+  if (!c.park_orbit.empty()) j["park_orbit"] = c.park_orbit;
+  if (c.completion) j["completion"] = c.completion;
+  j["owner"] = or_null(c.owner);
+  json related = json::array();
+  for (CallId r : pbx_.conference_related(id)) related.push_back(to_string(r));
+  j["related"] = related;
+  if (c.conference) j["conference"] = to_string(c.conference);
+  if (c.consult) j["consult"] = to_string(c.consult);
+  if (c.consult_of) j["consult_of"] = to_string(c.consult_of);
+  return j;
+}
+
+json EventEncoder::line_status(LineId l, const json& controller, std::size_t monitors) const {
+  const Line& line = pbx_.line(l);
+  json calls = json::array();
+  int active_calls = 0, onhold = 0, onhold_pending = 0;
+  for (CallId id : line.calls) {
+    const Call* c = pbx_.find_call(id);
+    if (!c) continue;
+    calls.push_back(json{{"call", to_string(id)}, {"state", to_string(c->state)}});
+    if (c->state == CallState::OnHold) ++onhold;
+    else if (c->state == CallState::OnHoldPendConf || c->state == CallState::OnHoldPendTransfer) ++onhold_pending;
+    else if (c->state != CallState::Idle) ++active_calls;
+  }
+  json j{{"line", line.number},
+         {"name", line.name},
+         {"behavior", describe(line.behavior)},
+         {"calls", calls},
+         {"num_active_calls", active_calls},
+         {"num_onhold_calls", onhold},
+         {"num_onhold_pend_calls", onhold_pending},
+         {"forwarding", forwarding_json(line.forwarding)},
+         {"messages_waiting", line.messages_waiting},
+         {"call_waiting", line.call_waiting}};
+  j["controller"] = controller;
+  j["monitors"] = monitors;
+  return j;
+}
+
+json EventEncoder::capabilities(const PbxConfig& cfg) {
+  const char* answer = cfg.answer_mode == PbxConfig::AnswerMode::None   ? "none"
+                       : cfg.answer_mode == PbxConfig::AnswerMode::Drop ? "drop"
+                                                                        : "hold";
+  return json{{"autoreconnect", cfg.autoreconnect},
+              {"confdrop", cfg.confdrop},
+              {"conference_max", cfg.conference_max},
+              {"max_calls_per_line", cfg.max_calls_per_line},
+              {"answer_mode", answer},
+              {"park", !cfg.park_lots.empty()},
+              {"pickup", !cfg.pickup_groups.empty()}};
+}
+
+std::string EventEncoder::connected_number(const Call& c) const {
+  const Call* p = pbx_.find_call(c.peer);
+  if (!p) return {};
+  const Line& line = pbx_.line(p->line);
+  if (line.trunk) return p->direction == Direction::Incoming ? p->to : p->from;
+  return line.number;
+}
+
+CallInfoSnapshot EventEncoder::snapshot(const Call& c) const {
+  return CallInfoSnapshot{c.from, c.to, c.original_to, c.reason, c.conference ? c.conference.serial : 0,
+                          connected_number(c)};
+}
+
+std::string EventEncoder::call_info_changes(const Call& call, CallInfoSnapshot& last) const {
+  CallInfoSnapshot now_info = snapshot(call);
+  json changed = json::array();
+  if (last.from != now_info.from) changed.push_back("CALLERID");
+  if (last.to != now_info.to) changed.push_back("CALLEDID");
+  if (last.original_to != now_info.original_to) changed.push_back("REDIRECTIONID");
+  if (last.reason != now_info.reason) changed.push_back("REASON");
+  if (last.conference != now_info.conference) changed.push_back("RELATEDCALLID");
+  if (last.connected != now_info.connected) changed.push_back("CONNECTEDID");
+  if (changed.empty()) return {};
+  json j{{"event", "call_info"}, {"line", pbx_.line(call.line).number}, {"call", to_string(call.id)},
+         {"changed", changed}, {"from", now_info.from}, {"to", now_info.to}, {"reason", to_string(now_info.reason)}};
+  if (!now_info.original_to.empty()) j["original_to"] = now_info.original_to;
+  if (now_info.conference) j["conference"] = fmt::format("c{}", now_info.conference);
+  j["connected"] = or_null(now_info.connected);
+  j["t"] = now();
+  last = std::move(now_info);
+  return wire::frame(j);
+}
+
+void EventEncoder::track(const Call& call) { info_.try_emplace(call.id.serial, snapshot(call)); }
+
+std::string EventEncoder::call_info_update(const Call& call) {
+  auto [it, inserted] = info_.try_emplace(call.id.serial, snapshot(call));
+  return inserted ? std::string() : call_info_changes(call, it->second);
+}
+
+std::string EventEncoder::call_info_change(const Call& call) {
+  const auto it = info_.find(call.id.serial);
+  return it == info_.end() ? std::string() : call_info_changes(call, it->second);
+}
+
+void EventEncoder::watch_line(LineId l) {
+  if (!lines_.count(l)) lines_[l] = LineSnapshot{pbx_.line(l).forwarding, pbx_.line(l).messages_waiting};
+}
+
+void EventEncoder::note(const OpResult& r) {
+  if (r.op == Op::Forward || r.op == Op::CompleteCall || r.op == Op::UncompleteCall) lines_dirty_ = true;
+}
+
+std::vector<LineChange> EventEncoder::line_changes() {
+  std::vector<LineChange> out;
+  if (!lines_dirty_) return out;
+  lines_dirty_ = false;
+  for (auto& [l, snap] : lines_) {
+    const Line& line = pbx_.line(l);
+    if (line.forwarding != snap.forwarding) {
+      snap.forwarding = line.forwarding;
+      out.push_back(LineChange{l, wire::frame(address_state(l))});
+    }
+    if (line.messages_waiting != snap.messages_waiting) {
+      snap.messages_waiting = line.messages_waiting;
+      out.push_back(LineChange{l, wire::frame(line_state(l, line.messages_waiting > 0 ? "MSGWAITON" : "MSGWAITOFF",
+                                                         json{{"messages_waiting", line.messages_waiting}}))});
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> EventEncoder::modem_state(const Modem& m, LineId line) {
+  json j{{"event", "modem_state"},
+         {"line", pbx_.line(line).number},
+         {"modem", m.name()},
+         {"state", to_string(m.state())},
+         {"dcd", m.dcd()},
+         {"dtr", m.dtr()},
+         {"speed", m.carrier_speed()}};
+  json& last = modems_[&m];
+  if (last == j) return std::nullopt;  // e.g. AT&C0 while DCD was on anyway
+  last = j;
+  j["t"] = now();
+  return wire::frame(j);
+}
+
+}  // namespace telsim::serve

@@ -1,0 +1,78 @@
+#pragma once
+/// Simulated time paced against the wall clock (docs/protocol.md, "How time works").
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "telsim/server/server.hpp"
+#include "telsim/sim/kernel.hpp"
+
+namespace telsim::serve {
+
+using WallClock = std::chrono::steady_clock;
+
+/// How late timer events ran, as a histogram: 10 µs buckets up to 1 s, then one overflow
+/// bucket, so memory stays bounded however long the server runs. Percentiles are read off the
+/// buckets (a bucket's upper edge, never more than the largest lateness seen).
+class LatenessHistogram {
+ public:
+  static constexpr Duration kBucket = std::chrono::microseconds(10);
+  LatenessHistogram() : counts_(100'001, 0) {}
+  /// `count` events ran `late` after their ideal instant (early counts as on time).
+  void add(Duration late, std::uint64_t count);
+  PacingStats summary() const;
+
+ private:
+  Duration percentile(double p) const;
+  std::vector<std::uint64_t> counts_;
+  std::uint64_t total_ = 0;
+  Duration max_{0};
+};
+
+/// The clock: simulated time runs `speed` times as fast as the wall clock from the instant the
+/// run starts. The pacer maps wall time to simulated time and back, brings the model to the
+/// simulated "now" (running the due timers in order and measuring how late each ran), and
+/// sleeps on one Asio timer until the earliest pending model timer or --until.
+class Pacer {
+ public:
+  using Now = WallClock::time_point (*)();
+  /// `on_due` runs when the timer armed by arm() fires, with the instant it was armed for.
+  /// `now` reads the wall clock (tests give a fake one).
+  Pacer(boost::asio::io_context& io, SimulationKernel& kernel, double speed, std::optional<SimTime> until,
+        std::function<void(SimTime)> on_due, Now now = &WallClock::now);
+
+  /// Simulated time 0 is now.
+  void start() { wall0_ = now_(); }
+  /// The simulated instant of wall time `w`, and the wall time of simulated instant `t`.
+  SimTime sim_at(WallClock::time_point w) const;
+  WallClock::time_point wall_at(SimTime t) const;
+  /// Bring the model to the simulated instant of the wall clock (at least `at_least`, never
+  /// past --until), running every due timer in order and recording its lateness. True when
+  /// the model has reached --until.
+  bool advance(SimTime at_least = SimTime::min());
+  /// Wake up (on_due) at the earliest pending timer or --until; with nothing pending, sleep
+  /// until a client or a signal wakes the loop.
+  void arm();
+  /// No more wake-ups (the run is ending).
+  void cancel() { timer_.cancel(); }
+  PacingStats stats() const { return lateness_.summary(); }
+
+ private:
+  SimulationKernel& kernel_;
+  double speed_;
+  std::optional<SimTime> until_;
+  std::function<void(SimTime)> on_due_;
+  Now now_;
+  WallClock::time_point wall0_{};
+  boost::asio::steady_timer timer_;
+  bool armed_ = false;
+  SimTime armed_for_{0};
+  LatenessHistogram lateness_;
+};
+
+}  // namespace telsim::serve

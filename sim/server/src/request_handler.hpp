@@ -1,0 +1,92 @@
+#pragma once
+/// Requests from clients, carried out on the model.
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "client.hpp"
+#include "event_encoder.hpp"
+#include "server_log.hpp"
+#include "subscriptions.hpp"
+#include "telsim/server/protocol.hpp"
+#include "telsim/server/server.hpp"
+
+namespace telsim {
+class ModemPorts;
+}
+
+namespace telsim::serve {
+
+/// Decodes a request and carries it out: the session (hello, auth, ping), the lines a client
+/// controls or monitors (open, close, monitor), the queries, and the TAPI operations on the
+/// model, each checked (the line open, the call the client's) before the model is called. The
+/// reply goes to the client that asked, before any event the request causes. Knows nothing of
+/// sockets: a request arrives parsed, from a Client, and replies go out through Client::send.
+class RequestHandler {
+ public:
+  /// `ports` describes the modems' devices in list_lines (nullptr: none).
+  RequestHandler(Pbx& pbx, ScenarioSession& session, const Scheduler& clock, Subscriptions& subscriptions,
+                 EventEncoder& encoder, ClientDirectory& clients, const ServerOptions& options, ServerStats& stats,
+                 ServerLog& log, const ModemPorts* ports);
+
+  /// Carry out one request from `c`. A bad parameter or a refusal before the model is reached
+  /// is answered with an error reply; the model's own answer is its LINE_REPLY.
+  void handle(Client& c, const wire::Request& request);
+  /// The model's LINE_REPLY: the reply to the request being carried out (sent now, before the
+  /// events the operation causes); the handles it names become the requester's.
+  void on_reply(const OpResult& result);
+  /// Drop and deallocate every call `c` controls (on `only_line`, or everywhere): the calls it
+  /// owns, and the unowned calls of the lines it has open. For close, and a client that goes.
+  void clear_calls_of(Client& c, std::optional<LineId> only_line);
+
+ private:
+  /// The request being carried out, for on_reply.
+  struct Active {
+    Client* client = nullptr;
+    nlohmann::json id;
+    bool replied = false;
+  };
+
+  void dispatch(Client& c, const wire::Request& req);
+  /// The TAPI operations (request_operations.cpp).
+  void call_operation(Client& c, const wire::Request& req, const wire::Params& p);
+  void call_only(Client& c, const wire::Request& req, const wire::Params& p, OpResult (Pbx::*fn)(CallId));
+  /// Run `f` (one model operation) for `c`: its reply is the request's, its record the run's.
+  void operation(Client& c, const wire::Request& req, const std::function<OpResult()>& f);
+  void hello(Client& c, const wire::Request& req, const wire::Params& p);
+  bool check_token(Client& c, const nlohmann::json& id, const std::string& token);
+  void authenticate(Client& c, const wire::Request& req, const std::string& token);
+  void list_lines(Client& c, const wire::Request& req);
+  void open_line(Client& c, const wire::Request& req, LineId l);
+  void close_line(Client& c, const wire::Request& req, LineId l);
+  void monitor(Client& c, const wire::Request& req, const wire::Params& p, bool on);
+  nlohmann::json modem_json(LineId l) const;
+  void ok(Client& c, const nlohmann::json& id, nlohmann::json body = nlohmann::json::object());
+  /// The line named by `key` (BADDEVICEID when unknown; INVALLINEHANDLE when `must_control`
+  /// and `c` has not opened it).
+  LineId line_param(Client& c, const wire::Params& p, bool must_control, const char* key = "line");
+  /// The call named by `key` (`bad` when there is none; NOTOWNER when `must_control` and it is
+  /// not `c`'s).
+  CallId call_param(Client& c, const wire::Params& p, const char* key, bool must_control,
+                    LineErr bad = LineErr::InvalCallHandle);
+  [[noreturn]] static void refuse(LineErr e, std::string message);
+
+  Pbx& pbx_;
+  ScenarioSession& session_;
+  const Scheduler& clock_;
+  Subscriptions& subs_;
+  EventEncoder& encoder_;
+  ClientDirectory& clients_;
+  const ServerOptions& options_;
+  ServerStats& stats_;
+  ServerLog& log_;
+  const ModemPorts* ports_;
+  Active* active_ = nullptr;
+};
+
+/// "c17" → 17; nullopt for anything that is not a call handle.
+std::optional<std::uint32_t> parse_call_name(const std::string& text);
+
+}  // namespace telsim::serve
