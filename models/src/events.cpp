@@ -16,38 +16,6 @@ std::string_view to_string(Direction d) {
   return "?";
 }
 
-std::string_view to_string(Op op) {
-  switch (op) {
-    case Op::MakeCall: return "make_call";
-    case Op::Dial: return "dial";
-    case Op::Accept: return "accept";
-    case Op::Answer: return "answer";
-    case Op::Drop: return "drop";
-    case Op::Deallocate: return "deallocate";
-    case Op::Hold: return "hold";
-    case Op::Unhold: return "unhold";
-    case Op::Park: return "park";
-    case Op::Unpark: return "unpark";
-    case Op::Pickup: return "pickup";
-    case Op::Forward: return "forward";
-    case Op::SwapHold: return "swap_hold";
-    case Op::SetupTransfer: return "setup_transfer";
-    case Op::CompleteTransfer: return "complete_transfer";
-    case Op::BlindTransfer: return "blind_transfer";
-    case Op::SetupConference: return "setup_conference";
-    case Op::PrepareAddToConference: return "prepare_add_to_conference";
-    case Op::AddToConference: return "add_to_conference";
-    case Op::RemoveFromConference: return "remove_from_conference";
-    case Op::Redirect: return "redirect";
-    case Op::SecureCall: return "secure_call";
-    case Op::CompleteCall: return "complete_call";
-    case Op::UncompleteCall: return "uncomplete_call";
-    case Op::Handoff: return "handoff";
-    case Op::TranslateAddress: return "translate_address";
-  }
-  return "?";
-}
-
 std::string_view to_string(Outcome o) {
   switch (o) {
     case Outcome::Answered: return "answered";

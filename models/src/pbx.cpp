@@ -322,11 +322,11 @@ bool Pbx::busy_for_incoming(const Line& line) const {
 // --- operations -----------------------------------------------------------------------
 
 std::optional<std::string> Pbx::dialable(std::string_view number) const {
-  if (!number.empty() && number.front() == '+') return translate_address(number, config_.location);
+  if (!number.empty() && number.front() == '+') return telsim::translate_address(number, config_.location);
   return std::string(number);
 }
 
-OpResult Pbx::make_call(LineId line_id, std::string_view requested) {
+OpResult Pbx::make_call(LineId line_id, std::string_view requested, std::string_view owner) {
   if (line_id >= lines_.size())
     return refuse(Op::MakeCall, LineErr::BadDeviceId, {}, fmt::format("no line #{}", line_id));
   const auto translated = dialable(requested);
@@ -343,7 +343,7 @@ OpResult Pbx::make_call(LineId line_id, std::string_view requested) {
 
   Call& call = create_call(line_id, Direction::Outgoing, CallReason::Direct);
   call.from = line.number;
-  call.owner = requester_;
+  call.owner = new_owner(owner);
   const OpResult result = reply(Op::MakeCall, LineErr::Success, call.id);
   transition(call, CallInput::Seize);
   begin_dialing(call, number);

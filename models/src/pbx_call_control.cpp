@@ -80,12 +80,12 @@ OpResult Pbx::swap_hold(CallId active_id, CallId held_id) {
   return result;
 }
 
-Call& Pbx::new_consult_call(Call& about, Op op, CallId reply_call, OpResult& result) {
+Call& Pbx::new_consult_call(Call& about, Op op, CallId reply_call, OpResult& result, std::string_view owner) {
   const CallId about_id = about.id;
   Call& consult = create_call(about.line, Direction::Outgoing, CallReason::Direct);
   Call& a = *get(about_id);
   consult.from = lines_[a.line].number;
-  consult.owner = requester_;
+  consult.owner = new_owner(owner);
   consult.consult_of = about_id;
   consult.kind = CallKind::Consult;
   a.consult = consult.id;
@@ -93,7 +93,7 @@ Call& Pbx::new_consult_call(Call& about, Op op, CallId reply_call, OpResult& res
   return consult;
 }
 
-OpResult Pbx::setup_transfer(CallId id, std::string_view number) {
+OpResult Pbx::setup_transfer(CallId id, std::string_view number, std::string_view owner) {
   Call* call = get(id);
   if (!call) return refuse(Op::SetupTransfer, LineErr::InvalCallHandle, {}, no_call(id));
   if (!next_state(call->state, CallInput::SetupTransfer))
@@ -105,7 +105,7 @@ OpResult Pbx::setup_transfer(CallId id, std::string_view number) {
   if (lines_[call->line].calls.size() >= config_.max_calls_per_line)
     return refuse(Op::SetupTransfer, LineErr::CallUnavail, id, appearances_reason(lines_[call->line]));
   OpResult result;
-  Call& consult = new_consult_call(*call, Op::SetupTransfer, id, result);
+  Call& consult = new_consult_call(*call, Op::SetupTransfer, id, result, owner);
   Call& original = *get(id);
   transition(original, CallInput::SetupTransfer);
   transition(consult, CallInput::Seize);
@@ -113,7 +113,7 @@ OpResult Pbx::setup_transfer(CallId id, std::string_view number) {
   return result;
 }
 
-OpResult Pbx::complete_transfer(CallId id, CallId consult_id, TransferMode mode) {
+OpResult Pbx::complete_transfer(CallId id, CallId consult_id, TransferMode mode, std::string_view owner) {
   Call* first = get(id);
   if (!first) return refuse(Op::CompleteTransfer, LineErr::InvalCallHandle, {}, no_call(id));
   Call* second = get(consult_id);
@@ -150,7 +150,7 @@ OpResult Pbx::complete_transfer(CallId id, CallId consult_id, TransferMode mode)
     conf.is_conference = true;
     conf.kind = CallKind::Conference;
     conf.from = lines_[conf.line].number;
-    conf.owner = requester_;
+    conf.owner = new_owner(owner);
     const OpResult result = reply(Op::CompleteTransfer, LineErr::Success, conf.id);
     ++stats_.conferences;
     Call& h = *get(held_id);
@@ -250,7 +250,7 @@ void Pbx::recall_party(CallId party_id, LineId to, CallReason reason) {
   station_offered(recall);
 }
 
-OpResult Pbx::setup_conference(CallId id, std::string_view number) {
+OpResult Pbx::setup_conference(CallId id, std::string_view number, std::string_view owner) {
   Call* call = get(id);
   if (!call) return refuse(Op::SetupConference, LineErr::InvalCallHandle, {}, no_call(id));
   if (!next_state(call->state, CallInput::SetupConference))
@@ -265,9 +265,9 @@ OpResult Pbx::setup_conference(CallId id, std::string_view number) {
   conf.is_conference = true;
   conf.kind = CallKind::Conference;
   conf.from = lines_[conf.line].number;
-  conf.owner = requester_;
+  conf.owner = new_owner(owner);
   OpResult result;
-  Call& consult = new_consult_call(conf, Op::SetupConference, conf.id, result);
+  Call& consult = new_consult_call(conf, Op::SetupConference, conf.id, result, owner);
   Call& original = *get(id);
   original.conference = conf.id;
   conf.members = {id};
@@ -280,7 +280,7 @@ OpResult Pbx::setup_conference(CallId id, std::string_view number) {
   return result;
 }
 
-OpResult Pbx::prepare_add_to_conference(CallId conf_id, std::string_view number) {
+OpResult Pbx::prepare_add_to_conference(CallId conf_id, std::string_view number, std::string_view owner) {
   Call* conf = get(conf_id);
   if (!conf) return refuse(Op::PrepareAddToConference, LineErr::InvalConfCallHandle, {}, no_call(conf_id));
   if (!conf->is_conference)
@@ -300,7 +300,7 @@ OpResult Pbx::prepare_add_to_conference(CallId conf_id, std::string_view number)
   if (lines_[conf->line].calls.size() >= config_.max_calls_per_line)
     return refuse(Op::PrepareAddToConference, LineErr::CallUnavail, conf_id, appearances_reason(lines_[conf->line]));
   OpResult result;
-  Call& consult = new_consult_call(*conf, Op::PrepareAddToConference, conf_id, result);
+  Call& consult = new_consult_call(*conf, Op::PrepareAddToConference, conf_id, result, owner);
   transition(*get(conf_id), CallInput::PrepareAddConf);
   transition(consult, CallInput::Seize);
   begin_dialing(consult, number);

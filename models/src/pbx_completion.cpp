@@ -21,7 +21,7 @@ std::string_view to_string(CompletionMode m) {
   return "?";
 }
 
-OpResult Pbx::complete_call(CallId id, CompletionMode mode) {
+OpResult Pbx::complete_call(CallId id, CompletionMode mode, std::string_view owner) {
   Call* call = get(id);
   if (!call) return refuse(Op::CompleteCall, LineErr::InvalCallHandle, {}, no_call(id));
   if (!next_state(call->state, CallInput::CompleteCall))
@@ -75,7 +75,7 @@ OpResult Pbx::complete_call(CallId id, CompletionMode mode) {
       intruder.from = lines_[caller].number;
       intruder.to = lines_[*target].number;
       intruder.intruding_on = victim_id;
-      intruder.owner = requester_;
+      intruder.owner = new_owner(owner);
       get(victim_id)->intruders.push_back(intruder.id);
       transition(intruder, CallInput::Join);
       intruder.answered = now();
@@ -163,11 +163,6 @@ OpResult Pbx::handoff(CallId id, std::string controller) {
     return refuse(Op::Handoff, LineErr::TargetSelf, id,
                   controller.empty() ? fmt::format("{} already belongs to the default controller", to_string(id))
                                      : fmt::format("{} already belongs to '{}'", to_string(id), controller));
-  const auto& known = config_.controllers;
-  if (!controller.empty() && !known.empty() &&
-      std::find(known.begin(), known.end(), controller) == known.end())
-    return refuse(Op::Handoff, LineErr::TargetNotFound, id,
-                  fmt::format("'{}' is not one of the scenario's controllers ({})", controller, fmt::join(known, ", ")));
   const OpResult result = reply(Op::Handoff, LineErr::Success, id, controller);
   call->owner = std::move(controller);
   return result;

@@ -10,13 +10,14 @@ namespace telsim {
 
 // --- park, pickup, forward --------------------------------------------------------------
 
-OpResult Pbx::join_new_call(LineId line, CallReason reason, CallId far_id, Op op, std::string original_to) {
+OpResult Pbx::join_new_call(LineId line, CallReason reason, CallId far_id, Op op, std::string_view owner,
+                            std::string original_to) {
   Call& call = create_call(line, Direction::Incoming, reason);
   Call& far = *get(far_id);
   call.from = lines_[far.line].number;
   call.to = lines_[line].number;
   call.original_to = std::move(original_to);  // set before its first state: observers see it with the call
-  call.owner = requester_;
+  call.owner = new_owner(owner);
   const OpResult result = reply(op, LineErr::Success, call.id);
   link(call, far);
   transition(call, CallInput::Join);
@@ -85,7 +86,7 @@ OpResult Pbx::park(CallId id, ParkMode mode, std::string_view orbit_number) {
   return result;
 }
 
-OpResult Pbx::unpark(LineId line_id, std::string_view orbit_number) {
+OpResult Pbx::unpark(LineId line_id, std::string_view orbit_number, std::string_view owner) {
   if (line_id >= lines_.size())
     return refuse(Op::Unpark, LineErr::BadDeviceId, {}, fmt::format("no line #{}", line_id));
   const auto orbit = park_.find(orbit_number);
@@ -101,7 +102,7 @@ OpResult Pbx::unpark(LineId line_id, std::string_view orbit_number) {
   scheduler_.cancel(who->timer);
   get(who->parkee)->parked = false;
   ++stats_.unparks;
-  return join_new_call(line_id, CallReason::Unpark, who->parkee, Op::Unpark);
+  return join_new_call(line_id, CallReason::Unpark, who->parkee, Op::Unpark, owner);
 }
 
 void Pbx::park_timeout(ParkLots::Orbit orbit) {
@@ -166,7 +167,7 @@ void Pbx::park_fallback(CallId parkee_id, LineId parker, std::size_t lot_index) 
                lot_index, /*last=*/true);
 }
 
-OpResult Pbx::pickup(LineId line_id, std::string_view target, std::string_view group) {
+OpResult Pbx::pickup(LineId line_id, std::string_view target, std::string_view group, std::string_view owner) {
   if (line_id >= lines_.size())
     return refuse(Op::Pickup, LineErr::BadDeviceId, {}, fmt::format("no line #{}", line_id));
   const Line& picker = lines_[line_id];
@@ -229,7 +230,7 @@ OpResult Pbx::pickup(LineId line_id, std::string_view target, std::string_view g
   unlink(*ringing);
   far_disconnect(*ringing, DisconnectMode::Pickup);
   const CallId caller_id = caller.id;
-  const OpResult result = join_new_call(line_id, CallReason::Pickup, caller_id, Op::Pickup, dialled);
+  const OpResult result = join_new_call(line_id, CallReason::Pickup, caller_id, Op::Pickup, owner, dialled);
   if (Call* c = get(caller_id); c && next_state(c->state, CallInput::FarAnswer)) {
     scheduler_.cancel(c->ring_timer);
     transition(*c, CallInput::FarAnswer);

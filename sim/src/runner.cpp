@@ -9,39 +9,6 @@ namespace {
 
 constexpr std::size_t kModemOutputKept = 16 * 1024;
 
-CallInput input_of(Op op) {
-  switch (op) {
-    case Op::MakeCall: return CallInput::Seize;
-    case Op::Dial: return CallInput::Dial;
-    case Op::Accept: return CallInput::Accept;
-    case Op::Answer: return CallInput::Answer;
-    case Op::Drop: return CallInput::Drop;
-    case Op::Deallocate: return CallInput::Deallocate;
-    case Op::Hold: return CallInput::Hold;
-    case Op::Unhold: return CallInput::Unhold;
-    case Op::Park: return CallInput::Park;
-    case Op::SwapHold: return CallInput::SwapHold;
-    case Op::SetupTransfer: return CallInput::SetupTransfer;
-    case Op::CompleteTransfer: return CallInput::CompleteTransfer;
-    case Op::BlindTransfer: return CallInput::BlindTransfer;
-    case Op::SetupConference: return CallInput::SetupConference;
-    case Op::RemoveFromConference: return CallInput::RemoveFromConf;
-    case Op::Redirect: return CallInput::Redirect;
-    case Op::SecureCall: return CallInput::SecureCall;
-    case Op::CompleteCall: return CallInput::CompleteCall;
-    case Op::Handoff: return CallInput::Drop;
-    case Op::UncompleteCall:
-    case Op::TranslateAddress:
-    case Op::PrepareAddToConference:
-    case Op::AddToConference:
-    case Op::Unpark:
-    case Op::Pickup:
-    case Op::Forward:
-      break;  // line or conference operations: no call to pick
-  }
-  return CallInput::Drop;
-}
-
 std::string history_text(const std::vector<CallState>& h) {
   std::string out;
   for (CallState s : h) out += (out.empty() ? "" : ">") + std::string(to_string(s));
@@ -76,8 +43,9 @@ std::string call_view(const std::string& label, CallState state, DisconnectMode 
 
 }  // namespace
 
-ScenarioRunner::ScenarioRunner(const Scenario& scenario, Pbx& pbx, Scheduler& scheduler, ModemBank* modems)
-    : scenario_(scenario), pbx_(pbx), scheduler_(scheduler), modems_(modems) {
+ScenarioRunner::ScenarioRunner(const Scenario& scenario, Pbx& pbx, RequestPath& path, Scheduler& scheduler,
+                               ModemBank* modems)
+    : scenario_(scenario), pbx_(pbx), path_(path), scheduler_(scheduler), modems_(modems) {
   if (!modems_) return;
   for (std::size_t i = 0; i < modems_->size(); ++i) {
     modems_->modem(i).add_observer(this);
@@ -137,15 +105,16 @@ void ScenarioRunner::execute_modem(const Step& step) {
 }
 
 CallId ScenarioRunner::resolve_call(const Step& step) const {
-  if (!step.call.empty()) {
-    auto it = tracked_.find(step.call);
+  const Request& rq = step.request;
+  if (!rq.call.empty()) {
+    auto it = tracked_.find(rq.call);
     return it == tracked_.end() ? CallId{} : it->second.id;
   }
-  const auto line = pbx_.find_line(step.line);
+  const auto line = pbx_.find_line(rq.line);
   if (!line) return {};
   // The oldest call on the line that the operation applies to; failing that, the oldest call
   // that is not IDLE, so the PBX can say why the operation does not apply.
-  const CallInput input = input_of(step.op);
+  const CallInput input = step.request.op->input.value_or(CallInput::Drop);
   CallId fallback;
   for (CallId id : pbx_.line(*line).calls) {
     const Call* c = pbx_.find_call(id);
@@ -156,112 +125,55 @@ CallId ScenarioRunner::resolve_call(const Step& step) const {
   return fallback;
 }
 
+Command ScenarioRunner::command_of(const Step& step) const {
+  const Request& rq = step.request;
+  auto named = [&](const std::string& name) {
+    if (name.empty()) return CallId{};
+    auto it = tracked_.find(name);
+    return it == tracked_.end() ? CallId{} : it->second.id;
+  };
+  Command c;
+  c.op = step.op;
+  c.requester = step.controller;
+  if (step.request.op->subject == Subject::Line) {
+    if (const auto line = pbx_.find_line(rq.line)) c.line = *line;
+  }
+  if (step.request.op->subject == Subject::Call) c.call = resolve_call(step);
+  c.consult = named(rq.consult);
+  c.held = named(rq.held);
+  c.conference = named(rq.conference);
+  c.to = rq.to;
+  c.digits = rq.digits;
+  c.orbit = rq.orbit;
+  c.group = rq.group;
+  c.address = rq.address;
+  c.forwarding = rq.forwarding;
+  if (rq.park_mode) c.park_mode = *rq.park_mode;
+  c.transfer_mode = rq.transfer_mode;
+  c.completion_mode = rq.completion_mode;
+  if (step.op == Op::UncompleteCall) {
+    // A completion_as name, or an id as a number (the loader checked it fits 32 bits).
+    auto it = completions_.find(rq.completion);
+    c.completion = it != completions_.end() ? it->second
+                                            : static_cast<std::uint32_t>(std::stoul(rq.completion.empty() ? "0" : rq.completion));
+  }
+  return c;
+}
+
 void ScenarioRunner::execute_do(const Step& step) {
-  for (const std::string* name : {&step.call, &step.consult, &step.held, &step.conference}) {
+  const Request& rq = step.request;
+  for (const std::string* name : {&rq.call, &rq.consult, &rq.held, &rq.conference}) {
     if (!name->empty() && !tracked_.count(*name)) {
       record(step, false, describe(step),
              fmt::format("call '{}' was never matched: the step that names it failed", *name));
       return;
     }
   }
-  auto named = [&](const std::string& name) { return tracked_.at(name).id; };
-  OpResult r;
-  // The call a step acts on must belong to the step's controller (see handoff).
-  CallId acted_on;
-  switch (step.op) {
-    case Op::MakeCall:
-    case Op::Unpark:
-    case Op::Pickup:
-    case Op::Forward:
-    case Op::UncompleteCall:
-    case Op::TranslateAddress:
-      break;  // line operations
-    case Op::PrepareAddToConference:
-    case Op::AddToConference:
-      acted_on = named(step.conference);
-      break;
-    default:
-      acted_on = resolve_call(step);
-  }
-  // The acting line: the line of the call acted on (taken now: the operation may deallocate it),
-  // else the line the step names.
-  std::string acting_line = step.line;
-  if (const Call* c = pbx_.find_call(acted_on)) acting_line = pbx_.line(c->line).number;
-  pbx_.act_as(step.controller);
-  if (!pbx_.may_act(acted_on, step.controller)) {
-    const Call* c = pbx_.find_call(acted_on);
-    r = OpResult{0, step.op, LineErr::NotOwner, acted_on, {}, {}, 0,
-                 fmt::format("{} belongs to {}", to_string(acted_on),
-                             c->owner.empty() ? std::string("the default controller") : "'" + c->owner + "'")};
-  } else if (step.op == Op::TranslateAddress) {
-    const auto t = translate_address(step.address, scenario_.location);
-    r.op = step.op;
-    if (t) {
-      r.address = *t;
-    } else {
-      r.error = LineErr::InvalAddress;
-      r.detail = fmt::format("'{}' cannot be translated with the scenario's location", step.address);
-    }
-  } else if (step.op == Op::UncompleteCall) {
-    auto it = completions_.find(step.completion);
-    const std::uint32_t id = it != completions_.end() ? it->second
-                             : static_cast<std::uint32_t>(std::stoul(step.completion.empty() ? "0" : step.completion));
-    r = pbx_.uncomplete_call(*pbx_.find_line(step.line), id);
-  } else if (step.op == Op::MakeCall) {
-    r = pbx_.make_call(*pbx_.find_line(step.line), step.to);  // canonical numbers translated there
-  } else if (step.op == Op::Unpark) {
-    r = pbx_.unpark(*pbx_.find_line(step.line), step.orbit);
-  } else if (step.op == Op::Pickup) {
-    r = pbx_.pickup(*pbx_.find_line(step.line), step.to, step.group);
-  } else if (step.op == Op::Forward) {
-    r = pbx_.forward(*pbx_.find_line(step.line), step.forwarding);
-  } else if (step.op == Op::PrepareAddToConference) {
-    r = pbx_.prepare_add_to_conference(named(step.conference), step.to);
-  } else if (step.op == Op::AddToConference) {
-    r = pbx_.add_to_conference(named(step.conference), named(step.consult));
-  } else {
-    const CallId id = resolve_call(step);
-    switch (step.op) {
-      case Op::Dial: r = pbx_.dial(id, step.digits); break;
-      case Op::Accept: r = pbx_.accept(id); break;
-      case Op::Answer: r = pbx_.answer(id); break;
-      case Op::Drop: r = pbx_.drop(id); break;
-      case Op::Deallocate: r = pbx_.deallocate(id); break;
-      case Op::Hold: r = pbx_.hold(id); break;
-      case Op::Unhold: r = pbx_.unhold(id); break;
-      case Op::Park: r = pbx_.park(id, *step.park_mode, step.orbit); break;
-      case Op::SwapHold: r = pbx_.swap_hold(id, named(step.held)); break;
-      case Op::SetupTransfer: r = pbx_.setup_transfer(id, step.to); break;
-      case Op::CompleteTransfer:
-        r = pbx_.complete_transfer(id, named(step.consult), step.transfer_mode);
-        break;
-      case Op::BlindTransfer: r = pbx_.blind_transfer(id, step.to); break;
-      case Op::SetupConference: r = pbx_.setup_conference(id, step.to); break;
-      case Op::RemoveFromConference: r = pbx_.remove_from_conference(id); break;
-      case Op::Redirect: r = pbx_.redirect(id, step.to); break;
-      case Op::SecureCall: r = pbx_.secure_call(id); break;
-      case Op::CompleteCall: r = pbx_.complete_call(id, step.completion_mode); break;
-      case Op::Handoff: r = pbx_.handoff(id, step.to); break;
-      case Op::UncompleteCall:
-      case Op::TranslateAddress:
-      case Op::MakeCall:
-      case Op::Unpark:
-      case Op::Pickup:
-      case Op::Forward:
-      case Op::PrepareAddToConference:
-      case Op::AddToConference:
-        break;
-    }
-  }
-  pbx_.act_as("");
+  const OpResult r = path_.execute(command_of(step));
   last_error_ = r.error;
-  if (operation_sink_) {
-    const CallId call = r.call ? r.call : acted_on;
-    operation_sink_(OperationRecord{scheduler_.now(), step.op, std::move(acting_line), call.serial, r.error, ""});
-  }
   if (r.ok() && !step.as.empty()) {
     // setup_transfer and prepare_add_to_conference name their consultation call with `as`.
-    const bool names_consult = step.op == Op::SetupTransfer || step.op == Op::PrepareAddToConference;
+    const bool names_consult = step.request.op->creates == Creates::Consult;
     track(step.as, names_consult ? r.consult : r.call);
   }
   if (r.ok() && !step.consult_as.empty()) track(step.consult_as, r.consult);
@@ -533,31 +445,34 @@ std::string ScenarioRunner::describe(const Step& step) const {
     return fmt::format("modem_send {} \"{}\"", step.modem, printable_tail(step.data, 60));
   }
   if (step.kind == Step::Kind::Do) {
+    const Request& rq = step.request;
     std::string s(to_string(step.op));
     if (step.op == Op::MakeCall)
-      s += fmt::format(" {} -> {}", step.line, step.to.empty() ? "(no number)" : step.to);
+      s += fmt::format(" {} -> {}", rq.line, rq.to.empty() ? "(no number)" : rq.to);
     else if (step.op == Op::Unpark)
-      s += fmt::format(" {} from orbit {}", step.line, step.orbit);
+      s += fmt::format(" {} from orbit {}", rq.line, rq.orbit);
     else if (step.op == Op::Pickup)
-      s += fmt::format(" by {}{}", step.line,
-                       !step.to.empty() ? " of " + step.to : !step.group.empty() ? " in group " + step.group : "");
+      s += fmt::format(" by {}{}", rq.line,
+                       !rq.to.empty() ? " of " + rq.to : !rq.group.empty() ? " in group " + rq.group : "");
     else if (step.op == Op::Forward)
-      s += fmt::format(" {} ({} rules)", step.line, step.forwarding.size());
-    else if (step.conference.empty() && step.op != Op::TranslateAddress)
-      s += " " + (step.call.empty() ? "line " + step.line : step.call);
-    if (step.op == Op::Dial) s += " " + step.digits;
-    if (!step.to.empty() && step.op != Op::MakeCall && step.op != Op::Pickup) s += " to " + step.to;
-    if (!step.conference.empty()) s += " conference " + step.conference;
-    if (!step.consult.empty()) s += " consult " + step.consult;
-    if (!step.held.empty()) s += " held " + step.held;
-    if (step.op == Op::CompleteCall) s += fmt::format(" ({})", to_string(step.completion_mode));
-    if (step.op == Op::UncompleteCall) s += " completion " + step.completion;
-    if (step.op == Op::TranslateAddress) s += " '" + step.address + "'";
+      s += fmt::format(" {} ({} rules)", rq.line, rq.forwarding.size());
+    else if (step.op == Op::UncompleteCall)
+      s += " line " + rq.line;
+    else if (rq.conference.empty() && step.op != Op::TranslateAddress)
+      s += " " + (rq.call.empty() ? "line " + rq.line : rq.call);
+    if (step.op == Op::Dial) s += " " + rq.digits;
+    if (!rq.to.empty() && step.op != Op::MakeCall && step.op != Op::Pickup) s += " to " + rq.to;
+    if (!rq.conference.empty()) s += " conference " + rq.conference;
+    if (!rq.consult.empty()) s += " consult " + rq.consult;
+    if (!rq.held.empty()) s += " held " + rq.held;
+    if (step.op == Op::CompleteCall) s += fmt::format(" ({})", to_string(rq.completion_mode));
+    if (step.op == Op::UncompleteCall) s += " completion " + rq.completion;
+    if (step.op == Op::TranslateAddress) s += " '" + rq.address + "'";
     if (!step.controller.empty()) s += " by " + step.controller;
     if (step.op == Op::CompleteTransfer)
-      s += step.transfer_mode == TransferMode::Transfer ? " (TRANSFER)" : " (CONFERENCE)";
+      s += rq.transfer_mode == TransferMode::Transfer ? " (TRANSFER)" : " (CONFERENCE)";
     if (step.op == Op::Park) {
-      s += step.park_mode == ParkMode::Directed ? " into orbit " + step.orbit : " (non-directed)";
+      s += *rq.park_mode == ParkMode::Directed ? " into orbit " + rq.orbit : " (non-directed)";
       if (!step.returns.empty()) s += " returns " + step.returns;
     }
     if (step.expect_error) s += " refused with " + tapi_name(*step.expect_error);
@@ -630,6 +545,7 @@ ScenarioSession::ScenarioSession(const Scenario& scenario, SimulationKernel& ker
     }
   }
   pbx_ = std::make_unique<Pbx>(kernel, std::move(config));
+  path_ = std::make_unique<RequestPath>(*pbx_, scenario.pbx.controllers);
   const bool far_modems = std::any_of(scenario.pbx.trunks.begin(), scenario.pbx.trunks.end(),
                                       [](const TrunkConfig& t) { return t.far_end.modem_speed != 0; });
   if (!scenario.modems.empty() || far_modems) {
@@ -638,8 +554,8 @@ ScenarioSession::ScenarioSession(const Scenario& scenario, SimulationKernel& ker
     modems_ = std::make_unique<ModemBank>(*pbx_, kernel, modems);
     pbx_->add_observer(modems_.get());
   }
-  runner_ = std::make_unique<ScenarioRunner>(scenario, *pbx_, kernel, modems_.get());
-  runner_->on_operation([this](OperationRecord op) { record_operation(std::move(op)); });
+  runner_ = std::make_unique<ScenarioRunner>(scenario, *pbx_, *path_, kernel, modems_.get());
+  path_->on_operation([this](OperationRecord op) { record_operation(std::move(op)); });
   pbx_->add_observer(runner_.get());
   for (const TrafficConfig& t : scenario.traffic)
     generators_.push_back(std::make_unique<TrafficGenerator>(t, *pbx_, kernel, scenario.seed));

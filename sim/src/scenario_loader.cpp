@@ -15,6 +15,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "telsim/results/report_schema.hpp"
+#include "telsim/sim/request.hpp"
 #include "telsim/sim/scenario.hpp"
 
 namespace telsim {
@@ -123,7 +124,7 @@ const YAML::Node* find_key(const YAML::Node& map, const char* key, YAML::Node& h
   if (!map.IsMap()) return nullptr;
   for (const auto& kv : map) {
     if (kv.first.IsScalar() && kv.first.Scalar() == key) {
-      holder = kv.second;
+      holder.reset(kv.second);
       return &holder;
     }
   }
@@ -298,7 +299,7 @@ class Loader {
   void modem_step(const YAML::Node& node, const std::string& op, std::map<std::string, YAML::Node>& keys, Step& st);
   std::set<std::string> modem_names_;
   void forwarding(const YAML::Node& node, PbxConfig& pbx);
-  ForwardRule forward_rule(const YAML::Node& node, bool with_ext, std::string* ext);
+  class YamlArgs;
   std::map<std::string, int> orbits_;  // orbit number -> YAML line
   std::vector<std::string> controllers_;
   std::vector<std::string> trunk_names_;
@@ -324,6 +325,82 @@ class Loader {
   std::string file_;
   std::map<std::string, int> numbers_;  // extension number -> YAML line
   std::map<std::string, int> names_;    // call name -> YAML line of its `as:`
+};
+
+/// A YAML mapping as the catalogue decoder's argument source: errors at FILE:LINE:COL of the
+/// value (or of the mapping, for a missing key).
+class Loader::YamlArgs final : public ArgSource {
+ public:
+  YamlArgs(const Loader& loader, YAML::Node node) : loader_(loader), node_(std::move(node)) {
+    if (!node_.IsMap()) loader_.fail(node_, "a forwarding rule must be a mapping: {when: busy, to: \"204\"}");
+    for (const auto& kv : node_) {
+      if (!kv.first.IsScalar()) loader_.fail(kv.first, "a key must be a name, not a list or mapping");
+      keys_.emplace_back(kv.first.Scalar(), kv.first);
+    }
+  }
+  YamlArgs(const Loader& loader, YAML::Node node, const std::map<std::string, YAML::Node>& keys)
+      : loader_(loader), node_(std::move(node)) {
+    // In the order written, as the mapping had them.
+    for (const auto& kv : node_) {
+      const auto it = keys.find(kv.first.Scalar());
+      if (it != keys.end()) keys_.emplace_back(it->first, it->second);
+    }
+  }
+
+  std::vector<std::string> keys() const override {
+    std::vector<std::string> out;
+    for (const auto& [k, n] : keys_) out.push_back(k);
+    return out;
+  }
+  bool has(std::string_view key) const override {
+    const YAML::Node* v = value(key);
+    return v && !v->IsNull();
+  }
+  bool is_null(std::string_view key) const override {
+    const YAML::Node* v = value(key);
+    return v && v->IsNull();
+  }
+  std::optional<std::string> text(std::string_view key, LineErr) const override {
+    const YAML::Node* v = value(key);
+    if (!v || v->IsNull()) return std::nullopt;
+    return loader_.scalar(*v, std::string(key));
+  }
+  std::optional<long long> integer(std::string_view key, LineErr) const override {
+    const YAML::Node* v = value(key);
+    if (!v || v->IsNull()) return std::nullopt;
+    const std::string t = loader_.scalar(*v, std::string(key));
+    const bool digits = !t.empty() && t.size() <= 12 && std::all_of(t.begin(), t.end(), ::isdigit);
+    if (!digits) loader_.fail(*v, fmt::format("{} must be a whole number, not '{}'", key, t));
+    return std::stoll(t);
+  }
+  std::vector<std::unique_ptr<ArgSource>> items(std::string_view key, LineErr) const override {
+    const YAML::Node* v = value(key);
+    std::vector<std::unique_ptr<ArgSource>> out;
+    if (!v || v->IsNull()) return out;
+    if (!v->IsSequence()) loader_.fail(*v, fmt::format("{} must be a list of rules ([] cancels)", key));
+    for (const auto& item : *v) out.push_back(std::make_unique<YamlArgs>(loader_, item));
+    return out;
+  }
+  [[noreturn]] void fail(std::string_view key, LineErr, const std::string& message) const override {
+    const YAML::Node* v = value(key);
+    loader_.fail(v ? *v : node_, message);
+  }
+  [[noreturn]] void fail_here(LineErr, const std::string& message) const override { loader_.fail(node_, message); }
+
+ private:
+  /// The value node of `key`, or nullptr when absent.
+  const YAML::Node* value(std::string_view key) const {
+    for (const auto& [k, n] : keys_) {
+      if (k != key) continue;
+      holder_.reset(node_[k]);  // reset, not =: assigning a YAML::Node writes through it
+      return &holder_;
+    }
+    return nullptr;
+  }
+  const Loader& loader_;
+  YAML::Node node_;
+  std::vector<std::pair<std::string, YAML::Node>> keys_;  // key text, key node
+  mutable YAML::Node holder_;
 };
 
 Scenario Loader::load(const YAML::Node& root) {
@@ -664,61 +741,14 @@ void Loader::pickup_groups(const YAML::Node& node, PbxConfig& pbx) {
   }
 }
 
-ForwardRule Loader::forward_rule(const YAML::Node& node, bool with_ext, std::string* ext) {
-  std::vector<std::string> known = {"when", "to", "after", "rings", "callers"};
-  if (with_ext) known.insert(known.begin(), "ext");
-  auto keys = mapping(node, "forwarding rule", known);
-  if (with_ext) {
-    if (!keys.count("ext")) fail(node, "a forwarding rule needs the 'ext' it applies to");
-    *ext = extension(node["ext"], "ext");
-  }
-  ForwardRule r;
-  if (!keys.count("when")) fail(node, "a forwarding rule needs 'when' (unconditional, busy, no_answer, busy_no_answer, dnd)");
-  const std::string when = scalar(node["when"], "when");
-  using W = ForwardRule::When;
-  if (when == "unconditional") r.when = W::Unconditional;
-  else if (when == "busy") r.when = W::Busy;
-  else if (when == "no_answer") r.when = W::NoAnswer;
-  else if (when == "busy_no_answer") r.when = W::BusyNoAnswer;
-  else if (when == "dnd") r.when = W::DoNotDisturb;
-  else fail(node["when"], fmt::format("unknown forwarding condition '{}' (unconditional, busy, "
-                                      "no_answer, busy_no_answer, dnd)", when));
-  const bool null_to = keys.count("to") && node["to"].IsNull();
-  if (r.when == W::DoNotDisturb || (r.when == W::Unconditional && null_to)) {
-    r.when = W::DoNotDisturb;  // TAPI: forwarding to a null destination is do-not-disturb
-    if (keys.count("to") && !null_to) fail(node["to"], "do-not-disturb takes no destination");
-  } else {
-    if (!keys.count("to")) fail(node, "a forwarding rule needs the destination 'to'");
-    // Configured forwarding must point at an extension; a `forward` step may name any number
-    // and lets the PBX answer (LINEERR_INVALADDRESS), as lineForward would.
-    r.to = with_ext ? extension(node["to"], "to") : number(node["to"], "to");
-  }
-  const bool no_answer = r.when == W::NoAnswer || r.when == W::BusyNoAnswer;
-  if (keys.count("after")) {
-    if (!no_answer) fail(keys["after"], "'after' is for no_answer and busy_no_answer forwarding");
-    r.after = duration(node["after"], "after");
-  }
-  if (keys.count("rings")) {
-    if (!no_answer) fail(keys["rings"], "'rings' is for no_answer and busy_no_answer forwarding");
-    if (keys.count("after")) fail(keys["rings"], "give either 'rings' or 'after', not both");
-    const auto n = integer_in(node["rings"], "rings", 1, 100);
-    r.rings = static_cast<int>(n);
-  }
-  if (keys.count("callers")) {
-    const std::string c = scalar(node["callers"], "callers");
-    if (c == "all") r.callers = ForwardRule::Callers::All;
-    else if (c == "internal") r.callers = ForwardRule::Callers::Internal;
-    else if (c == "external") r.callers = ForwardRule::Callers::External;
-    else fail(node["callers"], fmt::format("callers must be all, internal or external, not '{}'", c));
-  }
-  return r;
-}
-
 void Loader::forwarding(const YAML::Node& node, PbxConfig& pbx) {
   if (!node.IsSequence()) fail(node, "forwarding must be a list of rules: [{ext: \"203\", when: busy, to: \"204\"}]");
   for (const auto& item : node) {
     std::string ext;
-    ForwardRule r = forward_rule(item, true, &ext);
+    const ForwardRule r = decode_forward_rule(YamlArgs(*this, item), true, &ext);
+    // Configured forwarding points from and to extensions.
+    extension(item["ext"], "ext");
+    if (!r.to.empty()) extension(item["to"], "to");
     for (LineConfig& l : pbx.lines)
       if (l.number == ext) l.forwarding.push_back(r);
   }
@@ -975,12 +1005,10 @@ Step Loader::step(const YAML::Node& node, int index) {
   }
   for (const char* k : {"modem", "data", "dtr"})
     forbid(k, fmt::format("belongs to a modem_send or modem_dtr step, not {}", op).c_str());
-  const OpSpec* spec = nullptr;
-  for (const OpSpec& s : kOps)
-    if (op == s.name) spec = &s;
+  const OpInfo* spec = find_operation(op);
   if (!spec) {
     std::vector<std::string> names;
-    for (const OpSpec& s : kOps) names.emplace_back(s.name);
+    for (const OpInfo& o : operations()) names.emplace_back(o.name);
     names.emplace_back("modem_send");
     names.emplace_back("modem_dtr");
     fail(op_node, fmt::format("unknown operation '{}' (known: {})", op, join(names)));
@@ -992,151 +1020,73 @@ Step Loader::step(const YAML::Node& node, int index) {
     if (*st.expect_error == LineErr::Success)
       fail(node["expect_error"], "expect_error names the LINEERR the operation must return");
   }
-  if (keys.count("line")) st.line = extension(node["line"], "line");
-  if (keys.count("call")) st.call = call_ref(node["call"]);
-
-  // Arguments that belong to one operation only.
-  auto only_for = [&](const char* key, std::initializer_list<Op> ops) {
-    if (!keys.count(key)) return;
-    for (Op o : ops)
-      if (st.op == o) return;
-    fail(keys[key], fmt::format("'{}' is not an argument of {}", key, op));
-  };
-  only_for("mode", {Op::Park, Op::CompleteTransfer, Op::CompleteCall});
-  only_for("completion_as", {Op::CompleteCall});
-  only_for("completion", {Op::UncompleteCall});
-  only_for("address", {Op::TranslateAddress});
   if (keys.count("controller")) st.controller = scalar(node["controller"], "controller");
-  only_for("consult", {Op::CompleteTransfer, Op::AddToConference});
-  only_for("held", {Op::SwapHold});
-  only_for("conference", {Op::PrepareAddToConference, Op::AddToConference});
-  only_for("consult_as", {Op::SetupConference});
-  only_for("orbit", {Op::Park, Op::Unpark});
-  only_for("returns", {Op::Park, Op::TranslateAddress});
-  only_for("group", {Op::Pickup});
-  only_for("forwarding", {Op::Forward});
-  only_for("digits", {Op::Dial});
-  only_for("to", {Op::MakeCall, Op::Pickup, Op::SetupTransfer, Op::BlindTransfer,
-                  Op::SetupConference, Op::PrepareAddToConference, Op::Redirect, Op::Handoff});
-  if (keys.count("consult")) st.consult = call_ref(node["consult"]);
-  if (keys.count("held")) st.held = call_ref(node["held"]);
-  if (keys.count("conference")) st.conference = call_ref(node["conference"]);
-  if (keys.count("orbit")) {
-    st.orbit = scalar(node["orbit"], "orbit");
-    if (!orbits_.count(st.orbit) && !st.expect_error)
-      fail(node["orbit"], fmt::format("orbit '{}' is not in any park lot", st.orbit));
-  }
-  if (keys.count("returns")) st.returns = scalar(node["returns"], "returns");
 
-  if (st.op == Op::TranslateAddress) {
-    if (!keys.count("address")) fail(node, "translate_address needs the 'address' to translate");
-    st.address = scalar(node["address"], "address");
-    forbid("call", "is not used by translate_address");
-  } else if (st.op == Op::UncompleteCall) {
-    if (st.line.empty()) fail(node, "uncomplete_call needs the 'line' that asked for the completion");
-    if (!keys.count("completion")) fail(node, "uncomplete_call needs the 'completion' (a completion_as name or an id)");
-    st.completion = scalar(node["completion"], "completion");
-    const bool numeric = !st.completion.empty() && std::all_of(st.completion.begin(), st.completion.end(), ::isdigit);
-    if (!numeric && !completions_.count(st.completion))
-      fail(node["completion"], fmt::format("completion '{}' is not named by an earlier complete_call (completion_as)", st.completion));
-    std::uint32_t id = 0;  // completion ids are 32-bit (the runner reads them with stoul)
-    if (numeric && std::from_chars(st.completion.data(), st.completion.data() + st.completion.size(), id).ec != std::errc())
-      fail(node["completion"], fmt::format("completion id {} is out of range", st.completion));
-    forbid("call", "is not used by uncomplete_call");
-  } else if (st.op == Op::Unpark || st.op == Op::Pickup || st.op == Op::Forward) {
-    if (st.line.empty()) fail(node, fmt::format("{} needs the 'line' that acts", op));
-    forbid("call", fmt::format("is not used by {}", op).c_str());
-    if (st.op == Op::Unpark && !keys.count("orbit")) fail(node, "unpark needs the 'orbit'");
-    if (st.op == Op::Pickup) {
-      if (keys.count("to") && keys.count("group"))
-        fail(keys["group"], "pickup takes 'to' (directed) or 'group', not both");
-      if (keys.count("to")) st.to = number(node["to"], "to");  // the PBX checks it
-      if (keys.count("group")) {
-        st.group = scalar(node["group"], "group");
-        if (!groups_.count(st.group) && !st.expect_error)
-          fail(node["group"], fmt::format("'{}' is not a pickup group", st.group));
-      }
+  // The operation's own arguments, as its catalogue row has them.
+  const YamlArgs args(*this, node, keys);
+  DecodeOptions options;
+  options.other_keys = {"at", "after", "do", "as", "expect_error", "note", "returns", "consult_as",
+                        "completion_as", "controller"};
+  options.line_for_call = true;
+  options.completion_by_name = true;
+  st.request = decode_request(*spec, args, options);
+  Request& rq = st.request;
+  // References in the scenario's own naming, checked now so a typo never waits for the run.
+  if (!rq.line.empty()) extension(node["line"], "line");
+  if (!rq.call.empty() && keys.count("line"))
+    fail(keys["line"], "give either 'call' or 'line', not both");
+  for (const char* k : {"call", "consult", "held", "conference"})
+    if (rq.gave(k)) call_ref(node[k]);
+  if (rq.gave("orbit") && !orbits_.count(rq.orbit) && !st.expect_error)
+    fail(node["orbit"], fmt::format("orbit '{}' is not in any park lot", rq.orbit));
+  if (st.op == Op::Pickup) {
+    if (rq.gave("to")) number(node["to"], "to");  // the PBX checks it is an extension
+    if (rq.gave("group") && !groups_.count(rq.group) && !st.expect_error)
+      fail(node["group"], fmt::format("'{}' is not a pickup group", rq.group));
+  }
+  if (st.op == Op::Forward) {
+    // Any dialable number may be a destination; the PBX answers the rest (INVALADDRESS).
+    std::size_t i = 0;
+    for (const auto& item : node["forwarding"]) {
+      if (!rq.forwarding.at(i++).to.empty()) number(item["to"], "to");
     }
-    if (st.op == Op::Forward) {
-      if (!keys.count("forwarding")) fail(node, "forward needs 'forwarding': a list of rules ([] cancels)");
-      const YAML::Node list = node["forwarding"];
-      if (!list.IsSequence()) fail(list, "forwarding must be a list of rules ([] cancels)");
-      for (const auto& item : list) st.forwarding.push_back(forward_rule(item, false, nullptr));
-    }
-  } else if (st.op == Op::MakeCall) {
-    if (st.line.empty()) fail(node, "make_call needs the 'line' that places the call");
-    forbid("call", "is not used by make_call (it creates a call: name it with 'as')");
-    if (keys.count("to")) {
-      st.to = scalar(node["to"], "to");  // checked by the PBX: a bad number is LINEERR_INVALADDRESS
-    }
-  } else if (st.op == Op::PrepareAddToConference || st.op == Op::AddToConference) {
-    if (st.conference.empty()) fail(node, fmt::format("{} needs the 'conference' call", op));
-    forbid("call", ": name the conference call with 'conference'");
-    forbid("line", "is not used: name the conference call with 'conference'");
-    if (st.op == Op::AddToConference && st.consult.empty())
-      fail(node, "add_to_conference needs the 'consult' call to add");
-    if (keys.count("to")) st.to = scalar(node["to"], "to");
-  } else {
-    if (st.call.empty() && st.line.empty())
-      fail(node, fmt::format("{} needs the 'call' to act on (or the 'line' that has it)", op));
-    if (keys.count("to")) st.to = scalar(node["to"], "to");  // the PBX checks it
-    if ((st.op == Op::BlindTransfer || st.op == Op::Redirect) && st.to.empty())
-      fail(node, fmt::format("{} needs the number 'to'", op));
-    if (st.op == Op::SwapHold && st.held.empty()) fail(node, "swap_hold needs the 'held' call");
-    if (st.op == Op::Handoff && !keys.count("to")) fail(node, "handoff needs the controller 'to' hand the call to");
-    if (st.op == Op::CompleteCall) {
-      if (!keys.count("mode")) fail(node, "complete_call needs the 'mode': CAMPON, CALLBACK, INTRUDE or MESSAGE");
-      std::string m = scalar(node["mode"], "mode");
-      if (m.rfind("LINECALLCOMPLMODE_", 0) == 0) m = m.substr(18);
-      if (m == "CAMPON") st.completion_mode = CompletionMode::CampOn;
-      else if (m == "CALLBACK") st.completion_mode = CompletionMode::Callback;
-      else if (m == "INTRUDE") st.completion_mode = CompletionMode::Intrude;
-      else if (m == "MESSAGE") st.completion_mode = CompletionMode::Message;
-      else fail(node["mode"], fmt::format("completion mode must be CAMPON, CALLBACK, INTRUDE or MESSAGE, not '{}'", m));
-      if (keys.count("completion_as")) {
-        st.completion_as = scalar(node["completion_as"], "completion_as");
-        if (completions_.count(st.completion_as))
-          fail(node["completion_as"], fmt::format("completion name '{}' is already used", st.completion_as));
-        completions_.emplace(st.completion_as, node["completion_as"].Mark().line + 1);
-      }
-    }
-    if (st.op == Op::CompleteTransfer) {
-      if (st.consult.empty()) fail(node, "complete_transfer needs the 'consult' call");
-      if (keys.count("mode")) {
-        const std::string m = scalar(node["mode"], "mode");
-        if (m == "TRANSFER" || m == "LINETRANSFERMODE_TRANSFER") st.transfer_mode = TransferMode::Transfer;
-        else if (m == "CONFERENCE" || m == "LINETRANSFERMODE_CONFERENCE") st.transfer_mode = TransferMode::Conference;
-        else fail(node["mode"], fmt::format("transfer mode must be TRANSFER or CONFERENCE, not '{}'", m));
-      }
-    }
-    if (!st.call.empty() && !st.line.empty())
-      fail(keys["line"], "give either 'call' or 'line', not both");
-    if (st.op == Op::Dial) {
-      if (!keys.count("digits")) fail(node, "dial needs 'digits'");
-      st.digits = scalar(node["digits"], "digits");
-    }
-    if (st.op == Op::Park) {
-      if (keys.count("mode")) {
-        const std::string m = scalar(node["mode"], "mode");
-        if (m == "DIRECTED" || m == "LINEPARKMODE_DIRECTED") st.park_mode = ParkMode::Directed;
-        else if (m == "NONDIRECTED" || m == "LINEPARKMODE_NONDIRECTED") st.park_mode = ParkMode::NonDirected;
-        else fail(node["mode"], fmt::format("park mode must be DIRECTED or NONDIRECTED, not '{}'", m));
-      }
-      if (!st.park_mode) st.park_mode = st.orbit.empty() ? ParkMode::NonDirected : ParkMode::Directed;
-      if (*st.park_mode == ParkMode::Directed && st.orbit.empty())
-        fail(node, "a DIRECTED park needs the 'orbit'");
-    }
+  }
+  if (st.op == Op::UncompleteCall) {
+    const std::string& c = rq.completion;
+    const bool numeric = !c.empty() && std::all_of(c.begin(), c.end(), ::isdigit);
+    if (!numeric && !completions_.count(c))
+      fail(node["completion"], fmt::format("completion '{}' is not named by an earlier complete_call (completion_as)", c));
+    std::uint32_t id = 0;  // completion ids are 32-bit
+    if (numeric && std::from_chars(c.data(), c.data() + c.size(), id).ec != std::errc())
+      fail(node["completion"], fmt::format("completion id {} is out of range", c));
+  }
+
+  // The step's own keys.
+  if (keys.count("returns")) {
+    if (st.op != Op::Park && st.op != Op::TranslateAddress)
+      fail(keys["returns"], fmt::format("'returns' is not an argument of {} (park and translate_address return "
+                                        "an address)", op));
+    st.returns = scalar(node["returns"], "returns");
+  }
+  if (keys.count("completion_as")) {
+    if (st.op != Op::CompleteCall)
+      fail(keys["completion_as"], fmt::format("'completion_as' is not an argument of {}", op));
+    st.completion_as = scalar(node["completion_as"], "completion_as");
+    if (completions_.count(st.completion_as))
+      fail(node["completion_as"], fmt::format("completion name '{}' is already used", st.completion_as));
+    completions_.emplace(st.completion_as, node["completion_as"].Mark().line + 1);
   }
   if (keys.count("as")) {
-    const bool creates = st.op == Op::MakeCall || st.op == Op::Unpark || st.op == Op::Pickup ||
-                         st.op == Op::SetupTransfer || st.op == Op::SetupConference ||
-                         st.op == Op::PrepareAddToConference ||
-                         (st.op == Op::CompleteTransfer && st.transfer_mode == TransferMode::Conference);
+    const Creates c = spec->creates;
+    const bool creates = c == Creates::Call || c == Creates::Consult || c == Creates::ConferenceAndConsult ||
+                         (c == Creates::ConferenceOnConference && rq.transfer_mode == TransferMode::Conference);
     if (!creates) fail(keys["as"], fmt::format("'as' names a new call; {} does not create one", op));
     st.as = scalar(node["as"], "as");
     bind(node["as"], st.as);
   }
   if (keys.count("consult_as")) {
+    if (spec->creates != Creates::ConferenceAndConsult)
+      fail(keys["consult_as"], fmt::format("'consult_as' is not an argument of {}", op));
     st.consult_as = scalar(node["consult_as"], "consult_as");
     bind(node["consult_as"], st.consult_as);
   }

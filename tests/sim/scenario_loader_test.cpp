@@ -110,7 +110,7 @@ TEST(ScenarioLoaderTest, ReadsStepsWithTheirLines) {
   ASSERT_EQ(s.steps.size(), 4u);
   EXPECT_EQ(s.steps[0].yaml_line, 5);
   EXPECT_EQ(s.steps[0].at, SimTime(1s));
-  EXPECT_EQ(s.steps[0].to, "202");
+  EXPECT_EQ(s.steps[0].request.to, "202");
   EXPECT_EQ(s.steps[1].kind, Step::Kind::Expect);
   EXPECT_EQ(s.steps[1].expect.state, CallState::RingBack);
   EXPECT_EQ(s.steps[1].within, Duration(2s));

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "telsim/models/catalogue.hpp"
 #include "telsim/models/scheduler.hpp"
 #include "telsim/models/tapi.hpp"
 
@@ -26,37 +27,6 @@ std::string to_string(CallId id);
 
 enum class Direction : std::uint8_t { Outgoing, Incoming };
 std::string_view to_string(Direction d);
-
-/// The TAPI operations, named as in scenarios and on the wire.
-enum class Op : std::uint8_t {
-  MakeCall,
-  Dial,
-  Accept,
-  Answer,
-  Drop,
-  Deallocate,
-  Hold,
-  Unhold,
-  Park,
-  Unpark,
-  Pickup,
-  Forward,
-  SwapHold,
-  SetupTransfer,
-  CompleteTransfer,
-  BlindTransfer,
-  SetupConference,
-  PrepareAddToConference,
-  AddToConference,
-  RemoveFromConference,
-  Redirect,
-  SecureCall,
-  CompleteCall,
-  UncompleteCall,
-  Handoff,
-  TranslateAddress,
-};
-std::string_view to_string(Op op);
 
 struct StateStamp {
   CallState state;

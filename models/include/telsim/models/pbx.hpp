@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "telsim/models/call_state_machine.hpp"
+#include "telsim/models/command.hpp"
 #include "telsim/models/dial_plan.hpp"
 #include "telsim/models/dialing_rules.hpp"
 #include "telsim/models/events.hpp"
@@ -99,16 +100,6 @@ struct PbxConfig {
   /// Controllers calls may be handed off to (besides the default, ""); empty: any name.
   std::vector<std::string> controllers;
 };
-
-/// LINECALLCOMPLMODE_*.
-enum class CompletionMode { CampOn = 1, Callback = 2, Intrude = 4, Message = 8 };
-std::string_view to_string(CompletionMode m);
-
-/// LINETRANSFERMODE_*.
-enum class TransferMode { Transfer = 1, Conference = 2 };
-
-/// LINEPARKMODE_*.
-enum class ParkMode { Directed = 1, NonDirected = 2 };
 
 struct Line {
   LineId id = 0;
@@ -210,9 +201,18 @@ class Pbx {
   SimTime now() const { return scheduler_.now(); }
 
   // --- operations (TAPI lineXxx) -------------------------------------------------------
+  /// Carry out `command` (already authorized by the request path): the one place where an
+  /// operation of the catalogue meets its member below. Calls it creates belong to
+  /// `command.requester`.
+  OpResult execute(const Command& command);
+  /// lineTranslateAddress: the dialable form of `address` by the scenario's dialing rules
+  /// (PbxConfig::location), returned in OpResult::address; INVALADDRESS when it has none.
+  OpResult translate_address(std::string_view address);
+  /// Each operation that creates calls takes their `owner` (the requester; "" the default
+  /// controller) last.
   /// lineMakeCall: a new call on `line`; with a number it is dialled, without one the call
   /// waits in DIALTONE for dial(). A canonical number is translated first (PbxConfig::location).
-  OpResult make_call(LineId line, std::string_view number);
+  OpResult make_call(LineId line, std::string_view number, std::string_view owner = {});
   /// lineDial: more digits for a call in DIALTONE or DIALING (multi-stage dialling); a
   /// canonical number is translated first.
   OpResult dial(CallId call, std::string_view digits);
@@ -231,32 +231,32 @@ class Pbx {
   OpResult park(CallId call, ParkMode mode, std::string_view orbit);
   /// lineUnpark: a new call on `line`, reason UNPARK, CONNECTED to the parked party.
   /// An empty or unknown orbit: INVALADDRESS and no new call.
-  OpResult unpark(LineId line, std::string_view orbit);
+  OpResult unpark(LineId line, std::string_view orbit, std::string_view owner = {});
   /// linePickup: directed (`target` extension) or group (`group`, or all of the picker's
   /// groups when empty). The oldest ringing call wins; its ringing leg ends DISCONNECTED/PICKUP
   /// and `line` gets a new call, reason PICKUP, CONNECTED. Nothing ringing: OPERATIONFAILED;
   /// a group the picker is not in: INVALGROUPID.
-  OpResult pickup(LineId line, std::string_view target, std::string_view group);
+  OpResult pickup(LineId line, std::string_view target, std::string_view group, std::string_view owner = {});
   /// lineForward: replace the line's forwarding list; an empty list cancels.
   OpResult forward(LineId line, std::vector<ForwardRule> rules);
   /// lineSwapHold: `active` goes ONHOLD, `held` (ONHOLD or pending) comes back CONNECTED.
   OpResult swap_hold(CallId active, CallId held);
   /// lineSetupTransfer: `call` goes ONHOLDPENDTRANSFER and a consultation call (DIALTONE, or
   /// dialling `number` when given) is returned in OpResult::consult.
-  OpResult setup_transfer(CallId call, std::string_view number);
+  OpResult setup_transfer(CallId call, std::string_view number, std::string_view owner = {});
   /// lineCompleteTransfer. TRANSFER: the two far parties are connected and both calls go IDLE
   /// here (a consult still ringing keeps ringing for the transferee; a busy or proceeding one
   /// sends the transferee on to its number). CONFERENCE: both become CONFERENCED under a new
   /// conference call (OpResult::call), CONNECTED.
-  OpResult complete_transfer(CallId call, CallId consult, TransferMode mode);
+  OpResult complete_transfer(CallId call, CallId consult, TransferMode mode, std::string_view owner = {});
   /// lineBlindTransfer: the far party is offered to `number` (reason TRANSFER) and the call goes
   /// IDLE here. A number that is not complete: INVALADDRESS, nothing dialled.
   OpResult blind_transfer(CallId call, std::string_view number);
   /// lineSetupConference: a conference call (OpResult::call, ONHOLDPENDCONF), `call` CONFERENCED
   /// in it, and a consultation call (OpResult::consult) for the next party.
-  OpResult setup_conference(CallId call, std::string_view number);
+  OpResult setup_conference(CallId call, std::string_view number, std::string_view owner = {});
   /// linePrepareAddToConference: the conference goes ONHOLDPENDCONF; new consultation call.
-  OpResult prepare_add_to_conference(CallId conference, std::string_view number);
+  OpResult prepare_add_to_conference(CallId conference, std::string_view number, std::string_view owner = {});
   /// lineAddToConference: `consult` joins (CONFERENCED), the conference is CONNECTED again.
   OpResult add_to_conference(CallId conference, CallId consult);
   /// lineRemoveFromConference: the party leaves (IDLE here, its far end disconnected); one
@@ -271,7 +271,7 @@ class Pbx {
   /// caller is rung back, reason CALLCOMPLETION, when the target frees, then the target is
   /// called; INTRUDE: the caller joins the target's call now, reason INTRUDE; MESSAGE: a
   /// message-waiting indication on the target line). OpResult::completion is the id.
-  OpResult complete_call(CallId call, CompletionMode mode);
+  OpResult complete_call(CallId call, CompletionMode mode, std::string_view owner = {});
   /// lineUncompleteCall: cancel a pending completion of `line`; unknown id INVALCOMPLETIONID.
   OpResult uncomplete_call(LineId line, std::uint32_t completion);
   /// The controller making the following requests ("" = the default). Calls an operation
@@ -284,7 +284,8 @@ class Pbx {
     const Call* c = find_call(call);
     return !c || c->owner == controller;
   }
-  /// lineHandoff: the call's ownership moves to `controller`.
+  /// lineHandoff: the call's ownership moves to `controller` (the request path checks that
+  /// such a controller exists); TARGETSELF when it has the call already.
   OpResult handoff(CallId call, std::string controller);
   /// A traffic generator's call from `line` to `number`, hung up `holding` after it connects;
   /// the line goes on-hook by itself for it whatever its behaviour.
@@ -366,7 +367,7 @@ class Pbx {
   void unpark_orbit_of(Call& parkee);
   void park_recall_unanswered(CallId parkee, const Call::ParkRecall& recall);
   /// A consultation call about `about` on its line; replies to `op` (OpResult::consult).
-  Call& new_consult_call(Call& about, Op op, CallId reply_call, OpResult& result);
+  Call& new_consult_call(Call& about, Op op, CallId reply_call, OpResult& result, std::string_view owner);
   void consult_gone(Call& consult);
   void leave_conference(Call& member);
   void collapse_if_small(CallId conference);
@@ -389,7 +390,8 @@ class Pbx {
   void run_completion(const Completion& c);
   void connect_parties(Call& a, Call& b);
   /// Reply to `op` with a new call on `line` that starts CONNECTED to `far` (unpark, pickup).
-  OpResult join_new_call(LineId line, CallReason reason, CallId far, Op op, std::string original_to = {});
+  OpResult join_new_call(LineId line, CallReason reason, CallId far, Op op, std::string_view owner,
+                         std::string original_to = {});
   void no_answer(CallId id);
   void connect(Call& answering);
   void disconnect_far_end(Call& dropper, CallState state_before);
@@ -445,6 +447,9 @@ class Pbx {
   void bridge_headless(Call& conference, const std::vector<CallId>& members);
   std::size_t extension_count_ = 0;
   std::string requester_;
+  /// The owner of a call an operation creates: `owner`, or while the live server still calls
+  /// act_as, the controller it set.
+  std::string new_owner(std::string_view owner) const { return owner.empty() ? requester_ : std::string(owner); }
   bool shutting_down_ = false;
   std::vector<Completion> completions_;
   std::uint32_t next_completion_ = 1;

@@ -12,6 +12,7 @@
 #include "telsim/models/modem_bank.hpp"
 #include "telsim/models/pbx.hpp"
 #include "telsim/sim/kernel.hpp"
+#include "telsim/sim/request_path.hpp"
 #include "telsim/results/run_result.hpp"
 #include "telsim/sim/scenario.hpp"
 
@@ -34,6 +35,8 @@ class ScenarioSession {
   ScenarioSession(const ScenarioSession&) = delete;
   ScenarioSession& operator=(const ScenarioSession&) = delete;
   Pbx& pbx() { return *pbx_; }
+  /// The path every operation takes (the runner's steps, the live server's clients).
+  RequestPath& request_path() { return *path_; }
   /// The scenario's modems (nullptr when it has none).
   ModemBank* modems() { return modems_.get(); }
   ScenarioRunner& runner() { return *runner_; }
@@ -52,6 +55,7 @@ class ScenarioSession {
   SimulationKernel& kernel_;
   std::vector<OperationRecord> operations_;
   std::unique_ptr<Pbx> pbx_;
+  std::unique_ptr<RequestPath> path_;
   std::unique_ptr<ModemBank> modems_;
   std::unique_ptr<ScenarioRunner> runner_;
   std::vector<std::unique_ptr<TrafficGenerator>> generators_;
@@ -61,7 +65,9 @@ class ScenarioSession {
 class ScenarioRunner final : public PbxObserver, public ModemObserver {
  public:
   /// `modems` holds the scenario's modems (it may be nullptr when there are none).
-  ScenarioRunner(const Scenario& scenario, Pbx& pbx, Scheduler& scheduler, ModemBank* modems = nullptr);
+  /// Its `do:` steps go through `path`, like every other request.
+  ScenarioRunner(const Scenario& scenario, Pbx& pbx, RequestPath& path, Scheduler& scheduler,
+                 ModemBank* modems = nullptr);
   ~ScenarioRunner() override;
   /// Schedule the first step.
   void start();
@@ -72,8 +78,6 @@ class ScenarioRunner final : public PbxObserver, public ModemObserver {
   /// Records in serial order (valid after finish()).
   std::vector<CallRecord> take_records();
   std::size_t cleared_at_end() const { return cleared_at_end_; }
-  /// Called with each `do:` step's operation after it ran (ScenarioSession::record_operation).
-  void on_operation(std::function<void(OperationRecord)> sink) { operation_sink_ = std::move(sink); }
 
   void on_call_state(const CallStateEvent& event) override;
   void on_call_record(const CallRecord& record) override;
@@ -112,10 +116,13 @@ class ScenarioRunner final : public PbxObserver, public ModemObserver {
   void record(const Step& step, bool ok, std::string what, std::string message);
   void track(const std::string& name, CallId id);
   CallId resolve_call(const Step& step) const;
+  /// The step's request with its call names resolved to the calls they name now.
+  Command command_of(const Step& step) const;
   std::string describe(const Step& step) const;
 
   const Scenario& scenario_;
   Pbx& pbx_;
+  RequestPath& path_;
   Scheduler& scheduler_;
   std::size_t next_ = 0;
   std::size_t timed_ = static_cast<std::size_t>(-1);  // step whose at/after wait has elapsed
@@ -129,7 +136,6 @@ class ScenarioRunner final : public PbxObserver, public ModemObserver {
   std::vector<ExpectationResult> results_;
   std::vector<CallRecord> records_;
   std::size_t cleared_at_end_ = 0;
-  std::function<void(OperationRecord)> operation_sink_;
   ModemBank* modems_ = nullptr;
   /// What each modem told its terminal that no `expect: {output}` has consumed yet (the last
   /// kModemOutputKept bytes of it).

@@ -12,6 +12,7 @@
 #include "telsim/models/modem.hpp"
 #include "telsim/models/pbx.hpp"
 #include "telsim/results/run_result.hpp"
+#include "telsim/sim/request.hpp"
 #include "telsim/sim/traffic.hpp"
 
 namespace telsim {
@@ -65,26 +66,14 @@ struct Step {
   std::optional<SimTime> at;      ///< absolute virtual time
   std::optional<Duration> after;  ///< relative to the end of the previous step
   // do:
-  Op op = Op::MakeCall;
-  std::string line;    ///< acting extension
-  std::string call;    ///< call name
-  std::string to;      ///< make_call destination (may be empty: dial tone only)
-  std::string digits;  ///< dial
-  std::optional<ParkMode> park_mode;  ///< park (default: DIRECTED with an orbit, else NONDIRECTED)
-  std::string orbit;                  ///< park (directed), unpark
-  std::string returns;                ///< park: the orbit the PBX must return
-  std::string group;                  ///< pickup
-  std::vector<ForwardRule> forwarding;  ///< forward: the new list (empty cancels)
-  std::string consult;                  ///< complete_transfer, add_to_conference: consult call name
-  std::string held;                     ///< swap_hold: the held call's name
-  std::string conference;               ///< prepare_add/add_to_conference: conference call name
-  TransferMode transfer_mode = TransferMode::Transfer;  ///< complete_transfer
+  Op op = Op::MakeCall;  ///< request.op's operation
+  /// The operation and its arguments, decoded against the operation catalogue; call names are
+  /// the scenario's (`as:`), `line` may stand for the call of a call operation.
+  Request request;
+  std::string returns;                  ///< park, translate_address: the address the switch must return
   std::string consult_as;               ///< setup_conference: name for the consult call
-  CompletionMode completion_mode = CompletionMode::CampOn;  ///< complete_call
   std::string completion_as;            ///< complete_call: name for the completion id
-  std::string completion;               ///< uncomplete_call: a completion name or a number
   std::string controller;               ///< who performs the step ("" = the default controller)
-  std::string address;                  ///< translate_address
   std::optional<LineErr> expect_error;
   // modem:
   std::string modem;           ///< the modem's name

@@ -1,0 +1,50 @@
+// Pbx::execute: where a command of the operation catalogue meets its member. One case per
+// operation; -Wswitch (no default) makes a new operation without its case a compile error.
+#include <fmt/format.h>
+
+#include "telsim/models/pbx.hpp"
+
+namespace telsim {
+
+OpResult Pbx::execute(const Command& c) {
+  const std::string_view owner = c.requester;
+  switch (c.op) {
+    case Op::MakeCall: return make_call(c.line, c.to, owner);
+    case Op::Dial: return dial(c.call, c.digits);
+    case Op::Accept: return accept(c.call);
+    case Op::Answer: return answer(c.call);
+    case Op::Drop: return drop(c.call);
+    case Op::Deallocate: return deallocate(c.call);
+    case Op::Hold: return hold(c.call);
+    case Op::Unhold: return unhold(c.call);
+    case Op::Park: return park(c.call, c.park_mode, c.orbit);
+    case Op::Unpark: return unpark(c.line, c.orbit, owner);
+    case Op::Pickup: return pickup(c.line, c.to, c.group, owner);
+    case Op::Forward: return forward(c.line, c.forwarding);
+    case Op::SwapHold: return swap_hold(c.call, c.held);
+    case Op::SetupTransfer: return setup_transfer(c.call, c.to, owner);
+    case Op::CompleteTransfer: return complete_transfer(c.call, c.consult, c.transfer_mode, owner);
+    case Op::BlindTransfer: return blind_transfer(c.call, c.to);
+    case Op::SetupConference: return setup_conference(c.call, c.to, owner);
+    case Op::PrepareAddToConference: return prepare_add_to_conference(c.conference, c.to, owner);
+    case Op::AddToConference: return add_to_conference(c.conference, c.consult);
+    case Op::RemoveFromConference: return remove_from_conference(c.call);
+    case Op::Redirect: return redirect(c.call, c.to);
+    case Op::SecureCall: return secure_call(c.call);
+    case Op::CompleteCall: return complete_call(c.call, c.completion_mode, owner);
+    case Op::UncompleteCall: return uncomplete_call(c.line, c.completion);
+    case Op::Handoff: return handoff(c.call, c.to);
+    case Op::TranslateAddress: return translate_address(c.address);
+  }
+  return refuse(c.op, LineErr::OperationUnavail, {}, "no such operation");
+}
+
+OpResult Pbx::translate_address(std::string_view address) {
+  const auto dialable = telsim::translate_address(address, config_.location);
+  if (!dialable)
+    return refuse(Op::TranslateAddress, LineErr::InvalAddress, {},
+                  fmt::format("'{}' cannot be translated with the scenario's location", address));
+  return reply(Op::TranslateAddress, LineErr::Success, {}, *dialable);
+}
+
+}  // namespace telsim

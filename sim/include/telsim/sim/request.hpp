@@ -1,0 +1,91 @@
+#pragma once
+/// Decoding requests from the operation catalogue: a scenario's `do:` step (YAML) and a live
+/// client's frame (JSON) are both an ArgSource, and one decoder turns either into a Request
+/// checked against the operation's catalogue row (known keys, required ones, types, mode
+/// values, forwarding rules). Each front end then resolves the Request's call and line
+/// references in its own naming (scenario names, "c17") into a Command for the request path.
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "telsim/models/catalogue.hpp"
+#include "telsim/models/command.hpp"
+#include "telsim/models/pbx_features.hpp"
+
+namespace telsim {
+
+/// One request's arguments as a front end received them: a YAML mapping or a JSON object.
+/// Every error goes through fail(), which the front end turns into its own kind (a YAML error at
+/// FILE:LINE:COL, a LINEERR reply) and throws; the getters throw the same way on a value of the
+/// wrong type.
+class ArgSource {
+ public:
+  virtual ~ArgSource() = default;
+  /// The keys present, in the order written.
+  virtual std::vector<std::string> keys() const = 0;
+  /// Present with a value that is not null.
+  virtual bool has(std::string_view key) const = 0;
+  /// Present with an explicit null (YAML `~`/`null`, JSON null).
+  virtual bool is_null(std::string_view key) const = 0;
+  /// A text value (on the wire a JSON string; in YAML any scalar). nullopt when absent or null.
+  virtual std::optional<std::string> text(std::string_view key, LineErr error) const = 0;
+  /// A whole number. nullopt when absent or null.
+  virtual std::optional<long long> integer(std::string_view key, LineErr error) const = 0;
+  /// A list of mappings (forwarding rules), each as a source of its own.
+  virtual std::vector<std::unique_ptr<ArgSource>> items(std::string_view key, LineErr error) const = 0;
+  /// An error about `key` (its value, or the mapping when the key is missing).
+  [[noreturn]] virtual void fail(std::string_view key, LineErr error, const std::string& message) const = 0;
+  /// An error about the whole mapping.
+  [[noreturn]] virtual void fail_here(LineErr error, const std::string& message) const = 0;
+};
+
+/// A decoded operation: its catalogue row and its arguments, call and line references still in
+/// the front end's naming.
+struct Request {
+  const OpInfo* op = nullptr;
+  std::string line;                              ///< the `line` parameter (an extension number)
+  std::string call, consult, held, conference;   ///< call references as written
+  std::string to, digits, orbit, group, address; ///< as written ("" when absent)
+  std::string completion;                        ///< uncomplete_call: as written (a number, or a scenario's name)
+  std::optional<ParkMode> park_mode;             ///< park: as given (absent: by the orbit)
+  TransferMode transfer_mode = TransferMode::Transfer;
+  CompletionMode completion_mode = CompletionMode::CampOn;
+  std::vector<ForwardRule> forwarding;
+  /// Whether the request named `param` (a parameter of its operation).
+  bool gave(std::string_view param) const;
+  std::vector<std::string> given;  ///< the parameters given, in catalogue order
+};
+
+/// How a front end's requests differ, beyond the naming of calls.
+struct DecodeOptions {
+  /// Keys of the surrounding mapping that are not the operation's (a step's `at`, `as`; a
+  /// frame's `id`, `op`): ignored here, checked by the front end.
+  std::vector<std::string_view> other_keys;
+  /// A call operation may name the `line` instead of the `call` (a scenario picks that line's
+  /// oldest call the operation applies to).
+  bool line_for_call = false;
+  /// The completion of uncomplete_call may be a name (a scenario's `completion_as`).
+  bool completion_by_name = false;
+};
+
+/// Decode `args` as operation `op`. Throws through ArgSource::fail on the first problem: a key
+/// the operation does not take ("'orbit' is not an argument of drop (it takes: call)"), a
+/// missing required one, a value of the wrong type, a mode that is not one of the row's values
+/// (case-insensitive, with or without its TAPI prefix: "nondirected", "LINEPARKMODE_NONDIRECTED"),
+/// or a bad forwarding rule.
+Request decode_request(const OpInfo& op, const ArgSource& args, const DecodeOptions& options = {});
+
+/// A mode value in its canonical spelling (upper case, no prefix), or nullopt when it is not one
+/// of `param`'s values.
+std::optional<std::string_view> canonical_mode(const ParamInfo& param, std::string_view text);
+
+/// One forwarding rule: {when, to, after | rings, callers}, with `ext` too when `with_ext`
+/// (a scenario's configured forwarding). `when` is unconditional, busy, no_answer,
+/// busy_no_answer or dnd; `to` is required except for dnd, and an explicit null `to` with
+/// unconditional is do-not-disturb (TAPI's null destination). `after` is a duration ("15s"),
+/// `rings` 1..100, only for no-answer forwarding.
+ForwardRule decode_forward_rule(const ArgSource& rule, bool with_ext, std::string* ext = nullptr);
+
+}  // namespace telsim

@@ -1,0 +1,211 @@
+// Requests decoded against the operation catalogue (see request.hpp): the one parser of
+// operation arguments, modes and forwarding rules for the scenario language and the wire.
+#include "telsim/sim/request.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include <fmt/format.h>
+
+#include "telsim/sim/scenario.hpp"
+
+namespace telsim {
+namespace {
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+/// "a, b or c"
+std::string alternatives(std::span<const std::string_view> values) {
+  std::string out;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += i + 1 == values.size() ? " or " : ", ";
+    out += values[i];
+  }
+  return out;
+}
+
+std::string param_list(const OpInfo& op) {
+  std::string out;
+  for (const ParamInfo& p : op.params) out += (out.empty() ? "" : ", ") + std::string(p.name);
+  return out.empty() ? "nothing" : out;
+}
+
+}  // namespace
+
+bool Request::gave(std::string_view param) const {
+  return std::find(given.begin(), given.end(), param) != given.end();
+}
+
+std::optional<std::string_view> canonical_mode(const ParamInfo& param, std::string_view text) {
+  std::string u = upper(text);
+  const std::string prefix = upper(param.tapi_prefix);
+  if (!prefix.empty() && u.rfind(prefix, 0) == 0) u = u.substr(prefix.size());
+  for (std::string_view v : param.values)
+    if (v == u) return v;
+  return std::nullopt;
+}
+
+Request decode_request(const OpInfo& op, const ArgSource& args, const DecodeOptions& options) {
+  Request r;
+  r.op = &op;
+  const bool call_by_line = options.line_for_call && op.subject == Subject::Call;
+  for (const std::string& key : args.keys()) {
+    if (std::find(options.other_keys.begin(), options.other_keys.end(), key) != options.other_keys.end()) continue;
+    if (find_param(op, key)) continue;
+    if (call_by_line && key == "line") continue;
+    args.fail(key, LineErr::InvalParam,
+              fmt::format("'{}' is not an argument of {} (it takes: {})", key, op.name, param_list(op)));
+  }
+  for (const ParamInfo& p : op.params) {
+    const bool present = args.has(p.name);
+    if (!present) {
+      const bool stand_in = p.name == "call" && call_by_line && args.has("line");
+      if (p.required && !stand_in) {
+        if (p.name == "call" && call_by_line)
+          args.fail_here(p.error, fmt::format("{} needs the 'call' to act on (or the 'line' that has it)", op.name));
+        args.fail_here(p.error, fmt::format("{} needs '{}': {}", op.name, p.name, p.doc));
+      }
+      if (stand_in) r.line = *args.text("line", LineErr::BadDeviceId);
+      continue;
+    }
+    if (!p.excludes.empty() && args.has(p.excludes))
+      args.fail(p.name, LineErr::InvalParam,
+                fmt::format("{} takes '{}' or '{}', not both", op.name, p.excludes, p.name));
+    r.given.emplace_back(p.name);
+    switch (p.kind) {
+      case ParamKind::Line: r.line = *args.text(p.name, p.error); break;
+      case ParamKind::Call: {
+        std::string ref = *args.text(p.name, p.error);
+        if (p.name == "call") r.call = std::move(ref);
+        else if (p.name == "consult") r.consult = std::move(ref);
+        else if (p.name == "held") r.held = std::move(ref);
+        else r.conference = std::move(ref);
+        break;
+      }
+      case ParamKind::Address:
+      case ParamKind::Digits:
+      case ParamKind::Text: {
+        std::string v = *args.text(p.name, p.error);
+        if (p.name == "to") r.to = std::move(v);
+        else if (p.name == "digits") r.digits = std::move(v);
+        else if (p.name == "orbit") r.orbit = std::move(v);
+        else if (p.name == "group") r.group = std::move(v);
+        else r.address = std::move(v);
+        break;
+      }
+      case ParamKind::Mode: {
+        const std::string v = *args.text(p.name, p.error);
+        const auto m = canonical_mode(p, v);
+        if (!m) {
+          const std::string_view what = op.op == Op::Park           ? "park mode"
+                                        : op.op == Op::CompleteCall ? "completion mode"
+                                                                    : "transfer mode";
+          args.fail(p.name, p.error, fmt::format("{} must be {}, not '{}'", what, alternatives(p.values), v));
+        }
+        if (*m == "DIRECTED") r.park_mode = ParkMode::Directed;
+        else if (*m == "NONDIRECTED") r.park_mode = ParkMode::NonDirected;
+        else if (*m == "TRANSFER") r.transfer_mode = TransferMode::Transfer;
+        else if (*m == "CONFERENCE") r.transfer_mode = TransferMode::Conference;
+        else if (*m == "CAMPON") r.completion_mode = CompletionMode::CampOn;
+        else if (*m == "CALLBACK") r.completion_mode = CompletionMode::Callback;
+        else if (*m == "INTRUDE") r.completion_mode = CompletionMode::Intrude;
+        else r.completion_mode = CompletionMode::Message;
+        break;
+      }
+      case ParamKind::Integer: {
+        if (options.completion_by_name) {
+          r.completion = *args.text(p.name, p.error);
+        } else {
+          const auto n = args.integer(p.name, p.error);
+          if (*n < 0 || *n > 0xFFFFFFFFLL)
+            args.fail(p.name, p.error, fmt::format("{} must be a whole number from 0 to 4294967295, not {}", p.name, *n));
+          r.completion = std::to_string(*n);
+        }
+        break;
+      }
+      case ParamKind::Forwarding: {
+        for (const auto& rule : args.items(p.name, p.error)) r.forwarding.push_back(decode_forward_rule(*rule, false));
+        break;
+      }
+    }
+  }
+  if (op.op == Op::Park) {
+    // Without a mode, an orbit makes the park directed.
+    if (!r.park_mode) r.park_mode = r.orbit.empty() ? ParkMode::NonDirected : ParkMode::Directed;
+    if (*r.park_mode == ParkMode::Directed && r.orbit.empty())
+      args.fail_here(LineErr::InvalParkId, "a DIRECTED park needs the 'orbit'");
+  }
+  return r;
+}
+
+ForwardRule decode_forward_rule(const ArgSource& rule, bool with_ext, std::string* ext) {
+  static constexpr std::string_view kKeys[] = {"ext", "when", "to", "after", "rings", "callers"};
+  for (const std::string& key : rule.keys()) {
+    const bool known = std::find(std::begin(kKeys), std::end(kKeys), key) != std::end(kKeys) && (key != "ext" || with_ext);
+    if (!known)
+      rule.fail(key, LineErr::InvalParam,
+                fmt::format("unknown key '{}' in a forwarding rule (known: {}when, to, after, rings, callers)", key,
+                            with_ext ? "ext, " : ""));
+  }
+  if (with_ext) {
+    const auto e = rule.text("ext", LineErr::InvalParam);
+    if (!e) rule.fail_here(LineErr::InvalParam, "a forwarding rule needs the 'ext' it applies to");
+    *ext = *e;
+  }
+  ForwardRule r;
+  const auto when = rule.text("when", LineErr::InvalParam);
+  if (!when)
+    rule.fail_here(LineErr::InvalParam,
+                   "a forwarding rule needs 'when' (unconditional, busy, no_answer, busy_no_answer, dnd)");
+  using W = ForwardRule::When;
+  if (*when == "unconditional") r.when = W::Unconditional;
+  else if (*when == "busy") r.when = W::Busy;
+  else if (*when == "no_answer") r.when = W::NoAnswer;
+  else if (*when == "busy_no_answer") r.when = W::BusyNoAnswer;
+  else if (*when == "dnd") r.when = W::DoNotDisturb;
+  else rule.fail("when", LineErr::InvalParam,
+                 fmt::format("unknown forwarding condition '{}' (unconditional, busy, no_answer, busy_no_answer, dnd)",
+                             *when));
+  const bool null_to = rule.is_null("to");
+  if (r.when == W::DoNotDisturb || (r.when == W::Unconditional && null_to)) {
+    r.when = W::DoNotDisturb;  // TAPI: forwarding to a null destination is do-not-disturb
+    if (rule.has("to")) rule.fail("to", LineErr::InvalParam, "do-not-disturb takes no destination");
+  } else {
+    const auto to = rule.text("to", LineErr::InvalAddress);
+    if (!to || to->empty())
+      rule.fail_here(LineErr::InvalParam,
+                     "a forwarding rule needs the destination 'to' (to: null with unconditional is do-not-disturb)");
+    r.to = *to;
+  }
+  const bool no_answer = r.when == W::NoAnswer || r.when == W::BusyNoAnswer;
+  if (rule.has("after")) {
+    if (!no_answer) rule.fail("after", LineErr::InvalParam, "'after' is for no_answer and busy_no_answer forwarding");
+    const std::string text = *rule.text("after", LineErr::InvalParam);
+    const auto d = parse_duration(text);
+    if (!d || *d <= Duration::zero())
+      rule.fail("after", LineErr::InvalParam,
+                fmt::format("bad duration '{}' for after: a positive duration like 15s or 1min30s", text));
+    r.after = *d;
+  }
+  if (rule.has("rings")) {
+    if (!no_answer) rule.fail("rings", LineErr::InvalParam, "'rings' is for no_answer and busy_no_answer forwarding");
+    if (rule.has("after")) rule.fail("rings", LineErr::InvalParam, "give either 'rings' or 'after', not both");
+    const auto n = rule.integer("rings", LineErr::InvalParam);
+    if (*n < 1 || *n > 100)
+      rule.fail("rings", LineErr::InvalParam, fmt::format("rings must be a whole number from 1 to 100, not '{}'", *n));
+    r.rings = static_cast<int>(*n);
+  }
+  if (const auto c = rule.text("callers", LineErr::InvalParam)) {
+    if (*c == "all") r.callers = ForwardRule::Callers::All;
+    else if (*c == "internal") r.callers = ForwardRule::Callers::Internal;
+    else if (*c == "external") r.callers = ForwardRule::Callers::External;
+    else rule.fail("callers", LineErr::InvalParam, fmt::format("callers must be all, internal or external, not '{}'", *c));
+  }
+  return r;
+}
+
+}  // namespace telsim
