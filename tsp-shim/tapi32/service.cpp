@@ -439,6 +439,8 @@ void Service::hand_out(TapiCall& c, DWORD except) {
     if (l->single_address && l->address_id != c.address_id) continue;
     CallHandle& h = add_handle(c, *l, privilege, true);
     h.active = true;
+    trace("call " + std::to_string(c.id) + " on device " + std::to_string(d->id) + ": handle " + std::to_string(h.handle) +
+          " for line " + std::to_string(lh) + (privilege == LINECALLPRIVILEGE_OWNER ? " (owner)" : " (monitor)"));
     if (l->api_version >= 0x00020000)
       if (App* a = app(l->app)) {
         Message m;

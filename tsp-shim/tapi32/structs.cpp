@@ -203,6 +203,12 @@ LONG pack(const Shape& shape, const BYTE* src, DWORD src_size, DWORD src_fixed, 
   std::memset(dst + sizeof(DWORD), 0, dst_fixed - sizeof(DWORD));
   const DWORD common = std::min(src_fixed, dst_fixed);
   if (common > head) std::memcpy(dst + head, src + head, common - head);
+  // The variable members say where their data is in `dst`, or nothing: never the source's places.
+  for (const Field& f : shape.fields)
+    if (f.size_offset + 2 * sizeof(DWORD) <= dst_fixed) {
+      wr(dst, f.size_offset, 0);
+      wr(dst, f.size_offset + sizeof(DWORD), 0);
+    }
 
   struct Item {
     DWORD at;

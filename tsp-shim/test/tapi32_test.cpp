@@ -3,6 +3,9 @@
 // loopback. Each program checks the TAPI rules it relies on and prints every message it got;
 // this driver holds each call's LINE_CALLSTATE sequence against the server's own events (a
 // connection of its own monitoring every line) and the scenario's expectations (its verdict).
+#include <algorithm>
+#include <cstdlib>
+
 #include <gtest/gtest.h>
 
 #include "cli/cli_support.hpp"
@@ -191,6 +194,28 @@ TEST_F(Tapi32UnderWine, ACompletionPortProgramGetsEveryMessageThroughItsPort) {
   EXPECT_EQ(lines_of(run.out, "REPLY").size(), 4u) << run.describe();
   EXPECT_EQ(server->stop(), 0) << server->describe();
   EXPECT_NE(server->out().find("expectations: 4 passed, 0 failed"), std::string::npos) << server->describe();
+}
+
+// The conformance walker: every export of Windows' tapi32 called and checked against TAPI's
+// rules; its table is docs/tapi32-conformance.md, and the test fails when the two differ (set
+// TELSIM_UPDATE_DOCS=1 to write the new table there instead).
+TEST_F(Tapi32UnderWine, TheConformanceWalkerChecksEveryExportAndMatchesTheTable) {
+  auto server = start_server("tapi32-walk.yaml");
+  const fs::path table = dir_.path() / "tapi32-conformance.md";
+  std::string win = "Z:" + table.string();
+  std::replace(win.begin(), win.end(), '/', '\\');
+  const AppRun run = run_app("conform.exe", {win}, server->port());
+  EXPECT_EQ(run.status, 0) << run.describe();
+  EXPECT_NE(run.out.find("PASS: 278 exports and names, 0 failed"), std::string::npos) << run.describe();
+  const std::string written = cli_test::read_file(table);
+  ASSERT_FALSE(written.empty()) << run.describe();
+  const fs::path doc = fs::path(TELSIM_SOURCE_DIR) / "docs" / "tapi32-conformance.md";
+  if (const char* u = std::getenv("TELSIM_UPDATE_DOCS"); u && std::string(u) == "1") cli_test::write_file(doc, written);
+  EXPECT_EQ(written, cli_test::read_file(doc))
+      << "docs/tapi32-conformance.md is not what the walker writes now: see " << table
+      << " (TELSIM_UPDATE_DOCS=1 ctest -R Conformance writes it)";
+  EXPECT_EQ(server->stop(), 0) << server->describe();
+  EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
 }
 
 }  // namespace
