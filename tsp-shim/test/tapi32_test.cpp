@@ -85,6 +85,20 @@ class Tapi32UnderWine : public ::testing::Test {
   TempDir dir_;
 };
 
+// `telsim wine-setup` refuses what it cannot do, before touching the prefix: a server address that
+// is not HOST:PORT, a DLL folder without the DLLs (no Wine needed for either).
+TEST(WineSetup, RefusesABadServerAddressAndAFolderWithoutTheDlls) {
+  TempDir dir;
+  const std::string prefix = cli_test::quote((dir.path() / "prefix").string());
+  cli_test::Result r = cli_test::run_telsim("wine-setup " + prefix + " --server 127.0.0.1");
+  EXPECT_EQ(r.status, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("telsim wine-setup: --server:"), std::string::npos) << r.err;
+  r = cli_test::run_telsim("wine-setup " + prefix + " --server 127.0.0.1:5070 --dlls " + cli_test::quote(dir.path().string()));
+  EXPECT_EQ(r.status, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find(dir.path().string() + " has no tapi32.dll and telsim.tsp"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir.path() / "prefix")) << "nothing is made before the checks pass";
+}
+
 // The first program and its "Done when": in the prefix `telsim wine-setup` made, an ANSI
 // TAPI 1.4 program with a window and a message loop, which knows nothing of telsim (the server's
 // address is in the registry, where wine-setup wrote it), places a call the scenario sees
