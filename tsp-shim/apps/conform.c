@@ -604,7 +604,9 @@ static void walk_calls(void) {
       "to the other application (same file, monitor of 202): it becomes an owner, LINE_CALLSTATE with dwParam3 OWNER",
       "rc %s", ename(rc));
   row("lineSetCallPrivilege", TAPI_);
-  is(row("lineSetCallPrivilege", TAPI_), lineSetCallPrivilege(m2, LINECALLPRIVILEGE_MONITOR), 0, "back to monitor");
+  is(row("lineSetCallPrivilege", TAPI_), lineSetCallPrivilege(m2, LINECALLPRIVILEGE_MONITOR), 0, "back to monitor while another owner remains");
+  is(row("lineSetCallPrivilege", TAPI_), lineSetCallPrivilege(c1, LINECALLPRIVILEGE_MONITOR), LINEERR_INVALCALLSTATE,
+     "the sole owner of a call in progress to monitor: INVALCALLSTATE");
 
   /* Consultation transfer: 201 consults 203 and transfers 202 there. */
   HCALL k1 = 0, c3 = 0;

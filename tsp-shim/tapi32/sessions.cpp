@@ -561,6 +561,7 @@ LONG WINAPI lineHandoffW(HCALL hCall, LPCWSTR lpszFileName, DWORD dwMediaMode) {
 
 LONG WINAPI lineSetCallPrivilege(HCALL hCall, DWORD dwCallPrivilege) {
   return guarded(__func__, [&] {
+    Service& s = Service::get();
     Locked lk;
     CallHandle* h;
     TapiCall* c;
@@ -569,9 +570,16 @@ LONG WINAPI lineSetCallPrivilege(HCALL hCall, DWORD dwCallPrivilege) {
     if (LONG rc = usable_call(hCall, false, h, c, d, l); rc != 0) return rc;
     if (dwCallPrivilege != LINECALLPRIVILEGE_MONITOR && dwCallPrivilege != LINECALLPRIVILEGE_OWNER)
       return err(LINEERR_INVALCALLPRIVILEGE);
-    if (dwCallPrivilege == LINECALLPRIVILEGE_OWNER && c->state == LINECALLSTATE_IDLE) return err(LINEERR_INVALCALLSTATE);
+    // The sole owner of a call in progress may not leave it ownerless: it drops the call first.
+    if (dwCallPrivilege == LINECALLPRIVILEGE_MONITOR && h->privilege == LINECALLPRIVILEGE_OWNER &&
+        c->state != LINECALLSTATE_IDLE) {
+      bool other_owner = false;
+      for (DWORD o : c->handles)
+        if (CallHandle* x = s.call_handle(o); x && o != hCall && x->privilege == LINECALLPRIVILEGE_OWNER) other_owner = true;
+      if (!other_owner) return err(LINEERR_INVALCALLSTATE);
+    }
     h->privilege = dwCallPrivilege;
-      return 0L;
+    return 0L;
   });
 }
 
