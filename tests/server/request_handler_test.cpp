@@ -126,8 +126,12 @@ pbx:
 std::vector<std::string> kinds(const std::vector<json>& frames) {
   std::vector<std::string> out;
   for (const json& f : frames) {
-    if (f.contains("event")) out.push_back(f["event"].get<std::string>() + (f.contains("state") ? " " + f["state"].get<std::string>() : ""));
-    else out.push_back(f.value("ok", false) ? "reply" : "error " + f.value("error", std::string()));
+    if (f.contains("event")) {
+      const std::string state = f.contains("state") ? " " + f["state"].get<std::string>() : "";
+      out.push_back(f["event"].get<std::string>() + state);
+    } else {
+      out.push_back(f.value("ok", false) ? "reply" : "error " + f.value("error", std::string()));
+    }
   }
   return out;
 }
