@@ -70,16 +70,10 @@ extern "C" {
 LONG WINAPI lineGatherDigitsA(HCALL hCall, DWORD dwDigitModes, LPSTR lpsDigits, DWORD dwNumDigits,
                               LPCSTR lpszTerminationDigits, DWORD dwFirstDigitTimeout, DWORD dwInterDigitTimeout) {
   return guarded(__func__, [&] {
-    if (lpsDigits) {  // an ANSI buffer cannot take the provider's UTF-16 digits as they come
-      Locked lk;
-      CallHandle* h;
-      TapiCall* c;
-      Device* d;
-      LineOpen* l;
-      if (LONG rc = usable_call(hCall, true, h, c, d, l); rc != 0) return rc;
-      if (!d->provider->TSPI_lineGatherDigits) return err(LINEERR_OPERATIONUNAVAIL);
-      return err(LINEERR_OPERATIONUNAVAIL);
-    }
+    // The provider gathers UTF-16 into the caller's buffer, which an ANSI caller's is not: its
+    // digits are not passed through (no provider here gathers any).
+    if (lpsDigits)
+      return call_sync(hCall, true, [](Provider&, TapiCall&) { return err(LINEERR_OPERATIONUNAVAIL); });
     return gather_digits(hCall, dwDigitModes, nullptr, dwNumDigits, WideArg(lpszTerminationDigits), dwFirstDigitTimeout,
                          dwInterDigitTimeout);
   });
