@@ -20,6 +20,7 @@
 #include "telsim/kernel/vcd_trace.hpp"
 #include "telsim/reports/reports.hpp"
 #include "telsim/sim/bench.hpp"
+#include "telsim/sim/request.hpp"
 #include "telsim/sim/runner.hpp"
 #include "telsim/sim/scenario.hpp"
 
@@ -217,6 +218,10 @@ int sc_main(int argc, char* argv[]) {
   auto* check_cmd = app.add_subcommand("check", "validate a scenario without running it");
   check_cmd->add_option("FILE", check_file, "scenario YAML")->required();
 
+  bool operations_wire = false;
+  auto* operations_cmd = app.add_subcommand("operations", "list the TAPI operations of scenarios (or of the wire protocol)");
+  operations_cmd->add_flag("--wire", operations_wire, "the wire protocol's parameters and replies instead");
+
   telsim::BenchOptions bench_opt;
   auto* bench_cmd = app.add_subcommand("bench", "measure complete calls/s and events/s");
   bench_cmd->add_option("--calls", bench_opt.calls, "complete calls to run")->check(CLI::PositiveNumber);
@@ -269,6 +274,10 @@ int sc_main(int argc, char* argv[]) {
   try {
     if (*run_cmd) return run(run_opt);
     if (*check_cmd) return check(check_file);
+    if (*operations_cmd) {
+      fmt::print("{}", telsim::operations_markdown(operations_wire ? telsim::Surface::Wire : telsim::Surface::Scenario));
+      return kExitPass;
+    }
     if (*serve_cmd) return telsim::cli::serve(serve_opt);
     if (*client_cmd) return telsim::cli::client(client_opt);
     if (*wine_setup_cmd) return telsim::cli::wine_setup(wine_setup_opt);

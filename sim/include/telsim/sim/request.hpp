@@ -89,3 +89,16 @@ std::optional<std::string_view> canonical_mode(const ParamInfo& param, std::stri
 ForwardRule decode_forward_rule(const ArgSource& rule, bool with_ext, std::string* ext = nullptr);
 
 }  // namespace telsim
+
+namespace telsim {
+
+/// Where an operation is written: a scenario's `do:` step or a wire frame.
+enum class Surface { Scenario, Wire };
+
+/// The operation catalogue as a Markdown table for `surface`: each operation's name, its
+/// arguments (optional ones marked, modes with their values), what it creates and the TAPI
+/// function. docs/scenarios.md and docs/protocol.md hold these tables (a test checks), and
+/// `telsim operations` prints them.
+std::string operations_markdown(Surface surface);
+
+}  // namespace telsim
