@@ -36,6 +36,10 @@ bool is_loopback(const std::string& host) {
   return !ec && addr.is_loopback();
 }
 
+/// The server itself: owns the pieces and wires them together. It accepts connections, turns
+/// each client frame into a request for the RequestHandler (bad frames get their error reply
+/// here), brings the model to the present before a request and reports what settled after it,
+/// hands the model's events to the Subscriptions, and runs the end of the run.
 struct Server::Impl final : PbxObserver, ModemObserver, serve::ConnectionManager::Listener {
   Impl(asio::io_context& io_, SimulationKernel& k, ScenarioSession& s, ServerOptions o, std::ostream& l)
       : io(io_),
