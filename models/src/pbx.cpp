@@ -103,7 +103,7 @@ std::uint32_t Pbx::call_features(CallId id) const {
   std::uint32_t f = allowed_features(call->state);
   const Line& line = lines_[call->line];
   const bool busy_line = engaged(line);
-  if (busy_line && config_.answer_mode == PbxConfig::AnswerMode::None) f &= ~feature::kAnswer;
+  if (busy_line && config_.profile.answer_mode == AnswerMode::None) f &= ~feature::kAnswer;
   const bool pending = is_pending(call->state);
   if (busy_line && !(pending && get_const(call->consult))) f &= ~feature::kUnhold;
   if (call->is_conference) {
@@ -111,7 +111,7 @@ std::uint32_t Pbx::call_features(CallId id) const {
          feature::kAddToConf | feature::kSwapHold;
     if (!get_const(call->consult)) f &= ~feature::kAddToConf;
     else f &= ~feature::kPrepareAddConf;  // one consultation at a time
-    if (call->members.size() >= config_.conference_max) f &= ~(feature::kPrepareAddConf | feature::kAddToConf);
+    if (call->members.size() >= config_.profile.conference_max) f &= ~(feature::kPrepareAddConf | feature::kAddToConf);
   } else {
     f &= ~(feature::kPrepareAddConf | feature::kAddToConf);
   }
@@ -262,7 +262,7 @@ std::string Pbx::engaged_reason(const Line& line) const {
 
 std::string Pbx::appearances_reason(const Line& line, std::size_t needed) const {
   return fmt::format("{} has {} call{}, max_calls_per_line {}{}", line.number, line.calls.size(),
-                     line.calls.size() == 1 ? "" : "s", config_.max_calls_per_line,
+                     line.calls.size() == 1 ? "" : "s", config_.profile.max_calls_per_line,
                      needed > 1 ? fmt::format(" (this needs {} more)", needed) : "");
 }
 
@@ -337,13 +337,13 @@ OpResult Pbx::make_call(LineId line_id, std::string_view requested, std::string_
     return refuse(Op::MakeCall, LineErr::InvalAddress, {}, fmt::format("'{}' is not a dialable number", *translated));
   const std::string_view number = *translated;
   const Line& line = lines_[line_id];
-  if (engaged(line)) return refuse(Op::MakeCall, LineErr::InUse, {}, engaged_reason(line));
-  if (line.calls.size() >= config_.max_calls_per_line)
-    return refuse(Op::MakeCall, LineErr::CallUnavail, {}, appearances_reason(line));
+  if (engaged(line)) return refuse(Op::MakeCall, config_.profile.error(Refusal::LineInUse), {}, engaged_reason(line));
+  if (line.calls.size() >= config_.profile.max_calls_per_line)
+    return refuse(Op::MakeCall, config_.profile.error(Refusal::NoCallAppearance), {}, appearances_reason(line));
 
   Call& call = create_call(line_id, Direction::Outgoing, CallReason::Direct);
   call.from = line.number;
-  call.owner = new_owner(owner);
+  call.owner = std::string(owner);
   const OpResult result = reply(Op::MakeCall, LineErr::Success, call.id);
   transition(call, CallInput::Seize);
   begin_dialing(call, number);
@@ -354,7 +354,7 @@ void Pbx::begin_dialing(Call& call, std::string_view number) {
   if (number.empty()) return;
   call.pending = std::string(number);
   call.awaiting_dialtone = true;
-  call.progress_timer = scheduler_.schedule(config_.timing.dialtone_delay, [this, id = call.id] {
+  call.progress_timer = scheduler_.schedule(config_.profile.timing.dialtone_delay, [this, id = call.id] {
     Call* c = get(id);
     if (!c) return;
     c->progress_timer = {};
@@ -399,9 +399,9 @@ OpResult Pbx::hold(CallId id) {
 }
 
 void Pbx::start_hold_recall(Call& call) {
-  if (!config_.hold_recall) return;
+  if (!config_.profile.hold_recall) return;
   scheduler_.cancel(call.hold_timer);
-  call.hold_timer = scheduler_.schedule(*config_.hold_recall, [this, id = call.id] {
+  call.hold_timer = scheduler_.schedule(*config_.profile.hold_recall, [this, id = call.id] {
     Call* c = get(id);
     if (!c || c->state != CallState::OnHold) return;
     c->hold_timer = {};
@@ -420,7 +420,7 @@ OpResult Pbx::unhold(CallId id) {
   // Unholding the original of a pending transfer or conference abandons its consult call.
   Call* consult = is_pending(call->state) ? get(call->consult) : nullptr;
   if (!consult && engaged(lines_[call->line]))
-    return refuse(Op::Unhold, LineErr::InUse, id, engaged_reason(lines_[call->line]));  // another call is active
+    return refuse(Op::Unhold, config_.profile.error(Refusal::LineInUse), id, engaged_reason(lines_[call->line]));  // another call is active
   const OpResult result = reply(Op::Unhold, LineErr::Success, id);
   if (consult) {
     const CallId consult_id = consult->id;
@@ -440,8 +440,8 @@ OpResult Pbx::answer(CallId id) {
   if (!next_state(call->state, CallInput::Answer))
     return refuse(Op::Answer, LineErr::InvalCallState, id, state_rule(*call, CallInput::Answer, Op::Answer));
   const bool busy_line = engaged(lines_[call->line]);
-  if (busy_line && config_.answer_mode == PbxConfig::AnswerMode::None)
-    return refuse(Op::Answer, LineErr::InUse, id, engaged_reason(lines_[call->line]) + " (answer_mode none)");
+  if (busy_line && config_.profile.answer_mode == AnswerMode::None)
+    return refuse(Op::Answer, config_.profile.error(Refusal::LineInUse), id, engaged_reason(lines_[call->line]) + " (answer_mode none)");
   const OpResult result = reply(Op::Answer, LineErr::Success, id);
   if (busy_line) {
     // LINEANSWERMODE_HOLD / _DROP: the PBX holds or drops the line's active call first.
@@ -453,7 +453,7 @@ OpResult Pbx::answer(CallId id) {
       const bool active = other->state != CallState::Idle && !is_held(other->state) &&
                           !is_alerting(other->state) && other->state != CallState::Conferenced;
       if (!active) continue;
-      if (config_.answer_mode == PbxConfig::AnswerMode::Hold && other->state == CallState::Connected) {
+      if (config_.profile.answer_mode == AnswerMode::Hold && other->state == CallState::Connected) {
         transition(*other, CallInput::Hold);
         start_hold_recall(*other);
       } else {
@@ -516,7 +516,7 @@ void Pbx::start_outpulsing(Call& call) {
   call.outpulsing = std::move(call.pending);
   call.pending.clear();
   const auto n = static_cast<Duration::rep>(call.outpulsing.size());
-  call.progress_timer = scheduler_.schedule(config_.timing.digit_time * n,
+  call.progress_timer = scheduler_.schedule(config_.profile.timing.digit_time * n,
                                             [this, id = call.id] { digits_outpulsed(id); });
 }
 
@@ -540,12 +540,12 @@ void Pbx::analyse_number(Call& call) {
       number_complete(call);
       return;
     case DialPlan::Match::Ambiguous:
-      call.progress_timer = scheduler_.schedule(config_.timing.inter_digit_timeout, [this, id] {
+      call.progress_timer = scheduler_.schedule(config_.profile.timing.inter_digit_timeout, [this, id] {
         if (Call* c = get(id); c && c->state == CallState::Dialing) number_complete(*c);
       });
       return;
     case DialPlan::Match::Incomplete:
-      call.progress_timer = scheduler_.schedule(config_.timing.inter_digit_timeout, [this, id] {
+      call.progress_timer = scheduler_.schedule(config_.profile.timing.inter_digit_timeout, [this, id] {
         if (Call* c = get(id); c && c->state == CallState::Dialing) vacant_number(*c);
       });
       return;
@@ -557,7 +557,7 @@ void Pbx::analyse_number(Call& call) {
 
 void Pbx::vacant_number(Call& call) {
   call.progress_timer = {};
-  if (config_.vacant_number_special_info) {
+  if (config_.profile.vacant_number_special_info) {
     transition(call, CallInput::Intercept);
     auto_onhook(call);
   } else {
@@ -568,7 +568,7 @@ void Pbx::vacant_number(Call& call) {
 void Pbx::number_complete(Call& call) {
   call.progress_timer = {};
   transition(call, CallInput::NumberComplete);
-  call.progress_timer = scheduler_.schedule(config_.timing.post_dial_delay,
+  call.progress_timer = scheduler_.schedule(config_.profile.timing.post_dial_delay,
                                             [this, id = call.id] { route(id); });
 }
 
@@ -582,7 +582,7 @@ void Pbx::route(CallId id) {
 }
 
 bool Pbx::hop_limit_reached(Call& origin, int hops) {
-  if (hops <= config_.forward_hop_limit) return false;
+  if (hops <= config_.profile.forward_hop_limit) return false;
   ++stats_.forward_loops_stopped;
   far_disconnect(origin, DisconnectMode::Unreachable);
   return true;
@@ -647,13 +647,13 @@ void Pbx::offer_to(Call& origin, const std::string& number, CallReason reason, i
   if (next_state(origin.state, CallInput::Alerting)) transition(origin, CallInput::Alerting);
   // Each destination gets a full ringing period before the PBX gives up.
   scheduler_.cancel(origin.ring_timer);
-  const Duration ring = get(origin.consult_of) && config_.consult_timeout
-                            ? *config_.consult_timeout
-                            : config_.timing.no_answer_timeout;
+  const Duration ring = get(origin.consult_of) && config_.profile.consult_timeout
+                            ? *config_.profile.consult_timeout
+                            : config_.profile.timing.no_answer_timeout;
   origin.ring_timer = scheduler_.schedule(ring, [this, id = origin.id] { no_answer(id); });
   if (const ForwardRule* rule = forward_on_no_answer(callee.forwarding, /*internal=*/true)) {
     incoming.forward_timer =
-        scheduler_.schedule(no_answer_delay(*rule, config_.timing.ring_cadence),
+        scheduler_.schedule(no_answer_delay(*rule, config_.profile.timing.ring_cadence),
                             [this, leg = incoming.id] { forward_no_answer(leg); });
   }
   station_offered(incoming);
@@ -777,7 +777,7 @@ void Pbx::far_disconnect(Call& call, DisconnectMode mode) {
   // Nobody needs to hang up a conference leg (the conference goes on) or, with
   // AUTORECONNECT, a consultation call (the original comes back).
   const bool self_clearing = only_offered || get(call.conference) ||
-                             (config_.autoreconnect && get(call.consult_of));
+                             (config_.profile.autoreconnect && get(call.consult_of));
   transition(call, CallInput::FarDisconnect, mode);
   if (self_clearing) {
     transition(call, CallInput::Clear);

@@ -85,7 +85,7 @@ Call& Pbx::new_consult_call(Call& about, Op op, CallId reply_call, OpResult& res
   Call& consult = create_call(about.line, Direction::Outgoing, CallReason::Direct);
   Call& a = *get(about_id);
   consult.from = lines_[a.line].number;
-  consult.owner = new_owner(owner);
+  consult.owner = std::string(owner);
   consult.consult_of = about_id;
   consult.kind = CallKind::Consult;
   a.consult = consult.id;
@@ -102,8 +102,8 @@ OpResult Pbx::setup_transfer(CallId id, std::string_view number, std::string_vie
   if (std::string why = busy_with_consultation(*this, *call, false); !why.empty())
     return refuse(Op::SetupTransfer, LineErr::InvalCallState, id, std::move(why));
   if (!is_dialable(number)) return refuse(Op::SetupTransfer, LineErr::InvalAddress, id, not_dialable(number));
-  if (lines_[call->line].calls.size() >= config_.max_calls_per_line)
-    return refuse(Op::SetupTransfer, LineErr::CallUnavail, id, appearances_reason(lines_[call->line]));
+  if (lines_[call->line].calls.size() >= config_.profile.max_calls_per_line)
+    return refuse(Op::SetupTransfer, config_.profile.error(Refusal::NoCallAppearance), id, appearances_reason(lines_[call->line]));
   OpResult result;
   Call& consult = new_consult_call(*call, Op::SetupTransfer, id, result, owner);
   Call& original = *get(id);
@@ -142,15 +142,15 @@ OpResult Pbx::complete_transfer(CallId id, CallId consult_id, TransferMode mode,
                   state_rule(*active, active_input, "the active call of complete_transfer"));
 
   if (mode == TransferMode::Conference) {
-    if (lines_[held->line].calls.size() >= config_.max_calls_per_line)
-      return refuse(Op::CompleteTransfer, LineErr::CallUnavail, id, appearances_reason(lines_[held->line]));
+    if (lines_[held->line].calls.size() >= config_.profile.max_calls_per_line)
+      return refuse(Op::CompleteTransfer, config_.profile.error(Refusal::NoCallAppearance), id, appearances_reason(lines_[held->line]));
     const CallId held_id = held->id;
     const CallId active_id = active->id;
     Call& conf = create_call(held->line, Direction::Outgoing, CallReason::Direct);
     conf.is_conference = true;
     conf.kind = CallKind::Conference;
     conf.from = lines_[conf.line].number;
-    conf.owner = new_owner(owner);
+    conf.owner = std::string(owner);
     const OpResult result = reply(Op::CompleteTransfer, LineErr::Success, conf.id);
     ++stats_.conferences;
     Call& h = *get(held_id);
@@ -191,7 +191,7 @@ OpResult Pbx::complete_transfer(CallId id, CallId consult_id, TransferMode mode,
     if (is_alerting(target->state)) {
       // The transferee now waits for the ringing target, under no-answer supervision.
       scheduler_.cancel(transferee->ring_timer);
-      transferee->ring_timer = scheduler_.schedule(config_.timing.no_answer_timeout,
+      transferee->ring_timer = scheduler_.schedule(config_.profile.timing.no_answer_timeout,
                                                    [this, transferee_id] { no_answer(transferee_id); });
     }
     return result;
@@ -225,7 +225,7 @@ OpResult Pbx::blind_transfer(CallId id, std::string_view number) {
   call->handed_on = Call::HandedOn::Transfer;
   transition(*call, CallInput::BlindTransfer);
   offer_to(*get(transferee_id), std::string(number), CallReason::Transfer, 0,
-           config_.transfer_recall ? std::optional<LineId>(transferer) : std::nullopt);
+           config_.profile.transfer_recall ? std::optional<LineId>(transferer) : std::nullopt);
   return result;
 }
 
@@ -238,7 +238,7 @@ void Pbx::recall_party(CallId party_id, LineId to, CallReason reason) {
     return;
   }
   Call& recall = offer_recall(party_id, to, reason);
-  recall.ring_timer = scheduler_.schedule(config_.timing.no_answer_timeout, [this, rid = recall.id] {
+  recall.ring_timer = scheduler_.schedule(config_.profile.timing.no_answer_timeout, [this, rid = recall.id] {
     Call* r = get(rid);
     if (!r || !is_alerting(r->state)) return;
     r->ring_timer = {};
@@ -259,13 +259,13 @@ OpResult Pbx::setup_conference(CallId id, std::string_view number, std::string_v
   if (std::string why = busy_with_consultation(*this, *call, true); !why.empty())
     return refuse(Op::SetupConference, LineErr::InvalCallState, id, std::move(why));
   if (!is_dialable(number)) return refuse(Op::SetupConference, LineErr::InvalAddress, id, not_dialable(number));
-  if (lines_[call->line].calls.size() + 2 > config_.max_calls_per_line)
-    return refuse(Op::SetupConference, LineErr::CallUnavail, id, appearances_reason(lines_[call->line], 2));
+  if (lines_[call->line].calls.size() + 2 > config_.profile.max_calls_per_line)
+    return refuse(Op::SetupConference, config_.profile.error(Refusal::NoCallAppearance), id, appearances_reason(lines_[call->line], 2));
   Call& conf = create_call(call->line, Direction::Outgoing, CallReason::Direct);
   conf.is_conference = true;
   conf.kind = CallKind::Conference;
   conf.from = lines_[conf.line].number;
-  conf.owner = new_owner(owner);
+  conf.owner = std::string(owner);
   OpResult result;
   Call& consult = new_consult_call(conf, Op::SetupConference, conf.id, result, owner);
   Call& original = *get(id);
@@ -293,12 +293,12 @@ OpResult Pbx::prepare_add_to_conference(CallId conf_id, std::string_view number,
     return refuse(Op::PrepareAddToConference, LineErr::InvalCallState, conf_id,
                   fmt::format("conference {} already has a consultation call {}", to_string(conf_id),
                               to_string(conf->consult)));
-  if (conf->members.size() >= config_.conference_max)
-    return refuse(Op::PrepareAddToConference, LineErr::ConferenceFull, conf_id, conference_full(*conf, config_.conference_max));
+  if (conf->members.size() >= config_.profile.conference_max)
+    return refuse(Op::PrepareAddToConference, config_.profile.error(Refusal::ConferenceFull), conf_id, conference_full(*conf, config_.profile.conference_max));
   if (!is_dialable(number))
     return refuse(Op::PrepareAddToConference, LineErr::InvalAddress, conf_id, not_dialable(number));
-  if (lines_[conf->line].calls.size() >= config_.max_calls_per_line)
-    return refuse(Op::PrepareAddToConference, LineErr::CallUnavail, conf_id, appearances_reason(lines_[conf->line]));
+  if (lines_[conf->line].calls.size() >= config_.profile.max_calls_per_line)
+    return refuse(Op::PrepareAddToConference, config_.profile.error(Refusal::NoCallAppearance), conf_id, appearances_reason(lines_[conf->line]));
   OpResult result;
   Call& consult = new_consult_call(*conf, Op::PrepareAddToConference, conf_id, result, owner);
   transition(*get(conf_id), CallInput::PrepareAddConf);
@@ -332,8 +332,8 @@ OpResult Pbx::add_to_conference(CallId conf_id, CallId consult_id) {
   if (!next_state(consult->state, CallInput::JoinConference))
     return refuse(Op::AddToConference, LineErr::InvalCallState, conf_id,
                   state_rule(*consult, CallInput::JoinConference, "the party add_to_conference adds"));
-  if (conf->members.size() >= config_.conference_max)
-    return refuse(Op::AddToConference, LineErr::ConferenceFull, conf_id, conference_full(*conf, config_.conference_max));
+  if (conf->members.size() >= config_.profile.conference_max)
+    return refuse(Op::AddToConference, config_.profile.error(Refusal::ConferenceFull), conf_id, conference_full(*conf, config_.profile.conference_max));
   const OpResult result = reply(Op::AddToConference, LineErr::Success, conf_id);
   if (Call* about = get(consult->consult_of)) about->consult = {};
   consult->consult_of = {};
@@ -414,7 +414,7 @@ void Pbx::drop_conference(Call& conf) {
     conf.consult = {};
     drop(consult->id);
   }
-  if (!config_.confdrop && members.size() > 2) {
+  if (!config_.profile.confdrop && members.size() > 2) {
     // Without CONFDROP the other parties go on talking amongst themselves: the PBX takes the
     // conference over on its bridge, and the controller's calls end here.
     bridge_headless(conf, members);
@@ -425,7 +425,7 @@ void Pbx::drop_conference(Call& conf) {
   Call* m1 = members.size() == 2 ? get(members[1]) : nullptr;
   Call* p0 = m0 ? get(m0->peer) : nullptr;
   Call* p1 = m1 ? get(m1->peer) : nullptr;
-  const bool keep_talking = !config_.confdrop && p0 && p1;
+  const bool keep_talking = !config_.profile.confdrop && p0 && p1;
   for (CallId id : members) {
     Call* m = get(id);
     if (!m) continue;
@@ -510,7 +510,7 @@ std::vector<CallId> Pbx::conference_related(CallId id) const {
 void Pbx::consult_gone(Call& original) {
   if (shutting_down_) return;
   // The consultation call ended. With AUTORECONNECT the call it consulted about comes back.
-  if (!config_.autoreconnect) return;
+  if (!config_.profile.autoreconnect) return;
   if (is_pending(original.state) && !engaged(lines_[original.line]))
     transition(original, CallInput::Retrieve);
 }

@@ -75,7 +75,7 @@ OpResult Pbx::complete_call(CallId id, CompletionMode mode, std::string_view own
       intruder.from = lines_[caller].number;
       intruder.to = lines_[*target].number;
       intruder.intruding_on = victim_id;
-      intruder.owner = new_owner(owner);
+      intruder.owner = std::string(owner);
       get(victim_id)->intruders.push_back(intruder.id);
       transition(intruder, CallInput::Join);
       intruder.answered = now();
@@ -132,7 +132,7 @@ void Pbx::run_completion(const Completion& c) {
   back.callback_to = lines_[c.target].number;
   back.completion = c.id;
   transition(back, CallInput::Offer);
-  back.ring_timer = scheduler_.schedule(config_.timing.no_answer_timeout, [this, id = back.id] {
+  back.ring_timer = scheduler_.schedule(config_.profile.timing.no_answer_timeout, [this, id = back.id] {
     Call* b = get(id);
     if (b && is_alerting(b->state)) {
       b->ring_timer = {};

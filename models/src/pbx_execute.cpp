@@ -8,6 +8,9 @@ namespace telsim {
 
 OpResult Pbx::execute(const Command& c) {
   const std::string_view owner = c.requester;
+  if (!config_.profile.supports(c.op))
+    return refuse(c.op, config_.profile.error(Refusal::Unsupported), subject_call(c),
+                  fmt::format("this switch does not offer {}", to_string(c.op)));
   switch (c.op) {
     case Op::MakeCall: return make_call(c.line, c.to, owner);
     case Op::Dial: return dial(c.call, c.digits);

@@ -17,7 +17,7 @@ OpResult Pbx::join_new_call(LineId line, CallReason reason, CallId far_id, Op op
   call.from = lines_[far.line].number;
   call.to = lines_[line].number;
   call.original_to = std::move(original_to);  // set before its first state: observers see it with the call
-  call.owner = new_owner(owner);
+  call.owner = std::string(owner);
   const OpResult result = reply(op, LineErr::Success, call.id);
   link(call, far);
   transition(call, CallInput::Join);
@@ -58,14 +58,14 @@ OpResult Pbx::park(CallId id, ParkMode mode, std::string_view orbit_number) {
       if (!orbit)
         return refuse(Op::Park, LineErr::InvalAddress, id, fmt::format("no park orbit '{}'", orbit_number));
       if (const auto* who = park_.occupant(*orbit))
-        return refuse(Op::Park, LineErr::OperationFailed, id,
+        return refuse(Op::Park, config_.profile.error(Refusal::ParkOrbitOccupied), id,
                       fmt::format("orbit {} is occupied ({} is parked there)", orbit_number, to_string(who->parkee)));
       break;
     case ParkMode::NonDirected:
       if (park_.lots().empty()) return refuse(Op::Park, LineErr::OperationUnavail, id, "the PBX has no park orbits");
       orbit = park_.pick_free();
       if (!orbit)
-        return refuse(Op::Park, LineErr::ResourceUnavail, id,
+        return refuse(Op::Park, config_.profile.error(Refusal::ParkNoFreeOrbit), id,
                       fmt::format("all {} park orbits are occupied", park_.occupied()));
       break;
   }
@@ -95,9 +95,9 @@ OpResult Pbx::unpark(LineId line_id, std::string_view orbit_number, std::string_
                   orbit_number.empty() ? std::string("no orbit given") : fmt::format("no park orbit '{}'", orbit_number));
   if (!park_.occupant(*orbit))
     return refuse(Op::Unpark, LineErr::InvalAddress, {}, fmt::format("nobody is parked in orbit {}", orbit_number));
-  if (engaged(lines_[line_id])) return refuse(Op::Unpark, LineErr::InUse, {}, engaged_reason(lines_[line_id]));
-  if (lines_[line_id].calls.size() >= config_.max_calls_per_line)
-    return refuse(Op::Unpark, LineErr::CallUnavail, {}, appearances_reason(lines_[line_id]));
+  if (engaged(lines_[line_id])) return refuse(Op::Unpark, config_.profile.error(Refusal::LineInUse), {}, engaged_reason(lines_[line_id]));
+  if (lines_[line_id].calls.size() >= config_.profile.max_calls_per_line)
+    return refuse(Op::Unpark, config_.profile.error(Refusal::NoCallAppearance), {}, appearances_reason(lines_[line_id]));
   auto who = park_.vacate(*orbit);
   scheduler_.cancel(who->timer);
   get(who->parkee)->parked = false;
@@ -163,7 +163,7 @@ void Pbx::park_fallback(CallId parkee_id, LineId parker, std::size_t lot_index) 
     far_disconnect(*parkee, DisconnectMode::NoAnswer);
     return;
   }
-  offer_parked(*parkee, *op, CallReason::Parked, config_.timing.no_answer_timeout, parker,
+  offer_parked(*parkee, *op, CallReason::Parked, config_.profile.timing.no_answer_timeout, parker,
                lot_index, /*last=*/true);
 }
 
@@ -219,11 +219,12 @@ OpResult Pbx::pickup(LineId line_id, std::string_view target, std::string_view g
   }
   if (!ringing) {
     ++stats_.pickups_failed;
-    return refuse(Op::Pickup, LineErr::OperationFailed, {}, fmt::format("no call is ringing {}", where));
+    return refuse(Op::Pickup, config_.profile.error(Refusal::PickupNothingRinging), {},
+                  fmt::format("no call is ringing {}", where));
   }
-  if (engaged(picker)) return refuse(Op::Pickup, LineErr::InUse, {}, engaged_reason(picker));
-  if (picker.calls.size() >= config_.max_calls_per_line)
-    return refuse(Op::Pickup, LineErr::CallUnavail, {}, appearances_reason(picker));
+  if (engaged(picker)) return refuse(Op::Pickup, config_.profile.error(Refusal::LineInUse), {}, engaged_reason(picker));
+  if (picker.calls.size() >= config_.profile.max_calls_per_line)
+    return refuse(Op::Pickup, config_.profile.error(Refusal::NoCallAppearance), {}, appearances_reason(picker));
   ++stats_.pickups;
   Call& caller = *get(ringing->peer);
   const std::string dialled = ringing->original_to.empty() ? ringing->to : ringing->original_to;

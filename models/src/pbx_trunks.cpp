@@ -86,7 +86,7 @@ void Pbx::offer_trunk(Call& origin, std::size_t t, const std::string& number) {
   }
   if (next_state(o.state, CallInput::Alerting)) transition(o, CallInput::Alerting);
   scheduler_.cancel(o.ring_timer);
-  o.ring_timer = scheduler_.schedule(config_.timing.no_answer_timeout,
+  o.ring_timer = scheduler_.schedule(config_.profile.timing.no_answer_timeout,
                                      [this, origin_id] { no_answer(origin_id); });
   if (u < fe.busy + fe.special_info + fe.no_answer) return;  // rings until the timeout
   station_acts<&Pbx::answer>(leg, answer_after);

@@ -65,9 +65,11 @@ Request decode_request(const OpInfo& op, const ArgSource& args, const DecodeOpti
     if (!present) {
       const bool stand_in = p.name == "call" && call_by_line && args.has("line");
       if (p.required && !stand_in) {
+        // Missing is malformed (INVALPARAM) whatever the parameter; a bad value gets its own error.
         if (p.name == "call" && call_by_line)
-          args.fail_here(p.error, fmt::format("{} needs the 'call' to act on (or the 'line' that has it)", op.name));
-        args.fail_here(p.error, fmt::format("{} needs '{}': {}", op.name, p.name, p.doc));
+          args.fail_here(LineErr::InvalParam,
+                         fmt::format("{} needs the 'call' to act on (or the 'line' that has it)", op.name));
+        args.fail_here(LineErr::InvalParam, fmt::format("{} needs '{}': {}", op.name, p.name, p.doc));
       }
       if (stand_in) r.line = *args.text("line", LineErr::BadDeviceId);
       continue;
@@ -137,7 +139,7 @@ Request decode_request(const OpInfo& op, const ArgSource& args, const DecodeOpti
     // Without a mode, an orbit makes the park directed.
     if (!r.park_mode) r.park_mode = r.orbit.empty() ? ParkMode::NonDirected : ParkMode::Directed;
     if (*r.park_mode == ParkMode::Directed && r.orbit.empty())
-      args.fail_here(LineErr::InvalParkId, "a DIRECTED park needs the 'orbit'");
+      args.fail_here(LineErr::InvalParam, "a DIRECTED park needs the 'orbit'");
   }
   return r;
 }

@@ -9,29 +9,9 @@ namespace telsim {
 RequestPath::RequestPath(Pbx& pbx, std::vector<std::string> controllers)
     : pbx_(pbx), controllers_(std::move(controllers)) {}
 
-void RequestPath::add_client(const std::string& name) { clients_.insert(name); }
-void RequestPath::remove_client(const std::string& name) { clients_.erase(name); }
-void RequestPath::rename_client(const std::string& from, const std::string& to) {
-  clients_.erase(from);
-  clients_.insert(to);
-  for (auto& [line, who] : line_controllers_)
-    if (who == from) who = to;
-}
-
-void RequestPath::set_line_controller(LineId line, std::string client) {
-  if (client.empty()) line_controllers_.erase(line);
-  else line_controllers_[line] = std::move(client);
-}
-
-const std::string* RequestPath::line_controller(LineId line) const {
-  const auto it = line_controllers_.find(line);
-  return it == line_controllers_.end() ? nullptr : &it->second;
-}
-
 std::string RequestPath::effective_owner(const Call& call) const {
   if (!call.owner.empty()) return call.owner;
-  if (const std::string* client = line_controller(call.line)) return *client;
-  return {};
+  return line_controller(call.line);
 }
 
 OpResult RequestPath::refusal(const Command& c, LineErr error, CallId call, std::string detail) const {
@@ -45,15 +25,15 @@ OpResult RequestPath::refusal(const Command& c, LineErr error, CallId call, std:
 
 std::optional<OpResult> RequestPath::authorize_line(const Command& c, LineId line) const {
   if (line >= pbx_.line_count()) return std::nullopt;  // the switch says BADDEVICEID
-  const std::string* client = line_controller(line);
-  if (client && *client == c.requester) return std::nullopt;
-  if (!client && !is_client(c.requester)) return std::nullopt;  // the scenario uses its lines
+  const std::string client = line_controller(line);
+  if (!client.empty() && client == c.requester) return std::nullopt;
+  if (client.empty() && !is_client(c.requester)) return std::nullopt;  // the scenario uses its lines
   const std::string& number = pbx_.line(line).number;
   if (is_client(c.requester))
     return refusal(c, LineErr::InvalLineHandle, {},
                    fmt::format("line {} is not open by this client (send {{\"op\":\"open\",\"line\":\"{}\"}} first)",
                                number, number));
-  return refusal(c, LineErr::NotOwner, {}, fmt::format("line {} is open by client '{}'", number, *client));
+  return refusal(c, LineErr::NotOwner, {}, fmt::format("line {} is open by client '{}'", number, client));
 }
 
 std::optional<OpResult> RequestPath::authorize_call(const Command& c, CallId id) const {
@@ -64,7 +44,7 @@ std::optional<OpResult> RequestPath::authorize_call(const Command& c, CallId id)
   std::string why;
   if (!call->owner.empty())
     why = fmt::format("{} belongs to '{}'", to_string(id), call->owner);
-  else if (is_client(c.requester) && !line_controller(call->line))
+  else if (is_client(c.requester) && line_controller(call->line).empty())
     why = fmt::format("{} is on line {}, which this client has not opened", to_string(id),
                       pbx_.line(call->line).number);
   else if (owner.empty())
@@ -81,16 +61,28 @@ std::optional<OpResult> RequestPath::authorize_handoff(const Command& c) const {
     return refusal(c, LineErr::TargetSelf, c.call,
                    to.empty() ? std::string("the call is already the default controller's")
                               : fmt::format("the call is already '{}''s", to));
-  if (to.empty() || is_client(to)) return std::nullopt;
+  if (is_client(to)) return std::nullopt;
   if (is_client(c.requester))
     return refusal(c, LineErr::TargetNotFound, c.call, fmt::format("no client named '{}' is connected", to));
-  if (controllers_.empty() || std::find(controllers_.begin(), controllers_.end(), to) != controllers_.end())
+  // The scenario hands calls between its own controllers: the default "" and those it names.
+  if (to.empty() || controllers_.empty() || std::find(controllers_.begin(), controllers_.end(), to) != controllers_.end())
     return std::nullopt;
   return refusal(c, LineErr::TargetNotFound, c.call,
                  fmt::format("'{}' is not one of the scenario's controllers ({})", to, fmt::join(controllers_, ", ")));
 }
 
 std::optional<OpResult> RequestPath::authorize(const Command& c) const {
+  if (auto r = authorize_subject(c)) return r;
+  // Every other handle the command names must be the requester's too (TAPI: owner privilege on
+  // each call of a request).
+  for (CallId other : {c.consult, c.held})
+    if (other)
+      if (auto r = authorize_call(c, other)) return r;
+  if (c.op == Op::Handoff) return authorize_handoff(c);
+  return std::nullopt;
+}
+
+std::optional<OpResult> RequestPath::authorize_subject(const Command& c) const {
   switch (info(c.op).subject) {
     case Subject::Line:
       if (auto r = authorize_line(c, c.line)) return r;
@@ -104,12 +96,6 @@ std::optional<OpResult> RequestPath::authorize(const Command& c) const {
     case Subject::Nothing:
       break;
   }
-  // Every other handle the command names must be the requester's too (TAPI: owner privilege on
-  // each call of a request).
-  for (CallId other : {c.consult, c.held})
-    if (other)
-      if (auto r = authorize_call(c, other)) return r;
-  if (c.op == Op::Handoff) return authorize_handoff(c);
   return std::nullopt;
 }
 

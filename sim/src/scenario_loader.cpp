@@ -27,73 +27,6 @@ ScenarioError::ScenarioError(std::string file, int line, int column, const std::
       column_(column),
       message_(what()) {}
 
-std::optional<Duration> parse_duration(const std::string& text) {
-  // No duration is this long; the cap also keeps std::stod in range.
-  if (text.size() > 64) return std::nullopt;
-  // One or more NUMBER UNIT parts, units from the largest down, each at most once: "250ms",
-  // "1.5s", "2h30min", "1min30s", "1h2min3s500ms". A bare 0 is zero.
-  struct Unit {
-    std::string_view name;
-    double ns;
-  };
-  static constexpr Unit kUnits[] = {{"h", 3600e9}, {"min", 60e9}, {"s", 1e9}, {"ms", 1e6}};
-  std::size_t i = 0;
-  const auto skip_space = [&] {
-    while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
-  };
-  skip_space();
-  if (i < text.size() && text[i] == '0') {
-    std::size_t j = i + 1;
-    while (j < text.size() && (text[j] == ' ' || text[j] == '\t')) ++j;
-    if (j == text.size()) return Duration::zero();
-  }
-  double ns = 0;
-  std::size_t next_unit = 0;  // units must come in kUnits order
-  int parts = 0;
-  while (true) {
-    skip_space();
-    if (i == text.size()) break;
-    const std::size_t start = i;
-    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
-    if (i == start) return std::nullopt;
-    if (i < text.size() && text[i] == '.') {
-      ++i;
-      const std::size_t frac = i;
-      while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
-      if (i == frac) return std::nullopt;
-    }
-    const double value = std::stod(text.substr(start, i - start));
-    skip_space();
-    std::size_t u = next_unit;
-    // "ms" before "min" before "s" would misread; match the longest unit that fits here.
-    std::optional<std::size_t> found;
-    for (; u < std::size(kUnits); ++u) {
-      const std::string_view name = kUnits[u].name;
-      if (text.compare(i, name.size(), name) != 0) continue;
-      const std::size_t end = i + name.size();
-      if (end < text.size() && std::isalpha(static_cast<unsigned char>(text[end]))) continue;
-      found = u;
-      break;
-    }
-    if (!found) return std::nullopt;
-    i += kUnits[*found].name.size();
-    ns += value * kUnits[*found].ns;
-    next_unit = *found + 1;
-    ++parts;
-  }
-  if (parts == 0 || ns > 1e18) return std::nullopt;
-  return Duration(static_cast<Duration::rep>(std::llround(ns)));
-}
-
-std::string format_duration(Duration d) {
-  const auto ns = d.count();
-  if (ns % 3'600'000'000'000 == 0 && ns != 0) return fmt::format("{}h", ns / 3'600'000'000'000);
-  if (ns % 60'000'000'000 == 0 && ns != 0) return fmt::format("{}min", ns / 60'000'000'000);
-  if (ns % 1'000'000'000 == 0) return fmt::format("{}s", ns / 1'000'000'000);
-  if (ns % 1'000'000 == 0) return fmt::format("{}ms", ns / 1'000'000);
-  return fmt::format("{}s", to_seconds(d));
-}
-
 namespace {
 
 constexpr std::size_t kMaxScalar = 4096;  // characters in one value (names, numbers, notes)
@@ -451,51 +384,46 @@ Scenario Loader::load(const YAML::Node& root) {
 
   if (!keys.count("pbx")) fail(root, "the scenario needs a 'pbx' with its 'extensions'");
   const YAML::Node pbx = root["pbx"];
-  auto pk = mapping(pbx, "pbx", {"extensions", "timing", "vacant_number", "max_calls_per_line",
-                                 "park", "pickup_groups", "forwarding", "forward_hop_limit",
-                                 "autoreconnect", "confdrop", "conference_max", "hold_recall",
-                                 "consult_timeout", "answer_mode", "transfer_recall"});
+  std::vector<std::string> pbx_keys = {"extensions", "timing", "park", "pickup_groups", "forwarding"};
+  for (const ProfileSetting& setting : profile_settings()) pbx_keys.emplace_back(setting.name);
+  auto pk = mapping(pbx, "pbx", pbx_keys);
   if (!pk.count("extensions")) fail(pbx, "pbx needs 'extensions'");
   extensions(pbx["extensions"], fallback, sc.pbx);
   if (keys.count("modems")) modems(root["modems"], sc);
   if (pk.count("park")) park_lots(pbx["park"], sc.pbx);
   if (pk.count("pickup_groups")) pickup_groups(pbx["pickup_groups"], sc.pbx);
   if (pk.count("forwarding")) forwarding(pbx["forwarding"], sc.pbx);
-  auto flag = [&](const char* key, bool& field) {
-    if (pk.count(key)) field = boolean(pbx[key], key);
-  };
-  flag("autoreconnect", sc.pbx.autoreconnect);
-  flag("confdrop", sc.pbx.confdrop);
-  flag("transfer_recall", sc.pbx.transfer_recall);
-  if (pk.count("conference_max")) {
-    const auto n = integer_in(pbx["conference_max"], "conference_max", 2, 64);
-    sc.pbx.conference_max = n;
+  // The switch profile's settings, each read as its row of profile_settings() says.
+  for (const ProfileSetting& setting : profile_settings()) {
+    const std::string key(setting.name);
+    if (!pk.count(key)) continue;
+    const YAML::Node v = pbx[key];
+    switch (setting.kind) {
+      case ProfileSetting::Kind::Boolean:
+        setting.set(sc.pbx.profile, boolean(v, key) ? "true" : "false");
+        break;
+      case ProfileSetting::Kind::Integer: {
+        const auto n = integer_in(v, key, static_cast<std::uint64_t>(setting.low), static_cast<std::uint64_t>(setting.high));
+        setting.set(sc.pbx.profile, std::to_string(n));
+        break;
+      }
+      case ProfileSetting::Kind::Time:
+        setting.set(sc.pbx.profile, format_duration(duration(v, key)));
+        break;
+      case ProfileSetting::Kind::Choice: {
+        const std::string text = scalar(v, key);
+        if (std::find(setting.choices.begin(), setting.choices.end(), text) == setting.choices.end()) {
+          std::string list;
+          for (std::size_t i = 0; i < setting.choices.size(); ++i)
+            list += (i == 0 ? "" : i + 1 == setting.choices.size() ? " or " : ", ") + std::string(setting.choices[i]);
+          fail(v, fmt::format("{} must be {}, not '{}'", key, list, text));
+        }
+        setting.set(sc.pbx.profile, text);
+        break;
+      }
+    }
   }
-  if (pk.count("hold_recall")) sc.pbx.hold_recall = duration(pbx["hold_recall"], "hold_recall");
-  if (pk.count("consult_timeout")) sc.pbx.consult_timeout = duration(pbx["consult_timeout"], "consult_timeout");
-  if (pk.count("answer_mode")) {
-    const std::string v = scalar(pbx["answer_mode"], "answer_mode");
-    if (v == "hold") sc.pbx.answer_mode = PbxConfig::AnswerMode::Hold;
-    else if (v == "drop") sc.pbx.answer_mode = PbxConfig::AnswerMode::Drop;
-    else if (v == "none") sc.pbx.answer_mode = PbxConfig::AnswerMode::None;
-    else fail(pbx["answer_mode"], fmt::format("answer_mode must be hold, drop or none, not '{}'", v));
-  }
-  if (pk.count("forward_hop_limit")) {
-    const auto n = integer_in(pbx["forward_hop_limit"], "forward_hop_limit", 1, 100);
-    sc.pbx.forward_hop_limit = static_cast<int>(n);
-  }
-  if (pk.count("timing")) timing(pbx["timing"], sc.pbx.timing);
-  if (pk.count("vacant_number")) {
-    const std::string v = scalar(pbx["vacant_number"], "vacant_number");
-    if (v == "special_info") sc.pbx.vacant_number_special_info = true;
-    else if (v != "disconnect")
-      fail(pbx["vacant_number"],
-           fmt::format("vacant_number must be 'disconnect' or 'special_info', not '{}'", v));
-  }
-  if (pk.count("max_calls_per_line")) {
-    const auto n = integer_in(pbx["max_calls_per_line"], "max_calls_per_line", 1, 64);
-    sc.pbx.max_calls_per_line = n;
-  }
+  if (pk.count("timing")) timing(pbx["timing"], sc.pbx.profile.timing);
 
   sc.pbx.controllers = controllers_;
   if (keys.count("trunks")) trunks(root["trunks"], sc.pbx);

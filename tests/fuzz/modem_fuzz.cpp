@@ -52,7 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   };
   config.lines = {line("201", telsim::Behavior::Kind::Auto), line("202", telsim::Behavior::Kind::Busy),
                   line("400", telsim::Behavior::Kind::Manual), line("401", telsim::Behavior::Kind::Manual)};
-  config.timing.no_answer_timeout = 20s;
+  config.profile.timing.no_answer_timeout = 20s;
   telsim::Pbx pbx(sched, config);
   Counter counter;
   pbx.add_observer(&counter);

@@ -295,7 +295,7 @@ TEST(PbxSwapHoldTest, RefusalsChangeNothing) {
 
 TEST(PbxSwapHoldTest, SwapHoldStartsTheHoldRecallOfTheNewlyHeldCallAndStopsTheOther) {
   PbxConfig cfg = base_config();
-  cfg.hold_recall = 20s;
+  cfg.profile.hold_recall = 20s;
   World w(cfg);
   const CallId a1 = talk(w, "201", "202").caller;  // 0 .. 1.34 s
   w.run_until(2s);
@@ -751,7 +751,7 @@ TEST(PbxTransferTest, UnholdOfThePendingOriginalIdlesTheConsultCall) {
 
 TEST(PbxTransferTest, DroppingTheConsultWithAutoreconnectReconnectsTheOriginal) {
   PbxConfig cfg = base_config();
-  cfg.autoreconnect = true;
+  cfg.profile.autoreconnect = true;
   World w(cfg);
   const LineId l1 = w.line("201");
   const auto [a, b] = talk(w, "201", "202");
@@ -776,7 +776,7 @@ TEST(PbxTransferTest, DroppingTheConsultWithAutoreconnectReconnectsTheOriginal) 
 
 TEST(PbxTransferTest, DroppingTheConsultWithoutAutoreconnectLeavesTheOriginalPending) {
   PbxConfig cfg = base_config();
-  cfg.autoreconnect = false;
+  cfg.profile.autoreconnect = false;
   World w(cfg);
   const LineId l1 = w.line("201");
   const auto [a, b] = talk(w, "201", "202");
@@ -803,8 +803,8 @@ EXPECT_EQ(fs(w.features(a)), fs(F::kUnhold | F::kDrop | F::kSecureCall));
 
 TEST(PbxTransferTest, ConsultTargetThatNeverAnswersBringsTheOriginalBackWithAutoreconnect) {
   PbxConfig cfg = base_config();
-  cfg.autoreconnect = true;
-  cfg.consult_timeout = 10s;
+  cfg.profile.autoreconnect = true;
+  cfg.profile.consult_timeout = 10s;
   World w(cfg);
   const LineId l1 = w.line("201");
   const auto [a, b] = talk(w, "201", "202");
@@ -833,8 +833,8 @@ TEST(PbxTransferTest, ConsultTargetThatNeverAnswersBringsTheOriginalBackWithAuto
 // unlike a dropped consult, this does not depend on AUTORECONNECT.
 TEST(PbxTransferTest, ConsultTargetThatNeverAnswersBringsTheOriginalBackWithoutAutoreconnectToo) {
   PbxConfig cfg = base_config();
-  cfg.autoreconnect = false;
-  cfg.consult_timeout = 10s;
+  cfg.profile.autoreconnect = false;
+  cfg.profile.consult_timeout = 10s;
   World w(cfg);
   const LineId l1 = w.line("201");
   const auto [a, b] = talk(w, "201", "202");
@@ -960,7 +960,7 @@ TEST(PbxTransferTest, SetupTransferRefusalsChangeNothing) {
 
 TEST(PbxTransferTest, SetupTransferBeyondTheCallAppearancesIsCallUnavail) {
   PbxConfig cfg = base_config();
-  cfg.max_calls_per_line = 1;
+  cfg.profile.max_calls_per_line = 1;
   World w(cfg);
   const CallId a = talk(w, "201", "202").caller;
   EXPECT_TRUE(refused(w, E::CallUnavail, [&] { return w.pbx.setup_transfer(a, "203"); }));
@@ -997,7 +997,7 @@ TEST(PbxTransferTest, CompleteTransferRefusalsChangeNothing) {
 
 TEST(PbxTransferTest, CompleteTransferInConferenceModeWithoutACallAppearanceIsCallUnavail) {
   PbxConfig cfg = base_config();
-  cfg.max_calls_per_line = 2;
+  cfg.profile.max_calls_per_line = 2;
   World w(cfg);
   const CallId a = talk(w, "201", "202").caller;
   const CallId c = w.pbx.setup_transfer(a, "203").consult;
@@ -1054,7 +1054,7 @@ TEST(PbxBlindTransferTest, TransfererGoesIdleAndTheFarPartyIsOfferedWithReasonTr
 TEST(PbxBlindTransferTest, BlindTransferToABusyTargetGivesTheTransfereeBusy) {
   PbxConfig cfg = base_config();
   line_cfg(cfg, "203").behavior = behavior(K::Busy);
-  cfg.transfer_recall = false;
+  cfg.profile.transfer_recall = false;
   World w(cfg);
   const auto [a, b] = talk(w, "201", "202");
   w.run_until(3s);
@@ -1071,7 +1071,7 @@ TEST(PbxBlindTransferTest, BlindTransferToABusyTargetGivesTheTransfereeBusy) {
 TEST(PbxBlindTransferTest, BlindTransferToABusyTargetRecallsTheTransfererWhenConfigured) {
   PbxConfig cfg = base_config();
   line_cfg(cfg, "203").behavior = behavior(K::Busy);
-  cfg.transfer_recall = true;
+  cfg.profile.transfer_recall = true;
   World w(cfg);
   const auto [a, b] = talk(w, "201", "202");
   w.run_until(3s);
@@ -1334,7 +1334,7 @@ TEST(PbxConferenceTest, ControllerDroppingAMemberCollapsesTheConference) {
 
 TEST(PbxConferenceTest, DroppingTheConferenceWithConfdropDropsEveryParty) {
   PbxConfig cfg = base_config();
-  cfg.confdrop = true;
+  cfg.profile.confdrop = true;
   World w(cfg);
   const LineId l1 = w.line("201");
   const Conference k = three_party(w);
@@ -1360,7 +1360,7 @@ TEST(PbxConferenceTest, DroppingTheConferenceWithConfdropDropsEveryParty) {
 
 TEST(PbxConferenceTest, DroppingTheConferenceWithoutConfdropLeavesTheOthersTalking) {
   PbxConfig cfg = base_config();
-  cfg.confdrop = false;
+  cfg.profile.confdrop = false;
   World w(cfg);
   const LineId l1 = w.line("201");
   const Conference k = three_party(w);
@@ -1390,7 +1390,7 @@ TEST(PbxConferenceTest, DroppingTheConferenceWithoutConfdropLeavesTheOthersTalki
 
 TEST(PbxConferenceTest, DroppingALargerConferenceWithoutConfdropLeavesAllOthersTalking) {
   PbxConfig cfg = base_config();
-  cfg.confdrop = false;
+  cfg.profile.confdrop = false;
   World w(cfg);
   const Conference k = three_party(w);  // complete at 5 s
   w.run_until(6s);
@@ -1533,7 +1533,7 @@ TEST(PbxConferenceTest, DroppingAPendingConferenceDropsItsConsultToo) {
 
 TEST(PbxConferenceTest, FullConferenceRefusesAnotherPartyWithConferenceFull) {
   PbxConfig cfg = base_config();
-  cfg.conference_max = 2;
+  cfg.profile.conference_max = 2;
   World w(cfg);
   const Conference k = three_party(w);
   EXPECT_EQ(fs(w.features(k.conf)), fs(F::kHold | F::kDrop)) << "no PREPAREADDCONF when full";
@@ -1543,7 +1543,7 @@ TEST(PbxConferenceTest, FullConferenceRefusesAnotherPartyWithConferenceFull) {
 
 TEST(PbxConferenceTest, AddToAFullConferenceIsConferenceFull) {
   PbxConfig cfg = base_config();
-  cfg.conference_max = 1;  // room for the original party only
+  cfg.profile.conference_max = 1;  // room for the original party only
   World w(cfg);
   const auto [a, b] = talk(w, "201", "202");
   const OpResult setup = w.pbx.setup_conference(a, "203");
@@ -1581,7 +1581,7 @@ TEST(PbxConferenceTest, SetupConferenceRefusalsChangeNothing) {
 
 TEST(PbxConferenceTest, SetupConferenceNeedsTwoCallAppearances) {
   PbxConfig cfg = base_config();
-  cfg.max_calls_per_line = 2;
+  cfg.profile.max_calls_per_line = 2;
   World w(cfg);
   const CallId a = talk(w, "201", "202").caller;
   EXPECT_TRUE(refused(w, E::CallUnavail, [&] { return w.pbx.setup_conference(a, "203"); }));
@@ -1590,7 +1590,7 @@ TEST(PbxConferenceTest, SetupConferenceNeedsTwoCallAppearances) {
 
 TEST(PbxConferenceTest, PrepareAddToConferenceNeedsACallAppearance) {
   PbxConfig cfg = base_config();
-  cfg.max_calls_per_line = 3;  // original, conference and consult
+  cfg.profile.max_calls_per_line = 3;  // original, conference and consult
   World w(cfg);
   const Conference k = three_party(w);
   EXPECT_TRUE(refused(w, E::CallUnavail, [&] { return w.pbx.prepare_add_to_conference(k.conf, "204"); }));
@@ -1665,7 +1665,7 @@ TEST(PbxConferenceTest, ConferenceRelatedCallsFollowTheConference) {
 // typically transitions back to the connected state." TAPI.md edge 6: AUTORECONNECT restores.
 TEST(PbxConferenceTest, DroppingTheSetupConsultWithAutoreconnectReconnectsTheConferenceCall) {
   PbxConfig cfg = base_config();
-  cfg.autoreconnect = true;
+  cfg.profile.autoreconnect = true;
   World w(cfg);
   const LineId l1 = w.line("201");
   const auto [a, b] = talk(w, "201", "202");
@@ -1697,7 +1697,7 @@ TEST(PbxConferenceTest, DroppingTheSetupConsultWithAutoreconnectReconnectsTheCon
 
 TEST(PbxConferenceTest, DroppingTheAddConsultWithAutoreconnectReconnectsTheConference) {
   PbxConfig cfg = base_config();
-  cfg.autoreconnect = true;
+  cfg.profile.autoreconnect = true;
   World w(cfg);
   const LineId l1 = w.line("201");
   const Conference k = three_party(w);
@@ -1735,7 +1735,7 @@ TEST(PbxConferenceTest, HeldConferenceCanBeUnheld) {
 
 TEST(PbxConferenceTest, PendingConferenceWhoseConsultWasDroppedCanBeUnheld) {
   PbxConfig cfg = base_config();
-  cfg.autoreconnect = false;
+  cfg.profile.autoreconnect = false;
   World w(cfg);
   const Conference k = three_party(w);
   const CallId c2 = w.pbx.prepare_add_to_conference(k.conf, "").consult;
@@ -1769,7 +1769,7 @@ TEST(PbxConferenceTest, UnholdOfASetupConferenceIdlesTheConsultAndReconnectsTheC
 
 TEST(PbxConferenceTest, SetupConsultDroppedWithoutAutoreconnectLeavesTheConferencePending) {
   PbxConfig cfg = base_config();
-  cfg.autoreconnect = false;
+  cfg.profile.autoreconnect = false;
   World w(cfg);
   const auto [a, b] = talk(w, "201", "202");
   const OpResult setup = w.pbx.setup_conference(a, "203");
@@ -1895,7 +1895,7 @@ TEST(PbxRedirectTest, RefusalsChangeNothing) {
 
 TEST(PbxHoldRecallTest, CallHeldTooLongRingsItsHolderAgain) {
   PbxConfig cfg = base_config();
-  cfg.hold_recall = 20s;
+  cfg.profile.hold_recall = 20s;
   World w(cfg);
   const LineId l1 = w.line("201");
   const auto [a, b] = talk(w, "201", "202");
@@ -1935,7 +1935,7 @@ TEST(PbxHoldRecallTest, CallHeldTooLongRingsItsHolderAgain) {
 
 TEST(PbxHoldRecallTest, DroppingARecallEndsTheCallNormallyRatherThanRejectingIt) {
   PbxConfig cfg = base_config();
-  cfg.hold_recall = 20s;
+  cfg.profile.hold_recall = 20s;
   World w(cfg);
   const LineId l1 = w.line("201");
   const auto [a, b] = talk(w, "201", "202");
@@ -1958,7 +1958,7 @@ TEST(PbxHoldRecallTest, DroppingARecallEndsTheCallNormallyRatherThanRejectingIt)
 
 TEST(PbxHoldRecallTest, UnholdBeforeTheRecallCancelsIt) {
   PbxConfig cfg = base_config();
-  cfg.hold_recall = 20s;
+  cfg.profile.hold_recall = 20s;
   World w(cfg);
   const CallId a = talk(w, "201", "202").caller;
   w.run_until(5s);
@@ -1987,7 +1987,7 @@ TEST(PbxHoldRecallTest, NoRecallWithoutTheOption) {
 
 TEST(PbxHoldRecallTest, RecalledCallAnsweredWhileTalkingHoldsTheActiveCall) {
   PbxConfig cfg = base_config();
-  cfg.hold_recall = 20s;
+  cfg.profile.hold_recall = 20s;
   World w(cfg);
   const LineId l1 = w.line("201");
   const CallId a1 = talk(w, "201", "202").caller;
@@ -2013,7 +2013,7 @@ TEST(PbxHoldRecallTest, RecalledCallAnsweredWhileTalkingHoldsTheActiveCall) {
 
 TEST(PbxHoldRecallBugTest, AnsweredHoldRecallIsNotCountedAsAParkRecall) {
   PbxConfig cfg = base_config();
-  cfg.hold_recall = 20s;
+  cfg.profile.hold_recall = 20s;
   World w(cfg);
   const CallId a = talk(w, "201", "202").caller;
   ASSERT_TRUE(w.pbx.hold(a).ok());
@@ -2026,7 +2026,7 @@ TEST(PbxHoldRecallBugTest, AnsweredHoldRecallIsNotCountedAsAParkRecall) {
 
 TEST(PbxHoldRecallBugTest, AnsweredHoldRecallKeepsTheCallsAnswerTime) {
   PbxConfig cfg = base_config();
-  cfg.hold_recall = 20s;
+  cfg.profile.hold_recall = 20s;
   World w(cfg);
   const CallId a = talk(w, "201", "202").caller;  // answered at 1.34 s
   ASSERT_TRUE(w.pbx.hold(a).ok());
@@ -2041,15 +2041,15 @@ TEST(PbxHoldRecallBugTest, AnsweredHoldRecallKeepsTheCallsAnswerTime) {
 // call waiting, answer modes, secure_call
 // ================================================================================================
 
-PbxConfig waiting_config(PbxConfig::AnswerMode mode) {
+PbxConfig waiting_config(AnswerMode mode) {
   PbxConfig cfg = base_config();
   line_cfg(cfg, "202").call_waiting = true;
-  cfg.answer_mode = mode;
+  cfg.profile.answer_mode = mode;
   return cfg;
 }
 
 TEST(PbxCallWaitingTest, SecondCallIsOfferedToALineInACallWithCallWaiting) {
-  World w(waiting_config(PbxConfig::AnswerMode::Hold));
+  World w(waiting_config(AnswerMode::Hold));
   const auto [a, b] = talk(w, "201", "202");
   w.run_until(2s);
   const CallId x = w.call("203", "202");
@@ -2078,8 +2078,8 @@ TEST(PbxCallWaitingTest, WithoutCallWaitingTheSecondCallerGetsBusy) {
 }
 
 TEST(PbxCallWaitingTest, AnswerModeHoldHoldsTheActiveCall) {
-  PbxConfig cfg = waiting_config(PbxConfig::AnswerMode::Hold);
-  cfg.hold_recall = 30s;
+  PbxConfig cfg = waiting_config(AnswerMode::Hold);
+  cfg.profile.hold_recall = 30s;
   World w(cfg);
   const LineId l2 = w.line("202");
   const auto [a, b] = talk(w, "201", "202");
@@ -2112,8 +2112,8 @@ EXPECT_EQ(fs(w.features(b)), fs(F::kDrop | F::kSecureCall));
 }
 
 TEST(PbxCallWaitingTest, AnswerModeHoldHeldCallRecallsAfterThePeriod) {
-  PbxConfig cfg = waiting_config(PbxConfig::AnswerMode::Hold);
-  cfg.hold_recall = 30s;
+  PbxConfig cfg = waiting_config(AnswerMode::Hold);
+  cfg.profile.hold_recall = 30s;
   World w(cfg);
   const auto [a, b] = talk(w, "201", "202");
   w.run_until(2s);
@@ -2130,7 +2130,7 @@ TEST(PbxCallWaitingTest, AnswerModeHoldHeldCallRecallsAfterThePeriod) {
 }
 
 TEST(PbxCallWaitingTest, AnswerModeDropDropsTheActiveCall) {
-  World w(waiting_config(PbxConfig::AnswerMode::Drop));
+  World w(waiting_config(AnswerMode::Drop));
   const LineId l2 = w.line("202");
   const auto [a, b] = talk(w, "201", "202");
   w.run_until(2s);
@@ -2154,7 +2154,7 @@ TEST(PbxCallWaitingTest, AnswerModeDropDropsTheActiveCall) {
 }
 
 TEST(PbxCallWaitingTest, AnswerModeNoneRefusesTheAnswerWhileAnotherCallIsActive) {
-  World w(waiting_config(PbxConfig::AnswerMode::None));
+  World w(waiting_config(AnswerMode::None));
   const LineId l2 = w.line("202");
   const auto [a, b] = talk(w, "201", "202");
   w.run_until(2s);
@@ -2176,7 +2176,7 @@ EXPECT_EQ(fs(w.features(wc)), fs(F::kAccept | F::kDrop | F::kRedirect | F::kSecu
 }
 
 TEST(PbxCallWaitingTest, WaitingCallCanBeRedirected) {
-  World w(waiting_config(PbxConfig::AnswerMode::Hold));
+  World w(waiting_config(AnswerMode::Hold));
   const auto [a, b] = talk(w, "201", "202");
   const CallId x = w.call("203", "202");
   w.run_until(w.sched.now() + kToRinging);
@@ -2189,7 +2189,7 @@ TEST(PbxCallWaitingTest, WaitingCallCanBeRedirected) {
 }
 
 TEST(PbxSecureCallTest, SecuredCallGetsNoCallWaitingOffer) {
-  World w(waiting_config(PbxConfig::AnswerMode::Hold));
+  World w(waiting_config(AnswerMode::Hold));
   const auto [a, b] = talk(w, "201", "202");
   const std::size_t events = w.rec.events.size();
   const OpResult r = w.pbx.secure_call(b);
@@ -2231,7 +2231,7 @@ TEST(PbxSecureCallTest, SecureCallRefusalsChangeNothing) {
 }
 
 TEST(PbxSecureCallTest, CallSecuredByTheFarPartyGetsNoCallWaitingOfferEither) {
-  World w(waiting_config(PbxConfig::AnswerMode::Hold));
+  World w(waiting_config(AnswerMode::Hold));
   const auto [a, b] = talk(w, "201", "202");
   ASSERT_TRUE(w.pbx.secure_call(a).ok());
   const CallId x = w.call("203", "202");
@@ -2379,10 +2379,10 @@ std::vector<Situation> situations() {
   PbxConfig busy203 = base;
   line_cfg(busy203, "203").behavior = behavior(K::Busy);
   PbxConfig full = base;
-  full.conference_max = 2;
-  PbxConfig waiting = waiting_config(PbxConfig::AnswerMode::Hold);
-  PbxConfig waiting_none = waiting_config(PbxConfig::AnswerMode::None);
-  PbxConfig waiting_drop = waiting_config(PbxConfig::AnswerMode::Drop);
+  full.profile.conference_max = 2;
+  PbxConfig waiting = waiting_config(AnswerMode::Hold);
+  PbxConfig waiting_none = waiting_config(AnswerMode::None);
+  PbxConfig waiting_drop = waiting_config(AnswerMode::Drop);
   auto waiting_build = [](World& w) {
     const CallId b = talk(w, "201", "202").callee;
     w.call("203", "202");
@@ -2585,7 +2585,7 @@ TEST(PbxFeaturesTest, EveryCallInEveryFlowAdvertisesASubsetOfItsStateFeatures) {
     }
   } watch;
   PbxConfig cfg = base_config();
-  cfg.hold_recall = 15s;
+  cfg.profile.hold_recall = 15s;
   line_cfg(cfg, "202").call_waiting = true;
   World w(cfg);
   watch.pbx = &w.pbx;
@@ -2667,7 +2667,7 @@ TEST(PbxCallControlEndTest, ShutdownMidTransferClearsEveryCall) {
 
 TEST(PbxCallControlEndTest, ShutdownWithAutoreconnectMidTransferDoesNotReconnect) {
   PbxConfig cfg = base_config();
-  cfg.autoreconnect = true;
+  cfg.profile.autoreconnect = true;
   World w(cfg);
   const CallId a = transfer_to_203(w, true).caller;
   const std::size_t mark = w.rec.events.size();
@@ -2710,7 +2710,7 @@ TEST(PbxCallControlEndBugTest, ShutdownOfAThreePartyConferenceMarksEveryRecordCl
 
 TEST(PbxCallControlEndTest, MixedCallControlDayAccountsForEveryCallAndCounter) {
   PbxConfig cfg = base_config();
-  cfg.hold_recall = 10s;
+  cfg.profile.hold_recall = 10s;
   World w(cfg);
   // 1. consultation transfer 201 -> 203 of the call with 202.
   {

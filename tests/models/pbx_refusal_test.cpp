@@ -16,7 +16,7 @@ constexpr Duration kToRinging = 1500ms;
 
 PbxConfig office(std::size_t conference_max = 5) {
   PbxConfig cfg = config_of({manual("201"), manual("202"), manual("203"), manual("204"), manual("205")});
-  cfg.conference_max = conference_max;
+  cfg.profile.conference_max = conference_max;
   cfg.park_lots = {ParkLotConfig{}};
   cfg.park_lots[0].name = "main";
   cfg.park_lots[0].orbits = {"701"};
@@ -122,7 +122,7 @@ TEST(PbxRefusalTest, ParkAndUnparkNameTheOrbit) {
 
 TEST(PbxRefusalTest, TheCallAppearanceLimitIsNamed) {
   PbxConfig cfg = office();
-  cfg.max_calls_per_line = 1;
+  cfg.profile.max_calls_per_line = 1;
   World w(cfg);
   const auto [a, b] = talk(w, "201", "202");
   ASSERT_TRUE(w.pbx.hold(a).ok());

@@ -401,7 +401,7 @@ TEST(PbxProgressTest, UnknownNumberEndsDisconnectedBadAddress) {
 
 TEST(PbxProgressTest, VacantNumberGivesSpecialInfoWhenConfigured) {
   PbxConfig cfg = config_of(two_manual_lines());
-  cfg.vacant_number_special_info = true;
+  cfg.profile.vacant_number_special_info = true;
   World w(cfg);
   const CallId caller = w.call("201", "300");
   w.run_until(60s);
@@ -642,7 +642,7 @@ TEST(PbxErrorTest, MakeCallIsAllowedAgainOnceTheLineIsIdle) {
 
 TEST(PbxErrorTest, MakeCallBeyondTheCallAppearancesIsCallUnavail) {
   PbxConfig cfg = config_of(two_manual_lines());
-  cfg.max_calls_per_line = 2;
+  cfg.profile.max_calls_per_line = 2;
   World w(cfg);
   for (int i = 0; i < 2; ++i) ASSERT_TRUE(w.pbx.drop(w.call("201", "")).ok());
   EXPECT_EQ(w.pbx.make_call(w.line("201"), "").error, LineErr::CallUnavail);
@@ -665,7 +665,7 @@ constexpr std::uint32_t kBasicFeatures = feature::kAccept | feature::kAnswer | f
 
 PbxConfig state_case_config() {
   PbxConfig cfg = config_of({manual("201"), manual("202"), station("203", behavior(K::Busy))});
-  cfg.vacant_number_special_info = true;
+  cfg.profile.vacant_number_special_info = true;
   return cfg;
 }
 
@@ -1067,7 +1067,7 @@ TEST(PbxRecordTest, RejectedCallIsFailedForTheCallerAndMissedForTheCallee) {
 
 TEST(PbxRecordTest, SpecialInfoCallIsFailed) {
   PbxConfig cfg = config_of(two_manual_lines());
-  cfg.vacant_number_special_info = true;
+  cfg.profile.vacant_number_special_info = true;
   World w(cfg);
   const CallId caller = w.call("201", "300");
   w.run_until(5s);

@@ -165,9 +165,19 @@ TEST(EventEncoder, RepliesAndQueries) {
   EXPECT_EQ(line["calls"], (json::array({{{"call", to_string(made.call)}, {"state", "CONNECTED"}}})));
 
   EXPECT_EQ(m.encoder.shutdown("SIGTERM"), (json{{"event", "shutdown"}, {"reason", "SIGTERM"}, {"t", 10.0}}));
+  json all_ops = json::array();
+  for (const OpInfo& op : operations()) all_ops.push_back(op.name);
   EXPECT_EQ(EventEncoder::capabilities(PbxConfig{}),
             (json{{"autoreconnect", false}, {"confdrop", true}, {"conference_max", 5}, {"max_calls_per_line", 8},
-                  {"answer_mode", "hold"}, {"park", false}, {"pickup", false}}));
+                  {"answer_mode", "hold"}, {"park", false}, {"pickup", false}, {"hold_recall", nullptr},
+                  {"consult_timeout", nullptr}, {"transfer_recall", false}, {"forward_hop_limit", 10},
+                  {"vacant_number", "disconnect"}, {"operations", all_ops}}));
+  // An operation the switch does not offer is not listed.
+  PbxConfig no_park;
+  no_park.profile.supported[static_cast<std::size_t>(Op::Park)] = false;
+  const json ops = EventEncoder::capabilities(no_park)["operations"];
+  EXPECT_EQ(std::find(ops.begin(), ops.end(), "park"), ops.end());
+  EXPECT_EQ(ops.size(), kOpCount - 1);
 }
 
 TEST(EventEncoder, ModemStateIsReportedOnlyWhenItChanges) {

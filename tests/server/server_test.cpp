@@ -774,8 +774,17 @@ TEST(Server, HelloTellsTheSwitchsOptions) {
   Harness defaults(kOffice);
   Client d(defaults.port());
   const json plain = d.request({{"op", "hello"}})["pbx"];
-  EXPECT_EQ(plain, (json{{"autoreconnect", false}, {"confdrop", true}, {"conference_max", 5}, {"max_calls_per_line", 8},
-                         {"answer_mode", "hold"}, {"park", false}, {"pickup", false}}));
+  // Every setting of the switch profile, what the switch has, and the operations it offers.
+  for (const ProfileSetting& setting : profile_settings()) EXPECT_TRUE(plain.contains(setting.name)) << setting.name;
+  EXPECT_EQ(plain["autoreconnect"], false);
+  EXPECT_EQ(plain["confdrop"], true);
+  EXPECT_EQ(plain["conference_max"], 5);
+  EXPECT_EQ(plain["max_calls_per_line"], 8);
+  EXPECT_EQ(plain["answer_mode"], "hold");
+  EXPECT_EQ(plain["hold_recall"], nullptr);
+  EXPECT_EQ(plain["park"], false);
+  EXPECT_EQ(plain["pickup"], false);
+  EXPECT_EQ(plain["operations"].size(), kOpCount);
   Harness h(R"(
 name: options
 pbx:
@@ -787,6 +796,7 @@ pbx:
   conference_max: 3
   max_calls_per_line: 4
   answer_mode: drop
+  hold_recall: 1min30s
 )");
   Client c(h.port());
   const json pbx = c.request({{"op", "hello"}})["pbx"];
@@ -795,6 +805,7 @@ pbx:
   EXPECT_EQ(pbx["conference_max"], 3);
   EXPECT_EQ(pbx["max_calls_per_line"], 4);
   EXPECT_EQ(pbx["answer_mode"], "drop");
+  EXPECT_EQ(pbx["hold_recall"], "90s");
   EXPECT_EQ(pbx["park"], true);
   EXPECT_EQ(pbx["pickup"], true);
 }

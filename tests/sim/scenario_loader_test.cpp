@@ -95,9 +95,9 @@ TEST(ScenarioLoaderTest, ReadsRandomBehaviourDurations) {
 
 TEST(ScenarioLoaderTest, ReadsTimings) {
   const Scenario s = parse(std::string(kMinimal) + "  timing: {no_answer_timeout: 20s, post_dial_delay: 500ms}\n");
-  EXPECT_EQ(s.pbx.timing.no_answer_timeout, Duration(20s));
-  EXPECT_EQ(s.pbx.timing.post_dial_delay, Duration(500ms));
-  EXPECT_EQ(s.pbx.timing.dialtone_delay, Timing{}.dialtone_delay);
+  EXPECT_EQ(s.pbx.profile.timing.no_answer_timeout, Duration(20s));
+  EXPECT_EQ(s.pbx.profile.timing.post_dial_delay, Duration(500ms));
+  EXPECT_EQ(s.pbx.profile.timing.dialtone_delay, Timing{}.dialtone_delay);
 }
 
 TEST(ScenarioLoaderTest, ReadsStepsWithTheirLines) {

@@ -78,7 +78,8 @@ json EventEncoder::reply(const json& id, const OpResult& r) const {
   json j{{"id", id}, {"ok", true}};
   if (r.call) j["call"] = to_string(r.call);
   if (r.consult) j["consult"] = to_string(r.consult);
-  if (!r.address.empty()) j[r.op == Op::Handoff ? "to" : "address"] = r.address;
+  if (!r.address.empty())
+    j[r.op == Op::Handoff ? "to" : r.op == Op::TranslateAddress ? "dialable" : "address"] = r.address;
   if (r.completion) j["completion"] = r.completion;
   j["t"] = now();
   return j;
@@ -141,16 +142,27 @@ json EventEncoder::line_status(LineId l, const json& controller, std::size_t mon
 }
 
 json EventEncoder::capabilities(const PbxConfig& cfg) {
-  const char* answer = cfg.answer_mode == PbxConfig::AnswerMode::None   ? "none"
-                       : cfg.answer_mode == PbxConfig::AnswerMode::Drop ? "drop"
-                                                                        : "hold";
-  return json{{"autoreconnect", cfg.autoreconnect},
-              {"confdrop", cfg.confdrop},
-              {"conference_max", cfg.conference_max},
-              {"max_calls_per_line", cfg.max_calls_per_line},
-              {"answer_mode", answer},
-              {"park", !cfg.park_lots.empty()},
-              {"pickup", !cfg.pickup_groups.empty()}};
+  // Every setting of the switch profile, typed as JSON (a duration not set is null), what the
+  // switch has (park orbits, pickup groups), and the operations it offers.
+  json j = json::object();
+  for (const ProfileSetting& setting : profile_settings()) {
+    const std::string value = setting.get(cfg.profile);
+    switch (setting.kind) {
+      case ProfileSetting::Kind::Boolean: j[std::string(setting.name)] = value == "true"; break;
+      case ProfileSetting::Kind::Integer: j[std::string(setting.name)] = std::stoll(value); break;
+      case ProfileSetting::Kind::Time:
+        j[std::string(setting.name)] = value.empty() ? json(nullptr) : json(value);
+        break;
+      case ProfileSetting::Kind::Choice: j[std::string(setting.name)] = value; break;
+    }
+  }
+  j["park"] = !cfg.park_lots.empty();
+  j["pickup"] = !cfg.pickup_groups.empty();
+  json ops = json::array();
+  for (const OpInfo& op : operations())
+    if (cfg.profile.supports(op.op)) ops.push_back(op.name);
+  j["operations"] = std::move(ops);
+  return j;
 }
 
 std::string EventEncoder::connected_number(const Call& c) const {

@@ -50,7 +50,12 @@ RequestHandler::RequestHandler(Pbx& pbx, ScenarioSession& session, const Schedul
       options_(options),
       stats_(stats),
       log_(log),
-      ports_(ports) {}
+      ports_(ports) {
+  // The request path asks this handler which clients exist and which lines they have open.
+  session_.request_path().set_directory(this);
+}
+
+RequestHandler::~RequestHandler() { session_.request_path().set_directory(nullptr); }
 
 void RequestHandler::handle(Client& c, const wire::Request& req) {
   try {
@@ -108,14 +113,7 @@ void RequestHandler::dispatch(Client& c, const wire::Request& req) {
     const Client* holder = subs_.controller(l);
     return ok(c, req.id, encoder_.line_status(l, holder ? json(holder->name) : json(nullptr), subs_.monitor_count(l)));
   }
-  if (op == "translate_address") {
-    p.only({"address"});
-    const std::string address = p.text("address");
-    const auto t = translate_address(address, session_.scenario().location);
-    if (!t) refuse(LineErr::InvalAddress, fmt::format("'{}' cannot be translated", address));
-    return ok(c, req.id, json{{"dialable", *t}});
-  }
-  call_operation(c, req, p);
+  call_operation(c, req);
 }
 
 // --- checks ---------------------------------------------------------------------------------
@@ -147,33 +145,32 @@ CallId RequestHandler::call_param(Client& c, const wire::Params& p, const char* 
 
 // --- model operations -----------------------------------------------------------------------
 
-void RequestHandler::operation(Client& c, const wire::Request& req, const std::function<OpResult()>& f) {
-  // The acting line for the run's record of operations: the line of the call named (taken
-  // now, as the operation may deallocate it), else the line parameter.
-  const wire::Params p(req);
-  CallId named;
-  for (const char* key : {"call", "conference"}) {
-    const auto serial = parse_call_name(p.optional_text(key).value_or(""));
-    if (const auto id = serial ? subs_.handle(*serial) : std::nullopt; !named && id) named = *id;
-  }
-  std::string line = p.optional_text("line").value_or("");
-  if (const Call* call = pbx_.find_call(named)) line = pbx_.line(call->line).number;
+OpResult RequestHandler::operation(Client& c, const wire::Request& req, const Command& command) {
   Active a{&c, req.id, false};
   active_ = &a;
-  pbx_.act_as(c.name);
   OpResult r;
   try {
-    r = f();
+    r = session_.request_path().execute(command);
   } catch (...) {
     active_ = nullptr;
-    pbx_.act_as("");
     throw;
   }
-  pbx_.act_as("");
   active_ = nullptr;
+  // The switch's answers were sent by on_reply as they came; the path's own refusals
+  // (NOTOWNER, TARGETNOTFOUND ...) never reach the switch and are sent here.
   if (!a.replied) c.send(wire::frame(encoder_.reply(req.id, r)));
   if (!r.ok()) ++stats_.errors;
-  session_.record_operation({clock_.now(), r.op, std::move(line), (r.call ? r.call : named).serial, r.error, c.name});
+  return r;
+}
+
+bool RequestHandler::is_client(std::string_view name) const {
+  const Client* c = clients_.find(name);
+  return c && !c->gone();
+}
+
+std::string RequestHandler::line_controller(LineId line) const {
+  const Client* c = subs_.controller(line);
+  return c ? c->name : std::string();
 }
 
 void RequestHandler::on_reply(const OpResult& r) {
@@ -206,7 +203,7 @@ void RequestHandler::clear_calls_of(Client& c, std::optional<LineId> only_line) 
   }
   for (std::uint32_t serial : c.owned)
     if (const auto id = subs_.handle(serial)) consider(*id);
-  pbx_.act_as(c.name);
+  // The server's own clean-up, not a request of the client's: straight to the switch.
   for (CallId id : mine) {
     const Call* call = pbx_.find_call(id);
     if (call && call->state != CallState::Idle) pbx_.drop(id);
@@ -215,7 +212,6 @@ void RequestHandler::clear_calls_of(Client& c, std::optional<LineId> only_line) 
     const Call* call = pbx_.find_call(id);
     if (call && call->state == CallState::Idle) pbx_.deallocate(id);
   }
-  pbx_.act_as("");
   for (CallId id : mine) c.owned.erase(id.serial);
 }
 

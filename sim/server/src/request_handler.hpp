@@ -12,6 +12,7 @@
 #include "subscriptions.hpp"
 #include "telsim/server/protocol.hpp"
 #include "telsim/server/server.hpp"
+#include "telsim/sim/request_path.hpp"
 
 namespace telsim {
 class ModemPorts;
@@ -24,12 +25,15 @@ namespace telsim::serve {
 /// model, each checked (the line open, the call the client's) before the model is called. The
 /// reply goes to the client that asked, before any event the request causes. Knows nothing of
 /// sockets: a request arrives parsed, from a Client, and replies go out through Client::send.
-class RequestHandler {
+class RequestHandler final : public RequestPath::Directory {
  public:
   /// `ports` describes the modems' devices in list_lines (nullptr: none).
   RequestHandler(Pbx& pbx, ScenarioSession& session, const Scheduler& clock, Subscriptions& subscriptions,
                  EventEncoder& encoder, ClientDirectory& clients, const ServerOptions& options, ServerStats& stats,
                  ServerLog& log, const ModemPorts* ports);
+  ~RequestHandler() override;
+  RequestHandler(const RequestHandler&) = delete;
+  RequestHandler& operator=(const RequestHandler&) = delete;
 
   /// Carry out one request from `c`. A bad parameter or a refusal before the model is reached
   /// is answered with an error reply; the model's own answer is its LINE_REPLY.
@@ -41,6 +45,10 @@ class RequestHandler {
   /// owns, and the unowned calls of the lines it has open. For close, and a client that goes.
   void clear_calls_of(Client& c, std::optional<LineId> only_line);
 
+  // RequestPath::Directory: the clients, and the lines they have open.
+  bool is_client(std::string_view name) const override;
+  std::string line_controller(LineId line) const override;
+
  private:
   /// The request being carried out, for on_reply.
   struct Active {
@@ -50,11 +58,13 @@ class RequestHandler {
   };
 
   void dispatch(Client& c, const wire::Request& req);
-  /// The TAPI operations (request_operations.cpp).
-  void call_operation(Client& c, const wire::Request& req, const wire::Params& p);
-  void call_only(Client& c, const wire::Request& req, const wire::Params& p, OpResult (Pbx::*fn)(CallId));
-  /// Run `f` (one model operation) for `c`: its reply is the request's, its record the run's.
-  void operation(Client& c, const wire::Request& req, const std::function<OpResult()>& f);
+  /// The TAPI operations (request_operations.cpp): decoded from the operation catalogue.
+  void call_operation(Client& c, const wire::Request& req);
+  /// The call a "cN" handle names (`bad` when it is not one, or is gone).
+  CallId handle_of(const std::string& text, LineErr bad) const;
+  /// Send `command` down the request path for `c`: its reply is the request's (sent before
+  /// the events it causes), its record the run's.
+  OpResult operation(Client& c, const wire::Request& req, const Command& command);
   void hello(Client& c, const wire::Request& req, const wire::Params& p);
   bool check_token(Client& c, const nlohmann::json& id, const std::string& token);
   void authenticate(Client& c, const wire::Request& req, const std::string& token);

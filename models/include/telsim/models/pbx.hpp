@@ -19,22 +19,13 @@
 #include "telsim/models/pbx_features.hpp"
 #include "telsim/models/random.hpp"
 #include "telsim/models/scheduler.hpp"
+#include "telsim/models/switch_profile.hpp"
 #include "telsim/models/tapi.hpp"
 #include "telsim/models/trunk.hpp"
 
 namespace telsim {
 
 using namespace std::chrono_literals;
-
-/// Call-progress timings. Defaults follow a North-American PBX (documented in docs/scenarios.md).
-struct Timing {
-  Duration dialtone_delay = 100ms;        ///< off-hook until digits start going out
-  Duration digit_time = 80ms;             ///< per digit outpulsed (DTMF 40 ms on + 40 ms off)
-  Duration inter_digit_timeout = 5s;      ///< wait for more digits of an incomplete number
-  Duration post_dial_delay = 1s;          ///< complete number until the far end rings or is busy
-  Duration ring_cadence = 6s;             ///< one ring cycle (2 s on, 4 s off)
-  Duration no_answer_timeout = 30s;       ///< ringing until the PBX gives up (NOANSWER)
-};
 
 /// What a station does by itself. Manual stations act only through operations.
 struct Behavior {
@@ -57,39 +48,16 @@ struct LineConfig {
   bool call_waiting = false;  ///< offer a second call while busy (unless the active call is secure)
 };
 
+/// A PBX: its lines, features and trunks (the topology), and the switch profile that decides how
+/// it behaves.
 struct PbxConfig {
   std::vector<LineConfig> lines;
-  Timing timing;
-  /// A vacant number ends the call DISCONNECTED/BADADDRESS, or with intercept tone
-  /// (SPECIALINFO) when set.
-  bool vacant_number_special_info = false;
-  /// Call appearances per line (active, held, offered and not yet deallocated calls).
-  std::size_t max_calls_per_line = 8;
+  SwitchProfile profile;
   /// Seed of the run; each station draws its random durations from its own named stream
   /// ("station:201").
   std::uint64_t seed = 1;
   std::vector<ParkLotConfig> park_lots;
   std::vector<PickupGroupConfig> pickup_groups;
-  /// Forwarding steps a call may take before the PBX gives up (DISCONNECTED, UNREACHABLE).
-  int forward_hop_limit = 10;
-  /// Dropping (or losing) a consultation call reconnects the call it consulted about
-  /// (LINEADDRCAPFLAGS_AUTORECONNECT); without it the original stays on hold, pending.
-  bool autoreconnect = false;
-  /// Dropping the conference call drops every party (LINEADDRCAPFLAGS_CONFDROP); without it
-  /// the remaining parties stay connected to each other.
-  bool confdrop = true;
-  /// Parties a conference may hold besides its controller (LINEERR_CONFERENCEFULL beyond).
-  std::size_t conference_max = 5;
-  /// A call on hold longer than this rings its holder again (reason REMINDER).
-  std::optional<Duration> hold_recall;
-  /// A consultation call rings this long before it gives up (default: no_answer_timeout).
-  std::optional<Duration> consult_timeout;
-  /// LINEANSWERMODE: what answering a call does to the line's active call.
-  enum class AnswerMode { None = 1, Drop = 2, Hold = 4 };
-  AnswerMode answer_mode = AnswerMode::Hold;
-  /// Blind transfer to a busy target: the transferee hears busy (false) or is offered back to
-  /// the transferer, reason REMINDER (true).
-  bool transfer_recall = false;
   /// Dialing rules: make_call and dial translate canonical numbers ("+1 (425) 555-0100").
   Location location;
   /// Trunk groups to the PSTN; their channels are lines the PBX drives itself.
@@ -197,7 +165,8 @@ class Pbx {
   bool idle(LineId line) const;
   /// Calls on a line that are not IDLE, oldest first.
   std::vector<CallId> active_calls(LineId line) const;
-  const Timing& timing() const { return config_.timing; }
+  const Timing& timing() const { return config_.profile.timing; }
+  const SwitchProfile& profile() const { return config_.profile; }
   SimTime now() const { return scheduler_.now(); }
 
   // --- operations (TAPI lineXxx) -------------------------------------------------------
@@ -274,16 +243,6 @@ class Pbx {
   OpResult complete_call(CallId call, CompletionMode mode, std::string_view owner = {});
   /// lineUncompleteCall: cancel a pending completion of `line`; unknown id INVALCOMPLETIONID.
   OpResult uncomplete_call(LineId line, std::uint32_t completion);
-  /// The controller making the following requests ("" = the default). Calls an operation
-  /// creates for the requester (make_call, consultation and conference calls, unpark, pickup,
-  /// intrusion) are owned by it, as TAPI gives the creating application owner privilege.
-  void act_as(std::string controller) { requester_ = std::move(controller); }
-  /// Whether `controller` may operate on `call` (it owns it); every front end (scenario runner,
-  /// live server) refuses an operation otherwise with LINEERR_NOTOWNER.
-  bool may_act(CallId call, std::string_view controller) const {
-    const Call* c = find_call(call);
-    return !c || c->owner == controller;
-  }
   /// lineHandoff: the call's ownership moves to `controller` (the request path checks that
   /// such a controller exists); TARGETSELF when it has the call already.
   OpResult handoff(CallId call, std::string controller);
@@ -353,7 +312,7 @@ class Pbx {
   void recall_party(CallId party, LineId to, CallReason reason);
   /// A line that cannot be offered another call: busy, or out of call appearances.
   bool refuses_calls(const Line& line) const {
-    return busy_for_incoming(line) || line.calls.size() >= config_.max_calls_per_line;
+    return busy_for_incoming(line) || line.calls.size() >= config_.profile.max_calls_per_line;
   }
   /// Offer a party that is already connected (a parked or transferred one) to `to` as a new
   /// ringing call, linked to it. The caller decides what an unanswered ring does.
@@ -446,10 +405,7 @@ class Pbx {
   LineId bridge_line();
   void bridge_headless(Call& conference, const std::vector<CallId>& members);
   std::size_t extension_count_ = 0;
-  std::string requester_;
-  /// The owner of a call an operation creates: `owner`, or while the live server still calls
-  /// act_as, the controller it set.
-  std::string new_owner(std::string_view owner) const { return owner.empty() ? requester_ : std::string(owner); }
+
   bool shutting_down_ = false;
   std::vector<Completion> completions_;
   std::uint32_t next_completion_ = 1;

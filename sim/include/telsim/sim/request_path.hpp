@@ -28,16 +28,19 @@ class RequestPath {
   RequestPath& operator=(const RequestPath&) = delete;
 
   // --- who controls what ----------------------------------------------------------------
-  /// A live client connected (its name may be a handoff target) or left.
-  void add_client(const std::string& name);
-  void remove_client(const std::string& name);
-  void rename_client(const std::string& from, const std::string& to);
-  bool is_client(std::string_view name) const { return clients_.count(std::string(name)) > 0; }
-  /// A live client opened `line` (it now controls the line's unowned calls), or with "" the
-  /// line went back to the scenario.
-  void set_line_controller(LineId line, std::string client);
-  /// The client controlling `line`, or nullptr when the scenario does.
-  const std::string* line_controller(LineId line) const;
+  /// What the path must know of requesters beyond the scenario: the live server's clients.
+  class Directory {
+   public:
+    virtual ~Directory() = default;
+    /// A connected client by that name (a handoff target; a requester that is not the scenario).
+    virtual bool is_client(std::string_view name) const = 0;
+    /// The client that has `line` open, or "" when none has (the scenario's line).
+    virtual std::string line_controller(LineId line) const = 0;
+  };
+  /// The server's directory (none: every requester is the scenario and every line its own).
+  void set_directory(const Directory* directory) { directory_ = directory; }
+  bool is_client(std::string_view name) const { return directory_ && directory_->is_client(name); }
+  std::string line_controller(LineId line) const { return directory_ ? directory_->line_controller(line) : std::string(); }
   /// Who `call` belongs to: its owner, else its line's controller, else the scenario's default
   /// controller "".
   std::string effective_owner(const Call& call) const;
@@ -61,6 +64,9 @@ class RequestPath {
   OpResult execute(const Command& command);
   /// The authorization step alone: nullopt when `command` may go ahead.
   std::optional<OpResult> authorize(const Command& command) const;
+  /// Only the subject's part of it (the line or call the command acts on): a front end may ask
+  /// first, so a request on somebody else's line is refused before its other arguments are read.
+  std::optional<OpResult> authorize_subject(const Command& command) const;
 
  private:
   std::optional<OpResult> authorize_line(const Command& c, LineId line) const;
@@ -70,8 +76,7 @@ class RequestPath {
 
   Pbx& pbx_;
   std::vector<std::string> controllers_;
-  std::set<std::string, std::less<>> clients_;
-  std::map<LineId, std::string> line_controllers_;
+  const Directory* directory_ = nullptr;
   std::vector<Filter*> filters_;
   std::function<void(OperationRecord)> sink_;
 };

@@ -9,6 +9,7 @@
 
 #include "telsim/models/events.hpp"
 #include "telsim/models/dialing_rules.hpp"
+#include "telsim/models/duration.hpp"
 #include "telsim/models/modem.hpp"
 #include "telsim/models/pbx.hpp"
 #include "telsim/results/run_result.hpp"
@@ -119,8 +120,6 @@ Scenario load_scenario(const std::string& path);
 /// The same from text; `file` is only used in messages.
 Scenario parse_scenario(const std::string& text, const std::string& file);
 
-/// "250ms", "3s", "1.5s", "2min", "1h" (and "0").
-std::optional<Duration> parse_duration(const std::string& text);
-std::string format_duration(Duration d);
+// parse_duration and format_duration: telsim/models/duration.hpp.
 
 }  // namespace telsim

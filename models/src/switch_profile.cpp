@@ -1,0 +1,104 @@
+#include "telsim/models/switch_profile.hpp"
+
+#include <charconv>
+
+#include "telsim/models/duration.hpp"
+
+namespace telsim {
+
+std::string_view to_string(Refusal r) {
+  switch (r) {
+    case Refusal::Unsupported: return "unsupported";
+    case Refusal::LineInUse: return "line_in_use";
+    case Refusal::NoCallAppearance: return "no_call_appearance";
+    case Refusal::ConferenceFull: return "conference_full";
+    case Refusal::ParkOrbitOccupied: return "park_orbit_occupied";
+    case Refusal::ParkNoFreeOrbit: return "park_no_free_orbit";
+    case Refusal::PickupNothingRinging: return "pickup_nothing_ringing";
+  }
+  return "?";
+}
+
+namespace {
+
+using K = ProfileSetting::Kind;
+
+std::string text_of(bool b) { return b ? "true" : "false"; }
+bool bool_of(std::string_view t) { return t == "true"; }
+std::int64_t int_of(std::string_view t) {
+  std::int64_t v = 0;
+  std::from_chars(t.data(), t.data() + t.size(), v);
+  return v;
+}
+std::string text_of(const std::optional<Duration>& d) { return d ? format_duration(*d) : std::string(); }
+std::optional<Duration> duration_of(std::string_view t) {
+  if (t.empty()) return std::nullopt;
+  return parse_duration(std::string(t));
+}
+
+constexpr std::string_view kAnswerModes[] = {"hold", "drop", "none"};
+constexpr std::string_view kVacant[] = {"disconnect", "special_info"};
+
+constexpr ProfileSetting kSettings[] = {
+    {"answer_mode", K::Choice,
+     "LINEANSWERMODE: answering a call while another is active holds it (`hold`), drops it (`drop`), or is "
+     "refused with INUSE (`none`)",
+     "hold", 0, 0, kAnswerModes,
+     [](const SwitchProfile& p) -> std::string {
+       return p.answer_mode == AnswerMode::None ? "none" : p.answer_mode == AnswerMode::Drop ? "drop" : "hold";
+     },
+     [](SwitchProfile& p, std::string_view t) {
+       p.answer_mode = t == "none" ? AnswerMode::None : t == "drop" ? AnswerMode::Drop : AnswerMode::Hold;
+     }},
+    {"hold_recall", K::Time, "a call ONHOLD this long rings its holder again: ONHOLD → OFFERING, reason REMINDER",
+     "off", 0, 0, {}, [](const SwitchProfile& p) { return text_of(p.hold_recall); },
+     [](SwitchProfile& p, std::string_view t) { p.hold_recall = duration_of(t); }},
+    {"autoreconnect", K::Boolean,
+     "LINEADDRCAPFLAGS_AUTORECONNECT: when a consultation call is dropped or its far end leaves, the call it "
+     "consulted about comes back CONNECTED; without it, it stays pending until `unhold`",
+     "false", 0, 0, {}, [](const SwitchProfile& p) { return text_of(p.autoreconnect); },
+     [](SwitchProfile& p, std::string_view t) { p.autoreconnect = bool_of(t); }},
+    {"consult_timeout", K::Time, "how long a consultation call rings", "`no_answer_timeout`", 0, 0, {},
+     [](const SwitchProfile& p) { return text_of(p.consult_timeout); },
+     [](SwitchProfile& p, std::string_view t) { p.consult_timeout = duration_of(t); }},
+    {"confdrop", K::Boolean,
+     "LINEADDRCAPFLAGS_CONFDROP: dropping the conference call drops every party; without it, the two remaining "
+     "parties of a three-party conference stay connected to each other",
+     "true", 0, 0, {}, [](const SwitchProfile& p) { return text_of(p.confdrop); },
+     [](SwitchProfile& p, std::string_view t) { p.confdrop = bool_of(t); }},
+    {"conference_max", K::Integer, "parties besides the controller; beyond it CONFERENCEFULL", "5", 2, 64, {},
+     [](const SwitchProfile& p) { return std::to_string(p.conference_max); },
+     [](SwitchProfile& p, std::string_view t) { p.conference_max = static_cast<std::size_t>(int_of(t)); }},
+    {"transfer_recall", K::Boolean,
+     "blind transfer to a busy target: the transferee is offered back to the transferer (REMINDER) instead of "
+     "hearing busy",
+     "false", 0, 0, {}, [](const SwitchProfile& p) { return text_of(p.transfer_recall); },
+     [](SwitchProfile& p, std::string_view t) { p.transfer_recall = bool_of(t); }},
+    {"max_calls_per_line", K::Integer,
+     "call appearances per line (active, held, offered and not yet deallocated calls); one more is CALLUNAVAIL "
+     "for the line, BUSY for a caller",
+     "8", 1, 64, {}, [](const SwitchProfile& p) { return std::to_string(p.max_calls_per_line); },
+     [](SwitchProfile& p, std::string_view t) { p.max_calls_per_line = static_cast<std::size_t>(int_of(t)); }},
+    {"forward_hop_limit", K::Integer,
+     "forwarding steps a call may take; one more ends it DISCONNECTED, mode UNREACHABLE", "10", 1, 100, {},
+     [](const SwitchProfile& p) { return std::to_string(p.forward_hop_limit); },
+     [](SwitchProfile& p, std::string_view t) { p.forward_hop_limit = static_cast<int>(int_of(t)); }},
+    {"vacant_number", K::Choice,
+     "a number nobody has: DISCONNECTED, mode BADADDRESS (`disconnect`), or intercept tone, SPECIALINFO "
+     "(`special_info`)",
+     "disconnect", 0, 0, kVacant,
+     [](const SwitchProfile& p) -> std::string { return p.vacant_number_special_info ? "special_info" : "disconnect"; },
+     [](SwitchProfile& p, std::string_view t) { p.vacant_number_special_info = t == "special_info"; }},
+};
+
+}  // namespace
+
+std::span<const ProfileSetting> profile_settings() { return kSettings; }
+
+const ProfileSetting* find_profile_setting(std::string_view name) {
+  for (const ProfileSetting& s : kSettings)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+}  // namespace telsim
