@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "telsim/server/protocol.hpp"
+#include "telsim/server/wire_schema.hpp"
 #include "telsim/sim/scenario.hpp"
 
 namespace telsim::serve {
@@ -15,12 +16,13 @@ using wire::json;
 json forwarding_json(const std::vector<ForwardRule>& rules) {
   json list = json::array();
   for (const ForwardRule& r : rules) {
-    json j{{"when", to_string(r.when)}};
-    if (!r.to.empty()) j["to"] = r.to;
-    if (r.rings) j["rings"] = *r.rings;
-    if (r.after) j["after"] = format_duration(*r.after);
-    if (r.callers != ForwardRule::Callers::All) j["callers"] = to_string(r.callers);
-    list.push_back(std::move(j));
+    wire::schema::ForwardingRule w;  // the schema's encoding, which the TSP sends too
+    w.when = to_string(r.when);
+    w.to = r.to;
+    if (r.rings) w.rings = *r.rings;
+    if (r.after) w.after = format_duration(*r.after);
+    w.callers = to_string(r.callers);
+    list.push_back(wire::schema::forwarding_rule_json(w));
   }
   return list;
 }

@@ -1,0 +1,312 @@
+#pragma once
+/// The wire schema of `telsim serve` (docs/protocol.md): the protocol version, the ops' names,
+/// the events' names and fields, the enumerated values as the wire spells them, and the
+/// encoding of a forwarding rule. One vocabulary for the server, `telsim client`, the
+/// cross-built TSP and tapi32.dll; tests/server/wire_schema_test.cpp holds it against the
+/// catalogue and the frames the server makes.
+///
+/// The TAPI operations are the catalogue's (models/catalogue.hpp: `to_string(Op)`, their
+/// parameters); the TAPI names and values are tapi_names.hpp's. This header adds what the wire
+/// has besides: the session ops, the events and the JSON field names.
+///
+/// Needs only the standard library, nlohmann-json and those two standard-library-only models
+/// headers: the cross build sees nothing else of the project (tsp-shim/cross/CMakeLists.txt
+/// links these headers alone into its include path), so include nothing more here. Constants and
+/// tiny inline functions only; no server logic.
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "telsim/models/catalogue.hpp"
+#include "telsim/models/tapi_names.hpp"
+
+namespace telsim::wire::schema {
+
+/// The protocol version this schema describes (`hello`'s `version`/`versions`, its reply's
+/// `protocol`).
+inline constexpr int kProtocolVersion = 1;
+
+/// The ops besides the catalogue's TAPI operations (whose names are `to_string(Op)`).
+namespace op {
+inline constexpr char kHello[] = "hello";
+inline constexpr char kAuth[] = "auth";
+inline constexpr char kPing[] = "ping";
+inline constexpr char kListLines[] = "list_lines";
+inline constexpr char kOpen[] = "open";
+inline constexpr char kClose[] = "close";
+inline constexpr char kMonitor[] = "monitor";
+inline constexpr char kUnmonitor[] = "unmonitor";
+inline constexpr char kCallStatus[] = "call_status";
+inline constexpr char kCallInfo[] = "call_info";
+inline constexpr char kLineStatus[] = "line_status";
+inline constexpr char kAddressStatus[] = "address_status";
+}  // namespace op
+inline constexpr std::array<std::string_view, 12> kSessionOps = {
+    op::kHello,   op::kAuth,      op::kPing,       op::kListLines, op::kOpen,       op::kClose,
+    op::kMonitor, op::kUnmonitor, op::kCallStatus, op::kCallInfo,  op::kLineStatus, op::kAddressStatus};
+
+/// Whether the server knows an op of this name: a session op or a catalogue operation.
+constexpr bool is_op(std::string_view name) {
+  for (std::string_view s : kSessionOps)
+    if (s == name) return true;
+  return find_operation(name) != nullptr;
+}
+
+/// The events the server pushes (frames with `event` instead of `id`).
+namespace event {
+inline constexpr char kNewCall[] = "new_call";
+inline constexpr char kCallState[] = "call_state";
+inline constexpr char kCallInfo[] = "call_info";
+inline constexpr char kAddressState[] = "address_state";
+inline constexpr char kLineState[] = "line_state";
+inline constexpr char kModemState[] = "modem_state";
+inline constexpr char kShutdown[] = "shutdown";
+}  // namespace event
+
+/// Field names: of frames, requests (the catalogue's parameters are among them), replies and
+/// events.
+namespace field {
+// every frame
+inline constexpr char kId[] = "id";
+inline constexpr char kOp[] = "op";
+inline constexpr char kEvent[] = "event";
+inline constexpr char kOk[] = "ok";
+inline constexpr char kError[] = "error";
+inline constexpr char kMessage[] = "message";
+inline constexpr char kTime[] = "t";
+// hello and auth
+inline constexpr char kVersion[] = "version";
+inline constexpr char kVersions[] = "versions";
+inline constexpr char kName[] = "name";
+inline constexpr char kToken[] = "token";
+inline constexpr char kProtocol[] = "protocol";
+inline constexpr char kServer[] = "server";
+inline constexpr char kScenario[] = "scenario";
+inline constexpr char kSpeed[] = "speed";
+inline constexpr char kAuthRequired[] = "auth_required";
+inline constexpr char kPbx[] = "pbx";
+// hello's `pbx`: the switch's options
+inline constexpr char kAutoreconnect[] = "autoreconnect";
+inline constexpr char kConfdrop[] = "confdrop";
+inline constexpr char kConferenceMax[] = "conference_max";
+inline constexpr char kMaxCallsPerLine[] = "max_calls_per_line";
+inline constexpr char kAnswerMode[] = "answer_mode";
+inline constexpr char kPark[] = "park";
+inline constexpr char kPickup[] = "pickup";
+// list_lines
+inline constexpr char kLines[] = "lines";
+inline constexpr char kTrunks[] = "trunks";
+inline constexpr char kKind[] = "kind";
+inline constexpr char kBehavior[] = "behavior";
+inline constexpr char kChannels[] = "channels";
+// operations' parameters and replies (the catalogue's parameter names)
+inline constexpr char kLine[] = "line";
+inline constexpr char kCall[] = "call";
+inline constexpr char kConsult[] = "consult";
+inline constexpr char kConference[] = "conference";
+inline constexpr char kHeld[] = "held";
+inline constexpr char kTo[] = "to";
+inline constexpr char kDigits[] = "digits";
+inline constexpr char kMode[] = "mode";
+inline constexpr char kOrbit[] = "orbit";
+inline constexpr char kGroup[] = "group";
+inline constexpr char kForwarding[] = "forwarding";
+inline constexpr char kCompletion[] = "completion";
+inline constexpr char kAddress[] = "address";
+inline constexpr char kDialable[] = "dialable";
+// calls: events and call_status
+inline constexpr char kState[] = "state";
+inline constexpr char kModeName[] = "mode_name";
+inline constexpr char kReason[] = "reason";
+inline constexpr char kFeatures[] = "features";
+inline constexpr char kFeatureNames[] = "feature_names";
+inline constexpr char kDirection[] = "direction";
+inline constexpr char kFrom[] = "from";
+inline constexpr char kConnected[] = "connected";
+inline constexpr char kOriginalTo[] = "original_to";
+inline constexpr char kOwner[] = "owner";
+inline constexpr char kChanged[] = "changed";
+inline constexpr char kParkOrbit[] = "park_orbit";
+inline constexpr char kSecure[] = "secure";
+inline constexpr char kRelated[] = "related";
+inline constexpr char kConsultOf[] = "consult_of";
+inline constexpr char kCreated[] = "created";
+// lines: events and line_status
+inline constexpr char kCalls[] = "calls";
+inline constexpr char kNumActiveCalls[] = "num_active_calls";
+inline constexpr char kNumOnholdCalls[] = "num_onhold_calls";
+inline constexpr char kNumOnholdPendCalls[] = "num_onhold_pend_calls";
+inline constexpr char kMessagesWaiting[] = "messages_waiting";
+inline constexpr char kCallWaiting[] = "call_waiting";
+inline constexpr char kController[] = "controller";
+inline constexpr char kMonitors[] = "monitors";
+// modems
+inline constexpr char kModem[] = "modem";
+inline constexpr char kDcd[] = "dcd";
+inline constexpr char kDtr[] = "dtr";
+// a forwarding rule
+inline constexpr char kWhen[] = "when";
+inline constexpr char kRings[] = "rings";
+inline constexpr char kAfter[] = "after";
+inline constexpr char kCallers[] = "callers";
+}  // namespace field
+
+/// An event and every field it may carry (those present only sometimes included).
+struct EventSchema {
+  std::string_view name;
+  std::span<const std::string_view> fields;
+};
+namespace detail {
+namespace f = field;
+inline constexpr std::string_view kNewCallFields[] = {
+    f::kEvent, f::kLine, f::kCall, f::kDirection, f::kFrom, f::kTo, f::kReason, f::kState,
+    f::kConnected, f::kOriginalTo, f::kOwner, f::kCompletion, f::kTime};
+inline constexpr std::string_view kCallStateFields[] = {
+    f::kEvent, f::kLine, f::kCall, f::kState, f::kMode, f::kModeName, f::kReason, f::kFeatures, f::kConference,
+    f::kTime};
+inline constexpr std::string_view kCallInfoFields[] = {
+    f::kEvent, f::kLine, f::kCall, f::kChanged, f::kFrom, f::kTo, f::kReason, f::kOriginalTo, f::kConference,
+    f::kConnected, f::kTime};
+inline constexpr std::string_view kAddressStateFields[] = {f::kEvent, f::kLine, f::kState, f::kForwarding, f::kTime};
+inline constexpr std::string_view kLineStateFields[] = {f::kEvent, f::kLine, f::kState, f::kController,
+                                                        f::kMessagesWaiting, f::kTime};
+inline constexpr std::string_view kModemStateFields[] = {f::kEvent, f::kLine, f::kModem, f::kState,
+                                                         f::kDcd, f::kDtr, f::kSpeed, f::kTime};
+inline constexpr std::string_view kShutdownFields[] = {f::kEvent, f::kReason, f::kTime};
+}  // namespace detail
+inline constexpr EventSchema kEvents[] = {
+    {event::kNewCall, detail::kNewCallFields},         {event::kCallState, detail::kCallStateFields},
+    {event::kCallInfo, detail::kCallInfoFields},       {event::kAddressState, detail::kAddressStateFields},
+    {event::kLineState, detail::kLineStateFields},     {event::kModemState, detail::kModemStateFields},
+    {event::kShutdown, detail::kShutdownFields}};
+
+/// The schema of the event `name`, or nullptr.
+constexpr const EventSchema* find_event(std::string_view name) {
+  for (const EventSchema& e : kEvents)
+    if (e.name == name) return &e;
+  return nullptr;
+}
+
+/// Enumerated values as the wire spells them. TAPI's (states, modes, reasons, `changed`, errors)
+/// are TAPI's names without their prefix, upper case, but `error`, which keeps its LINEERR_
+/// prefix; the wire's own (directions, kinds, forwarding) are lower case.
+namespace value {
+// monitor, unmonitor: `line` for every line
+inline constexpr char kAllLines[] = "*";
+// new_call, call_status: `direction`
+inline constexpr char kIn[] = "in";
+inline constexpr char kOut[] = "out";
+// list_lines: a line's `kind`
+inline constexpr char kExtension[] = "extension";
+inline constexpr char kModem[] = "modem";
+// hello's pbx.answer_mode (LINEANSWERMODE_NONE, _DROP, _HOLD)
+inline constexpr char kAnswerNone[] = "none";
+inline constexpr char kAnswerDrop[] = "drop";
+inline constexpr char kAnswerHold[] = "hold";
+// address_state: `state` (LINEADDRESSSTATE_FORWARD)
+inline constexpr char kForward[] = "FORWARD";
+// line_state: `state` (LINEDEVSTATE_OPEN, _CLOSE, _MSGWAITON, _MSGWAITOFF)
+inline constexpr char kOpen[] = "OPEN";
+inline constexpr char kClose[] = "CLOSE";
+inline constexpr char kMsgWaitOn[] = "MSGWAITON";
+inline constexpr char kMsgWaitOff[] = "MSGWAITOFF";
+// a forwarding rule's `when`
+inline constexpr char kUnconditional[] = "unconditional";
+inline constexpr char kBusy[] = "busy";
+inline constexpr char kNoAnswer[] = "no_answer";
+inline constexpr char kBusyNoAnswer[] = "busy_no_answer";
+inline constexpr char kDoNotDisturb[] = "dnd";
+// a forwarding rule's `callers`
+inline constexpr char kAll[] = "all";
+inline constexpr char kInternal[] = "internal";
+inline constexpr char kExternal[] = "external";
+}  // namespace value
+
+inline constexpr std::array<std::string_view, 2> kDirections = {value::kIn, value::kOut};
+inline constexpr std::array<std::string_view, 2> kLineKinds = {value::kExtension, value::kModem};
+inline constexpr std::array<std::string_view, 3> kAnswerModes = {value::kAnswerNone, value::kAnswerDrop,
+                                                                 value::kAnswerHold};
+inline constexpr std::array<std::string_view, 4> kLineStates = {value::kOpen, value::kClose, value::kMsgWaitOn,
+                                                                value::kMsgWaitOff};
+inline constexpr std::array<std::string_view, 5> kForwardingWhen = {
+    value::kUnconditional, value::kBusy, value::kNoAnswer, value::kBusyNoAnswer, value::kDoNotDisturb};
+inline constexpr std::array<std::string_view, 3> kForwardingCallers = {value::kAll, value::kInternal,
+                                                                       value::kExternal};
+/// modem_state's `state`.
+inline constexpr std::array<std::string_view, 6> kModemStates = {"idle",   "off_hook", "dialing",
+                                                                 "answering", "online", "online_command"};
+
+/// `state`: every LINECALLSTATE (tapi_names::kCallState). `mode_name` and `reason`: the
+/// LINEDISCONNECTMODE and LINECALLREASON names the simulator uses (`mode` is the
+/// LINEDISCONNECTMODE value, 0 when none).
+inline constexpr std::array<std::string_view, 16> kDisconnectModes = {
+    "NORMAL",     "UNKNOWN",      "REJECT",  "PICKUP",     "FORWARDED", "BUSY",         "NOANSWER",  "BADADDRESS",
+    "UNREACHABLE", "CONGESTION", "INCOMPATIBLE", "UNAVAIL", "NODIALTONE", "BLOCKED", "DONOTDISTURB", "CANCELLED"};
+inline constexpr std::array<std::string_view, 13> kCallReasons = {
+    "DIRECT",   "FWDBUSY",  "FWDNOANSWER", "FWDUNCOND", "PICKUP", "UNPARK",  "REDIRECT",
+    "CALLCOMPLETION", "TRANSFER", "REMINDER", "INTRUDE", "PARKED", "CAMPEDON"};
+/// call_info's `changed`: LINECALLINFOSTATE names.
+inline constexpr std::array<std::string_view, 6> kCallInfoChanges = {"CALLERID", "CALLEDID",      "REDIRECTIONID",
+                                                                     "REASON",   "RELATEDCALLID", "CONNECTEDID"};
+/// `error`: LINEERR_ names with the prefix ("LINEERR_INVALCALLSTATE"), tapi_names::kLineErr's.
+inline constexpr std::string_view kErrorPrefix = "LINEERR_";
+
+/// Every LINECALLFEATURE bit `features` may hold: those of the catalogue's operations.
+constexpr std::uint32_t call_features() {
+  std::uint32_t bits = 0;
+  for (const OpInfo& o : operations()) bits |= o.feature;
+  return bits;
+}
+
+/// The value of the mode parameter `param` of `op` for a TAPI constant: LINEPARKMODE_DIRECTED
+/// gives "DIRECTED". Empty when TAPI has no such constant in the parameter's family or the
+/// operation does not take it. These canonical values are the catalogue's.
+constexpr std::string_view mode_value(Op op, std::string_view param, std::uint32_t tapi_value) {
+  const ParamInfo* p = find_param(info(op), param);
+  if (!p || p->kind != ParamKind::Mode) return {};
+  const tapi_names::Family* family = tapi_names::family(p->tapi_prefix);
+  if (!family) return {};
+  const std::string_view name = family->name_of(tapi_value);
+  for (std::string_view v : p->values)
+    if (!name.empty() && v == name) return v;
+  return {};
+}
+
+/// A mode value as a client sends it: lower case ("directed"). The server reads a mode in any
+/// case, with or without its TAPI prefix, once its requests are decoded by sim/request.cpp
+/// (issue 15); the server's own decoder before that reads only lower case. Lower case is what
+/// both take.
+inline std::string mode_as_sent(std::string_view canonical) {
+  std::string out(canonical);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+/// One forwarding rule as the wire carries it, in `forward`'s `forwarding`, in `address_state`
+/// and in the replies of `open` and `line_status`.
+struct ForwardingRule {
+  std::string_view when = value::kUnconditional;  ///< one of kForwardingWhen
+  std::string to;                                   ///< empty: none (do-not-disturb)
+  std::optional<long long> rings;                   ///< no-answer: after this many rings
+  std::string after;                                ///< no-answer: after this long ("12s"); empty: not given
+  std::string_view callers = value::kAll;           ///< one of kForwardingCallers
+};
+
+/// {"when", "to"?, "rings"?, "after"?, "callers"?}: the optional members only when given,
+/// `callers` only when not "all".
+inline nlohmann::json forwarding_rule_json(const ForwardingRule& r) {
+  nlohmann::json j{{field::kWhen, r.when}};
+  if (!r.to.empty()) j[field::kTo] = r.to;
+  if (r.rings) j[field::kRings] = *r.rings;
+  if (!r.after.empty()) j[field::kAfter] = r.after;
+  if (!r.callers.empty() && r.callers != value::kAll) j[field::kCallers] = r.callers;
+  return j;
+}
+
+}  // namespace telsim::wire::schema

@@ -1,0 +1,300 @@
+// The wire schema (sim/server/include/telsim/server/wire_schema.hpp) against what it describes:
+// the catalogue's operations and parameters, docs/protocol.md's tables, the frames the server's
+// EventEncoder makes (every event, every field), the server's sources (every event they send),
+// the model's spellings of the values the wire carries, and the forwarding codec.
+#include "telsim/server/wire_schema.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "../../sim/server/src/event_encoder.hpp"
+#include "../../sim/server/src/forwarding_codec.hpp"
+#include "telsim/server/protocol.hpp"
+#include "telsim/sim/runner.hpp"
+#include "telsim/sim/scenario.hpp"
+
+namespace telsim::serve {
+namespace {
+
+namespace schema = wire::schema;
+namespace field = schema::field;
+using namespace std::chrono_literals;
+
+template <typename List>
+bool has(const List& list, std::string_view name) {
+  return std::find(std::begin(list), std::end(list), name) != std::end(list);
+}
+
+std::string read(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(WireSchema, ProtocolVersionIsTheServers) { EXPECT_EQ(schema::kProtocolVersion, wire::kProtocolVersion); }
+
+TEST(WireSchema, EveryCatalogueOperationAndParameterIsNamed) {
+  // The request fields a client may send: the catalogue's parameters must be among them.
+  const std::set<std::string_view> request_fields = {
+      field::kLine,  field::kCall,  field::kConsult,    field::kConference, field::kHeld,
+      field::kTo,    field::kDigits, field::kMode,      field::kOrbit,      field::kGroup,
+      field::kForwarding, field::kCompletion, field::kAddress};
+  for (const OpInfo& o : operations()) {
+    SCOPED_TRACE(std::string(o.name));
+    EXPECT_TRUE(schema::is_op(o.name));
+    EXPECT_FALSE(has(schema::kSessionOps, o.name)) << "a TAPI operation is no session op";
+    for (const ParamInfo& p : o.params) EXPECT_TRUE(request_fields.count(p.name)) << p.name;
+  }
+  EXPECT_TRUE(schema::is_op(schema::op::kHello));
+  EXPECT_FALSE(schema::is_op("make_calls"));
+  EXPECT_EQ(std::set<std::string_view>(schema::kSessionOps.begin(), schema::kSessionOps.end()).size(),
+            schema::kSessionOps.size());
+}
+
+TEST(WireSchema, ModeValuesAreTheCataloguesAndTapisNames) {
+  int modes = 0;
+  for (const OpInfo& o : operations()) {
+    for (const ParamInfo& p : o.params) {
+      if (p.kind != ParamKind::Mode) continue;
+      ++modes;
+      const tapi_names::Family* family = tapi_names::family(p.tapi_prefix);
+      ASSERT_NE(family, nullptr) << p.tapi_prefix;
+      for (std::string_view v : p.values) {
+        const auto value = family->value_of(v);
+        ASSERT_TRUE(value) << v << " is no " << family->prefix << " constant";
+        EXPECT_EQ(schema::mode_value(o.op, p.name, *value), v);
+      }
+      EXPECT_EQ(schema::mode_value(o.op, p.name, 0x40000000), "") << "no such constant";
+    }
+  }
+  EXPECT_EQ(modes, 3);  // park, complete_transfer, complete_call
+  EXPECT_EQ(schema::mode_value(Op::Park, field::kMode, 0x2), "NONDIRECTED");
+  EXPECT_EQ(schema::mode_value(Op::CompleteCall, field::kMode, 0x8), "MESSAGE");
+  EXPECT_EQ(schema::mode_value(Op::Drop, field::kMode, 0x1), "") << "drop has no mode";
+  EXPECT_EQ(schema::mode_value(Op::Park, field::kOrbit, 0x1), "") << "not a mode parameter";
+  EXPECT_EQ(schema::mode_as_sent("NONDIRECTED"), "nondirected");
+}
+
+TEST(WireSchema, DocsListTheSchemasOpsAndEvents) {
+  const std::string doc = read(std::filesystem::path(TELSIM_SOURCE_DIR) / "docs/protocol.md");
+  auto table_after = [&](const std::string& heading) {
+    std::set<std::string> names;
+    const std::size_t at = doc.find(heading);
+    EXPECT_NE(at, std::string::npos) << heading;
+    std::istringstream in(doc.substr(at + heading.size()));
+    std::string line;
+    bool in_table = false;
+    const std::regex row(R"(^\| `([a-z_]+)`(?: / `([a-z_]+)`|, `([a-z_]+)`)?)");
+    while (std::getline(in, line)) {
+      if (line.rfind('|', 0) != 0) {
+        if (in_table) break;
+        continue;
+      }
+      in_table = true;
+      std::smatch m;
+      if (!std::regex_search(line, m, row)) continue;
+      for (std::size_t i = 1; i < m.size(); ++i)
+        if (m[i].matched) names.insert(m[i]);
+    }
+    return names;
+  };
+  std::set<std::string> ops = table_after("**Session**");
+  for (const std::string& q : table_after("**Queries**")) ops.insert(q);
+  std::set<std::string> want(schema::kSessionOps.begin(), schema::kSessionOps.end());
+  want.insert(std::string(to_string(Op::TranslateAddress)));  // a catalogue operation among the queries
+  EXPECT_EQ(ops, want);
+
+  std::set<std::string> events = table_after("**Events** are pushed");
+  std::set<std::string> schema_events;
+  for (const auto& e : schema::kEvents) schema_events.insert(std::string(e.name));
+  EXPECT_EQ(events, schema_events);
+}
+
+TEST(WireSchema, EveryEventTheServerSendsIsNamed) {
+  // Every `{"event", "..."}` the server's sources make, and every state a line_state(...) call
+  // there names (the upper-case literals of the statement).
+  const std::regex event(R"re(\{"event",\s*"([a-z_]+)"\})re");
+  const std::regex line_state(R"re(line_state\([^;]*;)re");
+  const std::regex upper(R"re("([A-Z]+)")re");
+  std::set<std::string> sent, states;
+  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(TELSIM_SOURCE_DIR) / "sim/server/src")) {
+    const std::string text = read(entry.path());
+    for (std::sregex_iterator it(text.begin(), text.end(), event), end; it != end; ++it) sent.insert((*it)[1]);
+    for (std::sregex_iterator it(text.begin(), text.end(), line_state), end; it != end; ++it) {
+      const std::string call = it->str();
+      for (std::sregex_iterator s(call.begin(), call.end(), upper), e; s != e; ++s) states.insert((*s)[1]);
+    }
+  }
+  std::set<std::string> named;
+  for (const auto& e : schema::kEvents) named.insert(std::string(e.name));
+  EXPECT_EQ(sent, named);
+  for (const std::string& s : states) EXPECT_TRUE(has(schema::kLineStates, s)) << s;
+  EXPECT_EQ(states.size(), schema::kLineStates.size());  // OPEN, CLOSE, MSGWAITON, MSGWAITOFF
+}
+
+constexpr const char* kOffice = R"(
+name: office
+pbx:
+  extensions:
+    - "201-203"
+    - {number: "300", behavior: {answer_after: 1s}}
+modems:
+  - {name: m1, number: "400", speed: 33600}
+)";
+
+struct Model {
+  Model() : scenario(parse_scenario(kOffice, "test.yaml")), session(scenario, kernel), pbx(session.pbx()),
+            encoder(pbx, kernel) {
+    session.start();
+  }
+  LineId line(const char* number) const { return *pbx.find_line(number); }
+  const Call& call(CallId id) const { return *pbx.find_call(id); }
+  Scenario scenario;
+  ManualKernel kernel;
+  ScenarioSession session;
+  Pbx& pbx;
+  EventEncoder encoder;
+};
+
+/// The frame's event is in the schema and every key it has is one of that event's fields.
+void expect_described(const json& frame) {
+  SCOPED_TRACE(frame.dump());
+  ASSERT_TRUE(frame.contains(field::kEvent));
+  const schema::EventSchema* e = schema::find_event(frame[field::kEvent].get<std::string>());
+  ASSERT_NE(e, nullptr) << "unnamed event";
+  for (const auto& [key, value] : frame.items()) EXPECT_TRUE(has(e->fields, key)) << key;
+}
+
+TEST(WireSchema, EveryEventFrameHasOnlyTheSchemasFields) {
+  Model m;
+  std::set<std::string> seen;
+  auto check = [&](const json& frame) {
+    expect_described(frame);
+    seen.insert(frame.value(field::kEvent, ""));
+  };
+
+  // A call to 300, answered; then a conference set up from it (CONFERENCED names the conference).
+  const OpResult made = m.pbx.make_call(m.line("201"), "300");
+  ASSERT_TRUE(made.ok());
+  m.kernel.advance_to(SimTime(10s));
+  const Call& c = m.call(made.call);
+  ASSERT_EQ(c.state, CallState::Connected);
+  m.encoder.track(c);
+  check(m.encoder.new_call(c));
+  check(m.encoder.call_state(c));
+  check(m.encoder.call_state(&c, c.id, c.line, CallState::Disconnected, DisconnectMode::Busy, c.reason));
+  const OpResult conf = m.pbx.setup_conference(made.call, "202");
+  ASSERT_TRUE(conf.ok());
+  ASSERT_EQ(c.state, CallState::Conferenced);
+  const json conferenced = m.encoder.call_state(c);
+  EXPECT_TRUE(conferenced.contains(field::kConference));
+  check(conferenced);
+  const std::string info = m.encoder.call_info_update(c);
+  ASSERT_FALSE(info.empty()) << "RELATEDCALLID changed";
+  const json info_frame = json::parse(info);
+  check(info_frame);
+  for (const auto& changed : info_frame[field::kChanged]) EXPECT_TRUE(has(schema::kCallInfoChanges, changed.get<std::string>()));
+
+  // Forwarding and message waiting on a watched line; a line opened; a modem; the end.
+  const LineId l = m.line("203");
+  m.encoder.watch_line(l);
+  ForwardRule later;
+  later.when = ForwardRule::When::NoAnswer;
+  later.to = "300";
+  later.rings = 3;
+  later.callers = ForwardRule::Callers::Internal;
+  const OpResult fwd = m.pbx.forward(l, {later});
+  ASSERT_TRUE(fwd.ok());
+  m.encoder.note(fwd);
+  const auto changes = m.encoder.line_changes();
+  ASSERT_EQ(changes.size(), 1u);
+  check(json::parse(changes[0].frame));
+  check(m.encoder.line_state(l, schema::value::kOpen, json{{field::kController, "desk"}}));
+  check(m.encoder.line_state(l, schema::value::kMsgWaitOn, json{{field::kMessagesWaiting, 1}}));
+  const auto modem = m.encoder.modem_state(m.session.modems()->modem(0), m.session.modems()->line_of(0));
+  ASSERT_TRUE(modem);
+  check(json::parse(*modem));
+  EXPECT_TRUE(has(schema::kModemStates, json::parse(*modem)[field::kState].get<std::string>()));
+  check(m.encoder.shutdown("SIGTERM"));
+
+  std::set<std::string> all;
+  for (const auto& e : schema::kEvents) all.insert(std::string(e.name));
+  EXPECT_EQ(seen, all) << "every event made once";
+}
+
+TEST(WireSchema, ValuesAreSpelledAsTheModelSpellsThem) {
+  using W = ForwardRule::When;
+  using C = ForwardRule::Callers;
+  for (W w : {W::Unconditional, W::Busy, W::NoAnswer, W::BusyNoAnswer, W::DoNotDisturb})
+    EXPECT_TRUE(has(schema::kForwardingWhen, to_string(w))) << to_string(w);
+  for (C c : {C::All, C::Internal, C::External}) EXPECT_TRUE(has(schema::kForwardingCallers, to_string(c)));
+  EXPECT_EQ(to_string(Direction::Incoming), schema::value::kIn);
+  EXPECT_EQ(to_string(Direction::Outgoing), schema::value::kOut);
+  for (auto s : {Modem::State::Idle, Modem::State::OffHook, Modem::State::Dialing, Modem::State::Answering,
+                 Modem::State::Online, Modem::State::OnlineCommand})
+    EXPECT_TRUE(has(schema::kModemStates, to_string(s))) << to_string(s);
+  for (const std::string mode : {"none", "drop", "hold"}) {  // hello's pbx.answer_mode, from a scenario's
+    const Scenario s = parse_scenario("name: a\npbx:\n  extensions: [\"201\"]\n  answer_mode: " + mode + "\n", "a.yaml");
+    EXPECT_TRUE(has(schema::kAnswerModes, EventEncoder::capabilities(s.pbx)[field::kAnswerMode].get<std::string>()));
+  }
+
+  // TAPI's: the wire's lists are the model's members of TAPI's families, exactly.
+  for (const auto& c : tapi_names::kDisconnectMode.constants)
+    EXPECT_EQ(parse_disconnect_mode(c.name).has_value(), has(schema::kDisconnectModes, c.name)) << c.name;
+  for (const auto& c : tapi_names::kCallReason.constants)
+    EXPECT_EQ(parse_call_reason(c.name).has_value(), has(schema::kCallReasons, c.name)) << c.name;
+  for (std::string_view n : schema::kCallInfoChanges) EXPECT_TRUE(tapi_names::kCallInfoState.value_of(n)) << n;
+  for (const auto& c : tapi_names::kCallState.constants) EXPECT_TRUE(parse_call_state(c.name)) << c.name;
+  EXPECT_EQ(tapi_name(LineErr::NotOwner).rfind(schema::kErrorPrefix, 0), 0u);
+  EXPECT_EQ(features_to_string(schema::call_features()), features_to_string(0xFFFFFFFFu))
+      << "the catalogue's features are the model's";
+  EXPECT_EQ(schema::call_features() & ~static_cast<std::uint32_t>(tapi_names::kCallFeature.all_bits()), 0u);
+}
+
+TEST(WireSchema, ForwardingRulesEncodeAsTheServerSendsThem) {
+  ForwardRule dnd;
+  dnd.when = ForwardRule::When::DoNotDisturb;
+  ForwardRule rings;
+  rings.when = ForwardRule::When::BusyNoAnswer;
+  rings.to = "204";
+  rings.rings = 4;
+  rings.callers = ForwardRule::Callers::External;
+  ForwardRule after;
+  after.when = ForwardRule::When::NoAnswer;
+  after.to = "300";
+  after.after = 12s;
+  const json server = forwarding_json({dnd, rings, after});
+
+  schema::ForwardingRule a;
+  a.when = schema::value::kDoNotDisturb;
+  schema::ForwardingRule b;
+  b.when = schema::value::kBusyNoAnswer;
+  b.to = "204";
+  b.rings = 4;
+  b.callers = schema::value::kExternal;
+  schema::ForwardingRule c;
+  c.when = schema::value::kNoAnswer;
+  c.to = "300";
+  c.after = "12s";
+  c.callers = schema::value::kAll;
+  const json sent = json::array({forwarding_rule_json(a), forwarding_rule_json(b), forwarding_rule_json(c)});
+  EXPECT_EQ(sent, server);
+  EXPECT_EQ(sent.dump(), server.dump()) << "the same bytes";
+  EXPECT_EQ(sent.dump(),
+            R"([{"when":"dnd"},{"callers":"external","rings":4,"to":"204","when":"busy_no_answer"},)"
+            R"({"after":"12s","to":"300","when":"no_answer"}])");
+  // And the server reads back what the schema encodes.
+  EXPECT_EQ(forward_rule(forwarding_rule_json(b)), rings);
+}
+
+}  // namespace
+}  // namespace telsim::serve
