@@ -7,12 +7,15 @@ namespace telsim::tsp::host {
 Monitor::Monitor(const Endpoint& server, const std::string& token) {
   std::string why;
   if (!session_.connect(server, 5000, why)) throw Failure("monitor: " + why);
-  json hello{{"op", "hello"}, {"versions", {1}}, {"name", "tsp-host-monitor"}};
-  if (!token.empty()) hello["token"] = token;
+  json hello{{field::kOp, schema::op::kHello},
+             {field::kVersions, json::array({schema::kProtocolVersion})},
+             {field::kName, "tsp-host-monitor"}};
+  if (!token.empty()) hello[field::kToken] = token;
   auto h = session_.request(hello, FakeTapi::kTimeoutMs, why);
-  if (!h || !h->value("ok", false)) throw Failure("monitor: hello failed: " + (h ? h->dump() : why));
-  auto m = session_.request({{"op", "monitor"}, {"line", "*"}}, FakeTapi::kTimeoutMs, why);
-  if (!m || !m->value("ok", false)) throw Failure("monitor: monitor * failed: " + (m ? m->dump() : why));
+  if (!h || !h->value(field::kOk, false)) throw Failure("monitor: hello failed: " + (h ? h->dump() : why));
+  auto m = session_.request({{field::kOp, schema::op::kMonitor}, {field::kLine, schema::value::kAllLines}},
+                            FakeTapi::kTimeoutMs, why);
+  if (!m || !m->value(field::kOk, false)) throw Failure("monitor: monitor * failed: " + (m ? m->dump() : why));
   for (auto& e : session_.events()) frames_.push_back(std::move(e));
   session_.events().clear();
   thread_ = CreateThread(nullptr, 0, &Monitor::thread_main, this, 0, nullptr);
@@ -48,8 +51,8 @@ std::vector<Monitor::State> Monitor::states(const std::string& call) {
   std::vector<State> out;
   AcquireSRWLockExclusive(&lock_);
   for (const json& f : frames_) {
-    if (f.value("event", "") != "call_state" || f.value("call", "") != call) continue;
-    out.push_back({f.value("state", ""), f.value("mode", 0u)});
+    if (f.value(field::kEvent, "") != schema::event::kCallState || f.value(field::kCall, "") != call) continue;
+    out.push_back({f.value(field::kState, ""), f.value(field::kMode, 0u)});
   }
   ReleaseSRWLockExclusive(&lock_);
   return out;
@@ -60,7 +63,8 @@ void Monitor::wait_state(const std::string& call, const std::string& state) {
   AcquireSRWLockExclusive(&lock_);
   for (;;) {
     for (const json& f : frames_)
-      if (f.value("event", "") == "call_state" && f.value("call", "") == call && f.value("state", "") == state) {
+      if (f.value(field::kEvent, "") == schema::event::kCallState && f.value(field::kCall, "") == call &&
+          f.value(field::kState, "") == state) {
         ReleaseSRWLockExclusive(&lock_);
         return;
       }
@@ -79,13 +83,13 @@ json Monitor::request(json frame) {
   AcquireSRWLockExclusive(&lock_);
   const long long id = next_id_++;
   ReleaseSRWLockExclusive(&lock_);
-  frame["id"] = id;
+  frame[field::kId] = id;
   if (!session_.send(frame, why)) throw Failure("monitor: " + why);
   const ULONGLONG deadline = GetTickCount64() + FakeTapi::kTimeoutMs;
   AcquireSRWLockExclusive(&lock_);
   for (;;) {
     for (const json& f : frames_)
-      if (!f.contains("event") && f.value("id", json()) == json(id)) {
+      if (!f.contains(field::kEvent) && f.value(field::kId, json()) == json(id)) {
         json reply = f;
         ReleaseSRWLockExclusive(&lock_);
         return reply;

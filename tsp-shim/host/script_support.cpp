@@ -68,8 +68,9 @@ void check_sequence(Tsp& t, Monitor& mon, TapiCall& c, const std::string& server
 void wait_deallocated(Monitor& mon, const std::string& server) {
   const ULONGLONG deadline = GetTickCount64() + FakeTapi::kTimeoutMs;
   for (;;) {
-    const json r = mon.request({{"op", "call_status"}, {"call", server}});
-    if (!r.value("ok", false) && r.value("error", "") == "LINEERR_INVALCALLHANDLE") return;
+    const json r = mon.request({{field::kOp, schema::op::kCallStatus}, {field::kCall, server}});
+    if (!r.value(field::kOk, false) && line_error_value(r.value(field::kError, "")) == err(LINEERR_INVALCALLHANDLE))
+      return;
     if (GetTickCount64() > deadline) throw Failure(server + " is still allocated at the server: " + r.dump());
     Sleep(20);
   }

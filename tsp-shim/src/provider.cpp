@@ -112,7 +112,7 @@ LONG Provider::usable_call(HDRVCALL hd, Call*& call, LONG bad_handle) {
 
 long long Provider::send_locked(json frame, Pending p) {
   const long long id = next_wire_id_++;
-  frame["id"] = id;
+  frame[field::kId] = id;
   outbuf_ += frame.dump(-1, ' ', false, json::error_handler_t::replace);
   outbuf_ += '\n';
   p.deadline = GetTickCount64() + settings_.request_timeout_ms;
@@ -157,23 +157,23 @@ void Provider::abandon_requests(const std::function<bool(const Pending&)>& match
   }
 }
 
-void Provider::send_cleanup(const char* op, const std::string& call) {
+void Provider::send_cleanup(Op op, const std::string& call) {
   Pending p;
   p.kind = Pending::Kind::Cleanup;
-  p.op = op;
-  send_locked(json{{"op", op}, {"call", call}}, std::move(p));
+  p.op = to_string(op);
+  send_locked(json{{field::kOp, to_string(op)}, {field::kCall, call}}, std::move(p));
 }
 
 void Provider::release_on_server(const std::string& call, bool idle) {
-  if (!idle) send_cleanup("drop", call);
-  send_cleanup("deallocate", call);
+  if (!idle) send_cleanup(Op::Drop, call);
+  send_cleanup(Op::Deallocate, call);
 }
 
 LONG Provider::submit(DRV_REQUESTID req, Request r) {
   if (!completion_) return err(LINEERR_OPERATIONFAILED);  // not initialised
   Pending p;
   p.kind = Pending::Kind::Tapi;
-  p.op = r.op;
+  p.op = to_string(r.op);
   p.tapi_id = req;
   p.line = r.line;
   p.call = r.call;
@@ -191,20 +191,20 @@ LONG Provider::submit(DRV_REQUESTID req, Request r) {
     calls_.emplace(c->handle, std::move(c));
   }
   json frame = std::move(r.params);
-  frame["op"] = r.op;
+  frame[field::kOp] = to_string(r.op);
   send_locked(std::move(frame), std::move(p));
   return static_cast<LONG>(req);
 }
 
 void Provider::send_open(Line& line) {
   line.server_open = Line::ServerOpen::Opening;
-  const char* op = line.monitor_only() ? "monitor" : "open";
+  const char* op = line.monitor_only() ? schema::op::kMonitor : schema::op::kOpen;
   Pending p;
   p.kind = Pending::Kind::Open;
   p.op = op;
   p.line = line.index;
   p.line_generation = line.open_generation;
-  send_locked(json{{"op", op}, {"line", line.number}}, std::move(p));
+  send_locked(json{{field::kOp, op}, {field::kLine, line.number}}, std::move(p));
 }
 
 void Provider::reconcile_service() {
@@ -275,27 +275,30 @@ LONG Provider::enum_devices(DWORD provider_id, LPDWORD num_lines, LPDWORD num_ph
     WinsockScope winsock;
     BlockingSession s;
     std::string why;
-    json hello{{"op", "hello"}, {"versions", {1}}, {"name", "tsp-enum-" + std::to_string(GetCurrentProcessId())}};
-    if (!settings.token.empty()) hello["token"] = settings.token;
+    json hello{{field::kOp, schema::op::kHello},
+               {field::kVersions, json::array({schema::kProtocolVersion})},
+               {field::kName, "tsp-enum-" + std::to_string(GetCurrentProcessId())}};
+    if (!settings.token.empty()) hello[field::kToken] = settings.token;
     if (s.connect(settings.server, settings.connect_timeout_ms, why)) {
       const auto h = s.request(hello, settings.request_timeout_ms, why);
-      const auto l = h && h->value("ok", false) ? s.request({{"op", "list_lines"}}, settings.request_timeout_ms, why)
-                                                 : std::nullopt;
-      if (h && !h->value("ok", false)) why = "hello refused: " + h->value("message", std::string("?"));
-      if (l && l->value("ok", false) && l->contains("lines") && (*l)["lines"].is_array()) {
+      const auto l = h && h->value(field::kOk, false)
+                         ? s.request({{field::kOp, schema::op::kListLines}}, settings.request_timeout_ms, why)
+                         : std::nullopt;
+      if (h && !h->value(field::kOk, false)) why = "hello refused: " + h->value(field::kMessage, std::string("?"));
+      if (l && l->value(field::kOk, false) && l->contains(field::kLines) && (*l)[field::kLines].is_array()) {
         reached = true;
         caps = switch_caps(*h);
-        for (const json& e : (*l)["lines"]) {
-          if (!e.is_object() || !e.contains("line") || !e["line"].is_string()) continue;
+        for (const json& e : (*l)[field::kLines]) {
+          if (!e.is_object() || !e.contains(field::kLine) || !e[field::kLine].is_string()) continue;
           auto line = std::make_unique<Line>();
           line->index = lines.size();
-          line->number = e["line"].get<std::string>();
-          if (e.contains("name") && e["name"].is_string()) line->name = e["name"].get<std::string>();
-          if (e.contains("kind") && e["kind"].is_string()) line->kind = e["kind"].get<std::string>();
+          line->number = e[field::kLine].get<std::string>();
+          if (e.contains(field::kName) && e[field::kName].is_string()) line->name = e[field::kName].get<std::string>();
+          if (e.contains(field::kKind) && e[field::kKind].is_string()) line->kind = e[field::kKind].get<std::string>();
           lines.push_back(std::move(line));
         }
       } else if (l) {
-        why = "list_lines failed: " + l->value("message", std::string("?"));
+        why = "list_lines failed: " + l->value(field::kMessage, std::string("?"));
       }
     }
     if (!reached)
@@ -513,11 +516,11 @@ LONG Provider::close(HDRVLINE hd) {
       }
     }
     if (connected_ && l->server_open != Line::ServerOpen::Closed && l->server_open != Line::ServerOpen::Refused) {
-      const char* op = l->monitor_only() ? "unmonitor" : "close";  // close drops its calls there
+      const char* op = l->monitor_only() ? schema::op::kUnmonitor : schema::op::kClose;  // close drops its calls there
       Pending p;
       p.kind = Pending::Kind::Cleanup;
       p.op = op;
-      send_locked(json{{"op", op}, {"line", l->number}}, std::move(p));
+      send_locked(json{{field::kOp, op}, {field::kLine, l->number}}, std::move(p));
     }
     l->server_open = Line::ServerOpen::Closed;
     completion = completion_;
@@ -567,7 +570,7 @@ LONG Provider::set_default_media_detection(HDRVLINE hd, DWORD media_modes) {
   Line* l = open_line(hd);
   if (!l) return err(LINEERR_INVALLINEHANDLE);
   const DWORD supported = LINEMEDIAMODE_INTERACTIVEVOICE | LINEMEDIAMODE_UNKNOWN |
-                          (l->kind == "modem" ? LINEMEDIAMODE_DATAMODEM : 0);
+                          (l->monitor_only() ? LINEMEDIAMODE_DATAMODEM : 0);
   if (media_modes & ~supported) return err(LINEERR_INVALMEDIAMODE);
   // Every call is reported whatever TAPI detects (monitors see them too); kept for the record.
   l->media_modes = media_modes;
@@ -579,7 +582,7 @@ LONG Provider::conditional_media_detection(HDRVLINE hd, DWORD media_modes, const
   Line* l = open_line(hd);
   if (!l) return err(LINEERR_INVALLINEHANDLE);
   const DWORD supported = LINEMEDIAMODE_INTERACTIVEVOICE | LINEMEDIAMODE_UNKNOWN |
-                          (l->kind == "modem" ? LINEMEDIAMODE_DATAMODEM : 0);
+                          (l->monitor_only() ? LINEMEDIAMODE_DATAMODEM : 0);
   if (media_modes & ~supported) return err(LINEERR_INVALMEDIAMODE);
   if (params && params->dwAddressMode == LINEADDRESSMODE_ADDRESSID && params->dwAddressID != 0)
     return err(LINEERR_INVALADDRESSID);
@@ -613,11 +616,11 @@ LONG Provider::make_call(DRV_REQUESTID req, HDRVLINE hd, HTAPICALL ht, LPHDRVCAL
   Line* l = nullptr;
   if (LONG e = usable_line(hd, l)) return e;
   Request r;
-  r.op = "make_call";
+  r.op = Op::MakeCall;
   r.line = l->index;
-  r.params["line"] = l->number;
-  if (const std::string t = dial_text(to); !t.empty()) r.params["to"] = t;
-  r.creates.push_back({ht, out, "call", false});
+  r.params[field::kLine] = l->number;
+  if (const std::string t = dial_text(to); !t.empty()) r.params[field::kTo] = t;
+  r.creates.push_back({ht, out, field::kCall, false});
   return submit(req, std::move(r));
 }
 
@@ -629,14 +632,14 @@ LONG Provider::dial(DRV_REQUESTID req, HDRVCALL hd, LPCWSTR dest) {
   Call* c = nullptr;
   if (LONG e = usable_call(hd, c)) return e;
   Request r;
-  r.op = "dial";
+  r.op = Op::Dial;
   r.line = c->line;
   r.call = c->handle;
-  r.params = json{{"call", c->server}, {"digits", dial_text(digits)}};
+  r.params = json{{field::kCall, c->server}, {field::kDigits, dial_text(digits)}};
   return submit(req, std::move(r));
 }
 
-LONG Provider::simple(DRV_REQUESTID req, HDRVCALL hd, const char* op) {
+LONG Provider::simple(DRV_REQUESTID req, HDRVCALL hd, Op op) {
   Guard g(lock_);
   Call* c = nullptr;
   if (LONG e = usable_call(hd, c)) return e;
@@ -644,8 +647,8 @@ LONG Provider::simple(DRV_REQUESTID req, HDRVCALL hd, const char* op) {
   r.op = op;
   r.line = c->line;
   r.call = c->handle;
-  r.params["call"] = c->server;
-  if (r.op == "secure_call") {
+  r.params[field::kCall] = c->server;
+  if (r.op == Op::SecureCall) {
     const std::uint64_t h = c->handle;
     r.on_ok = [h](Provider& self, const json&) {
       if (auto it = self.calls_.find(h); it != self.calls_.end()) it->second->secure = true;
@@ -662,10 +665,10 @@ LONG Provider::swap_hold(DRV_REQUESTID req, HDRVCALL active, HDRVCALL held) {
   if (LONG e = usable_call(held, h)) return e;
   if (a->line != h->line) return err(LINEERR_INVALCALLHANDLE);
   Request r;
-  r.op = "swap_hold";
+  r.op = Op::SwapHold;
   r.line = a->line;
   r.call = a->handle;
-  r.params = json{{"call", a->server}, {"held", h->server}};
+  r.params = json{{field::kCall, a->server}, {field::kHeld, h->server}};
   return submit(req, std::move(r));
 }
 
@@ -675,18 +678,18 @@ LONG Provider::setup_transfer(DRV_REQUESTID req, HDRVCALL hd, HTAPICALL ht_consu
   Call* c = nullptr;
   if (LONG e = usable_call(hd, c)) return e;
   Request r;
-  r.op = "setup_transfer";
+  r.op = Op::SetupTransfer;
   r.line = c->line;
   r.call = c->handle;
-  r.params["call"] = c->server;
-  r.creates.push_back({ht_consult, hd_consult, "consult", false});
+  r.params[field::kCall] = c->server;
+  r.creates.push_back({ht_consult, hd_consult, field::kConsult, false});
   return submit(req, std::move(r));
 }
 
 LONG Provider::complete_transfer(DRV_REQUESTID req, HDRVCALL hd, HDRVCALL consult, HTAPICALL ht_conf,
                                  LPHDRVCALL hd_conf, DWORD mode) {
-  if (mode != LINETRANSFERMODE_TRANSFER && mode != LINETRANSFERMODE_CONFERENCE)
-    return err(LINEERR_INVALTRANSFERMODE);
+  const std::string_view mode_value = schema::mode_value(Op::CompleteTransfer, field::kMode, mode);
+  if (mode_value.empty()) return err(LINEERR_INVALTRANSFERMODE);
   if (mode == LINETRANSFERMODE_CONFERENCE && !hd_conf) return err(LINEERR_INVALPOINTER);
   Guard g(lock_);
   Call* c = nullptr;
@@ -694,16 +697,16 @@ LONG Provider::complete_transfer(DRV_REQUESTID req, HDRVCALL hd, HDRVCALL consul
   if (LONG e = usable_call(hd, c)) return e;
   if (LONG e = usable_call(consult, k, err(LINEERR_INVALCONSULTCALLHANDLE))) return e;
   Request r;
-  r.op = "complete_transfer";
+  r.op = Op::CompleteTransfer;
   r.line = c->line;
   r.call = c->handle;
-  r.params = json{{"call", c->server}, {"consult", k->server},
-                  {"mode", mode == LINETRANSFERMODE_CONFERENCE ? "conference" : "transfer"}};
-  if (mode == LINETRANSFERMODE_CONFERENCE) r.creates.push_back({ht_conf, hd_conf, "call", true});
+  r.params = json{{field::kCall, c->server}, {field::kConsult, k->server},
+                  {field::kMode, schema::mode_as_sent(mode_value)}};
+  if (mode == LINETRANSFERMODE_CONFERENCE) r.creates.push_back({ht_conf, hd_conf, field::kCall, true});
   return submit(req, std::move(r));
 }
 
-LONG Provider::to_address(DRV_REQUESTID req, HDRVCALL hd, const char* op, LPCWSTR dest) {
+LONG Provider::to_address(DRV_REQUESTID req, HDRVCALL hd, Op op, LPCWSTR dest) {
   const std::wstring to = text_of(dest);
   if (LONG e = scan_dial_string(to)) return e;
   if (dial_text(to).empty()) return err(LINEERR_INVALADDRESS);
@@ -714,7 +717,7 @@ LONG Provider::to_address(DRV_REQUESTID req, HDRVCALL hd, const char* op, LPCWST
   r.op = op;
   r.line = c->line;
   r.call = c->handle;
-  r.params = json{{"call", c->server}, {"to", dial_text(to)}};
+  r.params = json{{field::kCall, c->server}, {field::kTo, dial_text(to)}};
   return submit(req, std::move(r));
 }
 
@@ -727,12 +730,12 @@ LONG Provider::setup_conference(DRV_REQUESTID req, HDRVCALL hd, HTAPICALL ht_con
   Call* c = nullptr;
   if (LONG e = usable_call(hd, c)) return e;
   Request r;
-  r.op = "setup_conference";
+  r.op = Op::SetupConference;
   r.line = c->line;
   r.call = c->handle;
-  r.params["call"] = c->server;
-  r.creates.push_back({ht_conf, hd_conf, "call", true});
-  r.creates.push_back({ht_consult, hd_consult, "consult", false});
+  r.params[field::kCall] = c->server;
+  r.creates.push_back({ht_conf, hd_conf, field::kCall, true});
+  r.creates.push_back({ht_consult, hd_consult, field::kConsult, false});
   return submit(req, std::move(r));
 }
 
@@ -743,11 +746,11 @@ LONG Provider::prepare_add_to_conference(DRV_REQUESTID req, HDRVCALL conf, HTAPI
   Call* c = nullptr;
   if (LONG e = usable_call(conf, c, err(LINEERR_INVALCONFCALLHANDLE))) return e;
   Request r;
-  r.op = "prepare_add_to_conference";
+  r.op = Op::PrepareAddToConference;
   r.line = c->line;
   r.call = c->handle;
-  r.params["conference"] = c->server;
-  r.creates.push_back({ht_consult, hd_consult, "consult", false});
+  r.params[field::kConference] = c->server;
+  r.creates.push_back({ht_consult, hd_consult, field::kConsult, false});
   return submit(req, std::move(r));
 }
 
@@ -758,15 +761,16 @@ LONG Provider::add_to_conference(DRV_REQUESTID req, HDRVCALL conf, HDRVCALL cons
   if (LONG e = usable_call(conf, c, err(LINEERR_INVALCONFCALLHANDLE))) return e;
   if (LONG e = usable_call(consult, k, err(LINEERR_INVALCONSULTCALLHANDLE))) return e;
   Request r;
-  r.op = "add_to_conference";
+  r.op = Op::AddToConference;
   r.line = c->line;
   r.call = c->handle;
-  r.params = json{{"conference", c->server}, {"consult", k->server}};
+  r.params = json{{field::kConference, c->server}, {field::kConsult, k->server}};
   return submit(req, std::move(r));
 }
 
 LONG Provider::park(DRV_REQUESTID req, HDRVCALL hd, DWORD mode, LPCWSTR orbit, LPVARSTRING non_dir) {
-  if (mode != LINEPARKMODE_DIRECTED && mode != LINEPARKMODE_NONDIRECTED) return err(LINEERR_INVALPARKMODE);
+  const std::string_view mode_value = schema::mode_value(Op::Park, field::kMode, mode);
+  if (mode_value.empty()) return err(LINEERR_INVALPARKMODE);
   const std::string where = narrow(text_of(orbit));
   if (mode == LINEPARKMODE_DIRECTED && where.empty()) return err(LINEERR_INVALADDRESS);
   if (mode == LINEPARKMODE_NONDIRECTED && (!non_dir || non_dir->dwTotalSize < sizeof(VARSTRING)))
@@ -775,17 +779,13 @@ LONG Provider::park(DRV_REQUESTID req, HDRVCALL hd, DWORD mode, LPCWSTR orbit, L
   Call* c = nullptr;
   if (LONG e = usable_call(hd, c)) return e;
   Request r;
-  r.op = "park";
+  r.op = Op::Park;
   r.line = c->line;
   r.call = c->handle;
-  r.params["call"] = c->server;
-  if (mode == LINEPARKMODE_DIRECTED) {
-    r.params["mode"] = "directed";
-    r.params["orbit"] = where;
-  } else {
-    r.params["mode"] = "nondirected";
-    r.address_out = non_dir;
-  }
+  r.params[field::kCall] = c->server;
+  r.params[field::kMode] = schema::mode_as_sent(mode_value);
+  if (mode == LINEPARKMODE_DIRECTED) r.params[field::kOrbit] = where;
+  else r.address_out = non_dir;
   return submit(req, std::move(r));
 }
 
@@ -799,10 +799,10 @@ LONG Provider::unpark(DRV_REQUESTID req, HDRVLINE hd, DWORD address_id, HTAPICAL
   Line* l = nullptr;
   if (LONG e = usable_line(hd, l)) return e;
   Request r;
-  r.op = "unpark";
+  r.op = Op::Unpark;
   r.line = l->index;
-  r.params = json{{"line", l->number}, {"orbit", where}};
-  r.creates.push_back({ht, out, "call", false});
+  r.params = json{{field::kLine, l->number}, {field::kOrbit, where}};
+  r.creates.push_back({ht, out, field::kCall, false});
   return submit(req, std::move(r));
 }
 
@@ -814,12 +814,12 @@ LONG Provider::pickup(DRV_REQUESTID req, HDRVLINE hd, DWORD address_id, HTAPICAL
   Line* l = nullptr;
   if (LONG e = usable_line(hd, l)) return e;
   Request r;
-  r.op = "pickup";
+  r.op = Op::Pickup;
   r.line = l->index;
-  r.params["line"] = l->number;
-  if (const std::string to = narrow(text_of(dest)); !to.empty()) r.params["to"] = to;
-  if (const std::string grp = narrow(text_of(group)); !grp.empty()) r.params["group"] = grp;
-  r.creates.push_back({ht, out, "call", false});
+  r.params[field::kLine] = l->number;
+  if (const std::string to = narrow(text_of(dest)); !to.empty()) r.params[field::kTo] = to;
+  if (const std::string grp = narrow(text_of(group)); !grp.empty()) r.params[field::kGroup] = grp;
+  r.creates.push_back({ht, out, field::kCall, false});
   return submit(req, std::move(r));
 }
 
@@ -852,60 +852,51 @@ LONG Provider::forward(DRV_REQUESTID req, HDRVLINE hd, DWORD all_addresses, DWOR
       std::string to;
       if (!text_at(f.dwDestAddressSize, f.dwDestAddressOffset, to)) return err(LINEERR_INVALPARAM);
       const DWORD m = f.dwForwardMode;
-      const char* when = nullptr;
-      const char* callers = "all";
+      namespace v = schema::value;
+      schema::ForwardingRule rule;
       auto is = [m](DWORD all, DWORD internal, DWORD external) {
         return m == all || m == internal || m == external;
       };
-      if (is(LINEFORWARDMODE_UNCOND, LINEFORWARDMODE_UNCONDINTERNAL, LINEFORWARDMODE_UNCONDEXTERNAL)) when = "unconditional";
-      else if (is(LINEFORWARDMODE_BUSY, LINEFORWARDMODE_BUSYINTERNAL, LINEFORWARDMODE_BUSYEXTERNAL)) when = "busy";
-      else if (is(LINEFORWARDMODE_NOANSW, LINEFORWARDMODE_NOANSWINTERNAL, LINEFORWARDMODE_NOANSWEXTERNAL)) when = "no_answer";
-      else if (is(LINEFORWARDMODE_BUSYNA, LINEFORWARDMODE_BUSYNAINTERNAL, LINEFORWARDMODE_BUSYNAEXTERNAL)) when = "busy_no_answer";
+      if (is(LINEFORWARDMODE_UNCOND, LINEFORWARDMODE_UNCONDINTERNAL, LINEFORWARDMODE_UNCONDEXTERNAL)) rule.when = v::kUnconditional;
+      else if (is(LINEFORWARDMODE_BUSY, LINEFORWARDMODE_BUSYINTERNAL, LINEFORWARDMODE_BUSYEXTERNAL)) rule.when = v::kBusy;
+      else if (is(LINEFORWARDMODE_NOANSW, LINEFORWARDMODE_NOANSWINTERNAL, LINEFORWARDMODE_NOANSWEXTERNAL)) rule.when = v::kNoAnswer;
+      else if (is(LINEFORWARDMODE_BUSYNA, LINEFORWARDMODE_BUSYNAINTERNAL, LINEFORWARDMODE_BUSYNAEXTERNAL)) rule.when = v::kBusyNoAnswer;
       else return err(LINEERR_OPERATIONUNAVAIL);  // *SPECIFIC (per caller), UNKNOWN, UNAVAIL
       if (m & (LINEFORWARDMODE_UNCONDINTERNAL | LINEFORWARDMODE_BUSYINTERNAL | LINEFORWARDMODE_NOANSWINTERNAL |
                LINEFORWARDMODE_BUSYNAINTERNAL))
-        callers = "internal";
+        rule.callers = v::kInternal;
       if (m & (LINEFORWARDMODE_UNCONDEXTERNAL | LINEFORWARDMODE_BUSYEXTERNAL | LINEFORWARDMODE_NOANSWEXTERNAL |
                LINEFORWARDMODE_BUSYNAEXTERNAL))
-        callers = "external";
-      json rule{{"when", when}};
+        rule.callers = v::kExternal;
+      const bool no_answer = rule.when == v::kNoAnswer || rule.when == v::kBusyNoAnswer;
       if (to.empty()) {
-        if (std::string(when) != "unconditional") return err(LINEERR_INVALADDRESS);
-        rule["when"] = "dnd";  // unconditional forwarding to nowhere: do not disturb
-      } else {
-        rule["to"] = to;
+        if (rule.when != v::kUnconditional) return err(LINEERR_INVALADDRESS);
+        rule.when = v::kDoNotDisturb;  // unconditional forwarding to nowhere: do not disturb
       }
-      if (std::string(callers) != "all") rule["callers"] = callers;
-      const bool no_answer = std::string(when) == "no_answer" || std::string(when) == "busy_no_answer";
-      if (no_answer && rings > 0) rule["rings"] = std::min<DWORD>(rings, 100);
-      rules.push_back(std::move(rule));
+      rule.to = to;
+      if (no_answer && rings > 0) rule.rings = std::min<DWORD>(rings, 100);
+      rules.push_back(schema::forwarding_rule_json(rule));
     }
   }
   Request r;
-  r.op = "forward";
+  r.op = Op::Forward;
   r.line = l->index;
-  r.params = json{{"line", l->number}, {"forwarding", rules}};
+  r.params = json{{field::kLine, l->number}, {field::kForwarding, rules}};
   return submit(req, std::move(r));
 }
 
 LONG Provider::complete_call(DRV_REQUESTID req, HDRVCALL hd, LPDWORD completion_id, DWORD mode) {
-  const char* m = nullptr;
-  switch (mode) {
-    case LINECALLCOMPLMODE_CAMPON: m = "campon"; break;
-    case LINECALLCOMPLMODE_CALLBACK: m = "callback"; break;
-    case LINECALLCOMPLMODE_INTRUDE: m = "intrude"; break;
-    case LINECALLCOMPLMODE_MESSAGE: m = "message"; break;
-    default: return err(LINEERR_INVALCALLCOMPLMODE);
-  }
+  const std::string_view mode_value = schema::mode_value(Op::CompleteCall, field::kMode, mode);
+  if (mode_value.empty()) return err(LINEERR_INVALCALLCOMPLMODE);
   if (!completion_id) return err(LINEERR_INVALPOINTER);
   Guard g(lock_);
   Call* c = nullptr;
   if (LONG e = usable_call(hd, c)) return e;
   Request r;
-  r.op = "complete_call";
+  r.op = Op::CompleteCall;
   r.line = c->line;
   r.call = c->handle;
-  r.params = json{{"call", c->server}, {"mode", m}};
+  r.params = json{{field::kCall, c->server}, {field::kMode, schema::mode_as_sent(mode_value)}};
   r.completion_out = completion_id;
   return submit(req, std::move(r));
 }
@@ -915,9 +906,9 @@ LONG Provider::uncomplete_call(DRV_REQUESTID req, HDRVLINE hd, DWORD completion_
   Line* l = nullptr;
   if (LONG e = usable_line(hd, l)) return e;
   Request r;
-  r.op = "uncomplete_call";
+  r.op = Op::UncompleteCall;
   r.line = l->index;
-  r.params = json{{"line", l->number}, {"completion", completion_id}};
+  r.params = json{{field::kLine, l->number}, {field::kCompletion, completion_id}};
   return submit(req, std::move(r));
 }
 

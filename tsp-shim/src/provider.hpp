@@ -95,10 +95,10 @@ struct Line {
   DWORD_PTR temp_id = 0;  ///< LINE_CREATE's id until TSPI_providerCreateLineDevice
   std::string number;
   std::string name;
-  std::string kind = "extension";  ///< list_lines' optional `kind` ("extension", "modem")
+  std::string kind = schema::value::kExtension;  ///< list_lines' optional `kind` ("extension", "modem")
   /// A modem's line belongs to its AT command interpreter: TAPI follows its calls (the TSP
   /// monitors it) but cannot act on them.
-  bool monitor_only() const { return kind == "modem"; }
+  bool monitor_only() const { return kind == schema::value::kModem; }
   bool present = true;             ///< in the server's latest list_lines
   // TAPI's side
   bool open = false;
@@ -174,7 +174,7 @@ struct Pending {
   std::uint64_t call = 0;            ///< the call acted on
   struct Creates {
     std::uint64_t call;
-    const char* key;                 ///< where the reply names it: "call" or "consult"
+    const char* key;                 ///< where the reply names it: field::kCall or field::kConsult
   };
   std::vector<Creates> creates;
   LPDWORD completion_out = nullptr;   ///< lineCompleteCall's completion id
@@ -242,12 +242,12 @@ class Provider {
   LONG make_call(DRV_REQUESTID req, HDRVLINE line, HTAPICALL ht, LPHDRVCALL hd, LPCWSTR dest,
                  const LINECALLPARAMS* params);
   LONG dial(DRV_REQUESTID req, HDRVCALL call, LPCWSTR dest);
-  LONG simple(DRV_REQUESTID req, HDRVCALL call, const char* op);
+  LONG simple(DRV_REQUESTID req, HDRVCALL call, Op op);  // accept, answer, drop, hold, ... (`call` only)
   LONG swap_hold(DRV_REQUESTID req, HDRVCALL active, HDRVCALL held);
   LONG setup_transfer(DRV_REQUESTID req, HDRVCALL call, HTAPICALL ht_consult, LPHDRVCALL hd_consult);
   LONG complete_transfer(DRV_REQUESTID req, HDRVCALL call, HDRVCALL consult, HTAPICALL ht_conf,
                          LPHDRVCALL hd_conf, DWORD mode);
-  LONG to_address(DRV_REQUESTID req, HDRVCALL call, const char* op, LPCWSTR dest);  // blind transfer, redirect
+  LONG to_address(DRV_REQUESTID req, HDRVCALL call, Op op, LPCWSTR dest);  // blind transfer, redirect
   LONG setup_conference(DRV_REQUESTID req, HDRVCALL call, HTAPICALL ht_conf, LPHDRVCALL hd_conf,
                         HTAPICALL ht_consult, LPHDRVCALL hd_consult);
   LONG prepare_add_to_conference(DRV_REQUESTID req, HDRVCALL conf, HTAPICALL ht_consult, LPHDRVCALL hd_consult);
@@ -271,7 +271,7 @@ class Provider {
   };
   /// A request being built by a TSPI function (under lock_).
   struct Request {
-    std::string op;
+    Op op = Op::MakeCall;
     json params = json::object();
     std::size_t line = kNoLine;
     std::uint64_t call = 0;
@@ -302,7 +302,7 @@ class Provider {
   /// is only cleaned up after.
   void abandon_requests(const std::function<bool(const Pending&)>& match, LONG error, std::vector<Callback>& out);
   /// A request of the TSP's own to tidy the server up (its reply is only logged if refused).
-  void send_cleanup(const char* op, const std::string& call);
+  void send_cleanup(Op op, const std::string& call);
   /// Drop (unless already IDLE) and deallocate a call on the server.
   void release_on_server(const std::string& call, bool idle = false);
   void reconcile_service();

@@ -31,7 +31,7 @@ DWORD number(const json& j, const char* key, DWORD fallback = 0) {
 }
 
 std::string error_text(const json& reply) {
-  const std::string error = text(reply, "error", "?"), message = text(reply, "message");
+  const std::string error = text(reply, field::kError, "?"), message = text(reply, field::kMessage);
   if (message.empty() || message == error) return error;
   return message.rfind(error, 0) == 0 ? message : error + ": " + message;
 }
@@ -49,28 +49,46 @@ Callback line_event(std::size_t line, std::uint64_t call, DWORD msg, DWORD_PTR p
 }
 
 DWORD media_mode(const Line& line) {
-  return line.kind == "modem" ? LINEMEDIAMODE_DATAMODEM : LINEMEDIAMODE_INTERACTIVEVOICE;
+  return line.monitor_only() ? LINEMEDIAMODE_DATAMODEM : LINEMEDIAMODE_INTERACTIVEVOICE;
+}
+
+/// LINECALLINFOSTATE_* of call_info's `changed` names. The server's redirection ID is both of
+/// TAPI's (where the call went, and the number first dialled); a name this TSP does not know
+/// is OTHER.
+DWORD call_info_states(const json& changed) {
+  DWORD bits = 0;
+  if (!changed.is_array()) return bits;
+  for (const json& name : changed) {
+    const std::string n = name.is_string() ? name.get<std::string>() : "";
+    const bool known = std::find(schema::kCallInfoChanges.begin(), schema::kCallInfoChanges.end(), n) !=
+                       schema::kCallInfoChanges.end();
+    const DWORD bit = known ? tapi_names::kCallInfoState.value_of(n).value_or(0) : 0;
+    if (bit == 0) bits |= LINECALLINFOSTATE_OTHER;
+    else if (bit == LINECALLINFOSTATE_REDIRECTIONID) bits |= LINECALLINFOSTATE_REDIRECTIONID | LINECALLINFOSTATE_REDIRECTINGID;
+    else bits |= bit;
+  }
+  return bits;
 }
 
 }  // namespace
 
 SwitchCaps switch_caps(const json& hello) {
   SwitchCaps c;
-  c.server = text(hello, "server", c.server);
-  c.scenario = text(hello, "scenario");
-  auto it = hello.find("pbx");
+  c.server = text(hello, field::kServer, c.server);
+  c.scenario = text(hello, field::kScenario);
+  auto it = hello.find(field::kPbx);
   if (it == hello.end() || !it->is_object()) return c;
   const json& pbx = *it;
-  c.autoreconnect = flag(pbx, "autoreconnect", c.autoreconnect);
-  c.confdrop = flag(pbx, "confdrop", c.confdrop);
-  c.conference_max = number(pbx, "conference_max", c.conference_max);
-  c.max_calls_per_line = number(pbx, "max_calls_per_line", c.max_calls_per_line);
-  c.park = flag(pbx, "park", c.park);
-  c.pickup = flag(pbx, "pickup", c.pickup);
-  const std::string answer = text(pbx, "answer_mode");
-  if (answer == "none") c.answer_mode = LINEANSWERMODE_NONE;
-  else if (answer == "drop") c.answer_mode = LINEANSWERMODE_DROP;
-  else if (answer == "hold") c.answer_mode = LINEANSWERMODE_HOLD;
+  c.autoreconnect = flag(pbx, field::kAutoreconnect, c.autoreconnect);
+  c.confdrop = flag(pbx, field::kConfdrop, c.confdrop);
+  c.conference_max = number(pbx, field::kConferenceMax, c.conference_max);
+  c.max_calls_per_line = number(pbx, field::kMaxCallsPerLine, c.max_calls_per_line);
+  c.park = flag(pbx, field::kPark, c.park);
+  c.pickup = flag(pbx, field::kPickup, c.pickup);
+  const std::string answer = text(pbx, field::kAnswerMode);
+  if (answer == schema::value::kAnswerNone) c.answer_mode = LINEANSWERMODE_NONE;
+  else if (answer == schema::value::kAnswerDrop) c.answer_mode = LINEANSWERMODE_DROP;
+  else if (answer == schema::value::kAnswerHold) c.answer_mode = LINEANSWERMODE_HOLD;
   return c;
 }
 
@@ -158,16 +176,18 @@ void Provider::io_adopt(SOCKET s) {
   Guard g(lock_);
   connected_ = true;
   outbuf_.clear();
-  json hello{{"op", "hello"}, {"versions", {1}}, {"name", connection_name()}};
-  if (!settings_.token.empty()) hello["token"] = settings_.token;
+  json hello{{field::kOp, schema::op::kHello},
+             {field::kVersions, json::array({schema::kProtocolVersion})},
+             {field::kName, connection_name()}};
+  if (!settings_.token.empty()) hello[field::kToken] = settings_.token;
   Pending h;
   h.kind = Pending::Kind::Hello;
-  h.op = "hello";
+  h.op = schema::op::kHello;
   send_locked(std::move(hello), std::move(h));
   Pending l;
   l.kind = Pending::Kind::ListLines;
-  l.op = "list_lines";
-  send_locked(json{{"op", "list_lines"}}, std::move(l));
+  l.op = schema::op::kListLines;
+  send_locked(json{{field::kOp, schema::op::kListLines}}, std::move(l));
   // Lines TAPI has open are opened again; their replies bring them (back) into service.
   for (auto& line : lines_)
     if (line->open && line->present) send_open(*line);
@@ -219,9 +239,9 @@ void Provider::io_read() {
       }
       // Feature refreshes and a new call's parties are applied as they come, past the frames
       // they hold back.
-      if (!frame->contains("event") && (*frame)["id"].is_number_integer()) {
+      if (!frame->contains(field::kEvent) && (*frame)[field::kId].is_number_integer()) {
         Guard g(lock_);
-        auto it = pending_.find((*frame)["id"].get<long long>());
+        auto it = pending_.find((*frame)[field::kId].get<long long>());
         if (it != pending_.end() &&
             (it->second.kind == Pending::Kind::Refresh || it->second.kind == Pending::Kind::Info)) {
           if (it->second.kind == Pending::Kind::Refresh) apply_refresh(*frame, it->second);
@@ -251,8 +271,8 @@ void Provider::io_check_deadlines() {
     if (late.empty() && connected_ && !ping_outstanding_ && now - last_rx_ >= settings_.keepalive_ms) {
       Pending p;
       p.kind = Pending::Kind::Ping;
-      p.op = "ping";
-      send_locked(json{{"op", "ping"}}, std::move(p));
+      p.op = schema::op::kPing;
+      send_locked(json{{field::kOp, schema::op::kPing}}, std::move(p));
       ping_outstanding_ = true;
     }
   }
@@ -355,10 +375,10 @@ void Provider::pump() {
 }
 
 void Provider::process(const json& f) {
-  if (f.contains("event")) return process_event(f);
+  if (f.contains(field::kEvent)) return process_event(f);
   Pending p;
   bool found = false;
-  if (auto id = f.find("id"); id != f.end() && id->is_number_integer()) {
+  if (auto id = f.find(field::kId); id != f.end() && id->is_number_integer()) {
     Guard g(lock_);
     if (auto it = pending_.find(id->get<long long>()); it != pending_.end()) {
       p = std::move(it->second);
@@ -367,14 +387,14 @@ void Provider::process(const json& f) {
     }
   }
   if (!found) {
-    if (!flag(f, "ok", true)) log::warn("error from the server: " + error_text(f));
+    if (!flag(f, field::kOk, true)) log::warn("error from the server: " + error_text(f));
     return;
   }
   process_reply(f, std::move(p));
 }
 
 void Provider::process_reply(const json& f, Pending p) {
-  const bool ok = flag(f, "ok", false);
+  const bool ok = flag(f, field::kOk, false);
   Guard g(lock_);
   switch (p.kind) {
     case Pending::Kind::Hello:
@@ -389,11 +409,11 @@ void Provider::process_reply(const json& f, Pending p) {
       }
       return;
     case Pending::Kind::ListLines: {
-      if (!ok || !f.contains("lines") || !f["lines"].is_array()) return;
+      if (!ok || !f.contains(field::kLines) || !f[field::kLines].is_array()) return;
       for (auto& l : lines_) l->present = false;
-      for (const json& e : f["lines"]) {
+      for (const json& e : f[field::kLines]) {
         if (!e.is_object()) continue;
-        const std::string num = text(e, "line");
+        const std::string num = text(e, field::kLine);
         if (num.empty()) continue;
         Line* l = line_by_number(num);
         if (!l) {
@@ -415,8 +435,8 @@ void Provider::process_reply(const json& f, Pending p) {
           log::info("new line " + num + ": LINE_CREATE");
         }
         l->present = true;
-        l->name = text(e, "name", l->name);
-        l->kind = text(e, "kind", l->kind);
+        l->name = text(e, field::kName, l->name);
+        l->kind = text(e, field::kKind, l->kind);
       }
       reconcile_service();
       return;
@@ -427,7 +447,7 @@ void Provider::process_reply(const json& f, Pending p) {
       if (!l.open || l.open_generation != p.line_generation) return;  // closed meanwhile
       if (ok) {
         l.server_open = Line::ServerOpen::Open;
-        if (f.contains("forwarding")) apply_forwarding(l, f["forwarding"]);
+        if (f.contains(field::kForwarding)) apply_forwarding(l, f[field::kForwarding]);
       } else {
         l.server_open = Line::ServerOpen::Refused;
         log::warn("the server refused to open line " + l.number + ": " + error_text(f));
@@ -482,17 +502,17 @@ void Provider::process_reply(const json& f, Pending p) {
       if (sock_ != INVALID_SOCKET) {
         Pending q;
         q.kind = Pending::Kind::Info;
-        q.op = "call_info";
+        q.op = schema::op::kCallInfo;
         q.call = k.call;
-        send_locked(json{{"op", "call_info"}, {"call", name}}, std::move(q));
+        send_locked(json{{field::kOp, schema::op::kCallInfo}, {field::kCall, name}}, std::move(q));
         ++barrier_;
       }
     }
-    if (p.completion_out) *p.completion_out = number(f, "completion");
-    if (p.address_out) fill_varstring(p.address_out, widen(text(f, "address")));
+    if (p.completion_out) *p.completion_out = number(f, field::kCompletion);
+    if (p.address_out) fill_varstring(p.address_out, widen(text(f, field::kAddress)));
     if (p.on_ok) p.on_ok(*this, f);
   } else {
-    cb.result = line_error_value(text(f, "error"));
+    cb.result = line_error_value(text(f, field::kError));
     for (const auto& k : p.creates)
       if (auto it = calls_.find(k.call); it != calls_.end()) it->second->failed = true;
     log::info(p.op + " refused: " + error_text(f));
@@ -502,25 +522,25 @@ void Provider::process_reply(const json& f, Pending p) {
 
 void Provider::apply_refresh(const json& f, const Pending& p) {
   auto it = calls_.find(p.call);
-  if (it == calls_.end() || !flag(f, "ok", false)) return;
+  if (it == calls_.end() || !flag(f, field::kOk, false)) return;
   Call& c = *it->second;
   // Only a snapshot of the state this call is known to be in: a newer one comes with its event.
-  if (text(f, "state") == call_state_name(c.state)) c.features = number(f, "features") & kKnownCallFeatures;
+  if (text(f, field::kState) == call_state_name(c.state)) c.features = number(f, field::kFeatures) & kKnownCallFeatures;
 }
 
 void Provider::apply_info(const json& f, const Pending& p) {
   auto it = calls_.find(p.call);
-  if (it == calls_.end() || !flag(f, "ok", false)) return;
+  if (it == calls_.end() || !flag(f, field::kOk, false)) return;
   Call& c = *it->second;
   // The call as it is now; events held behind this answer are older, and each carries the whole
   // of what it changes, so they leave the latest values in place.
-  c.inbound = text(f, "direction") == "in";
-  c.from = text(f, "from", c.from);
-  c.to = text(f, "to", c.to);
-  c.original_to = text(f, "original_to");
-  c.connected = text(f, "connected");
-  c.completion = number(f, "completion");
-  if (f.contains("reason")) c.reason = call_reason_value(text(f, "reason"));
+  c.inbound = text(f, field::kDirection) == schema::value::kIn;
+  c.from = text(f, field::kFrom, c.from);
+  c.to = text(f, field::kTo, c.to);
+  c.original_to = text(f, field::kOriginalTo);
+  c.connected = text(f, field::kConnected);
+  c.completion = number(f, field::kCompletion);
+  if (f.contains(field::kReason)) c.reason = call_reason_value(text(f, field::kReason));
 }
 
 void Provider::apply_forwarding(Line& line, const json& list) {
@@ -529,39 +549,41 @@ void Provider::apply_forwarding(Line& line, const json& list) {
   if (!list.is_array()) return;
   for (const json& r : list) {
     if (!r.is_object()) continue;
-    const std::string when = text(r, "when");
+    namespace v = schema::value;
+    const std::string when = text(r, field::kWhen);
     DWORD base = 0;
-    if (when == "unconditional" || when == "dnd") base = LINEFORWARDMODE_UNCOND;
-    else if (when == "busy") base = LINEFORWARDMODE_BUSY;
-    else if (when == "no_answer") base = LINEFORWARDMODE_NOANSW;
-    else if (when == "busy_no_answer") base = LINEFORWARDMODE_BUSYNA;
+    if (when == v::kUnconditional || when == v::kDoNotDisturb) base = LINEFORWARDMODE_UNCOND;
+    else if (when == v::kBusy) base = LINEFORWARDMODE_BUSY;
+    else if (when == v::kNoAnswer) base = LINEFORWARDMODE_NOANSW;
+    else if (when == v::kBusyNoAnswer) base = LINEFORWARDMODE_BUSYNA;
     else continue;
-    const std::string callers = text(r, "callers", "all");
+    const std::string callers = text(r, field::kCallers, v::kAll);
     // Each mode's INTERNAL and EXTERNAL variants are its next two bits.
-    const DWORD mode = callers == "internal" ? base << 1 : callers == "external" ? base << 2 : base;
-    line.forwarding.push_back({mode, when == "dnd" ? std::string() : text(r, "to")});
-    if (const DWORD rings = number(r, "rings")) line.no_answer_rings = rings;
+    const DWORD mode = callers == v::kInternal ? base << 1 : callers == v::kExternal ? base << 2 : base;
+    line.forwarding.push_back({mode, when == v::kDoNotDisturb ? std::string() : text(r, field::kTo)});
+    if (const DWORD rings = number(r, field::kRings)) line.no_answer_rings = rings;
   }
 }
 
 void Provider::process_event(const json& f) {
-  const std::string ev = text(f, "event");
+  const std::string ev = text(f, field::kEvent);
   Guard g(lock_);
-  if (ev == "new_call") {
-    Line* l = line_by_number(text(f, "line"));
-    const std::string name = text(f, "call");
+  if (ev == schema::event::kNewCall) {
+    Line* l = line_by_number(text(f, field::kLine));
+    const std::string name = text(f, field::kCall);
     if (!l || !l->open || name.empty() || by_server_.count(name)) return;
     auto c = std::make_unique<Call>();
     c->handle = next_call_++;
     c->line = l->index;
     c->server = name;
-    c->inbound = text(f, "direction") == "in";
-    c->from = text(f, "from");
-    c->to = text(f, "to");
-    c->original_to = text(f, "original_to");
-    c->connected = text(f, "connected");
-    c->completion = number(f, "completion");
-    c->reason = call_reason_value(text(f, "reason", "DIRECT"));
+    c->inbound = text(f, field::kDirection) == schema::value::kIn;
+    c->from = text(f, field::kFrom);
+    c->to = text(f, field::kTo);
+    c->original_to = text(f, field::kOriginalTo);
+    c->connected = text(f, field::kConnected);
+    c->completion = number(f, field::kCompletion);
+    const std::string reason = text(f, field::kReason);
+    c->reason = reason.empty() ? LINECALLREASON_DIRECT : call_reason_value(reason);
     by_server_[name] = c->handle;
     Callback cb;
     cb.kind = Callback::Kind::NewCall;
@@ -571,19 +593,19 @@ void Provider::process_event(const json& f) {
     post(std::move(cb));
     return;
   }
-  if (ev == "call_state") {
-    Call* c = call_by_server(text(f, "call"));
+  if (ev == schema::event::kCallState) {
+    Call* c = call_by_server(text(f, field::kCall));
     if (!c || !lines_[c->line]->open) return;
-    DWORD state = call_state_value(text(f, "state"));
+    DWORD state = call_state_value(text(f, field::kState));
     if (state == 0) state = LINECALLSTATE_UNKNOWN;
     c->state = state;
-    c->disconnect_mode = number(f, "mode");
+    c->disconnect_mode = number(f, field::kMode);
     // A monitored call allows TAPI nothing, whatever it allows its controller.
     c->features = state == LINECALLSTATE_IDLE || lines_[c->line]->monitor_only()
                       ? 0
-                      : number(f, "features") & kKnownCallFeatures;
-    if (f.contains("reason")) c->reason = call_reason_value(text(f, "reason"));
-    if (Call* conf = call_by_server(text(f, "conference"))) c->conference = conf->handle;
+                      : number(f, field::kFeatures) & kKnownCallFeatures;
+    if (f.contains(field::kReason)) c->reason = call_reason_value(text(f, field::kReason));
+    if (Call* conf = call_by_server(text(f, field::kConference))) c->conference = conf->handle;
     GetSystemTime(&c->state_entry);
     Callback cb = line_event(c->line, c->handle, LINE_CALLSTATE, state, call_state_mode(state, c->disconnect_mode),
                              media_mode(*lines_[c->line]));
@@ -598,57 +620,45 @@ void Provider::process_event(const json& f) {
         continue;
       Pending p;
       p.kind = Pending::Kind::Refresh;
-      p.op = "call_status";
+      p.op = schema::op::kCallStatus;
       p.call = h;
-      send_locked(json{{"op", "call_status"}, {"call", other->server}}, std::move(p));
+      send_locked(json{{field::kOp, schema::op::kCallStatus}, {field::kCall, other->server}}, std::move(p));
       ++barrier_;
     }
     return;
   }
-  if (ev == "call_info") {
-    Call* c = call_by_server(text(f, "call"));
+  if (ev == schema::event::kCallInfo) {
+    Call* c = call_by_server(text(f, field::kCall));
     if (!c || !lines_[c->line]->open) return;
-    DWORD bits = 0;
-    if (auto it = f.find("changed"); it != f.end() && it->is_array()) {
-      for (const json& name : *it) {
-        const std::string n = name.is_string() ? name.get<std::string>() : "";
-        if (n == "CALLERID") bits |= LINECALLINFOSTATE_CALLERID;
-        else if (n == "CALLEDID") bits |= LINECALLINFOSTATE_CALLEDID;
-        else if (n == "REDIRECTIONID") bits |= LINECALLINFOSTATE_REDIRECTIONID | LINECALLINFOSTATE_REDIRECTINGID;
-        else if (n == "REASON") bits |= LINECALLINFOSTATE_REASON;
-        else if (n == "RELATEDCALLID") bits |= LINECALLINFOSTATE_RELATEDCALLID;
-        else if (n == "CONNECTEDID") bits |= LINECALLINFOSTATE_CONNECTEDID;
-        else bits |= LINECALLINFOSTATE_OTHER;
-      }
-    }
-    c->from = text(f, "from", c->from);
-    c->to = text(f, "to", c->to);
-    c->original_to = text(f, "original_to");
-    if (f.contains("connected")) c->connected = text(f, "connected");
-    if (f.contains("reason")) c->reason = call_reason_value(text(f, "reason"));
-    const Call* conf = call_by_server(text(f, "conference"));
+    const DWORD bits = f.contains(field::kChanged) ? call_info_states(f[field::kChanged]) : 0;
+    c->from = text(f, field::kFrom, c->from);
+    c->to = text(f, field::kTo, c->to);
+    c->original_to = text(f, field::kOriginalTo);
+    if (f.contains(field::kConnected)) c->connected = text(f, field::kConnected);
+    if (f.contains(field::kReason)) c->reason = call_reason_value(text(f, field::kReason));
+    const Call* conf = call_by_server(text(f, field::kConference));
     c->conference = conf ? conf->handle : 0;
     if (bits) post(line_event(c->line, c->handle, LINE_CALLINFO, bits));
     return;
   }
-  if (ev == "address_state") {
-    Line* l = line_by_number(text(f, "line"));
+  if (ev == schema::event::kAddressState) {
+    Line* l = line_by_number(text(f, field::kLine));
     if (!l || !l->open) return;
-    apply_forwarding(*l, f.contains("forwarding") ? f["forwarding"] : json::array());
+    apply_forwarding(*l, f.contains(field::kForwarding) ? f[field::kForwarding] : json::array());
     post(line_event(l->index, 0, LINE_ADDRESSSTATE, 0, LINEADDRESSSTATE_FORWARD));
     return;
   }
-  if (ev == "line_state") {
-    Line* l = line_by_number(text(f, "line"));
-    const std::string state = text(f, "state");
-    if (!l || !l->open || (state != "MSGWAITON" && state != "MSGWAITOFF")) return;
-    l->messages_waiting = static_cast<int>(number(f, "messages_waiting"));
+  if (ev == schema::event::kLineState) {
+    Line* l = line_by_number(text(f, field::kLine));
+    const std::string state = text(f, field::kState);
+    if (!l || !l->open || (state != schema::value::kMsgWaitOn && state != schema::value::kMsgWaitOff)) return;
+    l->messages_waiting = static_cast<int>(number(f, field::kMessagesWaiting));
     post(line_event(l->index, 0, LINE_LINEDEVSTATE,
-                    state == "MSGWAITON" ? LINEDEVSTATE_MSGWAITON : LINEDEVSTATE_MSGWAITOFF));
+                    state == schema::value::kMsgWaitOn ? LINEDEVSTATE_MSGWAITON : LINEDEVSTATE_MSGWAITOFF));
     return;
   }
-  if (ev == "shutdown") {
-    log::info("the server is stopping (" + text(f, "reason", "?") + ")");
+  if (ev == schema::event::kShutdown) {
+    log::info("the server is stopping (" + text(f, field::kReason, "?") + ")");
     return;
   }
   // Anything else is news from a newer server: ignored.

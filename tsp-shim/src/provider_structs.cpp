@@ -105,7 +105,7 @@ const std::vector<std::wstring> kDeviceClasses = {L"tapi/line", L"telsim/line", 
 constexpr GUID kProtocolPstn = {0x831CE2D6, 0x83B5, 0x11D1, {0xBB, 0x5C, 0x00, 0xC0, 0x4F, 0xB6, 0x80, 0x9F}};
 
 DWORD media_modes_of(const Line& l) {
-  return LINEMEDIAMODE_INTERACTIVEVOICE | (l.kind == "modem" ? LINEMEDIAMODE_DATAMODEM : 0);
+  return LINEMEDIAMODE_INTERACTIVEVOICE | (l.monitor_only() ? LINEMEDIAMODE_DATAMODEM : 0);
 }
 
 DWORD call_features2(DWORD features) {
@@ -447,7 +447,7 @@ LONG Provider::get_call_info(HDRVCALL hd, LPLINECALLINFO info) {
   info->dwAddressID = 0;
   info->dwBearerMode = LINEBEARERMODE_VOICE;
   info->dwRate = 0;
-  info->dwMediaMode = l.kind == "modem" ? LINEMEDIAMODE_DATAMODEM : LINEMEDIAMODE_INTERACTIVEVOICE;
+  info->dwMediaMode = l.monitor_only() ? LINEMEDIAMODE_DATAMODEM : LINEMEDIAMODE_INTERACTIVEVOICE;
   info->dwAppSpecific = c->app_specific;
   info->dwCallID = serial_of(c->server);
   const auto conf = c->conference ? calls_.find(c->conference) : calls_.end();

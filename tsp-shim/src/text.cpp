@@ -2,7 +2,6 @@
 
 #include <tspi.h>
 
-#include <array>
 #include <cstdio>
 
 namespace telsim::tsp {
@@ -26,182 +25,36 @@ std::string narrow(std::wstring_view utf16) {
 
 std::string narrow(const wchar_t* utf16) { return utf16 ? narrow(std::wstring_view(utf16)) : std::string(); }
 
-namespace {
+// The tables are tapi_names.hpp's; <tapi.h> is here to hold a few of them against it (the unit
+// test tests/models/tapi_names_test.cpp holds every value against mingw-w64's tapi.h).
+static_assert(tapi_names::kCallState.value_of("ONHOLDPENDTRANSFER") == LINECALLSTATE_ONHOLDPENDTRANSFER);
+static_assert(tapi_names::kDisconnectMode.value_of("TEMPFAILURE") == LINEDISCONNECTMODE_TEMPFAILURE);
+static_assert(tapi_names::kCallReason.value_of("CAMPEDON") == LINECALLREASON_CAMPEDON);
+static_assert(tapi_names::kCallFeature.value_of("SETCALLDATA") == LINECALLFEATURE_SETCALLDATA);
+static_assert(tapi_names::kCallInfoState.value_of("CONNECTEDID") == LINECALLINFOSTATE_CONNECTEDID);
+static_assert(tapi_names::kLineErr.value_of("SERVICE_NOT_RUNNING") == LINEERR_SERVICE_NOT_RUNNING);
+static_assert(tapi_names::kParkMode.value_of("NONDIRECTED") == LINEPARKMODE_NONDIRECTED);
+static_assert(tapi_names::kTransferMode.value_of("CONFERENCE") == LINETRANSFERMODE_CONFERENCE);
+static_assert(tapi_names::kCallComplMode.value_of("MESSAGE") == LINECALLCOMPLMODE_MESSAGE);
 
-struct Named {
-  const char* name;
-  DWORD value;
-};
-
-constexpr std::array<Named, 16> kStates{{
-    {"IDLE", LINECALLSTATE_IDLE},
-    {"OFFERING", LINECALLSTATE_OFFERING},
-    {"ACCEPTED", LINECALLSTATE_ACCEPTED},
-    {"DIALTONE", LINECALLSTATE_DIALTONE},
-    {"DIALING", LINECALLSTATE_DIALING},
-    {"RINGBACK", LINECALLSTATE_RINGBACK},
-    {"BUSY", LINECALLSTATE_BUSY},
-    {"SPECIALINFO", LINECALLSTATE_SPECIALINFO},
-    {"CONNECTED", LINECALLSTATE_CONNECTED},
-    {"PROCEEDING", LINECALLSTATE_PROCEEDING},
-    {"ONHOLD", LINECALLSTATE_ONHOLD},
-    {"CONFERENCED", LINECALLSTATE_CONFERENCED},
-    {"ONHOLDPENDCONF", LINECALLSTATE_ONHOLDPENDCONF},
-    {"ONHOLDPENDTRANSFER", LINECALLSTATE_ONHOLDPENDTRANSFER},
-    {"DISCONNECTED", LINECALLSTATE_DISCONNECTED},
-    {"UNKNOWN", LINECALLSTATE_UNKNOWN},
-}};
-
-constexpr std::array<Named, 13> kReasons{{
-    {"DIRECT", LINECALLREASON_DIRECT},
-    {"FWDBUSY", LINECALLREASON_FWDBUSY},
-    {"FWDNOANSWER", LINECALLREASON_FWDNOANSWER},
-    {"FWDUNCOND", LINECALLREASON_FWDUNCOND},
-    {"PICKUP", LINECALLREASON_PICKUP},
-    {"UNPARK", LINECALLREASON_UNPARK},
-    {"REDIRECT", LINECALLREASON_REDIRECT},
-    {"CALLCOMPLETION", LINECALLREASON_CALLCOMPLETION},
-    {"TRANSFER", LINECALLREASON_TRANSFER},
-    {"REMINDER", LINECALLREASON_REMINDER},
-    {"INTRUDE", LINECALLREASON_INTRUDE},
-    {"PARKED", LINECALLREASON_PARKED},
-    {"CAMPEDON", LINECALLREASON_CAMPEDON},
-}};
-
-struct NamedError {
-  const char* name;
-  LONG value;
-};
-
-#define E(x) NamedError{"LINEERR_" #x, static_cast<LONG>(LINEERR_##x)}
-constexpr NamedError kErrors[] = {
-    E(ALLOCATED),
-    E(BADDEVICEID),
-    E(BEARERMODEUNAVAIL),
-    E(CALLUNAVAIL),
-    E(COMPLETIONOVERRUN),
-    E(CONFERENCEFULL),
-    E(DIALBILLING),
-    E(DIALDIALTONE),
-    E(DIALPROMPT),
-    E(DIALQUIET),
-    E(INCOMPATIBLEAPIVERSION),
-    E(INCOMPATIBLEEXTVERSION),
-    E(INIFILECORRUPT),
-    E(INUSE),
-    E(INVALADDRESS),
-    E(INVALADDRESSID),
-    E(INVALADDRESSMODE),
-    E(INVALADDRESSSTATE),
-    E(INVALAPPHANDLE),
-    E(INVALAPPNAME),
-    E(INVALBEARERMODE),
-    E(INVALCALLCOMPLMODE),
-    E(INVALCALLHANDLE),
-    E(INVALCALLPARAMS),
-    E(INVALCALLPRIVILEGE),
-    E(INVALCALLSELECT),
-    E(INVALCALLSTATE),
-    E(INVALCALLSTATELIST),
-    E(INVALCARD),
-    E(INVALCOMPLETIONID),
-    E(INVALCONFCALLHANDLE),
-    E(INVALCONSULTCALLHANDLE),
-    E(INVALCOUNTRYCODE),
-    E(INVALDEVICECLASS),
-    E(INVALDEVICEHANDLE),
-    E(INVALDIALPARAMS),
-    E(INVALDIGITLIST),
-    E(INVALDIGITMODE),
-    E(INVALDIGITS),
-    E(INVALEXTVERSION),
-    E(INVALGROUPID),
-    E(INVALLINEHANDLE),
-    E(INVALLINESTATE),
-    E(INVALLOCATION),
-    E(INVALMEDIALIST),
-    E(INVALMEDIAMODE),
-    E(INVALMESSAGEID),
-    E(INVALPARAM),
-    E(INVALPARKID),
-    E(INVALPARKMODE),
-    E(INVALPOINTER),
-    E(INVALPRIVSELECT),
-    E(INVALRATE),
-    E(INVALREQUESTMODE),
-    E(INVALTERMINALID),
-    E(INVALTERMINALMODE),
-    E(INVALTIMEOUT),
-    E(INVALTONE),
-    E(INVALTONELIST),
-    E(INVALTONEMODE),
-    E(INVALTRANSFERMODE),
-    E(LINEMAPPERFAILED),
-    E(NOCONFERENCE),
-    E(NODEVICE),
-    E(NODRIVER),
-    E(NOMEM),
-    E(NOREQUEST),
-    E(NOTOWNER),
-    E(NOTREGISTERED),
-    E(OPERATIONFAILED),
-    E(OPERATIONUNAVAIL),
-    E(RATEUNAVAIL),
-    E(RESOURCEUNAVAIL),
-    E(REQUESTOVERRUN),
-    E(STRUCTURETOOSMALL),
-    E(TARGETNOTFOUND),
-    E(TARGETSELF),
-    E(UNINITIALIZED),
-    E(USERUSERINFOTOOBIG),
-    E(REINIT),
-    E(ADDRESSBLOCKED),
-    E(BILLINGREJECTED),
-    E(INVALFEATURE),
-    E(NOMULTIPLEINSTANCE),
-    E(INVALAGENTID),
-    E(INVALAGENTGROUP),
-    E(INVALPASSWORD),
-    E(INVALAGENTSTATE),
-    E(INVALAGENTACTIVITY),
-    E(DIALVOICEDETECT),
-    E(USERCANCELLED),
-    E(INVALADDRESSTYPE),
-    E(INVALAGENTSESSIONSTATE),
-    E(DISCONNECTED),
-    E(SERVICE_NOT_RUNNING),
-};
-#undef E
-
-}  // namespace
-
-DWORD call_state_value(std::string_view name) {
-  for (const Named& s : kStates)
-    if (name == s.name) return s.value;
-  return 0;
-}
+DWORD call_state_value(std::string_view name) { return tapi_names::kCallState.value_of(name).value_or(0); }
 
 const char* call_state_name(DWORD state) {
-  for (const Named& s : kStates)
-    if (state == s.value) return s.name;
-  return "?";
+  const std::string_view name = tapi_names::kCallState.name_of(state);
+  return name.empty() ? "?" : name.data();  // the table's names are string literals
 }
 
 DWORD call_reason_value(std::string_view name) {
-  for (const Named& r : kReasons)
-    if (name == r.name) return r.value;
-  return LINECALLREASON_UNKNOWN;
+  return tapi_names::kCallReason.value_of(name).value_or(LINECALLREASON_UNKNOWN);
 }
 
 LONG line_error_value(std::string_view name) {
-  for (const NamedError& e : kErrors)
-    if (name == e.name) return e.value;
-  return static_cast<LONG>(LINEERR_OPERATIONFAILED);
+  return static_cast<LONG>(tapi_names::kLineErr.value_of(name).value_or(LINEERR_OPERATIONFAILED));
 }
 
 std::string line_error_name(LONG error) {
-  for (const NamedError& e : kErrors)
-    if (error == e.value) return e.name;
+  std::string name = tapi_names::kLineErr.full_name(static_cast<std::uint32_t>(error));
+  if (!name.empty()) return name;
   char buf[32];
   std::snprintf(buf, sizeof buf, "LINEERR_0x%08lX", static_cast<unsigned long>(error));
   return buf;
@@ -217,22 +70,6 @@ std::string line_message_name(DWORD msg) {
     case LINE_CREATE: return "LINE_CREATE";
     case LINE_NEWCALL: return "LINE_NEWCALL";
     default: return "LINE_#" + std::to_string(msg);
-  }
-}
-
-DWORD call_state_mode(DWORD state, DWORD mode) {
-  switch (state) {
-    case LINECALLSTATE_DIALTONE: return LINEDIALTONEMODE_INTERNAL;
-    case LINECALLSTATE_OFFERING: return LINEOFFERINGMODE_ACTIVE;
-    case LINECALLSTATE_CONNECTED: return LINECONNECTEDMODE_ACTIVE;
-    case LINECALLSTATE_BUSY: return LINEBUSYMODE_STATION;
-    case LINECALLSTATE_SPECIALINFO: return LINESPECIALINFO_CUSTIRREG;
-    case LINECALLSTATE_DISCONNECTED: {
-      // One bit, one the TSP knows (LINEDISCONNECTMODE_* are single bits).
-      const DWORD known = mode & kAllDisconnectModes;
-      return known != 0 && (known & (known - 1)) == 0 ? known : static_cast<DWORD>(LINEDISCONNECTMODE_UNKNOWN);
-    }
-    default: return 0;
   }
 }
 

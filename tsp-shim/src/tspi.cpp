@@ -6,6 +6,7 @@
 #include "provider.hpp"
 #include "text.hpp"
 
+using telsim::Op;
 using telsim::tsp::Provider;
 
 namespace {
@@ -186,33 +187,33 @@ LONG TSPIAPI TSPI_lineDial(DRV_REQUESTID dwRequestID, HDRVCALL hdCall, LPCWSTR l
 
 LONG TSPIAPI TSPI_lineAccept(DRV_REQUESTID dwRequestID, HDRVCALL hdCall, LPCSTR lpsUserUserInfo, DWORD dwSize) {
   if (has_uui(lpsUserUserInfo, dwSize)) return static_cast<LONG>(LINEERR_USERUSERINFOTOOBIG);
-  return guarded(__func__, [&] { return p().simple(dwRequestID, hdCall, "accept"); });
+  return guarded(__func__, [&] { return p().simple(dwRequestID, hdCall, Op::Accept); });
 }
 
 LONG TSPIAPI TSPI_lineAnswer(DRV_REQUESTID dwRequestID, HDRVCALL hdCall, LPCSTR lpsUserUserInfo, DWORD dwSize) {
   if (has_uui(lpsUserUserInfo, dwSize)) return static_cast<LONG>(LINEERR_USERUSERINFOTOOBIG);
-  return guarded(__func__, [&] { return p().simple(dwRequestID, hdCall, "answer"); });
+  return guarded(__func__, [&] { return p().simple(dwRequestID, hdCall, Op::Answer); });
 }
 
 LONG TSPIAPI TSPI_lineDrop(DRV_REQUESTID dwRequestID, HDRVCALL hdCall, LPCSTR lpsUserUserInfo, DWORD dwSize) {
   if (has_uui(lpsUserUserInfo, dwSize)) return static_cast<LONG>(LINEERR_USERUSERINFOTOOBIG);
-  return guarded(__func__, [&] { return p().simple(dwRequestID, hdCall, "drop"); });
+  return guarded(__func__, [&] { return p().simple(dwRequestID, hdCall, Op::Drop); });
 }
 
 LONG TSPIAPI TSPI_lineHold(DRV_REQUESTID dwRequestID, HDRVCALL hdCall) {
-  return guarded(__func__, [&] { return p().simple(dwRequestID, hdCall, "hold"); });
+  return guarded(__func__, [&] { return p().simple(dwRequestID, hdCall, Op::Hold); });
 }
 
 LONG TSPIAPI TSPI_lineUnhold(DRV_REQUESTID dwRequestID, HDRVCALL hdCall) {
-  return guarded(__func__, [&] { return p().simple(dwRequestID, hdCall, "unhold"); });
+  return guarded(__func__, [&] { return p().simple(dwRequestID, hdCall, Op::Unhold); });
 }
 
 LONG TSPIAPI TSPI_lineSecureCall(DRV_REQUESTID dwRequestID, HDRVCALL hdCall) {
-  return guarded(__func__, [&] { return p().simple(dwRequestID, hdCall, "secure_call"); });
+  return guarded(__func__, [&] { return p().simple(dwRequestID, hdCall, Op::SecureCall); });
 }
 
 LONG TSPIAPI TSPI_lineRemoveFromConference(DRV_REQUESTID dwRequestID, HDRVCALL hdCall) {
-  return guarded(__func__, [&] { return p().simple(dwRequestID, hdCall, "remove_from_conference"); });
+  return guarded(__func__, [&] { return p().simple(dwRequestID, hdCall, Op::RemoveFromConference); });
 }
 
 LONG TSPIAPI TSPI_lineSwapHold(DRV_REQUESTID dwRequestID, HDRVCALL hdActiveCall, HDRVCALL hdHeldCall) {
@@ -232,11 +233,11 @@ LONG TSPIAPI TSPI_lineCompleteTransfer(DRV_REQUESTID dwRequestID, HDRVCALL hdCal
 }
 
 LONG TSPIAPI TSPI_lineBlindTransfer(DRV_REQUESTID dwRequestID, HDRVCALL hdCall, LPCWSTR lpszDestAddress, DWORD) {
-  return guarded(__func__, [&] { return p().to_address(dwRequestID, hdCall, "blind_transfer", lpszDestAddress); });
+  return guarded(__func__, [&] { return p().to_address(dwRequestID, hdCall, Op::BlindTransfer, lpszDestAddress); });
 }
 
 LONG TSPIAPI TSPI_lineRedirect(DRV_REQUESTID dwRequestID, HDRVCALL hdCall, LPCWSTR lpszDestAddress, DWORD) {
-  return guarded(__func__, [&] { return p().to_address(dwRequestID, hdCall, "redirect", lpszDestAddress); });
+  return guarded(__func__, [&] { return p().to_address(dwRequestID, hdCall, Op::Redirect, lpszDestAddress); });
 }
 
 LONG TSPIAPI TSPI_lineSetupConference(DRV_REQUESTID dwRequestID, HDRVCALL hdCall, HDRVLINE, HTAPICALL htConfCall,

@@ -135,8 +135,8 @@ std::optional<long long> BlockingSession::send(json frame, std::string& error) {
     error = "not connected";
     return std::nullopt;
   }
-  if (!frame.contains("id")) frame["id"] = next_id_++;
-  const long long id = frame["id"].is_number_integer() ? frame["id"].get<long long>() : 0;
+  if (!frame.contains(field::kId)) frame[field::kId] = next_id_++;
+  const long long id = frame[field::kId].is_number_integer() ? frame[field::kId].get<long long>() : 0;
   const std::string text = frame.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
   std::size_t done = 0;
   while (done < text.size()) {
@@ -207,11 +207,27 @@ std::optional<json> BlockingSession::request(json frame, DWORD timeout_ms, std::
     }
     auto f = next(static_cast<DWORD>(deadline - now), error);
     if (!f) return std::nullopt;
-    if (f->contains("event")) {
+    if (f->contains(field::kEvent)) {
       events_.push_back(std::move(*f));
       continue;
     }
-    if (f->value("id", json()) == json(*id)) return f;
+    if (f->value(field::kId, json()) == json(*id)) return f;
+  }
+}
+
+DWORD call_state_mode(DWORD state, DWORD mode) {
+  switch (state) {
+    case LINECALLSTATE_DIALTONE: return LINEDIALTONEMODE_INTERNAL;
+    case LINECALLSTATE_OFFERING: return LINEOFFERINGMODE_ACTIVE;
+    case LINECALLSTATE_CONNECTED: return LINECONNECTEDMODE_ACTIVE;
+    case LINECALLSTATE_BUSY: return LINEBUSYMODE_STATION;
+    case LINECALLSTATE_SPECIALINFO: return LINESPECIALINFO_CUSTIRREG;
+    case LINECALLSTATE_DISCONNECTED: {
+      // One bit, one the TSP knows (LINEDISCONNECTMODE_* are single bits).
+      const DWORD known = mode & kAllDisconnectModes;
+      return known != 0 && (known & (known - 1)) == 0 ? known : static_cast<DWORD>(LINEDISCONNECTMODE_UNKNOWN);
+    }
+    default: return 0;
   }
 }
 

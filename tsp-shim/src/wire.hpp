@@ -2,10 +2,12 @@
 // The JSON-lines protocol of `telsim serve` (docs/protocol.md) over Winsock: connecting with a
 // timeout, splitting the byte stream into frames, and a blocking session for one-shot queries
 // (the TSP's device enumeration, the test host's monitor connection). The TSP's own connection
-// is driven by its I/O thread (provider_io.cpp) with the same pieces.
+// is driven by its I/O thread (provider_io.cpp) with the same pieces. The names of ops, events,
+// fields and values are the wire schema's (telsim/server/wire_schema.hpp), the server's own.
 #include <winsock2.h>
 #include <ws2tcpip.h>
 #include <windows.h>
+#include <tapi.h>
 
 #include <cstdint>
 #include <deque>
@@ -17,10 +19,33 @@
 #include <nlohmann/json.hpp>
 
 #include "settings.hpp"
+#include "telsim/server/wire_schema.hpp"
 
 namespace telsim::tsp {
 
 using json = nlohmann::json;
+namespace schema = telsim::wire::schema;  // the wire's vocabulary: ops, events, fields, values
+namespace field = schema::field;
+
+/// LINECALLFEATURE_* bits this TSP passes on (the server's `features` are masked with it): those
+/// of the catalogue's operations, all the server can report.
+constexpr DWORD kKnownCallFeatures = schema::call_features();
+
+/// Every LINEDISCONNECTMODE_* the simulator reports (the wire's `mode_name`s), and TEMPFAILURE
+/// (the TSP's own, when the server goes away).
+constexpr DWORD kAllDisconnectModes = [] {
+  DWORD bits = LINEDISCONNECTMODE_TEMPFAILURE;
+  for (std::string_view name : schema::kDisconnectModes) bits |= tapi_names::kDisconnectMode.value_of(name).value_or(0);
+  return bits;
+}();
+
+/// dwParam2 of LINE_CALLSTATE (and LINECALLSTATUS.dwCallStateMode) for a state the server
+/// reported with LINEDISCONNECTMODE `mode` (0 when none). The simulator only says how a call
+/// ended; for the other states the TSP reports the mode its PBX always has (docs/tsp.md):
+/// DIALTONE INTERNAL (a PBX extension), OFFERING and CONNECTED ACTIVE, BUSY STATION, SPECIALINFO
+/// CUSTIRREG (the simulator's intercept is for a vacant number). CONFERENCED carries the
+/// conference's TAPI handle instead, which only the TSP knows.
+DWORD call_state_mode(DWORD state, DWORD mode);
 
 /// WSAStartup/WSACleanup for the lifetime of the object.
 class WinsockScope {
