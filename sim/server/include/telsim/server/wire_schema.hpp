@@ -277,10 +277,9 @@ constexpr std::string_view mode_value(Op op, std::string_view param, std::uint32
   return {};
 }
 
-/// A mode value as a client sends it: lower case ("directed"). The server reads a mode in any
-/// case, with or without its TAPI prefix, once its requests are decoded by sim/request.cpp
-/// (issue 15); the server's own decoder before that reads only lower case. Lower case is what
-/// both take.
+/// A mode value as the TSP sends it: lower case ("directed"). The server reads a mode in any
+/// case, with or without its TAPI prefix (its requests are decoded by sim/request.cpp), but the
+/// servers of protocol 1 before that read only lower case: lower case is what every one takes.
 inline std::string mode_as_sent(std::string_view canonical) {
   std::string out(canonical);
   for (char& c : out)
