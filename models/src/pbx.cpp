@@ -1,5 +1,7 @@
 #include "telsim/models/pbx.hpp"
 
+#include "completion/call_completion.hpp"
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -28,6 +30,8 @@ std::string describe(const Behavior& b) {
 
 Pbx::Pbx(Scheduler& scheduler, PbxConfig config)
     : scheduler_(scheduler), config_(std::move(config)), park_(config_.park_lots) {
+  completion_ = std::make_unique<CallCompletion>(*this);
+  features_.push_back(completion_.get());
   lines_.reserve(config_.lines.size());
   by_number_.reserve(config_.lines.size());
   for (const LineConfig& lc : config_.lines) {
@@ -208,10 +212,20 @@ void Pbx::transition(Call& call, CallInput input, DisconnectMode mode) {
   ++stats_.transitions;
   const CallStateEvent event{now(), call.id, call.line, from, *next, call.mode, call.reason};
   for (PbxObserver* o : observers_) o->on_call_state(event);
-  // The call an intruder joined has ended once it is disconnected, whoever hung up.
-  if (*next == CallState::Disconnected && !call.intruders.empty()) release_intruders(call);
+  if (*next == CallState::Disconnected)
+    for (PbxFeature* f : features_) f->on_disconnected(call);
   if (*next == CallState::Idle) on_idle(call);
 }
+
+Pbx::~Pbx() = default;
+
+OpResult Pbx::complete_call(CallId call, CompletionMode mode, std::string_view owner) {
+  return completion_->complete_call(call, mode, owner);
+}
+OpResult Pbx::uncomplete_call(LineId line, std::uint32_t completion) {
+  return completion_->uncomplete_call(line, completion);
+}
+const std::vector<Pbx::Completion>& Pbx::completions() const { return completion_->pending(); }
 
 OpResult Pbx::reply(Op op, LineErr error, CallId call, std::string address, CallId consult,
                     std::uint32_t completion) {
@@ -464,14 +478,8 @@ OpResult Pbx::answer(CallId id) {
   cancel_timers(*call);
   transition(*call, CallInput::Answer);
   connect(*call);
-  if (Call* c = get(id); c && !c->callback_to.empty()) {
-    // A call-completion callback answered: now the PBX calls the target for the caller.
-    const std::string number = std::move(c->callback_to);
-    c->callback_to.clear();
-    c->from = lines_[c->line].number;  // from here on it is the caller's call to the target
-    c->to = number;
-    offer_to(*c, number, CallReason::CallCompletion, 0);
-  }
+  if (Call* c = get(id))
+    for (PbxFeature* f : features_) f->on_answered(*c);
   return result;
 }
 
@@ -832,16 +840,6 @@ void Pbx::cancel_timers(Call& call) {
   call.awaiting_dialtone = false;
 }
 
-void Pbx::release_intruders(Call& call) {
-  const std::vector<CallId> intruders = std::move(call.intruders);
-  call.intruders.clear();
-  for (CallId i : intruders) {
-    Call* intruder = get(i);
-    if (intruder && intruder->state != CallState::Idle && intruder->state != CallState::Disconnected)
-      far_disconnect(*intruder, DisconnectMode::Normal);
-  }
-}
-
 void Pbx::on_idle(Call& call) {
   cancel_timers(call);
   call.ended = now();
@@ -855,16 +853,7 @@ void Pbx::on_idle(Call& call) {
   if (Call* consult = get(call.consult)) consult->consult_of = {};
   call.consult = {};
   if (get(call.conference)) leave_conference(call);
-  release_intruders(call);
-  if (!completions_.empty() && !completion_check_scheduled_) {
-    // A line may have become free: pending camp-ons and callbacks look again, once this
-    // instant's changes are done.
-    completion_check_scheduled_ = true;
-    scheduler_.schedule(Duration::zero(), [this] {
-      completion_check_scheduled_ = false;
-      try_completions();
-    });
-  }
+  for (PbxFeature* f : features_) f->on_idle(call);
   CallRecord r;
   r.serial = call.id.serial;
   r.line = lines_[call.line].number;
@@ -907,7 +896,7 @@ void Pbx::release(Call& call) {
 
 std::size_t Pbx::shutdown() {
   std::size_t cleared = 0;
-  completions_.clear();
+  for (PbxFeature* f : features_) f->on_shutdown();
   shutting_down_ = true;  // no collapsing, reconnecting or recalls while everything is cleared
   for (Line& line : lines_) {
     for (CallId id : line.calls) {

@@ -6,6 +6,7 @@
 /// YAML, sockets or report formats: observers turn events into traces, CDRs and wire frames.
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -141,9 +142,13 @@ struct Call {
   bool live = false;
 };
 
+class CallCompletion;
+class PbxFeature;
+
 class Pbx {
  public:
   Pbx(Scheduler& scheduler, PbxConfig config);
+  ~Pbx();
   Pbx(const Pbx&) = delete;
   Pbx& operator=(const Pbx&) = delete;
 
@@ -265,7 +270,7 @@ class Pbx {
     LineId caller = 0;
     LineId target = 0;
   };
-  const std::vector<Completion>& completions() const { return completions_; }
+  const std::vector<Completion>& completions() const;
   /// lineGetConfRelatedCalls: the conference call and its members (empty when not in one).
   std::vector<CallId> conference_related(CallId call) const;
 
@@ -344,9 +349,6 @@ class Pbx {
   void offer_trunk(Call& origin, std::size_t trunk, const std::string& number);
   std::optional<LineId> seize_channel(std::size_t trunk);
   void channel_change(LineId line, int delta);
-  void try_completions();
-  void release_intruders(Call& call);
-  void run_completion(const Completion& c);
   void connect_parties(Call& a, Call& b);
   /// Reply to `op` with a new call on `line` that starts CONNECTED to `far` (unpark, pickup).
   OpResult join_new_call(LineId line, CallReason reason, CallId far, Op op, std::string_view owner,
@@ -407,9 +409,10 @@ class Pbx {
   std::size_t extension_count_ = 0;
 
   bool shutting_down_ = false;
-  std::vector<Completion> completions_;
-  std::uint32_t next_completion_ = 1;
-  bool completion_check_scheduled_ = false;
+  // Feature modules on the core's hooks (pbx_feature.hpp), in the order they are called.
+  friend class CallCompletion;
+  std::unique_ptr<CallCompletion> completion_;
+  std::vector<PbxFeature*> features_;
 };
 
 }  // namespace telsim

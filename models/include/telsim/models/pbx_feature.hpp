@@ -1,0 +1,28 @@
+#pragma once
+/// A feature module of the switch: its own state and counters, attached to the Pbx core at
+/// named hooks. The core calls every attached module at each hook, in the order they were
+/// attached; a module acts through the core's operations and its call-creating, transition and
+/// offering primitives (it is the core's friend), never by writing a call's state itself.
+///
+/// Call completion (models/src/completion/) is the first feature built this way; queues and
+/// media are meant to follow as folders of their own.
+namespace telsim {
+
+struct Call;
+
+class PbxFeature {
+ public:
+  virtual ~PbxFeature() = default;
+  /// `call` went DISCONNECTED (dropped, or its far end or the network ended it), before IDLE;
+  /// observers have heard of it.
+  virtual void on_disconnected(Call& /*call*/) {}
+  /// `call` was answered here (CONNECTED at its answer); its far party is linked.
+  virtual void on_answered(Call& /*call*/) {}
+  /// `call` reached IDLE and left every relation it had; its line may have become free. Its
+  /// call detail record is written after the hooks.
+  virtual void on_idle(Call& /*call*/) {}
+  /// The run is ending: drop pending work before every call is cleared.
+  virtual void on_shutdown() {}
+};
+
+}  // namespace telsim
