@@ -9,6 +9,7 @@
 #include <string>
 
 #include "telsim/models/catalogue.hpp"
+#include "telsim/models/switch_profile.hpp"
 #include "telsim/sim/request.hpp"
 
 namespace telsim {
@@ -36,6 +37,14 @@ TEST(OperationsDocTest, ScenarioTableIsTheCatalogues) {
 TEST(OperationsDocTest, WireTableIsTheCatalogues) {
   EXPECT_EQ(table_in(doc("protocol.md")), operations_markdown(Surface::Wire))
       << "regenerate it with: build/telsim operations --wire";
+}
+
+TEST(SwitchProfileDocTest, ScenariosDocumentEverySetting) {
+  const std::string text = doc("scenarios.md");
+  for (const ProfileSetting& s : profile_settings()) {
+    EXPECT_NE(text.find("| `" + std::string(s.name) + "` |"), std::string::npos) << s.name << " has no row";
+    EXPECT_EQ(find_profile_setting(s.name), &s);
+  }
 }
 
 TEST(CatalogueTest, NamesAreUniqueAndEveryRowHasItsOp) {
