@@ -10,6 +10,8 @@
 #include <boost/asio.hpp>
 #include <fmt/format.h>
 
+#include "telsim/models/catalogue.hpp"
+
 #include "telsim/server/protocol.hpp"
 #include "telsim/sim/scenario.hpp"
 
@@ -20,9 +22,15 @@ using tcp = asio::ip::tcp;
 using nlohmann::json;
 
 namespace {
-// The parameters the protocol wants as JSON integers (docs/protocol.md); `id` may be either and
-// is numbered as an integer. Every other key=value is a string.
-bool integer_key(const std::string& key) { return key == "completion" || key == "version" || key == "id"; }
+// The parameters the protocol wants as JSON integers: the catalogue's integer parameters of
+// the operation (uncomplete_call's completion), hello's version, and `id` (either works; it is
+// numbered as an integer). Every other key=value is a string.
+bool integer_key(const std::string& op, const std::string& key) {
+  if (key == "id" || (op == "hello" && key == "version")) return true;
+  const OpInfo* info = find_operation(op);
+  const ParamInfo* param = info ? find_param(*info, key) : nullptr;
+  return param && param->kind == ParamKind::Integer;
+}
 
 bool is_integer(const std::string& v) {
   const std::size_t digits = v.size() - (!v.empty() && v[0] == '-' ? 1 : 0);
@@ -63,7 +71,7 @@ std::optional<json> parse_console_line(const std::string& raw, long long& next_i
       }
       if (v.is_discarded()) throw std::invalid_argument(fmt::format("'{}': bad JSON value", key));
       j[key] = v;
-    } else if (integer_key(key) && is_integer(value)) {
+    } else if (integer_key(op, key) && is_integer(value)) {
       j[key] = std::stoll(value);
     } else {
       // Everything else is a string, digits too: line=201 sends "line":"201", as the server
