@@ -253,6 +253,8 @@ int sc_main(int argc, char* argv[]) {
   serve_cmd->add_option("--vcd", serve_opt.vcd_file,
                         "write a VCD waveform of every line's call state and trunk occupancy");
   serve_cmd->add_flag("--quiet,-q", serve_opt.quiet, "no log line per connection");
+  serve_cmd->add_option("--ui", serve_opt.ui,
+                        "[HOST:]PORT: serve the live console (a page in the browser) there; loopback by default");
 
   telsim::cli::ClientCommandOptions client_opt;
   auto* client_cmd = app.add_subcommand("client", "talk to a telsim server from a shell: requests on stdin, frames on stdout");

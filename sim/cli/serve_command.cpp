@@ -38,6 +38,11 @@ std::pair<std::string, std::uint16_t> parse_endpoint(const std::string& text) {
   return {host, static_cast<std::uint16_t>(std::stoul(port_text))};
 }
 
+std::pair<std::string, std::uint16_t> parse_ui_endpoint(const std::string& text) {
+  if (text.find(':') == std::string::npos) return parse_endpoint("127.0.0.1:" + text);
+  return parse_endpoint(text);
+}
+
 namespace {
 
 // A thousand clients need more descriptors than the usual soft limit of 1,024.
@@ -68,6 +73,7 @@ int serve(const ServeOptions& opt) {
   so.token = token_or_environment(opt.token);
   so.speed = opt.speed;
   so.quiet = opt.quiet;
+  if (!opt.ui.empty()) so.ui = parse_ui_endpoint(opt.ui);
   if (!opt.until.empty()) {
     const auto d = parse_duration(opt.until);
     if (!d || *d <= Duration::zero())
@@ -99,6 +105,12 @@ int serve(const ServeOptions& opt) {
   fmt::print("telsim serve: {} listening on {}:{} (speed {}x{})\n", scenario.name,
              ep.address().to_string(), ep.port(), opt.speed,
              token_or_environment(opt.token).empty() ? "" : ", token required");
+  if (const auto ui = server.ui_endpoint()) {
+    const std::string host = ui->address().is_v6() ? fmt::format("[{}]", ui->address().to_string())
+                                                   : ui->address().to_string();
+    fmt::print("telsim serve: console at http://{}:{}/{}\n", host, ui->port(),
+               token_or_environment(opt.token).empty() ? "" : "?token=TOKEN");
+  }
   std::fflush(stdout);
   server.start();
   io.run();

@@ -16,6 +16,7 @@ struct ServeOptions {
   std::string report_dir;
   std::string vcd_file;
   bool quiet = false;
+  std::string ui;  ///< --ui [HOST:]PORT: the live console's address (empty: none)
 };
 int serve(const ServeOptions& options);
 
@@ -29,5 +30,7 @@ int client(const ClientCommandOptions& options);
 
 /// "HOST:PORT", "[v6]:PORT" or ":PORT"; throws std::invalid_argument naming what is wrong.
 std::pair<std::string, std::uint16_t> parse_endpoint(const std::string& text);
+/// --ui's address: "PORT" (on 127.0.0.1) or what parse_endpoint reads.
+std::pair<std::string, std::uint16_t> parse_ui_endpoint(const std::string& text);
 
 }  // namespace telsim::cli

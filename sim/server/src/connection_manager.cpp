@@ -12,8 +12,12 @@ namespace asio = boost::asio;
 /// A client whose frames go to its Connection.
 class ConnectionManager::SocketClient final : public Client {
  public:
-  explicit SocketClient(std::shared_ptr<Connection> connection) : connection_(std::move(connection)) {}
-  void send(std::string frame) override { connection_->send(std::move(frame)); }
+  SocketClient(std::shared_ptr<Connection> connection, const std::function<void(const Client&, const std::string&)>& tap)
+      : connection_(std::move(connection)), tap_(tap) {}
+  void send(std::string frame) override {
+    if (tap_) tap_(*this, frame);
+    connection_->send(std::move(frame));
+  }
   void close_after_flush() override { connection_->close_after_flush(); }
   bool gone() const override { return connection_->gone(); }
   bool closing() const override { return connection_->closing(); }
@@ -25,6 +29,7 @@ class ConnectionManager::SocketClient final : public Client {
 
  private:
   std::shared_ptr<Connection> connection_;
+  const std::function<void(const Client&, const std::string&)>& tap_;
 };
 
 ConnectionManager::ConnectionManager(asio::io_context& io, const ServerOptions& options, ServerStats& stats,
@@ -38,7 +43,7 @@ void ConnectionManager::connect(asio::ip::tcp::socket socket) {
   Connection::Handler& handler = *this;
   auto connection = std::make_shared<Connection>(std::move(socket), number, handler,
                                                  Connection::Limits{options_.max_frame, options_.max_queued_bytes});
-  auto c = std::make_shared<SocketClient>(connection);
+  auto c = std::make_shared<SocketClient>(connection, tap_);
   c->number = number;
   c->name = fmt::format("client-{}", number);
   c->peer = connection->peer();
@@ -85,7 +90,29 @@ void ConnectionManager::on_auth_deadline(Connection& connection) {
   c->close_after_flush();
 }
 
+void ConnectionManager::attach(std::shared_ptr<Client> client, std::string_view prefix) {
+  const std::uint64_t number = next_client_++;
+  client->number = number;
+  client->name = fmt::format("{}-{}", prefix, number);
+  attached_[number] = client;
+  by_name_[client->name] = client.get();
+  ++stats_.connections;
+  if (!options_.quiet) log_.say("{} connected from {}", client->name, client->peer);
+}
+
+void ConnectionManager::detach(const Client& client, const std::string& why) { release(client.number, why); }
+
 void ConnectionManager::release(std::uint64_t number, const std::string& why) {
+  if (const auto a = attached_.find(number); a != attached_.end()) {
+    const std::shared_ptr<Client> keep = a->second;
+    if (!options_.quiet) log_.say("{} disconnected: {}", keep->name, why);
+    listener_.on_client_release(*keep);
+    by_name_.erase(keep->name);
+    attached_.erase(number);
+    listener_.after_client_release();
+    if (stopping_ && empty()) linger_timer_.cancel();
+    return;
+  }
   const auto it = clients_.find(number);
   if (it == clients_.end()) return;  // released already
   const std::shared_ptr<SocketClient> keep = it->second;  // alive until this returns
@@ -96,7 +123,7 @@ void ConnectionManager::release(std::uint64_t number, const std::string& why) {
   by_name_.erase(c.name);
   clients_.erase(number);
   listener_.after_client_release();
-  if (stopping_ && clients_.empty()) linger_timer_.cancel();
+  if (stopping_ && empty()) linger_timer_.cancel();
 }
 
 void ConnectionManager::stop_all(const std::string& last_frame) {
@@ -108,6 +135,13 @@ void ConnectionManager::stop_all(const std::string& last_frame) {
     c->send(last_frame);
     c->close_after_flush();
   }
+  std::vector<std::shared_ptr<Client>> pages;
+  for (auto& [n, c] : attached_) pages.push_back(c);
+  for (auto& c : pages) {
+    if (c->gone()) continue;
+    c->send(last_frame);
+    c->close_after_flush();
+  }
   // Clients that do not take their last events within a second are closed anyway.
   linger_timer_.expires_after(std::chrono::seconds(1));
   linger_timer_.async_wait([this](const boost::system::error_code& e) {
@@ -115,8 +149,11 @@ void ConnectionManager::stop_all(const std::string& last_frame) {
     std::vector<std::shared_ptr<SocketClient>> left;
     for (auto& [n, c] : clients_) left.push_back(c);
     for (auto& c : left) c->connection().disconnect("server stopped");
+    std::vector<std::uint64_t> pages;
+    for (auto& [n, c] : attached_) pages.push_back(n);
+    for (std::uint64_t n : pages) release(n, "server stopped");
   });
-  if (clients_.empty()) linger_timer_.cancel();
+  if (empty()) linger_timer_.cancel();
 }
 
 Client* ConnectionManager::find(std::string_view name) const {
@@ -132,6 +169,7 @@ void ConnectionManager::rename(Client& client, std::string name) {
 
 void ConnectionManager::for_each(const std::function<void(Client&)>& fn) const {
   for (const auto& [n, c] : clients_) fn(*c);
+  for (const auto& [n, c] : attached_) fn(*c);
 }
 
 }  // namespace telsim::serve

@@ -1,6 +1,7 @@
 #pragma once
 /// The set of connected clients.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -45,13 +46,21 @@ class ConnectionManager final : Connection::Handler, public ClientDirectory {
 
   /// A connection was accepted: it becomes a client and is read from.
   void connect(boost::asio::ip::tcp::socket socket);
+  /// A client that is not one of this manager's sockets (a page of the live console, whose
+  /// frames go to its WebSocket): it gets a number and the name PREFIX-N, and is found, listed,
+  /// stopped and released like the others.
+  void attach(std::shared_ptr<Client> client, std::string_view prefix);
+  /// An attached client went: it is released (once) like a socket client.
+  void detach(const Client& client, const std::string& why);
+  /// Told of every frame sent to a socket client (the console's request log); none by default.
+  void set_send_tap(std::function<void(const Client&, const std::string&)> tap) { tap_ = std::move(tap); }
   /// The server stops: every client gets `last_frame` (the shutdown event) and is closed once
   /// it has taken its queue; a client that has not within a second is closed anyway.
   void stop_all(const std::string& last_frame);
 
   Client* find(std::string_view name) const override;
   void rename(Client& client, std::string name) override;
-  bool empty() const override { return clients_.empty(); }
+  bool empty() const override { return clients_.empty() && attached_.empty(); }
   void for_each(const std::function<void(Client&)>& fn) const override;
 
  private:
@@ -74,6 +83,8 @@ class ConnectionManager final : Connection::Handler, public ClientDirectory {
   std::uint64_t next_client_ = 1;
   std::map<std::uint64_t, std::shared_ptr<SocketClient>> clients_;
   std::map<std::string, Client*, std::less<>> by_name_;
+  std::map<std::uint64_t, std::shared_ptr<Client>> attached_;  // clients of attach()
+  std::function<void(const Client&, const std::string&)> tap_;
   bool stopping_ = false;
   boost::asio::steady_timer linger_timer_;
 };

@@ -39,18 +39,53 @@ Pacer::Pacer(boost::asio::io_context& io, SimulationKernel& kernel, double speed
     : kernel_(kernel), speed_(speed), until_(until), on_due_(std::move(on_due)), now_(now), timer_(io) {}
 
 SimTime Pacer::sim_at(WallClock::time_point w) const {
+  if (paused_) return sim0_;
   const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(w - wall0_).count();
-  if (speed_ == 1.0) return SimTime(ns);
-  return SimTime(static_cast<SimTime::rep>(std::llround(static_cast<double>(ns) * speed_)));
+  if (speed_ == 1.0) return sim0_ + SimTime(ns);
+  return sim0_ + SimTime(static_cast<SimTime::rep>(std::llround(static_cast<double>(ns) * speed_)));
 }
 
 WallClock::time_point Pacer::wall_at(SimTime t) const {
-  if (speed_ == 1.0) return wall0_ + std::chrono::duration_cast<WallClock::duration>(t);
+  if (paused_) return WallClock::time_point::max();  // never, until resumed
+  const SimTime d = t - sim0_;
+  if (speed_ == 1.0) return wall0_ + std::chrono::duration_cast<WallClock::duration>(d);
   return wall0_ + std::chrono::duration_cast<WallClock::duration>(
-                      std::chrono::nanoseconds(std::llround(static_cast<double>(t.count()) / speed_)));
+                      std::chrono::nanoseconds(std::llround(static_cast<double>(d.count()) / speed_)));
+}
+
+void Pacer::anchor() {
+  const auto w = now_();
+  sim0_ = std::max(sim_at(w), kernel_.now());
+  wall0_ = w;
+}
+
+void Pacer::pause() {
+  if (paused_) return;
+  anchor();
+  paused_ = true;
+  timer_.cancel();
+  armed_ = false;
+}
+
+void Pacer::resume() {
+  if (!paused_) return;
+  paused_ = false;
+  wall0_ = now_();
+  sim0_ = std::max(sim0_, kernel_.now());
+  armed_ = false;
+}
+
+void Pacer::set_speed(double speed) {
+  if (!(speed > 0) || !std::isfinite(speed)) return;
+  anchor();
+  speed_ = speed;
+  // The armed wake-up was for the old speed.
+  timer_.cancel();
+  armed_ = false;
 }
 
 bool Pacer::advance(SimTime at_least) {
+  if (paused_) at_least = std::min(at_least, sim0_);  // a stale wake-up moves nothing
   SimTime target = std::max(sim_at(now_()), at_least);
   if (until_) target = std::min(target, *until_);
   target = std::max(target, kernel_.now());
@@ -58,7 +93,7 @@ bool Pacer::advance(SimTime at_least) {
     const auto due = kernel_.next_due();
     if (!due || *due > target) break;
     const std::uint64_t before = kernel_.dispatched();
-    const Duration late = now_() - wall_at(*due);
+    const Duration late = paused_ ? Duration::zero() : now_() - wall_at(*due);
     kernel_.advance_to(*due);
     lateness_.add(late, kernel_.dispatched() - before);
   }
@@ -67,6 +102,7 @@ bool Pacer::advance(SimTime at_least) {
 }
 
 void Pacer::arm() {
+  if (paused_) return;  // nothing is due while the clock stands
   std::optional<SimTime> next = kernel_.next_due();
   if (until_) next = next ? std::min(*next, *until_) : *until_;
   if (!next) {
@@ -79,7 +115,7 @@ void Pacer::arm() {
   armed_for_ = *next;
   timer_.expires_at(wall_at(*next));
   timer_.async_wait([this, due = *next](const boost::system::error_code& ec) {
-    if (ec) return;
+    if (ec || paused_) return;  // (a wake-up queued before pause() or set_speed() cancelled it)
     armed_ = false;
     on_due_(due);
   });

@@ -38,6 +38,9 @@ class LatenessHistogram {
 /// run starts. The pacer maps wall time to simulated time and back, brings the model to the
 /// simulated "now" (running the due timers in order and measuring how late each ran), and
 /// sleeps on one Asio timer until the earliest pending model timer or --until.
+/// The clock can be paused, resumed and given another speed while it runs (the `clock`
+/// request): the mapping then restarts from the instant of the change (its anchor), so
+/// simulated time never jumps or goes back.
 class Pacer {
  public:
   using Now = WallClock::time_point (*)();
@@ -48,6 +51,15 @@ class Pacer {
 
   /// Simulated time 0 is now.
   void start() { wall0_ = now_(); }
+  /// Stop simulated time at the present instant: nothing advances it (requests are carried
+  /// out at this instant) and no timer wakes the loop until resume().
+  void pause();
+  /// Simulated time runs again from where it stopped.
+  void resume();
+  /// Run at `speed` (> 0) simulated seconds per wall second from now on.
+  void set_speed(double speed);
+  bool paused() const { return paused_; }
+  double speed() const { return speed_; }
   /// The simulated instant of wall time `w`, and the wall time of simulated instant `t`.
   SimTime sim_at(WallClock::time_point w) const;
   WallClock::time_point wall_at(SimTime t) const;
@@ -68,7 +80,12 @@ class Pacer {
   std::optional<SimTime> until_;
   std::function<void(SimTime)> on_due_;
   Now now_;
-  WallClock::time_point wall0_{};
+  /// Re-anchor the mapping at the present: sim_at(now) stays what it was (and never behind
+  /// the model), and from here simulated time runs at the (new) speed.
+  void anchor();
+  WallClock::time_point wall0_{};  ///< the wall time of sim0_
+  SimTime sim0_{0};                ///< the simulated instant the mapping counts from
+  bool paused_ = false;
   boost::asio::steady_timer timer_;
   bool armed_ = false;
   SimTime armed_for_{0};

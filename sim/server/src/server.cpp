@@ -22,6 +22,8 @@
 #include "server_log.hpp"
 #include "subscriptions.hpp"
 #include "telsim/server/protocol.hpp"
+#include "ui_operations.hpp"
+#include "ui_server.hpp"
 
 namespace telsim {
 
@@ -40,7 +42,7 @@ bool is_loopback(const std::string& host) {
 /// each client frame into a request for the RequestHandler (bad frames get their error reply
 /// here), brings the model to the present before a request and reports what settled after it,
 /// hands the model's events to the Subscriptions, and runs the end of the run.
-struct Server::Impl final : PbxObserver, ModemObserver, serve::ConnectionManager::Listener {
+struct Server::Impl final : PbxObserver, ModemObserver, serve::ConnectionManager::Listener, serve::UiServer::Host {
   Impl(asio::io_context& io_, SimulationKernel& k, ScenarioSession& s, ServerOptions o, std::ostream& l)
       : io(io_),
         kernel(k),
@@ -56,7 +58,8 @@ struct Server::Impl final : PbxObserver, ModemObserver, serve::ConnectionManager
               }),
         encoder(pbx, k),
         clients(io_, options, stats, log, *this),
-        subscriptions(pbx, encoder, clients, stats) {
+        subscriptions(pbx, encoder, clients, stats),
+        ui_ops(s, pacer, subscriptions, encoder, options.clock_control) {
     if (!(options.speed > 0) || !std::isfinite(options.speed))
       throw std::invalid_argument("--speed must be a positive number");
     if (!is_loopback(options.host) && options.token.empty())
@@ -90,6 +93,16 @@ struct Server::Impl final : PbxObserver, ModemObserver, serve::ConnectionManager
     }
     requests = std::make_unique<serve::RequestHandler>(pbx, session, kernel, subscriptions, encoder, clients, options,
                                                        stats, log, modem_ports.get());
+    if (options.ui) {
+      serve::UiServer::Options uo;
+      std::tie(uo.host, uo.port) = *options.ui;
+      uo.token = options.token;
+      uo.max_frame = options.max_frame;
+      uo.max_queued_bytes = options.max_queued_bytes;
+      uo.quiet = options.quiet;
+      ui = std::make_unique<serve::UiServer>(io, std::move(uo), *this, log);
+      clients.set_send_tap([this](const serve::Client& c, const std::string& frame) { ui->sent(c, frame); });
+    }
   }
 
   ~Impl() override {
@@ -111,6 +124,8 @@ struct Server::Impl final : PbxObserver, ModemObserver, serve::ConnectionManager
   serve::Subscriptions subscriptions;
   std::unique_ptr<ModemPorts> modem_ports;
   std::unique_ptr<serve::RequestHandler> requests;
+  serve::UiOperations ui_ops;          // clock, switch_state
+  std::unique_ptr<serve::UiServer> ui;  // the live console (--ui)
   std::map<const Modem*, LineId> modem_lines;
   bool started = false;
   bool stopped = false;
@@ -173,9 +188,42 @@ struct Server::Impl final : PbxObserver, ModemObserver, serve::ConnectionManager
     }
     ++stats.requests;
     pump();
-    requests->handle(c, std::get<wire::Request>(parsed));
+    const wire::Request& request = std::get<wire::Request>(parsed);
+    if (ui) ui->request_begins(c, item.text);
+    if (serve::UiOperations::handles(request.op)) {
+      bool clock_changed = false;
+      try {
+        ui_ops.handle(c, request, clock_changed);
+      } catch (const wire::ParamError& e) {
+        ++stats.errors;
+        c.send(wire::error_frame(request.id, e.error, e.message));
+      }
+      if (clock_changed) arm();
+    } else {
+      requests->handle(c, request);
+    }
     subscriptions.flush();
     subscriptions.sweep();
+    if (ui) ui->request_ends(encoder.now());
+  }
+
+  // --- the live console's pages (UiServer::Host) --------------------------------------------
+
+  void ui_attach(std::shared_ptr<serve::Client> c) override { clients.attach(std::move(c), "ui"); }
+  void ui_frame(serve::Client& c, const std::string& text) override {
+    wire::FrameSplitter::Item item;
+    item.text = text;
+    on_client_frame(c, item);
+    arm();
+  }
+  void ui_detach(serve::Client& c, const std::string& why) override { clients.detach(c, why); }
+  bool ui_taking_requests() const override { return !stopped; }
+  json ui_tick(std::size_t& seen) override {
+    if (!stopped && started) {
+      pump();
+      arm();
+    }
+    return ui_ops.tick(seen);
   }
 
   void after_client_input() override { arm(); }
@@ -224,6 +272,7 @@ struct Server::Impl final : PbxObserver, ModemObserver, serve::ConnectionManager
     result = session.finish();
     if (modem_ports) modem_ports->close();
     clients.stop_all(wire::frame(encoder.shutdown(why)));
+    if (ui) ui->stop();
     if (options.on_stop) options.on_stop();
   }
 };
@@ -235,6 +284,10 @@ Server::Server(asio::io_context& io, SimulationKernel& kernel, ScenarioSession& 
 Server::~Server() = default;
 
 tcp::endpoint Server::local_endpoint() const { return impl_->acceptor.local_endpoint(); }
+std::optional<tcp::endpoint> Server::ui_endpoint() const {
+  if (!impl_->ui) return std::nullopt;
+  return impl_->ui->local_endpoint();
+}
 
 void Server::start() {
   Impl& s = *impl_;
@@ -244,6 +297,7 @@ void Server::start() {
   s.session.start();
   if (s.modem_ports) s.modem_ports->start();
   s.accept();
+  if (s.ui) s.ui->start();
   s.pump();
   s.arm();
 }

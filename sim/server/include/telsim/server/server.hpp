@@ -35,6 +35,12 @@ struct ServerOptions {
   /// A client that has not authenticated this long after connecting is closed.
   std::chrono::milliseconds auth_timeout{10'000};
   bool quiet = false;  ///< no log lines for connections
+  /// The live console (--ui, docs/ui.md): its HTTP and WebSocket address (none: no console).
+  /// Off loopback it needs the token, like --listen.
+  std::optional<std::pair<std::string, std::uint16_t>> ui;
+  /// Clients may pause the clock and change its speed (the `clock` request), unless the
+  /// scenario has modems.
+  bool clock_control = true;
   /// Called once when the server begins to stop (e.g. to cancel the caller's signal handler).
   std::function<void()> on_stop;
 };
@@ -75,6 +81,8 @@ class Server {
 
   /// The address actually bound (port 0 resolved).
   boost::asio::ip::tcp::endpoint local_endpoint() const;
+  /// The live console's address (port 0 resolved), when there is one.
+  std::optional<boost::asio::ip::tcp::endpoint> ui_endpoint() const;
   /// Begin: the simulation clock starts now, the first scenario step is scheduled, clients
   /// are accepted. Returns at once; io.run() does the work.
   void start();
