@@ -140,7 +140,8 @@ json UiOperations::lines_json() const {
 }
 
 json UiOperations::tick(std::size_t& seen) const {
-  return json{{"event", "ui_tick"},  {"clock", clock_json()},           {"park", park_json()},
+  // A frame of the console's own (`ui`, not `event`): only its pages get it.
+  return json{{"ui", "tick"},  {"clock", clock_json()},           {"park", park_json()},
               {"trunks", trunks_json()}, {"expectations", expectations_json(seen)}, {"t", encoder_.now()}};
 }
 

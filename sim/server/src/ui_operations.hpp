@@ -3,7 +3,7 @@
 /// switch"): `clock` (pause, resume, speed) and `switch_state` (the switch at a glance: lines
 /// with their forwarding and pickup groups, park orbits, trunk occupancy, the clock, the
 /// scenario's expectations). Any authenticated client may send them; the page sends them like
-/// any other request. Also the once-a-second `ui_tick` the console's pages receive.
+/// any other request. Also the once-a-second `{"ui":"tick"}` frame the console's pages receive.
 #include <cstddef>
 #include <string>
 

@@ -508,7 +508,8 @@ void UiServer::request_ends(double t) {
   const nlohmann::json reply = nlohmann::json::parse(log_reply_, nullptr, false);
   if (request.is_discarded() || reply.is_discarded()) return;
   if (request.is_object() && request.contains("token")) request["token"] = "(not shown)";  // auth, hello
-  broadcast(wire::frame(nlohmann::json{{"event", "request_log"}, {"client", c.name}, {"request", request},
+  // The console's own frame (`ui`, not a wire `event`): only its pages get it.
+  broadcast(wire::frame(nlohmann::json{{"ui", "request"}, {"client", c.name}, {"request", request},
                                        {"reply", reply}, {"t", t}}));
 }
 

@@ -69,7 +69,7 @@ class UiServer {
   /// A frame is being sent to `client` (a tap on every client's send): the first reply to the
   /// request in progress is kept.
   void sent(const Client& client, const std::string& frame);
-  /// The request is done: the pages get a `request_log` frame (request, reply).
+  /// The request is done: the pages get a `{"ui":"request"}` frame (request, reply).
   void request_ends(double t);
 
   class Session;
