@@ -133,5 +133,11 @@ TEST(TapiNames, LookupsBothWays) {
   EXPECT_EQ(tapi_names::family("LINEPARKMODE"), nullptr);
 }
 
+TEST(TapiNamesTest, EveryFamilyNamesEachValueOnceAndEachNameOnce) {
+  EXPECT_TRUE(tapi_names::detail::all_well_formed());
+  EXPECT_EQ(tapi_names::kCallState.value_of("linecallstate_onholdpendtransfer"), 0x2000u);
+  EXPECT_EQ(tapi_names::kLineErr.name_of(0x8000001Cu), "INVALCALLSTATE");
+}
+
 }  // namespace
 }  // namespace telsim

@@ -232,9 +232,8 @@ constexpr bool all_well_formed() {
     if (!well_formed(*f)) return false;
   return true;
 }
-static_assert(all_well_formed(), "a TAPI family names each value once, each name once");
-static_assert(kCallState.value_of("linecallstate_onholdpendtransfer") == 0x2000u);
-static_assert(kLineErr.name_of(0x8000001Cu) == "INVALCALLSTATE");
+// Checked by tests/models/tapi_names_test.cpp rather than by static_assert: GCC 12 does not
+// evaluate these loops over pointers as constants under -fsanitize=undefined.
 }  // namespace detail
 
 }  // namespace telsim::tapi_names
