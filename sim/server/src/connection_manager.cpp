@@ -149,9 +149,9 @@ void ConnectionManager::stop_all(const std::string& last_frame) {
     std::vector<std::shared_ptr<SocketClient>> left;
     for (auto& [n, c] : clients_) left.push_back(c);
     for (auto& c : left) c->connection().disconnect("server stopped");
-    std::vector<std::uint64_t> pages;
-    for (auto& [n, c] : attached_) pages.push_back(n);
-    for (std::uint64_t n : pages) release(n, "server stopped");
+    std::vector<std::uint64_t> page_ids;
+    for (auto& [n, c] : attached_) page_ids.push_back(n);
+    for (std::uint64_t n : page_ids) release(n, "server stopped");
   });
   if (empty()) linger_timer_.cancel();
 }
