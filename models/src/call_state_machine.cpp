@@ -41,6 +41,8 @@ constexpr Transition kTable[] = {
     {S::Dialing, I::Drop, S::Disconnected},
     {S::Dialing, I::FarDisconnect, S::Disconnected},
 
+    // lineDial once the number is complete: the digits go through to the far end.
+    {S::Proceeding, I::Dial, S::Proceeding},
     {S::Proceeding, I::Alerting, S::RingBack},
     {S::Proceeding, I::FarBusy, S::Busy},
     {S::Proceeding, I::FarAnswer, S::Connected},
@@ -50,6 +52,7 @@ constexpr Transition kTable[] = {
     {S::Proceeding, I::JoinConference, S::Conferenced},
     {S::Proceeding, I::FarDisconnect, S::Disconnected},
 
+    {S::RingBack, I::Dial, S::RingBack},
     {S::RingBack, I::FarAnswer, S::Connected},
     {S::RingBack, I::Drop, S::Disconnected},
     {S::RingBack, I::CompleteCall, S::Idle},
@@ -62,6 +65,7 @@ constexpr Transition kTable[] = {
     {S::Busy, I::TransferredAway, S::Idle},
     {S::SpecialInfo, I::Drop, S::Disconnected},
 
+    {S::Connected, I::Dial, S::Connected},  // digits into the call (and `!`: consultation hold)
     {S::Connected, I::Hold, S::OnHold},
     {S::Connected, I::Park, S::Idle},  // the parked party stays connected to the orbit
     {S::Connected, I::SwapHold, S::OnHold},

@@ -340,16 +340,48 @@ std::optional<std::string> Pbx::dialable(std::string_view number) const {
   return std::string(number);
 }
 
+std::variant<OpResult, DialableAddress> Pbx::dial_string(Op op, CallId id, std::string_view text) {
+  const SwitchProfile& p = config_.profile;
+  // A canonical number goes through the scenario's dialing rules first; what they give is a
+  // dialable string like any other (an outside-line prefix and a pause, say).
+  std::string translated;
+  if (!text.empty() && text.front() == '+') {
+    const auto t = telsim::translate_address(text, config_.location);
+    if (!t)
+      return refuse(op, LineErr::InvalAddress, id, fmt::format("'{}' cannot be translated with the scenario's location", text));
+    translated = *t;
+    text = translated;
+  }
+  std::string why;
+  auto parsed = parse_dialable(text, why);
+  if (!parsed) return refuse(op, LineErr::InvalAddress, id, fmt::format("'{}': {}", text, why));
+  if (!parsed->more.empty())
+    return refuse(op, LineErr::InvalAddress, id,
+                  fmt::format("'{}' holds {} addresses: this switch places no multipoint calls", text,
+                              parsed->more.size() + 1));
+  if (parsed->partial && !p.partial_dial)
+    return refuse(op, LineErr::InvalAddress, id, "this switch does not take partial numbers (';')");
+  // The first modifier the switch cannot honour names the refusal (TAPI: the application then
+  // dials up to it with ';' and the rest by lineDial).
+  for (char c : parsed->number) {
+    if (c == '?')
+      return refuse(op, LineErr::DialPrompt, id, "'?' asks for the user to be prompted: dial up to it with ';', the rest with dial");
+    if (c == 'W' && !p.dial_dialtone)
+      return refuse(op, LineErr::DialDialTone, id, "this switch cannot wait for dial tone ('W')");
+    if (c == '@' && !p.dial_quiet)
+      return refuse(op, LineErr::DialQuiet, id, "this switch cannot wait for a quiet answer ('@')");
+    if (c == '$' && !p.dial_billing)
+      return refuse(op, LineErr::DialBilling, id, "this switch cannot wait for the billing tone ('$')");
+  }
+  return *parsed;
+}
+
 OpResult Pbx::make_call(LineId line_id, std::string_view requested, std::string_view owner) {
   if (line_id >= lines_.size())
     return refuse(Op::MakeCall, LineErr::BadDeviceId, {}, fmt::format("no line #{}", line_id));
-  const auto translated = dialable(requested);
-  if (!translated)
-    return refuse(Op::MakeCall, LineErr::InvalAddress, {},
-                  fmt::format("'{}' cannot be translated with the scenario's location", requested));
-  if (!is_dialable(*translated))
-    return refuse(Op::MakeCall, LineErr::InvalAddress, {}, fmt::format("'{}' is not a dialable number", *translated));
-  const std::string_view number = *translated;
+  auto checked = dial_string(Op::MakeCall, {}, requested);
+  if (auto* refused = std::get_if<OpResult>(&checked)) return *refused;
+  const DialableAddress address = std::get<DialableAddress>(std::move(checked));
   const Line& line = lines_[line_id];
   if (engaged(line)) return refuse(Op::MakeCall, config_.profile.error(Refusal::LineInUse), {}, engaged_reason(line));
   if (line.calls.size() >= config_.profile.max_calls_per_line)
@@ -360,20 +392,23 @@ OpResult Pbx::make_call(LineId line_id, std::string_view requested, std::string_
   call.owner = std::string(owner);
   const OpResult result = reply(Op::MakeCall, LineErr::Success, call.id);
   transition(call, CallInput::Seize);
-  begin_dialing(call, number);
+  begin_dialing(call, address);
   return result;
 }
 
-void Pbx::begin_dialing(Call& call, std::string_view number) {
-  if (number.empty()) return;
-  call.pending = std::string(number);
+void Pbx::begin_dialing(Call& call, const DialableAddress& address) {
+  call.partial = address.partial;
+  if (!address.subaddress.empty()) call.subaddress = address.subaddress;
+  if (!address.name.empty()) call.called_name = address.name;
+  if (address.number.empty()) return;  // dial tone until dial()
+  call.pending = address.number;
   call.awaiting_dialtone = true;
   call.progress_timer = scheduler_.schedule(config_.profile.timing.dialtone_delay, [this, id = call.id] {
     Call* c = get(id);
     if (!c) return;
     c->progress_timer = {};
     c->awaiting_dialtone = false;
-    start_outpulsing(*c);
+    continue_dialing(*c);
   });
 }
 
@@ -382,18 +417,137 @@ OpResult Pbx::dial(CallId id, std::string_view requested) {
   if (!call) return refuse(Op::Dial, LineErr::InvalCallHandle, {}, no_call(id));
   if (!next_state(call->state, CallInput::Dial))
     return refuse(Op::Dial, LineErr::InvalCallState, id, state_rule(*call, CallInput::Dial, Op::Dial));
-  const auto translated = dialable(requested);
-  if (!translated)
-    return refuse(Op::Dial, LineErr::InvalAddress, id,
-                  fmt::format("'{}' cannot be translated with the scenario's location", requested));
-  if (translated->empty()) return refuse(Op::Dial, LineErr::InvalAddress, id, "no digits to dial");
-  if (!is_dialable(*translated))
-    return refuse(Op::Dial, LineErr::InvalAddress, id, fmt::format("'{}' is not dialable", *translated));
-  const std::string_view digits = *translated;
+  if (call->is_conference)
+    return refuse(Op::Dial, LineErr::InvalCallState, id,
+                  fmt::format("{} is a conference call: digits go from a party's own call", to_string(id)));
+  auto checked = dial_string(Op::Dial, id, requested);
+  if (auto* refused = std::get_if<OpResult>(&checked)) return *refused;
+  const DialableAddress address = std::get<DialableAddress>(std::move(checked));
+  const bool finishing = call->partial && address.number.empty() && !address.partial;
+  if (address.number.empty() && !finishing && call->state == CallState::DialTone && !call->partial)
+    return refuse(Op::Dial, LineErr::InvalAddress, id, "no digits to dial");
   const OpResult result = reply(Op::Dial, LineErr::Success, id);
-  call->pending += digits;
-  if (!call->awaiting_dialtone && call->outpulsing.empty()) start_outpulsing(*call);
+  call->partial = address.partial;
+  if (!address.subaddress.empty()) call->subaddress = address.subaddress;
+  if (!address.name.empty()) call->called_name = address.name;
+  call->pending += address.number;
+  if (call->awaiting_dialtone || call->dial_active) return result;
+  if (!call->pending.empty()) {
+    continue_dialing(*call);
+  } else if (finishing && call->state == CallState::Dialing) {
+    // `dial ""` after a partial number: the number is complete as it stands.
+    scheduler_.cancel(call->progress_timer);
+    if (dial_plan_.classify(call->to) == DialPlan::Match::Incomplete ||
+        dial_plan_.classify(call->to) == DialPlan::Match::Invalid)
+      vacant_number(*call);
+    else
+      number_complete(*call);
+  }
   return result;
+}
+
+namespace {
+
+/// How long one digit takes to dial: DTMF `tone`, or 10 pulses a second and 700 ms between
+/// digits when pulse dialling (digits other than 0-9 go as tones).
+Duration digit_duration(char d, bool pulse, Duration tone) {
+  if (!pulse || d < '0' || d > '9') return tone;
+  const int pulses = d == '0' ? 10 : d - '0';
+  return std::chrono::milliseconds(100 * pulses + 700);
+}
+
+}  // namespace
+
+void Pbx::continue_dialing(Call& call) {
+  while (!call.pending.empty()) {
+    const char c = call.pending.front();
+    if (is_dial_digit(c)) {
+      // A run of digits goes out in one step.
+      std::size_t n = 0;
+      Duration takes{0};
+      while (n < call.pending.size() && is_dial_digit(call.pending[n]))
+        takes += digit_duration(call.pending[n++], call.pulse, config_.profile.timing.digit_time);
+      if (call.state == CallState::DialTone) transition(call, CallInput::Dial);
+      if (call.state == CallState::Dialing) scheduler_.cancel(call.progress_timer);  // new digits end an inter-digit wait
+      call.outpulsing = call.pending.substr(0, n);
+      call.pending.erase(0, n);
+      call.dial_active = true;
+      call.dial_timer = scheduler_.schedule(takes, [this, id = call.id] { digits_outpulsed(id); });
+      return;
+    }
+    call.pending.erase(0, 1);
+    Duration wait{-1};
+    switch (c) {
+      case 'P': call.pulse = true; continue;
+      case 'T': call.pulse = false; continue;
+      case ',': wait = config_.profile.dial_pause; break;
+      case 'W': wait = config_.profile.timing.dialtone_delay; break;  // the next dial tone comes
+      case '$': wait = std::chrono::seconds(1); break;                // the billing tone's length
+      case '!': wait = std::chrono::milliseconds(500); break;         // TAPI's half-second flash
+      case '@':
+        if (call.state == CallState::Connected) continue;  // answered already: quiet enough
+        call.await_answer = true;
+        if (call.state == CallState::Dialing) {
+          // The number ends here: it is called as it stands, the rest goes once it answers.
+          scheduler_.cancel(call.progress_timer);
+          const auto match = dial_plan_.classify(call.to);
+          if (match == DialPlan::Match::Complete || match == DialPlan::Match::Ambiguous) {
+            number_complete(call);
+          } else {
+            call.pending.clear();
+            call.await_answer = false;
+            vacant_number(call);
+          }
+        }
+        return;
+      default: continue;
+    }
+    call.dial_active = true;
+    call.dial_timer = scheduler_.schedule(wait, [this, id = call.id, flash_now = c == '!'] {
+      Call* cl = get(id);
+      if (!cl) return;
+      if (flash_now && cl->state == CallState::Connected) {
+        cl->dial_active = false;
+        cl->dial_timer = {};
+        flash(*cl);
+        return;
+      }
+      dial_step_done(id);
+    });
+    return;
+  }
+}
+
+void Pbx::dial_step_done(CallId id) {
+  Call* call = get(id);
+  if (!call) return;
+  call->dial_active = false;
+  call->dial_timer = {};
+  if (!call->pending.empty()) {
+    continue_dialing(*call);
+  } else if (call->state == CallState::Dialing && !call->partial) {
+    analyse_number(*call);  // a pause or wait ended the string: the number so far is all there is
+  }
+}
+
+void Pbx::flash(Call& call) {
+  // A hookflash on a connected call is the PBX's consultation hold: the call waits
+  // ONHOLDPENDTRANSFER and a new consultation call gets dial tone; what the string still
+  // holds is dialled there.
+  if (lines_[call.line].calls.size() >= config_.profile.max_calls_per_line || call.consult) {
+    dial_step_done(call.id);
+    return;
+  }
+  std::string rest = std::move(call.pending);
+  call.pending.clear();
+  OpResult unused;
+  Call& consult = new_consult_call(call, Op::Dial, call.id, unused, call.owner);
+  Call& original = *get(consult.consult_of);
+  transition(original, CallInput::SetupTransfer);
+  transition(consult, CallInput::Seize);
+  DialableAddress a;
+  a.number = std::move(rest);
+  begin_dialing(consult, a);
 }
 
 OpResult Pbx::apply_operation(Op op, CallId id, CallInput input) {
@@ -517,47 +671,49 @@ OpResult Pbx::deallocate(CallId id) {
 
 // --- call progress ----------------------------------------------------------------------
 
-void Pbx::start_outpulsing(Call& call) {
-  if (call.pending.empty()) return;
-  transition(call, CallInput::Dial);
-  scheduler_.cancel(call.progress_timer);  // an inter-digit wait ends with new digits
-  call.outpulsing = std::move(call.pending);
-  call.pending.clear();
-  const auto n = static_cast<Duration::rep>(call.outpulsing.size());
-  call.progress_timer = scheduler_.schedule(config_.profile.timing.digit_time * n,
-                                            [this, id = call.id] { digits_outpulsed(id); });
-}
-
 void Pbx::digits_outpulsed(CallId id) {
   Call* call = get(id);
-  if (!call || call->state != CallState::Dialing) return;
-  call->progress_timer = {};
-  call->to += call->outpulsing;
+  if (!call) return;
+  call->dial_active = false;
+  call->dial_timer = {};
+  const std::string digits = std::move(call->outpulsing);
   call->outpulsing.clear();
-  if (!call->pending.empty()) {
-    start_outpulsing(*call);
+  if (call->state != CallState::Dialing) {
+    // The number was complete already: these digits go through to the far end.
+    call->far_digits += digits;
+    for (PbxObserver* o : observers_) o->on_digits_sent(id, digits);
+    call = get(id);
+    if (call && !call->pending.empty()) continue_dialing(*call);
     return;
   }
+  call->to += digits;
   analyse_number(*call);
 }
 
 void Pbx::analyse_number(Call& call) {
   const CallId id = call.id;
+  const bool more = !call.pending.empty();
   switch (dial_plan_.classify(call.to)) {
     case DialPlan::Match::Complete:
       number_complete(call);
+      if (more) continue_dialing(call);  // the rest of the string follows the call through
       return;
     case DialPlan::Match::Ambiguous:
+      if (more) return continue_dialing(call);
+      if (call.partial) return;  // the application finishes the number
       call.progress_timer = scheduler_.schedule(config_.profile.timing.inter_digit_timeout, [this, id] {
-        if (Call* c = get(id); c && c->state == CallState::Dialing) number_complete(*c);
+        if (Call* c = get(id); c && c->state == CallState::Dialing && !c->dial_active) number_complete(*c);
       });
       return;
     case DialPlan::Match::Incomplete:
+      if (more) return continue_dialing(call);
+      if (call.partial) return;
       call.progress_timer = scheduler_.schedule(config_.profile.timing.inter_digit_timeout, [this, id] {
-        if (Call* c = get(id); c && c->state == CallState::Dialing) vacant_number(*c);
+        if (Call* c = get(id); c && c->state == CallState::Dialing && !c->dial_active) vacant_number(*c);
       });
       return;
     case DialPlan::Match::Invalid:
+      call.pending.clear();
       vacant_number(call);
       return;
   }
@@ -724,6 +880,11 @@ void Pbx::connect(Call& answering) {
     scheduler_.cancel(origin->ring_timer);
   }
   station_connected(answering);
+  // `@` waited for the far end to answer: the rest of the string is dialled now.
+  if (origin && origin->await_answer && origin->state == CallState::Connected) {
+    origin->await_answer = false;
+    continue_dialing(*origin);
+  }
 }
 
 void Pbx::link(Call& a, Call& b) {
@@ -833,6 +994,8 @@ void Pbx::station_connected(Call& call) {
 
 void Pbx::cancel_timers(Call& call) {
   scheduler_.cancel(call.progress_timer);
+  scheduler_.cancel(call.dial_timer);
+  call.dial_active = false;
   scheduler_.cancel(call.ring_timer);
   scheduler_.cancel(call.station_timer);
   scheduler_.cancel(call.forward_timer);

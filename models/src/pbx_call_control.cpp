@@ -28,10 +28,6 @@ std::string conference_full(const Call& conference, std::size_t conference_max) 
                      n == 1 ? "y" : "ies", conference_max);
 }
 
-std::string not_dialable(std::string_view number) {
-  return fmt::format("'{}' is not a dialable number", number);
-}
-
 std::string not_complete(std::string_view number) {
   if (number.empty()) return "no number given";
   return fmt::format("'{}' is not a complete number of the dial plan", number);
@@ -101,7 +97,9 @@ OpResult Pbx::setup_transfer(CallId id, std::string_view number, std::string_vie
                   state_rule(*call, CallInput::SetupTransfer, Op::SetupTransfer));
   if (std::string why = busy_with_consultation(*this, *call, false); !why.empty())
     return refuse(Op::SetupTransfer, LineErr::InvalCallState, id, std::move(why));
-  if (!is_dialable(number)) return refuse(Op::SetupTransfer, LineErr::InvalAddress, id, not_dialable(number));
+  auto checked = dial_string(Op::SetupTransfer, id, number);
+  if (auto* refused = std::get_if<OpResult>(&checked)) return *refused;
+  const DialableAddress address = std::get<DialableAddress>(std::move(checked));
   if (lines_[call->line].calls.size() >= config_.profile.max_calls_per_line)
     return refuse(Op::SetupTransfer, config_.profile.error(Refusal::NoCallAppearance), id, appearances_reason(lines_[call->line]));
   OpResult result;
@@ -109,7 +107,7 @@ OpResult Pbx::setup_transfer(CallId id, std::string_view number, std::string_vie
   Call& original = *get(id);
   transition(original, CallInput::SetupTransfer);
   transition(consult, CallInput::Seize);
-  begin_dialing(consult, number);
+  begin_dialing(consult, address);
   return result;
 }
 
@@ -258,7 +256,9 @@ OpResult Pbx::setup_conference(CallId id, std::string_view number, std::string_v
                   state_rule(*call, CallInput::SetupConference, Op::SetupConference));
   if (std::string why = busy_with_consultation(*this, *call, true); !why.empty())
     return refuse(Op::SetupConference, LineErr::InvalCallState, id, std::move(why));
-  if (!is_dialable(number)) return refuse(Op::SetupConference, LineErr::InvalAddress, id, not_dialable(number));
+  auto checked = dial_string(Op::SetupConference, id, number);
+  if (auto* refused = std::get_if<OpResult>(&checked)) return *refused;
+  const DialableAddress address = std::get<DialableAddress>(std::move(checked));
   if (lines_[call->line].calls.size() + 2 > config_.profile.max_calls_per_line)
     return refuse(Op::SetupConference, config_.profile.error(Refusal::NoCallAppearance), id, appearances_reason(lines_[call->line], 2));
   Call& conf = create_call(call->line, Direction::Outgoing, CallReason::Direct);
@@ -276,7 +276,7 @@ OpResult Pbx::setup_conference(CallId id, std::string_view number, std::string_v
   transition(conf, CallInput::ConfCreate);
   transition(original, CallInput::SetupConference);
   transition(consult, CallInput::Seize);
-  begin_dialing(consult, number);
+  begin_dialing(consult, address);
   return result;
 }
 
@@ -295,15 +295,16 @@ OpResult Pbx::prepare_add_to_conference(CallId conf_id, std::string_view number,
                               to_string(conf->consult)));
   if (conf->members.size() >= config_.profile.conference_max)
     return refuse(Op::PrepareAddToConference, config_.profile.error(Refusal::ConferenceFull), conf_id, conference_full(*conf, config_.profile.conference_max));
-  if (!is_dialable(number))
-    return refuse(Op::PrepareAddToConference, LineErr::InvalAddress, conf_id, not_dialable(number));
+  auto checked = dial_string(Op::PrepareAddToConference, conf_id, number);
+  if (auto* refused = std::get_if<OpResult>(&checked)) return *refused;
+  const DialableAddress address = std::get<DialableAddress>(std::move(checked));
   if (lines_[conf->line].calls.size() >= config_.profile.max_calls_per_line)
     return refuse(Op::PrepareAddToConference, config_.profile.error(Refusal::NoCallAppearance), conf_id, appearances_reason(lines_[conf->line]));
   OpResult result;
   Call& consult = new_consult_call(*conf, Op::PrepareAddToConference, conf_id, result, owner);
   transition(*get(conf_id), CallInput::PrepareAddConf);
   transition(consult, CallInput::Seize);
-  begin_dialing(consult, number);
+  begin_dialing(consult, address);
   return result;
 }
 

@@ -83,6 +83,29 @@ constexpr ProfileSetting kSettings[] = {
      "forwarding steps a call may take; one more ends it DISCONNECTED, mode UNREACHABLE", "10", 1, 100, {},
      [](const SwitchProfile& p) { return std::to_string(p.forward_hop_limit); },
      [](SwitchProfile& p, std::string_view t) { p.forward_hop_limit = static_cast<int>(int_of(t)); }},
+    {"dial_pause", K::Time, "how long `,` in a dialled string pauses (LINEDIALPARAMS dwDialPause)", "2s", 0, 0, {},
+     [](const SwitchProfile& p) { return format_duration(p.dial_pause); },
+     [](SwitchProfile& p, std::string_view t) { p.dial_pause = duration_of(t).value_or(Duration::zero()); }},
+    {"dial_dialtone", K::Boolean,
+     "`W` in a dialled string waits for dial tone (LINEDEVCAPFLAGS_DIALDIALTONE); without it such a string is "
+     "refused with DIALDIALTONE",
+     "true", 0, 0, {}, [](const SwitchProfile& p) { return text_of(p.dial_dialtone); },
+     [](SwitchProfile& p, std::string_view t) { p.dial_dialtone = bool_of(t); }},
+    {"dial_quiet", K::Boolean,
+     "`@` waits for a quiet answer (LINEDEVCAPFLAGS_DIALQUIET): the rest is dialled once the far end has "
+     "answered; without it such a string is refused with DIALQUIET",
+     "true", 0, 0, {}, [](const SwitchProfile& p) { return text_of(p.dial_quiet); },
+     [](SwitchProfile& p, std::string_view t) { p.dial_quiet = bool_of(t); }},
+    {"dial_billing", K::Boolean,
+     "`$` waits for the billing tone, 1 s (LINEDEVCAPFLAGS_DIALBILLING); without it such a string is refused "
+     "with DIALBILLING",
+     "true", 0, 0, {}, [](const SwitchProfile& p) { return text_of(p.dial_billing); },
+     [](SwitchProfile& p, std::string_view t) { p.dial_billing = bool_of(t); }},
+    {"partial_dial", K::Boolean,
+     "LINEADDRCAPFLAGS_PARTIALDIAL: a number may end with `;` and be finished by later `dial` steps (`dial` with "
+     "no digits ends it); without it `;` is refused with INVALADDRESS",
+     "true", 0, 0, {}, [](const SwitchProfile& p) { return text_of(p.partial_dial); },
+     [](SwitchProfile& p, std::string_view t) { p.partial_dial = bool_of(t); }},
     {"vacant_number", K::Choice,
      "a number nobody has: DISCONNECTED, mode BADADDRESS (`disconnect`), or intercept tone, SPECIALINFO "
      "(`special_info`)",

@@ -38,7 +38,9 @@ constexpr std::array kAllReasons = {
 
 constexpr std::array kAllErrors = {
     LineErr::Allocated,        LineErr::BadDeviceId,       LineErr::CallUnavail,
-    LineErr::ConferenceFull,   LineErr::InUse,             LineErr::InvalAddress,
+    LineErr::ConferenceFull,   LineErr::DialBilling,       LineErr::DialDialTone,
+    LineErr::DialPrompt,       LineErr::DialQuiet,
+    LineErr::InUse,             LineErr::InvalAddress,
     LineErr::InvalCallComplMode, LineErr::InvalCallHandle, LineErr::InvalCallState,
     LineErr::InvalCompletionId, LineErr::InvalConfCallHandle, LineErr::InvalConsultCallHandle,
     LineErr::InvalGroupId,     LineErr::InvalLineHandle,   LineErr::InvalLineState,

@@ -359,6 +359,19 @@ ScenarioRunner::Verdict ScenarioRunner::evaluate_call(const Expectation& e, cons
       return v;
     }
   }
+  if (v.holds && (e.to || e.digits_sent)) {
+    const Call* c = pbx_.find_call(t.id);
+    if (!c) {
+      v.holds = false;
+      v.observed = fmt::format("{} is deallocated: its numbers are gone", e.call);
+      return v;
+    }
+    if ((e.to && c->to != *e.to) || (e.digits_sent && c->far_digits != *e.digits_sent)) {
+      v.holds = false;
+      v.observed = fmt::format("{} called \"{}\" and has sent \"{}\" since", e.call, c->to, c->far_digits);
+      return v;
+    }
+  }
   v.matched = t.id;
   if (!v.holds) {
     v.observed = call_view(e.call, t.state, t.mode, t.reason, history);
@@ -502,6 +515,8 @@ std::string ScenarioRunner::describe(const Step& step) const {
     for (const auto& n : *e.related) names += (names.empty() ? "" : ", ") + n;
     s += " related [" + names + "]";
   }
+  if (e.to) s += fmt::format(" to \"{}\"", *e.to);
+  if (e.digits_sent) s += fmt::format(" digits_sent \"{}\"", *e.digits_sent);
   if (step.within > Duration::zero()) s += " within " + format_duration(step.within);
   return s;
 }

@@ -1044,7 +1044,8 @@ void Loader::modem_step(const YAML::Node& node, const std::string& op, std::map<
 void Loader::expectation(const YAML::Node& node, Step& st) {
   auto keys = mapping(node, "expect",
                       {"call", "line", "error", "orbit", "modem", "state", "mode", "reason", "history",
-                       "features", "calls", "occupied", "related", "messages_waiting", "output", "dcd"});
+                       "features", "calls", "occupied", "related", "messages_waiting", "output", "dcd", "to",
+                       "digits_sent"});
   Expectation& e = st.expect;
   const int subjects = static_cast<int>(keys.count("call") + keys.count("line") + keys.count("error") +
                                         keys.count("orbit") + keys.count("modem"));
@@ -1129,6 +1130,11 @@ void Loader::expectation(const YAML::Node& node, Step& st) {
     std::vector<std::string> names;
     for (const auto& n : r) names.push_back(call_ref(n));
     e.related = std::move(names);
+  }
+  for (const char* k : {"to", "digits_sent"}) {
+    if (!keys.count(k)) continue;
+    if (e.call.empty()) fail(keys[k], fmt::format("'{}' is a condition on a call: use expect: {{call: ...}}", k));
+    (std::string_view(k) == "to" ? e.to : e.digits_sent) = scalar(node[k], k);
   }
   if (keys.count("messages_waiting")) {
     if (e.line.empty()) fail(keys["messages_waiting"], "'messages_waiting' is a condition on a line");

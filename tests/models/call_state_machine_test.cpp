@@ -150,10 +150,14 @@ TEST(CallStateMachineTest, DropIsAllowedInEveryStateButIdle) {
   }
 }
 
-TEST(CallStateMachineTest, DialIsAllowedOnlyInDialToneOrDialing) {
-  EXPECT_EQ(states_allowing(I::Dial), (std::set<CallState>{S::DialTone, S::Dialing}));
+// lineDial: any state but IDLE and DISCONNECTED in TAPI; this switch takes digits where they have
+// somewhere to go (the number being dialled, or the far end of a call on its way or answered).
+TEST(CallStateMachineTest, DialIsAllowedWhereDigitsReachSomebody) {
+  EXPECT_EQ(states_allowing(I::Dial),
+            (std::set<CallState>{S::DialTone, S::Dialing, S::Proceeding, S::RingBack, S::Connected}));
   EXPECT_EQ(next_state(S::DialTone, I::Dial), S::Dialing);
   EXPECT_EQ(next_state(S::Dialing, I::Dial), S::Dialing);
+  for (CallState s : {S::Proceeding, S::RingBack, S::Connected}) EXPECT_EQ(next_state(s, I::Dial), s);
 }
 
 TEST(CallStateMachineTest, AcceptIsAllowedOnlyOnOfferingAndLeadsToAccepted) {
@@ -223,8 +227,8 @@ TEST(CallStateMachineTest, AcceptedAllowsAnswerAndDrop) {
   EXPECT_EQ(basic_features(S::Accepted), feature::kAnswer | feature::kDrop);
 }
 
-TEST(CallStateMachineTest, ConnectedAllowsHoldAndDrop) {
-  EXPECT_EQ(basic_features(S::Connected), feature::kHold | feature::kDrop);
+TEST(CallStateMachineTest, ConnectedAllowsHoldDialAndDrop) {
+  EXPECT_EQ(basic_features(S::Connected), feature::kHold | feature::kDial | feature::kDrop);
 }
 
 TEST(CallStateMachineTest, IdleAllowsNoFeature) { EXPECT_EQ(allowed_features(S::Idle), 0u); }
@@ -239,9 +243,13 @@ TEST(CallStateMachineTest, HeldStatesAllowUnholdAndDrop) {
     EXPECT_EQ(basic_features(s), feature::kUnhold | feature::kDrop) << to_string(s);
 }
 
-TEST(CallStateMachineTest, ProgressAndEndStatesAllowOnlyDropOfTheBasicOperations) {
-  for (CallState s : {S::Proceeding, S::RingBack, S::Busy, S::SpecialInfo, S::Conferenced,
-                      S::Disconnected, S::Unknown})
+TEST(CallStateMachineTest, ProgressStatesAllowDialAndDrop) {
+  for (CallState s : {S::Proceeding, S::RingBack})
+    EXPECT_EQ(basic_features(s), feature::kDial | feature::kDrop) << to_string(s);
+}
+
+TEST(CallStateMachineTest, EndStatesAllowOnlyDropOfTheBasicOperations) {
+  for (CallState s : {S::Busy, S::SpecialInfo, S::Conferenced, S::Disconnected, S::Unknown})
     EXPECT_EQ(basic_features(s), feature::kDrop) << to_string(s);
 }
 

@@ -39,7 +39,7 @@ constexpr Duration kNoAnswer = 30s;
 
 // Features of a plain CONNECTED two-party call (nothing held on its line).
 constexpr std::uint32_t kTalking = F::kHold | F::kPark | F::kSetupTransfer | F::kBlindTransfer |
-                                   F::kSetupConf | F::kDrop | F::kSecureCall;
+                                   F::kSetupConf | F::kDial | F::kDrop | F::kSecureCall;
 constexpr std::uint32_t kOffered = F::kAccept | F::kAnswer | F::kDrop | F::kRedirect | F::kSecureCall;
 constexpr std::uint32_t kMember = F::kDrop | F::kRemoveFromConf | F::kSecureCall;
 
@@ -379,14 +379,14 @@ TEST(PbxTransferTest, SetupTransferWithANumberDialsTheConsultCall) {
   EXPECT_EQ(w.pbx.find_call(d)->reason, R::Direct);
   EXPECT_EQ(peer_of(w, c), d);
 EXPECT_EQ(fs(w.features(a)), fs(F::kUnhold | F::kCompleteTransf | F::kDrop | F::kSecureCall));
-EXPECT_EQ(fs(w.features(c)), fs(F::kDrop | F::kCompleteCall | F::kSecureCall));
+EXPECT_EQ(fs(w.features(c)), fs(F::kDial | F::kDrop | F::kCompleteCall | F::kSecureCall));
   EXPECT_EQ(fs(w.features(d)), fs(kOffered));
   w.run_until(4s);
   ASSERT_TRUE(w.pbx.answer(d).ok());
   EXPECT_EQ(w.rec.stamps_of(c).back(), (StateStamp{S::Connected, 4s}));
   // The consult call talks; it may swap with the pending original but not start another
   // transfer or conference.
-EXPECT_EQ(fs(w.features(c)), fs(F::kHold | F::kSwapHold | F::kDrop | F::kSecureCall));
+EXPECT_EQ(fs(w.features(c)), fs(F::kHold | F::kSwapHold | F::kDial | F::kDrop | F::kSecureCall));
 EXPECT_EQ(fs(w.features(a)), fs(F::kUnhold | F::kCompleteTransf | F::kDrop | F::kSecureCall));
   finish(w);
 }
@@ -569,7 +569,7 @@ TEST(PbxTransferTest, CompleteTransferAfterSwapHoldTakesTheCallsInEitherOrder) {
                                        ev(5s, a, l1, S::OnHoldPendTransfer, S::Connected),
                                    }));
   // (COMPLETETRANSF after a swap: see PbxFeaturesBugTest.CompleteTransfIsAdvertisedWherever...)
-  EXPECT_EQ(fs(w.features(a) & ~F::kCompleteTransf), fs(F::kHold | F::kSwapHold | F::kDrop | F::kSecureCall));
+  EXPECT_EQ(fs(w.features(a) & ~F::kCompleteTransf), fs(F::kHold | F::kSwapHold | F::kDial | F::kDrop | F::kSecureCall));
   EXPECT_EQ(fs(w.features(c) & ~F::kCompleteTransf), fs(F::kDrop | F::kSecureCall));
   w.run_until(6s);
   mark = w.rec.events.size();
@@ -935,7 +935,7 @@ TEST(PbxTransferTest, SetupTransferRefusalsChangeNothing) {
   EXPECT_TRUE(refused(w, E::InvalCallHandle, [&] { return w.pbx.setup_transfer(CallId{}, "203"); }));
   EXPECT_TRUE(refused(w, E::InvalCallHandle, [&] { return w.pbx.setup_transfer(CallId{40, 4000}, "203"); }));
   EXPECT_TRUE(refused(w, E::InvalAddress, [&] { return w.pbx.setup_transfer(a, "20x"); }));
-  EXPECT_TRUE(refused(w, E::InvalAddress, [&] { return w.pbx.setup_transfer(a, "+1 425"); }));
+  EXPECT_TRUE(refused(w, E::InvalAddress, [&] { return w.pbx.setup_transfer(a, "20;1"); }));
   ASSERT_TRUE(w.pbx.hold(a).ok());
   EXPECT_TRUE(refused(w, E::InvalCallState, [&] { return w.pbx.setup_transfer(a, "203"); }));
   ASSERT_TRUE(w.pbx.unhold(a).ok());
@@ -1189,10 +1189,10 @@ EXPECT_EQ(fs(w.features(c)), fs(F::kDial | F::kDrop | F::kSecureCall));
                                                          {S::Proceeding, 2s + kToProceeding},
                                                          {S::RingBack, 2s + kToRinging}}));
   EXPECT_EQ(fs(w.features(conf)), fs(F::kUnhold | F::kAddToConf | F::kDrop));
-EXPECT_EQ(fs(w.features(c)), fs(F::kDrop | F::kCompleteCall | F::kSecureCall));
+EXPECT_EQ(fs(w.features(c)), fs(F::kDial | F::kDrop | F::kCompleteCall | F::kSecureCall));
   w.run_until(4s);
   answer_newest(w, "203");
-EXPECT_EQ(fs(w.features(c)), fs(F::kHold | F::kSwapHold | F::kDrop | F::kSecureCall));
+EXPECT_EQ(fs(w.features(c)), fs(F::kHold | F::kSwapHold | F::kDial | F::kDrop | F::kSecureCall));
   finish(w);
 }
 

@@ -134,7 +134,7 @@ TEST(PbxRefusalTest, TheCallAppearanceLimitIsNamed) {
 
 TEST(PbxRefusalTest, AddressesAndHandlesAreNamed) {
   World w(office());
-  EXPECT_EQ(w.pbx.make_call(w.line("201"), "2x2").detail, "'2x2' is not a dialable number");
+  EXPECT_EQ(w.pbx.make_call(w.line("201"), "2x2").detail, "'2x2': 'x' at position 2 is not a dialable character (0-9 * # A-D ! P T , W @ $ ? ;)");
   const auto [a, b] = talk(w, "201", "202");
   EXPECT_EQ(w.pbx.blind_transfer(a, "20").detail, "'20' is not a complete number of the dial plan");
   EXPECT_EQ(w.pbx.drop(CallId{99, 99}).detail, "no call c99 (never existed, or deallocated)");

@@ -524,14 +524,36 @@ TEST(PbxDialTest, UnambiguousNumberDoesNotWait) {
   EXPECT_EQ(w.state(caller), S::Proceeding);
 }
 
-TEST(PbxDialTest, DialAfterTheNumberIsCompleteIsRefused) {
+// lineDial once the number is complete: the digits go through to the far end (TAPI allows
+// lineDial in every state but IDLE and DISCONNECTED); the number called stays what it was.
+TEST(PbxDialTest, DigitsAfterTheNumberIsCompleteGoToTheFarEnd) {
   World w(two_manual_lines());
   const CallId caller = w.call("201", "202");
   w.run_until(kProceeding);
   ASSERT_EQ(w.state(caller), S::Proceeding);
-  const OpResult r = w.pbx.dial(caller, "5");
-  EXPECT_EQ(r.error, LineErr::InvalCallState);
+  ASSERT_TRUE(w.pbx.dial(caller, "5").ok());
+  w.run_until(kProceeding + 200ms);
   EXPECT_EQ(w.pbx.find_call(caller)->to, "202");
+  EXPECT_EQ(w.pbx.find_call(caller)->far_digits, "5");
+  EXPECT_EQ(w.state(caller), S::Proceeding);
+  w.run_until(3s);
+  ASSERT_TRUE(w.pbx.answer(w.newest_on("202")).ok());
+  ASSERT_TRUE(w.pbx.dial(caller, "*1#").ok());
+  w.run_until(4s);
+  EXPECT_EQ(w.pbx.find_call(caller)->far_digits, "5*1#");
+  EXPECT_EQ(w.state(caller), S::Connected);
+}
+
+TEST(PbxDialTest, DialIsRefusedOnOfferingAndDisconnectedCalls) {
+  World w(two_manual_lines());
+  const CallId caller = w.call("201", "202");
+  w.run_until(3s);
+  const CallId offered = w.newest_on("202");
+  EXPECT_EQ(w.pbx.dial(offered, "5").error, LineErr::InvalCallState);
+  ASSERT_TRUE(w.pbx.answer(offered).ok());
+  ASSERT_TRUE(w.pbx.drop(offered).ok());
+  ASSERT_EQ(w.state(caller), S::Disconnected);
+  EXPECT_EQ(w.pbx.dial(caller, "5").error, LineErr::InvalCallState);
 }
 
 TEST(PbxDialTest, DialWithBadOrNoDigitsIsInvalAddressAndDialsNothing) {
@@ -684,14 +706,14 @@ const StateCase kStateCases[] = {
        w.run_until(500ms);
        return c;
      },
-     feature::kDrop},
+     feature::kDial | feature::kDrop},
     {S::RingBack,
      [](World& w) {
        const CallId c = w.call("201", "202");
        w.run_until(2s);
        return c;
      },
-     feature::kDrop},
+     feature::kDial | feature::kDrop},
     {S::Offering,
      [](World& w) {
        w.call("201", "202");
@@ -714,7 +736,7 @@ const StateCase kStateCases[] = {
        w.pbx.answer(w.newest_on("202"));
        return c;
      },
-     feature::kHold | feature::kDrop},
+     feature::kHold | feature::kDial | feature::kDrop},
     {S::OnHold,
      [](World& w) {
        const CallId c = w.call("201", "202");

@@ -351,7 +351,7 @@ pbx:
   EXPECT_EQ(a.request({{"op", "pickup"}, {"line", "201"}, {"group", "sales"}})["message"],
             "LINEERR_INVALGROUPID: 201 is not in pickup group 'sales'");
   EXPECT_EQ(a.request({{"op", "make_call"}, {"line", "201"}, {"to", "2x2"}})["message"],
-            "LINEERR_INVALADDRESS: '2x2' is not a dialable number");
+            "LINEERR_INVALADDRESS: '2x2': 'x' at position 2 is not a dialable character (0-9 * # A-D ! P T , W @ $ ? ;)");
 }
 
 // `monitor` reports the calls already in progress on the lines it starts to watch (new_call,

@@ -122,6 +122,22 @@ TEST(ScenarioLoaderTest, ReadsStepsWithTheirLines) {
   EXPECT_EQ(s.steps[3].as, "c2");
 }
 
+TEST(ScenarioLoaderTest, ReadsTheNumberCalledAndTheDigitsSentOfACall) {
+  const Scenario s = parse(std::string(kMinimal) + R"(steps:
+  - {at: 1s, do: make_call, line: "201", to: "T9,555@12", as: c1}
+  - {expect: {call: c1, to: "9555", digits_sent: "12"}}
+)");
+  ASSERT_EQ(s.steps.size(), 2u);
+  EXPECT_EQ(s.steps[0].request.to, "T9,555@12");
+  EXPECT_EQ(s.steps[1].expect.to, "9555");
+  EXPECT_EQ(s.steps[1].expect.digits_sent, "12");
+}
+
+TEST(ScenarioLoaderErrorTest, NumberAndDigitsSentAreConditionsOnACall) {
+  const std::string e = error_of(std::string(kMinimal) + "steps:\n  - {expect: {line: \"201\", digits_sent: \"1\"}}\n");
+  EXPECT_EQ(e, "s.yaml:5:28: 'digits_sent' is a condition on a call: use expect: {call: ...}");
+}
+
 TEST(ScenarioLoaderErrorTest, UnknownKeyPointsAtTheKey) {
   EXPECT_EQ(error_of("name: t\npbx: {extensions: [\"201\"]}\ncolour: red\n"),
             "s.yaml:3:1: unknown key 'colour' in the scenario (known: name, description, seed, "

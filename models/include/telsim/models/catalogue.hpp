@@ -183,7 +183,7 @@ inline constexpr OpInfo kOps[kOpCount] = {
     {Op::MakeCall, "make_call", "lineMakeCall", std::nullopt, 0, Subject::Line, Creates::Call, kMakeCall,
      "a new call on the line, dialling `to`"},
     {Op::Dial, "dial", "lineDial", I::Dial, f::kDial, Subject::Call, Creates::Nothing, kDial,
-     "more digits for a call in DIALTONE or DIALING"},
+     "a dialable string for the call: its number while in DIALTONE or DIALING, digits to the far end once it is complete (PROCEEDING, RINGBACK, CONNECTED)"},
     {Op::Accept, "accept", "lineAccept", I::Accept, f::kAccept, Subject::Call, Creates::Nothing, kCallOnly,
      "an offered call goes ACCEPTED"},
     {Op::Answer, "answer", "lineAnswer", I::Answer, f::kAnswer, Subject::Call, Creates::Nothing, kCallOnly,

@@ -5,6 +5,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "telsim/models/catalogue.hpp"
@@ -178,6 +179,9 @@ class PbxObserver {
   /// picked up ...), possibly with no change of its state. Pbx::find_call(call)->peer is the
   /// new party (none after an unlink).
   virtual void on_peer_change(CallId /*call*/) {}
+  /// Digits dialled into `call` after its number was complete have gone out to its far end
+  /// (lineDial on a call in PROCEEDING, RINGBACK or CONNECTED); Call::far_digits holds them all.
+  virtual void on_digits_sent(CallId /*call*/, std::string_view /*digits*/) {}
 };
 
 }  // namespace telsim

@@ -6,6 +6,7 @@
 /// YAML, sockets or report formats: observers turn events into traces, CDRs and wire frames.
 #include <cstdint>
 #include <deque>
+#include <variant>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +16,7 @@
 #include "telsim/models/call_state_machine.hpp"
 #include "telsim/models/command.hpp"
 #include "telsim/models/dial_plan.hpp"
+#include "telsim/models/dial_string.hpp"
 #include "telsim/models/dialing_rules.hpp"
 #include "telsim/models/events.hpp"
 #include "telsim/models/pbx_features.hpp"
@@ -103,16 +105,24 @@ struct Call {
   int forward_hops = 0;
   std::string park_orbit;   ///< set while (and after) this party is parked
   bool parked = false;
-  std::string pending;     ///< digits handed to dial() but not yet outpulsed
-  std::string outpulsing;  ///< digits going out now (progress_timer ends it)
+  std::string pending;     ///< the dialable string handed to make_call/dial not yet dialled
+  std::string outpulsing;  ///< digits going out now (dial_timer ends it)
   bool awaiting_dialtone = false;
+  bool dial_active = false;  ///< a dialling step (digits, pause, wait) is under way: dial_timer
+  bool partial = false;      ///< the number so far ended with `;`: more dials follow
+  bool pulse = false;        ///< `P` switched to pulse dialling (`T` back to tone)
+  bool await_answer = false; ///< `@`: the rest is dialled once the far end answers
+  std::string far_digits;    ///< digits dialled into the call after its number was complete
+  std::string subaddress;    ///< `|` of the dialled string
+  std::string called_name;   ///< `^` of the dialled string
   CallId peer;  ///< the other party's handle while the two are linked
   std::uint32_t last_peer_serial = 0;
   SimTime created{0};
   std::optional<SimTime> answered;
   std::optional<SimTime> ended;
   std::vector<StateStamp> history;
-  TimerHandle progress_timer;  ///< dial tone, outpulsing, inter-digit, post-dial
+  TimerHandle progress_timer;  ///< dial tone, inter-digit, post-dial
+  TimerHandle dial_timer;      ///< the dialling step under way (digits, pause, wait, flash)
   TimerHandle ring_timer;      ///< no-answer supervision (on the originating call)
   TimerHandle station_timer;   ///< behaviour: answer_after / hangup_after
   TimerHandle forward_timer;   ///< no-answer forwarding of an offered call
@@ -187,8 +197,10 @@ class Pbx {
   /// lineMakeCall: a new call on `line`; with a number it is dialled, without one the call
   /// waits in DIALTONE for dial(). A canonical number is translated first (PbxConfig::location).
   OpResult make_call(LineId line, std::string_view number, std::string_view owner = {});
-  /// lineDial: more digits for a call in DIALTONE or DIALING (multi-stage dialling); a
-  /// canonical number is translated first.
+  /// lineDial: a dialable string for the call (dial_string.hpp). In DIALTONE or DIALING it
+  /// extends the number (multi-stage dialling; "" finishes a number left partial with `;`);
+  /// once the number is complete (PROCEEDING, RINGBACK, CONNECTED, a conference) its digits go
+  /// through to the far end (Call::far_digits). A canonical number is translated first.
   OpResult dial(CallId call, std::string_view digits);
   OpResult accept(CallId call);
   OpResult answer(CallId call);
@@ -286,7 +298,15 @@ class Pbx {
  private:
   Call* get(CallId id);
   const Call* get_const(CallId id) const;
-  void begin_dialing(Call& call, std::string_view number);
+  /// Check a dialable string for `op` on `call` (0: a new call): its characters, what the
+  /// profile lets the switch do, canonical numbers translated. A refusal, or the parsed address.
+  std::variant<OpResult, DialableAddress> dial_string(Op op, CallId call, std::string_view text);
+  void begin_dialing(Call& call, const DialableAddress& address);
+  /// The next step of the call's pending dial string (digits, pause, wait, flash, mode).
+  void continue_dialing(Call& call);
+  void dial_step_done(CallId id);
+  /// `!` on a connected call: consultation hold, the rest dialled on the new consult call.
+  void flash(Call& call);
   void retire(Call& call);
   Call& create_call(LineId line, Direction dir, CallReason reason);
   /// The only writer of Call::state: consults the table, records history, notifies.
@@ -307,7 +327,6 @@ class Pbx {
   std::string engaged_reason(const Line& line) const;
   std::string appearances_reason(const Line& line, std::size_t needed = 1) const;
 
-  void start_outpulsing(Call& call);
   void digits_outpulsed(CallId id);
   void analyse_number(Call& call);
   void number_complete(Call& call);

@@ -77,6 +77,17 @@ struct SwitchProfile {
   /// Blind transfer to a busy target: the transferee hears busy (false) or is offered back to
   /// the transferer, reason REMINDER (true).
   bool transfer_recall = false;
+  /// Dialable strings (TAPI's dialable address format): how long `,` pauses (LINEDIALPARAMS
+  /// dwDialPause), and whether the switch can wait for dial tone (`W`), for a quiet answer
+  /// (`@`) and for the billing tone (`$`): LINEDEVCAPFLAGS_DIALDIALTONE, DIALQUIET,
+  /// DIALBILLING. A string with one it cannot is refused with LINEERR_DIALDIALTONE,
+  /// DIALQUIET or DIALBILLING.
+  Duration dial_pause = std::chrono::seconds(2);
+  bool dial_dialtone = true;
+  bool dial_quiet = true;
+  bool dial_billing = true;
+  /// LINEADDRCAPFLAGS_PARTIALDIAL: a number may end with `;` and be finished by later dials.
+  bool partial_dial = true;
   /// The operations the switch offers, by Op; the others are refused with the Unsupported error.
   std::array<bool, kOpCount> supported = all_operations();
   /// The LINEERR of each kind of refusal, by Refusal.

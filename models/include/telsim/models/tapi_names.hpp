@@ -55,9 +55,13 @@ struct Family {
       if (iequals(c.name, name)) return &c;
     return nullptr;
   }
+  // By value, not through find(): GCC 12 under -fsanitize=undefined does not take a null test
+  // of a pointer into the table as a constant expression, and callers static_assert on these.
   constexpr std::optional<std::uint32_t> value_of(std::string_view name) const {
-    const Constant* c = find(name);
-    return c ? std::optional<std::uint32_t>(c->value) : std::nullopt;
+    name = strip(name);
+    for (const Constant& c : constants)
+      if (iequals(c.name, name)) return c.value;
+    return std::nullopt;
   }
   /// The name of `value` without the prefix; empty when the family has no such constant.
   constexpr std::string_view name_of(std::uint32_t value) const {

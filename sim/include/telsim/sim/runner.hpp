@@ -80,6 +80,7 @@ class ScenarioRunner final : public PbxObserver, public ModemObserver {
   std::size_t cleared_at_end() const { return cleared_at_end_; }
 
   void on_call_state(const CallStateEvent& event) override;
+  void on_digits_sent(CallId, std::string_view) override { recheck(); }
   void on_call_record(const CallRecord& record) override;
   void on_modem_output(const Modem& modem, std::string_view bytes) override;
   void on_modem_state(const Modem& modem) override;

@@ -55,6 +55,8 @@ struct Expectation {
   std::optional<bool> occupied;                   ///< orbit: a call is parked in it
   std::optional<std::vector<std::string>> related;  ///< call: its conference's calls, by name
   std::optional<int> messages_waiting;            ///< line: message-waiting indications
+  std::optional<std::string> to;                  ///< call: the number called (digits dialled so far)
+  std::optional<std::string> digits_sent;         ///< call: digits dialled into it once its number was complete
 };
 
 struct Step {
