@@ -234,5 +234,231 @@ TEST(RequestHandler, HelloNamesAndHandoffMovesACall) {
   EXPECT_EQ(result.operations.back().who, "sup");
 }
 
+
+// --- several clients on one line (TAPI's privileges) ------------------------------------------
+
+/// The first frame of `kind` about `call` in `frames`, or null.
+json first_of(const std::vector<json>& frames, const std::string& kind, const std::string& call) {
+  for (const json& f : frames)
+    if (f.value("event", "") == kind && f.value("call", "") == call) return f;
+  return nullptr;
+}
+
+TEST(RequestHandler, SharedOpensGiveANewCallToOneOwnerAndEveryMonitor) {
+  Rig rig;
+  ListClient& dialler = rig.join("dialler");
+  ListClient& logger = rig.join("logger");
+  ListClient& old = rig.join("old");
+  const json opened = rig.request(dialler, {{"op", "open"}, {"line", "201"}, {"privilege", "owner"},
+                                            {"media_modes", {"interactivevoice"}}});
+  ASSERT_TRUE(opened["ok"].get<bool>()) << opened;
+  EXPECT_EQ(opened["privilege"], "OWNER");
+  EXPECT_EQ(opened["media_modes"], json({"INTERACTIVEVOICE"}));
+  EXPECT_TRUE(rig.request(logger, {{"op", "open"}, {"line", "201"}, {"privilege", "LINECALLPRIVILEGE_MONITOR"}})["ok"].get<bool>());
+  // A plain open takes the line alone: refused while an owner shares it.
+  EXPECT_EQ(rig.request(old, {{"op", "open"}, {"line", "201"}})["error"], "LINEERR_ALLOCATED");
+  EXPECT_EQ(rig.request(old, {{"op", "open"}, {"line", "201"}, {"privilege", "owner"}})["error"], "LINEERR_INVALPARAM")
+      << "an owner names its media modes";
+  EXPECT_EQ(rig.request(old, {{"op", "open"}, {"line", "201"}, {"privilege", "boss"}})["error"], "LINEERR_INVALPARAM");
+  dialler.take();
+  logger.take();
+
+  // The scenario calls 201: the owner and the monitor each hear of it, with their privilege.
+  const OpResult in = rig.session.pbx().make_call(*rig.session.pbx().find_line("203"), "201");
+  ASSERT_TRUE(in.ok());
+  rig.advance(2s);
+  const auto d = dialler.take(), l = logger.take();
+  ASSERT_FALSE(d.empty());
+  const std::string call = d.front().value("call", "");
+  EXPECT_EQ(first_of(d, "new_call", call)["privilege"], "OWNER");
+  EXPECT_EQ(first_of(l, "new_call", call)["privilege"], "MONITOR");
+  EXPECT_EQ(kinds(l), kinds(d)) << "both hear every event of the call";
+  const json refused = rig.request(logger, {{"op", "answer"}, {"call", call}});
+  EXPECT_EQ(refused["error"], "LINEERR_NOTOWNER");
+  EXPECT_NE(refused["message"].get<std::string>().find("only monitors"), std::string::npos) << refused;
+  EXPECT_TRUE(rig.request(dialler, {{"op", "answer"}, {"call", call}})["ok"].get<bool>());
+  // A NONE opener makes calls but hears of nobody else's.
+  EXPECT_TRUE(rig.request(old, {{"op", "open"}, {"line", "201"}, {"privilege", "none"}})["ok"].get<bool>());
+  EXPECT_EQ(kinds(old.take()), (std::vector<std::string>{"error LINEERR_ALLOCATED", "error LINEERR_INVALPARAM",
+                                                          "error LINEERR_INVALPARAM", "reply", "line_state OPEN"}));
+  // The line's events reach every opener.
+  EXPECT_TRUE(rig.request(old, {{"op", "close"}, {"line", "201"}})["ok"].get<bool>());
+  EXPECT_EQ(kinds(logger.take()).back(), "line_state CLOSE");
+}
+
+TEST(RequestHandler, TheOwnerOfANewCallIsChosenByMediaModeThenRankThenOpenOrder) {
+  Rig rig;
+  ListClient& first = rig.join("first");
+  ListClient& data = rig.join("data");
+  ListClient& ranked = rig.join("ranked");
+  rig.request(first, {{"op", "open"}, {"line", "202"}, {"privilege", "owner"}, {"media_modes", {"INTERACTIVEVOICE"}}});
+  rig.request(data, {{"op", "open"}, {"line", "202"}, {"privilege", "owner+monitor"}, {"media_modes", {"DATAMODEM"}}});
+  const auto in = [&](const char* from) {
+    const OpResult r = rig.session.pbx().make_call(*rig.session.pbx().find_line(from), "202");
+    EXPECT_TRUE(r.ok()) << r;
+    rig.advance(2s);
+  };
+  first.take();
+  data.take();
+  in("203");
+  const auto heard = first.take();
+  ASSERT_FALSE(heard.empty());
+  EXPECT_EQ(heard[0]["event"], "new_call") << json(heard).dump();
+  EXPECT_EQ(heard[0]["privilege"], "OWNER") << json(heard).dump();
+  const std::string c1 = heard[0]["call"];
+  EXPECT_EQ(first_of(data.take(), "new_call", c1)["privilege"], "MONITOR") << "a voice call: the data owner monitors";
+  EXPECT_EQ(rig.request(data, {{"op", "drop"}, {"call", c1}})["error"], "LINEERR_NOTOWNER");
+  const json dropped = rig.request(first, {{"op", "drop"}, {"call", c1}});
+  EXPECT_TRUE(dropped["ok"].get<bool>()) << dropped;
+  // A ranked owner comes before those that are not.
+  rig.request(ranked, {{"op", "open"}, {"line", "202"}, {"privilege", "owner"}, {"media_modes", {"INTERACTIVEVOICE"}}, {"rank", 0}});
+  first.take();
+  ranked.take();
+  in("201");
+  const auto r = ranked.take();
+  ASSERT_GE(r.size(), 1u);
+  EXPECT_EQ(r[0]["event"], "new_call");
+  EXPECT_EQ(r[0]["privilege"], "OWNER");
+  EXPECT_TRUE(first_of(first.take(), "new_call", r[0]["call"]).is_null()) << "an owner that is not chosen and does not monitor hears nothing";
+  EXPECT_EQ(rig.subscriptions.controller(*rig.session.pbx().find_line("202"))->name, "ranked");
+}
+
+TEST(RequestHandler, HandoffByMediaModeOrApplicationKeepsTheSourcesOwnershipAndSetPrivilegeGuardsTheLastOwner) {
+  Rig rig;
+  ListClient& dialler = rig.join("dialler");
+  ListClient& logger = rig.join("logger");
+  rig.request(dialler, {{"op", "open"}, {"line", "201"}, {"privilege", "owner"}, {"media_modes", {"INTERACTIVEVOICE"}}});
+  rig.request(logger, {{"op", "open"}, {"line", "201"}, {"privilege", "OWNER+MONITOR"}, {"media_modes", {"DATAMODEM"}}});
+  EXPECT_EQ(rig.request(logger, {{"op", "register_app"}, {"name", "logger.exe"}})["apps"], json({"logger.exe"}));
+  EXPECT_EQ(rig.request(logger, {{"op", "register_app"}, {"name", "C:\\x\\logger.exe"}})["error"], "LINEERR_INVALPARAM");
+  const std::string call = rig.request(dialler, {{"op", "make_call"}, {"line", "201"}, {"to", "300"}})["call"];
+  rig.advance(5s);
+  EXPECT_EQ(first_of(logger.take(), "new_call", call)["privilege"], "MONITOR");
+
+  const auto handoff = [&](json body) {
+    body["op"] = "handoff";
+    body["call"] = call;
+    return rig.request(dialler, body);
+  };
+  EXPECT_EQ(handoff({{"media_mode", "INTERACTIVEVOICE"}})["error"], "LINEERR_TARGETSELF");
+  EXPECT_EQ(handoff({{"media_mode", "G3FAX"}})["error"], "LINEERR_TARGETNOTFOUND");
+  EXPECT_EQ(handoff({{"media_mode", "NOSUCHMODE"}})["error"], "LINEERR_INVALPARAM");
+  EXPECT_EQ(handoff({{"app", "nobody.exe"}})["error"], "LINEERR_TARGETNOTFOUND");
+  EXPECT_EQ(handoff({{"app", "x.exe"}, {"media_mode", "DATAMODEM"}})["error"], "LINEERR_INVALPARAM");
+  EXPECT_EQ(rig.request(logger, {{"op", "handoff"}, {"call", call}, {"media_mode", "DATAMODEM"}})["error"], "LINEERR_NOTOWNER");
+  logger.take();
+  const json to_logger = handoff({{"media_mode", "LINEMEDIAMODE_DATAMODEM"}});
+  EXPECT_EQ(to_logger["to"], "logger") << to_logger;
+  // The target knew the call: call_privilege, then its state.
+  const auto heard = logger.take();
+  EXPECT_EQ(kinds(heard), (std::vector<std::string>{"call_privilege", "call_state CONNECTED"}));
+  EXPECT_EQ(heard[0]["privilege"], "OWNER");
+  EXPECT_EQ(rig.request(logger, {{"op", "hold"}, {"call", call}})["ok"], true) << "the target owns it";
+  EXPECT_EQ(rig.request(dialler, {{"op", "unhold"}, {"call", call}})["ok"], true) << "and so does the source";
+  // By name, to a target that owns it already: done, and it hears nothing.
+  logger.take();
+  EXPECT_EQ(handoff({{"app", "C:\\Apps\\LOGGER.EXE"}})["to"], "logger");
+  EXPECT_EQ(kinds(logger.take()), (std::vector<std::string>{}));
+
+  // One owner may step down to monitor while another owns the call; the last may not.
+  EXPECT_EQ(rig.request(dialler, {{"op", "set_privilege"}, {"call", call}, {"privilege", "monitor"}})["privilege"], "MONITOR");
+  EXPECT_EQ(rig.request(dialler, {{"op", "drop"}, {"call", call}})["error"], "LINEERR_NOTOWNER");
+  EXPECT_EQ(rig.request(logger, {{"op", "set_privilege"}, {"call", call}, {"privilege", "monitor"}})["error"],
+            "LINEERR_INVALCALLSTATE");
+  EXPECT_EQ(rig.request(logger, {{"op", "set_privilege"}, {"call", call}, {"privilege", "boss"}})["error"], "LINEERR_INVALPARAM");
+
+  // Deallocation: the call stays at the switch until every holder has let it go.
+  EXPECT_EQ(rig.request(logger, {{"op", "deallocate"}, {"call", call}})["error"], "LINEERR_INVALCALLSTATE")
+      << "the only owner of a call in progress drops it first";
+  EXPECT_TRUE(rig.request(logger, {{"op", "drop"}, {"call", call}})["ok"].get<bool>());
+  rig.advance(1s);
+  EXPECT_TRUE(rig.request(dialler, {{"op", "deallocate"}, {"call", call}})["ok"].get<bool>());
+  EXPECT_EQ(rig.request(dialler, {{"op", "call_status"}, {"call", call}})["state"], "IDLE") << "the logger still holds it";
+  EXPECT_EQ(rig.request(dialler, {{"op", "deallocate"}, {"call", call}})["error"], "LINEERR_NOTOWNER")
+      << "a handle is let go once";
+  EXPECT_TRUE(rig.request(logger, {{"op", "deallocate"}, {"call", call}})["ok"].get<bool>());
+  EXPECT_EQ(rig.request(dialler, {{"op", "call_status"}, {"call", call}})["error"], "LINEERR_INVALCALLHANDLE");
+}
+
+TEST(RequestHandler, AHandoffToAClientWithoutAHandleIsANewCallAndCloseDropsOnlyWhatItAloneOwns) {
+  Rig rig;
+  ListClient& a = rig.join("a");
+  ListClient& b = rig.join("b");
+  rig.request(a, {{"op", "open"}, {"line", "201"}, {"privilege", "owner"}, {"media_modes", {"INTERACTIVEVOICE"}}});
+  rig.request(b, {{"op", "open"}, {"line", "201"}, {"privilege", "owner"}, {"media_modes", {"DATAMODEM"}}});
+  const std::string kept = rig.request(a, {{"op", "make_call"}, {"line", "201"}, {"to", "300"}})["call"];
+  rig.advance(3s);
+  EXPECT_TRUE(rig.request(a, {{"op", "hold"}, {"call", kept}})["ok"].get<bool>());
+  const json second = rig.request(a, {{"op", "make_call"}, {"line", "201"}, {"to", "202"}});
+  ASSERT_TRUE(second["ok"].get<bool>()) << second;
+  const std::string dropped = second["call"];
+  rig.advance(3s);
+  EXPECT_EQ(kinds(b.take()), (std::vector<std::string>{"reply", "line_state OPEN"}))
+      << "an owner of other media that does not monitor hears of no call";
+  EXPECT_EQ(rig.request(a, {{"op", "handoff"}, {"call", kept}, {"media_mode", "DATAMODEM"}})["to"], "b");
+  const auto heard = b.take();
+  ASSERT_EQ(kinds(heard), (std::vector<std::string>{"new_call ONHOLD", "call_state ONHOLD"}));
+  EXPECT_EQ(heard[0]["privilege"], "OWNER");
+  // a closes: the call it alone owns is dropped, the one b owns too goes on.
+  EXPECT_TRUE(rig.request(a, {{"op", "close"}, {"line", "201"}})["ok"].get<bool>());
+  rig.advance(1s);
+  EXPECT_EQ(rig.request(b, {{"op", "call_status"}, {"call", kept}})["state"], "ONHOLD");
+  EXPECT_EQ(rig.request(b, {{"op", "call_status"}, {"call", dropped}})["error"], "LINEERR_INVALCALLHANDLE")
+      << "dropped and deallocated: nobody else held it";
+  // A plain open is refused while b shares the line as owner; a monitor joins.
+  ListClient& c = rig.join("c");
+  EXPECT_EQ(rig.request(c, {{"op", "open"}, {"line", "201"}})["error"], "LINEERR_ALLOCATED");
+  EXPECT_TRUE(rig.request(c, {{"op", "open"}, {"line", "201"}, {"privilege", "monitor"}})["ok"].get<bool>());
+  EXPECT_EQ(first_of(c.take(), "new_call", kept)["privilege"], "MONITOR") << "the call in progress, announced";
+  // b goes: its call is dropped, and c, its last holder, lets it go.
+  rig.leave(b);
+  rig.advance(1s);
+  EXPECT_EQ(rig.request(c, {{"op", "call_status"}, {"call", kept}})["state"], "IDLE");
+  EXPECT_TRUE(rig.request(c, {{"op", "deallocate"}, {"call", kept}})["ok"].get<bool>());
+  EXPECT_EQ(rig.request(c, {{"op", "call_status"}, {"call", kept}})["error"], "LINEERR_INVALCALLHANDLE");
+}
+
+TEST(RequestHandler, AMonitorSharingALineOfAClientThatHasItAloneDoesNotChangeThatClientsRules) {
+  Rig rig;
+  ListClient& desk = rig.join("desk");
+  ListClient& logger = rig.join("logger");
+  EXPECT_TRUE(rig.request(desk, {{"op", "open"}, {"line", "201"}})["ok"].get<bool>());
+  EXPECT_EQ(rig.request(logger, {{"op", "open"}, {"line", "201"}, {"privilege", "owner"}, {"media_modes", {"DATAMODEM"}}})["error"],
+            "LINEERR_ALLOCATED");
+  EXPECT_TRUE(rig.request(logger, {{"op", "open"}, {"line", "201"}, {"privilege", "monitor"}})["ok"].get<bool>());
+  const OpResult in = rig.session.pbx().make_call(*rig.session.pbx().find_line("203"), "201");
+  ASSERT_TRUE(in.ok());
+  rig.advance(2s);
+  const auto d = desk.take();
+  const std::string call = to_string(rig.session.pbx().line(*rig.session.pbx().find_line("201")).calls.front());
+  EXPECT_EQ(first_of(d, "new_call", call)["privilege"], "OWNER");
+  EXPECT_TRUE(rig.request(desk, {{"op", "answer"}, {"call", call}})["ok"].get<bool>());
+  EXPECT_TRUE(rig.request(desk, {{"op", "drop"}, {"call", call}})["ok"].get<bool>());
+  rig.advance(1s);
+  // The logger holds it too: desk's deallocate lets its own handle go.
+  EXPECT_TRUE(rig.request(desk, {{"op", "deallocate"}, {"call", call}})["ok"].get<bool>());
+  EXPECT_TRUE(rig.request(logger, {{"op", "deallocate"}, {"call", call}})["ok"].get<bool>());
+  EXPECT_EQ(rig.request(desk, {{"op", "call_status"}, {"call", call}})["error"], "LINEERR_INVALCALLHANDLE");
+}
+
+TEST(RequestHandler, AClientThatOnlyMonitorsALineCannotMakeItselfTheOwnerOfItsCalls) {
+  Rig rig;
+  ListClient& desk = rig.join("desk");
+  ListClient& watcher = rig.join("watcher");
+  EXPECT_TRUE(rig.request(desk, {{"op", "open"}, {"line", "201"}})["ok"].get<bool>());
+  EXPECT_TRUE(rig.request(watcher, {{"op", "monitor"}, {"line", "201"}})["ok"].get<bool>());
+  const std::string call = rig.request(desk, {{"op", "make_call"}, {"line", "201"}, {"to", "202"}})["call"];
+  rig.advance(2s);
+  EXPECT_EQ(first_of(watcher.take(), "new_call", call)["privilege"], "MONITOR");
+  const json refused = rig.request(watcher, {{"op", "set_privilege"}, {"call", call}, {"privilege", "OWNER"}});
+  EXPECT_EQ(refused["error"], "LINEERR_NOTOWNER") << refused;
+  EXPECT_NE(refused["message"].get<std::string>().find("only monitors"), std::string::npos) << refused;
+  EXPECT_EQ(rig.request(watcher, {{"op", "drop"}, {"call", call}})["error"], "LINEERR_NOTOWNER");
+  ListClient& stranger = rig.join("stranger");
+  EXPECT_EQ(rig.request(stranger, {{"op", "set_privilege"}, {"call", call}, {"privilege", "MONITOR"}})["error"],
+            "LINEERR_INVALCALLHANDLE");
+  EXPECT_TRUE(rig.request(desk, {{"op", "drop"}, {"call", call}})["ok"].get<bool>());
+}
+
 }  // namespace
 }  // namespace telsim::serve

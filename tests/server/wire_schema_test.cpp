@@ -220,6 +220,14 @@ TEST(WireSchema, EveryEventFrameHasOnlyTheSchemasFields) {
   ASSERT_EQ(changes.size(), 1u);
   check(json::parse(changes[0].frame));
   check(m.encoder.line_state(l, schema::value::kOpen, json{{field::kController, "desk"}}));
+  check(m.encoder.line_state(l, schema::value::kOpen,
+                             json{{field::kController, "logger"}, {field::kPrivilege, schema::value::kPrivilegeMonitor}}));
+  // A client's privilege on a call: in new_call (Subscriptions adds it per client), and when
+  // it changes.
+  json with_privilege = m.encoder.new_call(c);
+  with_privilege[field::kPrivilege] = schema::value::kPrivilegeOwner;
+  check(with_privilege);
+  check(m.encoder.call_privilege(c, schema::value::kPrivilegeOwner));
   check(m.encoder.line_state(l, schema::value::kMsgWaitOn, json{{field::kMessagesWaiting, 1}}));
   const auto modem = m.encoder.modem_state(m.session.modems()->modem(0), m.session.modems()->line_of(0));
   ASSERT_TRUE(modem);
@@ -295,6 +303,31 @@ TEST(WireSchema, ForwardingRulesEncodeAsTheServerSendsThem) {
             R"({"after":"12s","to":"300","when":"no_answer"}])");
   // And the server reads back what the schema encodes.
   EXPECT_EQ(forward_rule(forwarding_rule_json(b)), rings);
+}
+
+// The media modes the wire names (open's media_modes, handoff's media_mode) are LINEMEDIAMODE's,
+// held against mingw-w64's tapi.h read as text; names are read in any case, prefix optional.
+TEST(WireSchema, MediaModesAreTapisConstants) {
+  std::map<std::string, std::uint32_t> sdk;
+  for (const char* path : {"/usr/share/mingw-w64/include/tapi.h", "/usr/x86_64-w64-mingw32/include/tapi.h"}) {
+    std::ifstream in(path);
+    const std::regex define(R"(^#define\s+LINEMEDIAMODE_([A-Z0-9_]+)\s+(0[xX][0-9A-Fa-f]+)\b)");
+    for (std::string line; std::getline(in, line);) {
+      std::smatch m;
+      if (std::regex_search(line, m, define)) sdk[m[1]] = static_cast<std::uint32_t>(std::stoul(m[2], nullptr, 16));
+    }
+    if (!sdk.empty()) break;
+  }
+  for (const auto& m : schema::kMediaModes) {
+    EXPECT_EQ(schema::media_mode_value(m.name), m.value) << m.name;
+    EXPECT_EQ(schema::media_mode_name(m.value), m.name);
+    if (!sdk.empty()) {
+      EXPECT_EQ(sdk.at(std::string(m.name)), m.value) << m.name;
+    }
+  }
+  EXPECT_EQ(schema::media_mode_value("lineMediaMode_dataModem"), 0x10u);
+  EXPECT_EQ(schema::media_mode_value("VOICE"), 0u);
+  EXPECT_EQ(schema::media_mode_name(0x14), "");
 }
 
 }  // namespace

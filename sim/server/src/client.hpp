@@ -36,13 +36,20 @@ class Client {
   bool authed = false;
   int failed_auths = 0;
   int version = 0;  ///< the protocol version `hello` agreed on
-  std::vector<LineId> opened;     ///< lines it controls
+  std::vector<LineId> opened;     ///< lines it has open (alone, or shared with a privilege)
   std::vector<LineId> monitored;  ///< lines it monitors
   bool monitor_all = false;       ///< it monitors "*"
   /// Calls announced to it: new_call was sent, or its own request's reply named the handle.
   std::unordered_set<std::uint32_t> known;
-  /// Calls its requests created or that were handed to it.
+  /// Calls it holds a handle to with owner privilege: its requests created them, they were
+  /// handed to it, or it was chosen as their owner on a line it has open (TAPI's LINE_NEWCALL).
   std::unordered_set<std::uint32_t> owned;
+  /// Calls it holds a handle to with monitor privilege: it shares their line with the monitor
+  /// privilege, or gave up ownership (set_privilege). A call is deallocated at the switch only
+  /// when no client holds it any more.
+  std::unordered_set<std::uint32_t> watched;
+  /// The applications it says it runs (register_app: executables' file names), for handoff.
+  std::vector<std::string> apps;
 };
 
 /// The connected clients by name: what subscriptions and requests need of the set

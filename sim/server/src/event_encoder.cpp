@@ -63,6 +63,11 @@ json EventEncoder::address_state(LineId l) const {
               {"forwarding", forwarding_json(line.forwarding)}, {"t", now()}};
 }
 
+json EventEncoder::call_privilege(const Call& c, const char* privilege) const {
+  return json{{"event", "call_privilege"}, {"line", pbx_.line(c.line).number}, {"call", to_string(c.id)},
+              {"privilege", privilege}, {"t", now()}};
+}
+
 json EventEncoder::shutdown(const std::string& reason) const {
   return json{{"event", "shutdown"}, {"reason", reason}, {"t", now()}};
 }

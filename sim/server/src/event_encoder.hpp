@@ -51,6 +51,8 @@ class EventEncoder {
   json call_state(const Call& call) const;
   json line_state(LineId line, const char* state, const json& extra = json::object()) const;
   json address_state(LineId line) const;
+  /// A client's privilege on a call it knows changed (handoff, set_privilege): "OWNER", "MONITOR".
+  json call_privilege(const Call& call, const char* privilege) const;
   json shutdown(const std::string& reason) const;
   /// The reply to a request the model carried out.
   json reply(const json& id, const OpResult& result) const;

@@ -1,12 +1,14 @@
 #include "request_handler.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <variant>
 
 #include <fmt/format.h>
 
 #include "forwarding_codec.hpp"
 #include "modem_ports.hpp"
+#include "telsim/server/wire_schema.hpp"
 
 namespace telsim::serve {
 
@@ -51,8 +53,14 @@ RequestHandler::RequestHandler(Pbx& pbx, ScenarioSession& session, const Schedul
       stats_(stats),
       log_(log),
       ports_(ports) {
-  // The request path asks this handler which clients exist and which lines they have open.
+  // The request path asks this handler which clients exist, which lines they have open and
+  // their privileges on calls.
   session_.request_path().set_directory(this);
+  // A modem's calls are data calls; the others voice.
+  subs_.set_media_of([this](LineId l) {
+    const ModemBank* bank = session_.modems();
+    return wire::schema::media_mode_value(bank && bank->on_line(l) ? "DATAMODEM" : "INTERACTIVEVOICE");
+  });
 }
 
 RequestHandler::~RequestHandler() { session_.request_path().set_directory(nullptr); }
@@ -75,6 +83,11 @@ void RequestHandler::ok(Client& c, const json& id, json body) {
   c.send(wire::frame(j));
 }
 
+namespace {
+std::string privilege_text(const LineOpen& o);
+json media_modes_json(std::uint32_t bits);
+}  // namespace
+
 void RequestHandler::dispatch(Client& c, const wire::Request& req) {
   const wire::Params p(req);
   const std::string& op = req.op;
@@ -94,10 +107,9 @@ void RequestHandler::dispatch(Client& c, const wire::Request& req) {
     p.only({});
     return list_lines(c, req);
   }
-  if (op == "open") {
-    p.only({"line"});
-    return open_line(c, req, line_param(c, p, false));
-  }
+  if (op == "open") return open_line(c, req, p);
+  if (op == "register_app") return register_app(c, req, p);
+  if (op == "set_privilege") return set_privilege(c, req, p);
   if (op == "close") {
     p.only({"line"});
     return close_line(c, req, line_param(c, p, true));
@@ -111,7 +123,16 @@ void RequestHandler::dispatch(Client& c, const wire::Request& req) {
     p.only({"line"});
     const LineId l = line_param(c, p, false);
     const Client* holder = subs_.controller(l);
-    return ok(c, req.id, encoder_.line_status(l, holder ? json(holder->name) : json(nullptr), subs_.monitor_count(l)));
+    json status = encoder_.line_status(l, holder ? json(holder->name) : json(nullptr), subs_.monitor_count(l));
+    json opens = json::array();
+    for (const LineOpen& o : subs_.opens(l)) {
+      json open{{"client", o.client->name}};
+      open["privilege"] = o.alone ? json(nullptr) : json(privilege_text(o));
+      open["media_modes"] = o.alone ? json(nullptr) : media_modes_json(o.media_modes);
+      opens.push_back(std::move(open));
+    }
+    status["opens"] = std::move(opens);
+    return ok(c, req.id, std::move(status));
   }
   call_operation(c, req);
 }
@@ -122,7 +143,7 @@ LineId RequestHandler::line_param(Client& c, const wire::Params& p, bool must_co
   const std::string number = p.text(key);
   const auto l = pbx_.find_line(number);
   if (!l || *l >= pbx_.extension_count()) refuse(LineErr::BadDeviceId, fmt::format("no line {}", number));
-  if (must_control && subs_.controller(*l) != &c)
+  if (must_control && !subs_.opened(c, *l))
     refuse(LineErr::InvalLineHandle, fmt::format("line {} is not open by this client (send {{\"op\":\"open\",\"line\":\"{}\"}} first)", number, number));
   return *l;
 }
@@ -134,7 +155,7 @@ CallId RequestHandler::call_param(Client& c, const wire::Params& p, const char* 
   const auto id = subs_.handle(*serial);
   const Call* call = id ? pbx_.find_call(*id) : nullptr;
   if (!call) refuse(bad, fmt::format("no call {} (never existed, or deallocated)", text));
-  if (must_control && !subs_.controls(c, *call)) {
+  if (must_control && subs_.privilege(c, *call) != Privilege::Owner) {
     refuse(LineErr::NotOwner,
            call->owner.empty()
                ? fmt::format("{} is on line {}, which this client has not opened", text, pbx_.line(call->line).number)
@@ -146,11 +167,15 @@ CallId RequestHandler::call_param(Client& c, const wire::Params& p, const char* 
 // --- model operations -----------------------------------------------------------------------
 
 OpResult RequestHandler::operation(Client& c, const wire::Request& req, const Command& command) {
+  return operation(c, req, [&] { return session_.request_path().execute(command); });
+}
+
+OpResult RequestHandler::operation(Client& c, const wire::Request& req, const std::function<OpResult()>& run) {
   Active a{&c, req.id, false};
   active_ = &a;
   OpResult r;
   try {
-    r = session_.request_path().execute(command);
+    r = run();
   } catch (...) {
     active_ = nullptr;
     throw;
@@ -173,6 +198,47 @@ std::string RequestHandler::line_controller(LineId line) const {
   return c ? c->name : std::string();
 }
 
+bool RequestHandler::has_open(std::string_view name, LineId line) const {
+  const Client* c = clients_.find(name);
+  return c && !c->gone() && subs_.opened(*c, line);
+}
+
+RequestPath::CallPrivilege RequestHandler::privilege(std::string_view name, const Call& call) const {
+  const Client* c = clients_.find(name);
+  return c && !c->gone() ? subs_.privilege(*c, call) : Privilege::None;
+}
+
+std::vector<std::pair<std::string, RequestPath::CallPrivilege>> RequestHandler::holders(const Call& call) const {
+  std::vector<std::pair<std::string, Privilege>> out;
+  for (const Client* h : subs_.holders(call.id.serial))
+    if (!h->gone()) out.emplace_back(h->name, h->owned.count(call.id.serial) ? Privilege::Owner : Privilege::Monitor);
+  return out;
+}
+
+std::vector<std::string> RequestHandler::media_owners(LineId line, std::uint32_t media_mode) const {
+  std::vector<std::string> out;
+  for (const Client* c : subs_.owners_of(line, media_mode)) out.push_back(c->name);
+  return out;
+}
+
+std::vector<std::string> RequestHandler::app_owners(std::string_view app, LineId line) const {
+  auto same = [](std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+             return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+  };
+  std::vector<std::string> out;
+  for (const LineOpen& o : subs_.opens(line)) {
+    if (!o.owner || o.client->gone()) continue;
+    for (const std::string& a : o.client->apps)
+      if (same(a, app)) {
+        out.push_back(o.client->name);
+        break;
+      }
+  }
+  return out;
+}
+
 void RequestHandler::on_reply(const OpResult& r) {
   if (!active_ || active_->replied) return;
   active_->replied = true;
@@ -182,7 +248,8 @@ void RequestHandler::on_reply(const OpResult& r) {
       if (!id) continue;
       subs_.remember(id);
       const Call* call = pbx_.find_call(id);
-      if (call && call->owner == c.name) c.owned.insert(id.serial);
+      // The creator owns what it creates (TAPI); the switch says so by its owner.
+      if (call && call->owner == c.name) subs_.grant(c, id, Privilege::Owner);
       // The requester learns the handle from the reply: no new_call for it (TAPI's rule).
       c.known.insert(id.serial);
     }
@@ -192,27 +259,32 @@ void RequestHandler::on_reply(const OpResult& r) {
 
 void RequestHandler::clear_calls_of(Client& c, std::optional<LineId> only_line) {
   std::vector<CallId> mine;
-  auto consider = [&](CallId id) {
-    const Call* call = pbx_.find_call(id);
+  auto consider = [&](std::uint32_t serial) {
+    const auto id = subs_.handle(serial);
+    const Call* call = id ? pbx_.find_call(*id) : nullptr;
     if (!call || (only_line && call->line != *only_line)) return;
-    if (subs_.controls(c, *call) && std::find(mine.begin(), mine.end(), id) == mine.end()) mine.push_back(id);
+    if (std::find(mine.begin(), mine.end(), *id) == mine.end()) mine.push_back(*id);
   };
-  for (LineId l : c.opened) {
-    if (only_line && l != *only_line) continue;
-    for (CallId id : pbx_.line(l).calls) consider(id);
-  }
-  for (std::uint32_t serial : c.owned)
-    if (const auto id = subs_.handle(serial)) consider(*id);
-  // The server's own clean-up, not a request of the client's: straight to the switch.
+  for (std::uint32_t serial : c.owned) consider(serial);
+  for (std::uint32_t serial : c.watched) consider(serial);
+  std::sort(mine.begin(), mine.end(), [](CallId a, CallId b) { return a.serial < b.serial; });
+  // The server's own clean-up, not a request of the client's: straight to the switch. A call
+  // it alone owns is dropped (TAPI's lineClose); the others keep theirs.
   for (CallId id : mine) {
     const Call* call = pbx_.find_call(id);
-    if (call && call->state != CallState::Idle) pbx_.drop(id);
+    if (!call || call->state == CallState::Idle || !c.owned.count(id.serial)) continue;
+    bool other_owner = false;
+    for (const Client* h : subs_.holders(id.serial)) other_owner = other_owner || (h != &c && h->owned.count(id.serial));
+    if (!other_owner) pbx_.drop(id);
   }
   for (CallId id : mine) {
+    subs_.release(c, id.serial);
     const Call* call = pbx_.find_call(id);
-    if (call && call->state == CallState::Idle) pbx_.deallocate(id);
+    if (call && call->state == CallState::Idle && subs_.holders(id.serial).empty()) {
+      pbx_.deallocate(id);
+      subs_.forget_call(id.serial);
+    }
   }
-  for (CallId id : mine) c.owned.erase(id.serial);
 }
 
 // --- session --------------------------------------------------------------------------------
@@ -311,18 +383,104 @@ json RequestHandler::modem_json(LineId l) const {
   return j;
 }
 
-void RequestHandler::open_line(Client& c, const wire::Request& req, LineId l) {
-  if (const ModemBank* bank = session_.modems(); bank && bank->on_line(l))
+namespace {
+
+/// open's `privilege`: NONE, MONITOR, OWNER or both joined with '+' (any case, the
+/// LINECALLPRIVILEGE_ prefix optional).
+void parse_privilege(const std::string& text, bool& owner, bool& monitor) {
+  owner = monitor = false;
+  bool none = false;
+  std::size_t at = 0;
+  while (at <= text.size()) {
+    const std::size_t plus = text.find('+', at);
+    std::string part = text.substr(at, plus == std::string::npos ? std::string::npos : plus - at);
+    for (char& ch : part) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    if (part.rfind("LINECALLPRIVILEGE_", 0) == 0) part.erase(0, 18);
+    if (part == wire::schema::value::kPrivilegeOwner) owner = true;
+    else if (part == wire::schema::value::kPrivilegeMonitor) monitor = true;
+    else if (part == wire::schema::value::kPrivilegeNone) none = true;
+    else
+      throw wire::ParamError{LineErr::InvalParam,
+                             fmt::format("'privilege' is NONE, MONITOR, OWNER or OWNER+MONITOR, not \"{}\"", text)};
+    if (plus == std::string::npos) break;
+    at = plus + 1;
+  }
+  if (none && (owner || monitor))
+    throw wire::ParamError{LineErr::InvalParam, "'privilege' NONE goes alone"};
+}
+
+std::string privilege_text(const LineOpen& o) {
+  if (o.owner && o.monitor) return wire::schema::value::kPrivilegeOwnerMonitor;
+  if (o.owner) return wire::schema::value::kPrivilegeOwner;
+  return o.monitor ? wire::schema::value::kPrivilegeMonitor : wire::schema::value::kPrivilegeNone;
+}
+
+json media_modes_json(std::uint32_t bits) {
+  json out = json::array();
+  for (const auto& m : wire::schema::kMediaModes)
+    if (bits & m.value) out.push_back(m.name);
+  return out;
+}
+
+}  // namespace
+
+void RequestHandler::open_line(Client& c, const wire::Request& req, const wire::Params& p) {
+  p.only({"line", "privilege", "media_modes", "rank"});
+  const LineId l = line_param(c, p, false);
+  LineOpen how;
+  const auto privilege = p.optional_text("privilege");
+  how.alone = !privilege;
+  if (!privilege) {
+    if (p.find("media_modes") || p.find("rank"))
+      refuse(LineErr::InvalParam, "'media_modes' and 'rank' go with a 'privilege' (an open that shares the line)");
+    how.owner = how.monitor = true;
+    how.media_modes = ~std::uint32_t{0};
+  } else {
+    parse_privilege(*privilege, how.owner, how.monitor);
+    if (const json* modes = p.find("media_modes"); modes && !modes->is_null()) {
+      if (!modes->is_array()) refuse(LineErr::InvalParam, "'media_modes' must be a list of media modes ([\"INTERACTIVEVOICE\"])");
+      for (const json& m : *modes) {
+        const std::uint32_t bit = m.is_string() ? wire::schema::media_mode_value(m.get<std::string>()) : 0;
+        if (!bit) refuse(LineErr::InvalParam, fmt::format("'media_modes': {} is no LINEMEDIAMODE name", m.dump()));
+        how.media_modes |= bit;
+      }
+    }
+    if (how.owner && how.media_modes == 0)
+      refuse(LineErr::InvalParam, "an owner names the media modes it owns ('media_modes', TAPI: LINEERR_INVALMEDIAMODE)");
+    if (!how.owner) how.media_modes = 0;
+    if (const auto rank = p.optional_integer("rank")) {
+      if (*rank < 0) refuse(LineErr::InvalParam, "'rank' is 0 or more (lower first)");
+      how.rank = *rank;
+    }
+  }
+  const Line& line = pbx_.line(l);
+  if (const ModemBank* bank = session_.modems(); bank && bank->on_line(l) && how.owner)
     refuse(LineErr::Allocated, fmt::format("line {} is modem {}: its AT command interpreter controls it "
                                            "(monitor the line to follow it)",
-                                           pbx_.line(l).number, bank->on_line(l)->name()));
-  if (const Client* holder = subs_.controller(l); holder && holder != &c)
-    refuse(LineErr::Allocated, fmt::format("line {} is open by {}", pbx_.line(l).number, holder->name));
-  const bool opened = subs_.open(c, l);
-  const Line& line = pbx_.line(l);
-  ok(c, req.id, json{{"line", line.number}, {"name", line.name}, {"behavior", describe(line.behavior)},
-                     {"forwarding", forwarding_json(line.forwarding)}});
-  if (opened) subs_.line_state(l, "OPEN", json{{"controller", c.name}});
+                                           line.number, bank->on_line(l)->name()));
+  // One that opened it alone keeps it alone; owners share it only with owners that share.
+  for (const LineOpen& o : subs_.opens(l)) {
+    if (o.client == &c) continue;
+    if (o.alone && (how.owner || how.alone))
+      refuse(LineErr::Allocated, fmt::format("line {} is open by {}", line.number, o.client->name));
+    if (how.alone && o.owner)
+      refuse(LineErr::Allocated, fmt::format("line {} is open by {} (as an owner that shares it: open it with a "
+                                             "'privilege' to share it too)",
+                                             line.number, o.client->name));
+  }
+  const bool opened = subs_.open(c, l, how);
+  json body{{"line", line.number}, {"name", line.name}, {"behavior", describe(line.behavior)},
+            {"forwarding", forwarding_json(line.forwarding)}};
+  if (!how.alone) {
+    body["privilege"] = privilege_text(how);
+    body["media_modes"] = media_modes_json(how.media_modes);
+  }
+  ok(c, req.id, std::move(body));
+  if (opened) {
+    json extra{{"controller", c.name}};
+    if (!how.alone) extra["privilege"] = privilege_text(how);
+    subs_.line_state(l, "OPEN", extra);
+  }
   subs_.announce_calls(c, l);
 }
 
@@ -331,6 +489,42 @@ void RequestHandler::close_line(Client& c, const wire::Request& req, LineId l) {
   subs_.close(c, l);
   ok(c, req.id, json{{"line", pbx_.line(l).number}});
   subs_.line_state(l, "CLOSE");
+}
+
+void RequestHandler::register_app(Client& c, const wire::Request& req, const wire::Params& p) {
+  p.only({"name"});
+  const std::string name = p.text("name");
+  const bool valid = !name.empty() && name.size() <= 255 && std::none_of(name.begin(), name.end(), [](char ch) {
+    return static_cast<unsigned char>(ch) < 0x20 || std::string_view("\\/:*?\"<>|").find(ch) != std::string_view::npos;
+  });
+  if (!valid) refuse(LineErr::InvalParam, "an application's name is its executable's file name (\"dialer.exe\"), no folder");
+  const bool known = std::any_of(c.apps.begin(), c.apps.end(), [&](const std::string& a) {
+    return a.size() == name.size() && std::equal(a.begin(), a.end(), name.begin(), [](char x, char y) {
+             return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+  });
+  if (!known) c.apps.push_back(name);
+  ok(c, req.id, json{{"apps", c.apps}});
+}
+
+void RequestHandler::set_privilege(Client& c, const wire::Request& req, const wire::Params& p) {
+  p.only({"call", "privilege"});
+  const CallId id = call_param(c, p, "call", false);
+  std::string text = p.text("privilege");
+  for (char& ch : text) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  if (text.rfind("LINECALLPRIVILEGE_", 0) == 0) text.erase(0, 18);
+  Privilege wanted = Privilege::None;
+  if (text == wire::schema::value::kPrivilegeOwner) wanted = Privilege::Owner;
+  else if (text == wire::schema::value::kPrivilegeMonitor) wanted = Privilege::Monitor;
+  else refuse(LineErr::InvalParam, "'privilege' is OWNER or MONITOR (TAPI: LINEERR_INVALCALLPRIVILEGE)");
+  if (const auto refused = session_.request_path().authorize_privilege(c.name, id, wanted)) {
+    ++stats_.errors;
+    c.send(wire::frame(encoder_.reply(req.id, *refused)));
+    return;
+  }
+  subs_.grant(c, id, wanted);
+  c.known.insert(id.serial);
+  ok(c, req.id, json{{"call", to_string(id)}, {"privilege", privilege_name(wanted)}});
 }
 
 void RequestHandler::monitor(Client& c, const wire::Request& req, const wire::Params& p, bool on) {

@@ -41,13 +41,19 @@ class RequestHandler final : public RequestPath::Directory {
   /// The model's LINE_REPLY: the reply to the request being carried out (sent now, before the
   /// events the operation causes); the handles it names become the requester's.
   void on_reply(const OpResult& result);
-  /// Drop and deallocate every call `c` controls (on `only_line`, or everywhere): the calls it
-  /// owns, and the unowned calls of the lines it has open. For close, and a client that goes.
+  /// `c` lets go of the calls it holds (on `only_line`, or everywhere): those it alone owns are
+  /// dropped, and a call nobody holds any more is deallocated once IDLE. For close, and a client
+  /// that goes.
   void clear_calls_of(Client& c, std::optional<LineId> only_line);
 
-  // RequestPath::Directory: the clients, and the lines they have open.
+  // RequestPath::Directory: the clients, the lines they have open, their privileges on calls.
   bool is_client(std::string_view name) const override;
   std::string line_controller(LineId line) const override;
+  bool has_open(std::string_view name, LineId line) const override;
+  RequestPath::CallPrivilege privilege(std::string_view name, const Call& call) const override;
+  std::vector<std::pair<std::string, RequestPath::CallPrivilege>> holders(const Call& call) const override;
+  std::vector<std::string> media_owners(LineId line, std::uint32_t media_mode) const override;
+  std::vector<std::string> app_owners(std::string_view app, LineId line) const override;
 
  private:
   /// The request being carried out, for on_reply.
@@ -65,12 +71,24 @@ class RequestHandler final : public RequestPath::Directory {
   /// Send `command` down the request path for `c`: its reply is the request's (sent before
   /// the events it causes), its record the run's.
   OpResult operation(Client& c, const wire::Request& req, const Command& command);
+  /// The same for another of the path's entries (`run` calls it): lineHandoff's own forms.
+  OpResult operation(Client& c, const wire::Request& req, const std::function<OpResult()>& run);
   void hello(Client& c, const wire::Request& req, const wire::Params& p);
   bool check_token(Client& c, const nlohmann::json& id, const std::string& token);
   void authenticate(Client& c, const wire::Request& req, const std::string& token);
   void list_lines(Client& c, const wire::Request& req);
-  void open_line(Client& c, const wire::Request& req, LineId l);
+  void open_line(Client& c, const wire::Request& req, const wire::Params& p);
   void close_line(Client& c, const wire::Request& req, LineId l);
+  void register_app(Client& c, const wire::Request& req, const wire::Params& p);
+  void set_privilege(Client& c, const wire::Request& req, const wire::Params& p);
+  /// handoff by `app` or `media_mode` (request_operations.cpp).
+  void handoff_by(Client& c, const wire::Request& req);
+  /// After a handoff to `target` succeeded: its privileges, and what it hears.
+  void handed_off(Client& source, const std::string& target, CallId call, bool source_keeps,
+                  std::uint32_t media_mode = 0);
+  /// After a deallocate by `c` succeeded: its handle is gone (and the call, at the switch, when
+  /// it was the last).
+  void deallocated(Client& c, CallId call);
   void monitor(Client& c, const wire::Request& req, const wire::Params& p, bool on);
   nlohmann::json modem_json(LineId l) const;
   void ok(Client& c, const nlohmann::json& id, nlohmann::json body = nlohmann::json::object());

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "request_handler.hpp"
+#include "telsim/server/wire_schema.hpp"
 #include "telsim/sim/request.hpp"
 
 namespace telsim::serve {
@@ -74,6 +75,8 @@ CallId RequestHandler::handle_of(const std::string& text, LineErr bad) const {
 void RequestHandler::call_operation(Client& c, const wire::Request& req) {
   const OpInfo* op = find_operation(req.op);
   if (!op) refuse(LineErr::OperationUnavail, fmt::format("unknown op '{}'", req.op));
+  // lineHandoff's own forms (by application, by media mode) are the path's too, beside `to`.
+  if (op->op == Op::Handoff && (req.body.contains("app") || req.body.contains("media_mode"))) return handoff_by(c, req);
   // The subject first: a request on another client's line or call is refused before the rest
   // of it is read (an unknown handle or line, likewise).
   {
@@ -130,16 +133,67 @@ void RequestHandler::call_operation(Client& c, const wire::Request& req) {
   cmd.completion_mode = rq.completion_mode;
   if (op->op == Op::UncompleteCall) cmd.completion = static_cast<std::uint32_t>(std::stoul(rq.completion));
 
+  const Client* target = op->op == Op::Handoff ? clients_.find(cmd.to) : nullptr;
+  const Call* subject = pbx_.find_call(cmd.call);
+  const bool target_owned = target && subject && subs_.privilege(*target, *subject) == Privilege::Owner;
   const OpResult r = operation(c, req, cmd);
-  if (op->op == Op::Handoff && r.ok()) {
-    // The new owner hears of the call as TAPI tells an application a call handed to it.
-    Client* target = clients_.find(cmd.to);
-    if (const Call* call = pbx_.find_call(cmd.call); target && call && call->owner == cmd.to) {
-      c.owned.erase(cmd.call.serial);
-      target->owned.insert(cmd.call.serial);
-      subs_.handed(*target, cmd.call, *call);
-    }
+  if (!r.ok()) return;
+  if (op->op == Op::Handoff && !target_owned) handed_off(c, cmd.to, cmd.call, false);
+  if (op->op == Op::Deallocate) deallocated(c, cmd.call);
+}
+
+void RequestHandler::handoff_by(Client& c, const wire::Request& req) {
+  const wire::Params p(req);
+  p.only({"call", "app", "media_mode"});
+  if (p.find("app") && p.find("media_mode"))
+    refuse(LineErr::InvalParam, "a handoff names its target once: 'to' (a client), 'app' or 'media_mode'");
+  Command cmd;
+  cmd.op = Op::Handoff;
+  cmd.requester = c.name;
+  cmd.call = handle_of(p.text("call"), LineErr::InvalCallHandle);
+  RequestPath::HandoffTarget by;
+  if (const auto app = p.optional_text("app")) {
+    if (app->empty()) refuse(LineErr::InvalParam, "'app' names an executable (\"dialer.exe\")");
+    // A path is allowed, as lineHandoff's lpszFileName: the file name is what counts.
+    by.app = app->substr(app->find_last_of("\\/") == std::string::npos ? 0 : app->find_last_of("\\/") + 1);
+  } else {
+    const std::string mode = p.text("media_mode");
+    by.media_mode = wire::schema::media_mode_value(mode);
+    if (!by.media_mode)
+      refuse(LineErr::InvalParam, fmt::format("'media_mode': \"{}\" is no LINEMEDIAMODE name (TAPI: LINEERR_INVALMEDIAMODE)", mode));
   }
+  const OpResult r = operation(c, req, [&] { return session_.request_path().handoff(cmd, by); });
+  if (!r.ok()) return;
+  const Call* call = pbx_.find_call(cmd.call);
+  Client* target = clients_.find(r.address);
+  if (target && target != &c && call && subs_.privilege(*target, *call) != Privilege::Owner)
+    handed_off(c, r.address, cmd.call, true, by.media_mode);
+}
+
+void RequestHandler::handed_off(Client& source, const std::string& target_name, CallId id, bool source_keeps,
+                                std::uint32_t media_mode) {
+  Client* target = clients_.find(target_name);
+  const Call* call = pbx_.find_call(id);
+  if (!call) return;
+  if (!source_keeps && source.owned.count(id.serial)) {
+    // `to`'s handoff gives the call away: a client that shares the line as a monitor keeps its
+    // handle as one; otherwise the handle goes (a line opened alone still hears of its calls).
+    const LineOpen* how = subs_.opened(source, call->line);
+    if (how && !how->alone && how->monitor) subs_.grant(source, id, Privilege::Monitor);
+    else subs_.release(source, id.serial);
+  }
+  if (!target || target == &source) return;
+  subs_.grant(*target, id, Privilege::Owner);
+  subs_.handed(*target, id, *call, media_mode);
+}
+
+void RequestHandler::deallocated(Client& c, CallId id) {
+  if (!pbx_.find_call(id)) {
+    subs_.forget_call(id.serial);  // the last handle: gone at the switch
+  } else {
+    subs_.release(c, id.serial);
+  }
+  c.known.erase(id.serial);
 }
 
 }  // namespace telsim::serve

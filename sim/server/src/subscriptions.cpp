@@ -3,29 +3,85 @@
 #include <algorithm>
 
 #include "telsim/server/protocol.hpp"
+#include "telsim/server/wire_schema.hpp"
 
 namespace telsim::serve {
+
+const char* privilege_name(Privilege p) {
+  switch (p) {
+    case Privilege::Owner: return wire::schema::value::kPrivilegeOwner;
+    case Privilege::Monitor: return wire::schema::value::kPrivilegeMonitor;
+    case Privilege::None: break;
+  }
+  return wire::schema::value::kPrivilegeNone;
+}
+
+namespace {
+constexpr std::uint32_t kInteractiveVoice = 0x4;  // LINEMEDIAMODE_INTERACTIVEVOICE
+const std::vector<Client*> kNobody;
+}  // namespace
 
 Subscriptions::Subscriptions(const Pbx& pbx, EventEncoder& encoder, const ClientDirectory& clients,
                              ServerStats& stats)
     : pbx_(pbx), encoder_(encoder), clients_(clients), stats_(stats) {
-  controller_.assign(pbx.line_count(), nullptr);
+  opens_.resize(pbx.line_count());
 }
 
 // --- lines ----------------------------------------------------------------------------------
 
-bool Subscriptions::open(Client& c, LineId l) {
-  const bool already = controller_[l] == &c;
-  controller_[l] = &c;
-  if (!already) c.opened.push_back(l);
+Client* Subscriptions::controller(LineId l) const {
+  if (l >= opens_.size()) return nullptr;
+  for (const LineOpen& o : opens_[l])
+    if (o.alone) return o.client;
+  // Of those that share it, the first owner by priority (whatever their media modes).
+  const std::vector<Client*> owners = owners_of(l, ~std::uint32_t{0});
+  return owners.empty() ? nullptr : owners.front();
+}
+
+const LineOpen* Subscriptions::opened(const Client& c, LineId l) const {
+  if (l >= opens_.size()) return nullptr;
+  for (const LineOpen& o : opens_[l])
+    if (o.client == &c) return &o;
+  return nullptr;
+}
+
+bool Subscriptions::open(Client& c, LineId l, LineOpen how) {
+  how.client = &c;
+  for (LineOpen& o : opens_[l])
+    if (o.client == &c) {
+      how.order = o.order;  // opening again changes how, not when
+      o = how;
+      return false;
+    }
+  how.order = next_order_++;
+  opens_[l].push_back(how);
+  c.opened.push_back(l);
   encoder_.watch_line(l);
-  return !already;
+  return true;
 }
 
 void Subscriptions::close(Client& c, LineId l) {
-  controller_[l] = nullptr;
+  std::erase_if(opens_[l], [&](const LineOpen& o) { return o.client == &c; });
   std::erase(c.opened, l);
 }
+
+std::vector<Client*> Subscriptions::owners_of(LineId l, std::uint32_t media_mode) const {
+  std::vector<const LineOpen*> owners;
+  if (l < opens_.size())
+    for (const LineOpen& o : opens_[l])
+      if (o.owns(media_mode) && !o.client->gone()) owners.push_back(&o);
+  // Ranked first (lower first), then the others in open order.
+  std::stable_sort(owners.begin(), owners.end(), [](const LineOpen* a, const LineOpen* b) {
+    if (a->rank && b->rank) return *a->rank < *b->rank;
+    if (a->rank || b->rank) return a->rank.has_value();
+    return a->order < b->order;
+  });
+  std::vector<Client*> out;
+  for (const LineOpen* o : owners) out.push_back(o->client);
+  return out;
+}
+
+std::uint32_t Subscriptions::media_mode(LineId l) const { return media_of_ ? media_of_(l) : kInteractiveVoice; }
 
 void Subscriptions::monitor(Client& c, LineId l) {
   auto& list = monitors_[l];
@@ -64,12 +120,15 @@ std::size_t Subscriptions::monitor_count(LineId l) const {
 
 void Subscriptions::remove(Client& c) {
   for (LineId l : c.opened) {
-    controller_[l] = nullptr;
+    std::erase_if(opens_[l], [&](const LineOpen& o) { return o.client == &c; });
     line_state(l, "CLOSE");
   }
   c.opened.clear();
   for (LineId l : c.monitored) unwatch(l, &c);
   if (c.monitor_all) std::erase(monitor_all_, &c);
+  std::vector<std::uint32_t> held(c.owned.begin(), c.owned.end());
+  held.insert(held.end(), c.watched.begin(), c.watched.end());
+  for (std::uint32_t serial : held) release(c, serial);
 }
 
 void Subscriptions::unwatch(LineId l, Client* c) {
@@ -79,9 +138,101 @@ void Subscriptions::unwatch(LineId l, Client* c) {
   if (it->second.empty()) monitors_.erase(it);
 }
 
-bool Subscriptions::controls(const Client& c, const Call& call) const {
-  return call.owner == c.name ||
-         (call.owner.empty() && call.line < controller_.size() && controller_[call.line] == &c);
+// --- privileges -----------------------------------------------------------------------------
+
+bool Subscriptions::hears(const Client& c, const Call& call) const {
+  if (c.monitor_all) return true;
+  if (call.line < opens_.size())
+    for (const LineOpen& o : opens_[call.line])
+      if (o.client == &c && o.alone) return true;
+  if (auto it = monitors_.find(call.line); it != monitors_.end())
+    return std::find(it->second.begin(), it->second.end(), &c) != it->second.end();
+  return false;
+}
+
+Privilege Subscriptions::privilege(const Client& c, const Call& call) const {
+  if (c.owned.count(call.id.serial)) return Privilege::Owner;
+  if (c.watched.count(call.id.serial) || hears(c, call)) return Privilege::Monitor;
+  return Privilege::None;
+}
+
+const std::vector<Client*>& Subscriptions::holders(std::uint32_t serial) const {
+  const auto it = holders_.find(serial);
+  return it == holders_.end() ? kNobody : it->second;
+}
+
+void Subscriptions::grant(Client& c, CallId id, Privilege p) {
+  if (p == Privilege::None) return release(c, id.serial);
+  ids_[id.serial] = id;
+  if (p == Privilege::Owner) {
+    c.watched.erase(id.serial);
+    c.owned.insert(id.serial);
+  } else {
+    c.owned.erase(id.serial);
+    c.watched.insert(id.serial);
+  }
+  auto& list = holders_[id.serial];
+  if (std::find(list.begin(), list.end(), &c) == list.end()) list.push_back(&c);
+}
+
+void Subscriptions::release(Client& c, std::uint32_t serial) {
+  c.owned.erase(serial);
+  c.watched.erase(serial);
+  if (auto it = holders_.find(serial); it != holders_.end()) {
+    std::erase(it->second, &c);
+    if (it->second.empty()) holders_.erase(it);
+  }
+}
+
+void Subscriptions::forget_call(std::uint32_t serial) {
+  if (auto it = holders_.find(serial); it != holders_.end()) {
+    for (Client* c : it->second) {
+      c->owned.erase(serial);
+      c->watched.erase(serial);
+    }
+    holders_.erase(it);
+  }
+  assigned_.erase(serial);
+}
+
+void Subscriptions::assign(const Call& call) {
+  if (!assigned_.insert(call.id.serial).second) return;
+  if (call.line >= opens_.size() || opens_[call.line].empty()) {
+    // Nobody shares the line; the switch's owner may be a client all the same (a completion's
+    // call placed for it, a call handed to it).
+    if (!call.owner.empty())
+      if (Client* o = clients_.find(call.owner); o && !o->gone() && !o->owned.count(call.id.serial))
+        grant(*o, call.id, Privilege::Owner);
+    return;
+  }
+  bool owned = false;
+  for (const Client* h : holders(call.id.serial)) owned = owned || h->owned.count(call.id.serial) > 0;
+  if (!owned && !call.owner.empty()) {
+    // The switch names its owner: that client's, or a controller of the scenario's (no client's).
+    if (Client* o = clients_.find(call.owner); o && !o->gone()) grant(*o, call.id, Privilege::Owner);
+    owned = true;
+  }
+  if (!owned) {
+    const std::vector<Client*> owners = owners_of(call.line, media_mode(call.line));
+    if (!owners.empty()) grant(*owners.front(), call.id, Privilege::Owner);
+  }
+  for (const LineOpen& o : opens_[call.line])
+    if (!o.alone && o.monitor && !o.client->gone() && privilege(*o.client, call) == Privilege::None)
+      grant(*o.client, call.id, Privilege::Monitor);
+}
+
+void Subscriptions::assign_to(Client& c, const Call& call) {
+  if (!assigned_.count(call.id.serial)) return assign(call);
+  if (privilege(c, call) != Privilege::None && !hears(c, call)) return;  // it holds it already
+  if (c.owned.count(call.id.serial) || c.watched.count(call.id.serial)) return;
+  const LineOpen* how = opened(c, call.line);
+  if (!how) return;
+  // An unowned call (no client owns it, the switch names none) is the newcomer's when it owns
+  // the call's media mode on the line; else it holds it as a monitor if it asked to.
+  bool owned = !call.owner.empty();
+  for (const Client* h : holders(call.id.serial)) owned = owned || h->owned.count(call.id.serial) > 0;
+  if (!owned && how->owns(media_mode(call.line))) grant(c, call.id, Privilege::Owner);
+  else if (!how->alone && how->monitor) grant(c, call.id, Privilege::Monitor);
 }
 
 // --- call handles ---------------------------------------------------------------------------
@@ -94,9 +245,17 @@ std::optional<CallId> Subscriptions::handle(std::uint32_t serial) const {
 
 void Subscriptions::sweep() {
   if (ids_.size() < ids_sweep_at_) return;
-  std::erase_if(ids_, [this](const auto& kv) { return pbx_.find_call(kv.second) == nullptr; });
+  std::vector<std::uint32_t> gone;
+  for (const auto& [serial, id] : ids_)
+    if (pbx_.find_call(id) == nullptr) gone.push_back(serial);
+  for (std::uint32_t serial : gone) {
+    ids_.erase(serial);
+    forget_call(serial);
+  }
+  std::erase_if(assigned_, [this](std::uint32_t serial) { return !ids_.count(serial); });
   clients_.for_each([this](Client& c) {
     std::erase_if(c.owned, [this](std::uint32_t serial) { return !ids_.count(serial); });
+    std::erase_if(c.watched, [this](std::uint32_t serial) { return !ids_.count(serial); });
   });
   ids_sweep_at_ = std::max<std::size_t>(1024, ids_.size() * 2);
 }
@@ -109,11 +268,16 @@ void Subscriptions::recipients(LineId line, const Call* call, std::vector<Client
     if (c && !c->gone() && (!c->closing() || stopping_) && std::find(out.begin(), out.end(), c) == out.end())
       out.push_back(c);
   };
-  if (line < controller_.size()) add(controller_[line]);
+  // The line's events reach every client that has it open; its calls' events the one that has
+  // it open alone and the calls' holders (owners, and monitors sharing the line).
+  if (line < opens_.size())
+    for (const LineOpen& o : opens_[line])
+      if (!call || o.alone) add(o.client);
   if (auto it = monitors_.find(line); it != monitors_.end())
     for (Client* c : it->second) add(c);
   for (Client* c : monitor_all_) add(c);
-  if (call && !call->owner.empty()) add(clients_.find(call->owner));
+  if (call)
+    for (Client* c : holders(call->id.serial)) add(c);
 }
 
 void Subscriptions::call_state(const CallStateEvent& e) {
@@ -123,6 +287,7 @@ void Subscriptions::call_state(const CallStateEvent& e) {
     return;
   }
   const Call* call = pbx_.find_call(e.call);
+  if (call) assign(*call);
   std::vector<Client*> to;
   recipients(e.line, call, to);
   if (to.empty()) {
@@ -131,14 +296,10 @@ void Subscriptions::call_state(const CallStateEvent& e) {
   }
   const std::string info_frame = call ? encoder_.call_info_update(*call) : std::string();
   const std::string state = wire::frame(encoder_.call_state(call, e.call, e.line, e.to, e.mode, e.reason));
-  std::string announce;
   for (Client* c : to) {
     if (!c->known.count(e.call.serial)) {
       c->known.insert(e.call.serial);
-      if (call) {
-        if (announce.empty()) announce = wire::frame(encoder_.new_call(*call));
-        c->send(announce);
-      }
+      if (call) c->send(new_call_frame(*c, *call));
     } else if (!info_frame.empty()) {
       c->send(info_frame);
     }
@@ -200,26 +361,46 @@ void Subscriptions::modem_state(const Modem& m, LineId line) {
   for (Client* c : to) c->send(*frame);
 }
 
+std::string Subscriptions::new_call_frame(const Client& c, const Call& call) const {
+  json j = encoder_.new_call(call);
+  j["privilege"] = privilege_name(privilege(c, call));
+  return wire::frame(j);
+}
+
 void Subscriptions::announce_calls(Client& c, LineId l) {
   for (CallId id : pbx_.line(l).calls) {
     const Call* call = pbx_.find_call(id);
     if (!call || call->state == CallState::Idle || c.known.count(id.serial)) continue;
     ids_[id.serial] = id;
+    assign_to(c, *call);
+    if (privilege(c, *call) == Privilege::None) continue;  // an owner of other media, or NONE
     c.known.insert(id.serial);
     // What the client was told, so a later change of party reaches it as call_info.
     encoder_.track(*call);
-    c.send(wire::frame(encoder_.new_call(*call)));
+    c.send(new_call_frame(c, *call));
     c.send(wire::frame(encoder_.call_state(call, id, call->line, call->state, call->mode, call->reason)));
   }
 }
 
-void Subscriptions::handed(Client& c, CallId id, const Call& call) {
+void Subscriptions::handed(Client& c, CallId id, const Call& call, std::uint32_t media_mode) {
   // The new owner hears of the call as TAPI tells an application of a call handed to it.
   if (!c.known.count(id.serial)) {
     c.known.insert(id.serial);
-    c.send(wire::frame(encoder_.new_call(call)));
+    encoder_.track(call);
+    json j = encoder_.new_call(call);
+    j["privilege"] = privilege_name(privilege(c, call));
+    if (media_mode) j["media_mode"] = wire::schema::media_mode_name(media_mode);
+    c.send(wire::frame(j));
+  } else {
+    privilege_changed(c, call, media_mode);
   }
   c.send(wire::frame(encoder_.call_state(&call, id, call.line, call.state, call.mode, call.reason)));
+}
+
+void Subscriptions::privilege_changed(Client& c, const Call& call, std::uint32_t media_mode) {
+  json j = encoder_.call_privilege(call, privilege_name(privilege(c, call)));
+  if (media_mode) j["media_mode"] = wire::schema::media_mode_name(media_mode);
+  c.send(wire::frame(j));
 }
 
 }  // namespace telsim::serve

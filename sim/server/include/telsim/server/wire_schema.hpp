@@ -45,10 +45,13 @@ inline constexpr char kCallStatus[] = "call_status";
 inline constexpr char kCallInfo[] = "call_info";
 inline constexpr char kLineStatus[] = "line_status";
 inline constexpr char kAddressStatus[] = "address_status";
+inline constexpr char kRegisterApp[] = "register_app";
+inline constexpr char kSetPrivilege[] = "set_privilege";
 }  // namespace op
-inline constexpr std::array<std::string_view, 12> kSessionOps = {
-    op::kHello,   op::kAuth,      op::kPing,       op::kListLines, op::kOpen,       op::kClose,
-    op::kMonitor, op::kUnmonitor, op::kCallStatus, op::kCallInfo,  op::kLineStatus, op::kAddressStatus};
+inline constexpr std::array<std::string_view, 14> kSessionOps = {
+    op::kHello,      op::kAuth,          op::kPing,        op::kListLines,  op::kOpen,
+    op::kClose,      op::kMonitor,       op::kUnmonitor,   op::kCallStatus, op::kCallInfo,
+    op::kLineStatus, op::kAddressStatus, op::kRegisterApp, op::kSetPrivilege};
 
 /// Whether the server knows an op of this name: a session op or a catalogue operation.
 constexpr bool is_op(std::string_view name) {
@@ -65,6 +68,7 @@ inline constexpr char kCallInfo[] = "call_info";
 inline constexpr char kAddressState[] = "address_state";
 inline constexpr char kLineState[] = "line_state";
 inline constexpr char kModemState[] = "modem_state";
+inline constexpr char kCallPrivilege[] = "call_privilege";
 inline constexpr char kShutdown[] = "shutdown";
 }  // namespace event
 
@@ -145,6 +149,15 @@ inline constexpr char kMessagesWaiting[] = "messages_waiting";
 inline constexpr char kCallWaiting[] = "call_waiting";
 inline constexpr char kController[] = "controller";
 inline constexpr char kMonitors[] = "monitors";
+inline constexpr char kOpens[] = "opens";
+inline constexpr char kClient[] = "client";
+// several clients on one line (open, new_call, call_privilege, set_privilege, handoff, register_app)
+inline constexpr char kPrivilege[] = "privilege";
+inline constexpr char kMediaModes[] = "media_modes";
+inline constexpr char kMediaMode[] = "media_mode";
+inline constexpr char kRank[] = "rank";
+inline constexpr char kApp[] = "app";
+inline constexpr char kApps[] = "apps";
 // modems
 inline constexpr char kModem[] = "modem";
 inline constexpr char kDcd[] = "dcd";
@@ -165,7 +178,7 @@ namespace detail {
 namespace f = field;
 inline constexpr std::string_view kNewCallFields[] = {
     f::kEvent, f::kLine, f::kCall, f::kDirection, f::kFrom, f::kTo, f::kReason, f::kState,
-    f::kConnected, f::kOriginalTo, f::kOwner, f::kCompletion, f::kTime};
+    f::kConnected, f::kOriginalTo, f::kOwner, f::kCompletion, f::kPrivilege, f::kMediaMode, f::kTime};
 inline constexpr std::string_view kCallStateFields[] = {
     f::kEvent, f::kLine, f::kCall, f::kState, f::kMode, f::kModeName, f::kReason, f::kFeatures, f::kConference,
     f::kTime};
@@ -173,17 +186,19 @@ inline constexpr std::string_view kCallInfoFields[] = {
     f::kEvent, f::kLine, f::kCall, f::kChanged, f::kFrom, f::kTo, f::kReason, f::kOriginalTo, f::kConference,
     f::kConnected, f::kTime};
 inline constexpr std::string_view kAddressStateFields[] = {f::kEvent, f::kLine, f::kState, f::kForwarding, f::kTime};
-inline constexpr std::string_view kLineStateFields[] = {f::kEvent, f::kLine, f::kState, f::kController,
-                                                        f::kMessagesWaiting, f::kTime};
+inline constexpr std::string_view kLineStateFields[] = {f::kEvent,           f::kLine,      f::kState, f::kController,
+                                                        f::kMessagesWaiting, f::kPrivilege, f::kTime};
 inline constexpr std::string_view kModemStateFields[] = {f::kEvent, f::kLine, f::kModem, f::kState,
                                                          f::kDcd, f::kDtr, f::kSpeed, f::kTime};
+inline constexpr std::string_view kCallPrivilegeFields[] = {f::kEvent,     f::kLine,      f::kCall,
+                                                            f::kPrivilege, f::kMediaMode, f::kTime};
 inline constexpr std::string_view kShutdownFields[] = {f::kEvent, f::kReason, f::kTime};
 }  // namespace detail
 inline constexpr EventSchema kEvents[] = {
     {event::kNewCall, detail::kNewCallFields},         {event::kCallState, detail::kCallStateFields},
     {event::kCallInfo, detail::kCallInfoFields},       {event::kAddressState, detail::kAddressStateFields},
     {event::kLineState, detail::kLineStateFields},     {event::kModemState, detail::kModemStateFields},
-    {event::kShutdown, detail::kShutdownFields}};
+    {event::kCallPrivilege, detail::kCallPrivilegeFields}, {event::kShutdown, detail::kShutdownFields}};
 
 /// The schema of the event `name`, or nullptr.
 constexpr const EventSchema* find_event(std::string_view name) {
@@ -225,6 +240,12 @@ inline constexpr char kDoNotDisturb[] = "dnd";
 inline constexpr char kAll[] = "all";
 inline constexpr char kInternal[] = "internal";
 inline constexpr char kExternal[] = "external";
+// open's, new_call's, call_privilege's and set_privilege's `privilege` (LINECALLPRIVILEGE_ names;
+// open may join OWNER and MONITOR with '+')
+inline constexpr char kPrivilegeNone[] = "NONE";
+inline constexpr char kPrivilegeMonitor[] = "MONITOR";
+inline constexpr char kPrivilegeOwner[] = "OWNER";
+inline constexpr char kPrivilegeOwnerMonitor[] = "OWNER+MONITOR";
 }  // namespace value
 
 inline constexpr std::array<std::string_view, 2> kDirections = {value::kIn, value::kOut};
@@ -237,6 +258,42 @@ inline constexpr std::array<std::string_view, 5> kForwardingWhen = {
     value::kUnconditional, value::kBusy, value::kNoAnswer, value::kBusyNoAnswer, value::kDoNotDisturb};
 inline constexpr std::array<std::string_view, 3> kForwardingCallers = {value::kAll, value::kInternal,
                                                                        value::kExternal};
+inline constexpr std::array<std::string_view, 4> kPrivileges = {value::kPrivilegeNone, value::kPrivilegeMonitor,
+                                                                value::kPrivilegeOwner, value::kPrivilegeOwnerMonitor};
+
+/// `media_modes` (open) and `media_mode` (handoff): LINEMEDIAMODE names without their prefix
+/// and their values. A call on an extension's line is INTERACTIVEVOICE, on a modem's DATAMODEM.
+struct MediaMode {
+  std::string_view name;
+  std::uint32_t value;
+};
+inline constexpr MediaMode kMediaModes[] = {
+    {"UNKNOWN", 0x2},        {"INTERACTIVEVOICE", 0x4}, {"AUTOMATEDVOICE", 0x8}, {"DATAMODEM", 0x10},
+    {"G3FAX", 0x20},         {"TDD", 0x40},             {"G4FAX", 0x80},          {"DIGITALDATA", 0x100},
+    {"TELETEX", 0x200},      {"VIDEOTEX", 0x400},       {"TELEX", 0x800},         {"MIXED", 0x1000},
+    {"ADSI", 0x2000},        {"VOICEVIEW", 0x4000},     {"VIDEO", 0x8000}};
+
+/// The value of a media mode name, in any case, with or without LINEMEDIAMODE_; 0 when none.
+constexpr std::uint32_t media_mode_value(std::string_view name) {
+  constexpr std::string_view prefix = "LINEMEDIAMODE_";
+  auto upper = [](char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; };
+  auto equal = [&](std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (upper(a[i]) != upper(b[i])) return false;
+    return true;
+  };
+  if (name.size() > prefix.size() && equal(name.substr(0, prefix.size()), prefix)) name.remove_prefix(prefix.size());
+  for (const MediaMode& m : kMediaModes)
+    if (equal(m.name, name)) return m.value;
+  return 0;
+}
+/// The name of one media mode bit; empty when it is not one.
+constexpr std::string_view media_mode_name(std::uint32_t value) {
+  for (const MediaMode& m : kMediaModes)
+    if (m.value == value) return m.name;
+  return {};
+}
 /// modem_state's `state`.
 inline constexpr std::array<std::string_view, 6> kModemStates = {"idle",   "off_hook", "dialing",
                                                                  "answering", "online", "online_command"};
