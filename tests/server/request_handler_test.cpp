@@ -460,5 +460,25 @@ TEST(RequestHandler, AClientThatOnlyMonitorsALineCannotMakeItselfTheOwnerOfItsCa
   EXPECT_TRUE(rig.request(desk, {{"op", "drop"}, {"call", call}})["ok"].get<bool>());
 }
 
+// tapi32's provider opens a line first as a monitor and then, once TAPI knows its owners' media
+// modes, again as an owner: a call that was ringing before it opened, which nobody owns, is then
+// its own.
+TEST(RequestHandler, ACallRingingBeforeTheLineWasOpenedGoesToTheClientThatOpensItAgainAsOwner) {
+  Rig rig;
+  ListClient& app = rig.join("app");
+  const OpResult in = rig.session.pbx().make_call(*rig.session.pbx().find_line("203"), "202");
+  ASSERT_TRUE(in.ok());
+  rig.advance(2s);
+  EXPECT_TRUE(rig.request(app, {{"op", "open"}, {"line", "202"}, {"privilege", "MONITOR"}})["ok"].get<bool>());
+  const std::string call = to_string(rig.session.pbx().line(*rig.session.pbx().find_line("202")).calls.front());
+  EXPECT_EQ(first_of(app.take(), "new_call", call)["privilege"], "MONITOR");
+  EXPECT_TRUE(rig.request(app, {{"op", "open"}, {"line", "202"}, {"privilege", "OWNER+MONITOR"},
+                                {"media_modes", {"INTERACTIVEVOICE"}}})["ok"].get<bool>());
+  const auto heard = app.take();
+  EXPECT_EQ(kinds(heard), (std::vector<std::string>{"reply", "call_privilege", "call_state OFFERING"}));
+  EXPECT_EQ(first_of(heard, "call_privilege", call)["privilege"], "OWNER");
+  EXPECT_TRUE(rig.request(app, {{"op", "answer"}, {"call", call}})["ok"].get<bool>());
+}
+
 }  // namespace
 }  // namespace telsim::serve

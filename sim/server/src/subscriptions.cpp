@@ -195,9 +195,17 @@ void Subscriptions::forget_call(std::uint32_t serial) {
   assigned_.erase(serial);
 }
 
+bool Subscriptions::owned(const Call& call) const {
+  if (!call.owner.empty()) return true;
+  for (const Client* h : holders(call.id.serial))
+    if (h->owned.count(call.id.serial)) return true;
+  return false;
+}
+
 void Subscriptions::assign(const Call& call) {
-  if (!assigned_.insert(call.id.serial).second) return;
+  if (assigned_.count(call.id.serial)) return;
   if (call.line >= opens_.size() || opens_[call.line].empty()) {
+    // Nobody shares the line yet: its privileges are given when somebody opens it (assign_to).
     // Nobody shares the line; the switch's owner may be a client all the same (a completion's
     // call placed for it, a call handed to it).
     if (!call.owner.empty())
@@ -205,6 +213,7 @@ void Subscriptions::assign(const Call& call) {
         grant(*o, call.id, Privilege::Owner);
     return;
   }
+  assigned_.insert(call.id.serial);
   bool owned = false;
   for (const Client* h : holders(call.id.serial)) owned = owned || h->owned.count(call.id.serial) > 0;
   if (!owned && !call.owner.empty()) {
@@ -229,9 +238,7 @@ void Subscriptions::assign_to(Client& c, const Call& call) {
   if (!how) return;
   // An unowned call (no client owns it, the switch names none) is the newcomer's when it owns
   // the call's media mode on the line; else it holds it as a monitor if it asked to.
-  bool owned = !call.owner.empty();
-  for (const Client* h : holders(call.id.serial)) owned = owned || h->owned.count(call.id.serial) > 0;
-  if (!owned && how->owns(media_mode(call.line))) grant(c, call.id, Privilege::Owner);
+  if (!owned(call) && how->owns(media_mode(call.line))) grant(c, call.id, Privilege::Owner);
   else if (!how->alone && how->monitor) grant(c, call.id, Privilege::Monitor);
 }
 
@@ -370,7 +377,18 @@ std::string Subscriptions::new_call_frame(const Client& c, const Call& call) con
 void Subscriptions::announce_calls(Client& c, LineId l) {
   for (CallId id : pbx_.line(l).calls) {
     const Call* call = pbx_.find_call(id);
-    if (!call || call->state == CallState::Idle || c.known.count(id.serial)) continue;
+    if (!call || call->state == CallState::Idle) continue;
+    if (c.known.count(id.serial)) {
+      // Opened again as an owner of the call's media mode: a call nobody owns, which the client
+      // held as a monitor, becomes its own (TAPI gives unowned calls to a new owner).
+      const LineOpen* how = opened(c, l);
+      if (how && how->owns(media_mode(l)) && c.watched.count(id.serial) && !owned(*call)) {
+        grant(c, id, Privilege::Owner);
+        privilege_changed(c, *call);
+        c.send(wire::frame(encoder_.call_state(call, id, call->line, call->state, call->mode, call->reason)));
+      }
+      continue;
+    }
     ids_[id.serial] = id;
     assign_to(c, *call);
     if (privilege(c, *call) == Privilege::None) continue;  // an owner of other media, or NONE

@@ -137,6 +137,8 @@ class Subscriptions {
   /// The new_call frame for `c`: the call and `c`'s privilege on it.
   std::string new_call_frame(const Client& c, const Call& call) const;
   bool hears(const Client& c, const Call& call) const;
+  /// Whether some client owns the call (or the switch names its owner).
+  bool owned(const Call& call) const;
 
   const Pbx& pbx_;
   EventEncoder& encoder_;
