@@ -442,6 +442,8 @@ static void walk_lines(void) {
   is(r, lineGetIDA(h201, 0, 0, LINECALLSELECT_LINE, vs, "tapi/line"), LINEERR_STRUCTURETOOSMALL, "8 bytes: STRUCTURETOOSMALL");
   is(r, lineGetIDA(h201, 0, 0, 0x80, sized(256), "tapi/line"), LINEERR_INVALCALLSELECT, "select 0x80: INVALCALLSELECT");
   is(r, lineGetIDA(h201, 0, 0, LINECALLSELECT_LINE, sized(256), "no/such"), LINEERR_INVALDEVICECLASS, "an unknown class: INVALDEVICECLASS");
+  is(r, lineGetIDA(h201, 0, 0, LINECALLSELECT_LINE, sized(256), "comm/datamodem"), LINEERR_INVALDEVICECLASS,
+     "comm/datamodem on a voice line: INVALDEVICECLASS (a modem's: datamodem.exe)");
   vs = sized(256);
   rc = lineGetIDA(h201, 0, 0, LINECALLSELECT_LINE, vs, "tapi/line");
   chk(r, rc == 0 && vs->dwStringFormat == STRINGFORMAT_BINARY && vs->dwStringSize == 4 &&
@@ -1003,18 +1005,18 @@ static void walk_providers(void) {
   is(r, lineConfigDialogEditA(dev201, NULL, "tapi/line", NULL, 0, sized(256)), LINEERR_OPERATIONUNAVAIL, "OPERATIONUNAVAIL");
   r = row("lineConfigDialogEditW", "the provider has no TUISPI_lineConfigDialogEdit: LINEERR_OPERATIONUNAVAIL");
   is(r, lineConfigDialogEditW(dev201, NULL, L"tapi/line", NULL, 0, sized(256)), LINEERR_OPERATIONUNAVAIL, "OPERATIONUNAVAIL");
-  r = row("lineGetDevConfigA", UNAVAIL);
+  r = row("lineGetDevConfigA", "TAPI, then the provider: a modem's line has a Unimodem DEVCFG (datamodem.exe round-trips it)");
   is(r, lineGetDevConfigA(9999, sized(256), "comm/datamodem"), LINEERR_BADDEVICEID, "device 9999: BADDEVICEID");
   is(r, lineGetDevConfigA(dev201, sized(8), "comm/datamodem"), LINEERR_STRUCTURETOOSMALL, "8 bytes: STRUCTURETOOSMALL");
-  is(r, lineGetDevConfigA(dev201, sized(256), "comm/datamodem"), LINEERR_OPERATIONUNAVAIL, "OPERATIONUNAVAIL");
-  r = row("lineGetDevConfigW", UNAVAIL);
-  is(r, lineGetDevConfigW(dev201, sized(256), L"comm/datamodem"), LINEERR_OPERATIONUNAVAIL, "OPERATIONUNAVAIL");
+  is(r, lineGetDevConfigA(dev201, sized(256), "comm/datamodem"), LINEERR_INVALDEVICECLASS, "a voice line: INVALDEVICECLASS");
+  r = row("lineGetDevConfigW", "TAPI, then the provider: a modem's line has a Unimodem DEVCFG (datamodem.exe round-trips it)");
+  is(r, lineGetDevConfigW(dev201, sized(256), L"comm/datamodem"), LINEERR_INVALDEVICECLASS, "a voice line: INVALDEVICECLASS");
   DWORD cfg = 0;
-  r = row("lineSetDevConfigA", UNAVAIL);
+  r = row("lineSetDevConfigA", "TAPI, then the provider: a modem's line takes a Unimodem DEVCFG (datamodem.exe round-trips it)");
   is(r, lineSetDevConfigA(9999, &cfg, 4, "comm/datamodem"), LINEERR_BADDEVICEID, "device 9999: BADDEVICEID");
-  is(r, lineSetDevConfigA(dev201, &cfg, 4, "comm/datamodem"), LINEERR_OPERATIONUNAVAIL, "OPERATIONUNAVAIL");
-  r = row("lineSetDevConfigW", UNAVAIL);
-  is(r, lineSetDevConfigW(dev201, &cfg, 4, L"comm/datamodem"), LINEERR_OPERATIONUNAVAIL, "OPERATIONUNAVAIL");
+  is(r, lineSetDevConfigA(dev201, &cfg, 4, "comm/datamodem"), LINEERR_INVALDEVICECLASS, "a voice line: INVALDEVICECLASS");
+  r = row("lineSetDevConfigW", "TAPI, then the provider: a modem's line takes a Unimodem DEVCFG (datamodem.exe round-trips it)");
+  is(r, lineSetDevConfigW(dev201, &cfg, 4, L"comm/datamodem"), LINEERR_INVALDEVICECLASS, "a voice line: INVALDEVICECLASS");
 
   /* Handoff priorities (the registry's HandoffPriorities). */
   LINEEXTENSIONID ext;

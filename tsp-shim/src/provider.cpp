@@ -7,6 +7,7 @@
 #include <cwctype>
 
 #include "log.hpp"
+#include "telsim_ext.h"
 #include "text.hpp"
 
 namespace telsim::tsp {
@@ -165,6 +166,21 @@ void Provider::send_cleanup(Op op, const std::string& call) {
 }
 
 void Provider::release_on_server(const std::string& call, bool idle) {
+  if (share_ && !idle) {
+    // Shared with other processes, one of which may own the call too: then only this process's
+    // handle goes. The server refuses the deallocate of the last owner of a call in progress
+    // (INVALCALLSTATE), which is then dropped first (LINEDEVCAPFLAGS_CLOSEDROP).
+    Pending p;
+    p.kind = Pending::Kind::Cleanup;
+    p.op = to_string(Op::Deallocate);
+    p.on_refused = [call](Provider& self, const json& f) {
+      if (line_error_value(f.value(field::kError, "")) != static_cast<LONG>(LINEERR_INVALCALLSTATE)) return;
+      self.send_cleanup(Op::Drop, call);
+      self.send_cleanup(Op::Deallocate, call);
+    };
+    send_locked(json{{field::kOp, to_string(Op::Deallocate)}, {field::kCall, call}}, std::move(p));
+    return;
+  }
   if (!idle) send_cleanup(Op::Drop, call);
   send_cleanup(Op::Deallocate, call);
 }
@@ -173,7 +189,7 @@ LONG Provider::submit(DRV_REQUESTID req, Request r) {
   if (!completion_) return err(LINEERR_OPERATIONFAILED);  // not initialised
   Pending p;
   p.kind = Pending::Kind::Tapi;
-  p.op = to_string(r.op);
+  p.op = r.session_op ? std::string(r.session_op) : std::string(to_string(r.op));
   p.tapi_id = req;
   p.line = r.line;
   p.call = r.call;
@@ -185,26 +201,45 @@ LONG Provider::submit(DRV_REQUESTID req, Request r) {
     c->handle = next_call_++;
     c->line = r.line;
     c->ht = n.ht;
+    c->privilege = LINECALLPRIVILEGE_OWNER;  // the creator owns what it creates
     c->conference_call = n.conference;
     *n.out = reinterpret_cast<HDRVCALL>(static_cast<std::uintptr_t>(c->handle));
     p.creates.push_back({c->handle, n.key});
     calls_.emplace(c->handle, std::move(c));
   }
   json frame = std::move(r.params);
-  frame[field::kOp] = to_string(r.op);
+  frame[field::kOp] = r.session_op ? std::string(r.session_op) : std::string(to_string(r.op));
   send_locked(std::move(frame), std::move(p));
   return static_cast<LONG>(req);
 }
 
-void Provider::send_open(Line& line) {
-  line.server_open = Line::ServerOpen::Opening;
+void Provider::send_open(Line& line, bool again) {
+  if (!again) line.server_open = Line::ServerOpen::Opening;
   const char* op = line.monitor_only() ? schema::op::kMonitor : schema::op::kOpen;
   Pending p;
   p.kind = Pending::Kind::Open;
   p.op = op;
   p.line = line.index;
   p.line_generation = line.open_generation;
-  send_locked(json{{field::kOp, op}, {field::kLine, line.number}}, std::move(p));
+  json frame{{field::kOp, op}, {field::kLine, line.number}};
+  if (share_ && !line.monitor_only()) {
+    // Shared with other processes: an owner of the media modes TAPI's owners asked for (and a
+    // monitor of the rest, for this process's monitors), or only a monitor.
+    json modes = json::array();
+    for (const auto& m : schema::kMediaModes)
+      if (line.media_modes & m.value) modes.push_back(m.name);
+    frame[field::kPrivilege] = modes.empty() ? schema::value::kPrivilegeMonitor : schema::value::kPrivilegeOwnerMonitor;
+    if (!modes.empty()) frame[field::kMediaModes] = std::move(modes);
+  }
+  send_locked(std::move(frame), std::move(p));
+}
+
+void Provider::send_register_app() {
+  if (!share_ || application_.empty() || !connected_) return;
+  Pending p;
+  p.kind = Pending::Kind::Cleanup;
+  p.op = schema::op::kRegisterApp;
+  send_locked(json{{field::kOp, schema::op::kRegisterApp}, {field::kName, application_}}, std::move(p));
 }
 
 void Provider::reconcile_service() {
@@ -295,6 +330,10 @@ LONG Provider::enum_devices(DWORD provider_id, LPDWORD num_lines, LPDWORD num_ph
           line->number = e[field::kLine].get<std::string>();
           if (e.contains(field::kName) && e[field::kName].is_string()) line->name = e[field::kName].get<std::string>();
           if (e.contains(field::kKind) && e[field::kKind].is_string()) line->kind = e[field::kKind].get<std::string>();
+          if (const auto m = e.find(field::kModem); m != e.end() && m->is_object()) {
+            line->pty = m->value(field::kPty, std::string());
+            line->modem_speed = m->value(field::kSpeed, DWORD{0});
+          }
           lines.push_back(std::move(line));
         }
       } else if (l) {
@@ -553,8 +592,10 @@ LONG Provider::close_call(HDRVCALL hd) {
                                                    [&](const Pending::Creates& k) { return k.call == c.handle; });
         },
         err(LINEERR_INVALCALLHANDLE), aborted);
-    // LINEDEVCAPFLAGS_CLOSEDROP: a call TAPI lets go of is dropped, and the server's handle freed.
-    if (!c.server.empty() && connected_) release_on_server(c.server, c.state == LINECALLSTATE_IDLE);
+    // LINEDEVCAPFLAGS_CLOSEDROP: a call TAPI lets go of is dropped, and the server's handle freed
+    // (a call this process only monitors is not its to drop).
+    if (!c.server.empty() && connected_)
+      release_on_server(c.server, c.state == LINECALLSTATE_IDLE || c.privilege == LINECALLPRIVILEGE_MONITOR);
     if (!c.server.empty()) by_server_.erase(c.server);
     calls_.erase(it);
     completion = completion_;
@@ -572,8 +613,13 @@ LONG Provider::set_default_media_detection(HDRVLINE hd, DWORD media_modes) {
   const DWORD supported = LINEMEDIAMODE_INTERACTIVEVOICE | LINEMEDIAMODE_UNKNOWN |
                           (l->monitor_only() ? LINEMEDIAMODE_DATAMODEM : 0);
   if (media_modes & ~supported) return err(LINEERR_INVALMEDIAMODE);
-  // Every call is reported whatever TAPI detects (monitors see them too); kept for the record.
+  // Every call is reported whatever TAPI detects (monitors see them too). Shared with other
+  // processes, the owners' media modes are this process's privilege at the server.
+  const bool changed = l->media_modes != media_modes;
   l->media_modes = media_modes;
+  if (share_ && changed && connected_ && l->present && l->server_open != Line::ServerOpen::Closed &&
+      l->server_open != Line::ServerOpen::Refused)
+    send_open(*l, true);
   return 0;
 }
 
@@ -909,6 +955,67 @@ LONG Provider::uncomplete_call(DRV_REQUESTID req, HDRVLINE hd, DWORD completion_
   r.op = Op::UncompleteCall;
   r.line = l->index;
   r.params = json{{field::kLine, l->number}, {field::kCompletion, completion_id}};
+  return submit(req, std::move(r));
+}
+
+// --- lines shared between processes (telsim_ext.h) -------------------------------------------
+
+LONG Provider::share_lines(DWORD version, LPCWSTR application) {
+  if (version != TELSIM_EXT_VERSION) return err(LINEERR_INCOMPATIBLEAPIVERSION);
+  Guard g(lock_);
+  share_ = true;
+  application_ = application ? narrow(application) : std::string();
+  send_register_app();
+  log::info("lines shared with other processes (application " + application_ + ")");
+  return 0;
+}
+
+LONG Provider::get_call_privilege(HDRVCALL hd, LPDWORD privilege, LPDWORD handoff_media) {
+  if (!privilege || !handoff_media) return err(LINEERR_INVALPOINTER);
+  Guard g(lock_);
+  const Call* c = call_by_handle(hd);
+  if (!c) return err(LINEERR_INVALCALLHANDLE);
+  *privilege = c->privilege;
+  *handoff_media = c->handoff_media;
+  return 0;
+}
+
+LONG Provider::handoff(DRV_REQUESTID req, HDRVCALL hd, LPCWSTR file_name, DWORD media_mode) {
+  Guard g(lock_);
+  Call* c = nullptr;
+  if (LONG e = usable_call(hd, c)) return e;
+  Request r;
+  r.op = Op::Handoff;
+  r.line = c->line;
+  r.call = c->handle;
+  r.params[field::kCall] = c->server;
+  if (file_name) {
+    r.params[field::kApp] = narrow(file_name);
+  } else {
+    const std::string_view name = schema::media_mode_name(media_mode);
+    if (name.empty()) return err(LINEERR_INVALMEDIAMODE);
+    r.params[field::kMediaMode] = std::string(name);
+  }
+  return submit(req, std::move(r));
+}
+
+LONG Provider::set_call_privilege(DRV_REQUESTID req, HDRVCALL hd, DWORD privilege) {
+  Guard g(lock_);
+  Call* c = nullptr;
+  if (LONG e = usable_call(hd, c)) return e;
+  if (privilege != LINECALLPRIVILEGE_OWNER && privilege != LINECALLPRIVILEGE_MONITOR) return err(LINEERR_INVALCALLPRIVILEGE);
+  Request r;
+  r.op = Op::Handoff;  // for the log; the frame's op is the session op
+  r.session_op = schema::op::kSetPrivilege;
+  r.line = c->line;
+  r.call = c->handle;
+  r.params = json{{field::kCall, c->server},
+                  {field::kPrivilege, privilege == LINECALLPRIVILEGE_OWNER ? schema::value::kPrivilegeOwner
+                                                                             : schema::value::kPrivilegeMonitor}};
+  const std::uint64_t h = c->handle;
+  r.on_ok = [h, privilege](Provider& self, const json&) {
+    if (auto it = self.calls_.find(h); it != self.calls_.end()) it->second->privilege = privilege;
+  };
   return submit(req, std::move(r));
 }
 

@@ -114,6 +114,10 @@ struct Line {
   std::vector<ForwardEntry> forwarding;
   DWORD no_answer_rings = 0;
   int messages_waiting = 0;
+  // a modem's line (list_lines' `modem`)
+  std::string pty;            ///< the link to its pseudo-terminal on the server's machine; empty: none
+  DWORD modem_speed = 0;      ///< its carrier speed (bit/s), for the DEVCFG's DCB
+  std::vector<BYTE> devconfig;  ///< lineSetDevConfig's DEVCFG; empty: the default
 };
 
 /// One call handle (HDRVCALL). Kept until TSPI_lineCloseCall, whatever happened to it.
@@ -138,6 +142,14 @@ struct Call {
   bool secure = false;
   DWORD app_specific = 0;
   SYSTEMTIME state_entry{};
+  /// Lines shared with other processes (TELSIM_providerShareLines): this process's privilege on
+  /// the call as the server gave it (LINECALLPRIVILEGE_OWNER for what it created; 0 unknown),
+  /// and the media mode of the handoff that made it the owner.
+  DWORD privilege = 0;
+  DWORD handoff_media = 0;
+  /// A handoff made this process an owner (call_privilege): the server repeats the call's state
+  /// next, which TAPI has told already.
+  bool state_repeated = false;
 };
 
 class Provider;
@@ -180,6 +192,7 @@ struct Pending {
   LPDWORD completion_out = nullptr;   ///< lineCompleteCall's completion id
   LPVARSTRING address_out = nullptr;  ///< linePark's non-directed orbit
   std::function<void(Provider&, const json&)> on_ok;  ///< more effects of success (under lock_)
+  std::function<void(Provider&, const json&)> on_refused;  ///< a clean-up's answer to a refusal (under lock_)
   ULONGLONG deadline = 0;
   bool aborted = false;  ///< completed already (its call or line was closed); the reply only cleans up
 };
@@ -227,6 +240,8 @@ class Provider {
   LONG get_call_info(HDRVCALL call, LPLINECALLINFO info);
   LONG get_call_status(HDRVCALL call, LPLINECALLSTATUS status);
   LONG get_call_ids(HDRVCALL call, LPDWORD address_id, LPDWORD call_id, LPDWORD related_id);
+  LONG get_dev_config(DWORD device_id, LPVARSTRING config, LPCWSTR device_class);
+  LONG set_dev_config(DWORD device_id, const void* config, DWORD size, LPCWSTR device_class);
   LONG get_id(HDRVLINE line, DWORD address_id, HDRVCALL call, DWORD select, LPVARSTRING id,
               LPCWSTR device_class);
 
@@ -261,6 +276,12 @@ class Provider {
   LONG complete_call(DRV_REQUESTID req, HDRVCALL call, LPDWORD completion_id, DWORD mode);
   LONG uncomplete_call(DRV_REQUESTID req, HDRVLINE line, DWORD completion_id);
 
+  // telsim's tapi32.dll extensions (telsim_ext.h): lines shared between processes
+  LONG share_lines(DWORD version, LPCWSTR application);
+  LONG get_call_privilege(HDRVCALL call, LPDWORD privilege, LPDWORD handoff_media);
+  LONG handoff(DRV_REQUESTID req, HDRVCALL call, LPCWSTR file_name, DWORD media_mode);
+  LONG set_call_privilege(DRV_REQUESTID req, HDRVCALL call, DWORD privilege);
+
  private:
   Provider();
   struct NewCallOut {
@@ -272,6 +293,7 @@ class Provider {
   /// A request being built by a TSPI function (under lock_).
   struct Request {
     Op op = Op::MakeCall;
+    const char* session_op = nullptr;  ///< a session op instead of `op` (set_privilege)
     json params = json::object();
     std::size_t line = kNoLine;
     std::uint64_t call = 0;
@@ -306,7 +328,11 @@ class Provider {
   /// Drop (unless already IDLE) and deallocate a call on the server.
   void release_on_server(const std::string& call, bool idle = false);
   void reconcile_service();
-  void send_open(Line& line);
+  /// `open` (or `monitor`) the line at the server; `again`: it is open there already, only its
+  /// privilege changes (shared lines).
+  void send_open(Line& line, bool again = false);
+  /// Tell the server the application's name (shared lines).
+  void send_register_app();
   DWORD line_features(const Line& line) const;
   DWORD address_features(const Line& line) const;
   DWORD call_counts(const Line& line, DWORD& active, DWORD& held, DWORD& pending) const;
@@ -340,6 +366,8 @@ class Provider {
   // All below under lock_.
   Settings settings_;
   SwitchCaps caps_;
+  bool share_ = false;        ///< TELSIM_providerShareLines: lines shared with other processes
+  std::string application_;   ///< the executable's file name, for other processes' handoffs
   bool enumerated_ = false;
   bool initialized_ = false;
   DWORD provider_id_ = 0;

@@ -4,6 +4,7 @@
 
 #include "log.hpp"
 #include "provider.hpp"
+#include "telsim_ext.h"
 #include "text.hpp"
 
 namespace telsim::tsp {
@@ -46,6 +47,13 @@ Callback line_event(std::size_t line, std::uint64_t call, DWORD msg, DWORD_PTR p
   cb.p2 = p2;
   cb.p3 = p3;
   return cb;
+}
+
+/// LINECALLPRIVILEGE_ of the wire's `privilege` ("OWNER", "MONITOR"); 0 when it says nothing.
+DWORD privilege_value(const std::string& p) {
+  if (p == schema::value::kPrivilegeOwner) return LINECALLPRIVILEGE_OWNER;
+  if (p == schema::value::kPrivilegeMonitor) return LINECALLPRIVILEGE_MONITOR;
+  return 0;
 }
 
 DWORD media_mode(const Line& line) {
@@ -188,6 +196,7 @@ void Provider::io_adopt(SOCKET s) {
   l.kind = Pending::Kind::ListLines;
   l.op = schema::op::kListLines;
   send_locked(json{{field::kOp, schema::op::kListLines}}, std::move(l));
+  send_register_app();
   // Lines TAPI has open are opened again; their replies bring them (back) into service.
   for (auto& line : lines_)
     if (line->open && line->present) send_open(*line);
@@ -437,6 +446,10 @@ void Provider::process_reply(const json& f, Pending p) {
         l->present = true;
         l->name = text(e, field::kName, l->name);
         l->kind = text(e, field::kKind, l->kind);
+        if (const auto m = e.find(field::kModem); m != e.end() && m->is_object()) {
+          l->pty = text(*m, field::kPty);
+          l->modem_speed = number(*m, field::kSpeed);
+        }
       }
       reconcile_service();
       return;
@@ -463,6 +476,7 @@ void Provider::process_reply(const json& f, Pending p) {
       return;
     case Pending::Kind::Cleanup:
       if (!ok) log::info(p.op + " (clean-up) refused: " + error_text(f));
+      if (!ok && p.on_refused) p.on_refused(*this, f);
       return;
     case Pending::Kind::Tapi:
       break;
@@ -584,6 +598,8 @@ void Provider::process_event(const json& f) {
     c->completion = number(f, field::kCompletion);
     const std::string reason = text(f, field::kReason);
     c->reason = reason.empty() ? LINECALLREASON_DIRECT : call_reason_value(reason);
+    c->privilege = privilege_value(text(f, field::kPrivilege));
+    c->handoff_media = schema::media_mode_value(text(f, field::kMediaMode));
     by_server_[name] = c->handle;
     Callback cb;
     cb.kind = Callback::Kind::NewCall;
@@ -598,6 +614,8 @@ void Provider::process_event(const json& f) {
     if (!c || !lines_[c->line]->open) return;
     DWORD state = call_state_value(text(f, field::kState));
     if (state == 0) state = LINECALLSTATE_UNKNOWN;
+    const bool repeated = c->state_repeated && c->state == state;
+    c->state_repeated = false;
     c->state = state;
     c->disconnect_mode = number(f, field::kMode);
     // A monitored call allows TAPI nothing, whatever it allows its controller.
@@ -610,7 +628,7 @@ void Provider::process_event(const json& f) {
     Callback cb = line_event(c->line, c->handle, LINE_CALLSTATE, state, call_state_mode(state, c->disconnect_mode),
                              media_mode(*lines_[c->line]));
     if (state == LINECALLSTATE_CONFERENCED) cb.p2_call = c->conference;
-    post(std::move(cb));
+    if (!repeated) post(std::move(cb));
     // The other calls on the line may allow other things now: re-read them before TAPI hears
     // (not on a watched line: its calls allow TAPI nothing anyway).
     if (lines_[c->line]->monitor_only()) return;
@@ -639,6 +657,16 @@ void Provider::process_event(const json& f) {
     const Call* conf = call_by_server(text(f, field::kConference));
     c->conference = conf ? conf->handle : 0;
     if (bits) post(line_event(c->line, c->handle, LINE_CALLINFO, bits));
+    return;
+  }
+  if (ev == schema::event::kCallPrivilege) {
+    // Another process handed this one the call (lines shared: telsim_ext.h).
+    Call* c = call_by_server(text(f, field::kCall));
+    if (!c || !lines_[c->line]->open) return;
+    c->privilege = privilege_value(text(f, field::kPrivilege));
+    c->handoff_media = schema::media_mode_value(text(f, field::kMediaMode));
+    c->state_repeated = true;  // TAPI tells the new owner the call's state itself
+    if (share_) post(line_event(c->line, c->handle, TELSIM_LINE_CALLPRIVILEGE, c->privilege, c->handoff_media));
     return;
   }
   if (ev == schema::event::kAddressState) {

@@ -5,7 +5,10 @@
 #include <cstring>
 #include <cwctype>
 
+#include "log.hpp"
 #include "provider.hpp"
+
+#include <mcx.h>  // after windows.h (provider.hpp)
 #include "text.hpp"
 
 namespace telsim::tsp {
@@ -519,6 +522,136 @@ LONG Provider::get_call_info(HDRVCALL hd, LPLINECALLINFO info) {
   return 0;
 }
 
+// --- a modem's line: its DEVCFG and its port ----------------------------------------------------
+
+namespace {
+
+/// Unimodem's device configuration (what lineGetDevConfig gives for "comm/datamodem"): a header,
+/// then a COMMCONFIG whose provider data are the MODEMSETTINGS. Programs keep it as an opaque
+/// blob, show it in lineConfigDialogEdit and hand it back to lineSetDevConfig.
+struct DevCfgHeader {
+  DWORD dwSize;
+  DWORD dwVersion;
+  WORD fwOptions;  ///< terminal before/after dialling (1, 2), manual dial (4), modem lights (8)
+  WORD wWaitBong;  ///< seconds to wait for a calling card's bong
+};
+constexpr DWORD kDevCfgVersion = 0x00010003;  // Unimodem's MDMCFG_VERSION
+constexpr WORD kDevCfgOptions = 0x0001 | 0x0002 | 0x0004 | 0x0008;
+constexpr DWORD kCommConfigSize = offsetof(COMMCONFIG, wcProviderData) + sizeof(MODEMSETTINGS);
+constexpr DWORD kDevCfgSize = sizeof(DevCfgHeader) + kCommConfigSize;
+
+bool datamodem_class(std::wstring cls) {
+  for (wchar_t& ch : cls) ch = static_cast<wchar_t>(std::towlower(ch));
+  return cls == L"comm/datamodem";
+}
+
+/// The configuration a modem's line starts with: 8N1 at its carrier's speed, hardware flow
+/// control, TAPI dials (no terminal windows), 60 s to set the call up.
+std::vector<BYTE> default_devcfg(DWORD speed) {
+  std::vector<BYTE> b(kDevCfgSize);
+  auto* h = reinterpret_cast<DevCfgHeader*>(b.data());
+  h->dwSize = kDevCfgSize;
+  h->dwVersion = kDevCfgVersion;
+  h->fwOptions = 0;
+  h->wWaitBong = 8;
+  auto* cc = reinterpret_cast<COMMCONFIG*>(b.data() + sizeof(DevCfgHeader));
+  cc->dwSize = kCommConfigSize;
+  cc->wVersion = 1;
+  cc->dcb.DCBlength = sizeof(DCB);
+  cc->dcb.BaudRate = speed ? speed : 57600;
+  cc->dcb.fBinary = TRUE;
+  cc->dcb.fOutxCtsFlow = TRUE;
+  cc->dcb.fRtsControl = RTS_CONTROL_HANDSHAKE;
+  cc->dcb.fDtrControl = DTR_CONTROL_ENABLE;
+  cc->dcb.ByteSize = 8;
+  cc->dcb.Parity = NOPARITY;
+  cc->dcb.StopBits = ONESTOPBIT;
+  cc->dwProviderSubType = PST_MODEM;
+  cc->dwProviderOffset = offsetof(COMMCONFIG, wcProviderData);
+  cc->dwProviderSize = sizeof(MODEMSETTINGS);
+  auto* ms = reinterpret_cast<MODEMSETTINGS*>(reinterpret_cast<BYTE*>(cc) + cc->dwProviderOffset);
+  ms->dwActualSize = sizeof(MODEMSETTINGS);
+  ms->dwRequiredSize = sizeof(MODEMSETTINGS);
+  ms->dwCallSetupFailTimer = 60;
+  ms->dwSpeakerVolume = MDMVOL_LOW;
+  ms->dwSpeakerMode = MDMSPKR_DIAL;
+  ms->dwPreferredModemOptions = MDM_ERROR_CONTROL | MDM_COMPRESSION | MDM_FLOWCONTROL_HARD;
+  return b;
+}
+
+/// Why `b` is not a DEVCFG this provider takes, or "".
+std::string devcfg_problem(const BYTE* b, DWORD size) {
+  if (size < kDevCfgSize) return "it is " + std::to_string(size) + " bytes, a DEVCFG " + std::to_string(kDevCfgSize);
+  const auto* h = reinterpret_cast<const DevCfgHeader*>(b);
+  if (h->dwSize < kDevCfgSize || h->dwSize > size) return "its dwSize is " + std::to_string(h->dwSize);
+  if (h->dwVersion != kDevCfgVersion) return "its dwVersion is not Unimodem's 0x00010003";
+  if (h->fwOptions & ~kDevCfgOptions) return "fwOptions has unknown bits";
+  const auto* cc = reinterpret_cast<const COMMCONFIG*>(b + sizeof(DevCfgHeader));
+  if (cc->dwSize < kCommConfigSize || sizeof(DevCfgHeader) + cc->dwSize > h->dwSize) return "its COMMCONFIG's dwSize is wrong";
+  if (cc->dcb.DCBlength != sizeof(DCB)) return "its DCB's DCBlength is not sizeof(DCB)";
+  if (cc->dcb.BaudRate == 0 || cc->dcb.ByteSize < 5 || cc->dcb.ByteSize > 8 || cc->dcb.Parity > SPACEPARITY ||
+      cc->dcb.StopBits > TWOSTOPBITS)
+    return "its DCB's speed, data bits, parity or stop bits are not a serial line's";
+  if (cc->dwProviderSubType != PST_MODEM || cc->dwProviderSize < sizeof(MODEMSETTINGS) ||
+      cc->dwProviderOffset < offsetof(COMMCONFIG, wcProviderData) || cc->dwProviderOffset + cc->dwProviderSize > cc->dwSize)
+    return "its COMMCONFIG carries no MODEMSETTINGS (dwProviderSubType PST_MODEM)";
+  return "";
+}
+
+}  // namespace
+
+LONG Provider::get_dev_config(DWORD device_id, LPVARSTRING config, LPCWSTR device_class) {
+  if (!config || !device_class) return err(LINEERR_INVALPOINTER);
+  Guard g(lock_);
+  const Line* l = line_by_device(device_id);
+  if (!l) return err(LINEERR_BADDEVICEID);
+  if (config->dwTotalSize < sizeof(VARSTRING)) return err(LINEERR_STRUCTURETOOSMALL);
+  // Only a modem's line has a data modem's configuration.
+  if (!l->monitor_only() || !datamodem_class(device_class)) return err(LINEERR_INVALDEVICECLASS);
+  const std::vector<BYTE> cfg = l->devconfig.empty() ? default_devcfg(l->modem_speed) : l->devconfig;
+  fill_varstring(config, cfg.data(), static_cast<DWORD>(cfg.size()));
+  return 0;
+}
+
+LONG Provider::set_dev_config(DWORD device_id, const void* config, DWORD size, LPCWSTR device_class) {
+  if (!config || !device_class) return err(LINEERR_INVALPOINTER);
+  Guard g(lock_);
+  Line* l = line_by_device(device_id);
+  if (!l) return err(LINEERR_BADDEVICEID);
+  if (!l->monitor_only() || !datamodem_class(device_class)) return err(LINEERR_INVALDEVICECLASS);
+  const BYTE* b = static_cast<const BYTE*>(config);
+  if (const std::string why = devcfg_problem(b, size); !why.empty()) {
+    log::info("lineSetDevConfig on " + l->number + " refused: " + why);
+    return err(LINEERR_INVALPARAM);
+  }
+  l->devconfig.assign(b, b + reinterpret_cast<const DevCfgHeader*>(b)->dwSize);
+  return 0;
+}
+
+namespace {
+
+/// A fresh overlapped handle to the modem's pseudo-terminal and its DOS name, through Wine's
+/// Unix file names (wine_get_dos_file_name); Wine makes a serial port of any terminal device
+/// it opens. nullptr under Windows, or when the pty cannot be opened.
+HANDLE open_modem_port(const std::string& pty, std::string& dos_name) {
+  using DosName = WCHAR*(CDECL*)(LPCSTR);
+  const HMODULE kernel = GetModuleHandleW(L"kernel32.dll");
+  const auto to_dos = kernel ? reinterpret_cast<DosName>(reinterpret_cast<void*>(GetProcAddress(kernel, "wine_get_dos_file_name")))
+                             : nullptr;
+  if (!to_dos) return nullptr;
+  WCHAR* dos = to_dos(pty.c_str());
+  if (!dos) return nullptr;
+  const std::wstring name = dos;
+  HeapFree(GetProcessHeap(), 0, dos);
+  const HANDLE h = CreateFileW(name.c_str(), GENERIC_READ | GENERIC_WRITE, 0, nullptr, OPEN_EXISTING,
+                               FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OVERLAPPED, nullptr);
+  if (h == INVALID_HANDLE_VALUE) return nullptr;
+  dos_name = narrow(name);
+  return h;
+}
+
+}  // namespace
+
 LONG Provider::get_id(HDRVLINE hd_line, DWORD address_id, HDRVCALL hd_call, DWORD select, LPVARSTRING id,
                       LPCWSTR device_class) {
   if (!id || !device_class) return err(LINEERR_INVALPOINTER);
@@ -553,6 +686,42 @@ LONG Provider::get_id(HDRVLINE hd_line, DWORD address_id, HDRVCALL hd_call, DWOR
     fill_varstring(id, widen(l->number));
   } else if (cls == L"telsim/server") {
     fill_varstring(id, widen(settings_.server.text()));
+  } else if (cls == L"comm/datamodem" || cls == L"comm/datamodem/portname") {
+    // A data modem's port: TAPI's {HANDLE, name} (the name in ANSI, as Unimodem gives it), a
+    // fresh handle each time that the program closes; or the name alone.
+    if (!l->monitor_only()) return err(LINEERR_INVALDEVICECLASS);
+    if (l->pty.empty()) {
+      log::info("lineGetID(" + narrow(cls) + ") on " + l->number + ": the modem has no pty (the scenario's `pty:`)");
+      return err(LINEERR_OPERATIONUNAVAIL);
+    }
+    std::string name;
+    const bool portname = cls == L"comm/datamodem/portname";
+    // Fit first: a handle opened for a buffer too small would be lost.
+    const DWORD needed = sizeof(VARSTRING) + (portname ? 0 : sizeof(HANDLE)) + 260;
+    if (id->dwTotalSize < needed) {
+      clear_fixed(id, sizeof(VARSTRING));
+      id->dwNeededSize = needed;
+      id->dwStringFormat = STRINGFORMAT_BINARY;
+      return 0;
+    }
+    const HANDLE h = open_modem_port(l->pty, name);
+    if (!h) {
+      log::warn("lineGetID(" + narrow(cls) + ") on " + l->number + ": cannot open " + l->pty + " through Wine");
+      return err(LINEERR_OPERATIONFAILED);
+    }
+    if (portname) {
+      CloseHandle(h);
+      std::vector<BYTE> b(name.begin(), name.end());
+      b.push_back(0);
+      fill_varstring(id, b.data(), static_cast<DWORD>(b.size()));
+      id->dwStringFormat = STRINGFORMAT_ASCII;
+    } else {
+      std::vector<BYTE> b(sizeof(HANDLE));
+      std::memcpy(b.data(), &h, sizeof h);
+      b.insert(b.end(), name.begin(), name.end());
+      b.push_back(0);
+      fill_varstring(id, b.data(), static_cast<DWORD>(b.size()));
+    }
   } else if (cls == L"telsim/call") {
     if (!c) return err(LINEERR_INVALCALLSELECT);
     if (c->server.empty()) return err(LINEERR_INVALCALLSTATE);

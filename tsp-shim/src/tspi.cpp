@@ -127,6 +127,14 @@ LONG TSPIAPI TSPI_lineGetAddressID(HDRVLINE hdLine, LPDWORD lpdwAddressID, DWORD
   return guarded(__func__, [&] { return p().get_address_id(hdLine, lpdwAddressID, dwAddressMode, lpsAddress, dwSize); });
 }
 
+LONG TSPIAPI TSPI_lineGetDevConfig(DWORD dwDeviceID, LPVARSTRING lpDeviceConfig, LPCWSTR lpszDeviceClass) {
+  return guarded(__func__, [&] { return p().get_dev_config(dwDeviceID, lpDeviceConfig, lpszDeviceClass); });
+}
+
+LONG TSPIAPI TSPI_lineSetDevConfig(DWORD dwDeviceID, LPVOID const lpDeviceConfig, DWORD dwSize, LPCWSTR lpszDeviceClass) {
+  return guarded(__func__, [&] { return p().set_dev_config(dwDeviceID, lpDeviceConfig, dwSize, lpszDeviceClass); });
+}
+
 LONG TSPIAPI TSPI_lineGetID(HDRVLINE hdLine, DWORD dwAddressID, HDRVCALL hdCall, DWORD dwSelect, LPVARSTRING lpDeviceID,
                             LPCWSTR lpszDeviceClass, HANDLE) {
   return guarded(__func__, [&] { return p().get_id(hdLine, dwAddressID, hdCall, dwSelect, lpDeviceID, lpszDeviceClass); });
@@ -292,3 +300,25 @@ LONG TSPIAPI TSPI_lineCompleteCall(DRV_REQUESTID dwRequestID, HDRVCALL hdCall, L
 LONG TSPIAPI TSPI_lineUncompleteCall(DRV_REQUESTID dwRequestID, HDRVLINE hdLine, DWORD dwCompletionID) {
   return guarded(__func__, [&] { return p().uncomplete_call(dwRequestID, hdLine, dwCompletionID); });
 }
+
+// --- telsim's tapi32.dll extensions (telsim_ext.h): lines shared between processes ---------------
+
+extern "C" {
+
+LONG TSPIAPI TELSIM_providerShareLines(DWORD dwVersion, LPCWSTR lpszApplication) {
+  return guarded(__func__, [&] { return p().share_lines(dwVersion, lpszApplication); });
+}
+
+LONG TSPIAPI TELSIM_lineGetCallPrivilege(HDRVCALL hdCall, LPDWORD lpdwPrivilege, LPDWORD lpdwHandoffMediaMode) {
+  return guarded(__func__, [&] { return p().get_call_privilege(hdCall, lpdwPrivilege, lpdwHandoffMediaMode); });
+}
+
+LONG TSPIAPI TELSIM_lineHandoff(DRV_REQUESTID dwRequestID, HDRVCALL hdCall, LPCWSTR lpszFileName, DWORD dwMediaMode) {
+  return guarded(__func__, [&] { return p().handoff(dwRequestID, hdCall, lpszFileName, dwMediaMode); });
+}
+
+LONG TSPIAPI TELSIM_lineSetCallPrivilege(DRV_REQUESTID dwRequestID, HDRVCALL hdCall, DWORD dwPrivilege) {
+  return guarded(__func__, [&] { return p().set_call_privilege(dwRequestID, hdCall, dwPrivilege); });
+}
+
+}  // extern "C"

@@ -86,12 +86,19 @@ LONG deallocate(DWORD hcall) {
     CallHandle* h = s.call_handle(hcall);
     if (!h) return err(LINEERR_INVALCALLHANDLE);
     TapiCall* c = s.call(h->call);
-    if (c && h->privilege == LINECALLPRIVILEGE_OWNER && c->valid && !c->closed && c->state != LINECALLSTATE_IDLE) {
-      // The sole owner of a call in progress must drop it first.
-      bool other_owner = false;
-      for (DWORD o : c->handles)
-        if (CallHandle* x = s.call_handle(o); x && o != hcall && x->privilege == LINECALLPRIVILEGE_OWNER) other_owner = true;
-      if (!other_owner) return err(LINEERR_INVALCALLSTATE);
+    if (c && h->privilege == LINECALLPRIVILEGE_OWNER && c->valid && !c->closed && c->state != LINECALLSTATE_IDLE &&
+        !s.process_owns(*c, hcall)) {
+      // The sole owner of a call in progress must drop it first. With lines shared between
+      // processes an owner in another process counts: the server says, and this process then
+      // only monitors the call.
+      Device* d = s.device(c->device);
+      if (!d || !d->provider->shared) return err(LINEERR_INVALCALLSTATE);
+      Provider& p = *d->provider;
+      const HDRVCALL hd = c->hd;
+      if (LONG rc = s.wait_request([&](Request& r) { return p.TELSIM_lineSetCallPrivilege(r.id, hd, LINECALLPRIVILEGE_MONITOR); }))
+        return rc;
+      h = s.call_handle(hcall);  // the lock was let go while waiting
+      if (!h) return err(LINEERR_INVALCALLHANDLE);
     }
     s.remove_handle(*h, after);
   }

@@ -102,7 +102,21 @@ void Service::load_providers() {
 #define TELSIM_TSPI_RESOLVE(name) \
   p->name = reinterpret_cast<decltype(p->name)>(reinterpret_cast<void*>(GetProcAddress(p->module, #name)));
     TELSIM_TSPI_FUNCTIONS(TELSIM_TSPI_RESOLVE)
+    // telsim.tsp's extensions (telsim_ext.h): this process's provider instance shares its lines
+    // with the other processes' at the server, which keeps their privileges.
+    TELSIM_TSPI_RESOLVE(TELSIM_providerShareLines)
+    TELSIM_TSPI_RESOLVE(TELSIM_lineGetCallPrivilege)
+    TELSIM_TSPI_RESOLVE(TELSIM_lineHandoff)
+    TELSIM_TSPI_RESOLVE(TELSIM_lineSetCallPrivilege)
 #undef TELSIM_TSPI_RESOLVE
+    if (p->TELSIM_providerShareLines && p->TELSIM_lineGetCallPrivilege && p->TELSIM_lineHandoff &&
+        p->TELSIM_lineSetCallPrivilege) {
+      wchar_t path[MAX_PATH] = L"";
+      GetModuleFileNameW(nullptr, path, MAX_PATH);
+      const std::wstring exe(path);
+      p->shared = p->TELSIM_providerShareLines(TELSIM_EXT_VERSION, exe.substr(exe.find_last_of(L"\\/") + 1).c_str()) == 0;
+      trace("provider " + tsp::narrow(e.file) + (p->shared ? ": lines shared with other processes" : ": lines not shared"));
+    }
     DWORD v = 0;
     if (!p->TSPI_lineNegotiateTSPIVersion || !p->TSPI_providerInit ||
         p->TSPI_lineNegotiateTSPIVersion(INITIALIZE_NEGOTIATION, kLowestTspi, kHighestTspi, &v) != 0) {
@@ -327,6 +341,34 @@ void Service::complete(Request& r) {
   const DWORD id = r.id;
   if (r.returned) requests_.erase(id);  // r is gone from here on
   defer(std::move(after));
+  WakeAllConditionVariable(&changed_);  // wait_request
+}
+
+LONG Service::wait_request(const std::function<LONG(Request&)>& send, DWORD timeout_ms) {
+  Request& r = new_request(0, 0);
+  const DWORD id = r.id;
+  auto outcome = std::make_shared<std::pair<bool, LONG>>(false, 0);
+  r.on_complete = [outcome](LONG rc) { *outcome = {true, rc}; };
+  const LONG rc = send(r);
+  if (finish_call(id, rc >= 0 ? static_cast<LONG>(id) : rc) < 0) return rc;
+  const ULONGLONG deadline = GetTickCount64() + timeout_ms;
+  while (!outcome->first) {
+    const ULONGLONG now = GetTickCount64();
+    if (now >= deadline) {
+      trace("request " + std::to_string(id) + " of TAPI's own: no answer from the provider");
+      return err(LINEERR_OPERATIONFAILED);
+    }
+    SleepConditionVariableCS(&changed_, &cs_, static_cast<DWORD>(deadline - now));
+  }
+  return outcome->second;
+}
+
+DWORD Service::process_privilege_of(const TapiCall& c) {
+  Device* d = device(c.device);
+  if (!d || !d->provider->shared || !c.hd) return 0;
+  DWORD privilege = 0, media = 0;
+  if (d->provider->TELSIM_lineGetCallPrivilege(c.hd, &privilege, &media) != 0) return 0;
+  return privilege;
 }
 
 // --- devices, lines, handles --------------------------------------------------------------------
@@ -402,33 +444,11 @@ void Service::hand_out(TapiCall& c, DWORD except) {
       have.push_back(h->line);
       if (h->privilege == LINECALLPRIVILEGE_OWNER) has_owner = true;
     }
-  // The owner: among the opens with owner privilege for the call's media mode, the applications
-  // in the handoff priority list first (in its order), then the earliest opener.
+  // The owner, when the call is this process's to give (lines shared between processes: the
+  // server gave it to this process, not to another as owner).
   DWORD owner = 0;
-  if (!has_owner) {
-    std::vector<LineOpen*> candidates;
-    for (DWORD lh : d->opens)
-      if (LineOpen* l = line(lh); l && lh != except && (l->privileges & LINECALLPRIVILEGE_OWNER) &&
-                                 (l->media_modes & c.media_mode) &&
-                                 (!l->single_address || l->address_id == c.address_id))
-        candidates.push_back(l);
-    if (!candidates.empty()) {
-      const std::vector<std::wstring> prio = handoff_priorities(c.media_mode);
-      LineOpen* best = nullptr;
-      std::size_t best_rank = prio.size();
-      for (LineOpen* l : candidates) {
-        App* a = app(l->app);
-        std::size_t rank = prio.size();
-        for (std::size_t i = 0; a && i < prio.size(); ++i)
-          if (_wcsicmp(prio[i].c_str(), a->module.c_str()) == 0) rank = i;
-        if (!best || rank < best_rank) {
-          best = l;
-          best_rank = rank;
-        }
-      }
-      owner = best->handle;
-    }
-  }
+  if (!has_owner && process_privilege_of(c) != LINECALLPRIVILEGE_MONITOR)
+    if (LineOpen* best = best_owner(c, c.media_mode, except)) owner = best->handle;
   for (DWORD lh : d->opens) {
     LineOpen* l = line(lh);
     if (!l || lh == except || std::find(have.begin(), have.end(), lh) != have.end()) continue;
@@ -453,6 +473,87 @@ void Service::hand_out(TapiCall& c, DWORD except) {
         post(*a, m);
       }
   }
+}
+
+LineOpen* Service::best_owner(TapiCall& c, DWORD media_mode, DWORD except) {
+  Device* d = device(c.device);
+  if (!d) return nullptr;
+  // Among the opens with owner privilege for the media mode, the applications in the handoff
+  // priority list first (in its order), then the earliest opener.
+  const std::vector<std::wstring> prio = handoff_priorities(media_mode);
+  LineOpen* best = nullptr;
+  std::size_t best_rank = prio.size();
+  for (DWORD lh : d->opens) {
+    LineOpen* l = line(lh);
+    if (!l || lh == except || !(l->privileges & LINECALLPRIVILEGE_OWNER) || !(l->media_modes & media_mode) ||
+        (l->single_address && l->address_id != c.address_id))
+      continue;
+    App* a = app(l->app);
+    std::size_t rank = prio.size();
+    for (std::size_t i = 0; a && i < prio.size(); ++i)
+      if (_wcsicmp(prio[i].c_str(), a->module.c_str()) == 0) rank = i;
+    if (!best || rank < best_rank) {
+      best = l;
+      best_rank = rank;
+    }
+  }
+  return best;
+}
+
+void Service::make_owner(TapiCall& c, LineOpen& target) {
+  CallHandle* th = nullptr;
+  for (DWORD hh : c.handles)
+    if (CallHandle* x = call_handle(hh); x && x->line == target.handle) th = x;
+  App* ta = app(target.app);
+  if (!th) {
+    th = &add_handle(c, target, LINECALLPRIVILEGE_OWNER, true);
+    th->active = true;
+    if (ta && target.api_version >= 0x00020000) {
+      Message m;
+      m.device = target.handle;
+      m.msg = LINE_APPNEWCALL;
+      m.instance = target.instance;
+      m.p1 = c.address_id;
+      m.p2 = th->handle;
+      m.p3 = LINECALLPRIVILEGE_OWNER;
+      post(*ta, m);
+    }
+  }
+  th->privilege = LINECALLPRIVILEGE_OWNER;
+  th->first_state_sent = true;
+  trace("call " + std::to_string(c.id) + ": line " + std::to_string(target.handle) + " becomes an owner");
+  if (ta) {
+    Message m;
+    m.device = th->handle;
+    m.msg = LINE_CALLSTATE;
+    m.instance = target.instance;
+    m.p1 = c.state;
+    m.p2 = c.mode;
+    m.p3 = LINECALLPRIVILEGE_OWNER;
+    post(*ta, m);
+  }
+}
+
+bool Service::process_owns(const TapiCall& c, DWORD except) {
+  for (DWORD hh : c.handles)
+    if (CallHandle* h = call_handle(hh); h && hh != except && h->privilege == LINECALLPRIVILEGE_OWNER) return true;
+  return false;
+}
+
+void Service::process_privilege(TapiCall& c, DWORD privilege, DWORD media_mode) {
+  // Another process handed this one the call: one of its applications becomes its owner (by the
+  // handoff's media mode, else the call's), unless one owns it already.
+  if (privilege != LINECALLPRIVILEGE_OWNER || !c.announced || c.closed || process_owns(c)) return;
+  LineOpen* target = best_owner(c, media_mode ? media_mode : c.media_mode);
+  if (!target)
+    if (Device* d = device(c.device))
+      for (DWORD lh : d->opens)
+        if (LineOpen* l = line(lh); l && (l->privileges & LINECALLPRIVILEGE_OWNER) && !target) target = l;
+  if (!target) {
+    trace("call " + std::to_string(c.id) + " handed to this process, which has no owner for it");
+    return;
+  }
+  make_owner(c, *target);
 }
 
 void Service::line_state(Device& d, DWORD state, DWORD p2, DWORD p3, DWORD except) {
@@ -490,9 +591,30 @@ void Service::close_line(LineOpen& l, std::vector<std::function<void()>>& after,
         if (CallHandle* o = call_handle(other); o && other != hh && o->privilege == LINECALLPRIVILEGE_OWNER)
           sole_owner = false;
     if (c && sole_owner && c->valid && c->state != LINECALLSTATE_IDLE && !c->closed && d && d->provider->TSPI_lineDrop) {
-      Request& r = new_request(0, 0);
-      r.returned = true;
-      if (d->provider->TSPI_lineDrop(r.id, c->hd, nullptr, 0) < 0) requests_.erase(r.id);
+      Provider* p = d->provider;
+      const HDRVCALL hd = c->hd;
+      auto drop = [this, p, hd] {
+        Request& r = new_request(0, 0);
+        r.returned = true;
+        if (p->TSPI_lineDrop(r.id, hd, nullptr, 0) < 0) requests_.erase(r.id);
+      };
+      if (p->shared && process_privilege_of(*c) == LINECALLPRIVILEGE_OWNER) {
+        // Another process may own it too: this one steps down to monitor, and drops the call
+        // only when the server says it was the last owner.
+        Request& r = new_request(0, 0);
+        r.returned = true;
+        const DWORD cid = c->id;
+        r.on_complete = [this, cid, drop](LONG rc) {
+          TapiCall* k = call(cid);
+          if (rc == err(LINEERR_INVALCALLSTATE) && k && !k->closed) drop();
+        };
+        if (p->TELSIM_lineSetCallPrivilege(r.id, hd, LINECALLPRIVILEGE_MONITOR) < 0) {
+          requests_.erase(r.id);
+          drop();
+        }
+      } else {
+        drop();
+      }
     }
     remove_handle(*h, after);
   }
@@ -638,6 +760,11 @@ void Service::line_event(HTAPILINE htl, HTAPICALL htc, DWORD msg, DWORD_PTR p1, 
     case LINE_LINEDEVSTATE:
       line_state(*d, static_cast<DWORD>(p1), static_cast<DWORD>(p2), static_cast<DWORD>(p3));
       return;
+    case TELSIM_LINE_CALLPRIVILEGE: {
+      TapiCall* c = call(static_cast<DWORD>(reinterpret_cast<std::uintptr_t>(htc)));
+      if (c && d->provider->shared) process_privilege(*c, static_cast<DWORD>(p1), static_cast<DWORD>(p2));
+      return;
+    }
     case LINE_ADDRESSSTATE:
     case LINE_DEVSPECIFIC:
     case LINE_DEVSPECIFICFEATURE:

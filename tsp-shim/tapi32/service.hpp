@@ -19,6 +19,8 @@
 #include <tapi.h>
 #include <tspi.h>
 
+#include "telsim_ext.h"
+
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -75,6 +77,13 @@ struct Provider {
   DWORD num_lines = 0;
   bool initialized = false;
   bool nonreentrant = false;
+  // telsim.tsp's extensions (telsim_ext.h): each process has its own provider instance, so the
+  // server shares lines between processes and these carry what the TSPI cannot.
+  TELSIM_PROVIDERSHARELINES TELSIM_providerShareLines = nullptr;
+  TELSIM_LINEGETCALLPRIVILEGE TELSIM_lineGetCallPrivilege = nullptr;
+  TELSIM_LINEHANDOFF TELSIM_lineHandoff = nullptr;
+  TELSIM_LINESETCALLPRIVILEGE TELSIM_lineSetCallPrivilege = nullptr;
+  bool shared = false;  ///< it shares lines with other processes: privileges are the server's too
 };
 
 struct LineOpen;
@@ -256,8 +265,26 @@ class Service {
   /// TSPI_lineCloseCall for the call, once (added to `after`); the call is forgotten.
   void close_call(TapiCall& c, std::vector<std::function<void()>>& after);
   /// Give handles for a call the application did not create to every open that should see it:
-  /// the owner chosen by media mode, the monitors. `except` (an HLINE) already has one.
+  /// the owner chosen by media mode (when the process owns the call: lines shared between
+  /// processes), the monitors. `except` (an HLINE) already has one.
   void hand_out(TapiCall& c, DWORD except = 0);
+  /// The open that should own `c` among the device's opens with owner privilege for
+  /// `media_mode`: the applications in the handoff priority list first (in its order), then the
+  /// earliest opener; `except` (an HLINE) is left out. nullptr when none.
+  LineOpen* best_owner(TapiCall& c, DWORD media_mode, DWORD except = 0);
+  /// `target` becomes an owner of `c`: a new handle (LINE_APPNEWCALL for 2.0 and later) or its
+  /// monitor handle promoted; either way LINE_CALLSTATE with dwParam3 OWNER tells it.
+  void make_owner(TapiCall& c, LineOpen& target);
+  /// Whether an application of this process owns `c` (`except`: an HCALL left out).
+  bool process_owns(const TapiCall& c, DWORD except = 0);
+  /// Lines shared between processes: this process's privilege on `c` at the server
+  /// (LINECALLPRIVILEGE_OWNER or _MONITOR); 0 when its provider does not share lines.
+  DWORD process_privilege_of(const TapiCall& c);
+  /// A request of TAPI's own to the provider (`send` returns its answer: the id, or an error at
+  /// once), waited for: its ASYNC_COMPLETION's result (no LINE_REPLY: no application made it).
+  /// The lock is held exactly once by the caller and released while waiting, so the provider's
+  /// callbacks run meanwhile; LINEERR_OPERATIONFAILED when no answer comes in time.
+  LONG wait_request(const std::function<LONG(Request&)>& send, DWORD timeout_ms = 35'000);
   /// Run provider calls that must be made without the lock, on the service's worker thread.
   void defer(std::vector<std::function<void()>> work);
   /// LINE_LINEDEVSTATE to every open of the device that asked for `state`.
@@ -278,6 +305,8 @@ class Service {
   void completion(DRV_REQUESTID, LONG);
   void complete(Request& r);
   void call_state(TapiCall& c, DWORD state, DWORD mode, DWORD media);
+  /// Another process changed this process's privilege on `c` (TELSIM_LINE_CALLPRIVILEGE).
+  void process_privilege(TapiCall& c, DWORD privilege, DWORD media_mode);
   void load_providers();
   static DWORD WINAPI worker_main(void*);
 

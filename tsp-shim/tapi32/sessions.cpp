@@ -320,9 +320,11 @@ LONG handoff(DWORD hcall, const WideArg& file, DWORD media) {
   if (LONG rc = usable_call(hcall, true, h, c, d, l); rc != 0) return rc;
   App* self = s.app(l->app);
   LineOpen* target = nullptr;
+  LONG not_here = 0;  // why no application of this process is the target
+  std::wstring name;
   if (!file.null) {
     // By the target's executable name: any application with this line open.
-    std::wstring name = file.text;
+    name = file.text;
     name = name.substr(name.find_last_of(L"\\/") + 1);
     bool self_named = false;
     for (DWORD lh : d->opens) {
@@ -336,7 +338,7 @@ LONG handoff(DWORD hcall, const WideArg& file, DWORD media) {
       target = o;
       break;
     }
-    if (!target) return self_named ? err(LINEERR_TARGETSELF) : err(LINEERR_TARGETNOTFOUND);
+    if (!target) not_here = self_named ? err(LINEERR_TARGETSELF) : err(LINEERR_TARGETNOTFOUND);
   } else {
     // By media mode: the highest-priority other owner for it (one mode only).
     if (media == 0 || (media & (media - 1))) return err(LINEERR_INVALMEDIAMODE);
@@ -351,42 +353,26 @@ LONG handoff(DWORD hcall, const WideArg& file, DWORD media) {
       target = o;
       break;
     }
-    if (!target) return self_only ? err(LINEERR_TARGETSELF) : err(LINEERR_TARGETNOTFOUND);
-    c->media_mode = media;
+    if (!target) not_here = self_only ? err(LINEERR_TARGETSELF) : err(LINEERR_TARGETNOTFOUND);
   }
+  if (!target) {
+    // Lines shared between processes: the target may be another process's application. The
+    // server finds it (TARGETNOTFOUND, TARGETSELF by its own rules) and tells that process.
+    Provider& p = *d->provider;
+    if (not_here != err(LINEERR_TARGETNOTFOUND) || !p.shared) return not_here;
+    const HDRVCALL hd = c->hd;
+    const LONG rc = s.wait_request([&](Request& r) {
+      return p.TELSIM_lineHandoff(r.id, hd, file.null ? nullptr : name.c_str(), file.null ? media : 0);
+    });
+    if (rc == 0 && file.null)
+      if (TapiCall* k = s.call(h->call)) k->media_mode = media;
+    return rc;
+  }
+  if (file.null) c->media_mode = media;
   // The target becomes an owner: a new handle (LINE_APPNEWCALL for 2.0 and later), or its
   // monitor handle promoted; either way LINE_CALLSTATE with dwParam3 OWNER tells it.
-  CallHandle* th = nullptr;
-  for (DWORD hh : c->handles)
-    if (CallHandle* x = s.call_handle(hh); x && x->line == target->handle) th = x;
-  App* ta = s.app(target->app);
-  if (!th) {
-    th = &s.add_handle(*c, *target, LINECALLPRIVILEGE_OWNER, true);
-    th->active = true;
-    if (ta && target->api_version >= 0x00020000) {
-      Message m;
-      m.device = target->handle;
-      m.msg = LINE_APPNEWCALL;
-      m.instance = target->instance;
-      m.p1 = c->address_id;
-      m.p2 = th->handle;
-      m.p3 = LINECALLPRIVILEGE_OWNER;
-      s.post(*ta, m);
-    }
-  }
-  th->privilege = LINECALLPRIVILEGE_OWNER;
-  th->first_state_sent = true;
-  if (ta) {
-    Message m;
-    m.device = th->handle;
-    m.msg = LINE_CALLSTATE;
-    m.instance = target->instance;
-    m.p1 = c->state;
-    m.p2 = c->mode;
-    m.p3 = LINECALLPRIVILEGE_OWNER;
-    s.post(*ta, m);
-  }
-  return 0;
+  s.make_owner(*c, *target);
+  return 0L;
 }
 
 }  // namespace
@@ -570,15 +556,26 @@ LONG WINAPI lineSetCallPrivilege(HCALL hCall, DWORD dwCallPrivilege) {
     if (LONG rc = usable_call(hCall, false, h, c, d, l); rc != 0) return rc;
     if (dwCallPrivilege != LINECALLPRIVILEGE_MONITOR && dwCallPrivilege != LINECALLPRIVILEGE_OWNER)
       return err(LINEERR_INVALCALLPRIVILEGE);
+    Provider& p = *d->provider;
+    const DWORD cid = h->call;
     // The sole owner of a call in progress may not leave it ownerless: it drops the call first.
+    // With lines shared between processes, an owner in another process counts: the server says.
     if (dwCallPrivilege == LINECALLPRIVILEGE_MONITOR && h->privilege == LINECALLPRIVILEGE_OWNER &&
-        c->state != LINECALLSTATE_IDLE) {
-      bool other_owner = false;
-      for (DWORD o : c->handles)
-        if (CallHandle* x = s.call_handle(o); x && o != hCall && x->privilege == LINECALLPRIVILEGE_OWNER) other_owner = true;
-      if (!other_owner) return err(LINEERR_INVALCALLSTATE);
+        c->state != LINECALLSTATE_IDLE && !s.process_owns(*c, hCall)) {
+      if (!p.shared) return err(LINEERR_INVALCALLSTATE);
+      const HDRVCALL hd = c->hd;
+      if (LONG rc = s.wait_request([&](Request& r) { return p.TELSIM_lineSetCallPrivilege(r.id, hd, LINECALLPRIVILEGE_MONITOR); }))
+        return rc;
     }
-    h->privilege = dwCallPrivilege;
+    // Owning a call another process owns: the server makes this process an owner too.
+    if (dwCallPrivilege == LINECALLPRIVILEGE_OWNER && p.shared && s.process_privilege_of(*c) == LINECALLPRIVILEGE_MONITOR) {
+      const HDRVCALL hd = c->hd;
+      if (LONG rc = s.wait_request([&](Request& r) { return p.TELSIM_lineSetCallPrivilege(r.id, hd, LINECALLPRIVILEGE_OWNER); }))
+        return rc;
+    }
+    CallHandle* again = s.call_handle(hCall);  // the lock was let go while waiting
+    if (!again || again->call != cid) return err(LINEERR_INVALCALLHANDLE);
+    again->privilege = dwCallPrivilege;
     return 0L;
   });
 }

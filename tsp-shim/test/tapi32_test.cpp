@@ -210,6 +210,96 @@ TEST_F(Tapi32UnderWine, ACompletionPortProgramGetsEveryMessageThroughItsPort) {
   EXPECT_NE(server->out().find("expectations: 4 passed, 0 failed"), std::string::npos) << server->describe();
 }
 
+// Several programs at once, in several processes (each with its own tapi32.dll, provider instance
+// and server connection): a dialler owns 201 while a call logger (another process) monitors it.
+// The logger hears of the dialler's call with MONITOR and may not drop it; the dialler may not
+// step down to monitor while it is the only owner anywhere (INVALCALLSTATE, which only the server
+// knows), hands the call off to the logger by its file name (lineHandoff returns 0, the dialler
+// stays an owner), then steps down (0) and may no longer drop it. The logger gets LINE_CALLSTATE
+// with dwParam3 OWNER, hangs up, and both deallocate at IDLE; the server deallocates the call
+// once both have let go. `logger_bits`: the logger's build (a 32-bit logger beside a 64-bit
+// dialler, as sites mix them).
+void share_test(Tapi32UnderWine& t, int logger_bits);
+TEST_F(Tapi32UnderWine, TwoProcessesShareALineAndOneHandsItsCallToTheOtherByName) { share_test(*this, 64); }
+TEST_F(Tapi32UnderWine, AThirtyTwoBitLoggerSharesTheLineWithASixtyFourBitDialler) {
+  if (std::string(TELSIM_TSP_BIN32).empty()) GTEST_SKIP() << "no 32-bit build (Debian: g++-mingw-w64-i686-win32)";
+  share_test(*this, 32);
+}
+
+void share_test(Tapi32UnderWine& t, int logger_bits) {
+  auto server = t.start_server("tapi32-share.yaml");
+  ServerWatch watch(server->port());
+  ASSERT_TRUE(watch.ok());
+  t.setup_prefix(server->port());
+  const auto place = [&](const std::string& exe, int bits) {
+    const std::string folder = bits == 32 ? "apps32" : "apps";
+    const fs::path apps = fs::path(TELSIM_TAPI32_PREFIX) / "drive_c" / folder;
+    fs::create_directories(apps);
+    fs::copy_file(fs::path(bits == 32 ? TELSIM_TSP_BIN32 : TELSIM_TSP_BIN) / "mproc.exe", apps / exe,
+                  fs::copy_options::overwrite_existing);
+    return "C:\\" + folder + "\\" + exe;
+  };
+  const std::string logger = place("mplog.exe", logger_bits), dialer = place("mpdial.exe", 64);
+  const fs::path log_out = t.dir_.path() / "mplog.out", dial_out = t.dir_.path() / "mpdial.out";
+  // Both under one wineserver (one prefix, one display): the logger in the background, the
+  // dialler waiting for its "ready" event; the wineserver ends once both have.
+  const std::string script =
+      "\"$0\" \"$1\" --logger 201 > \"$3\" & l=$!; "
+      "\"$0\" \"$2\" --dialer 201 --to 202 --handoff-to mplog.exe > \"$4\"; d=$?; wait $l; lr=$?; "
+      "wineserver -k; echo \"logger exit $lr, dialer exit $d\"; [ $lr -eq 0 ] && [ $d -eq 0 ]";
+  const AppRun run = run_process(t.dir_.path(), "share", {TELSIM_XVFB_RUN, "-a", "-s", "-screen 0 800x600x24", "sh", "-c", script,
+                                                         TELSIM_WINE, logger, dialer, log_out.string(), dial_out.string()},
+                                 {{"WINEPREFIX", TELSIM_TAPI32_PREFIX}, {"WINEDLLOVERRIDES", "mscoree,mshtml="}});
+  AppRun log, dial;
+  log.out = cli_test::read_file(log_out);
+  dial.out = cli_test::read_file(dial_out);
+  const std::string both = "--- logger ---\n" + log.out + "--- dialer ---\n" + dial.out + run.describe();
+  EXPECT_EQ(run.status, 0) << both;
+  EXPECT_NE(log.out.find("PASS: logger"), std::string::npos) << both;
+  EXPECT_NE(dial.out.find("PASS: dialer"), std::string::npos) << both;
+  // The dialler saw its call as the server did.
+  const auto calls = t.check_against_server(dial, watch);
+  ASSERT_EQ(calls.size(), 1u) << both;
+  const auto dialled = app_calls(dial.out);
+  EXPECT_EQ(names(dialled.at(calls[0])), "DIALTONE DIALING PROCEEDING RINGBACK CONNECTED DISCONNECTED IDLE") << both;
+  // The logger saw the same call, from its first state on, as a monitor until the handoff.
+  const auto states = lines_of(log.out, "CALLSTATE");
+  ASSERT_FALSE(states.empty()) << both;
+  EXPECT_EQ("c" + states.front().at("id"), calls[0]) << both;
+  EXPECT_EQ(states.front().at("priv"), "0x2") << "the logger's first LINE_CALLSTATE carries MONITOR\n" << both;
+  const auto owner = std::find_if(states.begin(), states.end(), [](auto& f) { return f.at("priv") == "0x4"; });
+  ASSERT_NE(owner, states.end()) << "no LINE_CALLSTATE with dwParam3 OWNER in the logger\n" << both;
+  EXPECT_EQ(owner->at("state"), "CONNECTED") << both;
+  EXPECT_EQ(lines_of(log.out, "APPNEWCALL").size(), 1u) << both;
+  for (const char* step : {"lineDrop as a monitor ok: = NOTOWNER", "became an owner by handoff"})
+    EXPECT_NE(log.out.find(step), std::string::npos) << step << "\n" << both;
+  for (const char* step : {"lineSetCallPrivilege(MONITOR) as the only owner ok: = INVALCALLSTATE",
+                           "lineHandoff to the logger by name ok: = 0", "lineSetCallPrivilege(MONITOR) with another owner ok: = 0",
+                           "lineDrop as a monitor ok: = NOTOWNER", "lineDeallocateCall at IDLE ok: = 0"})
+    EXPECT_NE(dial.out.find(step), std::string::npos) << step << "\n" << both;
+  // The server heard the logger's client drop it (its request), and freed the call.
+  EXPECT_EQ(server->stop(), 0) << server->describe();
+  EXPECT_NE(server->out().find("expectations: 2 passed, 0 failed"), std::string::npos) << server->describe();
+  EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
+}
+
+// Data calls as Unimodem programs prepare them: on a modem's line, lineGetDevConfig and
+// lineSetDevConfig exchange a Unimodem DEVCFG (set, then got back unchanged), and
+// lineGetID("comm/datamodem") gives a fresh overlapped handle to the modem's pseudo-terminal
+// each time, which Wine makes a serial port (GetCommState works on it).
+TEST_F(Tapi32UnderWine, AModemLinesDevConfigRoundTripsAndCommDatamodemGivesAUsablePort) {
+  const fs::path pty = dir_.path() / "modem400";
+  const fs::path yaml = dir_.path() / "tapi32-modem.yaml";
+  cli_test::write_file(yaml, "name: tapi32-modem\nseed: 1\npbx:\n  extensions:\n    - {number: \"201\", name: Front desk}\n"
+                             "modems:\n  - {name: m1, number: \"400\", pty: \"" + pty.string() + "\"}\n");
+  auto server = std::make_unique<ServeProcess>(dir_.path(), std::vector<std::string>{yaml.string(), "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(server->wait_listening()) << server->describe();
+  const AppRun run = run_app("datamodem.exe", {"modem 400", "extension 201"}, server->port());
+  EXPECT_EQ(run.status, 0) << run.describe();
+  EXPECT_NE(run.out.find("PASS: datamodem"), std::string::npos) << run.describe();
+  EXPECT_EQ(server->stop(), 0) << server->describe();
+}
+
 // The conformance walker: every export of Windows' tapi32 called and checked against TAPI's
 // rules; its table is docs/tapi32-conformance.md, and the test fails when the two differ (set
 // TELSIM_UPDATE_DOCS=1 to write the new table there instead).

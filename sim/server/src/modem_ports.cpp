@@ -1,5 +1,7 @@
 #include "modem_ports.hpp"
 
+#include "telsim/server/wire_schema.hpp"
+
 #include <fcntl.h>
 #include <pty.h>
 #include <sys/inotify.h>
@@ -404,8 +406,8 @@ struct ModemPorts::Impl final : ModemObserver {
       if (s->line != line) continue;
       nlohmann::json j = nlohmann::json::object();
       if (!s->link.empty()) {
-        j["pty"] = s->link;
-        j["device"] = s->device;
+        j[telsim::wire::schema::field::kPty] = s->link;
+        j[telsim::wire::schema::field::kTtyDevice] = s->device;
       }
       if (s->acceptor) j["tcp"] = s->endpoint;
       return j;

@@ -162,6 +162,8 @@ inline constexpr char kApps[] = "apps";
 inline constexpr char kModem[] = "modem";
 inline constexpr char kDcd[] = "dcd";
 inline constexpr char kDtr[] = "dtr";
+inline constexpr char kPty[] = "pty";        ///< list_lines: the link to a modem's pseudo-terminal
+inline constexpr char kTtyDevice[] = "device";  ///< list_lines: that pseudo-terminal (/dev/pts/N)
 // a forwarding rule
 inline constexpr char kWhen[] = "when";
 inline constexpr char kRings[] = "rings";

@@ -1,0 +1,152 @@
+/* datamodem: what a data program does with a modem's TAPI line before it moves data. It knows
+ * nothing of telsim.
+ *
+ *   datamodem.exe MODEM VOICE      (substrings of the two lines' names)
+ *
+ * The DEVCFG round trip: lineGetDevConfig("comm/datamodem") on the modem's line gives a
+ * Unimodem DEVCFG (header version 0x00010003, a COMMCONFIG with a DCB and MODEMSETTINGS); the
+ * program changes the speed and an option, lineSetDevConfig takes it and lineGetDevConfig gives
+ * it back unchanged. A voice line has no such class (INVALDEVICECLASS), a buffer of 8 bytes is
+ * STRUCTURETOOSMALL and a blob that is no DEVCFG INVALPARAM.
+ *
+ * The port: lineOpen on the modem's line, then lineGetID("comm/datamodem") gives {HANDLE, name}:
+ * a fresh handle each time (two calls, two handles), a serial port (GetCommState), overlapped.
+ * (Talking to the modem through it is not checked yet: docs/wine.md, Limits.) Prints
+ * "PASS: datamodem" or "FAIL: ...".
+ */
+#include <windows.h>
+#include <tapi.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static int g_failed;
+
+static void say(const char *fmt, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf - 2, fmt, ap);
+  va_end(ap);
+  strcat(buf, "\n");
+  DWORD n;
+  WriteFile(GetStdHandle(STD_OUTPUT_HANDLE), buf, (DWORD)strlen(buf), &n, NULL);
+}
+
+static void check(int ok, const char *what) {
+  say("%s %s", ok ? "ok:" : "FAIL:", what);
+  if (!ok) g_failed = 1;
+}
+
+static VARSTRING *sized(DWORD n) {
+  static BYTE bufs[4][8192];
+  static int next;
+  VARSTRING *v = (VARSTRING *)bufs[next++ % 4];
+  memset(v, 0, n);
+  v->dwTotalSize = n;
+  return v;
+}
+
+/* Unimodem's DEVCFG header; a COMMCONFIG follows it. */
+typedef struct {
+  DWORD dwSize;
+  DWORD dwVersion;
+  WORD fwOptions;
+  WORD wWaitBong;
+} DEVCFGHDR;
+
+int main(int argc, char **argv) {
+  if (argc < 3) {
+    say("usage: datamodem.exe MODEM VOICE");
+    return 2;
+  }
+  HLINEAPP app;
+  DWORD devices = 0, version = 0x00020002;
+  LINEINITIALIZEEXPARAMS p;
+  memset(&p, 0, sizeof p);
+  p.dwTotalSize = sizeof p;
+  p.dwOptions = LINEINITIALIZEEXOPTION_USEEVENT;
+  if (lineInitializeExA(&app, GetModuleHandleA(NULL), NULL, "datamodem", &devices, &version, &p) != 0) {
+    say("FAIL: lineInitializeExA");
+    return 1;
+  }
+  DWORD modem = ~0u, voice = ~0u, v = 0;
+  for (DWORD d = 0; d < devices; ++d) {
+    LINEEXTENSIONID ext;
+    if (lineNegotiateAPIVersion(app, d, 0x00010004, 0x00020002, &v, &ext) != 0) continue;
+    BYTE buf[4096];
+    LINEDEVCAPS *caps = (LINEDEVCAPS *)buf;
+    memset(buf, 0, sizeof buf);
+    caps->dwTotalSize = sizeof buf;
+    if (lineGetDevCapsA(app, d, v, 0, caps) != 0 || !caps->dwLineNameSize) continue;
+    const char *name = (const char *)buf + caps->dwLineNameOffset;
+    if (strstr(name, argv[1])) modem = d;
+    if (strstr(name, argv[2])) voice = d;
+  }
+  if (modem == ~0u || voice == ~0u) {
+    say("FAIL: no lines matching %s and %s", argv[1], argv[2]);
+    return 1;
+  }
+
+  /* The DEVCFG round trip. */
+  check(lineGetDevConfigA(voice, sized(256), "comm/datamodem") == (LONG)LINEERR_INVALDEVICECLASS,
+        "a voice line's comm/datamodem config: INVALDEVICECLASS");
+  check(lineGetDevConfigA(modem, sized(8), "comm/datamodem") == (LONG)LINEERR_STRUCTURETOOSMALL, "8 bytes: STRUCTURETOOSMALL");
+  VARSTRING *vs = sized(256);
+  LONG rc = lineGetDevConfigA(modem, vs, "comm/datamodem");
+  check(rc == 0 && vs->dwStringSize >= sizeof(DEVCFGHDR) + sizeof(COMMCONFIG) && vs->dwStringFormat == STRINGFORMAT_BINARY,
+        "lineGetDevConfigA: a binary DEVCFG");
+  BYTE cfg[1024];
+  const DWORD size = vs->dwStringSize;
+  if (rc != 0 || size > sizeof cfg) return 1;
+  memcpy(cfg, (BYTE *)vs + vs->dwStringOffset, size);
+  DEVCFGHDR *h = (DEVCFGHDR *)cfg;
+  COMMCONFIG *cc = (COMMCONFIG *)(cfg + sizeof(DEVCFGHDR));
+  say("DEVCFG size=%lu version=0x%lx options=0x%x baud=%lu bits=%u subtype=%lu", (unsigned long)h->dwSize,
+      (unsigned long)h->dwVersion, h->fwOptions, (unsigned long)cc->dcb.BaudRate, cc->dcb.ByteSize,
+      (unsigned long)cc->dwProviderSubType);
+  check(h->dwSize == size && h->dwVersion == 0x00010003, "Unimodem's header (version 0x00010003)");
+  check(cc->dcb.DCBlength == sizeof(DCB) && cc->dcb.BaudRate == 33600 && cc->dcb.ByteSize == 8 &&
+            cc->dwProviderSubType == PST_MODEM,
+        "a COMMCONFIG: 8 bits at the modem's 33600 bit/s, MODEMSETTINGS");
+  cc->dcb.BaudRate = 9600;
+  h->fwOptions |= 1; /* a terminal window before dialling */
+  check(lineSetDevConfigA(modem, cfg, size, "comm/datamodem") == 0, "lineSetDevConfigA takes it");
+  vs = sized(256);
+  check(lineGetDevConfigA(modem, vs, "comm/datamodem") == 0 && vs->dwStringSize == size &&
+            memcmp((BYTE *)vs + vs->dwStringOffset, cfg, size) == 0,
+        "lineGetDevConfigA gives it back as set (9600 bit/s, TERMINAL_PRE)");
+  DWORD junk = 4;
+  check(lineSetDevConfigA(modem, &junk, sizeof junk, "comm/datamodem") == (LONG)LINEERR_INVALPARAM,
+        "4 bytes that are no DEVCFG: INVALPARAM");
+  check(lineSetDevConfigA(voice, cfg, size, "comm/datamodem") == (LONG)LINEERR_INVALDEVICECLASS,
+        "on a voice line: INVALDEVICECLASS");
+
+  /* The port. */
+  HLINE line;
+  rc = lineOpenA(app, modem, &line, v, 0, 0, LINECALLPRIVILEGE_MONITOR, 0, NULL);
+  check(rc == 0, "lineOpenA on the modem's line");
+  if (rc != 0) return 1;
+  HANDLE ports[2] = {NULL, NULL};
+  char name[MAX_PATH] = "";
+  for (int i = 0; i < 2; ++i) {
+    vs = sized(1024);
+    rc = lineGetIDA(line, 0, 0, LINECALLSELECT_LINE, vs, "comm/datamodem");
+    check(rc == 0 && vs->dwStringSize > sizeof(HANDLE), "lineGetIDA(comm/datamodem): {HANDLE, name}");
+    if (rc != 0) return 1;
+    memcpy(&ports[i], (BYTE *)vs + vs->dwStringOffset, sizeof(HANDLE));
+    lstrcpynA(name, (const char *)vs + vs->dwStringOffset + sizeof(HANDLE), sizeof name);
+    say("port handle=%p name=%s", ports[i], name);
+  }
+  check(ports[0] && ports[1] && ports[0] != ports[1], "a fresh handle each time");
+  DCB dcb;
+  memset(&dcb, 0, sizeof dcb);
+  dcb.DCBlength = sizeof dcb;
+  check(GetCommState(ports[0], &dcb) != 0, "GetCommState: the handle is a serial port");
+  CloseHandle(ports[0]);
+  lineClose(line);
+  lineShutdown(app);
+  say(g_failed ? "FAIL: datamodem" : "PASS: datamodem");
+  return g_failed ? 1 : 0;
+}
