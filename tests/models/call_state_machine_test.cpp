@@ -128,7 +128,7 @@ TEST(CallStateMachineTest, RefusalErrorIsInvalCallStateForEveryInput) {
   for (CallInput in : all_inputs()) EXPECT_EQ(refusal_error(in), LineErr::InvalCallState);
 }
 
-// --- TAPI's "required state" column (TAPI.md, Operations) ----------------------------------------
+// --- TAPI's "required state" column (docs/tapi-conformance.md, call state machine) ---------------
 
 std::set<CallState> states_allowing(CallInput in) {
   std::set<CallState> out;

@@ -4,7 +4,7 @@
 // exact state sequence (and times) of every call involved; refused operations must change
 // nothing; LINECALLSTATUS.dwCallFeatures must say exactly what the operations would accept.
 //
-// Every test is written as ../shared/TAPI.md demands; model bugs they found are fixed.
+// Every test is written as docs/tapi-conformance.md demands; model bugs they found are fixed.
 #include "telsim/models/pbx.hpp"
 
 #include <gtest/gtest.h>
@@ -829,7 +829,7 @@ TEST(PbxTransferTest, ConsultTargetThatNeverAnswersBringsTheOriginalBackWithAuto
   EXPECT_EQ(finish(w), 2u);
 }
 
-// TAPI.md edge 5: a consult target that never answers gives the original back after a timeout;
+// docs/tapi-conformance.md, edge case 5: a consult target that never answers gives the original back after a timeout;
 // unlike a dropped consult, this does not depend on AUTORECONNECT.
 TEST(PbxTransferTest, ConsultTargetThatNeverAnswersBringsTheOriginalBackWithoutAutoreconnectToo) {
   PbxConfig cfg = base_config();
@@ -1662,7 +1662,7 @@ TEST(PbxConferenceTest, ConferenceRelatedCallsFollowTheConference) {
 }
 
 // TAPI (lineSetupConference): "When dropping a consultation call, the existing conference call
-// typically transitions back to the connected state." TAPI.md edge 6: AUTORECONNECT restores.
+// typically transitions back to the connected state." docs/tapi-conformance.md, edge case 6: AUTORECONNECT restores.
 TEST(PbxConferenceTest, DroppingTheSetupConsultWithAutoreconnectReconnectsTheConferenceCall) {
   PbxConfig cfg = base_config();
   cfg.profile.autoreconnect = true;

@@ -1248,7 +1248,7 @@ TEST(PbxTest, TwoIdenticalRunsGiveIdenticalStreams) {
 // --- TAPI behaviour the model does not have yet --------------------------------------------------
 
 TEST(PbxFeaturesTest, AnOperationAdvertisedInCallFeaturesIsAccepted) {
-  // TAPI.md: LINECALLSTATUS.dwCallFeatures must always say what is allowed now.
+  // docs/tapi-conformance.md: LINECALLSTATUS.dwCallFeatures must always say what is allowed now.
   World w({manual("201"), manual("202"), manual("203")});
   const CallId held = w.call("201", "202");
   w.run_until(2s);

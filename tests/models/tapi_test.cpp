@@ -1,4 +1,4 @@
-// TAPI vocabulary: numeric values as in the SDK's <tapi.h> (TAPI.md, Constants) and the
+// TAPI vocabulary: numeric values as in the SDK's <tapi.h> (docs/tapi-conformance.md) and the
 // name <-> value conversions scenarios and the wire protocol rely on.
 #include "telsim/models/tapi.hpp"
 

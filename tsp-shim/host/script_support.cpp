@@ -46,8 +46,8 @@ void check_sequence(Tsp& t, Monitor& mon, TapiCall& c, const std::string& server
   for (DWORD s : expected) want += (want.empty() ? "" : " ") + std::string(call_state_name(s));
   for (const auto& s : truth) model += (model.empty() ? "" : " ") + s.state;
   const std::string got = state_list(c.states);
-  expect(got == want, c.label + " (" + server + "): LINE_CALLSTATE " + got + "; TAPI.md: " + want);
-  expect(model == want, c.label + " (" + server + "): the server emitted " + model + "; TAPI.md: " + want);
+  expect(got == want, c.label + " (" + server + "): LINE_CALLSTATE " + got + "; tapi-conformance: " + want);
+  expect(model == want, c.label + " (" + server + "): the server emitted " + model + "; tapi-conformance: " + want);
   for (std::size_t i = 0; i < c.states.size(); ++i) {
     const auto& s = c.states[i];
     if (s.state == LINECALLSTATE_CONFERENCED) {  // dwParam2: TAPI's handle of the conference call

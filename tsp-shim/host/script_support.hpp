@@ -1,6 +1,6 @@
 #pragma once
 // What the host's scripts share (scripts.cpp, scripts_features.cpp): reporting, buffers with
-// guard bytes, the call-state sequence check against TAPI.md and the server, call info.
+// guard bytes, the call-state sequence check against docs/tapi-conformance.md and the server, call info.
 #include <windows.h>
 #include <tapi.h>
 
@@ -63,7 +63,7 @@ struct Buffer {
 /// The server's name of a call ("c17"), from LINECALLINFO.dwCallID and lineGetID(telsim/call).
 std::string server_call(Tsp& t, TapiCall& c);
 
-/// The call went through exactly `expected` (TAPI.md), and so did the server's call: same
+/// The call went through exactly `expected` (docs/tapi-conformance.md), and so did the server's call: same
 /// states in the same order, each LINE_CALLSTATE's dwParam2 the mode the server reported, and
 /// LINECALLSTATUS (read inside each callback) agreeing with the message.
 void check_sequence(Tsp& t, Monitor& mon, TapiCall& c, const std::string& server, const std::vector<DWORD>& expected,

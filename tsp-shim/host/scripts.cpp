@@ -94,7 +94,7 @@ void calls(const Context& cx) {
   answer(tapi, c1);
   tapi.wait_state(a2, LINECALLSTATE_CONNECTED);
   // What the held original allows changes with the consultation call's state (the server lets
-  // it complete the transfer once the consultation call is PROCEEDING, TAPI.md), and TAPI reads
+  // it complete the transfer once the consultation call is PROCEEDING, docs/tapi-conformance.md), and TAPI reads
   // it when it hears of that state: inside each LINE_CALLSTATE it must already be current.
   expect(!(features_seen(a2, LINECALLSTATE_DIALTONE, a1) & LINECALLFEATURE_COMPLETETRANSF),
          "the original allows COMPLETETRANSF while the consultation call has dial tone");
@@ -137,7 +137,7 @@ void calls(const Context& cx) {
   tapi.wait_state(c1, LINECALLSTATE_DISCONNECTED);
   drop(tapi, c1);
 
-  step("every call's LINE_CALLSTATE sequence: TAPI.md's, and the server's");
+  step("every call's LINE_CALLSTATE sequence: docs/tapi-conformance.md's, and the server's");
   using S = std::vector<DWORD>;
   struct Expect {
     TapiCall* call;
@@ -233,7 +233,7 @@ void conference(const Context& cx) {
   tapi.wait_state(b1, LINECALLSTATE_DISCONNECTED);
   drop(tapi, b1);
 
-  step("every call's LINE_CALLSTATE sequence: TAPI.md's, and the server's");
+  step("every call's LINE_CALLSTATE sequence: docs/tapi-conformance.md's, and the server's");
   using S = std::vector<DWORD>;
   const S dialled = {LINECALLSTATE_DIALTONE, LINECALLSTATE_DIALING, LINECALLSTATE_PROCEEDING, LINECALLSTATE_RINGBACK,
                      LINECALLSTATE_CONNECTED};

@@ -5,7 +5,7 @@
 //   transfers   lineSwapHold, lineBlindTransfer (and the connected ID after it), non-directed
 //               linePark, lineUnpark
 //   completion  lineSecureCall, lineCompleteCall (CAMPON, CALLBACK), lineUncompleteCall
-// Like the `calls` walk, each checks every call's LINE_CALLSTATE sequence against TAPI.md and the
+// Like the `calls` walk, each checks every call's LINE_CALLSTATE sequence against docs/tapi-conformance.md and the
 // server's own events (dwParam2 included), reads LINECALLSTATUS inside every callback, and ends
 // with every call IDLE, closed and deallocated at the server.
 #include <cstdio>
@@ -245,7 +245,7 @@ void answering(const Context& cx) {
   expect(forwarding_of(t, C).empty(), "203 still forwards after lineForward(NULL)");
   expect(tapi.new_calls(C) == at_203, "203 was offered a call while it forwarded everything");
 
-  step("every call's LINE_CALLSTATE sequence: TAPI.md's, and the server's");
+  step("every call's LINE_CALLSTATE sequence: docs/tapi-conformance.md's, and the server's");
   const S offered_picked = {LINECALLSTATE_OFFERING, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE};
   const S joined = {LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE};
   const auto names = check_sequences(
@@ -303,7 +303,7 @@ void no_groups(const Context& cx) {
   tapi.wait_state(a1, LINECALLSTATE_DISCONNECTED);
   drop(tapi, a1);
 
-  step("every call's LINE_CALLSTATE sequence: TAPI.md's, and the server's");
+  step("every call's LINE_CALLSTATE sequence: docs/tapi-conformance.md's, and the server's");
   const auto names = check_sequences(
       t, mon,
       {{&a1, then(kDialled, {LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE})},
@@ -422,7 +422,7 @@ void transfers(const Context& cx) {
   tapi.wait_state(b3, LINECALLSTATE_DISCONNECTED);
   drop(tapi, b3);
 
-  step("every call's LINE_CALLSTATE sequence: TAPI.md's, and the server's");
+  step("every call's LINE_CALLSTATE sequence: docs/tapi-conformance.md's, and the server's");
   const auto names = check_sequences(
       t, mon,
       {{&a1, then(kDialled, {LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE})},
@@ -558,7 +558,7 @@ void completion(const Context& cx) {
   tapi.wait_state(b3, LINECALLSTATE_DISCONNECTED);
   drop(tapi, b3);
 
-  step("every call's LINE_CALLSTATE sequence: TAPI.md's, and the server's");
+  step("every call's LINE_CALLSTATE sequence: docs/tapi-conformance.md's, and the server's");
   const S answered = {LINECALLSTATE_OFFERING, LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE};
   const auto names = check_sequences(
       t, mon,

@@ -274,7 +274,7 @@ TEST_F(TspUnderWine, AConferencesMembersNameTheirConferenceCall) {
 }
 
 // The features no other walk uses (scripts_features.cpp): each walk checks its calls' state
-// sequences against TAPI.md and the server, and leaves nothing for the server to clear.
+// sequences against docs/tapi-conformance.md and the server, and leaves nothing for the server to clear.
 TEST_F(TspUnderWine, AcceptRedirectPickupAndForwardingOfferCallsWithTheirReasons) {
   auto server = start_server();
   const HostRun run = run_host(dir_.path(), "answering", {{"TELSIM_SERVER", "127.0.0.1:" + std::to_string(server->port())}});
