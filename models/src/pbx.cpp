@@ -108,6 +108,7 @@ std::uint32_t Pbx::call_features(CallId id) const {
   const Line& line = lines_[call->line];
   const bool busy_line = engaged(line);
   if (busy_line && config_.profile.answer_mode == AnswerMode::None) f &= ~feature::kAnswer;
+  if (call->state == CallState::Accepted && !config_.profile.redirect_from_accepted) f &= ~feature::kRedirect;
   const bool pending = is_pending(call->state);
   if (busy_line && !(pending && get_const(call->consult))) f &= ~feature::kUnhold;
   if (call->is_conference) {

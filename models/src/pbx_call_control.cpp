@@ -521,6 +521,10 @@ OpResult Pbx::redirect(CallId id, std::string_view number) {
   if (!call) return refuse(Op::Redirect, LineErr::InvalCallHandle, {}, no_call(id));
   if (!next_state(call->state, CallInput::Redirect))
     return refuse(Op::Redirect, LineErr::InvalCallState, id, state_rule(*call, CallInput::Redirect, Op::Redirect));
+  if (call->state == CallState::Accepted && !config_.profile.redirect_from_accepted)
+    return refuse(Op::Redirect, LineErr::InvalCallState, id,
+                  fmt::format("{} is ACCEPTED: this switch redirects OFFERING calls only (redirect_from_accepted)",
+                              to_string(id)));
   if (!complete_number(number)) return refuse(Op::Redirect, LineErr::InvalAddress, id, not_complete(number));
   Call* caller = get(call->peer);
   if (!caller)

@@ -106,6 +106,11 @@ constexpr ProfileSetting kSettings[] = {
      "no digits ends it); without it `;` is refused with INVALADDRESS",
      "true", 0, 0, {}, [](const SwitchProfile& p) { return text_of(p.partial_dial); },
      [](SwitchProfile& p, std::string_view t) { p.partial_dial = bool_of(t); }},
+    {"redirect_from_accepted", K::Boolean,
+     "`redirect` also takes an ACCEPTED call (TAPI documents OFFERING only); without it an ACCEPTED call is "
+     "refused with INVALCALLSTATE and does not advertise REDIRECT",
+     "false", 0, 0, {}, [](const SwitchProfile& p) { return text_of(p.redirect_from_accepted); },
+     [](SwitchProfile& p, std::string_view t) { p.redirect_from_accepted = bool_of(t); }},
     {"vacant_number", K::Choice,
      "a number nobody has: DISCONNECTED, mode BADADDRESS (`disconnect`), or intercept tone, SPECIALINFO "
      "(`special_info`)",

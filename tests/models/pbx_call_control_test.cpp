@@ -1825,13 +1825,32 @@ TEST(PbxRedirectTest, OfferedCallIsRedirectedWithReasonRedirect) {
   EXPECT_EQ(finish(w), 2u);
 }
 
-TEST(PbxRedirectTest, AcceptedCallCanBeRedirected) {
+// TAPI: lineRedirect needs an OFFERING call. By default an ACCEPTED one is refused and does not
+// advertise REDIRECT; redirect_from_accepted lets the switch deflect it too.
+TEST(PbxRedirectTest, AcceptedCallIsNotRedirectedByDefault) {
   World w(base_config());
+  w.call("201", "202");
+  w.run_until(kToRinging);
+  const CallId b = w.newest_on("202");
+  ASSERT_TRUE(w.pbx.accept(b).ok());
+  EXPECT_EQ(fs(w.features(b)), fs(F::kAnswer | F::kDrop | F::kSecureCall));
+  EXPECT_TRUE(refused(w, E::InvalCallState, [&] { return w.pbx.redirect(b, "203"); }));
+  EXPECT_EQ(w.pbx.redirect(b, "203").detail,
+            to_string(b) + " is ACCEPTED: this switch redirects OFFERING calls only (redirect_from_accepted)");
+  EXPECT_TRUE(w.pbx.line(w.line("203")).calls.empty());
+  ASSERT_TRUE(w.pbx.drop(b).ok());
+  finish(w);
+}
+
+TEST(PbxRedirectTest, AcceptedCallCanBeRedirectedWhenTheSwitchAllowsIt) {
+  PbxConfig cfg = base_config();
+  cfg.profile.redirect_from_accepted = true;
+  World w(cfg);
   const CallId a = w.call("201", "202");
   w.run_until(kToRinging);
   const CallId b = w.newest_on("202");
   ASSERT_TRUE(w.pbx.accept(b).ok());
-EXPECT_EQ(fs(w.features(b)), fs(F::kAnswer | F::kDrop | F::kRedirect | F::kSecureCall));
+  EXPECT_EQ(fs(w.features(b)), fs(F::kAnswer | F::kDrop | F::kRedirect | F::kSecureCall));
   w.run_until(2s);
   ASSERT_TRUE(w.pbx.redirect(b, "203").ok());  // Accepted/Redirect
   EXPECT_EQ(w.rec.stamps_of(b), (std::vector<StateStamp>{{S::Offering, kToRinging},

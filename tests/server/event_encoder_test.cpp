@@ -172,7 +172,8 @@ TEST(EventEncoder, RepliesAndQueries) {
                   {"answer_mode", "hold"}, {"park", false}, {"pickup", false}, {"hold_recall", nullptr},
                   {"consult_timeout", nullptr}, {"transfer_recall", false}, {"forward_hop_limit", 10},
                   {"vacant_number", "disconnect"}, {"dial_pause", "2s"}, {"dial_dialtone", true},
-                  {"dial_quiet", true}, {"dial_billing", true}, {"partial_dial", true}, {"operations", all_ops}}));
+                  {"dial_quiet", true}, {"dial_billing", true}, {"partial_dial", true}, {"redirect_from_accepted", false},
+                  {"operations", all_ops}}));
   // An operation the switch does not offer is not listed.
   PbxConfig no_park;
   no_park.profile.supported[static_cast<std::size_t>(Op::Park)] = false;

@@ -88,6 +88,9 @@ struct SwitchProfile {
   bool dial_billing = true;
   /// LINEADDRCAPFLAGS_PARTIALDIAL: a number may end with `;` and be finished by later dials.
   bool partial_dial = true;
+  /// lineRedirect of an ACCEPTED call: TAPI's page says the call must be OFFERING; some switches
+  /// deflect an accepted call too.
+  bool redirect_from_accepted = false;
   /// The operations the switch offers, by Op; the others are refused with the Unsupported error.
   std::array<bool, kOpCount> supported = all_operations();
   /// The LINEERR of each kind of refusal, by Refusal.
