@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "internal.hpp"
+#include "telsim/reports/record_stream.hpp"
 
 namespace telsim {
 namespace {
@@ -63,14 +64,18 @@ std::string_view state_name(CallState s) {
   return names[static_cast<std::size_t>(std::countr_zero(static_cast<std::uint32_t>(s)))];
 }
 
-/// More than a row can take: every user field doubled by quoting, 24 per number, 20 per state.
-std::size_t row_bound(const CallRecord& r) {
+}  // namespace
+
+namespace report_detail {
+
+std::size_t cdr_row_bound(const CallRecord& r) {
+  // Every user field doubled by quoting, 24 per number, 20 per state.
   return 400 + 2 * (r.line.size() + r.from.size() + r.to.size() + r.original_to.size() +
                     r.park_orbit.size()) +
          20 * r.history.size();
 }
 
-char* write_row(char* at, const CallRecord& r) {
+char* write_cdr_row(char* at, const CallRecord& r) {
   RowWriter w(at);
   w.put('c');
   w.uint(r.serial);
@@ -118,40 +123,18 @@ char* write_row(char* at, const CallRecord& r) {
   return w.end();
 }
 
-}  // namespace
-
-namespace report_detail {
-
 const std::string_view kCdrHeader =
     "call_id,line,direction,from,to,reason,start_s,answer_s,end_s,duration_s,disconnect_mode,"
     "outcome,cleared_at_end,states,original_to,forward_hops,park_orbit,peer,kind\n";
 
-std::size_t format_cdr_rows(const std::vector<const CallRecord*>& records, std::size_t from,
-                            std::size_t to, std::vector<char>& buffer) {
-  std::size_t used = 0;
-  for (std::size_t i = from; i < to; ++i) {
-    const CallRecord& r = *records[i];
-    // One pass over the records: room for this row's worst case, else grow (rare: the buffer
-    // is reused and a typical row needs a third of its bound).
-    const std::size_t need = row_bound(r);
-    if (buffer.size() - used < need) buffer.resize(std::max(2 * buffer.size(), used + need + (1 << 20)));
-    used = static_cast<std::size_t>(write_row(buffer.data() + used, r) - buffer.data());
-  }
-  return used;
-}
-
 }  // namespace report_detail
 
 std::string cdr_csv(const RunResult& run) {
-  const std::vector<const CallRecord*> records = report_detail::by_serial(run);
-  std::string out(report_detail::kCdrHeader);
-  std::vector<char> buffer;
-  constexpr std::size_t kChunk = 8'192;
-  for (std::size_t from = 0; from < records.size(); from += kChunk) {
-    const std::size_t n = report_detail::format_cdr_rows(
-        records, from, std::min(records.size(), from + kChunk), buffer);
-    out.append(buffer.data(), n);
-  }
+  std::string out;
+  RecordStream stream({});
+  stream.capture(&out, nullptr);
+  for (const CallRecord* r : report_detail::by_serial(run)) stream.add_in_order(*r);
+  stream.finish(run);
   return out;
 }
 

@@ -61,68 +61,6 @@ std::int64_t nice_step(std::int64_t top, std::int64_t ticks) {
 
 // --- ladder ----------------------------------------------------------------------------------
 
-std::vector<const CallRecord*> ladder_selection(const std::vector<const CallRecord*>& by_serial,
-                                                std::string& rule) {
-  constexpr std::size_t kAll = 40, kUnsuccessful = 12, kCompare = 3, kFirst = 8;
-  if (by_serial.size() <= kAll) {
-    rule = by_serial.size() == 1 ? "The run's one call record."
-                                 : fmt::format("All {} call records of the run.", by_serial.size());
-    return by_serial;
-  }
-  // The calls that did not end answered are what a reader of a large run looks for: the sample
-  // starts with them (they get the first lanes and the first rows), and a few answered calls
-  // placed after them show what the others looked like. A run where every call was answered
-  // shows its first calls.
-  std::set<std::uint64_t> chosen;
-  std::size_t unsuccessful = 0, unsuccessful_total = 0;
-  SimTime from{0};
-  for (const CallRecord* r : by_serial) {
-    if (r->outcome == Outcome::Answered) continue;
-    ++unsuccessful_total;
-    if (unsuccessful < kUnsuccessful) {
-      chosen.insert(r->serial), ++unsuccessful;
-      from = std::max(from, r->start);
-    }
-  }
-  std::size_t compared = 0;
-  for (const CallRecord* r : by_serial) {
-    if (compared == (unsuccessful ? kCompare : kFirst)) break;
-    if (unsuccessful && (r->outcome != Outcome::Answered || r->direction != Direction::Outgoing ||
-                         r->start <= from))
-      continue;
-    chosen.insert(r->serial), ++compared;
-  }
-  const auto find = [&](std::uint64_t serial) -> const CallRecord* {
-    auto it = std::lower_bound(by_serial.begin(), by_serial.end(), serial,
-                               [](const CallRecord* r, std::uint64_t s) { return r->serial < s; });
-    return it != by_serial.end() && (*it)->serial == serial ? *it : nullptr;
-  };
-  for (const std::uint64_t s : std::vector<std::uint64_t>(chosen.begin(), chosen.end()))
-    if (const CallRecord* r = find(s); r && r->peer_serial && find(r->peer_serial))
-      chosen.insert(r->peer_serial);
-  std::vector<const CallRecord*> out;
-  for (const std::uint64_t s : chosen) out.push_back(find(s));
-  if (unsuccessful == 0) {
-    rule = fmt::format("A sample of {} of the run's {} call records: every call was answered; "
-                       "the first {} and the other party of each.",
-                       out.size(), by_serial.size(), count_of(compared, "call", "calls"));
-  } else {
-    const std::string which = unsuccessful_total == 1           ? std::string("the only one")
-                              : unsuccessful == unsuccessful_total ? fmt::format("all {}", unsuccessful)
-                                                                   : fmt::format("the first {} of {}", unsuccessful,
-                                                                                 unsuccessful_total);
-    const std::string compare =
-        compared ? fmt::format(", then for comparison the first {} placed after them",
-                               count_of(compared, "answered call", "answered calls"))
-                 : std::string();
-    rule = fmt::format(
-        "A sample of {} of the run's {} call records, starting with the calls that did not end "
-        "answered (their lanes come first): {}{}, and the other party of each.",
-        out.size(), by_serial.size(), which, compare);
-  }
-  return out;
-}
-
 namespace {
 
 /// The four parts of the ladder (see ladder_svg) and the geometry they share.
@@ -154,7 +92,7 @@ std::string state_label(const CallRecord& r, std::size_t from, std::size_t to) {
 
 }  // namespace
 
-std::string ladder_svg(const RunResult& run, const std::vector<const CallRecord*>& calls) {
+std::string ladder_svg(const RunResult& run, const std::vector<const CallRecord*>& calls, bool all_shown) {
   using L = Ladder;
   // Lanes: one per line, in order of first appearance.
   std::vector<std::string> lanes;
@@ -167,7 +105,6 @@ std::string ladder_svg(const RunResult& run, const std::vector<const CallRecord*
 
   // Operations drawn: those on a call shown; one on no call when its line has a lane (or, when
   // every call is shown, on any line: it gets a lane).
-  const bool all_shown = calls.size() == run.records.size();
   std::set<std::uint64_t> shown;
   for (const CallRecord* r : calls) shown.insert(r->serial);
   std::vector<const OperationRecord*> ops;
@@ -442,45 +379,54 @@ std::string ladder_svg(const RunResult& run, const std::vector<const CallRecord*
 
 // --- trunk occupancy ---------------------------------------------------------------------------
 
-OccupancyChart occupancy_chart(const RunResult& run, const RunResult::Trunk& trunk, std::size_t index) {
+OccupancyChart occupancy_chart(const RunResult& run, const RunResult::Trunk& trunk, std::size_t index,
+                               const Digest& digest) {
   constexpr std::int64_t kLeft = 56, kPlot = 640, kHeight = 180, kTop = 14, kBottom = 40;
   OccupancyChart chart;
   // A channel (line "NAME/k") is busy from its call's start until that call's end.
-  const std::string prefix = trunk.name + "/";
-  std::vector<std::pair<SimTime, int>> steps;
-  for (const CallRecord& r : run.records) {
-    if (r.line.size() <= prefix.size() || r.line.compare(0, prefix.size(), prefix) != 0) continue;
-    steps.emplace_back(r.start, +1);
-    steps.emplace_back(r.end, -1);
-    ++chart.seizures;
-  }
-  std::sort(steps.begin(), steps.end());
-  const SimTime end = std::max(run.sim_time, steps.empty() ? SimTime{0} : steps.back().first);
+  static const Occupancy kNone;
+  const Occupancy& occ = digest.occupancy_of(trunk.name) ? *digest.occupancy_of(trunk.name) : kNone;
+  chart.seizures = occ.seizures;
+  chart.peak = occ.peak;
+  const SimTime end = std::max(run.sim_time, occ.last);
   const std::int64_t span = std::max<std::int64_t>(1, end.count());
   const std::int64_t top = std::max<std::int64_t>(1, trunk.channels);
   const std::int64_t plot_h = kHeight - kTop - kBottom;
   const auto x_of = [&](SimTime t) { return kLeft + t.count() * kPlot / span; };
   const auto y_of = [&](std::int64_t busy) { return kTop + plot_h - busy * plot_h / top; };
 
-  // The most channels busy within each pixel column, so a long run stays one column per pixel.
   std::vector<std::int64_t> peak(kPlot, 0);
-  std::int64_t busy = 0;
-  for (const auto& [t, delta] : steps) {
-    busy += delta;
-    chart.peak = std::max(chart.peak, busy);
-    const std::int64_t col = std::min<std::int64_t>(kPlot - 1, t.count() * kPlot / span);
-    peak[static_cast<std::size_t>(col)] = std::max(peak[static_cast<std::size_t>(col)], busy);
-  }
-  // A column with no change keeps the level of the one before.
-  busy = 0;
-  std::size_t next = 0;
-  for (std::int64_t col = 0; col < kPlot; ++col) {
-    std::int64_t level = busy;
-    while (next < steps.size() && steps[next].first.count() * kPlot / span <= col) {
-      busy += steps[next].second;
-      ++next;
+  if (occ.exact) {
+    // The most channels busy within each pixel column, so a long run stays one column per pixel.
+    const std::vector<std::pair<SimTime, int>>& steps = occ.steps;
+    std::int64_t busy = 0;
+    for (const auto& [t, delta] : steps) {
+      busy += delta;
+      const std::int64_t col = std::min<std::int64_t>(kPlot - 1, t.count() * kPlot / span);
+      peak[static_cast<std::size_t>(col)] = std::max(peak[static_cast<std::size_t>(col)], busy);
     }
-    peak[static_cast<std::size_t>(col)] = std::max({peak[static_cast<std::size_t>(col)], level, busy});
+    // A column with no change keeps the level of the one before.
+    busy = 0;
+    std::size_t next = 0;
+    for (std::int64_t col = 0; col < kPlot; ++col) {
+      std::int64_t level = busy;
+      while (next < steps.size() && steps[next].first.count() * kPlot / span <= col) {
+        busy += steps[next].second;
+        ++next;
+      }
+      peak[static_cast<std::size_t>(col)] = std::max({peak[static_cast<std::size_t>(col)], level, busy});
+    }
+  } else {
+    // A long run's steps are kept as the most busy per span of time (Occupancy::kBuckets of
+    // them): a column shows the most of the spans it overlaps.
+    const std::int64_t buckets = static_cast<std::int64_t>(occ.bucket_max.size());
+    for (std::int64_t col = 0; col < kPlot; ++col) {
+      const std::int64_t from = col * span / kPlot, to = std::max(from + 1, (col + 1) * span / kPlot);
+      std::int64_t most = 0;
+      for (std::int64_t b = from / occ.width; b <= (to - 1) / occ.width; ++b)
+        most = std::max(most, b < buckets ? occ.bucket_max[static_cast<std::size_t>(b)] : occ.level);
+      peak[static_cast<std::size_t>(col)] = most;
+    }
   }
 
   std::string& out = chart.svg;
@@ -526,13 +472,9 @@ OccupancyChart occupancy_chart(const RunResult& run, const RunResult::Trunk& tru
   return chart;
 }
 
-std::string occupancy_svg(const RunResult& run, const RunResult::Trunk& trunk, std::size_t index) {
-  return occupancy_chart(run, trunk, index).svg;
-}
-
 // --- histograms --------------------------------------------------------------------------------
 
-std::string histogram_svg(const TimingSummary& t, const std::vector<Duration>& sorted) {
+std::string histogram_svg(const TimingSummary& t, const Percentiles& samples) {
   constexpr std::int64_t kLeft = 56, kPlot = 480, kHeight = 190, kTop = 26, kBottom = 40, kBins = 40;
   const std::int64_t plot_h = kHeight - kTop - kBottom;
   // One unit for the axis, its ticks and the percentile markers, chosen from the range; the
@@ -542,8 +484,17 @@ std::string histogram_svg(const TimingSummary& t, const std::vector<Duration>& s
   const std::int64_t step = nice_step(std::max<std::int64_t>(1, (max_ns + unit.ns - 1) / unit.ns), 6) * unit.ns;
   const std::int64_t range = ((max_ns / step) + 1) * step;
   std::vector<std::int64_t> bins(kBins, 0);
-  for (const Duration d : sorted)
-    ++bins[static_cast<std::size_t>(std::min<std::int64_t>(kBins - 1, d.count() * kBins / range))];
+  const auto bin_of = [&](std::int64_t ns) {
+    return static_cast<std::size_t>(std::min<std::int64_t>(kBins - 1, ns * kBins / range));
+  };
+  if (samples.exact()) {
+    for (const std::int64_t ns : samples.sorted_samples()) ++bins[bin_of(ns)];
+  } else {
+    // A histogram bucket (at most 1/512 of its value wide) counts in the bin of its middle.
+    samples.for_each_bucket([&](std::int64_t low, std::int64_t high, std::uint64_t n) {
+      bins[bin_of(std::min(low + (high - low) / 2, max_ns))] += static_cast<std::int64_t>(n);
+    });
+  }
   const std::int64_t top = std::max<std::int64_t>(1, *std::max_element(bins.begin(), bins.end()));
   const auto x_of = [&](std::int64_t ns) { return kLeft + ns * kPlot / range; };
 

@@ -94,6 +94,7 @@ struct OccupancyChart {
   std::int64_t peak = 0;
   std::string span;  ///< where the time axis ends (the end of the run), in its unit: "120 min"
 };
-OccupancyChart occupancy_chart(const RunResult& run, const RunResult::Trunk& trunk, std::size_t index);
+OccupancyChart occupancy_chart(const RunResult& run, const RunResult::Trunk& trunk, std::size_t index,
+                               const Digest& digest);
 
 }  // namespace telsim::report_detail

@@ -27,9 +27,10 @@ std::string bounds(const MetricCheck& m) {
 
 }  // namespace
 
-void check_metrics(RunResult& run) {
-  if (run.metrics.empty()) return;
-  const nlohmann::ordered_json report = report_detail::report_json_value(run, report_detail::digest(run));
+namespace {
+
+void check(RunResult& run, const report_detail::Digest& digest) {
+  const nlohmann::ordered_json report = report_detail::report_json_value(run, digest);
   for (const MetricCheck& m : run.metrics) {
     ExpectationResult r;
     r.step = m.step;
@@ -64,6 +65,18 @@ void check_metrics(RunResult& run) {
     run.expectations.push_back(std::move(r));
   }
   run.metrics.clear();  // checked: a second call must not count them twice
+}
+
+}  // namespace
+
+void check_metrics(RunResult& run) {
+  if (run.metrics.empty()) return;
+  check(run, report_detail::digest(run));
+}
+
+void check_metrics(RunResult& run, const RecordStream& stream) {
+  if (run.metrics.empty()) return;
+  check(run, stream.digest());
 }
 
 }  // namespace telsim

@@ -10,9 +10,6 @@ namespace {
 using report_detail::count_of;
 using report_detail::format_millis_3;
 
-/// Rows beyond this go to cdr.csv only, so a long traffic run still gives a page a browser opens.
-constexpr std::size_t kMaxCallRows = 1000;
-
 // The page keeps to the window's width at 1400 px and up: tables wrap long cells (calls'
 // states break after each '>') instead of growing past it, and the wide ladder scrolls inside
 // its own box, its headings and time column staying in view (sticky, no script).
@@ -56,7 +53,7 @@ std::string breakable(std::string_view text) {
   }
 }
 
-std::string summary(const RunResult& run, const CallCounts& c) {
+std::string summary(const RunResult& run, const CallCounts& c, std::uint64_t records) {
   std::string out = "<table class=\"summary\">\n";
   out += row("file", "<code>" + xml_escape(run.file) + "</code>");
   out += row("seed", fmt::format("{}", run.seed));
@@ -65,7 +62,7 @@ std::string summary(const RunResult& run, const CallCounts& c) {
   out += row("calls placed", fmt::format("{} ({}; {} cleared at end)", c.total,
                                          report_detail::placed_outcomes(c), c.cleared_at_end));
   out += row("calls received", fmt::format("{} ({})", c.incoming_total, report_detail::received_outcomes(c)));
-  out += row("call records", fmt::format("{}", run.records.size()));
+  out += row("call records", fmt::format("{}", records));
   out += "</table>\n";
   return out;
 }
@@ -172,15 +169,17 @@ std::string legend() {
   return out + "</p>\n";
 }
 
-std::string calls(const RunResult& run, const std::vector<const CallRecord*>& records) {
-  if (run.records.empty()) return "<p class=\"note\">No calls.</p>\n";
+/// The first kMaxCallRows calls (rows beyond go to cdr.csv only, so a long traffic run still
+/// gives a page a browser opens).
+std::string calls(const std::vector<CallRecord>& first, std::uint64_t total) {
+  if (total == 0) return "<p class=\"note\">No calls.</p>\n";
   std::string out =
       "<table class=\"calls\">\n<tr><th>call</th><th>line</th><th>dir</th><th>from</th>"
       "<th>to</th><th>reason</th><th>start (s)</th><th>answer (s)</th><th>end (s)</th>"
       "<th>outcome</th><th>disconnect</th><th>states</th></tr>\n";
-  const std::size_t shown = std::min(records.size(), kMaxCallRows);
+  const std::size_t shown = std::min(first.size(), report_detail::kMaxCallRows);
   for (std::size_t i = 0; i < shown; ++i) {
-    const CallRecord& r = *records[i];
+    const CallRecord& r = first[i];
     out += fmt::format(
         "<tr{}><td>c{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
         "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
@@ -192,19 +191,19 @@ std::string calls(const RunResult& run, const std::vector<const CallRecord*>& re
         to_string(r.mode), breakable(report_detail::states_text(r)));
   }
   out += "</table>\n";
-  if (shown < records.size()) {
+  if (shown < total) {
     out += fmt::format("<p class=\"note\">First {} of {} calls; cdr.csv has them all.</p>\n",
-                       shown, records.size());
+                       shown, total);
   }
   return out;
 }
 
 /// A trunk group: its figures over the measured window (what report.json gives), then its
 /// occupancy chart over the whole run with that chart's own figures, each labelled as such.
-std::string trunk(const RunResult& run, std::size_t index) {
+std::string trunk(const RunResult& run, std::size_t index, const report_detail::Digest& digest) {
   const RunResult::Trunk& tr = run.trunks[index];
   const TrunkStats::Summary& st = tr.stats;
-  const report_detail::OccupancyChart chart = report_detail::occupancy_chart(run, tr, index);
+  const report_detail::OccupancyChart chart = report_detail::occupancy_chart(run, tr, index, digest);
   const std::string erlangs = fmt::format("{:.3f}", st.carried_erlangs);
   const std::string interval =
       st.blocking_ci ? fmt::format("95% interval {:.4f} to {:.4f}", st.blocking_ci->first, st.blocking_ci->second)
@@ -239,46 +238,45 @@ std::string report_detail::report_html(const RunResult& run, const Digest& diges
   const CallCounts& counts = digest.counts;
   const std::vector<TimingSummary>& timings = digest.timings;
   const std::string name = xml_escape(run.scenario);
-  const std::vector<const CallRecord*> records = report_detail::by_serial(run);
 
   std::string out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
   out += "<title>telsim: " + name + "</title>\n<style>\n" + kStyle + "</style>\n</head>\n<body>\n";
   out += fmt::format("<h1>{} <span class=\"badge {}\">{}</span></h1>\n", name,
                      pass ? "pass" : "failed", pass ? "PASS" : "FAIL");
-  out += summary(run, counts);
+  out += summary(run, counts, digest.records);
   out += failures(run);
 
   out += "<h2>Ladder diagram</h2>\n";
-  if (records.empty()) {
+  if (digest.records == 0) {
     out += "<p class=\"note\">No calls.</p>\n";
   } else {
-    std::string rule;
-    const std::vector<const CallRecord*> shown = report_detail::ladder_selection(records, rule);
-    out += "<p class=\"note\">" + xml_escape(rule) +
+    std::vector<const CallRecord*> shown;
+    for (const CallRecord& r : digest.ladder) shown.push_back(&r);
+    out += "<p class=\"note\">" + xml_escape(digest.ladder_rule) +
            " One lane per line; time runs down, one row per instant something happened "
            "(simulated seconds); calls a line has at the same time sit side by side (headed "
            "&#8220;2nd call&#8221; and on); an arrow marks a call offered to another line; a "
            "diamond marks an operation (a scenario step's or a live client's) on the acting line, "
            "red and struck through when refused (hover for its LINEERR).</p>\n";
     out += legend();
-    out += report_detail::ladder_svg(run, shown);
+    out += report_detail::ladder_svg(run, shown, digest.ladder_all);
   }
 
   if (!run.trunks.empty()) {
     out += "<h2>Trunk occupancy</h2>\n";
-    for (std::size_t t = 0; t < run.trunks.size(); ++t) out += trunk(run, t);
+    for (std::size_t t = 0; t < run.trunks.size(); ++t) out += trunk(run, t, digest);
   }
 
   out += "<h2>Timings</h2>\n" + timing_table(timings);
   out += "<div class=\"charts\">\n";
   for (std::size_t i = 0; i < timings.size(); ++i)
-    if (timings[i].count > 0) out += report_detail::histogram_svg(timings[i], digest.sorted[i]);
+    if (timings[i].count > 0) out += report_detail::histogram_svg(timings[i], digest.samples[i]);
   out += "</div>\n";
   out += "<h2>Features</h2>\n" + features(run.pbx);
   if (!run.modems.empty()) out += "<h2>Modems</h2>\n" + modems(run);
   out += "<h2>Expectations</h2>\n" + expectations(run);
-  out += "<h2>Calls</h2>\n" + calls(run, records);
+  out += "<h2>Calls</h2>\n" + calls(digest.first_calls, digest.records);
   out += "<p class=\"note\">Times are virtual (simulated) time. Made by telsim; no scripts, "
          "no network: this page is the whole report.</p>\n</body>\n</html>\n";
   return out;

@@ -138,7 +138,7 @@ nlohmann::ordered_json report_detail::report_json_value(const RunResult& run, co
     j["modems"] = std::move(modems);
   }
   j["run"] = Json{{"cleared_at_end", run.cleared_at_end},
-                  {"records", run.records.size()},
+                  {"records", digest.records},
                   {"transitions", run.transitions},
                   {"timer_events", run.kernel_events}};
   return j;

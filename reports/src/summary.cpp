@@ -10,16 +10,6 @@
 #include "internal.hpp"
 
 namespace telsim {
-namespace {
-
-std::optional<SimTime> first_stamp(const CallRecord& r, CallState a, CallState b) {
-  for (const StateStamp& s : r.history)
-    if (s.state == a || s.state == b) return s.at;
-  return std::nullopt;
-}
-
-}  // namespace
-
 void report_detail::count_outcome(CallCounts& c, const CallRecord& r) {
   if (r.direction == Direction::Incoming) {
     switch (r.outcome) {
@@ -102,11 +92,14 @@ std::string report_detail::received_outcomes(const CallCounts& c) {
 }
 
 std::string calls_summary_line(const CallCounts& c, const RunResult& run) {
+  return calls_summary_line(c, run.records.size(), run);
+}
+
+std::string calls_summary_line(const CallCounts& c, std::uint64_t records, const RunResult& run) {
   const std::string placed = report_detail::placed_outcomes(c);
   const std::string received = report_detail::received_outcomes(c);
   return fmt::format("calls: {} placed ({}), {} received ({}); {} {}, {} cleared at end of run", c.total, placed,
-                     c.incoming_total, received, run.records.size(), run.records.size() == 1 ? "CDR" : "CDRs",
-                     run.cleared_at_end);
+                     c.incoming_total, received, records, records == 1 ? "CDR" : "CDRs", run.cleared_at_end);
 }
 
 std::vector<std::string> trunk_summary_lines(const RunResult& run) {
@@ -151,69 +144,6 @@ TimingSummary summarize_timing(std::string name, std::vector<Duration> samples) 
   s.max = samples.back();
   return s;
 }
-
-namespace report_detail {
-
-namespace {
-
-/// Calls `f(timing, completed_at, value)` for every sample of the timings, timing being the
-/// index in kTimingNames.
-template <class F>
-void for_each_sample(const RunResult& run, F&& f) {
-  for (const CallRecord& r : run.records) {
-    // Conference and bridge handles group other calls' legs: their times are no call's.
-    if (r.kind == CallKind::Conference || r.kind == CallKind::Bridge) continue;
-    if (r.direction == Direction::Outgoing) {
-      // Setup is dialling until ringback or busy; calls the PBX placed itself (camp-on, trunk
-      // arrivals) start in RINGBACK and have none.
-      const bool dialled = !r.history.empty() && r.history.front().state == CallState::DialTone;
-      if (auto t = first_stamp(r, CallState::RingBack, CallState::Busy); t && dialled)
-        f(0, *t, *t - r.start);
-      if (r.answer) {
-        f(1, *r.answer, *r.answer - r.start);
-        f(3, r.end, r.end - *r.answer);
-      }
-    } else if (r.answer) {
-      const SimTime offered = first_stamp(r, CallState::Offering, CallState::Offering).value_or(r.start);
-      f(2, *r.answer, *r.answer - offered);
-    }
-  }
-}
-
-}  // namespace
-
-std::array<std::vector<TimedSample>, 4> timed_samples(const RunResult& run) {
-  std::array<std::vector<TimedSample>, 4> out;
-  for_each_sample(run, [&](int i, SimTime at, Duration value) {
-    out[static_cast<std::size_t>(i)].push_back({at, value});
-  });
-  return out;
-}
-
-Digest digest(const RunResult& run) {
-  Digest d;
-  d.counts = count_calls(run);
-  for_each_sample(run, [&](int i, SimTime, Duration value) {
-    d.sorted[static_cast<std::size_t>(i)].push_back(value);
-  });
-  for (std::size_t i = 0; i < d.sorted.size(); ++i) {
-    std::vector<Duration>& values = d.sorted[i];
-    std::sort(values.begin(), values.end());
-    TimingSummary t;
-    t.name = kTimingNames[i];
-    t.count = values.size();
-    if (!values.empty()) {
-      t.p50 = nearest_rank(values, 50);
-      t.p95 = nearest_rank(values, 95);
-      t.p99 = nearest_rank(values, 99);
-      t.max = values.back();
-    }
-    d.timings.push_back(std::move(t));
-  }
-  return d;
-}
-
-}  // namespace report_detail
 
 std::vector<TimingSummary> call_timings(const RunResult& run) {
   return report_detail::digest(run).timings;

@@ -61,12 +61,21 @@ int run(const RunOptions& opt) {
   if (!opt.report_dir.empty()) telsim::cli::prepare_report_dir("--report", opt.report_dir);
   if (!opt.vcd_file.empty()) telsim::cli::prepare_output_file("--vcd", opt.vcd_file);
 
+  // The records go to the stream as calls end (cdr.csv and stats.csv are written as the run
+  // goes), so a run of any length needs the same memory.
+  telsim::StreamOptions stream_opt;
+  stream_opt.dir = opt.report_dir;
+  stream_opt.stats_interval = report_opt.stats_interval;
+  for (const telsim::TrunkConfig& t : scenario.pbx.trunks) stream_opt.trunks.push_back(t.name);
+  telsim::RecordStream stream(std::move(stream_opt));
+
   telsim::SystemcKernel kernel;
   const auto t0 = std::chrono::steady_clock::now();
   telsim::RunResult result =
-      opt.vcd_file.empty() ? telsim::run_scenario(scenario, kernel)
-                           : telsim::run_scenario_with_vcd(scenario, kernel, opt.vcd_file);
-  telsim::check_metrics(result);
+      opt.vcd_file.empty() ? telsim::run_scenario(scenario, kernel, &stream)
+                           : telsim::run_scenario_with_vcd(scenario, kernel, opt.vcd_file, &stream);
+  stream.finish(result);
+  telsim::check_metrics(result, stream);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   // The verdict is printed before any report is written, so a failure while writing cannot
@@ -80,7 +89,7 @@ int run(const RunOptions& opt) {
   }
   if (!opt.quiet) {
     fmt::print("expectations: {} passed, {} failed\n", result.passed(), result.failed());
-    fmt::print("{}\n", telsim::calls_summary_line(telsim::count_calls(result), result));
+    fmt::print("{}\n", telsim::calls_summary_line(stream.counts(), stream.records(), result));
     for (const std::string& line : telsim::trunk_summary_lines(result)) fmt::print("{}\n", line);
     fmt::print("time: {:.3f} s simulated in {:.3f} s wall; {} events ({} events/s)\n",
                telsim::to_seconds(result.sim_time), wall, result.kernel_events + result.transitions,
@@ -91,7 +100,7 @@ int run(const RunOptions& opt) {
   std::fflush(stdout);
   if (!opt.report_dir.empty()) {
     try {
-      const auto written = telsim::write_reports(result, opt.report_dir, report_opt);
+      const auto written = telsim::write_reports(result, stream, opt.report_dir);
       if (!opt.quiet) {
         fmt::print("report:");
         for (const auto& p : written) fmt::print(" {}", p.string());
@@ -118,24 +127,47 @@ double peak_rss_mib() {
   return static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux reports KiB
 }
 
-// `bench --report DIR`: write every report of the bench run and say what it cost next to the
-// run's own wall time (the reports must stay cheap: docs/cli.md).
-void write_bench_reports(const telsim::RunResult& run, const std::string& dir, double run_wall) {
-  const auto cpu = [] {
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-           1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
-  };
-  const double cpu0 = cpu();
-  const auto t0 = std::chrono::steady_clock::now();
-  const auto written = telsim::write_reports(run, dir);
-  const double w = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  fmt::print("  reports        : {} files ({} CDRs) into {} in {:.3f} s wall, {:.3f} s CPU: "
-             "{:.1f}% of the run's {:.3f} s wall\n",
-             written.size(), run.records.size(), dir, w, cpu() - cpu0,
-             100.0 * w / std::max(run_wall, 1e-9), run_wall);
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
 }
+
+double since(std::chrono::steady_clock::time_point t0) {
+  return std::max(1e-9, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+}
+
+// A bench's records go to a stream (cdr.csv written as calls end with --report, nothing kept
+// otherwise); `bench --report DIR` then writes the other reports and says what they cost next to
+// the run's own wall time (the reports must stay cheap: docs/cli.md).
+struct BenchReports {
+  explicit BenchReports(const std::string& folder, std::vector<std::string> trunks) : dir(folder) {
+    if (!dir.empty()) telsim::cli::prepare_report_dir("--report", dir);
+    telsim::StreamOptions o;
+    o.dir = dir;
+    o.trunks = std::move(trunks);
+    stream = std::make_unique<telsim::RecordStream>(std::move(o));
+  }
+  /// After the run: finish the stream, write the other reports; returns their wall seconds.
+  double write(const telsim::RunResult& run, double run_wall) {
+    const double cpu0 = cpu_seconds();
+    const auto t0 = std::chrono::steady_clock::now();
+    stream->finish(run);
+    if (dir.empty()) return since(t0);
+    const auto written = telsim::write_reports(run, *stream, dir);
+    const double w = since(t0);
+    fmt::print("  reports        : {} files ({} CDRs, cdr.csv written as calls ended) into {}; "
+               "the rest in {:.3f} s wall, {:.3f} s CPU: {:.1f}% of the run's {:.3f} s wall\n",
+               written.size(), stream->records(), dir, w, cpu_seconds() - cpu0,
+               100.0 * w / std::max(run_wall, 1e-9), run_wall);
+    fmt::print("  records held   : at most {} waiting for an older call to end ({} spilled to disk)\n",
+               stream->max_held(), stream->spilled());
+    return w;
+  }
+  std::string dir;
+  std::unique_ptr<telsim::RecordStream> stream;
+};
 
 // (a) The M/M/N/N trunk model: outbound Poisson calls over one trunk group, far end answering
 // at once, exponential holding of one minute; `calls` arrivals in all.
@@ -150,12 +182,13 @@ int bench_trunk(const telsim::BenchOptions& opt, std::uint32_t channels, double 
       "holding: \"exponential(1min)\", for: {3}min}}\n",
       100000 + channels + 50, channels, erlangs, minutes);
   const telsim::Scenario scenario = telsim::parse_scenario(yaml, "bench-trunk");
+  BenchReports reports(report_dir, {"t"});
   telsim::SystemcKernel kernel;
   fmt::print("telsim bench (a): M/M/{0}/{0} trunk, {1} Erlangs, {2} arrivals (SystemC kernel)\n",
              channels, erlangs, opt.calls);
   const auto t0 = std::chrono::steady_clock::now();
-  const telsim::RunResult r = telsim::run_scenario(scenario, kernel);
-  const double w = std::max(1e-9, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  const telsim::RunResult r = telsim::run_scenario(scenario, kernel, reports.stream.get());
+  const double w = since(t0);
   const auto& s = r.trunks.at(0).stats;
   double b = 1.0;
   for (std::uint32_t n = 1; n <= channels; ++n) b = erlangs * b / (n + erlangs * b);
@@ -164,14 +197,22 @@ int bench_trunk(const telsim::BenchOptions& opt, std::uint32_t channels, double 
              s.blocking_ci ? fmt::format("95% CI {:.5f}..{:.5f}", s.blocking_ci->first, s.blocking_ci->second)
                            : "no 95% CI: " + s.ci_reason,
              b);
-  fmt::print("  wall {:.3f} s, calls/s {}, events/s {}, peak RSS {:.0f} MiB\n", w,
-             thousands(static_cast<double>(s.offered) / w),
-             thousands(static_cast<double>(r.kernel_events + r.transitions) / w), peak_rss_mib());
-  if (!report_dir.empty()) write_bench_reports(r, report_dir, w);
+  const double rw = reports.write(r, w);
+  const double total = w + rw;
+  const std::uint64_t arrivals = r.traffic.at(0).arrivals;
+  fmt::print("  wall {:.3f} s (run {:.3f} s, reports {:.3f} s), calls/s {}, events/s {}, peak RSS {:.0f} MiB\n",
+             total, w, rw, thousands(static_cast<double>(arrivals) / total),
+             thousands(static_cast<double>(r.kernel_events + r.transitions) / total), peak_rss_mib());
+  fmt::print("telsim arrivals={} carried={} blocked={} blocking={:.5f} erlang_b={:.5f} wall_s={:.3f} "
+             "calls_per_s={:.0f} peak_rss_mib={:.1f} reports={}\n",
+             arrivals, s.carried, s.blocked, s.blocking, b, total, static_cast<double>(arrivals) / total,
+             peak_rss_mib(), report_dir.empty() ? "none" : report_dir);
   return kExitPass;
 }
 
-int bench(const telsim::BenchOptions& opt, const std::string& report_dir) {
+int bench(telsim::BenchOptions opt, const std::string& report_dir) {
+  BenchReports reports(report_dir, {});
+  opt.records = reports.stream.get();
   telsim::SystemcKernel kernel;
   fmt::print("telsim bench: {} calls across {} extensions (SystemC kernel)\n", opt.calls,
              opt.extensions);
@@ -185,8 +226,8 @@ int bench(const telsim::BenchOptions& opt, const std::string& report_dir) {
   fmt::print("  events/s       : {} (kernel timer events {}/s, call-state transitions {}/s)\n",
              thousands((r.kernel_events + r.transitions) / w), thousands(r.kernel_events / w),
              thousands(r.transitions / w));
+  reports.write(telsim::bench_run_result(r), w);
   fmt::print("  peak RSS       : {:.0f} MiB\n", peak_rss_mib());
-  if (!report_dir.empty()) write_bench_reports(telsim::bench_run_result(r), report_dir, w);
   return r.calls_completed == opt.calls ? kExitPass : kExitInternal;
 }
 
@@ -286,10 +327,7 @@ int sc_main(int argc, char* argv[]) {
     if (*bench_cmd && trunk_channels > 0)
       return bench_trunk(bench_opt, trunk_channels,
                          trunk_erlangs > 0 ? trunk_erlangs : 0.8 * trunk_channels, bench_report);
-    if (*bench_cmd) {
-      bench_opt.keep_records = !bench_report.empty();
-      return bench(bench_opt, bench_report);
-    }
+    if (*bench_cmd) return bench(bench_opt, bench_report);
   } catch (const telsim::ScenarioError& e) {
     std::cerr << e.message() << '\n';
     return kExitBadInput;

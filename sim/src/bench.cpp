@@ -15,11 +15,8 @@ namespace {
 /// Places the next call from a caller when its previous one has ended.
 class Dialer final : public PbxObserver {
  public:
-  Dialer(Pbx& pbx, Scheduler& scheduler, std::uint32_t callers, std::uint64_t calls, bool keep)
-      : pbx_(pbx), scheduler_(scheduler), callers_(callers), quota_(callers, calls / callers),
-        keep_(keep) {
-    // Two CDRs per call with serials 1..2N: each goes straight to its place in serial order.
-    if (keep_) kept_.resize(2 * calls);
+  Dialer(Pbx& pbx, Scheduler& scheduler, std::uint32_t callers, std::uint64_t calls, RecordSink* sink)
+      : pbx_(pbx), scheduler_(scheduler), callers_(callers), quota_(callers, calls / callers), sink_(sink) {
     for (std::uint64_t i = 0; i < calls % callers; ++i) ++quota_[i];
   }
 
@@ -29,7 +26,7 @@ class Dialer final : public PbxObserver {
 
   void on_call_record(const CallRecord& r) override {
     ++records_;
-    if (keep_) keep(r);
+    if (sink_) sink_->add(r);
     if (r.direction != Direction::Outgoing) return;
     if (r.outcome == Outcome::Answered) ++completed_;
     peak_ = std::max(peak_, pbx_.stats().live_calls);
@@ -40,29 +37,8 @@ class Dialer final : public PbxObserver {
   std::uint64_t completed() const { return completed_; }
   std::uint64_t records() const { return records_; }
   std::uint64_t peak() const { return peak_; }
-  /// The CDRs kept, in serial order.
-  std::vector<CallRecord> take_kept() {
-    if (placed_ == kept_.size() && extra_.empty()) return std::move(kept_);
-    // Serials were not 1..2N after all: keep what came and sort it.
-    std::vector<CallRecord> all = std::move(extra_);
-    for (CallRecord& r : kept_)
-      if (r.serial != 0) all.push_back(std::move(r));
-    std::sort(all.begin(), all.end(),
-              [](const CallRecord& a, const CallRecord& b) { return a.serial < b.serial; });
-    return all;
-  }
 
  private:
-  void keep(const CallRecord& r) {
-    const std::uint64_t slot = r.serial - 1;
-    if (slot < kept_.size() && kept_[slot].serial == 0) {
-      kept_[slot] = r;
-      ++placed_;
-    } else {
-      extra_.push_back(r);
-    }
-  }
-
   void place(LineId caller) {
     if (quota_[caller] == 0) return;
     --quota_[caller];
@@ -78,10 +54,7 @@ class Dialer final : public PbxObserver {
   std::uint64_t completed_ = 0;
   std::uint64_t records_ = 0;
   std::uint64_t peak_ = 0;
-  bool keep_;
-  std::vector<CallRecord> kept_;   // by serial - 1
-  std::size_t placed_ = 0;
-  std::vector<CallRecord> extra_;  // serials that had no slot
+  RecordSink* sink_;
 };
 
 }  // namespace
@@ -100,7 +73,7 @@ BenchResult run_bench(SimulationKernel& kernel, const BenchOptions& options) {
     config.lines.push_back(LineConfig{fmt::format("1{:0{}}", i, width), "", b, {}});
   }
   Pbx pbx(kernel, std::move(config));
-  Dialer dialer(pbx, kernel, callers, options.calls, options.keep_records);
+  Dialer dialer(pbx, kernel, callers, options.calls, options.records);
   pbx.add_observer(&dialer);
 
   const auto t0 = std::chrono::steady_clock::now();
@@ -116,15 +89,13 @@ BenchResult run_bench(SimulationKernel& kernel, const BenchOptions& options) {
   r.sim_time = kernel.now();
   r.wall_seconds = std::chrono::duration<double>(t1 - t0).count();
   r.peak_live_calls = dialer.peak();
-  r.cdrs = dialer.take_kept();
   return r;
 }
 
-RunResult bench_run_result(BenchResult& bench) {
+RunResult bench_run_result(const BenchResult& bench) {
   RunResult run;
   run.scenario = "bench";
   run.sim_time = bench.sim_time;
-  run.records = std::move(bench.cdrs);  // already in serial order
   run.kernel_events = bench.kernel_events;
   run.transitions = bench.transitions;
   return run;

@@ -250,7 +250,10 @@ void ScenarioRunner::recheck() {
   }
 }
 
-void ScenarioRunner::on_call_record(const CallRecord& record) { records_.push_back(record); }
+void ScenarioRunner::on_call_record(const CallRecord& record) {
+  if (sink_) sink_->add(record);
+  else records_.push_back(record);
+}
 
 void ScenarioRunner::on_modem_output(const Modem& modem, std::string_view bytes) {
   auto it = modem_output_.find(modem.name());
@@ -544,7 +547,7 @@ std::vector<CallRecord> ScenarioRunner::take_records() {
   return std::move(records_);
 }
 
-ScenarioSession::ScenarioSession(const Scenario& scenario, SimulationKernel& kernel)
+ScenarioSession::ScenarioSession(const Scenario& scenario, SimulationKernel& kernel, RecordSink* records)
     : scenario_(scenario), kernel_(kernel) {
   PbxConfig config = scenario.pbx;
   config.seed = scenario.seed;
@@ -570,6 +573,7 @@ ScenarioSession::ScenarioSession(const Scenario& scenario, SimulationKernel& ker
     pbx_->add_observer(modems_.get());
   }
   runner_ = std::make_unique<ScenarioRunner>(scenario, *pbx_, *path_, kernel, modems_.get());
+  runner_->set_record_sink(records);
   path_->on_operation([this](OperationRecord op) { record_operation(std::move(op)); });
   pbx_->add_observer(runner_.get());
   for (const TrafficConfig& t : scenario.traffic)
@@ -613,8 +617,8 @@ RunResult ScenarioSession::finish() {
   return out;
 }
 
-RunResult run_scenario(const Scenario& scenario, SimulationKernel& kernel) {
-  ScenarioSession session(scenario, kernel);
+RunResult run_scenario(const Scenario& scenario, SimulationKernel& kernel, RecordSink* records) {
+  ScenarioSession session(scenario, kernel, records);
   session.start();
   kernel.run(scenario.stop_at.value_or(SimTime::max()));
   return session.finish();

@@ -89,7 +89,7 @@ TEST(CliBenchReport, WritesTheBenchRunsReportsAndTheirCost) {
   const Result r = run_telsim("bench --calls 300 --extensions 20 --report " +
                               quote((dir / "bench").string()));
   ASSERT_EQ(r.status, 0) << describe(r);
-  EXPECT_NE(r.out.find("reports        : 4 files (600 CDRs) into"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("reports        : 4 files (600 CDRs, cdr.csv written as calls ended) into"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("% of the run's"), std::string::npos) << r.out;
   const json report = json::parse(read_file(dir / "bench" / "report.json"));
   EXPECT_EQ(report["calls"]["total"], 300);

@@ -146,8 +146,8 @@ void VcdTrace::close() {
 }
 
 RunResult run_scenario_with_vcd(const Scenario& scenario, SystemcKernel& kernel,
-                                const std::filesystem::path& vcd) {
-  ScenarioSession session(scenario, kernel);
+                                const std::filesystem::path& vcd, RecordSink* records) {
+  ScenarioSession session(scenario, kernel, records);
   VcdTrace trace(session.pbx(), vcd);
   session.pbx().add_observer(&trace);
   session.start();

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "telsim/reports/percentiles.hpp"
+#include "telsim/reports/record_stream.hpp"
 #include "telsim/results/run_result.hpp"
 
 namespace telsim {
@@ -44,12 +46,16 @@ CallCounts count_calls(const RunResult& run);
 /// The `calls:` line of `telsim run` and `telsim serve`: placed and received calls by outcome,
 /// CDRs and calls cleared at the end of the run.
 std::string calls_summary_line(const CallCounts& counts, const RunResult& run);
+/// The same for a run whose `records` CDRs went to a RecordStream.
+std::string calls_summary_line(const CallCounts& counts, std::uint64_t records, const RunResult& run);
 /// One line per trunk group for the same summary: channels, seizure attempts, blocked, the
 /// blocking and its 95% interval, or why there is none yet.
 std::vector<std::string> trunk_summary_lines(const RunResult& run);
 
 /// Distribution of one timing. Percentiles by nearest rank on the sorted samples
-/// (the ceil(p/100 * n)-th smallest); all zero when there are no samples.
+/// (the ceil(p/100 * n)-th smallest); all zero when there are no samples. A run's timings come
+/// from telsim::Percentiles: exact up to its kExactSamples samples, then within its relative
+/// error bound.
 struct TimingSummary {
   std::string name;
   std::size_t count = 0;
@@ -75,6 +81,8 @@ std::vector<TimingSummary> call_timings(const RunResult& run);
 /// failure names the value and the bounds) and clear `run.metrics`. Call it once the run has
 /// ended and before the verdict is taken or any report is written.
 void check_metrics(RunResult& run);
+/// The same for a run whose records went to `stream` (finished).
+void check_metrics(RunResult& run, const RecordStream& stream);
 
 /// report.json: scenario, seed, sim_time_s, expectations, calls, incoming, trunks, timings.
 /// Keys in a fixed order, seconds rounded to microseconds, milliseconds to 3 decimals; ends
@@ -118,6 +126,11 @@ struct ReportOptions {
 std::vector<std::filesystem::path> write_reports(const RunResult& run,
                                                  const std::filesystem::path& dir,
                                                  const ReportOptions& options = {});
+/// The same for a run whose records went to `stream` (finished, its StreamOptions::dir being
+/// `dir`): cdr.csv and stats.csv are written already; this writes report.json, junit.xml and
+/// report.html. Throws std::runtime_error when any of them (or the stream's) failed.
+std::vector<std::filesystem::path> write_reports(const RunResult& run, const RecordStream& stream,
+                                                 const std::filesystem::path& dir);
 
 /// Escape text for XML/HTML content and attribute values: & < > " ' become entities, tab/CR/LF
 /// become character references, other characters XML 1.0 forbids become U+FFFD.

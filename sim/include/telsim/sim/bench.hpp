@@ -16,7 +16,7 @@ namespace telsim {
 struct BenchOptions {
   std::uint64_t calls = 100'000;
   std::uint32_t extensions = 1'000;  ///< at least 2
-  bool keep_records = false;         ///< collect every CDR in BenchResult::cdrs (for reports)
+  RecordSink* records = nullptr;     ///< hand every CDR here as its call ends (for reports)
 };
 
 struct BenchResult {
@@ -27,13 +27,12 @@ struct BenchResult {
   SimTime sim_time{0};
   double wall_seconds = 0;
   std::uint64_t peak_live_calls = 0;
-  std::vector<CallRecord> cdrs;  ///< every CDR in serial order, when keep_records was set
 };
 
 BenchResult run_bench(SimulationKernel& kernel, const BenchOptions& options);
 
-/// The bench run as a RunResult for the report writers (`telsim bench --report DIR`): its CDRs
-/// (moved out of `bench`), no expectations.
-RunResult bench_run_result(BenchResult& bench);
+/// The bench run as a RunResult for the report writers (`telsim bench --report DIR`): no
+/// expectations; its CDRs went to BenchOptions::records.
+RunResult bench_run_result(const BenchResult& bench);
 
 }  // namespace telsim

@@ -19,8 +19,9 @@
 namespace telsim {
 
 /// Build the PBX of `scenario` on `kernel`, play every step, run until nothing is pending (or
-/// the scenario's stop_at), clear what is left and return the verdicts and CDRs.
-RunResult run_scenario(const Scenario& scenario, SimulationKernel& kernel);
+/// the scenario's stop_at), clear what is left and return the verdicts and CDRs. With `records`,
+/// each CDR goes there as its call ends and RunResult::records stays empty (flat memory).
+RunResult run_scenario(const Scenario& scenario, SimulationKernel& kernel, RecordSink* records = nullptr);
 
 class ScenarioRunner;
 class TrafficGenerator;
@@ -30,7 +31,8 @@ class TrafficGenerator;
 /// pending, the live server in step with the wall clock.
 class ScenarioSession {
  public:
-  ScenarioSession(const Scenario& scenario, SimulationKernel& kernel);
+  /// With `records`, CDRs go there as calls end instead of into RunResult::records.
+  ScenarioSession(const Scenario& scenario, SimulationKernel& kernel, RecordSink* records = nullptr);
   ~ScenarioSession();
   ScenarioSession(const ScenarioSession&) = delete;
   ScenarioSession& operator=(const ScenarioSession&) = delete;
@@ -75,8 +77,10 @@ class ScenarioRunner final : public PbxObserver, public ModemObserver {
   void finish();
   bool all_steps_done() const { return next_ >= scenario_.steps.size(); }
   const std::vector<ExpectationResult>& results() const { return results_; }
-  /// Records in serial order (valid after finish()).
+  /// Records in serial order (valid after finish()); none when they went to a sink.
   std::vector<CallRecord> take_records();
+  /// Hand each record to `sink` as its call ends instead of keeping it.
+  void set_record_sink(RecordSink* sink) { sink_ = sink; }
   std::size_t cleared_at_end() const { return cleared_at_end_; }
 
   void on_call_state(const CallStateEvent& event) override;
@@ -136,6 +140,7 @@ class ScenarioRunner final : public PbxObserver, public ModemObserver {
   std::map<std::string, std::uint32_t> completions_;  // completion_as name -> id
   std::vector<ExpectationResult> results_;
   std::vector<CallRecord> records_;
+  RecordSink* sink_ = nullptr;
   std::size_t cleared_at_end_ = 0;
   ModemBank* modems_ = nullptr;
   /// What each modem told its terminal that no `expect: {output}` has consumed yet (the last

@@ -45,13 +45,24 @@ struct OperationRecord {
   bool operator==(const OperationRecord&) const = default;
 };
 
+/// Where a run's call records go as its calls end, instead of RunResult::records: the reports
+/// library's RecordStream writes cdr.csv and keeps what the other reports need in bounded memory,
+/// so an endless run does not grow (telsim run, telsim bench --report).
+class RecordSink {
+ public:
+  virtual ~RecordSink() = default;
+  /// One call's record, when the call ends; records come in the order calls end, not by serial.
+  virtual void add(const CallRecord& record) = 0;
+};
+
 struct RunResult {
   std::string scenario;  ///< the scenario's `name`
   std::string file;      ///< path as given on the command line
   std::uint64_t seed = 0;
   SimTime sim_time{0};   ///< virtual time when the run ended
   std::vector<ExpectationResult> expectations;
-  std::vector<CallRecord> records;  ///< one per call handle, in serial order
+  /// One per call handle, in serial order; empty when the records went to a RecordSink.
+  std::vector<CallRecord> records;
   std::size_t cleared_at_end = 0;   ///< calls the end of the run had to clear
   std::uint64_t kernel_events = 0;  ///< timer events the kernel dispatched
   std::uint64_t transitions = 0;    ///< call-state changes

@@ -67,6 +67,6 @@ class VcdTrace final : public PbxObserver {
 
 /// run_scenario with a VCD trace of the whole run written to `vcd`.
 RunResult run_scenario_with_vcd(const Scenario& scenario, SystemcKernel& kernel,
-                                const std::filesystem::path& vcd);
+                                const std::filesystem::path& vcd, RecordSink* records = nullptr);
 
 }  // namespace telsim
