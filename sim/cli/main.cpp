@@ -7,6 +7,7 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <boost/system/system_error.hpp>
@@ -15,6 +16,7 @@
 
 #include "output_paths.hpp"
 #include "serve_command.hpp"
+#include "suite_command.hpp"
 #include "wine_setup_command.hpp"
 #include "telsim/kernel/systemc_kernel.hpp"
 #include "telsim/kernel/vcd_trace.hpp"
@@ -239,8 +241,13 @@ int sc_main(int argc, char* argv[]) {
   app.require_subcommand(1);
 
   RunOptions run_opt;
-  auto* run_cmd = app.add_subcommand("run", "play a scenario and report the verdict");
-  run_cmd->add_option("FILE", run_opt.file, "scenario YAML")->required();
+  std::vector<std::string> run_files;
+  telsim::cli::SuiteOptions suite_opt;
+  auto* run_cmd = app.add_subcommand("run", "play a scenario (or a suite: several files, folders) and report the verdict");
+  run_cmd->add_option("FILE", run_files, "scenario YAML files, or folders of them (a suite: docs/scale.md)")->required();
+  auto* jobs_flag = run_cmd->add_option("-j,--jobs", suite_opt.jobs, "a suite: run N scenarios at once")
+                        ->check(CLI::Range(1u, 1024u));
+  auto* shard_flag = run_cmd->add_option("--shard", suite_opt.shard, "a suite: run only share K of N (1 <= K <= N)");
   run_cmd->add_option("--seed", run_opt.seed, "override the scenario's seed");
   auto* report_flag = run_cmd->add_option("--report", run_opt.report_dir,
                       "write report.json, junit.xml, cdr.csv and report.html into DIR");
@@ -304,6 +311,12 @@ int sc_main(int argc, char* argv[]) {
   client_cmd->add_option("--name", client_opt.name, "the client's name (for handoff)");
   client_cmd->add_option("--linger", client_opt.linger, "after the input ends, keep printing events this long");
 
+  std::vector<std::string> merge_dirs;
+  std::string merge_report;
+  auto* merge_cmd = app.add_subcommand("merge", "merge the reports of a suite's shards into one junit.xml and summary");
+  merge_cmd->add_option("DIR", merge_dirs, "the --report folders of `telsim run --shard K/N`")->required();
+  merge_cmd->add_option("--report", merge_report, "write junit.xml, index.html and suite.json into OUT")->required();
+
   telsim::cli::WineSetupOptions wine_setup_opt;
   auto* wine_setup_cmd = telsim::cli::add_wine_setup(app, wine_setup_opt);
 
@@ -315,7 +328,23 @@ int sc_main(int argc, char* argv[]) {
   }
 
   try {
-    if (*run_cmd) return run(run_opt);
+    if (*run_cmd) {
+      std::error_code ec;
+      const bool suite = run_files.size() > 1 || std::filesystem::is_directory(run_files.front(), ec) ||
+                         jobs_flag->count() > 0 || shard_flag->count() > 0;
+      if (!suite) {
+        run_opt.file = run_files.front();
+        return run(run_opt);
+      }
+      if (!run_opt.vcd_file.empty()) throw std::invalid_argument("--vcd is for one scenario, not a suite");
+      suite_opt.paths = run_files;
+      suite_opt.report_dir = run_opt.report_dir;
+      suite_opt.seed = run_opt.seed;
+      suite_opt.stats_interval = run_opt.stats_interval;
+      suite_opt.quiet = run_opt.quiet;
+      return telsim::cli::run_suite(suite_opt);
+    }
+    if (*merge_cmd) return telsim::cli::merge_suites(merge_dirs, merge_report);
     if (*check_cmd) return check(check_file);
     if (*operations_cmd) {
       fmt::print("{}", telsim::operations_markdown(operations_wire ? telsim::Surface::Wire : telsim::Surface::Scenario));

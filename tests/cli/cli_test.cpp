@@ -343,7 +343,6 @@ INSTANTIATE_TEST_SUITE_P(
                       Usage{"UnknownShortFlag", "run " + quote(kQuickstart) + " -z"},
                       Usage{"SeedNotANumber", "run " + quote(kQuickstart) + " --seed abc"},
                       Usage{"ReportWithoutDir", "run " + quote(kQuickstart) + " --report"},
-                      Usage{"TwoFiles", "run " + quote(kQuickstart) + " " + quote(kQuickstart)},
                       Usage{"BenchZeroCalls", "bench --calls 0"},
                       Usage{"BenchOneExtension", "bench --extensions 1"}),
     usage_name);
