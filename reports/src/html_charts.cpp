@@ -490,9 +490,11 @@ std::string histogram_svg(const TimingSummary& t, const Percentiles& samples) {
   if (samples.exact()) {
     for (const std::int64_t ns : samples.sorted_samples()) ++bins[bin_of(ns)];
   } else {
-    // A histogram bucket (at most 1/512 of its value wide) counts in the bin of its middle.
+    // A histogram bucket (at most 1/512 of its value wide) counts in the bin of its middle, kept
+    // within the smallest and largest sample (as its percentiles are).
+    const std::int64_t min_ns = samples.min().count(), top_ns = samples.max().count();
     samples.for_each_bucket([&](std::int64_t low, std::int64_t high, std::uint64_t n) {
-      bins[bin_of(std::min(low + (high - low) / 2, max_ns))] += static_cast<std::int64_t>(n);
+      bins[bin_of(std::clamp(low + (high - low) / 2, min_ns, top_ns))] += static_cast<std::int64_t>(n);
     });
   }
   const std::int64_t top = std::max<std::int64_t>(1, *std::max_element(bins.begin(), bins.end()));
