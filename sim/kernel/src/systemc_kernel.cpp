@@ -33,7 +33,13 @@ struct SystemcKernel::Module : sc_core::sc_module {
     dont_initialize();
   }
 
-  SimTime now() const { return from_sc(sc_core::sc_time_stamp()); }
+  // While timers run (on_wake), the time is known and on_wake re-arms at its end: a timer
+  // scheduled then needs neither SystemC's clock nor a notification (most timers are scheduled by
+  // other timers' callbacks).
+  bool dispatching = false;
+  SimTime dispatch_time{0};
+
+  SimTime now() const { return dispatching ? dispatch_time : from_sc(sc_core::sc_time_stamp()); }
 
   // Make sure the kernel wakes us at the earliest pending timer. sc_event::notify keeps the
   // earlier of two pending notifications, so re-arming for an earlier time is enough.
@@ -47,9 +53,24 @@ struct SystemcKernel::Module : sc_core::sc_module {
     wake.notify(to_sc(due > t ? due - t : Duration::zero()));
   }
 
+  /// A timer due at `due` was added.
+  void added(SimTime due) {
+    if (dispatching || (armed && armed_for <= due)) return;
+    arm();
+  }
+
   void on_wake() {
     armed = false;
-    dispatched += queue.run_due(now());
+    dispatch_time = from_sc(sc_core::sc_time_stamp());
+    struct Dispatching {
+      bool& flag;
+      ~Dispatching() { flag = false; }  // also when a timer throws (the run then ends)
+    };
+    {
+      dispatching = true;
+      const Dispatching scope{dispatching};
+      dispatched += queue.run_due(dispatch_time);
+    }
     arm();
   }
 };
@@ -66,8 +87,9 @@ SimTime SystemcKernel::now() const { return module_->now(); }
 
 TimerHandle SystemcKernel::schedule(Duration delay, Callback fn) {
   if (delay < Duration::zero()) throw std::invalid_argument("negative timer delay");
-  TimerHandle h = module_->queue.push(module_->now() + delay, std::move(fn));
-  module_->arm();
+  const SimTime due = module_->now() + delay;
+  TimerHandle h = module_->queue.push(due, std::move(fn));
+  module_->added(due);
   return h;
 }
 
