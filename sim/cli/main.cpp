@@ -214,7 +214,9 @@ int bench_trunk(const telsim::BenchOptions& opt, std::uint32_t channels, double 
 
 int bench(telsim::BenchOptions opt, const std::string& report_dir) {
   BenchReports reports(report_dir, {});
-  opt.records = reports.stream.get();
+  // Without --report the bench keeps no record (nothing needs them); the trunk bench streams
+  // its records either way, as telsim run does (its runner would keep them otherwise).
+  if (!report_dir.empty()) opt.records = reports.stream.get();
   telsim::SystemcKernel kernel;
   fmt::print("telsim bench: {} calls across {} extensions (SystemC kernel)\n", opt.calls,
              opt.extensions);
