@@ -40,6 +40,7 @@ struct RunOptions {
   std::string vcd_file;
   std::string stats_interval;
   bool quiet = false;
+  std::vector<std::pair<std::string, std::string>> set;  ///< --set: one point of the scenario's sweep
 };
 
 std::string thousands(double value) {
@@ -54,7 +55,7 @@ std::string thousands(double value) {
 }
 
 int run(const RunOptions& opt) {
-  telsim::Scenario scenario = telsim::load_scenario(opt.file);
+  telsim::Scenario scenario = telsim::load_scenario(opt.file, opt.set);
   if (opt.seed) scenario.seed = *opt.seed;
   telsim::ReportOptions report_opt;
   if (!opt.stats_interval.empty())
@@ -119,7 +120,15 @@ int run(const RunOptions& opt) {
 
 int check(const std::string& file) {
   const telsim::Scenario s = telsim::load_scenario(file);
-  fmt::print("{}: ok ({} extensions, {} steps)\n", file, s.pbx.lines.size(), s.steps.size());
+  // A sweep: every point must load (a value can make a scenario invalid).
+  std::size_t points = 0;
+  if (!s.sweep.empty())
+    for (const auto& point : telsim::cli::sweep_points(telsim::read_sweep(file))) {
+      telsim::load_scenario(file, point);
+      ++points;
+    }
+  fmt::print("{}: ok ({} extensions, {} steps{})\n", file, s.pbx.lines.size(), s.steps.size(),
+             points ? fmt::format(", {} sweep points", points) : std::string());
   return kExitPass;
 }
 
@@ -250,6 +259,11 @@ int sc_main(int argc, char* argv[]) {
   auto* jobs_flag = run_cmd->add_option("-j,--jobs", suite_opt.jobs, "a suite: run N scenarios at once")
                         ->check(CLI::Range(1u, 1024u));
   auto* shard_flag = run_cmd->add_option("--shard", suite_opt.shard, "a suite: run only share K of N (1 <= K <= N)");
+  std::vector<std::string> run_set;
+  auto* set_flag = run_cmd->add_option("--set", run_set, "NAME=VALUE: run one point of the scenario's sweep (every parameter)")
+                       ->check([](const std::string& kv) -> std::string {
+                         return kv.find('=') == std::string::npos || kv.front() == '=' ? "expected NAME=VALUE" : "";
+                       });
   run_cmd->add_option("--seed", run_opt.seed, "override the scenario's seed");
   auto* report_flag = run_cmd->add_option("--report", run_opt.report_dir,
                       "write report.json, junit.xml, cdr.csv and report.html into DIR");
@@ -332,12 +346,17 @@ int sc_main(int argc, char* argv[]) {
   try {
     if (*run_cmd) {
       std::error_code ec;
-      const bool suite = run_files.size() > 1 || std::filesystem::is_directory(run_files.front(), ec) ||
-                         jobs_flag->count() > 0 || shard_flag->count() > 0;
+      bool suite = run_files.size() > 1 || std::filesystem::is_directory(run_files.front(), ec) ||
+                   jobs_flag->count() > 0 || shard_flag->count() > 0;
+      // One file with a sweep, not told which point: all of them, as a suite.
+      if (!suite && set_flag->count() == 0) suite = !telsim::read_sweep(run_files.front()).params.empty();
       if (!suite) {
         run_opt.file = run_files.front();
+        for (const std::string& kv : run_set)
+          run_opt.set.emplace_back(kv.substr(0, kv.find('=')), kv.substr(kv.find('=') + 1));
         return run(run_opt);
       }
+      if (set_flag->count() > 0) throw std::invalid_argument("--set is for one scenario, not a suite");
       if (!run_opt.vcd_file.empty()) throw std::invalid_argument("--vcd is for one scenario, not a suite");
       suite_opt.paths = run_files;
       suite_opt.report_dir = run_opt.report_dir;

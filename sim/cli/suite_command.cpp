@@ -38,16 +38,45 @@ namespace {
 
 constexpr int kExitPass = 0, kExitFail = 1, kExitBadInput = 2, kExitInternal = 3;
 
-/// One scenario of a suite and what became of it.
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+/// One run of a suite (a scenario, or one point of a scenario's sweep) and what became of it.
 struct Entry {
   std::string file;          ///< as given (or found in a folder given)
+  Params params;             ///< the sweep's point (empty without a sweep)
+  std::size_t index = 0;     ///< the point's place in the sweep
+  std::optional<std::uint64_t> run_seed;  ///< the seed given to the run (a sweep's points)
   fs::path dir;              ///< its run's folder: reports, stdout.txt, stderr.txt
   int exit = kExitInternal;  ///< telsim run's exit code
   std::string name;          ///< the scenario's `name` (from its report.json; "" if none)
   std::uint64_t seed = 0;
   std::uint64_t passed = 0, failed = 0;
   std::string message;       ///< bad input or internal error: the first line telsim run printed on stderr
+  /// report.json's numbers, flattened ("trunks.pstn.blocking"), as written (sweep.csv's columns).
+  std::vector<std::pair<std::string, std::string>> metrics;
 };
+
+std::string params_text(const Params& params) {
+  std::string out;
+  for (const auto& [name, value] : params) out += (out.empty() ? "" : ",") + name + "=" + value;
+  return out;
+}
+
+/// "FILE" or "FILE[p=v,...]": how a run is named where its scenario's name is not known.
+std::string label(const Entry& e) {
+  return e.params.empty() ? e.file : e.file + "[" + params_text(e.params) + "]";
+}
+
+bool before(const Entry& a, const Entry& b) { return a.file != b.file ? a.file < b.file : a.index < b.index; }
+
+void flatten(const nlohmann::ordered_json& j, const std::string& path, std::vector<std::pair<std::string, std::string>>& out) {
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it)
+      if (!path.empty() || (it.key() != "expectations" && it.key() != "seed")) flatten(it.value(), path.empty() ? it.key() : path + "." + it.key(), out);
+  } else if (j.is_number()) {
+    out.emplace_back(path, j.dump());
+  }
+}
 
 std::string verdict_of(int exit) {
   switch (exit) {
@@ -72,13 +101,19 @@ void write_text(const fs::path& p, const std::string& text) {
 
 /// The folder of a scenario's run under runs/: its path without the extension, ".." as "up" and
 /// without a leading "/", so each file of a set gets its own folder.
-fs::path run_folder(const std::string& file) {
+fs::path run_folder(const Entry& e) {
   fs::path out = "runs";
-  fs::path p = fs::path(file).lexically_normal();
+  fs::path p = fs::path(e.file).lexically_normal();
   p.replace_extension();
   for (const fs::path& part : p.relative_path()) {
     if (part == ".") continue;
     out /= part == ".." ? fs::path("up") : part;
+  }
+  if (!e.params.empty()) {
+    std::string point = params_text(e.params);
+    for (char& c : point)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '=' && c != ',' && c != '.' && c != '-' && c != '_') c = '_';
+    out /= point;
   }
   return out;
 }
@@ -93,6 +128,11 @@ void collect(Entry& e) {
       e.seed = r.at("seed").get<std::uint64_t>();
       e.passed = r.at("expectations").at("passed").get<std::uint64_t>();
       e.failed = r.at("expectations").at("failed").get<std::uint64_t>();
+      if (!e.params.empty()) {
+        // report.json keeps its keys in order: parse it again keeping them.
+        e.metrics.clear();
+        flatten(nlohmann::ordered_json::parse(slurp(json)), "", e.metrics);
+      }
     } catch (const std::exception&) {
       // An unreadable report.json (a run cut short): the entry keeps no name.
     }
@@ -143,7 +183,7 @@ Suite suite_of(const Entry& e) {
       return s;
     }
   }
-  const std::string name = xml_escape(e.name.empty() ? e.file : e.name);
+  const std::string name = xml_escape(e.name.empty() ? label(e) : e.name);
   const std::string file = xml_escape(e.file);
   const std::string why = e.message.empty() ? fmt::format("telsim run exited {} without a junit.xml", e.exit)
                                             : e.message;
@@ -176,6 +216,127 @@ std::string junit(const std::vector<Entry>& entries) {
   for (const Suite& s : suites) out += s.xml;
   out += "</testsuites>\n";
   return out;
+}
+
+// --- sweeps: sweep.csv and a plot per swept scenario ---------------------------------------------
+
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+template <class T>
+std::string lookup(const std::vector<std::pair<std::string, T>>& list, const std::string& key) {
+  for (const auto& [k, v] : list)
+    if (k == key) return v;
+  return {};
+}
+
+void add_key(std::vector<std::string>& keys, const std::string& k) {
+  if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
+}
+
+/// One row per run of a swept scenario: file, scenario, its parameters, seed, verdict, then every
+/// number of its report.json (columns: the union over the runs, in order of first appearance).
+std::string sweep_csv(const std::vector<Entry>& entries) {
+  std::vector<std::string> params, metrics;
+  for (const Entry& e : entries) {
+    for (const auto& p : e.params) add_key(params, p.first);
+    for (const auto& m : e.metrics) add_key(metrics, m.first);
+  }
+  std::string out = "file,scenario";
+  for (const std::string& p : params) out += "," + csv_field(p);
+  out += ",seed,verdict";
+  for (const std::string& m : metrics) out += "," + csv_field(m);
+  out += "\n";
+  for (const Entry& e : entries) {
+    if (e.params.empty()) continue;
+    out += csv_field(e.file) + "," + csv_field(e.name);
+    for (const std::string& p : params) out += "," + csv_field(lookup(e.params, p));
+    out += fmt::format(",{},{}", e.name.empty() ? std::string() : std::to_string(e.seed), verdict_of(e.exit));
+    for (const std::string& m : metrics) out += "," + lookup(e.metrics, m);
+    out += "\n";
+  }
+  return out;
+}
+
+/// The figure a sweep's plot shows: the first trunk group's blocking, else calls answered.
+std::string plotted_metric(const std::vector<const Entry*>& runs) {
+  for (const Entry* e : runs)
+    for (const auto& m : e->metrics)
+      if (m.first.rfind("trunks.", 0) == 0 && m.first.size() > 9 && m.first.ends_with(".blocking")) return m.first;
+  return "calls.answered";
+}
+
+/// A line chart of one swept scenario: its first parameter across, the plotted figure up, one line
+/// per combination of the other parameters.
+std::string sweep_svg(const std::vector<const Entry*>& runs, const std::string& metric) {
+  constexpr double kLeft = 70, kPlot = 520, kTop = 16, kHeight = 200, kWidth = 820;
+  std::vector<std::string> xs, series;
+  for (const Entry* e : runs) {
+    add_key(xs, e->params.front().second);
+    add_key(series, params_text(Params(e->params.begin() + 1, e->params.end())));
+  }
+  double top = 0;
+  for (const Entry* e : runs)
+    if (const std::string v = lookup(e->metrics, metric); !v.empty()) top = std::max(top, std::stod(v));
+  if (top <= 0) top = 1;
+  const auto x_of = [&](std::size_t i) { return kLeft + (xs.size() == 1 ? kPlot / 2 : kPlot * static_cast<double>(i) / static_cast<double>(xs.size() - 1)); };
+  const auto y_of = [&](double v) { return kTop + kHeight - kHeight * v / top; };
+  static const char* colours[] = {"#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363", "#d6616b", "#8c6d31"};
+  std::string out = fmt::format("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" role=\"img\" "
+                                "font-family=\"sans-serif\" font-size=\"12\">\n",
+                                kWidth, kTop + kHeight + 44);
+  out += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#333\"/><line x1=\"{0}\" y1=\"{2}\" "
+                     "x2=\"{3}\" y2=\"{2}\" stroke=\"#333\"/>\n",
+                     kLeft, kTop, kTop + kHeight, kLeft + kPlot);
+  for (int t = 0; t <= 4; ++t)
+    out += fmt::format("<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{:.4g}</text>\n", kLeft - 4,
+                       y_of(top * t / 4) + 4, top * t / 4);
+  for (std::size_t i = 0; i < xs.size(); ++i)
+    out += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", x_of(i), kTop + kHeight + 16,
+                       xml_escape(xs[i]));
+  out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", kLeft + kPlot / 2,
+                     kTop + kHeight + 36, xml_escape(runs.front()->params.front().first));
+  for (std::size_t s = 0; s < series.size(); ++s) {
+    std::string points;
+    for (const Entry* e : runs) {
+      if (params_text(Params(e->params.begin() + 1, e->params.end())) != series[s]) continue;
+      const std::string v = lookup(e->metrics, metric);
+      if (v.empty()) continue;
+      const auto i = static_cast<std::size_t>(std::find(xs.begin(), xs.end(), e->params.front().second) - xs.begin());
+      points += fmt::format("{}{:.1f},{:.1f}", points.empty() ? "" : " ", x_of(i), y_of(std::stod(v)));
+    }
+    const char* colour = colours[s % std::size(colours)];
+    out += fmt::format("<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"/>\n", points, colour);
+    out += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"{}\">{}</text>\n", kLeft + kPlot + 16, kTop + 14 + 16 * s,
+                       colour, xml_escape(series[s].empty() ? metric : series[s]));
+  }
+  return out + "</svg>\n";
+}
+
+/// Each swept scenario's plot and the figure it shows, for the summary page.
+std::string sweep_section(const std::vector<Entry>& entries) {
+  std::string html;
+  for (std::size_t i = 0; i < entries.size();) {
+    std::vector<const Entry*> runs;
+    std::size_t j = i;
+    for (; j < entries.size() && entries[j].file == entries[i].file; ++j)
+      if (!entries[j].params.empty()) runs.push_back(&entries[j]);
+    if (!runs.empty()) {
+      const std::string metric = plotted_metric(runs);
+      html += fmt::format("<h2>Sweep: <code>{}</code></h2>\n<p>{} runs; <code>{}</code> by <code>{}</code>{}. "
+                          "Every figure of every run: <a href=\"sweep.csv\">sweep.csv</a>.</p>\n",
+                          xml_escape(entries[i].file), runs.size(), xml_escape(metric),
+                          xml_escape(runs.front()->params.front().first),
+                          runs.front()->params.size() > 1 ? ", one line per value of the other parameters" : "");
+      html += sweep_svg(runs, metric);
+    }
+    i = j;
+  }
+  return html;
 }
 
 // --- index.html and suite.json -------------------------------------------------------------------
@@ -217,7 +378,8 @@ std::string index_html(const std::vector<Entry>& entries, const fs::path& out, c
         verdict.substr(0, verdict.find(' ')), verdict, xml_escape(e.name), xml_escape(e.file),
         e.name.empty() ? std::string() : std::to_string(e.seed), e.passed, e.failed, reports);
   }
-  html += "</table>\n<p>Made by telsim; no scripts, no network.</p>\n</body>\n</html>\n";
+  html += "</table>\n" + sweep_section(entries);
+  html += "<p>Made by telsim; no scripts, no network.</p>\n</body>\n</html>\n";
   return html;
 }
 
@@ -226,8 +388,12 @@ nlohmann::ordered_json suite_json(const std::vector<Entry>& entries, const fs::p
   j["telsim_suite"] = 1;
   j["shard"] = shard.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(shard);
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
-  for (const Entry& e : entries)
+  for (const Entry& e : entries) {
+    nlohmann::ordered_json params = nlohmann::ordered_json::object();
+    for (const auto& [k, v] : e.params) params[k] = v;
     list.push_back({{"file", e.file},
+                    {"params", std::move(params)},
+                    {"index", e.index},
                     {"name", e.name},
                     {"seed", e.seed},
                     {"exit", e.exit},
@@ -236,6 +402,7 @@ nlohmann::ordered_json suite_json(const std::vector<Entry>& entries, const fs::p
                     {"failed", e.failed},
                     {"message", e.message},
                     {"dir", link(out, e.dir)}});
+  }
   j["scenarios"] = std::move(list);
   return j;
 }
@@ -249,11 +416,16 @@ int worst(const std::vector<Entry>& entries) {
 /// junit.xml, index.html and suite.json of `entries` (in file order) into `out`.
 std::vector<fs::path> write_suite(std::vector<Entry> entries, const fs::path& out, const std::string& shard,
                                   const std::string& title) {
-  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.file < b.file; });
+  std::sort(entries.begin(), entries.end(), before);
   std::vector<fs::path> files = {out / "junit.xml", out / "index.html", out / "suite.json"};
   write_text(files[0], junit(entries));
   write_text(files[1], index_html(entries, out, title));
   write_text(files[2], suite_json(entries, out, shard).dump(2) + "\n");
+  const bool swept = std::any_of(entries.begin(), entries.end(), [](const Entry& e) { return !e.params.empty(); });
+  if (swept) {
+    files.push_back(out / "sweep.csv");
+    write_text(files.back(), sweep_csv(entries));
+  }
   return files;
 }
 
@@ -262,7 +434,9 @@ std::vector<fs::path> write_suite(std::vector<Entry> entries, const fs::path& ou
 /// Start `telsim run` for `e` with its output in its folder; returns the child's pid.
 pid_t spawn(const Entry& e, const SuiteOptions& o, const std::string& self) {
   std::vector<std::string> args = {self, "run", e.file, "--quiet", "--report", e.dir.string()};
-  if (o.seed) args.insert(args.end(), {"--seed", std::to_string(*o.seed)});
+  if (e.run_seed) args.insert(args.end(), {"--seed", std::to_string(*e.run_seed)});
+  else if (o.seed) args.insert(args.end(), {"--seed", std::to_string(*o.seed)});
+  for (const auto& [name, value] : e.params) args.insert(args.end(), {"--set", name + "=" + value});
   if (!o.stats_interval.empty()) args.insert(args.end(), {"--stats-interval", o.stats_interval});
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
@@ -282,8 +456,8 @@ pid_t spawn(const Entry& e, const SuiteOptions& o, const std::string& self) {
 
 void print_done(const Entry& e, bool quiet, double seconds) {
   if (quiet && e.exit == kExitPass) return;
-  fmt::print("{:<9} {}{} ({:.2f} s)\n", verdict_of(e.exit), e.file, e.name.empty() ? "" : " (" + e.name + ")",
-             seconds);
+  fmt::print("{:<9} {}{}{} ({:.2f} s)\n", verdict_of(e.exit), e.file, e.name.empty() ? "" : " (" + e.name + ")",
+             e.run_seed ? fmt::format(" --seed {}", *e.run_seed) : std::string(), seconds);
   if (e.exit == kExitPass) return;
   // The run's own report of what went wrong: its failures (it ran --quiet) or its error.
   std::string text = slurp(e.dir / "stdout.txt") + slurp(e.dir / "stderr.txt");
@@ -300,7 +474,7 @@ void print_done(const Entry& e, bool quiet, double seconds) {
 std::string summary_line(const std::vector<Entry>& entries) {
   std::map<int, std::size_t> n;
   for (const Entry& e : entries) ++n[e.exit];
-  return fmt::format("{} scenarios: {} passed, {} failed, {} bad input, {} internal error", entries.size(),
+  return fmt::format("{} runs: {} passed, {} failed, {} bad input, {} internal error", entries.size(),
                      n[kExitPass], n[kExitFail], n[kExitBadInput],
                      entries.size() - n[kExitPass] - n[kExitFail] - n[kExitBadInput]);
 }
@@ -337,18 +511,56 @@ std::pair<unsigned, unsigned> parse_shard(const std::string& text) {
   throw std::invalid_argument(fmt::format("--shard '{}': expected K/N with 1 <= K <= N (e.g. 2/3)", text));
 }
 
-std::vector<std::string> shard_of(const std::vector<std::string>& files, unsigned k, unsigned n) {
-  std::vector<std::string> out;
-  for (std::size_t i = k - 1; i < files.size(); i += n) out.push_back(files[i]);
-  return out;
+
+std::vector<std::vector<std::pair<std::string, std::string>>> sweep_points(const SweepSpec& spec) {
+  std::vector<Params> points = {{}};
+  for (const auto& [name, values] : spec.params) {
+    std::vector<Params> next;
+    for (const Params& p : points)
+      for (const std::string& v : values) {
+        next.push_back(p);
+        next.back().emplace_back(name, v);
+      }
+    points = std::move(next);
+  }
+  return points;
 }
 
 int run_suite(const SuiteOptions& o) {
-  std::vector<std::string> files = scenario_set(o.paths);
-  const std::size_t all = files.size();
+  // The runs: each file, or each point of its sweep (in order), with its own seed: the sweep's
+  // `seed` parameter when it has one, else the scenario's (or --seed) plus the point's index.
+  std::vector<Entry> runs;
+  for (const std::string& file : scenario_set(o.paths)) {
+    SweepSpec spec;
+    try {
+      spec = read_sweep(file);
+    } catch (const ScenarioError&) {
+      // Its run says what is wrong.
+    }
+    if (spec.params.empty()) {
+      runs.push_back(Entry{});
+      runs.back().file = file;
+      continue;
+    }
+    const auto points = sweep_points(spec);
+    for (std::size_t i = 0; i < points.size(); ++i) {
+      Entry e;
+      e.file = file;
+      e.params = points[i];
+      e.index = i;
+      if (const std::string seed = lookup(e.params, "seed"); !seed.empty())
+        e.run_seed = std::stoull(seed);
+      else
+        e.run_seed = o.seed.value_or(spec.seed) + i;
+      runs.push_back(std::move(e));
+    }
+  }
+  const std::size_t all = runs.size();
   if (!o.shard.empty()) {
     const auto [k, n] = parse_shard(o.shard);
-    files = shard_of(files, k, n);
+    std::vector<Entry> share;
+    for (std::size_t i = k - 1; i < runs.size(); i += n) share.push_back(runs[i]);
+    runs = std::move(share);
   }
   if (o.jobs < 1) throw std::invalid_argument("-j: at least 1");
   const std::string self = fs::read_symlink("/proc/self/exe").string();
@@ -366,14 +578,11 @@ int run_suite(const SuiteOptions& o) {
   }
   fs::create_directories(out);
 
-  std::vector<Entry> entries(files.size());
-  for (std::size_t i = 0; i < files.size(); ++i) {
-    entries[i].file = files[i];
-    entries[i].dir = out / run_folder(files[i]);
-  }
-  const std::string what = o.shard.empty() ? fmt::format("{} scenarios", files.size())
-                                           : fmt::format("shard {} of {} scenarios: {}", o.shard, all, files.size());
-  if (!o.quiet) fmt::print("telsim run: {}, {} at a time\n", what, std::min<std::size_t>(o.jobs, std::max<std::size_t>(1, files.size())));
+  std::vector<Entry> entries = std::move(runs);
+  for (Entry& e : entries) e.dir = out / run_folder(e);
+  const std::string what = o.shard.empty() ? fmt::format("{} runs", entries.size())
+                                           : fmt::format("shard {} of {} runs: {}", o.shard, all, entries.size());
+  if (!o.quiet) fmt::print("telsim run: {}, {} at a time\n", what, std::min<std::size_t>(o.jobs, std::max<std::size_t>(1, entries.size())));
   std::fflush(stdout);
 
   using Clock = std::chrono::steady_clock;
@@ -446,6 +655,9 @@ int merge_suites(const std::vector<std::string>& dirs, const std::string& out_di
       for (const nlohmann::json& s : j.at("scenarios")) {
         Entry e;
         e.file = s.at("file").get<std::string>();
+        for (auto it = s.at("params").begin(); it != s.at("params").end(); ++it)
+          e.params.emplace_back(it.key(), it.value().get<std::string>());
+        e.index = s.at("index").get<std::size_t>();
         e.dir = (dir / s.at("dir").get<std::string>()).lexically_normal();
         e.exit = s.at("exit").get<int>();
         e.name = s.at("name").get<std::string>();
@@ -453,9 +665,10 @@ int merge_suites(const std::vector<std::string>& dirs, const std::string& out_di
         e.passed = s.at("passed").get<std::uint64_t>();
         e.failed = s.at("failed").get<std::uint64_t>();
         e.message = s.at("message").get<std::string>();
-        if (auto [it, fresh] = seen.emplace(e.file, d); !fresh)
-          throw std::invalid_argument(fmt::format("{} ran in both {} and {}: not shards of one suite", e.file,
+        if (auto [it, fresh] = seen.emplace(label(e), d); !fresh)
+          throw std::invalid_argument(fmt::format("{} ran in both {} and {}: not shards of one suite", label(e),
                                                   it->second, d));
+        if (!e.params.empty()) collect(e);  // its figures for sweep.csv, from its report.json
         entries.push_back(std::move(e));
       }
     } catch (const nlohmann::json::exception& e) {

@@ -5,7 +5,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "telsim/sim/scenario.hpp"
 
 namespace telsim::cli {
 
@@ -24,12 +27,13 @@ struct SuiteOptions {
 /// not exist or a set that is empty.
 std::vector<std::string> scenario_set(const std::vector<std::string>& paths);
 
-/// "K/N" as (K, N); throws std::invalid_argument unless 1 <= K <= N.
+/// "K/N" as (K, N); throws std::invalid_argument unless 1 <= K <= N. Shard K of a suite's runs
+/// (sorted by file, a sweep's points in order) is the runs at positions K-1, K-1+N, K-1+2N, ...
+/// (0-based), so the N shards of one set are disjoint and together the whole set.
 std::pair<unsigned, unsigned> parse_shard(const std::string& text);
 
-/// Shard K of N of a sorted set: the files at positions K-1, K-1+N, K-1+2N, ... (0-based), so
-/// the N shards of one set are disjoint and together the whole set, each of about the same size.
-std::vector<std::string> shard_of(const std::vector<std::string>& files, unsigned k, unsigned n);
+/// Every point of a sweep, the last parameter varying fastest: {{p1=a, p2=x}, {p1=a, p2=y}, ...}.
+std::vector<std::vector<std::pair<std::string, std::string>>> sweep_points(const SweepSpec& spec);
 
 /// Run the set; returns the exit code (the worst of the scenarios': 3, then 2, then 1, else 0).
 int run_suite(const SuiteOptions& options);

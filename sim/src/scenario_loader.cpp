@@ -340,7 +340,7 @@ Scenario Loader::load(const YAML::Node& root) {
   if (!root.IsDefined() || root.IsNull()) fail(root, "the scenario is empty");
   auto keys = mapping(root, "the scenario",
                       {"name", "description", "seed", "pbx", "defaults", "steps", "stop_at",
-                       "location", "controllers", "trunks", "traffic", "modems"});
+                       "location", "controllers", "trunks", "traffic", "modems", "sweep"});
   Scenario sc;
   sc.file = file_;
   if (!keys.count("name")) fail(root, "the scenario needs a 'name'");
@@ -1243,22 +1243,154 @@ std::optional<int> indentation_tab(std::string_view line) {
 
 }  // namespace
 
-Scenario parse_scenario(const std::string& text, const std::string& file) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    syntax_error(text, file, e);
-  }
-  return Loader(file).load(root);
+namespace {
+
+const std::regex& placeholder() {
+  static const std::regex re("\\$\\{([A-Za-z_][A-Za-z0-9_]*)\\}");
+  return re;
 }
 
-Scenario load_scenario(const std::string& path) {
+/// Line and column (1-based) of `offset` in `text`.
+std::pair<int, int> place_of(const std::string& text, std::size_t offset) {
+  int line = 1, column = 1;
+  for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') ++line, column = 1;
+    else ++column;
+  }
+  return {line, column};
+}
+
+/// `text` with each ${NAME} replaced by `value(NAME)` (nullptr: an unknown parameter).
+template <class F>
+std::string substitute(const std::string& text, const std::string& file, F&& value) {
+  std::string out;
+  std::size_t at = 0;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), placeholder()); it != std::sregex_iterator(); ++it) {
+    const std::smatch& m = *it;
+    const auto pos = static_cast<std::size_t>(m.position(0));
+    const std::string* v = value(m[1].str());
+    if (!v) {
+      const auto [line, column] = place_of(text, pos);
+      throw ScenarioError(file, line, column,
+                          fmt::format("'${{{}}}' names no parameter of the scenario's sweep", m[1].str()));
+    }
+    out.append(text, at, pos - at);
+    out += *v;
+    at = pos + static_cast<std::size_t>(m.length(0));
+  }
+  out.append(text, at, std::string::npos);
+  return out;
+}
+
+/// The `sweep:` mapping of a parsed file: NAME: [values...], at least one value each.
+std::vector<std::pair<std::string, std::vector<std::string>>> sweep_of(const YAML::Node& root, const std::string& file) {
+  std::vector<std::pair<std::string, std::vector<std::string>>> out;
+  YAML::Node holder;
+  const YAML::Node* sweep = find_key(root, "sweep", holder);
+  if (!sweep) return out;
+  const auto fail = [&file](const YAML::Node& n, const std::string& what) -> void {
+    throw ScenarioError(file, n.Mark().line + 1, n.Mark().column + 1, what);
+  };
+  if (!sweep->IsMap() || sweep->size() == 0)
+    fail(*sweep, "sweep: a mapping of parameters to lists of values, e.g. {erlangs: [5, 8, 11]}");
+  static const std::regex name_re("[A-Za-z_][A-Za-z0-9_]*");
+  for (const auto& kv : *sweep) {
+    const std::string name = kv.first.Scalar();
+    if (!std::regex_match(name, name_re)) fail(kv.first, fmt::format("sweep parameter '{}': letters, digits and _ only", name));
+    if (!kv.second.IsSequence() || kv.second.size() == 0)
+      fail(kv.second, fmt::format("sweep parameter '{}': a list of one or more values", name));
+    std::vector<std::string> values;
+    for (const auto& v : kv.second) {
+      if (!v.IsScalar()) fail(v, fmt::format("sweep parameter '{}': each value a number or a word", name));
+      if (std::find(values.begin(), values.end(), v.Scalar()) != values.end())
+        fail(v, fmt::format("sweep parameter '{}': '{}' is listed twice", name, v.Scalar()));
+      values.push_back(v.Scalar());
+    }
+    out.emplace_back(name, std::move(values));
+  }
+  return out;
+}
+
+/// The file's text read as YAML with every placeholder standing for 0 (only to find `sweep:`).
+YAML::Node first_reading(const std::string& text, const std::string& file) {
+  const std::string zero = "0";
+  const std::string plain = substitute(text, file, [&zero](const std::string&) { return &zero; });
+  try {
+    return YAML::Load(plain);
+  } catch (const YAML::ParserException& e) {
+    syntax_error(plain, file, e);
+  }
+}
+
+std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ScenarioError(path, 1, 1, "cannot open the scenario file");
   std::ostringstream text;
   text << in.rdbuf();
-  return parse_scenario(text.str(), path);
+  return text.str();
+}
+
+}  // namespace
+
+SweepSpec read_sweep(const std::string& path) {
+  const std::string text = read_text(path);
+  const YAML::Node root = first_reading(text, path);
+  SweepSpec spec;
+  spec.params = sweep_of(root, path);
+  YAML::Node holder;
+  if (const YAML::Node* seed = find_key(root, "seed", holder); seed && seed->IsScalar()) {
+    const std::string& s = seed->Scalar();
+    std::uint64_t v = 0;
+    if (std::from_chars(s.data(), s.data() + s.size(), v).ec == std::errc{}) spec.seed = v;
+  }
+  return spec;
+}
+
+Scenario parse_scenario(const std::string& text, const std::string& file,
+                        const std::vector<std::pair<std::string, std::string>>& set) {
+  std::string resolved = text;
+  std::vector<std::pair<std::string, std::vector<std::string>>> sweep;
+  std::vector<std::pair<std::string, std::string>> params;
+  if (text.find("${") != std::string::npos || text.find("sweep") != std::string::npos || !set.empty()) {
+    sweep = sweep_of(first_reading(text, file), file);
+    for (const auto& [name, value] : set) {
+      const auto it = std::find_if(sweep.begin(), sweep.end(), [&](const auto& p) { return p.first == name; });
+      if (it == sweep.end())
+        throw ScenarioError(file, 1, 1, fmt::format("--set {}: the scenario's sweep has no parameter '{}'", name, name));
+      if (std::find(it->second.begin(), it->second.end(), value) == it->second.end())
+        throw ScenarioError(file, 1, 1, fmt::format("--set {}={}: not one of the sweep's values for '{}'", name, value, name));
+    }
+    for (const auto& [name, values] : sweep) {
+      const auto it = std::find_if(set.begin(), set.end(), [&](const auto& p) { return p.first == name; });
+      if (!set.empty() && it == set.end())
+        throw ScenarioError(file, 1, 1, fmt::format("--set: the sweep's parameter '{}' needs a value too", name));
+      params.emplace_back(name, it == set.end() ? values.front() : it->second);
+    }
+    resolved = substitute(text, file, [&params](const std::string& name) -> const std::string* {
+      for (const auto& p : params)
+        if (p.first == name) return &p.second;
+      return nullptr;
+    });
+  }
+  YAML::Node root;
+  try {
+    root = YAML::Load(resolved);
+  } catch (const YAML::ParserException& e) {
+    syntax_error(resolved, file, e);
+  }
+  Scenario sc = Loader(file).load(root);
+  sc.sweep = std::move(sweep);
+  if (!sc.sweep.empty() && !set.empty()) {
+    sc.params = params;
+    std::string label;
+    for (const auto& [name, value] : params) label += (label.empty() ? "" : ",") + name + "=" + value;
+    sc.name += "[" + label + "]";
+  }
+  return sc;
+}
+
+Scenario load_scenario(const std::string& path, const std::vector<std::pair<std::string, std::string>>& set) {
+  return parse_scenario(read_text(path), path, set);
 }
 
 }  // namespace telsim

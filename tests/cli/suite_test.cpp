@@ -56,7 +56,7 @@ TEST(SuiteTest, TwoJobsAndThreeMergedShardsGiveTheSameJunit) {
   const Result whole = run_telsim("run " + dir + " -j 2 --report " + quote((tmp / "whole").string()));
   // The worst verdict: one scenario is bad input.
   EXPECT_EQ(whole.status, 2) << describe(whole);
-  EXPECT_NE(whole.out.find("suite: 7 scenarios: 5 passed, 1 failed, 1 bad input, 0 internal error"),
+  EXPECT_NE(whole.out.find("suite: 7 runs: 5 passed, 1 failed, 1 bad input, 0 internal error"),
             std::string::npos)
       << describe(whole);
 
@@ -138,6 +138,68 @@ TEST(SuiteTest, BadShardsAndOverlappingMergesAreBadInput) {
   EXPECT_NE(twice.err.find("ran in both"), std::string::npos) << describe(twice);
   const Result not_suite = run_telsim("merge " + quote(suite.string()) + " --report " + quote((tmp / "m2").string()));
   EXPECT_EQ(not_suite.status, 2) << describe(not_suite);
+}
+
+TEST(SuiteTest, ASweepRunsEveryPointWithItsOwnSeedAndShardsMergeToTheSameTable) {
+  TempDir tmp;
+  const fs::path suite = tmp / "sweep";
+  fs::create_directories(suite);
+  write_file(suite / "calls.yaml",
+             "name: sweepy\nseed: 3\nsweep:\n  delay: [1s, 2s]\n  who: [\"202\", \"203\"]\n"
+             "pbx:\n  extensions: [\"201-203\"]\nsteps:\n"
+             "  - {at: 0s, do: make_call, line: \"201\", to: \"${who}\", as: c1}\n"
+             "  - {expect: {line: \"${who}\", state: OFFERING}, within: 2s, as: c2}\n"
+             "  - {after: ${delay}, do: answer, call: c2}\n"
+             "  - {expect: {call: c1, state: CONNECTED}, within: 1s}\n"
+             "  - {after: 5s, do: drop, call: c1}\n");
+  write_file(suite / "plain.yaml", call_scenario("plain", "CONNECTED"));
+  const std::string dir = quote(suite.string());
+
+  const Result check = run_telsim("check " + quote((suite / "calls.yaml").string()));
+  EXPECT_EQ(check.status, 0) << describe(check);
+  EXPECT_NE(check.out.find("4 sweep points"), std::string::npos) << describe(check);
+
+  const Result whole = run_telsim("run " + dir + " -j 2 --report " + quote((tmp / "whole").string()));
+  EXPECT_EQ(whole.status, 0) << describe(whole);
+  std::vector<std::string> shards;
+  for (int k = 1; k <= 3; ++k) {
+    const fs::path out = tmp / ("shard" + std::to_string(k));
+    const Result r = run_telsim("run " + dir + " --shard " + std::to_string(k) + "/3 --report " + quote(out.string()));
+    EXPECT_EQ(r.status, 0) << describe(r);
+    shards.push_back(quote(out.string()));
+  }
+  const Result merged = run_telsim("merge " + shards[0] + " " + shards[1] + " " + shards[2] + " --report " +
+                                   quote((tmp / "merged").string()));
+  EXPECT_EQ(merged.status, 0) << describe(merged);
+  const std::string junit = read_file(tmp / "whole" / "junit.xml");
+  EXPECT_EQ(read_file(tmp / "merged" / "junit.xml"), junit);
+  const std::string table = read_file(tmp / "whole" / "sweep.csv");
+  EXPECT_EQ(read_file(tmp / "merged" / "sweep.csv"), table);
+
+  // Four points, the last parameter varying fastest, each with the scenario's seed plus its
+  // index, named after the point; then the plain scenario.
+  std::vector<std::string> names;
+  const std::regex suite_re("<testsuite name=\"([^\"]*)\"");
+  for (auto it = std::sregex_iterator(junit.begin(), junit.end(), suite_re); it != std::sregex_iterator(); ++it)
+    names.push_back((*it)[1]);
+  const std::vector<std::string> expected = {"sweepy[delay=1s,who=202]", "sweepy[delay=1s,who=203]",
+                                             "sweepy[delay=2s,who=202]", "sweepy[delay=2s,who=203]", "plain"};
+  EXPECT_EQ(names, expected) << junit;
+  EXPECT_EQ(table.substr(0, table.find('\n')).rfind("file,scenario,delay,who,seed,verdict,sim_time_s,calls.total,", 0), 0u)
+      << table;
+  EXPECT_NE(table.find("\"sweepy[delay=2s,who=203]\",2s,203,6,PASS,"), std::string::npos) << table;
+  EXPECT_NE(read_file(tmp / "whole" / "index.html").find("<polyline"), std::string::npos);
+
+  // One point alone, as the suite ran it.
+  const Result point = run_telsim("run " + quote((suite / "calls.yaml").string()) +
+                                  " --set delay=2s --set who=203 --seed 6 --report " + quote((tmp / "point").string()));
+  EXPECT_EQ(point.status, 0) << describe(point);
+  EXPECT_EQ(read_file(tmp / "point" / "report.json"),
+            read_file(tmp / "whole" / "runs" / fs::path(suite).relative_path() / "calls" / "delay=2s,who=203" / "report.json"));
+  for (const char* bad : {"--set delay=3s --set who=203", "--set delay=1s", "--set speed=1 --set delay=1s --set who=202"}) {
+    const Result r = run_telsim("run " + quote((suite / "calls.yaml").string()) + " " + bad);
+    EXPECT_EQ(r.status, 2) << bad << "\n" << describe(r);
+  }
 }
 
 TEST(SuiteTest, ASuiteOfPassingScenariosPasses) {

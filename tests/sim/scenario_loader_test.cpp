@@ -141,7 +141,7 @@ TEST(ScenarioLoaderErrorTest, NumberAndDigitsSentAreConditionsOnACall) {
 TEST(ScenarioLoaderErrorTest, UnknownKeyPointsAtTheKey) {
   EXPECT_EQ(error_of("name: t\npbx: {extensions: [\"201\"]}\ncolour: red\n"),
             "s.yaml:3:1: unknown key 'colour' in the scenario (known: name, description, seed, "
-            "pbx, defaults, steps, stop_at, location, controllers, trunks, traffic, modems)");
+            "pbx, defaults, steps, stop_at, location, controllers, trunks, traffic, modems, sweep)");
 }
 
 TEST(ScenarioLoaderErrorTest, BadDurationPointsAtTheValue) {
@@ -289,6 +289,49 @@ TEST(MetricExpectationTest, TakesNoTimeOrName) {
   EXPECT_NE(e.find("'within' does not go with a metric"), std::string::npos) << e;
   const std::string at = error_of(std::string(kTrunkHead) + "  - {at: 5s, expect: {metric: calls.total, min: 1}}\n");
   EXPECT_NE(at.find("'at' does not go with a metric"), std::string::npos) << at;
+}
+
+}  // namespace
+}  // namespace telsim
+
+namespace telsim {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(ScenarioSweepTest, ParametersAreSubstitutedBeforeTheYamlIsRead) {
+  const std::string text =
+      "name: t\nseed: 4\nsweep: {n: [\"201\", \"202\"], delay: [1s, 2s]}\n"
+      "pbx: {extensions: [\"201-202\"]}\nsteps:\n  - {at: ${delay}, do: make_call, line: \"${n}\", to: \"203\"}\n";
+  const Scenario first = parse_scenario(text, "s.yaml");
+  EXPECT_EQ(first.name, "t");  // no point chosen: the first values, the name as it is
+  ASSERT_EQ(first.sweep.size(), 2u);
+  EXPECT_EQ(first.sweep[0].second, (std::vector<std::string>{"201", "202"}));
+  EXPECT_EQ(first.steps.at(0).at, SimTime(1s));
+  const Scenario point = parse_scenario(text, "s.yaml", {{"n", "202"}, {"delay", "2s"}});
+  EXPECT_EQ(point.name, "t[n=202,delay=2s]");
+  EXPECT_EQ(point.steps.at(0).at, SimTime(2s));
+  EXPECT_EQ(point.steps.at(0).request.line, "202");
+}
+
+TEST(ScenarioSweepTest, MistakesAreBadInputAtTheirPlace) {
+  const auto error = [](const std::string& text, std::vector<std::pair<std::string, std::string>> set = {}) {
+    try {
+      parse_scenario(text, "s.yaml", set);
+    } catch (const ScenarioError& e) {
+      return e.message();
+    }
+    return std::string("no error");
+  };
+  const std::string base = "name: t\npbx: {extensions: [\"201\"]}\n";
+  EXPECT_EQ(error(base + "steps:\n  - {at: ${later}, do: make_call, line: \"201\", to: \"202\"}\n"),
+            "s.yaml:4:10: '${later}' names no parameter of the scenario's sweep");
+  EXPECT_EQ(error(base + "sweep: {n: []}\n"), "s.yaml:3:12: sweep parameter 'n': a list of one or more values");
+  EXPECT_EQ(error(base + "sweep: {n: [1, 1]}\n"), "s.yaml:3:16: sweep parameter 'n': '1' is listed twice");
+  EXPECT_EQ(error(base + "sweep: {n: [1, 2]}\n", {{"n", "3"}}),
+            "s.yaml:1:1: --set n=3: not one of the sweep's values for 'n'");
+  EXPECT_EQ(error(base + "sweep: {n: [1, 2], m: [1]}\n", {{"n", "1"}}),
+            "s.yaml:1:1: --set: the sweep's parameter 'm' needs a value too");
 }
 
 }  // namespace

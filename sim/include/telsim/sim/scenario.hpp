@@ -113,14 +113,33 @@ struct Scenario {
   /// `expect: {metric: ...}` steps: checked when the run ends, so they are not among `steps`
   /// (each keeps its own step number).
   std::vector<MetricCheck> metrics;
+  /// `sweep:` (docs/scale.md): each parameter's name and values, in the file's order.
+  std::vector<std::pair<std::string, std::vector<std::string>>> sweep;
+  /// The values this run was loaded with (one point of the sweep; empty without a sweep).
+  std::vector<std::pair<std::string, std::string>> params;
 };
+
+/// A scenario file's sweep as a suite needs it before any run: its parameters and values in order,
+/// and its `seed` (1 when it has none). Reads only those two keys (placeholders elsewhere are
+/// not resolved); throws ScenarioError when the file cannot be read or its sweep is malformed.
+struct SweepSpec {
+  std::vector<std::pair<std::string, std::vector<std::string>>> params;
+  std::uint64_t seed = 1;
+};
+SweepSpec read_sweep(const std::string& path);
 
 /// Load and validate a scenario file. Throws ScenarioError (with FILE:LINE:COL) on any
 /// problem: YAML syntax, unknown keys, bad durations or ranges, duplicate numbers, unknown
 /// operations, states or call names. Nothing is run.
-Scenario load_scenario(const std::string& path);
+///
+/// A scenario with a `sweep:` is loaded at one point of it: `set` gives every parameter a value
+/// (a value not in the parameter's list, a parameter the sweep lacks or one left out is an error),
+/// each `${NAME}` in the text is replaced by its value before the YAML is read, and the scenario's
+/// name becomes `NAME[p1=v1,p2=v2]`. Without `set`, each parameter takes its first value.
+Scenario load_scenario(const std::string& path, const std::vector<std::pair<std::string, std::string>>& set = {});
 /// The same from text; `file` is only used in messages.
-Scenario parse_scenario(const std::string& text, const std::string& file);
+Scenario parse_scenario(const std::string& text, const std::string& file,
+                        const std::vector<std::pair<std::string, std::string>>& set = {});
 
 // parse_duration and format_duration: telsim/models/duration.hpp.
 
