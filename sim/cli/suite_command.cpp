@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -548,10 +549,15 @@ int run_suite(const SuiteOptions& o) {
       e.file = file;
       e.params = points[i];
       e.index = i;
-      if (const std::string seed = lookup(e.params, "seed"); !seed.empty())
-        e.run_seed = std::stoull(seed);
-      else
+      if (const std::string seed = lookup(e.params, "seed"); !seed.empty()) {
+        std::uint64_t v = 0;
+        const auto [end, ec] = std::from_chars(seed.data(), seed.data() + seed.size(), v);
+        if (ec != std::errc{} || end != seed.data() + seed.size())
+          throw std::invalid_argument(fmt::format("{}: the sweep's seed '{}' is not a whole number", file, seed));
+        e.run_seed = v;
+      } else {
         e.run_seed = o.seed.value_or(spec.seed) + i;
+      }
       runs.push_back(std::move(e));
     }
   }
