@@ -1353,14 +1353,18 @@ Scenario parse_scenario(const std::string& text, const std::string& file,
   std::vector<std::pair<std::string, std::string>> params;
   if (text.find("${") != std::string::npos || text.find("sweep") != std::string::npos || !set.empty()) {
     sweep = sweep_of(first_reading(text, file), file);
-    for (const auto& [name, value] : set) {
+    for (const auto& given : set) {
+      const std::string& name = given.first;
+      const std::string& value = given.second;
       const auto it = std::find_if(sweep.begin(), sweep.end(), [&](const auto& p) { return p.first == name; });
       if (it == sweep.end())
         throw ScenarioError(file, 1, 1, fmt::format("--set {}: the scenario's sweep has no parameter '{}'", name, name));
       if (std::find(it->second.begin(), it->second.end(), value) == it->second.end())
         throw ScenarioError(file, 1, 1, fmt::format("--set {}={}: not one of the sweep's values for '{}'", name, value, name));
     }
-    for (const auto& [name, values] : sweep) {
+    for (const auto& parameter : sweep) {
+      const std::string& name = parameter.first;
+      const std::vector<std::string>& values = parameter.second;
       const auto it = std::find_if(set.begin(), set.end(), [&](const auto& p) { return p.first == name; });
       if (!set.empty() && it == set.end())
         throw ScenarioError(file, 1, 1, fmt::format("--set: the sweep's parameter '{}' needs a value too", name));
