@@ -138,7 +138,7 @@ void collect(Entry& e) {
       // An unreadable report.json (a run cut short): the entry keeps no name.
     }
   }
-  if (e.exit == kExitBadInput || e.exit == kExitInternal) {
+  if ((e.exit == kExitBadInput || e.exit == kExitInternal) && e.message.empty()) {
     const std::string err = slurp(e.dir / "stderr.txt");
     e.message = err.substr(0, err.find('\n'));
     if (e.message.empty()) e.message = fmt::format("telsim run exited {}", e.exit);
@@ -635,10 +635,11 @@ int run_suite(const SuiteOptions& o) {
     fs::remove_all(out, ec);
   } else {
     const auto written = write_suite(entries, out, o.shard, what);
-    if (!o.quiet) fmt::print("report: {} {} {}\n", (fs::path(o.report_dir) / "junit.xml").string(),
-                             (fs::path(o.report_dir) / "index.html").string(),
-                             (fs::path(o.report_dir) / "suite.json").string());
-    (void)written;
+    if (!o.quiet) {
+      fmt::print("report:");
+      for (const fs::path& f : written) fmt::print(" {}", (fs::path(o.report_dir) / f.filename()).string());
+      fmt::print("\n");
+    }
   }
   return code;
 }
@@ -682,12 +683,13 @@ int merge_suites(const std::vector<std::string>& dirs, const std::string& out_di
     }
   }
   const std::string title = fmt::format("{} merged from {}", "suite", dirs.size() == 1 ? "one folder" : fmt::format("{} folders", dirs.size()));
-  write_suite(entries, out, "", title);
+  const auto written = write_suite(entries, out, "", title);
   const int code = worst(entries);
   fmt::print("telsim merge: {}\n", summary_line(entries));
   fmt::print("verdict: {}\n", code == kExitPass ? "PASS" : "FAIL");
-  fmt::print("report: {} {} {}\n", (fs::path(out_dir) / "junit.xml").string(),
-             (fs::path(out_dir) / "index.html").string(), (fs::path(out_dir) / "suite.json").string());
+  fmt::print("report:");
+  for (const fs::path& f : written) fmt::print(" {}", (fs::path(out_dir) / f.filename()).string());
+  fmt::print("\n");
   return code;
 }
 
