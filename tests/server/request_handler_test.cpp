@@ -480,5 +480,25 @@ TEST(RequestHandler, ACallRingingBeforeTheLineWasOpenedGoesToTheClientThatOpensI
   EXPECT_TRUE(rig.request(app, {{"op", "answer"}, {"call", call}})["ok"].get<bool>());
 }
 
+// The live console monitors every line ("*") and opens a line only when a person acts on it:
+// a call ringing there, which nobody owns, is then its own, so answering (or a refused hold) is
+// the switch's verdict on the call, not NOTOWNER.
+TEST(RequestHandler, AClientThatMonitoredALineAndThenOpensItOwnsTheCallsNobodyOwns) {
+  Rig rig;
+  ListClient& page = rig.join("page");
+  EXPECT_TRUE(rig.request(page, {{"op", "monitor"}, {"line", "*"}})["ok"].get<bool>());
+  const OpResult in = rig.session.pbx().make_call(*rig.session.pbx().find_line("203"), "202");
+  ASSERT_TRUE(in.ok());
+  rig.advance(2s);
+  const std::string call = to_string(rig.session.pbx().line(*rig.session.pbx().find_line("202")).calls.front());
+  page.take();
+  EXPECT_TRUE(rig.request(page, {{"op", "open"}, {"line", "202"}})["ok"].get<bool>());
+  const auto heard = page.take();
+  EXPECT_EQ(first_of(heard, "call_privilege", call)["privilege"], "OWNER");
+  const json hold = rig.request(page, {{"op", "hold"}, {"call", call}});
+  EXPECT_EQ(hold["error"], "LINEERR_INVALCALLSTATE") << hold.dump();
+  EXPECT_TRUE(rig.request(page, {{"op", "answer"}, {"call", call}})["ok"].get<bool>());
+}
+
 }  // namespace
 }  // namespace telsim::serve

@@ -379,10 +379,11 @@ void Subscriptions::announce_calls(Client& c, LineId l) {
     const Call* call = pbx_.find_call(id);
     if (!call || call->state == CallState::Idle) continue;
     if (c.known.count(id.serial)) {
-      // Opened again as an owner of the call's media mode: a call nobody owns, which the client
-      // held as a monitor, becomes its own (TAPI gives unowned calls to a new owner).
+      // Opened (again) as an owner of the call's media mode: a call nobody owns, which the client
+      // knew as a monitor (of the shared line, or by `monitor`), becomes its own (TAPI gives
+      // unowned calls to a new owner).
       const LineOpen* how = opened(c, l);
-      if (how && how->owns(media_mode(l)) && c.watched.count(id.serial) && !owned(*call)) {
+      if (how && how->owns(media_mode(l)) && !c.owned.count(id.serial) && !owned(*call)) {
         grant(c, id, Privilege::Owner);
         privilege_changed(c, *call);
         c.send(wire::frame(encoder_.call_state(call, id, call->line, call->state, call->mode, call->reason)));
