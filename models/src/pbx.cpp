@@ -345,14 +345,10 @@ std::variant<OpResult, DialableAddress> Pbx::dial_string(Op op, CallId id, std::
   const SwitchProfile& p = config_.profile;
   // A canonical number goes through the scenario's dialing rules first; what they give is a
   // dialable string like any other (an outside-line prefix and a pause, say).
-  std::string translated;
-  if (!text.empty() && text.front() == '+') {
-    const auto t = telsim::translate_address(text, config_.location);
-    if (!t)
-      return refuse(op, LineErr::InvalAddress, id, fmt::format("'{}' cannot be translated with the scenario's location", text));
-    translated = *t;
-    text = translated;
-  }
+  const std::optional<std::string> translated = dialable(text);
+  if (!translated)
+    return refuse(op, LineErr::InvalAddress, id, fmt::format("'{}' cannot be translated with the scenario's location", text));
+  text = *translated;
   std::string why;
   auto parsed = parse_dialable(text, why);
   if (!parsed) return refuse(op, LineErr::InvalAddress, id, fmt::format("'{}': {}", text, why));
@@ -438,8 +434,8 @@ OpResult Pbx::dial(CallId id, std::string_view requested) {
   } else if (finishing && call->state == CallState::Dialing) {
     // `dial ""` after a partial number: the number is complete as it stands.
     scheduler_.cancel(call->progress_timer);
-    if (dial_plan_.classify(call->to) == DialPlan::Match::Incomplete ||
-        dial_plan_.classify(call->to) == DialPlan::Match::Invalid)
+    const DialPlan::Match match = dial_plan_.classify(call->to);
+    if (match == DialPlan::Match::Incomplete || match == DialPlan::Match::Invalid)
       vacant_number(*call);
     else
       number_complete(*call);
