@@ -114,6 +114,7 @@ std::string Modem::crlf() const {
 }
 
 void Modem::info_text(const std::string& text) {
+  if (controlled_) return;
   // V1: <CR><LF>text<CR><LF>; V0: text<CR><LF>.
   emit((settings_.verbose ? crlf() : std::string()) + text + crlf());
 }
@@ -129,7 +130,7 @@ void Modem::result(ModemResult r, std::uint32_t bps) {
   if ((r == ModemResult::Busy && x < 3) || (r == ModemResult::NoDialtone && (x == 0 || x == 1 || x == 3)) ||
       (r == ModemResult::NoAnswer && x == 0))
     r = ModemResult::NoCarrier;
-  if (settings_.quiet) return;
+  if (settings_.quiet || controlled_) return;
   const bool speed = r == ModemResult::Connect && bps != 0;
   if (settings_.verbose) {
     if (speed && settings_.connect_message == 1) {
@@ -153,6 +154,7 @@ void Modem::enter_state(State s) {
 // --- terminal input -----------------------------------------------------------------------
 
 void Modem::from_dte(std::string_view bytes) {
+  if (controlled_ && state_ != State::Online) return;  // the provider, not the terminal, commands it
   for (char c : bytes) {
     switch (state_) {
       case State::Idle:
@@ -661,6 +663,14 @@ void Modem::ring() {
   if (!ringing_) return;
   settings_.s[1] = std::min(255, settings_.s[1] + 1);
   result(ModemResult::Ring);
+  if (controlled_) {
+    // The application answers (lineAnswer); the terminal hears no RING.
+    ring_timer_ = scheduler_.schedule(ring_cadence_, [this] {
+      ring_timer_ = {};
+      ring();
+    });
+    return;
+  }
   const bool dtr_allows = dtr_ || settings_.dtr_mode < 2;
   if (state_ == State::Idle && settings_.s[0] > 0 && settings_.s[1] >= settings_.s[0] && dtr_allows) {
     answer_call();
@@ -712,6 +722,11 @@ void Modem::call_state(CallState state, DisconnectMode mode) {
       return;
     case State::Online:
     case State::OnlineCommand:
+      if ((state == CallState::Disconnected || state == CallState::Idle) && controlled_) {
+        // The application dropped the call, or the far end did: its provider hangs up at once.
+        scheduler_.cancel(hangup_timer_);
+        return end_call(ModemResult::NoCarrier);
+      }
       if ((state == CallState::Disconnected || state == CallState::Idle) && !hangup_timer_) {
         // The far modem dropped its carrier: hang up after S10 tenths of a second.
         hangup_timer_ = scheduler_.schedule(std::chrono::milliseconds(100 * settings_.s[10]), [this] {
@@ -755,9 +770,29 @@ void Modem::receive(std::string_view bytes) {
   }
 }
 
+void Modem::set_controlled(bool on) {
+  if (on == controlled_) return;
+  const bool dtr_before = dtr();
+  controlled_ = on;
+  if (on) {
+    pluses_ = 0;
+    scheduler_.cancel(escape_timer_);
+    scan_ = Scan::WaitA;
+    line_buf_.clear();
+  }
+  notify_state();
+  // Control ends with the terminal's DTR down: it acts as the drop it would have been.
+  if (!on && dtr_before && !dtr_) {
+    dtr_ = true;
+    set_dtr(false);
+  }
+}
+
 void Modem::set_dtr(bool on) {
   if (on == dtr_) return;
+  const bool before = dtr();
   dtr_ = on;
+  if (dtr() == before) return;  // held on by a controlling application
   notify_state();
   if (on) return;
   switch (settings_.dtr_mode) {
@@ -794,7 +829,7 @@ void Modem::set_dtr(bool on) {
 void Modem::online_byte(char c) {
   const SimTime now = scheduler_.now();
   const Duration guard = std::chrono::milliseconds(20 * settings_.s[12]);
-  const bool escape_char = settings_.s[2] <= 127 && static_cast<unsigned char>(c) == settings_.s[2];
+  const bool escape_char = !controlled_ && settings_.s[2] <= 127 && static_cast<unsigned char>(c) == settings_.s[2];
   if (escape_char) {
     // +++ is an escape only with S12 of silence before the first '+', each '+' within S12
     // of the previous one, and S12 of silence after the third.

@@ -97,6 +97,13 @@ const Modem* ModemBank::on_line(LineId line) const {
   return p ? p->modem.get() : nullptr;
 }
 
+bool ModemBank::set_controlled(LineId line, bool on) {
+  Port* p = port_on(line);
+  if (!p) return false;
+  p->modem->set_controlled(on);
+  return true;
+}
+
 ModemBank::Port* ModemBank::port_on(LineId line) const {
   return line < by_line_.size() ? by_line_[line] : nullptr;
 }

@@ -376,6 +376,49 @@ TEST_F(ModemTest, CallsPlacedAndAnsweredOnAModemsLineByOthersAreTakenOver) {
   EXPECT_EQ(m1().state(), Modem::State::Idle);
 }
 
+// Unimodem's way: an application owns both modems' lines (set_controlled), places the call
+// and answers it through the PBX. The terminals see no echo, results or RING, their command
+// bytes are ignored, DTR counts as held, and once the carriers are up only data crosses; the
+// application's drop hangs both modems up at once, silently.
+TEST_F(ModemTest, AModemAnApplicationControlsShowsItsTerminalOnlyTheData) {
+  ASSERT_TRUE(bank.set_controlled(*world.pbx.find_line("400"), true));
+  ASSERT_TRUE(bank.set_controlled(*world.pbx.find_line("402"), true));
+  EXPECT_FALSE(bank.set_controlled(*world.pbx.find_line("201"), true)) << "201 is no modem's line";
+  m1().set_dtr(false);  // the terminal closed its port: the provider still holds DTR
+  EXPECT_TRUE(m1().dtr());
+  EXPECT_EQ(type(m1(), t1, "AT\r"), "") << "no echo, no OK: the provider commands the modem";
+  const CallId placed = world.call("400", "402");
+  run(10s);  // m3's S0=2 does not answer: the application does
+  EXPECT_EQ(t3.take(), "") << "no RING";
+  EXPECT_EQ(m3().state(), Modem::State::Idle);
+  ASSERT_TRUE(world.pbx.answer(world.newest_on("402")).ok());
+  run(1ms);
+  EXPECT_EQ(m1().state(), Modem::State::Dialing);
+  EXPECT_EQ(m3().state(), Modem::State::Answering);
+  run(3s);
+  EXPECT_EQ(m1().state(), Modem::State::Online);
+  EXPECT_EQ(m3().state(), Modem::State::Online);
+  EXPECT_EQ(t1.take(), "") << "no CONNECT";
+  type(m1(), t1, "+++");  // no escape under control: data
+  run(2s);
+  EXPECT_EQ(t3.take(), "+++");
+  EXPECT_EQ(m1().state(), Modem::State::Online);
+  ASSERT_TRUE(world.pbx.drop(placed).ok());
+  run(1ms);
+  EXPECT_EQ(m1().state(), Modem::State::Idle);
+  run(1s);
+  EXPECT_EQ(m3().state(), Modem::State::Idle);
+  EXPECT_EQ(t1.take() + t3.take(), "") << "no NO CARRIER";
+  // Control ends with the terminal's DTR down: the modem answers its terminal again, and
+  // acts on DTR as it is.
+  bank.set_controlled(*world.pbx.find_line("400"), false);
+  EXPECT_FALSE(m1().dtr());
+  m1().set_dtr(true);
+  EXPECT_EQ(type(m1(), t1, "AT\r"), "AT\r\r\nOK\r\n");
+  run(5s);
+  for (const CallRecord& r : world.rec.records) EXPECT_EQ(r.history.back().state, CallState::Idle);
+}
+
 TEST_F(ModemTest, EveryModemCallEndsIdleWithOneRecord) {
   connect_m1_m2();
   m1().from_dte("data");

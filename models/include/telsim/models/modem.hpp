@@ -127,7 +127,8 @@ class Modem {
   std::uint32_t carrier_speed() const { return carrier_speed_; }
   /// Data Carrier Detect as the terminal sees it: the carrier under &C1, always on under &C0.
   bool dcd() const { return settings_.dcd_follows_carrier ? carrier() : true; }
-  bool dtr() const { return dtr_; }
+  /// DTR as the modem acts on it: held on while a TAPI application controls the modem.
+  bool dtr() const { return dtr_ || controlled_; }
   int s_register(int n) const { return settings_.s[static_cast<std::size_t>(n)]; }
   const Stats& stats() const { return stats_; }
 
@@ -147,6 +148,16 @@ class Modem {
   void carrier_up(std::uint32_t bps);
   /// Bytes from the far modem.
   void receive(std::string_view bytes);
+
+  /// A TAPI application owns the modem's line, as Unimodem holds a modem: its provider dials,
+  /// answers and hangs up through the line, and the terminal (the program's comm/datamodem
+  /// handle) sees only the data. While controlled the modem sends no echo, result codes or
+  /// RING; it ignores the terminal's bytes in command mode and while a call is set up, answers
+  /// only when told (no S0 auto-answer), knows no +++ escape, and takes DTR as held on (the
+  /// provider keeps the port open). Ending control leaves a call up; the terminal's DTR counts
+  /// again from then on.
+  void set_controlled(bool on);
+  bool controlled() const { return controlled_; }
 
   /// True while the modem wants a carrier (it dialled or answered as a data modem).
   bool wants_carrier() const { return state_ == State::Dialing || state_ == State::Answering; }
@@ -212,6 +223,7 @@ class Modem {
   State state_ = State::Idle;
   Stats stats_;
   bool dtr_ = true;
+  bool controlled_ = false;
 
   // Command line assembly.
   enum class Scan : std::uint8_t { WaitA, WaitT, Body };

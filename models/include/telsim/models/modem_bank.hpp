@@ -31,6 +31,9 @@ class ModemBank final : public PbxObserver {
   /// The modem on `line`, or nullptr.
   const Modem* on_line(LineId line) const;
   LineId line_of(std::size_t i) const;
+  /// A TAPI application owns (true) or no longer owns the modem's line: Modem::set_controlled.
+  /// False when `line` is no modem's.
+  bool set_controlled(LineId line, bool on);
 
   void on_call_state(const CallStateEvent& event) override;
 
