@@ -732,8 +732,9 @@ namespace telsim {
 namespace {
 
 // Modems are lines their AT interpreters control: clients see them in list_lines and follow
-// them with monitor (modem_state events), but cannot open them.
-TEST(Server, ModemLinesAreListedMonitoredAndNotOpenable) {
+// them with monitor (modem_state events). A client that opens one and closes it again leaves
+// the modem to its terminal.
+TEST(Server, ModemLinesAreListedAndMonitored) {
   Harness h(R"(
 name: modems
 pbx:
@@ -755,9 +756,8 @@ steps:
   EXPECT_EQ(by_number["400"]["modem"]["name"], "m1");
   EXPECT_EQ(by_number["401"]["modem"]["speed"], 28800);
   EXPECT_EQ(by_number["400"]["name"], "Modem m1");
-  const json open = c.request({{"op", "open"}, {"line", "400"}});
-  EXPECT_EQ(open["error"], "LINEERR_ALLOCATED") << open;
-  EXPECT_NE(open["message"].get<std::string>().find("modem m1"), std::string::npos) << open;
+  ASSERT_TRUE(c.request({{"op", "open"}, {"line", "400"}})["ok"].get<bool>());
+  ASSERT_TRUE(c.request({{"op", "close"}, {"line", "400"}})["ok"].get<bool>());
   ASSERT_TRUE(c.request({{"op", "monitor"}, {"line", "*"}})["ok"].get<bool>());
   const json dialing = c.event("modem_state", "", "dialing");
   EXPECT_EQ(dialing["modem"], "m1");
@@ -769,6 +769,45 @@ steps:
   ASSERT_EQ(h.result().failed(), 0u);
   EXPECT_EQ(h.result().modems.size(), 2u);
   EXPECT_EQ(h.result().modems[1].stats.calls_answered, 1u);
+}
+
+// Unimodem's way: a client owns a modem's line and places a data call with make_call. The
+// modem dials (no AT commands), trains with the far modem and goes online; an incoming call
+// to another owned modem rings until the client answers it (no S0 auto-answer), and the
+// owner's drop hangs both modems up. Every call ends IDLE in the records.
+TEST(Server, AClientThatOwnsAModemsLineDialsAnswersAndHangsItUp) {
+  Harness h(R"(
+name: modem-lines
+pbx:
+  extensions: ["201"]
+modems:
+  - {name: m1, number: "400", speed: 33600, handshake: 1s}
+  - {name: m2, number: "401", speed: 14400, handshake: 1s, registers: {S0: 1}}
+)");
+  Client c(h.port());
+  ASSERT_TRUE(c.request({{"op", "open"}, {"line", "400"}})["ok"].get<bool>());
+  ASSERT_TRUE(c.request({{"op", "open"}, {"line", "401"}, {"privilege", "OWNER"}, {"media_modes", {"DATAMODEM"}}})["ok"].get<bool>());
+  const json made = c.request({{"op", "make_call"}, {"line", "400"}, {"to", "401"}});
+  ASSERT_TRUE(made.value("ok", false)) << made;
+  const std::string call = made["call"];
+  EXPECT_EQ(c.event("modem_state", "", "dialing")["modem"], "m1");
+  const json offered = c.event("new_call");
+  EXPECT_EQ(offered["line"], "401");
+  EXPECT_EQ(offered["privilege"], "OWNER");
+  ASSERT_TRUE(c.request({{"op", "answer"}, {"call", offered["call"]}})["ok"].get<bool>());
+  const json online = c.event("modem_state", "", "online");
+  EXPECT_EQ(online["speed"], 14400);
+  c.event("modem_state", "", "online");  // both
+  ASSERT_TRUE(c.request({{"op", "drop"}, {"call", call}})["ok"].get<bool>());
+  c.event("modem_state", "", "idle");
+  c.event("modem_state", "", "idle");
+  c.event("call_state", call, "IDLE");
+  c.event("call_state", offered["call"], "IDLE");
+  h.stop();
+  ASSERT_EQ(h.result().failed(), 0u);
+  EXPECT_EQ(h.result().modems[0].stats.calls_placed, 1u);
+  EXPECT_EQ(h.result().modems[1].stats.calls_answered, 1u);
+  EXPECT_EQ(h.result().modems[0].stats.connects, 1u);
 }
 
 TEST(Server, HelloTellsTheSwitchsOptions) {

@@ -93,7 +93,6 @@ bool Provider::in_service(const Line& line) const {
 LONG Provider::usable_line(HDRVLINE hd, Line*& line) {
   line = open_line(hd);
   if (!line) return err(LINEERR_INVALLINEHANDLE);
-  if (line->monitor_only()) return err(LINEERR_OPERATIONUNAVAIL);
   if (!in_service(*line)) return err(LINEERR_INVALLINESTATE);
   return 0;
 }
@@ -103,7 +102,6 @@ LONG Provider::usable_call(HDRVCALL hd, Call*& call, LONG bad_handle) {
   if (!call || !call->valid) return bad_handle;
   Line& line = *lines_[call->line];
   if (!line.open) return bad_handle;
-  if (line.monitor_only()) return err(LINEERR_OPERATIONUNAVAIL);
   if (!in_service(line)) return err(LINEERR_INVALLINESTATE);
   if (call->server.empty()) return err(LINEERR_INVALCALLSTATE);  // the server forgot it (an outage)
   return 0;
@@ -215,14 +213,14 @@ LONG Provider::submit(DRV_REQUESTID req, Request r) {
 
 void Provider::send_open(Line& line, bool again) {
   if (!again) line.server_open = Line::ServerOpen::Opening;
-  const char* op = line.monitor_only() ? schema::op::kMonitor : schema::op::kOpen;
+  const char* op = schema::op::kOpen;
   Pending p;
   p.kind = Pending::Kind::Open;
   p.op = op;
   p.line = line.index;
   p.line_generation = line.open_generation;
   json frame{{field::kOp, op}, {field::kLine, line.number}};
-  if (share_ && !line.monitor_only()) {
+  if (share_) {
     // Shared with other processes: an owner of the media modes TAPI's owners asked for (and a
     // monitor of the rest, for this process's monitors), or only a monitor.
     json modes = json::array();
@@ -555,7 +553,7 @@ LONG Provider::close(HDRVLINE hd) {
       }
     }
     if (connected_ && l->server_open != Line::ServerOpen::Closed && l->server_open != Line::ServerOpen::Refused) {
-      const char* op = l->monitor_only() ? schema::op::kUnmonitor : schema::op::kClose;  // close drops its calls there
+      const char* op = schema::op::kClose;  // close drops its calls there
       Pending p;
       p.kind = Pending::Kind::Cleanup;
       p.op = op;
@@ -611,7 +609,7 @@ LONG Provider::set_default_media_detection(HDRVLINE hd, DWORD media_modes) {
   Line* l = open_line(hd);
   if (!l) return err(LINEERR_INVALLINEHANDLE);
   const DWORD supported = LINEMEDIAMODE_INTERACTIVEVOICE | LINEMEDIAMODE_UNKNOWN |
-                          (l->monitor_only() ? LINEMEDIAMODE_DATAMODEM : 0);
+                          (l->is_modem() ? LINEMEDIAMODE_DATAMODEM : 0);
   if (media_modes & ~supported) return err(LINEERR_INVALMEDIAMODE);
   // Every call is reported whatever TAPI detects (monitors see them too). Shared with other
   // processes, the owners' media modes are this process's privilege at the server.
@@ -628,7 +626,7 @@ LONG Provider::conditional_media_detection(HDRVLINE hd, DWORD media_modes, const
   Line* l = open_line(hd);
   if (!l) return err(LINEERR_INVALLINEHANDLE);
   const DWORD supported = LINEMEDIAMODE_INTERACTIVEVOICE | LINEMEDIAMODE_UNKNOWN |
-                          (l->monitor_only() ? LINEMEDIAMODE_DATAMODEM : 0);
+                          (l->is_modem() ? LINEMEDIAMODE_DATAMODEM : 0);
   if (media_modes & ~supported) return err(LINEERR_INVALMEDIAMODE);
   if (params && params->dwAddressMode == LINEADDRESSMODE_ADDRESSID && params->dwAddressID != 0)
     return err(LINEERR_INVALADDRESSID);

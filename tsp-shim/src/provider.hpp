@@ -87,7 +87,7 @@ struct ForwardEntry {
 
 /// One line device: a simulated line by its number. Never removed (TAPI cannot remove devices):
 /// a line the server no longer has is out of service. Opening it opens the server's line
-/// (`open`), or for a modem's line monitors it (`monitor`).
+/// (`open`); a modem's line too, which makes its modem TAPI's, as Unimodem holds a modem.
 struct Line {
   std::size_t index = 0;
   bool has_device_id = false;
@@ -96,9 +96,9 @@ struct Line {
   std::string number;
   std::string name;
   std::string kind = schema::value::kExtension;  ///< list_lines' optional `kind` ("extension", "modem")
-  /// A modem's line belongs to its AT command interpreter: TAPI follows its calls (the TSP
-  /// monitors it) but cannot act on them.
-  bool monitor_only() const { return kind == schema::value::kModem; }
+  /// A modem's line: its calls are data calls (LINEMEDIAMODE_DATAMODEM), it has a DEVCFG and a
+  /// comm/datamodem port, and a call there is CONNECTED once the carriers are up.
+  bool is_modem() const { return kind == schema::value::kModem; }
   bool present = true;             ///< in the server's latest list_lines
   // TAPI's side
   bool open = false;
@@ -118,6 +118,7 @@ struct Line {
   std::string pty;            ///< the link to its pseudo-terminal on the server's machine; empty: none
   DWORD modem_speed = 0;      ///< its carrier speed (bit/s), for the DEVCFG's DCB
   std::vector<BYTE> devconfig;  ///< lineSetDevConfig's DEVCFG; empty: the default
+  bool modem_online = false;    ///< its modem's latest modem_state is `online` (carrier, data mode)
 };
 
 /// One call handle (HDRVCALL). Kept until TSPI_lineCloseCall, whatever happened to it.
@@ -150,6 +151,8 @@ struct Call {
   /// A handoff made this process an owner (call_privilege): the server repeats the call's state
   /// next, which TAPI has told already.
   bool state_repeated = false;
+  /// On a modem's line: the server said CONNECTED, TAPI hears it once the modem is online.
+  bool awaiting_carrier = false;
 };
 
 class Provider;

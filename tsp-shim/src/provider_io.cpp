@@ -57,7 +57,7 @@ DWORD privilege_value(const std::string& p) {
 }
 
 DWORD media_mode(const Line& line) {
-  return line.monitor_only() ? LINEMEDIAMODE_DATAMODEM : LINEMEDIAMODE_INTERACTIVEVOICE;
+  return line.is_modem() ? LINEMEDIAMODE_DATAMODEM : LINEMEDIAMODE_INTERACTIVEVOICE;
 }
 
 /// LINECALLINFOSTATE_* of call_info's `changed` names. The server's redirection ID is both of
@@ -614,14 +614,19 @@ void Provider::process_event(const json& f) {
     if (!c || !lines_[c->line]->open) return;
     DWORD state = call_state_value(text(f, field::kState));
     if (state == 0) state = LINECALLSTATE_UNKNOWN;
+    if (lines_[c->line]->is_modem() && state == LINECALLSTATE_CONNECTED && !lines_[c->line]->modem_online) {
+      // As Unimodem: a data call is CONNECTED once the carriers are up (modem_state online);
+      // until then TAPI keeps the state it has. A modem that hears no carrier hangs up.
+      c->awaiting_carrier = true;
+      c->features = number(f, field::kFeatures) & kKnownCallFeatures;
+      return;
+    }
+    c->awaiting_carrier = false;
     const bool repeated = c->state_repeated && c->state == state;
     c->state_repeated = false;
     c->state = state;
     c->disconnect_mode = number(f, field::kMode);
-    // A monitored call allows TAPI nothing, whatever it allows its controller.
-    c->features = state == LINECALLSTATE_IDLE || lines_[c->line]->monitor_only()
-                      ? 0
-                      : number(f, field::kFeatures) & kKnownCallFeatures;
+    c->features = state == LINECALLSTATE_IDLE ? 0 : number(f, field::kFeatures) & kKnownCallFeatures;
     if (f.contains(field::kReason)) c->reason = call_reason_value(text(f, field::kReason));
     if (Call* conf = call_by_server(text(f, field::kConference))) c->conference = conf->handle;
     GetSystemTime(&c->state_entry);
@@ -631,7 +636,6 @@ void Provider::process_event(const json& f) {
     if (!repeated) post(std::move(cb));
     // The other calls on the line may allow other things now: re-read them before TAPI hears
     // (not on a watched line: its calls allow TAPI nothing anyway).
-    if (lines_[c->line]->monitor_only()) return;
     for (auto& [h, other] : calls_) {
       if (h == c->handle || other->line != c->line || other->server.empty() || !other->valid ||
           other->state == LINECALLSTATE_IDLE)
@@ -683,6 +687,22 @@ void Provider::process_event(const json& f) {
     l->messages_waiting = static_cast<int>(number(f, field::kMessagesWaiting));
     post(line_event(l->index, 0, LINE_LINEDEVSTATE,
                     state == schema::value::kMsgWaitOn ? LINEDEVSTATE_MSGWAITON : LINEDEVSTATE_MSGWAITOFF));
+    return;
+  }
+  if (ev == schema::event::kModemState) {
+    Line* l = line_by_number(text(f, field::kLine));
+    if (!l) return;
+    l->modem_online = text(f, field::kState) == schema::value::kModemOnline;
+    if (!l->open || !l->modem_online) return;
+    for (auto& entry : calls_) {
+      Call* c = entry.second.get();
+      if (c->line != l->index || !c->awaiting_carrier) continue;
+      c->awaiting_carrier = false;
+      c->state = LINECALLSTATE_CONNECTED;
+      GetSystemTime(&c->state_entry);
+      post(line_event(c->line, c->handle, LINE_CALLSTATE, LINECALLSTATE_CONNECTED, call_state_mode(LINECALLSTATE_CONNECTED, 0),
+                      media_mode(*l)));
+    }
     return;
   }
   if (ev == schema::event::kShutdown) {

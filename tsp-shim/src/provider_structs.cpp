@@ -108,7 +108,7 @@ const std::vector<std::wstring> kDeviceClasses = {L"tapi/line", L"telsim/line", 
 constexpr GUID kProtocolPstn = {0x831CE2D6, 0x83B5, 0x11D1, {0xBB, 0x5C, 0x00, 0xC0, 0x4F, 0xB6, 0x80, 0x9F}};
 
 DWORD media_modes_of(const Line& l) {
-  return LINEMEDIAMODE_INTERACTIVEVOICE | (l.monitor_only() ? LINEMEDIAMODE_DATAMODEM : 0);
+  return LINEMEDIAMODE_INTERACTIVEVOICE | (l.is_modem() ? LINEMEDIAMODE_DATAMODEM : 0);
 }
 
 DWORD call_features2(DWORD features) {
@@ -151,7 +151,7 @@ void fill_varstring(LPVARSTRING v, const void* data, DWORD size) {
 }
 
 DWORD Provider::line_features(const Line& l) const {
-  if (!in_service(l) || l.monitor_only()) return 0;
+  if (!in_service(l)) return 0;
   return LINEFEATURE_MAKECALL | LINEFEATURE_FORWARD | LINEFEATURE_FORWARDFWD | LINEFEATURE_FORWARDDND;
 }
 
@@ -171,7 +171,7 @@ DWORD switch_address_features(const SwitchCaps& caps) {
 }  // namespace
 
 DWORD Provider::address_features(const Line& l) const {
-  return in_service(l) && !l.monitor_only() ? switch_address_features(caps_) : 0;
+  return in_service(l) ? switch_address_features(caps_) : 0;
 }
 
 DWORD Provider::call_counts(const Line& l, DWORD& active, DWORD& held, DWORD& pending) const {
@@ -211,9 +211,7 @@ LONG Provider::get_dev_caps(DWORD device_id, DWORD version, DWORD, LPLINEDEVCAPS
   caps->dwRingModes = 1;
   caps->dwLineStates =
       LINEDEVSTATE_INSERVICE | LINEDEVSTATE_OUTOFSERVICE | LINEDEVSTATE_MSGWAITON | LINEDEVSTATE_MSGWAITOFF;
-  caps->dwLineFeatures = l->monitor_only() ? 0
-                                           : LINEFEATURE_MAKECALL | LINEFEATURE_FORWARD | LINEFEATURE_FORWARDFWD |
-                                                 LINEFEATURE_FORWARDDND;
+  caps->dwLineFeatures = LINEFEATURE_MAKECALL | LINEFEATURE_FORWARD | LINEFEATURE_FORWARDFWD | LINEFEATURE_FORWARDDND;
   VarWriter w(caps, fixed);
   w.add_text(&caps->dwProviderInfoSize, &caps->dwProviderInfoOffset,
              widen(std::string("telsim TSP ") + TELSIM_TSP_VERSION + " (telsim serve at " + settings_.server.text() + ")"));
@@ -295,11 +293,6 @@ LONG Provider::get_address_caps(DWORD device_id, DWORD address_id, DWORD, DWORD,
   caps->dwConnectedModes = LINECONNECTEDMODE_ACTIVE;
   caps->dwOfferingModes = LINEOFFERINGMODE_ACTIVE;
   caps->dwAvailableMediaModes = media_modes_of(*l);
-  if (l->monitor_only()) {  // its AT command interpreter acts; TAPI watches
-    caps->dwCallFeatures = caps->dwCallFeatures2 = caps->dwAddressFeatures = 0;
-    caps->dwParkModes = caps->dwForwardModes = caps->dwTransferModes = 0;
-    caps->dwAddressSharing = LINEADDRESSSHARING_MONITORED;
-  }
   VarWriter w(caps, fixed);
   w.add_text(&caps->dwAddressSize, &caps->dwAddressOffset, widen(l->number));
   w.add_multi_text(&caps->dwDeviceClassesSize, &caps->dwDeviceClassesOffset, kDeviceClasses);
@@ -450,7 +443,7 @@ LONG Provider::get_call_info(HDRVCALL hd, LPLINECALLINFO info) {
   info->dwAddressID = 0;
   info->dwBearerMode = LINEBEARERMODE_VOICE;
   info->dwRate = 0;
-  info->dwMediaMode = l.monitor_only() ? LINEMEDIAMODE_DATAMODEM : LINEMEDIAMODE_INTERACTIVEVOICE;
+  info->dwMediaMode = l.is_modem() ? LINEMEDIAMODE_DATAMODEM : LINEMEDIAMODE_INTERACTIVEVOICE;
   info->dwAppSpecific = c->app_specific;
   info->dwCallID = serial_of(c->server);
   const auto conf = c->conference ? calls_.find(c->conference) : calls_.end();
@@ -607,7 +600,7 @@ LONG Provider::get_dev_config(DWORD device_id, LPVARSTRING config, LPCWSTR devic
   if (!l) return err(LINEERR_BADDEVICEID);
   if (config->dwTotalSize < sizeof(VARSTRING)) return err(LINEERR_STRUCTURETOOSMALL);
   // Only a modem's line has a data modem's configuration.
-  if (!l->monitor_only() || !datamodem_class(device_class)) return err(LINEERR_INVALDEVICECLASS);
+  if (!l->is_modem() || !datamodem_class(device_class)) return err(LINEERR_INVALDEVICECLASS);
   const std::vector<BYTE> cfg = l->devconfig.empty() ? default_devcfg(l->modem_speed) : l->devconfig;
   fill_varstring(config, cfg.data(), static_cast<DWORD>(cfg.size()));
   return 0;
@@ -618,7 +611,7 @@ LONG Provider::set_dev_config(DWORD device_id, const void* config, DWORD size, L
   Guard g(lock_);
   Line* l = line_by_device(device_id);
   if (!l) return err(LINEERR_BADDEVICEID);
-  if (!l->monitor_only() || !datamodem_class(device_class)) return err(LINEERR_INVALDEVICECLASS);
+  if (!l->is_modem() || !datamodem_class(device_class)) return err(LINEERR_INVALDEVICECLASS);
   const BYTE* b = static_cast<const BYTE*>(config);
   if (const std::string why = devcfg_problem(b, size); !why.empty()) {
     log::info("lineSetDevConfig on " + l->number + " refused: " + why);
@@ -689,7 +682,7 @@ LONG Provider::get_id(HDRVLINE hd_line, DWORD address_id, HDRVCALL hd_call, DWOR
   } else if (cls == L"comm/datamodem" || cls == L"comm/datamodem/portname") {
     // A data modem's port: TAPI's {HANDLE, name} (the name in ANSI, as Unimodem gives it), a
     // fresh handle each time that the program closes; or the name alone.
-    if (!l->monitor_only()) return err(LINEERR_INVALDEVICECLASS);
+    if (!l->is_modem()) return err(LINEERR_INVALDEVICECLASS);
     if (l->pty.empty()) {
       log::info("lineGetID(" + narrow(cls) + ") on " + l->number + ": the modem has no pty (the scenario's `pty:`)");
       return err(LINEERR_OPERATIONUNAVAIL);

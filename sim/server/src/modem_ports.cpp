@@ -64,6 +64,7 @@ struct ModemPorts::Impl final : ModemObserver {
     std::unique_ptr<asio::posix::stream_descriptor> master;
     std::array<char, 4097> rbuf{};
     int opens = 0;     // programs that have the device open (from inotify)
+    bool controlled = false;  // the modem's latest Modem::controlled()
     bool b0 = false;   // the line speed is B0: "hang up" in termios terms
     int wd = -1;
     Outbox pty_out;
@@ -259,8 +260,9 @@ struct ModemPorts::Impl final : ModemObserver {
         for (auto& s : surfaces) {
           if (s->wd != ev.wd) continue;
           if (ev.mask & IN_OPEN) {
-            // What the modem said while nobody listened is gone, as on a closed serial port.
-            if (++s->opens == 1) ::tcflush(s->slave, TCIFLUSH);
+            // What the modem said while nobody listened is gone, as on a closed serial port;
+            // not while an application controls it: that is data its provider holds for it.
+            if (++s->opens == 1 && !s->modem->controlled()) ::tcflush(s->slave, TCIFLUSH);
           }
           if (ev.mask & (IN_CLOSE_WRITE | IN_CLOSE_NOWRITE)) s->opens = std::max(0, s->opens - 1);
           update_dtr(*s);
@@ -314,6 +316,23 @@ struct ModemPorts::Impl final : ModemObserver {
   }
 
   // --- output ----------------------------------------------------------------------------------
+
+  void on_modem_state(const Modem& modem) override {
+    if (closed) return;
+    for (auto& s : surfaces) {
+      if (s->modem != &modem || s->controlled == modem.controlled()) continue;
+      s->controlled = modem.controlled();
+      // An application takes the modem: what it said to its terminal before is not data.
+      if (s->controlled && s->slave >= 0) {
+        Outbox& box = s->pty_out;
+        while (box.queue.size() > (box.writing ? 1u : 0u)) {  // the one being written stays
+          box.bytes -= box.queue.back().size();
+          box.queue.pop_back();
+        }
+        ::tcflush(s->slave, TCIFLUSH);
+      }
+    }
+  }
 
   void on_modem_output(const Modem& modem, std::string_view bytes) override {
     if (closed) return;

@@ -61,9 +61,17 @@ RequestHandler::RequestHandler(Pbx& pbx, ScenarioSession& session, const Schedul
     const ModemBank* bank = session_.modems();
     return wire::schema::media_mode_value(bank && bank->on_line(l) ? "DATAMODEM" : "INTERACTIVEVOICE");
   });
+  // A modem whose line a client owns is that client's (Unimodem's way): it dials and answers
+  // through the line, and its terminal sees only data (Modem::set_controlled).
+  subs_.set_on_opens_changed([this](LineId l) {
+    if (ModemBank* bank = session_.modems()) bank->set_controlled(l, subs_.has_owner(l));
+  });
 }
 
-RequestHandler::~RequestHandler() { session_.request_path().set_directory(nullptr); }
+RequestHandler::~RequestHandler() {
+  session_.request_path().set_directory(nullptr);
+  subs_.set_on_opens_changed(nullptr);
+}
 
 void RequestHandler::handle(Client& c, const wire::Request& req) {
   try {
@@ -454,10 +462,6 @@ void RequestHandler::open_line(Client& c, const wire::Request& req, const wire::
     }
   }
   const Line& line = pbx_.line(l);
-  if (const ModemBank* bank = session_.modems(); bank && bank->on_line(l) && how.owner)
-    refuse(LineErr::Allocated, fmt::format("line {} is modem {}: its AT command interpreter controls it "
-                                           "(monitor the line to follow it)",
-                                           line.number, bank->on_line(l)->name()));
   // One that opened it alone keeps it alone; owners share it only with owners that share.
   for (const LineOpen& o : subs_.opens(l)) {
     if (o.client == &c) continue;

@@ -51,18 +51,26 @@ bool Subscriptions::open(Client& c, LineId l, LineOpen how) {
     if (o.client == &c) {
       how.order = o.order;  // opening again changes how, not when
       o = how;
+      if (opens_changed_) opens_changed_(l);
       return false;
     }
   how.order = next_order_++;
   opens_[l].push_back(how);
   c.opened.push_back(l);
   encoder_.watch_line(l);
+  if (opens_changed_) opens_changed_(l);
   return true;
 }
 
 void Subscriptions::close(Client& c, LineId l) {
   std::erase_if(opens_[l], [&](const LineOpen& o) { return o.client == &c; });
   std::erase(c.opened, l);
+  if (opens_changed_) opens_changed_(l);
+}
+
+bool Subscriptions::has_owner(LineId l) const {
+  if (l >= opens_.size()) return false;
+  return std::any_of(opens_[l].begin(), opens_[l].end(), [](const LineOpen& o) { return o.owner; });
 }
 
 std::vector<Client*> Subscriptions::owners_of(LineId l, std::uint32_t media_mode) const {
@@ -119,16 +127,19 @@ std::size_t Subscriptions::monitor_count(LineId l) const {
 }
 
 void Subscriptions::remove(Client& c) {
-  for (LineId l : c.opened) {
+  const std::vector<LineId> opened = std::move(c.opened);
+  c.opened.clear();
+  for (LineId l : opened) {
     std::erase_if(opens_[l], [&](const LineOpen& o) { return o.client == &c; });
     line_state(l, "CLOSE");
   }
-  c.opened.clear();
   for (LineId l : c.monitored) unwatch(l, &c);
   if (c.monitor_all) std::erase(monitor_all_, &c);
   std::vector<std::uint32_t> held(c.owned.begin(), c.owned.end());
   held.insert(held.end(), c.watched.begin(), c.watched.end());
   for (std::uint32_t serial : held) release(c, serial);
+  if (opens_changed_)
+    for (LineId l : opened) opens_changed_(l);
 }
 
 void Subscriptions::unwatch(LineId l, Client* c) {

@@ -70,6 +70,10 @@ class Subscriptions {
   /// DATAMODEM), as `set_media_of` says.
   std::uint32_t media_mode(LineId line) const;
   void set_media_of(std::function<std::uint32_t(LineId)> media_of) { media_of_ = std::move(media_of); }
+  /// Called after a client opened a line, opened it again or let it go (close, leaving).
+  void set_on_opens_changed(std::function<void(LineId)> hook) { opens_changed_ = std::move(hook); }
+  /// Some client has `l` open as an owner.
+  bool has_owner(LineId l) const;
   /// `c` hears of the line's calls: those in progress first, announced.
   void monitor(Client& c, LineId line);
   void unmonitor(Client& c, LineId line);
@@ -148,6 +152,7 @@ class Subscriptions {
   std::vector<std::vector<LineOpen>> opens_;  // by LineId
   std::uint64_t next_order_ = 1;
   std::function<std::uint32_t(LineId)> media_of_;
+  std::function<void(LineId)> opens_changed_;
   std::unordered_map<LineId, std::vector<Client*>> monitors_;
   std::vector<Client*> monitor_all_;
   std::unordered_map<std::uint32_t, CallId> ids_;  // serial -> handle

@@ -221,6 +221,9 @@ inline constexpr char kOut[] = "out";
 // list_lines: a line's `kind`
 inline constexpr char kExtension[] = "extension";
 inline constexpr char kModem[] = "modem";
+// modem_state: `state` online (carrier up, data mode: where a TAPI call on a modem's line is
+// CONNECTED); the others are in kModemStates
+inline constexpr char kModemOnline[] = "online";
 // hello's pbx.answer_mode (LINEANSWERMODE_NONE, _DROP, _HOLD)
 inline constexpr char kAnswerNone[] = "none";
 inline constexpr char kAnswerDrop[] = "drop";
