@@ -11,8 +11,16 @@
  *
  * The port: lineOpen on the modem's line, then lineGetID("comm/datamodem") gives {HANDLE, name}:
  * a fresh handle each time (two calls, two handles), a serial port (GetCommState), overlapped.
- * (Talking to the modem through it is not checked yet: docs/wine.md, Limits.) Prints
- * "PASS: datamodem" or "FAIL: ...".
+ *
+ *   datamodem.exe MODEM VOICE NUMBER   (also a data call)
+ *
+ * The data call, as Unimodem programs make one: lineOpen as the owner of DATAMODEM calls,
+ * lineMakeCall(NUMBER) (the modem dials: the program sends no AT command), LINE_CALLSTATE
+ * CONNECTED once the carriers are up, then lineGetID("comm/datamodem") on the call: the port in
+ * online data mode. What the far modem sends (its banner) is read there, what the program writes
+ * reaches it (and comes back: the far end echoes), and no modem result ("CONNECT") is in the
+ * data. lineDrop hangs up: IDLE. Every LINE_CALLSTATE is printed "CALLSTATE id=... state=...".
+ * Prints "PASS: datamodem" or "FAIL: ...".
  */
 #include <windows.h>
 #include <tapi.h>
@@ -37,6 +45,118 @@ static void say(const char *fmt, ...) {
 static void check(int ok, const char *what) {
   say("%s %s", ok ? "ok:" : "FAIL:", what);
   if (!ok) g_failed = 1;
+}
+
+static const char *state_name(DWORD s) {
+  switch (s) {
+    case LINECALLSTATE_IDLE: return "IDLE";
+    case LINECALLSTATE_OFFERING: return "OFFERING";
+    case LINECALLSTATE_DIALTONE: return "DIALTONE";
+    case LINECALLSTATE_DIALING: return "DIALING";
+    case LINECALLSTATE_RINGBACK: return "RINGBACK";
+    case LINECALLSTATE_BUSY: return "BUSY";
+    case LINECALLSTATE_CONNECTED: return "CONNECTED";
+    case LINECALLSTATE_PROCEEDING: return "PROCEEDING";
+    case LINECALLSTATE_DISCONNECTED: return "DISCONNECTED";
+    default: return "OTHER";
+  }
+}
+
+static VARSTRING *sized(DWORD n);
+
+/* Waits up to `ms` for a LINE_CALLSTATE of `call` in `state` (printing every message). */
+static int wait_state(HLINEAPP app, const HCALL *callp, DWORD state, DWORD ms) {
+  const DWORD end = GetTickCount() + ms;
+  for (;;) {
+    const DWORD now = GetTickCount();
+    if ((LONG)(end - now) <= 0) return 0;
+    LINEMESSAGE m;
+    if (lineGetMessage(app, &m, end - now) != 0) continue;
+    const HCALL call = *callp; /* written when lineMakeCall's request completes, before its LINE_REPLY */
+    if (m.dwMessageID == LINE_CALLSTATE) {
+      say("CALLSTATE id=%lx state=%s p2=0x%lx p3=0x%lx", (unsigned long)m.hDevice, state_name((DWORD)m.dwParam1),
+          (unsigned long)m.dwParam2, (unsigned long)m.dwParam3);
+      if ((HCALL)(ULONG_PTR)m.hDevice == call && m.dwParam1 == state) return 1;
+      if ((HCALL)(ULONG_PTR)m.hDevice == call && m.dwParam1 == LINECALLSTATE_DISCONNECTED && state != LINECALLSTATE_IDLE &&
+          state != LINECALLSTATE_DISCONNECTED)
+        return 0;
+    } else if (m.dwMessageID == LINE_REPLY) {
+      say("REPLY id=0x%lx result=0x%lx", (unsigned long)m.dwParam1, (unsigned long)m.dwParam2);
+    }
+  }
+}
+
+/* Reads from the port until `want` has arrived or `ms` ran out; what came is kept in `got`. */
+static int read_until(HANDLE port, const char *want, char *got, DWORD size, DWORD ms) {
+  DWORD have = (DWORD)strlen(got);
+  const DWORD end = GetTickCount() + ms;
+  OVERLAPPED o;
+  memset(&o, 0, sizeof o);
+  o.hEvent = CreateEventA(NULL, TRUE, FALSE, NULL);
+  while (!strstr(got, want) && (LONG)(end - GetTickCount()) > 0 && have + 1 < size) {
+    DWORD n = 0;
+    ResetEvent(o.hEvent);
+    BOOL ok = ReadFile(port, got + have, size - have - 1, &n, &o);
+    if (!ok && GetLastError() == ERROR_IO_PENDING) ok = GetOverlappedResult(port, &o, &n, TRUE);
+    if (!ok) {
+      say("ReadFile failed: %lu", GetLastError());
+      break;
+    }
+    have += n;
+    got[have] = 0;
+    if (n == 0) Sleep(50);
+  }
+  CloseHandle(o.hEvent);
+  return strstr(got, want) != NULL;
+}
+
+static void data_call(HLINEAPP app, DWORD modem, DWORD v, const char *number) {
+  HLINE line;
+  LONG rc = lineOpenA(app, modem, &line, v, 0, 0, LINECALLPRIVILEGE_OWNER, LINEMEDIAMODE_DATAMODEM, NULL);
+  check(rc == 0, "lineOpenA on the modem's line as the owner of DATAMODEM calls");
+  if (rc != 0) return;
+  LINECALLPARAMS params;
+  memset(&params, 0, sizeof params);
+  params.dwTotalSize = sizeof params;
+  params.dwBearerMode = LINEBEARERMODE_VOICE;
+  params.dwMediaMode = LINEMEDIAMODE_DATAMODEM;
+  HCALL call = 0;
+  rc = lineMakeCallA(line, &call, number, 0, &params);
+  check(rc > 0, "lineMakeCallA: the modem dials (a request id)");
+  if (rc <= 0) return;
+  const DWORD t0 = GetTickCount();
+  const int connected = wait_state(app, &call, LINECALLSTATE_CONNECTED, 30000);
+  check(connected, "LINE_CALLSTATE CONNECTED");
+  say("CONNECTED after %lu ms", (unsigned long)(GetTickCount() - t0));
+  if (!connected) return;
+  VARSTRING *vs = sized(1024);
+  rc = lineGetIDA(line, 0, call, LINECALLSELECT_CALL, vs, "comm/datamodem");
+  check(rc == 0 && vs->dwStringSize > sizeof(HANDLE), "lineGetIDA(comm/datamodem) on the call");
+  if (rc != 0) return;
+  HANDLE port;
+  memcpy(&port, (BYTE *)vs + vs->dwStringOffset, sizeof(HANDLE));
+  say("port handle=%p name=%s", port, (const char *)vs + vs->dwStringOffset + sizeof(HANDLE));
+  COMMTIMEOUTS t = {MAXDWORD, 0, 0, 0, 0};
+  SetCommTimeouts(port, &t);
+  char got[4096] = "";
+  check(read_until(port, "Welcome", got, sizeof got, 20000), "the far modem's banner comes through the port");
+  check(strstr(got, "CONNECT") == NULL && strstr(got, "RING") == NULL, "no modem result codes in the data");
+  OVERLAPPED o;
+  memset(&o, 0, sizeof o);
+  o.hEvent = CreateEventA(NULL, TRUE, FALSE, NULL);
+  DWORD n = 0;
+  BOOL ok = WriteFile(port, "hello, far end\r", 15, &n, &o);
+  if (!ok && GetLastError() == ERROR_IO_PENDING) ok = GetOverlappedResult(port, &o, &n, TRUE);
+  check(ok && n == 15, "WriteFile on the port");
+  CloseHandle(o.hEvent);
+  check(read_until(port, "hello, far end", got, sizeof got, 20000), "what the program writes reaches the far modem (its echo comes back)");
+  say("DATA %s", got);
+  CloseHandle(port);
+  rc = lineDrop(call, NULL, 0);
+  check(rc > 0, "lineDrop: the modem hangs up");
+  check(wait_state(app, &call, LINECALLSTATE_IDLE, 20000), "LINE_CALLSTATE IDLE");
+  check(lineDeallocateCall(call) == 0, "lineDeallocateCall");
+  lineClose(line);
 }
 
 static VARSTRING *sized(DWORD n) {
@@ -145,7 +265,9 @@ int main(int argc, char **argv) {
   dcb.DCBlength = sizeof dcb;
   check(GetCommState(ports[0], &dcb) != 0, "GetCommState: the handle is a serial port");
   CloseHandle(ports[0]);
+  CloseHandle(ports[1]);
   lineClose(line);
+  if (argc >= 4) data_call(app, modem, v, argv[3]);
   lineShutdown(app);
   say(g_failed ? "FAIL: datamodem" : "PASS: datamodem");
   return g_failed ? 1 : 0;

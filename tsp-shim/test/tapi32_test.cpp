@@ -300,6 +300,42 @@ TEST_F(Tapi32UnderWine, AModemLinesDevConfigRoundTripsAndCommDatamodemGivesAUsab
   EXPECT_EQ(server->stop(), 0) << server->describe();
 }
 
+// Data calls as Unimodem programs make them: the program owns the modem's line (DATAMODEM),
+// lineMakeCall has the modem dial a data modem on the PSTN (no AT command from the program),
+// LINE_CALLSTATE CONNECTED comes once the carriers are up (after the server's own CONNECTED
+// and its modem_state online), and lineGetID("comm/datamodem") on the call gives a port in
+// online data mode: the far modem's banner is read there with no result code among it, and what
+// the program writes reaches the far modem (which echoes it). lineDrop hangs up: IDLE, and the
+// server ends with no call left.
+TEST_F(Tapi32UnderWine, AUnimodemStyleProgramMakesADataCallAndMovesDataThroughThePort) {
+  const fs::path pty = dir_.path() / "modem400";
+  const fs::path yaml = dir_.path() / "tapi32-datacall.yaml";
+  cli_test::write_file(yaml, "name: tapi32-datacall\nseed: 1\npbx:\n  extensions:\n    - {number: \"201\", name: Front desk}\n"
+                             "trunks:\n  - name: pstn\n    channels: 2\n    access_code: \"9\"\n    number_length: 7\n"
+                             "    far_end: {answer_after: 1s, modem: {speed: 14400, echo: true, banner: \"Welcome\\r\\n\"}}\n"
+                             "modems:\n  - {name: m1, number: \"400\", handshake: 1s, pty: \"" + pty.string() + "\"}\n");
+  auto server = std::make_unique<ServeProcess>(dir_.path(), std::vector<std::string>{yaml.string(), "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(server->wait_listening()) << server->describe();
+  ServerWatch watch(server->port());
+  const AppRun run = run_app("datamodem.exe", {"modem 400", "extension 201", "95551234"}, server->port());
+  EXPECT_EQ(run.status, 0) << run.describe();
+  EXPECT_NE(run.out.find("PASS: datamodem"), std::string::npos) << run.describe();
+  std::vector<std::string> states;
+  for (auto& f : lines_of(run.out, "CALLSTATE")) states.push_back(f["state"]);
+  ASSERT_FALSE(states.empty()) << run.describe();
+  EXPECT_EQ(std::count(states.begin(), states.end(), "CONNECTED"), 1) << run.describe();
+  EXPECT_EQ(states.back(), "IDLE") << run.describe();
+  // The server's CONNECTED came first; the program's waited for the carriers.
+  EXPECT_TRUE(watch.wait([](const json& f) {
+    return f.value("event", "") == "modem_state" && f.value("line", "") == "400" && f.value("state", "") == "online";
+  })) << "no modem_state online for m1";
+  EXPECT_TRUE(watch.wait([](const json& f) {
+    return f.value("event", "") == "modem_state" && f.value("line", "") == "400" && f.value("state", "") == "idle";
+  })) << "m1 did not hang up";
+  EXPECT_EQ(server->stop(), 0) << server->describe();
+  EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
+}
+
 // The conformance walker: every export of Windows' tapi32 called and checked against TAPI's
 // rules; its table is docs/tapi32-conformance.md, and the test fails when the two differ (set
 // TELSIM_UPDATE_DOCS=1 to write the new table there instead).
