@@ -83,6 +83,7 @@ constexpr Transition kTable[] = {
     {S::OnHold, I::CompleteTransfer, S::Idle},
     {S::OnHold, I::CompleteTransferConf, S::Conferenced},
     {S::OnHold, I::AddToConference, S::Connected},  // a held conference call
+    {S::OnHold, I::JoinConference, S::Conferenced},  // CONFERENCEHELD: a held call joins
     {S::OnHold, I::HoldRecall, S::Offering},
     {S::OnHold, I::Drop, S::Disconnected},
     {S::OnHold, I::FarDisconnect, S::Disconnected},

@@ -114,8 +114,7 @@ std::uint32_t Pbx::call_features(CallId id) const {
   if (call->is_conference) {
     f &= feature::kDrop | feature::kHold | feature::kUnhold | feature::kPrepareAddConf |
          feature::kAddToConf | feature::kSwapHold;
-    if (!get_const(call->consult)) f &= ~feature::kAddToConf;
-    else f &= ~feature::kPrepareAddConf;  // one consultation at a time
+    if (get_const(call->consult)) f &= ~feature::kPrepareAddConf;  // one consultation at a time
     if (call->members.size() >= config_.profile.conference_max) f &= ~(feature::kPrepareAddConf | feature::kAddToConf);
   } else {
     f &= ~(feature::kPrepareAddConf | feature::kAddToConf);
@@ -127,11 +126,13 @@ std::uint32_t Pbx::call_features(CallId id) const {
     const Call* consult = get_const(call->consult);
     const Call* original = get_const(call->consult_of);
     const Call* active = consult ? consult : call;
-    const bool can_transfer = (consult || original) &&
+    const bool can_transfer = (consult || original) && !is_held(active->state) &&
                               (next_state(active->state, CallInput::TransferredAway) ||
                                next_state(active->state, CallInput::JoinConference));
-    if (!can_transfer) f &= ~feature::kCompleteTransf;
-    if (call->is_conference && (!consult || !next_state(consult->state, CallInput::JoinConference)))
+    if (!can_transfer && !transfer_partner(*call)) f &= ~feature::kCompleteTransf;
+    const bool consult_joins = consult && next_state(consult->state, CallInput::JoinConference) &&
+                               (consult->state != CallState::OnHold || config_.profile.conference_held);
+    if (call->is_conference && !consult_joins && !conference_candidate(*call))
       f &= ~feature::kAddToConf;
   }
   if (!get_const(call->conference)) f &= ~feature::kRemoveFromConf;
@@ -151,6 +152,44 @@ std::uint32_t Pbx::call_features(CallId id) const {
     if (!held) f &= ~feature::kSwapHold;
   }
   return f;
+}
+
+namespace {
+// A call with no consultation relation and no conference: one that TRANSFERMAKE/CONFERENCEMAKE
+// let the switch transfer to or add to a conference.
+bool unattached(const Pbx& pbx, const Call& c) {
+  return !c.is_conference && !pbx.find_call(c.consult) && !pbx.find_call(c.consult_of) &&
+         !pbx.find_call(c.conference);
+}
+}  // namespace
+
+bool Pbx::transfer_partner(const Call& held) const {
+  // TRANSFERHELD / TRANSFERMAKE: a held call (hard hold, or pending with its consultation gone)
+  // and another call of the line that can take the transfer.
+  const SwitchProfile& p = config_.profile;
+  if (!p.transfer_make || !unattached(*this, held)) return false;
+  if (held.state == CallState::OnHold ? !p.transfer_held : held.state != CallState::OnHoldPendTransfer)
+    return false;
+  for (CallId other : lines_[held.line].calls) {
+    const Call* o = get_const(other);
+    if (o && o != &held && unattached(*this, *o) && !is_held(o->state) &&
+        next_state(o->state, CallInput::TransferredAway))
+      return true;
+  }
+  return false;
+}
+
+bool Pbx::conference_candidate(const Call& conf) const {
+  // CONFERENCEMAKE / CONFERENCEHELD: another call of the line lineAddToConference can add.
+  const SwitchProfile& p = config_.profile;
+  if (!p.conference_make) return false;
+  for (CallId other : lines_[conf.line].calls) {
+    const Call* o = get_const(other);
+    if (!o || o == &conf || o->is_conference || find_call(o->conference) || find_call(o->consult)) continue;
+    if (o->state == CallState::OnHold && !p.conference_held) continue;
+    if (next_state(o->state, CallInput::JoinConference)) return true;
+  }
+  return false;
 }
 
 bool Pbx::idle(LineId line) const {

@@ -22,6 +22,17 @@ std::string busy_with_consultation(const Pbx& pbx, const Call& call, bool member
   return {};
 }
 
+// Why two calls of a line that are not a call and its consultation call cannot be transferred
+// one to the other (TRANSFERHELD / TRANSFERMAKE): either has a consultation call of its own, is
+// one, or is in a conference. Empty if none.
+std::string independent_transfer_problem(const Pbx& pbx, const Call& a, const Call& b) {
+  for (const Call* c : {&a, &b})
+    if (std::string why = busy_with_consultation(pbx, *c, true); !why.empty())
+      return fmt::format("{} and {} are not a call and its consultation call, and {}", to_string(a.id),
+                         to_string(b.id), why);
+  return {};
+}
+
 std::string conference_full(const Call& conference, std::size_t conference_max) {
   const std::size_t n = conference.members.size();
   return fmt::format("conference {} already has {} part{}, conference_max {}", to_string(conference.id), n,
@@ -116,18 +127,43 @@ OpResult Pbx::complete_transfer(CallId id, CallId consult_id, TransferMode mode,
   if (!first) return refuse(Op::CompleteTransfer, LineErr::InvalCallHandle, {}, no_call(id));
   Call* second = get(consult_id);
   if (!second) return refuse(Op::CompleteTransfer, LineErr::InvalConsultCallHandle, id, no_call(consult_id));
-  // The two must be a call and its consultation call (in either order, as after swap_hold).
-  const bool related = (first->consult == second->id && second->consult_of == first->id) ||
-                       (second->consult == first->id && first->consult_of == second->id);
+  if (id == consult_id)
+    return refuse(Op::CompleteTransfer, LineErr::InvalConsultCallHandle, id,
+                  fmt::format("complete_transfer needs two different calls, not {} twice", to_string(id)));
   if (first->is_conference || second->is_conference)
     return refuse(Op::CompleteTransfer, LineErr::InvalConsultCallHandle, id,
                   fmt::format("{} is a conference call", to_string(first->is_conference ? id : consult_id)));
-  if (!related)
+  if (first->line != second->line)
     return refuse(Op::CompleteTransfer, LineErr::InvalConsultCallHandle, id,
-                  fmt::format("{} is not the consultation call of {} (nor the other way round)",
-                              to_string(consult_id), to_string(id)));
+                  fmt::format("{} is on {} and {} on {}: complete_transfer needs two calls of one line",
+                              to_string(id), lines_[first->line].number, to_string(consult_id),
+                              lines_[second->line].number));
+  // A call and its consultation call (in either order, as after swap_hold), or, where the switch
+  // has TRANSFERHELD / TRANSFERMAKE, a held call and any other call of the line.
+  const bool related = (first->consult == second->id && second->consult_of == first->id) ||
+                       (second->consult == first->id && first->consult_of == second->id);
+  if (!related) {
+    if (std::string why = independent_transfer_problem(*this, *first, *second); !why.empty())
+      return refuse(Op::CompleteTransfer, LineErr::InvalConsultCallHandle, id, std::move(why));
+  }
   Call* held = is_held(first->state) ? first : second;
   Call* active = held == first ? second : first;
+  if (!related) {
+    if (held->state == CallState::OnHold && !config_.profile.transfer_held)
+      return refuse(Op::CompleteTransfer, LineErr::InvalCallState, id,
+                    fmt::format("{} is ONHOLD: this switch transfers only a call that setup_transfer put "
+                                "ONHOLDPENDTRANSFER (transfer_held)",
+                                to_string(held->id)));
+    if (!config_.profile.transfer_make)
+      return refuse(Op::CompleteTransfer, LineErr::InvalConsultCallHandle, id,
+                    fmt::format("{} is not the consultation call of {} (nor the other way round), and this "
+                                "switch transfers only to a consultation call (transfer_make)",
+                                to_string(consult_id), to_string(id)));
+  }
+  if (is_held(active->state))
+    return refuse(Op::CompleteTransfer, LineErr::InvalCallState, id,
+                  fmt::format("{} and {} are both on hold: complete_transfer needs one of them active",
+                              to_string(id), to_string(consult_id)));
   const CallInput held_input =
       mode == TransferMode::Transfer ? CallInput::CompleteTransfer : CallInput::CompleteTransferConf;
   const CallInput active_input =
@@ -327,9 +363,26 @@ OpResult Pbx::add_to_conference(CallId conf_id, CallId consult_id) {
   if (get(consult->conference))
     return refuse(Op::AddToConference, LineErr::InvalCallHandle, conf_id,
                   fmt::format("{} is already in conference {}", to_string(consult_id), to_string(consult->conference)));
+  if (conf->consult != consult_id) {
+    // Any other call of the line (CONFERENCEMAKE), unless it has a consultation call of its own.
+    if (!config_.profile.conference_make)
+      return refuse(Op::AddToConference, LineErr::InvalCallHandle, conf_id,
+                    fmt::format("{} is not the consultation call of conference {}, and this switch adds only "
+                                "that (conference_make)",
+                                to_string(consult_id), to_string(conf_id)));
+    if (get(consult->consult))
+      return refuse(Op::AddToConference, LineErr::InvalCallHandle, conf_id,
+                    fmt::format("{} has a consultation call {} of its own", to_string(consult_id),
+                                to_string(consult->consult)));
+  }
   if (!next_state(conf->state, CallInput::AddToConference))
     return refuse(Op::AddToConference, LineErr::InvalCallState, conf_id,
                   state_rule(*conf, CallInput::AddToConference, Op::AddToConference));
+  if (consult->state == CallState::OnHold && !config_.profile.conference_held)
+    return refuse(Op::AddToConference, LineErr::InvalCallState, conf_id,
+                  fmt::format("{} is ONHOLD, and this switch does not add held calls to a conference "
+                              "(conference_held)",
+                              to_string(consult_id)));
   if (!next_state(consult->state, CallInput::JoinConference))
     return refuse(Op::AddToConference, LineErr::InvalCallState, conf_id,
                   state_rule(*consult, CallInput::JoinConference, "the party add_to_conference adds"));
@@ -340,6 +393,8 @@ OpResult Pbx::add_to_conference(CallId conf_id, CallId consult_id) {
   consult->consult_of = {};
   if (conf->consult == consult_id) conf->consult = {};
   consult->conference = conf_id;
+  scheduler_.cancel(consult->hold_timer);
+  consult->hold_timer = {};
   conf->members.push_back(consult_id);
   stats_.conference_max_size = std::max<std::uint64_t>(stats_.conference_max_size, conf->members.size());
   transition(*consult, CallInput::JoinConference);

@@ -111,6 +111,26 @@ constexpr ProfileSetting kSettings[] = {
      "refused with INVALCALLSTATE and does not advertise REDIRECT",
      "false", 0, 0, {}, [](const SwitchProfile& p) { return text_of(p.redirect_from_accepted); },
      [](SwitchProfile& p, std::string_view t) { p.redirect_from_accepted = bool_of(t); }},
+    {"transfer_held", K::Boolean,
+     "LINEADDRCAPFLAGS_TRANSFERHELD: `complete_transfer` takes a call on hold (`hold`), not only one that "
+     "`setup_transfer` put ONHOLDPENDTRANSFER; without it such a call is refused with INVALCALLSTATE",
+     "true", 0, 0, {}, [](const SwitchProfile& p) { return text_of(p.transfer_held); },
+     [](SwitchProfile& p, std::string_view t) { p.transfer_held = bool_of(t); }},
+    {"transfer_make", K::Boolean,
+     "LINEADDRCAPFLAGS_TRANSFERMAKE: the call a held call is transferred to may be any other call of the line "
+     "(made or answered), not only the consultation call of `setup_transfer`; without it INVALCONSULTCALLHANDLE",
+     "true", 0, 0, {}, [](const SwitchProfile& p) { return text_of(p.transfer_make); },
+     [](SwitchProfile& p, std::string_view t) { p.transfer_make = bool_of(t); }},
+    {"conference_held", K::Boolean,
+     "LINEADDRCAPFLAGS_CONFERENCEHELD: `add_to_conference` adds a call on hold; without it a held call is "
+     "refused with INVALCALLSTATE",
+     "true", 0, 0, {}, [](const SwitchProfile& p) { return text_of(p.conference_held); },
+     [](SwitchProfile& p, std::string_view t) { p.conference_held = bool_of(t); }},
+    {"conference_make", K::Boolean,
+     "LINEADDRCAPFLAGS_CONFERENCEMAKE: `add_to_conference` adds any other call of the line, not only the "
+     "consultation call of `setup_conference` / `prepare_add_to_conference`; without it INVALCALLHANDLE",
+     "true", 0, 0, {}, [](const SwitchProfile& p) { return text_of(p.conference_make); },
+     [](SwitchProfile& p, std::string_view t) { p.conference_make = bool_of(t); }},
     {"vacant_number", K::Choice,
      "a number nobody has: DISCONNECTED, mode BADADDRESS (`disconnect`), or intercept tone, SPECIALINFO "
      "(`special_info`)",

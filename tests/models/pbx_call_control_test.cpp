@@ -216,10 +216,10 @@ EXPECT_EQ(fs(w.features(a1)), fs(F::kUnhold | F::kDrop | F::kSecureCall));
   const CallId a2 = w.call("201", "203");
   w.run_until(2s + kToRinging);
   const CallId b2 = answer_newest(w, "203");
-  // A held call on the line: the active call may swap; the held one only drop (UNHOLD would be
-  // LINEERR_INUSE while a2 is active).
+  // A held call on the line: the active call may swap; the held one drop, or be transferred to
+  // the active one (TRANSFERHELD / TRANSFERMAKE), but not unhold (LINEERR_INUSE while a2 is active).
   EXPECT_EQ(fs(w.features(a2)), fs(kTalking | F::kSwapHold));
-EXPECT_EQ(fs(w.features(a1)), fs(F::kDrop | F::kSecureCall));
+  EXPECT_EQ(fs(w.features(a1)), fs(F::kDrop | F::kSecureCall | F::kCompleteTransf));
 
   w.run_until(5s);
   const std::size_t mark = w.rec.events.size();
@@ -232,7 +232,7 @@ EXPECT_EQ(fs(w.features(a1)), fs(F::kDrop | F::kSecureCall));
                                        ev(5s, a1, l1, S::OnHold, S::Connected),
                                    }));
   EXPECT_EQ(fs(w.features(a1)), fs(kTalking | F::kSwapHold));
-EXPECT_EQ(fs(w.features(a2)), fs(F::kDrop | F::kSecureCall));
+  EXPECT_EQ(fs(w.features(a2)), fs(F::kDrop | F::kSecureCall | F::kCompleteTransf));
   // The far parties see nothing.
   EXPECT_EQ(w.state(b1), S::Connected);
   EXPECT_EQ(w.state(b2), S::Connected);
@@ -791,7 +791,7 @@ TEST(PbxTransferTest, DroppingTheConsultWithoutAutoreconnectLeavesTheOriginalPen
   EXPECT_EQ(w.rec.events_of(a).back().to, S::OnHoldPendTransfer);
   // No consult any more: only unhold or drop.
 EXPECT_EQ(fs(w.features(a)), fs(F::kUnhold | F::kDrop | F::kSecureCall));
-  EXPECT_TRUE(refused(w, E::InvalConsultCallHandle,
+  EXPECT_TRUE(refused(w, E::InvalCallState,  // c is over
                       [&] { return w.pbx.complete_transfer(a, c, TransferMode::Transfer); }));
   const std::size_t mark = w.rec.events.size();
   ASSERT_TRUE(w.pbx.unhold(a).ok());
@@ -2116,7 +2116,7 @@ TEST(PbxCallWaitingTest, AnswerModeHoldHoldsTheActiveCall) {
                                    }));
   EXPECT_EQ(w.state(a), S::Connected);
   EXPECT_EQ(fs(w.features(wc)), fs(kTalking | F::kSwapHold));
-EXPECT_EQ(fs(w.features(b)), fs(F::kDrop | F::kSecureCall));
+  EXPECT_EQ(fs(w.features(b)), fs(F::kDrop | F::kSecureCall | F::kCompleteTransf));
   w.run_until(5s);
   ASSERT_TRUE(w.pbx.swap_hold(wc, b).ok());
   EXPECT_EQ(w.state(b), S::Connected);
@@ -2572,6 +2572,7 @@ TEST(PbxFeaturesTest, AdvertisedFeaturesAreExactlyTheOperationsThatSucceed) {
       {"transfer consult connected", {{1, F::kCompleteTransf}}},
       {"transfer consult busy", {{1, F::kCompleteTransf}}},
       {"transfer swapped", {{0, F::kCompleteTransf}, {1, F::kCompleteTransf}}},
+      {"held and talking", {{1, F::kCompleteTransf}}},  // the active call of a TRANSFERHELD pair, likewise
       {"conference connected, consult held", {{0, F::kPrepareAddConf}}},
   };
   for (const Situation& s : situations()) {

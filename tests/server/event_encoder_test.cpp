@@ -173,6 +173,8 @@ TEST(EventEncoder, RepliesAndQueries) {
                   {"consult_timeout", nullptr}, {"transfer_recall", false}, {"forward_hop_limit", 10},
                   {"vacant_number", "disconnect"}, {"dial_pause", "2s"}, {"dial_dialtone", true},
                   {"dial_quiet", true}, {"dial_billing", true}, {"partial_dial", true}, {"redirect_from_accepted", false},
+                  {"transfer_held", true}, {"transfer_make", true}, {"conference_held", true},
+                  {"conference_make", true},
                   {"operations", all_ops}}));
   // An operation the switch does not offer is not listed.
   PbxConfig no_park;

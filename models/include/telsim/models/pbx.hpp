@@ -297,6 +297,10 @@ class Pbx {
 
  private:
   Call* get(CallId id);
+  /// TRANSFERHELD / TRANSFERMAKE: `held` is on hold and another call of its line can take it.
+  bool transfer_partner(const Call& held) const;
+  /// CONFERENCEMAKE / CONFERENCEHELD: another call of the line can be added to `conf`.
+  bool conference_candidate(const Call& conf) const;
   const Call* get_const(CallId id) const;
   /// Check a dialable string for `op` on `call` (0: a new call): its characters, what the
   /// profile lets the switch do, canonical numbers translated. A refusal, or the parsed address.

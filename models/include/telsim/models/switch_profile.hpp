@@ -91,6 +91,17 @@ struct SwitchProfile {
   /// lineRedirect of an ACCEPTED call: TAPI's page says the call must be OFFERING; some switches
   /// deflect an accepted call too.
   bool redirect_from_accepted = false;
+  /// LINEADDRCAPFLAGS_TRANSFERHELD: lineCompleteTransfer takes a call on (hard) hold, not only
+  /// one put ONHOLDPENDTRANSFER by lineSetupTransfer.
+  bool transfer_held = true;
+  /// LINEADDRCAPFLAGS_TRANSFERMAKE: the call a held call is transferred to may be any other call
+  /// of the line (made by make_call, or answered), not only lineSetupTransfer's consultation call.
+  bool transfer_make = true;
+  /// LINEADDRCAPFLAGS_CONFERENCEHELD: lineAddToConference adds a call on hold.
+  bool conference_held = true;
+  /// LINEADDRCAPFLAGS_CONFERENCEMAKE: lineAddToConference adds any other call of the line, not
+  /// only the consultation call of lineSetupConference / linePrepareAddToConference.
+  bool conference_make = true;
   /// The operations the switch offers, by Op; the others are refused with the Unsupported error.
   std::array<bool, kOpCount> supported = all_operations();
   /// The LINEERR of each kind of refusal, by Refusal.
