@@ -56,7 +56,7 @@ Outcome classify_outcome(const OutcomeFacts& f) {
   }
   if (f.answered) return Outcome::Answered;
   if (f.cleared_at_end) return Outcome::Cleared;
-  if (f.saw_busy) return Outcome::Busy;
+  if (f.saw_busy) return f.trunk_busy ? Outcome::Blocked : Outcome::Busy;
   if (f.saw_special_info) return Outcome::Failed;  // intercept: a vacant or unreachable number
   switch (f.mode) {
     case DisconnectMode::Busy: return Outcome::Busy;

@@ -1079,7 +1079,7 @@ void Pbx::on_idle(Call& call) {
                                             call.handed_on == Call::HandedOn::Transfer,
                                             call.handed_on == Call::HandedOn::Redirect, call.mode,
                                             saw(CallState::Busy), saw(CallState::SpecialInfo),
-                                            call.cleared_at_end});
+                                            call.cleared_at_end, call.busy_trunk});
   ++stats_.records;
   for (PbxObserver* o : observers_) o->on_call_record(r);
   if (automatic(call)) release(call);

@@ -44,8 +44,14 @@ void Pbx::offer_trunk(Call& origin, std::size_t t, const std::string& number) {
   const TrunkConfig& tc = config_.trunks[t];
   const auto channel = seize_channel(t);
   ts.stats.seize_attempt(now(), !channel);
-  if (!channel) {  // all channels busy
-    far_disconnect(origin, DisconnectMode::Congestion);
+  if (!channel) {  // all channels busy: BUSY, LINEBUSYMODE_TRUNK (or congestion, as the switch says)
+    if (!config_.profile.all_trunks_busy_congestion && next_state(origin.state, CallInput::FarBusy)) {
+      origin.busy_trunk = true;
+      transition(origin, CallInput::FarBusy);
+      auto_onhook(origin);
+    } else {
+      far_disconnect(origin, DisconnectMode::Congestion);
+    }
     return;
   }
   // The PSTN decides how this call goes, from the trunk's own random stream.

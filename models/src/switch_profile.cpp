@@ -38,6 +38,7 @@ std::optional<Duration> duration_of(std::string_view t) {
 
 constexpr std::string_view kAnswerModes[] = {"hold", "drop", "none"};
 constexpr std::string_view kVacant[] = {"disconnect", "special_info"};
+constexpr std::string_view kTrunksBusy[] = {"busy", "congestion"};
 
 constexpr ProfileSetting kSettings[] = {
     {"answer_mode", K::Choice,
@@ -131,6 +132,12 @@ constexpr ProfileSetting kSettings[] = {
      "consultation call of `setup_conference` / `prepare_add_to_conference`; without it INVALCALLHANDLE",
      "true", 0, 0, {}, [](const SwitchProfile& p) { return text_of(p.conference_make); },
      [](SwitchProfile& p, std::string_view t) { p.conference_make = bool_of(t); }},
+    {"all_trunks_busy", K::Choice,
+     "a call out through a trunk group with every channel taken: BUSY with LINEBUSYMODE_TRUNK (`busy`), or "
+     "DISCONNECTED with mode CONGESTION (`congestion`); either counts as blocked",
+     "busy", 0, 0, kTrunksBusy,
+     [](const SwitchProfile& p) -> std::string { return p.all_trunks_busy_congestion ? "congestion" : "busy"; },
+     [](SwitchProfile& p, std::string_view t) { p.all_trunks_busy_congestion = t == "congestion"; }},
     {"vacant_number", K::Choice,
      "a number nobody has: DISCONNECTED, mode BADADDRESS (`disconnect`), or intercept tone, SPECIALINFO "
      "(`special_info`)",

@@ -362,7 +362,7 @@ ScenarioRunner::Verdict ScenarioRunner::evaluate_call(const Expectation& e, cons
       return v;
     }
   }
-  if (v.holds && (e.to || e.digits_sent)) {
+  if (v.holds && (e.to || e.digits_sent || e.busy_trunk)) {
     const Call* c = pbx_.find_call(t.id);
     if (!c) {
       v.holds = false;
@@ -372,6 +372,13 @@ ScenarioRunner::Verdict ScenarioRunner::evaluate_call(const Expectation& e, cons
     if ((e.to && c->to != *e.to) || (e.digits_sent && c->far_digits != *e.digits_sent)) {
       v.holds = false;
       v.observed = fmt::format("{} called \"{}\" and has sent \"{}\" since", e.call, c->to, c->far_digits);
+      return v;
+    }
+    if (e.busy_trunk && (c->state != CallState::Busy || c->busy_trunk != *e.busy_trunk)) {
+      v.holds = false;
+      v.observed = c->state != CallState::Busy
+                       ? fmt::format("{} is {}, not BUSY", e.call, to_string(c->state))
+                       : fmt::format("{} is BUSY, busy_mode {}", e.call, c->busy_trunk ? "TRUNK" : "STATION");
       return v;
     }
   }
@@ -520,6 +527,7 @@ std::string ScenarioRunner::describe(const Step& step) const {
   }
   if (e.to) s += fmt::format(" to \"{}\"", *e.to);
   if (e.digits_sent) s += fmt::format(" digits_sent \"{}\"", *e.digits_sent);
+  if (e.busy_trunk) s += fmt::format(" busy_mode {}", *e.busy_trunk ? "TRUNK" : "STATION");
   if (step.within > Duration::zero()) s += " within " + format_duration(step.within);
   return s;
 }

@@ -1045,7 +1045,7 @@ void Loader::expectation(const YAML::Node& node, Step& st) {
   auto keys = mapping(node, "expect",
                       {"call", "line", "error", "orbit", "modem", "state", "mode", "reason", "history",
                        "features", "calls", "occupied", "related", "messages_waiting", "output", "dcd", "to",
-                       "digits_sent"});
+                       "digits_sent", "busy_mode"});
   Expectation& e = st.expect;
   const int subjects = static_cast<int>(keys.count("call") + keys.count("line") + keys.count("error") +
                                         keys.count("orbit") + keys.count("modem"));
@@ -1135,6 +1135,13 @@ void Loader::expectation(const YAML::Node& node, Step& st) {
     if (!keys.count(k)) continue;
     if (e.call.empty()) fail(keys[k], fmt::format("'{}' is a condition on a call: use expect: {{call: ...}}", k));
     (std::string_view(k) == "to" ? e.to : e.digits_sent) = scalar(node[k], k);
+  }
+  if (keys.count("busy_mode")) {
+    if (e.call.empty()) fail(keys["busy_mode"], "'busy_mode' is a condition on a call: use expect: {call: ...}");
+    const std::string mode = scalar(node["busy_mode"], "busy_mode");
+    if (mode != "STATION" && mode != "TRUNK")
+      fail(node["busy_mode"], fmt::format("busy_mode is STATION or TRUNK (LINEBUSYMODE), not '{}'", mode));
+    e.busy_trunk = mode == "TRUNK";
   }
   if (keys.count("messages_waiting")) {
     if (e.line.empty()) fail(keys["messages_waiting"], "'messages_waiting' is a condition on a line");

@@ -132,7 +132,7 @@ struct Call {
   bool conference_call = false;
   int newcall_attempts = 0;
   DWORD state = 0;      ///< LINECALLSTATE_*, 0 before the first
-  DWORD disconnect_mode = 0;
+  DWORD disconnect_mode = 0;  ///< the state's mode: LINEDISCONNECTMODE, or LINEBUSYMODE when BUSY
   DWORD features = 0;   ///< LINECALLFEATURE_*
   DWORD reason = LINECALLREASON_DIRECT;
   bool inbound = false;

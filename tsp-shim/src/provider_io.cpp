@@ -625,7 +625,11 @@ void Provider::process_event(const json& f) {
     const bool repeated = c->state_repeated && c->state == state;
     c->state_repeated = false;
     c->state = state;
-    c->disconnect_mode = number(f, field::kMode);
+    // The state's mode: LINEDISCONNECTMODE for DISCONNECTED, LINEBUSYMODE for BUSY.
+    c->disconnect_mode = state == LINECALLSTATE_BUSY
+                             ? (text(f, field::kBusyMode) == "TRUNK" ? DWORD{LINEBUSYMODE_TRUNK}
+                                                                     : DWORD{LINEBUSYMODE_STATION})
+                             : number(f, field::kMode);
     c->features = state == LINECALLSTATE_IDLE ? 0 : number(f, field::kFeatures) & kKnownCallFeatures;
     if (f.contains(field::kReason)) c->reason = call_reason_value(text(f, field::kReason));
     if (Call* conf = call_by_server(text(f, field::kConference))) c->conference = conf->handle;

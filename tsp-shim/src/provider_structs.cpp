@@ -256,7 +256,7 @@ LONG Provider::get_address_caps(DWORD device_id, DWORD address_id, DWORD, DWORD,
   caps->dwRedirectingIDFlags = LINECALLPARTYID_ADDRESS | LINECALLPARTYID_UNKNOWN;
   caps->dwCallStates = kAllCallStates;
   caps->dwDialToneModes = LINEDIALTONEMODE_INTERNAL;
-  caps->dwBusyModes = LINEBUSYMODE_STATION;
+  caps->dwBusyModes = LINEBUSYMODE_STATION | LINEBUSYMODE_TRUNK;
   caps->dwSpecialInfo = LINESPECIALINFO_CUSTIRREG;
   caps->dwDisconnectModes = kAllDisconnectModes;
   caps->dwMaxNumActiveCalls = 1;

@@ -26,7 +26,7 @@ constexpr ReportField kFields[] = {
     {"calls.total", "integer", "calls", "calls placed; the sum of the outcomes below", true},
     {"calls.answered", "integer", "calls", "reached CONNECTED (and were not transferred)", true},
     {"calls.busy", "integer", "calls", "the called party was busy", true},
-    {"calls.blocked", "integer", "calls", "the switch or network had no resource: all trunk channels busy (CONGESTION)", true},
+    {"calls.blocked", "integer", "calls", "the switch or network had no resource: all trunk channels busy (BUSY with LINEBUSYMODE_TRUNK, or CONGESTION)", true},
     {"calls.no_answer", "integer", "calls", "rang until the switch gave up (NOANSWER)", true},
     {"calls.abandoned", "integer", "calls", "the caller hung up before an answer", true},
     {"calls.failed", "integer", "calls",

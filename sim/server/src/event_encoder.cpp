@@ -39,6 +39,7 @@ json EventEncoder::call_state(const Call* c, CallId id, LineId line, CallState s
          {"state", to_string(state)},
          {"mode", static_cast<std::uint32_t>(mode)}};
   if (mode != DisconnectMode::None) j["mode_name"] = to_string(mode);
+  if (state == CallState::Busy) j["busy_mode"] = c && c->busy_trunk ? "TRUNK" : "STATION";
   j["reason"] = to_string(reason);
   j["features"] = pbx_.call_features(id);
   if (c && state == CallState::Conferenced && c->conference) j["conference"] = to_string(c->conference);
@@ -106,6 +107,7 @@ json EventEncoder::call_status(CallId id) const {
          {"secure", c.secure},
          {"created", wire::seconds(c.created.count())}};
   if (c.mode != DisconnectMode::None) j["mode_name"] = to_string(c.mode);
+  if (c.state == CallState::Busy) j["busy_mode"] = c.busy_trunk ? "TRUNK" : "STATION";
   if (!c.original_to.empty()) j["original_to"] = c.original_to;
   if (!c.park_orbit.empty()) j["park_orbit"] = c.park_orbit;
   if (c.completion) j["completion"] = c.completion;

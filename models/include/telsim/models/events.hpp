@@ -108,6 +108,7 @@ struct OutcomeFacts {
   bool saw_busy = false;
   bool saw_special_info = false;
   bool cleared_at_end = false;
+  bool trunk_busy = false;  ///< its BUSY was every trunk channel taken (LINEBUSYMODE_TRUNK)
 };
 Outcome classify_outcome(const OutcomeFacts& f);
 

@@ -92,6 +92,9 @@ struct Call {
   LineId line = 0;
   CallState state = CallState::Idle;
   DisconnectMode mode = DisconnectMode::None;
+  /// BUSY because every channel of the trunk group was taken (LINEBUSYMODE_TRUNK), not the
+  /// called station (LINEBUSYMODE_STATION).
+  bool busy_trunk = false;
   CallReason reason = CallReason::Direct;
   Direction direction = Direction::Outgoing;
   CallKind kind = CallKind::Station;  ///< what the handle is, for counting (set at creation)

@@ -102,6 +102,9 @@ struct SwitchProfile {
   /// LINEADDRCAPFLAGS_CONFERENCEMAKE: lineAddToConference adds any other call of the line, not
   /// only the consultation call of lineSetupConference / linePrepareAddToConference.
   bool conference_make = true;
+  /// Every channel of the trunk group taken: the caller's call goes BUSY with LINEBUSYMODE_TRUNK
+  /// (false, as TAPI describes a busy circuit), or DISCONNECTED with LINEDISCONNECTMODE_CONGESTION.
+  bool all_trunks_busy_congestion = false;
   /// The operations the switch offers, by Op; the others are refused with the Unsupported error.
   std::array<bool, kOpCount> supported = all_operations();
   /// The LINEERR of each kind of refusal, by Refusal.

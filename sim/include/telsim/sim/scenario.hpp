@@ -57,6 +57,7 @@ struct Expectation {
   std::optional<int> messages_waiting;            ///< line: message-waiting indications
   std::optional<std::string> to;                  ///< call: the number called (digits dialled so far)
   std::optional<std::string> digits_sent;         ///< call: digits dialled into it once its number was complete
+  std::optional<bool> busy_trunk;                 ///< call: `busy_mode: TRUNK` (true) or `STATION` (false)
 };
 
 struct Step {

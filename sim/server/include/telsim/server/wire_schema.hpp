@@ -126,6 +126,7 @@ inline constexpr char kDialable[] = "dialable";
 // calls: events and call_status
 inline constexpr char kState[] = "state";
 inline constexpr char kModeName[] = "mode_name";
+inline constexpr char kBusyMode[] = "busy_mode";  ///< BUSY: `STATION` or `TRUNK` (LINEBUSYMODE)
 inline constexpr char kReason[] = "reason";
 inline constexpr char kFeatures[] = "features";
 inline constexpr char kFeatureNames[] = "feature_names";
@@ -182,8 +183,8 @@ inline constexpr std::string_view kNewCallFields[] = {
     f::kEvent, f::kLine, f::kCall, f::kDirection, f::kFrom, f::kTo, f::kReason, f::kState,
     f::kConnected, f::kOriginalTo, f::kOwner, f::kCompletion, f::kPrivilege, f::kMediaMode, f::kTime};
 inline constexpr std::string_view kCallStateFields[] = {
-    f::kEvent, f::kLine, f::kCall, f::kState, f::kMode, f::kModeName, f::kReason, f::kFeatures, f::kConference,
-    f::kTime};
+    f::kEvent, f::kLine, f::kCall, f::kState, f::kMode, f::kModeName, f::kBusyMode, f::kReason, f::kFeatures,
+    f::kConference, f::kTime};
 inline constexpr std::string_view kCallInfoFields[] = {
     f::kEvent, f::kLine, f::kCall, f::kChanged, f::kFrom, f::kTo, f::kReason, f::kOriginalTo, f::kConference,
     f::kConnected, f::kTime};
