@@ -362,7 +362,7 @@ ScenarioRunner::Verdict ScenarioRunner::evaluate_call(const Expectation& e, cons
       return v;
     }
   }
-  if (v.holds && (e.to || e.digits_sent)) {
+  if (v.holds && (e.to || e.digits_sent || e.from || e.redirection || e.redirecting || e.completion)) {
     const Call* c = pbx_.find_call(t.id);
     if (!c) {
       v.holds = false;
@@ -373,6 +373,25 @@ ScenarioRunner::Verdict ScenarioRunner::evaluate_call(const Expectation& e, cons
       v.holds = false;
       v.observed = fmt::format("{} called \"{}\" and has sent \"{}\" since", e.call, c->to, c->far_digits);
       return v;
+    }
+    if ((e.from && c->from != *e.from) || (e.redirection && c->redirection != *e.redirection) ||
+        (e.redirecting && c->redirecting != *e.redirecting)) {
+      v.holds = false;
+      v.observed = fmt::format("{} is from \"{}\", redirection \"{}\", redirecting \"{}\"", e.call, c->from,
+                               c->redirection, c->redirecting);
+      return v;
+    }
+    if (e.completion) {
+      // A completion_as name, or the id as a number.
+      const auto it = completions_.find(*e.completion);
+      const std::uint32_t want = it != completions_.end() ? it->second
+                                 : e.completion->empty() ? 0u
+                                                         : static_cast<std::uint32_t>(std::stoul(*e.completion));
+      if (c->completion != want) {
+        v.holds = false;
+        v.observed = fmt::format("{} has completion id {}", e.call, c->completion);
+        return v;
+      }
     }
   }
   v.matched = t.id;
@@ -520,6 +539,10 @@ std::string ScenarioRunner::describe(const Step& step) const {
   }
   if (e.to) s += fmt::format(" to \"{}\"", *e.to);
   if (e.digits_sent) s += fmt::format(" digits_sent \"{}\"", *e.digits_sent);
+  if (e.from) s += fmt::format(" from \"{}\"", *e.from);
+  if (e.redirection) s += fmt::format(" redirection \"{}\"", *e.redirection);
+  if (e.redirecting) s += fmt::format(" redirecting \"{}\"", *e.redirecting);
+  if (e.completion) s += fmt::format(" completion {}", *e.completion);
   if (step.within > Duration::zero()) s += " within " + format_duration(step.within);
   return s;
 }
