@@ -334,13 +334,16 @@ ScenarioRunner::Verdict ScenarioRunner::evaluate_call(const Expectation& e, cons
   // A live call's features depend on its line too; a deallocated one keeps its state's.
   const std::uint32_t features =
       pbx_.find_call(t.id) ? pbx_.call_features(t.id) : allowed_features(t.state);
-  v.holds = conditions_hold(e, t.state, t.mode, t.reason, history, features);
+  // The reason may change without a state change (a camped-on call that goes on): a live call's own.
+  const Call* live = pbx_.find_call(t.id);
+  const CallReason reason = live ? live->reason : t.reason;
+  v.holds = conditions_hold(e, t.state, t.mode, reason, history, features);
   if (!v.holds && e.state && !e.history) {
     // A state the call entered at this very instant counts even if it has already moved on:
     // an automatic station is DISCONNECTED and IDLE at the same virtual time.
     const SimTime now = scheduler_.now();
     for (auto it = t.history.rbegin(); it != t.history.rend() && it->at == now; ++it) {
-      if (conditions_hold(e, it->state, t.mode, t.reason, history, allowed_features(it->state)))
+      if (conditions_hold(e, it->state, t.mode, reason, history, allowed_features(it->state)))
         v.holds = true;
     }
   }
@@ -396,7 +399,7 @@ ScenarioRunner::Verdict ScenarioRunner::evaluate_call(const Expectation& e, cons
   }
   v.matched = t.id;
   if (!v.holds) {
-    v.observed = call_view(e.call, t.state, t.mode, t.reason, history);
+    v.observed = call_view(e.call, t.state, t.mode, reason, history);
     if (e.features)
       v.observed += fmt::format(", features {}", features_to_string(features));
   }
