@@ -25,11 +25,13 @@ constexpr Transition kTable[] = {
     {S::Offering, I::Drop, S::Disconnected},  // reject
     {S::Offering, I::Redirect, S::Idle},
     {S::Offering, I::FarDisconnect, S::Disconnected},
+    {S::Offering, I::Placed, S::RingBack},  // a call-completion callback answered: the target rings
 
     {S::Accepted, I::Answer, S::Connected},
     {S::Accepted, I::Drop, S::Disconnected},
     {S::Accepted, I::Redirect, S::Idle},
     {S::Accepted, I::FarDisconnect, S::Disconnected},
+    {S::Accepted, I::Placed, S::RingBack},
 
     {S::DialTone, I::Dial, S::Dialing},
     {S::DialTone, I::Drop, S::Disconnected},
@@ -63,6 +65,7 @@ constexpr Transition kTable[] = {
     {S::Busy, I::Drop, S::Disconnected},
     {S::Busy, I::CompleteCall, S::Idle},
     {S::Busy, I::TransferredAway, S::Idle},
+    {S::Busy, I::Placed, S::RingBack},  // a camped-on call: its target is free and rings now
     {S::SpecialInfo, I::Drop, S::Disconnected},
 
     {S::Connected, I::Dial, S::Connected},  // digits into the call (and `!`: consultation hold)

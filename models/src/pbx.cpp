@@ -139,7 +139,9 @@ std::uint32_t Pbx::call_features(CallId id) const {
   // Moving a call elsewhere needs a far party to move (an intruder has none of its own).
   if (!call->is_conference && !get_const(call->peer))
     f &= ~(feature::kPark | feature::kBlindTransfer | feature::kSetupTransfer | feature::kSetupConf);
-  if (call->direction != Direction::Outgoing) f &= ~feature::kCompleteCall;
+  if (call->direction != Direction::Outgoing || call->camped) f &= ~feature::kCompleteCall;
+  // The intruded line's view of an intrusion: it can only throw the intruder out.
+  if (call->intruder) f &= feature::kDrop;
   // SWAPHOLD needs a held call to swap with.
   if (f & feature::kSwapHold) {
     bool held = false;
@@ -666,6 +668,8 @@ OpResult Pbx::answer(CallId id) {
     }
   }
   cancel_timers(*call);
+  for (PbxFeature* f : features_)
+    if (f->answers(*call)) return result;
   transition(*call, CallInput::Answer);
   connect(*call);
   if (Call* c = get(id))
@@ -791,7 +795,7 @@ bool Pbx::hop_limit_reached(Call& origin, int hops) {
 // Offer the call `origin` placed to `number`, following forwarding. `hops` counts the
 // forwarding steps taken so far; `reason` is the reason the offered call will carry.
 void Pbx::offer_to(Call& origin, const std::string& number, CallReason reason, int hops,
-                   std::optional<LineId> recall_on_busy) {
+                   std::optional<LineId> recall_on_busy, std::string_view moved_by) {
   for (std::size_t t = 0; t < config_.trunks.size(); ++t) {
     const TrunkConfig& tc = config_.trunks[t];
     if (tc.direction == TrunkConfig::Direction::In || tc.access_code.empty()) continue;
@@ -819,8 +823,15 @@ void Pbx::offer_to(Call& origin, const std::string& number, CallReason reason, i
     stats_.forward_max_hops = std::max(stats_.forward_max_hops, hops + 1);
     if (hop_limit_reached(origin, hops + 1)) return;
     const std::string next = fwd.rule->to;  // copy: the rule list may change below
-    offer_to(origin, next, fwd.reason, hops + 1, recall_on_busy);
+    const std::string from_line = callee.number;  // this hop's forwarder
+    offer_to(origin, next, fwd.reason, hops + 1, recall_on_busy, from_line);
     return;
+  }
+  if (!moved_by.empty()) {
+    // Where the call went and who moved it last (LINECALLINFO RedirectionID / RedirectingID),
+    // on the moved party's own call as well.
+    origin.redirection = callee.number;
+    origin.redirecting = std::string(moved_by);
   }
   if (busy) {
     if (recall_on_busy) {
@@ -842,6 +853,10 @@ void Pbx::offer_to(Call& origin, const std::string& number, CallReason reason, i
   incoming.to = callee.number;
   if (hops > 0 || origin.to != callee.number) incoming.original_to = origin.to;
   incoming.forward_hops = hops;
+  if (!moved_by.empty()) {
+    incoming.redirection = callee.number;
+    incoming.redirecting = std::string(moved_by);
+  }
   link(incoming, origin);
   transition(incoming, CallInput::Offer);
   if (next_state(origin.state, CallInput::Alerting)) transition(origin, CallInput::Alerting);
@@ -873,7 +888,7 @@ void Pbx::forward_no_answer(CallId leg_id) {
   ++stats_.forwards;
   stats_.forward_max_hops = std::max(stats_.forward_max_hops, hops);
   if (hop_limit_reached(*origin, hops)) return;
-  offer_to(*origin, next, CallReason::FwdNoAnswer, hops);
+  offer_to(*origin, next, CallReason::FwdNoAnswer, hops, std::nullopt, lines_[leg->line].number);
 }
 
 void Pbx::no_answer(CallId id) {

@@ -259,7 +259,8 @@ OpResult Pbx::blind_transfer(CallId id, std::string_view number) {
   call->handed_on = Call::HandedOn::Transfer;
   transition(*call, CallInput::BlindTransfer);
   offer_to(*get(transferee_id), std::string(number), CallReason::Transfer, 0,
-           config_.profile.transfer_recall ? std::optional<LineId>(transferer) : std::nullopt);
+           config_.profile.transfer_recall ? std::optional<LineId>(transferer) : std::nullopt,
+           lines_[transferer].number);  // the transferer moved it (RedirectingID)
   return result;
 }
 
@@ -591,7 +592,8 @@ OpResult Pbx::redirect(CallId id, std::string_view number) {
   cancel_timers(*call);
   call->handed_on = Call::HandedOn::Redirect;
   transition(*call, CallInput::Redirect);
-  offer_to(*get(caller_id), std::string(number), CallReason::Redirect, 0);
+  offer_to(*get(caller_id), std::string(number), CallReason::Redirect, 0, std::nullopt,
+           lines_[get(id)->line].number);  // the redirecting line (RedirectingID)
   return result;
 }
 

@@ -334,13 +334,16 @@ ScenarioRunner::Verdict ScenarioRunner::evaluate_call(const Expectation& e, cons
   // A live call's features depend on its line too; a deallocated one keeps its state's.
   const std::uint32_t features =
       pbx_.find_call(t.id) ? pbx_.call_features(t.id) : allowed_features(t.state);
-  v.holds = conditions_hold(e, t.state, t.mode, t.reason, history, features);
+  // The reason may change without a state change (a camped-on call that goes on): a live call's own.
+  const Call* live = pbx_.find_call(t.id);
+  const CallReason reason = live ? live->reason : t.reason;
+  v.holds = conditions_hold(e, t.state, t.mode, reason, history, features);
   if (!v.holds && e.state && !e.history) {
     // A state the call entered at this very instant counts even if it has already moved on:
     // an automatic station is DISCONNECTED and IDLE at the same virtual time.
     const SimTime now = scheduler_.now();
     for (auto it = t.history.rbegin(); it != t.history.rend() && it->at == now; ++it) {
-      if (conditions_hold(e, it->state, t.mode, t.reason, history, allowed_features(it->state)))
+      if (conditions_hold(e, it->state, t.mode, reason, history, allowed_features(it->state)))
         v.holds = true;
     }
   }
@@ -362,7 +365,7 @@ ScenarioRunner::Verdict ScenarioRunner::evaluate_call(const Expectation& e, cons
       return v;
     }
   }
-  if (v.holds && (e.to || e.digits_sent || e.busy_trunk)) {
+  if (v.holds && (e.to || e.digits_sent || e.busy_trunk || e.from || e.redirection || e.redirecting || e.completion)) {
     const Call* c = pbx_.find_call(t.id);
     if (!c) {
       v.holds = false;
@@ -381,10 +384,29 @@ ScenarioRunner::Verdict ScenarioRunner::evaluate_call(const Expectation& e, cons
                        : fmt::format("{} is BUSY, busy_mode {}", e.call, c->busy_trunk ? "TRUNK" : "STATION");
       return v;
     }
+    if ((e.from && c->from != *e.from) || (e.redirection && c->redirection != *e.redirection) ||
+        (e.redirecting && c->redirecting != *e.redirecting)) {
+      v.holds = false;
+      v.observed = fmt::format("{} is from \"{}\", redirection \"{}\", redirecting \"{}\"", e.call, c->from,
+                               c->redirection, c->redirecting);
+      return v;
+    }
+    if (e.completion) {
+      // A completion_as name, or the id as a number.
+      const auto it = completions_.find(*e.completion);
+      const std::uint32_t want = it != completions_.end() ? it->second
+                                 : e.completion->empty() ? 0u
+                                                         : static_cast<std::uint32_t>(std::stoul(*e.completion));
+      if (c->completion != want) {
+        v.holds = false;
+        v.observed = fmt::format("{} has completion id {}", e.call, c->completion);
+        return v;
+      }
+    }
   }
   v.matched = t.id;
   if (!v.holds) {
-    v.observed = call_view(e.call, t.state, t.mode, t.reason, history);
+    v.observed = call_view(e.call, t.state, t.mode, reason, history);
     if (e.features)
       v.observed += fmt::format(", features {}", features_to_string(features));
   }
@@ -528,6 +550,10 @@ std::string ScenarioRunner::describe(const Step& step) const {
   if (e.to) s += fmt::format(" to \"{}\"", *e.to);
   if (e.digits_sent) s += fmt::format(" digits_sent \"{}\"", *e.digits_sent);
   if (e.busy_trunk) s += fmt::format(" busy_mode {}", *e.busy_trunk ? "TRUNK" : "STATION");
+  if (e.from) s += fmt::format(" from \"{}\"", *e.from);
+  if (e.redirection) s += fmt::format(" redirection \"{}\"", *e.redirection);
+  if (e.redirecting) s += fmt::format(" redirecting \"{}\"", *e.redirecting);
+  if (e.completion) s += fmt::format(" completion {}", *e.completion);
   if (step.within > Duration::zero()) s += " within " + format_duration(step.within);
   return s;
 }

@@ -1045,7 +1045,7 @@ void Loader::expectation(const YAML::Node& node, Step& st) {
   auto keys = mapping(node, "expect",
                       {"call", "line", "error", "orbit", "modem", "state", "mode", "reason", "history",
                        "features", "calls", "occupied", "related", "messages_waiting", "output", "dcd", "to",
-                       "digits_sent", "busy_mode"});
+                       "digits_sent", "from", "redirection", "redirecting", "completion", "busy_mode"});
   Expectation& e = st.expect;
   const int subjects = static_cast<int>(keys.count("call") + keys.count("line") + keys.count("error") +
                                         keys.count("orbit") + keys.count("modem"));
@@ -1131,10 +1131,22 @@ void Loader::expectation(const YAML::Node& node, Step& st) {
     for (const auto& n : r) names.push_back(call_ref(n));
     e.related = std::move(names);
   }
-  for (const char* k : {"to", "digits_sent"}) {
+  for (auto [k, field] : {std::pair{"to", &e.to}, std::pair{"digits_sent", &e.digits_sent}, std::pair{"from", &e.from},
+                          std::pair{"redirection", &e.redirection}, std::pair{"redirecting", &e.redirecting},
+                          std::pair{"completion", &e.completion}}) {
     if (!keys.count(k)) continue;
     if (e.call.empty()) fail(keys[k], fmt::format("'{}' is a condition on a call: use expect: {{call: ...}}", k));
-    (std::string_view(k) == "to" ? e.to : e.digits_sent) = scalar(node[k], k);
+    *field = node[k].IsNull() ? std::string() : scalar(node[k], k);
+  }
+  if (e.completion) {
+    const std::string& c = *e.completion;
+    const bool numeric = !c.empty() && std::all_of(c.begin(), c.end(), ::isdigit);
+    std::uint32_t id = 0;  // completion ids are 32-bit
+    if (!c.empty() && !numeric && !completions_.count(c))
+      fail(node["completion"], fmt::format("completion '{}' is not named by an earlier complete_call (completion_as); "
+                                           "a number names an id, 0 none", c));
+    if (numeric && std::from_chars(c.data(), c.data() + c.size(), id).ec != std::errc())
+      fail(node["completion"], fmt::format("completion id {} is out of range", c));
   }
   if (keys.count("busy_mode")) {
     if (e.call.empty()) fail(keys["busy_mode"], "'busy_mode' is a condition on a call: use expect: {call: ...}");

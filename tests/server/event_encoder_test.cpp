@@ -104,6 +104,58 @@ TEST(EventEncoder, CallInfoReportsOnlyWhatChangedSinceTheLastReport) {
   EXPECT_EQ(m.encoder.call_info_change(c), "") << "an untracked call has no changes to report";
 }
 
+// D4: a redirected call's identities reach the wire on both sides: the caller's own call learns
+// where it went (REDIRECTIONID) and who moved it (REDIRECTINGID); the call offered carries both.
+TEST(EventEncoder, RedirectionAndRedirectingReachTheWireOnBothSides) {
+  Model m;
+  const OpResult made = m.pbx.make_call(m.line("201"), "202");
+  m.kernel.advance_to(SimTime(3s));
+  const Call& caller = m.call(made.call);
+  ASSERT_EQ(caller.state, CallState::RingBack);
+  EXPECT_EQ(m.encoder.call_info_update(caller), "");
+  const CallId offered = caller.peer;
+  ASSERT_TRUE(m.pbx.redirect(offered, "203").ok());
+  const json info = parse_frame(m.encoder.call_info_update(caller));
+  EXPECT_EQ(info["changed"], (json{"REDIRECTIONID", "REDIRECTINGID", "CONNECTEDID"}));
+  EXPECT_EQ(info["redirection"], "203");
+  EXPECT_EQ(info["redirecting"], "202");
+  EXPECT_EQ(info["to"], "202") << "the number dialled stays CalledID";
+  const json in = m.encoder.new_call(m.call(caller.peer));
+  EXPECT_EQ(in["line"], "203");
+  EXPECT_EQ(in["reason"], "REDIRECT");
+  EXPECT_EQ(in["redirection"], "203");
+  EXPECT_EQ(in["redirecting"], "202");
+  const json status = m.encoder.call_status(made.call);
+  EXPECT_EQ(status["redirection"], "203");
+  EXPECT_EQ(status["redirecting"], "202");
+}
+
+// D3: a camped-on call that goes on changes its reason and names its completion (LINE_CALLINFO
+// REASON and COMPLETIONID), without a new call.
+TEST(EventEncoder, ACampedCallReportsItsCompletionAndReason) {
+  Model m;
+  const OpResult talk = m.pbx.make_call(m.line("202"), "203");
+  m.kernel.advance_to(SimTime(3s));
+  ASSERT_TRUE(m.pbx.answer(m.call(talk.call).peer).ok());
+  const OpResult made = m.pbx.make_call(m.line("201"), "202");
+  m.kernel.advance_to(SimTime(6s));
+  const Call& c = m.call(made.call);
+  ASSERT_EQ(c.state, CallState::Busy);
+  EXPECT_EQ(m.encoder.call_info_update(c), "");
+  const OpResult camp = m.pbx.complete_call(made.call, CompletionMode::CampOn);
+  ASSERT_TRUE(camp.ok());
+  const json camped = parse_frame(m.encoder.call_info_update(c));
+  EXPECT_EQ(camped["changed"], (json{"COMPLETIONID"}));
+  EXPECT_EQ(camped["completion"], camp.completion);
+  ASSERT_TRUE(m.pbx.drop(talk.call).ok());
+  m.kernel.advance_to(SimTime(7s));
+  ASSERT_EQ(c.state, CallState::RingBack);
+  const json on = parse_frame(m.encoder.call_info_update(c));
+  EXPECT_EQ(on["changed"], (json{"REASON", "CONNECTEDID"}));
+  EXPECT_EQ(on["reason"], "CALLCOMPLETION");
+  EXPECT_EQ(on["connected"], "202");
+}
+
 TEST(EventEncoder, WatchedLinesReportForwardingAndMessageWaitingChanges) {
   Model m;
   const LineId l = m.line("202");

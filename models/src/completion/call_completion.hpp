@@ -3,6 +3,7 @@
 // (CAMPON, CALLBACK, INTRUDE, MESSAGE) and lineUncompleteCall. Internal to telsim::models.
 #include <cstdint>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "telsim/models/pbx.hpp"
@@ -21,7 +22,7 @@ class CallCompletion final : public PbxFeature {
   const std::vector<Pbx::Completion>& pending() const { return completions_; }
 
   void on_disconnected(Call& call) override;
-  void on_answered(Call& call) override;
+  bool answers(Call& call) override;
   void on_idle(Call& call) override;
   void on_shutdown() override;
 
@@ -30,12 +31,16 @@ class CallCompletion final : public PbxFeature {
   void try_completions();
   void run_completion(const Completion& c);
   void release_intruders(Call& call);
+  /// The intruder's call left (or was thrown out): its view on the intruded line ends.
+  void end_shown(CallId intruder);
   /// Look at the pending completions once this instant's changes are done.
   void schedule_check();
 
   Pbx& pbx_;
   std::vector<Completion> completions_;
   std::uint32_t next_completion_ = 1;
+  /// Each intrusion: the intruder's call and the call that shows it on the intruded line.
+  std::vector<std::pair<CallId, CallId>> shown_;
   bool check_scheduled_ = false;
 };
 

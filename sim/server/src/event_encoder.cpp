@@ -24,6 +24,8 @@ json EventEncoder::new_call(const Call& c) const {
          {"reason", to_string(c.reason)},
          {"state", to_string(c.state)}};
   if (!c.original_to.empty()) j["original_to"] = c.original_to;
+  if (!c.redirection.empty()) j["redirection"] = c.redirection;
+  if (!c.redirecting.empty()) j["redirecting"] = c.redirecting;
   if (!c.owner.empty()) j["owner"] = c.owner;
   if (c.completion) j["completion"] = c.completion;
   j["connected"] = or_null(connected_number(c));
@@ -109,6 +111,8 @@ json EventEncoder::call_status(CallId id) const {
   if (c.mode != DisconnectMode::None) j["mode_name"] = to_string(c.mode);
   if (c.state == CallState::Busy) j["busy_mode"] = c.busy_trunk ? "TRUNK" : "STATION";
   if (!c.original_to.empty()) j["original_to"] = c.original_to;
+  if (!c.redirection.empty()) j["redirection"] = c.redirection;
+  if (!c.redirecting.empty()) j["redirecting"] = c.redirecting;
   if (!c.park_orbit.empty()) j["park_orbit"] = c.park_orbit;
   if (c.completion) j["completion"] = c.completion;
   j["owner"] = or_null(c.owner);
@@ -181,8 +185,9 @@ std::string EventEncoder::connected_number(const Call& c) const {
 }
 
 CallInfoSnapshot EventEncoder::snapshot(const Call& c) const {
-  return CallInfoSnapshot{c.from, c.to, c.original_to, c.reason, c.conference ? c.conference.serial : 0,
-                          connected_number(c)};
+  CallInfoSnapshot s{c.from, c.to, c.original_to, c.redirection, c.redirecting, c.reason, c.completion,
+                     c.conference ? c.conference.serial : 0, connected_number(c)};
+  return s;
 }
 
 std::string EventEncoder::call_info_changes(const Call& call, CallInfoSnapshot& last) const {
@@ -190,14 +195,20 @@ std::string EventEncoder::call_info_changes(const Call& call, CallInfoSnapshot& 
   json changed = json::array();
   if (last.from != now_info.from) changed.push_back("CALLERID");
   if (last.to != now_info.to) changed.push_back("CALLEDID");
-  if (last.original_to != now_info.original_to) changed.push_back("REDIRECTIONID");
+  if (last.original_to != now_info.original_to || last.redirection != now_info.redirection)
+    changed.push_back("REDIRECTIONID");
+  if (last.redirecting != now_info.redirecting) changed.push_back("REDIRECTINGID");
   if (last.reason != now_info.reason) changed.push_back("REASON");
+  if (last.completion != now_info.completion) changed.push_back("COMPLETIONID");
   if (last.conference != now_info.conference) changed.push_back("RELATEDCALLID");
   if (last.connected != now_info.connected) changed.push_back("CONNECTEDID");
   if (changed.empty()) return {};
   json j{{"event", "call_info"}, {"line", pbx_.line(call.line).number}, {"call", to_string(call.id)},
          {"changed", changed}, {"from", now_info.from}, {"to", now_info.to}, {"reason", to_string(now_info.reason)}};
   if (!now_info.original_to.empty()) j["original_to"] = now_info.original_to;
+  if (!now_info.redirection.empty()) j["redirection"] = now_info.redirection;
+  if (!now_info.redirecting.empty()) j["redirecting"] = now_info.redirecting;
+  if (now_info.completion) j["completion"] = now_info.completion;
   if (now_info.conference) j["conference"] = fmt::format("c{}", now_info.conference);
   j["connected"] = or_null(now_info.connected);
   j["t"] = now();

@@ -19,7 +19,9 @@ using nlohmann::json;
 /// What a client was last told of a call's LINECALLINFO fields, to report only changes.
 struct CallInfoSnapshot {
   std::string from, to, original_to;
+  std::string redirection, redirecting;  ///< LINECALLINFO RedirectionID / RedirectingID
   CallReason reason = CallReason::Direct;
+  std::uint32_t completion = 0;  ///< LINECALLINFO dwCompletionID
   std::uint32_t conference = 0;
   std::string connected;  ///< the party the call is linked to now (LINECALLINFO's connected ID)
 };

@@ -51,7 +51,7 @@ enum class CallInput : std::uint8_t {
   ConfCreate,      ///< a new conference call, pending its first add
   Collapse,        ///< the conference shrank to one party: back to a plain call
   HoldRecall,      ///< a call held too long rings its holder again
-  Placed,          ///< a call the PBX places on a party's behalf (camp-on, trunk arrival): ringback
+  Placed,          ///< a call the PBX places on a party's behalf (camp-on, an answered callback, trunk arrival): ringback
 };
 inline constexpr int kCallInputCount = 37;
 

@@ -148,6 +148,16 @@ struct Call {
   std::uint32_t completion = 0;  ///< reason CALLCOMPLETION: the completion that placed it (dwCompletionID)
   CallId intruding_on;         ///< an intruder's call: the call it joined
   std::vector<CallId> intruders;  ///< calls that intruded on this one
+  bool camped = false;         ///< CAMPON: the call waits, BUSY or RINGBACK, for its target to free
+  /// INTRUDE, on the intruded line: the handle (reason INTRUDE, CONNECTED) that shows the
+  /// intrusion there; it names the intruder's call.
+  CallId intruder;
+  /// LINECALLINFO RedirectionID: where the call went when it was forwarded, redirected or
+  /// transferred (the caller's call and the call offered both carry it).
+  std::string redirection;
+  /// LINECALLINFO RedirectingID: who moved the call last (the line that forwarded or redirected
+  /// it, the party that transferred it).
+  std::string redirecting;
   std::string owner;           ///< the controller that owns the handle ("" = the default)
   bool driven = false;         ///< placed by a traffic generator: goes on-hook by itself
   std::optional<Duration> hangup_after;  ///< this call hangs up this long after connecting
@@ -284,6 +294,7 @@ class Pbx {
     CompletionMode mode = CompletionMode::CampOn;
     LineId caller = 0;
     LineId target = 0;
+    CallId call;  ///< CAMPON: the caller's call that waits (BUSY or RINGBACK) meanwhile
   };
   const std::vector<Completion>& completions() const;
   /// lineGetConfRelatedCalls: the conference call and its members (empty when not in one).
@@ -338,8 +349,11 @@ class Pbx {
   void analyse_number(Call& call);
   void number_complete(Call& call);
   void route(CallId id);
+  /// `moved_by`: the number of the line that forwarded, redirected or transferred the call
+  /// here (LINECALLINFO RedirectingID); the line reached is its RedirectionID, on the call
+  /// offered and on `origin`.
   void offer_to(Call& origin, const std::string& number, CallReason reason, int hops,
-                std::optional<LineId> recall_on_busy = std::nullopt);
+                std::optional<LineId> recall_on_busy = std::nullopt, std::string_view moved_by = {});
   void recall_party(CallId party, LineId to, CallReason reason);
   /// A line that cannot be offered another call: busy, or out of call appearances.
   bool refuses_calls(const Line& line) const {

@@ -16,6 +16,10 @@ class PbxFeature {
   /// `call` went DISCONNECTED (dropped, or its far end or the network ended it), before IDLE;
   /// observers have heard of it.
   virtual void on_disconnected(Call& /*call*/) {}
+  /// lineAnswer on `call` (OFFERING or ACCEPTED), accepted and about to take effect: a module
+  /// that answers it its own way (and moves its state itself) returns true, and the core then
+  /// neither connects it nor calls on_answered.
+  virtual bool answers(Call& /*call*/) { return false; }
   /// `call` was answered here (CONNECTED at its answer); its far party is linked.
   virtual void on_answered(Call& /*call*/) {}
   /// `call` reached IDLE and left every relation it had; its line may have become free. Its

@@ -58,6 +58,11 @@ struct Expectation {
   std::optional<std::string> to;                  ///< call: the number called (digits dialled so far)
   std::optional<std::string> digits_sent;         ///< call: digits dialled into it once its number was complete
   std::optional<bool> busy_trunk;                 ///< call: `busy_mode: TRUNK` (true) or `STATION` (false)
+  std::optional<std::string> from;                ///< call: the calling number (LINECALLINFO CallerID)
+  std::optional<std::string> redirection;         ///< call: RedirectionID, where it went ("" = none)
+  std::optional<std::string> redirecting;         ///< call: RedirectingID, who moved it ("" = none)
+  /// call: its dwCompletionID, a completion_as name or a number ("0" = none)
+  std::optional<std::string> completion;
 };
 
 struct Step {

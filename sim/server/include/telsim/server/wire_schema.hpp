@@ -134,6 +134,8 @@ inline constexpr char kDirection[] = "direction";
 inline constexpr char kFrom[] = "from";
 inline constexpr char kConnected[] = "connected";
 inline constexpr char kOriginalTo[] = "original_to";
+inline constexpr char kRedirection[] = "redirection";  ///< LINECALLINFO RedirectionID: where the call went
+inline constexpr char kRedirecting[] = "redirecting";  ///< LINECALLINFO RedirectingID: who moved it last
 inline constexpr char kOwner[] = "owner";
 inline constexpr char kChanged[] = "changed";
 inline constexpr char kParkOrbit[] = "park_orbit";
@@ -181,13 +183,14 @@ namespace detail {
 namespace f = field;
 inline constexpr std::string_view kNewCallFields[] = {
     f::kEvent, f::kLine, f::kCall, f::kDirection, f::kFrom, f::kTo, f::kReason, f::kState,
-    f::kConnected, f::kOriginalTo, f::kOwner, f::kCompletion, f::kPrivilege, f::kMediaMode, f::kTime};
+    f::kConnected, f::kOriginalTo, f::kRedirection, f::kRedirecting, f::kOwner, f::kCompletion, f::kPrivilege,
+    f::kMediaMode, f::kTime};
 inline constexpr std::string_view kCallStateFields[] = {
     f::kEvent, f::kLine, f::kCall, f::kState, f::kMode, f::kModeName, f::kBusyMode, f::kReason, f::kFeatures,
     f::kConference, f::kTime};
 inline constexpr std::string_view kCallInfoFields[] = {
-    f::kEvent, f::kLine, f::kCall, f::kChanged, f::kFrom, f::kTo, f::kReason, f::kOriginalTo, f::kConference,
-    f::kConnected, f::kTime};
+    f::kEvent, f::kLine, f::kCall, f::kChanged, f::kFrom, f::kTo, f::kReason, f::kOriginalTo, f::kRedirection,
+    f::kRedirecting, f::kCompletion, f::kConference, f::kConnected, f::kTime};
 inline constexpr std::string_view kAddressStateFields[] = {f::kEvent, f::kLine, f::kState, f::kForwarding, f::kTime};
 inline constexpr std::string_view kLineStateFields[] = {f::kEvent,           f::kLine,      f::kState, f::kController,
                                                         f::kMessagesWaiting, f::kPrivilege, f::kTime};
@@ -314,8 +317,8 @@ inline constexpr std::array<std::string_view, 13> kCallReasons = {
     "DIRECT",   "FWDBUSY",  "FWDNOANSWER", "FWDUNCOND", "PICKUP", "UNPARK",  "REDIRECT",
     "CALLCOMPLETION", "TRANSFER", "REMINDER", "INTRUDE", "PARKED", "CAMPEDON"};
 /// call_info's `changed`: LINECALLINFOSTATE names.
-inline constexpr std::array<std::string_view, 6> kCallInfoChanges = {"CALLERID", "CALLEDID",      "REDIRECTIONID",
-                                                                     "REASON",   "RELATEDCALLID", "CONNECTEDID"};
+inline constexpr std::array<std::string_view, 8> kCallInfoChanges = {
+    "CALLERID", "CALLEDID", "REDIRECTIONID", "REDIRECTINGID", "REASON", "COMPLETIONID", "RELATEDCALLID", "CONNECTEDID"};
 /// `error`: LINEERR_ names with the prefix ("LINEERR_INVALCALLSTATE"), tapi_names::kLineErr's.
 inline constexpr std::string_view kErrorPrefix = "LINEERR_";
 
