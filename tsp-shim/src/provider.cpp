@@ -86,8 +86,9 @@ LONG Provider::usable_call(HDRVCALL hd, Call*& call, LONG bad_handle) {
 
 LONG Provider::unoffered(Op op) {
   Guard g(lock_);
-  if (caps_.supports(op)) return 0;
-  log::info(std::string(to_string(op)) + " refused: LINEERR_OPERATIONUNAVAIL: the switch does not offer it (hello's operations)");
+  if (caps_.usable(op)) return 0;
+  log::info(std::string(to_string(op)) + " refused: LINEERR_OPERATIONUNAVAIL: " +
+            (caps_.supports(op) ? "the switch has no park orbits" : "the switch does not offer it (hello's operations)"));
   return err(LINEERR_OPERATIONUNAVAIL);
 }
 

@@ -96,6 +96,9 @@ struct SwitchCaps {
   std::string scenario;
 
   bool supports(Op op) const { return offered[static_cast<std::size_t>(op)]; }
+  /// The operation can be asked for at all: offered, and a park or unpark only where there are
+  /// orbits (the switch refuses every one without).
+  bool usable(Op op) const { return supports(op) && (park || (op != Op::Park && op != Op::Unpark)); }
   /// LINECALLFEATURE_* of the operations the switch offers (PARK only with park orbits): a call
   /// never advertises more.
   DWORD call_features() const;
@@ -328,8 +331,9 @@ class Provider {
     std::function<void(Provider&, const json&)> on_ok;
   };
 
-  /// LINEERR_OPERATIONUNAVAIL when the switch does not offer `op` (hello's `operations`): the
-  /// TSPI function for it fails at once, without asking the server. Takes lock_.
+  /// LINEERR_OPERATIONUNAVAIL when the switch does not offer `op` (hello's `operations`), or it
+  /// is a park or unpark and the switch has no orbits: the TSPI function for it fails at once,
+  /// without asking the server. Takes lock_.
   LONG unoffered(Op op);
 
   // --- under lock_ -------------------------------------------------------------------------
