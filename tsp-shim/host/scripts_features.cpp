@@ -876,11 +876,6 @@ void capability_walk(const Context& cx, bool restricted) {
     expect_unavail(tapi, t.TSPI_lineAddToConference(r, conf.hd, a3.hd), r, "lineAddToConference, not advertised");
     r = tapi.next_request();
     expect_unavail(tapi, t.TSPI_lineRemoveFromConference(r, a3.hd), r, "lineRemoveFromConference, not advertised");
-    r = tapi.next_request();
-    TapiCall& k = outgoing("201's second conference call (not made)", A, r);
-    TapiCall& k2 = outgoing("201's consultation call for it (not made)", A, r);
-    expect_unavail(tapi, t.TSPI_lineSetupConference(r, a1.hd, A.hd, k.ht(), &k.hd, k2.ht(), &k2.hd, 3, nullptr), r,
-                   "lineSetupConference, not advertised");
   }
 
   step("201 drops its conference call: the others go as CONFDROP says");
@@ -900,6 +895,9 @@ void capability_walk(const Context& cx, bool restricted) {
     tapi.wait_state(c1, LINECALLSTATE_DISCONNECTED);
     drop(tapi, c1);
   }
+
+  for (TapiCall* c : {&a1, &a3, &conf, &a4, &b1, &c1})
+    if (c->hd) release(*c);
 
   step("203 talks to 202; 201 gets BUSY: COMPLETECALL and UNCOMPLETECALL as advertised");
   TapiCall& c2 = call(C, L"202", "203's call to 202");
@@ -1005,6 +1003,32 @@ void capability_walk(const Context& cx, bool restricted) {
                                       nullptr, &consult, nullptr),
                    r, "lineForward, not advertised");
   }
+
+  step("SETUPCONF as advertised: 201 sets a conference up from its call to 202, then drops it");
+  TapiCall& a7 = call(A, L"202", "201's call to 202 (a conference set up)");
+  TapiCall& b5 = incoming(B, "202's call from 201 (a conference set up)");
+  answer(tapi, b5);
+  tapi.wait_state(a7, LINECALLSTATE_CONNECTED);
+  r = tapi.next_request();
+  TapiCall& conf2 = outgoing("201's conference call (set up)", A, r);
+  TapiCall& a8 = outgoing("201's consultation call for it", A, r);
+  rc = t.TSPI_lineSetupConference(r, a7.hd, A.hd, conf2.ht(), &conf2.hd, a8.ht(), &a8.hd, 3, nullptr);
+  if (a.call(LINECALLFEATURE_SETUPCONF)) {
+    tapi.expect_ok(rc, r, "lineSetupConference(201)");
+    tapi.wait_state(a8, LINECALLSTATE_DIALTONE);
+    tapi.wait_state(conf2, LINECALLSTATE_ONHOLDPENDCONF);
+    tapi.wait_state(a7, LINECALLSTATE_CONFERENCED);
+    drop(tapi, conf2);
+    tapi.wait_state(a8, LINECALLSTATE_IDLE);
+    tapi.wait([&] { return a7.last_state() == LINECALLSTATE_IDLE || a7.last_state() == LINECALLSTATE_CONNECTED; },
+              "201's call out of the dropped conference");
+  } else {
+    expect_unavail(tapi, rc, r, "lineSetupConference, not advertised");
+  }
+  if (a7.last_state() != LINECALLSTATE_IDLE) drop(tapi, a7);
+  tapi.wait([&] { return b5.last_state() == LINECALLSTATE_DISCONNECTED || b5.last_state() == LINECALLSTATE_IDLE; },
+            "202's call ended");
+  if (b5.last_state() != LINECALLSTATE_IDLE) drop(tapi, b5);
 
   step("no call ever advertised more than the address; close");
   within(a);
