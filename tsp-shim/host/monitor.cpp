@@ -58,6 +58,21 @@ std::vector<Monitor::State> Monitor::states(const std::string& call) {
   return out;
 }
 
+double Monitor::time_of(const std::string& call, const std::string& state) {
+  wait_state(call, state);
+  AcquireSRWLockExclusive(&lock_);
+  double t = -1;
+  for (const json& f : frames_)
+    if (f.value(field::kEvent, "") == schema::event::kCallState && f.value(field::kCall, "") == call &&
+        f.value(field::kState, "") == state) {
+      t = f.value(field::kTime, -1.0);
+      break;
+    }
+  ReleaseSRWLockExclusive(&lock_);
+  if (t < 0) throw Failure("the server's " + call + " " + state + " has no time ('t')");
+  return t;
+}
+
 void Monitor::wait_state(const std::string& call, const std::string& state) {
   const ULONGLONG deadline = GetTickCount64() + FakeTapi::kTimeoutMs;
   AcquireSRWLockExclusive(&lock_);

@@ -25,6 +25,9 @@ class Monitor {
   };
   /// The call_state events of a server call ("c17") so far.
   std::vector<State> states(const std::string& call);
+  /// The simulated time (the events' `t`, seconds) of the server's first `state` for `call`; a
+  /// Failure if it never reported it.
+  double time_of(const std::string& call, const std::string& state);
   /// Wait until the server reported `state` for `call` (Failure after the host's timeout).
   void wait_state(const std::string& call, const std::string& state);
   /// A request on this connection (the monitor thread hands the reply over).

@@ -114,5 +114,8 @@ void answering(const Context& cx);
 void no_groups(const Context& cx);
 void transfers(const Context& cx);
 void completion(const Context& cx);
+void caps_full(const Context& cx);
+void caps_restricted(const Context& cx);
+void dialing_paths(const Context& cx);
 
 }  // namespace telsim::tsp::host

@@ -336,10 +336,17 @@ void buffers(const Context& cx) {
          "GetID(comm/datamodem) on an extension must be INVALDEVICECLASS");
 
   step("LINECALLINFO: fixed part only keeps TAPI's members; all of it");
+  // Dial strings go to the switch as given; what it cannot dial completes with its LINEERR.
   DRV_REQUESTID r = tapi.next_request();
-  HDRVCALL unused = nullptr;
-  tapi.expect_sync_error(t.TSPI_lineMakeCall(r, A.hd, nullptr, &unused, L"20W2", 0, nullptr), r,
-                         err(LINEERR_DIALDIALTONE), "lineMakeCall(\"20W2\")");
+  TapiCall& prompt = tapi.outgoing("201's call to 20?2", A, r);
+  tapi.expect_error(t.TSPI_lineMakeCall(r, A.hd, prompt.ht(), &prompt.hd, L"20?2", 0, nullptr), r,
+                    err(LINEERR_DIALPROMPT), "lineMakeCall(\"20?2\")");
+  r = tapi.next_request();
+  TapiCall& bad = tapi.outgoing("201's call to 2x2", A, r);
+  tapi.expect_error(t.TSPI_lineMakeCall(r, A.hd, bad.ht(), &bad.hd, L"2x2", 0, nullptr), r, err(LINEERR_INVALADDRESS),
+                    "lineMakeCall(\"2x2\")");
+  r = tapi.next_request();
+  tapi.expect_sync_error(t.TSPI_lineDial(r, prompt.hd, nullptr, 0), r, err(LINEERR_INVALPOINTER), "lineDial(NULL)");
   TapiCall& a1 = make_call(tapi, A, L"202", "201's call to 202");
   TapiCall& b1 = tapi.wait_new_call(B, "202's call");
   tapi.wait_state(b1, LINECALLSTATE_OFFERING);
@@ -423,7 +430,7 @@ void buffers(const Context& cx) {
          "no CONNECTED without a carrier");
 
   step("close, shut down");
-  close_all(tapi, {&a1, &b1, &a2, &m1}, {&A, &B, &M});
+  close_all(tapi, {&prompt, &bad, &a1, &b1, &a2, &m1}, {&A, &B, &M});
   tapi.shutdown();
   tapi.check_rules();
 }
@@ -579,6 +586,12 @@ const std::vector<Script>& scripts() {
       {"transfers", "swap hold, blind transfer (connected id), non-directed park into lpNonDirAddress, unpark",
        transfers},
       {"completion", "secure call, call completion (camp-on, callback, their reasons), uncomplete", completion},
+      {"caps-full", "caps-full.yaml: every capability advertised, each walked and accepted", caps_full},
+      {"caps-restricted",
+       "caps-restricted.yaml behind the driver's proxy: what is advertised is accepted, the rest refused",
+       caps_restricted},
+      {"dialing-paths", "partial dial and lineDial(\"\"), a ',' pause, lineCompleteTransfer CONFERENCE, "
+       "linePrepareAddToConference", dialing_paths},
       {"buffers", "dwTotalSize/dwNeededSize/dwUsedSize, forwarding, a modem's line, versions, bad dial strings", buffers},
       {"outage", "the server killed with a request pending: OUTOFSERVICE, errors; back: INSERVICE", outage},
       {"hung", "the server frozen: requests time out, OUTOFSERVICE; thawed: INSERVICE", hung},

@@ -575,4 +575,627 @@ void completion(const Context& cx) {
   finish(tapi, mon, names, {&b1, &c1, &a1, &a2, &a3, &a4, &b2, &c2, &c3, &b3}, {&A, &B, &C});
 }
 
+// --- caps-full, caps-restricted: every capability the TSP reports, walked --------------------------
+//
+// caps-full.yaml offers every operation; caps-restricted.yaml has no park orbits or pickup groups,
+// no partial dialling, no `W` or `@`, AUTORECONNECT and no CONFDROP, and the test driver's proxy
+// leaves a list of operations out of hello's `operations` (tsp_shim_test.cpp). The walk is the same
+// for both: each capability the TSP advertises is used and must be accepted; each it does not
+// advertise is tried and must be refused (OPERATIONUNAVAIL, or the dial string's LINEERR).
+
+namespace {
+
+/// Refused with OPERATIONUNAVAIL: at once (the switch does not offer it), or by the server.
+void expect_unavail(FakeTapi& tapi, LONG returned, DRV_REQUESTID r, const std::string& what) {
+  if (returned != static_cast<LONG>(r)) tapi.expect_sync_error(returned, r, err(LINEERR_OPERATIONUNAVAIL), what);
+  else tapi.expect_error(returned, r, err(LINEERR_OPERATIONUNAVAIL), what);
+}
+
+struct Advertised {
+  DWORD dev_flags, line_features, answer_mode, dial_pause;
+  DWORD addr_flags, call_features, call_features2, address_features, transfer_modes, park_modes, forward_modes,
+      completion_modes, remove_caps, max_conference;
+  bool call(DWORD f) const { return (call_features & f) == f; }
+  bool address(DWORD f) const { return (address_features & f) == f; }
+  bool flag(DWORD f) const { return (addr_flags & f) == f; }
+};
+
+Advertised advertised(Tsp& t, TapiLine& l) {
+  Buffer<LINEDEVCAPS> dc(4096);
+  expect(t.TSPI_lineGetDevCaps(l.device_id, 0x00030000, 0, dc.get()) == 0, "GetDevCaps(" + l.number + ")");
+  Buffer<LINEADDRESSCAPS> ac(4096);
+  expect(t.TSPI_lineGetAddressCaps(l.device_id, 0, 0x00030000, 0, ac.get()) == 0, "GetAddressCaps(" + l.number + ")");
+  const Advertised a{dc->dwDevCapFlags,         dc->dwLineFeatures,        dc->dwAnswerMode,
+                     dc->DefaultDialParams.dwDialPause, ac->dwAddrCapFlags, ac->dwCallFeatures,
+                     ac->dwCallFeatures2,       ac->dwAddressFeatures,     ac->dwTransferModes,
+                     ac->dwParkModes,           ac->dwForwardModes,        ac->dwCallCompletionModes,
+                     ac->dwRemoveFromConfCaps,  ac->dwMaxNumConference};
+  expect(dc->MinDialParams.dwDialPause == a.dial_pause && dc->MaxDialParams.dwDialPause == a.dial_pause,
+         "dwDialPause: min " + std::to_string(dc->MinDialParams.dwDialPause) + ", default " +
+             std::to_string(a.dial_pause) + ", max " + std::to_string(dc->MaxDialParams.dwDialPause));
+  std::printf("   LINEDEVCAPS dwDevCapFlags %s dwLineFeatures %s dwAnswerMode %s dwDialPause %lu\n",
+              hex(a.dev_flags).c_str(), hex(a.line_features).c_str(), hex(a.answer_mode).c_str(),
+              static_cast<unsigned long>(a.dial_pause));
+  std::printf("   LINEADDRESSCAPS dwAddrCapFlags %s dwCallFeatures %s dwCallFeatures2 %s dwAddressFeatures %s\n",
+              hex(a.addr_flags).c_str(), hex(a.call_features).c_str(), hex(a.call_features2).c_str(),
+              hex(a.address_features).c_str());
+  return a;
+}
+
+/// What the scenario's switch must make the TSP advertise.
+void expect_advertised(const Advertised& a, bool restricted) {
+  const DWORD dial_all = LINEDEVCAPFLAGS_DIALDIALTONE | LINEDEVCAPFLAGS_DIALQUIET | LINEDEVCAPFLAGS_DIALBILLING;
+  if (!restricted) {
+    expect((a.dev_flags & (dial_all | LINEDEVCAPFLAGS_CLOSEDROP)) == (dial_all | LINEDEVCAPFLAGS_CLOSEDROP),
+           "caps-full: dwDevCapFlags " + hex(a.dev_flags) + " lacks DIALDIALTONE, DIALQUIET, DIALBILLING or CLOSEDROP");
+    expect(a.call_features == kKnownCallFeatures, "caps-full: dwCallFeatures " + hex(a.call_features) +
+                                                      ", every operation's is " + hex(kKnownCallFeatures));
+    const DWORD flags = LINEADDRCAPFLAGS_PARTIALDIAL | LINEADDRCAPFLAGS_TRANSFERHELD | LINEADDRCAPFLAGS_TRANSFERMAKE |
+                        LINEADDRCAPFLAGS_CONFERENCEHELD | LINEADDRCAPFLAGS_CONFERENCEMAKE | LINEADDRCAPFLAGS_CONFDROP |
+                        LINEADDRCAPFLAGS_PICKUPGROUPID | LINEADDRCAPFLAGS_COMPLETIONID | LINEADDRCAPFLAGS_FWDNUMRINGS;
+    expect(a.flag(flags) && !a.flag(LINEADDRCAPFLAGS_AUTORECONNECT),
+           "caps-full: dwAddrCapFlags " + hex(a.addr_flags) + "; expected " + hex(flags) + " and no AUTORECONNECT");
+    const DWORD addr = LINEADDRFEATURE_MAKECALL | LINEADDRFEATURE_FORWARD | LINEADDRFEATURE_UNCOMPLETECALL |
+                       LINEADDRFEATURE_PICKUP | LINEADDRFEATURE_PICKUPDIRECT | LINEADDRFEATURE_PICKUPGROUP |
+                       LINEADDRFEATURE_UNPARK;
+    expect(a.address(addr), "caps-full: dwAddressFeatures " + hex(a.address_features) + " lacks some of " + hex(addr));
+    expect(a.park_modes == (LINEPARKMODE_DIRECTED | LINEPARKMODE_NONDIRECTED) &&
+               a.transfer_modes == (LINETRANSFERMODE_TRANSFER | LINETRANSFERMODE_CONFERENCE) && a.forward_modes != 0 &&
+               a.completion_modes != 0 && a.remove_caps == LINEREMOVEFROMCONF_ANY && a.max_conference == 6,
+           "caps-full: park, transfer, forward, completion or remove-from-conference modes missing, or "
+           "dwMaxNumConference " + std::to_string(a.max_conference) + " (conference_max 5 + 1)");
+    expect(a.line_features == (LINEFEATURE_MAKECALL | LINEFEATURE_FORWARD | LINEFEATURE_FORWARDFWD | LINEFEATURE_FORWARDDND) &&
+               a.answer_mode == LINEANSWERMODE_HOLD && a.dial_pause == 1000,
+           "caps-full: dwLineFeatures " + hex(a.line_features) + ", dwAnswerMode " + hex(a.answer_mode) +
+               ", dwDialPause " + std::to_string(a.dial_pause) + " (dial_pause 1s)");
+    return;
+  }
+  // caps-restricted: the settings, and the operations the driver's proxy left out.
+  expect((a.dev_flags & dial_all) == LINEDEVCAPFLAGS_DIALBILLING,
+         "caps-restricted: dwDevCapFlags " + hex(a.dev_flags) + "; only DIALBILLING of the dial flags (dial_dialtone "
+         "and dial_quiet are false)");
+  const DWORD absent = LINECALLFEATURE_ACCEPT | LINECALLFEATURE_HOLD | LINECALLFEATURE_UNHOLD |
+                       LINECALLFEATURE_SWAPHOLD | LINECALLFEATURE_SETUPCONF | LINECALLFEATURE_PREPAREADDCONF |
+                       LINECALLFEATURE_ADDTOCONF | LINECALLFEATURE_REMOVEFROMCONF | LINECALLFEATURE_SECURECALL |
+                       LINECALLFEATURE_REDIRECT | LINECALLFEATURE_BLINDTRANSFER | LINECALLFEATURE_COMPLETECALL |
+                       LINECALLFEATURE_PARK;
+  expect(a.call_features == (kKnownCallFeatures & ~absent),
+         "caps-restricted: dwCallFeatures " + hex(a.call_features) + ", expected " + hex(kKnownCallFeatures & ~absent));
+  expect(a.flag(LINEADDRCAPFLAGS_AUTORECONNECT | LINEADDRCAPFLAGS_TRANSFERHELD | LINEADDRCAPFLAGS_TRANSFERMAKE) &&
+             !(a.addr_flags & (LINEADDRCAPFLAGS_PARTIALDIAL | LINEADDRCAPFLAGS_CONFDROP | LINEADDRCAPFLAGS_CONFERENCEHELD |
+                               LINEADDRCAPFLAGS_CONFERENCEMAKE | LINEADDRCAPFLAGS_PICKUPGROUPID |
+                               LINEADDRCAPFLAGS_COMPLETIONID | LINEADDRCAPFLAGS_FWDNUMRINGS)),
+         "caps-restricted: dwAddrCapFlags " + hex(a.addr_flags) +
+             "; expected AUTORECONNECT, TRANSFERHELD, TRANSFERMAKE and none of PARTIALDIAL, CONFDROP, CONFERENCEHELD, "
+             "CONFERENCEMAKE, PICKUPGROUPID, COMPLETIONID, FWD*");
+  expect(a.address_features == LINEADDRFEATURE_MAKECALL && a.line_features == LINEFEATURE_MAKECALL,
+         "caps-restricted: dwAddressFeatures " + hex(a.address_features) + ", dwLineFeatures " + hex(a.line_features) +
+             "; only MAKECALL (no forward, pickup, unpark, uncomplete)");
+  expect(a.park_modes == 0 && a.forward_modes == 0 && a.completion_modes == 0 && a.remove_caps == LINEREMOVEFROMCONF_NONE &&
+             a.transfer_modes == (LINETRANSFERMODE_TRANSFER | LINETRANSFERMODE_CONFERENCE) &&
+             (a.call_features2 & (LINECALLFEATURE2_PARKDIRECT | LINECALLFEATURE2_COMPLCAMPON)) == 0,
+         "caps-restricted: park, forward, completion modes must be 0, remove-from-conference NONE, both transfer modes");
+  expect(a.answer_mode == LINEANSWERMODE_DROP && a.dial_pause == 2000,
+         "caps-restricted: dwAnswerMode " + hex(a.answer_mode) + " (answer_mode drop), dwDialPause " +
+             std::to_string(a.dial_pause) + " (the default 2s)");
+}
+
+void capability_walk(const Context& cx, bool restricted) {
+  Tsp& t = cx.tsp;
+  FakeTapi tapi(t);
+  tapi.start();
+  TapiLine& A = tapi.open("201");
+  TapiLine& B = tapi.open("202");
+  TapiLine& C = tapi.open("203");
+  TapiLine& D = tapi.open("204");
+  tapi.check_status_in_callbacks(true);
+  std::vector<TapiCall*> all;
+  auto track = [&](TapiCall& c) -> TapiCall& {
+    all.push_back(&c);
+    return c;
+  };
+  auto outgoing = [&](const std::string& label, TapiLine& l, DRV_REQUESTID r) -> TapiCall& {
+    return track(tapi.outgoing(label, l, r));
+  };
+  auto incoming = [&](TapiLine& l, const std::string& label) -> TapiCall& {
+    TapiCall& c = track(tapi.wait_new_call(l, label));
+    tapi.wait_state(c, LINECALLSTATE_OFFERING);
+    return c;
+  };
+  auto call = [&](TapiLine& from, const std::wstring& to, const std::string& label) -> TapiCall& {
+    return track(make_call(tapi, from, to, label));
+  };
+  /// TAPI closes an IDLE call now: its call appearance is free again (max_calls_per_line).
+  auto release = [&](TapiCall& c) {
+    expect(t.TSPI_lineCloseCall(c.hd) == 0, "TSPI_lineCloseCall(" + c.label + ")");
+    c.closed = true;
+  };
+  /// Each call's LINECALLSTATUS never advertises what the address caps do not.
+  auto within = [&](const Advertised& a) {
+    for (TapiCall* c : all)
+      for (const auto& s : c->states)
+        expect((s.status_features & ~a.call_features) == 0,
+               c->label + ": inside LINE_CALLSTATE " + call_state_name(s.state) + " dwCallFeatures " +
+                   hex(s.status_features) + " has bits the address does not advertise (" + hex(a.call_features) + ")");
+  };
+
+  step("LINEDEVCAPS and LINEADDRESSCAPS say what the switch offers");
+  const Advertised a = advertised(t, A);
+  expect_advertised(a, restricted);
+
+  step("dial strings: W, @, $ as LINEDEVCAPFLAGS say; ';' as PARTIALDIAL says; '?' is DIALPROMPT");
+  struct DialProbe {
+    const wchar_t* to;
+    bool advertised;
+    DWORD refusal;
+  };
+  for (const DialProbe& p : {DialProbe{L"W202", (a.dev_flags & LINEDEVCAPFLAGS_DIALDIALTONE) != 0, LINEERR_DIALDIALTONE},
+                             DialProbe{L"202@", (a.dev_flags & LINEDEVCAPFLAGS_DIALQUIET) != 0, LINEERR_DIALQUIET},
+                             DialProbe{L"$202", (a.dev_flags & LINEDEVCAPFLAGS_DIALBILLING) != 0, LINEERR_DIALBILLING},
+                             DialProbe{L"20;", a.flag(LINEADDRCAPFLAGS_PARTIALDIAL), LINEERR_INVALADDRESS},
+                             DialProbe{L"20?2", false, LINEERR_DIALPROMPT}}) {
+    const std::string what = "lineMakeCall(201 -> " + narrow(p.to) + ")";
+    const DRV_REQUESTID r = tapi.next_request();
+    TapiCall& c = outgoing("201's call to " + narrow(p.to), A, r);
+    const LONG rc = tapi.await_completion(t.TSPI_lineMakeCall(r, A.hd, c.ht(), &c.hd, p.to, 0, nullptr), r, what);
+    if (!p.advertised) {
+      expect(rc == err(p.refusal), what + " completed with " + error_name(rc) + "; not advertised, it must be " +
+                                       error_name(err(p.refusal)));
+      continue;
+    }
+    expect(rc == 0, what + " completed with " + error_name(rc) + " though advertised");
+    if (std::wstring(p.to).back() == L';') {
+      tapi.wait_state(c, LINECALLSTATE_DIALING);
+      const DRV_REQUESTID d = tapi.next_request();
+      tapi.expect_ok(t.TSPI_lineDial(d, c.hd, L"2", 0), d, "lineDial(the partial number, 2)");
+    }
+    TapiCall& b = incoming(B, "202's call from " + narrow(p.to));
+    drop(tapi, c);
+    tapi.wait_state(b, LINECALLSTATE_IDLE);
+    release(c);
+    release(b);
+  }
+
+  step("201 calls 202: ACCEPT, SECURECALL, DIAL, HOLD and UNHOLD as advertised");
+  TapiCall& a1 = call(A, L"202", "201's call to 202");
+  TapiCall& b1 = incoming(B, "202's call from 201");
+  DRV_REQUESTID r = tapi.next_request();
+  LONG rc = t.TSPI_lineAccept(r, b1.hd, nullptr, 0);
+  if (a.call(LINECALLFEATURE_ACCEPT)) {
+    tapi.expect_ok(rc, r, "lineAccept(202)");
+    tapi.wait_state(b1, LINECALLSTATE_ACCEPTED);
+  } else {
+    expect_unavail(tapi, rc, r, "lineAccept(202), not advertised");
+  }
+  answer(tapi, b1);
+  tapi.wait_state(a1, LINECALLSTATE_CONNECTED);
+  r = tapi.next_request();
+  rc = t.TSPI_lineSecureCall(r, a1.hd);
+  if (a.call(LINECALLFEATURE_SECURECALL)) tapi.expect_ok(rc, r, "lineSecureCall(201)");
+  else expect_unavail(tapi, rc, r, "lineSecureCall(201), not advertised");
+  r = tapi.next_request();
+  rc = t.TSPI_lineDial(r, a1.hd, L"1", 0);
+  if (a.call(LINECALLFEATURE_DIAL)) tapi.expect_ok(rc, r, "lineDial(201, connected: a digit to 202)");
+  else expect_unavail(tapi, rc, r, "lineDial(201), not advertised");
+  r = tapi.next_request();
+  rc = t.TSPI_lineHold(r, a1.hd);
+  if (a.call(LINECALLFEATURE_HOLD)) {
+    tapi.expect_ok(rc, r, "lineHold(201)");
+    tapi.wait_state(a1, LINECALLSTATE_ONHOLD);
+  } else {
+    expect_unavail(tapi, rc, r, "lineHold(201), not advertised");
+  }
+  r = tapi.next_request();
+  rc = t.TSPI_lineUnhold(r, a1.hd);
+  if (a.call(LINECALLFEATURE_UNHOLD)) {
+    tapi.expect_ok(rc, r, "lineUnhold(201)");
+    tapi.wait_state(a1, LINECALLSTATE_CONNECTED);
+  } else {
+    expect_unavail(tapi, rc, r, "lineUnhold(201), not advertised");
+  }
+
+  step("a consultation call dropped: the original comes back as AUTORECONNECT says");
+  expect(a.call(LINECALLFEATURE_SETUPTRANSFER), "both switches offer setup_transfer");
+  r = tapi.next_request();
+  TapiCall& a2 = outgoing("201's consultation call (dropped)", A, r);
+  tapi.expect_ok(t.TSPI_lineSetupTransfer(r, a1.hd, a2.ht(), &a2.hd, nullptr), r, "lineSetupTransfer(201)");
+  tapi.wait_state(a2, LINECALLSTATE_DIALTONE);
+  tapi.wait_state(a1, LINECALLSTATE_ONHOLDPENDTRANSFER);
+  drop(tapi, a2);
+  release(a2);
+  if (a.flag(LINEADDRCAPFLAGS_AUTORECONNECT)) {
+    tapi.wait_state(a1, LINECALLSTATE_CONNECTED);
+  } else {
+    Sleep(500);
+    expect(a1.last_state() == LINECALLSTATE_ONHOLDPENDTRANSFER,
+           "without AUTORECONNECT the original must stay ONHOLDPENDTRANSFER; it is " + std::string(call_state_name(a1.last_state())));
+    r = tapi.next_request();
+    tapi.expect_ok(t.TSPI_lineUnhold(r, a1.hd), r, "lineUnhold(201's pending original)");
+    tapi.wait_state(a1, LINECALLSTATE_CONNECTED);
+  }
+
+  step("201 consults 203: SWAPHOLD, then lineCompleteTransfer in CONFERENCE mode");
+  r = tapi.next_request();
+  TapiCall& a3 = outgoing("201's consultation call to 203", A, r);
+  tapi.expect_ok(t.TSPI_lineSetupTransfer(r, a1.hd, a3.ht(), &a3.hd, nullptr), r, "lineSetupTransfer(201)");
+  tapi.wait_state(a3, LINECALLSTATE_DIALTONE);
+  r = tapi.next_request();
+  tapi.expect_ok(t.TSPI_lineDial(r, a3.hd, L"203", 0), r, "lineDial(201's consultation call, 203)");
+  TapiCall& c1 = incoming(C, "203's call from 201");
+  answer(tapi, c1);
+  tapi.wait_state(a3, LINECALLSTATE_CONNECTED);
+  r = tapi.next_request();
+  rc = t.TSPI_lineSwapHold(r, a3.hd, a1.hd);
+  if (a.call(LINECALLFEATURE_SWAPHOLD)) {
+    tapi.expect_ok(rc, r, "lineSwapHold(the consultation active, the original held)");
+    tapi.wait_state(a1, LINECALLSTATE_CONNECTED);
+    tapi.wait_state(a3, LINECALLSTATE_ONHOLD);
+    r = tapi.next_request();
+    tapi.expect_ok(t.TSPI_lineSwapHold(r, a1.hd, a3.hd), r, "lineSwapHold(back)");
+    tapi.wait_state(a3, LINECALLSTATE_CONNECTED);
+    tapi.wait_state(a1, LINECALLSTATE_ONHOLD);
+  } else {
+    expect_unavail(tapi, rc, r, "lineSwapHold, not advertised");
+  }
+  expect(a.transfer_modes & LINETRANSFERMODE_CONFERENCE, "both switches offer complete_transfer");
+  r = tapi.next_request();
+  TapiCall& conf = outgoing("201's conference call", A, r);
+  tapi.expect_ok(t.TSPI_lineCompleteTransfer(r, a1.hd, a3.hd, conf.ht(), &conf.hd, LINETRANSFERMODE_CONFERENCE), r,
+                 "lineCompleteTransfer(201, CONFERENCE)");
+  tapi.wait_state(conf, LINECALLSTATE_CONNECTED);
+  tapi.wait_state(a1, LINECALLSTATE_CONFERENCED);
+  tapi.wait_state(a3, LINECALLSTATE_CONFERENCED);
+
+  step("the conference: PREPAREADDCONF, ADDTOCONF and REMOVEFROMCONF as advertised");
+  r = tapi.next_request();
+  TapiCall& a4 = outgoing("201's consultation call to 204", A, r);
+  rc = t.TSPI_linePrepareAddToConference(r, conf.hd, a4.ht(), &a4.hd, nullptr);
+  if (a.call(LINECALLFEATURE_PREPAREADDCONF)) {
+    tapi.expect_ok(rc, r, "linePrepareAddToConference(201's conference)");
+    tapi.wait_state(conf, LINECALLSTATE_ONHOLDPENDCONF);
+    tapi.wait_state(a4, LINECALLSTATE_DIALTONE);
+    r = tapi.next_request();
+    tapi.expect_ok(t.TSPI_lineDial(r, a4.hd, L"204", 0), r, "lineDial(201's consultation call, 204)");
+    TapiCall& d1 = incoming(D, "204's call from 201");
+    answer(tapi, d1);
+    tapi.wait_state(a4, LINECALLSTATE_CONNECTED);
+    expect(a.call(LINECALLFEATURE_ADDTOCONF) && a.call(LINECALLFEATURE_REMOVEFROMCONF),
+           "PREPAREADDCONF advertised without ADDTOCONF and REMOVEFROMCONF");
+    r = tapi.next_request();
+    tapi.expect_ok(t.TSPI_lineAddToConference(r, conf.hd, a4.hd), r, "lineAddToConference(204's leg)");
+    tapi.wait_state(a4, LINECALLSTATE_CONFERENCED);
+    tapi.wait_state(conf, LINECALLSTATE_CONNECTED);
+    r = tapi.next_request();
+    tapi.expect_ok(t.TSPI_lineRemoveFromConference(r, a4.hd), r, "lineRemoveFromConference(204's leg)");
+    tapi.wait_state(a4, LINECALLSTATE_IDLE);
+    tapi.wait_state(d1, LINECALLSTATE_DISCONNECTED);
+    drop(tapi, d1);
+  } else {
+    expect_unavail(tapi, rc, r, "linePrepareAddToConference, not advertised");
+    r = tapi.next_request();
+    expect_unavail(tapi, t.TSPI_lineAddToConference(r, conf.hd, a3.hd), r, "lineAddToConference, not advertised");
+    r = tapi.next_request();
+    expect_unavail(tapi, t.TSPI_lineRemoveFromConference(r, a3.hd), r, "lineRemoveFromConference, not advertised");
+  }
+
+  step("201 drops its conference call: the others go as CONFDROP says");
+  drop(tapi, conf);
+  tapi.wait_state(a1, LINECALLSTATE_IDLE);
+  tapi.wait_state(a3, LINECALLSTATE_IDLE);
+  if (a.flag(LINEADDRCAPFLAGS_CONFDROP)) {
+    tapi.wait_state(b1, LINECALLSTATE_DISCONNECTED);
+    tapi.wait_state(c1, LINECALLSTATE_DISCONNECTED);
+    drop(tapi, b1);
+    drop(tapi, c1);
+  } else {
+    tapi.wait([&] { return call_info(t, b1).connected == L"203"; }, "without CONFDROP 202 talks to 203");
+    expect(b1.last_state() == LINECALLSTATE_CONNECTED && c1.last_state() == LINECALLSTATE_CONNECTED,
+           "without CONFDROP 202 and 203 stay CONNECTED: " + state_list(b1.states) + " / " + state_list(c1.states));
+    drop(tapi, b1);
+    tapi.wait_state(c1, LINECALLSTATE_DISCONNECTED);
+    drop(tapi, c1);
+  }
+
+  for (TapiCall* c : {&a1, &a3, &conf, &a4, &b1, &c1})
+    if (c->hd) release(*c);
+
+  step("203 talks to 202; 201 gets BUSY: COMPLETECALL and UNCOMPLETECALL as advertised");
+  TapiCall& c2 = call(C, L"202", "203's call to 202");
+  TapiCall& b2 = incoming(B, "202's call from 203");
+  answer(tapi, b2);
+  tapi.wait_state(c2, LINECALLSTATE_CONNECTED);
+  TapiCall& a5 = call(A, L"202", "201's call to busy 202");
+  tapi.wait_state(a5, LINECALLSTATE_BUSY);
+  DWORD completion_id = 0;
+  r = tapi.next_request();
+  rc = t.TSPI_lineCompleteCall(r, a5.hd, &completion_id, LINECALLCOMPLMODE_CAMPON, 0);
+  if (a.call(LINECALLFEATURE_COMPLETECALL)) {
+    tapi.expect_ok(rc, r, "lineCompleteCall(201, CAMPON)");
+    tapi.wait_state(a5, LINECALLSTATE_IDLE);
+    expect(completion_id != 0 && a.flag(LINEADDRCAPFLAGS_COMPLETIONID), "a camp-on without a completion id");
+  } else {
+    expect_unavail(tapi, rc, r, "lineCompleteCall, not advertised");
+    drop(tapi, a5);
+    completion_id = 1;
+  }
+  r = tapi.next_request();
+  rc = t.TSPI_lineUncompleteCall(r, A.hd, completion_id);
+  if (a.address(LINEADDRFEATURE_UNCOMPLETECALL)) tapi.expect_ok(rc, r, "lineUncompleteCall(201's camp-on)");
+  else expect_unavail(tapi, rc, r, "lineUncompleteCall, not advertised");
+
+  step("202 parks, unparks and blind-transfers 203's call as advertised");
+  TapiCall* b_now = &b2;
+  r = tapi.next_request();
+  rc = t.TSPI_linePark(r, b2.hd, LINEPARKMODE_DIRECTED, L"701", nullptr);
+  if (a.call(LINECALLFEATURE_PARK) && (a.park_modes & LINEPARKMODE_DIRECTED)) {
+    tapi.expect_ok(rc, r, "linePark(202, 701)");
+    tapi.wait_state(b2, LINECALLSTATE_IDLE);
+  } else {
+    expect_unavail(tapi, rc, r, "linePark, not advertised");
+  }
+  r = tapi.next_request();
+  TapiCall& b3 = outgoing("202's unparked call", B, r);
+  rc = t.TSPI_lineUnpark(r, B.hd, 0, b3.ht(), &b3.hd, L"701");
+  if (a.address(LINEADDRFEATURE_UNPARK)) {
+    tapi.expect_ok(rc, r, "lineUnpark(202, 701)");
+    tapi.wait_state(b3, LINECALLSTATE_CONNECTED);
+    b_now = &b3;
+  } else {
+    expect_unavail(tapi, rc, r, "lineUnpark, not advertised");
+  }
+  r = tapi.next_request();
+  rc = t.TSPI_lineBlindTransfer(r, b_now->hd, L"204", 0);
+  if (a.call(LINECALLFEATURE_BLINDTRANSFER)) {
+    tapi.expect_ok(rc, r, "lineBlindTransfer(202 -> 204)");
+    tapi.wait_state(*b_now, LINECALLSTATE_IDLE);
+    TapiCall& d2 = incoming(D, "204's transferred call");
+    drop(tapi, c2);
+    tapi.wait_state(d2, LINECALLSTATE_IDLE);
+  } else {
+    expect_unavail(tapi, rc, r, "lineBlindTransfer, not advertised");
+    drop(tapi, c2);
+    tapi.wait_state(*b_now, LINECALLSTATE_DISCONNECTED);
+    drop(tapi, *b_now);
+  }
+
+  step("201 calls 202: REDIRECT, PICKUPDIRECT as advertised");
+  TapiCall& a6 = call(A, L"202", "201's call to 202 (redirected)");
+  TapiCall& b4 = incoming(B, "202's call from 201 (redirected)");
+  r = tapi.next_request();
+  rc = t.TSPI_lineRedirect(r, b4.hd, L"203", 0);
+  TapiLine* ringing = &B;
+  if (a.call(LINECALLFEATURE_REDIRECT)) {
+    tapi.expect_ok(rc, r, "lineRedirect(202 -> 203)");
+    tapi.wait_state(b4, LINECALLSTATE_IDLE);
+    incoming(C, "203's redirected call");
+    ringing = &C;
+  } else {
+    expect_unavail(tapi, rc, r, "lineRedirect, not advertised");
+  }
+  TapiLine& picker = ringing == &B ? D : B;
+  r = tapi.next_request();
+  TapiCall& p1 = outgoing(picker.number + "'s picked-up call", picker, r);
+  const std::wstring from = widen(ringing->number);
+  rc = t.TSPI_linePickup(r, picker.hd, 0, p1.ht(), &p1.hd, from.c_str(), nullptr);
+  if (a.address(LINEADDRFEATURE_PICKUPDIRECT)) {
+    tapi.expect_ok(rc, r, "linePickup(" + picker.number + ", " + ringing->number + ")");
+    tapi.wait_state(p1, LINECALLSTATE_CONNECTED);
+    drop(tapi, a6);
+    tapi.wait_state(p1, LINECALLSTATE_DISCONNECTED);
+    drop(tapi, p1);
+  } else {
+    expect_unavail(tapi, rc, r, "linePickup, not advertised");
+    drop(tapi, a6);
+  }
+  for (TapiCall* c : all)
+    if (c->line == ringing && !c->states.empty() && c->last_state() != LINECALLSTATE_IDLE) tapi.wait_state(*c, LINECALLSTATE_IDLE);
+
+  step("FORWARD as advertised");
+  const std::vector<BYTE> to201 = forward_list(LINEFORWARDMODE_UNCOND, L"201");
+  if (a.address(LINEADDRFEATURE_FORWARD)) {
+    forward(tapi, D, &to201, "204 -> 201");
+    forward(tapi, D, nullptr, "204, cancel");
+  } else {
+    r = tapi.next_request();
+    HDRVCALL consult = nullptr;
+    expect_unavail(tapi,
+                   t.TSPI_lineForward(r, D.hd, 1, 0, const_cast<LINEFORWARDLIST*>(reinterpret_cast<const LINEFORWARDLIST*>(to201.data())), 0,
+                                      nullptr, &consult, nullptr),
+                   r, "lineForward, not advertised");
+  }
+
+  step("SETUPCONF as advertised: 201 sets a conference up from its call to 202, then drops it");
+  TapiCall& a7 = call(A, L"202", "201's call to 202 (a conference set up)");
+  TapiCall& b5 = incoming(B, "202's call from 201 (a conference set up)");
+  answer(tapi, b5);
+  tapi.wait_state(a7, LINECALLSTATE_CONNECTED);
+  r = tapi.next_request();
+  TapiCall& conf2 = outgoing("201's conference call (set up)", A, r);
+  TapiCall& a8 = outgoing("201's consultation call for it", A, r);
+  rc = t.TSPI_lineSetupConference(r, a7.hd, A.hd, conf2.ht(), &conf2.hd, a8.ht(), &a8.hd, 3, nullptr);
+  if (a.call(LINECALLFEATURE_SETUPCONF)) {
+    tapi.expect_ok(rc, r, "lineSetupConference(201)");
+    tapi.wait_state(a8, LINECALLSTATE_DIALTONE);
+    tapi.wait_state(conf2, LINECALLSTATE_ONHOLDPENDCONF);
+    tapi.wait_state(a7, LINECALLSTATE_CONFERENCED);
+    drop(tapi, conf2);
+    tapi.wait_state(a8, LINECALLSTATE_IDLE);
+    tapi.wait([&] { return a7.last_state() == LINECALLSTATE_IDLE || a7.last_state() == LINECALLSTATE_CONNECTED; },
+              "201's call out of the dropped conference");
+  } else {
+    expect_unavail(tapi, rc, r, "lineSetupConference, not advertised");
+  }
+  if (a7.last_state() != LINECALLSTATE_IDLE) drop(tapi, a7);
+  tapi.wait([&] { return b5.last_state() == LINECALLSTATE_DISCONNECTED || b5.last_state() == LINECALLSTATE_IDLE; },
+            "202's call ended");
+  if (b5.last_state() != LINECALLSTATE_IDLE) drop(tapi, b5);
+
+  step("no call ever advertised more than the address; close");
+  within(a);
+  for (TapiCall* c : all)
+    if (!c->states.empty())
+      expect(c->last_state() == LINECALLSTATE_IDLE, c->label + " ended " + call_state_name(c->last_state()));
+  std::vector<TapiCall*> open;
+  for (TapiCall* c : all)
+    if (!c->closed && c->hd) open.push_back(c);  // a request refused at once made no call
+  close_all(tapi, open, {&A, &B, &C, &D});
+  tapi.shutdown();
+  tapi.check_rules();
+}
+
+}  // namespace
+
+void caps_full(const Context& cx) { capability_walk(cx, false); }
+void caps_restricted(const Context& cx) { capability_walk(cx, true); }
+
+// --- dialing-paths: partial dialling, a pause, a transfer completed as a conference ----------------
+//
+// caps-full.yaml: 205 is also the start of 2051, so "205" alone waits inter_digit_timeout (300 ms)
+// before it is complete; dial_pause is 1 s.
+
+void dialing_paths(const Context& cx) {
+  Tsp& t = cx.tsp;
+  FakeTapi tapi(t);
+  tapi.start();
+  TapiLine& A = tapi.open("201");
+  TapiLine& B = tapi.open("202");
+  TapiLine& C = tapi.open("203");
+  TapiLine& D = tapi.open("204");
+  Monitor mon(cx.server, cx.token);
+  tapi.check_status_in_callbacks(true);
+
+  step("a partial number: lineMakeCall(\"205;\") waits (no inter-digit timeout), lineDial(\"\") completes it");
+  TapiCall& a1 = make_call(tapi, A, L"205;", "201's partial call to 205");
+  tapi.wait_state(a1, LINECALLSTATE_DIALING);
+  Sleep(1000);  // three inter-digit timeouts: a number not partial would be PROCEEDING by now
+  expect(a1.last_state() == LINECALLSTATE_DIALING,
+         "the partial number did not wait for lineDial: " + state_list(a1.states));
+  DRV_REQUESTID r = tapi.next_request();
+  tapi.expect_ok(t.TSPI_lineDial(r, a1.hd, L"", 0), r, "lineDial(201's partial call, \"\")");
+  tapi.wait_state(a1, LINECALLSTATE_RINGBACK);
+  drop(tapi, a1);
+  step("the same number without ';' completes by itself after the inter-digit timeout");
+  TapiCall& a2 = make_call(tapi, A, L"205", "201's call to 205");
+  tapi.wait_state(a2, LINECALLSTATE_RINGBACK);
+  drop(tapi, a2);
+  step("lineDial(\"\") on a call with dial tone and no partial number: the switch refuses it, INVALADDRESS");
+  r = tapi.next_request();
+  TapiCall& a3 = tapi.outgoing("201's call with dial tone", A, r);
+  tapi.expect_ok(t.TSPI_lineMakeCall(r, A.hd, a3.ht(), &a3.hd, nullptr, 0, nullptr), r, "lineMakeCall(201, no number)");
+  tapi.wait_state(a3, LINECALLSTATE_DIALTONE);
+  r = tapi.next_request();
+  tapi.expect_error(t.TSPI_lineDial(r, a3.hd, L"", 0), r, err(LINEERR_INVALADDRESS), "lineDial(201, \"\")");
+  drop(tapi, a3);
+
+  step("a ',' pauses dial_pause (LINEDEVCAPS dwDialPause): RINGBACK that much later in simulated time");
+  Buffer<LINEDEVCAPS> dc(4096);
+  expect(t.TSPI_lineGetDevCaps(A.device_id, 0x00030000, 0, dc.get()) == 0, "GetDevCaps(201)");
+  const double pause = dc->DefaultDialParams.dwDialPause / 1000.0;
+  expect(pause > 0, "dwDialPause is 0");
+  double took[2] = {0, 0};
+  std::vector<TapiCall*> plain;
+  const wchar_t* numbers[2] = {L"202", L"2,02"};
+  for (int i = 0; i < 2; ++i) {
+    TapiCall& a = make_call(tapi, A, numbers[i], "201's call to " + narrow(numbers[i]));
+    TapiCall& b = tapi.wait_new_call(B, "202's call (201 dialled " + narrow(numbers[i]) + ")");
+    tapi.wait_state(a, LINECALLSTATE_RINGBACK);
+    const std::string name = server_call(t, a);
+    took[i] = mon.time_of(name, "RINGBACK") - mon.time_of(name, "DIALTONE");
+    drop(tapi, a);
+    tapi.wait_state(b, LINECALLSTATE_IDLE);
+    plain.push_back(&a);
+    plain.push_back(&b);
+  }
+  std::printf("   DIALTONE to RINGBACK: \"202\" %.3f s, \"2,02\" %.3f s (dwDialPause %lu ms)\n", took[0], took[1],
+              static_cast<unsigned long>(dc->DefaultDialParams.dwDialPause));
+  expect(took[1] - took[0] > pause - 0.005 && took[1] - took[0] < pause + 0.005,
+         "\"2,02\" reached RINGBACK " + std::to_string(took[1] - took[0]) + " s after \"202\" did; the pause is " +
+             std::to_string(pause) + " s");
+
+  // Their sequences now, and TAPI closes them: an IDLE call keeps its call appearance until then
+  // (max_calls_per_line), and the conference below needs four on 201.
+  const S rung = {LINECALLSTATE_DIALTONE, LINECALLSTATE_DIALING, LINECALLSTATE_PROCEEDING, LINECALLSTATE_RINGBACK,
+                  LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE};
+  const S missed = {LINECALLSTATE_OFFERING, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE};
+  const auto dialled = check_sequences(t, mon,
+                                       {{&a1, rung},
+                                        {&a2, rung},
+                                        {&a3, {LINECALLSTATE_DIALTONE, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE}},
+                                        {plain[0], rung},
+                                        {plain[1], missed},
+                                        {plain[2], rung},
+                                        {plain[3], missed}});
+  close_all(tapi, {&a1, &a2, &a3, plain[0], plain[1], plain[2], plain[3]}, {});
+  for (const std::string& n : dialled) wait_deallocated(mon, n);
+
+  step("201 calls 202, consults 203 and completes the transfer as a conference (LINETRANSFERMODE_CONFERENCE)");
+  TapiCall& a4 = make_call(tapi, A, L"202", "201's call to 202");
+  TapiCall& b1 = tapi.wait_new_call(B, "202's call");
+  tapi.wait_state(b1, LINECALLSTATE_OFFERING);
+  answer(tapi, b1);
+  tapi.wait_state(a4, LINECALLSTATE_CONNECTED);
+  r = tapi.next_request();
+  TapiCall& a5 = tapi.outgoing("201's consultation call to 203", A, r);
+  tapi.expect_ok(t.TSPI_lineSetupTransfer(r, a4.hd, a5.ht(), &a5.hd, nullptr), r, "lineSetupTransfer(201)");
+  tapi.wait_state(a5, LINECALLSTATE_DIALTONE);
+  r = tapi.next_request();
+  tapi.expect_ok(t.TSPI_lineDial(r, a5.hd, L"203", 0), r, "lineDial(203)");
+  TapiCall& c1 = tapi.wait_new_call(C, "203's call");
+  tapi.wait_state(c1, LINECALLSTATE_OFFERING);
+  answer(tapi, c1);
+  tapi.wait_state(a5, LINECALLSTATE_CONNECTED);
+  r = tapi.next_request();
+  TapiCall& conf = tapi.outgoing("201's conference call", A, r);
+  tapi.expect_ok(t.TSPI_lineCompleteTransfer(r, a4.hd, a5.hd, conf.ht(), &conf.hd, LINETRANSFERMODE_CONFERENCE), r,
+                 "lineCompleteTransfer(201, CONFERENCE)");
+  tapi.wait_state(conf, LINECALLSTATE_CONNECTED);
+  tapi.wait_state(a4, LINECALLSTATE_CONFERENCED);
+  tapi.wait_state(a5, LINECALLSTATE_CONFERENCED);
+  expect(call_info(t, conf).origin == LINECALLORIGIN_CONFERENCE, "the conference call's origin is not CONFERENCE");
+  expect(call_info(t, a4).related == call_info(t, conf).call_id && call_info(t, a5).related == call_info(t, conf).call_id,
+         "the members' dwRelatedCallID is not the conference call's dwCallID");
+
+  step("linePrepareAddToConference: the conference waits ONHOLDPENDCONF while 204 is called, then 204 joins");
+  r = tapi.next_request();
+  TapiCall& a6 = tapi.outgoing("201's consultation call to 204", A, r);
+  tapi.expect_ok(t.TSPI_linePrepareAddToConference(r, conf.hd, a6.ht(), &a6.hd, nullptr), r,
+                 "linePrepareAddToConference(201's conference)");
+  tapi.wait_state(conf, LINECALLSTATE_ONHOLDPENDCONF);
+  tapi.wait_state(a6, LINECALLSTATE_DIALTONE);
+  r = tapi.next_request();
+  tapi.expect_ok(t.TSPI_lineDial(r, a6.hd, L"204", 0), r, "lineDial(204)");
+  TapiCall& d1 = tapi.wait_new_call(D, "204's call");
+  tapi.wait_state(d1, LINECALLSTATE_OFFERING);
+  answer(tapi, d1);
+  tapi.wait_state(a6, LINECALLSTATE_CONNECTED);
+  r = tapi.next_request();
+  tapi.expect_ok(t.TSPI_lineAddToConference(r, conf.hd, a6.hd), r, "lineAddToConference(204's leg)");
+  tapi.wait_state(a6, LINECALLSTATE_CONFERENCED);
+  tapi.wait_state(conf, LINECALLSTATE_CONNECTED);
+
+  step("201 drops the conference (CONFDROP): every party goes");
+  drop(tapi, conf);
+  for (TapiCall* c : {&b1, &c1, &d1}) {
+    tapi.wait_state(*c, LINECALLSTATE_DISCONNECTED);
+    drop(tapi, *c);
+  }
+  for (TapiCall* c : {&a4, &a5, &a6}) tapi.wait_state(*c, LINECALLSTATE_IDLE);
+
+  step("every call's LINE_CALLSTATE sequence: docs/tapi-conformance.md's, and the server's");
+  const S answered = {LINECALLSTATE_OFFERING, LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE};
+  const auto names = check_sequences(
+      t, mon,
+      {{&a4, then(kDialled, {LINECALLSTATE_ONHOLDPENDTRANSFER, LINECALLSTATE_CONFERENCED, LINECALLSTATE_DISCONNECTED,
+                           LINECALLSTATE_IDLE})},
+       {&a5, then(kDialled, {LINECALLSTATE_CONFERENCED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE})},
+       {&conf, {LINECALLSTATE_CONNECTED, LINECALLSTATE_ONHOLDPENDCONF, LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED,
+                LINECALLSTATE_IDLE}},
+       {&a6, then(kDialled, {LINECALLSTATE_CONFERENCED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE})},
+       {&b1, answered},
+       {&c1, answered},
+       {&d1, answered}},
+      &conf);
+  finish(tapi, mon, names, {&a4, &a5, &conf, &a6, &b1, &c1, &d1}, {&A, &B, &C, &D});
+}
+
 }  // namespace telsim::tsp::host

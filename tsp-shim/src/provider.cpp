@@ -18,29 +18,6 @@ namespace {
 
 constexpr LONG err(DWORD e) { return static_cast<LONG>(e); }
 
-/// The first dial-string character this PBX cannot dial, as TSPI_lineMakeCall's remarks ask:
-/// W (wait for dial tone), @ (quiet answer), $ (billing tone), ? (prompt). 0 when all is well.
-LONG scan_dial_string(const std::wstring& s) {
-  for (wchar_t c : s) {
-    switch (std::towupper(c)) {
-      case L'W': return err(LINEERR_DIALDIALTONE);
-      case L'@': return err(LINEERR_DIALQUIET);
-      case L'$': return err(LINEERR_DIALBILLING);
-      case L'?': return err(LINEERR_DIALPROMPT);
-      default: break;
-    }
-  }
-  return 0;
-}
-
-/// A dial string for the wire: as given, without a trailing ';' (more digits follow through
-/// lineDial; the PBX's dial plan waits for them either way).
-std::string dial_text(const std::wstring& s) {
-  std::wstring t = s;
-  while (!t.empty() && (t.back() == L';' || t.back() == L' ')) t.pop_back();
-  return narrow(t);
-}
-
 std::wstring text_of(LPCWSTR s) { return s ? std::wstring(s) : std::wstring(); }
 
 }  // namespace
@@ -105,6 +82,14 @@ LONG Provider::usable_call(HDRVCALL hd, Call*& call, LONG bad_handle) {
   if (!in_service(line)) return err(LINEERR_INVALLINESTATE);
   if (call->server.empty()) return err(LINEERR_INVALCALLSTATE);  // the server forgot it (an outage)
   return 0;
+}
+
+LONG Provider::unoffered(Op op) {
+  Guard g(lock_);
+  if (caps_.usable(op)) return 0;
+  log::info(std::string(to_string(op)) + " refused: LINEERR_OPERATIONUNAVAIL: " +
+            (caps_.supports(op) ? "the switch has no park orbits" : "the switch does not offer it (hello's operations)"));
+  return err(LINEERR_OPERATIONUNAVAIL);
 }
 
 // --- requests (under lock_) -----------------------------------------------------------------
@@ -651,9 +636,8 @@ LONG Provider::set_app_specific(HDRVCALL hd, DWORD value) {
 
 LONG Provider::make_call(DRV_REQUESTID req, HDRVLINE hd, HTAPICALL ht, LPHDRVCALL out, LPCWSTR dest,
                          const LINECALLPARAMS* params) {
+  if (LONG e = unoffered(Op::MakeCall)) return e;
   if (!out) return err(LINEERR_INVALPOINTER);
-  const std::wstring to = text_of(dest);
-  if (LONG e = scan_dial_string(to)) return e;
   if (params && params->dwAddressMode == LINEADDRESSMODE_ADDRESSID && params->dwAddressID != 0)
     return err(LINEERR_INVALADDRESSID);
   Guard g(lock_);
@@ -663,15 +647,17 @@ LONG Provider::make_call(DRV_REQUESTID req, HDRVLINE hd, HTAPICALL ht, LPHDRVCAL
   r.op = Op::MakeCall;
   r.line = l->index;
   r.params[field::kLine] = l->number;
-  if (const std::string t = dial_text(to); !t.empty()) r.params[field::kTo] = t;
+  // The dial string goes as TAPI gave it (a trailing ';' included): the switch honours it or
+  // names the LINEERR that refuses it (DIALDIALTONE, DIALQUIET, DIALBILLING, DIALPROMPT,
+  // INVALADDRESS), which becomes the request's completion. No number (NULL or ""): DIALTONE.
+  if (dest && *dest) r.params[field::kTo] = narrow(dest);
   r.creates.push_back({ht, out, field::kCall, false});
   return submit(req, std::move(r));
 }
 
 LONG Provider::dial(DRV_REQUESTID req, HDRVCALL hd, LPCWSTR dest) {
-  const std::wstring digits = text_of(dest);
-  if (LONG e = scan_dial_string(digits)) return e;
-  if (dial_text(digits).empty()) return err(LINEERR_INVALADDRESS);
+  if (LONG e = unoffered(Op::Dial)) return e;
+  if (!dest) return err(LINEERR_INVALPOINTER);
   Guard g(lock_);
   Call* c = nullptr;
   if (LONG e = usable_call(hd, c)) return e;
@@ -679,11 +665,13 @@ LONG Provider::dial(DRV_REQUESTID req, HDRVCALL hd, LPCWSTR dest) {
   r.op = Op::Dial;
   r.line = c->line;
   r.call = c->handle;
-  r.params = json{{field::kCall, c->server}, {field::kDigits, dial_text(digits)}};
+  // As given: "" ends a partial number (one that ended with ';'), or is refused by the switch.
+  r.params = json{{field::kCall, c->server}, {field::kDigits, narrow(dest)}};
   return submit(req, std::move(r));
 }
 
 LONG Provider::simple(DRV_REQUESTID req, HDRVCALL hd, Op op) {
+  if (LONG e = unoffered(op)) return e;
   Guard g(lock_);
   Call* c = nullptr;
   if (LONG e = usable_call(hd, c)) return e;
@@ -702,6 +690,7 @@ LONG Provider::simple(DRV_REQUESTID req, HDRVCALL hd, Op op) {
 }
 
 LONG Provider::swap_hold(DRV_REQUESTID req, HDRVCALL active, HDRVCALL held) {
+  if (LONG e = unoffered(Op::SwapHold)) return e;
   Guard g(lock_);
   Call* a = nullptr;
   Call* h = nullptr;
@@ -717,6 +706,7 @@ LONG Provider::swap_hold(DRV_REQUESTID req, HDRVCALL active, HDRVCALL held) {
 }
 
 LONG Provider::setup_transfer(DRV_REQUESTID req, HDRVCALL hd, HTAPICALL ht_consult, LPHDRVCALL hd_consult) {
+  if (LONG e = unoffered(Op::SetupTransfer)) return e;
   if (!hd_consult) return err(LINEERR_INVALPOINTER);
   Guard g(lock_);
   Call* c = nullptr;
@@ -732,6 +722,7 @@ LONG Provider::setup_transfer(DRV_REQUESTID req, HDRVCALL hd, HTAPICALL ht_consu
 
 LONG Provider::complete_transfer(DRV_REQUESTID req, HDRVCALL hd, HDRVCALL consult, HTAPICALL ht_conf,
                                  LPHDRVCALL hd_conf, DWORD mode) {
+  if (LONG e = unoffered(Op::CompleteTransfer)) return e;
   const std::string_view mode_value = schema::mode_value(Op::CompleteTransfer, field::kMode, mode);
   if (mode_value.empty()) return err(LINEERR_INVALTRANSFERMODE);
   if (mode == LINETRANSFERMODE_CONFERENCE && !hd_conf) return err(LINEERR_INVALPOINTER);
@@ -751,9 +742,8 @@ LONG Provider::complete_transfer(DRV_REQUESTID req, HDRVCALL hd, HDRVCALL consul
 }
 
 LONG Provider::to_address(DRV_REQUESTID req, HDRVCALL hd, Op op, LPCWSTR dest) {
-  const std::wstring to = text_of(dest);
-  if (LONG e = scan_dial_string(to)) return e;
-  if (dial_text(to).empty()) return err(LINEERR_INVALADDRESS);
+  if (LONG e = unoffered(op)) return e;
+  if (!dest) return err(LINEERR_INVALPOINTER);
   Guard g(lock_);
   Call* c = nullptr;
   if (LONG e = usable_call(hd, c)) return e;
@@ -761,12 +751,13 @@ LONG Provider::to_address(DRV_REQUESTID req, HDRVCALL hd, Op op, LPCWSTR dest) {
   r.op = op;
   r.line = c->line;
   r.call = c->handle;
-  r.params = json{{field::kCall, c->server}, {field::kTo, dial_text(to)}};
+  r.params = json{{field::kCall, c->server}, {field::kTo, narrow(dest)}};  // the switch checks it (D10)
   return submit(req, std::move(r));
 }
 
 LONG Provider::setup_conference(DRV_REQUESTID req, HDRVCALL hd, HTAPICALL ht_conf, LPHDRVCALL hd_conf,
                                 HTAPICALL ht_consult, LPHDRVCALL hd_consult) {
+  if (LONG e = unoffered(Op::SetupConference)) return e;
   // A conference starts from a connected call here (no LINEADDRCAPFLAGS_SETUPCONFNULL).
   if (!hd) return err(LINEERR_OPERATIONUNAVAIL);
   if (!hd_conf || !hd_consult) return err(LINEERR_INVALPOINTER);
@@ -785,6 +776,7 @@ LONG Provider::setup_conference(DRV_REQUESTID req, HDRVCALL hd, HTAPICALL ht_con
 
 LONG Provider::prepare_add_to_conference(DRV_REQUESTID req, HDRVCALL conf, HTAPICALL ht_consult,
                                          LPHDRVCALL hd_consult) {
+  if (LONG e = unoffered(Op::PrepareAddToConference)) return e;
   if (!hd_consult) return err(LINEERR_INVALPOINTER);
   Guard g(lock_);
   Call* c = nullptr;
@@ -799,6 +791,7 @@ LONG Provider::prepare_add_to_conference(DRV_REQUESTID req, HDRVCALL conf, HTAPI
 }
 
 LONG Provider::add_to_conference(DRV_REQUESTID req, HDRVCALL conf, HDRVCALL consult) {
+  if (LONG e = unoffered(Op::AddToConference)) return e;
   Guard g(lock_);
   Call* c = nullptr;
   Call* k = nullptr;
@@ -813,6 +806,7 @@ LONG Provider::add_to_conference(DRV_REQUESTID req, HDRVCALL conf, HDRVCALL cons
 }
 
 LONG Provider::park(DRV_REQUESTID req, HDRVCALL hd, DWORD mode, LPCWSTR orbit, LPVARSTRING non_dir) {
+  if (LONG e = unoffered(Op::Park)) return e;
   const std::string_view mode_value = schema::mode_value(Op::Park, field::kMode, mode);
   if (mode_value.empty()) return err(LINEERR_INVALPARKMODE);
   const std::string where = narrow(text_of(orbit));
@@ -835,6 +829,7 @@ LONG Provider::park(DRV_REQUESTID req, HDRVCALL hd, DWORD mode, LPCWSTR orbit, L
 
 LONG Provider::unpark(DRV_REQUESTID req, HDRVLINE hd, DWORD address_id, HTAPICALL ht, LPHDRVCALL out,
                       LPCWSTR orbit) {
+  if (LONG e = unoffered(Op::Unpark)) return e;
   if (!out) return err(LINEERR_INVALPOINTER);
   if (address_id != 0) return err(LINEERR_INVALADDRESSID);
   const std::string where = narrow(text_of(orbit));
@@ -852,6 +847,7 @@ LONG Provider::unpark(DRV_REQUESTID req, HDRVLINE hd, DWORD address_id, HTAPICAL
 
 LONG Provider::pickup(DRV_REQUESTID req, HDRVLINE hd, DWORD address_id, HTAPICALL ht, LPHDRVCALL out,
                       LPCWSTR dest, LPCWSTR group) {
+  if (LONG e = unoffered(Op::Pickup)) return e;
   if (!out) return err(LINEERR_INVALPOINTER);
   if (address_id != 0) return err(LINEERR_INVALADDRESSID);
   Guard g(lock_);
@@ -869,6 +865,7 @@ LONG Provider::pickup(DRV_REQUESTID req, HDRVLINE hd, DWORD address_id, HTAPICAL
 
 LONG Provider::forward(DRV_REQUESTID req, HDRVLINE hd, DWORD all_addresses, DWORD address_id,
                        const LINEFORWARDLIST* list, DWORD rings, LPHDRVCALL hd_consult) {
+  if (LONG e = unoffered(Op::Forward)) return e;
   if (hd_consult) *hd_consult = nullptr;  // forwarding never needs a consultation call here
   if (!all_addresses && address_id != 0) return err(LINEERR_INVALADDRESSID);
   Guard g(lock_);
@@ -930,6 +927,7 @@ LONG Provider::forward(DRV_REQUESTID req, HDRVLINE hd, DWORD all_addresses, DWOR
 }
 
 LONG Provider::complete_call(DRV_REQUESTID req, HDRVCALL hd, LPDWORD completion_id, DWORD mode) {
+  if (LONG e = unoffered(Op::CompleteCall)) return e;
   const std::string_view mode_value = schema::mode_value(Op::CompleteCall, field::kMode, mode);
   if (mode_value.empty()) return err(LINEERR_INVALCALLCOMPLMODE);
   if (!completion_id) return err(LINEERR_INVALPOINTER);
@@ -946,6 +944,7 @@ LONG Provider::complete_call(DRV_REQUESTID req, HDRVCALL hd, LPDWORD completion_
 }
 
 LONG Provider::uncomplete_call(DRV_REQUESTID req, HDRVLINE hd, DWORD completion_id) {
+  if (LONG e = unoffered(Op::UncompleteCall)) return e;
   Guard g(lock_);
   Line* l = nullptr;
   if (LONG e = usable_line(hd, l)) return e;
@@ -979,6 +978,7 @@ LONG Provider::get_call_privilege(HDRVCALL hd, LPDWORD privilege, LPDWORD handof
 }
 
 LONG Provider::handoff(DRV_REQUESTID req, HDRVCALL hd, LPCWSTR file_name, DWORD media_mode) {
+  if (LONG e = unoffered(Op::Handoff)) return e;
   Guard g(lock_);
   Call* c = nullptr;
   if (LONG e = usable_call(hd, c)) return e;

@@ -45,6 +45,7 @@
 #include <tapi.h>
 #include <tspi.h>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -65,18 +66,42 @@ inline constexpr DWORD kLowestTspiVersion = 0x00020000;   // TAPI 2.0
 inline constexpr DWORD kHighestTspiVersion = 0x00030000;  // TAPI 3.0
 inline constexpr std::size_t kNoLine = static_cast<std::size_t>(-1);
 
-/// What the simulated switch does, from the optional `pbx` object of the hello reply; the
-/// simulator's defaults when the server does not say.
+/// What the simulated switch does, from the optional `pbx` object of the hello reply (the switch
+/// profile's settings by name, `park`, `pickup` and `operations`); the simulator's defaults for
+/// whatever the server does not say. Every capability and feature bit the TSP reports is built
+/// from this (provider_structs.cpp; docs/tsp.md, "Capabilities").
 struct SwitchCaps {
   bool autoreconnect = false;
   bool confdrop = true;
   DWORD conference_max = 5;
   DWORD max_calls_per_line = 8;
   DWORD answer_mode = LINEANSWERMODE_HOLD;
-  bool park = true;
-  bool pickup = true;
+  bool transfer_recall = false;
+  bool redirect_from_accepted = false;
+  DWORD forward_hop_limit = 10;
+  DWORD dial_pause_ms = 2000;  ///< `,` in a dial string (LINEDIALPARAMS.dwDialPause)
+  bool dial_dialtone = true;   ///< `W` (LINEDEVCAPFLAGS_DIALDIALTONE)
+  bool dial_quiet = true;      ///< `@` (LINEDEVCAPFLAGS_DIALQUIET)
+  bool dial_billing = true;    ///< `$` (LINEDEVCAPFLAGS_DIALBILLING)
+  bool partial_dial = true;    ///< `;` (LINEADDRCAPFLAGS_PARTIALDIAL)
+  bool park = true;            ///< the switch has park orbits
+  bool pickup = true;          ///< the switch has pickup groups
+  /// The operations the switch offers, by Op (hello's `operations`; all when it is not sent).
+  std::array<bool, kOpCount> offered = [] {
+    std::array<bool, kOpCount> a{};
+    a.fill(true);
+    return a;
+  }();
   std::string server = "telsim";
   std::string scenario;
+
+  bool supports(Op op) const { return offered[static_cast<std::size_t>(op)]; }
+  /// The operation can be asked for at all: offered, and a park or unpark only where there are
+  /// orbits (the switch refuses every one without).
+  bool usable(Op op) const { return supports(op) && (park || (op != Op::Park && op != Op::Unpark)); }
+  /// LINECALLFEATURE_* of the operations the switch offers (PARK only with park orbits): a call
+  /// never advertises more.
+  DWORD call_features() const;
 };
 
 /// One forwarding rule as TAPI sees it (LINEFORWARD): LINEFORWARDMODE_* and destination.
@@ -305,6 +330,11 @@ class Provider {
     LPVARSTRING address_out = nullptr;
     std::function<void(Provider&, const json&)> on_ok;
   };
+
+  /// LINEERR_OPERATIONUNAVAIL when the switch does not offer `op` (hello's `operations`), or it
+  /// is a park or unpark and the switch has no orbits: the TSPI function for it fails at once,
+  /// without asking the server. Takes lock_.
+  LONG unoffered(Op op);
 
   // --- under lock_ -------------------------------------------------------------------------
   Line* line_by_device(DWORD device_id);

@@ -1,6 +1,8 @@
 // The I/O thread: the connection to `telsim serve`, the frames it sends, and every call into
 // TAPI (see provider.hpp for the rules this keeps).
 #include <algorithm>
+#include <cstdlib>
+#include <optional>
 
 #include "log.hpp"
 #include "provider.hpp"
@@ -80,6 +82,45 @@ DWORD call_info_states(const json& changed) {
 
 }  // namespace
 
+namespace {
+
+// hello's `pbx`: the switch profile's settings by their names (models' profile_settings(), which
+// the cross build cannot see; wire_schema.hpp names the first few), and the operations offered.
+namespace pbx_key {
+constexpr char kTransferRecall[] = "transfer_recall";
+constexpr char kRedirectFromAccepted[] = "redirect_from_accepted";
+constexpr char kForwardHopLimit[] = "forward_hop_limit";
+constexpr char kDialPause[] = "dial_pause";
+constexpr char kDialDialtone[] = "dial_dialtone";
+constexpr char kDialQuiet[] = "dial_quiet";
+constexpr char kDialBilling[] = "dial_billing";
+constexpr char kPartialDial[] = "partial_dial";
+constexpr char kOperations[] = "operations";
+}  // namespace pbx_key
+
+/// Milliseconds of a duration as the server writes one ("2s", "500ms", "1min", "1h", "1.5s");
+/// nullopt for anything else.
+std::optional<DWORD> duration_ms(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_string()) return std::nullopt;
+  const std::string t = it->get<std::string>();
+  std::size_t digits = 0;
+  while (digits < t.size() && ((t[digits] >= '0' && t[digits] <= '9') || t[digits] == '.')) ++digits;
+  if (digits == 0 || digits > 15) return std::nullopt;
+  const double v = std::strtod(t.substr(0, digits).c_str(), nullptr);
+  const std::string unit = t.substr(digits);
+  double ms = 0;
+  if (unit == "ms") ms = v;
+  else if (unit == "s") ms = v * 1000;
+  else if (unit == "min") ms = v * 60'000;
+  else if (unit == "h") ms = v * 3'600'000;
+  else return std::nullopt;
+  if (ms < 0 || ms > 4'000'000'000.0) return std::nullopt;
+  return static_cast<DWORD>(ms + 0.5);
+}
+
+}  // namespace
+
 SwitchCaps switch_caps(const json& hello) {
   SwitchCaps c;
   c.server = text(hello, field::kServer, c.server);
@@ -91,13 +132,37 @@ SwitchCaps switch_caps(const json& hello) {
   c.confdrop = flag(pbx, field::kConfdrop, c.confdrop);
   c.conference_max = number(pbx, field::kConferenceMax, c.conference_max);
   c.max_calls_per_line = number(pbx, field::kMaxCallsPerLine, c.max_calls_per_line);
+  c.transfer_recall = flag(pbx, pbx_key::kTransferRecall, c.transfer_recall);
+  c.redirect_from_accepted = flag(pbx, pbx_key::kRedirectFromAccepted, c.redirect_from_accepted);
+  c.forward_hop_limit = number(pbx, pbx_key::kForwardHopLimit, c.forward_hop_limit);
+  c.dial_pause_ms = duration_ms(pbx, pbx_key::kDialPause).value_or(c.dial_pause_ms);
+  c.dial_dialtone = flag(pbx, pbx_key::kDialDialtone, c.dial_dialtone);
+  c.dial_quiet = flag(pbx, pbx_key::kDialQuiet, c.dial_quiet);
+  c.dial_billing = flag(pbx, pbx_key::kDialBilling, c.dial_billing);
+  c.partial_dial = flag(pbx, pbx_key::kPartialDial, c.partial_dial);
   c.park = flag(pbx, field::kPark, c.park);
   c.pickup = flag(pbx, field::kPickup, c.pickup);
   const std::string answer = text(pbx, field::kAnswerMode);
   if (answer == schema::value::kAnswerNone) c.answer_mode = LINEANSWERMODE_NONE;
   else if (answer == schema::value::kAnswerDrop) c.answer_mode = LINEANSWERMODE_DROP;
   else if (answer == schema::value::kAnswerHold) c.answer_mode = LINEANSWERMODE_HOLD;
+  if (auto ops = pbx.find(pbx_key::kOperations); ops != pbx.end() && ops->is_array()) {
+    // The list names what the switch offers: anything it leaves out is not there. A name this
+    // TSP does not know is an operation of a newer server: ignored.
+    c.offered.fill(false);
+    for (const json& name : *ops)
+      if (name.is_string())
+        if (const OpInfo* o = find_operation(name.get<std::string>())) c.offered[static_cast<std::size_t>(o->op)] = true;
+  }
   return c;
+}
+
+DWORD SwitchCaps::call_features() const {
+  DWORD bits = 0;
+  for (const OpInfo& o : telsim::operations())
+    if (supports(o.op)) bits |= o.feature;
+  if (!park) bits &= ~static_cast<DWORD>(LINECALLFEATURE_PARK);  // no orbits: the switch refuses a park
+  return bits;
 }
 
 DWORD WINAPI Provider::io_main(void* self) {
@@ -539,7 +604,7 @@ void Provider::apply_refresh(const json& f, const Pending& p) {
   if (it == calls_.end() || !flag(f, field::kOk, false)) return;
   Call& c = *it->second;
   // Only a snapshot of the state this call is known to be in: a newer one comes with its event.
-  if (text(f, field::kState) == call_state_name(c.state)) c.features = number(f, field::kFeatures) & kKnownCallFeatures;
+  if (text(f, field::kState) == call_state_name(c.state)) c.features = number(f, field::kFeatures) & caps_.call_features();
 }
 
 void Provider::apply_info(const json& f, const Pending& p) {
@@ -618,7 +683,7 @@ void Provider::process_event(const json& f) {
       // As Unimodem: a data call is CONNECTED once the carriers are up (modem_state online);
       // until then TAPI keeps the state it has. A modem that hears no carrier hangs up.
       c->awaiting_carrier = true;
-      c->features = number(f, field::kFeatures) & kKnownCallFeatures;
+      c->features = number(f, field::kFeatures) & caps_.call_features();
       return;
     }
     c->awaiting_carrier = false;
@@ -630,7 +695,7 @@ void Provider::process_event(const json& f) {
                              ? (text(f, field::kBusyMode) == "TRUNK" ? DWORD{LINEBUSYMODE_TRUNK}
                                                                      : DWORD{LINEBUSYMODE_STATION})
                              : number(f, field::kMode);
-    c->features = state == LINECALLSTATE_IDLE ? 0 : number(f, field::kFeatures) & kKnownCallFeatures;
+    c->features = state == LINECALLSTATE_IDLE ? 0 : number(f, field::kFeatures) & caps_.call_features();
     if (f.contains(field::kReason)) c->reason = call_reason_value(text(f, field::kReason));
     if (Call* conf = call_by_server(text(f, field::kConference))) c->conference = conf->handle;
     GetSystemTime(&c->state_entry);

@@ -111,6 +111,8 @@ DWORD media_modes_of(const Line& l) {
   return LINEMEDIAMODE_INTERACTIVEVOICE | (l.is_modem() ? LINEMEDIAMODE_DATAMODEM : 0);
 }
 
+/// LINECALLFEATURE2_* of the LINECALLFEATURE_* bits: the transfer, park and completion modes
+/// behind them.
 DWORD call_features2(DWORD features) {
   DWORD f2 = 0;
   if (features & LINECALLFEATURE_COMPLETETRANSF) f2 |= LINECALLFEATURE2_TRANSFERNORM | LINECALLFEATURE2_TRANSFERCONF;
@@ -119,6 +121,40 @@ DWORD call_features2(DWORD features) {
     f2 |= LINECALLFEATURE2_COMPLCAMPON | LINECALLFEATURE2_COMPLCALLBACK | LINECALLFEATURE2_COMPLINTRUDE |
           LINECALLFEATURE2_COMPLMESSAGE;
   return f2;
+}
+
+/// LINEFEATURE_* of a line of this switch: what its line operations allow.
+DWORD switch_line_features(const SwitchCaps& caps) {
+  DWORD f = 0;
+  if (caps.supports(Op::MakeCall)) f |= LINEFEATURE_MAKECALL;
+  if (caps.supports(Op::Forward)) f |= LINEFEATURE_FORWARD | LINEFEATURE_FORWARDFWD | LINEFEATURE_FORWARDDND;
+  return f;
+}
+
+/// What an address of this switch can do. A directed pickup needs no pickup group: only group
+/// pickup depends on the switch having groups (hello's `pickup`), unparking on it having orbits.
+DWORD switch_address_features(const SwitchCaps& caps) {
+  DWORD f = 0;
+  if (caps.supports(Op::MakeCall)) f |= LINEADDRFEATURE_MAKECALL;
+  if (caps.supports(Op::Forward)) f |= LINEADDRFEATURE_FORWARD | LINEADDRFEATURE_FORWARDFWD | LINEADDRFEATURE_FORWARDDND;
+  if (caps.supports(Op::UncompleteCall)) f |= LINEADDRFEATURE_UNCOMPLETECALL;
+  if (caps.supports(Op::Pickup)) {
+    f |= LINEADDRFEATURE_PICKUP | LINEADDRFEATURE_PICKUPDIRECT;
+    if (caps.pickup) f |= LINEADDRFEATURE_PICKUPGROUP;
+  }
+  if (caps.park && caps.supports(Op::Unpark)) f |= LINEADDRFEATURE_UNPARK;
+  return f;
+}
+
+/// A consultation call can be made (and so can be dropped: AUTORECONNECT means something).
+bool consults(const SwitchCaps& caps) {
+  return caps.supports(Op::SetupTransfer) || caps.supports(Op::SetupConference) ||
+         caps.supports(Op::PrepareAddToConference);
+}
+
+/// A conference call can exist: set up, or made by completing a transfer as a conference.
+bool conferences(const SwitchCaps& caps) {
+  return caps.supports(Op::SetupConference) || caps.supports(Op::CompleteTransfer);
 }
 
 DWORD serial_of(const std::string& server_name) {
@@ -151,24 +187,8 @@ void fill_varstring(LPVARSTRING v, const void* data, DWORD size) {
 }
 
 DWORD Provider::line_features(const Line& l) const {
-  if (!in_service(l)) return 0;
-  return LINEFEATURE_MAKECALL | LINEFEATURE_FORWARD | LINEFEATURE_FORWARDFWD | LINEFEATURE_FORWARDDND;
+  return in_service(l) ? switch_line_features(caps_) : 0;
 }
-
-namespace {
-
-/// What an address of this switch can do. A directed pickup needs no pickup group: only group
-/// pickup depends on the switch having groups (hello's `pickup`).
-DWORD switch_address_features(const SwitchCaps& caps) {
-  DWORD f = LINEADDRFEATURE_MAKECALL | LINEADDRFEATURE_FORWARD | LINEADDRFEATURE_FORWARDFWD |
-            LINEADDRFEATURE_FORWARDDND | LINEADDRFEATURE_UNCOMPLETECALL | LINEADDRFEATURE_PICKUP |
-            LINEADDRFEATURE_PICKUPDIRECT;
-  if (caps.park) f |= LINEADDRFEATURE_UNPARK;
-  if (caps.pickup) f |= LINEADDRFEATURE_PICKUPGROUP;
-  return f;
-}
-
-}  // namespace
 
 DWORD Provider::address_features(const Line& l) const {
   return in_service(l) ? switch_address_features(caps_) : 0;
@@ -205,13 +225,21 @@ LONG Provider::get_dev_caps(DWORD device_id, DWORD version, DWORD, LPLINEDEVCAPS
   caps->dwNumAddresses = 1;
   caps->dwBearerModes = LINEBEARERMODE_VOICE;
   caps->dwMediaModes = media_modes_of(*l);
-  caps->dwDevCapFlags = LINEDEVCAPFLAGS_CLOSEDROP;
+  // The dial-string modifiers the switch honours (`W`, `@`, `$`); the others it refuses with
+  // DIALDIALTONE, DIALQUIET or DIALBILLING. Closing a call drops it where the switch can drop.
+  caps->dwDevCapFlags = (caps_.supports(Op::Drop) ? LINEDEVCAPFLAGS_CLOSEDROP : 0) |
+                        (caps_.dial_dialtone ? LINEDEVCAPFLAGS_DIALDIALTONE : 0) |
+                        (caps_.dial_quiet ? LINEDEVCAPFLAGS_DIALQUIET : 0) |
+                        (caps_.dial_billing ? LINEDEVCAPFLAGS_DIALBILLING : 0);
   caps->dwMaxNumActiveCalls = 1;
-  caps->dwAnswerMode = caps_.answer_mode;
+  caps->dwAnswerMode = caps_.supports(Op::Answer) ? caps_.answer_mode : 0;
+  // A `,` pauses dial_pause; the switch's own, not the application's to change (min = max).
+  for (LINEDIALPARAMS* dp : {&caps->MinDialParams, &caps->MaxDialParams, &caps->DefaultDialParams})
+    dp->dwDialPause = caps_.dial_pause_ms;
   caps->dwRingModes = 1;
   caps->dwLineStates =
       LINEDEVSTATE_INSERVICE | LINEDEVSTATE_OUTOFSERVICE | LINEDEVSTATE_MSGWAITON | LINEDEVSTATE_MSGWAITOFF;
-  caps->dwLineFeatures = LINEFEATURE_MAKECALL | LINEFEATURE_FORWARD | LINEFEATURE_FORWARDFWD | LINEFEATURE_FORWARDDND;
+  caps->dwLineFeatures = switch_line_features(caps_);
   VarWriter w(caps, fixed);
   w.add_text(&caps->dwProviderInfoSize, &caps->dwProviderInfoOffset,
              widen(std::string("telsim TSP ") + TELSIM_TSP_VERSION + " (telsim serve at " + settings_.server.text() + ")"));
@@ -261,35 +289,52 @@ LONG Provider::get_address_caps(DWORD device_id, DWORD address_id, DWORD, DWORD,
   caps->dwDisconnectModes = kAllDisconnectModes;
   caps->dwMaxNumActiveCalls = 1;
   caps->dwMaxNumOnHoldCalls = caps_.max_calls_per_line > 1 ? caps_.max_calls_per_line - 1 : 0;
-  caps->dwMaxNumOnHoldPendingCalls = 1;
-  caps->dwMaxNumConference = caps_.conference_max + 1;  // the parties, the controller included
-  caps->dwMaxNumTransConf = 3;
-  caps->dwAddrCapFlags = LINEADDRCAPFLAGS_DIALED | LINEADDRCAPFLAGS_PARTIALDIAL | LINEADDRCAPFLAGS_TRANSFERHELD |
-                         LINEADDRCAPFLAGS_TRANSFERMAKE | LINEADDRCAPFLAGS_CONFERENCEHELD |
-                         LINEADDRCAPFLAGS_CONFERENCEMAKE | LINEADDRCAPFLAGS_FWDSTATUSVALID |
-                         LINEADDRCAPFLAGS_FWDINTEXTADDR | LINEADDRCAPFLAGS_FWDBUSYNAADDR |
-                         LINEADDRCAPFLAGS_FWDNUMRINGS | LINEADDRCAPFLAGS_COMPLETIONID |
-                         (caps_.autoreconnect ? LINEADDRCAPFLAGS_AUTORECONNECT : 0) |
-                         (caps_.confdrop ? LINEADDRCAPFLAGS_CONFDROP : 0) |
-                         (caps_.pickup ? LINEADDRCAPFLAGS_PICKUPGROUPID : 0);
-  caps->dwCallFeatures = kKnownCallFeatures;
-  caps->dwRemoveFromConfCaps = LINEREMOVEFROMCONF_ANY;
-  caps->dwRemoveFromConfState = LINECALLSTATE_IDLE;
-  caps->dwTransferModes = LINETRANSFERMODE_TRANSFER | LINETRANSFERMODE_CONFERENCE;
-  caps->dwParkModes = caps_.park ? LINEPARKMODE_DIRECTED | LINEPARKMODE_NONDIRECTED : 0;
-  caps->dwForwardModes = LINEFORWARDMODE_UNCOND | LINEFORWARDMODE_UNCONDINTERNAL | LINEFORWARDMODE_UNCONDEXTERNAL |
-                         LINEFORWARDMODE_BUSY | LINEFORWARDMODE_BUSYINTERNAL | LINEFORWARDMODE_BUSYEXTERNAL |
-                         LINEFORWARDMODE_NOANSW | LINEFORWARDMODE_NOANSWINTERNAL | LINEFORWARDMODE_NOANSWEXTERNAL |
-                         LINEFORWARDMODE_BUSYNA | LINEFORWARDMODE_BUSYNAINTERNAL | LINEFORWARDMODE_BUSYNAEXTERNAL;
-  caps->dwMaxForwardEntries = 4;
-  caps->dwMinFwdNumRings = 1;
-  caps->dwMaxFwdNumRings = 100;
-  caps->dwMaxCallCompletions = caps_.max_calls_per_line;
-  caps->dwCallCompletionConds = LINECALLCOMPLCOND_BUSY | LINECALLCOMPLCOND_NOANSWER;
-  caps->dwCallCompletionModes =
-      LINECALLCOMPLMODE_CAMPON | LINECALLCOMPLMODE_CALLBACK | LINECALLCOMPLMODE_INTRUDE | LINECALLCOMPLMODE_MESSAGE;
+  caps->dwMaxNumOnHoldPendingCalls = consults(caps_) ? 1 : 0;
+  // The parties, the controller included.
+  caps->dwMaxNumConference = conferences(caps_) ? caps_.conference_max + 1 : 0;
+  caps->dwMaxNumTransConf = caps_.supports(Op::CompleteTransfer) ? 3 : 0;
+  // Every flag from the switch: PARTIALDIAL needs `partial_dial` and lineDial (which finishes
+  // the number); TRANSFERHELD/MAKE need complete_transfer, CONFERENCEHELD/MAKE add_to_conference
+  // (see docs/tapi-conformance.md, D2, for what the switch takes); the forwarding flags forward;
+  // COMPLETIONID complete_call; AUTORECONNECT a consultation call to drop; CONFDROP a
+  // conference call; PICKUPGROUPID pickup groups.
+  const bool forwards = caps_.supports(Op::Forward);
+  caps->dwAddrCapFlags =
+      LINEADDRCAPFLAGS_DIALED | (caps_.partial_dial && caps_.supports(Op::Dial) ? LINEADDRCAPFLAGS_PARTIALDIAL : 0) |
+      (caps_.supports(Op::CompleteTransfer) ? LINEADDRCAPFLAGS_TRANSFERHELD | LINEADDRCAPFLAGS_TRANSFERMAKE : 0) |
+      (caps_.supports(Op::AddToConference) ? LINEADDRCAPFLAGS_CONFERENCEHELD | LINEADDRCAPFLAGS_CONFERENCEMAKE : 0) |
+      (forwards ? LINEADDRCAPFLAGS_FWDSTATUSVALID | LINEADDRCAPFLAGS_FWDINTEXTADDR | LINEADDRCAPFLAGS_FWDBUSYNAADDR |
+                      LINEADDRCAPFLAGS_FWDNUMRINGS
+                : 0) |
+      (caps_.supports(Op::CompleteCall) ? LINEADDRCAPFLAGS_COMPLETIONID : 0) |
+      (caps_.autoreconnect && consults(caps_) ? LINEADDRCAPFLAGS_AUTORECONNECT : 0) |
+      (caps_.confdrop && conferences(caps_) ? LINEADDRCAPFLAGS_CONFDROP : 0) |
+      (caps_.pickup && caps_.supports(Op::Pickup) ? LINEADDRCAPFLAGS_PICKUPGROUPID : 0);
+  const DWORD call_features = caps_.call_features();
+  caps->dwCallFeatures = call_features;
+  const bool removes = caps_.supports(Op::RemoveFromConference);
+  caps->dwRemoveFromConfCaps = removes ? LINEREMOVEFROMCONF_ANY : LINEREMOVEFROMCONF_NONE;
+  caps->dwRemoveFromConfState = removes ? LINECALLSTATE_IDLE : 0;
+  caps->dwTransferModes =
+      caps_.supports(Op::CompleteTransfer) ? LINETRANSFERMODE_TRANSFER | LINETRANSFERMODE_CONFERENCE : 0;
+  caps->dwParkModes = call_features & LINECALLFEATURE_PARK ? LINEPARKMODE_DIRECTED | LINEPARKMODE_NONDIRECTED : 0;
+  if (forwards) {
+    caps->dwForwardModes = LINEFORWARDMODE_UNCOND | LINEFORWARDMODE_UNCONDINTERNAL | LINEFORWARDMODE_UNCONDEXTERNAL |
+                           LINEFORWARDMODE_BUSY | LINEFORWARDMODE_BUSYINTERNAL | LINEFORWARDMODE_BUSYEXTERNAL |
+                           LINEFORWARDMODE_NOANSW | LINEFORWARDMODE_NOANSWINTERNAL | LINEFORWARDMODE_NOANSWEXTERNAL |
+                           LINEFORWARDMODE_BUSYNA | LINEFORWARDMODE_BUSYNAINTERNAL | LINEFORWARDMODE_BUSYNAEXTERNAL;
+    caps->dwMaxForwardEntries = 4;
+    caps->dwMinFwdNumRings = 1;
+    caps->dwMaxFwdNumRings = 100;
+  }
+  if (caps_.supports(Op::CompleteCall)) {
+    caps->dwMaxCallCompletions = caps_.max_calls_per_line;
+    caps->dwCallCompletionConds = LINECALLCOMPLCOND_BUSY | LINECALLCOMPLCOND_NOANSWER;
+    caps->dwCallCompletionModes =
+        LINECALLCOMPLMODE_CAMPON | LINECALLCOMPLMODE_CALLBACK | LINECALLCOMPLMODE_INTRUDE | LINECALLCOMPLMODE_MESSAGE;
+  }
   caps->dwAddressFeatures = switch_address_features(caps_);
-  caps->dwCallFeatures2 = call_features2(kKnownCallFeatures);
+  caps->dwCallFeatures2 = call_features2(call_features);
   caps->dwConnectedModes = LINECONNECTEDMODE_ACTIVE;
   caps->dwOfferingModes = LINEOFFERINGMODE_ACTIVE;
   caps->dwAvailableMediaModes = media_modes_of(*l);
@@ -421,7 +466,7 @@ LONG Provider::get_call_status(HDRVCALL hd, LPLINECALLSTATUS status) {
   // dwCallPrivilege is TAPI's.
   status->dwCallState = c->state;
   status->dwCallStateMode = c->state == LINECALLSTATE_CONFERENCED ? 0 : call_state_mode(c->state, c->disconnect_mode);
-  status->dwCallFeatures = in_service(l) ? c->features : 0;
+  status->dwCallFeatures = in_service(l) ? c->features & caps_.call_features() : 0;
   status->dwDevSpecificSize = status->dwDevSpecificOffset = 0;
   status->dwCallFeatures2 = call_features2(status->dwCallFeatures);
   status->tStateEntryTime = c->state_entry;

@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,12 +20,15 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "cli/cli_support.hpp"
 #include "cli/serve_support.hpp"
@@ -198,6 +202,149 @@ std::set<std::string> exports_of(const std::string& file, std::set<std::string>*
   return names;
 }
 
+
+/// A loopback proxy in front of a `telsim serve` that narrows what its switch offers: every frame
+/// from the server with a `pbx` object (hello's reply) loses the operations in `drop` from its
+/// `operations`, and the ops the clients ask for are recorded. A switch profile's operations are
+/// not a scenario key, so this is how a test shows the TSP a switch that lacks some of them.
+class NarrowingProxy {
+ public:
+  NarrowingProxy(int server_port, std::set<std::string> drop) : server_port_(server_port), drop_(std::move(drop)) {
+    listen_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const int one = 1;
+    ::setsockopt(listen_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    ::bind(listen_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::listen(listen_, 16);
+    socklen_t n = sizeof a;
+    ::getsockname(listen_, reinterpret_cast<sockaddr*>(&a), &n);
+    port_ = ntohs(a.sin_port);
+    if (::pipe(stop_) != 0) stop_[0] = stop_[1] = -1;
+    thread_ = std::thread([this] { run(); });
+  }
+  ~NarrowingProxy() {
+    if (::write(stop_[1], "x", 1) < 0) {}
+    thread_.join();
+    for (auto& c : conns_) {
+      ::close(c.client);
+      ::close(c.server);
+    }
+    ::close(listen_);
+    ::close(stop_[0]);
+    ::close(stop_[1]);
+  }
+  int port() const { return port_; }
+  /// Every op a client sent through, in order (read once the clients are gone).
+  std::vector<std::string> ops() {
+    std::lock_guard<std::mutex> g(mutex_);
+    return ops_;
+  }
+  /// How many hello replies had their `operations` narrowed.
+  int narrowed() {
+    std::lock_guard<std::mutex> g(mutex_);
+    return narrowed_;
+  }
+
+ private:
+  struct Conn {
+    int client, server;
+    std::string from_client, from_server;
+  };
+  static bool send_all(int fd, const std::string& data) {
+    std::size_t done = 0;
+    while (done < data.size()) {
+      const ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      done += static_cast<std::size_t>(n);
+    }
+    return true;
+  }
+  /// Complete lines of `buf`, passed through `edit`, to `to`; false once `to` is gone.
+  bool relay(std::string& buf, int to, bool from_server) {
+    for (std::size_t nl; (nl = buf.find('\n')) != std::string::npos;) {
+      std::string line = buf.substr(0, nl);
+      buf.erase(0, nl + 1);
+      auto j = nlohmann::json::parse(line, nullptr, false);
+      if (!j.is_discarded() && j.is_object()) {
+        std::lock_guard<std::mutex> g(mutex_);
+        if (!from_server && j.contains("op") && j["op"].is_string()) ops_.push_back(j["op"].get<std::string>());
+        if (from_server && j.contains("pbx") && j["pbx"].is_object() && j["pbx"].contains("operations")) {
+          nlohmann::json kept = nlohmann::json::array();
+          for (const auto& op : j["pbx"]["operations"])
+            if (!op.is_string() || !drop_.count(op.get<std::string>())) kept.push_back(op);
+          j["pbx"]["operations"] = kept;
+          line = j.dump();
+          ++narrowed_;
+        }
+      }
+      if (!send_all(to, line + "\n")) return false;
+    }
+    return true;
+  }
+  void run() {
+    for (;;) {
+      std::vector<pollfd> fds{{stop_[0], POLLIN, 0}, {listen_, POLLIN, 0}};
+      for (const Conn& c : conns_) {
+        fds.push_back({c.client, POLLIN, 0});
+        fds.push_back({c.server, POLLIN, 0});
+      }
+      if (::poll(fds.data(), fds.size(), 1000) < 0) return;
+      if (fds[0].revents) return;
+      if (fds[1].revents & POLLIN) {
+        const int client = ::accept(listen_, nullptr, nullptr);
+        const int server = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        a.sin_port = htons(static_cast<std::uint16_t>(server_port_));
+        if (client >= 0 && ::connect(server, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+          conns_.push_back({client, server, {}, {}});
+        } else {
+          if (client >= 0) ::close(client);
+          ::close(server);
+        }
+      }
+      std::vector<std::size_t> gone;
+      for (std::size_t i = 0; i < conns_.size(); ++i) {
+        Conn& c = conns_[i];
+        bool alive = true;
+        for (int side = 0; side < 2 && alive; ++side) {
+          const pollfd& p = fds[2 + 2 * i + side];
+          if (!(p.revents & (POLLIN | POLLHUP | POLLERR))) continue;
+          char buf[16384];
+          const ssize_t n = ::recv(p.fd, buf, sizeof buf, 0);
+          if (n <= 0) {
+            alive = false;
+            break;
+          }
+          std::string& pending = side == 0 ? c.from_client : c.from_server;
+          pending.append(buf, static_cast<std::size_t>(n));
+          alive = relay(pending, side == 0 ? c.server : c.client, side == 1);
+        }
+        if (!alive) gone.push_back(i);
+      }
+      for (auto it = gone.rbegin(); it != gone.rend(); ++it) {
+        ::close(conns_[*it].client);
+        ::close(conns_[*it].server);
+        conns_.erase(conns_.begin() + static_cast<std::ptrdiff_t>(*it));
+      }
+    }
+  }
+
+  int server_port_;
+  std::set<std::string> drop_;
+  int listen_ = -1;
+  int port_ = 0;
+  int stop_[2] = {-1, -1};
+  std::vector<Conn> conns_;
+  std::mutex mutex_;
+  std::vector<std::string> ops_;
+  int narrowed_ = 0;
+  std::thread thread_;
+};
+
 class TspUnderWine : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -254,7 +401,7 @@ TEST(TspDll, ExportsEveryFunctionTheTelephonyServiceCalls) {
 
 // --- under Wine --------------------------------------------------------------------------------
 
-TEST_F(TspUnderWine, TheIssuesCallWalkFollowsTapiMdsStateSequences) {
+TEST_F(TspUnderWine, TheCallWalkFollowsTheConformanceStateSequences) {
   auto server = start_server();
   const HostRun run = run_host(dir_.path(), "calls", {{"TELSIM_SERVER", "127.0.0.1:" + std::to_string(server->port())}});
   EXPECT_EQ(run.status, 0) << run.describe();
@@ -307,6 +454,45 @@ TEST_F(TspUnderWine, SecureCallsAndCallCompletionsCampOnCallBackAndCancel) {
   const HostRun run = run_host(dir_.path(), "completion", {{"TELSIM_SERVER", "127.0.0.1:" + std::to_string(server->port())}});
   EXPECT_EQ(run.status, 0) << run.describe();
   EXPECT_NE(run.out.find("PASS: completion"), std::string::npos) << run.describe();
+  EXPECT_EQ(server->stop(), 0) << server->describe();
+  EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
+}
+
+// The capabilities come from the switch (docs/tsp.md, "Capabilities"): on a switch that offers
+// everything each is advertised and accepted; on a restricted one what is not advertised is
+// refused, and an operation the switch does not offer never reaches it.
+TEST_F(TspUnderWine, OnASwitchThatOffersEverythingEveryCapabilityIsAdvertisedAndAccepted) {
+  auto server = start_server("127.0.0.1:0", (fs::path(TELSIM_TSP_SCENARIO).parent_path() / "caps-full.yaml").string());
+  const HostRun run = run_host(dir_.path(), "caps-full", {{"TELSIM_SERVER", "127.0.0.1:" + std::to_string(server->port())}});
+  EXPECT_EQ(run.status, 0) << run.describe();
+  EXPECT_NE(run.out.find("PASS: caps-full"), std::string::npos) << run.describe();
+  EXPECT_EQ(server->stop(), 0) << server->describe();
+  EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
+}
+
+TEST_F(TspUnderWine, OnARestrictedSwitchWhatIsNotAdvertisedIsRefusedAndNeverSent) {
+  auto server = start_server("127.0.0.1:0", (fs::path(TELSIM_TSP_SCENARIO).parent_path() / "caps-restricted.yaml").string());
+  const std::set<std::string> left_out{"accept", "hold", "unhold", "swap_hold", "setup_conference",
+                                       "prepare_add_to_conference", "add_to_conference", "remove_from_conference",
+                                       "secure_call", "redirect", "blind_transfer", "complete_call",
+                                       "uncomplete_call", "forward", "pickup", "unpark"};
+  NarrowingProxy proxy(server->port(), left_out);
+  const HostRun run = run_host(dir_.path(), "caps-restricted", {{"TELSIM_SERVER", "127.0.0.1:" + std::to_string(proxy.port())}});
+  EXPECT_EQ(run.status, 0) << run.describe();
+  EXPECT_NE(run.out.find("PASS: caps-restricted"), std::string::npos) << run.describe();
+  EXPECT_GE(proxy.narrowed(), 2) << "the TSP's hellos (enumeration, connection) did not pass the proxy";
+  const std::vector<std::string> ops = proxy.ops();
+  EXPECT_NE(std::find(ops.begin(), ops.end(), "complete_transfer"), ops.end()) << "the walk sent no complete_transfer";
+  for (const std::string& op : ops) EXPECT_FALSE(left_out.count(op)) << "the TSP asked the server for " << op;
+  EXPECT_EQ(server->stop(), 0) << server->describe();
+  EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
+}
+
+TEST_F(TspUnderWine, PartialDialAPauseAndATransferCompletedAsAConferenceFollowTheirSequences) {
+  auto server = start_server("127.0.0.1:0", (fs::path(TELSIM_TSP_SCENARIO).parent_path() / "caps-full.yaml").string());
+  const HostRun run = run_host(dir_.path(), "dialing-paths", {{"TELSIM_SERVER", "127.0.0.1:" + std::to_string(server->port())}});
+  EXPECT_EQ(run.status, 0) << run.describe();
+  EXPECT_NE(run.out.find("PASS: dialing-paths"), std::string::npos) << run.describe();
   EXPECT_EQ(server->stop(), 0) << server->describe();
   EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
 }
