@@ -32,6 +32,8 @@ Pbx::Pbx(Scheduler& scheduler, PbxConfig config)
     : scheduler_(scheduler), config_(std::move(config)), park_(config_.park_lots) {
   completion_ = std::make_unique<CallCompletion>(*this);
   features_.push_back(completion_.get());
+  for (const OpInfo& op : operations())
+    if (!config_.profile.supports(op.op)) offered_features_ &= ~op.feature;
   lines_.reserve(config_.lines.size());
   by_number_.reserve(config_.lines.size());
   for (const LineConfig& lc : config_.lines) {
@@ -104,7 +106,7 @@ Call* Pbx::get(CallId id) {
 std::uint32_t Pbx::call_features(CallId id) const {
   const Call* call = find_call(id);
   if (!call) return 0;
-  std::uint32_t f = allowed_features(call->state);
+  std::uint32_t f = allowed_features(call->state) & offered_features_;
   const Line& line = lines_[call->line];
   const bool busy_line = engaged(line);
   if (busy_line && config_.profile.answer_mode == AnswerMode::None) f &= ~feature::kAnswer;

@@ -384,7 +384,7 @@ Scenario Loader::load(const YAML::Node& root) {
 
   if (!keys.count("pbx")) fail(root, "the scenario needs a 'pbx' with its 'extensions'");
   const YAML::Node pbx = root["pbx"];
-  std::vector<std::string> pbx_keys = {"extensions", "timing", "park", "pickup_groups", "forwarding"};
+  std::vector<std::string> pbx_keys = {"extensions", "timing", "park", "pickup_groups", "forwarding", "unsupported"};
   for (const ProfileSetting& setting : profile_settings()) pbx_keys.emplace_back(setting.name);
   auto pk = mapping(pbx, "pbx", pbx_keys);
   if (!pk.count("extensions")) fail(pbx, "pbx needs 'extensions'");
@@ -424,6 +424,19 @@ Scenario Loader::load(const YAML::Node& root) {
     }
   }
   if (pk.count("timing")) timing(pbx["timing"], sc.pbx.profile.timing);
+  if (pk.count("unsupported")) {
+    // Operations this switch does not offer: OPERATIONUNAVAIL, and absent from capabilities.
+    const YAML::Node u = pbx["unsupported"];
+    if (!u.IsSequence()) fail(u, "unsupported must be a list of operation names, e.g. [park, unpark]");
+    for (const auto& n : u) {
+      const std::string name = scalar(n, "unsupported");
+      const OpInfo* op = find_operation(name);
+      if (!op) fail(n, fmt::format("'{}' is not an operation (telsim operations lists them)", name));
+      if (op->op == Op::Drop || op->op == Op::Deallocate)
+        fail(n, fmt::format("every switch offers {}: a call must be able to end", name));
+      sc.pbx.profile.supported[static_cast<std::size_t>(op->op)] = false;
+    }
+  }
 
   sc.pbx.controllers = controllers_;
   if (keys.count("trunks")) trunks(root["trunks"], sc.pbx);

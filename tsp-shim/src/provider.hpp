@@ -84,6 +84,10 @@ struct SwitchCaps {
   bool dial_quiet = true;      ///< `@` (LINEDEVCAPFLAGS_DIALQUIET)
   bool dial_billing = true;    ///< `$` (LINEDEVCAPFLAGS_DIALBILLING)
   bool partial_dial = true;    ///< `;` (LINEADDRCAPFLAGS_PARTIALDIAL)
+  bool transfer_held = true;   ///< LINEADDRCAPFLAGS_TRANSFERHELD (with complete_transfer)
+  bool transfer_make = true;   ///< LINEADDRCAPFLAGS_TRANSFERMAKE (with complete_transfer)
+  bool conference_held = true; ///< LINEADDRCAPFLAGS_CONFERENCEHELD (with add_to_conference)
+  bool conference_make = true; ///< LINEADDRCAPFLAGS_CONFERENCEMAKE (with add_to_conference)
   bool park = true;            ///< the switch has park orbits
   bool pickup = true;          ///< the switch has pickup groups
   /// The operations the switch offers, by Op (hello's `operations`; all when it is not sent).

@@ -95,6 +95,10 @@ constexpr char kDialDialtone[] = "dial_dialtone";
 constexpr char kDialQuiet[] = "dial_quiet";
 constexpr char kDialBilling[] = "dial_billing";
 constexpr char kPartialDial[] = "partial_dial";
+constexpr char kTransferHeld[] = "transfer_held";
+constexpr char kTransferMake[] = "transfer_make";
+constexpr char kConferenceHeld[] = "conference_held";
+constexpr char kConferenceMake[] = "conference_make";
 constexpr char kOperations[] = "operations";
 }  // namespace pbx_key
 
@@ -140,6 +144,10 @@ SwitchCaps switch_caps(const json& hello) {
   c.dial_quiet = flag(pbx, pbx_key::kDialQuiet, c.dial_quiet);
   c.dial_billing = flag(pbx, pbx_key::kDialBilling, c.dial_billing);
   c.partial_dial = flag(pbx, pbx_key::kPartialDial, c.partial_dial);
+  c.transfer_held = flag(pbx, pbx_key::kTransferHeld, c.transfer_held);
+  c.transfer_make = flag(pbx, pbx_key::kTransferMake, c.transfer_make);
+  c.conference_held = flag(pbx, pbx_key::kConferenceHeld, c.conference_held);
+  c.conference_make = flag(pbx, pbx_key::kConferenceMake, c.conference_make);
   c.park = flag(pbx, field::kPark, c.park);
   c.pickup = flag(pbx, field::kPickup, c.pickup);
   const std::string answer = text(pbx, field::kAnswerMode);

@@ -301,8 +301,10 @@ LONG Provider::get_address_caps(DWORD device_id, DWORD address_id, DWORD, DWORD,
   const bool forwards = caps_.supports(Op::Forward);
   caps->dwAddrCapFlags =
       LINEADDRCAPFLAGS_DIALED | (caps_.partial_dial && caps_.supports(Op::Dial) ? LINEADDRCAPFLAGS_PARTIALDIAL : 0) |
-      (caps_.supports(Op::CompleteTransfer) ? LINEADDRCAPFLAGS_TRANSFERHELD | LINEADDRCAPFLAGS_TRANSFERMAKE : 0) |
-      (caps_.supports(Op::AddToConference) ? LINEADDRCAPFLAGS_CONFERENCEHELD | LINEADDRCAPFLAGS_CONFERENCEMAKE : 0) |
+      (caps_.supports(Op::CompleteTransfer) && caps_.transfer_held ? LINEADDRCAPFLAGS_TRANSFERHELD : 0) |
+      (caps_.supports(Op::CompleteTransfer) && caps_.transfer_make ? LINEADDRCAPFLAGS_TRANSFERMAKE : 0) |
+      (caps_.supports(Op::AddToConference) && caps_.conference_held ? LINEADDRCAPFLAGS_CONFERENCEHELD : 0) |
+      (caps_.supports(Op::AddToConference) && caps_.conference_make ? LINEADDRCAPFLAGS_CONFERENCEMAKE : 0) |
       (forwards ? LINEADDRCAPFLAGS_FWDSTATUSVALID | LINEADDRCAPFLAGS_FWDINTEXTADDR | LINEADDRCAPFLAGS_FWDBUSYNAADDR |
                       LINEADDRCAPFLAGS_FWDNUMRINGS
                 : 0) |

@@ -311,6 +311,8 @@ class Pbx {
 
  private:
   Call* get(CallId id);
+  /// LINECALLFEATURE bits of the operations the switch offers (the others never advertised).
+  std::uint32_t offered_features_ = ~0u;
   /// TRANSFERHELD / TRANSFERMAKE: `held` is on hold and another call of its line can take it.
   bool transfer_partner(const Call& held) const;
   /// CONFERENCEMAKE / CONFERENCEHELD: another call of the line can be added to `conf`.
