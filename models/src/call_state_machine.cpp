@@ -1,6 +1,7 @@
 #include "telsim/models/call_state_machine.hpp"
 
 #include <array>
+#include <vector>
 
 namespace telsim {
 namespace {
@@ -132,14 +133,26 @@ constexpr Transition kTable[] = {
     {S::Unknown, I::SecureCall, S::Unknown},
 };
 
-// Dense lookup built once from kTable: kNone marks an illegal pair.
+// kTable and the rows derived from it: DropIdle wherever Drop leads to DISCONNECTED (a switch
+// whose dropped calls go straight to IDLE).
+const std::vector<Transition>& full_table() {
+  static const std::vector<Transition> rows = [] {
+    std::vector<Transition> r(std::begin(kTable), std::end(kTable));
+    for (const Transition& t : kTable)
+      if (t.input == I::Drop && t.to == S::Disconnected) r.push_back({t.from, I::DropIdle, S::Idle});
+    return r;
+  }();
+  return rows;
+}
+
+// Dense lookup built once from full_table(): kNone marks an illegal pair.
 constexpr std::int8_t kNone = -1;
 struct Lookup {
   std::array<std::array<std::int8_t, kCallInputCount>, kCallStateCount> next{};
   std::array<std::uint32_t, kCallStateCount> features{};
   Lookup() {
     for (auto& row : next) row.fill(kNone);
-    for (const Transition& t : kTable) {
+    for (const Transition& t : full_table()) {
       next[index_of(t.from)][static_cast<int>(t.input)] =
           static_cast<std::int8_t>(index_of(t.to));
       features[index_of(t.from)] |= feature_of(t.input);
@@ -183,6 +196,7 @@ std::string_view to_string(CallInput in) {
     case I::Collapse: return "collapse";
     case I::HoldRecall: return "hold_recall";
     case I::Placed: return "placed";
+    case I::DropIdle: return "drop_to_idle";
     case I::Seize: return "seize";
     case I::Offer: return "offer";
     case I::NumberComplete: return "number_complete";
@@ -236,6 +250,7 @@ bool is_operation(CallInput in) {
     case I::Collapse:
     case I::HoldRecall:
     case I::Placed:
+    case I::DropIdle:
       return false;
   }
   return false;
@@ -280,12 +295,13 @@ std::uint32_t feature_of(CallInput in) {
     case I::Collapse:
     case I::HoldRecall:
     case I::Placed:
+    case I::DropIdle:
       return 0;
   }
   return 0;
 }
 
-std::span<const Transition> transition_table() { return kTable; }
+std::span<const Transition> transition_table() { return full_table(); }
 
 std::optional<CallState> next_state(CallState from, CallInput input) {
   const std::int8_t to = lookup().next[index_of(from)][static_cast<int>(input)];

@@ -250,13 +250,13 @@ void Pbx::transition(Call& call, CallInput input, DisconnectMode mode) {
   const CallState from = call.state;
   if (*next == from) return;  // DIALING -> DIALING (more digits), IDLE deallocate
   call.state = *next;
-  if (*next == CallState::Disconnected)
+  if (*next == CallState::Disconnected || input == CallInput::DropIdle)
     call.mode = mode == DisconnectMode::None ? DisconnectMode::Normal : mode;
   call.history.push_back(StateStamp{*next, now()});
   ++stats_.transitions;
   const CallStateEvent event{now(), call.id, call.line, from, *next, call.mode, call.reason};
   for (PbxObserver* o : observers_) o->on_call_state(event);
-  if (*next == CallState::Disconnected)
+  if (*next == CallState::Disconnected || input == CallInput::DropIdle)
     for (PbxFeature* f : features_) f->on_disconnected(call);
   if (*next == CallState::Idle) on_idle(call);
 }
@@ -691,6 +691,13 @@ OpResult Pbx::drop(CallId id) {
   }
   const CallState before = call->state;
   cancel_timers(*call);
+  if (before != CallState::Disconnected && config_.profile.local_drop_idle) {
+    // Straight to IDLE (local_drop: idle); the far party hears the hang-up first.
+    unpark_orbit_of(*call);  // a parked party hanging up frees its orbit
+    disconnect_far_end(*call, before);
+    if (Call* c = get(id)) transition(*c, CallInput::DropIdle, DisconnectMode::Normal);
+    return result;
+  }
   transition(*call, CallInput::Drop, DisconnectMode::Normal);
   if (before != CallState::Disconnected) {
     unpark_orbit_of(*call);  // a parked party hanging up frees its orbit

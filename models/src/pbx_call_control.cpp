@@ -244,8 +244,9 @@ OpResult Pbx::blind_transfer(CallId id, std::string_view number) {
                   state_rule(*call, CallInput::BlindTransfer, Op::BlindTransfer));
   if (std::string why = busy_with_consultation(*this, *call, false); !why.empty())
     return refuse(Op::BlindTransfer, LineErr::InvalCallState, id, std::move(why));
-  if (!complete_number(number))
-    return refuse(Op::BlindTransfer, LineErr::InvalAddress, id, not_complete(number));  // nothing is dialled
+  auto routed = destination(Op::BlindTransfer, id, number);  // nothing is dialled
+  if (auto* refused = std::get_if<OpResult>(&routed)) return *refused;
+  const std::string to = std::get<std::string>(std::move(routed));
   Call* transferee = get(call->peer);
   if (!transferee)
     return refuse(Op::BlindTransfer, LineErr::OperationFailed, id,
@@ -258,10 +259,33 @@ OpResult Pbx::blind_transfer(CallId id, std::string_view number) {
   cancel_timers(*call);
   call->handed_on = Call::HandedOn::Transfer;
   transition(*call, CallInput::BlindTransfer);
-  offer_to(*get(transferee_id), std::string(number), CallReason::Transfer, 0,
+  offer_to(*get(transferee_id), to, CallReason::Transfer, 0,
            config_.profile.transfer_recall ? std::optional<LineId>(transferer) : std::nullopt,
            lines_[transferer].number);  // the transferer moved it (RedirectingID)
   return result;
+}
+
+std::variant<OpResult, std::string> Pbx::destination(Op op, CallId id, std::string_view text) {
+  // TAPI gives lineRedirect's and lineBlindTransfer's destination in the dialable address
+  // format: a canonical number goes through the dialing rules, modifiers that only shape how
+  // digits are outpulsed (P, T, `,`, W) are left out, since the switch routes the call itself
+  // and dials nothing; what needs a call of one's own to wait on (`!`, `@`, `$`) or more
+  // digits later (`;`) is refused. The digits must be a complete number of the dial plan.
+  auto checked = dial_string(op, id, text);
+  if (auto* refused = std::get_if<OpResult>(&checked)) return *refused;
+  const DialableAddress address = std::get<DialableAddress>(std::move(checked));
+  if (address.partial)
+    return refuse(op, LineErr::InvalAddress, id,
+                  fmt::format("'{}' is partial (';'): {} needs the whole destination", text, to_string(op)));
+  for (char c : address.number) {
+    if (c == '!' || c == '@' || c == '$')
+      return refuse(op, LineErr::InvalAddress, id,
+                    fmt::format("'{}': '{}' needs a call of its own to wait on; {} only routes the call", text, c,
+                                to_string(op)));
+  }
+  std::string digits = dial_digits(address.number);
+  if (!complete_number(digits)) return refuse(op, LineErr::InvalAddress, id, not_complete(digits.empty() ? text : digits));
+  return digits;
 }
 
 // Offer a connected party back to a line (a transfer recall); unanswered or busy, it ends.
@@ -493,12 +517,20 @@ void Pbx::drop_conference(Call& conf) {
     } else if (m->state != CallState::Disconnected) {
       disconnect_far_end(*m, m->state);
     }
-    if (m->state != CallState::Disconnected) transition(*m, CallInput::Drop, DisconnectMode::Normal);
-    transition(*m, CallInput::Clear);
+    if (m->state == CallState::Disconnected) transition(*m, CallInput::Clear);
+    else if (config_.profile.local_drop_idle) transition(*m, CallInput::DropIdle, DisconnectMode::Normal);
+    else {
+      transition(*m, CallInput::Drop, DisconnectMode::Normal);
+      transition(*m, CallInput::Clear);
+    }
   }
   if (keep_talking) link(*p0, *p1);
   Call& c = *get(conf_id);
   cancel_timers(c);
+  if (config_.profile.local_drop_idle) {
+    transition(c, CallInput::DropIdle, DisconnectMode::Normal);
+    return;
+  }
   transition(c, CallInput::Drop, DisconnectMode::Normal);
   transition(c, CallInput::Clear);
 }
@@ -581,7 +613,9 @@ OpResult Pbx::redirect(CallId id, std::string_view number) {
     return refuse(Op::Redirect, LineErr::InvalCallState, id,
                   fmt::format("{} is ACCEPTED: this switch redirects OFFERING calls only (redirect_from_accepted)",
                               to_string(id)));
-  if (!complete_number(number)) return refuse(Op::Redirect, LineErr::InvalAddress, id, not_complete(number));
+  auto routed = destination(Op::Redirect, id, number);
+  if (auto* refused = std::get_if<OpResult>(&routed)) return *refused;
+  const std::string to = std::get<std::string>(std::move(routed));
   Call* caller = get(call->peer);
   if (!caller)
     return refuse(Op::Redirect, LineErr::OperationFailed, id, fmt::format("{} has no caller to redirect", to_string(id)));
@@ -592,7 +626,7 @@ OpResult Pbx::redirect(CallId id, std::string_view number) {
   cancel_timers(*call);
   call->handed_on = Call::HandedOn::Redirect;
   transition(*call, CallInput::Redirect);
-  offer_to(*get(caller_id), std::string(number), CallReason::Redirect, 0, std::nullopt,
+  offer_to(*get(caller_id), to, CallReason::Redirect, 0, std::nullopt,
            lines_[get(id)->line].number);  // the redirecting line (RedirectingID)
   return result;
 }

@@ -39,6 +39,7 @@ std::optional<Duration> duration_of(std::string_view t) {
 constexpr std::string_view kAnswerModes[] = {"hold", "drop", "none"};
 constexpr std::string_view kVacant[] = {"disconnect", "special_info"};
 constexpr std::string_view kTrunksBusy[] = {"busy", "congestion"};
+constexpr std::string_view kLocalDrop[] = {"idle", "disconnected"};
 
 constexpr ProfileSetting kSettings[] = {
     {"answer_mode", K::Choice,
@@ -132,6 +133,13 @@ constexpr ProfileSetting kSettings[] = {
      "consultation call of `setup_conference` / `prepare_add_to_conference`; without it INVALCALLHANDLE",
      "true", 0, 0, {}, [](const SwitchProfile& p) { return text_of(p.conference_make); },
      [](SwitchProfile& p, std::string_view t) { p.conference_make = bool_of(t); }},
+    {"local_drop", K::Choice,
+     "what `drop` does to the dropped call: straight to IDLE (`idle`, as TAPI's lineDrop describes it), or "
+     "DISCONNECTED (mode NORMAL) and then IDLE at once (`disconnected`); the far party goes DISCONNECTED "
+     "either way",
+     "disconnected", 0, 0, kLocalDrop,
+     [](const SwitchProfile& p) -> std::string { return p.local_drop_idle ? "idle" : "disconnected"; },
+     [](SwitchProfile& p, std::string_view t) { p.local_drop_idle = t == "idle"; }},
     {"all_trunks_busy", K::Choice,
      "a call out through a trunk group with every channel taken: BUSY with LINEBUSYMODE_TRUNK (`busy`), or "
      "DISCONNECTED with mode CONGESTION (`congestion`); either counts as blocked",

@@ -52,8 +52,11 @@ enum class CallInput : std::uint8_t {
   Collapse,        ///< the conference shrank to one party: back to a plain call
   HoldRecall,      ///< a call held too long rings its holder again
   Placed,          ///< a call the PBX places on a party's behalf (camp-on, an answered callback, trunk arrival): ringback
+  /// lineDrop on a switch whose dropped calls go straight to IDLE (`local_drop: idle`): from
+  /// every state Drop leaves for DISCONNECTED, to IDLE (rows derived from Drop's, not listed).
+  DropIdle,
 };
-inline constexpr int kCallInputCount = 37;
+inline constexpr int kCallInputCount = 38;
 
 std::string_view to_string(CallInput in);
 /// True for inputs that are operations of the call's owner.

@@ -322,6 +322,9 @@ class Pbx {
   /// profile lets the switch do, canonical numbers translated. A refusal, or the parsed address.
   std::variant<OpResult, DialableAddress> dial_string(Op op, CallId call, std::string_view text);
   void begin_dialing(Call& call, const DialableAddress& address);
+  /// The destination of redirect / blind_transfer (dialable address format, routed not dialled):
+  /// a refusal, or the complete number it names.
+  std::variant<OpResult, std::string> destination(Op op, CallId call, std::string_view text);
   /// The next step of the call's pending dial string (digits, pause, wait, flash, mode).
   void continue_dialing(Call& call);
   void dial_step_done(CallId id);

@@ -105,6 +105,9 @@ struct SwitchProfile {
   /// Every channel of the trunk group taken: the caller's call goes BUSY with LINEBUSYMODE_TRUNK
   /// (false, as TAPI describes a busy circuit), or DISCONNECTED with LINEDISCONNECTMODE_CONGESTION.
   bool all_trunks_busy_congestion = false;
+  /// lineDrop: the dropped call goes straight to IDLE (true, as TAPI's lineDrop describes it), or
+  /// through DISCONNECTED (mode NORMAL) to IDLE, as some switches report a local hang-up.
+  bool local_drop_idle = false;
   /// The operations the switch offers, by Op; the others are refused with the Unsupported error.
   std::array<bool, kOpCount> supported = all_operations();
   /// The LINEERR of each kind of refusal, by Refusal.
