@@ -62,9 +62,9 @@ DWORD media_mode(const Line& line) {
   return line.is_modem() ? LINEMEDIAMODE_DATAMODEM : LINEMEDIAMODE_INTERACTIVEVOICE;
 }
 
-/// LINECALLINFOSTATE_* of call_info's `changed` names. The server's redirection ID is both of
-/// TAPI's (where the call went, and the number first dialled); a name this TSP does not know
-/// is OTHER.
+/// LINECALLINFOSTATE_* of call_info's `changed` names, one for one; a name this TSP does not know
+/// is OTHER. (REDIRECTIONID, REDIRECTINGID and COMPLETIONID are then set by what LINECALLINFO
+/// shows: see the call_info event.)
 DWORD call_info_states(const json& changed) {
   DWORD bits = 0;
   if (!changed.is_array()) return bits;
@@ -73,9 +73,7 @@ DWORD call_info_states(const json& changed) {
     const bool known = std::find(schema::kCallInfoChanges.begin(), schema::kCallInfoChanges.end(), n) !=
                        schema::kCallInfoChanges.end();
     const DWORD bit = known ? tapi_names::kCallInfoState.value_of(n).value_or(0) : 0;
-    if (bit == 0) bits |= LINECALLINFOSTATE_OTHER;
-    else if (bit == LINECALLINFOSTATE_REDIRECTIONID) bits |= LINECALLINFOSTATE_REDIRECTIONID | LINECALLINFOSTATE_REDIRECTINGID;
-    else bits |= bit;
+    bits |= bit == 0 ? DWORD{LINECALLINFOSTATE_OTHER} : bit;
   }
   return bits;
 }
@@ -625,6 +623,8 @@ void Provider::apply_info(const json& f, const Pending& p) {
   c.from = text(f, field::kFrom, c.from);
   c.to = text(f, field::kTo, c.to);
   c.original_to = text(f, field::kOriginalTo);
+  c.redirection = text(f, field::kRedirection);
+  c.redirecting = text(f, field::kRedirecting);
   c.connected = text(f, field::kConnected);
   c.completion = number(f, field::kCompletion);
   if (f.contains(field::kReason)) c.reason = call_reason_value(text(f, field::kReason));
@@ -667,6 +667,8 @@ void Provider::process_event(const json& f) {
     c->from = text(f, field::kFrom);
     c->to = text(f, field::kTo);
     c->original_to = text(f, field::kOriginalTo);
+    c->redirection = text(f, field::kRedirection);
+    c->redirecting = text(f, field::kRedirecting);
     c->connected = text(f, field::kConnected);
     c->completion = number(f, field::kCompletion);
     const std::string reason = text(f, field::kReason);
@@ -729,10 +731,24 @@ void Provider::process_event(const json& f) {
   if (ev == schema::event::kCallInfo) {
     Call* c = call_by_server(text(f, field::kCall));
     if (!c || !lines_[c->line]->open) return;
-    const DWORD bits = f.contains(field::kChanged) ? call_info_states(f[field::kChanged]) : 0;
+    DWORD bits = f.contains(field::kChanged) ? call_info_states(f[field::kChanged]) : 0;
+    // The event carries every value; one left out is empty (0). RedirectionID, RedirectingID and
+    // dwCompletionID are reported changed exactly when what LINECALLINFO shows changes: the
+    // server's REDIRECTIONID also covers `original_to`, and one that sends neither `redirection`
+    // nor `redirecting` (RedirectingID is then `original_to`) names no REDIRECTINGID.
+    const std::string redirection = c->redirection_id(), redirecting = c->redirecting_id();
+    const DWORD completion = c->completion;
     c->from = text(f, field::kFrom, c->from);
     c->to = text(f, field::kTo, c->to);
     c->original_to = text(f, field::kOriginalTo);
+    c->redirection = text(f, field::kRedirection);
+    c->redirecting = text(f, field::kRedirecting);
+    c->completion = number(f, field::kCompletion);
+    constexpr DWORD kDerived = LINECALLINFOSTATE_REDIRECTIONID | LINECALLINFOSTATE_REDIRECTINGID | LINECALLINFOSTATE_COMPLETIONID;
+    bits &= ~kDerived;
+    if (c->redirection_id() != redirection) bits |= LINECALLINFOSTATE_REDIRECTIONID;
+    if (c->redirecting_id() != redirecting) bits |= LINECALLINFOSTATE_REDIRECTINGID;
+    if (c->completion != completion) bits |= LINECALLINFOSTATE_COMPLETIONID;
     if (f.contains(field::kConnected)) c->connected = text(f, field::kConnected);
     if (f.contains(field::kReason)) c->reason = call_reason_value(text(f, field::kReason));
     const Call* conf = call_by_server(text(f, field::kConference));
