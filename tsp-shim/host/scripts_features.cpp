@@ -916,10 +916,10 @@ void trunks(const Context& cx) {
   Monitor mon(cx.server, cx.token);
   tapi.check_status_in_callbacks(true);
 
-  Buffer<LINEDEVCAPS> dc(4096);
-  expect(t.TSPI_lineGetDevCaps(B.device_id, B.version, 0, dc.get()) == 0, "TSPI_lineGetDevCaps(202)");
-  expect(dc->dwBusyModes == (LINEBUSYMODE_STATION | LINEBUSYMODE_TRUNK),
-         "dwBusyModes " + hex(dc->dwBusyModes) + "; expected STATION|TRUNK");
+  Buffer<LINEADDRESSCAPS> ac(4096);
+  expect(t.TSPI_lineGetAddressCaps(B.device_id, 0, B.version, 0, ac.get()) == 0, "TSPI_lineGetAddressCaps(202)");
+  expect(ac->dwBusyModes == (LINEBUSYMODE_STATION | LINEBUSYMODE_TRUNK),
+         "LINEADDRESSCAPS dwBusyModes " + hex(ac->dwBusyModes) + "; expected STATION|TRUNK");
 
   step("205 calls out (9 555 1234) on the trunk's only channel; the far end answers");
   TapiCall& e1 = make_call(tapi, E, L"95551234", "205's outside call");

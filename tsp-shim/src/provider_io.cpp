@@ -596,6 +596,24 @@ void Provider::process_reply(const json& f, Pending p) {
     if (p.completion_out) *p.completion_out = number(f, field::kCompletion);
     if (p.address_out) fill_varstring(p.address_out, widen(text(f, field::kAddress)));
     if (p.on_ok) p.on_ok(*this, f);
+    // A camp-on keeps its call, which now has a completion id and no COMPLETECALL; cancelling it
+    // takes both back. The server reports neither with an event (the call's state stays): read
+    // the calls again before TAPI hears of the completion (apply_info reports COMPLETIONID).
+    if ((p.op == to_string(Op::CompleteCall) || p.op == to_string(Op::UncompleteCall)) && sock_ != INVALID_SOCKET) {
+      for (auto& [h, c] : calls_) {
+        const bool affected = p.op == to_string(Op::CompleteCall) ? h == p.call : c->line == p.line && c->completion;
+        if (!affected || !c->valid || c->server.empty() || c->state == LINECALLSTATE_IDLE) continue;
+        for (const Pending::Kind kind : {Pending::Kind::Info, Pending::Kind::Refresh}) {
+          Pending q;
+          q.kind = kind;
+          q.op = kind == Pending::Kind::Info ? schema::op::kCallInfo : schema::op::kCallStatus;
+          q.call = h;
+          const std::string op = q.op;
+          send_locked(json{{field::kOp, op}, {field::kCall, c->server}}, std::move(q));
+          ++barrier_;
+        }
+      }
+    }
   } else {
     cb.result = line_error_value(text(f, field::kError));
     for (const auto& k : p.creates)
@@ -617,6 +635,8 @@ void Provider::apply_info(const json& f, const Pending& p) {
   auto it = calls_.find(p.call);
   if (it == calls_.end() || !flag(f, field::kOk, false)) return;
   Call& c = *it->second;
+  const std::string redirection = c.redirection_id(), redirecting = c.redirecting_id();
+  const DWORD completion = c.completion;
   // The call as it is now; events held behind this answer are older, and each carries the whole
   // of what it changes, so they leave the latest values in place.
   c.inbound = text(f, field::kDirection) == schema::value::kIn;
@@ -628,6 +648,14 @@ void Provider::apply_info(const json& f, const Pending& p) {
   c.connected = text(f, field::kConnected);
   c.completion = number(f, field::kCompletion);
   if (f.contains(field::kReason)) c.reason = call_reason_value(text(f, field::kReason));
+  // A call TAPI knows already (read again after a request that changed it without an event):
+  // what LINECALLINFO shows differently is a LINE_CALLINFO, after the request's completion.
+  if (!c.valid) return;
+  DWORD bits = 0;
+  if (c.redirection_id() != redirection) bits |= LINECALLINFOSTATE_REDIRECTIONID;
+  if (c.redirecting_id() != redirecting) bits |= LINECALLINFOSTATE_REDIRECTINGID;
+  if (c.completion != completion) bits |= LINECALLINFOSTATE_COMPLETIONID;
+  if (bits) post(line_event(c.line, c.handle, LINE_CALLINFO, bits));
 }
 
 void Provider::apply_forwarding(Line& line, const json& list) {
