@@ -1292,8 +1292,11 @@ void capability_walk(const Context& cx, bool restricted) {
   rc = t.TSPI_lineCompleteCall(r, a5.hd, &completion_id, LINECALLCOMPLMODE_CAMPON, 0);
   if (a.call(LINECALLFEATURE_COMPLETECALL)) {
     tapi.expect_ok(rc, r, "lineCompleteCall(201, CAMPON)");
-    tapi.wait_state(a5, LINECALLSTATE_IDLE);
+    // CAMPON queues the call itself (D3): it stays BUSY, with the id, until the camp-on ends.
     expect(completion_id != 0 && a.flag(LINEADDRCAPFLAGS_COMPLETIONID), "a camp-on without a completion id");
+    expect(a5.last_state() == LINECALLSTATE_BUSY && call_info(t, a5).completion_id == completion_id,
+           "201's camped-on call: " + state_list(a5.states) + ", dwCompletionID " +
+               std::to_string(call_info(t, a5).completion_id) + " (the camp-on's " + std::to_string(completion_id) + ")");
   } else {
     expect_unavail(tapi, rc, r, "lineCompleteCall, not advertised");
     drop(tapi, a5);
@@ -1303,6 +1306,7 @@ void capability_walk(const Context& cx, bool restricted) {
   rc = t.TSPI_lineUncompleteCall(r, A.hd, completion_id);
   if (a.address(LINEADDRFEATURE_UNCOMPLETECALL)) tapi.expect_ok(rc, r, "lineUncompleteCall(201's camp-on)");
   else expect_unavail(tapi, rc, r, "lineUncompleteCall, not advertised");
+  if (a5.last_state() != LINECALLSTATE_IDLE) drop(tapi, a5);  // the cancelled camp-on's call: plain busy
 
   step("202 parks, unparks and blind-transfers 203's call as advertised");
   TapiCall* b_now = &b2;
