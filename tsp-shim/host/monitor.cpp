@@ -52,7 +52,12 @@ std::vector<Monitor::State> Monitor::states(const std::string& call) {
   AcquireSRWLockExclusive(&lock_);
   for (const json& f : frames_) {
     if (f.value(field::kEvent, "") != schema::event::kCallState || f.value(field::kCall, "") != call) continue;
-    out.push_back({f.value(field::kState, ""), f.value(field::kMode, 0u)});
+    // BUSY's mode is its `busy_mode` (LINEBUSYMODE: a busy station, or every trunk channel taken).
+    const std::string state = f.value(field::kState, "");
+    const DWORD mode = state == "BUSY" ? (f.value(field::kBusyMode, "") == "TRUNK" ? DWORD{LINEBUSYMODE_TRUNK}
+                                                                                   : DWORD{LINEBUSYMODE_STATION})
+                                       : f.value(field::kMode, 0u);
+    out.push_back({state, mode});
   }
   ReleaseSRWLockExclusive(&lock_);
   return out;

@@ -21,7 +21,7 @@ class Monitor {
 
   struct State {
     std::string state;
-    DWORD mode;  ///< LINEDISCONNECTMODE, 0 when none
+    DWORD mode;  ///< LINEDISCONNECTMODE, LINEBUSYMODE for BUSY, 0 when none
   };
   /// The call_state events of a server call ("c17") so far.
   std::vector<State> states(const std::string& call);

@@ -585,7 +585,13 @@ const std::vector<Script>& scripts() {
       {"no-groups", "a switch without pickup groups: directed pickup offered and working, group pickup not", no_groups},
       {"transfers", "swap hold, blind transfer (connected id), non-directed park into lpNonDirAddress, unpark",
        transfers},
-      {"completion", "secure call, call completion (camp-on, callback, their reasons), uncomplete", completion},
+      {"completion", "secure call, call completion (camp-on keeps the call, callback offers one), uncomplete",
+       completion},
+      {"redirection-ids", "switch-ops.yaml: RedirectionID/RedirectingID on both sides of a redirect, a two-hop "
+       "forward and a blind transfer", redirection_ids},
+      {"held-transfer", "switch-ops.yaml: hold, make, lineCompleteTransfer (TRANSFER, CONFERENCE), a held call "
+       "added to a held conference", held_transfer},
+      {"trunks", "switch-ops.yaml: all trunks busy is BUSY/LINEBUSYMODE_TRUNK, a busy extension STATION", trunks},
       {"caps-full", "caps-full.yaml: every capability advertised, each walked and accepted", caps_full},
       {"caps-restricted",
        "caps-restricted.yaml behind the driver's proxy: what is advertised is accepted, the rest refused",

@@ -5,6 +5,12 @@
 //   transfers   lineSwapHold, lineBlindTransfer (and the connected ID after it), non-directed
 //               linePark, lineUnpark
 //   completion  lineSecureCall, lineCompleteCall (CAMPON, CALLBACK), lineUncompleteCall
+// and, on tsp-shim/test/switch-ops.yaml (201-205, a one-channel trunk):
+//   redirection-ids  RedirectionID / RedirectingID on both sides of a redirect, a two-hop forward
+//                    and a blind transfer (D4)
+//   held-transfer    hold + make + lineCompleteTransfer (TRANSFER, CONFERENCE), lineAddToConference
+//                    of a held call (D2)
+//   trunks           all trunks busy: BUSY with LINEBUSYMODE_TRUNK; a busy extension STATION (D7)
 // Like the `calls` walk, each checks every call's LINE_CALLSTATE sequence against docs/tapi-conformance.md and the
 // server's own events (dwParam2 included), reads LINECALLSTATUS inside every callback, and ends
 // with every call IDLE, closed and deallocated at the server.
@@ -436,6 +442,11 @@ void transfers(const Context& cx) {
 }
 
 // --- completion: secure call, camp-on, callback, uncomplete -------------------------------------
+//
+// As docs/tapi-conformance.md's lineCompleteCall says (D3): CAMPON queues the call itself (it stays
+// BUSY, with the completion id, and goes RINGBACK, reason CALLCOMPLETION, when the target frees);
+// CALLBACK ends the call and later offers the originator a new one (OFFERING, CALLCOMPLETION),
+// which rings the target once it is answered (RINGBACK, then CONNECTED).
 
 void completion(const Context& cx) {
   Tsp& t = cx.tsp;
@@ -453,81 +464,90 @@ void completion(const Context& cx) {
   tapi.wait_state(c1, LINECALLSTATE_OFFERING);
   answer(tapi, c1);
   tapi.wait_state(b1, LINECALLSTATE_CONNECTED);
+  expect_features_in(b1, {LINECALLSTATE_DIALTONE, LINECALLSTATE_DIALING, LINECALLSTATE_PROCEEDING,
+                          LINECALLSTATE_RINGBACK, LINECALLSTATE_CONNECTED},
+                     LINECALLFEATURE_SECURECALL, "SECURECALL");
 
-  step("201 calls 202: BUSY; it camps on (CAMPON), and the call goes IDLE");
-  TapiCall& a1 = make_call(tapi, A, L"202", "201's first call to busy 202");
-  tapi.wait_state(a1, LINECALLSTATE_BUSY);
-  expect(FakeTapi::call_status(t, a1).dwCallFeatures & LINECALLFEATURE_COMPLETECALL,
-         "201's busy call does not allow COMPLETECALL: features " + hex(FakeTapi::call_status(t, a1).dwCallFeatures));
+  step("201 calls 202: BUSY; it camps on and cancels that (lineUncompleteCall): a plain busy call again");
+  TapiCall& a2 = make_call(tapi, A, L"202", "201's call to busy 202 (camp-on cancelled)");
+  tapi.wait_state(a2, LINECALLSTATE_BUSY);
+  expect(FakeTapi::call_status(t, a2).dwCallFeatures & LINECALLFEATURE_COMPLETECALL,
+         "201's busy call does not allow COMPLETECALL: features " + hex(FakeTapi::call_status(t, a2).dwCallFeatures));
   DWORD unused_id = 0;
   DRV_REQUESTID r = tapi.next_request();
-  tapi.expect_sync_error(t.TSPI_lineCompleteCall(r, a1.hd, &unused_id, 0x20, 0), r, err(LINEERR_INVALCALLCOMPLMODE),
+  tapi.expect_sync_error(t.TSPI_lineCompleteCall(r, a2.hd, &unused_id, 0x20, 0), r, err(LINEERR_INVALCALLCOMPLMODE),
                          "lineCompleteCall(mode 0x20)");
-  DWORD k1 = 0;
-  r = tapi.next_request();
-  tapi.expect_ok(t.TSPI_lineCompleteCall(r, a1.hd, &k1, LINECALLCOMPLMODE_CAMPON, 0), r, "lineCompleteCall(201, CAMPON)");
-  expect(k1 != 0, "lineCompleteCall(CAMPON) gave completion id 0");
-  tapi.wait_state(a1, LINECALLSTATE_IDLE);
-
-  step("201 calls 202 again, camps on again, and cancels that (lineUncompleteCall); an unknown id is refused");
-  TapiCall& a2 = make_call(tapi, A, L"202", "201's second call to busy 202");
-  tapi.wait_state(a2, LINECALLSTATE_BUSY);
   DWORD k2 = 0;
   r = tapi.next_request();
-  tapi.expect_ok(t.TSPI_lineCompleteCall(r, a2.hd, &k2, LINECALLCOMPLMODE_CAMPON, 0), r,
-                 "lineCompleteCall(201, CAMPON, again)");
-  expect(k2 != 0 && k2 != k1, "the second completion id " + std::to_string(k2) + ", the first " + std::to_string(k1));
-  tapi.wait_state(a2, LINECALLSTATE_IDLE);
+  tapi.expect_ok(t.TSPI_lineCompleteCall(r, a2.hd, &k2, LINECALLCOMPLMODE_CAMPON, 0), r, "lineCompleteCall(201, CAMPON)");
+  expect(k2 != 0, "lineCompleteCall(CAMPON) gave completion id 0");
+  tapi.wait([&] { return info_changed(a2, LINECALLINFOSTATE_COMPLETIONID); },
+            "LINE_CALLINFO COMPLETIONID on 201's camped-on call");
+  expect(call_info(t, a2).completion_id == k2, "201's camped-on call: dwCompletionID " +
+                                                   std::to_string(call_info(t, a2).completion_id) + ", the id " +
+                                                   std::to_string(k2));
   r = tapi.next_request();
   tapi.expect_ok(t.TSPI_lineUncompleteCall(r, A.hd, k2), r, "lineUncompleteCall(201, " + std::to_string(k2) + ")");
   r = tapi.next_request();
   tapi.expect_error(t.TSPI_lineUncompleteCall(r, A.hd, k2), r, err(LINEERR_INVALCOMPLETIONID),
                     "lineUncompleteCall(201, cancelled already)");
   r = tapi.next_request();
-  tapi.expect_error(t.TSPI_lineUncompleteCall(r, A.hd, k1 + k2 + 1000), r, err(LINEERR_INVALCOMPLETIONID),
+  tapi.expect_error(t.TSPI_lineUncompleteCall(r, A.hd, k2 + 1000), r, err(LINEERR_INVALCOMPLETIONID),
                     "lineUncompleteCall(201, an id never given)");
+  tapi.wait([&] { return call_info(t, a2).completion_id == 0; }, "201's call without a completion id once cancelled");
+  expect(a2.last_state() == LINECALLSTATE_BUSY, "201's cancelled camp-on: " + state_list(a2.states));
+  drop(tapi, a2);
 
-  step("202 secures its call (SECURECALL was allowed throughout); a camp-on on it is refused");
-  expect_features_in(b1, {LINECALLSTATE_DIALTONE, LINECALLSTATE_DIALING, LINECALLSTATE_PROCEEDING,
-                          LINECALLSTATE_RINGBACK, LINECALLSTATE_CONNECTED},
-                     LINECALLFEATURE_SECURECALL, "SECURECALL");
-  expect(!(call_info(t, b1).param_flags & LINECALLPARAMFLAGS_SECURE), "202's call is SECURE before lineSecureCall");
+  step("201 calls 202 again and camps on: the call stays BUSY (reason DIRECT) with the completion id, "
+       "without COMPLETECALL");
+  TapiCall& a1 = make_call(tapi, A, L"202", "201's camped-on call to 202");
+  tapi.wait_state(a1, LINECALLSTATE_BUSY);
+  DWORD k1 = 0;
   r = tapi.next_request();
-  tapi.expect_ok(t.TSPI_lineSecureCall(r, b1.hd), r, "lineSecureCall(202)");
-  expect(call_info(t, b1).param_flags & LINECALLPARAMFLAGS_SECURE,
-         "202's secured call: dwCallParamFlags " + hex(call_info(t, b1).param_flags) + " without SECURE");
-  TapiCall& a3 = make_call(tapi, A, L"202", "201's call to secure busy 202");
-  tapi.wait_state(a3, LINECALLSTATE_BUSY);
-  DWORD k3 = 0;
-  r = tapi.next_request();
-  tapi.expect_error(t.TSPI_lineCompleteCall(r, a3.hd, &k3, LINECALLCOMPLMODE_CAMPON, 0), r,
-                    err(LINEERR_OPERATIONFAILED), "lineCompleteCall(CAMPON) on a secure call");
-  expect(a3.last_state() == LINECALLSTATE_BUSY, "a refused completion changed 201's call: " + state_list(a3.states));
-  drop(tapi, a3);
+  tapi.expect_ok(t.TSPI_lineCompleteCall(r, a1.hd, &k1, LINECALLCOMPLMODE_CAMPON, 0), r, "lineCompleteCall(201, CAMPON)");
+  expect(k1 != 0 && k1 != k2, "the camp-on's completion id " + std::to_string(k1) + ", the cancelled one's " +
+                                  std::to_string(k2));
+  tapi.wait([&] { return call_info(t, a1).completion_id == k1; }, "dwCompletionID of 201's camped-on call");
+  expect(info_changed(a1, LINECALLINFOSTATE_COMPLETIONID), "201's camped-on call: no LINE_CALLINFO COMPLETIONID");
+  const CallInfo camped = call_info(t, a1);
+  expect(camped.reason == LINECALLREASON_DIRECT, "201's camped-on call: " + describe(camped) + "; expected DIRECT");
+  const LINECALLSTATUS cs = FakeTapi::call_status(t, a1);
+  expect(cs.dwCallState == LINECALLSTATE_BUSY && !(cs.dwCallFeatures & LINECALLFEATURE_COMPLETECALL),
+         std::string("201's camped-on call: state ") + call_state_name(cs.dwCallState) + ", features " + hex(cs.dwCallFeatures) +
+             "; expected BUSY without COMPLETECALL");
 
-  step("203 and 202 hang up: the camp-on places 201's call (CALLCOMPLETION), offered to 202 (CAMPEDON)");
+  step("203 and 202 hang up: 202 is offered 201's call (CAMPEDON); 201's same call goes RINGBACK (CALLCOMPLETION)");
   drop(tapi, c1);
   tapi.wait_state(b1, LINECALLSTATE_DISCONNECTED);
   drop(tapi, b1);
-  TapiCall& a4 = tapi.wait_new_call(A, "201's camped-on call");
   TapiCall& b2 = tapi.wait_new_call(B, "202's camped-on call from 201");
-  tapi.wait_state(a4, LINECALLSTATE_RINGBACK);
   tapi.wait_state(b2, LINECALLSTATE_OFFERING);
-  const CallInfo ai = call_info(t, a4);
-  // dwCompletionID names the completion (k1) on the CALLCOMPLETION call it placed.
-  expect(ai.completion_id == k1, "201's camped-on call: dwCompletionID " + std::to_string(ai.completion_id) +
-                                     ", the camp-on's id " + std::to_string(k1));
-  expect(ai.reason == LINECALLREASON_CALLCOMPLETION && ai.origin == LINECALLORIGIN_OUTBOUND && ai.called == L"202",
-         "201's camped-on call: origin " + hex(ai.origin) + ", " + describe(ai) + "; expected OUTBOUND CALLCOMPLETION to 202");
+  tapi.wait_state(a1, LINECALLSTATE_RINGBACK);
+  tapi.wait([&] { return call_info(t, a1).reason == LINECALLREASON_CALLCOMPLETION; },
+            "201's camped-on call with reason CALLCOMPLETION");
+  const CallInfo ai = call_info(t, a1);
+  expect(ai.completion_id == k1 && ai.origin == LINECALLORIGIN_OUTBOUND && ai.called == L"202",
+         "201's camped-on call: dwCompletionID " + std::to_string(ai.completion_id) + " (the camp-on's " +
+             std::to_string(k1) + "), origin " + hex(ai.origin) + ", " + describe(ai) + "; expected OUTBOUND to 202");
+  expect(tapi.new_calls(A) == 0, "the camp-on made 201 a new call");
   const CallInfo bi = call_info(t, b2);
   expect(bi.reason == LINECALLREASON_CAMPEDON && bi.caller == L"201",
          "202's camped-on call: " + describe(bi) + "; expected CAMPEDON from 201");
   answer(tapi, b2);
-  tapi.wait_state(a4, LINECALLSTATE_CONNECTED);
+  tapi.wait_state(a1, LINECALLSTATE_CONNECTED);
 
-  step("203 calls 202 (busy again) and asks for a callback (CALLBACK)");
+  step("202 secures its call; 203 calls 202 (busy): a camp-on on a secure call is refused, a CALLBACK is not");
+  r = tapi.next_request();
+  tapi.expect_ok(t.TSPI_lineSecureCall(r, b2.hd), r, "lineSecureCall(202)");
+  expect(call_info(t, b2).param_flags & LINECALLPARAMFLAGS_SECURE,
+         "202's secured call: dwCallParamFlags " + hex(call_info(t, b2).param_flags) + " without SECURE");
   TapiCall& c2 = make_call(tapi, C, L"202", "203's call to busy 202");
   tapi.wait_state(c2, LINECALLSTATE_BUSY);
+  DWORD k3 = 0;
+  r = tapi.next_request();
+  tapi.expect_error(t.TSPI_lineCompleteCall(r, c2.hd, &k3, LINECALLCOMPLMODE_CAMPON, 0), r,
+                    err(LINEERR_OPERATIONFAILED), "lineCompleteCall(CAMPON) on a secure call");
+  expect(c2.last_state() == LINECALLSTATE_BUSY, "a refused completion changed 203's call: " + state_list(c2.states));
   DWORD k4 = 0;
   r = tapi.next_request();
   tapi.expect_ok(t.TSPI_lineCompleteCall(r, c2.hd, &k4, LINECALLCOMPLMODE_CALLBACK, 0), r,
@@ -535,8 +555,8 @@ void completion(const Context& cx) {
   expect(k4 != 0 && k4 != k1 && k4 != k2, "the callback's completion id " + std::to_string(k4));
   tapi.wait_state(c2, LINECALLSTATE_IDLE);
 
-  step("201 and 202 hang up: 203 is rung back (OFFERING, CALLCOMPLETION); answering it rings 202");
-  drop(tapi, a4);
+  step("201 and 202 hang up: 203 is called back (LINE_NEWCALL, OFFERING, CALLCOMPLETION, the callback's id)");
+  drop(tapi, a1);
   tapi.wait_state(b2, LINECALLSTATE_DISCONNECTED);
   drop(tapi, b2);
   TapiCall& c3 = tapi.wait_new_call(C, "203's callback");
@@ -546,13 +566,19 @@ void completion(const Context& cx) {
          "203's callback: " + describe(cb) + "; expected CALLCOMPLETION from 202");
   expect(cb.completion_id == k4, "203's callback: dwCompletionID " + std::to_string(cb.completion_id) +
                                      ", the callback's id " + std::to_string(k4));
-  answer(tapi, c3);
+  expect(tapi.new_calls(B) == 1, "202 was rung before 203 answered its callback");
+
+  step("203 answers the callback: RINGBACK while 202 is offered the call (CALLCOMPLETION); CONNECTED when it answers");
+  r = tapi.next_request();
+  tapi.expect_ok(t.TSPI_lineAnswer(r, c3.hd, nullptr, 0), r, "lineAnswer(203's callback)");
+  tapi.wait_state(c3, LINECALLSTATE_RINGBACK);
   TapiCall& b3 = tapi.wait_new_call(B, "202's call from the callback");
   tapi.wait_state(b3, LINECALLSTATE_OFFERING);
   const CallInfo bc = call_info(t, b3);
   expect(bc.reason == LINECALLREASON_CALLCOMPLETION && bc.caller == L"203",
          "202's call from 203's callback: " + describe(bc) + "; expected CALLCOMPLETION from 203");
   answer(tapi, b3);
+  tapi.wait_state(c3, LINECALLSTATE_CONNECTED);
   tapi.wait([&] { return call_info(t, c3).connected == L"202"; }, "203's callback connected to 202");
   drop(tapi, c3);
   tapi.wait_state(b3, LINECALLSTATE_DISCONNECTED);
@@ -563,16 +589,371 @@ void completion(const Context& cx) {
   const auto names = check_sequences(
       t, mon,
       {{&b1, then(kDialled, {LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE})},
-       {&c1, {LINECALLSTATE_OFFERING, LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE}},
-       {&a1, then(kDialledBusy, {LINECALLSTATE_IDLE})},
-       {&a2, then(kDialledBusy, {LINECALLSTATE_IDLE})},
-       {&a3, then(kDialledBusy, {LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE})},
-       {&a4, {LINECALLSTATE_RINGBACK, LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE}},
+       {&c1, answered},
+       {&a2, then(kDialledBusy, {LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE})},
+       {&a1, then(kDialledBusy, {LINECALLSTATE_RINGBACK, LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED,
+                                 LINECALLSTATE_IDLE})},
        {&b2, answered},
        {&c2, then(kDialledBusy, {LINECALLSTATE_IDLE})},
-       {&c3, {LINECALLSTATE_OFFERING, LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE}},
+       {&c3, {LINECALLSTATE_OFFERING, LINECALLSTATE_RINGBACK, LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED,
+              LINECALLSTATE_IDLE}},
        {&b3, answered}});
-  finish(tapi, mon, names, {&b1, &c1, &a1, &a2, &a3, &a4, &b2, &c2, &c3, &b3}, {&A, &B, &C});
+  finish(tapi, mon, names, {&b1, &c1, &a2, &a1, &b2, &c2, &c3, &b3}, {&A, &B, &C});
+}
+
+// --- redirection-ids: RedirectionID and RedirectingID on both sides of a moved call (D4) ---------
+//
+// switch-ops.yaml (201-205). The server names where a redirected, forwarded or transferred call
+// went (`redirection`) and who moved it last (`redirecting`) on the call offered AND on the moved
+// party's own call; LINECALLINFO shows them, and LINE_CALLINFO names REDIRECTIONID / REDIRECTINGID
+// exactly when what LINECALLINFO shows changes (never for a call that came with them).
+
+namespace {
+
+constexpr DWORD kMoved = LINECALLINFOSTATE_REDIRECTIONID | LINECALLINFOSTATE_REDIRECTINGID;
+
+/// LINECALLINFO of `c` has RedirectionID `redirection` and RedirectingID `redirecting` (as text).
+void expect_redirection(Tsp& t, TapiCall& c, const std::wstring& redirection, const std::wstring& redirecting) {
+  const CallInfo i = call_info(t, c);
+  expect(i.redirection == redirection && i.redirecting == redirecting,
+         c.label + ": " + describe(i) + "; expected redirection '" + narrow(redirection) + "', redirecting '" +
+             narrow(redirecting) + "'");
+}
+
+/// How many of the call's LINE_CALLINFOs named any of `bits`.
+std::size_t infos_naming(const TapiCall& c, DWORD bits) {
+  return static_cast<std::size_t>(
+      std::count_if(c.info_changes.begin(), c.info_changes.end(), [bits](DWORD b) { return (b & bits) != 0; }));
+}
+
+/// The moved party's own call learnt where its call went: one LINE_CALLINFO naming REDIRECTIONID
+/// and REDIRECTINGID (waited for), and LINECALLINFO says so.
+void expect_moved(FakeTapi& tapi, TapiCall& c, const std::wstring& redirection, const std::wstring& redirecting) {
+  Tsp& t = tapi.tsp();
+  tapi.wait([&] { return info_changed(c, LINECALLINFOSTATE_REDIRECTIONID) && info_changed(c, LINECALLINFOSTATE_REDIRECTINGID); },
+            "LINE_CALLINFO REDIRECTIONID and REDIRECTINGID on " + c.label);
+  expect(infos_naming(c, LINECALLINFOSTATE_REDIRECTINGID) == 1,
+         c.label + ": " + std::to_string(infos_naming(c, LINECALLINFOSTATE_REDIRECTINGID)) +
+             " LINE_CALLINFOs named REDIRECTINGID; it changed once");
+  expect_redirection(t, c, redirection, redirecting);
+}
+
+}  // namespace
+
+void redirection_ids(const Context& cx) {
+  Tsp& t = cx.tsp;
+  FakeTapi tapi(t);
+  tapi.start();
+  TapiLine& A = tapi.open("201");
+  TapiLine& B = tapi.open("202");
+  TapiLine& C = tapi.open("203");
+  TapiLine& D = tapi.open("204");
+  TapiLine& E = tapi.open("205");
+  Monitor mon(cx.server, cx.token);
+  tapi.check_status_in_callbacks(true);
+
+  step("201 calls 202 (nobody moved it: no RedirectionID or RedirectingID); 202 redirects it to 203");
+  TapiCall& a1 = make_call(tapi, A, L"202", "201's call to 202 (redirected)");
+  TapiCall& b1 = tapi.wait_new_call(B, "202's call from 201");
+  tapi.wait_state(b1, LINECALLSTATE_OFFERING);
+  tapi.wait_state(a1, LINECALLSTATE_RINGBACK);
+  expect_redirection(t, a1, L"", L"");
+  expect_redirection(t, b1, L"", L"");
+  DRV_REQUESTID r = tapi.next_request();
+  tapi.expect_ok(t.TSPI_lineRedirect(r, b1.hd, L"203", 0), r, "lineRedirect(202 -> 203)");
+  tapi.wait_state(b1, LINECALLSTATE_IDLE);
+  TapiCall& c1 = tapi.wait_new_call(C, "203's redirected call");
+  tapi.wait_state(c1, LINECALLSTATE_OFFERING);
+  const CallInfo ci = call_info(t, c1);
+  expect(ci.reason == LINECALLREASON_REDIRECT && ci.caller == L"201" && ci.called == L"203" &&
+             ci.redirection == L"203" && ci.redirecting == L"202",
+         "203's redirected call: " + describe(ci) + "; expected REDIRECT from 201, redirection 203, redirecting 202");
+
+  step("201's own call says the same: redirection 203, redirecting 202 (LINE_CALLINFO REDIRECTIONID|REDIRECTINGID)");
+  expect_moved(tapi, a1, L"203", L"202");
+  expect(call_info(t, a1).called == L"202", "201's redirected call: called '" + narrow(call_info(t, a1).called) +
+                                                "' (it dialled 202)");
+  answer(tapi, c1);
+  tapi.wait_state(a1, LINECALLSTATE_CONNECTED);
+  expect_redirection(t, a1, L"203", L"202");
+  drop(tapi, a1);
+  tapi.wait_state(c1, LINECALLSTATE_DISCONNECTED);
+  drop(tapi, c1);
+
+  step("a two-hop forward: 203 forwards to 204, 204 to 205; 201 calls 203 and 205 is offered the call");
+  const std::vector<BYTE> to204 = forward_list(LINEFORWARDMODE_UNCOND, L"204");
+  const std::vector<BYTE> to205 = forward_list(LINEFORWARDMODE_UNCOND, L"205");
+  forward(tapi, C, &to204, "203 unconditionally -> 204");
+  forward(tapi, D, &to205, "204 unconditionally -> 205");
+  const std::size_t at_203 = tapi.new_calls(C), at_204 = tapi.new_calls(D);
+  TapiCall& a2 = make_call(tapi, A, L"203", "201's call to 203 (forwarded twice)");
+  TapiCall& e1 = tapi.wait_new_call(E, "205's forwarded call");
+  tapi.wait_state(e1, LINECALLSTATE_OFFERING);
+  tapi.wait_state(a2, LINECALLSTATE_RINGBACK);
+  const CallInfo ei = call_info(t, e1);
+  expect(ei.reason == LINECALLREASON_FWDUNCOND && ei.caller == L"201" && ei.called == L"205" &&
+             ei.redirection == L"205" && ei.redirecting == L"204",
+         "205's forwarded call: " + describe(ei) + "; expected FWDUNCOND from 201, redirection 205, redirecting 204 "
+         "(the last hop, not 203)");
+
+  step("201's own call: redirection 205, redirecting 204");
+  expect_moved(tapi, a2, L"205", L"204");
+  expect(tapi.new_calls(C) == at_203 && tapi.new_calls(D) == at_204, "203 or 204 was offered the forwarded call");
+  answer(tapi, e1);
+  tapi.wait_state(a2, LINECALLSTATE_CONNECTED);
+  drop(tapi, a2);
+  tapi.wait_state(e1, LINECALLSTATE_DISCONNECTED);
+  drop(tapi, e1);
+  forward(tapi, C, nullptr, "203 cancel");
+  forward(tapi, D, nullptr, "204 cancel");
+
+  step("a blind transfer: 201 calls 202, 202 answers and transfers 201 to 203");
+  TapiCall& a3 = make_call(tapi, A, L"202", "201's call to 202 (transferred)");
+  TapiCall& b2 = tapi.wait_new_call(B, "202's call from 201 (it transfers)");
+  tapi.wait_state(b2, LINECALLSTATE_OFFERING);
+  answer(tapi, b2);
+  tapi.wait_state(a3, LINECALLSTATE_CONNECTED);
+  r = tapi.next_request();
+  tapi.expect_ok(t.TSPI_lineBlindTransfer(r, b2.hd, L"203", 0), r, "lineBlindTransfer(202 -> 203)");
+  tapi.wait_state(b2, LINECALLSTATE_IDLE);
+  TapiCall& c2 = tapi.wait_new_call(C, "203's transferred call");
+  tapi.wait_state(c2, LINECALLSTATE_OFFERING);
+  const CallInfo ti = call_info(t, c2);
+  expect(ti.reason == LINECALLREASON_TRANSFER && ti.caller == L"201" && ti.called == L"203" &&
+             ti.redirection == L"203" && ti.redirecting == L"202",
+         "203's transferred call: " + describe(ti) + "; expected TRANSFER from 201, redirection 203, redirecting 202");
+
+  step("201's own call (the transferee, still CONNECTED): redirection 203, redirecting 202");
+  expect_moved(tapi, a3, L"203", L"202");
+  answer(tapi, c2);
+  tapi.wait([&] { return call_info(t, a3).connected == L"203"; }, "201's call connected to 203");
+  drop(tapi, c2);
+  tapi.wait_state(a3, LINECALLSTATE_DISCONNECTED);
+  drop(tapi, a3);
+
+  step("the calls offered came with their ids: no LINE_CALLINFO ever named REDIRECTIONID or REDIRECTINGID on them");
+  for (TapiCall* c : {&b1, &c1, &e1, &b2, &c2})
+    expect(!info_changed(*c, kMoved), c->label + ": LINE_CALLINFO named REDIRECTIONID or REDIRECTINGID, which did not change");
+
+  step("every call's LINE_CALLSTATE sequence: docs/tapi-conformance.md's, and the server's");
+  const S answered = {LINECALLSTATE_OFFERING, LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE};
+  const S hung_up = then(kDialled, {LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE});
+  const auto names = check_sequences(t, mon,
+                                     {{&a1, hung_up},
+                                      {&b1, {LINECALLSTATE_OFFERING, LINECALLSTATE_IDLE}},
+                                      {&c1, answered},
+                                      {&a2, hung_up},
+                                      {&e1, answered},
+                                      {&a3, hung_up},
+                                      {&b2, {LINECALLSTATE_OFFERING, LINECALLSTATE_CONNECTED, LINECALLSTATE_IDLE}},
+                                      {&c2, answered}});
+  finish(tapi, mon, names, {&a1, &b1, &c1, &a2, &e1, &a3, &b2, &c2}, {&A, &B, &C, &D, &E});
+}
+
+// --- held-transfer: TRANSFERHELD / TRANSFERMAKE, CONFERENCEHELD (D2) ------------------------------
+//
+// switch-ops.yaml: the softphone pattern. Hold a call, make another (no lineSetupTransfer), and
+// lineCompleteTransfer the held one to it, as a transfer or as a conference; then a held call
+// joins a conference that is itself on hold.
+
+void held_transfer(const Context& cx) {
+  Tsp& t = cx.tsp;
+  FakeTapi tapi(t);
+  tapi.start();
+  TapiLine& A = tapi.open("201");
+  TapiLine& B = tapi.open("202");
+  TapiLine& C = tapi.open("203");
+  TapiLine& D = tapi.open("204");
+  Monitor mon(cx.server, cx.token);
+  tapi.check_status_in_callbacks(true);
+
+  Buffer<LINEADDRESSCAPS> caps(4096);
+  expect(t.TSPI_lineGetAddressCaps(A.device_id, 0, A.version, 0, caps.get()) == 0, "TSPI_lineGetAddressCaps(201)");
+  const DWORD held_make = LINEADDRCAPFLAGS_TRANSFERHELD | LINEADDRCAPFLAGS_TRANSFERMAKE |
+                          LINEADDRCAPFLAGS_CONFERENCEHELD | LINEADDRCAPFLAGS_CONFERENCEMAKE;
+  expect((caps->dwAddrCapFlags & held_make) == held_make,
+         "201's dwAddrCapFlags " + hex(caps->dwAddrCapFlags) + " lacks TRANSFERHELD|TRANSFERMAKE|CONFERENCEHELD|CONFERENCEMAKE");
+
+  step("201 talks to 202 and holds it (lineHold): nothing to transfer to yet, no COMPLETETRANSF");
+  TapiCall& a1 = make_call(tapi, A, L"202", "201's call to 202 (held, transferred)");
+  TapiCall& b1 = tapi.wait_new_call(B, "202's call from 201");
+  tapi.wait_state(b1, LINECALLSTATE_OFFERING);
+  answer(tapi, b1);
+  tapi.wait_state(a1, LINECALLSTATE_CONNECTED);
+  DRV_REQUESTID r = tapi.next_request();
+  tapi.expect_ok(t.TSPI_lineHold(r, a1.hd), r, "lineHold(201's call to 202)");
+  tapi.wait_state(a1, LINECALLSTATE_ONHOLD);
+  expect(!(FakeTapi::call_status(t, a1).dwCallFeatures & LINECALLFEATURE_COMPLETETRANSF),
+         "201's held call offers COMPLETETRANSF with no other call: " + hex(FakeTapi::call_status(t, a1).dwCallFeatures));
+
+  step("201 makes a second call (lineMakeCall) to 203, which answers: the held call offers COMPLETETRANSF");
+  TapiCall& a2 = make_call(tapi, A, L"203", "201's second call, to 203");
+  TapiCall& c1 = tapi.wait_new_call(C, "203's call from 201");
+  tapi.wait_state(c1, LINECALLSTATE_OFFERING);
+  answer(tapi, c1);
+  tapi.wait_state(a2, LINECALLSTATE_CONNECTED);
+  const DWORD seen = features_seen(a2, LINECALLSTATE_CONNECTED, a1);
+  expect(seen & LINECALLFEATURE_COMPLETETRANSF,
+         "201's held call, read inside the second call's LINE_CALLSTATE CONNECTED: dwCallFeatures " + hex(seen) +
+             " without COMPLETETRANSF");
+  const LINECALLSTATUS held = FakeTapi::call_status(t, a1);
+  expect((held.dwCallFeatures & LINECALLFEATURE_COMPLETETRANSF) &&
+             (held.dwCallFeatures2 & (LINECALLFEATURE2_TRANSFERNORM | LINECALLFEATURE2_TRANSFERCONF)) ==
+                 (LINECALLFEATURE2_TRANSFERNORM | LINECALLFEATURE2_TRANSFERCONF),
+         "201's held call: dwCallFeatures " + hex(held.dwCallFeatures) + ", dwCallFeatures2 " +
+             hex(held.dwCallFeatures2) + "; expected COMPLETETRANSF, TRANSFERNORM|TRANSFERCONF");
+
+  step("lineCompleteTransfer(held, second, TRANSFER): both IDLE on 201; 202 and 203 talk");
+  HDRVCALL no_conf = nullptr;
+  r = tapi.next_request();
+  tapi.expect_ok(t.TSPI_lineCompleteTransfer(r, a1.hd, a2.hd, nullptr, &no_conf, LINETRANSFERMODE_TRANSFER), r,
+                 "lineCompleteTransfer(201's held call, its second call, TRANSFER)");
+  expect(no_conf == nullptr, "lineCompleteTransfer(TRANSFER) made a conference call handle");
+  tapi.wait_state(a1, LINECALLSTATE_IDLE);
+  tapi.wait_state(a2, LINECALLSTATE_IDLE);
+  tapi.wait([&] { return call_info(t, b1).connected == L"203" && call_info(t, c1).connected == L"202"; },
+            "202's and 203's calls connected to each other (LINE_CALLINFO CONNECTEDID)");
+  expect(b1.last_state() == LINECALLSTATE_CONNECTED && c1.last_state() == LINECALLSTATE_CONNECTED,
+         "the far parties after the transfer: 202 " + state_list(b1.states) + ", 203 " + state_list(c1.states));
+  const json truth = mon.request({{field::kOp, schema::op::kCallStatus}, {field::kCall, server_call(t, b1)}});
+  expect(truth.value(field::kState, "") == "CONNECTED" && truth.value(field::kConnected, "") == "203",
+         "the server's 202 call after the transfer: " + truth.dump());
+  drop(tapi, b1);
+  tapi.wait_state(c1, LINECALLSTATE_DISCONNECTED);
+  drop(tapi, c1);
+
+  step("the same pattern completed as a conference: 201 holds 202, calls 203; lineCompleteTransfer(CONFERENCE)");
+  TapiCall& a3 = make_call(tapi, A, L"202", "201's call to 202 (held, conferenced)");
+  TapiCall& b2 = tapi.wait_new_call(B, "202's call from 201 (conference)");
+  tapi.wait_state(b2, LINECALLSTATE_OFFERING);
+  answer(tapi, b2);
+  tapi.wait_state(a3, LINECALLSTATE_CONNECTED);
+  r = tapi.next_request();
+  tapi.expect_ok(t.TSPI_lineHold(r, a3.hd), r, "lineHold(201's call to 202)");
+  tapi.wait_state(a3, LINECALLSTATE_ONHOLD);
+  TapiCall& a4 = make_call(tapi, A, L"203", "201's second call, to 203 (conferenced)");
+  TapiCall& c2 = tapi.wait_new_call(C, "203's call from 201 (conference)");
+  tapi.wait_state(c2, LINECALLSTATE_OFFERING);
+  answer(tapi, c2);
+  tapi.wait_state(a4, LINECALLSTATE_CONNECTED);
+  expect(FakeTapi::call_status(t, a3).dwCallFeatures & LINECALLFEATURE_COMPLETETRANSF,
+         "201's held call: no COMPLETETRANSF while its second call is up");
+  r = tapi.next_request();
+  TapiCall& conf = tapi.outgoing("201's conference call", A, r);
+  tapi.expect_ok(t.TSPI_lineCompleteTransfer(r, a3.hd, a4.hd, conf.ht(), &conf.hd, LINETRANSFERMODE_CONFERENCE), r,
+                 "lineCompleteTransfer(201's held call, its second call, CONFERENCE)");
+  tapi.wait_state(conf, LINECALLSTATE_CONNECTED);
+  tapi.wait_state(a3, LINECALLSTATE_CONFERENCED);
+  tapi.wait_state(a4, LINECALLSTATE_CONFERENCED);
+  expect(call_info(t, a3).related == call_info(t, conf).call_id && call_info(t, a4).related == call_info(t, conf).call_id,
+         "the members' dwRelatedCallID is not the conference call's dwCallID");
+
+  step("CONFERENCEHELD: 204 calls 201; answering it holds the conference; 201 holds 204's call and adds it");
+  TapiCall& d1 = make_call(tapi, D, L"201", "204's call to 201");
+  TapiCall& a5 = tapi.wait_new_call(A, "201's call from 204 (held, added)");
+  tapi.wait_state(a5, LINECALLSTATE_OFFERING);
+  answer(tapi, a5);
+  tapi.wait_state(conf, LINECALLSTATE_ONHOLD);
+  tapi.wait_state(d1, LINECALLSTATE_CONNECTED);
+  r = tapi.next_request();
+  tapi.expect_ok(t.TSPI_lineHold(r, a5.hd), r, "lineHold(201's call from 204)");
+  tapi.wait_state(a5, LINECALLSTATE_ONHOLD);
+  const DWORD conf_features = FakeTapi::call_status(t, conf).dwCallFeatures;
+  expect(conf_features & LINECALLFEATURE_ADDTOCONF,
+         "201's held conference: dwCallFeatures " + hex(conf_features) + " without ADDTOCONF while a held call can join");
+  r = tapi.next_request();
+  tapi.expect_ok(t.TSPI_lineAddToConference(r, conf.hd, a5.hd), r, "lineAddToConference(201's conference, held call)");
+  tapi.wait_state(a5, LINECALLSTATE_CONFERENCED);
+  tapi.wait_state(conf, LINECALLSTATE_CONNECTED);
+  expect(call_info(t, a5).related == call_info(t, conf).call_id, "the added call's dwRelatedCallID is not the conference's");
+  const json related = mon.request({{field::kOp, schema::op::kCallStatus}, {field::kCall, server_call(t, conf)}});
+  expect(related.value(field::kRelated, json::array()).size() == 4,
+         "the server's conference after the add (the conference and three members): " + related.dump());
+
+  step("201 drops the conference (CONFDROP): every party goes");
+  drop(tapi, conf);
+  for (TapiCall* c : {&b2, &c2, &d1}) {
+    tapi.wait_state(*c, LINECALLSTATE_DISCONNECTED);
+    drop(tapi, *c);
+  }
+  for (TapiCall* c : {&a3, &a4, &a5}) tapi.wait_state(*c, LINECALLSTATE_IDLE);
+
+  step("every call's LINE_CALLSTATE sequence: docs/tapi-conformance.md's, and the server's");
+  const S answered = {LINECALLSTATE_OFFERING, LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE};
+  const auto names = check_sequences(
+      t, mon,
+      {{&a1, then(kDialled, {LINECALLSTATE_ONHOLD, LINECALLSTATE_IDLE})},
+       {&a2, then(kDialled, {LINECALLSTATE_IDLE})},
+       {&b1, answered},
+       {&c1, answered},
+       {&a3, then(kDialled, {LINECALLSTATE_ONHOLD, LINECALLSTATE_CONFERENCED, LINECALLSTATE_DISCONNECTED,
+                             LINECALLSTATE_IDLE})},
+       {&a4, then(kDialled, {LINECALLSTATE_CONFERENCED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE})},
+       {&conf, {LINECALLSTATE_CONNECTED, LINECALLSTATE_ONHOLD, LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED,
+                LINECALLSTATE_IDLE}},
+       {&d1, then(kDialled, {LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE})},
+       {&a5, {LINECALLSTATE_OFFERING, LINECALLSTATE_CONNECTED, LINECALLSTATE_ONHOLD, LINECALLSTATE_CONFERENCED,
+              LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE}},
+       {&b2, answered},
+       {&c2, answered}},
+      &conf);
+  finish(tapi, mon, names, {&a1, &a2, &b1, &c1, &a3, &a4, &conf, &d1, &a5, &b2, &c2}, {&A, &B, &C, &D});
+}
+
+// --- trunks: every trunk channel busy is BUSY, LINEBUSYMODE_TRUNK (D7) ----------------------------
+//
+// switch-ops.yaml's trunk `pstn` has one channel (access code 9, seven digits) and a far end that
+// answers after 1 s. A second outside call finds no channel: BUSY with LINEBUSYMODE_TRUNK, where a
+// busy extension gives LINEBUSYMODE_STATION.
+
+void trunks(const Context& cx) {
+  Tsp& t = cx.tsp;
+  FakeTapi tapi(t);
+  tapi.start();
+  TapiLine& B = tapi.open("202");
+  TapiLine& C = tapi.open("203");
+  TapiLine& E = tapi.open("205");
+  Monitor mon(cx.server, cx.token);
+  tapi.check_status_in_callbacks(true);
+
+  Buffer<LINEADDRESSCAPS> ac(4096);
+  expect(t.TSPI_lineGetAddressCaps(B.device_id, 0, B.version, 0, ac.get()) == 0, "TSPI_lineGetAddressCaps(202)");
+  expect(ac->dwBusyModes == (LINEBUSYMODE_STATION | LINEBUSYMODE_TRUNK),
+         "LINEADDRESSCAPS dwBusyModes " + hex(ac->dwBusyModes) + "; expected STATION|TRUNK");
+
+  step("205 calls out (9 555 1234) on the trunk's only channel; the far end answers");
+  TapiCall& e1 = make_call(tapi, E, L"95551234", "205's outside call");
+  tapi.wait_state(e1, LINECALLSTATE_CONNECTED);
+
+  step("202 calls out too: no channel is free, BUSY with dwParam2 LINEBUSYMODE_TRUNK");
+  TapiCall& b1 = make_call(tapi, B, L"95550000", "202's outside call (all trunks busy)");
+  tapi.wait_state(b1, LINECALLSTATE_BUSY);
+  expect(mode_of(b1, LINECALLSTATE_BUSY) == LINEBUSYMODE_TRUNK,
+         "202's blocked call: LINE_CALLSTATE BUSY dwParam2 " + hex(static_cast<DWORD>(mode_of(b1, LINECALLSTATE_BUSY))));
+  const LINECALLSTATUS bs = FakeTapi::call_status(t, b1);
+  expect(bs.dwCallState == LINECALLSTATE_BUSY && bs.dwCallStateMode == LINEBUSYMODE_TRUNK,
+         "202's blocked call: LINECALLSTATUS dwCallStateMode " + hex(bs.dwCallStateMode) + "; expected LINEBUSYMODE_TRUNK");
+
+  step("203 calls 205, which is talking (no call waiting): BUSY with LINEBUSYMODE_STATION");
+  TapiCall& c1 = make_call(tapi, C, L"205", "203's call to busy 205");
+  tapi.wait_state(c1, LINECALLSTATE_BUSY);
+  expect(mode_of(c1, LINECALLSTATE_BUSY) == LINEBUSYMODE_STATION,
+         "203's call to busy 205: LINE_CALLSTATE BUSY dwParam2 " + hex(static_cast<DWORD>(mode_of(c1, LINECALLSTATE_BUSY))));
+  expect(FakeTapi::call_status(t, c1).dwCallStateMode == LINEBUSYMODE_STATION,
+         "203's call to busy 205: LINECALLSTATUS dwCallStateMode " + hex(FakeTapi::call_status(t, c1).dwCallStateMode));
+
+  step("everyone hangs up");
+  drop(tapi, b1);
+  drop(tapi, c1);
+  drop(tapi, e1);
+
+  step("every call's LINE_CALLSTATE sequence (dwParam2 the server's busy_mode): docs/tapi-conformance.md's, and the server's");
+  const S busy = then(kDialledBusy, {LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE});
+  const auto names = check_sequences(t, mon,
+                                     {{&e1, then(kDialled, {LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE})},
+                                      {&b1, busy},
+                                      {&c1, busy}});
+  finish(tapi, mon, names, {&e1, &b1, &c1}, {&B, &C, &E});
 }
 
 // --- caps-full, caps-restricted: every capability the TSP reports, walked --------------------------
@@ -911,8 +1292,11 @@ void capability_walk(const Context& cx, bool restricted) {
   rc = t.TSPI_lineCompleteCall(r, a5.hd, &completion_id, LINECALLCOMPLMODE_CAMPON, 0);
   if (a.call(LINECALLFEATURE_COMPLETECALL)) {
     tapi.expect_ok(rc, r, "lineCompleteCall(201, CAMPON)");
-    tapi.wait_state(a5, LINECALLSTATE_IDLE);
+    // CAMPON queues the call itself (D3): it stays BUSY, with the id, until the camp-on ends.
     expect(completion_id != 0 && a.flag(LINEADDRCAPFLAGS_COMPLETIONID), "a camp-on without a completion id");
+    expect(a5.last_state() == LINECALLSTATE_BUSY && call_info(t, a5).completion_id == completion_id,
+           "201's camped-on call: " + state_list(a5.states) + ", dwCompletionID " +
+               std::to_string(call_info(t, a5).completion_id) + " (the camp-on's " + std::to_string(completion_id) + ")");
   } else {
     expect_unavail(tapi, rc, r, "lineCompleteCall, not advertised");
     drop(tapi, a5);
@@ -922,6 +1306,7 @@ void capability_walk(const Context& cx, bool restricted) {
   rc = t.TSPI_lineUncompleteCall(r, A.hd, completion_id);
   if (a.address(LINEADDRFEATURE_UNCOMPLETECALL)) tapi.expect_ok(rc, r, "lineUncompleteCall(201's camp-on)");
   else expect_unavail(tapi, rc, r, "lineUncompleteCall, not advertised");
+  if (a5.last_state() != LINECALLSTATE_IDLE) drop(tapi, a5);  // the cancelled camp-on's call: plain busy
 
   step("202 parks, unparks and blind-transfers 203's call as advertised");
   TapiCall* b_now = &b2;

@@ -166,8 +166,11 @@ struct Call {
   DWORD reason = LINECALLREASON_DIRECT;
   bool inbound = false;
   std::string from, to, original_to;
+  std::string redirection, redirecting;  ///< the server's RedirectionID / RedirectingID (D4); may be absent
+  std::string redirection_id() const;    ///< LINECALLINFO's, with the fallback of a server that sends neither
+  std::string redirecting_id() const;
   std::string connected;  ///< the party it is linked to now (LINECALLINFO's connected ID); empty: none
-  DWORD completion = 0;   ///< reason CALLCOMPLETION: the completion that placed it (dwCompletionID)
+  DWORD completion = 0;   ///< the call's completion id (dwCompletionID), whatever its reason
   std::uint64_t conference = 0;  ///< the conference call this call is a member of
   bool secure = false;
   DWORD app_specific = 0;

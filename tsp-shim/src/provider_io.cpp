@@ -62,9 +62,9 @@ DWORD media_mode(const Line& line) {
   return line.is_modem() ? LINEMEDIAMODE_DATAMODEM : LINEMEDIAMODE_INTERACTIVEVOICE;
 }
 
-/// LINECALLINFOSTATE_* of call_info's `changed` names. The server's redirection ID is both of
-/// TAPI's (where the call went, and the number first dialled); a name this TSP does not know
-/// is OTHER.
+/// LINECALLINFOSTATE_* of call_info's `changed` names, one for one; a name this TSP does not know
+/// is OTHER. (REDIRECTIONID, REDIRECTINGID and COMPLETIONID are then set by what LINECALLINFO
+/// shows: see the call_info event.)
 DWORD call_info_states(const json& changed) {
   DWORD bits = 0;
   if (!changed.is_array()) return bits;
@@ -73,9 +73,7 @@ DWORD call_info_states(const json& changed) {
     const bool known = std::find(schema::kCallInfoChanges.begin(), schema::kCallInfoChanges.end(), n) !=
                        schema::kCallInfoChanges.end();
     const DWORD bit = known ? tapi_names::kCallInfoState.value_of(n).value_or(0) : 0;
-    if (bit == 0) bits |= LINECALLINFOSTATE_OTHER;
-    else if (bit == LINECALLINFOSTATE_REDIRECTIONID) bits |= LINECALLINFOSTATE_REDIRECTIONID | LINECALLINFOSTATE_REDIRECTINGID;
-    else bits |= bit;
+    bits |= bit == 0 ? DWORD{LINECALLINFOSTATE_OTHER} : bit;
   }
   return bits;
 }
@@ -598,6 +596,24 @@ void Provider::process_reply(const json& f, Pending p) {
     if (p.completion_out) *p.completion_out = number(f, field::kCompletion);
     if (p.address_out) fill_varstring(p.address_out, widen(text(f, field::kAddress)));
     if (p.on_ok) p.on_ok(*this, f);
+    // A camp-on keeps its call, which now has a completion id and no COMPLETECALL; cancelling it
+    // takes both back. The server reports neither with an event (the call's state stays): read
+    // the calls again before TAPI hears of the completion (apply_info reports COMPLETIONID).
+    if ((p.op == to_string(Op::CompleteCall) || p.op == to_string(Op::UncompleteCall)) && sock_ != INVALID_SOCKET) {
+      for (auto& [h, c] : calls_) {
+        const bool affected = p.op == to_string(Op::CompleteCall) ? h == p.call : c->line == p.line && c->completion;
+        if (!affected || !c->valid || c->server.empty() || c->state == LINECALLSTATE_IDLE) continue;
+        for (const Pending::Kind kind : {Pending::Kind::Info, Pending::Kind::Refresh}) {
+          Pending q;
+          q.kind = kind;
+          q.op = kind == Pending::Kind::Info ? schema::op::kCallInfo : schema::op::kCallStatus;
+          q.call = h;
+          const std::string op = q.op;
+          send_locked(json{{field::kOp, op}, {field::kCall, c->server}}, std::move(q));
+          ++barrier_;
+        }
+      }
+    }
   } else {
     cb.result = line_error_value(text(f, field::kError));
     for (const auto& k : p.creates)
@@ -619,15 +635,27 @@ void Provider::apply_info(const json& f, const Pending& p) {
   auto it = calls_.find(p.call);
   if (it == calls_.end() || !flag(f, field::kOk, false)) return;
   Call& c = *it->second;
+  const std::string redirection = c.redirection_id(), redirecting = c.redirecting_id();
+  const DWORD completion = c.completion;
   // The call as it is now; events held behind this answer are older, and each carries the whole
   // of what it changes, so they leave the latest values in place.
   c.inbound = text(f, field::kDirection) == schema::value::kIn;
   c.from = text(f, field::kFrom, c.from);
   c.to = text(f, field::kTo, c.to);
   c.original_to = text(f, field::kOriginalTo);
+  c.redirection = text(f, field::kRedirection);
+  c.redirecting = text(f, field::kRedirecting);
   c.connected = text(f, field::kConnected);
   c.completion = number(f, field::kCompletion);
   if (f.contains(field::kReason)) c.reason = call_reason_value(text(f, field::kReason));
+  // A call TAPI knows already (read again after a request that changed it without an event):
+  // what LINECALLINFO shows differently is a LINE_CALLINFO, after the request's completion.
+  if (!c.valid) return;
+  DWORD bits = 0;
+  if (c.redirection_id() != redirection) bits |= LINECALLINFOSTATE_REDIRECTIONID;
+  if (c.redirecting_id() != redirecting) bits |= LINECALLINFOSTATE_REDIRECTINGID;
+  if (c.completion != completion) bits |= LINECALLINFOSTATE_COMPLETIONID;
+  if (bits) post(line_event(c.line, c.handle, LINE_CALLINFO, bits));
 }
 
 void Provider::apply_forwarding(Line& line, const json& list) {
@@ -667,6 +695,8 @@ void Provider::process_event(const json& f) {
     c->from = text(f, field::kFrom);
     c->to = text(f, field::kTo);
     c->original_to = text(f, field::kOriginalTo);
+    c->redirection = text(f, field::kRedirection);
+    c->redirecting = text(f, field::kRedirecting);
     c->connected = text(f, field::kConnected);
     c->completion = number(f, field::kCompletion);
     const std::string reason = text(f, field::kReason);
@@ -729,10 +759,24 @@ void Provider::process_event(const json& f) {
   if (ev == schema::event::kCallInfo) {
     Call* c = call_by_server(text(f, field::kCall));
     if (!c || !lines_[c->line]->open) return;
-    const DWORD bits = f.contains(field::kChanged) ? call_info_states(f[field::kChanged]) : 0;
+    DWORD bits = f.contains(field::kChanged) ? call_info_states(f[field::kChanged]) : 0;
+    // The event carries every value; one left out is empty (0). RedirectionID, RedirectingID and
+    // dwCompletionID are reported changed exactly when what LINECALLINFO shows changes: the
+    // server's REDIRECTIONID also covers `original_to`, and one that sends neither `redirection`
+    // nor `redirecting` (RedirectingID is then `original_to`) names no REDIRECTINGID.
+    const std::string redirection = c->redirection_id(), redirecting = c->redirecting_id();
+    const DWORD completion = c->completion;
     c->from = text(f, field::kFrom, c->from);
     c->to = text(f, field::kTo, c->to);
     c->original_to = text(f, field::kOriginalTo);
+    c->redirection = text(f, field::kRedirection);
+    c->redirecting = text(f, field::kRedirecting);
+    c->completion = number(f, field::kCompletion);
+    constexpr DWORD kDerived = LINECALLINFOSTATE_REDIRECTIONID | LINECALLINFOSTATE_REDIRECTINGID | LINECALLINFOSTATE_COMPLETIONID;
+    bits &= ~kDerived;
+    if (c->redirection_id() != redirection) bits |= LINECALLINFOSTATE_REDIRECTIONID;
+    if (c->redirecting_id() != redirecting) bits |= LINECALLINFOSTATE_REDIRECTINGID;
+    if (c->completion != completion) bits |= LINECALLINFOSTATE_COMPLETIONID;
     if (f.contains(field::kConnected)) c->connected = text(f, field::kConnected);
     if (f.contains(field::kReason)) c->reason = call_reason_value(text(f, field::kReason));
     const Call* conf = call_by_server(text(f, field::kConference));

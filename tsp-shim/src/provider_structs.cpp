@@ -276,12 +276,13 @@ LONG Provider::get_address_caps(DWORD device_id, DWORD address_id, DWORD, DWORD,
   caps->dwAddressStates = LINEADDRESSSTATE_FORWARD;
   caps->dwCallInfoStates = LINECALLINFOSTATE_CALLERID | LINECALLINFOSTATE_CALLEDID | LINECALLINFOSTATE_REDIRECTIONID |
                            LINECALLINFOSTATE_REDIRECTINGID | LINECALLINFOSTATE_REASON | LINECALLINFOSTATE_CONNECTEDID |
-                           LINECALLINFOSTATE_RELATEDCALLID | LINECALLINFOSTATE_APPSPECIFIC | LINECALLINFOSTATE_OTHER;
+                           LINECALLINFOSTATE_RELATEDCALLID | LINECALLINFOSTATE_APPSPECIFIC | LINECALLINFOSTATE_OTHER |
+                           (caps_.supports(Op::CompleteCall) ? LINECALLINFOSTATE_COMPLETIONID : 0);
   caps->dwCallerIDFlags = LINECALLPARTYID_ADDRESS | LINECALLPARTYID_NAME | LINECALLPARTYID_UNKNOWN;
   caps->dwCalledIDFlags = LINECALLPARTYID_ADDRESS | LINECALLPARTYID_NAME | LINECALLPARTYID_UNKNOWN;
   caps->dwConnectedIDFlags = LINECALLPARTYID_ADDRESS | LINECALLPARTYID_NAME | LINECALLPARTYID_UNAVAIL;
-  caps->dwRedirectionIDFlags = LINECALLPARTYID_ADDRESS | LINECALLPARTYID_UNKNOWN;
-  caps->dwRedirectingIDFlags = LINECALLPARTYID_ADDRESS | LINECALLPARTYID_UNKNOWN;
+  caps->dwRedirectionIDFlags = LINECALLPARTYID_ADDRESS | LINECALLPARTYID_NAME | LINECALLPARTYID_UNKNOWN;
+  caps->dwRedirectingIDFlags = LINECALLPARTYID_ADDRESS | LINECALLPARTYID_NAME | LINECALLPARTYID_UNKNOWN;
   caps->dwCallStates = kAllCallStates;
   caps->dwDialToneModes = LINEDIALTONEMODE_INTERNAL;
   caps->dwBusyModes = LINEBUSYMODE_STATION | LINEBUSYMODE_TRUNK;
@@ -476,6 +477,20 @@ LONG Provider::get_call_status(HDRVCALL hd, LPLINECALLSTATUS status) {
   return 0;
 }
 
+// The server names where a moved call went (`redirection`) and who moved it last (`redirecting`),
+// on both the call offered and the moved party's call. A server that sends neither (before D4 was
+// resolved) gives only `original_to` on the call offered: it was for that number (redirecting)
+// and went to its own `to` (redirection).
+std::string Call::redirection_id() const {
+  if (!redirection.empty() || !redirecting.empty()) return redirection;
+  return original_to.empty() ? std::string() : to;
+}
+
+std::string Call::redirecting_id() const {
+  if (!redirection.empty() || !redirecting.empty()) return redirecting;
+  return original_to;
+}
+
 LONG Provider::get_call_info(HDRVCALL hd, LPLINECALLINFO info) {
   if (!info) return err(LINEERR_INVALPOINTER);
   Guard g(lock_);
@@ -504,7 +519,9 @@ LONG Provider::get_call_info(HDRVCALL hd, LPLINECALLINFO info) {
   else if (c->from.empty()) info->dwOrigin = LINECALLORIGIN_UNKNOWN;
   else info->dwOrigin = caller ? LINECALLORIGIN_INTERNAL : LINECALLORIGIN_EXTERNAL;
   info->dwReason = c->reason;
-  info->dwCompletionID = c->reason == LINECALLREASON_CALLCOMPLETION ? c->completion : 0;
+  // Any call with a completion id has it: a camped-on call (reason DIRECT while it waits), the
+  // callback offered (CALLCOMPLETION), an intruder's call (INTRUDE).
+  info->dwCompletionID = c->completion;
   info->dwCountryCode = 0;
   info->dwTrunk = 0xFFFFFFFF;  // unknown
 
@@ -533,12 +550,13 @@ LONG Provider::get_call_info(HDRVCALL hd, LPLINECALLINFO info) {
     party(info->dwConnectedIDFlags, info->dwConnectedIDSize, info->dwConnectedIDOffset,
           info->dwConnectedIDNameSize, info->dwConnectedIDNameOffset, c->connected);
   }
-  // A redirected or forwarded call: it was for original_to (redirecting), it went to `to`.
-  const bool redirected = !c->original_to.empty();
+  // A redirected, forwarded or transferred call: where it went and who moved it last, on the call
+  // offered and on the moved party's own call alike (Call::redirection_id, redirecting_id).
+  const std::string redirection = c->redirection_id(), redirecting = c->redirecting_id();
   party(info->dwRedirectionIDFlags, info->dwRedirectionIDSize, info->dwRedirectionIDOffset,
-        info->dwRedirectionIDNameSize, info->dwRedirectionIDNameOffset, redirected ? c->to : std::string());
+        info->dwRedirectionIDNameSize, info->dwRedirectionIDNameOffset, redirection);
   party(info->dwRedirectingIDFlags, info->dwRedirectingIDSize, info->dwRedirectingIDOffset,
-        info->dwRedirectingIDNameSize, info->dwRedirectingIDNameOffset, c->original_to);
+        info->dwRedirectingIDNameSize, info->dwRedirectingIDNameOffset, redirecting);
   info->dwDisplaySize = info->dwDisplayOffset = 0;
   info->dwUserUserInfoSize = info->dwUserUserInfoOffset = 0;
   info->dwHighLevelCompSize = info->dwHighLevelCompOffset = 0;
@@ -555,8 +573,8 @@ LONG Provider::get_call_info(HDRVCALL hd, LPLINECALLINFO info) {
     info->dwCallerIDAddressType = type(c->from);
     info->dwCalledIDAddressType = type(c->to);
     info->dwConnectedIDAddressType = type(c->connected);
-    info->dwRedirectionIDAddressType = type(redirected ? c->to : std::string());
-    info->dwRedirectingIDAddressType = type(c->original_to);
+    info->dwRedirectionIDAddressType = type(redirection);
+    info->dwRedirectingIDAddressType = type(redirecting);
   }
   w.commit();
   return 0;

@@ -458,6 +458,37 @@ TEST_F(TspUnderWine, SecureCallsAndCallCompletionsCampOnCallBackAndCancel) {
   EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
 }
 
+// The switch's newer behaviours (switch-ops.yaml: 201-205, a trunk of one channel), each walked
+// through the TSP and held against the server.
+TEST_F(TspUnderWine, RedirectedForwardedAndTransferredCallsNameWhereTheyWentOnBothSides) {
+  auto server = start_server("127.0.0.1:0", (fs::path(TELSIM_TSP_SCENARIO).parent_path() / "switch-ops.yaml").string());
+  const HostRun run =
+      run_host(dir_.path(), "redirection-ids", {{"TELSIM_SERVER", "127.0.0.1:" + std::to_string(server->port())}});
+  EXPECT_EQ(run.status, 0) << run.describe();
+  EXPECT_NE(run.out.find("PASS: redirection-ids"), std::string::npos) << run.describe();
+  EXPECT_EQ(server->stop(), 0) << server->describe();
+  EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
+}
+
+TEST_F(TspUnderWine, AHeldCallTransfersToOrConferencesWithAnotherCallAndJoinsAHeldConference) {
+  auto server = start_server("127.0.0.1:0", (fs::path(TELSIM_TSP_SCENARIO).parent_path() / "switch-ops.yaml").string());
+  const HostRun run =
+      run_host(dir_.path(), "held-transfer", {{"TELSIM_SERVER", "127.0.0.1:" + std::to_string(server->port())}});
+  EXPECT_EQ(run.status, 0) << run.describe();
+  EXPECT_NE(run.out.find("PASS: held-transfer"), std::string::npos) << run.describe();
+  EXPECT_EQ(server->stop(), 0) << server->describe();
+  EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
+}
+
+TEST_F(TspUnderWine, AllTrunksBusyIsBusyWithTheTrunkModeABusyExtensionTheStationMode) {
+  auto server = start_server("127.0.0.1:0", (fs::path(TELSIM_TSP_SCENARIO).parent_path() / "switch-ops.yaml").string());
+  const HostRun run = run_host(dir_.path(), "trunks", {{"TELSIM_SERVER", "127.0.0.1:" + std::to_string(server->port())}});
+  EXPECT_EQ(run.status, 0) << run.describe();
+  EXPECT_NE(run.out.find("PASS: trunks"), std::string::npos) << run.describe();
+  EXPECT_EQ(server->stop(), 0) << server->describe();
+  EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
+}
+
 // The capabilities come from the switch (docs/tsp.md, "Capabilities"): on a switch that offers
 // everything each is advertised and accepted; on a restricted one what is not advertised is
 // refused, and an operation the switch does not offer never reaches it.
