@@ -850,5 +850,30 @@ pbx:
   EXPECT_EQ(pbx["pickup"], true);
 }
 
+// An operation that changes a call's info but not its state is still reported: a camp-on gives
+// the busy call its completion id (LINE_CALLINFO COMPLETIONID) while it stays BUSY.
+TEST(Server, ACampOnReportsTheCompletionIdOfTheCallItKeeps) {
+  Harness h(R"(
+name: campon
+pbx:
+  extensions: ["201", {number: "202", behavior: busy}]
+)");
+  Client a(h.port());
+  a.request({{"op", "open"}, {"line", "201"}});
+  const std::string call = a.request({{"op", "make_call"}, {"line", "201"}, {"to", "202"}})["call"];
+  a.event("call_state", call, "BUSY");
+  const json reply = a.request({{"op", "complete_call"}, {"call", call}, {"mode", "CAMPON"}});
+  ASSERT_TRUE(reply["ok"].get<bool>()) << reply;
+  const json info = a.take(
+      [&](const json& j) {
+        return j.value("event", "") == "call_info" && j.value("call", "") == call &&
+               j["changed"] == json{"COMPLETIONID"};
+      },
+      "call_info COMPLETIONID", 5s);
+  EXPECT_EQ(info["completion"], reply["completion"]);
+  a.request({{"op", "drop"}, {"call", call}});
+}
+
+
 }  // namespace
 }  // namespace telsim

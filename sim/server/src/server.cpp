@@ -248,6 +248,9 @@ struct Server::Impl final : PbxObserver, ModemObserver, serve::ConnectionManager
   void on_reply(const OpResult& r) override {
     encoder.note(r);
     requests->on_reply(r);
+    // An operation can change a call's info without changing its state (complete_call CAMPON
+    // gives the camped call its completion id): have it compared once the PBX is done.
+    if (r.ok() && r.call) subscriptions.peer_changed(r.call);
   }
 
   void on_peer_change(CallId id) override { subscriptions.peer_changed(id); }
