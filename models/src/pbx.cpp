@@ -259,6 +259,11 @@ void Pbx::transition(Call& call, CallInput input, DisconnectMode mode) {
   if (*next == CallState::Disconnected || input == CallInput::DropIdle)
     for (PbxFeature* f : features_) f->on_disconnected(call);
   if (*next == CallState::Idle) on_idle(call);
+  if (call.auto_transfer_states & static_cast<std::uint32_t>(*next)) {
+    // LINECALLPARAMS dwPredictiveAutoTransferStates: once, after this change has been told.
+    call.auto_transfer_states = 0;
+    scheduler_.schedule(Duration::zero(), [this, id = call.id] { auto_transfer(id); });
+  }
 }
 
 Pbx::~Pbx() = default;
@@ -416,12 +421,14 @@ std::variant<OpResult, DialableAddress> Pbx::dial_string(Op op, CallId id, std::
   return *parsed;
 }
 
-OpResult Pbx::make_call(LineId line_id, std::string_view requested, std::string_view owner) {
+OpResult Pbx::make_call(LineId line_id, std::string_view requested, std::string_view owner,
+                        const CallParams& params) {
   if (line_id >= lines_.size())
     return refuse(Op::MakeCall, LineErr::BadDeviceId, {}, fmt::format("no line #{}", line_id));
   auto checked = dial_string(Op::MakeCall, {}, requested);
   if (auto* refused = std::get_if<OpResult>(&checked)) return *refused;
   const DialableAddress address = std::get<DialableAddress>(std::move(checked));
+  if (auto refused = refuse_params(Op::MakeCall, line_id, {}, params)) return *refused;
   const Line& line = lines_[line_id];
   if (engaged(line)) return refuse(Op::MakeCall, config_.profile.error(Refusal::LineInUse), {}, engaged_reason(line));
   if (line.calls.size() >= config_.profile.max_calls_per_line)
@@ -430,6 +437,7 @@ OpResult Pbx::make_call(LineId line_id, std::string_view requested, std::string_
   Call& call = create_call(line_id, Direction::Outgoing, CallReason::Direct);
   call.from = line.number;
   call.owner = std::string(owner);
+  apply_params(call, params);
   const OpResult result = reply(Op::MakeCall, LineErr::Success, call.id);
   transition(call, CallInput::Seize);
   begin_dialing(call, address);
@@ -781,6 +789,12 @@ void Pbx::vacant_number(Call& call) {
 void Pbx::number_complete(Call& call) {
   call.progress_timer = {};
   transition(call, CallInput::NumberComplete);
+  if (call.no_answer_timeout) {
+    // dwNoAnswerTimeout runs from the completion of dialling, through PROCEEDING and RINGBACK
+    // (and every forwarding hop): the call is abandoned, NOANSWER, if nobody has answered.
+    scheduler_.cancel(call.ring_timer);
+    call.ring_timer = scheduler_.schedule(*call.no_answer_timeout, [this, id = call.id] { no_answer(id); });
+  }
   call.progress_timer = scheduler_.schedule(config_.profile.timing.post_dial_delay,
                                             [this, id = call.id] { route(id); });
 }
@@ -862,6 +876,7 @@ void Pbx::offer_to(Call& origin, const std::string& number, CallReason reason, i
   incoming.to = callee.number;
   if (hops > 0 || origin.to != callee.number) incoming.original_to = origin.to;
   incoming.forward_hops = hops;
+  if (origin.direction == Direction::Outgoing) present_params(origin, incoming);
   if (!moved_by.empty()) {
     incoming.redirection = callee.number;
     incoming.redirecting = std::string(moved_by);
@@ -869,12 +884,15 @@ void Pbx::offer_to(Call& origin, const std::string& number, CallReason reason, i
   link(incoming, origin);
   transition(incoming, CallInput::Offer);
   if (next_state(origin.state, CallInput::Alerting)) transition(origin, CallInput::Alerting);
-  // Each destination gets a full ringing period before the PBX gives up.
-  scheduler_.cancel(origin.ring_timer);
-  const Duration ring = get(origin.consult_of) && config_.profile.consult_timeout
-                            ? *config_.profile.consult_timeout
-                            : config_.profile.timing.no_answer_timeout;
-  origin.ring_timer = scheduler_.schedule(ring, [this, id = origin.id] { no_answer(id); });
+  // Each destination gets a full ringing period before the PBX gives up, unless the caller
+  // asked for its own (LINECALLPARAMS dwNoAnswerTimeout), which already runs.
+  if (!(origin.no_answer_timeout && !origin.answered && origin.ring_timer)) {
+    scheduler_.cancel(origin.ring_timer);
+    const Duration ring = get(origin.consult_of) && config_.profile.consult_timeout
+                              ? *config_.profile.consult_timeout
+                              : config_.profile.timing.no_answer_timeout;
+    origin.ring_timer = scheduler_.schedule(ring, [this, id = origin.id] { no_answer(id); });
+  }
   if (const ForwardRule* rule = forward_on_no_answer(callee.forwarding, /*internal=*/true)) {
     incoming.forward_timer =
         scheduler_.schedule(no_answer_delay(*rule, config_.profile.timing.ring_cadence),
@@ -905,7 +923,8 @@ void Pbx::no_answer(CallId id) {
   if (!origin) return;
   // The caller, or a transferee left connected to a target that is still ringing.
   const Call* far = get(origin->peer);
-  const bool waiting = origin->state == CallState::RingBack ||
+  // PROCEEDING: only a caller's own dwNoAnswerTimeout runs out before the far end rings.
+  const bool waiting = origin->state == CallState::RingBack || origin->state == CallState::Proceeding ||
                        ((origin->state == CallState::Connected || origin->state == CallState::Conferenced) &&
                         far && is_alerting(far->state));
   if (!waiting) return;

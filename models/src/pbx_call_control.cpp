@@ -87,7 +87,8 @@ OpResult Pbx::swap_hold(CallId active_id, CallId held_id) {
   return result;
 }
 
-Call& Pbx::new_consult_call(Call& about, Op op, CallId reply_call, OpResult& result, std::string_view owner) {
+Call& Pbx::new_consult_call(Call& about, Op op, CallId reply_call, OpResult& result, std::string_view owner,
+                            const CallParams& params) {
   const CallId about_id = about.id;
   Call& consult = create_call(about.line, Direction::Outgoing, CallReason::Direct);
   Call& a = *get(about_id);
@@ -95,12 +96,13 @@ Call& Pbx::new_consult_call(Call& about, Op op, CallId reply_call, OpResult& res
   consult.owner = std::string(owner);
   consult.consult_of = about_id;
   consult.kind = CallKind::Consult;
+  apply_params(consult, params);
   a.consult = consult.id;
   result = reply(op, LineErr::Success, reply_call, {}, consult.id);
   return consult;
 }
 
-OpResult Pbx::setup_transfer(CallId id, std::string_view number, std::string_view owner) {
+OpResult Pbx::setup_transfer(CallId id, std::string_view number, std::string_view owner, const CallParams& params) {
   Call* call = get(id);
   if (!call) return refuse(Op::SetupTransfer, LineErr::InvalCallHandle, {}, no_call(id));
   if (!next_state(call->state, CallInput::SetupTransfer))
@@ -111,10 +113,11 @@ OpResult Pbx::setup_transfer(CallId id, std::string_view number, std::string_vie
   auto checked = dial_string(Op::SetupTransfer, id, number);
   if (auto* refused = std::get_if<OpResult>(&checked)) return *refused;
   const DialableAddress address = std::get<DialableAddress>(std::move(checked));
+  if (auto refused = refuse_params(Op::SetupTransfer, call->line, id, params, {id})) return *refused;
   if (lines_[call->line].calls.size() >= config_.profile.max_calls_per_line)
     return refuse(Op::SetupTransfer, config_.profile.error(Refusal::NoCallAppearance), id, appearances_reason(lines_[call->line]));
   OpResult result;
-  Call& consult = new_consult_call(*call, Op::SetupTransfer, id, result, owner);
+  Call& consult = new_consult_call(*call, Op::SetupTransfer, id, result, owner, params);
   Call& original = *get(id);
   transition(original, CallInput::SetupTransfer);
   transition(consult, CallInput::Seize);
@@ -309,7 +312,7 @@ void Pbx::recall_party(CallId party_id, LineId to, CallReason reason) {
   station_offered(recall);
 }
 
-OpResult Pbx::setup_conference(CallId id, std::string_view number, std::string_view owner) {
+OpResult Pbx::setup_conference(CallId id, std::string_view number, std::string_view owner, const CallParams& params) {
   Call* call = get(id);
   if (!call) return refuse(Op::SetupConference, LineErr::InvalCallHandle, {}, no_call(id));
   if (!next_state(call->state, CallInput::SetupConference))
@@ -320,6 +323,7 @@ OpResult Pbx::setup_conference(CallId id, std::string_view number, std::string_v
   auto checked = dial_string(Op::SetupConference, id, number);
   if (auto* refused = std::get_if<OpResult>(&checked)) return *refused;
   const DialableAddress address = std::get<DialableAddress>(std::move(checked));
+  if (auto refused = refuse_params(Op::SetupConference, call->line, id, params, {id})) return *refused;
   if (lines_[call->line].calls.size() + 2 > config_.profile.max_calls_per_line)
     return refuse(Op::SetupConference, config_.profile.error(Refusal::NoCallAppearance), id, appearances_reason(lines_[call->line], 2));
   Call& conf = create_call(call->line, Direction::Outgoing, CallReason::Direct);
@@ -328,7 +332,7 @@ OpResult Pbx::setup_conference(CallId id, std::string_view number, std::string_v
   conf.from = lines_[conf.line].number;
   conf.owner = std::string(owner);
   OpResult result;
-  Call& consult = new_consult_call(conf, Op::SetupConference, conf.id, result, owner);
+  Call& consult = new_consult_call(conf, Op::SetupConference, conf.id, result, owner, params);
   Call& original = *get(id);
   original.conference = conf.id;
   conf.members = {id};
@@ -341,7 +345,8 @@ OpResult Pbx::setup_conference(CallId id, std::string_view number, std::string_v
   return result;
 }
 
-OpResult Pbx::prepare_add_to_conference(CallId conf_id, std::string_view number, std::string_view owner) {
+OpResult Pbx::prepare_add_to_conference(CallId conf_id, std::string_view number, std::string_view owner,
+                                        const CallParams& params) {
   Call* conf = get(conf_id);
   if (!conf) return refuse(Op::PrepareAddToConference, LineErr::InvalConfCallHandle, {}, no_call(conf_id));
   if (!conf->is_conference)
@@ -359,10 +364,13 @@ OpResult Pbx::prepare_add_to_conference(CallId conf_id, std::string_view number,
   auto checked = dial_string(Op::PrepareAddToConference, conf_id, number);
   if (auto* refused = std::get_if<OpResult>(&checked)) return *refused;
   const DialableAddress address = std::get<DialableAddress>(std::move(checked));
+  std::vector<CallId> involved = conf->members;
+  involved.push_back(conf_id);
+  if (auto refused = refuse_params(Op::PrepareAddToConference, conf->line, conf_id, params, involved)) return *refused;
   if (lines_[conf->line].calls.size() >= config_.profile.max_calls_per_line)
     return refuse(Op::PrepareAddToConference, config_.profile.error(Refusal::NoCallAppearance), conf_id, appearances_reason(lines_[conf->line]));
   OpResult result;
-  Call& consult = new_consult_call(*conf, Op::PrepareAddToConference, conf_id, result, owner);
+  Call& consult = new_consult_call(*conf, Op::PrepareAddToConference, conf_id, result, owner, params);
   transition(*get(conf_id), CallInput::PrepareAddConf);
   transition(consult, CallInput::Seize);
   begin_dialing(consult, address);

@@ -12,7 +12,7 @@ OpResult Pbx::execute(const Command& c) {
     return refuse(c.op, config_.profile.error(Refusal::Unsupported), subject_call(c),
                   fmt::format("this switch does not offer {}", to_string(c.op)));
   switch (c.op) {
-    case Op::MakeCall: return make_call(c.line, c.to, owner);
+    case Op::MakeCall: return make_call(c.line, c.to, owner, c.params);
     case Op::Dial: return dial(c.call, c.digits);
     case Op::Accept: return accept(c.call);
     case Op::Answer: return answer(c.call);
@@ -23,13 +23,13 @@ OpResult Pbx::execute(const Command& c) {
     case Op::Park: return park(c.call, c.park_mode, c.orbit);
     case Op::Unpark: return unpark(c.line, c.orbit, owner);
     case Op::Pickup: return pickup(c.line, c.to, c.group, owner);
-    case Op::Forward: return forward(c.line, c.forwarding);
+    case Op::Forward: return forward(c.line, c.forwarding, c.params);
     case Op::SwapHold: return swap_hold(c.call, c.held);
-    case Op::SetupTransfer: return setup_transfer(c.call, c.to, owner);
+    case Op::SetupTransfer: return setup_transfer(c.call, c.to, owner, c.params);
     case Op::CompleteTransfer: return complete_transfer(c.call, c.consult, c.transfer_mode, owner);
     case Op::BlindTransfer: return blind_transfer(c.call, c.to);
-    case Op::SetupConference: return setup_conference(c.call, c.to, owner);
-    case Op::PrepareAddToConference: return prepare_add_to_conference(c.conference, c.to, owner);
+    case Op::SetupConference: return setup_conference(c.call, c.to, owner, c.params);
+    case Op::PrepareAddToConference: return prepare_add_to_conference(c.conference, c.to, owner, c.params);
     case Op::AddToConference: return add_to_conference(c.conference, c.consult);
     case Op::RemoveFromConference: return remove_from_conference(c.call);
     case Op::Redirect: return redirect(c.call, c.to);

@@ -241,9 +241,10 @@ OpResult Pbx::pickup(LineId line_id, std::string_view target, std::string_view g
   return result;
 }
 
-OpResult Pbx::forward(LineId line_id, std::vector<ForwardRule> rules) {
+OpResult Pbx::forward(LineId line_id, std::vector<ForwardRule> rules, const CallParams& params) {
   if (line_id >= lines_.size())
     return refuse(Op::Forward, LineErr::BadDeviceId, {}, fmt::format("no line #{}", line_id));
+  if (auto refused = refuse_params(Op::Forward, line_id, {}, params)) return *refused;
   for (const ForwardRule& r : rules) {
     if (r.when == ForwardRule::When::DoNotDisturb) continue;
     if (!find_line(r.to))

@@ -17,6 +17,7 @@ std::string argument(const ParamInfo& p, const OpInfo& op, Surface surface) {
   }
   if (surface == Surface::Wire && p.kind == ParamKind::Integer) out += " (integer)";
   if (surface == Surface::Wire && p.kind == ParamKind::Forwarding) out += " (list of rules)";
+  if (p.kind == ParamKind::CallParams) out += surface == Surface::Wire ? " (object, LINECALLPARAMS)" : " (LINECALLPARAMS)";
   if (!p.required) out += " (optional)";
   return out;
 }

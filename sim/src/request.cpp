@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "telsim/models/duration.hpp"
+#include "telsim/models/tapi_names.hpp"
 #include "telsim/sim/scenario.hpp"
 
 namespace telsim {
@@ -133,6 +135,10 @@ Request decode_request(const OpInfo& op, const ArgSource& args, const DecodeOpti
         for (const auto& rule : args.items(p.name, p.error)) r.forwarding.push_back(decode_forward_rule(*rule, false));
         break;
       }
+      case ParamKind::CallParams: {
+        if (const auto params = args.mapping(p.name, p.error)) r.params = decode_call_params(*params);
+        break;
+      }
     }
   }
   if (op.op == Op::Park) {
@@ -142,6 +148,98 @@ Request decode_request(const OpInfo& op, const ArgSource& args, const DecodeOpti
       args.fail_here(LineErr::InvalParam, "a DIRECTED park needs the 'orbit'");
   }
   return r;
+}
+
+namespace {
+
+/// The names of a family's constants: "SECURE, IDLE, BLOCKID ..."
+std::string names_of(const tapi_names::Family& family) {
+  std::string out;
+  for (const auto& c : family.constants) out += (out.empty() ? "" : ", ") + std::string(c.name);
+  return out;
+}
+
+/// Names of `family` or'ed together; each must be one.
+std::uint32_t bits_of(const ArgSource& params, std::string_view key, const tapi_names::Family& family,
+                      std::string_view what) {
+  constexpr LineErr kErr = LineErr::InvalCallParams;
+  std::uint32_t bits = 0;
+  for (const std::string& name : params.texts(key, kErr)) {
+    const auto v = family.value_of(name);
+    if (!v) params.fail(key, kErr, fmt::format("params {}: '{}' is not a {} name ({})", key, name, what, names_of(family)));
+    bits |= *v;
+  }
+  return bits;
+}
+
+}  // namespace
+
+CallParams decode_call_params(const ArgSource& params) {
+  constexpr LineErr kErr = LineErr::InvalCallParams;
+  static constexpr std::string_view kKeys[] = {
+      "no_answer_timeout", "flags",          "address_mode",   "address_id",   "orig_address",
+      "bearer_mode",       "media_mode",     "calling_party_id", "display_text", "user_user_info",
+      "predictive_auto_transfer_states",     "target_address"};
+  for (const std::string& key : params.keys()) {
+    if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
+      std::string known;
+      for (std::string_view k : kKeys) known += (known.empty() ? "" : ", ") + std::string(k);
+      params.fail(key, kErr, fmt::format("'{}' is not a field of params (LINECALLPARAMS: {})", key, known));
+    }
+  }
+  CallParams p;
+  if (const auto t = params.text("no_answer_timeout", kErr)) {
+    const auto d = parse_duration(*t);
+    if (!d || *d < Duration::zero())
+      params.fail("no_answer_timeout", kErr,
+                  fmt::format("params no_answer_timeout must be a duration like 20s or 1min30s (0: the switch's), not '{}'", *t));
+    if (*d > Duration::zero()) p.no_answer_timeout = *d;
+  }
+  p.flags = bits_of(params, "flags", tapi_names::kCallParamFlag, "LINECALLPARAMFLAGS");
+  if (params.has("address_id") && params.has("orig_address"))
+    params.fail("orig_address", kErr, "params takes 'address_id' (address_mode ADDRESSID) or 'orig_address' (DIALABLEADDR), not both");
+  std::optional<std::uint32_t> mode;
+  if (const auto m = params.text("address_mode", kErr)) {
+    mode = tapi_names::kAddressMode.value_of(*m);
+    if (!mode)
+      params.fail("address_mode", kErr, fmt::format("params address_mode must be ADDRESSID or DIALABLEADDR, not '{}'", *m));
+  }
+  if (params.has("address_id")) {
+    if (mode && *mode != 0x1)
+      params.fail("address_id", kErr, "params address_id goes with address_mode ADDRESSID, not DIALABLEADDR");
+    const auto n = params.integer("address_id", kErr);
+    if (*n < 0 || *n > 0xFFFFFFFFLL)
+      params.fail("address_id", kErr, fmt::format("params address_id must be a whole number from 0 to 4294967295, not {}", *n));
+    p.address_id = static_cast<std::uint32_t>(*n);
+  } else if (params.has("orig_address")) {
+    if (mode && *mode != 0x2)
+      params.fail("orig_address", kErr, "params orig_address goes with address_mode DIALABLEADDR, not ADDRESSID");
+    p.orig_address = *params.text("orig_address", kErr);
+  } else if (mode) {
+    params.fail("address_mode", kErr,
+                fmt::format("params address_mode {} needs its {}", *mode == 0x1 ? "ADDRESSID" : "DIALABLEADDR",
+                            *mode == 0x1 ? "'address_id'" : "'orig_address'"));
+  }
+  if (const auto b = params.text("bearer_mode", kErr)) {
+    const auto v = tapi_names::kBearerMode.value_of(*b);
+    if (!v)
+      params.fail("bearer_mode", kErr, fmt::format("params bearer_mode: '{}' is not a LINEBEARERMODE name ({})", *b,
+                                                   names_of(tapi_names::kBearerMode)));
+    p.bearer_mode = *v;
+  }
+  p.media_mode = bits_of(params, "media_mode", tapi_names::kMediaMode, "LINEMEDIAMODE");
+  if (const auto t = params.text("calling_party_id", kErr)) p.calling_party_id = *t;
+  if (const auto t = params.text("display_text", kErr)) p.display_text = *t;
+  if (const auto t = params.text("user_user_info", kErr)) p.user_user_info = *t;
+  p.predictive_auto_transfer_states =
+      bits_of(params, "predictive_auto_transfer_states", tapi_names::kCallState, "LINECALLSTATE");
+  if (const auto t = params.text("target_address", kErr)) p.target_address = *t;
+  if (p.predictive_auto_transfer_states != 0 && p.target_address.empty())
+    params.fail("predictive_auto_transfer_states", kErr,
+                "params predictive_auto_transfer_states needs the 'target_address' to transfer the call to");
+  if (p.predictive_auto_transfer_states == 0 && !p.target_address.empty())
+    params.fail("target_address", kErr, "params target_address needs predictive_auto_transfer_states (the states that transfer the call)");
+  return p;
 }
 
 ForwardRule decode_forward_rule(const ArgSource& rule, bool with_ext, std::string* ext) {

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "telsim/models/tapi_names.hpp"
+
 namespace telsim {
 namespace {
 
@@ -148,6 +150,7 @@ Command ScenarioRunner::command_of(const Step& step) const {
   c.group = rq.group;
   c.address = rq.address;
   c.forwarding = rq.forwarding;
+  c.params = rq.params;
   if (rq.park_mode) c.park_mode = *rq.park_mode;
   c.transfer_mode = rq.transfer_mode;
   c.completion_mode = rq.completion_mode;
@@ -365,7 +368,9 @@ ScenarioRunner::Verdict ScenarioRunner::evaluate_call(const Expectation& e, cons
       return v;
     }
   }
-  if (v.holds && (e.to || e.digits_sent || e.busy_trunk || e.from || e.redirection || e.redirecting || e.completion)) {
+  if (v.holds && (e.to || e.digits_sent || e.busy_trunk || e.from || e.redirection || e.redirecting || e.completion ||
+                  e.caller_blocked || e.secure || e.calling_party_id || e.display_text || e.user_user_info ||
+                  e.bearer_mode || e.media_mode)) {
     const Call* c = pbx_.find_call(t.id);
     if (!c) {
       v.holds = false;
@@ -389,6 +394,21 @@ ScenarioRunner::Verdict ScenarioRunner::evaluate_call(const Expectation& e, cons
       v.holds = false;
       v.observed = fmt::format("{} is from \"{}\", redirection \"{}\", redirecting \"{}\"", e.call, c->from,
                                c->redirection, c->redirecting);
+      return v;
+    }
+    // What LINECALLPARAMS gave the call (0 modes: the line's own, VOICE / INTERACTIVEVOICE).
+    const std::string bearer(tapi_names::kBearerMode.name_of(c->bearer_mode ? c->bearer_mode : callparam::kBearerVoice));
+    const std::string media = tapi_names::kMediaMode.flags(c->media_mode ? c->media_mode : callparam::kMediaInteractiveVoice);
+    if ((e.caller_blocked && c->caller_blocked != *e.caller_blocked) || (e.secure && c->secure != *e.secure) ||
+        (e.calling_party_id && c->calling_party_id != *e.calling_party_id) ||
+        (e.display_text && c->display_text != *e.display_text) ||
+        (e.user_user_info && c->user_user_info != *e.user_user_info) || (e.bearer_mode && bearer != *e.bearer_mode) ||
+        (e.media_mode && media != *e.media_mode)) {
+      v.holds = false;
+      v.observed = fmt::format(
+          "{} has caller_blocked {}, secure {}, calling_party_id \"{}\", display_text \"{}\", user_user_info \"{}\", "
+          "bearer_mode {}, media_mode {}",
+          e.call, c->caller_blocked, c->secure, c->calling_party_id, c->display_text, c->user_user_info, bearer, media);
       return v;
     }
     if (e.completion) {
@@ -554,6 +574,13 @@ std::string ScenarioRunner::describe(const Step& step) const {
   if (e.redirection) s += fmt::format(" redirection \"{}\"", *e.redirection);
   if (e.redirecting) s += fmt::format(" redirecting \"{}\"", *e.redirecting);
   if (e.completion) s += fmt::format(" completion {}", *e.completion);
+  if (e.caller_blocked) s += fmt::format(" caller_blocked {}", *e.caller_blocked);
+  if (e.secure) s += fmt::format(" secure {}", *e.secure);
+  if (e.calling_party_id) s += fmt::format(" calling_party_id \"{}\"", *e.calling_party_id);
+  if (e.display_text) s += fmt::format(" display_text \"{}\"", *e.display_text);
+  if (e.user_user_info) s += fmt::format(" user_user_info \"{}\"", *e.user_user_info);
+  if (e.bearer_mode) s += fmt::format(" bearer_mode {}", *e.bearer_mode);
+  if (e.media_mode) s += fmt::format(" media_mode {}", *e.media_mode);
   if (step.within > Duration::zero()) s += " within " + format_duration(step.within);
   return s;
 }

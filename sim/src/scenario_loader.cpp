@@ -15,6 +15,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "telsim/results/report_schema.hpp"
+#include "telsim/models/tapi_names.hpp"
 #include "telsim/sim/request.hpp"
 #include "telsim/sim/scenario.hpp"
 
@@ -312,6 +313,21 @@ class Loader::YamlArgs final : public ArgSource {
     if (!v || v->IsNull()) return out;
     if (!v->IsSequence()) loader_.fail(*v, fmt::format("{} must be a list of rules ([] cancels)", key));
     for (const auto& item : *v) out.push_back(std::make_unique<YamlArgs>(loader_, item));
+    return out;
+  }
+  std::unique_ptr<ArgSource> mapping(std::string_view key, LineErr) const override {
+    const YAML::Node* v = value(key);
+    if (!v || v->IsNull()) return nullptr;
+    if (!v->IsMap()) loader_.fail(*v, fmt::format("{} must be a mapping: {{flags: [BLOCKID], no_answer_timeout: 20s}}", key));
+    return std::make_unique<YamlArgs>(loader_, *v);
+  }
+  std::vector<std::string> texts(std::string_view key, LineErr) const override {
+    const YAML::Node* v = value(key);
+    std::vector<std::string> out;
+    if (!v || v->IsNull()) return out;
+    if (v->IsScalar()) return {v->Scalar()};
+    if (!v->IsSequence()) loader_.fail(*v, fmt::format("{} must be a list of names", key));
+    for (const auto& item : *v) out.push_back(loader_.scalar(item, std::string(key)));
     return out;
   }
   [[noreturn]] void fail(std::string_view key, LineErr, const std::string& message) const override {
@@ -900,7 +916,7 @@ Step Loader::step(const YAML::Node& node, int index) {
                       {"at", "after", "do", "expect", "within", "as", "expect_error", "line",
                        "call", "to", "digits", "note", "mode", "orbit", "returns", "group",
                        "forwarding", "consult", "held", "conference", "consult_as",
-                       "completion_as", "completion", "controller", "address", "modem", "data", "dtr"});
+                       "completion_as", "completion", "controller", "address", "modem", "data", "dtr", "params"});
   Step st;
   st.index = index;
   st.yaml_line = node.Mark().line + 1;
@@ -1058,7 +1074,9 @@ void Loader::expectation(const YAML::Node& node, Step& st) {
   auto keys = mapping(node, "expect",
                       {"call", "line", "error", "orbit", "modem", "state", "mode", "reason", "history",
                        "features", "calls", "occupied", "related", "messages_waiting", "output", "dcd", "to",
-                       "digits_sent", "from", "redirection", "redirecting", "completion", "busy_mode"});
+                       "digits_sent", "from", "redirection", "redirecting", "completion", "busy_mode",
+                       "caller_blocked", "secure", "calling_party_id", "display_text", "user_user_info",
+                       "bearer_mode", "media_mode"});
   Expectation& e = st.expect;
   const int subjects = static_cast<int>(keys.count("call") + keys.count("line") + keys.count("error") +
                                         keys.count("orbit") + keys.count("modem"));
@@ -1146,7 +1164,8 @@ void Loader::expectation(const YAML::Node& node, Step& st) {
   }
   for (auto [k, field] : {std::pair{"to", &e.to}, std::pair{"digits_sent", &e.digits_sent}, std::pair{"from", &e.from},
                           std::pair{"redirection", &e.redirection}, std::pair{"redirecting", &e.redirecting},
-                          std::pair{"completion", &e.completion}}) {
+                          std::pair{"completion", &e.completion}, std::pair{"calling_party_id", &e.calling_party_id},
+                          std::pair{"display_text", &e.display_text}, std::pair{"user_user_info", &e.user_user_info}}) {
     if (!keys.count(k)) continue;
     if (e.call.empty()) fail(keys[k], fmt::format("'{}' is a condition on a call: use expect: {{call: ...}}", k));
     *field = node[k].IsNull() ? std::string() : scalar(node[k], k);
@@ -1160,6 +1179,30 @@ void Loader::expectation(const YAML::Node& node, Step& st) {
                                            "a number names an id, 0 none", c));
     if (numeric && std::from_chars(c.data(), c.data() + c.size(), id).ec != std::errc())
       fail(node["completion"], fmt::format("completion id {} is out of range", c));
+  }
+  for (auto [k, field] : {std::pair{"caller_blocked", &e.caller_blocked}, std::pair{"secure", &e.secure}}) {
+    if (!keys.count(k)) continue;
+    if (e.call.empty()) fail(keys[k], fmt::format("'{}' is a condition on a call: use expect: {{call: ...}}", k));
+    *field = boolean(node[k], k);
+  }
+  if (keys.count("bearer_mode")) {
+    if (e.call.empty()) fail(keys["bearer_mode"], "'bearer_mode' is a condition on a call: use expect: {call: ...}");
+    const std::string name = scalar(node["bearer_mode"], "bearer_mode");
+    const auto v = tapi_names::kBearerMode.value_of(name);
+    if (!v) fail(node["bearer_mode"], fmt::format("bearer_mode: '{}' is not a LINEBEARERMODE name (VOICE, SPEECH, DATA, ...)", name));
+    e.bearer_mode = std::string(tapi_names::kBearerMode.name_of(*v));
+  }
+  if (keys.count("media_mode")) {
+    if (e.call.empty()) fail(keys["media_mode"], "'media_mode' is a condition on a call: use expect: {call: ...}");
+    const YAML::Node m = node["media_mode"];
+    std::uint32_t bits = 0;
+    for (const YAML::Node& n : m.IsSequence() ? std::vector<YAML::Node>(m.begin(), m.end()) : std::vector<YAML::Node>{m}) {
+      const std::string name = scalar(n, "media_mode");
+      const auto v = tapi_names::kMediaMode.value_of(name);
+      if (!v) fail(n, fmt::format("media_mode: '{}' is not a LINEMEDIAMODE name (INTERACTIVEVOICE, DATAMODEM, G3FAX, ...)", name));
+      bits |= *v;
+    }
+    e.media_mode = tapi_names::kMediaMode.flags(bits);
   }
   if (keys.count("busy_mode")) {
     if (e.call.empty()) fail(keys["busy_mode"], "'busy_mode' is a condition on a call: use expect: {call: ...}");

@@ -166,6 +166,56 @@ TEST(RequestHandler, TheReplyNamesTheCallBeforeItsEventsAndMonitorsHearOfItFirst
   EXPECT_EQ(rig.stats.errors, 1u);
 }
 
+TEST(RequestHandler, CallParamsShapeTheCallAndTheCalledPartySeesWhatTheyCarry) {
+  Rig rig;
+  ListClient& desk = rig.join("desk");
+  ListClient& far = rig.join("far");
+  ASSERT_TRUE(rig.request(desk, {{"op", "open"}, {"line", "201"}})["ok"].get<bool>());
+  ASSERT_TRUE(rig.request(far, {{"op", "open"}, {"line", "202"}})["ok"].get<bool>());
+  const json params = {{"flags", {"BLOCKID", "secure"}}, {"no_answer_timeout", "4s"},
+                       {"user_user_info", "ticket=9"}, {"display_text", "Order 9"},
+                       {"media_mode", {"AUTOMATEDVOICE"}}, {"bearer_mode", "SPEECH"}};
+  const json made = rig.request(desk, {{"op", "make_call"}, {"line", "201"}, {"to", "202"}, {"params", params}});
+  ASSERT_TRUE(made["ok"].get<bool>()) << made;
+  rig.advance(2s);
+  json offered;
+  for (const json& f : far.take())
+    if (f.value("event", "") == "new_call") offered = f;
+  ASSERT_FALSE(offered.is_null());
+  EXPECT_EQ(offered["from"], "");
+  EXPECT_EQ(offered["caller_blocked"], true);
+  EXPECT_EQ(offered["params"], (json{{"user_user_info", "ticket=9"}, {"display_text", "Order 9"},
+                                     {"media_mode", {"AUTOMATEDVOICE"}}, {"bearer_mode", "SPEECH"}}));
+  const json status = rig.request(desk, {{"op", "call_status"}, {"call", made["call"]}});
+  EXPECT_EQ(status["secure"], true);
+  EXPECT_EQ(status["caller_blocked"], true);
+  EXPECT_EQ(status["from"], "201");
+  // dwNoAnswerTimeout: 4s after dialling completed (0.34s), nobody answered.
+  rig.advance(3s);
+  EXPECT_EQ(rig.request(desk, {{"op", "call_status"}, {"call", made["call"]}})["mode_name"], "NOANSWER");
+  ASSERT_TRUE(rig.request(desk, {{"op", "drop"}, {"call", made["call"]}})["ok"].get<bool>());
+
+  // Bad params: LINEERR_INVALCALLPARAMS naming the field; the originating address its own error.
+  const auto refused = [&](const json& p) {
+    return rig.request(desk, {{"op", "make_call"}, {"line", "201"}, {"to", "202"}, {"params", p}});
+  };
+  json r = refused({{"flags", {"BLOKID"}}});
+  EXPECT_EQ(r["error"], "LINEERR_INVALCALLPARAMS");
+  EXPECT_NE(r["message"].get<std::string>().find("'BLOKID'"), std::string::npos) << r;
+  r = refused({{"no_answer_timeout", 20}});
+  EXPECT_EQ(r["error"], "LINEERR_INVALCALLPARAMS");
+  EXPECT_NE(r["message"].get<std::string>().find("no_answer_timeout"), std::string::npos) << r;
+  r = refused({{"flags", "BLOCKID"}});
+  EXPECT_EQ(r["error"], "LINEERR_INVALCALLPARAMS");
+  EXPECT_NE(r["message"].get<std::string>().find("'flags' must be a list"), std::string::npos) << r;
+  EXPECT_EQ(refused({{"no_answer_timeout", "-1s"}})["error"], "LINEERR_INVALCALLPARAMS");
+  EXPECT_EQ(refused({{"colour", "red"}})["error"], "LINEERR_INVALCALLPARAMS");
+  EXPECT_EQ(rig.request(desk, {{"op", "make_call"}, {"line", "201"}, {"params", "BLOCKID"}})["error"],
+            "LINEERR_INVALCALLPARAMS");
+  EXPECT_EQ(refused({{"address_id", 3}})["error"], "LINEERR_INVALADDRESSID");
+  EXPECT_EQ(refused({{"orig_address", "203"}})["error"], "LINEERR_INVALADDRESS");
+}
+
 TEST(RequestHandler, OpenAndMonitorAnnounceTheCallsInProgressBeforeTheirReply) {
   Rig rig;
   ListClient& desk = rig.join("desk");

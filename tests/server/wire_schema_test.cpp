@@ -47,7 +47,7 @@ TEST(WireSchema, EveryCatalogueOperationAndParameterIsNamed) {
   const std::set<std::string_view> request_fields = {
       field::kLine,  field::kCall,  field::kConsult,    field::kConference, field::kHeld,
       field::kTo,    field::kDigits, field::kMode,      field::kOrbit,      field::kGroup,
-      field::kForwarding, field::kCompletion, field::kAddress};
+      field::kForwarding, field::kCompletion, field::kAddress, field::kParams};
   for (const OpInfo& o : operations()) {
     SCOPED_TRACE(std::string(o.name));
     EXPECT_TRUE(schema::is_op(o.name));

@@ -120,5 +120,7 @@ void trunks(const Context& cx);
 void caps_full(const Context& cx);
 void caps_restricted(const Context& cx);
 void dialing_paths(const Context& cx);
+// scripts_params.cpp
+void call_params(const Context& cx);
 
 }  // namespace telsim::tsp::host

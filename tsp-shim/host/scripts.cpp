@@ -598,6 +598,8 @@ const std::vector<Script>& scripts() {
        caps_restricted},
       {"dialing-paths", "partial dial and lineDial(\"\"), a ',' pause, lineCompleteTransfer CONFERENCE, "
        "linePrepareAddToConference", dialing_paths},
+      {"call-params", "LINECALLPARAMS: BLOCKID, no-answer timeout, user-user info, display; corrupt ones refused",
+       call_params},
       {"buffers", "dwTotalSize/dwNeededSize/dwUsedSize, forwarding, a modem's line, versions, bad dial strings", buffers},
       {"outage", "the server killed with a request pending: OUTOFSERVICE, errors; back: INSERVICE", outage},
       {"hung", "the server frozen: requests time out, OUTOFSERVICE; thawed: INSERVICE", hung},

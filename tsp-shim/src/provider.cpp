@@ -640,11 +640,14 @@ LONG Provider::make_call(DRV_REQUESTID req, HDRVLINE hd, HTAPICALL ht, LPHDRVCAL
   if (!out) return err(LINEERR_INVALPOINTER);
   if (params && params->dwAddressMode == LINEADDRESSMODE_ADDRESSID && params->dwAddressID != 0)
     return err(LINEERR_INVALADDRESSID);
+  json call_params;
+  if (LONG e = decode_call_params(params, call_params)) return err(e);
   Guard g(lock_);
   Line* l = nullptr;
   if (LONG e = usable_line(hd, l)) return e;
   Request r;
   r.op = Op::MakeCall;
+  if (!call_params.empty()) r.params[field::kParams] = call_params;
   r.line = l->index;
   r.params[field::kLine] = l->number;
   // The dial string goes as TAPI gave it (a trailing ';' included): the switch honours it or
@@ -652,6 +655,16 @@ LONG Provider::make_call(DRV_REQUESTID req, HDRVLINE hd, HTAPICALL ht, LPHDRVCAL
   // INVALADDRESS), which becomes the request's completion. No number (NULL or ""): DIALTONE.
   if (dest && *dest) r.params[field::kTo] = narrow(dest);
   r.creates.push_back({ht, out, field::kCall, false});
+  if (!call_params.empty()) {
+    // The caller's own LINECALLINFO shows what it asked for (secure, modes, user-user info).
+    const bool secure = (params->dwCallParamFlags & LINECALLPARAMFLAGS_SECURE) != 0;
+    r.on_ok = [carried = carried_params_sent(call_params), secure](Provider& self, const json& reply) {
+      if (Call* c = self.call_by_server(reply.value(field::kCall, std::string()))) {
+        c->carried = carried;
+        c->secure = c->secure || secure;  // LINECALLPARAMFLAGS_SECURE: secure from the start
+      }
+    };
+  }
   return submit(req, std::move(r));
 }
 
@@ -705,9 +718,12 @@ LONG Provider::swap_hold(DRV_REQUESTID req, HDRVCALL active, HDRVCALL held) {
   return submit(req, std::move(r));
 }
 
-LONG Provider::setup_transfer(DRV_REQUESTID req, HDRVCALL hd, HTAPICALL ht_consult, LPHDRVCALL hd_consult) {
+LONG Provider::setup_transfer(DRV_REQUESTID req, HDRVCALL hd, HTAPICALL ht_consult, LPHDRVCALL hd_consult,
+                              const LINECALLPARAMS* params) {
   if (LONG e = unoffered(Op::SetupTransfer)) return e;
   if (!hd_consult) return err(LINEERR_INVALPOINTER);
+  json call_params;
+  if (LONG e = decode_call_params(params, call_params)) return err(e);
   Guard g(lock_);
   Call* c = nullptr;
   if (LONG e = usable_call(hd, c)) return e;
@@ -716,6 +732,7 @@ LONG Provider::setup_transfer(DRV_REQUESTID req, HDRVCALL hd, HTAPICALL ht_consu
   r.line = c->line;
   r.call = c->handle;
   r.params[field::kCall] = c->server;
+  if (!call_params.empty()) r.params[field::kParams] = call_params;
   r.creates.push_back({ht_consult, hd_consult, field::kConsult, false});
   return submit(req, std::move(r));
 }
@@ -756,8 +773,10 @@ LONG Provider::to_address(DRV_REQUESTID req, HDRVCALL hd, Op op, LPCWSTR dest) {
 }
 
 LONG Provider::setup_conference(DRV_REQUESTID req, HDRVCALL hd, HTAPICALL ht_conf, LPHDRVCALL hd_conf,
-                                HTAPICALL ht_consult, LPHDRVCALL hd_consult) {
+                                HTAPICALL ht_consult, LPHDRVCALL hd_consult, const LINECALLPARAMS* params) {
   if (LONG e = unoffered(Op::SetupConference)) return e;
+  json call_params;
+  if (LONG e = decode_call_params(params, call_params)) return err(e);
   // A conference starts from a connected call here (no LINEADDRCAPFLAGS_SETUPCONFNULL).
   if (!hd) return err(LINEERR_OPERATIONUNAVAIL);
   if (!hd_conf || !hd_consult) return err(LINEERR_INVALPOINTER);
@@ -769,14 +788,17 @@ LONG Provider::setup_conference(DRV_REQUESTID req, HDRVCALL hd, HTAPICALL ht_con
   r.line = c->line;
   r.call = c->handle;
   r.params[field::kCall] = c->server;
+  if (!call_params.empty()) r.params[field::kParams] = call_params;
   r.creates.push_back({ht_conf, hd_conf, field::kCall, true});
   r.creates.push_back({ht_consult, hd_consult, field::kConsult, false});
   return submit(req, std::move(r));
 }
 
 LONG Provider::prepare_add_to_conference(DRV_REQUESTID req, HDRVCALL conf, HTAPICALL ht_consult,
-                                         LPHDRVCALL hd_consult) {
+                                         LPHDRVCALL hd_consult, const LINECALLPARAMS* params) {
   if (LONG e = unoffered(Op::PrepareAddToConference)) return e;
+  json call_params;
+  if (LONG e = decode_call_params(params, call_params)) return err(e);
   if (!hd_consult) return err(LINEERR_INVALPOINTER);
   Guard g(lock_);
   Call* c = nullptr;
@@ -786,6 +808,7 @@ LONG Provider::prepare_add_to_conference(DRV_REQUESTID req, HDRVCALL conf, HTAPI
   r.line = c->line;
   r.call = c->handle;
   r.params[field::kConference] = c->server;
+  if (!call_params.empty()) r.params[field::kParams] = call_params;
   r.creates.push_back({ht_consult, hd_consult, field::kConsult, false});
   return submit(req, std::move(r));
 }
@@ -864,8 +887,11 @@ LONG Provider::pickup(DRV_REQUESTID req, HDRVLINE hd, DWORD address_id, HTAPICAL
 }
 
 LONG Provider::forward(DRV_REQUESTID req, HDRVLINE hd, DWORD all_addresses, DWORD address_id,
-                       const LINEFORWARDLIST* list, DWORD rings, LPHDRVCALL hd_consult) {
+                       const LINEFORWARDLIST* list, DWORD rings, LPHDRVCALL hd_consult,
+                       const LINECALLPARAMS* params) {
   if (LONG e = unoffered(Op::Forward)) return e;
+  json call_params;
+  if (LONG e = decode_call_params(params, call_params)) return err(e);
   if (hd_consult) *hd_consult = nullptr;  // forwarding never needs a consultation call here
   if (!all_addresses && address_id != 0) return err(LINEERR_INVALADDRESSID);
   Guard g(lock_);
@@ -923,6 +949,7 @@ LONG Provider::forward(DRV_REQUESTID req, HDRVLINE hd, DWORD all_addresses, DWOR
   r.op = Op::Forward;
   r.line = l->index;
   r.params = json{{field::kLine, l->number}, {field::kForwarding, rules}};
+  if (!call_params.empty()) r.params[field::kParams] = call_params;
   return submit(req, std::move(r));
 }
 

@@ -57,6 +57,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "call_params.hpp"
 #include "settings.hpp"
 #include "wire.hpp"
 
@@ -185,6 +186,8 @@ struct Call {
   bool state_repeated = false;
   /// On a modem's line: the server said CONNECTED, TAPI hears it once the modem is online.
   bool awaiting_carrier = false;
+  /// What it carries of its caller's LINECALLPARAMS (call_params.hpp), for LINECALLINFO.
+  CarriedParams carried;
 };
 
 class Provider;
@@ -294,20 +297,22 @@ class Provider {
   LONG dial(DRV_REQUESTID req, HDRVCALL call, LPCWSTR dest);
   LONG simple(DRV_REQUESTID req, HDRVCALL call, Op op);  // accept, answer, drop, hold, ... (`call` only)
   LONG swap_hold(DRV_REQUESTID req, HDRVCALL active, HDRVCALL held);
-  LONG setup_transfer(DRV_REQUESTID req, HDRVCALL call, HTAPICALL ht_consult, LPHDRVCALL hd_consult);
+  LONG setup_transfer(DRV_REQUESTID req, HDRVCALL call, HTAPICALL ht_consult, LPHDRVCALL hd_consult,
+                      const LINECALLPARAMS* params);
   LONG complete_transfer(DRV_REQUESTID req, HDRVCALL call, HDRVCALL consult, HTAPICALL ht_conf,
                          LPHDRVCALL hd_conf, DWORD mode);
   LONG to_address(DRV_REQUESTID req, HDRVCALL call, Op op, LPCWSTR dest);  // blind transfer, redirect
   LONG setup_conference(DRV_REQUESTID req, HDRVCALL call, HTAPICALL ht_conf, LPHDRVCALL hd_conf,
-                        HTAPICALL ht_consult, LPHDRVCALL hd_consult);
-  LONG prepare_add_to_conference(DRV_REQUESTID req, HDRVCALL conf, HTAPICALL ht_consult, LPHDRVCALL hd_consult);
+                        HTAPICALL ht_consult, LPHDRVCALL hd_consult, const LINECALLPARAMS* params);
+  LONG prepare_add_to_conference(DRV_REQUESTID req, HDRVCALL conf, HTAPICALL ht_consult, LPHDRVCALL hd_consult,
+                                 const LINECALLPARAMS* params);
   LONG add_to_conference(DRV_REQUESTID req, HDRVCALL conf, HDRVCALL consult);
   LONG park(DRV_REQUESTID req, HDRVCALL call, DWORD mode, LPCWSTR orbit, LPVARSTRING non_dir_address);
   LONG unpark(DRV_REQUESTID req, HDRVLINE line, DWORD address_id, HTAPICALL ht, LPHDRVCALL hd, LPCWSTR orbit);
   LONG pickup(DRV_REQUESTID req, HDRVLINE line, DWORD address_id, HTAPICALL ht, LPHDRVCALL hd, LPCWSTR dest,
               LPCWSTR group);
   LONG forward(DRV_REQUESTID req, HDRVLINE line, DWORD all_addresses, DWORD address_id,
-               const LINEFORWARDLIST* list, DWORD rings, LPHDRVCALL hd_consult);
+               const LINEFORWARDLIST* list, DWORD rings, LPHDRVCALL hd_consult, const LINECALLPARAMS* params);
   LONG complete_call(DRV_REQUESTID req, HDRVCALL call, LPDWORD completion_id, DWORD mode);
   LONG uncomplete_call(DRV_REQUESTID req, HDRVLINE line, DWORD completion_id);
 

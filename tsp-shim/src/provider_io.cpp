@@ -703,6 +703,7 @@ void Provider::process_event(const json& f) {
     c->reason = reason.empty() ? LINECALLREASON_DIRECT : call_reason_value(reason);
     c->privilege = privilege_value(text(f, field::kPrivilege));
     c->handoff_media = schema::media_mode_value(text(f, field::kMediaMode));
+    c->carried = carried_params(f);  // LINECALLPARAMS its caller gave (call_params.hpp)
     by_server_[name] = c->handle;
     Callback cb;
     cb.kind = Callback::Kind::NewCall;

@@ -568,6 +568,24 @@ LONG Provider::get_call_info(HDRVCALL hd, LPLINECALLINFO info) {
   info->dwCallDataSize = info->dwCallDataOffset = 0;
   info->dwSendingFlowspecSize = info->dwSendingFlowspecOffset = 0;
   info->dwReceivingFlowspecSize = info->dwReceivingFlowspecOffset = 0;
+  // --- LINECALLPARAMS the call carries (call_params.hpp): its caller's, or its own ---------------
+  {
+    const CarriedParams& p = c->carried;
+    if (p.bearer_mode) info->dwBearerMode = p.bearer_mode;
+    if (p.media_mode) info->dwMediaMode = p.media_mode;
+    if (p.caller_blocked && c->inbound) {
+      info->dwCallerIDFlags = LINECALLPARTYID_BLOCKED;  // no number, no name
+      info->dwCallerIDSize = info->dwCallerIDOffset = info->dwCallerIDNameSize = info->dwCallerIDNameOffset = 0;
+    } else if (c->inbound && !p.calling_party_id.empty() && info->dwCallerIDNameSize == 0) {
+      info->dwCallerIDFlags = (info->dwCallerIDFlags & ~LINECALLPARTYID_UNKNOWN) | LINECALLPARTYID_NAME;
+      w.add_text(&info->dwCallerIDNameSize, &info->dwCallerIDNameOffset, widen(p.calling_party_id));
+    }
+    if (!p.display_text.empty()) w.add_text(&info->dwDisplaySize, &info->dwDisplayOffset, widen(p.display_text));
+    if (!p.user_user_info.empty())
+      w.add(&info->dwUserUserInfoSize, &info->dwUserUserInfoOffset,
+            std::vector<BYTE>(p.user_user_info.begin(), p.user_user_info.end()));
+    if (p.caller_blocked && !c->inbound) info->dwCallParamFlags |= LINECALLPARAMFLAGS_BLOCKID;
+  }
   if (l.version >= 0x00030000) {
     auto type = [](const std::string& n) -> DWORD { return n.empty() ? 0 : LINEADDRESSTYPE_PHONENUMBER; };
     info->dwCallerIDAddressType = type(c->from);

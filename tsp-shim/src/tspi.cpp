@@ -229,8 +229,8 @@ LONG TSPIAPI TSPI_lineSwapHold(DRV_REQUESTID dwRequestID, HDRVCALL hdActiveCall,
 }
 
 LONG TSPIAPI TSPI_lineSetupTransfer(DRV_REQUESTID dwRequestID, HDRVCALL hdCall, HTAPICALL htConsultCall,
-                                    LPHDRVCALL lphdConsultCall, LPLINECALLPARAMS const) {
-  return guarded(__func__, [&] { return p().setup_transfer(dwRequestID, hdCall, htConsultCall, lphdConsultCall); });
+                                    LPHDRVCALL lphdConsultCall, LPLINECALLPARAMS const lpCallParams) {
+  return guarded(__func__, [&] { return p().setup_transfer(dwRequestID, hdCall, htConsultCall, lphdConsultCall, lpCallParams); });
 }
 
 LONG TSPIAPI TSPI_lineCompleteTransfer(DRV_REQUESTID dwRequestID, HDRVCALL hdCall, HDRVCALL hdConsultCall,
@@ -250,16 +250,17 @@ LONG TSPIAPI TSPI_lineRedirect(DRV_REQUESTID dwRequestID, HDRVCALL hdCall, LPCWS
 
 LONG TSPIAPI TSPI_lineSetupConference(DRV_REQUESTID dwRequestID, HDRVCALL hdCall, HDRVLINE, HTAPICALL htConfCall,
                                       LPHDRVCALL lphdConfCall, HTAPICALL htConsultCall, LPHDRVCALL lphdConsultCall,
-                                      DWORD, LPLINECALLPARAMS const) {
+                                      DWORD, LPLINECALLPARAMS const lpCallParams) {
   return guarded(__func__, [&] {
-    return p().setup_conference(dwRequestID, hdCall, htConfCall, lphdConfCall, htConsultCall, lphdConsultCall);
+    return p().setup_conference(dwRequestID, hdCall, htConfCall, lphdConfCall, htConsultCall, lphdConsultCall,
+                                lpCallParams);
   });
 }
 
 LONG TSPIAPI TSPI_linePrepareAddToConference(DRV_REQUESTID dwRequestID, HDRVCALL hdConfCall, HTAPICALL htConsultCall,
-                                             LPHDRVCALL lphdConsultCall, LPLINECALLPARAMS const) {
+                                             LPHDRVCALL lphdConsultCall, LPLINECALLPARAMS const lpCallParams) {
   return guarded(__func__, [&] {
-    return p().prepare_add_to_conference(dwRequestID, hdConfCall, htConsultCall, lphdConsultCall);
+    return p().prepare_add_to_conference(dwRequestID, hdConfCall, htConsultCall, lphdConsultCall, lpCallParams);
   });
 }
 
@@ -286,9 +287,10 @@ LONG TSPIAPI TSPI_linePickup(DRV_REQUESTID dwRequestID, HDRVLINE hdLine, DWORD d
 
 LONG TSPIAPI TSPI_lineForward(DRV_REQUESTID dwRequestID, HDRVLINE hdLine, DWORD bAllAddresses, DWORD dwAddressID,
                               LPLINEFORWARDLIST const lpForwardList, DWORD dwNumRingsNoAnswer, HTAPICALL,
-                              LPHDRVCALL lphdConsultCall, LPLINECALLPARAMS const) {
+                              LPHDRVCALL lphdConsultCall, LPLINECALLPARAMS const lpCallParams) {
   return guarded(__func__, [&] {
-    return p().forward(dwRequestID, hdLine, bAllAddresses, dwAddressID, lpForwardList, dwNumRingsNoAnswer, lphdConsultCall);
+    return p().forward(dwRequestID, hdLine, bAllAddresses, dwAddressID, lpForwardList, dwNumRingsNoAnswer, lphdConsultCall,
+                       lpCallParams);
   });
 }
 

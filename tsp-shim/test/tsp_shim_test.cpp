@@ -528,6 +528,17 @@ TEST_F(TspUnderWine, PartialDialAPauseAndATransferCompletedAsAConferenceFollowTh
   EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
 }
 
+// LINECALLPARAMS (docs/tsp.md): what the caller asked for reaches the called party's
+// LINECALLINFO, the no-answer timeout abandons the call, a corrupt structure is refused at once.
+TEST_F(TspUnderWine, CallParamsReachTheCalledPartyAndACorruptOneIsRefused) {
+  auto server = start_server();
+  const HostRun run = run_host(dir_.path(), "call-params", {{"TELSIM_SERVER", "127.0.0.1:" + std::to_string(server->port())}});
+  EXPECT_EQ(run.status, 0) << run.describe();
+  EXPECT_NE(run.out.find("PASS: call-params"), std::string::npos) << run.describe();
+  EXPECT_EQ(server->stop(), 0) << server->describe();
+  EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
+}
+
 TEST_F(TspUnderWine, StructuresHonourTheirTotalSize) {
   // With a token this time: the TSP (and the host's monitor) authenticate in their hello.
   auto server = std::make_unique<ServeProcess>(

@@ -3,13 +3,33 @@
 #include <fmt/format.h>
 
 #include "forwarding_codec.hpp"
+#include "telsim/models/tapi_names.hpp"
 #include "telsim/server/protocol.hpp"
+#include "telsim/server/wire_schema.hpp"
 
 namespace telsim::serve {
 
 namespace {
 /// A string field that is null on the wire when empty ("linked to nobody", "no owner").
 json or_null(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+
+/// What a call carries of LINECALLPARAMS (the caller's own, or what its caller gave the call
+/// offered), in the request's shape; null when nothing.
+json carried_params(const Call& c) {
+  namespace f = wire::schema::field;
+  json p = json::object();
+  if (c.bearer_mode) p[f::kBearerMode] = tapi_names::kBearerMode.name_of(c.bearer_mode);
+  if (c.media_mode) {
+    json modes = json::array();
+    for (const auto& m : tapi_names::kMediaMode.constants)
+      if (c.media_mode & m.value) modes.push_back(m.name);
+    p[f::kCallMediaMode] = modes;
+  }
+  if (!c.calling_party_id.empty()) p[f::kCallingPartyId] = c.calling_party_id;
+  if (!c.display_text.empty()) p[f::kDisplayText] = c.display_text;
+  if (!c.user_user_info.empty()) p[f::kUserUserInfo] = c.user_user_info;
+  return p.empty() ? json(nullptr) : p;
+}
 }  // namespace
 
 double EventEncoder::now() const { return wire::seconds(clock_.now().count()).get<double>(); }
@@ -28,6 +48,8 @@ json EventEncoder::new_call(const Call& c) const {
   if (!c.redirecting.empty()) j["redirecting"] = c.redirecting;
   if (!c.owner.empty()) j["owner"] = c.owner;
   if (c.completion) j["completion"] = c.completion;
+  if (c.caller_blocked) j[wire::schema::field::kCallerBlocked] = true;
+  if (json p = carried_params(c); !p.is_null()) j[wire::schema::field::kParams] = std::move(p);
   j["connected"] = or_null(connected_number(c));
   j["t"] = now();
   return j;
@@ -107,7 +129,9 @@ json EventEncoder::call_status(CallId id) const {
          {"to", c.to},
          {"connected", or_null(connected_number(c))},
          {"secure", c.secure},
+         {wire::schema::field::kCallerBlocked, c.caller_blocked},
          {"created", wire::seconds(c.created.count())}};
+  if (json p = carried_params(c); !p.is_null()) j[wire::schema::field::kParams] = std::move(p);
   if (c.mode != DisconnectMode::None) j["mode_name"] = to_string(c.mode);
   if (c.state == CallState::Busy) j["busy_mode"] = c.busy_trunk ? "TRUNK" : "STATION";
   if (!c.original_to.empty()) j["original_to"] = c.original_to;

@@ -3,6 +3,8 @@
 // then the request path (authorization, filters, the switch) like every other request.
 #include <fmt/format.h>
 
+#include <type_traits>
+
 #include "request_handler.hpp"
 #include "telsim/server/wire_schema.hpp"
 #include "telsim/sim/request.hpp"
@@ -17,6 +19,9 @@ namespace {
 class JsonArgs final : public ArgSource {
  public:
   JsonArgs(const json& body, std::string op) : request_{nullptr, std::move(op), body}, params_(request_) {}
+  /// A nested mapping (`params`): a mistyped field is `nested`'s error, named "params.FIELD".
+  JsonArgs(const json& body, std::string op, LineErr nested)
+      : request_{nullptr, std::move(op), body}, params_(request_), nested_(nested) {}
 
   std::vector<std::string> keys() const override {
     std::vector<std::string> out;
@@ -32,10 +37,29 @@ class JsonArgs final : public ArgSource {
     return v && v->is_null();
   }
   std::optional<std::string> text(std::string_view key, LineErr) const override {
-    return params_.optional_text(std::string(key).c_str());
+    return guarded([&] { return params_.optional_text(std::string(key).c_str()); });
   }
   std::optional<long long> integer(std::string_view key, LineErr) const override {
-    return params_.optional_integer(std::string(key).c_str());
+    return guarded([&] { return params_.optional_integer(std::string(key).c_str()); });
+  }
+  std::unique_ptr<ArgSource> mapping(std::string_view key, LineErr error) const override {
+    const json* v = params_.find(std::string(key).c_str());
+    if (!v || v->is_null()) return nullptr;
+    if (!v->is_object())
+      fail(key, error, fmt::format("'{}' must be an object: {{\"flags\":[\"BLOCKID\"],\"no_answer_timeout\":\"20s\"}}", key));
+    return std::make_unique<JsonArgs>(*v, std::string(key), error);
+  }
+  std::vector<std::string> texts(std::string_view key, LineErr error) const override {
+    const json* v = params_.find(std::string(key).c_str());
+    std::vector<std::string> out;
+    if (!v || v->is_null()) return out;
+    if (!v->is_array()) fail(key, error, fmt::format("{}'{}' must be a list of strings", prefix(), key));
+    for (const json& item : *v) {
+      if (!item.is_string())
+        fail(key, error, fmt::format("{}'{}' must be a list of strings, not holding {}", prefix(), key, item.dump()));
+      out.push_back(item.get<std::string>());
+    }
+    return out;
   }
   std::vector<std::unique_ptr<ArgSource>> items(std::string_view key, LineErr) const override {
     const json* v = params_.find(std::string(key).c_str());
@@ -58,8 +82,20 @@ class JsonArgs final : public ArgSource {
   }
 
  private:
+  std::string prefix() const { return nested_ ? request_.op + ": " : std::string(); }
+  /// A getter whose type error, inside a nested mapping, is that mapping's error and names it.
+  template <typename F>
+  std::invoke_result_t<F> guarded(F get) const {
+    try {
+      return get();
+    } catch (const wire::ParamError& e) {
+      if (!nested_) throw;
+      throw wire::ParamError{*nested_, request_.op + ": " + e.message};
+    }
+  }
   wire::Request request_;
   wire::Params params_;
+  std::optional<LineErr> nested_;
 };
 
 }  // namespace
@@ -128,6 +164,7 @@ void RequestHandler::call_operation(Client& c, const wire::Request& req) {
   cmd.group = rq.group;
   cmd.address = rq.address;
   cmd.forwarding = rq.forwarding;
+  cmd.params = rq.params;
   if (rq.park_mode) cmd.park_mode = *rq.park_mode;
   cmd.transfer_mode = rq.transfer_mode;
   cmd.completion_mode = rq.completion_mode;

@@ -63,6 +63,7 @@ enum class ParamKind : std::uint8_t {
   Mode,        ///< one of `values` (TAPI constant names, case-insensitive, prefix optional)
   Integer,     ///< a whole number (a completion id)
   Forwarding,  ///< a list of forwarding rules ([] cancels)
+  CallParams,  ///< LINECALLPARAMS: a mapping of its fields (call_params.hpp)
 };
 constexpr std::string_view name_of(ParamKind k) {
   switch (k) {
@@ -74,6 +75,7 @@ constexpr std::string_view name_of(ParamKind k) {
     case ParamKind::Mode: return "mode";
     case ParamKind::Integer: return "integer";
     case ParamKind::Forwarding: return "forwarding";
+    case ParamKind::CallParams: return "call params";
   }
   return "?";
 }
@@ -135,8 +137,12 @@ inline constexpr std::array<std::string_view, 4> kCompletionModes{"CAMPON", "CAL
 inline constexpr P kCall{"call", K::Call, true, {}, {}, LineErr::InvalCallHandle, "the call acted on"};
 inline constexpr P kLine{"line", K::Line, true, {}, {}, LineErr::BadDeviceId, "the line that acts"};
 
-inline constexpr P kMakeCall[] = {kLine, {"to", K::Address, false, {}, {}, LineErr::InvalAddress,
-                                          "the number to dial (none: the call waits in DIALTONE)"}};
+inline constexpr P kParams{"params", K::CallParams, false, {}, {}, LineErr::InvalCallParams,
+                           "LINECALLPARAMS for the call made"};
+inline constexpr P kMakeCall[] = {kLine,
+                                  {"to", K::Address, false, {}, {}, LineErr::InvalAddress,
+                                   "the number to dial (none: the call waits in DIALTONE)"},
+                                  kParams};
 inline constexpr P kDial[] = {kCall, {"digits", K::Digits, true, {}, {}, LineErr::InvalAddress, "the digits"}};
 inline constexpr P kCallOnly[] = {kCall};
 inline constexpr P kPark[] = {
@@ -151,10 +157,13 @@ inline constexpr P kPickup[] = {
     {"group", K::Text, false, {}, {}, LineErr::InvalGroupId, "group pickup: the group (none: all the picker's groups)",
      "to"}};
 inline constexpr P kForward[] = {
-    kLine, {"forwarding", K::Forwarding, true, {}, {}, LineErr::InvalParam, "the new list of rules ([] cancels)"}};
+    kLine, {"forwarding", K::Forwarding, true, {}, {}, LineErr::InvalParam, "the new list of rules ([] cancels)"},
+    kParams};
 inline constexpr P kSwapHold[] = {kCall, {"held", K::Call, true, {}, {}, LineErr::InvalCallHandle, "the held call"}};
-inline constexpr P kCallTo[] = {kCall, {"to", K::Address, false, {}, {}, LineErr::InvalAddress,
-                                        "the number to dial on the new call (none: it waits in DIALTONE)"}};
+inline constexpr P kCallTo[] = {kCall,
+                                {"to", K::Address, false, {}, {}, LineErr::InvalAddress,
+                                 "the number to dial on the new call (none: it waits in DIALTONE)"},
+                                kParams};
 inline constexpr P kCallToRequired[] = {kCall, {"to", K::Address, true, {}, {}, LineErr::InvalAddress, "the number"}};
 inline constexpr P kCompleteTransfer[] = {
     kCall,
@@ -163,7 +172,8 @@ inline constexpr P kCompleteTransfer[] = {
      "TRANSFER (default) or CONFERENCE"}};
 inline constexpr P kPrepareAdd[] = {
     {"conference", K::Call, true, {}, {}, LineErr::InvalConfCallHandle, "the conference call"},
-    {"to", K::Address, false, {}, {}, LineErr::InvalAddress, "the number to dial on the new consultation call"}};
+    {"to", K::Address, false, {}, {}, LineErr::InvalAddress, "the number to dial on the new consultation call"},
+    kParams};
 inline constexpr P kAddToConference[] = {
     {"conference", K::Call, true, {}, {}, LineErr::InvalConfCallHandle, "the conference call"},
     {"consult", K::Call, true, {}, {}, LineErr::InvalConsultCallHandle, "the call to add"}};

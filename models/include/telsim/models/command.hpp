@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "telsim/models/call_params.hpp"
 #include "telsim/models/catalogue.hpp"
 #include "telsim/models/events.hpp"
 #include "telsim/models/pbx_features.hpp"
@@ -47,6 +48,9 @@ struct Command {
   TransferMode transfer_mode = TransferMode::Transfer;
   CompletionMode completion_mode = CompletionMode::CampOn;
   std::uint32_t completion = 0;  ///< uncomplete_call
+  /// LINECALLPARAMS: make_call, setup_transfer, setup_conference, prepare_add_to_conference,
+  /// forward (the `params` parameter; empty when not given).
+  CallParams params;
 };
 
 /// The call a command acts on, as its catalogue row says (the conference for the conference

@@ -163,6 +163,17 @@ struct Call {
   std::optional<Duration> hangup_after;  ///< this call hangs up this long after connecting
   bool cleared_at_end = false;
   bool live = false;
+  // LINECALLPARAMS the call was made with (call_params.hpp), and what the party it is offered to
+  // is shown of them (copied onto the call offered).
+  bool caller_blocked = false;     ///< LINECALLPARAMFLAGS_BLOCKID: no caller number shown (LINECALLPARTYID_BLOCKED)
+  std::string calling_party_id;    ///< dwCallingPartyID presented to the called party
+  std::string display_text;        ///< dwDisplayText (LINECALLINFO dwDisplay)
+  std::string user_user_info;      ///< dwUserUserInfo (LINECALLINFO dwUserUserInfo)
+  std::uint32_t bearer_mode = 0;   ///< LINEBEARERMODE asked for (0: the line's, VOICE)
+  std::uint32_t media_mode = 0;    ///< LINEMEDIAMODE asked for (0: the line's)
+  std::optional<Duration> no_answer_timeout;  ///< dwNoAnswerTimeout: abandon after this long unanswered
+  std::uint32_t auto_transfer_states = 0;     ///< dwPredictiveAutoTransferStates (LINECALLSTATE bits)
+  std::string auto_transfer_to;               ///< dwTargetAddress
 };
 
 class CallCompletion;
@@ -209,7 +220,9 @@ class Pbx {
   /// controller) last.
   /// lineMakeCall: a new call on `line`; with a number it is dialled, without one the call
   /// waits in DIALTONE for dial(). A canonical number is translated first (PbxConfig::location).
-  OpResult make_call(LineId line, std::string_view number, std::string_view owner = {});
+  /// `params` (LINECALLPARAMS) shape the call: see call_params.hpp and refuse_params().
+  OpResult make_call(LineId line, std::string_view number, std::string_view owner = {},
+                     const CallParams& params = {});
   /// lineDial: a dialable string for the call (dial_string.hpp). In DIALTONE or DIALING it
   /// extends the number (multi-stage dialling; "" finishes a number left partial with `;`);
   /// once the number is complete (PROCEEDING, RINGBACK, CONNECTED, a conference) its digits go
@@ -237,12 +250,15 @@ class Pbx {
   /// a group the picker is not in: INVALGROUPID.
   OpResult pickup(LineId line, std::string_view target, std::string_view group, std::string_view owner = {});
   /// lineForward: replace the line's forwarding list; an empty list cancels.
-  OpResult forward(LineId line, std::vector<ForwardRule> rules);
+  /// `params`: LINECALLPARAMS for calls the forwarding makes; this switch makes none, so they
+  /// are only checked (the originating address must be the line's).
+  OpResult forward(LineId line, std::vector<ForwardRule> rules, const CallParams& params = {});
   /// lineSwapHold: `active` goes ONHOLD, `held` (ONHOLD or pending) comes back CONNECTED.
   OpResult swap_hold(CallId active, CallId held);
   /// lineSetupTransfer: `call` goes ONHOLDPENDTRANSFER and a consultation call (DIALTONE, or
   /// dialling `number` when given) is returned in OpResult::consult.
-  OpResult setup_transfer(CallId call, std::string_view number, std::string_view owner = {});
+  OpResult setup_transfer(CallId call, std::string_view number, std::string_view owner = {},
+                          const CallParams& params = {});
   /// lineCompleteTransfer. TRANSFER: the two far parties are connected and both calls go IDLE
   /// here (a consult still ringing keeps ringing for the transferee; a busy or proceeding one
   /// sends the transferee on to its number). CONFERENCE: both become CONFERENCED under a new
@@ -253,9 +269,11 @@ class Pbx {
   OpResult blind_transfer(CallId call, std::string_view number);
   /// lineSetupConference: a conference call (OpResult::call, ONHOLDPENDCONF), `call` CONFERENCED
   /// in it, and a consultation call (OpResult::consult) for the next party.
-  OpResult setup_conference(CallId call, std::string_view number, std::string_view owner = {});
+  OpResult setup_conference(CallId call, std::string_view number, std::string_view owner = {},
+                            const CallParams& params = {});
   /// linePrepareAddToConference: the conference goes ONHOLDPENDCONF; new consultation call.
-  OpResult prepare_add_to_conference(CallId conference, std::string_view number, std::string_view owner = {});
+  OpResult prepare_add_to_conference(CallId conference, std::string_view number, std::string_view owner = {},
+                                     const CallParams& params = {});
   /// lineAddToConference: `consult` joins (CONFERENCED), the conference is CONNECTED again.
   OpResult add_to_conference(CallId conference, CallId consult);
   /// lineRemoveFromConference: the party leaves (IDLE here, its far end disconnected); one
@@ -376,7 +394,20 @@ class Pbx {
   void unpark_orbit_of(Call& parkee);
   void park_recall_unanswered(CallId parkee, const Call::ParkRecall& recall);
   /// A consultation call about `about` on its line; replies to `op` (OpResult::consult).
-  Call& new_consult_call(Call& about, Op op, CallId reply_call, OpResult& result, std::string_view owner);
+  Call& new_consult_call(Call& about, Op op, CallId reply_call, OpResult& result, std::string_view owner,
+                         const CallParams& params = {});
+  // LINECALLPARAMS (pbx_call_params.cpp).
+  /// The refusal of `params` for a new call of `op` on `line` (nullopt: acceptable). `involved`
+  /// are the calls the operation itself acts on (not "in progress" for LINECALLPARAMFLAGS_IDLE).
+  std::optional<OpResult> refuse_params(Op op, LineId line, CallId subject, const CallParams& params,
+                                        const std::vector<CallId>& involved = {});
+  /// A new outgoing call takes `params`: secure, caller ID blocked, what its far party is shown,
+  /// its no-answer timeout and its predictive auto transfer.
+  void apply_params(Call& call, const CallParams& params);
+  /// What the call offered (`incoming`) is shown of the caller's params.
+  static void present_params(const Call& caller, Call& incoming);
+  /// dwPredictiveAutoTransferStates: the call entered one of them; blind-transfer it.
+  void auto_transfer(CallId call);
   void consult_gone(Call& consult);
   void leave_conference(Call& member);
   void collapse_if_small(CallId conference);

@@ -197,6 +197,28 @@ inline constexpr Constant kParkModes[] = {{"DIRECTED", 0x1}, {"NONDIRECTED", 0x2
 inline constexpr Constant kTransferModes[] = {{"TRANSFER", 0x1}, {"CONFERENCE", 0x2}};
 inline constexpr Constant kCallComplModes[] = {{"CAMPON", 0x1}, {"CALLBACK", 0x2}, {"INTRUDE", 0x4}, {"MESSAGE", 0x8}};
 
+// LINECALLPARAMS (lineMakeCall and the operations that make a call): its flags, bearer and
+// media modes, address modes, and LINECALLINFO's caller ID flags.
+inline constexpr Constant kCallParamFlags[] = {
+    {"SECURE", 0x1},          {"IDLE", 0x2},           {"BLOCKID", 0x4},          {"ORIGOFFHOOK", 0x8},
+    {"DESTOFFHOOK", 0x10},    {"NOHOLDCONFERENCE", 0x20}, {"PREDICTIVEDIAL", 0x40}, {"ONESTEPTRANSFER", 0x80},
+};
+inline constexpr Constant kBearerModes[] = {
+    {"VOICE", 0x1},  {"SPEECH", 0x2},           {"MULTIUSE", 0x4},          {"DATA", 0x8},
+    {"ALTSPEECHDATA", 0x10}, {"NONCALLSIGNALING", 0x20}, {"PASSTHROUGH", 0x40}, {"RESTRICTEDDATA", 0x80},
+};
+inline constexpr Constant kMediaModes[] = {
+    {"UNKNOWN", 0x2},     {"INTERACTIVEVOICE", 0x4}, {"AUTOMATEDVOICE", 0x8}, {"DATAMODEM", 0x10},
+    {"G3FAX", 0x20},      {"TDD", 0x40},             {"G4FAX", 0x80},          {"DIGITALDATA", 0x100},
+    {"TELETEX", 0x200},   {"VIDEOTEX", 0x400},       {"TELEX", 0x800},         {"MIXED", 0x1000},
+    {"ADSI", 0x2000},     {"VOICEVIEW", 0x4000},     {"VIDEO", 0x8000},
+};
+inline constexpr Constant kAddressModes[] = {{"ADDRESSID", 0x1}, {"DIALABLEADDR", 0x2}};
+inline constexpr Constant kCallPartyIds[] = {
+    {"BLOCKED", 0x1}, {"OUTOFAREA", 0x2}, {"NAME", 0x4}, {"ADDRESS", 0x8},
+    {"PARTIAL", 0x10}, {"UNKNOWN", 0x20}, {"UNAVAIL", 0x40},
+};
+
 }  // namespace detail
 
 inline constexpr Family kCallState{"LINECALLSTATE_", detail::kCallStates};
@@ -208,10 +230,17 @@ inline constexpr Family kLineErr{"LINEERR_", detail::kLineErrors};
 inline constexpr Family kParkMode{"LINEPARKMODE_", detail::kParkModes};
 inline constexpr Family kTransferMode{"LINETRANSFERMODE_", detail::kTransferModes};
 inline constexpr Family kCallComplMode{"LINECALLCOMPLMODE_", detail::kCallComplModes};
+inline constexpr Family kCallParamFlag{"LINECALLPARAMFLAGS_", detail::kCallParamFlags};
+inline constexpr Family kBearerMode{"LINEBEARERMODE_", detail::kBearerModes};
+inline constexpr Family kMediaMode{"LINEMEDIAMODE_", detail::kMediaModes};
+inline constexpr Family kAddressMode{"LINEADDRESSMODE_", detail::kAddressModes};
+inline constexpr Family kCallPartyId{"LINECALLPARTYID_", detail::kCallPartyIds};
 
 inline constexpr const Family* kFamilies[] = {&kCallState,    &kDisconnectMode, &kCallReason,
                                               &kCallFeature,  &kCallInfoState,  &kLineErr,
-                                              &kParkMode,     &kTransferMode,   &kCallComplMode};
+                                              &kParkMode,     &kTransferMode,   &kCallComplMode,
+                                              &kCallParamFlag, &kBearerMode,    &kMediaMode,
+                                              &kAddressMode,  &kCallPartyId};
 
 /// The family whose prefix is `prefix` ("LINEPARKMODE_", as the catalogue's mode parameters
 /// name it), or nullptr.

@@ -35,6 +35,10 @@ class ArgSource {
   virtual std::optional<long long> integer(std::string_view key, LineErr error) const = 0;
   /// A list of mappings (forwarding rules), each as a source of its own.
   virtual std::vector<std::unique_ptr<ArgSource>> items(std::string_view key, LineErr error) const = 0;
+  /// A mapping (LINECALLPARAMS' `params`) as a source of its own; nullptr when absent or null.
+  virtual std::unique_ptr<ArgSource> mapping(std::string_view key, LineErr error) const = 0;
+  /// A list of texts (flag or state names); a single text is a list of one. Empty when absent.
+  virtual std::vector<std::string> texts(std::string_view key, LineErr error) const = 0;
   /// An error about `key` (its value, or the mapping when the key is missing).
   [[noreturn]] virtual void fail(std::string_view key, LineErr error, const std::string& message) const = 0;
   /// An error about the whole mapping.
@@ -53,6 +57,7 @@ struct Request {
   TransferMode transfer_mode = TransferMode::Transfer;
   CompletionMode completion_mode = CompletionMode::CampOn;
   std::vector<ForwardRule> forwarding;
+  CallParams params;  ///< `params` (LINECALLPARAMS), default when not given
   /// Whether the request named `param` (a parameter of its operation).
   bool gave(std::string_view param) const;
   std::vector<std::string> given;  ///< the parameters given, in catalogue order
@@ -87,6 +92,14 @@ std::optional<std::string_view> canonical_mode(const ParamInfo& param, std::stri
 /// unconditional is do-not-disturb (TAPI's null destination). `after` is a duration ("15s"),
 /// `rings` 1..100, only for no-answer forwarding.
 ForwardRule decode_forward_rule(const ArgSource& rule, bool with_ext, std::string* ext = nullptr);
+
+/// LINECALLPARAMS as a `params` mapping: `no_answer_timeout` (a duration, 0: the switch's),
+/// `flags` (LINECALLPARAMFLAGS names), `address_mode` (ADDRESSID or DIALABLEADDR) with
+/// `address_id` (a whole number) or `orig_address`, `bearer_mode` (one LINEBEARERMODE name),
+/// `media_mode` (LINEMEDIAMODE names), `calling_party_id`, `display_text`, `user_user_info`,
+/// `predictive_auto_transfer_states` (LINECALLSTATE names) with `target_address`. Names take
+/// any case, with or without their TAPI prefix. Errors are LINEERR_INVALCALLPARAMS naming the field.
+CallParams decode_call_params(const ArgSource& params);
 
 }  // namespace telsim
 

@@ -63,6 +63,14 @@ struct Expectation {
   std::optional<std::string> redirecting;         ///< call: RedirectingID, who moved it ("" = none)
   /// call: its dwCompletionID, a completion_as name or a number ("0" = none)
   std::optional<std::string> completion;
+  // call: what LINECALLPARAMS gave it (the caller's own call, or the call offered to the called party)
+  std::optional<bool> caller_blocked;             ///< BLOCKID: no caller number shown (LINECALLPARTYID_BLOCKED)
+  std::optional<bool> secure;                     ///< the call is secure (lineSecureCall, LINECALLPARAMFLAGS_SECURE)
+  std::optional<std::string> calling_party_id;    ///< dwCallingPartyID presented ("" = none)
+  std::optional<std::string> display_text;        ///< LINECALLINFO dwDisplay ("" = none)
+  std::optional<std::string> user_user_info;      ///< LINECALLINFO dwUserUserInfo ("" = none)
+  std::optional<std::string> bearer_mode;         ///< LINEBEARERMODE name (VOICE unless asked otherwise)
+  std::optional<std::string> media_mode;          ///< LINEMEDIAMODE names, | between (INTERACTIVEVOICE unless asked)
 };
 
 struct Step {

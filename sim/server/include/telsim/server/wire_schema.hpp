@@ -143,6 +143,25 @@ inline constexpr char kSecure[] = "secure";
 inline constexpr char kRelated[] = "related";
 inline constexpr char kConsultOf[] = "consult_of";
 inline constexpr char kCreated[] = "created";
+/// new_call, call_status: LINECALLPARAMFLAGS_BLOCKID hid the caller's number (`from` is "";
+/// LINECALLINFO dwCallerIDFlags LINECALLPARTYID_BLOCKED)
+inline constexpr char kCallerBlocked[] = "caller_blocked";
+/// make_call, setup_transfer, setup_conference, prepare_add_to_conference, forward: LINECALLPARAMS;
+/// new_call, call_status: what the call carries of them (the fields below that are set)
+inline constexpr char kParams[] = "params";
+// LINECALLPARAMS' fields in `params` (telsim.tsp writes them from an LPLINECALLPARAMS)
+inline constexpr char kNoAnswerTimeout[] = "no_answer_timeout";  ///< a duration ("20s"); "0" the switch's
+inline constexpr char kFlags[] = "flags";                  ///< LINECALLPARAMFLAGS names
+inline constexpr char kAddressMode[] = "address_mode";     ///< ADDRESSID or DIALABLEADDR
+inline constexpr char kAddressId[] = "address_id";         ///< an integer
+inline constexpr char kOrigAddress[] = "orig_address";
+inline constexpr char kBearerMode[] = "bearer_mode";       ///< one LINEBEARERMODE name
+inline constexpr char kCallMediaMode[] = "media_mode";     ///< LINEMEDIAMODE names (a list)
+inline constexpr char kCallingPartyId[] = "calling_party_id";
+inline constexpr char kDisplayText[] = "display_text";
+inline constexpr char kUserUserInfo[] = "user_user_info";
+inline constexpr char kPredictiveAutoTransferStates[] = "predictive_auto_transfer_states";  ///< LINECALLSTATE names
+inline constexpr char kTargetAddress[] = "target_address";
 // lines: events and line_status
 inline constexpr char kCalls[] = "calls";
 inline constexpr char kNumActiveCalls[] = "num_active_calls";
@@ -184,7 +203,7 @@ namespace f = field;
 inline constexpr std::string_view kNewCallFields[] = {
     f::kEvent, f::kLine, f::kCall, f::kDirection, f::kFrom, f::kTo, f::kReason, f::kState,
     f::kConnected, f::kOriginalTo, f::kRedirection, f::kRedirecting, f::kOwner, f::kCompletion, f::kPrivilege,
-    f::kMediaMode, f::kTime};
+    f::kMediaMode, f::kCallerBlocked, f::kParams, f::kTime};
 inline constexpr std::string_view kCallStateFields[] = {
     f::kEvent, f::kLine, f::kCall, f::kState, f::kMode, f::kModeName, f::kBusyMode, f::kReason, f::kFeatures,
     f::kConference, f::kTime};
