@@ -156,11 +156,18 @@ Command ScenarioRunner::command_of(const Step& step) const {
   c.completion_mode = rq.completion_mode;
   if (step.op == Op::UncompleteCall) {
     // A completion_as name, or an id as a number (the loader checked it fits 32 bits).
-    auto it = completions_.find(rq.completion);
-    c.completion = it != completions_.end() ? it->second
-                                            : static_cast<std::uint32_t>(std::stoul(rq.completion.empty() ? "0" : rq.completion));
+    c.completion = completion_id(rq.completion).value_or(0);
   }
   return c;
+}
+
+std::optional<std::uint32_t> ScenarioRunner::completion_id(const std::string& text) const {
+  // A completion_as name (known once its complete_call succeeded), or an id as a number (the
+  // loader checked it fits 32 bits); "" is 0, none.
+  if (const auto it = completions_.find(text); it != completions_.end()) return it->second;
+  if (text.empty()) return 0u;
+  if (!std::all_of(text.begin(), text.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) return std::nullopt;
+  return static_cast<std::uint32_t>(std::stoul(text));
 }
 
 void ScenarioRunner::execute_do(const Step& step) {
@@ -171,6 +178,11 @@ void ScenarioRunner::execute_do(const Step& step) {
              fmt::format("call '{}' was never matched: the step that names it failed", *name));
       return;
     }
+  }
+  if (step.op == Op::UncompleteCall && !completion_id(rq.completion)) {
+    record(step, false, describe(step),
+           fmt::format("completion '{}' was never given: the complete_call that names it failed", rq.completion));
+    return;
   }
   const OpResult r = path_.execute(command_of(step));
   last_error_ = r.error;
@@ -413,13 +425,12 @@ ScenarioRunner::Verdict ScenarioRunner::evaluate_call(const Expectation& e, cons
     }
     if (e.completion) {
       // A completion_as name, or the id as a number.
-      const auto it = completions_.find(*e.completion);
-      const std::uint32_t want = it != completions_.end() ? it->second
-                                 : e.completion->empty() ? 0u
-                                                         : static_cast<std::uint32_t>(std::stoul(*e.completion));
-      if (c->completion != want) {
+      const std::optional<std::uint32_t> want = completion_id(*e.completion);
+      if (!want || c->completion != *want) {
         v.holds = false;
-        v.observed = fmt::format("{} has completion id {}", e.call, c->completion);
+        v.observed = want ? fmt::format("{} has completion id {}", e.call, c->completion)
+                          : fmt::format("completion '{}' was never given: the complete_call that names it failed",
+                                        *e.completion);
         return v;
       }
     }

@@ -146,6 +146,25 @@ TEST(ScenarioRunnerTest, RecordsEachDoStepAsAnOperation) {
   }
 }
 
+TEST(ScenarioRunnerTest, ACompletionWhoseCompleteCallWasRefusedFailsItsStepsClearly) {
+  // complete_call on a DIALTONE call is refused, so 'k' never names a completion: the steps that
+  // use it fail with a message (they once stopped the run with an internal error).
+  const RunResult r = run(kPbx + R"(
+  - {do: make_call, line: "201", as: c1}
+  - {do: complete_call, call: c1, mode: CAMPON, completion_as: k, expect_error: LINEERR_INVALCALLSTATE}
+  - {do: uncomplete_call, line: "201", completion: k}
+  - {expect: {call: c1, completion: k}}
+  - {do: drop, call: c1}
+)");
+  std::vector<std::string> failed;
+  for (const auto& e : r.expectations)
+    if (!e.ok) failed.push_back(e.message);
+  EXPECT_EQ(failed, (std::vector<std::string>{
+                        "completion 'k' was never given: the complete_call that names it failed",
+                        "completion 'k' was never given: the complete_call that names it failed",
+                    }));
+}
+
 TEST(ScenarioRunnerTest, SessionCollectsOperationsOfScenarioAndClientsInOrder) {
   ManualKernel kernel;
   const Scenario sc = parse_scenario(kPbx + R"(

@@ -138,6 +138,8 @@ class ScenarioRunner final : public PbxObserver, public ModemObserver {
   std::map<std::string, Tracked> tracked_;
   std::map<std::uint32_t, std::string> tracked_by_serial_;
   std::map<std::string, std::uint32_t> completions_;  // completion_as name -> id
+  /// A completion named in a step: its id, 0 for "", nullopt for a name never given.
+  std::optional<std::uint32_t> completion_id(const std::string& text) const;
   std::vector<ExpectationResult> results_;
   std::vector<CallRecord> records_;
   RecordSink* sink_ = nullptr;
