@@ -699,18 +699,15 @@ OpResult Pbx::drop(CallId id) {
   }
   const CallState before = call->state;
   cancel_timers(*call);
-  if (before != CallState::Disconnected && config_.profile.local_drop_idle) {
-    // Straight to IDLE (local_drop: idle); the far party hears the hang-up first.
-    unpark_orbit_of(*call);  // a parked party hanging up frees its orbit
-    disconnect_far_end(*call, before);
-    if (Call* c = get(id)) transition(*c, CallInput::DropIdle, DisconnectMode::Normal);
-    return result;
-  }
-  transition(*call, CallInput::Drop, DisconnectMode::Normal);
+  // local_drop: idle takes the call straight to IDLE once the far party has heard the hang-up;
+  // otherwise it is DISCONNECTED first and IDLE after.
+  const bool straight_to_idle = before != CallState::Disconnected && config_.profile.local_drop_idle;
+  if (!straight_to_idle) transition(*call, CallInput::Drop, DisconnectMode::Normal);
   if (before != CallState::Disconnected) {
     unpark_orbit_of(*call);  // a parked party hanging up frees its orbit
     disconnect_far_end(*call, before);
-    transition(*call, CallInput::Clear);
+    if (Call* c = get(id))
+      transition(*c, straight_to_idle ? CallInput::DropIdle : CallInput::Clear, DisconnectMode::Normal);
   }
   return result;
 }

@@ -525,22 +525,23 @@ void Pbx::drop_conference(Call& conf) {
     } else if (m->state != CallState::Disconnected) {
       disconnect_far_end(*m, m->state);
     }
-    if (m->state == CallState::Disconnected) transition(*m, CallInput::Clear);
-    else if (config_.profile.local_drop_idle) transition(*m, CallInput::DropIdle, DisconnectMode::Normal);
-    else {
-      transition(*m, CallInput::Drop, DisconnectMode::Normal);
-      transition(*m, CallInput::Clear);
-    }
+    hang_up_locally(*m);
   }
   if (keep_talking) link(*p0, *p1);
   Call& c = *get(conf_id);
   cancel_timers(c);
-  if (config_.profile.local_drop_idle) {
-    transition(c, CallInput::DropIdle, DisconnectMode::Normal);
-    return;
+  hang_up_locally(c);
+}
+
+void Pbx::hang_up_locally(Call& call) {
+  if (call.state == CallState::Disconnected) {
+    transition(call, CallInput::Clear);
+  } else if (config_.profile.local_drop_idle) {
+    transition(call, CallInput::DropIdle, DisconnectMode::Normal);
+  } else {
+    transition(call, CallInput::Drop, DisconnectMode::Normal);
+    transition(call, CallInput::Clear);
   }
-  transition(c, CallInput::Drop, DisconnectMode::Normal);
-  transition(c, CallInput::Clear);
 }
 
 LineId Pbx::bridge_line() {

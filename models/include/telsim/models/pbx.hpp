@@ -349,6 +349,9 @@ class Pbx {
   /// `!` on a connected call: consultation hold, the rest dialled on the new consult call.
   void flash(Call& call);
   void retire(Call& call);
+  /// The controller's own call ends (lineDrop of it or of its conference): DISCONNECTED then IDLE,
+  /// or straight to IDLE with local_drop: idle; a call already DISCONNECTED just goes IDLE.
+  void hang_up_locally(Call& call);
   Call& create_call(LineId line, Direction dir, CallReason reason);
   /// The only writer of Call::state: consults the table, records history, notifies.
   void transition(Call& call, CallInput input, DisconnectMode mode = DisconnectMode::None);
