@@ -137,7 +137,7 @@ constexpr ProfileSetting kSettings[] = {
      "what `drop` does to the dropped call: straight to IDLE (`idle`, as TAPI's lineDrop describes it), or "
      "DISCONNECTED (mode NORMAL) and then IDLE at once (`disconnected`); the far party goes DISCONNECTED "
      "either way",
-     "disconnected", 0, 0, kLocalDrop,
+     "idle", 0, 0, kLocalDrop,
      [](const SwitchProfile& p) -> std::string { return p.local_drop_idle ? "idle" : "disconnected"; },
      [](SwitchProfile& p, std::string_view t) { p.local_drop_idle = t == "idle"; }},
     {"all_trunks_busy", K::Choice,

@@ -736,10 +736,9 @@ TEST(PbxTransferTest, UnholdOfThePendingOriginalIdlesTheConsultCall) {
   EXPECT_EQ(r.call, a);
   EXPECT_EQ(events_since(w, mark),
             (std::vector<CallStateEvent>{
-                ev(5s, c, l1, S::RingBack, S::Disconnected, M::Normal),
                 ev(5s, d, w.line("203"), S::Offering, S::Disconnected, M::Normal),
                 ev(5s, d, w.line("203"), S::Disconnected, S::Idle, M::Normal),
-                ev(5s, c, l1, S::Disconnected, S::Idle, M::Normal),
+                ev(5s, c, l1, S::RingBack, S::Idle, M::Normal),
                 ev(5s, a, l1, S::OnHoldPendTransfer, S::Connected),  // OnHoldPendTransfer/Unhold
             }));
   EXPECT_EQ(peer_of(w, a), b);
@@ -764,9 +763,8 @@ TEST(PbxTransferTest, DroppingTheConsultWithAutoreconnectReconnectsTheOriginal) 
   ASSERT_TRUE(w.pbx.drop(c).ok());
   EXPECT_EQ(events_since(w, mark),
             (std::vector<CallStateEvent>{
-                ev(6s, c, l1, S::Connected, S::Disconnected, M::Normal),
                 ev(6s, d, w.line("203"), S::Connected, S::Disconnected, M::Normal),
-                ev(6s, c, l1, S::Disconnected, S::Idle, M::Normal),
+                ev(6s, c, l1, S::Connected, S::Idle, M::Normal),
                 ev(6s, a, l1, S::OnHoldPendTransfer, S::Connected),  // OnHoldPendTransfer/Retrieve
             }));
   EXPECT_EQ(fs(w.features(a)), fs(kTalking));
@@ -887,9 +885,8 @@ TEST(PbxTransferTest, TransfereeHangingUpWhilePendingDisconnectsTheOriginal) {
   ASSERT_TRUE(w.pbx.drop(b).ok());
   EXPECT_EQ(events_since(w, mark),
             (std::vector<CallStateEvent>{
-                ev(5s, b, w.line("202"), S::Connected, S::Disconnected, M::Normal),
                 ev(5s, a, l1, S::OnHoldPendTransfer, S::Disconnected, M::Normal),  // FarDisconnect
-                ev(5s, b, w.line("202"), S::Disconnected, S::Idle, M::Normal),
+                ev(5s, b, w.line("202"), S::Connected, S::Idle, M::Normal),
             }));
   // Nothing left to transfer.
   EXPECT_EQ(fs(w.features(a)), fs(F::kDrop));
@@ -917,9 +914,8 @@ TEST(PbxTransferTest, DroppingThePendingOriginalLeavesTheConsultAsAPlainCall) {
   ASSERT_TRUE(w.pbx.drop(a).ok());  // OnHoldPendTransfer/Drop
   EXPECT_EQ(events_since(w, mark),
             (std::vector<CallStateEvent>{
-                ev(5s, a, l1, S::OnHoldPendTransfer, S::Disconnected, M::Normal),
                 ev(5s, b, w.line("202"), S::Connected, S::Disconnected, M::Normal),
-                ev(5s, a, l1, S::Disconnected, S::Idle, M::Normal),
+                ev(5s, a, l1, S::OnHoldPendTransfer, S::Idle, M::Normal),
             }));
   EXPECT_EQ(w.state(c), S::RingBack);
   ASSERT_TRUE(w.pbx.answer(d).ok());
@@ -1276,12 +1272,11 @@ TEST(PbxConferenceTest, ConferenceGrowsShrinksAndCollapsesIntoAPlainCall) {
   ASSERT_TRUE(w.pbx.drop(e).ok());
   EXPECT_EQ(events_since(w, mark),
             (std::vector<CallStateEvent>{
-                ev(11s, e, w.line("204"), S::Connected, S::Disconnected, M::Normal),
                 ev(11s, c2, l1, S::Conferenced, S::Disconnected, M::Normal),  // Conferenced/FarDisconnect
                 ev(11s, c2, l1, S::Disconnected, S::Idle, M::Normal),
                 ev(11s, k.a, l1, S::Conferenced, S::Connected),  // Conferenced/Collapse
                 ev(11s, k.conf, l1, S::Connected, S::Idle),
-                ev(11s, e, w.line("204"), S::Disconnected, S::Idle, M::Normal),
+                ev(11s, e, w.line("204"), S::Connected, S::Idle, M::Normal),
             }));
   EXPECT_EQ(peer_of(w, k.a), k.b);
   EXPECT_TRUE(w.pbx.conference_related(k.a).empty());
@@ -1323,9 +1318,8 @@ TEST(PbxConferenceTest, ControllerDroppingAMemberCollapsesTheConference) {
   ASSERT_TRUE(w.pbx.drop(k.c).ok());  // Conferenced/Drop
   EXPECT_EQ(events_since(w, mark),
             (std::vector<CallStateEvent>{
-                ev(8s, k.c, l1, S::Conferenced, S::Disconnected, M::Normal),
                 ev(8s, k.d, w.line("203"), S::Connected, S::Disconnected, M::Normal),
-                ev(8s, k.c, l1, S::Disconnected, S::Idle, M::Normal),
+                ev(8s, k.c, l1, S::Conferenced, S::Idle, M::Normal),
                 ev(8s, k.a, l1, S::Conferenced, S::Connected),
                 ev(8s, k.conf, l1, S::Connected, S::Idle),
             }));
@@ -1344,13 +1338,10 @@ TEST(PbxConferenceTest, DroppingTheConferenceWithConfdropDropsEveryParty) {
   EXPECT_EQ(events_since(w, mark),
             (std::vector<CallStateEvent>{
                 ev(8s, k.b, w.line("202"), S::Connected, S::Disconnected, M::Normal),
-                ev(8s, k.a, l1, S::Conferenced, S::Disconnected, M::Normal),
-                ev(8s, k.a, l1, S::Disconnected, S::Idle, M::Normal),
+                ev(8s, k.a, l1, S::Conferenced, S::Idle, M::Normal),
                 ev(8s, k.d, w.line("203"), S::Connected, S::Disconnected, M::Normal),
-                ev(8s, k.c, l1, S::Conferenced, S::Disconnected, M::Normal),
-                ev(8s, k.c, l1, S::Disconnected, S::Idle, M::Normal),
-                ev(8s, k.conf, l1, S::Connected, S::Disconnected, M::Normal),
-                ev(8s, k.conf, l1, S::Disconnected, S::Idle, M::Normal),
+                ev(8s, k.c, l1, S::Conferenced, S::Idle, M::Normal),
+                ev(8s, k.conf, l1, S::Connected, S::Idle, M::Normal),
             }));
   ASSERT_TRUE(w.pbx.drop(k.b).ok());
   ASSERT_TRUE(w.pbx.drop(k.d).ok());
@@ -1369,12 +1360,9 @@ TEST(PbxConferenceTest, DroppingTheConferenceWithoutConfdropLeavesTheOthersTalki
   ASSERT_TRUE(w.pbx.drop(k.conf).ok());
   EXPECT_EQ(events_since(w, mark),
             (std::vector<CallStateEvent>{
-                ev(8s, k.a, l1, S::Conferenced, S::Disconnected, M::Normal),
-                ev(8s, k.a, l1, S::Disconnected, S::Idle, M::Normal),
-                ev(8s, k.c, l1, S::Conferenced, S::Disconnected, M::Normal),
-                ev(8s, k.c, l1, S::Disconnected, S::Idle, M::Normal),
-                ev(8s, k.conf, l1, S::Connected, S::Disconnected, M::Normal),
-                ev(8s, k.conf, l1, S::Disconnected, S::Idle, M::Normal),
+                ev(8s, k.a, l1, S::Conferenced, S::Idle, M::Normal),
+                ev(8s, k.c, l1, S::Conferenced, S::Idle, M::Normal),
+                ev(8s, k.conf, l1, S::Connected, S::Idle, M::Normal),
             }));
   EXPECT_EQ(w.state(k.b), S::Connected);
   EXPECT_EQ(w.state(k.d), S::Connected);
@@ -1447,10 +1435,9 @@ TEST(PbxConferenceTest, PendingConferenceUnholdIdlesTheConsultCall) {
   ASSERT_TRUE(w.pbx.unhold(k.conf).ok());  // OnHoldPendConf/Unhold
   EXPECT_EQ(events_since(w, mark),
             (std::vector<CallStateEvent>{
-                ev(8s, c2, l1, S::RingBack, S::Disconnected, M::Normal),
                 ev(8s, e, w.line("204"), S::Offering, S::Disconnected, M::Normal),
                 ev(8s, e, w.line("204"), S::Disconnected, S::Idle, M::Normal),
-                ev(8s, c2, l1, S::Disconnected, S::Idle, M::Normal),
+                ev(8s, c2, l1, S::RingBack, S::Idle, M::Normal),
                 ev(8s, k.conf, l1, S::OnHoldPendConf, S::Connected),
             }));
   EXPECT_EQ(w.pbx.conference_related(k.conf), (std::vector<CallId>{k.conf, k.a, k.c}));
@@ -1678,10 +1665,9 @@ TEST(PbxConferenceTest, DroppingTheSetupConsultWithAutoreconnectReconnectsTheCon
   ASSERT_TRUE(w.pbx.drop(setup.consult).ok());
   EXPECT_EQ(events_since(w, mark),
             (std::vector<CallStateEvent>{
-                ev(4s, setup.consult, l1, S::RingBack, S::Disconnected, M::Normal),
                 ev(4s, d, w.line("203"), S::Offering, S::Disconnected, M::Normal),
                 ev(4s, d, w.line("203"), S::Disconnected, S::Idle, M::Normal),
-                ev(4s, setup.consult, l1, S::Disconnected, S::Idle, M::Normal),
+                ev(4s, setup.consult, l1, S::RingBack, S::Idle, M::Normal),
                 ev(4s, setup.call, l1, S::OnHoldPendConf, S::Connected),  // OnHoldPendConf/Retrieve
             }));
   EXPECT_EQ(w.state(a), S::Conferenced);
@@ -1707,8 +1693,7 @@ TEST(PbxConferenceTest, DroppingTheAddConsultWithAutoreconnectReconnectsTheConfe
   const std::size_t mark = w.rec.events.size();
   ASSERT_TRUE(w.pbx.drop(c2).ok());
   EXPECT_EQ(events_since(w, mark), (std::vector<CallStateEvent>{
-                                       ev(7s, c2, l1, S::DialTone, S::Disconnected, M::Normal),
-                                       ev(7s, c2, l1, S::Disconnected, S::Idle, M::Normal),
+                                       ev(7s, c2, l1, S::DialTone, S::Idle, M::Normal),
                                        ev(7s, k.conf, l1, S::OnHoldPendConf, S::Connected),
                                    }));
   EXPECT_EQ(w.pbx.conference_related(k.conf), (std::vector<CallId>{k.conf, k.a, k.c}));
@@ -1758,8 +1743,7 @@ TEST(PbxConferenceTest, UnholdOfASetupConferenceIdlesTheConsultAndReconnectsTheC
   ASSERT_TRUE(w.pbx.unhold(setup.call).ok());
   EXPECT_EQ(events_since(w, mark),
             (std::vector<CallStateEvent>{
-                ev(3s, setup.consult, l1, S::DialTone, S::Disconnected, M::Normal),
-                ev(3s, setup.consult, l1, S::Disconnected, S::Idle, M::Normal),
+                ev(3s, setup.consult, l1, S::DialTone, S::Idle, M::Normal),
                 ev(3s, setup.call, l1, S::OnHoldPendConf, S::Connected),
             }));
   EXPECT_EQ(w.state(a), S::Conferenced);
@@ -1966,9 +1950,8 @@ TEST(PbxHoldRecallTest, DroppingARecallEndsTheCallNormallyRatherThanRejectingIt)
   ASSERT_TRUE(w.pbx.drop(a).ok());
   EXPECT_EQ(events_since(w, mark),
             (std::vector<CallStateEvent>{
-                ev(26s, a, l1, S::Offering, S::Disconnected, M::Normal, R::Reminder),
                 ev(26s, b, w.line("202"), S::Connected, S::Disconnected, M::Normal),
-                ev(26s, a, l1, S::Disconnected, S::Idle, M::Normal, R::Reminder),
+                ev(26s, a, l1, S::Offering, S::Idle, M::Normal, R::Reminder),
             }));
   EXPECT_EQ(w.rec.record_of(a).outcome, Outcome::Answered);
   ASSERT_TRUE(w.pbx.drop(b).ok());
@@ -2161,9 +2144,8 @@ TEST(PbxCallWaitingTest, AnswerModeDropDropsTheActiveCall) {
   const std::size_t mark = w.rec.events.size();
   ASSERT_TRUE(w.pbx.answer(wc).ok());
   EXPECT_EQ(events_since(w, mark), (std::vector<CallStateEvent>{
-                                       ev(4s, b, l2, S::Connected, S::Disconnected, M::Normal),
                                        ev(4s, a, w.line("201"), S::Connected, S::Disconnected, M::Normal),
-                                       ev(4s, b, l2, S::Disconnected, S::Idle, M::Normal),
+                                       ev(4s, b, l2, S::Connected, S::Idle, M::Normal),
                                        ev(4s, wc, l2, S::Offering, S::Connected),
                                        ev(4s, x, w.line("203"), S::RingBack, S::Connected),
                                    }));

@@ -125,6 +125,36 @@ TEST(PbxCallTest, FullCallGivesTheExactEventStreamForBothCalls) {
       ev(kRinging, caller, l1, S::Proceeding, S::RingBack),
       ev(3s, callee, l2, S::Offering, S::Connected),
       ev(3s, caller, l1, S::RingBack, S::Connected),
+      ev(10s, callee, l2, S::Connected, S::Disconnected, M::Normal),
+      ev(10s, caller, l1, S::Connected, S::Idle, M::Normal),
+      ev(60s, callee, l2, S::Disconnected, S::Idle, M::Normal),
+  };
+  EXPECT_EQ(w.rec.events, expected);
+}
+
+TEST(PbxCallTest, WithLocalDropDisconnectedTheDropperPassesThroughDisconnectedNormal) {
+  PbxConfig cfg = config_of(two_manual_lines());
+  cfg.profile.local_drop_idle = false;
+  World w(std::move(cfg));
+  const LineId l1 = w.line("201");
+  const LineId l2 = w.line("202");
+  const CallId caller = w.call("201", "202");
+  w.run_until(3s);
+  const CallId callee = w.newest_on("202");
+  EXPECT_TRUE(w.pbx.answer(callee).ok());
+  w.run_until(10s);
+  EXPECT_TRUE(w.pbx.drop(caller).ok());
+  w.run_until(60s);
+  EXPECT_TRUE(w.pbx.drop(callee).ok());
+
+  const std::vector<CallStateEvent> expected = {
+      ev(0ms, caller, l1, S::Idle, S::DialTone),
+      ev(kDialing, caller, l1, S::DialTone, S::Dialing),
+      ev(kProceeding, caller, l1, S::Dialing, S::Proceeding),
+      ev(kRinging, callee, l2, S::Idle, S::Offering),
+      ev(kRinging, caller, l1, S::Proceeding, S::RingBack),
+      ev(3s, callee, l2, S::Offering, S::Connected),
+      ev(3s, caller, l1, S::RingBack, S::Connected),
       ev(10s, caller, l1, S::Connected, S::Disconnected, M::Normal),
       ev(10s, callee, l2, S::Connected, S::Disconnected, M::Normal),
       ev(10s, caller, l1, S::Disconnected, S::Idle, M::Normal),
@@ -175,7 +205,7 @@ TEST(PbxCallTest, AcceptedCallIsStillSubjectToNoAnswerSupervision) {
   EXPECT_EQ(w.rec.last_event_of(caller)->mode, M::NoAnswer);
 }
 
-TEST(PbxCallTest, CallerDropDisconnectsBothAndIdlesTheCaller) {
+TEST(PbxCallTest, CallerDropIdlesTheCallerAndDisconnectsTheCallee) {
   World w(two_manual_lines());
   const CallId caller = w.call("201", "202");
   w.run_until(3s);
@@ -184,12 +214,10 @@ TEST(PbxCallTest, CallerDropDisconnectsBothAndIdlesTheCaller) {
   w.run_until(10s);
   ASSERT_TRUE(w.pbx.drop(caller).ok());
 
-  EXPECT_EQ(w.rec.states_of(caller).back(), S::Idle);
   EXPECT_EQ(w.state(caller), S::Idle) << "the handle stays valid until deallocated";
-  const auto caller_events = w.rec.events_of(caller);
-  ASSERT_GE(caller_events.size(), 2u);
-  EXPECT_EQ(caller_events[caller_events.size() - 2].to, S::Disconnected);
-  EXPECT_EQ(caller_events[caller_events.size() - 2].mode, M::Normal);
+  EXPECT_EQ(w.rec.last_event_of(caller), ev(10s, caller, w.line("201"), S::Connected, S::Idle, M::Normal))
+      << "lineDrop: the dropped call goes straight to IDLE";
+  EXPECT_EQ(w.pbx.find_call(caller)->mode, M::Normal) << "the CDR's disconnect mode";
 
   EXPECT_EQ(w.state(callee), S::Disconnected);
   EXPECT_EQ(w.pbx.find_call(callee)->mode, M::Normal);
@@ -216,8 +244,7 @@ TEST(PbxCallTest, CalleeDropAfterAnswerDisconnectsTheCallerNormally) {
   ASSERT_TRUE(w.pbx.answer(callee).ok());
   w.run_until(8s);
   ASSERT_TRUE(w.pbx.drop(callee).ok());
-  EXPECT_EQ(w.rec.states_of(callee),
-            (std::vector<CallState>{S::Offering, S::Connected, S::Disconnected, S::Idle}));
+  EXPECT_EQ(w.rec.states_of(callee), (std::vector<CallState>{S::Offering, S::Connected, S::Idle}));
   EXPECT_EQ(w.state(caller), S::Disconnected);
   EXPECT_EQ(w.pbx.find_call(caller)->mode, M::Normal);
   ASSERT_TRUE(w.pbx.drop(caller).ok());
@@ -232,7 +259,7 @@ TEST(PbxCallTest, DropOnOfferingRejectsTheCall) {
   ASSERT_TRUE(w.pbx.drop(callee).ok());
   EXPECT_EQ(
       w.rec.stamps_of(callee),
-      (std::vector<StateStamp>{{S::Offering, kRinging}, {S::Disconnected, 2s}, {S::Idle, 2s}}));
+      (std::vector<StateStamp>{{S::Offering, kRinging}, {S::Idle, 2s}}));
   EXPECT_EQ(w.state(caller), S::Disconnected);
   EXPECT_EQ(w.rec.last_event_of(caller),
             ev(2s, caller, w.line("201"), S::RingBack, S::Disconnected, M::Reject));
@@ -273,7 +300,7 @@ TEST(PbxCallTest, CallerHangingUpWhileDialingCancelsTheCallProgress) {
   ASSERT_EQ(w.state(caller), S::Dialing);
   ASSERT_TRUE(w.pbx.drop(caller).ok());
   EXPECT_EQ(w.rec.states_of(caller),
-            (std::vector<CallState>{S::DialTone, S::Dialing, S::Disconnected, S::Idle}));
+            (std::vector<CallState>{S::DialTone, S::Dialing, S::Idle}));
   w.run_until(60s);
   EXPECT_TRUE(w.pbx.line(w.line("202")).calls.empty()) << "nothing may be offered";
   EXPECT_EQ(w.sched.pending(), 0u);
@@ -344,7 +371,7 @@ TEST(PbxProgressTest, BusyStationGivesTheCallerBusy) {
   EXPECT_EQ(w.features(caller), feature::kDrop | feature::kCompleteCall | feature::kSecureCall);
   ASSERT_TRUE(w.pbx.drop(caller).ok());
   EXPECT_EQ(w.rec.states_of(caller), (std::vector<CallState>{S::DialTone, S::Dialing, S::Proceeding,
-                                                             S::Busy, S::Disconnected, S::Idle}));
+                                                             S::Busy, S::Idle}));
 }
 
 TEST(PbxProgressTest, LineWithAnActiveCallGivesTheCallerBusy) {
@@ -862,7 +889,6 @@ TEST(PbxBehaviorTest, AutoStationHangsUpAfterItsDelayAndDeallocatesItsCall) {
   w.run_until(kHangup);
   EXPECT_EQ(w.rec.stamps_of(callee), (std::vector<StateStamp>{{S::Offering, kRinging},
                                                               {S::Connected, kRinging + 2s},
-                                                              {S::Disconnected, kHangup},
                                                               {S::Idle, kHangup}}));
   EXPECT_EQ(w.state(callee), std::nullopt) << "an automatic station deallocates its calls";
   EXPECT_TRUE(w.pbx.line(w.line("202")).calls.empty());
@@ -911,7 +937,7 @@ TEST(PbxBehaviorTest, RejectingStationRejectsAtOnce) {
   ASSERT_EQ(w.rec.records.size(), 1u);
   EXPECT_EQ(w.rec.records.front().history,
             (std::vector<StateStamp>{
-                {S::Offering, kRinging}, {S::Disconnected, kRinging}, {S::Idle, kRinging}}));
+                {S::Offering, kRinging}, {S::Idle, kRinging}}));
 }
 
 TEST(PbxBehaviorTest, NoAnswerStationRingsUntilTheTimeout) {

@@ -226,7 +226,7 @@ TEST(EventEncoder, RepliesAndQueries) {
                   {"vacant_number", "disconnect"}, {"dial_pause", "2s"}, {"dial_dialtone", true},
                   {"dial_quiet", true}, {"dial_billing", true}, {"partial_dial", true}, {"redirect_from_accepted", false},
                   {"transfer_held", true}, {"transfer_make", true}, {"conference_held", true},
-                  {"conference_make", true}, {"local_drop", "disconnected"}, {"all_trunks_busy", "busy"},
+                  {"conference_make", true}, {"local_drop", "idle"}, {"all_trunks_busy", "busy"},
                   {"operations", all_ops}}));
   // An operation the switch does not offer is not listed.
   PbxConfig no_park;

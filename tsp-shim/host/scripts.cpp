@@ -151,7 +151,7 @@ void calls(const Context& cx) {
       {&a2, {LINECALLSTATE_DIALTONE, LINECALLSTATE_DIALING, LINECALLSTATE_PROCEEDING, LINECALLSTATE_RINGBACK,
              LINECALLSTATE_CONNECTED, LINECALLSTATE_IDLE}},
       {&c1, {LINECALLSTATE_OFFERING, LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE}},
-      {&a3, {LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE}},
+      {&a3, {LINECALLSTATE_CONNECTED, LINECALLSTATE_IDLE}},  // lineDrop: straight to IDLE
   };
   std::vector<std::string> names;
   for (const Expect& e : all) {
@@ -238,13 +238,14 @@ void conference(const Context& cx) {
   const S dialled = {LINECALLSTATE_DIALTONE, LINECALLSTATE_DIALING, LINECALLSTATE_PROCEEDING, LINECALLSTATE_RINGBACK,
                      LINECALLSTATE_CONNECTED};
   S a1s = dialled, a2s = dialled;
-  a1s.insert(a1s.end(), {LINECALLSTATE_CONFERENCED, LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED,
-                         LINECALLSTATE_IDLE});
+  // lineDrop takes a1 and c1 straight to IDLE; b1, whose far end left, passes through DISCONNECTED.
+  a1s.insert(a1s.end(), {LINECALLSTATE_CONFERENCED, LINECALLSTATE_CONNECTED, LINECALLSTATE_IDLE});
   a2s.insert(a2s.end(), {LINECALLSTATE_CONFERENCED, LINECALLSTATE_IDLE});
-  const S answered = {LINECALLSTATE_OFFERING, LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE};
+  const S answered = {LINECALLSTATE_OFFERING, LINECALLSTATE_CONNECTED, LINECALLSTATE_IDLE};
+  const S hung_up_on = {LINECALLSTATE_OFFERING, LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE};
   const std::vector<std::pair<TapiCall*, S>> all = {
-      {&a1, a1s}, {&b1, answered}, {&conf, {LINECALLSTATE_ONHOLDPENDCONF, LINECALLSTATE_CONNECTED, LINECALLSTATE_IDLE}},
-      {&a2, a2s}, {&c1, answered}};
+      {&a1, a1s}, {&b1, hung_up_on}, {&conf, {LINECALLSTATE_ONHOLDPENDCONF, LINECALLSTATE_CONNECTED, LINECALLSTATE_IDLE}},
+      {&a2, a2s}, {&c1, hung_up_on}};
   std::vector<std::string> names;
   for (const auto& [call, states] : all) {
     names.push_back(server_call(t, *call));

@@ -256,14 +256,14 @@ void answering(const Context& cx) {
   const S joined = {LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE};
   const auto names = check_sequences(
       t, mon,
-      {{&a1, then(kDialled, {LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE})},
+      {{&a1, then(kDialled, {LINECALLSTATE_IDLE})},  // lineDrop: straight to IDLE
        {&b1, {LINECALLSTATE_OFFERING, LINECALLSTATE_ACCEPTED, LINECALLSTATE_IDLE}},
        {&c1, offered_picked},
        {&b2, joined},
-       {&c2, then(kDialled, {LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE})},
+       {&c2, then(kDialled, {LINECALLSTATE_IDLE})},
        {&a2, offered_picked},
        {&b3, joined},
-       {&b4, then(kDialled, {LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE})},
+       {&b4, then(kDialled, {LINECALLSTATE_IDLE})},
        {&a3, {LINECALLSTATE_OFFERING, LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE}},
        {&b5, {LINECALLSTATE_DIALTONE, LINECALLSTATE_DIALING, LINECALLSTATE_PROCEEDING, LINECALLSTATE_DISCONNECTED,
               LINECALLSTATE_IDLE}}});
@@ -314,7 +314,7 @@ void no_groups(const Context& cx) {
       t, mon,
       {{&a1, then(kDialled, {LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE})},
        {&b1, {LINECALLSTATE_OFFERING, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE}},
-       {&c1, {LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE}}});
+       {&c1, {LINECALLSTATE_CONNECTED, LINECALLSTATE_IDLE}}});  // dropped by 203: straight to IDLE
   expect(none.states.empty(), "the failed pickup's call got LINE_CALLSTATE " + state_list(none.states));
   finish(tapi, mon, names, {&a1, &b1, &none, &c1}, {&A, &B, &C});
 }
@@ -431,10 +431,10 @@ void transfers(const Context& cx) {
   step("every call's LINE_CALLSTATE sequence: docs/tapi-conformance.md's, and the server's");
   const auto names = check_sequences(
       t, mon,
-      {{&a1, then(kDialled, {LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE})},
+      {{&a1, then(kDialled, {LINECALLSTATE_IDLE})},  // lineDrop: straight to IDLE
        {&b1, {LINECALLSTATE_OFFERING, LINECALLSTATE_CONNECTED, LINECALLSTATE_ONHOLDPENDTRANSFER,
               LINECALLSTATE_CONNECTED, LINECALLSTATE_IDLE}},
-       {&b2, then(kDialled, {LINECALLSTATE_ONHOLD, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE})},
+       {&b2, then(kDialled, {LINECALLSTATE_ONHOLD, LINECALLSTATE_IDLE})},
        {&c1, {LINECALLSTATE_OFFERING, LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE}},
        {&c2, {LINECALLSTATE_OFFERING, LINECALLSTATE_CONNECTED, LINECALLSTATE_IDLE}},
        {&b3, {LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE}}});
@@ -587,18 +587,17 @@ void completion(const Context& cx) {
   drop(tapi, b3);
 
   step("every call's LINE_CALLSTATE sequence: docs/tapi-conformance.md's, and the server's");
+  // A call its own application drops goes straight to IDLE; one whose far end left passes through DISCONNECTED.
   const S answered = {LINECALLSTATE_OFFERING, LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE};
   const auto names = check_sequences(
       t, mon,
       {{&b1, then(kDialled, {LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE})},
-       {&c1, answered},
-       {&a2, then(kDialledBusy, {LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE})},
-       {&a1, then(kDialledBusy, {LINECALLSTATE_RINGBACK, LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED,
-                                 LINECALLSTATE_IDLE})},
+       {&c1, {LINECALLSTATE_OFFERING, LINECALLSTATE_CONNECTED, LINECALLSTATE_IDLE}},
+       {&a2, then(kDialledBusy, {LINECALLSTATE_IDLE})},
+       {&a1, then(kDialledBusy, {LINECALLSTATE_RINGBACK, LINECALLSTATE_CONNECTED, LINECALLSTATE_IDLE})},
        {&b2, answered},
        {&c2, then(kDialledBusy, {LINECALLSTATE_IDLE})},
-       {&c3, {LINECALLSTATE_OFFERING, LINECALLSTATE_RINGBACK, LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED,
-              LINECALLSTATE_IDLE}},
+       {&c3, {LINECALLSTATE_OFFERING, LINECALLSTATE_RINGBACK, LINECALLSTATE_CONNECTED, LINECALLSTATE_IDLE}},
        {&b3, answered}});
   finish(tapi, mon, names, {&b1, &c1, &a2, &a1, &b2, &c2, &c3, &b3}, {&A, &B, &C});
 }
@@ -739,16 +738,17 @@ void redirection_ids(const Context& cx) {
 
   step("every call's LINE_CALLSTATE sequence: docs/tapi-conformance.md's, and the server's");
   const S answered = {LINECALLSTATE_OFFERING, LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE};
-  const S hung_up = then(kDialled, {LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE});
+  const S hung_up = then(kDialled, {LINECALLSTATE_IDLE});  // lineDrop: straight to IDLE
+  const S hung_up_on = then(kDialled, {LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE});
   const auto names = check_sequences(t, mon,
                                      {{&a1, hung_up},
                                       {&b1, {LINECALLSTATE_OFFERING, LINECALLSTATE_IDLE}},
                                       {&c1, answered},
                                       {&a2, hung_up},
                                       {&e1, answered},
-                                      {&a3, hung_up},
+                                      {&a3, hung_up_on},
                                       {&b2, {LINECALLSTATE_OFFERING, LINECALLSTATE_CONNECTED, LINECALLSTATE_IDLE}},
-                                      {&c2, answered}});
+                                      {&c2, {LINECALLSTATE_OFFERING, LINECALLSTATE_CONNECTED, LINECALLSTATE_IDLE}}});
   finish(tapi, mon, names, {&a1, &b1, &c1, &a2, &e1, &a3, &b2, &c2}, {&A, &B, &C, &D, &E});
 }
 
@@ -886,16 +886,15 @@ void held_transfer(const Context& cx) {
       t, mon,
       {{&a1, then(kDialled, {LINECALLSTATE_ONHOLD, LINECALLSTATE_IDLE})},
        {&a2, then(kDialled, {LINECALLSTATE_IDLE})},
-       {&b1, answered},
+       {&b1, {LINECALLSTATE_OFFERING, LINECALLSTATE_CONNECTED, LINECALLSTATE_IDLE}},  // lineDrop: straight to IDLE
        {&c1, answered},
-       {&a3, then(kDialled, {LINECALLSTATE_ONHOLD, LINECALLSTATE_CONFERENCED, LINECALLSTATE_DISCONNECTED,
-                             LINECALLSTATE_IDLE})},
-       {&a4, then(kDialled, {LINECALLSTATE_CONFERENCED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE})},
-       {&conf, {LINECALLSTATE_CONNECTED, LINECALLSTATE_ONHOLD, LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED,
-                LINECALLSTATE_IDLE}},
+       // lineDrop of the conference call takes it and its members straight to IDLE.
+       {&a3, then(kDialled, {LINECALLSTATE_ONHOLD, LINECALLSTATE_CONFERENCED, LINECALLSTATE_IDLE})},
+       {&a4, then(kDialled, {LINECALLSTATE_CONFERENCED, LINECALLSTATE_IDLE})},
+       {&conf, {LINECALLSTATE_CONNECTED, LINECALLSTATE_ONHOLD, LINECALLSTATE_CONNECTED, LINECALLSTATE_IDLE}},
        {&d1, then(kDialled, {LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE})},
        {&a5, {LINECALLSTATE_OFFERING, LINECALLSTATE_CONNECTED, LINECALLSTATE_ONHOLD, LINECALLSTATE_CONFERENCED,
-              LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE}},
+              LINECALLSTATE_IDLE}},
        {&b2, answered},
        {&c2, answered}},
       &conf);
@@ -950,9 +949,9 @@ void trunks(const Context& cx) {
   drop(tapi, e1);
 
   step("every call's LINE_CALLSTATE sequence (dwParam2 the server's busy_mode): docs/tapi-conformance.md's, and the server's");
-  const S busy = then(kDialledBusy, {LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE});
+  const S busy = then(kDialledBusy, {LINECALLSTATE_IDLE});  // lineDrop: straight to IDLE
   const auto names = check_sequences(t, mon,
-                                     {{&e1, then(kDialled, {LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE})},
+                                     {{&e1, then(kDialled, {LINECALLSTATE_IDLE})},
                                       {&b1, busy},
                                       {&c1, busy}});
   finish(tapi, mon, names, {&e1, &b1, &c1}, {&B, &C, &E});
@@ -1501,13 +1500,14 @@ void dialing_paths(const Context& cx) {
 
   // Their sequences now, and TAPI closes them: an IDLE call keeps its call appearance until then
   // (max_calls_per_line), and the conference below needs four on 201.
+  // lineDrop takes the dialled calls straight to IDLE; the calls they offered see the caller leave.
   const S rung = {LINECALLSTATE_DIALTONE, LINECALLSTATE_DIALING, LINECALLSTATE_PROCEEDING, LINECALLSTATE_RINGBACK,
-                  LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE};
+                  LINECALLSTATE_IDLE};
   const S missed = {LINECALLSTATE_OFFERING, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE};
   const auto dialled = check_sequences(t, mon,
                                        {{&a1, rung},
                                         {&a2, rung},
-                                        {&a3, {LINECALLSTATE_DIALTONE, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE}},
+                                        {&a3, {LINECALLSTATE_DIALTONE, LINECALLSTATE_IDLE}},
                                         {plain[0], rung},
                                         {plain[1], missed},
                                         {plain[2], rung},
@@ -1572,12 +1572,11 @@ void dialing_paths(const Context& cx) {
   const S answered = {LINECALLSTATE_OFFERING, LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE};
   const auto names = check_sequences(
       t, mon,
-      {{&a4, then(kDialled, {LINECALLSTATE_ONHOLDPENDTRANSFER, LINECALLSTATE_CONFERENCED, LINECALLSTATE_DISCONNECTED,
-                           LINECALLSTATE_IDLE})},
-       {&a5, then(kDialled, {LINECALLSTATE_CONFERENCED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE})},
-       {&conf, {LINECALLSTATE_CONNECTED, LINECALLSTATE_ONHOLDPENDCONF, LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED,
-                LINECALLSTATE_IDLE}},
-       {&a6, then(kDialled, {LINECALLSTATE_CONFERENCED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE})},
+      // lineDrop of the conference call takes it and its members straight to IDLE.
+      {{&a4, then(kDialled, {LINECALLSTATE_ONHOLDPENDTRANSFER, LINECALLSTATE_CONFERENCED, LINECALLSTATE_IDLE})},
+       {&a5, then(kDialled, {LINECALLSTATE_CONFERENCED, LINECALLSTATE_IDLE})},
+       {&conf, {LINECALLSTATE_CONNECTED, LINECALLSTATE_ONHOLDPENDCONF, LINECALLSTATE_CONNECTED, LINECALLSTATE_IDLE}},
+       {&a6, then(kDialled, {LINECALLSTATE_CONFERENCED, LINECALLSTATE_IDLE})},
        {&b1, answered},
        {&c1, answered},
        {&d1, answered}},

@@ -127,8 +127,8 @@ void dial_test(Tapi32UnderWine& t, int bits) {
   const auto calls = t.check_against_server(run, watch);
   ASSERT_EQ(calls.size(), 2u) << run.describe();
   const auto seen = app_calls(run.out);
-  EXPECT_EQ(names(seen.at(calls[0])), "DIALTONE DIALING PROCEEDING RINGBACK CONNECTED DISCONNECTED IDLE");
-  EXPECT_EQ(names(seen.at(calls[1])), "DIALTONE DIALING PROCEEDING BUSY DISCONNECTED IDLE");
+  EXPECT_EQ(names(seen.at(calls[0])), "DIALTONE DIALING PROCEEDING RINGBACK CONNECTED IDLE");
+  EXPECT_EQ(names(seen.at(calls[1])), "DIALTONE DIALING PROCEEDING BUSY IDLE");
   // The busy call's last messages came while the modal box was up.
   EXPECT_NE(run.out.find("state=IDLE mode=0x0 priv=0x0 (inside the busy box)"), std::string::npos) << run.describe();
   EXPECT_NE(run.out.find("callback depth reached 2"), std::string::npos) << run.describe();
@@ -172,11 +172,14 @@ void answer_test(Tapi32UnderWine& t, int bits) {
   const auto seen = app_calls(run.out);
   int answered = 0, monitored = 0;
   for (const auto& c : calls) {
-    EXPECT_EQ(names(seen.at(c)), "OFFERING CONNECTED DISCONNECTED IDLE") << c;
     if (line_of[c] == "answer") {
+      // The scenario's 203 hangs up: the program's call passes through DISCONNECTED before it drops it.
+      EXPECT_EQ(names(seen.at(c)), "OFFERING CONNECTED DISCONNECTED IDLE") << c;
       ++answered;
       EXPECT_EQ(priv_of[c], "0x4") << c << ": the owner's first LINE_CALLSTATE carries OWNER";
     } else {
+      // 201 hangs up itself (hangup_after): lineDrop's straight-to-IDLE, as the monitor sees it.
+      EXPECT_EQ(names(seen.at(c)), "OFFERING CONNECTED IDLE") << c;
       ++monitored;
       EXPECT_EQ(priv_of[c], "0x2") << c << ": the monitor's first LINE_CALLSTATE carries MONITOR";
     }
@@ -203,8 +206,8 @@ TEST_F(Tapi32UnderWine, ACompletionPortProgramGetsEveryMessageThroughItsPort) {
   const auto calls = check_against_server(run, watch);
   ASSERT_EQ(calls.size(), 2u) << run.describe();
   const auto seen = app_calls(run.out);
-  EXPECT_EQ(names(seen.at(calls[0])), "DIALTONE DIALING PROCEEDING RINGBACK CONNECTED DISCONNECTED IDLE");
-  EXPECT_EQ(names(seen.at(calls[1])), "DIALTONE DIALING PROCEEDING BUSY DISCONNECTED IDLE");
+  EXPECT_EQ(names(seen.at(calls[0])), "DIALTONE DIALING PROCEEDING RINGBACK CONNECTED IDLE");
+  EXPECT_EQ(names(seen.at(calls[1])), "DIALTONE DIALING PROCEEDING BUSY IDLE");
   EXPECT_EQ(lines_of(run.out, "REPLY").size(), 4u) << run.describe();
   EXPECT_EQ(server->stop(), 0) << server->describe();
   EXPECT_NE(server->out().find("expectations: 4 passed, 0 failed"), std::string::npos) << server->describe();
@@ -261,7 +264,7 @@ void share_test(Tapi32UnderWine& t, int logger_bits) {
   const auto calls = t.check_against_server(dial, watch);
   ASSERT_EQ(calls.size(), 1u) << both;
   const auto dialled = app_calls(dial.out);
-  EXPECT_EQ(names(dialled.at(calls[0])), "DIALTONE DIALING PROCEEDING RINGBACK CONNECTED DISCONNECTED IDLE") << both;
+  EXPECT_EQ(names(dialled.at(calls[0])), "DIALTONE DIALING PROCEEDING RINGBACK CONNECTED IDLE") << both;
   // The logger saw the same call, from its first state on, as a monitor until the handoff.
   const auto states = lines_of(log.out, "CALLSTATE");
   ASSERT_FALSE(states.empty()) << both;
