@@ -58,7 +58,7 @@ constexpr ProfileSetting kSettings[] = {
     {"autoreconnect", K::Boolean,
      "LINEADDRCAPFLAGS_AUTORECONNECT: when a consultation call is dropped or its far end leaves, the call it "
      "consulted about comes back CONNECTED; without it, it stays pending until `unhold`",
-     "false", 0, 0, {}, [](const SwitchProfile& p) { return text_of(p.autoreconnect); },
+     "true", 0, 0, {}, [](const SwitchProfile& p) { return text_of(p.autoreconnect); },
      [](SwitchProfile& p, std::string_view t) { p.autoreconnect = bool_of(t); }},
     {"consult_timeout", K::Time, "how long a consultation call rings", "`no_answer_timeout`", 0, 0, {},
      [](const SwitchProfile& p) { return text_of(p.consult_timeout); },

@@ -816,7 +816,7 @@ TEST(Server, HelloTellsTheSwitchsOptions) {
   const json plain = d.request({{"op", "hello"}})["pbx"];
   // Every setting of the switch profile, what the switch has, and the operations it offers.
   for (const ProfileSetting& setting : profile_settings()) EXPECT_TRUE(plain.contains(setting.name)) << setting.name;
-  EXPECT_EQ(plain["autoreconnect"], false);
+  EXPECT_EQ(plain["autoreconnect"], true);
   EXPECT_EQ(plain["confdrop"], true);
   EXPECT_EQ(plain["conference_max"], 5);
   EXPECT_EQ(plain["max_calls_per_line"], 8);
@@ -831,7 +831,7 @@ pbx:
   extensions: ["201-203"]
   park: {orbits: "701-709"}
   pickup_groups: {desk: ["201", "202"]}
-  autoreconnect: true
+  autoreconnect: false
   confdrop: false
   conference_max: 3
   max_calls_per_line: 4
@@ -840,7 +840,7 @@ pbx:
 )");
   Client c(h.port());
   const json pbx = c.request({{"op", "hello"}})["pbx"];
-  EXPECT_EQ(pbx["autoreconnect"], true);
+  EXPECT_EQ(pbx["autoreconnect"], false);
   EXPECT_EQ(pbx["confdrop"], false);
   EXPECT_EQ(pbx["conference_max"], 3);
   EXPECT_EQ(pbx["max_calls_per_line"], 4);

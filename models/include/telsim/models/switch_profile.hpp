@@ -63,7 +63,7 @@ struct SwitchProfile {
   int forward_hop_limit = 10;
   /// Dropping (or losing) a consultation call reconnects the call it consulted about
   /// (LINEADDRCAPFLAGS_AUTORECONNECT); without it the original stays on hold, pending.
-  bool autoreconnect = false;
+  bool autoreconnect = true;
   /// Dropping the conference call drops every party (LINEADDRCAPFLAGS_CONFDROP); without it
   /// the remaining parties stay connected to each other.
   bool confdrop = true;
