@@ -11,12 +11,16 @@ namespace telsim {
 // --- park, pickup, forward --------------------------------------------------------------
 
 OpResult Pbx::join_new_call(LineId line, CallReason reason, CallId far_id, Op op, std::string_view owner,
-                            std::string original_to) {
+                            std::string original_to, std::string taken_from) {
   Call& call = create_call(line, Direction::Incoming, reason);
   Call& far = *get(far_id);
   call.from = lines_[far.line].number;
   call.to = lines_[line].number;
   call.original_to = std::move(original_to);  // set before its first state: observers see it with the call
+  if (!taken_from.empty()) {
+    call.redirection = far.redirection = lines_[line].number;
+    call.redirecting = far.redirecting = taken_from;
+  }
   call.owner = std::string(owner);
   const OpResult result = reply(op, LineErr::Success, call.id);
   link(call, far);
@@ -228,10 +232,11 @@ OpResult Pbx::pickup(LineId line_id, std::string_view target, std::string_view g
   ++stats_.pickups;
   Call& caller = *get(ringing->peer);
   const std::string dialled = ringing->original_to.empty() ? ringing->to : ringing->original_to;
+  const std::string taken_from = lines_[ringing->line].number;
   unlink(*ringing);
   far_disconnect(*ringing, DisconnectMode::Pickup);
   const CallId caller_id = caller.id;
-  const OpResult result = join_new_call(line_id, CallReason::Pickup, caller_id, Op::Pickup, owner, dialled);
+  const OpResult result = join_new_call(line_id, CallReason::Pickup, caller_id, Op::Pickup, owner, dialled, taken_from);
   if (Call* c = get(caller_id); c && next_state(c->state, CallInput::FarAnswer)) {
     scheduler_.cancel(c->ring_timer);
     transition(*c, CallInput::FarAnswer);

@@ -430,8 +430,10 @@ class Pbx {
   void channel_change(LineId line, int delta);
   void connect_parties(Call& a, Call& b);
   /// Reply to `op` with a new call on `line` that starts CONNECTED to `far` (unpark, pickup).
+  /// `taken_from`: the line a pickup took the call from; the new call and `far` then name the
+  /// picker as RedirectionID and that line as RedirectingID.
   OpResult join_new_call(LineId line, CallReason reason, CallId far, Op op, std::string_view owner,
-                         std::string original_to = {});
+                         std::string original_to = {}, std::string taken_from = {});
   void no_answer(CallId id);
   void connect(Call& answering);
   void disconnect_far_end(Call& dropper, CallState state_before);
