@@ -143,7 +143,7 @@ std::uint32_t Pbx::call_features(CallId id) const {
     f &= ~(feature::kPark | feature::kBlindTransfer | feature::kSetupTransfer | feature::kSetupConf);
   if (call->direction != Direction::Outgoing || call->camped) f &= ~feature::kCompleteCall;
   // The intruded line's view of an intrusion: it can only throw the intruder out.
-  if (call->intruder) f &= feature::kDrop;
+  if (shows_intrusion(*call)) f &= feature::kDrop;
   // SWAPHOLD needs a held call to swap with.
   if (f & feature::kSwapHold) {
     bool held = false;
@@ -162,7 +162,7 @@ namespace {
 // A call with no consultation relation and no conference: one that TRANSFERMAKE/CONFERENCEMAKE
 // let the switch transfer to or add to a conference.
 bool unattached(const Pbx& pbx, const Call& c) {
-  return !c.is_conference && !pbx.find_call(c.consult) && !pbx.find_call(c.consult_of) &&
+  return !c.is_conference && !Pbx::shows_intrusion(c) && !pbx.find_call(c.intruding_on) && !pbx.find_call(c.consult) && !pbx.find_call(c.consult_of) &&
          !pbx.find_call(c.conference);
 }
 }  // namespace

@@ -11,6 +11,17 @@ OpResult Pbx::execute(const Command& c) {
   if (!config_.profile.supports(c.op))
     return refuse(c.op, config_.profile.error(Refusal::Unsupported), subject_call(c),
                   fmt::format("this switch does not offer {}", to_string(c.op)));
+  // The intruded line's view of an intrusion can only be dropped: every other operation on it, or
+  // naming it as the other call, is refused, as its LINECALLSTATUS (DROP only) says.
+  if (c.op != Op::Drop && c.op != Op::Deallocate && c.op != Op::Handoff) {
+    for (CallId id : {subject_call(c), c.consult, c.held}) {
+      const Call* k = get_const(id);
+      if (k && shows_intrusion(*k))
+        return refuse(c.op, LineErr::InvalCallState, subject_call(c),
+                      fmt::format("{} shows an intrusion on {}: it can only be dropped", to_string(id),
+                                  lines_[k->line].number));
+    }
+  }
   switch (c.op) {
     case Op::MakeCall: return make_call(c.line, c.to, owner, c.params);
     case Op::Dial: return dial(c.call, c.digits);

@@ -326,6 +326,10 @@ class Pbx {
   std::size_t shutdown();
 
   const PbxStats& stats() const { return stats_; }
+  /// The intruded line's view of an INTRUDE (reason INTRUDE, naming the intruder's call): it can
+  /// only be dropped, which throws the intruder out (LINECALLFEATURE_DROP alone; every other
+  /// operation on it, or naming it as the other call, INVALCALLSTATE).
+  static bool shows_intrusion(const Call& c) { return static_cast<bool>(c.intruder); }
 
  private:
   Call* get(CallId id);
