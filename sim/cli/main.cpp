@@ -20,6 +20,7 @@
 #include "wine_setup_command.hpp"
 #include "telsim/kernel/systemc_kernel.hpp"
 #include "telsim/kernel/vcd_trace.hpp"
+#include "telsim/models/personality.hpp"
 #include "telsim/reports/reports.hpp"
 #include "telsim/sim/bench.hpp"
 #include "telsim/sim/request.hpp"
@@ -286,6 +287,9 @@ int sc_main(int argc, char* argv[]) {
   auto* operations_cmd = app.add_subcommand("operations", "list the TAPI operations of scenarios (or of the wire protocol)");
   operations_cmd->add_flag("--wire", operations_wire, "the wire protocol's parameters and replies instead");
 
+  auto* personalities_cmd =
+      app.add_subcommand("personalities", "list the switch personalities (`pbx: {personality: NAME}`), one line each");
+
   telsim::BenchOptions bench_opt;
   auto* bench_cmd = app.add_subcommand("bench", "measure complete calls/s and events/s");
   bench_cmd->add_option("--calls", bench_opt.calls, "complete calls to run")->check(CLI::PositiveNumber);
@@ -369,6 +373,10 @@ int sc_main(int argc, char* argv[]) {
     if (*check_cmd) return check(check_file);
     if (*operations_cmd) {
       fmt::print("{}", telsim::operations_markdown(operations_wire ? telsim::Surface::Wire : telsim::Surface::Scenario));
+      return kExitPass;
+    }
+    if (*personalities_cmd) {
+      for (const telsim::Personality& p : telsim::personalities()) fmt::print("{:<11} {}\n", p.name, p.summary);
       return kExitPass;
     }
     if (*serve_cmd) return telsim::cli::serve(serve_opt);

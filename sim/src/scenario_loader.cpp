@@ -15,6 +15,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "telsim/results/report_schema.hpp"
+#include "telsim/models/personality.hpp"
 #include "telsim/models/tapi_names.hpp"
 #include "telsim/sim/request.hpp"
 #include "telsim/sim/scenario.hpp"
@@ -400,7 +401,8 @@ Scenario Loader::load(const YAML::Node& root) {
 
   if (!keys.count("pbx")) fail(root, "the scenario needs a 'pbx' with its 'extensions'");
   const YAML::Node pbx = root["pbx"];
-  std::vector<std::string> pbx_keys = {"extensions", "timing", "park", "pickup_groups", "forwarding", "unsupported"};
+  std::vector<std::string> pbx_keys = {"extensions", "timing", "park", "pickup_groups", "forwarding", "unsupported",
+                                       "personality"};
   for (const ProfileSetting& setting : profile_settings()) pbx_keys.emplace_back(setting.name);
   auto pk = mapping(pbx, "pbx", pbx_keys);
   if (!pk.count("extensions")) fail(pbx, "pbx needs 'extensions'");
@@ -409,6 +411,19 @@ Scenario Loader::load(const YAML::Node& root) {
   if (pk.count("park")) park_lots(pbx["park"], sc.pbx);
   if (pk.count("pickup_groups")) pickup_groups(pbx["pickup_groups"], sc.pbx);
   if (pk.count("forwarding")) forwarding(pbx["forwarding"], sc.pbx);
+  // A personality first: the section's own settings override it.
+  if (pk.count("personality")) {
+    const YAML::Node v = pbx["personality"];
+    const std::string name = scalar(v, "personality");
+    const Personality* p = find_personality(name);
+    if (!p) {
+      std::string list;
+      for (const Personality& q : personalities()) list += (list.empty() ? "" : ", ") + std::string(q.name);
+      fail(v, fmt::format("'{}' is not a personality (telsim personalities lists them: {})", name, list));
+    }
+    apply(*p, sc.pbx.profile);
+    sc.pbx.profile.personality = name;
+  }
   // The switch profile's settings, each read as its row of profile_settings() says.
   for (const ProfileSetting& setting : profile_settings()) {
     const std::string key(setting.name);

@@ -108,6 +108,9 @@ struct SwitchProfile {
   /// lineDrop: the dropped call goes straight to IDLE (true, as TAPI's lineDrop describes it), or
   /// through DISCONNECTED (mode NORMAL) to IDLE, as some switches report a local hang-up.
   bool local_drop_idle = true;
+  /// The personality the profile started from (`pbx: {personality: NAME}`; personality.hpp), or
+  /// empty: the defaults.
+  std::string personality;
   /// The operations the switch offers, by Op; the others are refused with the Unsupported error.
   std::array<bool, kOpCount> supported = all_operations();
   /// The LINEERR of each kind of refusal, by Refusal.

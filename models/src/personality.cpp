@@ -1,0 +1,77 @@
+// Switch personalities (personality.hpp).
+#include "telsim/models/personality.hpp"
+
+#include <algorithm>
+
+namespace telsim {
+namespace {
+
+// strict: TAPI's documentation to the letter; every choice TAPI leaves to the switch is taken as
+// the documentation describes the typical case (the defaults), spelled out so that a change of a
+// default does not silently change the preset.
+constexpr PresetSetting kStrict[] = {
+    {"local_drop", "idle"},        {"autoreconnect", "true"},      {"redirect_from_accepted", "false"},
+    {"all_trunks_busy", "busy"},   {"confdrop", "true"},           {"transfer_held", "true"},
+    {"transfer_make", "true"},     {"conference_held", "true"},    {"conference_make", "true"},
+    {"partial_dial", "true"},      {"dial_dialtone", "true"},      {"dial_quiet", "true"},
+    {"dial_billing", "true"},
+};
+
+// minimal: only TAPI's Basic Telephony Services (make a call, dial, answer, drop, deallocate,
+// translate an address, hand a call off); every supplementary service is OPERATIONUNAVAIL. A
+// plain line: one call appearance, no dial-string waits or partial dialling.
+constexpr PresetSetting kMinimal[] = {
+    {"max_calls_per_line", "1"}, {"partial_dial", "false"}, {"dial_dialtone", "false"},
+    {"dial_quiet", "false"},     {"dial_billing", "false"}, {"answer_mode", "none"},
+};
+constexpr Op kMinimalOut[] = {
+    Op::Accept,        Op::Hold,           Op::Unhold,          Op::SwapHold,
+    Op::Park,          Op::Unpark,         Op::Pickup,          Op::Forward,
+    Op::SetupTransfer, Op::CompleteTransfer, Op::BlindTransfer, Op::SetupConference,
+    Op::PrepareAddToConference, Op::AddToConference, Op::RemoveFromConference, Op::Redirect,
+    Op::SecureCall,    Op::CompleteCall,   Op::UncompleteCall,
+};
+
+// key_system: a small key telephone system. Lines hold, transfer and conference (three parties,
+// no CONFDROP), but there is no park, no call completion and no redirect; a local hang-up is
+// reported DISCONNECTED then IDLE, a dropped consultation leaves the original on hold, a held or
+// independent call cannot be transferred or conferenced, and every trunk busy is congestion.
+constexpr PresetSetting kKeySystem[] = {
+    {"local_drop", "disconnected"}, {"autoreconnect", "false"},   {"confdrop", "false"},
+    {"conference_max", "3"},        {"max_calls_per_line", "2"}, {"transfer_held", "false"},
+    {"transfer_make", "false"},     {"conference_held", "false"}, {"conference_make", "false"},
+    {"all_trunks_busy", "congestion"}, {"partial_dial", "false"},
+};
+constexpr Op kKeySystemOut[] = {
+    Op::Park, Op::Unpark, Op::CompleteCall, Op::UncompleteCall, Op::Redirect,
+};
+
+constexpr Personality kPersonalities[] = {
+    {"strict", "TAPI's documentation to the letter: lineDrop to IDLE, AUTORECONNECT, redirect only when OFFERING, "
+               "a busy trunk is BUSY, every operation offered",
+     kStrict, {}},
+    {"minimal", "only the Basic Telephony Services (make_call, dial, answer, drop, deallocate, translate_address, "
+                "handoff); one call appearance, no partial dialling or dial-string waits",
+     kMinimal, kMinimalOut},
+    {"key_system", "a small key system: no park, completion or redirect; 3-party conferences without CONFDROP; "
+                   "local drop through DISCONNECTED; no AUTORECONNECT; two appearances; all trunks busy is congestion",
+     kKeySystem, kKeySystemOut},
+};
+
+}  // namespace
+
+std::span<const Personality> personalities() { return kPersonalities; }
+
+const Personality* find_personality(std::string_view name) {
+  const auto it = std::find_if(std::begin(kPersonalities), std::end(kPersonalities),
+                               [&](const Personality& p) { return p.name == name; });
+  return it == std::end(kPersonalities) ? nullptr : &*it;
+}
+
+void apply(const Personality& p, SwitchProfile& profile) {
+  for (const PresetSetting& s : p.settings)
+    if (const ProfileSetting* setting = find_profile_setting(s.name)) setting->set(profile, s.value);
+  for (Op op : p.unsupported) profile.supported[static_cast<std::size_t>(op)] = false;
+}
+
+}  // namespace telsim
