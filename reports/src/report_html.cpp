@@ -57,6 +57,7 @@ std::string summary(const RunResult& run, const CallCounts& c, std::uint64_t rec
   std::string out = "<table class=\"summary\">\n";
   out += row("file", "<code>" + xml_escape(run.file) + "</code>");
   out += row("seed", fmt::format("{}", run.seed));
+  if (!run.personality.empty()) out += row("personality", xml_escape(run.personality));
   out += row("simulated time", format_seconds_3(run.sim_time) + " s");
   out += row("expectations", fmt::format("{} passed, {} failed", run.passed(), run.failed()));
   out += row("calls placed", fmt::format("{} ({}; {} cleared at end)", c.total,

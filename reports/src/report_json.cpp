@@ -28,6 +28,7 @@ nlohmann::ordered_json report_detail::report_json_value(const RunResult& run, co
   Json j;
   j["scenario"] = run.scenario;
   j["seed"] = run.seed;
+  j["personality"] = run.personality;
   j["sim_time_s"] = seconds_us(run.sim_time);
 
   Json results = Json::array();

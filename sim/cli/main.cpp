@@ -42,6 +42,7 @@ struct RunOptions {
   std::string stats_interval;
   bool quiet = false;
   std::vector<std::pair<std::string, std::string>> set;  ///< --set: one point of the scenario's sweep
+  std::string personality;  ///< --personality: the switch personality instead of the scenario's
 };
 
 std::string thousands(double value) {
@@ -56,7 +57,7 @@ std::string thousands(double value) {
 }
 
 int run(const RunOptions& opt) {
-  telsim::Scenario scenario = telsim::load_scenario(opt.file, opt.set);
+  telsim::Scenario scenario = telsim::load_scenario(opt.file, opt.set, opt.personality);
   if (opt.seed) scenario.seed = *opt.seed;
   telsim::ReportOptions report_opt;
   if (!opt.stats_interval.empty())
@@ -85,7 +86,11 @@ int run(const RunOptions& opt) {
   // The verdict is printed before any report is written, so a failure while writing cannot
   // hide it.
   const bool pass = result.failed() == 0;
-  if (!opt.quiet) fmt::print("telsim run: {} (seed {})\n", scenario.name, scenario.seed);
+  if (!opt.quiet) {
+    const std::string& personality = scenario.pbx.profile.personality;
+    fmt::print("telsim run: {} (seed {}{})\n", scenario.name, scenario.seed,
+               personality.empty() ? "" : ", personality " + personality);
+  }
   for (const auto& e : result.expectations) {
     if (e.ok) continue;
     fmt::print("FAIL  {}:{}  step {} at {:.3f}s: {}\n      {}\n", opt.file, e.yaml_line, e.step,
@@ -266,6 +271,14 @@ int sc_main(int argc, char* argv[]) {
                          return kv.find('=') == std::string::npos || kv.front() == '=' ? "expected NAME=VALUE" : "";
                        });
   run_cmd->add_option("--seed", run_opt.seed, "override the scenario's seed");
+  run_cmd->add_option("--personality", run_opt.personality,
+                      "start the switch from this personality instead of the scenario's (telsim personalities)")
+      ->check([](const std::string& name) -> std::string {
+        if (telsim::find_personality(name)) return "";
+        std::string list;
+        for (const telsim::Personality& p : telsim::personalities()) list += (list.empty() ? "" : ", ") + std::string(p.name);
+        return "'" + name + "' is not a personality (" + list + ")";
+      });
   auto* report_flag = run_cmd->add_option("--report", run_opt.report_dir,
                       "write report.json, junit.xml, cdr.csv and report.html into DIR");
   run_cmd->add_option("--stats-interval", run_opt.stats_interval,
@@ -365,6 +378,7 @@ int sc_main(int argc, char* argv[]) {
       suite_opt.paths = run_files;
       suite_opt.report_dir = run_opt.report_dir;
       suite_opt.seed = run_opt.seed;
+      suite_opt.personality = run_opt.personality;
       suite_opt.stats_interval = run_opt.stats_interval;
       suite_opt.quiet = run_opt.quiet;
       return telsim::cli::run_suite(suite_opt);

@@ -439,6 +439,7 @@ pid_t spawn(const Entry& e, const SuiteOptions& o, const std::string& self) {
   else if (o.seed) args.insert(args.end(), {"--seed", std::to_string(*o.seed)});
   for (const auto& [name, value] : e.params) args.insert(args.end(), {"--set", name + "=" + value});
   if (!o.stats_interval.empty()) args.insert(args.end(), {"--stats-interval", o.stats_interval});
+  if (!o.personality.empty()) args.insert(args.end(), {"--personality", o.personality});
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

@@ -18,6 +18,7 @@ struct SuiteOptions {
   std::string shard;               ///< "K/N" (1 <= K <= N), empty: the whole set
   std::string report_dir;          ///< empty: the runs' reports go to a temporary folder
   std::optional<std::uint64_t> seed;
+  std::string personality;  ///< --personality, given to every run
   std::string stats_interval;
   bool quiet = false;
 };

@@ -671,6 +671,7 @@ RunResult ScenarioSession::finish() {
   out.scenario = scenario_.name;
   out.file = scenario_.file;
   out.seed = scenario_.seed;
+  out.personality = scenario_.pbx.profile.personality;
   out.expectations = runner_->results();
   out.records = runner_->take_records();
   out.cleared_at_end = runner_->cleared_at_end();

@@ -81,7 +81,8 @@ std::string join(const std::vector<std::string>& items) {
 
 class Loader {
  public:
-  explicit Loader(std::string file) : file_(std::move(file)) {}
+  explicit Loader(std::string file, std::string_view personality = {})
+      : file_(std::move(file)), personality_override_(personality) {}
 
   Scenario load(const YAML::Node& root);
 
@@ -258,6 +259,7 @@ class Loader {
   void bind(const YAML::Node& node, const std::string& name);
 
   std::string file_;
+  std::string personality_override_;  ///< telsim run --personality
   std::map<std::string, int> numbers_;  // extension number -> YAML line
   std::map<std::string, int> names_;    // call name -> YAML line of its `as:`
 };
@@ -411,18 +413,24 @@ Scenario Loader::load(const YAML::Node& root) {
   if (pk.count("park")) park_lots(pbx["park"], sc.pbx);
   if (pk.count("pickup_groups")) pickup_groups(pbx["pickup_groups"], sc.pbx);
   if (pk.count("forwarding")) forwarding(pbx["forwarding"], sc.pbx);
-  // A personality first: the section's own settings override it.
+  // A personality first (the command line's over the scenario's): the section's own settings
+  // override it.
+  std::string personality = personality_override_;
   if (pk.count("personality")) {
     const YAML::Node v = pbx["personality"];
     const std::string name = scalar(v, "personality");
-    const Personality* p = find_personality(name);
-    if (!p) {
+    if (!find_personality(name)) {
       std::string list;
       for (const Personality& q : personalities()) list += (list.empty() ? "" : ", ") + std::string(q.name);
       fail(v, fmt::format("'{}' is not a personality (telsim personalities lists them: {})", name, list));
     }
+    if (personality.empty()) personality = name;
+  }
+  if (!personality.empty()) {
+    const Personality* p = find_personality(personality);
+    if (!p) fail(pbx, fmt::format("'{}' is not a personality (telsim personalities lists them)", personality));
     apply(*p, sc.pbx.profile);
-    sc.pbx.profile.personality = name;
+    sc.pbx.profile.personality = personality;
   }
   // The switch profile's settings, each read as its row of profile_settings() says.
   for (const ProfileSetting& setting : profile_settings()) {
@@ -1437,7 +1445,7 @@ SweepSpec read_sweep(const std::string& path) {
 }
 
 Scenario parse_scenario(const std::string& text, const std::string& file,
-                        const std::vector<std::pair<std::string, std::string>>& set) {
+                        const std::vector<std::pair<std::string, std::string>>& set, std::string_view personality) {
   std::string resolved = text;
   std::vector<std::pair<std::string, std::vector<std::string>>> sweep;
   std::vector<std::pair<std::string, std::string>> params;
@@ -1472,7 +1480,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file,
   } catch (const YAML::ParserException& e) {
     syntax_error(resolved, file, e);
   }
-  Scenario sc = Loader(file).load(root);
+  Scenario sc = Loader(file, personality).load(root);
   sc.sweep = std::move(sweep);
   if (!sc.sweep.empty() && !set.empty()) {
     sc.params = params;
@@ -1483,8 +1491,9 @@ Scenario parse_scenario(const std::string& text, const std::string& file,
   return sc;
 }
 
-Scenario load_scenario(const std::string& path, const std::vector<std::pair<std::string, std::string>>& set) {
-  return parse_scenario(read_text(path), path, set);
+Scenario load_scenario(const std::string& path, const std::vector<std::pair<std::string, std::string>>& set,
+                       std::string_view personality) {
+  return parse_scenario(read_text(path), path, set, personality);
 }
 
 }  // namespace telsim

@@ -267,6 +267,28 @@ TEST(CliRun, SeedOptionReplacesTheScenarioSeed) {
   EXPECT_NE(shown.out.find("(seed 42)"), std::string::npos) << shown.out;
 }
 
+// --personality: the same scenario against another switch (a CI matrix), named in the reports.
+TEST(CliRun, PersonalityOptionRunsTheScenarioAgainstAnotherPreset) {
+  const std::string keys = source_path("scenarios/regression/personality_key_system.yaml");
+  const std::string strict = source_path("scenarios/regression/personality_strict.yaml");
+  TempDir dir;
+  const Result own = run_telsim("run " + quote(keys) + " --report " + quote((dir / "own").string()));
+  EXPECT_EQ(own.status, 0) << describe(own);
+  EXPECT_NE(own.out.find("(seed 1, personality key_system)"), std::string::npos) << own.out;
+  EXPECT_EQ(load_json(dir / "own" / "report.json").value("personality", ""), "key_system");
+  // Under strict, AUTORECONNECT brings the original back and park is offered: the key system's
+  // expectations fail, and the report says which switch they failed on.
+  const Result other =
+      run_telsim("run " + quote(keys) + " --personality strict --report " + quote((dir / "other").string()));
+  EXPECT_EQ(other.status, 1) << describe(other);
+  EXPECT_NE(other.out.find("personality strict"), std::string::npos) << other.out;
+  EXPECT_EQ(load_json(dir / "other" / "report.json").value("personality", ""), "strict");
+  // A suite passes the option to every run.
+  const Result suite = run_telsim("run " + quote(keys) + " " + quote(strict) + " --personality strict --quiet");
+  EXPECT_EQ(suite.status, 1) << describe(suite);
+  EXPECT_NE(suite.out.find("1 passed, 1 failed"), std::string::npos) << suite.out;
+}
+
 TEST(CliRun, MissingFileIsBadInputNamingIt) {
   TempDir dir;
   const std::string missing = (dir / "no-such-dir" / "missing.yaml").string();
@@ -343,6 +365,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Usage{"UnknownShortFlag", "run " + quote(kQuickstart) + " -z"},
                       Usage{"SeedNotANumber", "run " + quote(kQuickstart) + " --seed abc"},
                       Usage{"ReportWithoutDir", "run " + quote(kQuickstart) + " --report"},
+                      Usage{"UnknownPersonality", "run " + quote(kQuickstart) + " --personality fancy"},
                       Usage{"BenchZeroCalls", "bench --calls 0"},
                       Usage{"BenchOneExtension", "bench --extensions 1"}),
     usage_name);

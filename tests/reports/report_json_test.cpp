@@ -203,6 +203,7 @@ TEST(ReportJsonTest, AMinimalRunHasThisExactText) {
   EXPECT_EQ(report_json(run), R"({
   "scenario": "tiny",
   "seed": 7,
+  "personality": "",
   "sim_time_s": 1.5,
   "expectations": {
     "passed": 1,

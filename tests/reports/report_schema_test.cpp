@@ -111,7 +111,7 @@ TEST(ReportSchemaTest, FindsFieldsByConcretePath) {
   EXPECT_NE(error.find("setup, answer, ring, talk"), std::string::npos) << error;
   EXPECT_EQ(find_report_field("calls..total", names, error), nullptr);
   EXPECT_EQ(find_report_field("nothing", names, error), nullptr);
-  EXPECT_NE(error.find("it has scenario, seed, sim_time_s"), std::string::npos) << error;
+  EXPECT_NE(error.find("it has scenario, seed, personality, sim_time_s"), std::string::npos) << error;
 }
 
 }  // namespace

@@ -12,6 +12,7 @@ namespace {
 constexpr ReportField kFields[] = {
     {"scenario", "string", "", "the scenario's `name`"},
     {"seed", "integer", "", "the seed of the run (the scenario's, or --seed)"},
+    {"personality", "string", "", "the switch personality the run started from (`pbx.personality`, or --personality); \"\" for none"},
     {"sim_time_s", "number", "s", "simulated time when the run ended", true},
 
     {"expectations", "object", "", "the verdict of every expectation"},

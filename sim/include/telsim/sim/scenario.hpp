@@ -150,10 +150,15 @@ SweepSpec read_sweep(const std::string& path);
 /// (a value not in the parameter's list, a parameter the sweep lacks or one left out is an error),
 /// each `${NAME}` in the text is replaced by its value before the YAML is read, and the scenario's
 /// name becomes `NAME[p1=v1,p2=v2]`. Without `set`, each parameter takes its first value.
-Scenario load_scenario(const std::string& path, const std::vector<std::pair<std::string, std::string>>& set = {});
+/// `personality`, when not empty, is the switch personality to start from instead of the
+/// scenario's `pbx.personality` (`telsim run --personality`; a name personalities() knows); the
+/// scenario's own `pbx:` settings still override it.
+Scenario load_scenario(const std::string& path, const std::vector<std::pair<std::string, std::string>>& set = {},
+                       std::string_view personality = {});
 /// The same from text; `file` is only used in messages.
 Scenario parse_scenario(const std::string& text, const std::string& file,
-                        const std::vector<std::pair<std::string, std::string>>& set = {});
+                        const std::vector<std::pair<std::string, std::string>>& set = {},
+                        std::string_view personality = {});
 
 // parse_duration and format_duration: telsim/models/duration.hpp.
 

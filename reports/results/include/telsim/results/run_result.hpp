@@ -59,6 +59,7 @@ struct RunResult {
   std::string scenario;  ///< the scenario's `name`
   std::string file;      ///< path as given on the command line
   std::uint64_t seed = 0;
+  std::string personality;  ///< the switch personality the run started from ("" for none)
   SimTime sim_time{0};   ///< virtual time when the run ended
   std::vector<ExpectationResult> expectations;
   /// One per call handle, in serial order; empty when the records went to a RecordSink.
