@@ -227,7 +227,7 @@ TEST(EventEncoder, RepliesAndQueries) {
                   {"dial_quiet", true}, {"dial_billing", true}, {"partial_dial", true}, {"redirect_from_accepted", false},
                   {"transfer_held", true}, {"transfer_make", true}, {"conference_held", true},
                   {"conference_make", true}, {"local_drop", "idle"}, {"all_trunks_busy", "busy"},
-                  {"operations", all_ops}}));
+                  {"personality", ""}, {"operations", all_ops}}));
   // An operation the switch does not offer is not listed.
   PbxConfig no_park;
   no_park.profile.supported[static_cast<std::size_t>(Op::Park)] = false;

@@ -191,6 +191,7 @@ json EventEncoder::capabilities(const PbxConfig& cfg) {
       case ProfileSetting::Kind::Choice: j[std::string(setting.name)] = value; break;
     }
   }
+  j["personality"] = cfg.profile.personality;  // the preset it started from ("" for none)
   j["park"] = !cfg.park_lots.empty();
   j["pickup"] = !cfg.pickup_groups.empty();
   json ops = json::array();
