@@ -1,6 +1,6 @@
 #pragma once
-// Which Wine COM port `telsim wine-setup` gives each of the server's modems (docs/wine.md, "Data
-// calls: the modem's COM port"). Wine opens PREFIX/dosdevices/comN as COMn; wine-setup points it
+// Which Wine COM port `telsim wine-setup` gives each of the server's modems (docs/wine.md, "The
+// modems' COM ports"). Wine opens PREFIX/dosdevices/comN as COMn; wine-setup points it
 // at the modem's pseudo-terminal and lists it in HKLM\Software\Wine\Ports (Wine's own record of
 // user-defined ports, which its mount manager keeps when it re-creates the links at start-up and
 // where telsim.tsp looks the pty up to name "COMn" for lineGetID("comm/datamodem")).
@@ -11,10 +11,11 @@
 //  2. the others take the lowest N >= the base (--com-base, 5 by default: COM1-COM4 are the PC's
 //     own) whose comN is absent, or was made by wine-setup earlier (PREFIX/telsim-com-ports
 //     records it) and still points where it pointed then;
-//  3. a comN that points anywhere else is never touched: it is skipped and reported;
+//  3. a comN that points anywhere else is never touched: it is skipped and reported (and a modem
+//     whose pty is a relative path, which only the server's folder resolves, gets none);
 //  4. a comN wine-setup made earlier that no modem takes now is released (its link removed), when
 //     it still points where wine-setup pointed it.
-// Header-only, std only: tests/cli/wine_com_ports_test.cpp runs it without Wine.
+// Header-only, std only: tests/cli/wine_setup_test.cpp runs it without Wine.
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -117,6 +118,12 @@ inline Plan plan(const fs::path& dosdevices, const std::vector<Modem>& modems, i
       continue;
     }
     if (placed[i]) continue;
+    if (fs::path(m.pty).is_relative()) {
+      out.notes.push_back("modem " + m.name + " (line " + m.line + "): its pty '" + m.pty +
+                          "' is a relative path (the server's folder): no COM port; give the scenario an "
+                          "absolute pty:");
+      continue;
+    }
     for (; n <= kMaxPort; ++n) {
       if (taken.count(n)) continue;
       const Entry e = entry(dosdevices, n);

@@ -274,6 +274,10 @@ int wine_setup(const WineSetupOptions& o) {
     std::vector<std::string> com_lines;  // what to say
     std::string ports_reg;               // HKLM\Software\Wine\Ports values
     std::map<int, std::string> record;   // PREFIX/telsim-com-ports
+    // The links are made once Wine has stopped (below): its mount manager, started by `reg
+    // import`, re-creates dosdevices/comN from the Wine\Ports values it finds, the old ones then.
+    std::vector<std::pair<fs::path, std::string>> links;
+    std::vector<fs::path> unlinks;
     bool record_changed = false;
     {
       std::vector<wine_com::Modem> modems;
@@ -289,21 +293,14 @@ int wine_setup(const WineSetupOptions& o) {
         const wine_com::Plan plan = wine_com::plan(dosdevices, modems, o.com_base, earlier);
         for (const wine_com::Mapping& m : plan.map) {
           const fs::path link = dosdevices / ("com" + std::to_string(m.com));
-          if (!m.kept) {
-            std::error_code ec;
-            fs::create_directories(dosdevices, ec);
-            fs::remove(link, ec);
-            fs::create_symlink(m.modem.pty, link, ec);
-            if (ec) throw Problem(fmt::format("cannot link {} to {}: {}", link.string(), m.modem.pty, ec.message()));
-          }
+          links.emplace_back(link, m.modem.pty);
           if (!m.kept || earlier.count(m.com)) record[m.com] = m.modem.pty;
           ports_reg += fmt::format("\"COM{}\"={}\r\n", m.com, reg_string(m.modem.pty));
           com_lines.push_back(fmt::format("COM{}: modem {} (line {}) -> {}{}", m.com, m.modem.name, m.modem.line,
                                           m.modem.pty, m.kept ? " (already there)" : ""));
         }
         for (const auto& [n, target] : plan.release) {
-          std::error_code ec;
-          fs::remove(dosdevices / ("com" + std::to_string(n)), ec);
+          unlinks.push_back(dosdevices / ("com" + std::to_string(n)));
           ports_reg += fmt::format("\"COM{}\"=-\r\n", n);
           com_lines.push_back(fmt::format("COM{}: released (it was {}, which no modem uses now)", n, target));
         }
@@ -351,6 +348,14 @@ int wine_setup(const WineSetupOptions& o) {
     // Let this prefix's wineserver end: it was started without a display, and Wine would give
     // the next program (which may open windows) a desktop without one while it lives on.
     run_wine(wineserver_for(o.wine), prefix, {"-w"});
+    for (const fs::path& link : unlinks) fs::remove(link, ec);
+    for (const auto& [link, target] : links) {
+      fs::create_directories(link.parent_path(), ec);
+      fs::remove(link, ec);
+      ec.clear();
+      fs::create_symlink(target, link, ec);
+      if (ec) throw Problem(fmt::format("cannot link {} to {}: {}", link.string(), target, ec.message()));
+    }
 
     std::cout << "telsim wine-setup: " << prefix.string() << (win64 ? " (64-bit prefix)" : " (32-bit prefix)") << "\n";
     for (const std::string& p : placed) std::cout << "  " << p << "\n";

@@ -23,7 +23,8 @@ TEST(WineComPorts, ModemsTakeTheFreePortsFromTheBaseAndOthersAreLeftAlone) {
   const fs::path dos = dir / "dosdevices";
   link(dos, 1, "/dev/ttyS0");
   link(dos, 5, "/dev/ttyUSB0");  // the user's: never touched
-  const std::vector<wc::Modem> modems{{"400", "m1", "/tmp/a"}, {"401", "m2", ""}, {"402", "m3", "/tmp/c"}};
+  const std::vector<wc::Modem> modems{
+      {"400", "m1", "/tmp/a"}, {"401", "m2", ""}, {"403", "m4", "modems/m4"}, {"402", "m3", "/tmp/c"}};
   const wc::Plan p = wc::plan(dos, modems, 5, {});
   ASSERT_EQ(p.map.size(), 2u);
   EXPECT_EQ(p.map[0].modem.name, "m1");
@@ -32,9 +33,11 @@ TEST(WineComPorts, ModemsTakeTheFreePortsFromTheBaseAndOthersAreLeftAlone) {
   EXPECT_EQ(p.map[1].modem.name, "m3");
   EXPECT_EQ(p.map[1].com, 7);
   EXPECT_TRUE(p.release.empty());
-  ASSERT_EQ(p.notes.size(), 2u);
+  ASSERT_EQ(p.notes.size(), 3u);
   EXPECT_EQ(p.notes[0], "COM5 is taken (dosdevices/com5 -> /dev/ttyUSB0): left alone");
   EXPECT_NE(p.notes[1].find("modem m2 (line 401) has no pty"), std::string::npos) << p.notes[1];
+  EXPECT_NE(p.notes[2].find("modem m4 (line 403): its pty 'modems/m4' is a relative path"), std::string::npos)
+      << p.notes[2];
 }
 
 TEST(WineComPorts, AMappingAlreadyThereIsKeptAndAnEarlierOneOfTelsimsIsReusedOrReleased) {

@@ -88,6 +88,9 @@ class Tapi32UnderWine : public ::testing::Test {
     }
     return order;
   }
+  /// The data call (AUnimodemStyleProgramMakesADataCallAndMovesDataThroughThePort), from the
+  /// 64-bit or the 32-bit build of datamodem.exe.
+  void data_call(int bits);
   TempDir dir_;
 };
 
@@ -315,8 +318,16 @@ TEST_F(Tapi32UnderWine, AModemLinesDevConfigRoundTripsAndCommDatamodemGivesAUsab
 // and its modem_state online), and lineGetID("comm/datamodem") on the call gives a port in
 // online data mode: the far modem's banner is read there with no result code among it, and what
 // the program writes reaches the far modem (which echoes it). lineDrop hangs up: IDLE, and the
-// server ends with no call left.
-TEST_F(Tapi32UnderWine, AUnimodemStyleProgramMakesADataCallAndMovesDataThroughThePort) {
+// server ends with no call left. The port is named as Unimodem names it, COMn: `telsim
+// wine-setup` run against the server mapped one onto the modem's pty, and the program reopens
+// it by that name (\\.\COMn) and moves data through it again.
+TEST_F(Tapi32UnderWine, AUnimodemStyleProgramMakesADataCallAndMovesDataThroughThePort) { data_call(64); }
+
+// The same from the 32-bit build: its telsim.tsp (syswow64) finds the COM port in the 64-bit
+// registry view, where wine-setup wrote HKLM\Software\Wine\Ports.
+TEST_F(Tapi32UnderWine, TheThirtyTwoBitBuildOfTheDataProgramGetsTheCOMPortToo) { data_call(32); }
+
+void Tapi32UnderWine::data_call(int bits) {
   const fs::path pty = dir_.path() / "modem400";
   const fs::path yaml = dir_.path() / "tapi32-datacall.yaml";
   cli_test::write_file(yaml, "name: tapi32-datacall\nseed: 1\npbx:\n  extensions:\n    - {number: \"201\", name: Front desk}\n"
@@ -339,7 +350,7 @@ TEST_F(Tapi32UnderWine, AUnimodemStyleProgramMakesADataCallAndMovesDataThroughTh
   std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
   EXPECT_EQ(fs::read_symlink(fs::path(TELSIM_TAPI32_PREFIX) / "dosdevices" / lower, ec), pty) << setup.out;
   ServerWatch watch(server->port());
-  const AppRun run = run_app("datamodem.exe", {"modem 400", "extension 201", "95551234"}, server->port());
+  const AppRun run = run_app("datamodem.exe", {"modem 400", "extension 201", "95551234"}, server->port(), bits);
   EXPECT_EQ(run.status, 0) << run.describe();
   EXPECT_NE(run.out.find("PASS: datamodem"), std::string::npos) << run.describe();
   // Unimodem's name, the COM port, on the line and on the call; the program reopens it by that
