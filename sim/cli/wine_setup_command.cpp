@@ -1,10 +1,16 @@
 #include "wine_setup_command.hpp"
 
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -13,8 +19,11 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "serve_command.hpp"
+#include "telsim/server/wire_schema.hpp"
+#include "wine_com_ports.hpp"
 
 extern char** environ;
 
@@ -109,6 +118,92 @@ void copy_dlls(const fs::path& from, const fs::path& to) {
   }
 }
 
+/// The server's modems (hello, then list_lines), within a few seconds; false with `why`.
+bool query_modems(const std::string& server, const std::string& token, std::vector<wine_com::Modem>& out,
+                  std::string& why) {
+  namespace field = wire::schema::field;
+  namespace op = wire::schema::op;
+  const auto [host, port] = parse_endpoint(server);
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (const int rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found); rc != 0) {
+    why = ::gai_strerror(rc);
+    return false;
+  }
+  int fd = -1;
+  why = "no address";
+  for (addrinfo* a = found; a && fd < 0; a = a->ai_next) {
+    fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    int err = ::connect(fd, a->ai_addr, a->ai_addrlen) == 0 ? 0 : errno;
+    if (err == EINPROGRESS) {
+      pollfd p{fd, POLLOUT, 0};
+      err = ETIMEDOUT;
+      socklen_t len = sizeof err;
+      if (::poll(&p, 1, 3000) == 1) ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    }
+    if (err == 0) break;
+    why = std::strerror(err);
+    ::close(fd);
+    fd = -1;
+  }
+  ::freeaddrinfo(found);
+  if (fd < 0) return false;
+  std::string pending;
+  // One request, its reply (events in between are skipped).
+  auto request = [&](nlohmann::json frame, nlohmann::json& reply) {
+    frame[field::kId] = "wine-setup";
+    std::string text = frame.dump() + "\n";
+    for (std::size_t sent = 0; sent < text.size();) {
+      pollfd p{fd, POLLOUT, 0};
+      if (::poll(&p, 1, 5000) != 1) return why = "the server does not take the request", false;
+      const ssize_t n = ::send(fd, text.data() + sent, text.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) return why = std::strerror(errno), false;
+      sent += static_cast<std::size_t>(n);
+    }
+    for (;;) {
+      if (const auto nl = pending.find('\n'); nl != std::string::npos) {
+        const std::string row = pending.substr(0, nl);
+        pending.erase(0, nl + 1);
+        reply = nlohmann::json::parse(row, nullptr, false);
+        if (reply.is_object() && reply.contains(field::kId)) return true;
+        continue;
+      }
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 5000) != 1) return why = "no reply from the server", false;
+      char buf[4096];
+      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) return why = "the server closed the connection", false;
+      pending.append(buf, static_cast<std::size_t>(n));
+    }
+  };
+  nlohmann::json hello{{field::kOp, op::kHello},
+                       {field::kVersions, nlohmann::json::array({wire::schema::kProtocolVersion})},
+                       {field::kName, "wine-setup"}};
+  if (!token.empty()) hello[field::kToken] = token;
+  nlohmann::json reply;
+  bool ok = request(hello, reply);
+  if (ok && !reply.value(field::kOk, false)) {
+    why = "hello refused: " + reply.value(field::kMessage, std::string("?"));
+    ok = false;
+  }
+  if (ok) ok = request({{field::kOp, op::kListLines}}, reply);
+  if (ok && (!reply.value(field::kOk, false) || !reply.contains(field::kLines) || !reply[field::kLines].is_array())) {
+    why = "list_lines failed: " + reply.value(field::kMessage, std::string("?"));
+    ok = false;
+  }
+  ::close(fd);
+  if (!ok) return false;
+  for (const auto& l : reply[field::kLines]) {
+    if (!l.is_object() || !l.contains(field::kModem) || !l[field::kModem].is_object()) continue;
+    const auto& m = l[field::kModem];
+    out.push_back({l.value(field::kLine, std::string()), m.value(field::kName, std::string()),
+                   m.value(field::kPty, std::string())});
+  }
+  return true;
+}
+
 }  // namespace
 
 CLI::App* add_wine_setup(CLI::App& app, WineSetupOptions& o) {
@@ -121,6 +216,10 @@ CLI::App* add_wine_setup(CLI::App& app, WineSetupOptions& o) {
   cmd->add_option("--dlls", o.dlls, "folder with the 64-bit tapi32.dll and telsim.tsp (default: the build's)");
   cmd->add_option("--dlls32", o.dlls32, "folder with the 32-bit ones (default: the build's, if built)");
   cmd->add_option("--wine", o.wine, "the wine command")->capture_default_str();
+  cmd->add_option("--com-base", o.com_base,
+                  "the first COM port number given to the server's modems (COMn onto each modem's pty)")
+      ->check(CLI::Range(1, wine_com::kMaxPort))
+      ->capture_default_str();
   return cmd;
 }
 
@@ -170,7 +269,48 @@ int wine_setup(const WineSetupOptions& o) {
       placed.push_back("system32: tapi32.dll, telsim.tsp (32-bit, from " + bin32.string() + ")");
     }
 
-    // 3. The registry: the override, the provider list and the TSP's settings, in both views
+    // 3. The modems' COM ports: dosdevices/comN onto each modem's pty (wine_com_ports.hpp).
+    const fs::path dosdevices = prefix / "dosdevices";
+    std::vector<std::string> com_lines;  // what to say
+    std::string ports_reg;               // HKLM\Software\Wine\Ports values
+    std::map<int, std::string> record;   // PREFIX/telsim-com-ports
+    // The links are made once Wine has stopped (below): its mount manager, started by `reg
+    // import`, re-creates dosdevices/comN from the Wine\Ports values it finds, the old ones then.
+    std::vector<std::pair<fs::path, std::string>> links;
+    std::vector<fs::path> unlinks;
+    bool record_changed = false;
+    {
+      std::vector<wine_com::Modem> modems;
+      std::string why;
+      const auto earlier = wine_com::read_record(prefix);
+      if (!query_modems(o.server, o.token, modems, why)) {
+        com_lines.push_back(fmt::format("COM ports: none mapped: the server at {} did not answer ({}); voice "
+                                        "works, and data programs get the pty's Z: path. Run wine-setup again "
+                                        "with the server up to map its modems",
+                                        o.server, why));
+        record = earlier;
+      } else {
+        const wine_com::Plan plan = wine_com::plan(dosdevices, modems, o.com_base, earlier);
+        for (const wine_com::Mapping& m : plan.map) {
+          const fs::path link = dosdevices / ("com" + std::to_string(m.com));
+          links.emplace_back(link, m.modem.pty);
+          if (!m.kept || earlier.count(m.com)) record[m.com] = m.modem.pty;
+          ports_reg += fmt::format("\"COM{}\"={}\r\n", m.com, reg_string(m.modem.pty));
+          com_lines.push_back(fmt::format("COM{}: modem {} (line {}) -> {}{}", m.com, m.modem.name, m.modem.line,
+                                          m.modem.pty, m.kept ? " (already there)" : ""));
+        }
+        for (const auto& [n, target] : plan.release) {
+          unlinks.push_back(dosdevices / ("com" + std::to_string(n)));
+          ports_reg += fmt::format("\"COM{}\"=-\r\n", n);
+          com_lines.push_back(fmt::format("COM{}: released (it was {}, which no modem uses now)", n, target));
+        }
+        for (const std::string& note : plan.notes) com_lines.push_back(note);
+        if (modems.empty()) com_lines.push_back("COM ports: the server has no modems");
+        record_changed = true;
+      }
+    }
+
+    // 4. The registry: the override, the provider list and the TSP's settings, in both views
     // (32-bit programs read HKLM\Software through Wow6432Node).
     std::string reg = "REGEDIT4\r\n\r\n[HKEY_CURRENT_USER\\Software\\Wine\\DllOverrides]\r\n\"tapi32\"=\"native\"\r\n";
     for (const char* view : {"", "Wow6432Node\\"}) {
@@ -183,6 +323,9 @@ int wine_setup(const WineSetupOptions& o) {
                          view, reg_string(o.server), o.token.empty() ? "-" : reg_string(o.token),
                          o.log_file.empty() ? "-" : reg_string(o.log_file));
     }
+    // Wine's own list of ports (its mount manager re-creates dosdevices/comN from it, and the
+    // TSP looks the modem's pty up there); Software\Wine is in the 64-bit view.
+    if (!ports_reg.empty()) reg += "\r\n[HKEY_LOCAL_MACHINE\\Software\\Wine\\Ports]\r\n" + ports_reg;
     const fs::path reg_file = prefix / "drive_c" / "telsim-wine-setup.reg";
     {
       std::ofstream out(reg_file, std::ios::binary);
@@ -196,17 +339,32 @@ int wine_setup(const WineSetupOptions& o) {
     if (run_wine(o.wine, prefix, import) != 0) throw Problem("reg import could not import " + reg_file.string());
     std::error_code ec;
     fs::remove(reg_file, ec);
+    if (record_changed) {
+      std::ofstream out(wine_com::record_file(prefix), std::ios::trunc);
+      out << "# the COM ports telsim wine-setup made: N and the pty dosdevices/comN points at\n";
+      for (const auto& [n, target] : record) out << n << ' ' << target << '\n';
+      if (!out) throw Problem("cannot write " + wine_com::record_file(prefix).string());
+    }
     // Let this prefix's wineserver end: it was started without a display, and Wine would give
     // the next program (which may open windows) a desktop without one while it lives on.
     run_wine(wineserver_for(o.wine), prefix, {"-w"});
+    for (const fs::path& link : unlinks) fs::remove(link, ec);
+    for (const auto& [link, target] : links) {
+      fs::create_directories(link.parent_path(), ec);
+      fs::remove(link, ec);
+      ec.clear();
+      fs::create_symlink(target, link, ec);
+      if (ec) throw Problem(fmt::format("cannot link {} to {}: {}", link.string(), target, ec.message()));
+    }
 
     std::cout << "telsim wine-setup: " << prefix.string() << (win64 ? " (64-bit prefix)" : " (32-bit prefix)") << "\n";
     for (const std::string& p : placed) std::cout << "  " << p << "\n";
     std::cout << "  HKCU\\Software\\Wine\\DllOverrides: tapi32=native\n"
               << "  Telephony\\Providers: telsim.tsp\n"
               << "  HKLM\\SOFTWARE\\telsim: Server=" << o.server << (o.token.empty() ? "" : ", Token set")
-              << (o.log_file.empty() ? "" : ", LogFile=" + o.log_file) << "\n"
-              << "Run a TAPI program: WINEPREFIX=" << prefix.string() << " wine PROGRAM.exe\n";
+              << (o.log_file.empty() ? "" : ", LogFile=" + o.log_file) << "\n";
+    for (const std::string& c : com_lines) std::cout << "  " << c << "\n";
+    std::cout << "Run a TAPI program: WINEPREFIX=" << prefix.string() << " wine PROGRAM.exe\n";
     return 0;
   } catch (const Problem& p) {
     std::cerr << "telsim wine-setup: " << p.what() << '\n';

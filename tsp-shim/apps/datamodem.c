@@ -19,7 +19,10 @@
  * CONNECTED once the carriers are up, then lineGetID("comm/datamodem") on the call: the port in
  * online data mode. What the far modem sends (its banner) is read there, what the program writes
  * reaches it (and comes back: the far end echoes), and no modem result ("CONNECT") is in the
- * data. lineDrop hangs up: IDLE. Every LINE_CALLSTATE is printed "CALLSTATE id=... state=...".
+ * data. Then the port by the name lineGetID gave ("COMn" opened as \\.\COMn, as Unimodem's
+ * is, when telsim wine-setup mapped a COM port onto the modem; else the pty's DOS path) moves
+ * data too ("REOPEN path=..."). lineDrop hangs up: IDLE. Every LINE_CALLSTATE is printed
+ * "CALLSTATE id=... state=...".
  * Prints "PASS: datamodem" or "FAIL: ...".
  */
 #include <windows.h>
@@ -110,6 +113,19 @@ static int read_until(HANDLE port, const char *want, char *got, DWORD size, DWOR
   return strstr(got, want) != NULL;
 }
 
+/* Writes `text` through an overlapped handle. */
+static int write_all(HANDLE port, const char *text) {
+  OVERLAPPED o;
+  memset(&o, 0, sizeof o);
+  o.hEvent = CreateEventA(NULL, TRUE, FALSE, NULL);
+  DWORD n = 0;
+  const DWORD len = (DWORD)strlen(text);
+  BOOL ok = WriteFile(port, text, len, &n, &o);
+  if (!ok && GetLastError() == ERROR_IO_PENDING) ok = GetOverlappedResult(port, &o, &n, TRUE);
+  CloseHandle(o.hEvent);
+  return ok && n == len;
+}
+
 static void data_call(HLINEAPP app, DWORD modem, DWORD v, const char *number) {
   HLINE line;
   LONG rc = lineOpenA(app, modem, &line, v, 0, 0, LINECALLPRIVILEGE_OWNER, LINEMEDIAMODE_DATAMODEM, NULL);
@@ -134,24 +150,37 @@ static void data_call(HLINEAPP app, DWORD modem, DWORD v, const char *number) {
   check(rc == 0 && vs->dwStringSize > sizeof(HANDLE), "lineGetIDA(comm/datamodem) on the call");
   if (rc != 0) return;
   HANDLE port;
+  char name[MAX_PATH];
   memcpy(&port, (BYTE *)vs + vs->dwStringOffset, sizeof(HANDLE));
-  say("port handle=%p name=%s", port, (const char *)vs + vs->dwStringOffset + sizeof(HANDLE));
+  lstrcpynA(name, (const char *)vs + vs->dwStringOffset + sizeof(HANDLE), sizeof name);
+  say("port handle=%p name=%s", port, name);
   COMMTIMEOUTS t = {MAXDWORD, 0, 0, 0, 0};
   SetCommTimeouts(port, &t);
   char got[4096] = "";
   check(read_until(port, "Welcome", got, sizeof got, 20000), "the far modem's banner comes through the port");
   check(strstr(got, "CONNECT") == NULL && strstr(got, "RING") == NULL, "no modem result codes in the data");
-  OVERLAPPED o;
-  memset(&o, 0, sizeof o);
-  o.hEvent = CreateEventA(NULL, TRUE, FALSE, NULL);
-  DWORD n = 0;
-  BOOL ok = WriteFile(port, "hello, far end\r", 15, &n, &o);
-  if (!ok && GetLastError() == ERROR_IO_PENDING) ok = GetOverlappedResult(port, &o, &n, TRUE);
-  check(ok && n == 15, "WriteFile on the port");
-  CloseHandle(o.hEvent);
+  check(write_all(port, "hello, far end\r"), "WriteFile on the port");
   check(read_until(port, "hello, far end", got, sizeof got, 20000), "what the program writes reaches the far modem (its echo comes back)");
   say("DATA %s", got);
   CloseHandle(port);
+  /* The port by its name, as a program that keeps only the name opens it: a COM port through
+   * \\.\COMn (COM10 and up need that form), any other name as it is. */
+  char path[MAX_PATH + 4];
+  if (_strnicmp(name, "COM", 3) == 0)
+    snprintf(path, sizeof path, "\\\\.\\%s", name);
+  else
+    lstrcpynA(path, name, sizeof path);
+  port = CreateFileA(path, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, FILE_FLAG_OVERLAPPED, NULL);
+  say("REOPEN path=%s %s", path, port == INVALID_HANDLE_VALUE ? "failed" : "ok");
+  check(port != INVALID_HANDLE_VALUE, "CreateFileA on the port's name");
+  if (port != INVALID_HANDLE_VALUE) {
+    SetCommTimeouts(port, &t);
+    got[0] = 0;
+    check(write_all(port, "again, far end\r"), "WriteFile on the reopened port");
+    check(read_until(port, "again, far end", got, sizeof got, 20000), "the reopened port moves data (the echo comes back)");
+    say("DATA2 %s", got);
+    CloseHandle(port);
+  }
   rc = lineDrop(call, NULL, 0);
   check(rc > 0, "lineDrop: the modem hangs up");
   check(wait_state(app, &call, LINECALLSTATE_IDLE, 20000), "LINE_CALLSTATE IDLE");

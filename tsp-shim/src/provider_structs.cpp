@@ -706,10 +706,53 @@ LONG Provider::set_dev_config(DWORD device_id, const void* config, DWORD size, L
 
 namespace {
 
-/// A fresh overlapped handle to the modem's pseudo-terminal and its DOS name, through Wine's
-/// Unix file names (wine_get_dos_file_name); Wine makes a serial port of any terminal device
-/// it opens. nullptr under Windows, or when the pty cannot be opened.
-HANDLE open_modem_port(const std::string& pty, std::string& dos_name) {
+/// The COM port Wine maps onto `pty`: the "COMn" whose value in HKLM\Software\Wine\Ports (Wine's
+/// list of user-defined ports, where `telsim wine-setup` writes each modem's; the 64-bit view) is
+/// the pty's path. "" when there is none.
+std::wstring com_port_for(const std::string& pty) {
+  HKEY key = nullptr;
+  if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, L"Software\\Wine\\Ports", 0, KEY_QUERY_VALUE | KEY_WOW64_64KEY, &key) !=
+      ERROR_SUCCESS)
+    return L"";
+  const std::wstring want = widen(pty);
+  std::wstring found;
+  for (DWORD i = 0; found.empty(); ++i) {
+    WCHAR name[32];
+    DWORD name_len = 32;
+    WCHAR data[1024];
+    DWORD size = sizeof data - sizeof(WCHAR);
+    DWORD type = 0;
+    const LONG rc = RegEnumValueW(key, i, name, &name_len, nullptr, &type, reinterpret_cast<BYTE*>(data), &size);
+    if (rc == ERROR_NO_MORE_ITEMS) break;
+    if (rc != ERROR_SUCCESS || type != REG_SZ) continue;
+    data[size / sizeof(WCHAR)] = L'\0';
+    if (_wcsnicmp(name, L"COM", 3) == 0 && want == data) found = name;
+  }
+  RegCloseKey(key);
+  return found;
+}
+
+HANDLE open_port(const std::wstring& path) {
+  const HANDLE h = CreateFileW(path.c_str(), GENERIC_READ | GENERIC_WRITE, 0, nullptr, OPEN_EXISTING,
+                               FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OVERLAPPED, nullptr);
+  return h == INVALID_HANDLE_VALUE ? nullptr : h;
+}
+
+/// A fresh overlapped handle to the modem's pseudo-terminal and its name, as Unimodem gives them:
+/// "COMn" opened as \\.\COMn when Wine maps a COM port onto the pty (com_port_for); else its DOS
+/// name through Wine's Unix file names (wine_get_dos_file_name: Z:\...), Wine making a serial port
+/// of any terminal device it opens. nullptr under Windows, or when the pty cannot be opened.
+/// `note` says why a COM port that is there was not used.
+HANDLE open_modem_port(const std::string& pty, std::string& port_name, std::string& note) {
+  if (const std::wstring com = com_port_for(pty); !com.empty()) {
+    if (const HANDLE h = open_port(L"\\\\.\\" + com)) {
+      port_name = narrow(com);
+      return h;
+    }
+    const DWORD why = GetLastError();
+    note = narrow(com) + " (HKLM\\Software\\Wine\\Ports) cannot be opened (error " + std::to_string(why) +
+           "): naming the pty's DOS path instead";
+  }
   using DosName = WCHAR*(CDECL*)(LPCSTR);
   const HMODULE kernel = GetModuleHandleW(L"kernel32.dll");
   const auto to_dos = kernel ? reinterpret_cast<DosName>(reinterpret_cast<void*>(GetProcAddress(kernel, "wine_get_dos_file_name")))
@@ -719,10 +762,8 @@ HANDLE open_modem_port(const std::string& pty, std::string& dos_name) {
   if (!dos) return nullptr;
   const std::wstring name = dos;
   HeapFree(GetProcessHeap(), 0, dos);
-  const HANDLE h = CreateFileW(name.c_str(), GENERIC_READ | GENERIC_WRITE, 0, nullptr, OPEN_EXISTING,
-                               FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OVERLAPPED, nullptr);
-  if (h == INVALID_HANDLE_VALUE) return nullptr;
-  dos_name = narrow(name);
+  const HANDLE h = open_port(name);
+  if (h) port_name = narrow(name);
   return h;
 }
 
@@ -763,8 +804,9 @@ LONG Provider::get_id(HDRVLINE hd_line, DWORD address_id, HDRVCALL hd_call, DWOR
   } else if (cls == L"telsim/server") {
     fill_varstring(id, widen(settings_.server.text()));
   } else if (cls == L"comm/datamodem" || cls == L"comm/datamodem/portname") {
-    // A data modem's port: TAPI's {HANDLE, name} (the name in ANSI, as Unimodem gives it), a
-    // fresh handle each time that the program closes; or the name alone.
+    // A data modem's port: TAPI's {HANDLE, name} (the name in ANSI, as Unimodem gives it: "COMn"
+    // when wine-setup mapped one onto the modem's pty), a fresh handle each time that the
+    // program closes; or the name alone.
     if (!l->is_modem()) return err(LINEERR_INVALDEVICECLASS);
     if (l->pty.empty()) {
       log::info("lineGetID(" + narrow(cls) + ") on " + l->number + ": the modem has no pty (the scenario's `pty:`)");
@@ -780,7 +822,9 @@ LONG Provider::get_id(HDRVLINE hd_line, DWORD address_id, HDRVCALL hd_call, DWOR
       id->dwStringFormat = STRINGFORMAT_BINARY;
       return 0;
     }
-    const HANDLE h = open_modem_port(l->pty, name);
+    std::string note;
+    const HANDLE h = open_modem_port(l->pty, name, note);
+    if (!note.empty()) log::warn("lineGetID(" + narrow(cls) + ") on " + l->number + ": " + note);
     if (!h) {
       log::warn("lineGetID(" + narrow(cls) + ") on " + l->number + ": cannot open " + l->pty + " through Wine");
       return err(LINEERR_OPERATIONFAILED);

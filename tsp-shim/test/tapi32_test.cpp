@@ -18,6 +18,12 @@ namespace {
 using cli_test::ServeProcess;
 using cli_test::TempDir;
 
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
+  return n;
+}
+
 bool have_wine() { return std::string(TELSIM_WINE).size() > 0; }
 
 fs::path scenario(const std::string& name) { return fs::path(TELSIM_SOURCE_DIR) / "tsp-shim" / "test" / name; }
@@ -82,6 +88,9 @@ class Tapi32UnderWine : public ::testing::Test {
     }
     return order;
   }
+  /// The data call (AUnimodemStyleProgramMakesADataCallAndMovesDataThroughThePort), from the
+  /// 64-bit or the 32-bit build of datamodem.exe.
+  void data_call(int bits);
   TempDir dir_;
 };
 
@@ -309,8 +318,16 @@ TEST_F(Tapi32UnderWine, AModemLinesDevConfigRoundTripsAndCommDatamodemGivesAUsab
 // and its modem_state online), and lineGetID("comm/datamodem") on the call gives a port in
 // online data mode: the far modem's banner is read there with no result code among it, and what
 // the program writes reaches the far modem (which echoes it). lineDrop hangs up: IDLE, and the
-// server ends with no call left.
-TEST_F(Tapi32UnderWine, AUnimodemStyleProgramMakesADataCallAndMovesDataThroughThePort) {
+// server ends with no call left. The port is named as Unimodem names it, COMn: `telsim
+// wine-setup` run against the server mapped one onto the modem's pty, and the program reopens
+// it by that name (\\.\COMn) and moves data through it again.
+TEST_F(Tapi32UnderWine, AUnimodemStyleProgramMakesADataCallAndMovesDataThroughThePort) { data_call(64); }
+
+// The same from the 32-bit build: its telsim.tsp (syswow64) finds the COM port in the 64-bit
+// registry view, where wine-setup wrote HKLM\Software\Wine\Ports.
+TEST_F(Tapi32UnderWine, TheThirtyTwoBitBuildOfTheDataProgramGetsTheCOMPortToo) { data_call(32); }
+
+void Tapi32UnderWine::data_call(int bits) {
   const fs::path pty = dir_.path() / "modem400";
   const fs::path yaml = dir_.path() / "tapi32-datacall.yaml";
   cli_test::write_file(yaml, "name: tapi32-datacall\nseed: 1\npbx:\n  extensions:\n    - {number: \"201\", name: Front desk}\n"
@@ -319,10 +336,28 @@ TEST_F(Tapi32UnderWine, AUnimodemStyleProgramMakesADataCallAndMovesDataThroughTh
                              "modems:\n  - {name: m1, number: \"400\", handshake: 1s, pty: \"" + pty.string() + "\"}\n");
   auto server = std::make_unique<ServeProcess>(dir_.path(), std::vector<std::string>{yaml.string(), "--listen", "127.0.0.1:0"});
   ASSERT_TRUE(server->wait_listening()) << server->describe();
+  // wine-setup asks the server for its modems and maps a COM port (from COM5) onto m1's pty.
+  const cli_test::Result setup = cli_test::run_telsim("wine-setup " + cli_test::quote(TELSIM_TAPI32_PREFIX) +
+                                                      " --server 127.0.0.1:" + std::to_string(server->port()));
+  ASSERT_EQ(setup.status, 0) << setup.out << setup.err;
+  const std::string said = ": modem m1 (line 400) -> " + pty.string();
+  const auto at = setup.out.find(said);
+  ASSERT_NE(at, std::string::npos) << setup.out;
+  const std::string com = setup.out.substr(setup.out.rfind("COM", at), at - setup.out.rfind("COM", at));
+  ASSERT_GE(std::stoi(com.substr(3)), 5) << setup.out;
+  std::error_code ec;
+  std::string lower = com;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  EXPECT_EQ(fs::read_symlink(fs::path(TELSIM_TAPI32_PREFIX) / "dosdevices" / lower, ec), pty) << setup.out;
   ServerWatch watch(server->port());
-  const AppRun run = run_app("datamodem.exe", {"modem 400", "extension 201", "95551234"}, server->port());
+  const AppRun run = run_app("datamodem.exe", {"modem 400", "extension 201", "95551234"}, server->port(), bits);
   EXPECT_EQ(run.status, 0) << run.describe();
   EXPECT_NE(run.out.find("PASS: datamodem"), std::string::npos) << run.describe();
+  // Unimodem's name, the COM port, on the line and on the call; the program reopens it by that
+  // name (\\.\COMn) and moves data through it again.
+  EXPECT_EQ(count_of(run.out, "name=" + com + "\n"), 3) << run.describe();
+  EXPECT_NE(run.out.find("REOPEN path=\\\\.\\" + com + " ok"), std::string::npos) << run.describe();
+  EXPECT_NE(run.out.find("ok: the reopened port moves data"), std::string::npos) << run.describe();
   std::vector<std::string> states;
   for (auto& f : lines_of(run.out, "CALLSTATE")) states.push_back(f["state"]);
   ASSERT_FALSE(states.empty()) << run.describe();
