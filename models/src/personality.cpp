@@ -68,6 +68,12 @@ const Personality* find_personality(std::string_view name) {
   return it == std::end(kPersonalities) ? nullptr : &*it;
 }
 
+std::string personality_names() {
+  std::string names;
+  for (const Personality& p : kPersonalities) names += (names.empty() ? "" : ", ") + std::string(p.name);
+  return names;
+}
+
 void apply(const Personality& p, SwitchProfile& profile) {
   for (const PresetSetting& s : p.settings)
     if (const ProfileSetting* setting = find_profile_setting(s.name)) setting->set(profile, s.value);

@@ -274,10 +274,9 @@ int sc_main(int argc, char* argv[]) {
   run_cmd->add_option("--personality", run_opt.personality,
                       "start the switch from this personality instead of the scenario's (telsim personalities)")
       ->check([](const std::string& name) -> std::string {
-        if (telsim::find_personality(name)) return "";
-        std::string list;
-        for (const telsim::Personality& p : telsim::personalities()) list += (list.empty() ? "" : ", ") + std::string(p.name);
-        return "'" + name + "' is not a personality (" + list + ")";
+        return telsim::find_personality(name)
+                   ? ""
+                   : "'" + name + "' is not a personality (" + telsim::personality_names() + ")";
       });
   auto* report_flag = run_cmd->add_option("--report", run_opt.report_dir,
                       "write report.json, junit.xml, cdr.csv and report.html into DIR");

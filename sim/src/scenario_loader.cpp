@@ -419,16 +419,16 @@ Scenario Loader::load(const YAML::Node& root) {
   if (pk.count("personality")) {
     const YAML::Node v = pbx["personality"];
     const std::string name = scalar(v, "personality");
-    if (!find_personality(name)) {
-      std::string list;
-      for (const Personality& q : personalities()) list += (list.empty() ? "" : ", ") + std::string(q.name);
-      fail(v, fmt::format("'{}' is not a personality (telsim personalities lists them: {})", name, list));
-    }
+    if (!find_personality(name))
+      fail(v, fmt::format("'{}' is not a personality (telsim personalities lists them: {})", name,
+                          personality_names()));
     if (personality.empty()) personality = name;
   }
   if (!personality.empty()) {
     const Personality* p = find_personality(personality);
-    if (!p) fail(pbx, fmt::format("'{}' is not a personality (telsim personalities lists them)", personality));
+    if (!p)
+      fail(pbx, fmt::format("'{}' is not a personality (telsim personalities lists them: {})", personality,
+                            personality_names()));
     apply(*p, sc.pbx.profile);
     sc.pbx.profile.personality = personality;
   }

@@ -104,31 +104,43 @@ TEST(PbxCallTest, BasicCallGoesThroughEveryOutgoingStateAtTheRightTimes) {
   EXPECT_EQ(w.pbx.find_call(caller)->to, "202");
 }
 
+/// 201 calls 202, 202 answers at 3 s, 201 hangs up at 10 s, 202 at 60 s; the events up to the
+/// answer (the hang-ups' are what the local_drop setting changes).
+struct FullCall {
+  LineId l1, l2;
+  CallId caller, callee;
+  std::vector<CallStateEvent> until_answer;
+};
+FullCall play_full_call(World& w) {
+  FullCall c{w.line("201"), w.line("202"), w.call("201", "202"), {}, {}};
+  w.run_until(3s);
+  c.callee = w.newest_on("202");
+  EXPECT_TRUE(w.pbx.answer(c.callee).ok());
+  w.run_until(10s);
+  EXPECT_TRUE(w.pbx.drop(c.caller).ok());
+  w.run_until(60s);
+  EXPECT_TRUE(w.pbx.drop(c.callee).ok());
+  c.until_answer = {
+      ev(0ms, c.caller, c.l1, S::Idle, S::DialTone),
+      ev(kDialing, c.caller, c.l1, S::DialTone, S::Dialing),
+      ev(kProceeding, c.caller, c.l1, S::Dialing, S::Proceeding),
+      ev(kRinging, c.callee, c.l2, S::Idle, S::Offering),
+      ev(kRinging, c.caller, c.l1, S::Proceeding, S::RingBack),
+      ev(3s, c.callee, c.l2, S::Offering, S::Connected),
+      ev(3s, c.caller, c.l1, S::RingBack, S::Connected),
+  };
+  return c;
+}
+
 TEST(PbxCallTest, FullCallGivesTheExactEventStreamForBothCalls) {
   World w(two_manual_lines());
-  const LineId l1 = w.line("201");
-  const LineId l2 = w.line("202");
-  const CallId caller = w.call("201", "202");
-  w.run_until(3s);
-  const CallId callee = w.newest_on("202");
-  EXPECT_TRUE(w.pbx.answer(callee).ok());
-  w.run_until(10s);
-  EXPECT_TRUE(w.pbx.drop(caller).ok());
-  w.run_until(60s);
-  EXPECT_TRUE(w.pbx.drop(callee).ok());
-
-  const std::vector<CallStateEvent> expected = {
-      ev(0ms, caller, l1, S::Idle, S::DialTone),
-      ev(kDialing, caller, l1, S::DialTone, S::Dialing),
-      ev(kProceeding, caller, l1, S::Dialing, S::Proceeding),
-      ev(kRinging, callee, l2, S::Idle, S::Offering),
-      ev(kRinging, caller, l1, S::Proceeding, S::RingBack),
-      ev(3s, callee, l2, S::Offering, S::Connected),
-      ev(3s, caller, l1, S::RingBack, S::Connected),
-      ev(10s, callee, l2, S::Connected, S::Disconnected, M::Normal),
-      ev(10s, caller, l1, S::Connected, S::Idle, M::Normal),
-      ev(60s, callee, l2, S::Disconnected, S::Idle, M::Normal),
-  };
+  const FullCall c = play_full_call(w);
+  std::vector<CallStateEvent> expected = c.until_answer;
+  expected.insert(expected.end(), {
+                                      ev(10s, c.callee, c.l2, S::Connected, S::Disconnected, M::Normal),
+                                      ev(10s, c.caller, c.l1, S::Connected, S::Idle, M::Normal),
+                                      ev(60s, c.callee, c.l2, S::Disconnected, S::Idle, M::Normal),
+                                  });
   EXPECT_EQ(w.rec.events, expected);
 }
 
@@ -136,30 +148,14 @@ TEST(PbxCallTest, WithLocalDropDisconnectedTheDropperPassesThroughDisconnectedNo
   PbxConfig cfg = config_of(two_manual_lines());
   cfg.profile.local_drop_idle = false;
   World w(std::move(cfg));
-  const LineId l1 = w.line("201");
-  const LineId l2 = w.line("202");
-  const CallId caller = w.call("201", "202");
-  w.run_until(3s);
-  const CallId callee = w.newest_on("202");
-  EXPECT_TRUE(w.pbx.answer(callee).ok());
-  w.run_until(10s);
-  EXPECT_TRUE(w.pbx.drop(caller).ok());
-  w.run_until(60s);
-  EXPECT_TRUE(w.pbx.drop(callee).ok());
-
-  const std::vector<CallStateEvent> expected = {
-      ev(0ms, caller, l1, S::Idle, S::DialTone),
-      ev(kDialing, caller, l1, S::DialTone, S::Dialing),
-      ev(kProceeding, caller, l1, S::Dialing, S::Proceeding),
-      ev(kRinging, callee, l2, S::Idle, S::Offering),
-      ev(kRinging, caller, l1, S::Proceeding, S::RingBack),
-      ev(3s, callee, l2, S::Offering, S::Connected),
-      ev(3s, caller, l1, S::RingBack, S::Connected),
-      ev(10s, caller, l1, S::Connected, S::Disconnected, M::Normal),
-      ev(10s, callee, l2, S::Connected, S::Disconnected, M::Normal),
-      ev(10s, caller, l1, S::Disconnected, S::Idle, M::Normal),
-      ev(60s, callee, l2, S::Disconnected, S::Idle, M::Normal),
-  };
+  const FullCall c = play_full_call(w);
+  std::vector<CallStateEvent> expected = c.until_answer;
+  expected.insert(expected.end(), {
+                                      ev(10s, c.caller, c.l1, S::Connected, S::Disconnected, M::Normal),
+                                      ev(10s, c.callee, c.l2, S::Connected, S::Disconnected, M::Normal),
+                                      ev(10s, c.caller, c.l1, S::Disconnected, S::Idle, M::Normal),
+                                      ev(60s, c.callee, c.l2, S::Disconnected, S::Idle, M::Normal),
+                                  });
   EXPECT_EQ(w.rec.events, expected);
 }
 

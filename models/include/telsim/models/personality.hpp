@@ -4,6 +4,7 @@
 /// `pbx:` keys spell them) and the operations the switch does not offer; a scenario selects one
 /// with `pbx: {personality: NAME}` and may override any of its settings in the same section.
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "telsim/models/catalogue.hpp"
@@ -26,6 +27,8 @@ struct Personality {
 /// The presets, in the order `telsim personalities` and docs/scenarios.md list them.
 std::span<const Personality> personalities();
 const Personality* find_personality(std::string_view name);
+/// The presets' names, "strict, minimal, ...", for messages that list them.
+std::string personality_names();
 /// `p`'s settings and unsupported operations applied to `profile`.
 void apply(const Personality& p, SwitchProfile& profile);
 
