@@ -1,16 +1,11 @@
 #include "wine_setup_command.hpp"
 
-#include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
 #include <spawn.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -18,6 +13,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include <boost/asio.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -118,64 +114,62 @@ void copy_dlls(const fs::path& from, const fs::path& to) {
   }
 }
 
+namespace asio = boost::asio;
+
+/// Start one asynchronous step with `start(handler)` and run `io` until it ends or `limit`
+/// passes; false with `why` (`timeout` when it did not end in time).
+template <class Start>
+bool step(asio::io_context& io, asio::ip::tcp::socket& socket, std::chrono::milliseconds limit, const char* timeout,
+          std::string& why, Start start) {
+  boost::system::error_code result = asio::error::would_block;
+  start([&result](const boost::system::error_code& ec, auto&&...) { result = ec; });
+  io.restart();
+  io.run_for(limit);
+  if (result == asio::error::would_block) {  // still pending: cancel it and let its handler run
+    boost::system::error_code ignored;
+    socket.close(ignored);
+    io.restart();
+    io.run();
+    why = timeout;
+    return false;
+  }
+  if (result == asio::error::eof) return why = "the server closed the connection", false;
+  if (result) return why = result.message(), false;
+  return true;
+}
+
 /// The server's modems (hello, then list_lines), within a few seconds; false with `why`.
 bool query_modems(const std::string& server, const std::string& token, std::vector<wine_com::Modem>& out,
                   std::string& why) {
   namespace field = wire::schema::field;
   namespace op = wire::schema::op;
+  using namespace std::chrono_literals;
   const auto [host, port] = parse_endpoint(server);
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (const int rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found); rc != 0) {
-    why = ::gai_strerror(rc);
+  asio::io_context io;
+  asio::ip::tcp::socket socket(io);
+  boost::system::error_code ec;
+  const auto endpoints = asio::ip::tcp::resolver(io).resolve(host, std::to_string(port), ec);
+  if (ec) return why = ec.message(), false;
+  if (!step(io, socket, 3000ms, "connection timed out", why,
+            [&](auto handler) { asio::async_connect(socket, endpoints, handler); }))
     return false;
-  }
-  int fd = -1;
-  why = "no address";
-  for (addrinfo* a = found; a && fd < 0; a = a->ai_next) {
-    fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
-    if (fd < 0) continue;
-    int err = ::connect(fd, a->ai_addr, a->ai_addrlen) == 0 ? 0 : errno;
-    if (err == EINPROGRESS) {
-      pollfd p{fd, POLLOUT, 0};
-      err = ETIMEDOUT;
-      socklen_t len = sizeof err;
-      if (::poll(&p, 1, 3000) == 1) ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-    }
-    if (err == 0) break;
-    why = std::strerror(err);
-    ::close(fd);
-    fd = -1;
-  }
-  ::freeaddrinfo(found);
-  if (fd < 0) return false;
-  std::string pending;
+  asio::streambuf received;
   // One request, its reply (events in between are skipped).
   auto request = [&](nlohmann::json frame, nlohmann::json& reply) {
     frame[field::kId] = "wine-setup";
-    std::string text = frame.dump() + "\n";
-    for (std::size_t sent = 0; sent < text.size();) {
-      pollfd p{fd, POLLOUT, 0};
-      if (::poll(&p, 1, 5000) != 1) return why = "the server does not take the request", false;
-      const ssize_t n = ::send(fd, text.data() + sent, text.size() - sent, MSG_NOSIGNAL);
-      if (n <= 0) return why = std::strerror(errno), false;
-      sent += static_cast<std::size_t>(n);
-    }
+    const std::string text = frame.dump() + "\n";
+    if (!step(io, socket, 5000ms, "the server does not take the request", why,
+              [&](auto handler) { asio::async_write(socket, asio::buffer(text), handler); }))
+      return false;
     for (;;) {
-      if (const auto nl = pending.find('\n'); nl != std::string::npos) {
-        const std::string row = pending.substr(0, nl);
-        pending.erase(0, nl + 1);
-        reply = nlohmann::json::parse(row, nullptr, false);
-        if (reply.is_object() && reply.contains(field::kId)) return true;
-        continue;
-      }
-      pollfd p{fd, POLLIN, 0};
-      if (::poll(&p, 1, 5000) != 1) return why = "no reply from the server", false;
-      char buf[4096];
-      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) return why = "the server closed the connection", false;
-      pending.append(buf, static_cast<std::size_t>(n));
+      if (!step(io, socket, 5000ms, "no reply from the server", why,
+                [&](auto handler) { asio::async_read_until(socket, received, '\n', handler); }))
+        return false;
+      std::istream lines(&received);
+      std::string row;
+      std::getline(lines, row);
+      reply = nlohmann::json::parse(row, nullptr, false);
+      if (reply.is_object() && reply.contains(field::kId)) return true;
     }
   };
   nlohmann::json hello{{field::kOp, op::kHello},
@@ -193,7 +187,6 @@ bool query_modems(const std::string& server, const std::string& token, std::vect
     why = "list_lines failed: " + reply.value(field::kMessage, std::string("?"));
     ok = false;
   }
-  ::close(fd);
   if (!ok) return false;
   for (const auto& l : reply[field::kLines]) {
     if (!l.is_object() || !l.contains(field::kModem) || !l[field::kModem].is_object()) continue;
