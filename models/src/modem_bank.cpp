@@ -108,7 +108,7 @@ ModemBank::Port* ModemBank::port_on(LineId line) const {
   return line < by_line_.size() ? by_line_[line] : nullptr;
 }
 
-void ModemBank::on_call_state(const CallStateEvent& event) {
+void ModemBank::on_switch_state(const CallStateEvent& event) {
   Port* port = port_on(event.line);
   if (!port) return;
   scheduler_.schedule(Duration::zero(), [this, port, call = event.call, state = event.to, mode = event.mode] {

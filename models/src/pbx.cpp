@@ -137,7 +137,7 @@ std::uint32_t Pbx::call_features(CallId id) const {
     if (call->is_conference && !consult_joins && !conference_candidate(*call))
       f &= ~feature::kAddToConf;
   }
-  if (!get_const(call->conference)) f &= ~feature::kRemoveFromConf;
+  if (!removable_from_conference(*call)) f &= ~feature::kRemoveFromConf;
   // Moving a call elsewhere needs a far party to move (an intruder has none of its own).
   if (!call->is_conference && !get_const(call->peer))
     f &= ~(feature::kPark | feature::kBlindTransfer | feature::kSetupTransfer | feature::kSetupConf);
@@ -252,10 +252,21 @@ void Pbx::transition(Call& call, CallInput input, DisconnectMode mode) {
   call.state = *next;
   if (*next == CallState::Disconnected || input == CallInput::DropIdle)
     call.mode = mode == DisconnectMode::None ? DisconnectMode::Normal : mode;
-  call.history.push_back(StateStamp{*next, now()});
   ++stats_.transitions;
   const CallStateEvent event{now(), call.id, call.line, from, *next, call.mode, call.reason};
-  for (PbxObserver* o : observers_) o->on_call_state(event);
+  for (PbxObserver* o : observers_) o->on_switch_state(event);
+  const Duration late = config_.profile.connected_delay;
+  if (input == CallInput::FarAnswer && late > Duration::zero() && !call.report_timer) {
+    // The caller hears of the answer late; whatever happens to the call first reports it.
+    call.report_timer = scheduler_.schedule(late, [this, id = call.id] {
+      if (Call* c = get(id)) {
+        c->report_timer = {};
+        report_state(*c);
+      }
+    });
+  } else {
+    report_state(call);
+  }
   if (*next == CallState::Disconnected || input == CallInput::DropIdle)
     for (PbxFeature* f : features_) f->on_disconnected(call);
   if (*next == CallState::Idle) on_idle(call);
@@ -264,6 +275,40 @@ void Pbx::transition(Call& call, CallInput input, DisconnectMode mode) {
     call.auto_transfer_states = 0;
     scheduler_.schedule(Duration::zero(), [this, id = call.id] { auto_transfer(id); });
   }
+}
+
+std::optional<CallState> Pbx::shown_as(const Call& call, CallState state) const {
+  const SwitchProfile& p = config_.profile;
+  if (p.ringback_before_proceeding) {
+    if (state == CallState::Proceeding) state = CallState::RingBack;
+    else if (state == CallState::RingBack) state = CallState::Proceeding;
+  }
+  if (!(p.skip_states & static_cast<std::uint32_t>(state))) return state;
+  // A call's first state is always told: a call made in a skipped DIALTONE shows as DIALING.
+  if (call.shown == CallState::Idle && call.history.empty())
+    return state == CallState::DialTone ? CallState::Dialing : state;
+  return std::nullopt;
+}
+
+void Pbx::report_state(Call& call) {
+  if (call.report_timer) {
+    // A CONNECTED held back (connected_delay) is told first, as it happened before this.
+    scheduler_.cancel(call.report_timer);
+    call.report_timer = {};
+    if (call.shown != CallState::Connected) {
+      const CallStateEvent late{now(), call.id, call.line, call.shown, CallState::Connected, DisconnectMode::None,
+                                call.reason};
+      call.shown = CallState::Connected;
+      call.history.push_back(StateStamp{CallState::Connected, now()});
+      for (PbxObserver* o : observers_) o->on_call_state(late);
+    }
+  }
+  const std::optional<CallState> shown = shown_as(call, call.state);
+  if (!shown || *shown == call.shown) return;
+  const CallStateEvent event{now(), call.id, call.line, call.shown, *shown, call.mode, call.reason};
+  call.shown = *shown;
+  call.history.push_back(StateStamp{*shown, now()});
+  for (PbxObserver* o : observers_) o->on_call_state(event);
 }
 
 Pbx::~Pbx() = default;

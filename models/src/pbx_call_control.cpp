@@ -444,11 +444,26 @@ OpResult Pbx::remove_from_conference(CallId id) {
   if (!get(member->conference))
     return refuse(Op::RemoveFromConference, LineErr::InvalCallState, id,
                   fmt::format("{} is in no conference", to_string(id)));
+  if (!removable_from_conference(*member))
+    return refuse(Op::RemoveFromConference, config_.profile.error(Refusal::Unsupported), id,
+                  fmt::format("this switch removes only the last party added (remove_from_conference: last); "
+                              "{} is not", to_string(id)));
   const OpResult result = reply(Op::RemoveFromConference, LineErr::Success, id);
   cancel_timers(*member);
   disconnect_far_end(*member, CallState::Conferenced);
   transition(*member, CallInput::RemoveFromConf);  // IDLE; on_idle leaves the conference
   return result;
+}
+
+bool Pbx::removable_from_conference(const Call& member) const {
+  const Call* conf = get_const(member.conference);
+  if (!conf) return false;
+  switch (config_.profile.remove_from_conference) {
+    case RemoveFromConf::Any: return true;
+    case RemoveFromConf::Last: return !conf->members.empty() && conf->members.back() == member.id;
+    case RemoveFromConf::None: return false;
+  }
+  return false;
 }
 
 void Pbx::leave_conference(Call& member) {
@@ -482,7 +497,9 @@ void Pbx::collapse_if_small(CallId conf_id) {
     retire(*get(conf_id));
     return;
   }
-  // One party left: the conference collapses into a plain call with it.
+  // One party left: the conference collapses into a plain call with it, or (conference_collapse
+  // false) stays up with it until it leaves too.
+  if (!config_.profile.conference_collapse && !conf->members.empty()) return;
   if (!conf->members.empty()) {
     Call* last = get(conf->members.front());
     conf->members.clear();

@@ -1,6 +1,9 @@
 #include "telsim/models/random.hpp"
 
 #include <cmath>
+#include <regex>
+
+#include "telsim/models/duration.hpp"
 
 #include <fmt/format.h>
 
@@ -94,6 +97,37 @@ std::string to_string(const DurationDist& d) {
       return fmt::format("lognormal({}s, {}s)", to_seconds(d.a), to_seconds(d.b));
   }
   return "?";
+}
+
+std::optional<DurationDist> parse_duration_dist(std::string_view text, std::string& why) {
+  static const std::regex dist_re(R"(^\s*(uniform|exponential|fixed|lognormal)\s*\(([^,)]*)(?:,([^)]*))?\)\s*$)");
+  const std::string t(text);
+  std::smatch m;
+  if (!std::regex_match(t, m, dist_re)) {
+    if (const auto d = parse_duration(t)) return DurationDist(*d);
+    why = "";  // not a distribution's shape at all: the caller says what a duration is
+    return std::nullopt;
+  }
+  // -1 ns stands for "missing or not a duration" (and keeps GCC's optional warnings quiet).
+  const Duration missing{-1};
+  const Duration a = parse_duration(m[2].str()).value_or(missing);
+  const Duration b = m[3].matched ? parse_duration(m[3].str()).value_or(missing) : missing;
+  const bool has_a = a != missing, has_b = b != missing;
+  const std::string kind = m[1].str();
+  if (kind == "fixed") {
+    if (has_a && !m[3].matched) return DurationDist(a);
+    why = "fixed(D), e.g. fixed(3min)";
+  } else if (kind == "lognormal") {
+    if (a > Duration::zero() && b > Duration::zero()) return DurationDist::lognormal(a, b);
+    why = "lognormal(MEAN, SD), e.g. lognormal(3min, 1min)";
+  } else if (kind == "uniform") {
+    if (has_a && has_b && a <= b) return DurationDist::uniform(a, b);
+    why = "uniform(LOW, HIGH) with LOW <= HIGH, e.g. uniform(1s, 5s)";
+  } else {
+    if (has_a && !m[3].matched) return DurationDist::exponential(a);
+    why = "exponential(MEAN), e.g. exponential(30s)";
+  }
+  return std::nullopt;
 }
 
 }  // namespace telsim

@@ -40,6 +40,39 @@ constexpr std::string_view kAnswerModes[] = {"hold", "drop", "none"};
 constexpr std::string_view kVacant[] = {"disconnect", "special_info"};
 constexpr std::string_view kTrunksBusy[] = {"busy", "congestion"};
 constexpr std::string_view kLocalDrop[] = {"idle", "disconnected"};
+constexpr std::string_view kSkippable[] = {"DIALTONE", "DIALING", "PROCEEDING", "RINGBACK"};
+constexpr std::string_view kRingback[] = {"after_proceeding", "before_proceeding"};
+constexpr std::string_view kRemoveFromConf[] = {"any", "last", "none"};
+constexpr std::string_view kReplyOrder[] = {"before_events", "after_events"};
+
+// A distribution as a scenario writes it: "0s", "uniform(50ms, 200ms)".
+std::string dist_text(const DurationDist& d) {
+  const std::string a = format_duration(d.a), b = format_duration(d.b);
+  switch (d.kind) {
+    case DurationDist::Kind::Fixed: return a;
+    case DurationDist::Kind::Uniform: return "uniform(" + a + ", " + b + ")";
+    case DurationDist::Kind::Exponential: return "exponential(" + a + ")";
+    case DurationDist::Kind::LogNormal: return "lognormal(" + a + ", " + b + ")";
+  }
+  return a;
+}
+
+std::string states_text(std::uint32_t mask) {
+  std::string out;
+  for (std::string_view name : kSkippable)
+    if (const auto st = parse_call_state(name); st && (mask & static_cast<std::uint32_t>(*st)))
+      out += (out.empty() ? "" : ",") + std::string(name);
+  return out;
+}
+std::uint32_t states_mask(std::string_view text) {
+  std::uint32_t mask = 0;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    if (const auto st = parse_call_state(text.substr(0, comma))) mask |= static_cast<std::uint32_t>(*st);
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+  }
+  return mask;
+}
 
 constexpr ProfileSetting kSettings[] = {
     {"answer_mode", K::Choice,
@@ -140,6 +173,62 @@ constexpr ProfileSetting kSettings[] = {
      "idle", 0, 0, kLocalDrop,
      [](const SwitchProfile& p) -> std::string { return p.local_drop_idle ? "idle" : "disconnected"; },
      [](SwitchProfile& p, std::string_view t) { p.local_drop_idle = t == "idle"; }},
+    {"skip_states", K::States,
+     "states the switch never reports, from DIALTONE, DIALING, PROCEEDING and RINGBACK: the call passes through "
+     "them unseen (no event, no history entry, not in its status) and may do there what it always may; a new "
+     "call in a skipped DIALTONE shows as DIALING",
+     "`[]`", 0, 0, kSkippable, [](const SwitchProfile& p) { return states_text(p.skip_states); },
+     [](SwitchProfile& p, std::string_view t) { p.skip_states = states_mask(t); }},
+    {"ringback", K::Choice,
+     "the order of an outgoing call's progress: PROCEEDING then RINGBACK (`after_proceeding`), or RINGBACK "
+     "when the number is complete and PROCEEDING once the far end rings (`before_proceeding`)",
+     "after_proceeding", 0, 0, kRingback,
+     [](const SwitchProfile& p) -> std::string {
+       return p.ringback_before_proceeding ? "before_proceeding" : "after_proceeding";
+     },
+     [](SwitchProfile& p, std::string_view t) { p.ringback_before_proceeding = t == "before_proceeding"; }},
+    {"connected_delay", K::Time,
+     "how long after the far end answers the caller's CONNECTED is reported (the called party's at once); any "
+     "other change of the call waits for it",
+     "0s", 0, 0, {}, [](const SwitchProfile& p) { return format_duration(p.connected_delay); },
+     [](SwitchProfile& p, std::string_view t) { p.connected_delay = duration_of(t).value_or(Duration::zero()); }},
+    {"conference_collapse", K::Boolean,
+     "a conference left with one party becomes a plain call with it (CONFERENCED → CONNECTED); without it the "
+     "conference call stays up with its one member CONFERENCED",
+     "true", 0, 0, {}, [](const SwitchProfile& p) { return text_of(p.conference_collapse); },
+     [](SwitchProfile& p, std::string_view t) { p.conference_collapse = bool_of(t); }},
+    {"remove_from_conference", K::Choice,
+     "LINEREMOVEFROMCONF: `remove_from_conference` takes any party (`any`), only the last one added (`last`; "
+     "another is OPERATIONUNAVAIL), or none (`none`: OPERATIONUNAVAIL, and absent from the capabilities)",
+     "any", 0, 0, kRemoveFromConf,
+     [](const SwitchProfile& p) -> std::string {
+       return p.remove_from_conference == RemoveFromConf::Any    ? "any"
+              : p.remove_from_conference == RemoveFromConf::Last ? "last"
+                                                                 : "none";
+     },
+     [](SwitchProfile& p, std::string_view t) {
+       p.remove_from_conference = t == "any" ? RemoveFromConf::Any : t == "last" ? RemoveFromConf::Last : RemoveFromConf::None;
+     }},
+    {"reply_delay", K::Distribution,
+     "the time from a request to its reply (a live client's `reply`, the TSP's ASYNC_COMPLETION), drawn for each "
+     "request from the random stream `reply_delay`: a duration, `uniform(A, B)`, `exponential(MEAN)` or "
+     "`lognormal(MEAN, SD)`",
+     "0s", 0, 0, {}, [](const SwitchProfile& p) { return dist_text(p.reply_delay); },
+     [](SwitchProfile& p, std::string_view t) {
+       std::string why;
+       p.reply_delay = parse_duration_dist(t, why).value_or(DurationDist());
+     }},
+    {"reply_order", K::Choice,
+     "a request's reply comes before the state events it causes (`before_events`: the switch acts when it "
+     "replies, `reply_delay` after the request), or the events come at once and the reply `reply_delay` later "
+     "(`after_events`)",
+     "before_events", 0, 0, kReplyOrder,
+     [](const SwitchProfile& p) -> std::string {
+       return p.reply_order == ReplyOrder::AfterEvents ? "after_events" : "before_events";
+     },
+     [](SwitchProfile& p, std::string_view t) {
+       p.reply_order = t == "after_events" ? ReplyOrder::AfterEvents : ReplyOrder::BeforeEvents;
+     }},
     {"all_trunks_busy", K::Choice,
      "a call out through a trunk group with every channel taken: BUSY with LINEBUSYMODE_TRUNK (`busy`), or "
      "DISCONNECTED with mode CONGESTION (`congestion`); either counts as blocked",

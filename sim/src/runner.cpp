@@ -339,7 +339,7 @@ ScenarioRunner::Verdict ScenarioRunner::evaluate_modem(const Step& step) const {
 void ScenarioRunner::track(const std::string& name, CallId id) {
   const Call* c = pbx_.find_call(id);
   if (!c) return;
-  tracked_[name] = Tracked{id, c->state, c->mode, c->reason, c->history};
+  tracked_[name] = Tracked{id, c->shown, c->mode, c->reason, c->history};
   tracked_by_serial_[id.serial] = name;
 }
 
@@ -478,7 +478,7 @@ ScenarioRunner::Verdict ScenarioRunner::evaluate(const Step& step) const {
   for (CallId id : line.calls) {
     if (const Call* c = pbx_.find_call(id)) {
       calls.push_back(c);
-      if (c->state != CallState::Idle) ++active;
+      if (c->shown != CallState::Idle) ++active;
     }
   }
   const bool only_idle = e.state == CallState::Idle && !e.mode && !e.reason && !e.history && !e.features;
@@ -489,7 +489,7 @@ ScenarioRunner::Verdict ScenarioRunner::evaluate(const Step& step) const {
   } else if (holds && (e.state || e.mode || e.reason || e.history || e.features)) {
     holds = false;
     for (const Call* c : calls) {
-      if (conditions_hold(e, c->state, c->mode, c->reason, states_of(c->history),
+      if (conditions_hold(e, c->shown, c->mode, c->reason, states_of(c->history),
                           pbx_.call_features(c->id))) {
         holds = true;
         v.matched = c->id;
@@ -503,9 +503,9 @@ ScenarioRunner::Verdict ScenarioRunner::evaluate(const Step& step) const {
   if (!holds) {
     std::string seen;
     for (const Call* c : calls) {
-      if (c->state == CallState::Idle) continue;
+      if (c->shown == CallState::Idle) continue;
       seen += (seen.empty() ? "" : "; ") +
-              call_view(to_string(c->id), c->state, c->mode, c->reason, states_of(c->history));
+              call_view(to_string(c->id), c->shown, c->mode, c->reason, states_of(c->history));
     }
     v.observed = fmt::format("line {} has {}", e.line,
                              seen.empty() ? std::string("no call in progress") : seen);

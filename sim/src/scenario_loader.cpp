@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
 
 #include "telsim/results/report_schema.hpp"
@@ -132,40 +133,13 @@ class Loader {
   /// A fixed duration, uniform(A, B) or exponential(MEAN).
   DurationDist duration_dist(const YAML::Node& node, const std::string& what) const {
     const std::string text = scalar(node, what);
-    static const std::regex dist_re(R"(^\s*(uniform|exponential|fixed|lognormal)\s*\(([^,)]*)(?:,([^)]*))?\)\s*$)");
-    std::smatch m;
-    if (!std::regex_match(text, m, dist_re)) {
-      const auto d = parse_duration(text);
-      if (!d)
-        fail(node, fmt::format("bad duration '{}' for {}: {}, or uniform(1s, 5s), "
-                               "exponential(30s)", text, what, kDurationHelp));
-      return *d;
-    }
-    // -1 ns stands for "missing or not a duration" (and keeps GCC's optional warnings quiet).
-    const Duration missing{-1};
-    const Duration a_val = parse_duration(m[2].str()).value_or(missing);
-    const Duration b_val = m[3].matched ? parse_duration(m[3].str()).value_or(missing) : missing;
-    const std::optional<Duration> a = a_val == missing ? std::nullopt : std::optional<Duration>(a_val);
-    const std::optional<Duration> b = b_val == missing ? std::nullopt : std::optional<Duration>(b_val);
-    if (m[1] == "fixed") {
-      if (!a || m[3].matched) fail(node, fmt::format("bad distribution '{}' for {}: fixed(D), e.g. fixed(3min)", text, what));
-      return a_val;
-    }
-    if (m[1] == "lognormal") {
-      if (a_val <= Duration::zero() || b_val <= Duration::zero())
-        fail(node, fmt::format("bad distribution '{}' for {}: lognormal(MEAN, SD), e.g. lognormal(3min, 1min)", text, what));
-      return DurationDist::lognormal(a_val, b_val);
-    }
-    if (m[1] == "uniform") {
-      if (!a || !b || b_val < a_val)
-        fail(node, fmt::format("bad distribution '{}' for {}: uniform(LOW, HIGH) with LOW <= HIGH, "
-                               "e.g. uniform(1s, 5s)", text, what));
-      return DurationDist::uniform(a_val, b_val);
-    }
-    if (!a || m[3].matched)
-      fail(node, fmt::format("bad distribution '{}' for {}: exponential(MEAN), e.g. exponential(30s)",
-                             text, what));
-    return DurationDist::exponential(a_val);
+    std::string why;
+    const auto d = parse_duration_dist(text, why);
+    if (!d && why.empty())
+      fail(node, fmt::format("bad duration '{}' for {}: {}, or uniform(1s, 5s), exponential(30s)", text, what,
+                             kDurationHelp));
+    if (!d) fail(node, fmt::format("bad distribution '{}' for {}: {}", text, what, why));
+    return *d;
   }
 
   /// A whole number in [low, high]. One message for every way it can be wrong (not a number,
@@ -460,6 +434,22 @@ Scenario Loader::load(const YAML::Node& root) {
         setting.set(sc.pbx.profile, text);
         break;
       }
+      case ProfileSetting::Kind::States: {
+        if (!v.IsSequence()) fail(v, fmt::format("{} must be a list of states, e.g. [PROCEEDING]", key));
+        std::string text;
+        for (const auto& n : v) {
+          const std::string name = scalar(n, key);
+          if (std::find(setting.choices.begin(), setting.choices.end(), name) == setting.choices.end())
+            fail(n, fmt::format("{} takes {}, not '{}'", key, fmt::join(setting.choices, ", "), name));
+          text += (text.empty() ? "" : ",") + name;
+        }
+        setting.set(sc.pbx.profile, text);
+        break;
+      }
+      case ProfileSetting::Kind::Distribution:
+        (void)duration_dist(v, key);  // checked here, where a bad one can name its place
+        setting.set(sc.pbx.profile, scalar(v, key));
+        break;
     }
   }
   if (pk.count("timing")) timing(pbx["timing"], sc.pbx.profile.timing);

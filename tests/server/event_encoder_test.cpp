@@ -227,6 +227,9 @@ TEST(EventEncoder, RepliesAndQueries) {
                   {"dial_quiet", true}, {"dial_billing", true}, {"partial_dial", true}, {"redirect_from_accepted", false},
                   {"transfer_held", true}, {"transfer_make", true}, {"conference_held", true},
                   {"conference_make", true}, {"local_drop", "idle"}, {"all_trunks_busy", "busy"},
+                  {"skip_states", json::array()}, {"ringback", "after_proceeding"}, {"connected_delay", "0s"},
+                  {"conference_collapse", true}, {"remove_from_conference", "any"}, {"reply_delay", "0s"},
+                  {"reply_order", "before_events"},
                   {"personality", ""}, {"operations", all_ops}}));
   // An operation the switch does not offer is not listed.
   PbxConfig no_park;

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <utility>
+#include <vector>
 
 #include "telsim/models/personality.hpp"
 #include "telsim/sim/scenario.hpp"
@@ -17,14 +19,18 @@ Scenario parse(const std::string& pbx_extra) {
 std::string setting(const SwitchProfile& p, std::string_view name) { return find_profile_setting(name)->get(p); }
 
 TEST(PersonalityTest, EveryPresetNamesRealSettingsWithValuesTheLoaderTakes) {
-  ASSERT_GE(personalities().size(), 3u);
+  ASSERT_GE(personalities().size(), 4u);
   for (const Personality& p : personalities()) {
     SCOPED_TRACE(std::string(p.name));
     EXPECT_FALSE(p.summary.empty());
     for (const PresetSetting& s : p.settings) EXPECT_NE(find_profile_setting(s.name), nullptr) << s.name;
     // Written out as a scenario would, each setting loads and reads back as the preset says.
     std::string yaml;
-    for (const PresetSetting& s : p.settings) yaml += "  " + std::string(s.name) + ": " + std::string(s.value) + "\n";
+    for (const PresetSetting& s : p.settings) {
+      const bool list = find_profile_setting(s.name)->kind == ProfileSetting::Kind::States;
+      const std::string value = list ? "[" + std::string(s.value) + "]" : std::string(s.value);
+      yaml += "  " + std::string(s.name) + ": " + value + "\n";
+    }
     const SwitchProfile spelled = parse(yaml).pbx.profile;
     const SwitchProfile preset = parse("  personality: " + std::string(p.name) + "\n").pbx.profile;
     for (const PresetSetting& s : p.settings) EXPECT_EQ(setting(preset, s.name), setting(spelled, s.name)) << s.name;
@@ -53,6 +59,38 @@ TEST(PersonalityTest, ThePresetsDifferWhereTheyAreDocumentedToDiffer) {
   EXPECT_EQ(keys.conference_max, 3u);
   EXPECT_FALSE(keys.supports(Op::Park));
   EXPECT_TRUE(keys.supports(Op::Hold));
+  EXPECT_FALSE(keys.supports(Op::RemoveFromConference)) << "remove_from_conference: none";
+  // The state sequences each documents.
+  EXPECT_EQ(strict.skip_states, 0u);
+  EXPECT_EQ(minimal.skip_states, static_cast<std::uint32_t>(CallState::DialTone) | static_cast<std::uint32_t>(CallState::Proceeding));
+  EXPECT_EQ(keys.skip_states, static_cast<std::uint32_t>(CallState::Proceeding));
+  const SwitchProfile large = parse("  personality: large_pbx\n").pbx.profile;
+  EXPECT_EQ(large.reply_delay, DurationDist::uniform(200ms, 600ms));
+  EXPECT_EQ(large.reply_order, ReplyOrder::AfterEvents);
+  EXPECT_EQ(large.connected_delay, 300ms);
+  EXPECT_TRUE(large.ringback_before_proceeding);
+  EXPECT_FALSE(large.conference_collapse);
+  EXPECT_EQ(large.remove_from_conference, RemoveFromConf::Last);
+  EXPECT_EQ(strict.reply_delay, DurationDist());
+  EXPECT_EQ(strict.reply_order, ReplyOrder::BeforeEvents);
+}
+
+TEST(PersonalityTest, ListAndDistributionSettingsAreCheckedAtTheirPlace) {
+  for (const auto& [yaml, message] : std::vector<std::pair<std::string, std::string>>{
+           {"  skip_states: PROCEEDING\n", "p.yaml:4:16: skip_states must be a list of states, e.g. [PROCEEDING]"},
+           {"  skip_states: [PROCEEDING, CONNECTED]\n",
+            "p.yaml:4:29: skip_states takes DIALTONE, DIALING, PROCEEDING, RINGBACK, not 'CONNECTED'"},
+           {"  reply_delay: uniform(2s, 1s)\n",
+            "p.yaml:4:16: bad distribution 'uniform(2s, 1s)' for reply_delay: uniform(LOW, HIGH) with LOW <= HIGH, e.g. "
+            "uniform(1s, 5s)"},
+       }) {
+    try {
+      parse(yaml);
+      ADD_FAILURE() << "no error for " << yaml;
+    } catch (const ScenarioError& e) {
+      EXPECT_EQ(e.message(), message);
+    }
+  }
 }
 
 TEST(PersonalityTest, TheSectionsOwnSettingsOverrideThePresetWhereverTheyAreWritten) {
@@ -74,7 +112,7 @@ TEST(PersonalityTest, AnUnknownPersonalityIsAnErrorAtItsPlaceListingThePresets) 
     FAIL() << "no error";
   } catch (const ScenarioError& e) {
     EXPECT_EQ(e.message(), "p.yaml:4:16: 'fancy' is not a personality (telsim personalities lists them: strict, minimal, "
-                           "key_system)");
+                           "key_system, large_pbx)");
   }
 }
 

@@ -42,7 +42,7 @@ json EventEncoder::new_call(const Call& c) const {
          {"from", c.from},
          {"to", c.to},
          {"reason", to_string(c.reason)},
-         {"state", to_string(c.state)}};
+         {"state", to_string(c.shown)}};
   if (!c.original_to.empty()) j["original_to"] = c.original_to;
   if (!c.redirection.empty()) j["redirection"] = c.redirection;
   if (!c.redirecting.empty()) j["redirecting"] = c.redirecting;
@@ -72,7 +72,7 @@ json EventEncoder::call_state(const Call* c, CallId id, LineId line, CallState s
 }
 
 json EventEncoder::call_state(const Call& c) const {
-  return call_state(&c, c.id, c.line, c.state, c.mode, c.reason);
+  return call_state(&c, c.id, c.line, c.shown, c.mode, c.reason);
 }
 
 json EventEncoder::line_state(LineId l, const char* state, const json& extra) const {
@@ -119,7 +119,7 @@ json EventEncoder::call_status(CallId id) const {
   const Call& c = *pbx_.find_call(id);
   json j{{"call", to_string(id)},
          {"line", pbx_.line(c.line).number},
-         {"state", to_string(c.state)},
+         {"state", to_string(c.shown)},
          {"mode", static_cast<std::uint32_t>(c.mode)},
          {"reason", to_string(c.reason)},
          {"features", pbx_.call_features(id)},
@@ -156,10 +156,10 @@ json EventEncoder::line_status(LineId l, const json& controller, std::size_t mon
   for (CallId id : line.calls) {
     const Call* c = pbx_.find_call(id);
     if (!c) continue;
-    calls.push_back(json{{"call", to_string(id)}, {"state", to_string(c->state)}});
-    if (c->state == CallState::OnHold) ++onhold;
-    else if (c->state == CallState::OnHoldPendConf || c->state == CallState::OnHoldPendTransfer) ++onhold_pending;
-    else if (c->state != CallState::Idle) ++active_calls;
+    calls.push_back(json{{"call", to_string(id)}, {"state", to_string(c->shown)}});
+    if (c->shown == CallState::OnHold) ++onhold;
+    else if (c->shown == CallState::OnHoldPendConf || c->shown == CallState::OnHoldPendTransfer) ++onhold_pending;
+    else if (c->shown != CallState::Idle) ++active_calls;
   }
   json j{{"line", line.number},
          {"name", line.name},
@@ -188,7 +188,15 @@ json EventEncoder::capabilities(const PbxConfig& cfg) {
       case ProfileSetting::Kind::Time:
         j[std::string(setting.name)] = value.empty() ? json(nullptr) : json(value);
         break;
-      case ProfileSetting::Kind::Choice: j[std::string(setting.name)] = value; break;
+      case ProfileSetting::Kind::Choice:
+      case ProfileSetting::Kind::Distribution: j[std::string(setting.name)] = value; break;
+      case ProfileSetting::Kind::States: {
+        json names = json::array();
+        for (std::string_view name : setting.choices)
+          if (("," + value + ",").find("," + std::string(name) + ",") != std::string::npos) names.push_back(name);
+        j[std::string(setting.name)] = std::move(names);
+        break;
+      }
     }
   }
   j["personality"] = cfg.profile.personality;  // the preset it started from ("" for none)

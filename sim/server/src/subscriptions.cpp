@@ -397,7 +397,7 @@ void Subscriptions::announce_calls(Client& c, LineId l) {
       if (how && how->owns(media_mode(l)) && !c.owned.count(id.serial) && !owned(*call)) {
         grant(c, id, Privilege::Owner);
         privilege_changed(c, *call);
-        c.send(wire::frame(encoder_.call_state(call, id, call->line, call->state, call->mode, call->reason)));
+        c.send(wire::frame(encoder_.call_state(call, id, call->line, call->shown, call->mode, call->reason)));
       }
       continue;
     }
@@ -408,7 +408,7 @@ void Subscriptions::announce_calls(Client& c, LineId l) {
     // What the client was told, so a later change of party reaches it as call_info.
     encoder_.track(*call);
     c.send(new_call_frame(c, *call));
-    c.send(wire::frame(encoder_.call_state(call, id, call->line, call->state, call->mode, call->reason)));
+    c.send(wire::frame(encoder_.call_state(call, id, call->line, call->shown, call->mode, call->reason)));
   }
 }
 
@@ -424,7 +424,7 @@ void Subscriptions::handed(Client& c, CallId id, const Call& call, std::uint32_t
   } else {
     privilege_changed(c, call, media_mode);
   }
-  c.send(wire::frame(encoder_.call_state(&call, id, call.line, call.state, call.mode, call.reason)));
+  c.send(wire::frame(encoder_.call_state(&call, id, call.line, call.shown, call.mode, call.reason)));
 }
 
 void Subscriptions::privilege_changed(Client& c, const Call& call, std::uint32_t media_mode) {

@@ -173,7 +173,12 @@ class Pbx;
 class PbxObserver {
  public:
   virtual ~PbxObserver() = default;
+  /// A call's state as the switch reports it (switch profile: skip_states, ringback,
+  /// connected_delay): what applications, expectations and CDRs see.
   virtual void on_call_state(const CallStateEvent& /*event*/) {}
+  /// Every change of a call's own state, reported or not, as it happens: for parts of the
+  /// switch itself (a modem follows its line's call by these).
+  virtual void on_switch_state(const CallStateEvent& /*event*/) {}
   virtual void on_reply(const OpResult& /*reply*/) {}
   virtual void on_call_record(const CallRecord& /*record*/) {}
   /// The party `call` is linked to changed (it was offered, answered, transferred, parked,

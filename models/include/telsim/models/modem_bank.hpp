@@ -35,7 +35,7 @@ class ModemBank final : public PbxObserver {
   /// False when `line` is no modem's.
   bool set_controlled(LineId line, bool on);
 
-  void on_call_state(const CallStateEvent& event) override;
+  void on_switch_state(const CallStateEvent& event) override;
 
  private:
   struct Port;

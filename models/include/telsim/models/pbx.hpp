@@ -123,7 +123,11 @@ struct Call {
   SimTime created{0};
   std::optional<SimTime> answered;
   std::optional<SimTime> ended;
-  std::vector<StateStamp> history;
+  std::vector<StateStamp> history;  ///< the states reported, as reported (switch profile)
+  /// The state last reported (what applications see), which `state` may be ahead of: a state
+  /// the switch does not report, a CONNECTED reported late (switch profile).
+  CallState shown = CallState::Idle;
+  TimerHandle report_timer;    ///< connected_delay: the caller's CONNECTED, to be reported
   TimerHandle progress_timer;  ///< dial tone, inter-digit, post-dial
   TimerHandle dial_timer;      ///< the dialling step under way (digits, pause, wait, flash)
   TimerHandle ring_timer;      ///< no-answer supervision (on the originating call)
@@ -359,6 +363,13 @@ class Pbx {
   Call& create_call(LineId line, Direction dir, CallReason reason);
   /// The only writer of Call::state: consults the table, records history, notifies.
   void transition(Call& call, CallInput input, DisconnectMode mode = DisconnectMode::None);
+  /// Reports the call's state as the switch shows it, if that differs from what it last showed.
+  void report_state(Call& call);
+  /// The call is a conference member this switch lets lineRemoveFromConference take out
+  /// (remove_from_conference: any member, the last one added, or none).
+  bool removable_from_conference(const Call& member) const;
+  /// `state` as this switch reports it (ringback order, skipped states), or none: not reported.
+  std::optional<CallState> shown_as(const Call& call, CallState state) const;
   OpResult reply(Op op, LineErr error, CallId call = {}, std::string address = {},
                  CallId consult = {}, std::uint32_t completion = 0);
   OpResult apply_operation(Op op, CallId id, CallInput input);

@@ -4,6 +4,7 @@
 /// adding a consumer never shifts the numbers another one sees. Sampling is done here, not by
 /// <random> distributions, whose results differ between standard libraries.
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -34,5 +35,9 @@ struct DurationDist {
   bool operator==(const DurationDist&) const = default;
 };
 std::string to_string(const DurationDist& d);
+/// Reads "3s", "fixed(3s)", "uniform(1s, 5s)", "exponential(30s)", "lognormal(3min, 1min)";
+/// nothing when the text is none of these, with `why` saying what the distribution's form
+/// should be ("" when the text has no distribution's shape: a bad duration).
+std::optional<DurationDist> parse_duration_dist(std::string_view text, std::string& why);
 
 }  // namespace telsim

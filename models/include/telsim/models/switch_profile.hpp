@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "telsim/models/catalogue.hpp"
+#include "telsim/models/random.hpp"
 #include "telsim/models/scheduler.hpp"
 #include "telsim/models/tapi.hpp"
 
@@ -37,6 +38,15 @@ struct Timing {
 
 /// LINEANSWERMODE: what answering a call does to the line's active call.
 enum class AnswerMode { None = 1, Drop = 2, Hold = 4 };
+
+/// LINEREMOVEFROMCONF: which conference parties lineRemoveFromConference takes out.
+enum class RemoveFromConf { None = 1, Last = 2, Any = 3 };
+
+/// When the requester hears a request's reply against the state events the request causes.
+enum class ReplyOrder {
+  BeforeEvents,  ///< the reply, then the events (the switch acts when it replies)
+  AfterEvents,   ///< the events at once, the reply after reply_delay (a slow switch's reordering)
+};
 
 /// Refusals whose LINEERR is the switch's choice (TAPI names several plausible errors, and real
 /// providers differ). Each has a default that follows the TAPI reference.
@@ -108,6 +118,27 @@ struct SwitchProfile {
   /// lineDrop: the dropped call goes straight to IDLE (true, as TAPI's lineDrop describes it), or
   /// through DISCONNECTED (mode NORMAL) to IDLE, as some switches report a local hang-up.
   bool local_drop_idle = true;
+  /// Call states the switch never reports (a mask of CallState bits; only DIALTONE, DIALING,
+  /// PROCEEDING and RINGBACK may be skipped). The call passes through them all the same: what it
+  /// may do there is unchanged, only no event, history entry or status shows them. A call's
+  /// first state is always shown: a new call in a skipped DIALTONE shows as DIALING.
+  std::uint32_t skip_states = 0;
+  /// The far end's ringing is reported before the number is complete: RINGBACK then PROCEEDING
+  /// (the two labels swapped), as switches that route a call on after it rings do.
+  bool ringback_before_proceeding = false;
+  /// The caller hears of the far end's answer this long after it happened: its CONNECTED comes
+  /// late (the called party's own CONNECTED does not). Another change of the call comes after it.
+  Duration connected_delay = Duration::zero();
+  /// A conference left with one party collapses into a plain call with it (CONFERENCED →
+  /// CONNECTED); without it the conference call stays up with its one member.
+  bool conference_collapse = true;
+  /// LINEREMOVEFROMCONF: lineRemoveFromConference takes any party, only the last one added
+  /// (others: OPERATIONUNAVAIL), or none (the operation is OPERATIONUNAVAIL).
+  RemoveFromConf remove_from_conference = RemoveFromConf::Any;
+  /// The time from a request to its reply, drawn for each request from the stream
+  /// "reply_delay" (0: at once).
+  DurationDist reply_delay;
+  ReplyOrder reply_order = ReplyOrder::BeforeEvents;
   /// The personality the profile started from (`pbx: {personality: NAME}`; personality.hpp), or
   /// empty: the defaults.
   std::string personality;
@@ -116,7 +147,10 @@ struct SwitchProfile {
   /// The LINEERR of each kind of refusal, by Refusal.
   std::array<LineErr, kRefusalCount> errors = default_errors();
 
-  bool supports(Op op) const { return supported[static_cast<std::size_t>(op)]; }
+  bool supports(Op op) const {
+    if (op == Op::RemoveFromConference && remove_from_conference == RemoveFromConf::None) return false;
+    return supported[static_cast<std::size_t>(op)];
+  }
   LineErr error(Refusal r) const { return errors[static_cast<std::size_t>(r)]; }
 
   static constexpr std::array<bool, kOpCount> all_operations() {
@@ -134,7 +168,9 @@ struct SwitchProfile {
 
 /// One named setting of the profile, as scenarios (`pbx:` keys) and `hello` spell it.
 struct ProfileSetting {
-  enum class Kind { Boolean, Integer, Time, Choice };
+  /// States: a list of names from `choices` (text: comma-separated, "" for none).
+  /// Distribution: a duration or uniform(A, B), exponential(MEAN), lognormal(MEAN, SD).
+  enum class Kind { Boolean, Integer, Time, Choice, States, Distribution };
   std::string_view name;
   Kind kind;
   std::string_view doc;
