@@ -311,6 +311,13 @@ void Pbx::report_state(Call& call) {
   for (PbxObserver* o : observers_) o->on_call_state(event);
 }
 
+Duration Pbx::next_reply_delay() {
+  const DurationDist& d = config_.profile.reply_delay;
+  if (d == DurationDist()) return Duration::zero();
+  if (!reply_rng_) reply_rng_ = random_stream(config_.seed, "reply_delay");
+  return std::max(Duration::zero(), d.sample(*reply_rng_));
+}
+
 Pbx::~Pbx() = default;
 
 OpResult Pbx::complete_call(CallId call, CompletionMode mode, std::string_view owner) {

@@ -85,8 +85,7 @@ void ScenarioRunner::proceed() {
 bool ScenarioRunner::execute(const Step& step) {
   switch (step.kind) {
     case Step::Kind::Do:
-      execute_do(step);
-      return true;
+      return execute_do(step);
     case Step::Kind::Modem:
       execute_modem(step);
       return true;
@@ -170,21 +169,41 @@ std::optional<std::uint32_t> ScenarioRunner::completion_id(const std::string& te
   return static_cast<std::uint32_t>(std::stoul(text));
 }
 
-void ScenarioRunner::execute_do(const Step& step) {
+bool ScenarioRunner::execute_do(const Step& step) {
   const Request& rq = step.request;
   for (const std::string* name : {&rq.call, &rq.consult, &rq.held, &rq.conference}) {
     if (!name->empty() && !tracked_.count(*name)) {
       record(step, false, describe(step),
              fmt::format("call '{}' was never matched: the step that names it failed", *name));
-      return;
+      return true;
     }
   }
   if (step.op == Op::UncompleteCall && !completion_id(rq.completion)) {
     record(step, false, describe(step),
            fmt::format("completion '{}' was never given: the complete_call that names it failed", rq.completion));
-    return;
+    return true;
   }
-  const OpResult r = path_.execute(command_of(step));
+  const Command command = command_of(step);
+  const Duration delay = pbx_.next_reply_delay();
+  if (delay == Duration::zero()) {
+    finish_do(step, path_.execute(command));
+    return true;
+  }
+  // A switch that takes time to reply (reply_delay): the step waits for the reply, as an
+  // application waits for its LINE_REPLY. The switch acts when it replies (reply_order
+  // before_events), or at once and replies later (after_events).
+  std::optional<OpResult> done;
+  if (pbx_.profile().reply_order == ReplyOrder::AfterEvents) done = path_.execute(command);
+  reply_timer_ = scheduler_.schedule(delay, [this, command, done] {
+    reply_timer_ = {};
+    finish_do(scenario_.steps[next_], done ? *done : path_.execute(command));
+    ++next_;
+    proceed();
+  });
+  return false;
+}
+
+void ScenarioRunner::finish_do(const Step& step, const OpResult& r) {
   last_error_ = r.error;
   if (r.ok() && !step.as.empty()) {
     // setup_transfer and prepare_add_to_conference name their consultation call with `as`.
@@ -604,6 +623,13 @@ void ScenarioRunner::record(const Step& step, bool ok, std::string what, std::st
 void ScenarioRunner::finish() {
   if (waiting_) {
     settle(false, "the run ended while waiting: " + evaluate(scenario_.steps[next_]).observed);
+  }
+  if (reply_timer_) {
+    scheduler_.cancel(reply_timer_);
+    reply_timer_ = {};
+    const Step& st = scenario_.steps[next_];
+    record(st, false, describe(st), "the run ended before the switch replied (reply_delay)");
+    ++next_;
   }
   for (; next_ < scenario_.steps.size(); ++next_) {
     const Step& st = scenario_.steps[next_];

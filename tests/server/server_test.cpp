@@ -875,5 +875,77 @@ pbx:
 }
 
 
+
+// --- personalities on the wire -------------------------------------------------------------
+
+/// An application as many are written: it dials and takes the call's progress as the switch it
+/// was developed against reported it, DIALTONE, DIALING, PROCEEDING, RINGBACK, CONNECTED. What it
+/// returns is the complaint it would log ("" when its assumption held).
+std::string dialler_that_assumes_proceeding(Client& app) {
+  app.request({{"op", "open"}, {"line", "201"}});
+  const json made = app.request({{"op", "make_call"}, {"line", "201"}, {"to", "300"}});
+  if (!made.value("ok", false)) return "make_call refused: " + made.dump();
+  const std::string call = made["call"];
+  std::vector<std::string> seen;
+  for (;;) {
+    const json e = app.event("call_state", call);
+    if (e.empty()) return "no progress";
+    seen.push_back(e["state"]);
+    if (seen.back() == "CONNECTED" || seen.back() == "IDLE" || seen.back() == "DISCONNECTED") break;
+  }
+  app.request({{"op", "drop"}, {"call", call}});
+  const auto proceeding = std::find(seen.begin(), seen.end(), "PROCEEDING");
+  const auto ringback = std::find(seen.begin(), seen.end(), "RINGBACK");
+  if (proceeding == seen.end()) return "CONNECTED without PROCEEDING";
+  if (ringback != seen.end() && ringback < proceeding) return "RINGBACK before PROCEEDING";
+  return "";
+}
+
+TEST(Server, AnApplicationThatAssumesProceedingIsCaughtBySwitchesThatSkipIt) {
+  const auto office = [](const std::string& personality) {
+    return std::string(kOffice) + "  personality: " + personality + "\n";
+  };
+  for (const auto& [personality, complaint] : std::vector<std::pair<std::string, std::string>>{
+           {"strict", ""},
+           {"key_system", "CONNECTED without PROCEEDING"},
+           {"minimal", "CONNECTED without PROCEEDING"},
+       }) {
+    SCOPED_TRACE(personality);
+    Harness h(office(personality));
+    Client app(h.port());
+    EXPECT_EQ(app.request({{"op", "hello"}})["pbx"]["personality"], personality);
+    EXPECT_EQ(dialler_that_assumes_proceeding(app), complaint);
+  }
+}
+
+// reply_delay: the reply is as late as the switch is slow; reply_order says whether the state
+// events of the request come before it or after.
+TEST(Server, ASlowSwitchRepliesLateBeforeOrAfterTheEvents) {
+  for (const std::string order : {"before_events", "after_events"}) {
+    SCOPED_TRACE(order);
+    Harness h(std::string(kOffice) + "  reply_delay: 2s\n  reply_order: " + order + "\n");
+    Client app(h.port());
+    app.request({{"op", "open"}, {"line", "201"}});
+    const double asked = app.request({{"op", "ping"}})["t"].get<double>();
+    const long long id = app.send({{"op", "make_call"}, {"line", "201"}, {"to", "300"}});
+    const json made = app.reply(id);
+    ASSERT_TRUE(made.value("ok", false)) << made;
+    EXPECT_GE(made["t"].get<double>(), asked + 2.0) << "the reply comes reply_delay after the request";
+    const std::string call = made["call"];
+    const json dialtone = app.event("call_state", call, "DIALTONE");
+    const auto frames = app.all();
+    const std::size_t reply_at = index_of(frames, [&](const json& j) { return j.contains("id") && j["id"] == id; });
+    const std::size_t first_event =
+        index_of(frames, [&](const json& j) { return j.contains("event") && j.value("call", "") == call; });
+    if (order == "before_events") {
+      EXPECT_LT(reply_at, first_event) << "the switch acts when it replies: the reply first";
+      EXPECT_GE(dialtone["t"].get<double>(), asked + 2.0);
+    } else {
+      EXPECT_LT(first_event, reply_at) << "the events at once, the reply after them";
+      EXPECT_LT(dialtone["t"].get<double>(), asked + 2.0);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace telsim

@@ -35,6 +35,37 @@ TEST(ScenarioRunnerTest, ExpectationWaitsInVirtualTime) {
   EXPECT_EQ(r.expectations[0].at, SimTime(2s + 100ms + 240ms + 1s));
 }
 
+// reply_delay: a do step waits for the switch's reply, as an application waits for LINE_REPLY;
+// the switch acts when it replies (before_events) or at once (after_events).
+TEST(ScenarioRunnerTest, ADoStepWaitsForTheReplyOfASlowSwitch) {
+  for (const std::string order : {"before_events", "after_events"}) {
+    SCOPED_TRACE(order);
+    const RunResult r = run(R"(name: t
+pbx:
+  extensions: ["201-203"]
+  reply_delay: 500ms
+  reply_order: )" + order + R"(
+steps:
+  - {at: 1s, do: make_call, line: "201", to: "202", as: c1}
+  - {expect: {call: c1, state: DIALTONE}}
+  - {do: drop, call: c1}
+)");
+    ASSERT_EQ(r.expectations.size(), 1u) << "a do step that succeeds records nothing";
+    EXPECT_EQ(r.expectations[0].at, SimTime(1500ms)) << "the next step starts once the reply is in";
+    ASSERT_EQ(r.records.size(), 1u);
+    if (order == "before_events") {
+      EXPECT_TRUE(r.expectations[0].ok) << r.expectations[0].message;
+      EXPECT_EQ(r.records[0].start, SimTime(1500ms)) << "the switch made the call when it replied";
+      EXPECT_EQ(r.records[0].end, SimTime(2000ms)) << "and dropped it when it replied to the drop";
+    } else {
+      EXPECT_FALSE(r.expectations[0].ok) << "by the reply the call is DIALING already";
+      EXPECT_NE(r.expectations[0].message.find("DIALING"), std::string::npos) << r.expectations[0].message;
+      EXPECT_EQ(r.records[0].start, SimTime(1s)) << "the switch made the call at once";
+      EXPECT_EQ(r.records[0].end, SimTime(1500ms));
+    }
+  }
+}
+
 TEST(ScenarioRunnerTest, StatesThatLastNoTimeStillCount) {
   // 300 is automatic: its leg goes DISCONNECTED and IDLE in the same instant.
   const RunResult r = run(kPbx + R"(

@@ -39,7 +39,7 @@ std::optional<std::uint32_t> parse_call_name(const std::string& text) {
   return static_cast<std::uint32_t>(v);
 }
 
-RequestHandler::RequestHandler(Pbx& pbx, ScenarioSession& session, const Scheduler& clock,
+RequestHandler::RequestHandler(Pbx& pbx, ScenarioSession& session, Scheduler& clock,
                                Subscriptions& subscriptions, EventEncoder& encoder, ClientDirectory& clients,
                                const ServerOptions& options, ServerStats& stats, ServerLog& log,
                                const ModemPorts* ports)
@@ -74,6 +74,35 @@ RequestHandler::~RequestHandler() {
 }
 
 void RequestHandler::handle(Client& c, const wire::Request& req) {
+  // A switch that takes time to reply (reply_delay) and acts when it does (reply_order
+  // before_events): the operation is carried out then, its reply first and its events after.
+  if (find_operation(req.op) && pbx_.profile().reply_order == ReplyOrder::BeforeEvents) {
+    if (const Duration d = pbx_.next_reply_delay(); d > Duration::zero()) {
+      clock_.schedule(d, [this, n = c.number, req] {
+        if (Client* x = by_number(n)) carry_out(*x, req);
+      });
+      return;
+    }
+  }
+  carry_out(c, req);
+}
+
+Client* RequestHandler::by_number(std::uint64_t number) const {
+  Client* found = nullptr;
+  clients_.for_each([&](Client& x) {
+    if (x.number == number && !x.gone() && !x.closing()) found = &x;
+  });
+  return found;
+}
+
+void RequestHandler::send_reply(Client& c, const json& id, const OpResult& r, Duration after) {
+  if (after <= Duration::zero()) return c.send(wire::frame(encoder_.reply(id, r)));
+  clock_.schedule(after, [this, n = c.number, id, r] {
+    if (Client* x = by_number(n)) x->send(wire::frame(encoder_.reply(id, r)));
+  });
+}
+
+void RequestHandler::carry_out(Client& c, const wire::Request& req) {
   try {
     dispatch(c, req);
   } catch (const wire::ParamError& e) {
@@ -179,7 +208,11 @@ OpResult RequestHandler::operation(Client& c, const wire::Request& req, const Co
 }
 
 OpResult RequestHandler::operation(Client& c, const wire::Request& req, const std::function<OpResult()>& run) {
-  Active a{&c, req.id, false};
+  // reply_order after_events: the operation acts now (its events go out as they come) and its
+  // reply follows reply_delay later.
+  const Duration later =
+      pbx_.profile().reply_order == ReplyOrder::AfterEvents ? pbx_.next_reply_delay() : Duration::zero();
+  Active a{&c, req.id, false, later};
   active_ = &a;
   OpResult r;
   try {
@@ -191,7 +224,7 @@ OpResult RequestHandler::operation(Client& c, const wire::Request& req, const st
   active_ = nullptr;
   // The switch's answers were sent by on_reply as they came; the path's own refusals
   // (NOTOWNER, TARGETNOTFOUND ...) never reach the switch and are sent here.
-  if (!a.replied) c.send(wire::frame(encoder_.reply(req.id, r)));
+  if (!a.replied) send_reply(c, req.id, r, later);
   if (!r.ok()) ++stats_.errors;
   return r;
 }
@@ -262,7 +295,7 @@ void RequestHandler::on_reply(const OpResult& r) {
       c.known.insert(id.serial);
     }
   }
-  c.send(wire::frame(encoder_.reply(active_->id, r)));
+  send_reply(c, active_->id, r, active_->reply_after);
 }
 
 void RequestHandler::clear_calls_of(Client& c, std::optional<LineId> only_line) {

@@ -28,7 +28,7 @@ namespace telsim::serve {
 class RequestHandler final : public RequestPath::Directory {
  public:
   /// `ports` describes the modems' devices in list_lines (nullptr: none).
-  RequestHandler(Pbx& pbx, ScenarioSession& session, const Scheduler& clock, Subscriptions& subscriptions,
+  RequestHandler(Pbx& pbx, ScenarioSession& session, Scheduler& clock, Subscriptions& subscriptions,
                  EventEncoder& encoder, ClientDirectory& clients, const ServerOptions& options, ServerStats& stats,
                  ServerLog& log, const ModemPorts* ports);
   ~RequestHandler() override;
@@ -61,7 +61,16 @@ class RequestHandler final : public RequestPath::Directory {
     Client* client = nullptr;
     nlohmann::json id;
     bool replied = false;
+    Duration reply_after{0};  ///< reply_order after_events: the reply goes this long after the events
   };
+
+  /// Carry out one request now (handle() may hold an operation back: reply_delay).
+  void carry_out(Client& c, const wire::Request& req);
+  /// Send the reply to request `id` to `c` now, or `after` from now (stamped then) if it is
+  /// still connected then.
+  void send_reply(Client& c, const nlohmann::json& id, const OpResult& r, Duration after);
+  /// The connected client with this number, or nullptr.
+  Client* by_number(std::uint64_t number) const;
 
   void dispatch(Client& c, const wire::Request& req);
   /// The TAPI operations (request_operations.cpp): decoded from the operation catalogue.
@@ -103,7 +112,7 @@ class RequestHandler final : public RequestPath::Directory {
 
   Pbx& pbx_;
   ScenarioSession& session_;
-  const Scheduler& clock_;
+  Scheduler& clock_;
   Subscriptions& subs_;
   EventEncoder& encoder_;
   ClientDirectory& clients_;

@@ -210,6 +210,9 @@ class Pbx {
   std::vector<CallId> active_calls(LineId line) const;
   const Timing& timing() const { return config_.profile.timing; }
   const SwitchProfile& profile() const { return config_.profile; }
+  /// How long the switch takes to answer the next request (switch profile reply_delay, drawn
+  /// from the random stream "reply_delay"; zero for a switch that answers at once).
+  Duration next_reply_delay();
   SimTime now() const { return scheduler_.now(); }
 
   // --- operations (TAPI lineXxx) -------------------------------------------------------
@@ -488,6 +491,7 @@ class Pbx {
   std::vector<std::uint32_t> free_slots_;
   std::uint32_t next_serial_ = 1;
   std::uint64_t next_request_ = 1;
+  std::optional<std::mt19937_64> reply_rng_;  ///< stream "reply_delay", made at its first draw
   std::vector<PbxObserver*> observers_;
   PbxStats stats_;
   ParkLots park_;

@@ -107,7 +107,8 @@ class ScenarioRunner final : public PbxObserver, public ModemObserver {
 
   void proceed();
   bool execute(const Step& step);  // false: the step waits
-  void execute_do(const Step& step);
+  bool execute_do(const Step& step);  // false: the step waits for the switch's reply
+  void finish_do(const Step& step, const OpResult& reply);
   bool execute_expect(const Step& step);
   Verdict evaluate(const Step& step) const;
   Verdict evaluate_call(const Expectation& e, const Tracked& t) const;
@@ -134,6 +135,7 @@ class ScenarioRunner final : public PbxObserver, public ModemObserver {
   bool waiting_ = false;
   bool continuation_scheduled_ = false;
   TimerHandle deadline_;
+  TimerHandle reply_timer_;  ///< a do step waiting for the switch's reply (reply_delay)
   std::optional<LineErr> last_error_;
   std::map<std::string, Tracked> tracked_;
   std::map<std::uint32_t, std::string> tracked_by_serial_;
