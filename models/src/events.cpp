@@ -74,6 +74,8 @@ Outcome classify_outcome(const OutcomeFacts& f) {
     case DisconnectMode::BadAddress:
     case DisconnectMode::Unreachable:
     case DisconnectMode::Incompatible:
+    case DisconnectMode::OutOfOrder:
+    case DisconnectMode::TempFailure:
     case DisconnectMode::Blocked:
     case DisconnectMode::DoNotDisturb: return Outcome::Failed;
   }

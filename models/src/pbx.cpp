@@ -883,6 +883,10 @@ void Pbx::offer_to(Call& origin, const std::string& number, CallReason reason, i
     return;
   }
   Line& callee = lines_[*target];
+  if (callee.out_of_service) {
+    far_disconnect(origin, DisconnectMode::OutOfOrder);
+    return;
+  }
   const bool busy = refuses_calls(callee);
   const ForwardDecision fwd = forward_on_offer(callee.forwarding, busy, /*internal=*/true);
   if (fwd.kind == ForwardDecision::Kind::DoNotDisturb) {
@@ -1183,6 +1187,80 @@ void Pbx::release(Call& call) {
   call.live = false;
   free_slots_.push_back(call.id.slot);
   --stats_.live_calls;
+}
+
+namespace {
+bool in_progress(const Call* c) { return c && c->state != CallState::Idle; }
+}  // namespace
+
+std::size_t Pbx::clear_call(CallId id, DisconnectMode mode) {
+  Call* call = get(id);
+  if (!in_progress(call)) return 0;
+  cancel_timers(*call);
+  if (call->is_conference) {
+    // Its legs go with it, and their far ends hear the fault.
+    for (CallId leg : std::vector<CallId>(call->members)) clear_call(leg, mode);
+    if (Call* c = get(id); in_progress(c)) {
+      c->members.clear();
+      if (c->state != CallState::Disconnected) transition(*c, CallInput::Drop, mode);
+      if (Call* still = get(id); still && still->state == CallState::Disconnected) transition(*still, CallInput::Clear);
+    }
+    return 1;
+  }
+  unpark_orbit_of(*call);
+  const CallId far = call->peer;
+  unlink(*call);
+  if (call->state != CallState::Disconnected) transition(*call, CallInput::Drop, mode);
+  if (Call* peer = get(far); peer && peer->state != CallState::Idle && peer->state != CallState::Disconnected)
+    far_disconnect(*peer, mode);
+  if (Call* still = get(id); still && still->state == CallState::Disconnected) transition(*still, CallInput::Clear);
+  return 1;
+}
+
+std::size_t Pbx::restart() {
+  std::size_t cleared = 0;
+  for (PbxFeature* f : features_) f->on_shutdown();
+  shutting_down_ = true;  // no collapsing, reconnecting or recalls while everything is cleared
+  for (std::size_t l = 0; l < park_.lots().size(); ++l) {
+    for (std::size_t i = 0; i < park_.lots()[l].orbits.size(); ++i) {
+      if (auto who = park_.vacate(ParkLots::Orbit{l, i})) {
+        scheduler_.cancel(who->timer);
+        if (Call* parkee = get(who->parkee)) parkee->parked = false;
+      }
+    }
+  }
+  for (std::size_t l = 0; l < lines_.size(); ++l) {
+    const std::vector<CallId> ids = lines_[l].calls;
+    for (CallId id : ids) cleared += clear_call(id, DisconnectMode::TempFailure);
+  }
+  shutting_down_ = false;
+  return cleared;
+}
+
+std::size_t Pbx::set_in_service(LineId line, bool in_service) {
+  Line& l = lines_.at(line);
+  if (l.out_of_service == !in_service) return 0;
+  l.out_of_service = !in_service;
+  std::size_t cleared = 0;
+  if (!in_service) {
+    const std::vector<CallId> ids = l.calls;
+    for (CallId id : ids) cleared += clear_call(id, DisconnectMode::OutOfOrder);
+  }
+  for (PbxObserver* o : observers_) o->on_line_service(line, in_service);
+  return cleared;
+}
+
+std::size_t Pbx::set_trunk_in_service(std::size_t trunk, bool in_service) {
+  std::size_t cleared = 0;
+  for (LineId ch : trunks_.at(trunk).channels) {
+    Line& l = lines_[ch];
+    if (l.out_of_service == !in_service) continue;
+    l.out_of_service = !in_service;
+    if (in_service) continue;
+    const std::vector<CallId> ids = l.calls;
+    for (CallId id : ids) cleared += clear_call(id, DisconnectMode::OutOfOrder);
+  }
+  return cleared;
 }
 
 std::size_t Pbx::shutdown() {

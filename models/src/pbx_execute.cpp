@@ -11,6 +11,15 @@ OpResult Pbx::execute(const Command& c) {
   if (!config_.profile.supports(c.op))
     return refuse(c.op, config_.profile.error(Refusal::Unsupported), subject_call(c),
                   fmt::format("this switch does not offer {}", to_string(c.op)));
+  // A line a fault took out of service takes no request (a drop or deallocate of its IDLE
+  // handles excepted).
+  {
+    const Call* subject = get_const(subject_call(c));
+    const LineId acting = subject ? subject->line : c.line;
+    if (acting < lines_.size() && lines_[acting].out_of_service && c.op != Op::Deallocate)
+      return refuse(c.op, LineErr::InvalLineState, subject_call(c),
+                    fmt::format("line {} is out of service", lines_[acting].number));
+  }
   // The intruded line's view of an intrusion can only be dropped: every other operation on it, or
   // naming it as the other call, is refused, as its LINECALLSTATUS (DROP only) says.
   if (c.op != Op::Drop && c.op != Op::Deallocate && c.op != Op::Handoff) {

@@ -42,6 +42,10 @@ std::optional<LineId> Pbx::seize_channel(std::size_t t) {
 void Pbx::offer_trunk(Call& origin, std::size_t t, const std::string& number) {
   TrunkState& ts = trunks_[t];
   const TrunkConfig& tc = config_.trunks[t];
+  if (!ts.channels.empty() && lines_[ts.channels.front()].out_of_service) {  // a fault: the group is down
+    far_disconnect(origin, DisconnectMode::OutOfOrder);
+    return;
+  }
   const auto channel = seize_channel(t);
   ts.stats.seize_attempt(now(), !channel);
   if (!channel) {  // all channels busy: BUSY, LINEBUSYMODE_TRUNK (or congestion, as the switch says)
@@ -101,6 +105,7 @@ void Pbx::offer_trunk(Call& origin, std::size_t t, const std::string& number) {
 bool Pbx::trunk_arrival(std::size_t t, const std::string& did, Duration holding) {
   TrunkState& ts = trunks_.at(t);
   const TrunkConfig& tc = config_.trunks[t];
+  if (!ts.channels.empty() && lines_[ts.channels.front()].out_of_service) return false;  // a fault: the group is down
   const auto channel = seize_channel(t);
   ts.stats.seize_attempt(now(), !channel);
   if (!channel) return false;

@@ -26,8 +26,8 @@ constexpr std::array kAllModes = {
     DisconnectMode::Pickup,      DisconnectMode::Forwarded,   DisconnectMode::Busy,
     DisconnectMode::NoAnswer,    DisconnectMode::BadAddress,  DisconnectMode::Unreachable,
     DisconnectMode::Congestion,  DisconnectMode::Incompatible, DisconnectMode::Unavail,
-    DisconnectMode::NoDialTone,  DisconnectMode::Blocked,     DisconnectMode::DoNotDisturb,
-    DisconnectMode::Cancelled};
+    DisconnectMode::NoDialTone,  DisconnectMode::OutOfOrder,  DisconnectMode::TempFailure,
+    DisconnectMode::Blocked,     DisconnectMode::DoNotDisturb, DisconnectMode::Cancelled};
 
 constexpr std::array kAllReasons = {
     CallReason::Direct,   CallReason::FwdBusy,        CallReason::FwdNoAnswer,

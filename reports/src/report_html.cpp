@@ -85,6 +85,18 @@ std::string expectations(const RunResult& run) {
   return out;
 }
 
+// Injected faults, each action with when and whom it hit, so a failure above can be traced to
+// its cause.
+std::string faults(const RunResult& run) {
+  std::string out =
+      "<table class=\"faults\">\n<tr><th>at (s)</th><th>fault</th><th>what</th><th>to</th></tr>\n";
+  for (const FaultRecord& f : run.faults)
+    out += fmt::format("<tr><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>\n",
+                       format_seconds_3(f.at), f.fault, xml_escape(f.what), xml_escape(f.to));
+  out += "</table>\n";
+  return out;
+}
+
 std::string timing_table(const std::vector<TimingSummary>& timings) {
   std::string out =
       "<table class=\"timings\">\n<tr><th>timing</th><th>count</th><th>p50 (ms)</th>"
@@ -276,6 +288,7 @@ std::string report_detail::report_html(const RunResult& run, const Digest& diges
   out += "</div>\n";
   out += "<h2>Features</h2>\n" + features(run.pbx);
   if (!run.modems.empty()) out += "<h2>Modems</h2>\n" + modems(run);
+  if (!run.faults.empty()) out += "<h2>Injected faults</h2>\n" + faults(run);
   out += "<h2>Expectations</h2>\n" + expectations(run);
   out += "<h2>Calls</h2>\n" + calls(digest.first_calls, digest.records);
   out += "<p class=\"note\">Times are virtual (simulated) time. Made by telsim; no scripts, "

@@ -42,6 +42,10 @@ nlohmann::ordered_json report_detail::report_json_value(const RunResult& run, co
   }
   j["expectations"] =
       Json{{"passed", run.passed()}, {"failed", run.failed()}, {"results", std::move(results)}};
+  Json faults = Json::array();
+  for (const FaultRecord& f : run.faults)
+    faults.push_back(Json{{"at_s", seconds_us(f.at)}, {"fault", f.fault}, {"what", f.what}, {"to", f.to}});
+  j["faults"] = std::move(faults);
 
   const CallCounts& c = digest.counts;
   j["calls"] = Json{{"total", c.total},

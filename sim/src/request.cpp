@@ -3,6 +3,7 @@
 #include "telsim/sim/request.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cctype>
 
 #include <fmt/format.h>
@@ -306,6 +307,16 @@ ForwardRule decode_forward_rule(const ArgSource& rule, bool with_ext, std::strin
     else rule.fail("callers", LineErr::InvalParam, fmt::format("callers must be all, internal or external, not '{}'", *c));
   }
   return r;
+}
+
+std::optional<double> ArgSource::number(std::string_view key, LineErr error) const {
+  const std::optional<std::string> t = text(key, error);
+  if (!t) return std::nullopt;
+  double v = 0;
+  const auto [end, ec] = std::from_chars(t->data(), t->data() + t->size(), v);
+  if (ec != std::errc() || end != t->data() + t->size())
+    fail(key, error, fmt::format("{} must be a number, not '{}'", key, *t));
+  return v;
 }
 
 }  // namespace telsim

@@ -156,9 +156,10 @@ OpResult RequestPath::finish(const Command& c, std::optional<OpResult> early, co
   if (const Call* call = pbx_.find_call(subject)) line = pbx_.line(call->line).number;
   else if (c.line < pbx_.line_count()) line = pbx_.line(c.line).number;
 
+  fate_ = ReplyFate{};
   for (Filter* f : filters_) {
     if (early) break;
-    early = f->before(c);
+    early = f->before(c, line, fate_);
   }
   const OpResult r = early ? *early : apply();
   if (sink_) {

@@ -183,20 +183,45 @@ bool ScenarioRunner::execute_do(const Step& step) {
            fmt::format("completion '{}' was never given: the complete_call that names it failed", rq.completion));
     return true;
   }
-  const Command command = command_of(step);
-  const Duration delay = pbx_.next_reply_delay();
-  if (delay == Duration::zero()) {
-    finish_do(step, path_.execute(command));
-    return true;
-  }
   // A switch that takes time to reply (reply_delay): the step waits for the reply, as an
   // application waits for its LINE_REPLY. The switch acts when it replies (reply_order
-  // before_events), or at once and replies later (after_events).
-  std::optional<OpResult> done;
-  if (pbx_.profile().reply_order == ReplyOrder::AfterEvents) done = path_.execute(command);
-  reply_timer_ = scheduler_.schedule(delay, [this, command, done] {
+  // before_events), or at once and replies later (after_events). A fault may make the reply
+  // later still, or lose it.
+  const Command command = command_of(step);
+  const Duration delay = pbx_.next_reply_delay();
+  if (delay > Duration::zero() && pbx_.profile().reply_order == ReplyOrder::BeforeEvents) {
+    reply_timer_ = scheduler_.schedule(delay, [this, command] {
+      reply_timer_ = {};
+      const OpResult r = path_.execute(command);
+      const RequestPath::ReplyFate fate = path_.last_fate();
+      if (await_reply(scenario_.steps[next_], r, fate.delay, fate)) {
+        ++next_;
+        proceed();
+      }
+    });
+    return false;
+  }
+  const OpResult r = path_.execute(command);
+  const RequestPath::ReplyFate fate = path_.last_fate();
+  return await_reply(step, r, delay + fate.delay, fate);
+}
+
+bool ScenarioRunner::await_reply(const Step& step, const OpResult& r, Duration wait,
+                                 const RequestPath::ReplyFate& fate) {
+  if (fate.lost) {
+    // The switch acted, but the requester never hears: it cannot name what it created.
+    last_error_.reset();
+    record(step, step.reply_none, describe(step),
+           step.reply_none ? "" : fmt::format("no reply came ({} lost it): the request never completes", fate.why));
+    return true;
+  }
+  if (wait <= Duration::zero()) {
+    finish_do(step, r);
+    return true;
+  }
+  reply_timer_ = scheduler_.schedule(wait, [this, r] {
     reply_timer_ = {};
-    finish_do(scenario_.steps[next_], done ? *done : path_.execute(command));
+    finish_do(scenario_.steps[next_], r);
     ++next_;
     proceed();
   });
@@ -205,6 +230,12 @@ bool ScenarioRunner::execute_do(const Step& step) {
 
 void ScenarioRunner::finish_do(const Step& step, const OpResult& r) {
   last_error_ = r.error;
+  if (step.reply_none) {
+    record(step, false, describe(step),
+           fmt::format("expected no reply (reply: none), but it came: {}",
+                       r.ok() ? std::string("success") : std::string(tapi_name(r.error))));
+    return;
+  }
   if (r.ok() && !step.as.empty()) {
     // setup_transfer and prepare_add_to_conference name their consultation call with `as`.
     const bool names_consult = step.request.op->creates == Creates::Consult;
@@ -662,6 +693,8 @@ ScenarioSession::ScenarioSession(const Scenario& scenario, SimulationKernel& ker
   }
   pbx_ = std::make_unique<Pbx>(kernel, std::move(config));
   path_ = std::make_unique<RequestPath>(*pbx_, scenario.pbx.controllers);
+  faults_ = std::make_unique<FaultInjector>(*pbx_, kernel, scenario.seed, scenario.faults);
+  path_->add_filter(faults_.get());
   const bool far_modems = std::any_of(scenario.pbx.trunks.begin(), scenario.pbx.trunks.end(),
                                       [](const TrunkConfig& t) { return t.far_end.modem_speed != 0; });
   if (!scenario.modems.empty() || far_modems) {
@@ -681,6 +714,7 @@ ScenarioSession::ScenarioSession(const Scenario& scenario, SimulationKernel& ker
 ScenarioSession::~ScenarioSession() = default;
 
 void ScenarioSession::start() {
+  faults_->start();
   for (const auto& g : generators_) g->start();
   runner_->start();
 }
@@ -698,6 +732,7 @@ RunResult ScenarioSession::finish() {
   out.file = scenario_.file;
   out.seed = scenario_.seed;
   out.personality = scenario_.pbx.profile.personality;
+  out.faults = faults_->log();
   out.expectations = runner_->results();
   out.records = runner_->take_records();
   out.cleared_at_end = runner_->cleared_at_end();

@@ -19,6 +19,7 @@
 #include "telsim/models/personality.hpp"
 #include "telsim/models/tapi_names.hpp"
 #include "telsim/sim/request.hpp"
+#include "telsim/sim/faults.hpp"
 #include "telsim/sim/scenario.hpp"
 
 namespace telsim {
@@ -217,6 +218,9 @@ class Loader {
   std::map<std::string, int> completions_;  // completion_as name -> YAML line
   std::map<std::string, int> groups_;  // pickup group -> YAML line
   Step step(const YAML::Node& node, int index);
+  /// `faults:` (faults.hpp): each item decoded as a live `inject` is, then checked against the
+  /// scenario's lines and trunk groups.
+  void faults(const YAML::Node& node, Scenario& sc);
   /// `expect: {metric: PATH, min: X, max: Y}` (`node` is the whole step).
   MetricCheck metric_expectation(const YAML::Node& node, std::map<std::string, YAML::Node>& keys, int index);
   double real(const YAML::Node& node, const std::string& what) const {
@@ -333,7 +337,7 @@ Scenario Loader::load(const YAML::Node& root) {
   if (!root.IsDefined() || root.IsNull()) fail(root, "the scenario is empty");
   auto keys = mapping(root, "the scenario",
                       {"name", "description", "seed", "pbx", "defaults", "steps", "stop_at",
-                       "location", "controllers", "trunks", "traffic", "modems", "sweep"});
+                       "location", "controllers", "trunks", "traffic", "modems", "sweep", "faults"});
   Scenario sc;
   sc.file = file_;
   if (!keys.count("name")) fail(root, "the scenario needs a 'name'");
@@ -470,6 +474,7 @@ Scenario Loader::load(const YAML::Node& root) {
   sc.pbx.controllers = controllers_;
   if (keys.count("trunks")) trunks(root["trunks"], sc.pbx);
   if (keys.count("traffic")) traffic(root["traffic"], sc);
+  if (keys.count("faults")) faults(root["faults"], sc);
   for (const TrunkConfig& t : sc.pbx.trunks) report_names_.trunks.insert(t.name);
   for (const TrafficConfig& t : sc.traffic) report_names_.traffic.insert(t.name);
   for (const ModemSpec& m : sc.modems) report_names_.modems.insert(m.config.name);
@@ -923,10 +928,24 @@ void Loader::bind(const YAML::Node& node, const std::string& name) {
   names_.emplace(name, node.Mark().line + 1);
 }
 
+void Loader::faults(const YAML::Node& node, Scenario& sc) {
+  if (!node.IsSequence()) fail(node, "faults must be a list, e.g. [{op: make_call, nth: 2, error: LINEERR_RESOURCEUNAVAIL}]");
+  for (const auto& item : node) {
+    if (!item.IsMap()) fail(item, "a fault is a mapping: {op: answer, line: \"202\", reply: never}");
+    FaultSpec f = decode_fault(YamlArgs(*this, item));
+    if (!f.line.empty() && !numbers_.count(f.line))
+      fail(item["line"], fmt::format("'{}' is not an extension of this scenario", f.line));
+    if (f.kind == FaultSpec::Kind::OutOfService && !numbers_.count(f.target) &&
+        std::none_of(sc.pbx.trunks.begin(), sc.pbx.trunks.end(), [&](const TrunkConfig& t) { return t.name == f.target; }))
+      fail(item["out_of_service"], fmt::format("'{}' is neither an extension nor a trunk group of this scenario", f.target));
+    sc.faults.push_back(std::move(f));
+  }
+}
+
 Step Loader::step(const YAML::Node& node, int index) {
   const std::string where = fmt::format("step {}", index);
   auto keys = mapping(node, where,
-                      {"at", "after", "do", "expect", "within", "as", "expect_error", "line",
+                      {"at", "after", "do", "expect", "within", "as", "expect_error", "reply", "line",
                        "call", "to", "digits", "note", "mode", "orbit", "returns", "group",
                        "forwarding", "consult", "held", "conference", "consult_as",
                        "completion_as", "completion", "controller", "address", "modem", "data", "dtr", "params"});
@@ -949,7 +968,7 @@ Step Loader::step(const YAML::Node& node, int index) {
 
   if (is_expect) {
     st.kind = Step::Kind::Expect;
-    for (const char* k : {"expect_error", "line", "call", "to", "digits", "mode", "orbit",
+    for (const char* k : {"expect_error", "reply", "line", "call", "to", "digits", "mode", "orbit",
                           "returns", "group", "forwarding", "consult", "held", "conference",
                           "consult_as", "completion_as", "completion", "controller", "address",
                           "modem", "data", "dtr"})
@@ -991,11 +1010,18 @@ Step Loader::step(const YAML::Node& node, int index) {
       fail(node["expect_error"], "expect_error names the LINEERR the operation must return");
   }
   if (keys.count("controller")) st.controller = scalar(node["controller"], "controller");
+  if (keys.count("reply")) {
+    // A fault loses this request's reply: the step expects that it never comes.
+    if (scalar(node["reply"], "reply") != "none")
+      fail(node["reply"], "reply: none expects that no reply comes (a fault loses it)");
+    if (st.expect_error) fail(node["reply"], "a step that expects no reply expects no error either");
+    st.reply_none = true;
+  }
 
   // The operation's own arguments, as its catalogue row has them.
   const YamlArgs args(*this, node, keys);
   DecodeOptions options;
-  options.other_keys = {"at", "after", "do", "as", "expect_error", "note", "returns", "consult_as",
+  options.other_keys = {"at", "after", "do", "as", "expect_error", "reply", "note", "returns", "consult_as",
                         "completion_as", "controller"};
   options.line_for_call = true;
   options.completion_by_name = true;

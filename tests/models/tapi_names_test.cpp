@@ -96,7 +96,7 @@ TEST(TapiNames, TheModelsEnumsAreSubsetsOfTheTables) {
     }
   }
   EXPECT_EQ(states, 16u);
-  EXPECT_EQ(modes, 16u);
+  EXPECT_EQ(modes, 18u);
   EXPECT_EQ(reasons, 13u);
   EXPECT_EQ(errors, 32u);
   EXPECT_EQ(features, 18u);
@@ -104,12 +104,12 @@ TEST(TapiNames, TheModelsEnumsAreSubsetsOfTheTables) {
   EXPECT_EQ(parse_disconnect_mode("none"), DisconnectMode::None);
   EXPECT_EQ(parse_line_err("SUCCESS"), LineErr::Success);
   // TAPI constants the simulator never produces name nothing of the model's.
-  EXPECT_FALSE(parse_disconnect_mode("TEMPFAILURE"));
+  EXPECT_FALSE(parse_disconnect_mode("QOSUNAVAIL"));
   EXPECT_FALSE(parse_call_reason("LINECALLREASON_ROUTEREQUEST"));
   EXPECT_FALSE(parse_line_err("LINEERR_NOMEM"));
   EXPECT_EQ(parse_call_feature("GATHERDIGITS"), 0u);
   EXPECT_EQ(features_to_string(0x100 | feature::kDial), "DIAL");
-  EXPECT_EQ(to_string(static_cast<DisconnectMode>(0x8000)), "?") << "TEMPFAILURE is no DisconnectMode";
+  EXPECT_EQ(to_string(static_cast<DisconnectMode>(0x10000)), "?") << "QOSUNAVAIL is no DisconnectMode";
 }
 
 TEST(TapiNames, LookupsBothWays) {

@@ -219,6 +219,7 @@ TEST(ReportJsonTest, AMinimalRunHasThisExactText) {
       }
     ]
   },
+  "faults": [],
   "calls": {
     "total": 0,
     "answered": 0,

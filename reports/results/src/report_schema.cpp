@@ -20,6 +20,10 @@ constexpr ReportField kFields[] = {
     {"expectations.failed", "integer", "expectations", "expectations that failed (the run exits 1 when above 0)"},
     {"expectations.results", "array", "",
      "one object per expectation, in the order decided: `step` (1-based), `yaml_line`, `ok`, `at_s`, `what`, `message`"},
+    {"faults", "array", "",
+     "every action of an injected fault (the scenario's `faults:`, a live client's `inject`), in time order: `at_s`, "
+     "`fault` (its 1-based number), `what` (a refusal, a lost or late reply, the link down or up, a restart, out of "
+     "service or back) and `to` (whom it hit); empty when none"},
 
     {"calls", "object", "", "calls placed by the scenario's parties (stations, modems and generators on extensions), "
                             "each counted once under its outcome; trunk channels' legs and the switch's own "

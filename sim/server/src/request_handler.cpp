@@ -96,6 +96,13 @@ Client* RequestHandler::by_number(std::uint64_t number) const {
 }
 
 void RequestHandler::send_reply(Client& c, const json& id, const OpResult& r, Duration after) {
+  // An injected fault may lose the reply (the request never completes) or make it later.
+  const RequestPath::ReplyFate& fate = session_.request_path().last_fate();
+  if (fate.lost) {
+    log_.say("{}: reply to request {} lost ({})", c.name, id.dump(), fate.why);
+    return;
+  }
+  after += fate.delay;
   if (after <= Duration::zero()) return c.send(wire::frame(encoder_.reply(id, r)));
   clock_.schedule(after, [this, n = c.number, id, r] {
     if (Client* x = by_number(n)) x->send(wire::frame(encoder_.reply(id, r)));
@@ -145,6 +152,7 @@ void RequestHandler::dispatch(Client& c, const wire::Request& req) {
     return list_lines(c, req);
   }
   if (op == "open") return open_line(c, req, p);
+  if (op == "inject") return inject(c, req, p);
   if (op == "register_app") return register_app(c, req, p);
   if (op == "set_privilege") return set_privilege(c, req, p);
   if (op == "close") {

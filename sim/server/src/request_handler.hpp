@@ -83,6 +83,8 @@ class RequestHandler final : public RequestPath::Directory {
   /// The same for another of the path's entries (`run` calls it): lineHandoff's own forms.
   OpResult operation(Client& c, const wire::Request& req, const std::function<OpResult()>& run);
   void hello(Client& c, const wire::Request& req, const wire::Params& p);
+  /// A fault for a live test (request_operations.cpp): `fault` as a scenario's `faults:` item.
+  void inject(Client& c, const wire::Request& req, const wire::Params& p);
   bool check_token(Client& c, const nlohmann::json& id, const std::string& token);
   void authenticate(Client& c, const wire::Request& req, const std::string& token);
   void list_lines(Client& c, const wire::Request& req);

@@ -7,6 +7,7 @@
 
 #include "request_handler.hpp"
 #include "telsim/server/wire_schema.hpp"
+#include "telsim/sim/faults.hpp"
 #include "telsim/sim/request.hpp"
 
 namespace telsim::serve {
@@ -41,6 +42,11 @@ class JsonArgs final : public ArgSource {
   }
   std::optional<long long> integer(std::string_view key, LineErr) const override {
     return guarded([&] { return params_.optional_integer(std::string(key).c_str()); });
+  }
+  std::optional<double> number(std::string_view key, LineErr error) const override {
+    const json* v = params_.find(std::string(key).c_str());
+    if (v && v->is_number()) return v->get<double>();
+    return ArgSource::number(key, error);
   }
   std::unique_ptr<ArgSource> mapping(std::string_view key, LineErr error) const override {
     const json* v = params_.find(std::string(key).c_str());
@@ -177,6 +183,25 @@ void RequestHandler::call_operation(Client& c, const wire::Request& req) {
   if (!r.ok()) return;
   if (op->op == Op::Handoff && !target_owned) handed_off(c, cmd.to, cmd.call, false);
   if (op->op == Op::Deallocate) deallocated(c, cmd.call);
+}
+
+void RequestHandler::inject(Client& c, const wire::Request& req, const wire::Params& p) {
+  p.only({"fault"});
+  const json* body = p.find("fault");
+  if (!body || !body->is_object())
+    refuse(LineErr::InvalParam, "'fault' is an object, as a scenario's faults: item: {\"op\":\"answer\",\"reply\":\"never\"}");
+  FaultSpec f = decode_fault(JsonArgs(*body, "fault", LineErr::InvalParam));
+  if (!f.line.empty() && (!pbx_.find_line(f.line) || *pbx_.find_line(f.line) >= pbx_.extension_count()))
+    refuse(LineErr::InvalParam, fmt::format("'{}' is not an extension", f.line));
+  if (f.kind == FaultSpec::Kind::OutOfService) {
+    const auto line = pbx_.find_line(f.target);
+    if (!(line && *line < pbx_.extension_count()) && !pbx_.find_trunk(f.target))
+      refuse(LineErr::InvalParam, fmt::format("'{}' is neither an extension nor a trunk group", f.target));
+  }
+  const std::string what = describe(f);
+  const int number = session_.faults().add(std::move(f));
+  log_.say("{} injected fault {}: {}", c.name, number, what);
+  ok(c, req.id, json{{"fault", number}, {"what", what}});
 }
 
 void RequestHandler::handoff_by(Client& c, const wire::Request& req) {

@@ -91,6 +91,22 @@ struct Server::Impl final : PbxObserver, ModemObserver, serve::ConnectionManager
       modem_ports = std::make_unique<ModemPorts>(io, *bank, session.scenario(), std::move(hooks), log.stream(),
                                                  options.quiet);
     }
+    // An injected link fault (faults: {link: down}): every client is cut off, and newcomers
+    // are turned away until the link is back. What a departed client owned is cleared as for
+    // any client that goes.
+    session.faults().on_link([this](bool down) {
+      if (!down) {
+        log.say("link up (fault): clients may connect again");
+        return;
+      }
+      std::size_t cut = 0;
+      clients.for_each([&](serve::Client& c) {
+        if (c.gone() || c.closing()) return;
+        c.close_after_flush();  // no goodbye: a lost link says nothing
+        ++cut;
+      });
+      log.say("link down (fault): {} client(s) cut off", cut);
+    });
     requests = std::make_unique<serve::RequestHandler>(pbx, session, kernel, subscriptions, encoder, clients, options,
                                                        stats, log, modem_ports.get());
     if (options.ui) {
@@ -152,7 +168,10 @@ struct Server::Impl final : PbxObserver, ModemObserver, serve::ConnectionManager
   void accept() {
     acceptor.async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
       if (stopped) return;
-      if (!ec) {
+      if (!ec && session.faults().link_down()) {
+        boost::system::error_code ignored;
+        socket.close(ignored);  // the link is down (an injected fault): nobody gets through
+      } else if (!ec) {
         clients.connect(std::move(socket));
         // Take every connection already waiting, not one per turn of the loop: under load a
         // turn is long, and a queue of newcomers would wait seconds for their first reply.
@@ -161,7 +180,8 @@ struct Server::Impl final : PbxObserver, ModemObserver, serve::ConnectionManager
           tcp::socket more(io);
           acceptor.accept(more, e);  // the acceptor is non-blocking: would_block ends this
           if (e) break;
-          clients.connect(std::move(more));
+          if (session.faults().link_down()) more.close(e);
+          else clients.connect(std::move(more));
         }
       } else if (ec != asio::error::operation_aborted) {
         log.say("accept failed: {}", ec.message());
@@ -254,6 +274,10 @@ struct Server::Impl final : PbxObserver, ModemObserver, serve::ConnectionManager
   }
 
   void on_peer_change(CallId id) override { subscriptions.peer_changed(id); }
+
+  void on_line_service(LineId line, bool in_service) override {
+    subscriptions.line_state(line, in_service ? "INSERVICE" : "OUTOFSERVICE");
+  }
 
   void on_modem_state(const Modem& m) override {
     const auto line = modem_lines.find(&m);

@@ -179,6 +179,8 @@ class PbxObserver {
   /// Every change of a call's own state, reported or not, as it happens: for parts of the
   /// switch itself (a modem follows its line's call by these).
   virtual void on_switch_state(const CallStateEvent& /*event*/) {}
+  /// An extension went out of service or came back (a fault).
+  virtual void on_line_service(LineId /*line*/, bool /*in_service*/) {}
   virtual void on_reply(const OpResult& /*reply*/) {}
   virtual void on_call_record(const CallRecord& /*record*/) {}
   /// The party `call` is linked to changed (it was offered, answered, transferred, parked,

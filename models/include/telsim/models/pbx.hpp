@@ -84,6 +84,7 @@ struct Line {
   bool call_waiting = false;
   int messages_waiting = 0;             ///< message-waiting indications left (complete_call MESSAGE)
   std::optional<std::size_t> trunk;     ///< a trunk channel: its trunk group
+  bool out_of_service = false;          ///< a fault took it out of service (faults: out_of_service)
 };
 
 /// One call handle: one party's view of a call (TAPI gives each party its own hCall).
@@ -308,6 +309,19 @@ class Pbx {
   /// connects. False when no channel was free (counted as blocked).
   bool trunk_arrival(std::size_t trunk, const std::string& did, Duration holding);
   std::optional<std::size_t> find_trunk(std::string_view name) const;
+  /// A restart of the switch (a fault): every call in progress is cleared, each party
+  /// DISCONNECTED with LINEDISCONNECTMODE_TEMPFAILURE and then IDLE (the handles stay until
+  /// deallocated); parked calls and pending completions are lost; the configuration (forwarding,
+  /// message waiting) survives. Returns the calls cleared.
+  std::size_t restart();
+  /// Take an extension out of service (a fault) or put it back. Out of service, its calls in
+  /// progress are cleared (each party DISCONNECTED, LINEDISCONNECTMODE_OUTOFORDER, then IDLE),
+  /// calls to it end DISCONNECTED/OUTOFORDER and requests on it are refused with
+  /// LINEERR_INVALLINESTATE. Returns the calls cleared.
+  std::size_t set_in_service(LineId line, bool in_service);
+  /// The same for every channel of a trunk group: calls out through it end
+  /// DISCONNECTED/OUTOFORDER, and no call arrives on it.
+  std::size_t set_trunk_in_service(std::size_t trunk, bool in_service);
   const TrunkConfig& trunk_config(std::size_t t) const { return config_.trunks.at(t); }
   std::size_t trunk_count() const { return config_.trunks.size(); }
   TrunkStats::Summary trunk_summary(std::size_t t) const { return trunks_.at(t).stats.summary(now()); }
@@ -477,6 +491,9 @@ class Pbx {
   }
   void station_connected(Call& call);
   void cancel_timers(Call& call);
+  /// A fault clears a call in progress: it and its far party DISCONNECTED with `mode`, then it
+  /// IDLE (a conference call: each leg too). Returns 1 if it was in progress.
+  std::size_t clear_call(CallId id, DisconnectMode mode);
   bool engaged(const Line& line) const { return engaging_call(line) != nullptr; }
   /// The call that makes the line engaged (see docs/design.md), or nullptr.
   const Call* engaging_call(const Line& line) const;

@@ -48,6 +48,8 @@ enum class DisconnectMode : std::uint32_t {
   Incompatible = 0x400,
   Unavail = 0x800,
   NoDialTone = 0x1000,
+  OutOfOrder = 0x4000,   ///< the line (or trunk) is out of service
+  TempFailure = 0x8000,  ///< a temporary failure of the switch (a restart)
   Blocked = 0x20000,
   DoNotDisturb = 0x40000,
   Cancelled = 0x80000,

@@ -33,6 +33,8 @@ class ArgSource {
   virtual std::optional<std::string> text(std::string_view key, LineErr error) const = 0;
   /// A whole number. nullopt when absent or null.
   virtual std::optional<long long> integer(std::string_view key, LineErr error) const = 0;
+  /// A decimal number (a fault's probability); by default read from its text.
+  virtual std::optional<double> number(std::string_view key, LineErr error) const;
   /// A list of mappings (forwarding rules), each as a source of its own.
   virtual std::vector<std::unique_ptr<ArgSource>> items(std::string_view key, LineErr error) const = 0;
   /// A mapping (LINECALLPARAMS' `params`) as a source of its own; nullptr when absent or null.

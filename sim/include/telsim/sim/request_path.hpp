@@ -71,12 +71,23 @@ class RequestPath {
   // --- the path ----------------------------------------------------------------------------
   /// A stage between authorization and the switch. before() may answer the request itself
   /// (a refusal), in which case the switch never sees it.
+  /// What becomes of a request's reply beyond the switch's own timing (reply_delay): a filter
+  /// may make it late or lose it (the operation is carried out all the same).
+  struct ReplyFate {
+    Duration delay{0};  ///< added to the switch's reply_delay
+    bool lost = false;  ///< the reply never comes: the request never completes
+    std::string why;    ///< the fault that did it, for messages ("fault 2 (line 7)")
+  };
   class Filter {
    public:
     virtual ~Filter() = default;
-    virtual std::optional<OpResult> before(const Command& command) = 0;
+    /// `line` is the acting line's number ("" when none). A refusal answers the request.
+    virtual std::optional<OpResult> before(const Command& command, const std::string& line, ReplyFate& fate) = 0;
   };
   void add_filter(Filter* filter) { filters_.push_back(filter); }
+  /// The fate of the last request's reply (read right after execute(), or in the switch's
+  /// on_reply while it runs).
+  const ReplyFate& last_fate() const { return fate_; }
 
   /// Where each operation is recorded (the run's report lists them), or none.
   void on_operation(std::function<void(OperationRecord)> sink) { sink_ = std::move(sink); }
@@ -124,6 +135,7 @@ class RequestPath {
   std::vector<std::string> controllers_;
   const Directory* directory_ = nullptr;
   std::vector<Filter*> filters_;
+  ReplyFate fate_;
   std::function<void(OperationRecord)> sink_;
 };
 

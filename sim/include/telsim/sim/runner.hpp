@@ -12,6 +12,7 @@
 #include "telsim/models/modem_bank.hpp"
 #include "telsim/models/pbx.hpp"
 #include "telsim/sim/kernel.hpp"
+#include "telsim/sim/faults.hpp"
 #include "telsim/sim/request_path.hpp"
 #include "telsim/results/run_result.hpp"
 #include "telsim/sim/scenario.hpp"
@@ -41,6 +42,8 @@ class ScenarioSession {
   RequestPath& request_path() { return *path_; }
   /// The scenario's modems (nullptr when it has none).
   ModemBank* modems() { return modems_.get(); }
+  /// The scenario's faults, and those a live client injects.
+  FaultInjector& faults() { return *faults_; }
   ScenarioRunner& runner() { return *runner_; }
   const Scenario& scenario() const { return scenario_; }
   /// Start the traffic generators and schedule the first step.
@@ -58,6 +61,7 @@ class ScenarioSession {
   std::vector<OperationRecord> operations_;
   std::unique_ptr<Pbx> pbx_;
   std::unique_ptr<RequestPath> path_;
+  std::unique_ptr<FaultInjector> faults_;
   std::unique_ptr<ModemBank> modems_;
   std::unique_ptr<ScenarioRunner> runner_;
   std::vector<std::unique_ptr<TrafficGenerator>> generators_;
@@ -109,6 +113,8 @@ class ScenarioRunner final : public PbxObserver, public ModemObserver {
   bool execute(const Step& step);  // false: the step waits
   bool execute_do(const Step& step);  // false: the step waits for the switch's reply
   void finish_do(const Step& step, const OpResult& reply);
+  /// The reply reaches the step now, `wait` later, or never (fate.lost); true: the step is done.
+  bool await_reply(const Step& step, const OpResult& reply, Duration wait, const RequestPath::ReplyFate& fate);
   bool execute_expect(const Step& step);
   Verdict evaluate(const Step& step) const;
   Verdict evaluate_call(const Expectation& e, const Tracked& t) const;

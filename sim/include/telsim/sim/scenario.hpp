@@ -13,6 +13,7 @@
 #include "telsim/models/modem.hpp"
 #include "telsim/models/pbx.hpp"
 #include "telsim/results/run_result.hpp"
+#include "telsim/sim/faults.hpp"
 #include "telsim/sim/request.hpp"
 #include "telsim/sim/traffic.hpp"
 
@@ -92,6 +93,7 @@ struct Step {
   std::string completion_as;            ///< complete_call: name for the completion id
   std::string controller;               ///< who performs the step ("" = the default controller)
   std::optional<LineErr> expect_error;
+  bool reply_none = false;              ///< `reply: none`: a fault loses the reply; none must come
   // modem:
   std::string modem;           ///< the modem's name
   std::string data;            ///< modem_send: the bytes its terminal writes
@@ -124,6 +126,7 @@ struct Scenario {
   std::vector<TrafficConfig> traffic;
   std::vector<ModemSpec> modems;   ///< each also an extension of `pbx`
   std::vector<Step> steps;
+  std::vector<FaultSpec> faults;   ///< `faults:` (faults.hpp), in the file's order
   /// `expect: {metric: ...}` steps: checked when the run ends, so they are not among `steps`
   /// (each keeps its own step number).
   std::vector<MetricCheck> metrics;

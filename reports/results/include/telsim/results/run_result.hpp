@@ -45,6 +45,18 @@ struct OperationRecord {
   bool operator==(const OperationRecord&) const = default;
 };
 
+/// One action of an injected fault (a scenario's `faults:`, a live client's `inject`): a
+/// request refused, a reply made late or lost, the link down or up, the switch restarted, a line
+/// or trunk group out of service or back. report.json and report.html list them, so that a
+/// failure can be traced to its cause.
+struct FaultRecord {
+  SimTime at{0};
+  int fault = 0;      ///< 1-based: the scenario's faults in order, then those injected live
+  std::string what;   ///< "refused make_call: LINEERR_RESOURCEUNAVAIL", "link down for 5s"
+  std::string to;     ///< whom it hit: "line 201 (c3)", "every client (2)", "the switch"
+  bool operator==(const FaultRecord&) const = default;
+};
+
 /// Where a run's call records go as its calls end, instead of RunResult::records: the reports
 /// library's RecordStream writes cdr.csv and keeps what the other reports need in bounded memory,
 /// so an endless run does not grow (telsim run, telsim bench --report).
@@ -81,6 +93,7 @@ struct RunResult {
   };
   std::vector<Traffic> traffic;
   std::vector<OperationRecord> operations;  ///< scenario steps' and live clients', in the order run
+  std::vector<FaultRecord> faults;          ///< every action of an injected fault, in time order
   struct ModemSummary {
     std::string name;
     std::string number;

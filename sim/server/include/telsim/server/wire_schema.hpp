@@ -47,11 +47,12 @@ inline constexpr char kLineStatus[] = "line_status";
 inline constexpr char kAddressStatus[] = "address_status";
 inline constexpr char kRegisterApp[] = "register_app";
 inline constexpr char kSetPrivilege[] = "set_privilege";
+inline constexpr char kInject[] = "inject";
 }  // namespace op
-inline constexpr std::array<std::string_view, 14> kSessionOps = {
+inline constexpr std::array<std::string_view, 15> kSessionOps = {
     op::kHello,      op::kAuth,          op::kPing,        op::kListLines,  op::kOpen,
     op::kClose,      op::kMonitor,       op::kUnmonitor,   op::kCallStatus, op::kCallInfo,
-    op::kLineStatus, op::kAddressStatus, op::kRegisterApp, op::kSetPrivilege};
+    op::kLineStatus, op::kAddressStatus, op::kRegisterApp, op::kSetPrivilege, op::kInject};
 
 /// Whether the server knows an op of this name: a session op or a catalogue operation.
 constexpr bool is_op(std::string_view name) {
@@ -258,6 +259,8 @@ inline constexpr char kOpen[] = "OPEN";
 inline constexpr char kClose[] = "CLOSE";
 inline constexpr char kMsgWaitOn[] = "MSGWAITON";
 inline constexpr char kMsgWaitOff[] = "MSGWAITOFF";
+inline constexpr char kInService[] = "INSERVICE";
+inline constexpr char kOutOfService[] = "OUTOFSERVICE";
 // a forwarding rule's `when`
 inline constexpr char kUnconditional[] = "unconditional";
 inline constexpr char kBusy[] = "busy";
@@ -280,8 +283,9 @@ inline constexpr std::array<std::string_view, 2> kDirections = {value::kIn, valu
 inline constexpr std::array<std::string_view, 2> kLineKinds = {value::kExtension, value::kModem};
 inline constexpr std::array<std::string_view, 3> kAnswerModes = {value::kAnswerNone, value::kAnswerDrop,
                                                                  value::kAnswerHold};
-inline constexpr std::array<std::string_view, 4> kLineStates = {value::kOpen, value::kClose, value::kMsgWaitOn,
-                                                                value::kMsgWaitOff};
+inline constexpr std::array<std::string_view, 6> kLineStates = {value::kOpen,      value::kClose,
+                                                                value::kMsgWaitOn, value::kMsgWaitOff,
+                                                                value::kInService, value::kOutOfService};
 inline constexpr std::array<std::string_view, 5> kForwardingWhen = {
     value::kUnconditional, value::kBusy, value::kNoAnswer, value::kBusyNoAnswer, value::kDoNotDisturb};
 inline constexpr std::array<std::string_view, 3> kForwardingCallers = {value::kAll, value::kInternal,
@@ -329,9 +333,10 @@ inline constexpr std::array<std::string_view, 6> kModemStates = {"idle",   "off_
 /// `state`: every LINECALLSTATE (tapi_names::kCallState). `mode_name` and `reason`: the
 /// LINEDISCONNECTMODE and LINECALLREASON names the simulator uses (`mode` is the
 /// LINEDISCONNECTMODE value, 0 when none).
-inline constexpr std::array<std::string_view, 16> kDisconnectModes = {
-    "NORMAL",     "UNKNOWN",      "REJECT",  "PICKUP",     "FORWARDED", "BUSY",         "NOANSWER",  "BADADDRESS",
-    "UNREACHABLE", "CONGESTION", "INCOMPATIBLE", "UNAVAIL", "NODIALTONE", "BLOCKED", "DONOTDISTURB", "CANCELLED"};
+inline constexpr std::array<std::string_view, 18> kDisconnectModes = {
+    "NORMAL",      "UNKNOWN",    "REJECT",       "PICKUP",  "FORWARDED",  "BUSY",       "NOANSWER",
+    "BADADDRESS",  "UNREACHABLE", "CONGESTION", "INCOMPATIBLE", "UNAVAIL", "NODIALTONE", "OUTOFORDER",
+    "TEMPFAILURE", "BLOCKED",    "DONOTDISTURB", "CANCELLED"};
 inline constexpr std::array<std::string_view, 13> kCallReasons = {
     "DIRECT",   "FWDBUSY",  "FWDNOANSWER", "FWDUNCOND", "PICKUP", "UNPARK",  "REDIRECT",
     "CALLCOMPLETION", "TRANSFER", "REMINDER", "INTRUDE", "PARKED", "CAMPEDON"};

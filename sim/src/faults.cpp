@@ -1,0 +1,246 @@
+// Fault injection (faults.hpp).
+#include "telsim/sim/faults.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include <fmt/format.h>
+
+#include "telsim/models/duration.hpp"
+#include "telsim/models/random.hpp"
+#include "telsim/models/tapi_names.hpp"
+
+namespace telsim {
+
+namespace {
+
+constexpr std::array<std::string_view, 13> kKeys = {"op",    "line",  "nth",  "probability", "stream",
+                                                    "error", "reply", "delay", "at",         "for",
+                                                    "link",  "restart", "out_of_service"};
+constexpr std::array<std::string_view, 7> kRequestKeys = {"op", "line", "nth", "probability", "stream", "error", "reply"};
+
+std::string seconds(Duration d) { return format_duration(d); }
+
+}  // namespace
+
+FaultSpec decode_fault(const ArgSource& a) {
+  for (const std::string& k : a.keys())
+    if (std::find(kKeys.begin(), kKeys.end(), k) == kKeys.end())
+      a.fail(k, LineErr::InvalParam,
+             fmt::format("'{}' is not a fault key (op, line, nth, probability, stream, error, reply, delay; at, "
+                         "for, link, restart, out_of_service)",
+                         k));
+  const auto duration = [&](std::string_view key) {
+    const std::string t = *a.text(key, LineErr::InvalParam);
+    const auto d = parse_duration(t);
+    if (!d || *d < Duration::zero())
+      a.fail(key, LineErr::InvalParam, fmt::format("bad duration '{}' for {} (250ms, 5s, 2min)", t, key));
+    return *d;
+  };
+  FaultSpec f;
+  const int kinds = int(a.has("op")) + int(a.has("link")) + int(a.has("restart")) + int(a.has("out_of_service"));
+  if (kinds != 1)
+    a.fail_here(LineErr::InvalParam,
+                "a fault is one of: a request fault (op: ...), link: down, restart: switch, out_of_service: NAME");
+  if (a.has("at")) f.at = SimTime(duration("at"));
+  if (!a.has("op")) {
+    for (std::string_view k : kRequestKeys)
+      if (a.has(k)) a.fail(k, LineErr::InvalParam, fmt::format("'{}' belongs to a request fault (op: ...)", k));
+    if (a.has("delay")) a.fail("delay", LineErr::InvalParam, "'delay' belongs to a request fault (op: ...)");
+    if (a.has("link")) {
+      f.kind = FaultSpec::Kind::LinkDown;
+      if (*a.text("link", LineErr::InvalParam) != "down")
+        a.fail("link", LineErr::InvalParam, "link: down is the link fault (with `at` and `for`)");
+    } else if (a.has("restart")) {
+      f.kind = FaultSpec::Kind::Restart;
+      if (*a.text("restart", LineErr::InvalParam) != "switch")
+        a.fail("restart", LineErr::InvalParam, "restart: switch restarts the switch (with `at`)");
+      if (a.has("for")) a.fail("for", LineErr::InvalParam, "a restart is instant: it takes no 'for'");
+    } else {
+      f.kind = FaultSpec::Kind::OutOfService;
+      f.target = *a.text("out_of_service", LineErr::InvalParam);
+    }
+    if (f.kind != FaultSpec::Kind::Restart) {
+      if (!a.has("for")) a.fail_here(LineErr::InvalParam, "this fault needs 'for': how long it lasts");
+      f.period = duration("for");
+      if (f.period <= Duration::zero()) a.fail("for", LineErr::InvalParam, "'for' must be longer than 0");
+    }
+    return f;
+  }
+  f.kind = FaultSpec::Kind::Request;
+  const std::string op = *a.text("op", LineErr::InvalParam);
+  const OpInfo* info = find_operation(op);
+  if (!info) a.fail("op", LineErr::InvalParam, fmt::format("'{}' is not an operation (telsim operations lists them)", op));
+  f.op = info->op;
+  if (a.has("for")) a.fail("for", LineErr::InvalParam, "'for' belongs to link and out_of_service faults");
+  if (a.has("at")) a.fail("at", LineErr::InvalParam, "a request fault has no 'at': it acts on the requests it matches");
+  if (const auto l = a.text("line", LineErr::InvalParam)) f.line = *l;
+  if (const auto n = a.integer("nth", LineErr::InvalParam)) {
+    if (*n < 1) a.fail("nth", LineErr::InvalParam, "nth counts from 1 (the first matching request)");
+    f.nth = static_cast<std::uint64_t>(*n);
+  }
+  if (const auto p = a.number("probability", LineErr::InvalParam)) {
+    if (!(*p > 0.0 && *p <= 1.0)) a.fail("probability", LineErr::InvalParam, "probability is above 0 and at most 1");
+    if (f.nth) a.fail("probability", LineErr::InvalParam, "a fault takes nth or probability, not both");
+    f.probability = *p;
+    f.stream = a.text("stream", LineErr::InvalParam).value_or("faults");
+  } else if (a.has("stream")) {
+    a.fail("stream", LineErr::InvalParam, "'stream' names where a probability is drawn from: give 'probability'");
+  }
+  const int actions = int(a.has("error")) + int(a.has("reply")) + int(a.has("delay"));
+  if (actions != 1)
+    a.fail_here(LineErr::InvalParam,
+                "a request fault does one thing: error: LINEERR_..., reply: never, or delay: D (the reply that late)");
+  if (a.has("error")) {
+    const std::string e = *a.text("error", LineErr::InvalParam);
+    const auto err = parse_line_err(e);
+    if (!err || *err == LineErr::Success)
+      a.fail("error", LineErr::InvalParam, fmt::format("'{}' is not a LINEERR name (LINEERR_RESOURCEUNAVAIL ...)", e));
+    f.error = err;
+  } else if (a.has("reply")) {
+    if (*a.text("reply", LineErr::InvalParam) != "never")
+      a.fail("reply", LineErr::InvalParam, "reply: never loses the reply (the request never completes)");
+    f.reply_never = true;
+  } else {
+    f.reply_delay = duration("delay");
+  }
+  return f;
+}
+
+std::string describe(const FaultSpec& f) {
+  switch (f.kind) {
+    case FaultSpec::Kind::LinkDown: return fmt::format("link down at {} for {}", seconds(f.at), seconds(f.period));
+    case FaultSpec::Kind::Restart: return fmt::format("switch restart at {}", seconds(f.at));
+    case FaultSpec::Kind::OutOfService:
+      return fmt::format("{} out of service at {} for {}", f.target, seconds(f.at), seconds(f.period));
+    case FaultSpec::Kind::Request: break;
+  }
+  std::string which = std::string(to_string(*f.op));
+  if (!f.line.empty()) which += " on " + f.line;
+  if (f.nth) which += fmt::format(" #{}", f.nth);
+  if (f.probability) which += fmt::format(" p={} ({})", *f.probability, f.stream);
+  if (f.error) return fmt::format("{}: {}", which, tapi_name(*f.error));
+  if (f.reply_never) return which + ": reply never";
+  return fmt::format("{}: reply {} late", which, seconds(f.reply_delay));
+}
+
+FaultInjector::FaultInjector(Pbx& pbx, Scheduler& scheduler, std::uint64_t seed, std::vector<FaultSpec> faults)
+    : pbx_(pbx), scheduler_(scheduler), seed_(seed), faults_(std::move(faults)), matched_(faults_.size(), 0) {}
+
+void FaultInjector::start() {
+  for (std::size_t i = 0; i < faults_.size(); ++i) arm(i);
+}
+
+int FaultInjector::add(FaultSpec fault) {
+  if (fault.kind != FaultSpec::Kind::Request && fault.at < scheduler_.now()) fault.at = scheduler_.now();
+  faults_.push_back(std::move(fault));
+  matched_.push_back(0);
+  arm(faults_.size() - 1);
+  return static_cast<int>(faults_.size());
+}
+
+void FaultInjector::arm(std::size_t i) {
+  if (faults_[i].kind == FaultSpec::Kind::Request) return;
+  const SimTime now = scheduler_.now();
+  const Duration wait = faults_[i].at > now ? faults_[i].at - now : Duration::zero();
+  scheduler_.schedule(wait, [this, i] { act(i); });
+}
+
+void FaultInjector::note(std::size_t i, std::string what, std::string to) {
+  log_.push_back(FaultRecord{scheduler_.now(), static_cast<int>(i + 1), std::move(what), std::move(to)});
+}
+
+void FaultInjector::act(std::size_t i) {
+  const FaultSpec& f = faults_[i];
+  switch (f.kind) {
+    case FaultSpec::Kind::Request: return;
+    case FaultSpec::Kind::LinkDown: {
+      const SimTime until = scheduler_.now() + f.period;
+      if (link_down_until_ && *link_down_until_ >= until) return;  // an outage already covers it
+      const bool was_down = link_down_until_.has_value();
+      link_down_until_ = until;
+      note(i, fmt::format("link down for {}", seconds(f.period)), "every application");
+      if (!was_down && link_hook_) link_hook_(true);
+      scheduler_.schedule(f.period, [this, i, until] {
+        if (!link_down_until_ || *link_down_until_ != until) return;  // a later outage goes on
+        link_down_until_.reset();
+        note(i, "link up", "every application");
+        if (link_hook_) link_hook_(false);
+      });
+      return;
+    }
+    case FaultSpec::Kind::Restart: {
+      const std::size_t cleared = pbx_.restart();
+      note(i, fmt::format("switch restart: {} call{} cleared (TEMPFAILURE)", cleared, cleared == 1 ? "" : "s"),
+           "the switch");
+      return;
+    }
+    case FaultSpec::Kind::OutOfService: {
+      const auto set = [this, &f](bool in_service) -> std::size_t {
+        if (const auto line = pbx_.find_line(f.target); line && *line < pbx_.extension_count())
+          return pbx_.set_in_service(*line, in_service);
+        return pbx_.set_trunk_in_service(*pbx_.find_trunk(f.target), in_service);
+      };
+      const bool is_line = pbx_.find_line(f.target).has_value();
+      const std::string who = fmt::format("{} {}", is_line ? "extension" : "trunk group", f.target);
+      const std::size_t cleared = set(false);
+      note(i, fmt::format("out of service for {}: {} call{} cleared (OUTOFORDER)", seconds(f.period), cleared,
+                          cleared == 1 ? "" : "s"),
+           who);
+      scheduler_.schedule(f.period, [this, i, set, who] {
+        set(true);
+        note(i, "back in service", who);
+      });
+      return;
+    }
+  }
+}
+
+std::optional<OpResult> FaultInjector::before(const Command& c, const std::string& line,
+                                              RequestPath::ReplyFate& fate) {
+  const CallId subject = subject_call(c);
+  const std::string to = subject ? fmt::format("line {} ({})", line, to_string(subject)) : fmt::format("line {}", line);
+  if (link_down_until_) {
+    OpResult r;
+    r.op = c.op;
+    r.error = LineErr::OperationFailed;
+    r.call = subject;
+    r.detail = fmt::format("the link to the switch is down until {} (an injected fault)",
+                           seconds(*link_down_until_));
+    return r;
+  }
+  for (std::size_t i = 0; i < faults_.size(); ++i) {
+    const FaultSpec& f = faults_[i];
+    if (f.kind != FaultSpec::Kind::Request || *f.op != c.op) continue;
+    if (!f.line.empty() && f.line != line) continue;
+    const std::uint64_t n = ++matched_[i];
+    if (f.nth && n != f.nth) continue;
+    if (f.probability) {
+      auto it = streams_.find(f.stream);
+      if (it == streams_.end()) it = streams_.emplace(f.stream, random_stream(seed_, "fault:" + f.stream)).first;
+      if (!(unit_uniform(it->second) < *f.probability)) continue;
+    }
+    const std::string which = fmt::format("fault {}", i + 1);
+    if (f.error) {
+      note(i, fmt::format("refused {}: {}", to_string(c.op), tapi_name(*f.error)), to);
+      OpResult r;
+      r.op = c.op;
+      r.error = *f.error;
+      r.call = subject;
+      r.detail = fmt::format("injected by {} ({})", which, describe(f));
+      return r;
+    }
+    if (f.reply_never) {
+      note(i, fmt::format("{}: reply lost", to_string(c.op)), to);
+      fate.lost = true;
+      fate.why = which;
+    } else {
+      note(i, fmt::format("{}: reply {} late", to_string(c.op), seconds(f.reply_delay)), to);
+      fate.delay += f.reply_delay;
+      if (fate.why.empty()) fate.why = which;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace telsim
