@@ -92,6 +92,9 @@ class Tapi32UnderWine : public ::testing::Test {
   /// The data call (AUnimodemStyleProgramMakesADataCallAndMovesDataThroughThePort), from the
   /// 64-bit or the 32-bit build of datamodem.exe.
   void data_call(int bits);
+  /// Passthrough and the DEVCFG that configures the modem
+  /// (PassthroughHandsTheProgramTheModemWhichItsDevConfigConfigured), 64- or 32-bit.
+  void passthrough(int bits);
   TempDir dir_;
 };
 
@@ -364,10 +367,13 @@ void Tapi32UnderWine::data_call(int bits) {
   ASSERT_FALSE(states.empty()) << run.describe();
   EXPECT_EQ(std::count(states.begin(), states.end(), "CONNECTED"), 1) << run.describe();
   EXPECT_EQ(states.back(), "IDLE") << run.describe();
-  // The server's CONNECTED came first; the program's waited for the carriers.
+  // The server's CONNECTED came first; the program's waited for the carriers. They trained at
+  // 9600, not the far modem's 14400: the DEVCFG the program set first (its round trip) has that
+  // DTE rate, and it configured the modem.
   EXPECT_TRUE(watch.wait([](const json& f) {
-    return f.value("event", "") == "modem_state" && f.value("line", "") == "400" && f.value("state", "") == "online";
-  })) << "no modem_state online for m1";
+    return f.value("event", "") == "modem_state" && f.value("line", "") == "400" && f.value("state", "") == "online" &&
+           f.value("speed", 0) == 9600;
+  })) << "no modem_state online at 9600 for m1";
   EXPECT_TRUE(watch.wait([](const json& f) {
     return f.value("event", "") == "modem_state" && f.value("line", "") == "400" && f.value("state", "") == "idle";
   })) << "m1 did not hang up";
@@ -385,7 +391,16 @@ void Tapi32UnderWine::data_call(int bits) {
 // modem_config is the DEVCFG's, it went online at 9600 and back to idle, and the program's only
 // call (CONNECTED, IDLE) was never a call of the switch (the modem's own ATDT call was, and TAPI
 // did not get it).
-TEST_F(Tapi32UnderWine, PassthroughHandsTheProgramTheModemWhichItsDevConfigConfigured) {
+TEST_F(Tapi32UnderWine, PassthroughHandsTheProgramTheModemWhichItsDevConfigConfigured) { passthrough(64); }
+
+// The same from the 32-bit build (its DEVCFG, COMMCONFIG and MODEMSETTINGS laid out by a
+// 32-bit compiler).
+TEST_F(Tapi32UnderWine, TheThirtyTwoBitBuildOfThePassthroughProgramDoesTheSame) {
+  if (std::string(TELSIM_TSP_BIN32).empty()) GTEST_SKIP() << "no 32-bit build (Debian: g++-mingw-w64-i686-win32)";
+  passthrough(32);
+}
+
+void Tapi32UnderWine::passthrough(int bits) {
   const fs::path pty = dir_.path() / "modem400";
   const fs::path yaml = dir_.path() / "tapi32-passthrough.yaml";
   cli_test::write_file(yaml, "name: tapi32-passthrough\nseed: 1\npbx:\n  extensions:\n    - {number: \"201\", name: Front desk}\n"
@@ -396,7 +411,7 @@ TEST_F(Tapi32UnderWine, PassthroughHandsTheProgramTheModemWhichItsDevConfigConfi
   ASSERT_TRUE(server->wait_listening()) << server->describe();
   ServerWatch watch(server->port());
   ASSERT_TRUE(watch.ok());
-  const AppRun run = run_app("datamodem.exe", {"modem 400", "extension 201", "95551234", "passthrough"}, server->port());
+  const AppRun run = run_app("datamodem.exe", {"modem 400", "extension 201", "95551234", "passthrough"}, server->port(), bits);
   EXPECT_EQ(run.status, 0) << run.describe();
   EXPECT_NE(run.out.find("PASS: datamodem"), std::string::npos) << run.describe();
   EXPECT_NE(run.out.find("CONNECT 9600"), std::string::npos) << run.describe();
