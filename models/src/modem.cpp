@@ -98,6 +98,54 @@ Modem::Settings Modem::factory_settings() const {
 
 void Modem::remove_observer(ModemObserver* observer) { std::erase(observers_, observer); }
 
+// --- the owner's options (DEVCFG) -------------------------------------------------------------
+
+ModemOptions Modem::options() const {
+  ModemOptions o;
+  o.dte_rate = dte_rate_;
+  o.speaker = settings_.speaker;
+  o.volume = settings_.volume;
+  const int x = settings_.call_progress;
+  o.blind_dial = x == 0 || x == 1 || x == 3;  // X2 and X4 wait for dial tone
+  o.flow_control = settings_.flow_control;
+  o.call_setup_timeout = settings_.s[7];
+  return o;
+}
+
+bool Modem::configure(const ModemOptions& o) {
+  if ((o.dte_rate != 0 && (o.dte_rate < 300 || o.dte_rate > 921600)) || o.speaker < 0 || o.speaker > 3 ||
+      o.volume < 0 || o.volume > 3 || (o.flow_control != 0 && o.flow_control != 3 && o.flow_control != 4) ||
+      o.call_setup_timeout < 1 || o.call_setup_timeout > 255)
+    return false;
+  dte_rate_ = o.dte_rate;
+  for (Settings* s : {&settings_, &stored_}) {
+    s->speaker = o.speaker;
+    s->volume = o.volume;
+    s->call_progress = o.blind_dial ? 3 : 4;
+    s->flow_control = o.flow_control;
+    s->s[7] = o.call_setup_timeout;
+  }
+  notify_state();
+  return true;
+}
+
+std::uint32_t Modem::max_speed() const {
+  if (dte_rate_ == 0 || dte_rate_ >= config_.speed) return config_.speed;
+  std::uint32_t best = std::begin(kRates)->bps;
+  for (const Rate& r : kRates)
+    if (r.bps <= dte_rate_) best = r.bps;
+  return best;
+}
+
+void Modem::reset_to_idle() {
+  if (state_ != State::Idle) {
+    hang_up();
+    enter_state(State::Idle);
+  }
+  scan_ = Scan::WaitA;
+  line_buf_.clear();
+}
+
 // --- output -----------------------------------------------------------------------------
 
 void Modem::emit(std::string_view bytes) {
@@ -489,7 +537,7 @@ bool Modem::extended_command(std::string_view& rest) {
   if (name == "MS") {  // modulation selection: accepted, the line rate is the configured one
     if (set) return true;
     info_text(test ? "+MS: (0,1,2,3,9,10,11),(0,1),(300-33600),(300-33600)"
-                   : fmt::format("+MS: 11,1,300,{}", config_.speed));
+                   : fmt::format("+MS: 11,1,300,{}", max_speed()));
     return true;
   }
   if (name == "IFC") {  // DTE-DCE flow control: accepted, nothing to control on a pty

@@ -51,6 +51,8 @@ struct ModemBank::Port final : ModemLine {
   std::unique_ptr<Modem> modem;
   LineId line;
   CallId call;                     // the call the modem holds or is being offered
+  bool owned = false;              // a TAPI application owns the line
+  bool passthrough = false;        // ...and has handed its program the AT interpreter
   Port* peer = nullptr;            // the far modem, once trained
   Port* training_with = nullptr;   // the far modem while training
   TimerHandle training;
@@ -97,11 +99,38 @@ const Modem* ModemBank::on_line(LineId line) const {
   return p ? p->modem.get() : nullptr;
 }
 
+Modem* ModemBank::on_line(LineId line) {
+  Port* p = port_on(line);
+  return p ? p->modem.get() : nullptr;
+}
+
 bool ModemBank::set_controlled(LineId line, bool on) {
   Port* p = port_on(line);
   if (!p) return false;
-  p->modem->set_controlled(on);
+  p->owned = on;
+  if (!on) p->passthrough = false;
+  p->modem->set_controlled(p->owned && !p->passthrough);
   return true;
+}
+
+bool ModemBank::set_passthrough(LineId line, bool on) {
+  Port* p = port_on(line);
+  if (!p) return false;
+  if (on == p->passthrough) return true;
+  p->passthrough = on;
+  if (on) {
+    p->modem->set_controlled(false);
+    return true;
+  }
+  // Control first, so that the hang-up reports nothing to the terminal.
+  p->modem->set_controlled(p->owned);
+  p->modem->reset_to_idle();
+  return true;
+}
+
+bool ModemBank::passthrough(LineId line) const {
+  const Port* p = port_on(line);
+  return p && p->passthrough;
 }
 
 ModemBank::Port* ModemBank::port_on(LineId line) const {
@@ -172,7 +201,7 @@ void ModemBank::trained(Port& a, Port& b) {
   if (!ca || !cb || ca->peer != b.call || ca->state != CallState::Connected || cb->state != CallState::Connected)
     return;
   if (!a.modem->wants_carrier() || !b.modem->wants_carrier()) return;
-  const std::uint32_t bps = std::min(a.modem->config().speed, b.modem->config().speed);
+  const std::uint32_t bps = std::min(a.modem->max_speed(), b.modem->max_speed());
   a.peer = &b;
   b.peer = &a;
   // The originating modem reports first, as it hears the answerer's carrier first.

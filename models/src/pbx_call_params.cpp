@@ -14,6 +14,10 @@ namespace telsim {
 std::optional<OpResult> Pbx::refuse_params(Op op, LineId line_id, CallId subject, const CallParams& p,
                                            const std::vector<CallId>& involved) {
   const Line& line = lines_.at(line_id);
+  if (p.bearer_mode == callparam::kBearerPassthrough)
+    return refuse(op, LineErr::InvalBearerMode, subject,
+                  fmt::format("params bearer_mode PASSTHROUGH: the switch makes no call for it (a modem line's owner "
+                              "has its modem's command interpreter handed over instead: modem_passthrough)"));
   if (p.address_id && *p.address_id != 0)
     return refuse(op, LineErr::InvalAddressId, subject,
                   fmt::format("params address_id {}: line {} has one address, id 0", *p.address_id, line.number));

@@ -41,6 +41,7 @@ constexpr std::array kAllErrors = {
     LineErr::ConferenceFull,   LineErr::DialBilling,       LineErr::DialDialTone,
     LineErr::DialPrompt,       LineErr::DialQuiet,
     LineErr::InUse,             LineErr::InvalAddress,      LineErr::InvalAddressId,
+    LineErr::InvalBearerMode,
     LineErr::InvalCallComplMode, LineErr::InvalCallHandle, LineErr::InvalCallParams, LineErr::InvalCallState,
     LineErr::InvalCompletionId, LineErr::InvalConfCallHandle, LineErr::InvalConsultCallHandle,
     LineErr::InvalGroupId,     LineErr::InvalLineHandle,   LineErr::InvalLineState,

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <random>
 #include <regex>
 #include <string>
@@ -73,12 +74,13 @@ class Port {
     }
   }
   /// Wait until what was read (and not yet consumed) matches `re`; consume up to the match.
-  bool expect(const std::string& re, std::chrono::seconds timeout = 20s) {
+  bool expect(const std::string& re, std::chrono::seconds timeout = 20s, std::string* matched = nullptr) {
     const std::regex r(re);
     const auto deadline = Clock::now() + timeout;
     for (;;) {
       std::smatch m;
       if (std::regex_search(seen_, m, r)) {
+        if (matched) *matched = m.str(0);
         seen_.erase(0, static_cast<std::size_t>(m.position(0) + m.length(0)));
         return true;
       }
@@ -284,6 +286,91 @@ TEST_F(ModemPtyTest, StoppingTheServerRemovesTheLinksAndHangsUpThePorts) {
   char c;
   const ssize_t n = ::read(a.fd(), &c, 1);
   EXPECT_TRUE(n == 0 || (n < 0 && errno == EIO)) << "the pty did not hang up";
+}
+
+/// A wire client of the server (docs/protocol.md): one request at a time, its reply's line.
+class Wire {
+ public:
+  explicit Wire(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) ADD_FAILURE() << std::strerror(errno);
+    ::fcntl(fd_, F_SETFL, O_NONBLOCK);
+    port_ = std::make_unique<Port>(fd_);
+  }
+  /// Send `body` (a JSON object's members, without braces) as request `id`; its reply line.
+  std::string request(const std::string& body) {
+    const std::string id = std::to_string(++id_);
+    port_->write("{\"id\":" + id + "," + body + "}\n");
+    // Events may come first; the reply is the line with this id (the keys are in any order).
+    std::string reply;
+    if (!port_->expect("[^\n]*\"id\":" + id + "[,}][^\n]*\n", 20s, &reply)) return "no reply to " + body;
+    return reply;
+  }
+  Port& port() { return *port_; }
+
+ private:
+  int fd_ = -1;
+  int id_ = 0;
+  std::unique_ptr<Port> port_;
+};
+
+// LINEBEARERMODE_PASSTHROUGH at the wire (what telsim.tsp asks for): a client that owns m1's
+// line hands m1's AT interpreter back to the terminal (modem_passthrough on) — AT is answered,
+// the DTE rate a DEVCFG set (modem_config) shows in +MS? and caps the line rate ATDT trains to —
+// and takes it back (off): m1 hangs up at once, so m2 loses its carrier. The refusals: not a
+// modem's line, the line not open, PASSTHROUGH in make_call's params, another client's modem.
+TEST_F(ModemPtyTest, PassthroughHandsAnOwnedModemBackToItsTerminalAndModemConfigSetsIt) {
+  Wire owner(server->port()), other(server->port());
+  ASSERT_NE(owner.request(R"("op":"hello","versions":[1],"name":"owner")").find("\"ok\":true"), std::string::npos);
+  ASSERT_NE(other.request(R"("op":"hello","versions":[1],"name":"other")").find("\"ok\":true"), std::string::npos);
+  EXPECT_NE(owner.request(R"("op":"modem_passthrough","line":"400","on":true)").find("LINEERR_INVALLINEHANDLE"),
+            std::string::npos);
+  ASSERT_NE(owner.request(R"("op":"open","line":"400","privilege":"OWNER","media_modes":["DATAMODEM"])").find("\"ok\":true"),
+            std::string::npos);
+  ASSERT_NE(owner.request(R"("op":"open","line":"201")").find("\"ok\":true"), std::string::npos);
+  EXPECT_NE(owner.request(R"("op":"modem_passthrough","line":"201","on":true)").find("LINEERR_INVALBEARERMODE"),
+            std::string::npos);
+  EXPECT_NE(owner.request(R"("op":"make_call","line":"201","to":"400","params":{"bearer_mode":"PASSTHROUGH"})")
+                .find("LINEERR_INVALBEARERMODE"),
+            std::string::npos);
+  // Configured as a DEVCFG says (the owner may; another client may not while it owns it).
+  const std::string config =
+      owner.request(R"("op":"modem_config","line":"400","set":{"dte_rate":9600,"speaker":0,"volume":3,"blind_dial":true,"call_setup_timeout":30})");
+  EXPECT_NE(config.find("\"dte_rate\":9600"), std::string::npos) << config;
+  EXPECT_NE(config.find("\"max_speed\":9600"), std::string::npos) << config;
+  EXPECT_NE(config.find("\"speed\":33600"), std::string::npos) << config;
+  EXPECT_NE(other.request(R"("op":"modem_config","line":"400","set":{"speaker":2})").find("LINEERR_INUSE"), std::string::npos);
+  EXPECT_NE(other.request(R"("op":"modem_config","line":"400")").find("\"speaker\":0"), std::string::npos);
+  EXPECT_NE(owner.request(R"("op":"modem_config","line":"400","set":{"volume":7})").find("LINEERR_INVALPARAM"),
+            std::string::npos);
+  EXPECT_NE(owner.request(R"("op":"modem_config","line":"400","set":{"tone":1})").find("LINEERR_INVALPARAM"),
+            std::string::npos);
+
+  Port a(m1_path), b(m2_path);
+  const std::string on = owner.request(R"("op":"modem_passthrough","line":"400","on":true)");
+  EXPECT_NE(on.find("\"passthrough\":true"), std::string::npos) << on;
+  a.write("AT\r");
+  ASSERT_TRUE(a.expect("AT\r\r\nOK\r\n")) << printable(a.pending());
+  a.write("ATE0 +MS?\r");
+  ASSERT_TRUE(a.expect("\\+MS: 11,1,300,9600\r\n\r\nOK\r\n")) << printable(a.pending());
+  a.write("AT&V\r");
+  ASSERT_TRUE(a.expect("L3 M0 Q0 V1 W0 X3 ")) << printable(a.pending());
+  ASSERT_TRUE(a.expect("S07:030")) << printable(a.pending());
+  a.write("ATDT401\r");
+  ASSERT_TRUE(b.expect("CONNECT 9600\r\n")) << printable(b.pending());  // m2 (S0=2) answers
+  ASSERT_TRUE(a.expect("CONNECT 9600\r\n")) << printable(a.pending());
+  const std::string off = owner.request(R"("op":"modem_passthrough","line":"400","on":false)");
+  EXPECT_NE(off.find("\"passthrough\":false"), std::string::npos) << off;
+  EXPECT_NE(off.find("\"state\":\"idle\""), std::string::npos) << off;
+  EXPECT_TRUE(b.expect("NO CARRIER\r\n")) << printable(b.pending());
+  // Closing the line ends control (and passthrough with it): the terminal has the modem again.
+  ASSERT_NE(owner.request(R"("op":"close","line":"400")").find("\"ok\":true"), std::string::npos);
+  a.write("AT\r");
+  EXPECT_TRUE(a.expect("OK\r\n")) << printable(a.pending());
 }
 
 TEST(ModemPtyErrors, APtyPathThatIsAFileIsRefusedWithItsPlace) {

@@ -430,5 +430,104 @@ TEST_F(ModemTest, EveryModemCallEndsIdleWithOneRecord) {
   EXPECT_EQ(t1.take(), "\r\nNO CARRIER\r\n");
 }
 
+// A DEVCFG's settings (configure): the active and the stored profile take them, so AT&V shows
+// them and ATZ keeps them; the DTE rate caps the line rate the modem trains to (no error
+// control to buffer with); a value out of range changes nothing.
+TEST_F(ModemTest, ConfigureSetsTheProfileAndTheDteRateCapsTheLineRate) {
+  ModemOptions o = m1().options();
+  EXPECT_EQ(o.dte_rate, 0u);
+  EXPECT_EQ(o.speaker, 1);
+  EXPECT_EQ(o.volume, 1);
+  EXPECT_FALSE(o.blind_dial);
+  EXPECT_EQ(o.flow_control, 3);
+  EXPECT_EQ(o.call_setup_timeout, 50);
+  EXPECT_EQ(m1().max_speed(), 33600u);
+  o.dte_rate = 9600;
+  o.speaker = 0;
+  o.volume = 3;
+  o.blind_dial = true;
+  o.flow_control = 4;
+  o.call_setup_timeout = 30;
+  ASSERT_TRUE(m1().configure(o));
+  EXPECT_EQ(m1().max_speed(), 9600u);
+  type(m1(), t1, "ATE0\r");
+  EXPECT_EQ(type(m1(), t1, "AT&V\r"),
+            "\r\nACTIVE PROFILE:\r\nE0 L3 M0 Q0 V1 W0 X3 &C1 &D2 &K4\r\nS00:000 S01:000 S02:043 S03:013 S04:010 "
+            "S05:008 S06:002 S07:030 S08:002 S09:006 S10:014 S11:095 S12:050\r\n\r\nOK\r\n");
+  type(m1(), t1, "ATM2 L1 X4 S7=60 Z\r");  // Z: back to the stored profile, which has them too
+  const ModemOptions kept = m1().options();
+  EXPECT_EQ(kept.speaker, 0);
+  EXPECT_EQ(kept.volume, 3);
+  EXPECT_TRUE(kept.blind_dial);
+  EXPECT_EQ(kept.flow_control, 4);
+  EXPECT_EQ(kept.call_setup_timeout, 30);
+  EXPECT_EQ(kept.dte_rate, 9600u);
+  for (auto bad : {+[](ModemOptions& x) { x.dte_rate = 110; }, +[](ModemOptions& x) { x.speaker = 4; },
+                   +[](ModemOptions& x) { x.flow_control = 1; }, +[](ModemOptions& x) { x.call_setup_timeout = 0; }}) {
+    ModemOptions b = m1().options();
+    b.volume = 0;
+    bad(b);
+    EXPECT_FALSE(m1().configure(b));
+    EXPECT_EQ(m1().options().volume, 3) << "nothing changed";
+  }
+  // A DTE rate between two line rates: the one below it. m2 (14400) then trains to it.
+  o.dte_rate = 19000;
+  ASSERT_TRUE(m1().configure(o));
+  EXPECT_EQ(m1().max_speed(), 16800u);
+  o.dte_rate = 115200;
+  ASSERT_TRUE(m1().configure(o));
+  EXPECT_EQ(m1().max_speed(), 33600u);
+  o.dte_rate = 9600;
+  ASSERT_TRUE(m1().configure(o));
+  type(m2(), t2, "ATE0\r");
+  type(m1(), t1, "ATD401\r");
+  run(2s);
+  ASSERT_EQ(t2.take(), "\r\nRING\r\n");
+  type(m2(), t2, "ATA\r");
+  run(3s);
+  EXPECT_EQ(t1.take(), "\r\nCONNECT 9600\r\n");
+  EXPECT_EQ(t2.take(), "\r\nCONNECT 9600\r\n");
+}
+
+// Unimodem's passthrough: the owner of a modem's line hands its program the AT interpreter.
+// Owned, the modem ignores its terminal in command mode; in passthrough it answers it and
+// dials what it is told; ending passthrough hangs it up at once, silently, and it is the
+// owner's again. The owner letting go of the line ends passthrough too.
+TEST_F(ModemTest, PassthroughHandsAnOwnedModemsInterpreterToItsTerminalAndTakesItBack) {
+  const LineId l400 = *world.pbx.find_line("400");
+  ASSERT_TRUE(bank.set_controlled(l400, true));
+  EXPECT_EQ(type(m1(), t1, "AT\r"), "") << "owned: the terminal's commands are ignored";
+  EXPECT_FALSE(bank.passthrough(l400));
+  ASSERT_TRUE(bank.set_passthrough(l400, true));
+  EXPECT_TRUE(bank.passthrough(l400));
+  EXPECT_FALSE(m1().controlled());
+  EXPECT_EQ(type(m1(), t1, "AT\r"), "AT\r\r\nOK\r\n");
+  EXPECT_EQ(type(m1(), t1, "ATI3\r"), "ATI3\r\r\ntelsim modem m1\r\n\r\nOK\r\n");
+  type(m1(), t1, "ATE0 D401\r");
+  run(2s);
+  ASSERT_EQ(t2.take(), "\r\nRING\r\n");
+  type(m2(), t2, "ATA\r");
+  run(3s);
+  EXPECT_EQ(t1.take(), "\r\nCONNECT 14400\r\n");
+  EXPECT_EQ(t2.take(), "\r\nCONNECT 14400\r\n");
+  ASSERT_TRUE(bank.set_passthrough(l400, false));
+  EXPECT_FALSE(bank.passthrough(l400));
+  EXPECT_TRUE(m1().controlled());
+  EXPECT_EQ(m1().state(), Modem::State::Idle);
+  EXPECT_EQ(t1.take(), "") << "no NO CARRIER for the owner's hang-up";
+  run(2s);
+  EXPECT_EQ(m2().state(), Modem::State::Idle);
+  EXPECT_EQ(t2.take(), "\r\nNO CARRIER\r\n");
+  EXPECT_EQ(type(m1(), t1, "AT\r"), "") << "the owner's again";
+  // Passthrough ends with the owner: the terminal keeps the modem.
+  ASSERT_TRUE(bank.set_passthrough(l400, true));
+  ASSERT_TRUE(bank.set_controlled(l400, false));
+  EXPECT_FALSE(bank.passthrough(l400));
+  EXPECT_FALSE(m1().controlled());
+  EXPECT_FALSE(bank.set_passthrough(*world.pbx.find_line("201"), true)) << "201 is no modem's line";
+  run(5s);
+  for (const CallRecord& r : world.rec.records) EXPECT_EQ(r.history.back().state, CallState::Idle);
+}
+
 }  // namespace
 }  // namespace telsim::test

@@ -100,6 +100,7 @@ const std::vector<Named<LineErr>> kErrors = {
     {LineErr::ConferenceFull, "CONFERENCEFULL", 0x80000007},
     {LineErr::InUse, "INUSE", 0x8000000F},
     {LineErr::InvalAddress, "INVALADDRESS", 0x80000010},
+    {LineErr::InvalBearerMode, "INVALBEARERMODE", 0x80000016},
     {LineErr::InvalCallComplMode, "INVALCALLCOMPLMODE", 0x80000017},
     {LineErr::InvalCallHandle, "INVALCALLHANDLE", 0x80000018},
     {LineErr::InvalCallState, "INVALCALLSTATE", 0x8000001C},

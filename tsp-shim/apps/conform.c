@@ -508,6 +508,12 @@ static void walk_calls(void) {
   memset(&bad, 0, sizeof bad);
   bad.dwTotalSize = 8;
   is(r, lineMakeCallA(h201, &c1, "202", 0, &bad), LINEERR_STRUCTURETOOSMALL, "LINECALLPARAMS of 8 bytes: STRUCTURETOOSMALL");
+  LINECALLPARAMS pass;
+  memset(&pass, 0, sizeof pass);
+  pass.dwTotalSize = sizeof pass;
+  pass.dwBearerMode = LINEBEARERMODE_PASSTHROUGH;
+  is(r, lineMakeCallA(h201, &c1, NULL, 0, &pass), LINEERR_INVALBEARERMODE,
+     "LINEBEARERMODE_PASSTHROUGH on a voice line: INVALBEARERMODE (a modem's: datamodem.exe)");
   LONG req = lineMakeCallA(h201, &c1, "202", 0, NULL);
   LONG rc = reply(&qa, req);
   chk(r, req > 0 && rc == 0 && c1, "a request ID, LINE_REPLY 0 with that ID, the handle written", "req %ld, reply %s", req, ename(rc));
@@ -1012,10 +1018,10 @@ static void walk_providers(void) {
   r = row("lineGetDevConfigW", "TAPI, then the provider: a modem's line has a Unimodem DEVCFG (datamodem.exe round-trips it)");
   is(r, lineGetDevConfigW(dev201, sized(256), L"comm/datamodem"), LINEERR_INVALDEVICECLASS, "a voice line: INVALDEVICECLASS");
   DWORD cfg = 0;
-  r = row("lineSetDevConfigA", "TAPI, then the provider: a modem's line takes a Unimodem DEVCFG (datamodem.exe round-trips it)");
+  r = row("lineSetDevConfigA", "TAPI, then the provider: a modem's line takes a Unimodem DEVCFG, which configures its modem (datamodem.exe)");
   is(r, lineSetDevConfigA(9999, &cfg, 4, "comm/datamodem"), LINEERR_BADDEVICEID, "device 9999: BADDEVICEID");
   is(r, lineSetDevConfigA(dev201, &cfg, 4, "comm/datamodem"), LINEERR_INVALDEVICECLASS, "a voice line: INVALDEVICECLASS");
-  r = row("lineSetDevConfigW", "TAPI, then the provider: a modem's line takes a Unimodem DEVCFG (datamodem.exe round-trips it)");
+  r = row("lineSetDevConfigW", "TAPI, then the provider: a modem's line takes a Unimodem DEVCFG, which configures its modem (datamodem.exe)");
   is(r, lineSetDevConfigW(dev201, &cfg, 4, L"comm/datamodem"), LINEERR_INVALDEVICECLASS, "a voice line: INVALDEVICECLASS");
 
   /* Handoff priorities (the registry's HandoffPriorities). */

@@ -23,16 +23,38 @@
  * is, when telsim wine-setup mapped a COM port onto the modem; else the pty's DOS path) moves
  * data too ("REOPEN path=..."). lineDrop hangs up: IDLE. Every LINE_CALLSTATE is printed
  * "CALLSTATE id=... state=...".
+ *
+ *   datamodem.exe MODEM VOICE NUMBER passthrough
+ *
+ * Unimodem's passthrough instead of the data call: LINEDEVCAPS' dwBearerModes has
+ * LINEBEARERMODE_PASSTHROUGH on the modem's line only, and lineMakeCall with it on the voice
+ * line is INVALBEARERMODE. The program first configures the modem with a DEVCFG (9600 bit/s,
+ * speaker off, loud, blind dialling, 30 s to set a call up: lineSetDevConfig, which
+ * lineGetDevConfig then gives back), then lineMakeCall(NULL, PASSTHROUGH) on the modem's line:
+ * CONNECTED at once, LINECALLINFO's dwBearerMode PASSTHROUGH, and lineGetID("comm/datamodem") on
+ * the call gives the port where the program talks to the modem itself: ATI3 names it, AT&V
+ * shows the DEVCFG's settings in its active profile (M0 L3 X3 S07:030), and ATDT NUMBER dials
+ * (the far modem's CONNECT at 9600, the DEVCFG's rate, and its banner; printed "PASSTHRU ...").
+ * lineDrop ends it: IDLE, the modem hung up and TAPI's again.
  * Prints "PASS: datamodem" or "FAIL: ...".
  */
 #include <windows.h>
 #include <tapi.h>
+#include <mcx.h>
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 static int g_failed;
+
+/* Unimodem's DEVCFG header; a COMMCONFIG follows it. */
+typedef struct {
+  DWORD dwSize;
+  DWORD dwVersion;
+  WORD fwOptions;
+  WORD wWaitBong;
+} DEVCFGHDR;
 
 static void say(const char *fmt, ...) {
   char buf[1024];
@@ -188,6 +210,113 @@ static void data_call(HLINEAPP app, DWORD modem, DWORD v, const char *number) {
   lineClose(line);
 }
 
+/* Sends an AT command line through the port and reads the answer up to `until`. */
+static int at_command(HANDLE port, const char *cmd, const char *until, char *got, DWORD size) {
+  char line[128];
+  snprintf(line, sizeof line, "%s\r", cmd);
+  got[0] = 0;
+  if (!write_all(port, line)) return 0;
+  const int ok = read_until(port, until, got, size, 20000);
+  say("PASSTHRU %s -> %s", cmd, got);
+  return ok;
+}
+
+static void passthrough_call(HLINEAPP app, DWORD modem, DWORD voice, DWORD v, const char *number) {
+  BYTE buf[4096];
+  LINEDEVCAPS *caps = (LINEDEVCAPS *)buf;
+  memset(buf, 0, sizeof buf);
+  caps->dwTotalSize = sizeof buf;
+  check(lineGetDevCapsA(app, modem, v, 0, caps) == 0 && (caps->dwBearerModes & LINEBEARERMODE_PASSTHROUGH),
+        "the modem's line offers LINEBEARERMODE_PASSTHROUGH");
+  memset(buf, 0, sizeof buf);
+  caps->dwTotalSize = sizeof buf;
+  check(lineGetDevCapsA(app, voice, v, 0, caps) == 0 && !(caps->dwBearerModes & LINEBEARERMODE_PASSTHROUGH),
+        "the voice line does not");
+
+  LINECALLPARAMS params;
+  memset(&params, 0, sizeof params);
+  params.dwTotalSize = sizeof params;
+  params.dwBearerMode = LINEBEARERMODE_PASSTHROUGH;
+  params.dwMediaMode = LINEMEDIAMODE_DATAMODEM;
+  HLINE vline;
+  LONG rc = lineOpenA(app, voice, &vline, v, 0, 0, LINECALLPRIVILEGE_OWNER, LINEMEDIAMODE_INTERACTIVEVOICE, NULL);
+  check(rc == 0, "lineOpenA on the voice line");
+  if (rc == 0) {
+    HCALL vcall = 0;
+    params.dwMediaMode = LINEMEDIAMODE_INTERACTIVEVOICE;
+    rc = lineMakeCallA(vline, &vcall, NULL, 0, &params);
+    say("voice passthrough rc=0x%lx", (unsigned long)rc);
+    check(rc == (LONG)LINEERR_INVALBEARERMODE, "lineMakeCallA(PASSTHROUGH) on the voice line: INVALBEARERMODE");
+    params.dwMediaMode = LINEMEDIAMODE_DATAMODEM;
+    lineClose(vline);
+  }
+
+  /* The DEVCFG that configures the modem. */
+  VARSTRING *vs = sized(256);
+  BYTE cfg[1024];
+  rc = lineGetDevConfigA(modem, vs, "comm/datamodem");
+  if (rc != 0 || vs->dwStringSize > sizeof cfg) {
+    check(0, "lineGetDevConfigA");
+    return;
+  }
+  const DWORD size = vs->dwStringSize;
+  memcpy(cfg, (BYTE *)vs + vs->dwStringOffset, size);
+  COMMCONFIG *cc = (COMMCONFIG *)(cfg + sizeof(DEVCFGHDR));
+  MODEMSETTINGS *ms = (MODEMSETTINGS *)((BYTE *)cc + cc->dwProviderOffset);
+  cc->dcb.BaudRate = 9600;
+  ms->dwSpeakerMode = MDMSPKR_OFF;
+  ms->dwSpeakerVolume = MDMVOL_HIGH;
+  ms->dwPreferredModemOptions |= MDM_BLIND_DIAL;
+  ms->dwCallSetupFailTimer = 30;
+  check(lineSetDevConfigA(modem, cfg, size, "comm/datamodem") == 0, "lineSetDevConfigA: 9600 bit/s, speaker off, loud, blind dial, 30 s");
+  vs = sized(256);
+  check(lineGetDevConfigA(modem, vs, "comm/datamodem") == 0 && vs->dwStringSize == size &&
+            memcmp((BYTE *)vs + vs->dwStringOffset, cfg, size) == 0,
+        "lineGetDevConfigA gives the modem's new configuration");
+
+  HLINE line;
+  rc = lineOpenA(app, modem, &line, v, 0, 0, LINECALLPRIVILEGE_OWNER, LINEMEDIAMODE_DATAMODEM, NULL);
+  check(rc == 0, "lineOpenA on the modem's line as the owner of DATAMODEM calls");
+  if (rc != 0) return;
+  HCALL call = 0;
+  rc = lineMakeCallA(line, &call, NULL, 0, &params);
+  check(rc > 0, "lineMakeCallA(NULL, PASSTHROUGH): a request id");
+  if (rc <= 0) return;
+  const int connected = wait_state(app, &call, LINECALLSTATE_CONNECTED, 20000);
+  check(connected, "LINE_CALLSTATE CONNECTED at once (nothing dialled)");
+  if (!connected) return;
+  LINECALLINFO *info = (LINECALLINFO *)buf;
+  memset(buf, 0, sizeof buf);
+  info->dwTotalSize = sizeof buf;
+  check(lineGetCallInfoA(call, info) == 0 && info->dwBearerMode == LINEBEARERMODE_PASSTHROUGH,
+        "LINECALLINFO dwBearerMode PASSTHROUGH");
+  vs = sized(1024);
+  rc = lineGetIDA(line, 0, call, LINECALLSELECT_CALL, vs, "comm/datamodem");
+  check(rc == 0 && vs->dwStringSize > sizeof(HANDLE), "lineGetIDA(comm/datamodem) on the passthrough call");
+  if (rc != 0) return;
+  HANDLE port;
+  memcpy(&port, (BYTE *)vs + vs->dwStringOffset, sizeof(HANDLE));
+  COMMTIMEOUTS t = {MAXDWORD, 0, 0, 0, 0};
+  SetCommTimeouts(port, &t);
+  char got[4096];
+  check(at_command(port, "AT", "OK", got, sizeof got), "AT: the modem answers the program (OK)");
+  check(at_command(port, "ATI3", "OK", got, sizeof got) && strstr(got, "telsim modem") != NULL,
+        "ATI3: the modem names itself");
+  check(at_command(port, "AT&V", "OK", got, sizeof got) && strstr(got, " L3 ") && strstr(got, " M0 ") &&
+            strstr(got, " X3 ") && strstr(got, "S07:030"),
+        "AT&V: the DEVCFG's speaker, volume, blind dialling and S7 are the modem's");
+  char dial[64];
+  snprintf(dial, sizeof dial, "ATDT%s", number);
+  check(at_command(port, dial, "Welcome", got, sizeof got) && strstr(got, "CONNECT 9600") != NULL,
+        "ATDT: the program's own dialling connects at the DEVCFG's 9600 bit/s, the banner follows");
+  rc = lineDrop(call, NULL, 0);
+  check(rc > 0, "lineDrop ends passthrough");
+  check(wait_state(app, &call, LINECALLSTATE_IDLE, 20000), "LINE_CALLSTATE IDLE");
+  CloseHandle(port);
+  check(lineDeallocateCall(call) == 0, "lineDeallocateCall");
+  lineClose(line);
+}
+
 static VARSTRING *sized(DWORD n) {
   static BYTE bufs[4][8192];
   static int next;
@@ -196,14 +325,6 @@ static VARSTRING *sized(DWORD n) {
   v->dwTotalSize = n;
   return v;
 }
-
-/* Unimodem's DEVCFG header; a COMMCONFIG follows it. */
-typedef struct {
-  DWORD dwSize;
-  DWORD dwVersion;
-  WORD fwOptions;
-  WORD wWaitBong;
-} DEVCFGHDR;
 
 int main(int argc, char **argv) {
   if (argc < 3) {
@@ -296,7 +417,10 @@ int main(int argc, char **argv) {
   CloseHandle(ports[0]);
   CloseHandle(ports[1]);
   lineClose(line);
-  if (argc >= 4) data_call(app, modem, v, argv[3]);
+  if (argc >= 5 && strcmp(argv[4], "passthrough") == 0)
+    passthrough_call(app, modem, voice, v, argv[3]);
+  else if (argc >= 4)
+    data_call(app, modem, v, argv[3]);
   lineShutdown(app);
   say(g_failed ? "FAIL: datamodem" : "PASS: datamodem");
   return g_failed ? 1 : 0;

@@ -179,6 +179,7 @@ LONG Provider::submit(DRV_REQUESTID req, Request r) {
   p.completion_out = r.completion_out;
   p.address_out = r.address_out;
   p.on_ok = std::move(r.on_ok);
+  p.after_completion = std::move(r.after_completion);
   for (const NewCallOut& n : r.creates) {
     auto c = std::make_unique<Call>();
     c->handle = next_call_++;
@@ -223,6 +224,18 @@ void Provider::send_register_app() {
   p.kind = Pending::Kind::Cleanup;
   p.op = schema::op::kRegisterApp;
   send_locked(json{{field::kOp, schema::op::kRegisterApp}, {field::kName, application_}}, std::move(p));
+}
+
+void Provider::send_modem_config(Line& line, const json& set) {
+  if (!connected_ || !line.is_modem()) return;
+  Pending p;
+  p.kind = Pending::Kind::ModemConfig;
+  p.op = schema::op::kModemConfig;
+  p.line = line.index;
+  p.line_generation = ++line.modem_config_sent;
+  json frame{{field::kOp, schema::op::kModemConfig}, {field::kLine, line.number}};
+  if (!set.is_null()) frame[field::kSet] = set;
+  send_locked(std::move(frame), std::move(p));
 }
 
 void Provider::reconcile_service() {
@@ -525,6 +538,7 @@ LONG Provider::close(HDRVLINE hd) {
     }
     l->open = false;
     l->event_proc = nullptr;
+    l->passthrough = false;  // the server's close gives the modem back to its terminal
     // Requests still out on this line are reported now, those answered already first: nothing
     // may reach TAPI about this line after this.
     aborted = take_completions([&](const Callback& cb) { return cb.line == l->index; });
@@ -579,6 +593,18 @@ LONG Provider::close_call(HDRVCALL hd) {
     // (a call this process only monitors is not its to drop).
     if (!c.server.empty() && connected_)
       release_on_server(c.server, c.state == LINECALLSTATE_IDLE || c.privilege == LINECALLPRIVILEGE_MONITOR);
+    if (c.passthrough && c.valid && c.state != LINECALLSTATE_IDLE && lines_[c.line]->passthrough) {
+      // Closed without lineDrop: the modem is taken back all the same.
+      Line& l = *lines_[c.line];
+      l.passthrough = false;
+      if (connected_ && l.open) {
+        Pending p;
+        p.kind = Pending::Kind::Cleanup;
+        p.op = schema::op::kModemPassthrough;
+        send_locked(json{{field::kOp, schema::op::kModemPassthrough}, {field::kLine, l.number}, {field::kOn, false}},
+                    std::move(p));
+      }
+    }
     if (!c.server.empty()) by_server_.erase(c.server);
     calls_.erase(it);
     completion = completion_;
@@ -645,6 +671,11 @@ LONG Provider::make_call(DRV_REQUESTID req, HDRVLINE hd, HTAPICALL ht, LPHDRVCAL
   Guard g(lock_);
   Line* l = nullptr;
   if (LONG e = usable_line(hd, l)) return e;
+  if (params && params->dwBearerMode == LINEBEARERMODE_PASSTHROUGH) {
+    // Unimodem's passthrough: a modem's line only (dwBearerModes says so).
+    if (!l->is_modem()) return err(LINEERR_INVALBEARERMODE);
+    return make_passthrough_call(req, *l, ht, out, call_params);
+  }
   Request r;
   r.op = Op::MakeCall;
   if (!call_params.empty()) r.params[field::kParams] = call_params;
@@ -686,6 +717,11 @@ LONG Provider::dial(DRV_REQUESTID req, HDRVCALL hd, LPCWSTR dest) {
 LONG Provider::simple(DRV_REQUESTID req, HDRVCALL hd, Op op) {
   if (LONG e = unoffered(op)) return e;
   Guard g(lock_);
+  if (Call* pt = call_by_handle(hd); pt && pt->valid && pt->passthrough) {
+    // A passthrough call can only be dropped (the others: usable_call's INVALCALLSTATE).
+    if (op == Op::Drop) return drop_passthrough_call(req, *pt);
+    return err(LINEERR_INVALCALLSTATE);
+  }
   Call* c = nullptr;
   if (LONG e = usable_call(hd, c)) return e;
   Request r;

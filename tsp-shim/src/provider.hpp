@@ -148,7 +148,19 @@ struct Line {
   std::string pty;            ///< the link to its pseudo-terminal on the server's machine; empty: none
   DWORD modem_speed = 0;      ///< its carrier speed (bit/s), for the DEVCFG's DCB
   std::vector<BYTE> devconfig;  ///< lineSetDevConfig's DEVCFG; empty: the default
+  /// What the server's modem_config says the modem has (what lineSetDevConfig sent, until the
+  /// reply): lineGetDevConfig's DCB rate and MODEMSETTINGS.
+  struct ModemOptions {
+    bool known = false;
+    DWORD dte_rate = 0;  ///< 0: none set (the DCB then shows the modem's speed)
+    DWORD speaker = 1, volume = 1, flow_control = 3, call_setup_timeout = 50;
+    bool blind_dial = false;
+  } modem_options;
+  std::uint64_t modem_config_sent = 0;  ///< modem_config requests sent: only the latest's reply counts
   bool modem_online = false;    ///< its modem's latest modem_state is `online` (carrier, data mode)
+  /// A LINEBEARERMODE_PASSTHROUGH call holds the modem: its program has the AT interpreter, and
+  /// the calls its commands make are the terminal's, not TAPI's (their new_call is ignored).
+  bool passthrough = false;
 };
 
 /// One call handle (HDRVCALL). Kept until TSPI_lineCloseCall, whatever happened to it.
@@ -186,11 +198,18 @@ struct Call {
   bool state_repeated = false;
   /// On a modem's line: the server said CONNECTED, TAPI hears it once the modem is online.
   bool awaiting_carrier = false;
+  /// LINEBEARERMODE_PASSTHROUGH: no call of the switch (no server handle), the modem handed to
+  /// the program (modem_passthrough); CONNECTED at once, lineDrop takes the modem back.
+  bool passthrough = false;
   /// What it carries of its caller's LINECALLPARAMS (call_params.hpp), for LINECALLINFO.
   CarriedParams carried;
 };
 
 class Provider;
+
+/// modem_config's `set` from a Unimodem DEVCFG the provider took (set_dev_config checked it):
+/// the DCB's rate and the MODEMSETTINGS the simulated modem has (provider_structs.cpp).
+json modem_settings_of(const std::vector<BYTE>& devcfg);
 
 /// The switch's capabilities as the hello reply states them (its optional `pbx` object).
 SwitchCaps switch_caps(const json& hello_reply);
@@ -215,7 +234,7 @@ class Guard {
 
 /// A request sent to the server, until its reply (or the connection's end).
 struct Pending {
-  enum class Kind { Tapi, Hello, ListLines, Open, Refresh, Info, Ping, Cleanup };
+  enum class Kind { Tapi, Hello, ListLines, Open, Refresh, Info, Ping, Cleanup, ModemConfig };
   Kind kind = Kind::Tapi;
   std::string op;
   DRV_REQUESTID tapi_id = 0;
@@ -224,13 +243,16 @@ struct Pending {
   std::uint64_t call = 0;            ///< the call acted on
   struct Creates {
     std::uint64_t call;
-    const char* key;                 ///< where the reply names it: field::kCall or field::kConsult
+    const char* key;                 ///< where the reply names it: field::kCall or field::kConsult;
+                                     ///< nullptr: a call of the TSP's own (passthrough), no server handle
   };
   std::vector<Creates> creates;
   LPDWORD completion_out = nullptr;   ///< lineCompleteCall's completion id
   LPVARSTRING address_out = nullptr;  ///< linePark's non-directed orbit
   std::function<void(Provider&, const json&)> on_ok;  ///< more effects of success (under lock_)
   std::function<void(Provider&, const json&)> on_refused;  ///< a clean-up's answer to a refusal (under lock_)
+  /// After success, once the completion is queued (under lock_): the events TAPI hears after it.
+  std::function<void(Provider&)> after_completion;
   ULONGLONG deadline = 0;
   bool aborted = false;  ///< completed already (its call or line was closed); the reply only cleans up
 };
@@ -341,6 +363,7 @@ class Provider {
     LPDWORD completion_out = nullptr;
     LPVARSTRING address_out = nullptr;
     std::function<void(Provider&, const json&)> on_ok;
+    std::function<void(Provider&)> after_completion;
   };
 
   /// LINEERR_OPERATIONUNAVAIL when the switch does not offer `op` (hello's `operations`), or it
@@ -378,6 +401,11 @@ class Provider {
   void send_open(Line& line, bool again = false);
   /// Tell the server the application's name (shared lines).
   void send_register_app();
+  /// Ask the server what the line's modem has (`set`: configure it first, from a DEVCFG).
+  void send_modem_config(Line& line, const json& set = nullptr);
+  /// A LINEBEARERMODE_PASSTHROUGH lineMakeCall on a modem's line, and its lineDrop.
+  LONG make_passthrough_call(DRV_REQUESTID req, Line& line, HTAPICALL ht, LPHDRVCALL out, const json& call_params);
+  LONG drop_passthrough_call(DRV_REQUESTID req, Call& call);
   DWORD line_features(const Line& line) const;
   DWORD address_features(const Line& line) const;
   DWORD call_counts(const Line& line, DWORD& active, DWORD& held, DWORD& pending) const;

@@ -412,7 +412,10 @@ void Provider::io_lost(const std::string& why, DWORD retry_ms) {
     ++it;
   }
   by_server_.clear();
-  for (auto& l : lines_) l->server_open = Line::ServerOpen::Closed;
+  for (auto& l : lines_) {
+    l->server_open = Line::ServerOpen::Closed;
+    l->passthrough = false;
+  }
   reconcile_service();
   stall_until_ = 0;
   next_connect_at_ = GetTickCount64() + retry_ms;
@@ -520,6 +523,8 @@ void Provider::process_reply(const json& f, Pending p) {
         if (const auto m = e.find(field::kModem); m != e.end() && m->is_object()) {
           l->pty = text(*m, field::kPty);
           l->modem_speed = number(*m, field::kSpeed);
+          // What the modem has, for lineGetDevConfig; a DEVCFG set before an outage is set again.
+          send_modem_config(*l, l->devconfig.empty() ? json(nullptr) : modem_settings_of(l->devconfig));
         }
       }
       reconcile_service();
@@ -545,6 +550,26 @@ void Provider::process_reply(const json& f, Pending p) {
     case Pending::Kind::Ping:
       ping_outstanding_ = false;
       return;
+    case Pending::Kind::ModemConfig: {
+      if (p.line >= lines_.size()) return;
+      Line& l = *lines_[p.line];
+      if (p.line_generation != l.modem_config_sent) return;  // a later one is out: its reply says
+      if (!ok) {
+        // Refused (another process owns the modem): lineGetDevConfig says what it has.
+        log::warn("modem_config on line " + l.number + " refused: " + error_text(f));
+        send_modem_config(l);
+        return;
+      }
+      Line::ModemOptions& o = l.modem_options;
+      o.known = true;
+      o.dte_rate = number(f, field::kDteRate);
+      o.speaker = number(f, field::kSpeaker, 1);
+      o.volume = number(f, field::kVolume, 1);
+      o.flow_control = number(f, field::kFlowControl, 3);
+      o.call_setup_timeout = number(f, field::kCallSetupTimeout, 50);
+      o.blind_dial = flag(f, field::kBlindDial, false);
+      return;
+    }
     case Pending::Kind::Cleanup:
       if (!ok) log::info(p.op + " (clean-up) refused: " + error_text(f));
       if (!ok && p.on_refused) p.on_refused(*this, f);
@@ -556,6 +581,17 @@ void Provider::process_reply(const json& f, Pending p) {
   if (p.aborted) {
     // TAPI let go first: a call the request made anyway is dropped and freed.
     for (const auto& k : p.creates) {
+      if (!k.key) {
+        // A passthrough call TAPI gave up: the modem is taken back.
+        if (ok && p.line < lines_.size() && lines_[p.line]->open) {
+          lines_[p.line]->passthrough = false;
+          Pending q;
+          q.kind = Pending::Kind::Cleanup;
+          q.op = schema::op::kModemPassthrough;
+          send_locked(json{{field::kOp, q.op}, {field::kLine, lines_[p.line]->number}, {field::kOn, false}}, std::move(q));
+        }
+        continue;
+      }
       const std::string name = text(f, k.key);
       if (!ok || name.empty()) continue;
       release_on_server(name);
@@ -571,8 +607,12 @@ void Provider::process_reply(const json& f, Pending p) {
   if (ok) {
     for (const auto& k : p.creates) {
       auto it = calls_.find(k.call);
-      const std::string name = text(f, k.key);
       if (it == calls_.end()) continue;
+      if (!k.key) {  // the TSP's own call (passthrough): no server handle to learn
+        cb.valid_after.push_back(k.call);
+        continue;
+      }
+      const std::string name = text(f, k.key);
       if (name.empty()) {
         log::error(p.op + ": the reply names no '" + k.key + "'");
         it->second->failed = true;
@@ -621,6 +661,7 @@ void Provider::process_reply(const json& f, Pending p) {
     log::info(p.op + " refused: " + error_text(f));
   }
   post(std::move(cb));
+  if (ok && p.after_completion) p.after_completion(*this);
 }
 
 void Provider::apply_refresh(const json& f, const Pending& p) {
@@ -687,6 +728,7 @@ void Provider::process_event(const json& f) {
     Line* l = line_by_number(text(f, field::kLine));
     const std::string name = text(f, field::kCall);
     if (!l || !l->open || name.empty() || by_server_.count(name)) return;
+    if (l->passthrough) return;  // the program's own AT commands made it: the terminal's, not TAPI's
     auto c = std::make_unique<Call>();
     c->handle = next_call_++;
     c->line = l->index;
@@ -921,6 +963,74 @@ void Provider::deliver(Callback cb) {
     }
   }
   LeaveCriticalSection(&callback_lock_);
+}
+
+// --- passthrough (the TSPI side of lineMakeCall and lineDrop, here for line_event) ---------------
+
+LONG Provider::make_passthrough_call(DRV_REQUESTID req, Line& line, HTAPICALL ht, LPHDRVCALL out,
+                                     const json& call_params) {
+  // One passthrough call at a time, and none beside another call of the line: the modem is
+  // handed over from idle (the server refuses a busy modem: CALLUNAVAIL).
+  for (const auto& [h, c] : calls_) {
+    (void)h;
+    if (c->line == line.index && !c->failed && c->state != LINECALLSTATE_IDLE && (c->valid || c->passthrough))
+      return err(LINEERR_CALLUNAVAIL);
+  }
+  Request r;
+  r.session_op = schema::op::kModemPassthrough;
+  r.line = line.index;
+  r.params = json{{field::kLine, line.number}, {field::kOn, true}};
+  r.creates.push_back({ht, out, nullptr, false});
+  // The number, if any, is not dialled: the program dials with its own AT commands.
+  r.on_ok = [](Provider& self, const json& reply) {
+    if (const auto l = self.line_by_number(reply.value(field::kLine, std::string()))) l->passthrough = true;
+  };
+  const std::size_t index = line.index;
+  r.after_completion = [index, carried = carried_params_sent(call_params)](Provider& self) {
+    // The call TAPI just got: CONNECTED at once, with nothing to do but drop it.
+    for (auto& [h, c] : self.calls_) {
+      (void)h;
+      if (c->line != index || !c->passthrough || c->state != 0) continue;
+      c->carried = carried;
+      c->carried.bearer_mode = LINEBEARERMODE_PASSTHROUGH;
+      c->state = LINECALLSTATE_CONNECTED;
+      c->features = LINECALLFEATURE_DROP & self.caps_.call_features();
+      GetSystemTime(&c->state_entry);
+      self.post(line_event(index, c->handle, LINE_CALLSTATE, LINECALLSTATE_CONNECTED,
+                           call_state_mode(LINECALLSTATE_CONNECTED, 0), media_mode(*self.lines_[index])));
+    }
+  };
+  const LONG rc = submit(req, std::move(r));
+  if (auto it = calls_.find(reinterpret_cast<std::uintptr_t>(*out)); rc > 0 && it != calls_.end())
+    it->second->passthrough = true;
+  return rc;
+}
+
+LONG Provider::drop_passthrough_call(DRV_REQUESTID req, Call& call) {
+  Line& line = *lines_[call.line];
+  if (!line.open) return err(LINEERR_INVALCALLHANDLE);
+  if (!in_service(line)) return err(LINEERR_INVALLINESTATE);
+  if (call.state == LINECALLSTATE_IDLE) return err(LINEERR_INVALCALLSTATE);
+  Request r;
+  r.session_op = schema::op::kModemPassthrough;
+  r.line = line.index;
+  r.call = call.handle;
+  r.params = json{{field::kLine, line.number}, {field::kOn, false}};
+  r.on_ok = [](Provider& self, const json& reply) {
+    if (const auto l = self.line_by_number(reply.value(field::kLine, std::string()))) l->passthrough = false;
+  };
+  const std::uint64_t handle = call.handle;
+  r.after_completion = [handle](Provider& self) {
+    // The modem is the TSP's again, on-hook: the call is over.
+    auto it = self.calls_.find(handle);
+    if (it == self.calls_.end()) return;
+    Call& c = *it->second;
+    c.state = LINECALLSTATE_IDLE;
+    c.features = 0;
+    GetSystemTime(&c.state_entry);
+    self.post(line_event(c.line, c.handle, LINE_CALLSTATE, LINECALLSTATE_IDLE, 0, media_mode(*self.lines_[c.line])));
+  };
+  return submit(req, std::move(r));
 }
 
 }  // namespace telsim::tsp

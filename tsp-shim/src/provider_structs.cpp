@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 #include <cwctype>
+#include <type_traits>
 
 #include "log.hpp"
 #include "provider.hpp"
@@ -223,7 +224,8 @@ LONG Provider::get_dev_caps(DWORD device_id, DWORD version, DWORD, LPLINEDEVCAPS
   caps->dwStringFormat = STRINGFORMAT_UNICODE;
   caps->dwAddressModes = LINEADDRESSMODE_ADDRESSID;
   caps->dwNumAddresses = 1;
-  caps->dwBearerModes = LINEBEARERMODE_VOICE;
+  // A modem's line also hands its program the modem (Unimodem's passthrough).
+  caps->dwBearerModes = LINEBEARERMODE_VOICE | (l->is_modem() ? LINEBEARERMODE_PASSTHROUGH : 0);
   caps->dwMediaModes = media_modes_of(*l);
   // The dial-string modifiers the switch honours (`W`, `@`, `$`); the others it refuses with
   // DIALDIALTONE, DIALQUIET or DIALBILLING. Closing a call drops it where the switch can drop.
@@ -671,7 +673,21 @@ std::string devcfg_problem(const BYTE* b, DWORD size) {
   if (cc->dwProviderSubType != PST_MODEM || cc->dwProviderSize < sizeof(MODEMSETTINGS) ||
       cc->dwProviderOffset < offsetof(COMMCONFIG, wcProviderData) || cc->dwProviderOffset + cc->dwProviderSize > cc->dwSize)
     return "its COMMCONFIG carries no MODEMSETTINGS (dwProviderSubType PST_MODEM)";
+  const auto* ms = reinterpret_cast<const MODEMSETTINGS*>(reinterpret_cast<const BYTE*>(cc) + cc->dwProviderOffset);
+  if (ms->dwSpeakerMode > MDMSPKR_CALLSETUP || ms->dwSpeakerVolume > MDMVOL_HIGH)
+    return "its MODEMSETTINGS' speaker mode or volume is none of MDMSPKR_ or MDMVOL_";
   return "";
+}
+
+COMMCONFIG* commconfig_of(std::vector<BYTE>& b) { return reinterpret_cast<COMMCONFIG*>(b.data() + sizeof(DevCfgHeader)); }
+const COMMCONFIG* commconfig_of(const std::vector<BYTE>& b) {
+  return reinterpret_cast<const COMMCONFIG*>(b.data() + sizeof(DevCfgHeader));
+}
+template <typename CC>
+auto* modem_settings_in(CC* cc) {
+  using Byte = std::conditional_t<std::is_const_v<CC>, const BYTE, BYTE>;
+  using Settings = std::conditional_t<std::is_const_v<CC>, const MODEMSETTINGS, MODEMSETTINGS>;
+  return reinterpret_cast<Settings*>(reinterpret_cast<Byte*>(cc) + cc->dwProviderOffset);
 }
 
 }  // namespace
@@ -684,9 +700,37 @@ LONG Provider::get_dev_config(DWORD device_id, LPVARSTRING config, LPCWSTR devic
   if (config->dwTotalSize < sizeof(VARSTRING)) return err(LINEERR_STRUCTURETOOSMALL);
   // Only a modem's line has a data modem's configuration.
   if (!l->is_modem() || !datamodem_class(device_class)) return err(LINEERR_INVALDEVICECLASS);
-  const std::vector<BYTE> cfg = l->devconfig.empty() ? default_devcfg(l->modem_speed) : l->devconfig;
+  std::vector<BYTE> cfg = l->devconfig.empty() ? default_devcfg(l->modem_speed) : l->devconfig;
+  if (const Line::ModemOptions& o = l->modem_options; o.known) {
+    // What the simulated modem has now (modem_config); the rest is the program's, as it set it.
+    COMMCONFIG* cc = commconfig_of(cfg);
+    if (o.dte_rate) cc->dcb.BaudRate = o.dte_rate;
+    MODEMSETTINGS* ms = modem_settings_in(cc);
+    ms->dwCallSetupFailTimer = o.call_setup_timeout;
+    ms->dwSpeakerMode = o.speaker;  // M0-M3 are MDMSPKR_OFF, _DIAL, _ON, _CALLSETUP
+    ms->dwSpeakerVolume = o.volume <= 1 ? MDMVOL_LOW : o.volume == 2 ? MDMVOL_MEDIUM : MDMVOL_HIGH;
+    DWORD& opts = ms->dwPreferredModemOptions;
+    opts &= ~static_cast<DWORD>(MDM_BLIND_DIAL | MDM_FLOWCONTROL_HARD | MDM_FLOWCONTROL_SOFT);
+    if (o.blind_dial) opts |= MDM_BLIND_DIAL;
+    if (o.flow_control == 3) opts |= MDM_FLOWCONTROL_HARD;
+    if (o.flow_control == 4) opts |= MDM_FLOWCONTROL_SOFT;
+  }
   fill_varstring(config, cfg.data(), static_cast<DWORD>(cfg.size()));
   return 0;
+}
+
+json modem_settings_of(const std::vector<BYTE>& devcfg) {
+  const COMMCONFIG* cc = commconfig_of(devcfg);
+  const MODEMSETTINGS* ms = modem_settings_in(cc);
+  const DWORD opts = ms->dwPreferredModemOptions;
+  return json{
+      {field::kDteRate, std::clamp<DWORD>(cc->dcb.BaudRate, 300, 921600)},
+      {field::kSpeaker, ms->dwSpeakerMode},
+      {field::kVolume, ms->dwSpeakerVolume + 1},  // MDMVOL_LOW, _MEDIUM, _HIGH: L1-L3
+      {field::kBlindDial, (opts & MDM_BLIND_DIAL) != 0},
+      {field::kFlowControl, (opts & MDM_FLOWCONTROL_HARD) ? 3 : (opts & MDM_FLOWCONTROL_SOFT) ? 4 : 0},
+      {field::kCallSetupTimeout, std::clamp<DWORD>(ms->dwCallSetupFailTimer, 1, 255)},
+  };
 }
 
 LONG Provider::set_dev_config(DWORD device_id, const void* config, DWORD size, LPCWSTR device_class) {
@@ -701,6 +745,10 @@ LONG Provider::set_dev_config(DWORD device_id, const void* config, DWORD size, L
     return err(LINEERR_INVALPARAM);
   }
   l->devconfig.assign(b, b + reinterpret_cast<const DevCfgHeader*>(b)->dwSize);
+  // The simulated modem takes it (modem_config); until the server's answer, lineGetDevConfig
+  // gives the DEVCFG as set.
+  l->modem_options.known = false;
+  send_modem_config(*l, modem_settings_of(l->devconfig));
   return 0;
 }
 

@@ -5,6 +5,7 @@
 // connection of its own monitoring every line) and the scenario's expectations (its verdict).
 #include <algorithm>
 #include <cstdlib>
+#include <set>
 
 #include <gtest/gtest.h>
 
@@ -91,6 +92,9 @@ class Tapi32UnderWine : public ::testing::Test {
   /// The data call (AUnimodemStyleProgramMakesADataCallAndMovesDataThroughThePort), from the
   /// 64-bit or the 32-bit build of datamodem.exe.
   void data_call(int bits);
+  /// Passthrough and the DEVCFG that configures the modem
+  /// (PassthroughHandsTheProgramTheModemWhichItsDevConfigConfigured), 64- or 32-bit.
+  void passthrough(int bits);
   TempDir dir_;
 };
 
@@ -363,13 +367,87 @@ void Tapi32UnderWine::data_call(int bits) {
   ASSERT_FALSE(states.empty()) << run.describe();
   EXPECT_EQ(std::count(states.begin(), states.end(), "CONNECTED"), 1) << run.describe();
   EXPECT_EQ(states.back(), "IDLE") << run.describe();
-  // The server's CONNECTED came first; the program's waited for the carriers.
+  // The server's CONNECTED came first; the program's waited for the carriers. They trained at
+  // 9600, not the far modem's 14400: the DEVCFG the program set first (its round trip) has that
+  // DTE rate, and it configured the modem.
   EXPECT_TRUE(watch.wait([](const json& f) {
-    return f.value("event", "") == "modem_state" && f.value("line", "") == "400" && f.value("state", "") == "online";
-  })) << "no modem_state online for m1";
+    return f.value("event", "") == "modem_state" && f.value("line", "") == "400" && f.value("state", "") == "online" &&
+           f.value("speed", 0) == 9600;
+  })) << "no modem_state online at 9600 for m1";
   EXPECT_TRUE(watch.wait([](const json& f) {
     return f.value("event", "") == "modem_state" && f.value("line", "") == "400" && f.value("state", "") == "idle";
   })) << "m1 did not hang up";
+  EXPECT_EQ(server->stop(), 0) << server->describe();
+  EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
+}
+
+// Unimodem's LINEBEARERMODE_PASSTHROUGH, and a DEVCFG that configures the simulated modem. The
+// program sets a DEVCFG (9600 bit/s, speaker off, loud, blind dialling, 30 s call set-up) and
+// gets it back; dwBearerModes has PASSTHROUGH on the modem's line only (the voice line's
+// lineMakeCall with it: INVALBEARERMODE); lineMakeCall(NULL, PASSTHROUGH) goes CONNECTED at once
+// and the program talks to the modem itself through lineGetID's port: ATI3, AT&V showing the
+// DEVCFG's settings, and ATDT to the PSTN's data modem (14400 bit/s), which connects at the
+// DEVCFG's 9600. lineDrop: IDLE, and the modem hangs up. The server shows the same: the modem's
+// modem_config is the DEVCFG's, it went online at 9600 and back to idle, and the program's only
+// call (CONNECTED, IDLE) was never a call of the switch (the modem's own ATDT call was, and TAPI
+// did not get it).
+TEST_F(Tapi32UnderWine, PassthroughHandsTheProgramTheModemWhichItsDevConfigConfigured) { passthrough(64); }
+
+// The same from the 32-bit build (its DEVCFG, COMMCONFIG and MODEMSETTINGS laid out by a
+// 32-bit compiler).
+TEST_F(Tapi32UnderWine, TheThirtyTwoBitBuildOfThePassthroughProgramDoesTheSame) {
+  if (std::string(TELSIM_TSP_BIN32).empty()) GTEST_SKIP() << "no 32-bit build (Debian: g++-mingw-w64-i686-win32)";
+  passthrough(32);
+}
+
+void Tapi32UnderWine::passthrough(int bits) {
+  const fs::path pty = dir_.path() / "modem400";
+  const fs::path yaml = dir_.path() / "tapi32-passthrough.yaml";
+  cli_test::write_file(yaml, "name: tapi32-passthrough\nseed: 1\npbx:\n  extensions:\n    - {number: \"201\", name: Front desk}\n"
+                             "trunks:\n  - name: pstn\n    channels: 2\n    access_code: \"9\"\n    number_length: 7\n"
+                             "    far_end: {answer_after: 1s, modem: {speed: 14400, echo: true, banner: \"Welcome\\r\\n\"}}\n"
+                             "modems:\n  - {name: m1, number: \"400\", handshake: 1s, pty: \"" + pty.string() + "\"}\n");
+  auto server = std::make_unique<ServeProcess>(dir_.path(), std::vector<std::string>{yaml.string(), "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(server->wait_listening()) << server->describe();
+  ServerWatch watch(server->port());
+  ASSERT_TRUE(watch.ok());
+  const AppRun run = run_app("datamodem.exe", {"modem 400", "extension 201", "95551234", "passthrough"}, server->port(), bits);
+  EXPECT_EQ(run.status, 0) << run.describe();
+  EXPECT_NE(run.out.find("PASS: datamodem"), std::string::npos) << run.describe();
+  EXPECT_NE(run.out.find("CONNECT 9600"), std::string::npos) << run.describe();
+  std::vector<std::string> states;
+  for (auto& f : lines_of(run.out, "CALLSTATE")) states.push_back(f["state"]);
+  EXPECT_EQ(states, (std::vector<std::string>{"CONNECTED", "IDLE"})) << run.describe();
+  // The program has ended: the server has done what it asked. A request of the test's own then
+  // comes after every event of that, and its reply says what the modem has now.
+  watch.ask(json{{"id", 90}, {"op", "modem_config"}, {"line", "400"}});
+  ASSERT_TRUE(watch.wait([](const json& f) { return f.value("id", 0) == 90; }));
+  const std::vector<json> frames = watch.frames();
+  std::set<std::string> calls_on_400;
+  int online_at = -1, idle_after = -1;
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    const json& f = frames[i];
+    if (f.value("event", "") == "new_call" && f.value("line", "") == "400") calls_on_400.insert(f.value("call", ""));
+    if (f.value("event", "") != "modem_state" || f.value("line", "") != "400") continue;
+    if (f.value("state", "") == "online" && f.value("speed", 0) == 9600 && online_at < 0) online_at = static_cast<int>(i);
+    if (f.value("state", "") == "idle" && online_at >= 0 && idle_after < 0) idle_after = static_cast<int>(i);
+  }
+  // The modem went online at the DEVCFG's rate, and lineDrop hung it up.
+  EXPECT_GE(online_at, 0) << "no modem_state online at 9600 for m1";
+  EXPECT_GT(idle_after, online_at) << "m1 did not hang up";
+  // The switch had one call on 400: the modem's own, dialled by the program's ATDT.
+  EXPECT_EQ(calls_on_400.size(), 1u);
+  // What the DEVCFG set is the modem's.
+  for (const json& f : frames) {
+    if (f.value("id", 0) != 90) continue;
+    EXPECT_TRUE(f.value("ok", false)) << f.dump();
+    EXPECT_EQ(f.value("dte_rate", 0), 9600) << f.dump();
+    EXPECT_EQ(f.value("max_speed", 0), 9600) << f.dump();
+    EXPECT_EQ(f.value("speaker", -1), 0) << f.dump();
+    EXPECT_EQ(f.value("volume", -1), 3) << f.dump();
+    EXPECT_EQ(f.value("blind_dial", false), true) << f.dump();
+    EXPECT_EQ(f.value("call_setup_timeout", 0), 30) << f.dump();
+  }
   EXPECT_EQ(server->stop(), 0) << server->describe();
   EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
 }

@@ -183,6 +183,8 @@ class ServerWatch {
     std::lock_guard<std::mutex> l(m_);
     return frames_;
   }
+  /// Send a request of the test's own (its reply is among the frames, by its `id`).
+  void ask(const json& request) { send(request.dump()); }
 
  private:
   void send(const std::string& s) {

@@ -160,6 +160,7 @@ void RequestHandler::dispatch(Client& c, const wire::Request& req) {
     return close_line(c, req, line_param(c, p, true));
   }
   if (op == "monitor" || op == "unmonitor") return monitor(c, req, p, op == "monitor");
+  if (op == "modem_config" || op == "modem_passthrough") return modem_request(c, req, p);
   if (op == "call_status" || op == "call_info") {
     p.only({"call"});
     return ok(c, req.id, encoder_.call_status(call_param(c, p, "call", false)));

@@ -101,6 +101,8 @@ class RequestHandler final : public RequestPath::Directory {
   /// it was the last).
   void deallocated(Client& c, CallId call);
   void monitor(Client& c, const wire::Request& req, const wire::Params& p, bool on);
+  /// modem_config and modem_passthrough (modem_requests.cpp).
+  void modem_request(Client& c, const wire::Request& req, const wire::Params& p);
   nlohmann::json modem_json(LineId l) const;
   void ok(Client& c, const nlohmann::json& id, nlohmann::json body = nlohmann::json::object());
   /// The line named by `key` (BADDEVICEID when unknown; INVALLINEHANDLE when `must_control`

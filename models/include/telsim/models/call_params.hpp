@@ -24,6 +24,9 @@ inline constexpr std::uint32_t kPredictiveDial = 0x40;
 inline constexpr std::uint32_t kOneStepTransfer = 0x80;
 /// LINEBEARERMODE_VOICE, LINEMEDIAMODE_INTERACTIVEVOICE: a call's modes when nothing asks otherwise.
 inline constexpr std::uint32_t kBearerVoice = 0x1;
+/// LINEBEARERMODE_PASSTHROUGH: no call of the switch; a modem line's owner asks for it instead
+/// (the wire's modem_passthrough), as Unimodem hands its program the modem.
+inline constexpr std::uint32_t kBearerPassthrough = 0x40;
 inline constexpr std::uint32_t kMediaInteractiveVoice = 0x4;
 }  // namespace callparam
 

@@ -56,6 +56,20 @@ struct ModemConfig {
   std::string banner;
 };
 
+/// What the owner of a modem's line sets through its provider (Unimodem's DEVCFG: the DCB's
+/// rate and MODEMSETTINGS), as the provider's initialisation string followed by &W would: the
+/// active and the stored profile both take it, so ATZ keeps it.
+struct ModemOptions {
+  /// The terminal's rate (the DCB's BaudRate), bit/s; 0: none set (a pty has no rate). The
+  /// modem has no error control to buffer with, so it trains to no faster line rate.
+  std::uint32_t dte_rate = 0;
+  int speaker = 1;              ///< M0 off, M1 on until carrier, M2 always on, M3 on while answering
+  int volume = 1;               ///< L0-L3
+  bool blind_dial = false;      ///< X3 (dial without waiting for dial tone) instead of X4
+  int flow_control = 3;         ///< &K0 none, &K3 RTS/CTS, &K4 XON/XOFF
+  int call_setup_timeout = 50;  ///< S7, seconds to wait for carrier (1-255)
+};
+
 /// What the modem asks of its telephone line. ModemBank implements it over the PBX. The calls
 /// are requests: their outcome comes back through the Modem's telephone-side inputs.
 class ModemLine {
@@ -131,6 +145,18 @@ class Modem {
   bool dtr() const { return dtr_ || controlled_; }
   int s_register(int n) const { return settings_.s[static_cast<std::size_t>(n)]; }
   const Stats& stats() const { return stats_; }
+
+  /// What ModemOptions says of the active profile.
+  ModemOptions options() const;
+  /// Take `o` into the active and the stored profile. False, changing nothing, when a value is
+  /// out of its range (a DTE rate outside 300 to 921600, M or L above 3, &K other than 0, 3 or
+  /// 4, S7 outside 1 to 255).
+  bool configure(const ModemOptions& o);
+  /// The fastest line rate it trains to: the scenario's `speed`, capped by the DTE rate.
+  std::uint32_t max_speed() const;
+  /// Back on-hook in command mode at once, without a result code (a provider ending
+  /// passthrough, as Unimodem drops DTR): a call is dropped, a half-typed command forgotten.
+  void reset_to_idle();
 
   // --- terminal side (DTE) -----------------------------------------------------------
   /// Bytes the terminal wrote, arriving now.
@@ -224,6 +250,7 @@ class Modem {
   Stats stats_;
   bool dtr_ = true;
   bool controlled_ = false;
+  std::uint32_t dte_rate_ = 0;  // ModemOptions::dte_rate
 
   // Command line assembly.
   enum class Scan : std::uint8_t { WaitA, WaitT, Body };

@@ -28,12 +28,21 @@ class ModemBank final : public PbxObserver {
   const Modem& modem(std::size_t i) const;
   /// The modem named `name`, or nullptr.
   Modem* find(std::string_view name);
+  /// The modem on `line`, or nullptr (the non-const form, to configure it).
+  Modem* on_line(LineId line);
   /// The modem on `line`, or nullptr.
   const Modem* on_line(LineId line) const;
   LineId line_of(std::size_t i) const;
-  /// A TAPI application owns (true) or no longer owns the modem's line: Modem::set_controlled.
+  /// A TAPI application owns (true) or no longer owns the modem's line: Modem::set_controlled
+  /// (not while in passthrough). Losing its owner ends passthrough, leaving the modem as it is.
   /// False when `line` is no modem's.
   bool set_controlled(LineId line, bool on);
+  /// Unimodem's LINEBEARERMODE_PASSTHROUGH: the owner hands its program the modem's AT
+  /// interpreter (on: the modem answers its terminal again although the line is owned) or takes
+  /// it back (off: the modem goes on-hook in command mode at once, Modem::reset_to_idle, and is
+  /// the owner's again). False when `line` is no modem's.
+  bool set_passthrough(LineId line, bool on);
+  bool passthrough(LineId line) const;
 
   void on_switch_state(const CallStateEvent& event) override;
 

@@ -107,6 +107,7 @@ enum class LineErr : std::uint32_t {
   InUse = 0x8000000F,
   InvalAddress = 0x80000010,
   InvalAddressId = 0x80000011,
+  InvalBearerMode = 0x80000016,
   InvalCallComplMode = 0x80000017,
   InvalCallHandle = 0x80000018,
   InvalCallParams = 0x80000019,

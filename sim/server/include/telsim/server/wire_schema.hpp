@@ -48,11 +48,14 @@ inline constexpr char kAddressStatus[] = "address_status";
 inline constexpr char kRegisterApp[] = "register_app";
 inline constexpr char kSetPrivilege[] = "set_privilege";
 inline constexpr char kInject[] = "inject";
+inline constexpr char kModemConfig[] = "modem_config";
+inline constexpr char kModemPassthrough[] = "modem_passthrough";
 }  // namespace op
-inline constexpr std::array<std::string_view, 15> kSessionOps = {
-    op::kHello,      op::kAuth,          op::kPing,        op::kListLines,  op::kOpen,
-    op::kClose,      op::kMonitor,       op::kUnmonitor,   op::kCallStatus, op::kCallInfo,
-    op::kLineStatus, op::kAddressStatus, op::kRegisterApp, op::kSetPrivilege, op::kInject};
+inline constexpr std::array<std::string_view, 17> kSessionOps = {
+    op::kHello,      op::kAuth,          op::kPing,        op::kListLines,    op::kOpen,
+    op::kClose,      op::kMonitor,       op::kUnmonitor,   op::kCallStatus,   op::kCallInfo,
+    op::kLineStatus, op::kAddressStatus, op::kRegisterApp, op::kSetPrivilege, op::kInject,
+    op::kModemConfig, op::kModemPassthrough};
 
 /// Whether the server knows an op of this name: a session op or a catalogue operation.
 constexpr bool is_op(std::string_view name) {
@@ -187,6 +190,18 @@ inline constexpr char kDcd[] = "dcd";
 inline constexpr char kDtr[] = "dtr";
 inline constexpr char kPty[] = "pty";        ///< list_lines: the link to a modem's pseudo-terminal
 inline constexpr char kTtyDevice[] = "device";  ///< list_lines: that pseudo-terminal (/dev/pts/N)
+// modem_config: `set` (any of the fields below), the reply (all of them, and `speed`, `max_speed`)
+inline constexpr char kSet[] = "set";
+inline constexpr char kMaxSpeed[] = "max_speed";      ///< the fastest line rate it trains to now
+inline constexpr char kDteRate[] = "dte_rate";        ///< the terminal's rate (DCB BaudRate); 0 none
+inline constexpr char kSpeaker[] = "speaker";         ///< M0-M3 (MODEMSETTINGS dwSpeakerMode)
+inline constexpr char kVolume[] = "volume";           ///< L0-L3 (dwSpeakerVolume)
+inline constexpr char kBlindDial[] = "blind_dial";    ///< X3, not X4 (MDM_BLIND_DIAL)
+inline constexpr char kFlowControl[] = "flow_control";  ///< &K0, &K3 or &K4 (MDM_FLOWCONTROL_HARD/SOFT)
+inline constexpr char kCallSetupTimeout[] = "call_setup_timeout";  ///< S7, s (dwCallSetupFailTimer)
+// modem_passthrough: `on`; the reply's `passthrough`
+inline constexpr char kOn[] = "on";
+inline constexpr char kPassthrough[] = "passthrough";
 // a forwarding rule
 inline constexpr char kWhen[] = "when";
 inline constexpr char kRings[] = "rings";
