@@ -947,5 +947,60 @@ TEST(Server, ASlowSwitchRepliesLateBeforeOrAfterTheEvents) {
   }
 }
 
+// inject: a live test's faults. A refusal, a reply that never comes, and the link lost: every
+// client cut off and newcomers turned away until it is back; the run's faults list each action.
+TEST(Server, InjectedFaultsActOnTheWire) {
+  Harness h(kOffice);
+  Client a(h.port());
+  a.request({{"op", "hello"}, {"name", "dialer"}});
+  a.request({{"op", "open"}, {"line", "201"}});
+  const json inj = a.request(
+      {{"op", "inject"}, {"fault", {{"op", "make_call"}, {"nth", 1}, {"error", "LINEERR_RESOURCEUNAVAIL"}}}});
+  EXPECT_EQ(inj["fault"], 1) << inj;
+  EXPECT_EQ(inj["what"], "make_call #1: LINEERR_RESOURCEUNAVAIL");
+  const json refused = a.request({{"op", "make_call"}, {"line", "201"}, {"to", "300"}});
+  EXPECT_EQ(refused["error"], "LINEERR_RESOURCEUNAVAIL") << refused;
+  EXPECT_NE(refused.value("message", "").find("injected by fault 1"), std::string::npos) << refused;
+  EXPECT_EQ(a.request({{"op", "inject"}, {"fault", {{"op", "drop"}, {"reply", "sometimes"}}}})["error"],
+            "LINEERR_INVALPARAM");
+
+  EXPECT_EQ(a.request({{"op", "inject"}, {"fault", {{"op", "drop"}, {"reply", "never"}}}})["fault"], 2);
+  const json made = a.request({{"op", "make_call"}, {"line", "201"}, {"to", "300"}});
+  ASSERT_TRUE(made.value("ok", false)) << made;
+  const std::string call = made["call"];
+  a.event("call_state", call, "CONNECTED");
+  const long long drop = a.send({{"op", "drop"}, {"call", call}});
+  a.event("call_state", call, "IDLE");  // the switch did drop it
+  a.request({{"op", "ping"}});          // answered after the drop was carried out
+  EXPECT_EQ(index_of(a.all(), [&](const json& j) { return j.contains("id") && j["id"] == drop; }), a.all().size())
+      << "the drop's reply never comes";
+
+  a.request({{"op", "inject"}, {"fault", {{"link", "down"}, {"for", "3s"}}}});
+  EXPECT_TRUE(a.closed_by_server()) << "the link down cuts every client";
+  bool turned_away = false, back = false;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (!back && std::chrono::steady_clock::now() < deadline) {
+    Client c(h.port());
+    c.send({{"op", "ping"}});
+    if (c.closed_by_server(2s)) {
+      turned_away = true;
+      continue;
+    }
+    back = !c.all().empty();
+  }
+  EXPECT_TRUE(turned_away) << "newcomers are turned away while the link is down";
+  EXPECT_TRUE(back) << "and served once it is back";
+
+  h.stop();
+  const auto& faults = h.result().faults;
+  ASSERT_EQ(faults.size(), 4u);
+  EXPECT_EQ(faults[0].what, "refused make_call: LINEERR_RESOURCEUNAVAIL");
+  EXPECT_EQ(faults[0].to, "line 201");
+  EXPECT_EQ(faults[1].what, "drop: reply lost");
+  EXPECT_EQ(faults[2].what, "link down for 3s");
+  EXPECT_EQ(faults[3].what, "link up");
+  EXPECT_EQ(faults[3].fault, 3);
+}
+
 }  // namespace
 }  // namespace telsim

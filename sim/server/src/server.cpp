@@ -99,12 +99,18 @@ struct Server::Impl final : PbxObserver, ModemObserver, serve::ConnectionManager
         log.say("link up (fault): clients may connect again");
         return;
       }
-      std::size_t cut = 0;
+      // Closing may release a client at once: pick them first, close after.
+      std::vector<std::string> names;
       clients.for_each([&](serve::Client& c) {
-        if (c.gone() || c.closing()) return;
-        c.close_after_flush();  // no goodbye: a lost link says nothing
-        ++cut;
+        if (!c.gone() && !c.closing()) names.push_back(c.name);
       });
+      std::size_t cut = 0;
+      for (const std::string& name : names) {
+        if (serve::Client* c = clients.find(name); c && !c->gone() && !c->closing()) {
+          c->close_after_flush();  // no goodbye: a lost link says nothing
+          ++cut;
+        }
+      }
       log.say("link down (fault): {} client(s) cut off", cut);
     });
     requests = std::make_unique<serve::RequestHandler>(pbx, session, kernel, subscriptions, encoder, clients, options,
