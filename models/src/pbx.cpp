@@ -256,14 +256,9 @@ void Pbx::transition(Call& call, CallInput input, DisconnectMode mode) {
   const CallStateEvent event{now(), call.id, call.line, from, *next, call.mode, call.reason};
   for (PbxObserver* o : observers_) o->on_switch_state(event);
   const Duration late = config_.profile.connected_delay;
-  if (input == CallInput::FarAnswer && late > Duration::zero() && !call.report_timer) {
+  if (input == CallInput::FarAnswer && late > Duration::zero() && !call.pending_shown) {
     // The caller hears of the answer late; whatever happens to the call first reports it.
-    call.report_timer = scheduler_.schedule(late, [this, id = call.id] {
-      if (Call* c = get(id)) {
-        c->report_timer = {};
-        report_state(*c);
-      }
-    });
+    hold_report(call, CallState::Connected, late);
   } else {
     report_state(call);
   }
@@ -290,25 +285,44 @@ std::optional<CallState> Pbx::shown_as(const Call& call, CallState state) const 
   return std::nullopt;
 }
 
-void Pbx::report_state(Call& call) {
-  if (call.report_timer) {
-    // A CONNECTED held back (connected_delay) is told first, as it happened before this.
-    scheduler_.cancel(call.report_timer);
-    call.report_timer = {};
-    if (call.shown != CallState::Connected) {
-      const CallStateEvent late{now(), call.id, call.line, call.shown, CallState::Connected, DisconnectMode::None,
-                                call.reason};
-      call.shown = CallState::Connected;
-      call.history.push_back(StateStamp{CallState::Connected, now()});
-      for (PbxObserver* o : observers_) o->on_call_state(late);
+void Pbx::emit_shown(Call& call, CallState state, bool twice) {
+  // A disconnect mode belongs to DISCONNECTED and what follows it, not to a state told late.
+  const bool ended = state == CallState::Disconnected || state == CallState::Idle;
+  const CallStateEvent event{now(), call.id, call.line, call.shown, state,
+                             ended ? call.mode : DisconnectMode::None, call.reason};
+  call.shown = state;
+  call.history.push_back(StateStamp{state, now()});
+  for (PbxObserver* o : observers_) o->on_call_state(event);
+  if (twice)
+    for (PbxObserver* o : observers_) o->on_call_state(event);
+}
+
+void Pbx::hold_report(Call& call, CallState state, Duration delay) {
+  call.pending_shown = state;
+  call.report_timer = scheduler_.schedule(delay, [this, id = call.id] {
+    if (Call* c = get(id)) {
+      c->report_timer = {};
+      flush_report(*c);
     }
-  }
+  });
+}
+
+void Pbx::flush_report(Call& call) {
+  if (!call.pending_shown) return;
+  scheduler_.cancel(call.report_timer);
+  call.report_timer = {};
+  const CallState state = *call.pending_shown;
+  call.pending_shown.reset();
+  if (state != call.shown) emit_shown(call, state, false);
+}
+
+void Pbx::report_state(Call& call) {
+  flush_report(call);  // a state held back (connected_delay, a fault) happened before this one
   const std::optional<CallState> shown = shown_as(call, call.state);
   if (!shown || *shown == call.shown) return;
-  const CallStateEvent event{now(), call.id, call.line, call.shown, *shown, call.mode, call.reason};
-  call.shown = *shown;
-  call.history.push_back(StateStamp{*shown, now()});
-  for (PbxObserver* o : observers_) o->on_call_state(event);
+  const ReportFault fault = report_filter_ ? report_filter_(call, *shown) : ReportFault{};
+  if (fault.delay > Duration::zero()) return hold_report(call, *shown, fault.delay);
+  emit_shown(call, *shown, fault.duplicate);
 }
 
 Duration Pbx::next_reply_delay() {

@@ -6,6 +6,7 @@
 /// YAML, sockets or report formats: observers turn events into traces, CDRs and wire frames.
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <variant>
 #include <memory>
 #include <optional>
@@ -128,7 +129,10 @@ struct Call {
   /// The state last reported (what applications see), which `state` may be ahead of: a state
   /// the switch does not report, a CONNECTED reported late (switch profile).
   CallState shown = CallState::Idle;
-  TimerHandle report_timer;    ///< connected_delay: the caller's CONNECTED, to be reported
+  /// A state to be reported late (connected_delay, an injected fault), when report_timer fires
+  /// or before any later change of the call.
+  std::optional<CallState> pending_shown;
+  TimerHandle report_timer;
   TimerHandle progress_timer;  ///< dial tone, inter-digit, post-dial
   TimerHandle dial_timer;      ///< the dialling step under way (digits, pause, wait, flash)
   TimerHandle ring_timer;      ///< no-answer supervision (on the originating call)
@@ -214,6 +218,15 @@ class Pbx {
   /// How long the switch takes to answer the next request (switch profile reply_delay, drawn
   /// from the random stream "reply_delay"; zero for a switch that answers at once).
   Duration next_reply_delay();
+  /// What an injected fault does to the report of a call's state: tell it late, or twice.
+  struct ReportFault {
+    Duration delay{0};
+    bool duplicate = false;
+  };
+  /// Consulted before each state change is reported (faults.hpp's event faults); none: none.
+  void set_report_filter(std::function<ReportFault(const Call& call, CallState shown)> filter) {
+    report_filter_ = std::move(filter);
+  }
   SimTime now() const { return scheduler_.now(); }
 
   // --- operations (TAPI lineXxx) -------------------------------------------------------
@@ -382,6 +395,9 @@ class Pbx {
   void transition(Call& call, CallInput input, DisconnectMode mode = DisconnectMode::None);
   /// Reports the call's state as the switch shows it, if that differs from what it last showed.
   void report_state(Call& call);
+  void emit_shown(Call& call, CallState state, bool twice);
+  void hold_report(Call& call, CallState state, Duration delay);
+  void flush_report(Call& call);
   /// The call is a conference member this switch lets lineRemoveFromConference take out
   /// (remove_from_conference: any member, the last one added, or none).
   bool removable_from_conference(const Call& member) const;
@@ -508,6 +524,7 @@ class Pbx {
   std::vector<std::uint32_t> free_slots_;
   std::uint32_t next_serial_ = 1;
   std::uint64_t next_request_ = 1;
+  std::function<ReportFault(const Call&, CallState)> report_filter_;
   std::optional<std::mt19937_64> reply_rng_;  ///< stream "reply_delay", made at its first draw
   std::vector<PbxObserver*> observers_;
   PbxStats stats_;
