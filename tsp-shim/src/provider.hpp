@@ -17,9 +17,15 @@
 // Requests. An asynchronous TSPI function checks what it can locally (handles, the line being
 // in service, dial strings), writes the handles of the calls it creates, queues the request and
 // returns dwRequestID. The server's reply becomes ASYNC_COMPLETION (0, or the LINEERR_* value of
-// its `error`). A created call becomes valid only after that completion returned (the "start
-// lifetime" rule): until then it is in no count and gets no LINEEVENT. The server sends a
-// creating request's reply before any event of the new call, so the order holds by itself.
+// its `error`); a switch that replies late (reply_delay) completes as late. A created call
+// becomes valid only after that completion returned (the "start lifetime" rule): until then it
+// is in no count and gets no LINEEVENT. A switch may report a call a request creates before the
+// reply that names its handle (reply_order after_events: the events at once, the reply later).
+// So while a creating request is out, the I/O thread keeps the events (call_state, call_info,
+// call_privilege) of server handles it does not know; the reply that names one puts them, in
+// their order, at the front of the inbox, behind the request's completion, and each is then
+// applied and reported as if it had just come. What no reply claims is dropped once no creating
+// request is left (events of unknown calls are ignored, as ever).
 //
 // Events. `new_call` -> LINE_NEWCALL (TAPI's handle read back from dwParam2; NULL means TAPI is
 // backlogged: offered again a little later, then given up and dropped), `call_state` ->
@@ -425,6 +431,10 @@ class Provider {
   void process(const json& frame);
   void process_reply(const json& frame, Pending p);
   void process_event(const json& frame);
+  /// A TAPI request that creates calls is out (under lock_).
+  bool creating_pending() const;
+  /// Drop the events kept for a server call (under lock_).
+  void forget_early(const std::string& call);
   void apply_refresh(const json& frame, const Pending& p);
   void apply_info(const json& frame, const Pending& p);
   void deliver(Callback cb);
@@ -462,6 +472,14 @@ class Provider {
   std::deque<Callback> outq_;
   std::string lost_reason_;  ///< set while processing: the connection must end after this batch
   DWORD lost_retry_ms_ = 0;
+  /// Events of server calls not known yet, kept while a request that creates calls is out (a
+  /// slow switch reports a new call before the reply that names it): by the server's handle, in
+  /// the order they came. The reply that names one moves its events to replay_, which the I/O
+  /// thread puts at the front of its inbox; when no creating request is left, the rest are
+  /// dropped (calls this provider does not know, as before).
+  std::unordered_map<std::string, std::vector<json>> early_;
+  std::size_t early_frames_ = 0;
+  std::vector<json> replay_;
 
   // The I/O thread's own (no lock).
   HANDLE thread_ = nullptr;

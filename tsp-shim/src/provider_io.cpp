@@ -2,6 +2,7 @@
 // TAPI (see provider.hpp for the rules this keeps).
 #include <algorithm>
 #include <cstdlib>
+#include <iterator>
 #include <optional>
 
 #include "log.hpp"
@@ -15,6 +16,7 @@ namespace {
 constexpr LONG err(DWORD e) { return static_cast<LONG>(e); }
 constexpr int kNewCallAttempts = 5;
 constexpr DWORD kMaxBackoffMs = 5'000;
+constexpr std::size_t kMaxEarlyFrames = 10'000;  ///< events kept for replies still out, at most
 
 std::string text(const json& j, const char* key, std::string fallback = {}) {
   auto it = j.find(key);
@@ -391,6 +393,9 @@ void Provider::io_lost(const std::string& why, DWORD retry_ms) {
     post(std::move(cb));
   }
   pending_.clear();
+  early_.clear();  // no reply will name them now
+  early_frames_ = 0;
+  replay_.clear();
   // The server dropped this connection's calls: TAPI hears so, and the handles live on, idle,
   // until TAPI closes them. Calls TAPI never heard of are forgotten.
   for (auto it = calls_.begin(); it != calls_.end();) {
@@ -474,6 +479,27 @@ void Provider::process(const json& f) {
     return;
   }
   process_reply(f, std::move(p));
+  // The events a slow switch sent before this reply, of the calls it named, are next: ahead of
+  // anything that came after the reply, each applied and reported in turn as if it came now.
+  std::vector<json> replay;
+  {
+    Guard g(lock_);
+    replay.swap(replay_);
+    if (!early_.empty() && !creating_pending()) {
+      // No reply will name them: events of calls this provider does not know, as ever ignored.
+      log::info("ignoring " + std::to_string(early_frames_) + " event(s) of " + std::to_string(early_.size()) +
+                " call(s) no request created");
+      early_.clear();
+      early_frames_ = 0;
+    }
+  }
+  inbox_.insert(inbox_.begin(), std::make_move_iterator(replay.begin()), std::make_move_iterator(replay.end()));
+}
+
+bool Provider::creating_pending() const {
+  return std::any_of(pending_.begin(), pending_.end(), [](const auto& e) {
+    return e.second.kind == Pending::Kind::Tapi && !e.second.creates.empty();
+  });
 }
 
 void Provider::process_reply(const json& f, Pending p) {
@@ -594,6 +620,7 @@ void Provider::process_reply(const json& f, Pending p) {
       }
       const std::string name = text(f, k.key);
       if (!ok || name.empty()) continue;
+      forget_early(name);
       release_on_server(name);
     }
     return;
@@ -622,6 +649,12 @@ void Provider::process_reply(const json& f, Pending p) {
       it->second->server = name;
       by_server_[name] = k.call;
       cb.valid_after.push_back(k.call);
+      // Its events that came first (reply_order after_events) follow this completion.
+      if (auto early = early_.find(name); early != early_.end()) {
+        early_frames_ -= early->second.size();
+        for (json& e : early->second) replay_.push_back(std::move(e));
+        early_.erase(early);
+      }
       // The server tells its creator nothing of the call's parties: ask, and let TAPI hear of
       // the call (this completion) only once the answer is in.
       if (sock_ != INVALID_SOCKET) {
@@ -721,9 +754,31 @@ void Provider::apply_forwarding(Line& line, const json& list) {
   }
 }
 
+void Provider::forget_early(const std::string& call) {
+  if (auto it = early_.find(call); it != early_.end()) {
+    early_frames_ -= it->second.size();
+    early_.erase(it);
+  }
+}
+
 void Provider::process_event(const json& f) {
   const std::string ev = text(f, field::kEvent);
   Guard g(lock_);
+  if (ev == schema::event::kCallState || ev == schema::event::kCallInfo || ev == schema::event::kCallPrivilege) {
+    // A slow switch (reply_order after_events) reports a call a request creates before the reply
+    // that names it: while such a request is out, the events of a handle not known yet are kept
+    // for its reply (process_reply), which TAPI must hear of first (the start lifetime rule).
+    const std::string name = text(f, field::kCall);
+    if (!name.empty() && !by_server_.count(name) && creating_pending()) {
+      if (early_frames_ < kMaxEarlyFrames) {
+        early_[name].push_back(f);
+        ++early_frames_;
+      } else {
+        log::warn("too many events of unknown calls while requests are out: ignoring one of " + name);
+      }
+      return;
+    }
+  }
   if (ev == schema::event::kNewCall) {
     Line* l = line_by_number(text(f, field::kLine));
     const std::string name = text(f, field::kCall);
