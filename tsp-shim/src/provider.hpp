@@ -95,6 +95,9 @@ struct SwitchCaps {
   bool transfer_make = true;   ///< LINEADDRCAPFLAGS_TRANSFERMAKE (with complete_transfer)
   bool conference_held = true; ///< LINEADDRCAPFLAGS_CONFERENCEHELD (with add_to_conference)
   bool conference_make = true; ///< LINEADDRCAPFLAGS_CONFERENCEMAKE (with add_to_conference)
+  /// LINEREMOVEFROMCONF_ANY / LAST / NONE: which party lineRemoveFromConference may take out
+  /// (`remove_from_conference` any / last / none; NONE also when the operation is not offered).
+  DWORD remove_from_conf = LINEREMOVEFROMCONF_ANY;
   bool park = true;            ///< the switch has park orbits
   bool pickup = true;          ///< the switch has pickup groups
   /// The operations the switch offers, by Op (hello's `operations`; all when it is not sent).
@@ -105,6 +108,7 @@ struct SwitchCaps {
   }();
   std::string server = "telsim";
   std::string scenario;
+  std::string personality;     ///< the preset the switch profile started from ("" for none)
 
   bool supports(Op op) const { return offered[static_cast<std::size_t>(op)]; }
   /// The operation can be asked for at all: offered, and a park or unpark only where there are

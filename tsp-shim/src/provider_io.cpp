@@ -100,6 +100,8 @@ constexpr char kTransferMake[] = "transfer_make";
 constexpr char kConferenceHeld[] = "conference_held";
 constexpr char kConferenceMake[] = "conference_make";
 constexpr char kOperations[] = "operations";
+constexpr char kRemoveFromConference[] = "remove_from_conference";  // any, last, none
+constexpr char kPersonality[] = "personality";
 }  // namespace pbx_key
 
 /// Milliseconds of a duration as the server writes one ("2s", "500ms", "1min", "1h", "1.5s");
@@ -150,6 +152,11 @@ SwitchCaps switch_caps(const json& hello) {
   c.conference_make = flag(pbx, pbx_key::kConferenceMake, c.conference_make);
   c.park = flag(pbx, field::kPark, c.park);
   c.pickup = flag(pbx, field::kPickup, c.pickup);
+  c.personality = text(pbx, pbx_key::kPersonality);
+  const std::string remove = text(pbx, pbx_key::kRemoveFromConference);
+  if (remove == "any") c.remove_from_conf = LINEREMOVEFROMCONF_ANY;
+  else if (remove == "last") c.remove_from_conf = LINEREMOVEFROMCONF_LAST;
+  else if (remove == "none") c.remove_from_conf = LINEREMOVEFROMCONF_NONE;
   const std::string answer = text(pbx, field::kAnswerMode);
   if (answer == schema::value::kAnswerNone) c.answer_mode = LINEANSWERMODE_NONE;
   else if (answer == schema::value::kAnswerDrop) c.answer_mode = LINEANSWERMODE_DROP;
@@ -162,6 +169,9 @@ SwitchCaps switch_caps(const json& hello) {
       if (name.is_string())
         if (const OpInfo* o = find_operation(name.get<std::string>())) c.offered[static_cast<std::size_t>(o->op)] = true;
   }
+  // A switch that lets no party be taken out refuses the operation (the server leaves it out of
+  // `operations` too).
+  if (c.remove_from_conf == LINEREMOVEFROMCONF_NONE) c.offered[static_cast<std::size_t>(Op::RemoveFromConference)] = false;
   return c;
 }
 
@@ -510,7 +520,8 @@ void Provider::process_reply(const json& f, Pending p) {
       if (ok) {
         caps_ = switch_caps(f);
         backoff_ms_ = 250;
-        log::info("server " + caps_.server + ", scenario '" + caps_.scenario + "'");
+        log::info("server " + caps_.server + ", scenario '" + caps_.scenario + "'" +
+                  (caps_.personality.empty() ? "" : ", personality " + caps_.personality));
       } else {
         log::error("the server refused hello: " + error_text(f));
         lost_reason_ = "hello refused";
