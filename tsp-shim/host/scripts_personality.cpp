@@ -1,11 +1,13 @@
 // personality-*: one walk under each switch personality (tsp-shim/test/personality.yaml with
 // `pbx: {personality: NAME}`; docs/scenarios.md, "Personalities"). 201 calls 202, 202 answers,
-// 201 hangs up, then 202: each call's LINE_CALLSTATE sequence is the one the preset documents
+// 201 holds and unholds, 202 parks and unparks its call (where the preset offers them), 201
+// hangs up, then 202: each call's LINE_CALLSTATE sequence is the one the preset documents
 // (held against the server's as every walk does), the capabilities are the preset's, what it
 // does not offer is refused at once. Under large_pbx, whose switch replies 200-600 ms late and
 // after the events a request caused, every request completes no earlier than 200 ms after it was
-// made, the created call's events (which came before the reply that named it) all reach TAPI
-// after its completion, and the answering line hears CONNECTED before lineAnswer completes.
+// made, the created calls' events (which came before the reply that named them: lineMakeCall's,
+// lineUnpark's) all reach TAPI after the completion, and the answering line hears CONNECTED
+// before lineAnswer completes.
 #include <algorithm>
 #include <cstdio>
 
@@ -113,7 +115,20 @@ void personality(const Context& cx, const std::string& preset) {
     const DRV_REQUESTID r = tapi.next_request();
     tapi.expect_sync_error(t.TSPI_lineHold(r, a1.hd), r, err(LINEERR_OPERATIONUNAVAIL), "lineHold(201)");
   }
-  if (!p.parks) {
+  // 202's call from here: the one it unparks where the switch parks, else the one it answered.
+  TapiCall* b = &b1;
+  DRV_REQUESTID unparked = 0;
+  if (p.parks) {
+    // lineUnpark creates a call: under large_pbx its CONNECTED comes before the reply naming it.
+    step("202 parks its call on 701 and unparks it");
+    DRV_REQUESTID r = tapi.next_request();
+    tapi.expect_ok(t.TSPI_linePark(r, b1.hd, LINEPARKMODE_DIRECTED, L"701", nullptr), r, "linePark(202, 701)");
+    tapi.wait_state(b1, LINECALLSTATE_IDLE);
+    unparked = tapi.next_request();
+    b = &tapi.outgoing("202's unparked call", B, unparked);
+    tapi.expect_ok(t.TSPI_lineUnpark(unparked, B.hd, 0, b->ht(), &b->hd, L"701"), unparked, "lineUnpark(202, 701)");
+    tapi.wait_state(*b, LINECALLSTATE_CONNECTED);
+  } else {
     step("linePark is OPERATIONUNAVAIL at once");
     const DRV_REQUESTID r = tapi.next_request();
     tapi.expect_sync_error(t.TSPI_linePark(r, a1.hd, LINEPARKMODE_DIRECTED, L"701", nullptr), r,
@@ -122,20 +137,24 @@ void personality(const Context& cx, const std::string& preset) {
 
   step("201 hangs up, then 202");
   drop(tapi, a1);
-  tapi.wait_state(b1, LINECALLSTATE_DISCONNECTED);
-  drop(tapi, b1);
+  tapi.wait_state(*b, LINECALLSTATE_DISCONNECTED);
+  drop(tapi, *b);
 
   step("each call's LINE_CALLSTATE sequence is the preset's, and the server's");
   std::vector<DWORD> a_states = p.made;
   if (p.holds) a_states.insert(a_states.end(), {LINECALLSTATE_ONHOLD, LINECALLSTATE_CONNECTED});
   if (p.drop_disconnects) a_states.push_back(LINECALLSTATE_DISCONNECTED);
   a_states.push_back(LINECALLSTATE_IDLE);
-  const std::vector<std::string> names = check_sequences(
-      t, mon,
-      {{&a1, a_states},
-       {&b1, {LINECALLSTATE_OFFERING, LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE}}});
+  std::vector<std::pair<TapiCall*, std::vector<DWORD>>> all = {{&a1, a_states}};
+  if (p.parks) {
+    all.push_back({&b1, {LINECALLSTATE_OFFERING, LINECALLSTATE_CONNECTED, LINECALLSTATE_IDLE}});
+    all.push_back({b, {LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE}});
+  } else {
+    all.push_back({&b1, {LINECALLSTATE_OFFERING, LINECALLSTATE_CONNECTED, LINECALLSTATE_DISCONNECTED, LINECALLSTATE_IDLE}});
+  }
+  const std::vector<std::string> names = check_sequences(t, mon, all);
   // No call ever allowed more than the address advertises.
-  for (const TapiCall* c : {&a1, &b1})
+  for (const auto& [c, states] : all)
     for (const auto& s : c->states)
       expect((s.status_features & ~a.call_features) == 0,
              c->label + " in " + call_state_name(s.state) + ": dwCallFeatures " + hex(s.status_features) +
@@ -156,12 +175,17 @@ void personality(const Context& cx, const std::string& preset) {
     // The switch answered at once and replied later: its CONNECTED came first, and so to TAPI.
     expect(connected_at < answer_done.seq, "202's LINE_CALLSTATE CONNECTED came after lineAnswer's ASYNC_COMPLETION");
   }
-  // Whatever the order on the wire, the caller's call was TAPI's only after lineMakeCall completed.
+  // Whatever the order on the wire, a created call was TAPI's only after its request completed.
   expect(completion_of(done, made).seq < a1.states.front().seq,
          "201's call had a LINE_CALLSTATE before lineMakeCall completed");
+  if (unparked)
+    expect(completion_of(done, unparked).seq < b->states.front().seq,
+           "202's unparked call had a LINE_CALLSTATE before lineUnpark completed");
 
   step("TAPI closes the calls (the server deallocates them) and the lines");
-  close_all(tapi, {&a1, &b1}, {&A, &B});
+  std::vector<TapiCall*> calls = {&a1, &b1};
+  if (b != &b1) calls.push_back(b);
+  close_all(tapi, calls, {&A, &B});
   for (const std::string& n : names) wait_deallocated(mon, n);
   tapi.shutdown();
   tapi.check_rules();
