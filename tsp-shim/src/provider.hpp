@@ -22,10 +22,12 @@
 // is in no count and gets no LINEEVENT. A switch may report a call a request creates before the
 // reply that names its handle (reply_order after_events: the events at once, the reply later).
 // So while a creating request is out, the I/O thread keeps the events (call_state, call_info,
-// call_privilege) of server handles it does not know; the reply that names one puts them, in
-// their order, at the front of the inbox, behind the request's completion, and each is then
-// applied and reported as if it had just come. What no reply claims is dropped once no creating
-// request is left (events of unknown calls are ignored, as ever).
+// call_privilege) of server handles it does not know, and those naming a conference call it does
+// not know yet (a member's CONFERENCED before lineSetupConference completed), with the later
+// events of the same calls; the reply that names the handles puts them, in their order, at the
+// front of the inbox, behind the request's completion, and each is then applied and reported as
+// if it had just come. Once no creating request is left, what is still kept is applied if its
+// call is known and dropped if not (events of unknown calls are ignored, as ever).
 //
 // Events. `new_call` -> LINE_NEWCALL (TAPI's handle read back from dwParam2; NULL means TAPI is
 // backlogged: offered again a little later, then given up and dropped), `call_state` ->
@@ -437,8 +439,6 @@ class Provider {
   void process_event(const json& frame);
   /// A TAPI request that creates calls is out (under lock_).
   bool creating_pending() const;
-  /// Drop the events kept for a server call (under lock_).
-  void forget_early(const std::string& call);
   void apply_refresh(const json& frame, const Pending& p);
   void apply_info(const json& frame, const Pending& p);
   void deliver(Callback cb);
@@ -476,14 +476,17 @@ class Provider {
   std::deque<Callback> outq_;
   std::string lost_reason_;  ///< set while processing: the connection must end after this batch
   DWORD lost_retry_ms_ = 0;
-  /// Events of server calls not known yet, kept while a request that creates calls is out (a
-  /// slow switch reports a new call before the reply that names it): by the server's handle, in
-  /// the order they came. The reply that names one moves its events to replay_, which the I/O
-  /// thread puts at the front of its inbox; when no creating request is left, the rest are
-  /// dropped (calls this provider does not know, as before).
-  std::unordered_map<std::string, std::vector<json>> early_;
-  std::size_t early_frames_ = 0;
-  std::vector<json> replay_;
+  /// Call events kept while a request that creates calls is out (a slow switch reports a new
+  /// call before the reply that names it): those of a server handle not known yet or naming a
+  /// conference call not known yet, and the later ones of the same call, in the order they came.
+  /// After each reply the I/O thread puts those it can apply now at the front of its inbox; when
+  /// no creating request is left, the rest of the known calls' too, and the unknown calls' are
+  /// dropped (as before).
+  struct Early {
+    json frame;
+    std::string call;  ///< its `call`
+  };
+  std::deque<Early> early_;
 
   // The I/O thread's own (no lock).
   HANDLE thread_ = nullptr;

@@ -403,9 +403,7 @@ void Provider::io_lost(const std::string& why, DWORD retry_ms) {
     post(std::move(cb));
   }
   pending_.clear();
-  early_.clear();  // no reply will name them now
-  early_frames_ = 0;
-  replay_.clear();
+  early_.clear();  // no reply will name their calls now
   // The server dropped this connection's calls: TAPI hears so, and the handles live on, idle,
   // until TAPI closes them. Calls TAPI never heard of are forgotten.
   for (auto it = calls_.begin(); it != calls_.end();) {
@@ -489,19 +487,33 @@ void Provider::process(const json& f) {
     return;
   }
   process_reply(f, std::move(p));
-  // The events a slow switch sent before this reply, of the calls it named, are next: ahead of
-  // anything that came after the reply, each applied and reported in turn as if it came now.
+  // The events a slow switch sent before this reply that can be applied now (the calls they
+  // name are known) are next: ahead of anything that came after the reply, each applied and
+  // reported in turn as if it came now, a call's in the order they came.
   std::vector<json> replay;
   {
     Guard g(lock_);
-    replay.swap(replay_);
-    if (!early_.empty() && !creating_pending()) {
-      // No reply will name them: events of calls this provider does not know, as ever ignored.
-      log::info("ignoring " + std::to_string(early_frames_) + " event(s) of " + std::to_string(early_.size()) +
-                " call(s) no request created");
-      early_.clear();
-      early_frames_ = 0;
+    if (early_.empty()) return;
+    const bool last = !creating_pending();
+    std::vector<std::string> blocked;  // calls with an earlier event still kept
+    std::size_t dropped = 0;
+    for (auto it = early_.begin(); it != early_.end();) {
+      const bool known = by_server_.count(it->call) > 0;
+      const std::string conf = text(it->frame, field::kConference);
+      const bool ready = known && (conf.empty() || by_server_.count(conf) || last) &&
+                         std::find(blocked.begin(), blocked.end(), it->call) == blocked.end();
+      if (ready) {
+        replay.push_back(std::move(it->frame));
+        it = early_.erase(it);
+      } else if (last) {
+        ++dropped;  // no reply will name the call: an unknown call's event, as ever ignored
+        it = early_.erase(it);
+      } else {
+        blocked.push_back(it->call);
+        ++it;
+      }
     }
+    if (dropped) log::info("ignoring " + std::to_string(dropped) + " event(s) of calls no request created");
   }
   inbox_.insert(inbox_.begin(), std::make_move_iterator(replay.begin()), std::make_move_iterator(replay.end()));
 }
@@ -631,8 +643,7 @@ void Provider::process_reply(const json& f, Pending p) {
       }
       const std::string name = text(f, k.key);
       if (!ok || name.empty()) continue;
-      forget_early(name);
-      release_on_server(name);
+      release_on_server(name);  // what was kept of it is dropped: it never becomes known
     }
     return;
   }
@@ -659,13 +670,7 @@ void Provider::process_reply(const json& f, Pending p) {
       }
       it->second->server = name;
       by_server_[name] = k.call;
-      cb.valid_after.push_back(k.call);
-      // Its events that came first (reply_order after_events) follow this completion.
-      if (auto early = early_.find(name); early != early_.end()) {
-        early_frames_ -= early->second.size();
-        for (json& e : early->second) replay_.push_back(std::move(e));
-        early_.erase(early);
-      }
+      cb.valid_after.push_back(k.call);  // its events kept in early_ follow this completion (process)
       // The server tells its creator nothing of the call's parties: ask, and let TAPI hear of
       // the call (this completion) only once the answer is in.
       if (sock_ != INVALID_SOCKET) {
@@ -765,28 +770,23 @@ void Provider::apply_forwarding(Line& line, const json& list) {
   }
 }
 
-void Provider::forget_early(const std::string& call) {
-  if (auto it = early_.find(call); it != early_.end()) {
-    early_frames_ -= it->second.size();
-    early_.erase(it);
-  }
-}
-
 void Provider::process_event(const json& f) {
   const std::string ev = text(f, field::kEvent);
   Guard g(lock_);
   if (ev == schema::event::kCallState || ev == schema::event::kCallInfo || ev == schema::event::kCallPrivilege) {
     // A slow switch (reply_order after_events) reports a call a request creates before the reply
-    // that names it: while such a request is out, the events of a handle not known yet are kept
-    // for its reply (process_reply), which TAPI must hear of first (the start lifetime rule).
+    // that names it: while such a request is out, an event of a handle not known yet, or naming
+    // a conference call not known yet (CONFERENCED, before lineSetupConference completed), is
+    // kept for the reply (process), which TAPI must hear of first (the start lifetime rule); so
+    // is every later event of a call that has one kept, to keep its order.
     const std::string name = text(f, field::kCall);
-    if (!name.empty() && !by_server_.count(name) && creating_pending()) {
-      if (early_frames_ < kMaxEarlyFrames) {
-        early_[name].push_back(f);
-        ++early_frames_;
-      } else {
-        log::warn("too many events of unknown calls while requests are out: ignoring one of " + name);
-      }
+    const std::string conf = text(f, field::kConference);
+    const bool waits = !name.empty() && (!by_server_.count(name) || (!conf.empty() && !by_server_.count(conf)) ||
+                                         std::any_of(early_.begin(), early_.end(),
+                                                     [&](const Early& e) { return e.call == name; }));
+    if (waits && creating_pending()) {
+      if (early_.size() < kMaxEarlyFrames) early_.push_back({f, name});
+      else log::warn("too many events kept for replies still out: ignoring one of " + name);
       return;
     }
   }
