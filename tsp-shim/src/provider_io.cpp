@@ -519,8 +519,10 @@ void Provider::process(const json& f) {
 }
 
 bool Provider::creating_pending() const {
+  // A call the reply will name by a server handle (not the TSP's own passthrough call).
   return std::any_of(pending_.begin(), pending_.end(), [](const auto& e) {
-    return e.second.kind == Pending::Kind::Tapi && !e.second.creates.empty();
+    return e.second.kind == Pending::Kind::Tapi &&
+           std::any_of(e.second.creates.begin(), e.second.creates.end(), [](const auto& k) { return k.key != nullptr; });
   });
 }
 
