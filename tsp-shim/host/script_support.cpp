@@ -151,6 +151,35 @@ DWORD_PTR mode_of(const TapiCall& c, DWORD state) {
   throw Failure(c.label + " was never " + call_state_name(state) + ": " + state_list(c.states));
 }
 
+/// Refused with OPERATIONUNAVAIL: at once (the switch does not offer it), or by the server.
+void expect_unavail(FakeTapi& tapi, LONG returned, DRV_REQUESTID r, const std::string& what) {
+  if (returned != static_cast<LONG>(r)) tapi.expect_sync_error(returned, r, err(LINEERR_OPERATIONUNAVAIL), what);
+  else tapi.expect_error(returned, r, err(LINEERR_OPERATIONUNAVAIL), what);
+}
+
+
+Advertised advertised(Tsp& t, TapiLine& l) {
+  Buffer<LINEDEVCAPS> dc(4096);
+  expect(t.TSPI_lineGetDevCaps(l.device_id, 0x00030000, 0, dc.get()) == 0, "GetDevCaps(" + l.number + ")");
+  Buffer<LINEADDRESSCAPS> ac(4096);
+  expect(t.TSPI_lineGetAddressCaps(l.device_id, 0, 0x00030000, 0, ac.get()) == 0, "GetAddressCaps(" + l.number + ")");
+  const Advertised a{dc->dwDevCapFlags,         dc->dwLineFeatures,        dc->dwAnswerMode,
+                     dc->DefaultDialParams.dwDialPause, ac->dwAddrCapFlags, ac->dwCallFeatures,
+                     ac->dwCallFeatures2,       ac->dwAddressFeatures,     ac->dwTransferModes,
+                     ac->dwParkModes,           ac->dwForwardModes,        ac->dwCallCompletionModes,
+                     ac->dwRemoveFromConfCaps,  ac->dwMaxNumConference};
+  expect(dc->MinDialParams.dwDialPause == a.dial_pause && dc->MaxDialParams.dwDialPause == a.dial_pause,
+         "dwDialPause: min " + std::to_string(dc->MinDialParams.dwDialPause) + ", default " +
+             std::to_string(a.dial_pause) + ", max " + std::to_string(dc->MaxDialParams.dwDialPause));
+  std::printf("   LINEDEVCAPS dwDevCapFlags %s dwLineFeatures %s dwAnswerMode %s dwDialPause %lu\n",
+              hex(a.dev_flags).c_str(), hex(a.line_features).c_str(), hex(a.answer_mode).c_str(),
+              static_cast<unsigned long>(a.dial_pause));
+  std::printf("   LINEADDRESSCAPS dwAddrCapFlags %s dwCallFeatures %s dwCallFeatures2 %s dwAddressFeatures %s\n",
+              hex(a.addr_flags).c_str(), hex(a.call_features).c_str(), hex(a.call_features2).c_str(),
+              hex(a.address_features).c_str());
+  return a;
+}
+
 std::vector<BYTE> forward_list(DWORD mode, const std::wstring& dest) {
   const DWORD text_size = dest.empty() ? 0 : static_cast<DWORD>((dest.size() + 1) * sizeof(wchar_t));
   std::vector<BYTE> bytes(sizeof(LINEFORWARDLIST) + text_size, 0);

@@ -106,6 +106,22 @@ void answer(FakeTapi& tapi, TapiCall& c);
 /// lineDrop, which must succeed, then the call is IDLE.
 void drop(FakeTapi& tapi, TapiCall& c);
 
+/// Refused with OPERATIONUNAVAIL: at once (the switch does not offer it), or by the server.
+void expect_unavail(FakeTapi& tapi, LONG returned, DRV_REQUESTID r, const std::string& what);
+
+/// What a line's LINEDEVCAPS and LINEADDRESSCAPS (TAPI 3.0) advertise.
+struct Advertised {
+  DWORD dev_flags, line_features, answer_mode, dial_pause;
+  DWORD addr_flags, call_features, call_features2, address_features, transfer_modes, park_modes, forward_modes,
+      completion_modes, remove_caps, max_conference;
+  bool call(DWORD f) const { return (call_features & f) == f; }
+  bool address(DWORD f) const { return (address_features & f) == f; }
+  bool flag(DWORD f) const { return (addr_flags & f) == f; }
+};
+
+/// The line's capabilities, read and printed (the dial pauses checked alike).
+Advertised advertised(Tsp& t, TapiLine& l);
+
 /// A LINEFORWARDLIST of one entry (`dest` may be empty: do not disturb with UNCOND).
 std::vector<BYTE> forward_list(DWORD mode, const std::wstring& dest);
 
@@ -122,5 +138,7 @@ void caps_restricted(const Context& cx);
 void dialing_paths(const Context& cx);
 // scripts_params.cpp
 void call_params(const Context& cx);
+// scripts_personality.cpp: `preset` is a switch personality (strict, minimal, key_system, large_pbx)
+void personality(const Context& cx, const std::string& preset);
 
 }  // namespace telsim::tsp::host

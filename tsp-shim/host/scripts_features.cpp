@@ -967,43 +967,6 @@ void trunks(const Context& cx) {
 
 namespace {
 
-/// Refused with OPERATIONUNAVAIL: at once (the switch does not offer it), or by the server.
-void expect_unavail(FakeTapi& tapi, LONG returned, DRV_REQUESTID r, const std::string& what) {
-  if (returned != static_cast<LONG>(r)) tapi.expect_sync_error(returned, r, err(LINEERR_OPERATIONUNAVAIL), what);
-  else tapi.expect_error(returned, r, err(LINEERR_OPERATIONUNAVAIL), what);
-}
-
-struct Advertised {
-  DWORD dev_flags, line_features, answer_mode, dial_pause;
-  DWORD addr_flags, call_features, call_features2, address_features, transfer_modes, park_modes, forward_modes,
-      completion_modes, remove_caps, max_conference;
-  bool call(DWORD f) const { return (call_features & f) == f; }
-  bool address(DWORD f) const { return (address_features & f) == f; }
-  bool flag(DWORD f) const { return (addr_flags & f) == f; }
-};
-
-Advertised advertised(Tsp& t, TapiLine& l) {
-  Buffer<LINEDEVCAPS> dc(4096);
-  expect(t.TSPI_lineGetDevCaps(l.device_id, 0x00030000, 0, dc.get()) == 0, "GetDevCaps(" + l.number + ")");
-  Buffer<LINEADDRESSCAPS> ac(4096);
-  expect(t.TSPI_lineGetAddressCaps(l.device_id, 0, 0x00030000, 0, ac.get()) == 0, "GetAddressCaps(" + l.number + ")");
-  const Advertised a{dc->dwDevCapFlags,         dc->dwLineFeatures,        dc->dwAnswerMode,
-                     dc->DefaultDialParams.dwDialPause, ac->dwAddrCapFlags, ac->dwCallFeatures,
-                     ac->dwCallFeatures2,       ac->dwAddressFeatures,     ac->dwTransferModes,
-                     ac->dwParkModes,           ac->dwForwardModes,        ac->dwCallCompletionModes,
-                     ac->dwRemoveFromConfCaps,  ac->dwMaxNumConference};
-  expect(dc->MinDialParams.dwDialPause == a.dial_pause && dc->MaxDialParams.dwDialPause == a.dial_pause,
-         "dwDialPause: min " + std::to_string(dc->MinDialParams.dwDialPause) + ", default " +
-             std::to_string(a.dial_pause) + ", max " + std::to_string(dc->MaxDialParams.dwDialPause));
-  std::printf("   LINEDEVCAPS dwDevCapFlags %s dwLineFeatures %s dwAnswerMode %s dwDialPause %lu\n",
-              hex(a.dev_flags).c_str(), hex(a.line_features).c_str(), hex(a.answer_mode).c_str(),
-              static_cast<unsigned long>(a.dial_pause));
-  std::printf("   LINEADDRESSCAPS dwAddrCapFlags %s dwCallFeatures %s dwCallFeatures2 %s dwAddressFeatures %s\n",
-              hex(a.addr_flags).c_str(), hex(a.call_features).c_str(), hex(a.call_features2).c_str(),
-              hex(a.address_features).c_str());
-  return a;
-}
-
 /// What the scenario's switch must make the TSP advertise.
 void expect_advertised(const Advertised& a, bool restricted) {
   const DWORD dial_all = LINEDEVCAPFLAGS_DIALDIALTONE | LINEDEVCAPFLAGS_DIALQUIET | LINEDEVCAPFLAGS_DIALBILLING;

@@ -149,7 +149,15 @@ void CALLBACK FakeTapi::on_completion(DRV_REQUESTID id, LONG result) {
       t.outstanding_.erase(it);
     }
     if (t.stopped_) t.violations_.push_back("ASYNC_COMPLETION after TSPI_providerShutdown");
-    t.completions_.push_back({id, result});
+    double after_ms = 0;
+    for (const auto& [issued, at] : t.issued_)
+      if (issued == id) {
+        LARGE_INTEGER now{}, freq{};
+        QueryPerformanceCounter(&now);
+        QueryPerformanceFrequency(&freq);
+        after_ms = static_cast<double>(now.QuadPart - at) * 1000.0 / static_cast<double>(freq.QuadPart);
+      }
+    t.completions_.push_back({id, result, ++t.seq_, after_ms});
     for (auto& c : t.calls_)
       if (c->created_by == id && result == 0) c->creation_completed = true;
     t.note("ASYNC_COMPLETION " + std::to_string(id) + " " + error_name(result));
@@ -252,7 +260,7 @@ void FakeTapi::line_event(HTAPILINE htl, HTAPICALL htc, DWORD msg, DWORD_PTR p1,
         if (msg == LINE_CALLSTATE) {
           if (p3 != LINEMEDIAMODE_INTERACTIVEVOICE && p3 != LINEMEDIAMODE_DATAMODEM)
             violations_.push_back(c->label + ": LINE_CALLSTATE media mode " + hex(static_cast<DWORD>(p3)));
-          c->states.push_back({static_cast<DWORD>(p1), p2, status_state, status_features, std::move(others)});
+          c->states.push_back({static_cast<DWORD>(p1), p2, status_state, status_features, std::move(others), seq});
         } else {
           c->info_changes.push_back(static_cast<DWORD>(p1));
         }
@@ -371,6 +379,9 @@ DRV_REQUESTID FakeTapi::next_request() {
   Lock g(lock_);
   const DRV_REQUESTID id = next_request_++;
   outstanding_.push_back(id);
+  LARGE_INTEGER now{};
+  QueryPerformanceCounter(&now);
+  issued_.emplace_back(id, now.QuadPart);
   return id;
 }
 

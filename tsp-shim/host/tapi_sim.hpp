@@ -78,6 +78,7 @@ struct TapiCall {
     DWORD status_features;          ///< ... and the call's dwCallFeatures then
     /// dwCallFeatures of the line's other calls, read inside the callback.
     std::vector<std::pair<const TapiCall*, DWORD>> others;
+    std::uint64_t seq = 0;          ///< its place among every call into TAPI (FakeTapi's order)
   };
   std::vector<State> states;
   std::vector<DWORD> info_changes;  ///< LINE_CALLINFO dwParam1
@@ -103,6 +104,8 @@ struct TapiLine {
 struct Completion {
   DRV_REQUESTID id;
   LONG result;
+  std::uint64_t seq = 0;  ///< its place among every call into TAPI (as TapiCall::State::seq)
+  double after_ms = 0;    ///< since the script took the request's id (before the TSPI call)
 };
 
 class FakeTapi {
@@ -195,6 +198,7 @@ class FakeTapi {
   std::deque<std::unique_ptr<TapiCall>> calls_;
   std::vector<TapiCall*> unclaimed_;  ///< LINE_NEWCALL calls the script has not taken
   std::vector<DRV_REQUESTID> outstanding_;
+  std::vector<std::pair<DRV_REQUESTID, LONGLONG>> issued_;  ///< each request's id, and when (QueryPerformanceCounter)
   std::vector<Completion> completions_;
   std::vector<DWORD_PTR> line_creates_;
   std::vector<std::string> violations_;

@@ -17,9 +17,17 @@
 // Requests. An asynchronous TSPI function checks what it can locally (handles, the line being
 // in service, dial strings), writes the handles of the calls it creates, queues the request and
 // returns dwRequestID. The server's reply becomes ASYNC_COMPLETION (0, or the LINEERR_* value of
-// its `error`). A created call becomes valid only after that completion returned (the "start
-// lifetime" rule): until then it is in no count and gets no LINEEVENT. The server sends a
-// creating request's reply before any event of the new call, so the order holds by itself.
+// its `error`); a switch that replies late (reply_delay) completes as late. A created call
+// becomes valid only after that completion returned (the "start lifetime" rule): until then it
+// is in no count and gets no LINEEVENT. A switch may report a call a request creates before the
+// reply that names its handle (reply_order after_events: the events at once, the reply later).
+// So while a creating request is out, the I/O thread keeps the events (call_state, call_info,
+// call_privilege) of server handles it does not know, and those naming a conference call it does
+// not know yet (a member's CONFERENCED before lineSetupConference completed), with the later
+// events of the same calls; the reply that names the handles puts them, in their order, at the
+// front of the inbox, behind the request's completion, and each is then applied and reported as
+// if it had just come. Once no creating request is left, what is still kept is applied if its
+// call is known and dropped if not (events of unknown calls are ignored, as ever).
 //
 // Events. `new_call` -> LINE_NEWCALL (TAPI's handle read back from dwParam2; NULL means TAPI is
 // backlogged: offered again a little later, then given up and dropped), `call_state` ->
@@ -89,6 +97,9 @@ struct SwitchCaps {
   bool transfer_make = true;   ///< LINEADDRCAPFLAGS_TRANSFERMAKE (with complete_transfer)
   bool conference_held = true; ///< LINEADDRCAPFLAGS_CONFERENCEHELD (with add_to_conference)
   bool conference_make = true; ///< LINEADDRCAPFLAGS_CONFERENCEMAKE (with add_to_conference)
+  /// LINEREMOVEFROMCONF_ANY / LAST / NONE: which party lineRemoveFromConference may take out
+  /// (`remove_from_conference` any / last / none; NONE also when the operation is not offered).
+  DWORD remove_from_conf = LINEREMOVEFROMCONF_ANY;
   bool park = true;            ///< the switch has park orbits
   bool pickup = true;          ///< the switch has pickup groups
   /// The operations the switch offers, by Op (hello's `operations`; all when it is not sent).
@@ -99,6 +110,7 @@ struct SwitchCaps {
   }();
   std::string server = "telsim";
   std::string scenario;
+  std::string personality;     ///< the preset the switch profile started from ("" for none)
 
   bool supports(Op op) const { return offered[static_cast<std::size_t>(op)]; }
   /// The operation can be asked for at all: offered, and a park or unpark only where there are
@@ -425,6 +437,8 @@ class Provider {
   void process(const json& frame);
   void process_reply(const json& frame, Pending p);
   void process_event(const json& frame);
+  /// A TAPI request that creates calls is out (under lock_).
+  bool creating_pending() const;
   void apply_refresh(const json& frame, const Pending& p);
   void apply_info(const json& frame, const Pending& p);
   void deliver(Callback cb);
@@ -462,6 +476,17 @@ class Provider {
   std::deque<Callback> outq_;
   std::string lost_reason_;  ///< set while processing: the connection must end after this batch
   DWORD lost_retry_ms_ = 0;
+  /// Call events kept while a request that creates calls is out (a slow switch reports a new
+  /// call before the reply that names it): those of a server handle not known yet or naming a
+  /// conference call not known yet, and the later ones of the same call, in the order they came.
+  /// After each reply the I/O thread puts those it can apply now at the front of its inbox; when
+  /// no creating request is left, the rest of the known calls' too, and the unknown calls' are
+  /// dropped (as before).
+  struct Early {
+    json frame;
+    std::string call;  ///< its `call`
+  };
+  std::deque<Early> early_;
 
   // The I/O thread's own (no lock).
   HANDLE thread_ = nullptr;

@@ -2,6 +2,7 @@
 // TAPI (see provider.hpp for the rules this keeps).
 #include <algorithm>
 #include <cstdlib>
+#include <iterator>
 #include <optional>
 
 #include "log.hpp"
@@ -15,6 +16,7 @@ namespace {
 constexpr LONG err(DWORD e) { return static_cast<LONG>(e); }
 constexpr int kNewCallAttempts = 5;
 constexpr DWORD kMaxBackoffMs = 5'000;
+constexpr std::size_t kMaxEarlyFrames = 10'000;  ///< events kept for replies still out, at most
 
 std::string text(const json& j, const char* key, std::string fallback = {}) {
   auto it = j.find(key);
@@ -98,6 +100,8 @@ constexpr char kTransferMake[] = "transfer_make";
 constexpr char kConferenceHeld[] = "conference_held";
 constexpr char kConferenceMake[] = "conference_make";
 constexpr char kOperations[] = "operations";
+constexpr char kRemoveFromConference[] = "remove_from_conference";  // any, last, none
+constexpr char kPersonality[] = "personality";
 }  // namespace pbx_key
 
 /// Milliseconds of a duration as the server writes one ("2s", "500ms", "1min", "1h", "1.5s");
@@ -148,6 +152,11 @@ SwitchCaps switch_caps(const json& hello) {
   c.conference_make = flag(pbx, pbx_key::kConferenceMake, c.conference_make);
   c.park = flag(pbx, field::kPark, c.park);
   c.pickup = flag(pbx, field::kPickup, c.pickup);
+  c.personality = text(pbx, pbx_key::kPersonality);
+  const std::string remove = text(pbx, pbx_key::kRemoveFromConference);
+  if (remove == "any") c.remove_from_conf = LINEREMOVEFROMCONF_ANY;
+  else if (remove == "last") c.remove_from_conf = LINEREMOVEFROMCONF_LAST;
+  else if (remove == "none") c.remove_from_conf = LINEREMOVEFROMCONF_NONE;
   const std::string answer = text(pbx, field::kAnswerMode);
   if (answer == schema::value::kAnswerNone) c.answer_mode = LINEANSWERMODE_NONE;
   else if (answer == schema::value::kAnswerDrop) c.answer_mode = LINEANSWERMODE_DROP;
@@ -160,6 +169,9 @@ SwitchCaps switch_caps(const json& hello) {
       if (name.is_string())
         if (const OpInfo* o = find_operation(name.get<std::string>())) c.offered[static_cast<std::size_t>(o->op)] = true;
   }
+  // A switch that lets no party be taken out refuses the operation (the server leaves it out of
+  // `operations` too).
+  if (c.remove_from_conf == LINEREMOVEFROMCONF_NONE) c.offered[static_cast<std::size_t>(Op::RemoveFromConference)] = false;
   return c;
 }
 
@@ -391,6 +403,7 @@ void Provider::io_lost(const std::string& why, DWORD retry_ms) {
     post(std::move(cb));
   }
   pending_.clear();
+  early_.clear();  // no reply will name their calls now
   // The server dropped this connection's calls: TAPI hears so, and the handles live on, idle,
   // until TAPI closes them. Calls TAPI never heard of are forgotten.
   for (auto it = calls_.begin(); it != calls_.end();) {
@@ -474,6 +487,43 @@ void Provider::process(const json& f) {
     return;
   }
   process_reply(f, std::move(p));
+  // The events a slow switch sent before this reply that can be applied now (the calls they
+  // name are known) are next: ahead of anything that came after the reply, each applied and
+  // reported in turn as if it came now, a call's in the order they came.
+  std::vector<json> replay;
+  {
+    Guard g(lock_);
+    if (early_.empty()) return;
+    const bool last = !creating_pending();
+    std::vector<std::string> blocked;  // calls with an earlier event still kept
+    std::size_t dropped = 0;
+    for (auto it = early_.begin(); it != early_.end();) {
+      const bool known = by_server_.count(it->call) > 0;
+      const std::string conf = text(it->frame, field::kConference);
+      const bool ready = known && (conf.empty() || by_server_.count(conf) || last) &&
+                         std::find(blocked.begin(), blocked.end(), it->call) == blocked.end();
+      if (ready) {
+        replay.push_back(std::move(it->frame));
+        it = early_.erase(it);
+      } else if (last) {
+        ++dropped;  // no reply will name the call: an unknown call's event, as ever ignored
+        it = early_.erase(it);
+      } else {
+        blocked.push_back(it->call);
+        ++it;
+      }
+    }
+    if (dropped) log::info("ignoring " + std::to_string(dropped) + " event(s) of calls no request created");
+  }
+  inbox_.insert(inbox_.begin(), std::make_move_iterator(replay.begin()), std::make_move_iterator(replay.end()));
+}
+
+bool Provider::creating_pending() const {
+  // A call the reply will name by a server handle (not the TSP's own passthrough call).
+  return std::any_of(pending_.begin(), pending_.end(), [](const auto& e) {
+    return e.second.kind == Pending::Kind::Tapi &&
+           std::any_of(e.second.creates.begin(), e.second.creates.end(), [](const auto& k) { return k.key != nullptr; });
+  });
 }
 
 void Provider::process_reply(const json& f, Pending p) {
@@ -484,7 +534,8 @@ void Provider::process_reply(const json& f, Pending p) {
       if (ok) {
         caps_ = switch_caps(f);
         backoff_ms_ = 250;
-        log::info("server " + caps_.server + ", scenario '" + caps_.scenario + "'");
+        log::info("server " + caps_.server + ", scenario '" + caps_.scenario + "'" +
+                  (caps_.personality.empty() ? "" : ", personality " + caps_.personality));
       } else {
         log::error("the server refused hello: " + error_text(f));
         lost_reason_ = "hello refused";
@@ -594,7 +645,7 @@ void Provider::process_reply(const json& f, Pending p) {
       }
       const std::string name = text(f, k.key);
       if (!ok || name.empty()) continue;
-      release_on_server(name);
+      release_on_server(name);  // what was kept of it is dropped: it never becomes known
     }
     return;
   }
@@ -621,7 +672,7 @@ void Provider::process_reply(const json& f, Pending p) {
       }
       it->second->server = name;
       by_server_[name] = k.call;
-      cb.valid_after.push_back(k.call);
+      cb.valid_after.push_back(k.call);  // its events kept in early_ follow this completion (process)
       // The server tells its creator nothing of the call's parties: ask, and let TAPI hear of
       // the call (this completion) only once the answer is in.
       if (sock_ != INVALID_SOCKET) {
@@ -724,6 +775,23 @@ void Provider::apply_forwarding(Line& line, const json& list) {
 void Provider::process_event(const json& f) {
   const std::string ev = text(f, field::kEvent);
   Guard g(lock_);
+  if (ev == schema::event::kCallState || ev == schema::event::kCallInfo || ev == schema::event::kCallPrivilege) {
+    // A slow switch (reply_order after_events) reports a call a request creates before the reply
+    // that names it: while such a request is out, an event of a handle not known yet, or naming
+    // a conference call not known yet (CONFERENCED, before lineSetupConference completed), is
+    // kept for the reply (process), which TAPI must hear of first (the start lifetime rule); so
+    // is every later event of a call that has one kept, to keep its order.
+    const std::string name = text(f, field::kCall);
+    const std::string conf = text(f, field::kConference);
+    const bool waits = !name.empty() && (!by_server_.count(name) || (!conf.empty() && !by_server_.count(conf)) ||
+                                         std::any_of(early_.begin(), early_.end(),
+                                                     [&](const Early& e) { return e.call == name; }));
+    if (waits && creating_pending()) {
+      if (early_.size() < kMaxEarlyFrames) early_.push_back({f, name});
+      else log::warn("too many events kept for replies still out: ignoring one of " + name);
+      return;
+    }
+  }
   if (ev == schema::event::kNewCall) {
     Line* l = line_by_number(text(f, field::kLine));
     const std::string name = text(f, field::kCall);

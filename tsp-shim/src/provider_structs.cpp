@@ -317,8 +317,8 @@ LONG Provider::get_address_caps(DWORD device_id, DWORD address_id, DWORD, DWORD,
       (caps_.pickup && caps_.supports(Op::Pickup) ? LINEADDRCAPFLAGS_PICKUPGROUPID : 0);
   const DWORD call_features = caps_.call_features();
   caps->dwCallFeatures = call_features;
-  const bool removes = caps_.supports(Op::RemoveFromConference);
-  caps->dwRemoveFromConfCaps = removes ? LINEREMOVEFROMCONF_ANY : LINEREMOVEFROMCONF_NONE;
+  const bool removes = caps_.supports(Op::RemoveFromConference);  // never with remove_from_conference none
+  caps->dwRemoveFromConfCaps = removes ? caps_.remove_from_conf : LINEREMOVEFROMCONF_NONE;
   caps->dwRemoveFromConfState = removes ? LINECALLSTATE_IDLE : 0;
   caps->dwTransferModes =
       caps_.supports(Op::CompleteTransfer) ? LINETRANSFERMODE_TRANSFER | LINETRANSFERMODE_CONFERENCE : 0;

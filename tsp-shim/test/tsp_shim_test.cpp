@@ -539,6 +539,32 @@ TEST_F(TspUnderWine, CallParamsReachTheCalledPartyAndACorruptOneIsRefused) {
   EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
 }
 
+// The same walk under each switch personality (personality.yaml with the preset's name;
+// docs/scenarios.md, "Personalities"): the call-state sequence the preset documents, its
+// capabilities, its refusals; under large_pbx replies that come late and after their events.
+class TspPersonality : public TspUnderWine, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(TspPersonality, ACallAnsweredAndDroppedFollowsThePresetsSequence) {
+  const std::string preset = GetParam();
+  const std::string file = cli_test::read_file(fs::path(TELSIM_TSP_SCENARIO).parent_path() / "personality.yaml");
+  const std::string placeholder = "personality: strict";
+  ASSERT_NE(file.find(placeholder), std::string::npos) << "personality.yaml names no preset to replace";
+  std::string scenario = file;
+  scenario.replace(scenario.find(placeholder), placeholder.size(), "personality: " + preset);
+  const fs::path path = dir_.path() / ("personality-" + preset + ".yaml");
+  cli_test::write_file(path, scenario);
+  auto server = start_server("127.0.0.1:0", path.string());
+  const std::string script = "personality-" + preset;
+  const HostRun run = run_host(dir_.path(), script, {{"TELSIM_SERVER", "127.0.0.1:" + std::to_string(server->port())}});
+  EXPECT_EQ(run.status, 0) << run.describe();
+  EXPECT_NE(run.out.find("PASS: " + script), std::string::npos) << run.describe();
+  EXPECT_EQ(server->stop(), 0) << server->describe();
+  EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
+}
+
+INSTANTIATE_TEST_SUITE_P(Presets, TspPersonality, ::testing::Values("strict", "minimal", "key_system", "large_pbx"),
+                         [](const ::testing::TestParamInfo<const char*>& preset) { return std::string(preset.param); });
+
 TEST_F(TspUnderWine, StructuresHonourTheirTotalSize) {
   // With a token this time: the TSP (and the host's monitor) authenticate in their hello.
   auto server = std::make_unique<ServeProcess>(
