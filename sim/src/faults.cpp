@@ -14,9 +14,9 @@ namespace telsim {
 
 namespace {
 
-constexpr std::array<std::string_view, 13> kKeys = {"op",    "line",  "nth",  "probability", "stream",
-                                                    "error", "reply", "delay", "at",         "for",
-                                                    "link",  "restart", "out_of_service"};
+constexpr std::array<std::string_view, 16> kKeys = {"op",    "line",  "nth",   "probability", "stream",  "error",
+                                                    "reply", "delay", "at",    "for",         "link",    "restart",
+                                                    "out_of_service", "event", "state", "duplicate"};
 constexpr std::array<std::string_view, 7> kRequestKeys = {"op", "line", "nth", "probability", "stream", "error", "reply"};
 
 std::string seconds(Duration d) { return format_duration(d); }
@@ -27,8 +27,8 @@ FaultSpec decode_fault(const ArgSource& a) {
   for (const std::string& k : a.keys())
     if (std::find(kKeys.begin(), kKeys.end(), k) == kKeys.end())
       a.fail(k, LineErr::InvalParam,
-             fmt::format("'{}' is not a fault key (op, line, nth, probability, stream, error, reply, delay; at, "
-                         "for, link, restart, out_of_service)",
+             fmt::format("'{}' is not a fault key (op, line, nth, probability, stream, error, reply, delay; event, "
+                         "state, duplicate; at, for, link, restart, out_of_service)",
                          k));
   const auto duration = [&](std::string_view key) {
     const std::string t = *a.text(key, LineErr::InvalParam);
@@ -38,10 +38,46 @@ FaultSpec decode_fault(const ArgSource& a) {
     return *d;
   };
   FaultSpec f;
-  const int kinds = int(a.has("op")) + int(a.has("link")) + int(a.has("restart")) + int(a.has("out_of_service"));
+  const int kinds = int(a.has("op")) + int(a.has("event")) + int(a.has("link")) + int(a.has("restart")) +
+                    int(a.has("out_of_service"));
   if (kinds != 1)
-    a.fail_here(LineErr::InvalParam,
-                "a fault is one of: a request fault (op: ...), link: down, restart: switch, out_of_service: NAME");
+    a.fail_here(LineErr::InvalParam, "a fault is one of: a request fault (op: ...), an event fault (event: call_state), "
+                                     "link: down, restart: switch, out_of_service: NAME");
+  const auto which = [&] {
+    if (const auto l = a.text("line", LineErr::InvalParam)) f.line = *l;
+    if (const auto n = a.integer("nth", LineErr::InvalParam)) {
+      if (*n < 1) a.fail("nth", LineErr::InvalParam, "nth counts from 1 (the first match)");
+      f.nth = static_cast<std::uint64_t>(*n);
+    }
+    if (const auto p = a.number("probability", LineErr::InvalParam)) {
+      if (!(*p > 0.0 && *p <= 1.0)) a.fail("probability", LineErr::InvalParam, "probability is above 0 and at most 1");
+      if (f.nth) a.fail("probability", LineErr::InvalParam, "a fault takes nth or probability, not both");
+      f.probability = *p;
+      f.stream = a.text("stream", LineErr::InvalParam).value_or("faults");
+    } else if (a.has("stream")) {
+      a.fail("stream", LineErr::InvalParam, "'stream' names where a probability is drawn from: give 'probability'");
+    }
+  };
+  if (a.has("event")) {
+    f.kind = FaultSpec::Kind::Event;
+    if (*a.text("event", LineErr::InvalParam) != "call_state")
+      a.fail("event", LineErr::InvalParam, "event faults act on call_state reports (event: call_state)");
+    for (std::string_view k : {"error", "reply", "at", "for"})
+      if (a.has(k)) a.fail(k, LineErr::InvalParam, fmt::format("'{}' does not belong to an event fault", k));
+    if (const auto st = a.text("state", LineErr::InvalParam)) {
+      f.state = parse_call_state(*st);
+      if (!f.state) a.fail("state", LineErr::InvalParam, fmt::format("'{}' is not a call state", *st));
+    }
+    which();
+    if (int(a.has("delay")) + int(a.has("duplicate")) != 1)
+      a.fail_here(LineErr::InvalParam, "an event fault does one thing: delay: D (the report that late) or duplicate: true");
+    if (a.has("delay")) f.reply_delay = duration("delay");
+    else if (*a.text("duplicate", LineErr::InvalParam) == "true") f.duplicate = true;
+    else a.fail("duplicate", LineErr::InvalParam, "duplicate: true tells the report twice");
+    return f;
+  }
+  for (std::string_view k : {"state", "duplicate"})
+    if (a.has(k)) a.fail(k, LineErr::InvalParam, fmt::format("'{}' belongs to an event fault (event: call_state)", k));
   if (a.has("at")) f.at = SimTime(duration("at"));
   if (!a.has("op")) {
     for (std::string_view k : kRequestKeys)
@@ -74,19 +110,7 @@ FaultSpec decode_fault(const ArgSource& a) {
   f.op = info->op;
   if (a.has("for")) a.fail("for", LineErr::InvalParam, "'for' belongs to link and out_of_service faults");
   if (a.has("at")) a.fail("at", LineErr::InvalParam, "a request fault has no 'at': it acts on the requests it matches");
-  if (const auto l = a.text("line", LineErr::InvalParam)) f.line = *l;
-  if (const auto n = a.integer("nth", LineErr::InvalParam)) {
-    if (*n < 1) a.fail("nth", LineErr::InvalParam, "nth counts from 1 (the first matching request)");
-    f.nth = static_cast<std::uint64_t>(*n);
-  }
-  if (const auto p = a.number("probability", LineErr::InvalParam)) {
-    if (!(*p > 0.0 && *p <= 1.0)) a.fail("probability", LineErr::InvalParam, "probability is above 0 and at most 1");
-    if (f.nth) a.fail("probability", LineErr::InvalParam, "a fault takes nth or probability, not both");
-    f.probability = *p;
-    f.stream = a.text("stream", LineErr::InvalParam).value_or("faults");
-  } else if (a.has("stream")) {
-    a.fail("stream", LineErr::InvalParam, "'stream' names where a probability is drawn from: give 'probability'");
-  }
+  which();
   const int actions = int(a.has("error")) + int(a.has("reply")) + int(a.has("delay"));
   if (actions != 1)
     a.fail_here(LineErr::InvalParam,
@@ -113,26 +137,66 @@ std::string describe(const FaultSpec& f) {
     case FaultSpec::Kind::Restart: return fmt::format("switch restart at {}", seconds(f.at));
     case FaultSpec::Kind::OutOfService:
       return fmt::format("{} out of service at {} for {}", f.target, seconds(f.at), seconds(f.period));
+    case FaultSpec::Kind::Event:
     case FaultSpec::Kind::Request: break;
   }
-  std::string which = std::string(to_string(*f.op));
+  std::string which = f.kind == FaultSpec::Kind::Event
+                          ? "call_state" + (f.state ? " " + std::string(to_string(*f.state)) : std::string())
+                          : std::string(to_string(*f.op));
   if (!f.line.empty()) which += " on " + f.line;
   if (f.nth) which += fmt::format(" #{}", f.nth);
   if (f.probability) which += fmt::format(" p={} ({})", *f.probability, f.stream);
   if (f.error) return fmt::format("{}: {}", which, tapi_name(*f.error));
   if (f.reply_never) return which + ": reply never";
+  if (f.duplicate) return which + ": told twice";
+  if (f.kind == FaultSpec::Kind::Event) return fmt::format("{}: told {} late", which, seconds(f.reply_delay));
   return fmt::format("{}: reply {} late", which, seconds(f.reply_delay));
 }
 
 FaultInjector::FaultInjector(Pbx& pbx, Scheduler& scheduler, std::uint64_t seed, std::vector<FaultSpec> faults)
-    : pbx_(pbx), scheduler_(scheduler), seed_(seed), faults_(std::move(faults)), matched_(faults_.size(), 0) {}
+    : pbx_(pbx), scheduler_(scheduler), seed_(seed), faults_(std::move(faults)), matched_(faults_.size(), 0) {
+  pbx_.set_report_filter([this](const Call& call, CallState shown) { return on_report(call, shown); });
+}
+
+FaultInjector::~FaultInjector() { pbx_.set_report_filter(nullptr); }
+
+bool FaultInjector::takes(std::size_t i) {
+  const FaultSpec& f = faults_[i];
+  const std::uint64_t n = ++matched_[i];
+  if (f.nth) return n == f.nth;
+  if (!f.probability) return true;
+  auto it = streams_.find(f.stream);
+  if (it == streams_.end()) it = streams_.emplace(f.stream, random_stream(seed_, "fault:" + f.stream)).first;
+  return unit_uniform(it->second) < *f.probability;
+}
+
+Pbx::ReportFault FaultInjector::on_report(const Call& call, CallState shown) {
+  Pbx::ReportFault out;
+  for (std::size_t i = 0; i < faults_.size(); ++i) {
+    const FaultSpec& f = faults_[i];
+    if (f.kind != FaultSpec::Kind::Event || (f.state && *f.state != shown)) continue;
+    const std::string& number = pbx_.line(call.line).number;
+    if (!f.line.empty() && f.line != number) continue;
+    if (!takes(i)) continue;
+    const std::string to = fmt::format("line {} ({})", number, to_string(call.id));
+    if (f.duplicate) {
+      note(i, fmt::format("call_state {} told twice", to_string(shown)), to);
+      out.duplicate = true;
+    } else {
+      note(i, fmt::format("call_state {} told {} late", to_string(shown), seconds(f.reply_delay)), to);
+      out.delay = std::max(out.delay, f.reply_delay);
+    }
+  }
+  return out;
+}
 
 void FaultInjector::start() {
   for (std::size_t i = 0; i < faults_.size(); ++i) arm(i);
 }
 
 int FaultInjector::add(FaultSpec fault) {
-  if (fault.kind != FaultSpec::Kind::Request && fault.at < scheduler_.now()) fault.at = scheduler_.now();
+  if (fault.kind != FaultSpec::Kind::Request && fault.kind != FaultSpec::Kind::Event && fault.at < scheduler_.now())
+    fault.at = scheduler_.now();
   faults_.push_back(std::move(fault));
   matched_.push_back(0);
   arm(faults_.size() - 1);
@@ -140,7 +204,7 @@ int FaultInjector::add(FaultSpec fault) {
 }
 
 void FaultInjector::arm(std::size_t i) {
-  if (faults_[i].kind == FaultSpec::Kind::Request) return;
+  if (faults_[i].kind == FaultSpec::Kind::Request || faults_[i].kind == FaultSpec::Kind::Event) return;
   const SimTime now = scheduler_.now();
   const Duration wait = faults_[i].at > now ? faults_[i].at - now : Duration::zero();
   scheduler_.schedule(wait, [this, i] { act(i); });
@@ -153,7 +217,8 @@ void FaultInjector::note(std::size_t i, std::string what, std::string to) {
 void FaultInjector::act(std::size_t i) {
   const FaultSpec& f = faults_[i];
   switch (f.kind) {
-    case FaultSpec::Kind::Request: return;
+    case FaultSpec::Kind::Request:
+    case FaultSpec::Kind::Event: return;
     case FaultSpec::Kind::LinkDown: {
       const SimTime until = scheduler_.now() + f.period;
       if (link_down_until_ && *link_down_until_ >= until) return;  // an outage already covers it
@@ -213,13 +278,7 @@ std::optional<OpResult> FaultInjector::before(const Command& c, const std::strin
     const FaultSpec& f = faults_[i];
     if (f.kind != FaultSpec::Kind::Request || *f.op != c.op) continue;
     if (!f.line.empty() && f.line != line) continue;
-    const std::uint64_t n = ++matched_[i];
-    if (f.nth && n != f.nth) continue;
-    if (f.probability) {
-      auto it = streams_.find(f.stream);
-      if (it == streams_.end()) it = streams_.emplace(f.stream, random_stream(seed_, "fault:" + f.stream)).first;
-      if (!(unit_uniform(it->second) < *f.probability)) continue;
-    }
+    if (!takes(i)) continue;
     const std::string which = fmt::format("fault {}", i + 1);
     if (f.error) {
       note(i, fmt::format("refused {}: {}", to_string(c.op), tapi_name(*f.error)), to);

@@ -31,8 +31,12 @@ TEST(FaultsTest, EachKindOfFaultLoads) {
   - {at: 1min, restart: switch}
   - {at: 10s, out_of_service: "203", for: 1min}
   - {at: 10s, out_of_service: pstn, for: 1min}
+  - {event: call_state, state: RINGBACK, line: "201", duplicate: true}
+  - {event: call_state, state: CONNECTED, nth: 3, delay: 500ms}
 )");
-  ASSERT_EQ(s.faults.size(), 8u);
+  ASSERT_EQ(s.faults.size(), 10u);
+  EXPECT_EQ(describe(s.faults[8]), "call_state RINGBACK on 201: told twice");
+  EXPECT_EQ(describe(s.faults[9]), "call_state CONNECTED #3: told 500ms late");
   EXPECT_EQ(describe(s.faults[0]), "make_call #2: LINEERR_RESOURCEUNAVAIL");
   EXPECT_EQ(describe(s.faults[1]), "answer on 202: reply never");
   EXPECT_EQ(describe(s.faults[2]), "drop: reply 2s late");
@@ -60,10 +64,16 @@ TEST(FaultsTest, AMalformedFaultIsAnErrorAtItsPlace) {
            {"  - {at: 1s, out_of_service: \"999\", for: 1s}\n",
             "f.yaml:7:30: '999' is neither an extension nor a trunk group of this scenario"},
            {"  - {at: 1s, restart: switch, op: drop}\n",
-            "f.yaml:7:5: a fault is one of: a request fault (op: ...), link: down, restart: switch, out_of_service: NAME"},
+            "f.yaml:7:5: a fault is one of: a request fault (op: ...), an event fault (event: call_state), link: down, "
+            "restart: switch, out_of_service: NAME"},
+           {"  - {event: call_state, state: RINGING, duplicate: true}\n", "f.yaml:7:32: 'RINGING' is not a call state"},
+           {"  - {event: call_state, error: LINEERR_OPERATIONFAILED}\n",
+            "f.yaml:7:32: 'error' does not belong to an event fault"},
+           {"  - {event: call_state, state: IDLE}\n",
+            "f.yaml:7:5: an event fault does one thing: delay: D (the report that late) or duplicate: true"},
            {"  - {op: drop, error: LINEERR_OPERATIONFAILED, colour: red}\n",
-            "f.yaml:7:56: 'colour' is not a fault key (op, line, nth, probability, stream, error, reply, delay; at, for, "
-            "link, restart, out_of_service)"},
+            "f.yaml:7:56: 'colour' is not a fault key (op, line, nth, probability, stream, error, reply, delay; event, "
+            "state, duplicate; at, for, link, restart, out_of_service)"},
        }) {
     try {
       parse(yaml);

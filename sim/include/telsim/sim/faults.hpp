@@ -24,10 +24,12 @@
 namespace telsim {
 
 struct FaultSpec {
-  enum class Kind { Request, LinkDown, Restart, OutOfService };
+  enum class Kind { Request, Event, LinkDown, Restart, OutOfService };
   Kind kind = Kind::Request;
-  // Request: which requests (all that are given must match).
+  // Request: which requests (all that are given must match). Event: which state reports
+  // (`event: call_state`, `state`, `line`, `nth`, `probability`).
   std::optional<Op> op;
+  std::optional<CallState> state;  ///< Event: only reports of this state
   std::string line;             ///< the acting line's number ("" = any)
   std::uint64_t nth = 0;        ///< only the Nth matching request (0 = every one)
   std::optional<double> probability;  ///< each matching request with this probability
@@ -35,7 +37,8 @@ struct FaultSpec {
   // Request: what becomes of them (one of these).
   std::optional<LineErr> error;  ///< refused with this, the switch never sees it
   bool reply_never = false;      ///< carried out, but its reply is lost
-  Duration reply_delay{0};       ///< carried out, its reply this much later
+  Duration reply_delay{0};       ///< carried out, its reply this much later; Event: the report this late
+  bool duplicate = false;        ///< Event: the report told twice
   // Timed faults.
   SimTime at{0};
   Duration period{0};            ///< `for`: link down, out of service
@@ -54,6 +57,7 @@ std::string describe(const FaultSpec& fault);
 class FaultInjector final : public RequestPath::Filter {
  public:
   FaultInjector(Pbx& pbx, Scheduler& scheduler, std::uint64_t seed, std::vector<FaultSpec> faults);
+  ~FaultInjector() override;
   FaultInjector(const FaultInjector&) = delete;
   FaultInjector& operator=(const FaultInjector&) = delete;
 
@@ -65,6 +69,8 @@ class FaultInjector final : public RequestPath::Filter {
 
   std::optional<OpResult> before(const Command& command, const std::string& line,
                                  RequestPath::ReplyFate& fate) override;
+  /// Event faults: what becomes of the report of `call`'s state `shown`.
+  Pbx::ReportFault on_report(const Call& call, CallState shown);
 
   /// The link to the applications is down now.
   bool link_down() const { return link_down_until_.has_value(); }
@@ -79,6 +85,8 @@ class FaultInjector final : public RequestPath::Filter {
   void arm(std::size_t index);
   void act(std::size_t index);
   void note(std::size_t index, std::string what, std::string to);
+  /// Counts a match of fault `index` and says whether it acts on this one (nth, probability).
+  bool takes(std::size_t index);
 
   Pbx& pbx_;
   Scheduler& scheduler_;
