@@ -382,7 +382,7 @@ Scenario Loader::load(const YAML::Node& root) {
   if (!keys.count("pbx")) fail(root, "the scenario needs a 'pbx' with its 'extensions'");
   const YAML::Node pbx = root["pbx"];
   std::vector<std::string> pbx_keys = {"extensions", "timing", "park", "pickup_groups", "forwarding", "unsupported",
-                                       "personality"};
+                                       "personality", "errors"};
   for (const ProfileSetting& setting : profile_settings()) pbx_keys.emplace_back(setting.name);
   auto pk = mapping(pbx, "pbx", pbx_keys);
   if (!pk.count("extensions")) fail(pbx, "pbx needs 'extensions'");
@@ -468,6 +468,21 @@ Scenario Loader::load(const YAML::Node& root) {
       if (op->op == Op::Drop || op->op == Op::Deallocate)
         fail(n, fmt::format("every switch offers {}: a call must be able to end", name));
       sc.pbx.profile.supported[static_cast<std::size_t>(op->op)] = false;
+    }
+  }
+
+  if (pk.count("errors")) {
+    // The LINEERR of each kind of refusal where switches differ (switch_profile.hpp, Refusal).
+    std::vector<std::string> kinds;
+    for (std::size_t r = 0; r < kRefusalCount; ++r) kinds.emplace_back(to_string(static_cast<Refusal>(r)));
+    const auto ek = mapping(pbx["errors"], "errors", kinds);
+    for (std::size_t r = 0; r < kRefusalCount; ++r) {
+      const auto it = ek.find(kinds[r]);
+      if (it == ek.end()) continue;
+      const YAML::Node v = pbx["errors"][kinds[r]];
+      const LineErr e = named<LineErr>(v, kinds[r], parse_line_err, "LINEERR_RESOURCEUNAVAIL");
+      if (e == LineErr::Success) fail(v, fmt::format("{} names the LINEERR of that refusal", kinds[r]));
+      sc.pbx.profile.errors[r] = e;
     }
   }
 

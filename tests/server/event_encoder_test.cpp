@@ -230,7 +230,13 @@ TEST(EventEncoder, RepliesAndQueries) {
                   {"skip_states", json::array()}, {"ringback", "after_proceeding"}, {"connected_delay", "0s"},
                   {"conference_collapse", true}, {"remove_from_conference", "any"}, {"reply_delay", "0s"},
                   {"reply_order", "before_events"},
-                  {"personality", ""}, {"operations", all_ops}}));
+                  {"personality", ""},
+                  {"errors",
+                   {{"unsupported", "LINEERR_OPERATIONUNAVAIL"}, {"line_in_use", "LINEERR_INUSE"},
+                    {"no_call_appearance", "LINEERR_CALLUNAVAIL"}, {"conference_full", "LINEERR_CONFERENCEFULL"},
+                    {"park_orbit_occupied", "LINEERR_OPERATIONFAILED"}, {"park_no_free_orbit", "LINEERR_RESOURCEUNAVAIL"},
+                    {"pickup_nothing_ringing", "LINEERR_OPERATIONFAILED"}}},
+                  {"operations", all_ops}}));
   // An operation the switch does not offer is not listed.
   PbxConfig no_park;
   no_park.profile.supported[static_cast<std::size_t>(Op::Park)] = false;

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "telsim/models/personality.hpp"
+#include "telsim/sim/kernel.hpp"
+#include "telsim/sim/runner.hpp"
 #include "telsim/sim/scenario.hpp"
 
 namespace telsim {
@@ -73,6 +75,31 @@ TEST(PersonalityTest, ThePresetsDifferWhereTheyAreDocumentedToDiffer) {
   EXPECT_EQ(large.remove_from_conference, RemoveFromConf::Last);
   EXPECT_EQ(strict.reply_delay, DurationDist());
   EXPECT_EQ(strict.reply_order, ReplyOrder::BeforeEvents);
+}
+
+TEST(PersonalityTest, TheErrorOfEachRefusalIsTheSwitchsChoice) {
+  const SwitchProfile p = parse("  errors: {line_in_use: LINEERR_RESOURCEUNAVAIL, conference_full: OPERATIONFAILED}\n").pbx.profile;
+  EXPECT_EQ(p.error(Refusal::LineInUse), LineErr::ResourceUnavail);
+  EXPECT_EQ(p.error(Refusal::ConferenceFull), LineErr::OperationFailed);
+  EXPECT_EQ(p.error(Refusal::NoCallAppearance), LineErr::CallUnavail) << "the others keep TAPI's";
+  // The switch refuses with it: a second call on a line in use.
+  ManualKernel kernel;
+  const RunResult r = run_scenario(parse_scenario(R"(name: e
+pbx:
+  extensions: ["201-203"]
+  errors: {line_in_use: LINEERR_RESOURCEUNAVAIL}
+steps:
+  - {do: make_call, line: "201", to: "202", as: a}
+  - {do: make_call, line: "201", to: "203", expect_error: LINEERR_RESOURCEUNAVAIL}
+)", "e.yaml"), kernel);
+  ASSERT_EQ(r.expectations.size(), 1u);
+  EXPECT_TRUE(r.expectations[0].ok) << r.expectations[0].message;
+  try {
+    parse("  errors: {busy: LINEERR_RESOURCEUNAVAIL}\n");
+    FAIL() << "no error";
+  } catch (const ScenarioError& e) {
+    EXPECT_NE(e.message().find("unknown key 'busy' in errors"), std::string::npos) << e.message();
+  }
 }
 
 TEST(PersonalityTest, ListAndDistributionSettingsAreCheckedAtTheirPlace) {

@@ -200,6 +200,10 @@ json EventEncoder::capabilities(const PbxConfig& cfg) {
     }
   }
   j["personality"] = cfg.profile.personality;  // the preset it started from ("" for none)
+  json errors = json::object();
+  for (std::size_t r = 0; r < kRefusalCount; ++r)
+    errors[std::string(to_string(static_cast<Refusal>(r)))] = tapi_name(cfg.profile.errors[r]);
+  j["errors"] = std::move(errors);  // the LINEERR of each kind of refusal
   j["park"] = !cfg.park_lots.empty();
   j["pickup"] = !cfg.pickup_groups.empty();
   json ops = json::array();
