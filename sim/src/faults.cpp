@@ -14,9 +14,9 @@ namespace telsim {
 
 namespace {
 
-constexpr std::array<std::string_view, 16> kKeys = {"op",    "line",  "nth",   "probability", "stream",  "error",
+constexpr std::array<std::string_view, 17> kKeys = {"op",    "line",  "nth",   "probability", "stream",  "error",
                                                     "reply", "delay", "at",    "for",         "link",    "restart",
-                                                    "out_of_service", "event", "state", "duplicate"};
+                                                    "out_of_service", "event", "state", "duplicate", "stall"};
 constexpr std::array<std::string_view, 7> kRequestKeys = {"op", "line", "nth", "probability", "stream", "error", "reply"};
 
 std::string seconds(Duration d) { return format_duration(d); }
@@ -28,7 +28,7 @@ FaultSpec decode_fault(const ArgSource& a) {
     if (std::find(kKeys.begin(), kKeys.end(), k) == kKeys.end())
       a.fail(k, LineErr::InvalParam,
              fmt::format("'{}' is not a fault key (op, line, nth, probability, stream, error, reply, delay; event, "
-                         "state, duplicate; at, for, link, restart, out_of_service)",
+                         "state, duplicate; at, for, link, stall, restart, out_of_service)",
                          k));
   const auto duration = [&](std::string_view key) {
     const std::string t = *a.text(key, LineErr::InvalParam);
@@ -38,11 +38,11 @@ FaultSpec decode_fault(const ArgSource& a) {
     return *d;
   };
   FaultSpec f;
-  const int kinds = int(a.has("op")) + int(a.has("event")) + int(a.has("link")) + int(a.has("restart")) +
-                    int(a.has("out_of_service"));
+  const int kinds = int(a.has("op")) + int(a.has("event")) + int(a.has("link")) + int(a.has("stall")) +
+                    int(a.has("restart")) + int(a.has("out_of_service"));
   if (kinds != 1)
     a.fail_here(LineErr::InvalParam, "a fault is one of: a request fault (op: ...), an event fault (event: call_state), "
-                                     "link: down, restart: switch, out_of_service: NAME");
+                                     "link: down, stall: server, restart: switch, out_of_service: NAME");
   const auto which = [&] {
     if (const auto l = a.text("line", LineErr::InvalParam)) f.line = *l;
     if (const auto n = a.integer("nth", LineErr::InvalParam)) {
@@ -87,6 +87,10 @@ FaultSpec decode_fault(const ArgSource& a) {
       f.kind = FaultSpec::Kind::LinkDown;
       if (*a.text("link", LineErr::InvalParam) != "down")
         a.fail("link", LineErr::InvalParam, "link: down is the link fault (with `at` and `for`)");
+    } else if (a.has("stall")) {
+      f.kind = FaultSpec::Kind::Stall;
+      if (*a.text("stall", LineErr::InvalParam) != "server")
+        a.fail("stall", LineErr::InvalParam, "stall: server stalls the switch (with `at` and `for`)");
     } else if (a.has("restart")) {
       f.kind = FaultSpec::Kind::Restart;
       if (*a.text("restart", LineErr::InvalParam) != "switch")
@@ -134,6 +138,7 @@ FaultSpec decode_fault(const ArgSource& a) {
 std::string describe(const FaultSpec& f) {
   switch (f.kind) {
     case FaultSpec::Kind::LinkDown: return fmt::format("link down at {} for {}", seconds(f.at), seconds(f.period));
+    case FaultSpec::Kind::Stall: return fmt::format("server stall at {} for {}", seconds(f.at), seconds(f.period));
     case FaultSpec::Kind::Restart: return fmt::format("switch restart at {}", seconds(f.at));
     case FaultSpec::Kind::OutOfService:
       return fmt::format("{} out of service at {} for {}", f.target, seconds(f.at), seconds(f.period));
@@ -234,6 +239,21 @@ void FaultInjector::act(std::size_t i) {
       });
       return;
     }
+    case FaultSpec::Kind::Stall: {
+      const SimTime until = scheduler_.now() + f.period;
+      if (stalled_until_ && *stalled_until_ >= until) return;
+      const bool was = stalled_until_.has_value();
+      stalled_until_ = until;
+      note(i, fmt::format("stalled for {}", seconds(f.period)), "the switch");
+      if (!was && stall_hook_) stall_hook_(true);
+      scheduler_.schedule(f.period, [this, i, until] {
+        if (!stalled_until_ || *stalled_until_ != until) return;
+        stalled_until_.reset();
+        note(i, "resumed", "the switch");
+        if (stall_hook_) stall_hook_(false);
+      });
+      return;
+    }
     case FaultSpec::Kind::Restart: {
       const std::size_t cleared = pbx_.restart();
       note(i, fmt::format("switch restart: {} call{} cleared (TEMPFAILURE)", cleared, cleared == 1 ? "" : "s"),
@@ -273,6 +293,11 @@ std::optional<OpResult> FaultInjector::before(const Command& c, const std::strin
     r.detail = fmt::format("the link to the switch is down until {} (an injected fault)",
                            seconds(*link_down_until_));
     return r;
+  }
+  // A stalled switch answers a request only once it resumes.
+  if (stalled_until_) {
+    fate.delay += *stalled_until_ - scheduler_.now();
+    if (fate.why.empty()) fate.why = "the stall";
   }
   for (std::size_t i = 0; i < faults_.size(); ++i) {
     const FaultSpec& f = faults_[i];

@@ -1002,5 +1002,18 @@ TEST(Server, InjectedFaultsActOnTheWire) {
   EXPECT_EQ(faults[3].fault, 3);
 }
 
+// A stall: the server answers nothing until the switch resumes, then everything in order.
+TEST(Server, AStalledServerAnswersWhenItResumes) {
+  Harness h(kOffice);
+  Client a(h.port());
+  const json inj = a.request({{"op", "inject"}, {"fault", {{"stall", "server"}, {"for", "2s"}}}});
+  const double from = inj["t"].get<double>();
+  const long long first = a.send({{"op", "ping"}});
+  const long long second = a.send({{"op", "open"}, {"line", "201"}});
+  const json pong = a.reply(first);
+  EXPECT_GE(pong["t"].get<double>(), from + 2.0) << "answered once the switch resumed";
+  EXPECT_TRUE(a.reply(second).value("ok", false)) << "and the requests after it, in order";
+}
+
 }  // namespace
 }  // namespace telsim

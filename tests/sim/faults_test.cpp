@@ -65,7 +65,7 @@ TEST(FaultsTest, AMalformedFaultIsAnErrorAtItsPlace) {
             "f.yaml:7:30: '999' is neither an extension nor a trunk group of this scenario"},
            {"  - {at: 1s, restart: switch, op: drop}\n",
             "f.yaml:7:5: a fault is one of: a request fault (op: ...), an event fault (event: call_state), link: down, "
-            "restart: switch, out_of_service: NAME"},
+            "stall: server, restart: switch, out_of_service: NAME"},
            {"  - {event: call_state, state: RINGING, duplicate: true}\n", "f.yaml:7:32: 'RINGING' is not a call state"},
            {"  - {event: call_state, error: LINEERR_OPERATIONFAILED}\n",
             "f.yaml:7:32: 'error' does not belong to an event fault"},
@@ -73,7 +73,7 @@ TEST(FaultsTest, AMalformedFaultIsAnErrorAtItsPlace) {
             "f.yaml:7:5: an event fault does one thing: delay: D (the report that late) or duplicate: true"},
            {"  - {op: drop, error: LINEERR_OPERATIONFAILED, colour: red}\n",
             "f.yaml:7:56: 'colour' is not a fault key (op, line, nth, probability, stream, error, reply, delay; event, "
-            "state, duplicate; at, for, link, restart, out_of_service)"},
+            "state, duplicate; at, for, link, stall, restart, out_of_service)"},
        }) {
     try {
       parse(yaml);
@@ -116,6 +116,24 @@ TEST(FaultsTest, AProbabilityIsDrawnFromItsOwnSeededStream) {
   const auto refused = std::count(a.begin(), a.end(), true);
   EXPECT_GT(refused, 240);  // 300 expected; 4 standard deviations (14.5) either way
   EXPECT_LT(refused, 360);
+}
+
+// A stalled switch answers only once it resumes: a do step made during the stall waits for it.
+TEST(FaultsTest, AStallHoldsTheRepliesOfRequestsMadeDuringIt) {
+  ManualKernel kernel;
+  const RunResult r = run_scenario(parse(R"(  - {at: 5s, stall: server, for: 2s}
+steps:
+  - {at: 5500ms, do: make_call, line: "201", to: "202", as: a}
+  - {expect: {call: a, state: DIALING}}
+  - {do: drop, call: a}
+)"),
+                                   kernel);
+  ASSERT_EQ(r.expectations.size(), 1u);
+  EXPECT_EQ(r.expectations[0].at, SimTime(7s)) << "the next step once the switch resumed";
+  ASSERT_EQ(r.faults.size(), 2u);
+  EXPECT_EQ(r.faults[0].what, "stalled for 2s");
+  EXPECT_EQ(r.faults[1].what, "resumed");
+  EXPECT_EQ(r.faults[1].at, SimTime(7s));
 }
 
 TEST(FaultsTest, NthCountsOnlyTheRequestsTheFaultMatches) {

@@ -6,6 +6,7 @@
 #include "telsim/server/server.hpp"
 
 #include <cmath>
+#include <deque>
 #include <map>
 #include <ostream>
 #include <stdexcept>
@@ -113,6 +114,14 @@ struct Server::Impl final : PbxObserver, ModemObserver, serve::ConnectionManager
       }
       log.say("link down (fault): {} client(s) cut off", cut);
     });
+    // An injected stall (faults: {stall: server}): requests wait and nothing goes out until the
+    // switch resumes; then what was held goes out, and the requests are carried out in order.
+    session.faults().on_stall([this](bool now_stalled) {
+      fault_stalled = now_stalled;
+      if (now_stalled) log.say("stalled (fault): requests and events wait");
+      else log.say("resumed after a stall (fault)");
+      if (!now_stalled) asio::post(io, [this] { resume_after_stall(); });
+    });
     requests = std::make_unique<serve::RequestHandler>(pbx, session, kernel, subscriptions, encoder, clients, options,
                                                        stats, log, modem_ports.get());
     if (options.ui) {
@@ -151,6 +160,26 @@ struct Server::Impl final : PbxObserver, ModemObserver, serve::ConnectionManager
   std::map<const Modem*, LineId> modem_lines;
   bool started = false;
   bool stopped = false;
+  bool fault_stalled = false;  ///< an injected stall: hold requests and frames
+  std::deque<std::pair<std::uint64_t, std::string>> stalled_frames;  ///< client number, frame
+
+  void resume_after_stall() {
+    if (stopped || fault_stalled) return;
+    subscriptions.flush();
+    while (!stalled_frames.empty() && !fault_stalled) {
+      auto [number, text] = std::move(stalled_frames.front());
+      stalled_frames.pop_front();
+      serve::Client* client = nullptr;
+      clients.for_each([&](serve::Client& c) {
+        if (c.number == number && !c.gone()) client = &c;
+      });
+      if (!client) continue;
+      wire::FrameSplitter::Item item;
+      item.text = std::move(text);
+      on_client_frame(*client, item);
+    }
+    arm();
+  }
   std::optional<RunResult> result;
 
   // --- the clock ----------------------------------------------------------------------------
@@ -159,7 +188,7 @@ struct Server::Impl final : PbxObserver, ModemObserver, serve::ConnectionManager
   void pump(SimTime at_least = SimTime::min()) {
     if (stopped || !started) return;
     const bool reached_until = pacer.advance(at_least);
-    subscriptions.flush();
+    if (!fault_stalled) subscriptions.flush();
     subscriptions.sweep();
     if (reached_until) asio::post(io, [this] { stop("reached --until"); });
   }
@@ -203,6 +232,11 @@ struct Server::Impl final : PbxObserver, ModemObserver, serve::ConnectionManager
       c.send(wire::error_frame(nullptr, LineErr::InvalParam,
                                fmt::format("frame of {} bytes exceeds the {}-byte limit; discarded", item.bytes,
                                            options.max_frame)));
+      return;
+    }
+    pump();  // the model up to now: a stall may have begun
+    if (fault_stalled && item.kind != wire::FrameSplitter::Item::Kind::Oversized) {
+      stalled_frames.emplace_back(c.number, item.text);  // answered when the switch resumes
       return;
     }
     auto parsed = wire::parse_request(item.text);

@@ -24,7 +24,7 @@
 namespace telsim {
 
 struct FaultSpec {
-  enum class Kind { Request, Event, LinkDown, Restart, OutOfService };
+  enum class Kind { Request, Event, LinkDown, Stall, Restart, OutOfService };
   Kind kind = Kind::Request;
   // Request: which requests (all that are given must match). Event: which state reports
   // (`event: call_state`, `state`, `line`, `nth`, `probability`).
@@ -77,6 +77,11 @@ class FaultInjector final : public RequestPath::Filter {
   /// Told when the link goes down (true) and comes back (false): the live server cuts its
   /// clients and refuses new ones meanwhile.
   void on_link(std::function<void(bool down)> hook) { link_hook_ = std::move(hook); }
+  /// The switch is stalled now (`stall: server`): it answers nothing until it resumes.
+  bool stalled() const { return stalled_until_.has_value(); }
+  /// Told when a stall begins (true) and ends (false): the live server holds every request and
+  /// every frame meanwhile.
+  void on_stall(std::function<void(bool stalled)> hook) { stall_hook_ = std::move(hook); }
 
   const std::vector<FaultRecord>& log() const { return log_; }
   const std::vector<FaultSpec>& faults() const { return faults_; }
@@ -96,6 +101,8 @@ class FaultInjector final : public RequestPath::Filter {
   std::map<std::string, std::mt19937_64> streams_;
   std::optional<SimTime> link_down_until_;
   std::function<void(bool)> link_hook_;
+  std::optional<SimTime> stalled_until_;
+  std::function<void(bool)> stall_hook_;
   std::vector<FaultRecord> log_;
 };
 
