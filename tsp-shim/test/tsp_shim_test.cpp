@@ -71,6 +71,35 @@ int free_port() {
   return ntohs(a.sin_port);
 }
 
+/// One request to the server on a connection of its own: its reply line, or "" when the server
+/// closed the connection (or said nothing) within `timeout`.
+std::string ask_server(int port, const std::string& request, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<std::uint16_t>(port));
+  std::string got;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+    const std::string line = request + "\n";
+    if (::send(fd, line.data(), line.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(line.size())) {
+      const auto deadline = std::chrono::steady_clock::now() + timeout;
+      while (got.find('\n') == std::string::npos) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        pollfd p{fd, POLLIN, 0};
+        if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+        char buf[4096];
+        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        got.append(buf, static_cast<std::size_t>(n));
+      }
+    }
+  }
+  ::close(fd);
+  const auto nl = got.find('\n');
+  return nl == std::string::npos ? std::string() : got.substr(0, nl);
+}
+
 struct HostRun {
   int status = -1;  ///< exit code, -1 when killed or not started
   std::string out;
@@ -596,6 +625,38 @@ TEST_F(TspUnderWine, AServerKilledWithARequestPendingMeansOutOfServiceAndAFailed
   });
   EXPECT_EQ(run.status, 0) << run.describe();
   EXPECT_NE(run.out.find("PASS: outage"), std::string::npos) << run.describe();
+}
+
+// The same walk with injected faults instead of signals (docs/scenarios.md, "Faults"): the
+// answer's reply lost (a request left pending), then the link down, which cuts the TSP off and
+// turns it away until the link is back. The TSP sees OUTOFSERVICE, fails the pending request,
+// clears its calls, and comes back INSERVICE by itself.
+TEST_F(TspUnderWine, AnInjectedLinkFaultMeansOutOfServiceAndTheTspRecovers) {
+  auto server = start_server();
+  const int port = server->port();
+  const HostRun run = run_host(dir_.path(), "outage", {{"TELSIM_SERVER", "127.0.0.1:" + std::to_string(port)}},
+                               [&](const std::string& what) {
+    if (what == "freeze-server") {
+      const std::string r = ask_server(port, R"({"id":1,"op":"inject","fault":{"op":"answer","reply":"never"}})");
+      return std::string(r.find("\"ok\":true") != std::string::npos ? "ok" : "inject refused: " + r);
+    }
+    if (what == "kill-server") {
+      const std::string r = ask_server(port, R"({"id":1,"op":"inject","fault":{"link":"down","for":"3s"}})");
+      return std::string(r.find("\"ok\":true") != std::string::npos ? "ok" : "inject refused: " + r);
+    }
+    if (what == "start-server") {
+      // The link comes back by itself: wait until the server answers again.
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+      while (std::chrono::steady_clock::now() < deadline)
+        if (!ask_server(port, R"({"id":1,"op":"ping"})", std::chrono::seconds(2)).empty()) return std::string("ok");
+      return std::string("the link never came back");
+    }
+    return "unknown request " + what;
+  });
+  EXPECT_EQ(run.status, 0) << run.describe();
+  EXPECT_NE(run.out.find("PASS: outage"), std::string::npos) << run.describe();
+  EXPECT_EQ(server->stop(), 0) << server->describe();
+  EXPECT_NE(server->out().find("link down (fault)"), std::string::npos) << server->describe();
 }
 
 TEST_F(TspUnderWine, AFrozenServerTimesRequestsOutAndComesBackInService) {
