@@ -100,19 +100,9 @@ struct Server::Impl final : PbxObserver, ModemObserver, serve::ConnectionManager
         log.say("link up (fault): clients may connect again");
         return;
       }
-      // Closing may release a client at once: pick them first, close after.
-      std::vector<std::string> names;
-      clients.for_each([&](serve::Client& c) {
-        if (!c.gone() && !c.closing()) names.push_back(c.name);
-      });
-      std::size_t cut = 0;
-      for (const std::string& name : names) {
-        if (serve::Client* c = clients.find(name); c && !c->gone() && !c->closing()) {
-          c->close_after_flush();  // no goodbye: a lost link says nothing
-          ++cut;
-        }
-      }
-      log.say("link down (fault): {} client(s) cut off", cut);
+      // Told from inside the simulation kernel: cut the clients once it has returned (a client's
+      // release runs the kernel itself).
+      asio::post(io, [this] { cut_all_clients(); });
     });
     // An injected stall (faults: {stall: server}): requests wait and nothing goes out until the
     // switch resumes; then what was held goes out, and the requests are carried out in order.
@@ -162,6 +152,23 @@ struct Server::Impl final : PbxObserver, ModemObserver, serve::ConnectionManager
   bool stopped = false;
   bool fault_stalled = false;  ///< an injected stall: hold requests and frames
   std::deque<std::pair<std::uint64_t, std::string>> stalled_frames;  ///< client number, frame
+
+  void cut_all_clients() {
+    if (stopped || !session.faults().link_down()) return;
+    // Closing may release a client at once: pick them first, close after.
+    std::vector<std::string> names;
+    clients.for_each([&](serve::Client& c) {
+      if (!c.gone() && !c.closing()) names.push_back(c.name);
+    });
+    std::size_t cut = 0;
+    for (const std::string& name : names) {
+      if (serve::Client* c = clients.find(name); c && !c->gone() && !c->closing()) {
+        c->close_after_flush();  // no goodbye: a lost link says nothing
+        ++cut;
+      }
+    }
+    log.say("link down (fault): {} client(s) cut off", cut);
+  }
 
   void resume_after_stall() {
     if (stopped || fault_stalled) return;
