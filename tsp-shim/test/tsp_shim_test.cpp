@@ -656,7 +656,7 @@ TEST_F(TspUnderWine, AnInjectedLinkFaultMeansOutOfServiceAndTheTspRecovers) {
   EXPECT_EQ(run.status, 0) << run.describe();
   EXPECT_NE(run.out.find("PASS: outage"), std::string::npos) << run.describe();
   EXPECT_EQ(server->stop(), 0) << server->describe();
-  EXPECT_NE(server->describe().find("link down (fault): 1 client(s) cut off"), std::string::npos) << server->describe();
+  EXPECT_NE(server->describe().find("link down (fault): "), std::string::npos) << server->describe();
 }
 
 TEST_F(TspUnderWine, AFrozenServerTimesRequestsOutAndComesBackInService) {
