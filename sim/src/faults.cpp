@@ -261,13 +261,15 @@ void FaultInjector::act(std::size_t i) {
       return;
     }
     case FaultSpec::Kind::OutOfService: {
-      const auto set = [this, &f](bool in_service) -> std::size_t {
-        if (const auto line = pbx_.find_line(f.target); line && *line < pbx_.extension_count())
+      // By value: the callback outlives this call, and `faults_` may grow (inject) meanwhile.
+      const std::string target = f.target;
+      const auto set = [this, target](bool in_service) -> std::size_t {
+        if (const auto line = pbx_.find_line(target); line && *line < pbx_.extension_count())
           return pbx_.set_in_service(*line, in_service);
-        return pbx_.set_trunk_in_service(*pbx_.find_trunk(f.target), in_service);
+        return pbx_.set_trunk_in_service(*pbx_.find_trunk(target), in_service);
       };
-      const bool is_line = pbx_.find_line(f.target).has_value();
-      const std::string who = fmt::format("{} {}", is_line ? "extension" : "trunk group", f.target);
+      const bool is_line = pbx_.find_line(target).has_value();
+      const std::string who = fmt::format("{} {}", is_line ? "extension" : "trunk group", target);
       const std::size_t cleared = set(false);
       note(i, fmt::format("out of service for {}: {} call{} cleared (OUTOFORDER)", seconds(f.period), cleared,
                           cleared == 1 ? "" : "s"),
