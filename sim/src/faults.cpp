@@ -160,7 +160,15 @@ std::string describe(const FaultSpec& f) {
 
 FaultInjector::FaultInjector(Pbx& pbx, Scheduler& scheduler, std::uint64_t seed, std::vector<FaultSpec> faults)
     : pbx_(pbx), scheduler_(scheduler), seed_(seed), faults_(std::move(faults)), matched_(faults_.size(), 0) {
-  pbx_.set_report_filter([this](const Call& call, CallState shown) { return on_report(call, shown); });
+  for (const FaultSpec& f : faults_)
+    if (f.kind == FaultSpec::Kind::Event) watch_reports();
+}
+
+void FaultInjector::watch_reports() {
+  // Only a run with event faults pays for a look at every state report.
+  if (!watching_reports_)
+    pbx_.set_report_filter([this](const Call& call, CallState shown) { return on_report(call, shown); });
+  watching_reports_ = true;
 }
 
 FaultInjector::~FaultInjector() { pbx_.set_report_filter(nullptr); }
@@ -202,6 +210,7 @@ void FaultInjector::start() {
 int FaultInjector::add(FaultSpec fault) {
   if (fault.kind != FaultSpec::Kind::Request && fault.kind != FaultSpec::Kind::Event && fault.at < scheduler_.now())
     fault.at = scheduler_.now();
+  if (fault.kind == FaultSpec::Kind::Event) watch_reports();
   faults_.push_back(std::move(fault));
   matched_.push_back(0);
   arm(faults_.size() - 1);

@@ -90,6 +90,8 @@ class FaultInjector final : public RequestPath::Filter {
   void arm(std::size_t index);
   void act(std::size_t index);
   void note(std::size_t index, std::string what, std::string to);
+  /// Have the switch ask on_report before each state report (there are event faults).
+  void watch_reports();
   /// Counts a match of fault `index` and says whether it acts on this one (nth, probability).
   bool takes(std::size_t index);
 
@@ -104,6 +106,7 @@ class FaultInjector final : public RequestPath::Filter {
   std::optional<SimTime> stalled_until_;
   std::function<void(bool)> stall_hook_;
   std::vector<FaultRecord> log_;
+  bool watching_reports_ = false;
 };
 
 }  // namespace telsim
