@@ -64,6 +64,15 @@ class ClientDirectory {
   /// No client is connected.
   virtual bool empty() const = 0;
   virtual void for_each(const std::function<void(Client&)>& fn) const = 0;
+  /// The client with this number that is still connected (names change; numbers do not), or
+  /// nullptr: for work held back and done later (a late reply, requests held by a stall).
+  Client* connected(std::uint64_t number) const {
+    Client* found = nullptr;
+    for_each([&](Client& c) {
+      if (c.number == number && !c.gone()) found = &c;
+    });
+    return found;
+  }
 };
 
 }  // namespace telsim::serve

@@ -88,11 +88,8 @@ void RequestHandler::handle(Client& c, const wire::Request& req) {
 }
 
 Client* RequestHandler::by_number(std::uint64_t number) const {
-  Client* found = nullptr;
-  clients_.for_each([&](Client& x) {
-    if (x.number == number && !x.gone() && !x.closing()) found = &x;
-  });
-  return found;
+  Client* c = clients_.connected(number);
+  return c && !c->closing() ? c : nullptr;
 }
 
 void RequestHandler::send_reply(Client& c, const json& id, const OpResult& r, Duration after) {

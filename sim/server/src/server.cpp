@@ -176,10 +176,7 @@ struct Server::Impl final : PbxObserver, ModemObserver, serve::ConnectionManager
     while (!stalled_frames.empty() && !fault_stalled) {
       auto [number, text] = std::move(stalled_frames.front());
       stalled_frames.pop_front();
-      serve::Client* client = nullptr;
-      clients.for_each([&](serve::Client& c) {
-        if (c.number == number && !c.gone()) client = &c;
-      });
+      serve::Client* client = clients.connected(number);
       if (!client) continue;
       wire::FrameSplitter::Item item;
       item.text = std::move(text);
