@@ -79,7 +79,7 @@ std::string describe(const MediaEvent& e) {
       return fmt::format("digit {} {}", e.digit, tapi_names::kDigitMode.name_of(e.value));
     case MediaEvent::Kind::Gather:
       return fmt::format("gather {} '{}'", to_string(static_cast<GatherTerm>(e.value)), e.text);
-    case MediaEvent::Kind::MonitorTone: return fmt::format("tone {}", e.value);
+    case MediaEvent::Kind::MonitorTone: return fmt::format("monitored tone {}", e.value);
     case MediaEvent::Kind::MonitorMedia: return fmt::format("media {}", tapi_names::kMediaMode.name_of(e.value));
     case MediaEvent::Kind::MediaControl:
       return fmt::format("media control {} on {}", tapi_names::kMediaControl.name_of(e.value), e.text);
