@@ -457,6 +457,12 @@ TEST(PbxMediaTest, CallParamsTreatmentAndQosChangeTheCallsInfo) {
   treat.media.treatment = Treatment::Music;
   ASSERT_TRUE(m.run(treat).ok());
   EXPECT_EQ(c->treatment, Treatment::Music);
+  EXPECT_TRUE(m.media.of(b, MediaEvent::Kind::Heard).empty() ||
+              m.media.of(b, MediaEvent::Kind::Heard).back().text != "treatment MUSIC")
+      << "a connected call's treatment waits until it waits";
+  ASSERT_TRUE(m.w.pbx.hold(a).ok());
+  EXPECT_EQ(m.media.of(b, MediaEvent::Kind::Heard).back().text, "treatment MUSIC") << "music on hold";
+  ASSERT_TRUE(m.w.pbx.unhold(a).ok());
   Command qos = media_command(Op::SetCallQualityOfService, a);
   qos.media.qos_sending = "GUARANTEED 64000";
   ASSERT_TRUE(m.run(qos).ok());

@@ -744,6 +744,10 @@ void Media::control(const Call& call, MediaControlEntry::Trigger trigger, std::u
 }
 
 void Media::state_reported(const Call& call) {
+  // A treatment set earlier takes effect when the call comes to wait: the far party hears it.
+  if (call.treatment != Treatment::None && (is_alerting(call.shown) || is_held(call.shown)))
+    if (const Call* p = pbx_.get_const(call.peer))
+      emit(MediaEvent{{}, p->id, 0, MediaEvent::Kind::Heard, 0, 0, fmt::format("treatment {}", to_string(call.treatment))});
   State* st = find_state(call.id);
   if (!st || st->controls.empty()) return;
   control(call, MediaControlEntry::Trigger::State, static_cast<std::uint32_t>(call.shown), 0, {},
