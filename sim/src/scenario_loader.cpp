@@ -37,25 +37,6 @@ constexpr std::size_t kMaxScalar = 4096;  // characters in one value (names, num
 constexpr const char* kDurationHelp =
     "use a number with ms, s, min or h (250ms, 3s, 2min, 1h), or parts from the largest unit down (2h30min, 1min30s)";
 
-struct OpSpec {
-  const char* name;
-  Op op;
-};
-constexpr OpSpec kOps[] = {
-    {"make_call", Op::MakeCall}, {"dial", Op::Dial},     {"accept", Op::Accept},
-    {"answer", Op::Answer},      {"drop", Op::Drop},     {"deallocate", Op::Deallocate},
-    {"hold", Op::Hold},          {"unhold", Op::Unhold},     {"park", Op::Park},
-    {"unpark", Op::Unpark},      {"pickup", Op::Pickup},     {"forward", Op::Forward},
-    {"swap_hold", Op::SwapHold}, {"setup_transfer", Op::SetupTransfer},
-    {"complete_transfer", Op::CompleteTransfer}, {"blind_transfer", Op::BlindTransfer},
-    {"setup_conference", Op::SetupConference},
-    {"prepare_add_to_conference", Op::PrepareAddToConference},
-    {"add_to_conference", Op::AddToConference},
-    {"remove_from_conference", Op::RemoveFromConference}, {"redirect", Op::Redirect},
-    {"secure_call", Op::SecureCall},    {"complete_call", Op::CompleteCall},
-    {"uncomplete_call", Op::UncompleteCall}, {"handoff", Op::Handoff},
-    {"translate_address", Op::TranslateAddress},
-};
 /// A map with the key `key` (yaml-cpp's operator[] on a missing key gives a node that throws).
 const YAML::Node* find_key(const YAML::Node& map, const char* key, YAML::Node& holder) {
   if (!map.IsMap()) return nullptr;
