@@ -102,7 +102,7 @@ void Pbx::offer_trunk(Call& origin, std::size_t t, const std::string& number) {
   station_acts<&Pbx::answer>(leg, answer_after);
 }
 
-bool Pbx::trunk_arrival(std::size_t t, const std::string& did, Duration holding) {
+bool Pbx::trunk_arrival(std::size_t t, const std::string& did, Duration holding, std::string_view from) {
   TrunkState& ts = trunks_.at(t);
   const TrunkConfig& tc = config_.trunks[t];
   if (!ts.channels.empty() && lines_[ts.channels.front()].out_of_service) return false;  // a fault: the group is down
@@ -110,7 +110,7 @@ bool Pbx::trunk_arrival(std::size_t t, const std::string& did, Duration holding)
   ts.stats.seize_attempt(now(), !channel);
   if (!channel) return false;
   Call& call = create_call(*channel, Direction::Outgoing, CallReason::Direct);
-  call.from = tc.name;
+  call.from = from.empty() ? tc.name : std::string(from);
   call.to = did;
   call.hangup_after = holding;
   transition(call, CallInput::Placed);

@@ -2,7 +2,8 @@
 // the application under test, and the page in headless chromium. The page loads with no console
 // error and loads nothing from anywhere else; a wire client's call shows its states in order;
 // clicking Answer on the called line connects it (the page's action is an ordinary request), and
-// digits keyed there reach the application's call; a
+// digits keyed there reach the application's call; a call in from the PSTN rings the DID's
+// extension; a
 // refused action shows its LINEERR; a line an application has open is watch-only; the clock
 // pauses and resumes. Run by tests/ui/run.mjs (ctest: ui/console).
 import assert from "node:assert/strict";
@@ -100,6 +101,26 @@ describe("the live console", () => {
     assert.equal(keyed, "42#");
     assert.match(await page.textContent("#log"), /ui-\d+  generate_digits call=c\d+ digits=42#  → ok/);
     assert.equal((await desk.request({ op: "drop", call: made.call })).ok, true);
+    assert.deepEqual(page.errors, []);
+  });
+
+  test("a call from the PSTN rings the DID's extension; a DID that reaches none is refused", async () => {
+    assert.equal((await desk.request({ op: "open", line: "203" })).ok, true);
+    await page.selectOption("#pstn-trunk", "pstn");
+    await page.fill("#pstn-to", "5550203");
+    await page.fill("#pstn-from", "4255550100");
+    await page.click("#pstn-call");
+    const offered = await desk.waitFor((f) => f.event === "new_call" && f.line === "203");
+    assert.equal(offered.from, "4255550100");
+    assert.equal(offered.to, "203");
+    assert.equal(offered.state, "OFFERING");
+    await page.waitForFunction(() => /a call from the PSTN arrives on pstn for 5550203/.test(document.getElementById("notice").textContent));
+    await page.waitForFunction(() => /pstn: 1 of 2 channels busy/.test(document.getElementById("trunks").textContent));
+    assert.equal((await desk.request({ op: "drop", call: offered.call })).ok, true);
+    await page.fill("#pstn-to", "5550999");
+    await page.click("#pstn-call");
+    await page.waitForFunction(() => /LINEERR_INVALADDRESS: DID 5550999 reaches no extension through pstn/.test(document.getElementById("notice").textContent));
+    assert.equal((await desk.request({ op: "close", line: "203" })).ok, true);
     assert.deepEqual(page.errors, []);
   });
 

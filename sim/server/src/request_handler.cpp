@@ -150,6 +150,7 @@ void RequestHandler::dispatch(Client& c, const wire::Request& req) {
   }
   if (op == "open") return open_line(c, req, p);
   if (op == "inject") return inject(c, req, p);
+  if (op == "pstn_call") return pstn_call(c, req, p);
   if (op == "register_app") return register_app(c, req, p);
   if (op == "set_privilege") return set_privilege(c, req, p);
   if (op == "close") {

@@ -85,6 +85,8 @@ class RequestHandler final : public RequestPath::Directory {
   void hello(Client& c, const wire::Request& req, const wire::Params& p);
   /// A fault for a live test (request_operations.cpp): `fault` as a scenario's `faults:` item.
   void inject(Client& c, const wire::Request& req, const wire::Params& p);
+  /// A call from the PSTN arriving on a trunk group for a DID (as a traffic generator's are).
+  void pstn_call(Client& c, const wire::Request& req, const wire::Params& p);
   bool check_token(Client& c, const nlohmann::json& id, const std::string& token);
   void authenticate(Client& c, const wire::Request& req, const std::string& token);
   void list_lines(Client& c, const wire::Request& req);

@@ -229,6 +229,46 @@ void RequestHandler::inject(Client& c, const wire::Request& req, const wire::Par
   ok(c, req.id, json{{"fault", number}, {"what", what}});
 }
 
+void RequestHandler::pstn_call(Client& c, const wire::Request& req, const wire::Params& p) {
+  p.only({"trunk", "to", "from", "holding"});
+  // The trunk group: named, or the one the scenario has.
+  std::optional<std::size_t> t;
+  if (const auto name = p.optional_text("trunk")) {
+    t = pbx_.find_trunk(*name);
+    if (!t) refuse(LineErr::InvalParam, fmt::format("no trunk group '{}'", *name));
+  } else if (pbx_.trunk_count() == 1) {
+    t = 0;
+  } else {
+    refuse(LineErr::InvalParam, pbx_.trunk_count() == 0 ? "this scenario has no trunk group"
+                                                       : "name the 'trunk' group the call arrives on");
+  }
+  const TrunkConfig& tc = pbx_.trunk_config(*t);
+  if (tc.direction == TrunkConfig::Direction::Out)
+    refuse(LineErr::OperationUnavail, fmt::format("trunk group {} takes no incoming calls (direction out)", tc.name));
+  const std::string did = p.text("to");
+  if (did.empty() || did.find_first_not_of("0123456789") != std::string::npos)
+    refuse(LineErr::InvalAddress, fmt::format("'{}' is not a DID number (digits)", did));
+  // Where the switch will ring it: the DID's last did_digits digits, else the group's default.
+  const bool routed = (did.size() >= tc.did_digits && pbx_.find_line(did.substr(did.size() - tc.did_digits)) &&
+                       *pbx_.find_line(did.substr(did.size() - tc.did_digits)) < pbx_.extension_count()) ||
+                      (!tc.did_default.empty() && pbx_.find_line(tc.did_default));
+  if (!routed)
+    refuse(LineErr::InvalAddress, fmt::format("DID {} reaches no extension through {} (its last {} digits, no default)",
+                                              did, tc.name, tc.did_digits));
+  const std::string from = p.optional_text("from").value_or("");
+  Duration holding = std::chrono::minutes(1);
+  if (const auto h = p.optional_text("holding")) {
+    const auto d = parse_duration(*h);
+    if (!d || *d <= Duration::zero())
+      refuse(LineErr::InvalParam, fmt::format("holding must be a positive duration (\"2min\"), not '{}'", *h));
+    holding = *d;
+  }
+  if (!pbx_.trunk_arrival(*t, did, holding, from))
+    refuse(LineErr::ResourceUnavail, fmt::format("no channel of {} is free (or it is out of service)", tc.name));
+  log_.say("{} placed a call from the PSTN{} on {} for {}", c.name, from.empty() ? "" : " (" + from + ")", tc.name, did);
+  ok(c, req.id, json{{"trunk", tc.name}});
+}
+
 void RequestHandler::handoff_by(Client& c, const wire::Request& req) {
   const wire::Params p(req);
   p.only({"call", "app", "media_mode"});

@@ -102,7 +102,10 @@ json UiOperations::trunks_json() const {
     if (line.trunk && *line.trunk < busy.size() && !pbx_.idle(l)) ++busy[*line.trunk];
   }
   for (std::size_t t = 0; t < pbx_.trunk_count(); ++t)
-    out.push_back(json{{"name", pbx_.trunk_config(t).name}, {"channels", pbx_.trunk_config(t).channels}, {"busy", busy[t]}});
+    out.push_back(json{{"name", pbx_.trunk_config(t).name},
+                       {"channels", pbx_.trunk_config(t).channels},
+                       {"busy", busy[t]},
+                       {"direction", to_string(pbx_.trunk_config(t).direction)}});
   return out;
 }
 

@@ -364,7 +364,8 @@ class Pbx {
   OpResult place_generated(LineId line, std::string_view number, Duration holding);
   /// A call arriving on `trunk` for `did`, hung up by the PSTN caller `holding` after it
   /// connects. False when no channel was free (counted as blocked).
-  bool trunk_arrival(std::size_t trunk, const std::string& did, Duration holding);
+  /// `from`: the PSTN caller's number (empty: the trunk group's name, as a generator's calls have).
+  bool trunk_arrival(std::size_t trunk, const std::string& did, Duration holding, std::string_view from = {});
   std::optional<std::size_t> find_trunk(std::string_view name) const;
   /// A restart of the switch (a fault): every call in progress is cleared, each party
   /// DISCONNECTED with LINEDISCONNECTMODE_TEMPFAILURE and then IDLE (the handles stay until

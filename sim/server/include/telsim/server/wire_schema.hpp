@@ -50,12 +50,13 @@ inline constexpr char kSetPrivilege[] = "set_privilege";
 inline constexpr char kInject[] = "inject";
 inline constexpr char kModemConfig[] = "modem_config";
 inline constexpr char kModemPassthrough[] = "modem_passthrough";
+inline constexpr char kPstnCall[] = "pstn_call";
 }  // namespace op
-inline constexpr std::array<std::string_view, 17> kSessionOps = {
+inline constexpr std::array<std::string_view, 18> kSessionOps = {
     op::kHello,      op::kAuth,          op::kPing,        op::kListLines,    op::kOpen,
     op::kClose,      op::kMonitor,       op::kUnmonitor,   op::kCallStatus,   op::kCallInfo,
     op::kLineStatus, op::kAddressStatus, op::kRegisterApp, op::kSetPrivilege, op::kInject,
-    op::kModemConfig, op::kModemPassthrough};
+    op::kModemConfig, op::kModemPassthrough, op::kPstnCall};
 
 /// Whether the server knows an op of this name: a session op or a catalogue operation.
 constexpr bool is_op(std::string_view name) {
@@ -120,6 +121,10 @@ inline constexpr char kTrunks[] = "trunks";
 inline constexpr char kKind[] = "kind";
 inline constexpr char kBehavior[] = "behavior";
 inline constexpr char kChannels[] = "channels";
+// pstn_call
+inline constexpr char kTrunk[] = "trunk";
+inline constexpr char kHolding[] = "holding";
+inline constexpr char kChannel[] = "channel";
 // operations' parameters and replies (the catalogue's parameter names)
 inline constexpr char kLine[] = "line";
 inline constexpr char kCall[] = "call";
