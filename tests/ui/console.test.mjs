@@ -4,7 +4,8 @@
 // clicking Answer on the called line connects it (the page's action is an ordinary request), and
 // digits keyed there reach the application's call; a call in from the PSTN rings the DID's
 // extension; a
-// refused action shows its LINEERR; a line an application has open is watch-only; the clock
+// refused action shows its LINEERR; a line an application has open is watch-only until the person
+// takes it over; the clock
 // pauses and resumes. Run by tests/ui/run.mjs (ctest: ui/console).
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -124,10 +125,28 @@ describe("the live console", () => {
     assert.deepEqual(page.errors, []);
   });
 
-  test("a line an application has open is watch-only", async () => {
+  test("a line an application has open is watch-only until the person takes it over", async () => {
     await page.click("#lines tr[data-line='201']");
     await page.waitForFunction(() => /Open by desk/.test(document.getElementById("sel-body").textContent));
-    assert.equal(await page.locator("#sel-body button").count(), 0);
+    assert.deepEqual(await page.$$eval("#sel-body button", (bs) => bs.map((b) => b.textContent)), ["Take over"]);
+    // The application's call to Reception, answered.
+    const made = await desk.request({ op: "make_call", line: "201", to: "300" });
+    assert.equal(made.ok, true);
+    await desk.waitFor((f) => f.event === "call_state" && f.call === made.call && f.state === "CONNECTED");
+    // Taken over: the person holds the application's call; the application hears it.
+    await page.click("#sel-body button[data-act='take-over']");
+    await page.waitForFunction(() => /took over 201 from desk/.test(document.getElementById("notice").textContent));
+    const box = page.locator("#sel-body .callbox", { hasText: made.call + " CONNECTED" });
+    await box.locator("button[data-act='hold']").click();
+    await desk.waitFor((f) => f.event === "call_state" && f.call === made.call && f.state === "ONHOLD");
+    await page.waitForFunction(() => /ui-\d+  set_privilege call=c\d+ privilege=OWNER  → ok/.test(document.getElementById("log").textContent));
+    // The application still has its call and may take it back.
+    assert.equal((await desk.request({ op: "unhold", call: made.call })).ok, true);
+    assert.equal((await desk.request({ op: "drop", call: made.call })).ok, true);
+    await page.click("#sel-body button[data-act='give-back']");
+    await page.waitForFunction(() => /gave 201 back to desk/.test(document.getElementById("notice").textContent));
+    await page.waitForFunction(() => [...document.querySelectorAll("#sel-body button")].map((b) => b.textContent).join() === "Take over");
+    assert.deepEqual(page.errors, []);
   });
 
   test("the clock pauses and resumes", async () => {

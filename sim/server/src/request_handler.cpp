@@ -532,7 +532,7 @@ void RequestHandler::close_line(Client& c, const wire::Request& req, LineId l) {
   clear_calls_of(c, l);
   subs_.close(c, l);
   ok(c, req.id, json{{"line", pbx_.line(l).number}});
-  subs_.line_state(l, "CLOSE");
+  subs_.line_state(l, "CLOSE", json{{"controller", c.name}});
 }
 
 void RequestHandler::register_app(Client& c, const wire::Request& req, const wire::Params& p) {

@@ -131,7 +131,7 @@ void Subscriptions::remove(Client& c) {
   c.opened.clear();
   for (LineId l : opened) {
     std::erase_if(opens_[l], [&](const LineOpen& o) { return o.client == &c; });
-    line_state(l, "CLOSE");
+    line_state(l, "CLOSE", nlohmann::json{{"controller", c.name}});
   }
   for (LineId l : c.monitored) unwatch(l, &c);
   if (c.monitor_all) std::erase(monitor_all_, &c);
