@@ -407,7 +407,7 @@ LONG Provider::init(DWORD version, DWORD provider_id, DWORD line_base, DWORD_PTR
   HMODULE self = nullptr;
   GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS, reinterpret_cast<LPCWSTR>(&Provider::io_main), &self);
   Guard g(lock_);
-  thread_ = CreateThread(nullptr, 0, &Provider::io_main, this, 0, nullptr);
+  thread_ = CreateThread(nullptr, 0, &Provider::io_main, this, 0, &io_thread_id_);
   if (!thread_) {
     if (self) FreeLibrary(self);
     if (sock_ != INVALID_SOCKET) closesocket(sock_);
@@ -452,6 +452,14 @@ LONG Provider::shutdown(DWORD, DWORD) {
     Guard g(lock_);
     left = take_completions([](const Callback&) { return true; });
     abandon_requests([](const Pending&) { return true; }, err(LINEERR_OPERATIONFAILED), left);
+    for (auto& [id, p] : pending_) {
+      (void)id;
+      if (p.sync) {
+        p.sync->done = true;
+        p.sync->result = err(LINEERR_OPERATIONFAILED);
+      }
+    }
+    WakeAllConditionVariable(&sync_cv_);
     pending_.clear();
     completion = completion_;
     outq_.clear();

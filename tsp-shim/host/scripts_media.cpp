@@ -1,0 +1,3 @@
+// placeholder
+#include "script_support.hpp"
+namespace telsim::tsp::host {}
