@@ -5,6 +5,7 @@
 // LINE_* message's parameters are checked: dwParam1 the termination, digit or mode, dwParam2 the
 // dwEndToEndID or tone list id TAPI gave, dwParam3 a tick count (tapi_sim.cpp).
 #include <cstdio>
+#include <functional>
 
 #include "monitor.hpp"
 #include "script_support.hpp"
@@ -381,6 +382,70 @@ void media(const Context& cx) {
                    {&f, {LINECALLSTATE_DIALTONE, LINECALLSTATE_DIALING, LINECALLSTATE_PROCEEDING, LINECALLSTATE_RINGBACK,
                          LINECALLSTATE_CONNECTED, LINECALLSTATE_IDLE}}});
   close_all(tapi, {&a, &b, &f}, {&A, &B});
+  tapi.check_rules();
+}
+
+void media_absent(const Context& cx) {
+  Tsp& t = cx.tsp;
+  FakeTapi tapi(t);
+  tapi.start();
+  TapiLine& A = tapi.open("201");
+  TapiLine& B = tapi.open("202");
+
+  step("a switch whose hello has no pbx.media: no media capability is advertised");
+  Buffer<LINEDEVCAPS> dc(4096);
+  expect(t.TSPI_lineGetDevCaps(A.device_id, 0x00030000, 0, dc.get()) == 0, "GetDevCaps(201)");
+  expect(dc->dwMonitorDigitModes == 0 && dc->dwGenerateDigitModes == 0 && dc->dwGenerateToneModes == 0 &&
+             dc->dwMonitorToneMaxNumEntries == 0 && dc->dwGatherDigitsMaxTimeout == 0 &&
+             dc->dwUUISendUserUserInfoSize == 0 && dc->dwMediaModes == LINEMEDIAMODE_INTERACTIVEVOICE,
+         "LINEDEVCAPS advertises media: digits " + hex(dc->dwMonitorDigitModes) + "/" + hex(dc->dwGenerateDigitModes) +
+             ", tones " + hex(dc->dwGenerateToneModes) + ", media modes " + hex(dc->dwMediaModes));
+  Buffer<LINEADDRESSCAPS> ac(4096);
+  expect(t.TSPI_lineGetAddressCaps(A.device_id, 0, 0x00030000, 0, ac.get()) == 0, "GetAddressCaps(201)");
+  expect((ac->dwCallFeatures & kMediaCallFeatures) == 0 && ac->dwMaxCallDataSize == 0 && ac->dwNumCallTreatments == 0,
+         "LINEADDRESSCAPS advertises media: dwCallFeatures " + hex(ac->dwCallFeatures) + ", dwMaxCallDataSize " +
+             std::to_string(ac->dwMaxCallDataSize));
+
+  step("on a connected call every media function is OPERATIONUNAVAIL at once");
+  TapiCall& a = make_call(tapi, A, L"202", "201's call to 202");
+  TapiCall& b = tapi.wait_new_call(B, "202's call from 201");
+  tapi.wait_state(b, LINECALLSTATE_OFFERING);
+  answer(tapi, b);
+  tapi.wait_state(a, LINECALLSTATE_CONNECTED);
+  expect((FakeTapi::call_status(t, a).dwCallFeatures & kMediaCallFeatures) == 0, "201's call offers media operations");
+  const LONG unavail = err(LINEERR_OPERATIONUNAVAIL);
+  wchar_t buffer[4];
+  LINEGENERATETONE gt{1000, 0, 0, 50};
+  LINEMONITORTONE mt{1, 100, 1000, 0, 0};
+  const std::pair<const char*, LONG> sync[] = {
+      {"lineGenerateDigits", t.TSPI_lineGenerateDigits(a.hd, 1, LINEDIGITMODE_DTMF, L"1", 0)},
+      {"lineGenerateTone", t.TSPI_lineGenerateTone(a.hd, 2, LINETONEMODE_CUSTOM, 100, 1, &gt)},
+      {"lineMonitorDigits", t.TSPI_lineMonitorDigits(a.hd, LINEDIGITMODE_DTMF)},
+      {"lineGatherDigits", t.TSPI_lineGatherDigits(a.hd, 3, LINEDIGITMODE_DTMF, buffer, 4, L"#", 0, 0)},
+      {"lineMonitorTones", t.TSPI_lineMonitorTones(a.hd, 4, &mt, 1)},
+      {"lineMonitorMedia", t.TSPI_lineMonitorMedia(a.hd, LINEMEDIAMODE_G3FAX)},
+      {"lineSetMediaMode", t.TSPI_lineSetMediaMode(a.hd, LINEMEDIAMODE_INTERACTIVEVOICE)},
+      {"lineSetMediaControl", t.TSPI_lineSetMediaControl(nullptr, 0, a.hd, LINECALLSELECT_CALL, nullptr, 0, nullptr, 0,
+                                                         nullptr, 0, nullptr, 0)}};
+  for (const auto& [name, rc] : sync) expect(rc == unavail, std::string(name) + " returned " + error_name(rc));
+  char data[] = "x";
+  auto at_once = [&](const char* name, const std::function<LONG(DRV_REQUESTID)>& call) {
+    const DRV_REQUESTID r = tapi.next_request();
+    tapi.expect_sync_error(call(r), r, unavail, name);
+  };
+  at_once("lineSendUserUserInfo", [&](DRV_REQUESTID r) { return t.TSPI_lineSendUserUserInfo(r, a.hd, data, 1); });
+  at_once("lineReleaseUserUserInfo", [&](DRV_REQUESTID r) { return t.TSPI_lineReleaseUserUserInfo(r, a.hd); });
+  at_once("lineSetCallData", [&](DRV_REQUESTID r) { return t.TSPI_lineSetCallData(r, a.hd, data, 1); });
+  at_once("lineSetCallTreatment",
+          [&](DRV_REQUESTID r) { return t.TSPI_lineSetCallTreatment(r, a.hd, LINECALLTREATMENT_MUSIC); });
+  at_once("lineSetCallQualityOfService",
+          [&](DRV_REQUESTID r) { return t.TSPI_lineSetCallQualityOfService(r, a.hd, data, 1, data, 1); });
+  at_once("lineSetCallParams",
+          [&](DRV_REQUESTID r) { return t.TSPI_lineSetCallParams(r, a.hd, LINEBEARERMODE_VOICE, 0, 0, nullptr); });
+  drop(tapi, a);
+  tapi.wait_state(b, LINECALLSTATE_DISCONNECTED);
+  drop(tapi, b);
+  close_all(tapi, {&a, &b}, {&A, &B});
   tapi.check_rules();
 }
 

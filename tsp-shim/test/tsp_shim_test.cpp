@@ -299,6 +299,12 @@ class NarrowingProxy {
       if (!j.is_discarded() && j.is_object()) {
         std::lock_guard<std::mutex> g(mutex_);
         if (!from_server && j.contains("op") && j["op"].is_string()) ops_.push_back(j["op"].get<std::string>());
+        if (from_server && j.contains("pbx") && j["pbx"].is_object() && drop_.count("media") && j["pbx"].contains("media")) {
+          // A switch from before issue 19: no pbx.media at all.
+          j["pbx"].erase("media");
+          line = j.dump();
+          ++narrowed_;
+        }
         if (from_server && j.contains("pbx") && j["pbx"].is_object() && j["pbx"].contains("operations")) {
           nlohmann::json kept = nlohmann::json::array();
           for (const auto& op : j["pbx"]["operations"])
@@ -582,6 +588,25 @@ TEST_F(TspUnderWine, DigitsToneUserUserInfoCallDataAndAFaxReachTapiWithTheirPara
   const HostRun run = run_host(dir_.path(), "media", {{"TELSIM_SERVER", "127.0.0.1:" + std::to_string(server->port())}});
   EXPECT_EQ(run.status, 0) << run.describe();
   EXPECT_NE(run.out.find("PASS: media"), std::string::npos) << run.describe();
+  EXPECT_EQ(server->stop(), 0) << server->describe();
+  EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
+}
+
+// A switch that says nothing of media (hello without pbx.media, as before issue 19; the driver's
+// proxy takes it out, and the media operations out of `operations`): nothing of it is advertised,
+// each media function is OPERATIONUNAVAIL at once, and none reaches the server.
+TEST_F(TspUnderWine, WithoutPbxMediaEveryMediaFunctionIsUnavailableAndNeverSent) {
+  auto server = start_server();
+  const std::set<std::string> media_ops{"media", "generate_digits", "generate_tone", "monitor_digits",
+                                        "gather_digits", "monitor_tones", "monitor_media", "set_media_mode",
+                                        "set_media_control", "send_user_user_info", "release_user_user_info",
+                                        "set_call_data", "set_call_treatment", "set_call_quality_of_service",
+                                        "set_call_params"};
+  NarrowingProxy proxy(server->port(), media_ops);
+  const HostRun run = run_host(dir_.path(), "media-absent", {{"TELSIM_SERVER", "127.0.0.1:" + std::to_string(proxy.port())}});
+  EXPECT_EQ(run.status, 0) << run.describe();
+  EXPECT_NE(run.out.find("PASS: media-absent"), std::string::npos) << run.describe();
+  for (const std::string& op : proxy.ops()) EXPECT_FALSE(media_ops.count(op)) << "the TSP asked the server for " << op;
   EXPECT_EQ(server->stop(), 0) << server->describe();
   EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
 }
