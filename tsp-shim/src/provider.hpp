@@ -305,6 +305,7 @@ struct Pending {
     bool done = false;
     LONG result = 0;
     bool abandoned = false;  ///< the function returned without the reply (see sync_request)
+    bool refused = false;    ///< the refusal was handled (once)
   };
   std::shared_ptr<SyncWait> sync;
   ULONGLONG deadline = 0;
@@ -458,9 +459,10 @@ class Provider {
   /// function. It never waits on the I/O thread (a call from inside a callback), nor while the
   /// I/O thread is held up in a call into TAPI for longer than a moment (TAPI may be waiting for
   /// the caller's own lock): then it returns 0 and the reply is handled when it comes (a refusal
-  /// is logged, and ends what TAPI awaits with a CANCEL). `p.on_refused` sees the refusal either
-  /// way (p.sync->abandoned says which).
-  LONG sync_request(media::Op op, json frame, Pending p);
+  /// is logged, and ends what TAPI awaits with a CANCEL). `refused` undoes what the request
+  /// started, once: `late` when the function had returned 0 already (TAPI must hear of it then).
+  LONG sync_request(media::Op op, json frame, Pending p,
+                    std::function<void(Provider&, bool late)> refused = {});
   /// A media event (generate, monitor_digits, gather_digits, monitor_tone, monitor_media,
   /// media_control); false when `ev` is none of them.
   bool process_media_event(const std::string& ev, const json& f);

@@ -223,8 +223,13 @@ LONG Provider::unoffered(media::Op op) {
 
 LONG Provider::media_call(HDRVCALL hd, Call*& call) { return usable_call(hd, call); }
 
-LONG Provider::sync_request(media::Op op, json frame, Pending p) {
+LONG Provider::sync_request(media::Op op, json frame, Pending p, std::function<void(Provider&, bool)> refused) {
   auto wait = std::make_shared<Pending::SyncWait>();
+  p.on_refused = [wait, refused](Provider& self, const json&) {
+    if (wait->refused) return;
+    wait->refused = true;
+    if (refused) refused(self, wait->abandoned);
+  };
   p.kind = Pending::Kind::Sync;
   p.op = media::info(op).name;
   p.sync = wait;
@@ -245,7 +250,10 @@ LONG Provider::sync_request(media::Op op, json frame, Pending p) {
       return 0;
     }
     if (now >= deadline) {
+      // TAPI hears the failure: what the request started is over (a late reply changes nothing).
       wait->abandoned = true;
+      wait->refused = true;
+      if (refused) refused(*this, false);
       return err(LINEERR_OPERATIONFAILED);
     }
     SleepConditionVariableSRW(&sync_cv_, &lock_, static_cast<DWORD>(std::min<ULONGLONG>(50, deadline - now)), 0);
@@ -286,17 +294,14 @@ LONG Provider::generate_digits(HDRVCALL hd, DWORD end_to_end, DWORD mode, LPCWST
     q.erase(e);
     if (tell) self.post(media_event(*it->second, LINE_GENERATE, LINEGENERATETERM_CANCEL, end_to_end));
   };
-  p.on_refused = [forget](Provider& self, const json&) { forget(self, true); };
   if (nothing) {
     p.on_ok = [h, end_to_end](Provider& self, const json&) {
       if (auto it = self.calls_.find(h); it != self.calls_.end())
         self.post(media_event(*it->second, LINE_GENERATE, LINEGENERATETERM_DONE, end_to_end));
     };
   }
-  const LONG rc = sync_request(media::Op::GenerateDigits, std::move(frame), std::move(p));
   // Refused while the function waited: TAPI hears the error, not a LINE_GENERATE.
-  if (rc != 0) forget(*this, false);
-  return rc;
+  return sync_request(media::Op::GenerateDigits, std::move(frame), std::move(p), forget);
 }
 
 LONG Provider::generate_tone(HDRVCALL hd, DWORD end_to_end, DWORD mode, DWORD duration, DWORD num_tones,
@@ -338,10 +343,7 @@ LONG Provider::generate_tone(HDRVCALL hd, DWORD end_to_end, DWORD mode, DWORD du
     q.erase(e);
     if (tell) self.post(media_event(*it->second, LINE_GENERATE, LINEGENERATETERM_CANCEL, end_to_end));
   };
-  p.on_refused = [forget](Provider& self, const json&) { forget(self, true); };
-  const LONG rc = sync_request(media::Op::GenerateTone, std::move(frame), std::move(p));
-  if (rc != 0) forget(*this, false);
-  return rc;
+  return sync_request(media::Op::GenerateTone, std::move(frame), std::move(p), forget);
 }
 
 LONG Provider::monitor_digits(HDRVCALL hd, DWORD modes) {
@@ -358,10 +360,9 @@ LONG Provider::monitor_digits(HDRVCALL hd, DWORD modes) {
   Pending p;
   p.call = h;
   p.line = c->line;
-  p.on_refused = [h, before](Provider& self, const json&) {
+  return sync_request(media::Op::MonitorDigits, std::move(frame), std::move(p), [h, before](Provider& self, bool) {
     if (auto it = self.calls_.find(h); it != self.calls_.end()) it->second->media.digits_monitored = before;
-  };
-  return sync_request(media::Op::MonitorDigits, std::move(frame), std::move(p));
+  });
 }
 
 LONG Provider::gather_digits(HDRVCALL hd, DWORD end_to_end, DWORD modes, LPWSTR digits, DWORD num_digits,
@@ -406,10 +407,7 @@ LONG Provider::gather_digits(HDRVCALL hd, DWORD end_to_end, DWORD modes, LPWSTR 
     q.erase(e);
     if (tell) self.post(media_event(*it->second, LINE_GATHERDIGITS, LINEGATHERTERM_CANCEL, end_to_end));
   };
-  p.on_refused = [forget](Provider& self, const json&) { forget(self, true); };
-  const LONG rc = sync_request(media::Op::GatherDigits, std::move(frame), std::move(p));
-  if (rc != 0) forget(*this, false);
-  return rc;
+  return sync_request(media::Op::GatherDigits, std::move(frame), std::move(p), forget);
 }
 
 LONG Provider::monitor_tones(HDRVCALL hd, DWORD tone_list_id, const LINEMONITORTONE* tones, DWORD num_entries) {
@@ -441,13 +439,13 @@ LONG Provider::monitor_tones(HDRVCALL hd, DWORD tone_list_id, const LINEMONITORT
   Pending p;
   p.call = h;
   p.line = c->line;
-  p.on_refused = [h, before, before_id](Provider& self, const json&) {
-    if (auto it = self.calls_.find(h); it != self.calls_.end()) {
-      it->second->media.tones_monitored = before;
-      it->second->media.tone_list_id = before_id;
-    }
-  };
-  return sync_request(media::Op::MonitorTones, std::move(frame), std::move(p));
+  return sync_request(media::Op::MonitorTones, std::move(frame), std::move(p),
+                      [h, before, before_id](Provider& self, bool) {
+                        if (auto it = self.calls_.find(h); it != self.calls_.end()) {
+                          it->second->media.tones_monitored = before;
+                          it->second->media.tone_list_id = before_id;
+                        }
+                      });
 }
 
 LONG Provider::monitor_media(HDRVCALL hd, DWORD modes) {
@@ -463,10 +461,9 @@ LONG Provider::monitor_media(HDRVCALL hd, DWORD modes) {
   Pending p;
   p.call = h;
   p.line = c->line;
-  p.on_refused = [h, before](Provider& self, const json&) {
+  return sync_request(media::Op::MonitorMedia, std::move(frame), std::move(p), [h, before](Provider& self, bool) {
     if (auto it = self.calls_.find(h); it != self.calls_.end()) it->second->media.media_monitored = before;
-  };
-  return sync_request(media::Op::MonitorMedia, std::move(frame), std::move(p));
+  });
 }
 
 LONG Provider::set_media_mode(HDRVCALL hd, DWORD mode) {
