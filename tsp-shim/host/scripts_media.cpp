@@ -210,6 +210,7 @@ void media(const Context& cx) {
   const json hello = hello_media(cx);
   Monitor mon(cx.server, cx.token);
   FakeTapi tapi(t);
+  tapi.check_status_in_callbacks(true);
   tapi.start();
   TapiLine& A = tapi.open("201");
   TapiLine& B = tapi.open("202");
