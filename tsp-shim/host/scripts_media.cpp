@@ -359,7 +359,40 @@ void media(const Context& cx) {
   }
   drop(tapi, a);
   tapi.wait_state(b, LINECALLSTATE_DISCONNECTED);
+
+  step("a synchronous function returns the switch's verdict: generating on 201's idle call is INVALCALLSTATE");
+  {
+    const LONG rc = t.TSPI_lineGenerateDigits(a.hd, 18, LINEDIGITMODE_DTMF, L"1", 0);
+    expect(rc == err(LINEERR_INVALCALLSTATE), "lineGenerateDigits(201's idle call) = " + error_name(rc));
+  }
   drop(tapi, b);
+
+  step("every media message of both calls, in order, with its parameters");
+  {
+    // 201: only its generations' ends (11, 12, 13 done, 14 cancelled, 16, 17 done; 18 was refused).
+    const std::vector<std::pair<DWORD_PTR, DWORD_PTR>> ends = {
+        {LINEGENERATETERM_DONE, 11}, {LINEGENERATETERM_DONE, 12},   {LINEGENERATETERM_DONE, 13},
+        {LINEGENERATETERM_CANCEL, 14}, {LINEGENERATETERM_DONE, 16}, {LINEGENERATETERM_DONE, 17}};
+    expect(a.media.size() == ends.size(), "201's call got " + std::to_string(a.media.size()) + " media messages, expected " +
+                                              std::to_string(ends.size()) + " LINE_GENERATEs");
+    for (std::size_t i = 0; i < ends.size(); ++i) {
+      expect(a.media[i].msg == LINE_GENERATE, "201's media message " + std::to_string(i) + " is " +
+                                                  line_message_name(a.media[i].msg));
+      expect_message(a.media[i], ends[i].first, ends[i].second, "201's LINE_GENERATE " + std::to_string(i));
+    }
+    // 202: no LINE_GENERATE (it generated nothing), two gatherings, one tone; its digits all DTMF.
+    expect(b.messages(LINE_GENERATE).empty() && b.messages(LINE_GATHERDIGITS).size() == 2 &&
+               b.messages(LINE_MONITORTONE).size() == 1 && b.messages(LINE_MONITORMEDIA).empty(),
+           "202's call: " + std::to_string(b.messages(LINE_GENERATE).size()) + " LINE_GENERATE, " +
+               std::to_string(b.messages(LINE_GATHERDIGITS).size()) + " LINE_GATHERDIGITS, " +
+               std::to_string(b.messages(LINE_MONITORTONE).size()) + " LINE_MONITORTONE, " +
+               std::to_string(b.messages(LINE_MONITORMEDIA).size()) + " LINE_MONITORMEDIA");
+    const std::string digits = monitored(b, 0, LINEDIGITMODE_DTMF);
+    expect(digits.rfind("12#45#78", 0) == 0 && digits.size() <= 3 + 3 + 3 + 10,
+           "202 monitored \"" + digits + "\" (12#, 45#, 789, then what the cancelled generation sent)");
+    std::printf("   201: %zu LINE_GENERATE; 202: LINE_MONITORDIGITS \"%s\", 2 LINE_GATHERDIGITS, 1 LINE_MONITORTONE\n",
+                a.media.size(), digits.c_str());
+  }
 
   step("201 calls the fax (250) and monitors G3FAX: LINE_MONITORMEDIA G3FAX, LINECALLINFO dwMediaMode G3FAX");
   TapiCall& f = make_call(tapi, A, L"250", "201's call to the fax");
@@ -373,6 +406,7 @@ void media(const Context& cx) {
   for (const auto& m : f.media)
     expect(m.msg == LINE_MONITORMEDIA && m.p1 == LINEMEDIAMODE_G3FAX,
            "201's call to the fax: " + line_message_name(m.msg) + " " + hex(static_cast<DWORD>(m.p1)));
+  expect(info_changed(f, LINECALLINFOSTATE_MEDIAMODE), "201's call to the fax: no LINE_CALLINFO MEDIAMODE");
   drop(tapi, f);
 
   step("every call's sequence held against the server's");
