@@ -140,6 +140,18 @@ const std::vector<Transition>& full_table() {
     std::vector<Transition> r(std::begin(kTable), std::end(kTable));
     for (const Transition& t : kTable)
       if (t.input == I::Drop && t.to == S::Disconnected) r.push_back({t.from, I::DropIdle, S::Idle});
+    // Media operations leave the call in its state. In-band generation needs a call whose
+    // number is complete; user-user information goes on a connected call; monitoring, gathering
+    // and what a call carries may be set in any state but IDLE (TAPI ends them at IDLE).
+    constexpr S kInBand[] = {S::Proceeding, S::RingBack, S::Connected};
+    for (I in : {I::GenerateDigits, I::GenerateTone})
+      for (S st : kInBand) r.push_back({st, in, st});
+    r.push_back({S::Connected, I::SendUserUserInfo, S::Connected});
+    for (I in : {I::MonitorDigits, I::GatherDigits, I::MonitorTones, I::MonitorMedia, I::SetMediaMode,
+                 I::SetMediaControl, I::ReleaseUserUserInfo, I::SetCallData, I::SetCallTreatment, I::SetCallQos,
+                 I::SetCallParams})
+      for (int i = 0; i < kCallStateCount; ++i)
+        if (call_state_at(i) != S::Idle) r.push_back({call_state_at(i), in, call_state_at(i)});
     return r;
   }();
   return rows;
@@ -206,6 +218,20 @@ std::string_view to_string(CallInput in) {
     case I::FarAnswer: return "far_answer";
     case I::FarDisconnect: return "far_disconnect";
     case I::Clear: return "clear";
+    case I::GenerateDigits: return "generate_digits";
+    case I::GenerateTone: return "generate_tone";
+    case I::MonitorDigits: return "monitor_digits";
+    case I::GatherDigits: return "gather_digits";
+    case I::MonitorTones: return "monitor_tones";
+    case I::MonitorMedia: return "monitor_media";
+    case I::SetMediaMode: return "set_media_mode";
+    case I::SetMediaControl: return "set_media_control";
+    case I::SendUserUserInfo: return "send_user_user_info";
+    case I::ReleaseUserUserInfo: return "release_user_user_info";
+    case I::SetCallData: return "set_call_data";
+    case I::SetCallTreatment: return "set_call_treatment";
+    case I::SetCallQos: return "set_call_quality_of_service";
+    case I::SetCallParams: return "set_call_params";
   }
   return "?";
 }
@@ -232,6 +258,20 @@ bool is_operation(CallInput in) {
     case I::Redirect:
     case I::CompleteCall:
     case I::SecureCall:
+    case I::GenerateDigits:
+    case I::GenerateTone:
+    case I::MonitorDigits:
+    case I::GatherDigits:
+    case I::MonitorTones:
+    case I::MonitorMedia:
+    case I::SetMediaMode:
+    case I::SetMediaControl:
+    case I::SendUserUserInfo:
+    case I::ReleaseUserUserInfo:
+    case I::SetCallData:
+    case I::SetCallTreatment:
+    case I::SetCallQos:
+    case I::SetCallParams:
       return true;
     case I::Seize:
     case I::Offer:
@@ -277,6 +317,20 @@ std::uint32_t feature_of(CallInput in) {
     case I::Redirect: return feature::kRedirect;
     case I::CompleteCall: return feature::kCompleteCall;
     case I::SecureCall: return feature::kSecureCall;
+    case I::GenerateDigits: return feature::kGenerateDigits;
+    case I::GenerateTone: return feature::kGenerateTone;
+    case I::MonitorDigits: return feature::kMonitorDigits;
+    case I::GatherDigits: return feature::kGatherDigits;
+    case I::MonitorTones: return feature::kMonitorTones;
+    case I::MonitorMedia: return feature::kMonitorMedia;
+    case I::SetMediaControl: return feature::kSetMediaControl;
+    case I::SendUserUserInfo: return feature::kSendUserUser;
+    case I::ReleaseUserUserInfo: return feature::kReleaseUserUserInfo;
+    case I::SetCallData: return feature::kSetCallData;
+    case I::SetCallTreatment: return feature::kSetTreatment;
+    case I::SetCallQos: return feature::kSetQos;
+    case I::SetCallParams: return feature::kSetCallParams;
+    case I::SetMediaMode:
     case I::Deallocate:
     case I::Seize:
     case I::Offer:

@@ -1,6 +1,7 @@
 #include "telsim/models/pbx.hpp"
 
 #include "completion/call_completion.hpp"
+#include "media/media.hpp"
 
 #include <algorithm>
 #include <stdexcept>
@@ -32,6 +33,8 @@ Pbx::Pbx(Scheduler& scheduler, PbxConfig config)
     : scheduler_(scheduler), config_(std::move(config)), park_(config_.park_lots) {
   completion_ = std::make_unique<CallCompletion>(*this);
   features_.push_back(completion_.get());
+  media_ = std::make_unique<Media>(*this);
+  features_.push_back(media_.get());
   for (const OpInfo& op : operations())
     if (!config_.profile.supports(op.op)) offered_features_ &= ~op.feature;
   lines_.reserve(config_.lines.size());
@@ -295,6 +298,7 @@ void Pbx::emit_shown(Call& call, CallState state, bool twice) {
   for (PbxObserver* o : observers_) o->on_call_state(event);
   if (twice)
     for (PbxObserver* o : observers_) o->on_call_state(event);
+  media_->state_reported(call);
 }
 
 void Pbx::hold_report(Call& call, CallState state, Duration delay) {
@@ -585,6 +589,8 @@ void Pbx::continue_dialing(Call& call) {
       if (call.state == CallState::Dialing) scheduler_.cancel(call.progress_timer);  // new digits end an inter-digit wait
       call.outpulsing = call.pending.substr(0, n);
       call.pending.erase(0, n);
+      // The number is complete: these digits go through the call in-band, as they are outpulsed.
+      if (call.state != CallState::Dialing) media_->dialled(call, call.outpulsing, call.pulse);
       call.dial_active = true;
       call.dial_timer = scheduler_.schedule(takes, [this, id = call.id] { digits_outpulsed(id); });
       return;
@@ -1038,6 +1044,7 @@ void Pbx::link(Call& a, Call& b) {
   b.peer = a.id;
   a.last_peer_serial = b.id.serial;
   b.last_peer_serial = a.id.serial;
+  media_->linked(a, b);
   for (PbxObserver* o : observers_) {
     o->on_peer_change(a.id);
     o->on_peer_change(b.id);

@@ -4,6 +4,8 @@
 
 #include "telsim/models/pbx.hpp"
 
+#include "media/media.hpp"
+
 namespace telsim {
 
 OpResult Pbx::execute(const Command& c) {
@@ -58,6 +60,20 @@ OpResult Pbx::execute(const Command& c) {
     case Op::UncompleteCall: return uncomplete_call(c.line, c.completion);
     case Op::Handoff: return handoff(c.call, c.to);
     case Op::TranslateAddress: return translate_address(c.address);
+    case Op::GenerateDigits:
+    case Op::GenerateTone:
+    case Op::MonitorDigits:
+    case Op::GatherDigits:
+    case Op::MonitorTones:
+    case Op::MonitorMedia:
+    case Op::SetMediaMode:
+    case Op::SetMediaControl:
+    case Op::SendUserUserInfo:
+    case Op::ReleaseUserUserInfo:
+    case Op::SetCallData:
+    case Op::SetCallTreatment:
+    case Op::SetCallQualityOfService:
+    case Op::SetCallParams: return media_->execute(c);
   }
   return refuse(c.op, LineErr::OperationUnavail, {}, "no such operation");
 }

@@ -44,6 +44,7 @@ constexpr std::string_view kSkippable[] = {"DIALTONE", "DIALING", "PROCEEDING", 
 constexpr std::string_view kRingback[] = {"after_proceeding", "before_proceeding"};
 constexpr std::string_view kRemoveFromConf[] = {"any", "last", "none"};
 constexpr std::string_view kReplyOrder[] = {"before_events", "after_events"};
+constexpr std::string_view kMachineMedia[] = {"AUTOMATEDVOICE", "UNKNOWN"};
 
 // A distribution as a scenario writes it: "0s", "uniform(50ms, 200ms)".
 std::string dist_text(const DurationDist& d) {
@@ -197,6 +198,12 @@ constexpr ProfileSetting kSettings[] = {
      "conference call stays up with its one member CONFERENCED",
      "true", 0, 0, {}, [](const SwitchProfile& p) { return text_of(p.conference_collapse); },
      [](SwitchProfile& p, std::string_view t) { p.conference_collapse = bool_of(t); }},
+    {"answering_machine_media", K::Choice,
+     "the media mode the switch's detector reports for an answering machine (a greeting, then a beep): "
+     "LINEMEDIAMODE_AUTOMATEDVOICE, or UNKNOWN for a switch that only tells people, faxes and modems apart",
+     "AUTOMATEDVOICE", 0, 0, kMachineMedia,
+     [](const SwitchProfile& p) -> std::string { return p.machine_media == 0x2 ? "UNKNOWN" : "AUTOMATEDVOICE"; },
+     [](SwitchProfile& p, std::string_view t) { p.machine_media = t == "UNKNOWN" ? 0x2u : 0x8u; }},
     {"remove_from_conference", K::Choice,
      "LINEREMOVEFROMCONF: `remove_from_conference` takes any party (`any`), only the last one added (`last`; "
      "another is OPERATIONUNAVAIL), or none (`none`: OPERATIONUNAVAIL, and absent from the capabilities)",

@@ -48,14 +48,22 @@ constexpr std::array kAllErrors = {
     LineErr::InvalParkId,      LineErr::InvalParkMode,     LineErr::InvalParam,
     LineErr::InvalTransferMode, LineErr::NotOwner,         LineErr::OperationFailed,
     LineErr::OperationUnavail, LineErr::ResourceUnavail,   LineErr::TargetNotFound,
-    LineErr::TargetSelf,       LineErr::AddressBlocked};
+    LineErr::TargetSelf,       LineErr::AddressBlocked,
+    LineErr::InvalDialParams,  LineErr::InvalDigitList,    LineErr::InvalDigitMode,
+    LineErr::InvalDigits,      LineErr::InvalMediaList,    LineErr::InvalMediaMode,
+    LineErr::InvalRate,        LineErr::InvalTimeout,      LineErr::InvalTone,
+    LineErr::InvalToneList,    LineErr::InvalToneMode,     LineErr::UserUserInfoTooBig};
 
 /// The LINECALLFEATURE bits of tapi.hpp's `feature` namespace.
 constexpr std::uint32_t kModelFeatures =
     feature::kAccept | feature::kAddToConf | feature::kAnswer | feature::kBlindTransfer |
     feature::kCompleteCall | feature::kCompleteTransf | feature::kDial | feature::kDrop | feature::kHold |
     feature::kPark | feature::kPrepareAddConf | feature::kRedirect | feature::kRemoveFromConf |
-    feature::kSecureCall | feature::kSetupConf | feature::kSetupTransfer | feature::kSwapHold | feature::kUnhold;
+    feature::kSecureCall | feature::kSetupConf | feature::kSetupTransfer | feature::kSwapHold | feature::kUnhold |
+    feature::kGatherDigits | feature::kGenerateDigits | feature::kGenerateTone | feature::kMonitorDigits |
+    feature::kMonitorMedia | feature::kMonitorTones | feature::kSendUserUser | feature::kSetCallParams |
+    feature::kSetMediaControl | feature::kReleaseUserUserInfo | feature::kSetTreatment | feature::kSetQos |
+    feature::kSetCallData;
 
 template <typename Enum, std::size_t N>
 constexpr bool is_member(const std::array<Enum, N>& all, std::uint32_t value) {

@@ -146,6 +146,18 @@ std::string ladder_svg(const RunResult& run, const std::vector<const CallRecord*
   for (const OperationRecord* op : ops) instants.insert(op->at);
   for (const ExpectationResult& e : run.expectations)
     if (!e.ok) instants.insert(e.at);
+  // Digits, tones and media marked on the calls shown (within each call's life).
+  std::map<std::uint64_t, const CallRecord*> record_of;
+  for (const CallRecord* r : calls)
+    if (!r->history.empty()) record_of[r->serial] = r;
+  std::map<std::pair<const CallRecord*, SimTime>, std::string> marks;
+  for (const MediaRecord& m : run.media) {
+    const auto r = record_of.find(m.call);
+    if (r == record_of.end() || m.at < r->second->history.front().at || m.at > r->second->history.back().at) continue;
+    std::string& label = marks[{r->second, m.at}];
+    label += (label.empty() ? "" : ", ") + m.what;
+    instants.insert(m.at);
+  }
   std::map<SimTime, std::int64_t> row_of;
   for (const SimTime t : instants) {
     if (static_cast<std::int64_t>(row_of.size()) == L::kMaxRows) break;
@@ -204,14 +216,26 @@ std::string ladder_svg(const RunResult& run, const std::vector<const CallRecord*
     for (std::size_t c = 0; c < columns; ++c)
       column_w[lane].push_back(text_width(heading(lane, c), L::kFont, c == 0));
   }
+  // Where a call's media mark goes: after its state label when both fall on one instant.
+  std::map<std::pair<const CallRecord*, SimTime>, std::int64_t> state_label_w;
   for (const CallRecord* r : ordered) {
     if (r->history.empty()) continue;
     std::int64_t& w = column_w[lane_of.at(r->line)][column_of.at(r)];
     for (std::size_t i = 0, from = 0; i < r->history.size(); ++i) {
       if (i + 1 < r->history.size() && r->history[i + 1].at == r->history[i].at) continue;
-      w = std::max(w, L::kLabelAt + text_width(state_label(*r, from, i + 1), L::kFont));
+      const std::int64_t label_w = text_width(state_label(*r, from, i + 1), L::kFont);
+      state_label_w[{r, r->history[i].at}] = label_w;
+      w = std::max(w, L::kLabelAt + label_w);
       from = i + 1;
     }
+  }
+  const auto mark_x = [&](const CallRecord* r, SimTime at) {
+    const auto it = state_label_w.find({r, at});
+    return L::kLabelAt + (it == state_label_w.end() ? 0 : it->second + 8);
+  };
+  for (const auto& [where, label] : marks) {
+    std::int64_t& w = column_w[lane_of.at(where.first->line)][column_of.at(where.first)];
+    w = std::max(w, mark_x(where.first, where.second) + text_width(label, L::kFont));
   }
   std::vector<std::int64_t> lane_axis;  // x of each lane's axis (its first column's bar centre)
   std::vector<std::vector<std::int64_t>> bar_x(lanes.size());  // left edge of each column's bar
@@ -315,6 +339,14 @@ std::string ladder_svg(const RunResult& run, const std::vector<const CallRecord*
                      xml_escape(state_label(*r, from, i + 1)));
       from = i + 1;
     }
+  }
+  // Media marks: a blue dot on the call's bar and what it heard or its detectors told.
+  for (const auto& [where, label] : marks) {
+    if (!row_of.count(where.second)) continue;
+    const std::int64_t x = bar_of(where.first), y = y_of(where.second);
+    fmt::format_to(o, "<g class=\"media\"><circle cx=\"{}\" cy=\"{}\" r=\"3\" fill=\"#1a5fb4\"/>"
+                      "<text x=\"{}\" y=\"{}\" fill=\"#1a5fb4\" font-style=\"italic\">{}</text></g>\n",
+                   x + 4, y, x + mark_x(where.first, where.second), y + 4, xml_escape(label));
   }
   // Operations: a diamond left of the acting line's axis at the operation's row, the operations
   // of that line and instant named left of it in the order they ran; a refused one red and

@@ -137,6 +137,14 @@ std::string features(const PbxStats& p) {
                          p.completions_requested, p.completions_done, p.completions_cancelled,
                          count_of(p.intrusions, "intrusion", "intrusions"),
                          count_of(p.messages_left, "message", "messages")));
+  out += row("digits and media",
+             fmt::format("{} sent, {} heard; {} generated, {} detected; {} ({} timed out); {}; {}, {}",
+                         count_of(p.digits_generated, "digit", "digits"), p.digits_heard,
+                         count_of(p.tones_generated, "tone", "tones"), p.tones_detected,
+                         count_of(p.gathers, "gather", "gathers"), p.gather_timeouts,
+                         count_of(p.media_detected, "media mode detected", "media modes detected"),
+                         count_of(p.uui_sent, "UUI sent", "UUIs sent"),
+                         count_of(p.call_data_set, "call data set", "call data set")));
   out += "</table>\n";
   return out;
 }

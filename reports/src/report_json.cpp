@@ -122,7 +122,16 @@ nlohmann::ordered_json report_detail::report_json_value(const RunResult& run, co
                           {"done", p.completions_done},
                           {"cancelled", p.completions_cancelled},
                           {"intrusions", p.intrusions},
-                          {"messages_left", p.messages_left}}}};
+                          {"messages_left", p.messages_left}}},
+      {"media", Json{{"digits_generated", p.digits_generated},
+                     {"digits_heard", p.digits_heard},
+                     {"tones_generated", p.tones_generated},
+                     {"tones_detected", p.tones_detected},
+                     {"gathers", p.gathers},
+                     {"gather_timeouts", p.gather_timeouts},
+                     {"media_detected", p.media_detected},
+                     {"uui_sent", p.uui_sent},
+                     {"call_data_set", p.call_data_set}}}};
   if (!run.modems.empty()) {  // only scenarios with modems have the section
     Json modems = Json::object();
     for (const RunResult::ModemSummary& m : run.modems) {

@@ -10,11 +10,14 @@ namespace {
 std::string argument(const ParamInfo& p, const OpInfo& op, Surface surface) {
   std::string out = fmt::format("`{}`", p.name);
   if (p.name == "call" && surface == Surface::Scenario && op.subject == Subject::Call) out += " or `line`";
-  if (p.kind == ParamKind::Mode) {
+  if (p.kind == ParamKind::Mode || p.kind == ParamKind::Modes) {
     std::string values;
     for (std::string_view v : p.values) values += (values.empty() ? "" : " / ") + fmt::format("`{}`", v);
-    out += ": " + values;
+    out += (p.kind == ParamKind::Modes ? ": a list of " : ": ") + values;
   }
+  if (p.kind == ParamKind::Time) out += surface == Surface::Wire ? " (duration, or milliseconds)" : " (duration)";
+  if (p.kind == ParamKind::Tones || p.kind == ParamKind::Controls) out += " (list)";
+  if (p.kind == ParamKind::DialParams) out += surface == Surface::Wire ? " (object, LINEDIALPARAMS)" : " (LINEDIALPARAMS)";
   if (surface == Surface::Wire && p.kind == ParamKind::Integer) out += " (integer)";
   if (surface == Surface::Wire && p.kind == ParamKind::Forwarding) out += " (list of rules)";
   if (p.kind == ParamKind::CallParams) out += surface == Surface::Wire ? " (object, LINECALLPARAMS)" : " (LINECALLPARAMS)";

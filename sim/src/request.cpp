@@ -3,6 +3,7 @@
 #include "telsim/sim/request.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cctype>
 
@@ -37,7 +38,217 @@ std::string param_list(const OpInfo& op) {
   return out.empty() ? "nothing" : out;
 }
 
+/// The keys of a list item must be `known` (a tone, a media control entry, dial params).
+void only(const ArgSource& item, std::initializer_list<std::string_view> known, std::string_view what, LineErr error) {
+  for (const std::string& key : item.keys()) {
+    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+    std::string list;
+    for (std::string_view k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+    item.fail(key, error, fmt::format("'{}' is not a field of {} ({})", key, what, list));
+  }
+}
+
+/// A duration: "250ms", "5s", or a whole number of milliseconds (as the wire may send it).
+std::optional<Duration> duration_arg(const ArgSource& a, std::string_view key, LineErr error) {
+  const std::optional<std::string> t = a.scalar(key, error);
+  if (!t) return std::nullopt;
+  if (!t->empty() && t->size() < 12 && std::all_of(t->begin(), t->end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return std::chrono::milliseconds(std::stoll(*t));
+  const auto d = parse_duration(*t);
+  if (!d || *d < Duration::zero())
+    a.fail(key, error,
+           fmt::format("{} must be a duration like 250ms or 5s (or a number of milliseconds), not '{}'", key, *t));
+  return *d;
+}
+
+/// A list of names of `p`'s values, or'ed as their TAPI bits.
+std::uint32_t modes_arg(const ArgSource& a, const ParamInfo& p, std::string_view key) {
+  const tapi_names::Family* family = tapi_names::family(p.tapi_prefix);
+  std::uint32_t bits = 0;
+  for (const std::string& name : a.texts(key, p.error)) {
+    const auto m = canonical_mode(p, name);
+    if (!m) a.fail(key, p.error, fmt::format("{}: '{}' is not one of {}", key, name, alternatives(p.values)));
+    bits |= family->value_of(*m).value_or(0);
+  }
+  return bits;
+}
+
+std::uint32_t name_arg(const ArgSource& a, std::string_view key, const tapi_names::Family& family, LineErr error,
+                       std::string_view what) {
+  const auto t = a.text(key, error);
+  if (!t) a.fail_here(error, fmt::format("{} needs its '{}'", what, key));
+  const auto v = family.value_of(*t);
+  if (!v) {
+    std::string names;
+    for (const auto& c : family.constants) names += (names.empty() ? "" : ", ") + std::string(c.name);
+    a.fail(key, error, fmt::format("'{}' is not a {} name ({})", *t, family.prefix, names));
+  }
+  return *v;
+}
+
+std::array<std::uint32_t, 3> frequencies_arg(const ArgSource& a, std::string_view key, LineErr error) {
+  const std::vector<long long> f = a.integers(key, error);
+  if (f.empty() || f.size() > 3)
+    a.fail(key, error, fmt::format("{} must list 1 to 3 frequencies in Hz, not {}", key, f.size()));
+  std::array<std::uint32_t, 3> out{};
+  for (std::size_t i = 0; i < f.size(); ++i) {
+    if (f[i] <= 0 || f[i] > 20000) a.fail(key, error, fmt::format("a frequency of {} Hz; 1 to 20000", f[i]));
+    out[i] = static_cast<std::uint32_t>(f[i]);
+  }
+  return out;
+}
+
+std::uint32_t count_arg(const ArgSource& a, std::string_view key, LineErr error) {
+  const auto n = a.integer(key, error);
+  if (*n < 0 || *n > 0xFFFFFFFFLL)
+    a.fail(key, error, fmt::format("{} must be a whole number from 0 to 4294967295, not {}", key, *n));
+  return static_cast<std::uint32_t>(*n);
+}
+
+/// One parameter of a media operation into `m`.
+void decode_media_param(const OpInfo& op, const ParamInfo& p, const ArgSource& args, MediaArgs& m) {
+  const std::string_view name = p.name;
+  switch (p.kind) {
+    case ParamKind::Time: {
+      const Duration d = *duration_arg(args, name, p.error);
+      if (name == "duration") m.duration = d;
+      else if (name == "first_timeout") m.first_timeout = d;
+      else m.inter_timeout = d;
+      return;
+    }
+    case ParamKind::Modes: {
+      const std::uint32_t bits = modes_arg(args, p, name);
+      if (op.op == Op::MonitorMedia || op.op == Op::SetMediaMode) m.media_modes = bits;
+      else m.digit_modes = bits;
+      if (op.op == Op::SetMediaMode && bits == 0)
+        args.fail(name, p.error, "set_media_mode needs at least one media mode");
+      return;
+    }
+    case ParamKind::Mode: {
+      const std::string v = *args.text(name, p.error);
+      const auto c = canonical_mode(p, v);
+      if (!c) args.fail(name, p.error, fmt::format("{} must be {}, not '{}'", name, alternatives(p.values), v));
+      const std::uint32_t value = tapi_names::family(p.tapi_prefix)->value_of(*c).value_or(0);
+      if (name == "mode") m.digit_modes = value;
+      else if (name == "tone") m.tone = static_cast<ToneMode>(value);
+      else if (name == "treatment") m.treatment = static_cast<Treatment>(value);
+      else m.bearer_mode = value;
+      return;
+    }
+    case ParamKind::Integer: {
+      const std::uint32_t n = count_arg(args, name, p.error);
+      if (name == "max") m.max = n;
+      else if (name == "min_rate") m.min_rate = n;
+      else m.max_rate = n;
+      return;
+    }
+    case ParamKind::Digits:
+    case ParamKind::Text: {
+      std::string v = *args.text(name, p.error);
+      if (name == "digits") m.digits = std::move(v);
+      else if (name == "terminators") m.terminators = std::move(v);
+      else if (name == "sending") m.qos_sending = std::move(v);
+      else if (name == "receiving") m.qos_receiving = std::move(v);
+      else m.text = std::move(v);  // info, data
+      return;
+    }
+    case ParamKind::Tones: {
+      for (const auto& item : args.items(name, p.error)) {
+        if (op.op == Op::GenerateTone) {
+          only(*item, {"frequency", "on", "off", "volume"}, "a generated tone (LINEGENERATETONE)", p.error);
+          ToneComponent c;
+          const auto f = item->integer("frequency", p.error);
+          if (!f || *f <= 0 || *f > 20000)
+            item->fail_here(p.error, "a generated tone needs its 'frequency', 1 to 20000 Hz");
+          c.frequency = static_cast<std::uint32_t>(*f);
+          c.on = duration_arg(*item, "on", p.error).value_or(Duration::zero());
+          c.off = duration_arg(*item, "off", p.error).value_or(Duration::zero());
+          if (item->has("volume")) c.volume = count_arg(*item, "volume", p.error);
+          m.components.push_back(c);
+        } else {
+          only(*item, {"frequencies", "duration", "app_specific"}, "a monitored tone (LINEMONITORTONE)", p.error);
+          MonitoredTone t;
+          t.frequencies = frequencies_arg(*item, "frequencies", p.error);
+          t.duration = duration_arg(*item, "duration", p.error).value_or(Duration::zero());
+          if (item->has("app_specific")) t.app_specific = count_arg(*item, "app_specific", p.error);
+          m.tones.push_back(t);
+        }
+      }
+      if (op.op == Op::GenerateTone && m.components.size() > 3)
+        args.fail(name, p.error, fmt::format("a CUSTOM tone mixes at most 3 frequencies, not {}", m.components.size()));
+      return;
+    }
+    case ParamKind::Controls: {
+      using T = MediaControlEntry::Trigger;
+      const ParamInfo* digit_modes = find_param(info(Op::MonitorDigits), "modes");
+      const ParamInfo* media_modes = find_param(info(Op::MonitorMedia), "modes");
+      for (const auto& item : args.items(name, p.error)) {
+        MediaControlEntry e;
+        if (name == "digits") {
+          only(*item, {"digit", "modes", "action"}, "a digit's media control (LINEMEDIACONTROLDIGIT)", p.error);
+          e.trigger = T::Digit;
+          const auto d = item->text("digit", p.error);
+          if (!d || d->size() != 1) item->fail_here(p.error, "a digit's media control needs its one 'digit'");
+          e.digit = (*d)[0];
+          e.modes = item->has("modes") ? modes_arg(*item, *digit_modes, "modes") : 0x2u;
+        } else if (name == "media") {
+          only(*item, {"modes", "action"}, "a media mode's media control (LINEMEDIACONTROLMEDIA)", p.error);
+          e.trigger = T::Media;
+          e.modes = modes_arg(*item, *media_modes, "modes");
+        } else if (name == "tones") {
+          only(*item, {"frequencies", "duration", "action"}, "a tone's media control (LINEMEDIACONTROLTONE)", p.error);
+          e.trigger = T::Tone;
+          e.tone.frequencies = frequencies_arg(*item, "frequencies", p.error);
+          e.tone.duration = duration_arg(*item, "duration", p.error).value_or(Duration::zero());
+        } else {
+          only(*item, {"states", "action"}, "a call state's media control (LINEMEDIACONTROLCALLSTATE)", p.error);
+          e.trigger = T::State;
+          for (const std::string& st : item->texts("states", p.error)) {
+            const auto v = tapi_names::kCallState.value_of(st);
+            if (!v) item->fail("states", p.error, fmt::format("'{}' is not a LINECALLSTATE name", st));
+            e.modes |= *v;
+          }
+        }
+        e.action = name_arg(*item, "action", tapi_names::kMediaControl, p.error, "a media control entry");
+        m.controls.push_back(e);
+      }
+      return;
+    }
+    case ParamKind::DialParams: {
+      const auto d = args.mapping(name, p.error);
+      if (!d) return;
+      only(*d, {"dial_pause", "dial_speed", "digit_duration", "wait_for_dialtone"}, "dial_params (LINEDIALPARAMS)",
+           p.error);
+      DialParams dp;
+      dp.dial_pause = duration_arg(*d, "dial_pause", p.error).value_or(Duration::zero());
+      dp.dial_speed = duration_arg(*d, "dial_speed", p.error).value_or(Duration::zero());
+      dp.digit_duration = duration_arg(*d, "digit_duration", p.error).value_or(Duration::zero());
+      dp.wait_for_dialtone = duration_arg(*d, "wait_for_dialtone", p.error).value_or(Duration::zero());
+      m.dial_params = dp;
+      return;
+    }
+    case ParamKind::Line:
+    case ParamKind::Call:
+    case ParamKind::Address:
+    case ParamKind::Forwarding:
+    case ParamKind::CallParams: break;
+  }
+  args.fail(name, p.error, fmt::format("{} of {} cannot be read", name, op.name));
+}
+
 }  // namespace
+
+std::vector<long long> ArgSource::integers(std::string_view key, LineErr error) const {
+  std::vector<long long> out;
+  for (const std::string& t : texts(key, error)) {
+    long long v = 0;
+    const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (ec != std::errc() || end != t.data() + t.size())
+      fail(key, error, fmt::format("{} must be whole numbers, not '{}'", key, t));
+    out.push_back(v);
+  }
+  return out;
+}
 
 bool Request::gave(std::string_view param) const {
   return std::find(given.begin(), given.end(), param) != given.end();
@@ -81,6 +292,10 @@ Request decode_request(const OpInfo& op, const ArgSource& args, const DecodeOpti
       args.fail(p.name, LineErr::InvalParam,
                 fmt::format("{} takes '{}' or '{}', not both", op.name, p.excludes, p.name));
     r.given.emplace_back(p.name);
+    if (is_media_op(op.op) && p.kind != ParamKind::Call) {
+      decode_media_param(op, p, args, r.media);
+      continue;
+    }
     switch (p.kind) {
       case ParamKind::Line: r.line = *args.text(p.name, p.error); break;
       case ParamKind::Call: {
@@ -140,8 +355,14 @@ Request decode_request(const OpInfo& op, const ArgSource& args, const DecodeOpti
         if (const auto params = args.mapping(p.name, p.error)) r.params = decode_call_params(*params);
         break;
       }
+      case ParamKind::Time:
+      case ParamKind::Modes:
+      case ParamKind::Tones:
+      case ParamKind::Controls:
+      case ParamKind::DialParams: break;  // media operations' only (above)
     }
   }
+  if (op.op == Op::GenerateDigits && r.media.digit_modes == 0) r.media.digit_modes = 0x2;  // DTMF
   if (op.op == Op::Park) {
     // Without a mode, an orbit makes the park directed.
     if (!r.park_mode) r.park_mode = r.orbit.empty() ? ParkMode::NonDirected : ParkMode::Directed;

@@ -25,13 +25,20 @@ std::vector<CallState> states_of(const std::vector<StateStamp>& stamps) {
 }
 
 /// Do the conditions of `e` hold for a call seen as (state, mode, reason, history)?
+constexpr std::uint32_t kMediaFeatures = media_features();
+
 bool conditions_hold(const Expectation& e, CallState state, DisconnectMode mode, CallReason reason,
                      const std::vector<CallState>& history, std::uint32_t features) {
   if (e.state && state != *e.state) return false;
   if (e.mode && mode != *e.mode) return false;
   if (e.reason && reason != *e.reason) return false;
   if (e.history && history != *e.history) return false;
-  if (e.features && features != *e.features) return false;
+  if (e.features) {
+    // The media operations' features (GENERATEDIGITS ... SETCALLDATA) are allowed in most states:
+    // compared only when the expectation names one of them.
+    const std::uint32_t compared = (*e.features & kMediaFeatures) ? ~0u : ~kMediaFeatures;
+    if ((features & compared) != *e.features) return false;
+  }
   return true;
 }
 
@@ -150,6 +157,7 @@ Command ScenarioRunner::command_of(const Step& step) const {
   c.address = rq.address;
   c.forwarding = rq.forwarding;
   c.params = rq.params;
+  c.media = rq.media;
   if (rq.park_mode) c.park_mode = *rq.park_mode;
   c.transfer_mode = rq.transfer_mode;
   c.completion_mode = rq.completion_mode;
@@ -236,7 +244,10 @@ void ScenarioRunner::finish_do(const Step& step, const OpResult& r) {
                        r.ok() ? std::string("success") : std::string(tapi_name(r.error))));
     return;
   }
-  if (r.ok() && !step.as.empty()) {
+  if (r.ok() && step.op == Op::GatherDigits && !step.as.empty()) {
+    // `as` names the gather: its LINE_GATHERDIGITS is recorded under that name.
+    gathering_[r.call.serial] = step.as;
+  } else if (r.ok() && !step.as.empty()) {
     // setup_transfer and prepare_add_to_conference name their consultation call with `as`.
     const bool names_consult = step.request.op->creates == Creates::Consult;
     track(step.as, names_consult ? r.consult : r.call);
@@ -297,6 +308,53 @@ void ScenarioRunner::on_call_state(const CallStateEvent& event) {
     t.history.push_back(StateStamp{event.to, event.at});
   }
   // Checked at every state change, so a state that lasts no time at all still counts.
+  recheck();
+}
+
+void ScenarioRunner::log_media(CallId id, std::string what) {
+  const Call* c = pbx_.find_call(id);
+  if (!c) return;
+  media_log_.push_back(MediaRecord{scheduler_.now(), pbx_.line(c->line).number, id.serial, std::move(what)});
+}
+
+void ScenarioRunner::on_call_info(CallId id, std::uint32_t infostate) {
+  const Call* c = pbx_.find_call(id);
+  if (c && (infostate & 0x200000) && !c->user_user_info.empty())
+    log_media(id, fmt::format("UUI \"{}\"", c->user_user_info));
+  if (c && (infostate & 0x40000000)) log_media(id, fmt::format("call data \"{}\"", c->call_data));
+  if (c && (infostate & 0x10000000)) log_media(id, fmt::format("treatment {}", to_string(c->treatment)));
+  recheck();
+}
+
+void ScenarioRunner::on_media(const MediaEvent& e) {
+  Heard& h = heard_[e.call.serial];
+  // The ladder's marks: digits heard within a second of each other as one ("hears 12#").
+  switch (e.kind) {
+    case MediaEvent::Kind::Heard:
+      if (e.digit && !media_log_.empty() && media_log_.back().call == e.call.serial &&
+          media_log_.back().what.rfind("hears digits ", 0) == 0 && e.at - media_log_.back().at <= std::chrono::seconds(1))
+        media_log_.back().what += e.digit;
+      else
+        log_media(e.call, e.digit ? fmt::format("hears digits {}", e.digit) : telsim::describe(e));
+      break;
+    case MediaEvent::Kind::MonitorDigit:
+    case MediaEvent::Kind::MonitorMedia: break;  // the Heard and Detected marks say it
+    default: log_media(e.call, telsim::describe(e)); break;
+  }
+  switch (e.kind) {
+    case MediaEvent::Kind::MonitorDigit:
+      if (e.value != digit_mode::kDtmfEnd) h.monitored += e.digit;
+      break;
+    case MediaEvent::Kind::MonitorTone: h.tones.push_back(e.value); break;
+    case MediaEvent::Kind::Generate: h.generate = static_cast<GenerateTerm>(e.value); break;
+    case MediaEvent::Kind::Gather:
+      if (const auto it = gathering_.find(e.call.serial); it != gathering_.end()) {
+        gathers_[it->second] = GatherResult{static_cast<GatherTerm>(e.value), e.text};
+        gathering_.erase(it);
+      }
+      break;
+    default: break;
+  }
   recheck();
 }
 
@@ -430,6 +488,28 @@ ScenarioRunner::Verdict ScenarioRunner::evaluate_call(const Expectation& e, cons
       return v;
     }
   }
+  if (v.holds && (e.digits || e.monitored || e.media || e.tone || e.call_data || e.generate)) {
+    const Call* c = pbx_.find_call(t.id);
+    const auto hit = heard_.find(t.id.serial);
+    const Heard none;
+    const Heard& h = hit == heard_.end() ? none : hit->second;
+    const std::string heard = c ? c->heard : std::string();
+    const std::uint32_t media = c ? c->detected_media : 0;
+    const std::string data = c ? c->call_data : std::string();
+    const bool tone = !e.tone || std::find(h.tones.begin(), h.tones.end(), *e.tone) != h.tones.end();
+    if ((e.digits && heard != *e.digits) || (e.monitored && h.monitored != *e.monitored) ||
+        (e.media && media != *e.media) || !tone || (e.call_data && data != *e.call_data) ||
+        (e.generate && h.generate != *e.generate)) {
+      v.holds = false;
+      std::string tones;
+      for (std::uint32_t a : h.tones) tones += (tones.empty() ? "" : ", ") + std::to_string(a);
+      v.observed = fmt::format(
+          "{} heard \"{}\", monitored \"{}\", media {}, tones [{}], call_data \"{}\", last generate {}", e.call, heard,
+          h.monitored, media ? tapi_names::kMediaMode.name_of(media) : std::string_view("none"), tones, data,
+          h.generate ? to_string(*h.generate) : std::string_view("none"));
+      return v;
+    }
+  }
   if (v.holds && (e.to || e.digits_sent || e.busy_trunk || e.from || e.redirection || e.redirecting || e.completion ||
                   e.caller_blocked || e.secure || e.calling_party_id || e.display_text || e.user_user_info ||
                   e.bearer_mode || e.media_mode)) {
@@ -502,6 +582,17 @@ ScenarioRunner::Verdict ScenarioRunner::evaluate(const Step& step) const {
     v.holds = last_error_ == e.error;
     v.observed = last_error_ ? "the previous operation returned " + tapi_name(*last_error_)
                              : std::string("no operation came before");
+    return v;
+  }
+  if (!e.gather.empty()) {
+    const auto it = gathers_.find(e.gather);
+    if (it == gathers_.end()) {
+      v.observed = fmt::format("gather {} has not ended", e.gather);
+      return v;
+    }
+    const GatherResult& g = it->second;
+    v.holds = (!e.termination || g.termination == *e.termination) && (!e.digits || g.digits == *e.digits);
+    v.observed = fmt::format("gather {} ended {} with \"{}\"", e.gather, to_string(g.termination), g.digits);
     return v;
   }
   if (!e.orbit.empty()) {
@@ -615,6 +706,13 @@ std::string ScenarioRunner::describe(const Step& step) const {
     return s;
   }
   if (!e.orbit.empty()) return fmt::format("orbit {} {}", e.orbit, *e.occupied ? "occupied" : "free");
+  if (!e.gather.empty()) {
+    std::string s = "gather " + e.gather;
+    if (e.termination) s += fmt::format(" termination {}", to_string(*e.termination));
+    if (e.digits) s += fmt::format(" digits \"{}\"", *e.digits);
+    if (step.within > Duration::zero()) s += " within " + format_duration(step.within);
+    return s;
+  }
   std::string s = e.call.empty() ? "line " + e.line : e.call;
   if (e.calls) s += fmt::format(" calls {}", *e.calls);
   if (e.messages_waiting) s += fmt::format(" messages_waiting {}", *e.messages_waiting);
@@ -642,6 +740,12 @@ std::string ScenarioRunner::describe(const Step& step) const {
   if (e.user_user_info) s += fmt::format(" user_user_info \"{}\"", *e.user_user_info);
   if (e.bearer_mode) s += fmt::format(" bearer_mode {}", *e.bearer_mode);
   if (e.media_mode) s += fmt::format(" media_mode {}", *e.media_mode);
+  if (e.digits) s += fmt::format(" digits \"{}\"", *e.digits);
+  if (e.monitored) s += fmt::format(" monitored \"{}\"", *e.monitored);
+  if (e.media) s += fmt::format(" media {}", tapi_names::kMediaMode.name_of(*e.media));
+  if (e.tone) s += fmt::format(" tone {}", *e.tone);
+  if (e.call_data) s += fmt::format(" call_data \"{}\"", *e.call_data);
+  if (e.generate) s += fmt::format(" generate {}", to_string(*e.generate));
   if (step.within > Duration::zero()) s += " within " + format_duration(step.within);
   return s;
 }
@@ -735,6 +839,7 @@ RunResult ScenarioSession::finish() {
   out.faults = faults_->log();
   out.expectations = runner_->results();
   out.records = runner_->take_records();
+  out.media = runner_->take_media();
   out.cleared_at_end = runner_->cleared_at_end();
   out.kernel_events = kernel_.dispatched();
   out.transitions = pbx_->stats().transitions;

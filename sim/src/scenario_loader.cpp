@@ -131,6 +131,17 @@ class Loader {
     return *d;
   }
 
+  Duration duration_value(const YAML::Node& node, const std::string& what) const {
+    const Duration d = duration(node, what);
+    if (d < Duration::zero()) fail(node, fmt::format("{} must not be negative", what));
+    return d;
+  }
+  Duration positive_duration(const YAML::Node& node, const std::string& what) const {
+    const Duration d = duration(node, what);
+    if (d <= Duration::zero()) fail(node, fmt::format("{} must be a positive duration", what));
+    return d;
+  }
+
   /// A fixed duration, uniform(A, B) or exponential(MEAN).
   DurationDist duration_dist(const YAML::Node& node, const std::string& what) const {
     const std::string text = scalar(node, what);
@@ -217,6 +228,8 @@ class Loader {
   bool default_call_waiting_ = false;
   std::map<std::string, int> completions_;  // completion_as name -> YAML line
   std::map<std::string, int> groups_;  // pickup group -> YAML line
+  std::set<std::string> gathers_;      // gather_digits `as` names
+  std::shared_ptr<const IvrNode> ivr_node(const YAML::Node& node, const std::string& label) const;
   Step step(const YAML::Node& node, int index);
   /// `faults:` (faults.hpp): each item decoded as a live `inject` is, then checked against the
   /// scenario's lines and trunk groups.
@@ -292,8 +305,14 @@ class Loader::YamlArgs final : public ArgSource {
     const YAML::Node* v = value(key);
     std::vector<std::unique_ptr<ArgSource>> out;
     if (!v || v->IsNull()) return out;
-    if (!v->IsSequence()) loader_.fail(*v, fmt::format("{} must be a list of rules ([] cancels)", key));
-    for (const auto& item : *v) out.push_back(std::make_unique<YamlArgs>(loader_, item));
+    const bool rules = key == "forwarding";
+    if (!v->IsSequence())
+      loader_.fail(*v, rules ? fmt::format("{} must be a list of rules ([] cancels)", key)
+                             : fmt::format("{} must be a list of mappings ([] for none)", key));
+    for (const auto& item : *v) {
+      if (!rules && !item.IsMap()) loader_.fail(item, fmt::format("each item of {} must be a mapping", key));
+      out.push_back(std::make_unique<YamlArgs>(loader_, item));
+    }
     return out;
   }
   std::unique_ptr<ArgSource> mapping(std::string_view key, LineErr) const override {
@@ -560,12 +579,71 @@ Behavior Loader::behavior(const YAML::Node& node) const {
                              "{{answer_after: D, hangup_after: D}})", k));
     return b;
   }
-  auto keys = mapping(node, "behavior", {"answer_after", "hangup_after"});
-  if (keys.empty()) fail(node, "behavior needs answer_after and/or hangup_after");
+  auto keys = mapping(node, "behavior", {"answer_after", "hangup_after", "media", "greeting", "send_digits", "ivr"});
+  if (!keys.count("answer_after") && !keys.count("hangup_after"))
+    fail(node, "behavior needs answer_after and/or hangup_after");
   b.kind = Behavior::Kind::Auto;
   if (keys.count("answer_after")) b.answer_after = duration_dist(node["answer_after"], "answer_after");
   if (keys.count("hangup_after")) b.hangup_after = duration_dist(node["hangup_after"], "hangup_after");
+  if (keys.count("media")) {
+    const std::string m = scalar(node["media"], "media");
+    using M = Behavior::Media;
+    if (m == "voice") b.media = M::Voice;
+    else if (m == "fax") b.media = M::Fax;
+    else if (m == "modem") b.media = M::Modem;
+    else if (m == "answering_machine") b.media = M::AnsweringMachine;
+    else if (m == "silence") b.media = M::Silence;
+    else fail(node["media"], fmt::format("media '{}' is not one of voice, fax, modem, answering_machine, silence", m));
+  }
+  if (keys.count("greeting")) {
+    if (b.media != Behavior::Media::AnsweringMachine)
+      fail(keys["greeting"], "greeting is an answering machine's (media: answering_machine)");
+    b.greeting = positive_duration(node["greeting"], "greeting");
+  }
+  if (keys.count("send_digits")) {
+    const YAML::Node list = node["send_digits"];
+    if (!list.IsSequence()) fail(list, "send_digits must be a list: [{after: 2s, digits: \"12#\"}]");
+    for (const auto& item : list) {
+      auto ik = mapping(item, "send_digits item", {"after", "digits"});
+      if (!ik.count("digits")) fail(item, "a send_digits item needs its 'digits'");
+      Behavior::TimedDigits t;
+      t.after = ik.count("after") ? duration_value(item["after"], "after") : Duration::zero();
+      t.digits = scalar(item["digits"], "digits");
+      for (char c : t.digits)
+        if (!((c >= '0' && c <= '9') || c == '*' || c == '#' || (c >= 'A' && c <= 'D')))
+          fail(item["digits"], fmt::format("'{}' is not a DTMF digit (0-9 * # A-D)", c));
+      b.send_digits.push_back(std::move(t));
+    }
+  }
+  if (keys.count("ivr")) b.ivr = ivr_node(node["ivr"], "ivr");
   return b;
+}
+
+std::shared_ptr<const IvrNode> Loader::ivr_node(const YAML::Node& node, const std::string& label) const {
+  auto keys = mapping(node, "ivr menu", {"prompt", "max", "terminators", "first_timeout", "inter_timeout", "menu",
+                                         "timeout", "invalid", "transfer", "hangup"});
+  auto n = std::make_shared<IvrNode>();
+  n->label = label;
+  if (keys.count("prompt")) n->prompt = duration_value(node["prompt"], "prompt");
+  if (keys.count("max")) n->max = static_cast<std::uint32_t>(integer_in(node["max"], "max", 1, 255));
+  if (keys.count("terminators")) n->terminators = scalar(node["terminators"], "terminators");
+  if (keys.count("first_timeout")) n->first_timeout = positive_duration(node["first_timeout"], "first_timeout");
+  if (keys.count("inter_timeout")) n->inter_timeout = positive_duration(node["inter_timeout"], "inter_timeout");
+  if (keys.count("transfer")) n->transfer = scalar(node["transfer"], "transfer");
+  if (keys.count("hangup")) n->hangup = boolean(node["hangup"], "hangup");
+  if (keys.count("menu")) {
+    const YAML::Node m = node["menu"];
+    if (!m.IsMap()) fail(m, "menu maps digits to what follows: {\"1\": {prompt: 2s, hangup: true}}");
+    for (const auto& kv : m)
+      n->menu.push_back({kv.first.Scalar(), ivr_node(kv.second, label + "/" + kv.first.Scalar())});
+  }
+  if (keys.count("timeout")) n->timeout = ivr_node(node["timeout"], label + "/timeout");
+  if (keys.count("invalid")) n->invalid = ivr_node(node["invalid"], label + "/invalid");
+  const int ends = static_cast<int>(!n->menu.empty()) + static_cast<int>(!n->transfer.empty()) + static_cast<int>(n->hangup);
+  if (ends > 1) fail(node, "an IVR node has one of menu, transfer or hangup");
+  if (n->menu.empty() && (keys.count("timeout") || keys.count("invalid") || keys.count("max")))
+    fail(node, "timeout, invalid and max go with a menu (the gather they belong to)");
+  return n;
 }
 
 void Loader::add_extension(const YAML::Node& at, LineConfig line, PbxConfig& pbx) {
@@ -959,11 +1037,18 @@ void Loader::faults(const YAML::Node& node, Scenario& sc) {
 
 Step Loader::step(const YAML::Node& node, int index) {
   const std::string where = fmt::format("step {}", index);
-  auto keys = mapping(node, where,
-                      {"at", "after", "do", "expect", "within", "as", "expect_error", "reply", "line",
-                       "call", "to", "digits", "note", "mode", "orbit", "returns", "group",
-                       "forwarding", "consult", "held", "conference", "consult_as",
-                       "completion_as", "completion", "controller", "address", "modem", "data", "dtr", "params"});
+  // A step's own keys, then every operation's parameters (the catalogue's), in that order.
+  static const std::vector<std::string> kStepKeys = [] {
+    std::vector<std::string> k = {"at", "after", "do", "expect", "within", "as", "expect_error", "reply", "line",
+                                  "call", "to", "digits", "note", "mode", "orbit", "returns", "group",
+                                  "forwarding", "consult", "held", "conference", "consult_as",
+                                  "completion_as", "completion", "controller", "address", "modem", "data", "dtr", "params"};
+    for (const OpInfo& op : operations())
+      for (const ParamInfo& p : op.params)
+        if (std::find(k.begin(), k.end(), p.name) == k.end()) k.emplace_back(p.name);
+    return k;
+  }();
+  auto keys = mapping(node, where, kStepKeys);
   Step st;
   st.index = index;
   st.yaml_line = node.Mark().line + 1;
@@ -1007,8 +1092,11 @@ Step Loader::step(const YAML::Node& node, int index) {
     modem_step(node, op, keys, st);
     return st;
   }
-  for (const char* k : {"modem", "data", "dtr"})
+  for (const char* k : {"modem", "data", "dtr"}) {
+    const OpInfo* spec_of = find_operation(op);
+    if (spec_of && find_param(*spec_of, k)) continue;  // set_call_data's own `data`
     forbid(k, fmt::format("belongs to a modem_send or modem_dtr step, not {}", op).c_str());
+  }
   const OpInfo* spec = find_operation(op);
   if (!spec) {
     std::vector<std::string> names;
@@ -1087,7 +1175,12 @@ Step Loader::step(const YAML::Node& node, int index) {
       fail(node["completion_as"], fmt::format("completion name '{}' is already used", st.completion_as));
     completions_.emplace(st.completion_as, node["completion_as"].Mark().line + 1);
   }
-  if (keys.count("as")) {
+  if (keys.count("as") && spec->op == Op::GatherDigits) {
+    // A gather's name, for expect: {gather: NAME, ...}.
+    st.as = scalar(node["as"], "as");
+    if (gathers_.count(st.as)) fail(node["as"], fmt::format("gather name '{}' is already used", st.as));
+    gathers_.insert(st.as);
+  } else if (keys.count("as")) {
     const Creates c = spec->creates;
     const bool creates = c == Creates::Call || c == Creates::Consult || c == Creates::ConferenceAndConsult ||
                          (c == Creates::ConferenceOnConference && rq.transfer_mode == TransferMode::Conference);
@@ -1130,11 +1223,52 @@ void Loader::expectation(const YAML::Node& node, Step& st) {
                        "features", "calls", "occupied", "related", "messages_waiting", "output", "dcd", "to",
                        "digits_sent", "from", "redirection", "redirecting", "completion", "busy_mode",
                        "caller_blocked", "secure", "calling_party_id", "display_text", "user_user_info",
-                       "bearer_mode", "media_mode"});
+                       "bearer_mode", "media_mode", "gather", "termination", "digits", "monitored", "media",
+                       "tone", "call_data", "generate"});
   Expectation& e = st.expect;
   const int subjects = static_cast<int>(keys.count("call") + keys.count("line") + keys.count("error") +
-                                        keys.count("orbit") + keys.count("modem"));
-  if (subjects != 1) fail(node, "expect needs exactly one of 'call', 'line', 'orbit', 'modem' or 'error'");
+                                        keys.count("orbit") + keys.count("modem") + keys.count("gather"));
+  if (subjects != 1) fail(node, "expect needs exactly one of 'call', 'line', 'orbit', 'modem', 'gather' or 'error'");
+  if (keys.count("gather")) {
+    e.gather = scalar(node["gather"], "gather");
+    if (!gathers_.count(e.gather))
+      fail(node["gather"], fmt::format("gather '{}' is not named by an earlier gather_digits (as: {})", e.gather, e.gather));
+    for (const auto& [key, key_node] : keys)
+      if (key != "gather" && key != "termination" && key != "digits")
+        fail(key_node, fmt::format("'{}' is not a condition on a gather (termination, digits)", key));
+    if (keys.count("termination")) {
+      const std::string t = scalar(node["termination"], "termination");
+      const auto v = tapi_names::kGatherTerm.value_of(t);
+      if (!v)
+        fail(node["termination"], fmt::format("termination '{}' is not a LINEGATHERTERM name (BUFFERFULL, TERMDIGIT, "
+                                              "FIRSTTIMEOUT, INTERTIMEOUT, CANCEL)", t));
+      e.termination = static_cast<GatherTerm>(*v);
+    }
+    if (keys.count("digits")) e.digits = node["digits"].IsNull() ? std::string() : scalar(node["digits"], "digits");
+    if (keys.size() == 1) fail(node, "expect: {gather: ...} needs a condition: termination or digits");
+    return;
+  }
+  if (keys.count("termination")) fail(keys["termination"], "'termination' is a condition on a gather: use expect: {gather: ...}");
+  for (const char* k : {"digits", "monitored", "media", "tone", "call_data", "generate"})
+    if (keys.count(k) && !keys.count("call"))
+      fail(keys[k], fmt::format("'{}' is a condition on a call: use expect: {{call: ...}}", k));
+  for (auto [k, field] : {std::pair{"digits", &e.digits}, std::pair{"monitored", &e.monitored},
+                          std::pair{"call_data", &e.call_data}})
+    if (keys.count(k)) *field = node[k].IsNull() ? std::string() : scalar(node[k], k);
+  if (keys.count("media")) {
+    const std::string m = scalar(node["media"], "media");
+    const auto v = tapi_names::kMediaMode.value_of(m);
+    if (!v) fail(node["media"], fmt::format("media: '{}' is not a LINEMEDIAMODE name (INTERACTIVEVOICE, "
+                                            "AUTOMATEDVOICE, G3FAX, DATAMODEM, UNKNOWN)", m));
+    e.media = *v;
+  }
+  if (keys.count("tone")) e.tone = static_cast<std::uint32_t>(integer_in(node["tone"], "tone", 0, 0xFFFFFFFFLL));
+  if (keys.count("generate")) {
+    const std::string g = scalar(node["generate"], "generate");
+    const auto v = tapi_names::kGenerateTerm.value_of(g);
+    if (!v) fail(node["generate"], fmt::format("generate: '{}' is not a LINEGENERATETERM name (DONE, CANCEL)", g));
+    e.generate = static_cast<GenerateTerm>(*v);
+  }
   if (keys.count("modem")) {
     e.modem = modem_ref(node["modem"]);
     for (const auto& [key, key_node] : keys) {

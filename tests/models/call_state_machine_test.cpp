@@ -253,8 +253,26 @@ TEST(CallStateMachineTest, EndStatesAllowOnlyDropOfTheBasicOperations) {
     EXPECT_EQ(basic_features(s), feature::kDrop) << to_string(s);
 }
 
-TEST(CallStateMachineTest, DisconnectedAllowsOnlyDrop) {
-  EXPECT_EQ(allowed_features(S::Disconnected), feature::kDrop);
+TEST(CallStateMachineTest, DisconnectedAllowsOnlyDropAndWhatACallCarries) {
+  // A call the far end left can still be hung up, and what it carries read or set (call data,
+  // treatment, monitoring): nothing that needs a far party.
+  EXPECT_EQ(allowed_features(S::Disconnected),
+            feature::kDrop | feature::kMonitorDigits | feature::kGatherDigits | feature::kMonitorTones |
+                feature::kMonitorMedia | feature::kSetMediaControl | feature::kReleaseUserUserInfo |
+                feature::kSetCallData | feature::kSetTreatment | feature::kSetQos | feature::kSetCallParams);
+}
+
+TEST(CallStateMachineTest, InBandOperationsNeedACompleteNumberAndUuiAConnectedCall) {
+  for (int i = 0; i < kCallStateCount; ++i) {
+    const CallState s = call_state_at(i);
+    const bool in_band = s == S::Proceeding || s == S::RingBack || s == S::Connected;
+    EXPECT_EQ((allowed_features(s) & feature::kGenerateDigits) != 0, in_band) << to_string(s);
+    EXPECT_EQ((allowed_features(s) & feature::kGenerateTone) != 0, in_band) << to_string(s);
+    EXPECT_EQ((allowed_features(s) & feature::kSendUserUser) != 0, s == S::Connected) << to_string(s);
+    EXPECT_EQ((allowed_features(s) & feature::kSetCallData) != 0, s != S::Idle) << to_string(s);
+    EXPECT_EQ(next_state(s, CallInput::GenerateDigits).value_or(S::Idle), in_band ? s : S::Idle)
+        << "a media operation leaves the call in its state";
+  }
 }
 
 TEST(CallStateMachineTest, FeaturesAreExactlyTheOperationsTheTableAllows) {

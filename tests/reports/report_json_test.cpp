@@ -304,6 +304,17 @@ TEST(ReportJsonTest, AMinimalRunHasThisExactText) {
       "cancelled": 0,
       "intrusions": 0,
       "messages_left": 0
+    },
+    "media": {
+      "digits_generated": 0,
+      "digits_heard": 0,
+      "tones_generated": 0,
+      "tones_detected": 0,
+      "gathers": 0,
+      "gather_timeouts": 0,
+      "media_detected": 0,
+      "uui_sent": 0,
+      "call_data_set": 0
     }
   },
   "run": {

@@ -47,7 +47,12 @@ TEST(WireSchema, EveryCatalogueOperationAndParameterIsNamed) {
   const std::set<std::string_view> request_fields = {
       field::kLine,  field::kCall,  field::kConsult,    field::kConference, field::kHeld,
       field::kTo,    field::kDigits, field::kMode,      field::kOrbit,      field::kGroup,
-      field::kForwarding, field::kCompletion, field::kAddress, field::kParams};
+      field::kForwarding, field::kCompletion, field::kAddress, field::kParams,
+      // the media operations'
+      field::kModes, field::kDuration, field::kTone, field::kTones, field::kMax, field::kTerminators,
+      field::kFirstTimeout, field::kInterTimeout, field::kMedia, field::kStates, field::kInfo, field::kData,
+      field::kTreatment, field::kSending, field::kReceiving, field::kBearerMode, field::kMinRate,
+      field::kMaxRate, field::kDialParams};
   for (const OpInfo& o : operations()) {
     SCOPED_TRACE(std::string(o.name));
     EXPECT_TRUE(schema::is_op(o.name));
@@ -76,7 +81,8 @@ TEST(WireSchema, ModeValuesAreTheCataloguesAndTapisNames) {
       EXPECT_EQ(schema::mode_value(o.op, p.name, 0x40000000), "") << "no such constant";
     }
   }
-  EXPECT_EQ(modes, 3);  // park, complete_transfer, complete_call
+  EXPECT_EQ(modes, 7);  // park, complete_transfer, complete_call, generate_digits, generate_tone,
+                       // set_call_treatment, set_call_params' bearer_mode
   EXPECT_EQ(schema::mode_value(Op::Park, field::kMode, 0x2), "NONDIRECTED");
   EXPECT_EQ(schema::mode_value(Op::CompleteCall, field::kMode, 0x8), "MESSAGE");
   EXPECT_EQ(schema::mode_value(Op::Drop, field::kMode, 0x1), "") << "drop has no mode";
@@ -234,6 +240,25 @@ TEST(WireSchema, EveryEventFrameHasOnlyTheSchemasFields) {
   check(json::parse(*modem));
   EXPECT_TRUE(has(schema::kModemStates, json::parse(*modem)[field::kState].get<std::string>()));
   check(m.encoder.shutdown("SIGTERM"));
+  // Digits, tones and media: each kind of MediaEvent the wire carries, and call_info's media values.
+  for (const MediaEvent& e : {MediaEvent{SimTime(1s), c.id, c.line, MediaEvent::Kind::Generate, 0, 1, "digits"},
+                              MediaEvent{SimTime(1s), c.id, c.line, MediaEvent::Kind::MonitorDigit, '5', 2, {}},
+                              MediaEvent{SimTime(1s), c.id, c.line, MediaEvent::Kind::Gather, 0, 2, "12#"},
+                              MediaEvent{SimTime(1s), c.id, c.line, MediaEvent::Kind::MonitorTone, 0, 7, {}},
+                              MediaEvent{SimTime(1s), c.id, c.line, MediaEvent::Kind::MonitorMedia, 0, 0x20, {}},
+                              MediaEvent{SimTime(1s), c.id, c.line, MediaEvent::Kind::MediaControl, 0, 8, "digit 5"}})
+    check(m.encoder.media(e));
+  EXPECT_TRUE(m.encoder.media(MediaEvent{SimTime(1s), c.id, c.line, MediaEvent::Kind::Heard, '5', 2, {}}).is_null())
+      << "what a call heard is the traces', not the wire's";
+  Command data;
+  data.op = Op::SetCallData;
+  data.call = c.id;
+  data.media.text = "account=4711";
+  ASSERT_TRUE(m.pbx.execute(data).ok());
+  const json media_info = json::parse(m.encoder.call_info_update(c));
+  check(media_info);
+  EXPECT_EQ(media_info[field::kChanged], json::array({"CALLDATA"}));
+  EXPECT_EQ(media_info[field::kCallData], "account=4711");
 
   std::set<std::string> all;
   for (const auto& e : schema::kEvents) all.insert(std::string(e.name));

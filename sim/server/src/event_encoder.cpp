@@ -97,6 +97,89 @@ json EventEncoder::shutdown(const std::string& reason) const {
   return json{{"event", "shutdown"}, {"reason", reason}, {"t", now()}};
 }
 
+namespace {
+json media_modes_json(std::uint32_t bits) {
+  json modes = json::array();
+  for (const auto& m : tapi_names::kMediaMode.constants)
+    if (bits & m.value) modes.push_back(m.name);
+  return modes;
+}
+json digit_modes_json(std::uint32_t bits) {
+  json modes = json::array();
+  for (const auto& m : tapi_names::kDigitMode.constants)
+    if (bits & m.value) modes.push_back(m.name);
+  return modes;
+}
+json dial_params_json(const DialParams& d) {
+  auto ms = [](Duration v) { return std::chrono::duration_cast<std::chrono::milliseconds>(v).count(); };
+  return json{{"dial_pause", ms(d.dial_pause)},
+              {"dial_speed", ms(d.dial_speed)},
+              {"digit_duration", ms(d.digit_duration)},
+              {"wait_for_dialtone", ms(d.wait_for_dialtone)}};
+}
+/// The media values of LINECALLINFO into `j`: all of them (call_status), or those `changed` names.
+void media_info(json& j, const CallInfoSnapshot& s, const json* changed) {
+  namespace f = wire::schema::field;
+  auto wants = [&](std::string_view name) {
+    if (!changed) return true;
+    for (const json& c : *changed)
+      if (c.get<std::string>() == name) return true;
+    return false;
+  };
+  if (wants("MEDIAMODE")) j[f::kCallMediaMode] = media_modes_json(s.media_mode);
+  if (wants("USERUSERINFO")) j[f::kUserUserInfo] = s.user_user_info;
+  if (wants("CALLDATA")) j[f::kCallData] = s.call_data;
+  if (wants("TREATMENT"))
+    j[f::kTreatment] = s.treatment == Treatment::None ? json(nullptr) : json(to_string(s.treatment));
+  if (wants("QOS")) j[f::kQos] = json{{f::kSending, s.qos_sending}, {f::kReceiving, s.qos_receiving}};
+  if (wants("BEARERMODE"))
+    j[f::kBearerMode] = s.bearer_mode ? json(tapi_names::kBearerMode.name_of(s.bearer_mode)) : json("VOICE");
+  if (wants("RATE")) j[f::kRate] = s.rate;
+  if (wants("DIALPARAMS")) j[f::kDialParams] = s.dial_params ? dial_params_json(*s.dial_params) : json(nullptr);
+  if (wants("MONITORMODES")) {
+    j[f::kMonitorDigitModes] = digit_modes_json(s.monitor_digit_modes);
+    j[f::kMonitorMediaModes] = media_modes_json(s.monitor_media_modes);
+  }
+}
+}  // namespace
+
+json EventEncoder::media(const MediaEvent& e) const {
+  namespace f = wire::schema::field;
+  json j;
+  switch (e.kind) {
+    case MediaEvent::Kind::Generate:
+      j = json{{"event", "generate"},
+               {f::kTermination, to_string(static_cast<GenerateTerm>(e.value))},
+               {f::kWhat, e.text}};
+      break;
+    case MediaEvent::Kind::MonitorDigit:
+      j = json{{"event", "monitor_digits"},
+               {f::kDigit, std::string(1, e.digit)},
+               {f::kMode, tapi_names::kDigitMode.name_of(e.value)}};
+      break;
+    case MediaEvent::Kind::Gather:
+      j = json{{"event", "gather_digits"},
+               {f::kTermination, to_string(static_cast<GatherTerm>(e.value))},
+               {f::kDigits, e.text}};
+      break;
+    case MediaEvent::Kind::MonitorTone: j = json{{"event", "monitor_tone"}, {f::kAppSpecific, e.value}}; break;
+    case MediaEvent::Kind::MonitorMedia:
+      j = json{{"event", "monitor_media"}, {f::kMediaMode, tapi_names::kMediaMode.name_of(e.value)}};
+      break;
+    case MediaEvent::Kind::MediaControl:
+      j = json{{"event", "media_control"},
+               {f::kAction, tapi_names::kMediaControl.name_of(e.value)},
+               {f::kTrigger, e.text}};
+      break;
+    case MediaEvent::Kind::Heard:
+    case MediaEvent::Kind::Detected: return json(nullptr);
+  }
+  j[f::kLine] = pbx_.line(e.line).number;
+  j[f::kCall] = to_string(e.call);
+  j[f::kTime] = now();
+  return j;
+}
+
 json EventEncoder::reply(const json& id, const OpResult& r) const {
   if (!r.ok()) {
     // The refusal's actual reason (the other call, the limit, the state rule), not merely the
@@ -146,6 +229,7 @@ json EventEncoder::call_status(CallId id) const {
   if (c.conference) j["conference"] = to_string(c.conference);
   if (c.consult) j["consult"] = to_string(c.consult);
   if (c.consult_of) j["consult_of"] = to_string(c.consult_of);
+  media_info(j, snapshot(c), nullptr);
   return j;
 }
 
@@ -204,6 +288,26 @@ json EventEncoder::capabilities(const PbxConfig& cfg) {
   for (std::size_t r = 0; r < kRefusalCount; ++r)
     errors[std::string(to_string(static_cast<Refusal>(r)))] = tapi_name(cfg.profile.errors[r]);
   j["errors"] = std::move(errors);  // the LINEERR of each kind of refusal
+  // Digits, tones and media: what the provider's LINEDEVCAPS and LINEADDRESSCAPS say of them.
+  {
+    namespace f = wire::schema::field;
+    auto ms = [](Duration v) { return std::chrono::duration_cast<std::chrono::milliseconds>(v).count(); };
+    json tone_modes = json::array();
+    for (const auto& t : tapi_names::kToneMode.constants) tone_modes.push_back(t.name);
+    json treatments = json::array();
+    for (const auto& t : tapi_names::kCallTreatment.constants) treatments.push_back(t.name);
+    j[f::kMedia] = json{{"monitor_digit_modes", digit_modes_json(MediaCaps::kMonitorDigitModes)},
+                        {"generate_digit_modes", digit_modes_json(MediaCaps::kGenerateDigitModes)},
+                        {"generate_tone_modes", std::move(tone_modes)},
+                        {"max_tone_frequencies", MediaCaps::kMaxToneFrequencies},
+                        {"max_monitored_tones", MediaCaps::kMaxMonitoredTones},
+                        {"gather_min_timeout", ms(MediaCaps::kGatherMinTimeout)},
+                        {"gather_max_timeout", ms(MediaCaps::kGatherMaxTimeout)},
+                        {"media_modes", media_modes_json(MediaCaps::kMediaModes)},
+                        {"max_call_data", MediaCaps::kMaxCallData},
+                        {"max_uui", MediaCaps::kMaxUserUserInfo},
+                        {"treatments", std::move(treatments)}};
+  }
   j["park"] = !cfg.park_lots.empty();
   j["pickup"] = !cfg.pickup_groups.empty();
   json ops = json::array();
@@ -222,8 +326,27 @@ std::string EventEncoder::connected_number(const Call& c) const {
 }
 
 CallInfoSnapshot EventEncoder::snapshot(const Call& c) const {
-  CallInfoSnapshot s{c.from, c.to, c.original_to, c.redirection, c.redirecting, c.reason, c.completion,
-                     c.conference ? c.conference.serial : 0, connected_number(c)};
+  CallInfoSnapshot s;
+  s.from = c.from;
+  s.to = c.to;
+  s.original_to = c.original_to;
+  s.redirection = c.redirection;
+  s.redirecting = c.redirecting;
+  s.reason = c.reason;
+  s.completion = c.completion;
+  s.conference = c.conference ? c.conference.serial : 0;
+  s.connected = connected_number(c);
+  s.media_mode = c.media_mode;
+  s.user_user_info = c.user_user_info;
+  s.call_data = c.call_data;
+  s.treatment = c.treatment;
+  s.qos_sending = c.qos_sending;
+  s.qos_receiving = c.qos_receiving;
+  s.bearer_mode = c.bearer_mode;
+  s.rate = c.rate;
+  s.dial_params = c.dial_params;
+  s.monitor_digit_modes = c.monitor_digit_modes;
+  s.monitor_media_modes = c.monitor_media_modes;
   return s;
 }
 
@@ -239,6 +362,18 @@ std::string EventEncoder::call_info_changes(const Call& call, CallInfoSnapshot& 
   if (last.completion != now_info.completion) changed.push_back("COMPLETIONID");
   if (last.conference != now_info.conference) changed.push_back("RELATEDCALLID");
   if (last.connected != now_info.connected) changed.push_back("CONNECTEDID");
+  if (last.media_mode != now_info.media_mode) changed.push_back("MEDIAMODE");
+  if (last.user_user_info != now_info.user_user_info) changed.push_back("USERUSERINFO");
+  if (last.call_data != now_info.call_data) changed.push_back("CALLDATA");
+  if (last.treatment != now_info.treatment) changed.push_back("TREATMENT");
+  if (last.qos_sending != now_info.qos_sending || last.qos_receiving != now_info.qos_receiving)
+    changed.push_back("QOS");
+  if (last.bearer_mode != now_info.bearer_mode) changed.push_back("BEARERMODE");
+  if (last.rate != now_info.rate) changed.push_back("RATE");
+  if (last.dial_params != now_info.dial_params) changed.push_back("DIALPARAMS");
+  if (last.monitor_digit_modes != now_info.monitor_digit_modes ||
+      last.monitor_media_modes != now_info.monitor_media_modes)
+    changed.push_back("MONITORMODES");
   if (changed.empty()) return {};
   json j{{"event", "call_info"}, {"line", pbx_.line(call.line).number}, {"call", to_string(call.id)},
          {"changed", changed}, {"from", now_info.from}, {"to", now_info.to}, {"reason", to_string(now_info.reason)}};
@@ -248,6 +383,7 @@ std::string EventEncoder::call_info_changes(const Call& call, CallInfoSnapshot& 
   if (now_info.completion) j["completion"] = now_info.completion;
   if (now_info.conference) j["conference"] = fmt::format("c{}", now_info.conference);
   j["connected"] = or_null(now_info.connected);
+  media_info(j, now_info, &changed);
   j["t"] = now();
   last = std::move(now_info);
   return wire::frame(j);

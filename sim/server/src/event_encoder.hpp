@@ -24,6 +24,14 @@ struct CallInfoSnapshot {
   std::uint32_t completion = 0;  ///< LINECALLINFO dwCompletionID
   std::uint32_t conference = 0;
   std::string connected;  ///< the party the call is linked to now (LINECALLINFO's connected ID)
+  // Media (models/media.hpp): LINECALLINFO's other fields the switch changes.
+  std::uint32_t media_mode = 0;
+  std::string user_user_info, call_data;
+  Treatment treatment = Treatment::None;
+  std::string qos_sending, qos_receiving;
+  std::uint32_t bearer_mode = 0, rate = 0;
+  std::optional<DialParams> dial_params;
+  std::uint32_t monitor_digit_modes = 0, monitor_media_modes = 0;
 };
 
 /// A frame for the watchers of one line (address_state or line_state).
@@ -56,6 +64,9 @@ class EventEncoder {
   /// A client's privilege on a call it knows changed (handoff, set_privilege): "OWNER", "MONITOR".
   json call_privilege(const Call& call, const char* privilege) const;
   json shutdown(const std::string& reason) const;
+  /// generate, monitor_digits, gather_digits, monitor_tone, monitor_media or media_control;
+  /// null for what only the simulator's traces record (MediaEvent::Kind::Heard).
+  json media(const MediaEvent& event) const;
   /// The reply to a request the model carried out.
   json reply(const json& id, const OpResult& result) const;
   json call_status(CallId id) const;

@@ -67,16 +67,40 @@ class JsonArgs final : public ArgSource {
     }
     return out;
   }
-  std::vector<std::unique_ptr<ArgSource>> items(std::string_view key, LineErr) const override {
+  std::optional<std::string> scalar(std::string_view key, LineErr error) const override {
+    const json* v = params_.find(std::string(key).c_str());
+    if (v && v->is_number_integer()) return std::to_string(v->get<long long>());
+    return text(key, error);
+  }
+  std::vector<long long> integers(std::string_view key, LineErr error) const override {
+    const json* v = params_.find(std::string(key).c_str());
+    std::vector<long long> out;
+    if (!v || v->is_null()) return out;
+    if (v->is_number_integer()) return {v->get<long long>()};
+    if (!v->is_array()) fail(key, error, fmt::format("{}'{}' must be a list of whole numbers", prefix(), key));
+    for (const json& item : *v) {
+      if (!item.is_number_integer())
+        fail(key, error, fmt::format("{}'{}' must be a list of whole numbers, not holding {}", prefix(), key, item.dump()));
+      out.push_back(item.get<long long>());
+    }
+    return out;
+  }
+  std::vector<std::unique_ptr<ArgSource>> items(std::string_view key, LineErr error) const override {
     const json* v = params_.find(std::string(key).c_str());
     std::vector<std::unique_ptr<ArgSource>> out;
     if (!v || v->is_null()) return out;
+    const bool rules = key == "forwarding";
     if (!v->is_array())
-      fail(key, LineErr::InvalParam, fmt::format("'{}' must be a list of rules ([] cancels)", key));
+      fail(key, rules ? LineErr::InvalParam : error,
+           rules ? fmt::format("'{}' must be a list of rules ([] cancels)", key)
+                 : fmt::format("'{}' must be a list of objects ([] for none)", key));
     for (const json& item : *v) {
-      if (!item.is_object())
-        throw wire::ParamError{LineErr::InvalParam, "each forwarding rule is an object: {\"when\":\"busy\",\"to\":\"204\"}"};
-      out.push_back(std::make_unique<JsonArgs>(item, "forwarding rule"));
+      if (!item.is_object()) {
+        if (rules)
+          throw wire::ParamError{LineErr::InvalParam, "each forwarding rule is an object: {\"when\":\"busy\",\"to\":\"204\"}"};
+        throw wire::ParamError{error, fmt::format("each item of '{}' is an object, not {}", key, item.dump())};
+      }
+      out.push_back(std::make_unique<JsonArgs>(item, rules ? std::string("forwarding rule") : std::string(key), error));
     }
     return out;
   }
@@ -171,6 +195,7 @@ void RequestHandler::call_operation(Client& c, const wire::Request& req) {
   cmd.address = rq.address;
   cmd.forwarding = rq.forwarding;
   cmd.params = rq.params;
+  cmd.media = rq.media;
   if (rq.park_mode) cmd.park_mode = *rq.park_mode;
   cmd.transfer_mode = rq.transfer_mode;
   cmd.completion_mode = rq.completion_mode;

@@ -318,6 +318,8 @@ struct Server::Impl final : PbxObserver, ModemObserver, serve::ConnectionManager
   }
 
   void on_peer_change(CallId id) override { subscriptions.peer_changed(id); }
+  void on_call_info(CallId id, std::uint32_t) override { subscriptions.peer_changed(id); }
+  void on_media(const MediaEvent& e) override { subscriptions.media(e); }
 
   void on_line_service(LineId line, bool in_service) override {
     subscriptions.line_state(line, in_service ? "INSERVICE" : "OUTOFSERVICE");

@@ -336,6 +336,24 @@ void Subscriptions::peer_changed(CallId id) {
   if (encoder_.tracks(id.serial)) peers_changed_.push_back(id);
 }
 
+void Subscriptions::media(const MediaEvent& e) {
+  if (clients_.empty()) return;
+  const Call* call = pbx_.find_call(e.call);
+  if (!call) return;
+  const json j = encoder_.media(e);
+  if (j.is_null()) return;
+  // What changed of the call's info first (a media mode detected: MEDIAMODE, then LINE_MONITORMEDIA).
+  report_peer(e.call);
+  const std::string frame = wire::frame(j);
+  std::vector<Client*> to;
+  recipients(call->line, call, to);
+  for (Client* c : to)
+    if (c->known.count(e.call.serial)) {
+      c->send(frame);
+      stats_.events_sent += 1;
+    }
+}
+
 void Subscriptions::report_peer(CallId id) {
   if (!encoder_.tracks(id.serial) || clients_.empty()) return;
   const Call* call = pbx_.find_call(id);

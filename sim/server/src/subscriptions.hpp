@@ -114,6 +114,8 @@ class Subscriptions {
   void call_state(const CallStateEvent& event);
   /// The call's party changed; its watchers hear where it ended up at the next flush().
   void peer_changed(CallId id);
+  /// A digits/tones/media event (media.hpp) for the clients that hear of its call.
+  void media(const MediaEvent& event);
   /// Report what changed while the PBX was busy: parties (call_info), forwarding
   /// (address_state) and message waiting (line_state).
   void flush();

@@ -55,8 +55,23 @@ enum class CallInput : std::uint8_t {
   /// lineDrop on a switch whose dropped calls go straight to IDLE (`local_drop: idle`): from
   /// every state Drop leaves for DISCONNECTED, to IDLE (rows derived from Drop's, not listed).
   DropIdle,
+  // Media operations (media.hpp): the call keeps its state.
+  GenerateDigits,
+  GenerateTone,
+  MonitorDigits,
+  GatherDigits,
+  MonitorTones,
+  MonitorMedia,
+  SetMediaMode,
+  SetMediaControl,
+  SendUserUserInfo,
+  ReleaseUserUserInfo,
+  SetCallData,
+  SetCallTreatment,
+  SetCallQos,
+  SetCallParams,
 };
-inline constexpr int kCallInputCount = 38;
+inline constexpr int kCallInputCount = 52;
 
 std::string_view to_string(CallInput in);
 /// True for inputs that are operations of the call's owner.

@@ -10,6 +10,7 @@
 #include "telsim/models/call_params.hpp"
 #include "telsim/models/catalogue.hpp"
 #include "telsim/models/events.hpp"
+#include "telsim/models/media.hpp"
 #include "telsim/models/pbx_features.hpp"
 
 namespace telsim {
@@ -51,6 +52,8 @@ struct Command {
   /// LINECALLPARAMS: make_call, setup_transfer, setup_conference, prepare_add_to_conference,
   /// forward (the `params` parameter; empty when not given).
   CallParams params;
+  /// The media operations' arguments (is_media_op; media.hpp).
+  MediaArgs media;
 };
 
 /// The call a command acts on, as its catalogue row says (the conference for the conference

@@ -166,9 +166,20 @@ struct PbxStats {
   std::uint64_t completions_cancelled = 0;
   std::uint64_t intrusions = 0;
   std::uint64_t messages_left = 0;
+  // digits, tones and media (media.hpp)
+  std::uint64_t digits_generated = 0;   ///< digits sent in-band (generate_digits, dial, far ends)
+  std::uint64_t digits_heard = 0;       ///< digits that reached a party (each party that heard one)
+  std::uint64_t tones_generated = 0;    ///< generate_tone requests (and far ends' tones)
+  std::uint64_t tones_detected = 0;     ///< LINE_MONITORTONE reports
+  std::uint64_t gathers = 0;            ///< gathers ended (LINE_GATHERDIGITS)
+  std::uint64_t gather_timeouts = 0;    ///< ... of them by FIRSTTIMEOUT or INTERTIMEOUT
+  std::uint64_t media_detected = 0;     ///< media modes the switch's detectors told
+  std::uint64_t uui_sent = 0;           ///< send_user_user_info
+  std::uint64_t call_data_set = 0;      ///< set_call_data
 };
 
 class Pbx;
+struct MediaEvent;
 
 class PbxObserver {
  public:
@@ -190,6 +201,13 @@ class PbxObserver {
   /// Digits dialled into `call` after its number was complete have gone out to its far end
   /// (lineDial on a call in PROCEEDING, RINGBACK or CONNECTED); Call::far_digits holds them all.
   virtual void on_digits_sent(CallId /*call*/, std::string_view /*digits*/) {}
+  /// Digits, tones and media (media.hpp): a generation ended, a monitored digit, tone or media
+  /// mode, a gather's end, a media control action, or what a call heard in-band.
+  virtual void on_media(const MediaEvent& /*event*/) {}
+  /// What LINECALLINFO shows of the call changed, beyond its parties (`infostate`:
+  /// LINECALLINFOSTATE bits: USERUSERINFO, CALLDATA, MEDIAMODE, TREATMENT, QOS, BEARERMODE, RATE,
+  /// DIALPARAMS, MONITORMODES).
+  virtual void on_call_info(CallId /*call*/, std::uint32_t /*infostate*/) {}
 };
 
 }  // namespace telsim

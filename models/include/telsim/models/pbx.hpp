@@ -20,6 +20,7 @@
 #include "telsim/models/dial_string.hpp"
 #include "telsim/models/dialing_rules.hpp"
 #include "telsim/models/events.hpp"
+#include "telsim/models/media.hpp"
 #include "telsim/models/pbx_features.hpp"
 #include "telsim/models/random.hpp"
 #include "telsim/models/scheduler.hpp"
@@ -31,12 +32,47 @@ namespace telsim {
 
 using namespace std::chrono_literals;
 
+/// An IVR's menu, as a far-end behaviour plays it (`behavior: {ivr: ...}`): a prompt, then a
+/// gather of the caller's digits and a branch on them; or an end (transfer, hang up).
+struct IvrNode {
+  Duration prompt{0};                ///< the prompt's length (speech the caller hears)
+  std::uint32_t max = 1;             ///< gather: the buffer's size
+  std::string terminators;           ///< gather: digits that end it
+  Duration first_timeout = std::chrono::seconds(5);
+  Duration inter_timeout = std::chrono::seconds(3);
+  struct Choice {
+    std::string digits;              ///< what was gathered, terminator left out
+    std::shared_ptr<const IvrNode> node;
+  };
+  std::vector<Choice> menu;          ///< empty: no gather, the node ends here
+  std::shared_ptr<const IvrNode> timeout;  ///< no digit in time (none: the prompt again, 3 times, then hang up)
+  std::shared_ptr<const IvrNode> invalid;  ///< digits no choice has (none: the prompt again, likewise)
+  std::string transfer;              ///< end: blind-transfer the caller here
+  bool hangup = false;               ///< end: drop the call
+  std::string label;                 ///< where it is in the menu ("ivr", "ivr/1"), for traces
+  bool operator==(const IvrNode&) const = default;
+};
+
 /// What a station does by itself. Manual stations act only through operations.
 struct Behavior {
   enum class Kind { Manual, Auto, Busy, NoAnswer, Reject };
   Kind kind = Kind::Manual;
   std::optional<DurationDist> answer_after;  ///< Auto: answer offered calls after this
   std::optional<DurationDist> hangup_after;  ///< Auto: drop connected calls after this
+  /// What the station sends once a call connects, which the switch's detectors on the far
+  /// party's call tell apart (LINEMEDIAMODE): a person (the default), a fax, a modem, an
+  /// answering machine (a greeting, then a beep), or nothing.
+  enum class Media : std::uint8_t { Voice, Fax, Modem, AnsweringMachine, Silence };
+  Media media = Media::Voice;
+  Duration greeting = std::chrono::seconds(5);  ///< answering machine: the greeting before the beep
+  /// Digits the station sends in-band at given times after its call connects.
+  struct TimedDigits {
+    Duration after{0};
+    std::string digits;
+    bool operator==(const TimedDigits&) const = default;
+  };
+  std::vector<TimedDigits> send_digits;
+  std::shared_ptr<const IvrNode> ivr;  ///< an IVR's menu, played once it answers
   /// Non-manual stations go on-hook by themselves: a call the far end ended, a busy or failed
   /// call is cleared to IDLE at once, and IDLE calls are deallocated (no application holds them).
   bool automatic() const { return kind != Kind::Manual; }
@@ -183,9 +219,21 @@ struct Call {
   std::optional<Duration> no_answer_timeout;  ///< dwNoAnswerTimeout: abandon after this long unanswered
   std::uint32_t auto_transfer_states = 0;     ///< dwPredictiveAutoTransferStates (LINECALLSTATE bits)
   std::string auto_transfer_to;               ///< dwTargetAddress
+  // Media (media.hpp): what LINECALLINFO shows of them.
+  std::deque<std::string> uui_queue;  ///< user-user information received while one was unreleased
+  std::string call_data;              ///< dwCallData (lineSetCallData), shared by the parties of the call
+  Treatment treatment = Treatment::None;  ///< dwCallTreatment
+  std::string qos_sending, qos_receiving; ///< dwSendingFlowspec, dwReceivingFlowspec
+  std::uint32_t rate = 0;             ///< dwRate (lineSetCallParams' max rate; 0: the line's)
+  std::optional<DialParams> dial_params;  ///< DialParams (lineSetCallParams)
+  std::uint32_t monitor_digit_modes = 0;  ///< dwMonitorDigitModes
+  std::uint32_t monitor_media_modes = 0;  ///< dwMonitorMediaModes
+  std::string heard;                  ///< every digit heard in-band, in order (expectations: digits)
+  std::uint32_t detected_media = 0;   ///< the LINEMEDIAMODE the switch's detectors last told
 };
 
 class CallCompletion;
+class Media;
 class PbxFeature;
 
 class Pbx {
@@ -546,6 +594,8 @@ class Pbx {
   // Feature modules on the core's hooks (pbx_feature.hpp), in the order they are called.
   friend class CallCompletion;
   std::unique_ptr<CallCompletion> completion_;
+  friend class Media;
+  std::unique_ptr<Media> media_;
   std::vector<PbxFeature*> features_;
 };
 

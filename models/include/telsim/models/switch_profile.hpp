@@ -132,6 +132,8 @@ struct SwitchProfile {
   /// A conference left with one party collapses into a plain call with it (CONFERENCED →
   /// CONNECTED); without it the conference call stays up with its one member.
   bool conference_collapse = true;
+  /// The LINEMEDIAMODE an answering machine is detected as: AUTOMATEDVOICE (0x8) or UNKNOWN (0x2).
+  std::uint32_t machine_media = 0x8;
   /// LINEREMOVEFROMCONF: lineRemoveFromConference takes any party, only the last one added
   /// (others: OPERATIONUNAVAIL), or none (the operation is OPERATIONUNAVAIL).
   RemoveFromConf remove_from_conference = RemoveFromConf::Any;

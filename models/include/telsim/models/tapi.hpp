@@ -91,6 +91,20 @@ inline constexpr std::uint32_t kSetupConf = 0x1000000;
 inline constexpr std::uint32_t kSetupTransfer = 0x2000000;
 inline constexpr std::uint32_t kSwapHold = 0x4000000;
 inline constexpr std::uint32_t kUnhold = 0x8000000;
+// Digits, tones, media and call data (issue 19's operations).
+inline constexpr std::uint32_t kGatherDigits = 0x100;
+inline constexpr std::uint32_t kGenerateDigits = 0x200;
+inline constexpr std::uint32_t kGenerateTone = 0x400;
+inline constexpr std::uint32_t kMonitorDigits = 0x1000;
+inline constexpr std::uint32_t kMonitorMedia = 0x2000;
+inline constexpr std::uint32_t kMonitorTones = 0x4000;
+inline constexpr std::uint32_t kSendUserUser = 0x100000;
+inline constexpr std::uint32_t kSetCallParams = 0x200000;
+inline constexpr std::uint32_t kSetMediaControl = 0x400000;
+inline constexpr std::uint32_t kReleaseUserUserInfo = 0x10000000;
+inline constexpr std::uint32_t kSetTreatment = 0x20000000;
+inline constexpr std::uint32_t kSetQos = 0x40000000;
+inline constexpr std::uint32_t kSetCallData = 0x80000000;
 }  // namespace feature
 
 /// LINEERR_* result of a refused operation; Success (0) when it was carried out.
@@ -113,14 +127,25 @@ enum class LineErr : std::uint32_t {
   InvalCallParams = 0x80000019,
   InvalCallState = 0x8000001C,
   InvalCompletionId = 0x8000001F,
+  InvalDialParams = 0x80000025,
+  InvalDigitList = 0x80000026,
+  InvalDigitMode = 0x80000027,
+  InvalDigits = 0x80000028,
   InvalConfCallHandle = 0x80000020,
   InvalConsultCallHandle = 0x80000021,
   InvalGroupId = 0x8000002A,
   InvalLineHandle = 0x8000002B,
   InvalLineState = 0x8000002C,
+  InvalMediaList = 0x8000002E,
+  InvalMediaMode = 0x8000002F,
   InvalParkId = 0x80000033,
   InvalParkMode = 0x80000034,
   InvalParam = 0x80000032,
+  InvalRate = 0x80000037,
+  InvalTimeout = 0x8000003B,
+  InvalTone = 0x8000003C,
+  InvalToneList = 0x8000003D,
+  InvalToneMode = 0x8000003E,
   InvalTransferMode = 0x8000003F,
   NotOwner = 0x80000046,
   OperationFailed = 0x80000048,
@@ -128,6 +153,7 @@ enum class LineErr : std::uint32_t {
   ResourceUnavail = 0x8000004B,
   TargetNotFound = 0x8000004E,
   TargetSelf = 0x8000004F,
+  UserUserInfoTooBig = 0x80000051,
   AddressBlocked = 0x80000053,
 };
 

@@ -219,6 +219,20 @@ inline constexpr Constant kCallPartyIds[] = {
     {"PARTIAL", 0x10}, {"UNKNOWN", 0x20}, {"UNAVAIL", 0x40},
 };
 
+// Digits, tones and media (lineGenerateDigits, lineGatherDigits, lineGenerateTone,
+// lineSetMediaControl, lineSetCallTreatment and their messages).
+inline constexpr Constant kDigitModes[] = {{"PULSE", 0x1}, {"DTMF", 0x2}, {"DTMFEND", 0x4}};
+inline constexpr Constant kGatherTerms[] = {
+    {"BUFFERFULL", 0x1}, {"TERMDIGIT", 0x2}, {"FIRSTTIMEOUT", 0x4}, {"INTERTIMEOUT", 0x8}, {"CANCEL", 0x10}};
+inline constexpr Constant kGenerateTerms[] = {{"DONE", 0x1}, {"CANCEL", 0x2}};
+inline constexpr Constant kToneModes[] = {
+    {"CUSTOM", 0x1}, {"RINGBACK", 0x2}, {"BUSY", 0x4}, {"BEEP", 0x8}, {"BILLING", 0x10}};
+inline constexpr Constant kMediaControls[] = {
+    {"NONE", 0x1},        {"START", 0x2},       {"RESET", 0x4},        {"PAUSE", 0x8},
+    {"RESUME", 0x10},     {"RATEUP", 0x20},     {"RATEDOWN", 0x40},    {"RATENORMAL", 0x80},
+    {"VOLUMEUP", 0x100},  {"VOLUMEDOWN", 0x200}, {"VOLUMENORMAL", 0x400}};
+inline constexpr Constant kCallTreatments[] = {{"SILENCE", 0x1}, {"RINGBACK", 0x2}, {"BUSY", 0x3}, {"MUSIC", 0x4}};
+
 }  // namespace detail
 
 inline constexpr Family kCallState{"LINECALLSTATE_", detail::kCallStates};
@@ -235,12 +249,20 @@ inline constexpr Family kBearerMode{"LINEBEARERMODE_", detail::kBearerModes};
 inline constexpr Family kMediaMode{"LINEMEDIAMODE_", detail::kMediaModes};
 inline constexpr Family kAddressMode{"LINEADDRESSMODE_", detail::kAddressModes};
 inline constexpr Family kCallPartyId{"LINECALLPARTYID_", detail::kCallPartyIds};
+inline constexpr Family kDigitMode{"LINEDIGITMODE_", detail::kDigitModes};
+inline constexpr Family kGatherTerm{"LINEGATHERTERM_", detail::kGatherTerms};
+inline constexpr Family kGenerateTerm{"LINEGENERATETERM_", detail::kGenerateTerms};
+inline constexpr Family kToneMode{"LINETONEMODE_", detail::kToneModes};
+inline constexpr Family kMediaControl{"LINEMEDIACONTROL_", detail::kMediaControls};
+inline constexpr Family kCallTreatment{"LINECALLTREATMENT_", detail::kCallTreatments};
 
 inline constexpr const Family* kFamilies[] = {&kCallState,    &kDisconnectMode, &kCallReason,
                                               &kCallFeature,  &kCallInfoState,  &kLineErr,
                                               &kParkMode,     &kTransferMode,   &kCallComplMode,
                                               &kCallParamFlag, &kBearerMode,    &kMediaMode,
-                                              &kAddressMode,  &kCallPartyId};
+                                              &kAddressMode,  &kCallPartyId,    &kDigitMode,
+                                              &kGatherTerm,   &kGenerateTerm,   &kToneMode,
+                                              &kMediaControl, &kCallTreatment};
 
 /// The family whose prefix is `prefix` ("LINEPARKMODE_", as the catalogue's mode parameters
 /// name it), or nullptr.

@@ -39,6 +39,10 @@ class ArgSource {
   virtual std::vector<std::unique_ptr<ArgSource>> items(std::string_view key, LineErr error) const = 0;
   /// A mapping (LINECALLPARAMS' `params`) as a source of its own; nullptr when absent or null.
   virtual std::unique_ptr<ArgSource> mapping(std::string_view key, LineErr error) const = 0;
+  /// A scalar as text, whatever its type (on the wire a number's digits too): a duration's value.
+  virtual std::optional<std::string> scalar(std::string_view key, LineErr error) const { return text(key, error); }
+  /// A list of whole numbers (a tone's frequencies); a single one is a list of one. Empty when absent.
+  virtual std::vector<long long> integers(std::string_view key, LineErr error) const;
   /// A list of texts (flag or state names); a single text is a list of one. Empty when absent.
   virtual std::vector<std::string> texts(std::string_view key, LineErr error) const = 0;
   /// An error about `key` (its value, or the mapping when the key is missing).
@@ -60,6 +64,7 @@ struct Request {
   CompletionMode completion_mode = CompletionMode::CampOn;
   std::vector<ForwardRule> forwarding;
   CallParams params;  ///< `params` (LINECALLPARAMS), default when not given
+  MediaArgs media;    ///< the media operations' arguments (is_media_op)
   /// Whether the request named `param` (a parameter of its operation).
   bool gave(std::string_view param) const;
   std::vector<std::string> given;  ///< the parameters given, in catalogue order

@@ -83,12 +83,16 @@ class ScenarioRunner final : public PbxObserver, public ModemObserver {
   const std::vector<ExpectationResult>& results() const { return results_; }
   /// Records in serial order (valid after finish()); none when they went to a sink.
   std::vector<CallRecord> take_records();
+  /// What the calls heard and their detectors told, for the ladder (RunResult::media).
+  std::vector<MediaRecord> take_media() { return std::move(media_log_); }
   /// Hand each record to `sink` as its call ends instead of keeping it.
   void set_record_sink(RecordSink* sink) { sink_ = sink; }
   std::size_t cleared_at_end() const { return cleared_at_end_; }
 
   void on_call_state(const CallStateEvent& event) override;
   void on_digits_sent(CallId, std::string_view) override { recheck(); }
+  void on_media(const MediaEvent& event) override;
+  void on_call_info(CallId call, std::uint32_t infostate) override;
   void on_call_record(const CallRecord& record) override;
   void on_modem_output(const Modem& modem, std::string_view bytes) override;
   void on_modem_state(const Modem& modem) override;
@@ -146,10 +150,25 @@ class ScenarioRunner final : public PbxObserver, public ModemObserver {
   std::map<std::string, Tracked> tracked_;
   std::map<std::uint32_t, std::string> tracked_by_serial_;
   std::map<std::string, std::uint32_t> completions_;  // completion_as name -> id
+  /// What each call's monitors reported (expectations: monitored, tone, generate).
+  struct Heard {
+    std::string monitored;              ///< LINE_MONITORDIGITS digits (DTMF, PULSE)
+    std::vector<std::uint32_t> tones;   ///< LINE_MONITORTONE app_specifics
+    std::optional<GenerateTerm> generate;  ///< the last LINE_GENERATE
+  };
+  std::map<std::uint32_t, Heard> heard_;  // by call serial
+  struct GatherResult {
+    GatherTerm termination = GatherTerm::Cancel;
+    std::string digits;
+  };
+  std::map<std::uint32_t, std::string> gathering_;  // call serial -> the gather_digits `as` under way
+  std::map<std::string, GatherResult> gathers_;     // ended gathers by name
   /// A completion named in a step: its id, 0 for "", nullopt for a name never given.
   std::optional<std::uint32_t> completion_id(const std::string& text) const;
   std::vector<ExpectationResult> results_;
   std::vector<CallRecord> records_;
+  std::vector<MediaRecord> media_log_;
+  void log_media(CallId call, std::string what);
   RecordSink* sink_ = nullptr;
   std::size_t cleared_at_end_ = 0;
   ModemBank* modems_ = nullptr;

@@ -72,6 +72,15 @@ struct Expectation {
   std::optional<std::string> user_user_info;      ///< LINECALLINFO dwUserUserInfo ("" = none)
   std::optional<std::string> bearer_mode;         ///< LINEBEARERMODE name (VOICE unless asked otherwise)
   std::optional<std::string> media_mode;          ///< LINEMEDIAMODE names, | between (INTERACTIVEVOICE unless asked)
+  // Digits, tones and media (models/media.hpp).
+  std::string gather;                             ///< subject: a gather named by gather_digits' `as`
+  std::optional<GatherTerm> termination;          ///< gather: how it ended (LINEGATHERTERM)
+  std::optional<std::string> digits;              ///< call: every digit it heard in-band; gather: its buffer
+  std::optional<std::string> monitored;           ///< call: the digits LINE_MONITORDIGITS reported
+  std::optional<std::uint32_t> media;             ///< call: the media mode the switch detected
+  std::optional<std::uint32_t> tone;              ///< call: a LINE_MONITORTONE with this app_specific came
+  std::optional<std::string> call_data;           ///< call: LINECALLINFO CallData
+  std::optional<GenerateTerm> generate;           ///< call: its last LINE_GENERATE
 };
 
 struct Step {

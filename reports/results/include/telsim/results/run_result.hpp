@@ -45,6 +45,16 @@ struct OperationRecord {
   bool operator==(const OperationRecord&) const = default;
 };
 
+/// Something a call heard or its detectors told (digits, tones, a media mode, a gather's end,
+/// user-user information, call data): what report.html's ladder marks on the call.
+struct MediaRecord {
+  SimTime at{0};
+  std::string line;
+  std::uint64_t call = 0;  ///< the call's serial
+  std::string what;        ///< "hears 12#", "detected G3FAX", "gather TERMDIGIT '12#'"
+  bool operator==(const MediaRecord&) const = default;
+};
+
 /// One action of an injected fault (a scenario's `faults:`, a live client's `inject`): a
 /// request refused, a reply made late or lost, the link down or up, the switch restarted, a line
 /// or trunk group out of service or back. report.json and report.html list them, so that a
@@ -94,6 +104,7 @@ struct RunResult {
   std::vector<Traffic> traffic;
   std::vector<OperationRecord> operations;  ///< scenario steps' and live clients', in the order run
   std::vector<FaultRecord> faults;          ///< every action of an injected fault, in time order
+  std::vector<MediaRecord> media;           ///< digits, tones and media on the calls, in time order
   struct ModemSummary {
     std::string name;
     std::string number;

@@ -74,6 +74,14 @@ inline constexpr char kLineState[] = "line_state";
 inline constexpr char kModemState[] = "modem_state";
 inline constexpr char kCallPrivilege[] = "call_privilege";
 inline constexpr char kShutdown[] = "shutdown";
+// digits, tones and media (LINE_GENERATE, LINE_MONITORDIGITS, LINE_GATHERDIGITS, LINE_MONITORTONE,
+// LINE_MONITORMEDIA; media_control has no TAPI message: the provider acts on its stream)
+inline constexpr char kGenerate[] = "generate";
+inline constexpr char kMonitorDigits[] = "monitor_digits";
+inline constexpr char kGatherDigits[] = "gather_digits";
+inline constexpr char kMonitorTone[] = "monitor_tone";
+inline constexpr char kMonitorMedia[] = "monitor_media";
+inline constexpr char kMediaControl[] = "media_control";
 }  // namespace event
 
 /// Field names: of frames, requests (the catalogue's parameters are among them), replies and
@@ -127,6 +135,40 @@ inline constexpr char kForwarding[] = "forwarding";
 inline constexpr char kCompletion[] = "completion";
 inline constexpr char kAddress[] = "address";
 inline constexpr char kDialable[] = "dialable";
+// the media operations' parameters (models/media.hpp)
+inline constexpr char kModes[] = "modes";            ///< LINEDIGITMODE or LINEMEDIAMODE names (a list)
+inline constexpr char kDuration[] = "duration";      ///< milliseconds, or a duration ("250ms")
+inline constexpr char kTone[] = "tone";              ///< LINETONEMODE name
+inline constexpr char kTones[] = "tones";            ///< generated ({frequency, on, off, volume}) or monitored ({frequencies, duration, app_specific})
+inline constexpr char kFrequency[] = "frequency";
+inline constexpr char kFrequencies[] = "frequencies";
+inline constexpr char kMax[] = "max";
+inline constexpr char kTerminators[] = "terminators";
+inline constexpr char kFirstTimeout[] = "first_timeout";
+inline constexpr char kInterTimeout[] = "inter_timeout";
+inline constexpr char kMedia[] = "media";            ///< set_media_control's media triggers; hello's pbx.media
+inline constexpr char kStates[] = "states";          ///< set_media_control's call-state triggers
+inline constexpr char kInfo[] = "info";
+inline constexpr char kData[] = "data";
+inline constexpr char kTreatment[] = "treatment";    ///< LINECALLTREATMENT name
+inline constexpr char kSending[] = "sending";
+inline constexpr char kReceiving[] = "receiving";
+inline constexpr char kMinRate[] = "min_rate";
+inline constexpr char kMaxRate[] = "max_rate";
+inline constexpr char kDialParams[] = "dial_params"; ///< {dial_pause, dial_speed, digit_duration, wait_for_dialtone}, ms
+// the media events
+inline constexpr char kTermination[] = "termination";  ///< LINEGENERATETERM or LINEGATHERTERM name
+inline constexpr char kWhat[] = "what";                ///< generate: `digits` or `tone`
+inline constexpr char kDigit[] = "digit";
+inline constexpr char kAppSpecific[] = "app_specific";
+inline constexpr char kAction[] = "action";            ///< LINEMEDIACONTROL name
+inline constexpr char kTrigger[] = "trigger";
+// call_info's and call_status' media values
+inline constexpr char kCallData[] = "call_data";
+inline constexpr char kQos[] = "qos";                  ///< {sending, receiving}
+inline constexpr char kRate[] = "rate";
+inline constexpr char kMonitorDigitModes[] = "monitor_digit_modes";
+inline constexpr char kMonitorMediaModes[] = "monitor_media_modes";
 // calls: events and call_status
 inline constexpr char kState[] = "state";
 inline constexpr char kModeName[] = "mode_name";
@@ -225,7 +267,17 @@ inline constexpr std::string_view kCallStateFields[] = {
     f::kConference, f::kTime};
 inline constexpr std::string_view kCallInfoFields[] = {
     f::kEvent, f::kLine, f::kCall, f::kChanged, f::kFrom, f::kTo, f::kReason, f::kOriginalTo, f::kRedirection,
-    f::kRedirecting, f::kCompletion, f::kConference, f::kConnected, f::kTime};
+    f::kRedirecting, f::kCompletion, f::kConference, f::kConnected, f::kCallMediaMode, f::kUserUserInfo,
+    f::kCallData, f::kTreatment, f::kQos, f::kBearerMode, f::kRate, f::kDialParams, f::kMonitorDigitModes,
+    f::kMonitorMediaModes, f::kTime};
+inline constexpr std::string_view kGenerateFields[] = {f::kEvent, f::kLine, f::kCall, f::kTermination, f::kWhat, f::kTime};
+inline constexpr std::string_view kMonitorDigitsFields[] = {f::kEvent, f::kLine, f::kCall, f::kDigit, f::kMode, f::kTime};
+inline constexpr std::string_view kGatherDigitsFields[] = {f::kEvent, f::kLine, f::kCall, f::kTermination, f::kDigits,
+                                                           f::kTime};
+inline constexpr std::string_view kMonitorToneFields[] = {f::kEvent, f::kLine, f::kCall, f::kAppSpecific, f::kTime};
+inline constexpr std::string_view kMonitorMediaFields[] = {f::kEvent, f::kLine, f::kCall, f::kMediaMode, f::kTime};
+inline constexpr std::string_view kMediaControlFields[] = {f::kEvent, f::kLine, f::kCall, f::kAction, f::kTrigger,
+                                                           f::kTime};
 inline constexpr std::string_view kAddressStateFields[] = {f::kEvent, f::kLine, f::kState, f::kForwarding, f::kTime};
 inline constexpr std::string_view kLineStateFields[] = {f::kEvent,           f::kLine,      f::kState, f::kController,
                                                         f::kMessagesWaiting, f::kPrivilege, f::kTime};
@@ -239,7 +291,10 @@ inline constexpr EventSchema kEvents[] = {
     {event::kNewCall, detail::kNewCallFields},         {event::kCallState, detail::kCallStateFields},
     {event::kCallInfo, detail::kCallInfoFields},       {event::kAddressState, detail::kAddressStateFields},
     {event::kLineState, detail::kLineStateFields},     {event::kModemState, detail::kModemStateFields},
-    {event::kCallPrivilege, detail::kCallPrivilegeFields}, {event::kShutdown, detail::kShutdownFields}};
+    {event::kCallPrivilege, detail::kCallPrivilegeFields}, {event::kShutdown, detail::kShutdownFields},
+    {event::kGenerate, detail::kGenerateFields},       {event::kMonitorDigits, detail::kMonitorDigitsFields},
+    {event::kGatherDigits, detail::kGatherDigitsFields}, {event::kMonitorTone, detail::kMonitorToneFields},
+    {event::kMonitorMedia, detail::kMonitorMediaFields}, {event::kMediaControl, detail::kMediaControlFields}};
 
 /// The schema of the event `name`, or nullptr.
 constexpr const EventSchema* find_event(std::string_view name) {
@@ -356,8 +411,10 @@ inline constexpr std::array<std::string_view, 13> kCallReasons = {
     "DIRECT",   "FWDBUSY",  "FWDNOANSWER", "FWDUNCOND", "PICKUP", "UNPARK",  "REDIRECT",
     "CALLCOMPLETION", "TRANSFER", "REMINDER", "INTRUDE", "PARKED", "CAMPEDON"};
 /// call_info's `changed`: LINECALLINFOSTATE names.
-inline constexpr std::array<std::string_view, 8> kCallInfoChanges = {
-    "CALLERID", "CALLEDID", "REDIRECTIONID", "REDIRECTINGID", "REASON", "COMPLETIONID", "RELATEDCALLID", "CONNECTEDID"};
+inline constexpr std::array<std::string_view, 17> kCallInfoChanges = {
+    "CALLERID",   "CALLEDID",   "REDIRECTIONID", "REDIRECTINGID", "REASON",     "COMPLETIONID",
+    "RELATEDCALLID", "CONNECTEDID", "MEDIAMODE",  "USERUSERINFO",  "CALLDATA",   "TREATMENT",
+    "QOS",        "BEARERMODE", "RATE",          "DIALPARAMS",    "MONITORMODES"};
 /// `error`: LINEERR_ names with the prefix ("LINEERR_INVALCALLSTATE"), tapi_names::kLineErr's.
 inline constexpr std::string_view kErrorPrefix = "LINEERR_";
 
