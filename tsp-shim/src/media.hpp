@@ -3,10 +3,10 @@
 // for them as the TSP speaks it (docs/protocol.md, docs/tsp.md, "Media and digits"), TAPI's
 // constants by name, and what the switch says it can do (hello's `pbx.media`).
 //
-// The server's names are spelt here rather than taken from the wire schema: these operations
-// are session-like requests on a call (the `call` parameter, owner only) that the TSP sends by
-// name, whatever the catalogue of the server it talks to holds. A server that does not know
-// them says nothing of `media` in hello, and the TSP then offers none of them.
+// The operations and names are the server's own: provider_media.cpp holds them against the
+// catalogue (models/catalogue.hpp: names, LINECALLFEATURE bits) and the wire schema (events,
+// fields) at compile time. The TSP's own enum keeps what it offers apart from `operations`: a
+// server that says nothing of `media` in hello (one from before issue 19) gets none of them.
 #include <windows.h>
 #include <tapi.h>
 

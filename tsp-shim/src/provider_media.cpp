@@ -153,6 +153,46 @@ bool valid_utf8(std::string_view s) {
 
 namespace {
 
+// media.hpp's names are the server's own: its catalogue's operations (and their LINECALLFEATURE
+// bits) and the wire schema's events and fields. A drift fails to compile.
+constexpr bool ops_are_the_catalogues() {
+  for (const media::OpInfo& o : media::kOps) {
+    const telsim::OpInfo* c = find_operation(o.name);
+    if (!c || c->feature != o.feature) return false;
+  }
+  return true;
+}
+static_assert(ops_are_the_catalogues(), "media.hpp's operations are not the catalogue's");
+constexpr bool same(std::string_view a, std::string_view b) { return a == b; }
+static_assert(same(media::event::kGenerate, schema::event::kGenerate) &&
+                  same(media::event::kMonitorDigits, schema::event::kMonitorDigits) &&
+                  same(media::event::kGatherDigits, schema::event::kGatherDigits) &&
+                  same(media::event::kMonitorTone, schema::event::kMonitorTone) &&
+                  same(media::event::kMonitorMedia, schema::event::kMonitorMedia) &&
+                  same(media::event::kMediaControl, schema::event::kMediaControl),
+              "media.hpp's events are not the wire schema's");
+static_assert(same(media::key::kTermination, field::kTermination) && same(media::key::kWhat, field::kWhat) &&
+                  same(media::key::kDigit, field::kDigit) && same(media::key::kDigits, field::kDigits) &&
+                  same(media::key::kMode, field::kMode) && same(media::key::kModes, field::kModes) &&
+                  same(media::key::kAppSpecific, field::kAppSpecific) &&
+                  same(media::key::kMediaMode, field::kCallMediaMode) &&
+                  same(media::key::kUserUserInfo, field::kUserUserInfo) && same(media::key::kCallData, field::kCallData) &&
+                  same(media::key::kTreatment, field::kTreatment) && same(media::key::kQos, field::kQos) &&
+                  same(media::key::kSending, field::kSending) && same(media::key::kReceiving, field::kReceiving) &&
+                  same(media::key::kBearerMode, field::kBearerMode) && same(media::key::kRate, field::kRate) &&
+                  same(media::key::kDialParams, field::kDialParams) &&
+                  same(media::key::kMonitorDigitModes, field::kMonitorDigitModes) &&
+                  same(media::key::kMonitorMediaModes, field::kMonitorMediaModes) &&
+                  same(media::key::kMedia, field::kMedia) && same(media::key::kDuration, field::kDuration) &&
+                  same(media::key::kTone, field::kTone) && same(media::key::kTones, field::kTones) &&
+                  same(media::key::kMax, field::kMax) && same(media::key::kTerminators, field::kTerminators) &&
+                  same(media::key::kFirstTimeout, field::kFirstTimeout) &&
+                  same(media::key::kInterTimeout, field::kInterTimeout) && same(media::key::kInfo, field::kInfo) &&
+                  same(media::key::kData, field::kData) && same(media::key::kMinRate, field::kMinRate) &&
+                  same(media::key::kMaxRate, field::kMaxRate) && same(media::key::kAction, field::kAction) &&
+                  same(media::key::kStates, field::kStates),
+              "media.hpp's fields are not the wire schema's");
+
 constexpr LONG err(DWORD e) { return static_cast<LONG>(e); }
 /// How long a synchronous TSPI function waits while the I/O thread is inside TAPI before it
 /// assumes TAPI waits for it (see sync_request).
