@@ -627,8 +627,9 @@ LONG Provider::set_default_media_detection(HDRVLINE hd, DWORD media_modes) {
   Guard g(lock_);
   Line* l = open_line(hd);
   if (!l) return err(LINEERR_INVALLINEHANDLE);
+  // The line's own, and those the switch detects (hello's pbx.media: LINEDEVCAPS dwMediaModes).
   const DWORD supported = LINEMEDIAMODE_INTERACTIVEVOICE | LINEMEDIAMODE_UNKNOWN |
-                          (l->is_modem() ? LINEMEDIAMODE_DATAMODEM : 0);
+                          (l->is_modem() ? LINEMEDIAMODE_DATAMODEM : 0) | caps_.media.media_modes;
   if (media_modes & ~supported) return err(LINEERR_INVALMEDIAMODE);
   // Every call is reported whatever TAPI detects (monitors see them too). Shared with other
   // processes, the owners' media modes are this process's privilege at the server.
@@ -645,7 +646,7 @@ LONG Provider::conditional_media_detection(HDRVLINE hd, DWORD media_modes, const
   Line* l = open_line(hd);
   if (!l) return err(LINEERR_INVALLINEHANDLE);
   const DWORD supported = LINEMEDIAMODE_INTERACTIVEVOICE | LINEMEDIAMODE_UNKNOWN |
-                          (l->is_modem() ? LINEMEDIAMODE_DATAMODEM : 0);
+                          (l->is_modem() ? LINEMEDIAMODE_DATAMODEM : 0) | caps_.media.media_modes;
   if (media_modes & ~supported) return err(LINEERR_INVALMEDIAMODE);
   if (params && params->dwAddressMode == LINEADDRESSMODE_ADDRESSID && params->dwAddressID != 0)
     return err(LINEERR_INVALADDRESSID);
