@@ -65,6 +65,9 @@ Pbx::Pbx(Scheduler& scheduler, PbxConfig config)
       const auto id = static_cast<LineId>(lines_.size());
       Behavior automatic_channel;
       automatic_channel.kind = Behavior::Kind::Auto;
+      automatic_channel.media = tc.far_end.media;  // what the PSTN party sends (media.hpp)
+      automatic_channel.greeting = tc.far_end.greeting;
+      automatic_channel.send_digits = tc.far_end.send_digits;
       lines_.push_back(Line{id, fmt::format("{}/{}", tc.name, c + 1), tc.name, automatic_channel,
                             {}, {}, {}, {}, false, 0, t});
       ts.channels.push_back(id);

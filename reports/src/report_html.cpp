@@ -279,7 +279,9 @@ std::string report_detail::report_html(const RunResult& run, const Digest& diges
            "(simulated seconds); calls a line has at the same time sit side by side (headed "
            "&#8220;2nd call&#8221; and on); an arrow marks a call offered to another line; a "
            "diamond marks an operation (a scenario step's or a live client's) on the acting line, "
-           "red and struck through when refused (hover for its LINEERR).</p>\n";
+           "red and struck through when refused (hover for its LINEERR); a blue dot marks, in "
+           "italics, what a call heard in-band or the switch told of it: digits, tones, a detected "
+           "media mode, a gather's or generation's end, user-user information, call data.</p>\n";
     out += legend();
     out += report_detail::ladder_svg(run, shown, digest.ladder_all);
   }

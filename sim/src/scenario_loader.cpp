@@ -37,25 +37,6 @@ constexpr std::size_t kMaxScalar = 4096;  // characters in one value (names, num
 constexpr const char* kDurationHelp =
     "use a number with ms, s, min or h (250ms, 3s, 2min, 1h), or parts from the largest unit down (2h30min, 1min30s)";
 
-struct OpSpec {
-  const char* name;
-  Op op;
-};
-constexpr OpSpec kOps[] = {
-    {"make_call", Op::MakeCall}, {"dial", Op::Dial},     {"accept", Op::Accept},
-    {"answer", Op::Answer},      {"drop", Op::Drop},     {"deallocate", Op::Deallocate},
-    {"hold", Op::Hold},          {"unhold", Op::Unhold},     {"park", Op::Park},
-    {"unpark", Op::Unpark},      {"pickup", Op::Pickup},     {"forward", Op::Forward},
-    {"swap_hold", Op::SwapHold}, {"setup_transfer", Op::SetupTransfer},
-    {"complete_transfer", Op::CompleteTransfer}, {"blind_transfer", Op::BlindTransfer},
-    {"setup_conference", Op::SetupConference},
-    {"prepare_add_to_conference", Op::PrepareAddToConference},
-    {"add_to_conference", Op::AddToConference},
-    {"remove_from_conference", Op::RemoveFromConference}, {"redirect", Op::Redirect},
-    {"secure_call", Op::SecureCall},    {"complete_call", Op::CompleteCall},
-    {"uncomplete_call", Op::UncompleteCall}, {"handoff", Op::Handoff},
-    {"translate_address", Op::TranslateAddress},
-};
 /// A map with the key `key` (yaml-cpp's operator[] on a missing key gives a node that throws).
 const YAML::Node* find_key(const YAML::Node& map, const char* key, YAML::Node& holder) {
   if (!map.IsMap()) return nullptr;
@@ -230,6 +211,9 @@ class Loader {
   std::map<std::string, int> groups_;  // pickup group -> YAML line
   std::set<std::string> gathers_;      // gather_digits `as` names
   std::shared_ptr<const IvrNode> ivr_node(const YAML::Node& node, const std::string& label) const;
+  /// A far end's `media`, `greeting` and `send_digits` (a station's behaviour, a trunk's far_end).
+  void far_end_media(const YAML::Node& node, std::map<std::string, YAML::Node>& keys, FarEndMedia& media,
+                     Duration& greeting, std::vector<TimedDigits>& send_digits) const;
   Step step(const YAML::Node& node, int index);
   /// `faults:` (faults.hpp): each item decoded as a live `inject` is, then checked against the
   /// scenario's lines and trunk groups.
@@ -585,20 +569,27 @@ Behavior Loader::behavior(const YAML::Node& node) const {
   b.kind = Behavior::Kind::Auto;
   if (keys.count("answer_after")) b.answer_after = duration_dist(node["answer_after"], "answer_after");
   if (keys.count("hangup_after")) b.hangup_after = duration_dist(node["hangup_after"], "hangup_after");
+  far_end_media(node, keys, b.media, b.greeting, b.send_digits);
+  if (keys.count("ivr")) b.ivr = ivr_node(node["ivr"], "ivr");
+  return b;
+}
+
+void Loader::far_end_media(const YAML::Node& node, std::map<std::string, YAML::Node>& keys, FarEndMedia& media,
+                           Duration& greeting, std::vector<TimedDigits>& send_digits) const {
   if (keys.count("media")) {
     const std::string m = scalar(node["media"], "media");
-    using M = Behavior::Media;
-    if (m == "voice") b.media = M::Voice;
-    else if (m == "fax") b.media = M::Fax;
-    else if (m == "modem") b.media = M::Modem;
-    else if (m == "answering_machine") b.media = M::AnsweringMachine;
-    else if (m == "silence") b.media = M::Silence;
+    using M = FarEndMedia;
+    if (m == "voice") media = M::Voice;
+    else if (m == "fax") media = M::Fax;
+    else if (m == "modem") media = M::Modem;
+    else if (m == "answering_machine") media = M::AnsweringMachine;
+    else if (m == "silence") media = M::Silence;
     else fail(node["media"], fmt::format("media '{}' is not one of voice, fax, modem, answering_machine, silence", m));
   }
   if (keys.count("greeting")) {
-    if (b.media != Behavior::Media::AnsweringMachine)
+    if (media != FarEndMedia::AnsweringMachine)
       fail(keys["greeting"], "greeting is an answering machine's (media: answering_machine)");
-    b.greeting = positive_duration(node["greeting"], "greeting");
+    greeting = positive_duration(node["greeting"], "greeting");
   }
   if (keys.count("send_digits")) {
     const YAML::Node list = node["send_digits"];
@@ -606,17 +597,15 @@ Behavior Loader::behavior(const YAML::Node& node) const {
     for (const auto& item : list) {
       auto ik = mapping(item, "send_digits item", {"after", "digits"});
       if (!ik.count("digits")) fail(item, "a send_digits item needs its 'digits'");
-      Behavior::TimedDigits t;
+      TimedDigits t;
       t.after = ik.count("after") ? duration_value(item["after"], "after") : Duration::zero();
       t.digits = scalar(item["digits"], "digits");
       for (char c : t.digits)
         if (!((c >= '0' && c <= '9') || c == '*' || c == '#' || (c >= 'A' && c <= 'D')))
           fail(item["digits"], fmt::format("'{}' is not a DTMF digit (0-9 * # A-D)", c));
-      b.send_digits.push_back(std::move(t));
+      send_digits.push_back(std::move(t));
     }
   }
-  if (keys.count("ivr")) b.ivr = ivr_node(node["ivr"], "ivr");
-  return b;
 }
 
 std::shared_ptr<const IvrNode> Loader::ivr_node(const YAML::Node& node, const std::string& label) const {
@@ -865,7 +854,9 @@ void Loader::trunks(const YAML::Node& node, PbxConfig& pbx) {
     }
     if (k.count("far_end")) {
       const YAML::Node f = item["far_end"];
-      auto fk = mapping(f, "far_end", {"answer_after", "busy", "no_answer", "special_info", "holding", "modem"});
+      auto fk = mapping(f, "far_end", {"answer_after", "busy", "no_answer", "special_info", "holding", "modem", "media",
+                                       "greeting", "send_digits"});
+      far_end_media(f, fk, t.far_end.media, t.far_end.greeting, t.far_end.send_digits);
       if (fk.count("answer_after")) t.far_end.answer_after = duration_dist(f["answer_after"], "answer_after");
       if (fk.count("busy")) t.far_end.busy = probability(f["busy"], "busy");
       if (fk.count("no_answer")) t.far_end.no_answer = probability(f["no_answer"], "no_answer");

@@ -79,6 +79,8 @@ pbx:
     requests.on_reply(r);
   }
   void on_peer_change(CallId id) override { subscriptions.peer_changed(id); }
+  void on_call_info(CallId id, std::uint32_t) override { subscriptions.peer_changed(id); }
+  void on_media(const MediaEvent& e) override { subscriptions.media(e); }
 
   ListClient& join(const std::string& name) {
     all.push_back(std::make_unique<ListClient>(all.size() + 1, name));
@@ -134,6 +136,80 @@ std::vector<std::string> kinds(const std::vector<json>& frames) {
     }
   }
   return out;
+}
+
+/// The frames of one event kind, without their time.
+std::vector<json> events_of(const std::vector<json>& frames, const std::string& event) {
+  std::vector<json> out;
+  for (json f : frames)
+    if (f.value("event", "") == event) {
+      f.erase("t");
+      out.push_back(f);
+    }
+  return out;
+}
+
+TEST(RequestHandler, DigitsUuiAndCallDataTravelBetweenTwoClientsCalls) {
+  // An agent desk (201) calls a customer desk (202): the customer's digits reach the agent's
+  // monitor and gather, the agent's LINE_GENERATE says when they went, UUI shows at the far
+  // party, call data at both, and the media requests are checked as every request is.
+  Rig rig;
+  ListClient& agent = rig.join("agent");
+  ListClient& customer = rig.join("customer");
+  ASSERT_TRUE(rig.request(agent, {{"op", "open"}, {"line", "201"}})["ok"]);
+  ASSERT_TRUE(rig.request(customer, {{"op", "open"}, {"line", "202"}})["ok"]);
+  const std::string a = rig.request(agent, {{"op", "make_call"}, {"line", "201"}, {"to", "202"}})["call"];
+  rig.advance(2s);
+  std::string b;
+  for (const json& f : customer.take())
+    if (f.value("event", "") == "new_call") b = f["call"];
+  ASSERT_FALSE(b.empty());
+  ASSERT_TRUE(rig.request(customer, {{"op", "answer"}, {"call", b}})["ok"]);
+  ASSERT_TRUE(rig.request(agent, {{"op", "monitor_digits"}, {"call", a}, {"modes", {"DTMF"}}})["ok"]);
+  ASSERT_TRUE(rig.request(agent, {{"op", "gather_digits"}, {"call", a}, {"max", 3}, {"terminators", "#"},
+                                  {"first_timeout", 5000}})["ok"]);
+  agent.take();
+  customer.take();
+  ASSERT_TRUE(rig.request(customer, {{"op", "generate_digits"}, {"call", b}, {"digits", "4#"}, {"duration", "50ms"}})["ok"]);
+  rig.advance(1s);
+  const auto heard = agent.take();
+  EXPECT_EQ(events_of(heard, "monitor_digits"),
+            (std::vector<json>{{{"event", "monitor_digits"}, {"line", "201"}, {"call", a}, {"digit", "4"}, {"mode", "DTMF"}},
+                               {{"event", "monitor_digits"}, {"line", "201"}, {"call", a}, {"digit", "#"}, {"mode", "DTMF"}}}));
+  EXPECT_EQ(events_of(heard, "gather_digits"),
+            (std::vector<json>{{{"event", "gather_digits"}, {"line", "201"}, {"call", a}, {"termination", "TERMDIGIT"},
+                                {"digits", "4#"}}}));
+  EXPECT_TRUE(events_of(heard, "generate").empty()) << "the generation was the customer's";
+  EXPECT_EQ(events_of(customer.take(), "generate"),
+            (std::vector<json>{{{"event", "generate"}, {"line", "202"}, {"call", b}, {"termination", "DONE"}, {"what", "digits"}}}));
+  // UUI: the far party's call_info USERUSERINFO; call data: both parties'.
+  ASSERT_TRUE(rig.request(customer, {{"op", "send_user_user_info"}, {"call", b}, {"info", "ticket 42"}})["ok"]);
+  const auto uui = events_of(agent.take(), "call_info");
+  ASSERT_EQ(uui.size(), 1u);
+  EXPECT_EQ(uui[0]["changed"], json::array({"USERUSERINFO"}));
+  EXPECT_EQ(uui[0]["user_user_info"], "ticket 42");
+  EXPECT_TRUE(events_of(customer.take(), "call_info").empty());
+  ASSERT_TRUE(rig.request(agent, {{"op", "set_call_data"}, {"call", a}, {"data", "account=4711"}})["ok"]);
+  for (ListClient* c : {&agent, &customer}) {
+    const auto info = events_of(c->take(), "call_info");
+    ASSERT_EQ(info.size(), 1u) << c->name;
+    EXPECT_EQ(info[0]["changed"], json::array({"CALLDATA"}));
+    EXPECT_EQ(info[0]["call_data"], "account=4711");
+  }
+  const json status = rig.request(agent, {{"op", "call_status"}, {"call", a}});
+  EXPECT_EQ(status["call_data"], "account=4711");
+  EXPECT_EQ(status["user_user_info"], "ticket 42");
+  EXPECT_EQ(status["monitor_digit_modes"], json::array({"DTMF"}));
+  // Bad media requests: LINEERR of the parameter, the reason in words.
+  const json bad_mode = rig.request(agent, {{"op", "monitor_digits"}, {"call", a}, {"modes", {"TOUCH"}}});
+  EXPECT_EQ(bad_mode["error"], "LINEERR_INVALDIGITMODE");
+  EXPECT_EQ(bad_mode["message"], "modes: 'TOUCH' is not one of DTMF, DTMFEND or PULSE");
+  EXPECT_EQ(rig.request(agent, {{"op", "gather_digits"}, {"call", a}, {"max", 3}, {"first_timeout", 10}})["error"],
+            "LINEERR_INVALTIMEOUT");
+  EXPECT_EQ(rig.request(agent, {{"op", "monitor_tones"}, {"call", a}, {"tones", {{{"frequencies", {"x"}}}}}})["error"],
+            "LINEERR_INVALTONELIST");
+  EXPECT_EQ(rig.request(customer, {{"op", "set_call_data"}, {"call", a}, {"data", "x"}})["error"], "LINEERR_NOTOWNER")
+      << "the agent's call is the agent's";
 }
 
 TEST(RequestHandler, TheReplyNamesTheCallBeforeItsEventsAndMonitorsHearOfItFirst) {

@@ -334,5 +334,114 @@ TEST(ScenarioSweepTest, MistakesAreBadInputAtTheirPlace) {
             "s.yaml:1:1: --set: the sweep's parameter 'm' needs a value too");
 }
 
+// --- digits, tones and media (issue 19) ------------------------------------------------------
+
+TEST(ScenarioLoaderTest, ReadsFarEndBehavioursAndAnIvrMenu) {
+  const Scenario s = parse(R"(name: t
+pbx:
+  extensions:
+    - "201"
+    - {number: "250", behavior: {answer_after: 1s, media: fax}}
+    - {number: "251", behavior: {answer_after: 1s, send_digits: [{after: 2s, digits: "12#"}]}}
+    - {number: "252", behavior: {answer_after: 2s, media: answering_machine, greeting: 4s}}
+    - number: "260"
+      behavior:
+        answer_after: 1s
+        ivr: {prompt: 2s, max: 2, terminators: "#", menu: {"1": {transfer: "201"}, "22": {prompt: 1s, hangup: true}},
+              timeout: {hangup: true}}
+)");
+  const auto& lines = s.pbx.lines;
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_EQ(lines[1].behavior.media, Behavior::Media::Fax);
+  ASSERT_EQ(lines[2].behavior.send_digits.size(), 1u);
+  EXPECT_EQ(lines[2].behavior.send_digits[0].after, 2s);
+  EXPECT_EQ(lines[2].behavior.send_digits[0].digits, "12#");
+  EXPECT_EQ(lines[3].behavior.media, Behavior::Media::AnsweringMachine);
+  EXPECT_EQ(lines[3].behavior.greeting, 4s);
+  const IvrNode* ivr = lines[4].behavior.ivr.get();
+  ASSERT_NE(ivr, nullptr);
+  EXPECT_EQ(ivr->prompt, 2s);
+  EXPECT_EQ(ivr->max, 2u);
+  ASSERT_EQ(ivr->menu.size(), 2u);
+  EXPECT_EQ(ivr->menu[0].digits, "1");
+  EXPECT_EQ(ivr->menu[0].node->transfer, "201");
+  EXPECT_EQ(ivr->menu[1].node->label, "ivr/22");
+  EXPECT_TRUE(ivr->menu[1].node->hangup);
+  ASSERT_NE(ivr->timeout, nullptr);
+  EXPECT_TRUE(ivr->timeout->hangup);
+}
+
+TEST(ScenarioLoaderTest, ReadsMediaOperationsAndTheirExpectations) {
+  const Scenario s = parse(std::string(kMinimal) + R"(steps:
+  - {at: 1s, do: make_call, line: "201", to: "202", as: a}
+  - {do: monitor_digits, call: a, modes: [DTMF, LINEDIGITMODE_DTMFEND]}
+  - {do: gather_digits, call: a, max: 4, terminators: "#", first_timeout: 5s, inter_timeout: 300, as: g}
+  - {do: monitor_tones, call: a, tones: [{frequencies: [480, 620], duration: 500ms, app_specific: 7}]}
+  - {do: generate_tone, call: a, tone: custom, tones: [{frequency: 1000, on: 100ms, off: 100ms}], duration: 2s}
+  - {do: set_call_params, call: a, bearer_mode: DATA, max_rate: 64000, dial_params: {digit_duration: 60ms}}
+  - {do: set_media_control, call: a, digits: [{digit: "5", action: PAUSE}], states: [{states: [ONHOLD], action: RESET}]}
+  - {expect: {gather: g, termination: TERMDIGIT, digits: "12#"}, within: 10s}
+  - {expect: {call: a, digits: "12#", monitored: "12#", media: G3FAX, tone: 7, call_data: "x", generate: DONE}}
+)");
+  const MediaArgs& monitor = s.steps[1].request.media;
+  EXPECT_EQ(monitor.digit_modes, digit_mode::kDtmf | digit_mode::kDtmfEnd);
+  const MediaArgs& gather = s.steps[2].request.media;
+  EXPECT_EQ(gather.max, 4u);
+  EXPECT_EQ(gather.terminators, "#");
+  EXPECT_EQ(gather.first_timeout, 5s);
+  EXPECT_EQ(gather.inter_timeout, 300ms) << "a plain number is milliseconds";
+  EXPECT_EQ(s.steps[2].as, "g");
+  EXPECT_EQ(s.steps[3].request.media.tones.at(0), (MonitoredTone{{480, 620, 0}, 500ms, 7}));
+  const MediaArgs& tone = s.steps[4].request.media;
+  EXPECT_EQ(tone.tone, ToneMode::Custom);
+  EXPECT_EQ(tone.components.at(0), (ToneComponent{1000, 100ms, 100ms, 0}));
+  EXPECT_EQ(tone.duration, 2s);
+  const MediaArgs& params = s.steps[5].request.media;
+  EXPECT_EQ(params.bearer_mode, 0x8u);
+  EXPECT_EQ(params.max_rate, 64000u);
+  EXPECT_EQ(params.dial_params->digit_duration, 60ms);
+  const auto& controls = s.steps[6].request.media.controls;
+  ASSERT_EQ(controls.size(), 2u);
+  EXPECT_EQ(controls[0].digit, '5');
+  EXPECT_EQ(controls[0].action, 0x8u);
+  EXPECT_EQ(controls[1].modes, static_cast<std::uint32_t>(CallState::OnHold));
+  const Expectation& g = s.steps[7].expect;
+  EXPECT_EQ(g.gather, "g");
+  EXPECT_EQ(g.termination, GatherTerm::TermDigit);
+  EXPECT_EQ(g.digits, "12#");
+  const Expectation& e = s.steps[8].expect;
+  EXPECT_EQ(e.media, 0x20u);
+  EXPECT_EQ(e.tone, 7u);
+  EXPECT_EQ(e.generate, GenerateTerm::Done);
+}
+
+TEST(ScenarioLoaderErrorTest, MediaMistakesAreNamedWhereTheyAre) {
+  const std::string base = std::string(kMinimal) + "steps:\n  - {at: 1s, do: make_call, line: \"201\", to: \"202\", as: a}\n";
+  EXPECT_EQ(error_of(base + "  - {do: monitor_digits, call: a, modes: [TONE]}\n"),
+            "s.yaml:6:42: modes: 'TONE' is not one of DTMF, DTMFEND or PULSE");
+  EXPECT_EQ(error_of(base + "  - {do: gather_digits, call: a, max: 4, first_timeout: soon}\n"),
+            "s.yaml:6:57: first_timeout must be a duration like 250ms or 5s (or a number of milliseconds), not 'soon'");
+  EXPECT_EQ(error_of(base + "  - {do: monitor_tones, call: a, tones: [{frequencies: [], app_specific: 1}]}\n"),
+            "s.yaml:6:56: frequencies must list 1 to 3 frequencies in Hz, not 0");
+  EXPECT_EQ(error_of(base + "  - {do: monitor_tones, call: a, tones: [{frequency: 440}]}\n"),
+            "s.yaml:6:54: 'frequency' is not a field of a monitored tone (LINEMONITORTONE) (frequencies, duration, "
+            "app_specific)");
+  EXPECT_EQ(error_of(base + "  - {expect: {gather: g, digits: \"1\"}}\n"),
+            "s.yaml:6:23: gather 'g' is not named by an earlier gather_digits (as: g)");
+  EXPECT_EQ(error_of(base + "  - {expect: {line: \"201\", media: G3FAX}}\n"),
+            "s.yaml:6:28: 'media' is a condition on a call: use expect: {call: ...}");
+  EXPECT_EQ(error_of(base + "  - {expect: {call: a, media: FAX}}\n"),
+            "s.yaml:6:31: media: 'FAX' is not a LINEMEDIAMODE name (INTERACTIVEVOICE, AUTOMATEDVOICE, G3FAX, DATAMODEM, "
+            "UNKNOWN)");
+  EXPECT_EQ(error_of(base + "  - {do: hold, call: a, as: g}\n"), "s.yaml:6:25: 'as' names a new call; hold does not create one");
+  EXPECT_EQ(error_of("name: t\npbx:\n  extensions: [{number: \"250\", behavior: {answer_after: 1s, media: telex}}]\n"),
+            "s.yaml:3:68: media 'telex' is not one of voice, fax, modem, answering_machine, silence");
+  EXPECT_EQ(error_of("name: t\npbx:\n  extensions: [{number: \"250\", behavior: {answer_after: 1s, greeting: 3s}}]\n"),
+            "s.yaml:3:61: greeting is an answering machine's (media: answering_machine)");
+  EXPECT_EQ(error_of("name: t\npbx:\n  extensions: [{number: \"250\", behavior: {answer_after: 1s, ivr: {transfer: \"1\", "
+                     "hangup: true}}}]\n"),
+            "s.yaml:3:66: an IVR node has one of menu, transfer or hangup");
+}
+
 }  // namespace
 }  // namespace telsim

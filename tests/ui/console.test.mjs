@@ -1,7 +1,8 @@
 // The live console in a real browser (docs/ui.md): `telsim serve --ui` with a wire client as
 // the application under test, and the page in headless chromium. The page loads with no console
 // error and loads nothing from anywhere else; a wire client's call shows its states in order;
-// clicking Answer on the called line connects it (the page's action is an ordinary request); a
+// clicking Answer on the called line connects it (the page's action is an ordinary request), and
+// digits keyed there reach the application's call; a
 // refused action shows its LINEERR; a line an application has open is watch-only; the clock
 // pauses and resumes. Run by tests/ui/run.mjs (ctest: ui/console).
 import assert from "node:assert/strict";
@@ -89,6 +90,15 @@ describe("the live console", () => {
     const log = await page.textContent("#log");
     assert.match(log, /ui-\d+  open line=202  → ok/);
     assert.match(log, /ui-\d+  answer call=c\d+  → ok/);
+    // The person at 202 keys digits: the application's call hears them (its monitor reports each).
+    assert.equal((await desk.request({ op: "monitor_digits", call: made.call, modes: ["DTMF"] })).ok, true);
+    const box = page.locator("#sel-body .callbox").first();
+    await box.locator("input[placeholder^='digits']").fill("42#");
+    await box.locator("button[data-act='send-digits']").click();
+    await desk.waitFor((f) => f.event === "monitor_digits" && f.call === made.call && f.digit === "#");
+    const keyed = desk.frames.filter((f) => f.event === "monitor_digits" && f.call === made.call).map((f) => f.digit).join("");
+    assert.equal(keyed, "42#");
+    assert.match(await page.textContent("#log"), /ui-\d+  generate_digits call=c\d+ digits=42#  → ok/);
     assert.equal((await desk.request({ op: "drop", call: made.call })).ok, true);
     assert.deepEqual(page.errors, []);
   });

@@ -79,7 +79,7 @@ std::string describe(const MediaEvent& e) {
       return fmt::format("digit {} {}", e.digit, tapi_names::kDigitMode.name_of(e.value));
     case MediaEvent::Kind::Gather:
       return fmt::format("gather {} '{}'", to_string(static_cast<GatherTerm>(e.value)), e.text);
-    case MediaEvent::Kind::MonitorTone: return fmt::format("tone {}", e.value);
+    case MediaEvent::Kind::MonitorTone: return fmt::format("monitored tone {}", e.value);
     case MediaEvent::Kind::MonitorMedia: return fmt::format("media {}", tapi_names::kMediaMode.name_of(e.value));
     case MediaEvent::Kind::MediaControl:
       return fmt::format("media control {} on {}", tapi_names::kMediaControl.name_of(e.value), e.text);
@@ -744,6 +744,10 @@ void Media::control(const Call& call, MediaControlEntry::Trigger trigger, std::u
 }
 
 void Media::state_reported(const Call& call) {
+  // A treatment set earlier takes effect when the call comes to wait: the far party hears it.
+  if (call.treatment != Treatment::None && (is_alerting(call.shown) || is_held(call.shown)))
+    if (const Call* p = pbx_.get_const(call.peer))
+      emit(MediaEvent{{}, p->id, 0, MediaEvent::Kind::Heard, 0, 0, fmt::format("treatment {}", to_string(call.treatment))});
   State* st = find_state(call.id);
   if (!st || st->controls.empty()) return;
   control(call, MediaControlEntry::Trigger::State, static_cast<std::uint32_t>(call.shown), 0, {},

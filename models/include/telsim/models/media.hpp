@@ -140,6 +140,17 @@ std::string_view to_string(MediaEvent::Kind k);
 /// "monitor_digits 5 DTMF", "gather TERMDIGIT '12#'", "generate DONE digits" ... for traces.
 std::string describe(const MediaEvent& e);
 
+/// What a scripted far end (a station's behaviour, a trunk's PSTN far end) sends once a call
+/// connects, which the switch's detectors on the other party's call tell apart.
+enum class FarEndMedia : std::uint8_t { Voice, Fax, Modem, AnsweringMachine, Silence };
+
+/// Digits a far end sends in-band this long after its call connects.
+struct TimedDigits {
+  Duration after{0};
+  std::string digits;
+  bool operator==(const TimedDigits&) const = default;
+};
+
 /// Per-switch limits of the media operations (LINEDEVCAPS / LINEADDRESSCAPS), reported in hello.
 struct MediaCaps {
   static constexpr std::uint32_t kMonitorDigitModes = digit_mode::kPulse | digit_mode::kDtmf | digit_mode::kDtmfEnd;

@@ -62,15 +62,11 @@ struct Behavior {
   /// What the station sends once a call connects, which the switch's detectors on the far
   /// party's call tell apart (LINEMEDIAMODE): a person (the default), a fax, a modem, an
   /// answering machine (a greeting, then a beep), or nothing.
-  enum class Media : std::uint8_t { Voice, Fax, Modem, AnsweringMachine, Silence };
+  using Media = FarEndMedia;
   Media media = Media::Voice;
   Duration greeting = std::chrono::seconds(5);  ///< answering machine: the greeting before the beep
   /// Digits the station sends in-band at given times after its call connects.
-  struct TimedDigits {
-    Duration after{0};
-    std::string digits;
-    bool operator==(const TimedDigits&) const = default;
-  };
+  using TimedDigits = telsim::TimedDigits;
   std::vector<TimedDigits> send_digits;
   std::shared_ptr<const IvrNode> ivr;  ///< an IVR's menu, played once it answers
   /// Non-manual stations go on-hook by themselves: a call the far end ended, a busy or failed

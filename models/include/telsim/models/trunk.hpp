@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "telsim/models/media.hpp"
 #include "telsim/models/random.hpp"
 #include "telsim/models/scheduler.hpp"
 
@@ -27,6 +28,11 @@ struct FarEndConfig {
   std::uint32_t modem_speed = 0;
   bool modem_echo = true;
   std::string modem_banner;
+  /// What the PSTN party sends once connected (media.hpp): a person by default, or a fax, a
+  /// modem's answer tone, an answering machine (`greeting`, then a beep), silence; and digits.
+  FarEndMedia media = FarEndMedia::Voice;
+  Duration greeting = std::chrono::seconds(5);
+  std::vector<TimedDigits> send_digits;
 };
 
 struct TrunkConfig {
