@@ -138,6 +138,9 @@ void caps_restricted(const Context& cx);
 void dialing_paths(const Context& cx);
 // scripts_params.cpp
 void call_params(const Context& cx);
+// scripts_media.cpp (media.yaml)
+void media(const Context& cx);
+void media_absent(const Context& cx);
 // scripts_personality.cpp: `preset` is a switch personality (strict, minimal, key_system, large_pbx)
 void personality(const Context& cx, const std::string& preset);
 

@@ -609,6 +609,12 @@ const std::vector<Script>& scripts() {
        [](const Context& cx) { personality(cx, "key_system"); }},
       {"personality-large_pbx", "personality.yaml, large_pbx: RINGBACK before PROCEEDING, replies late and after "
        "their events", [](const Context& cx) { personality(cx, "large_pbx"); }},
+      {"media", "media.yaml: digits generated, monitored and gathered, a tone, UUI sent and released, call data, "
+                "treatment, QoS, call params, a fax's media detected; the capabilities hello's pbx.media states",
+       media},
+      {"media-absent", "a switch whose hello has no pbx.media: no media capability, every media function "
+                       "OPERATIONUNAVAIL at once",
+       media_absent},
       {"buffers", "dwTotalSize/dwNeededSize/dwUsedSize, forwarding, a modem's line, versions, bad dial strings", buffers},
       {"outage", "the server killed with a request pending: OUTOFSERVICE, errors; back: INSERVICE", outage},
       {"hung", "the server frozen: requests time out, OUTOFSERVICE; thawed: INSERVICE", hung},

@@ -244,7 +244,12 @@ void FakeTapi::line_event(HTAPILINE htl, HTAPICALL htc, DWORD msg, DWORD_PTR p1,
         break;
       }
       case LINE_CALLSTATE:
-      case LINE_CALLINFO: {
+      case LINE_CALLINFO:
+      case LINE_GENERATE:
+      case LINE_MONITORDIGITS:
+      case LINE_GATHERDIGITS:
+      case LINE_MONITORTONE:
+      case LINE_MONITORMEDIA: {
         TapiCall* c = known_call(htc);
         if (!c || c->line != line) {
           violations_.push_back(line_message_name(msg) + " for an htCall TAPI does not know on line " + line->number);
@@ -261,8 +266,14 @@ void FakeTapi::line_event(HTAPILINE htl, HTAPICALL htc, DWORD msg, DWORD_PTR p1,
           if (p3 != LINEMEDIAMODE_INTERACTIVEVOICE && p3 != LINEMEDIAMODE_DATAMODEM)
             violations_.push_back(c->label + ": LINE_CALLSTATE media mode " + hex(static_cast<DWORD>(p3)));
           c->states.push_back({static_cast<DWORD>(p1), p2, status_state, status_features, std::move(others), seq});
-        } else {
+        } else if (msg == LINE_CALLINFO) {
           c->info_changes.push_back(static_cast<DWORD>(p1));
+        } else {
+          // dwParam3: the tick count at which it happened (TSPI), never in the future.
+          if (p3 == 0 || static_cast<DWORD>(GetTickCount() - static_cast<DWORD>(p3)) > 60'000)
+            violations_.push_back(c->label + ": " + line_message_name(msg) + " with dwParam3 " +
+                                  hex(static_cast<DWORD>(p3)) + ", not a recent tick count");
+          c->media.push_back({msg, p1, p2, p3, seq});
         }
         break;
       }

@@ -45,7 +45,11 @@ struct Failure : std::runtime_error {
   X(TSPI_lineCompleteTransfer) X(TSPI_lineBlindTransfer) X(TSPI_lineSetupConference)                     \
   X(TSPI_linePrepareAddToConference) X(TSPI_lineAddToConference) X(TSPI_lineRemoveFromConference)        \
   X(TSPI_linePark) X(TSPI_lineUnpark) X(TSPI_linePickup) X(TSPI_lineRedirect) X(TSPI_lineForward)        \
-  X(TSPI_lineCompleteCall) X(TSPI_lineUncompleteCall) X(TSPI_lineSecureCall)
+  X(TSPI_lineCompleteCall) X(TSPI_lineUncompleteCall) X(TSPI_lineSecureCall)                           \
+  X(TSPI_lineGenerateDigits) X(TSPI_lineGenerateTone) X(TSPI_lineMonitorDigits) X(TSPI_lineGatherDigits)  \
+  X(TSPI_lineMonitorTones) X(TSPI_lineMonitorMedia) X(TSPI_lineSetMediaMode) X(TSPI_lineSetMediaControl)  \
+  X(TSPI_lineSendUserUserInfo) X(TSPI_lineReleaseUserUserInfo) X(TSPI_lineSetCallData)                   \
+  X(TSPI_lineSetCallTreatment) X(TSPI_lineSetCallQualityOfService) X(TSPI_lineSetCallParams)
 
 /// The TSP DLL, loaded, with every export resolved (a missing one is a Failure).
 struct Tsp {
@@ -82,6 +86,20 @@ struct TapiCall {
   };
   std::vector<State> states;
   std::vector<DWORD> info_changes;  ///< LINE_CALLINFO dwParam1
+  /// LINE_GENERATE, LINE_MONITORDIGITS, LINE_GATHERDIGITS, LINE_MONITORTONE, LINE_MONITORMEDIA.
+  struct Message {
+    DWORD msg;
+    DWORD_PTR p1, p2, p3;
+    std::uint64_t seq;
+  };
+  std::vector<Message> media;
+  /// The media messages `msg` so far.
+  std::vector<Message> messages(DWORD msg) const {
+    std::vector<Message> out;
+    for (const auto& m : media)
+      if (m.msg == msg) out.push_back(m);
+    return out;
+  }
   std::uint64_t first_event_seq = 0;
   bool closed = false;
   DWORD last_state() const { return states.empty() ? 0 : states.back().state; }

@@ -407,7 +407,7 @@ LONG Provider::init(DWORD version, DWORD provider_id, DWORD line_base, DWORD_PTR
   HMODULE self = nullptr;
   GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS, reinterpret_cast<LPCWSTR>(&Provider::io_main), &self);
   Guard g(lock_);
-  thread_ = CreateThread(nullptr, 0, &Provider::io_main, this, 0, nullptr);
+  thread_ = CreateThread(nullptr, 0, &Provider::io_main, this, 0, &io_thread_id_);
   if (!thread_) {
     if (self) FreeLibrary(self);
     if (sock_ != INVALID_SOCKET) closesocket(sock_);
@@ -452,6 +452,14 @@ LONG Provider::shutdown(DWORD, DWORD) {
     Guard g(lock_);
     left = take_completions([](const Callback&) { return true; });
     abandon_requests([](const Pending&) { return true; }, err(LINEERR_OPERATIONFAILED), left);
+    for (auto& [id, p] : pending_) {
+      (void)id;
+      if (p.sync) {
+        p.sync->done = true;
+        p.sync->result = err(LINEERR_OPERATIONFAILED);
+      }
+    }
+    WakeAllConditionVariable(&sync_cv_);
     pending_.clear();
     completion = completion_;
     outq_.clear();
@@ -619,8 +627,9 @@ LONG Provider::set_default_media_detection(HDRVLINE hd, DWORD media_modes) {
   Guard g(lock_);
   Line* l = open_line(hd);
   if (!l) return err(LINEERR_INVALLINEHANDLE);
+  // The line's own, and those the switch detects (hello's pbx.media: LINEDEVCAPS dwMediaModes).
   const DWORD supported = LINEMEDIAMODE_INTERACTIVEVOICE | LINEMEDIAMODE_UNKNOWN |
-                          (l->is_modem() ? LINEMEDIAMODE_DATAMODEM : 0);
+                          (l->is_modem() ? LINEMEDIAMODE_DATAMODEM : 0) | caps_.media.media_modes;
   if (media_modes & ~supported) return err(LINEERR_INVALMEDIAMODE);
   // Every call is reported whatever TAPI detects (monitors see them too). Shared with other
   // processes, the owners' media modes are this process's privilege at the server.
@@ -637,7 +646,7 @@ LONG Provider::conditional_media_detection(HDRVLINE hd, DWORD media_modes, const
   Line* l = open_line(hd);
   if (!l) return err(LINEERR_INVALLINEHANDLE);
   const DWORD supported = LINEMEDIAMODE_INTERACTIVEVOICE | LINEMEDIAMODE_UNKNOWN |
-                          (l->is_modem() ? LINEMEDIAMODE_DATAMODEM : 0);
+                          (l->is_modem() ? LINEMEDIAMODE_DATAMODEM : 0) | caps_.media.media_modes;
   if (media_modes & ~supported) return err(LINEERR_INVALMEDIAMODE);
   if (params && params->dwAddressMode == LINEADDRESSMODE_ADDRESSID && params->dwAddressID != 0)
     return err(LINEERR_INVALADDRESSID);

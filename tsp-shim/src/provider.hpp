@@ -66,6 +66,7 @@
 #include <vector>
 
 #include "call_params.hpp"
+#include "media.hpp"
 #include "settings.hpp"
 #include "wire.hpp"
 
@@ -111,6 +112,9 @@ struct SwitchCaps {
   std::string server = "telsim";
   std::string scenario;
   std::string personality;     ///< the preset the switch profile started from ("" for none)
+  /// Media, digits, tones, user-user information and call data (hello's `pbx.media`; nothing
+  /// offered when the server says nothing of them).
+  media::Caps media;
 
   bool supports(Op op) const { return offered[static_cast<std::size_t>(op)]; }
   /// The operation can be asked for at all: offered, and a park or unpark only where there are
@@ -215,6 +219,37 @@ struct Call {
   bool passthrough = false;
   /// What it carries of its caller's LINECALLPARAMS (call_params.hpp), for LINECALLINFO.
   CarriedParams carried;
+  /// Media, digits, user-user information, call data (media.hpp): what the server reported in
+  /// call_info, and the TSPI requests in progress whose end TAPI is to hear of.
+  struct Media {
+    DWORD media_mode = 0;          ///< LINEMEDIAMODE_* (call_info MEDIAMODE); 0: not reported
+    DWORD bearer_mode = 0;         ///< LINEBEARERMODE_* (BEARERMODE); 0: not reported
+    DWORD rate = 0;                ///< bps (RATE)
+    bool has_dial_params = false;  ///< DIALPARAMS reported
+    LINEDIALPARAMS dial_params{};
+    DWORD treatment = 0;           ///< LINECALLTREATMENT_* (TREATMENT)
+    bool has_uui = false;          ///< USERUSERINFO reported: `uui` replaces what the call carried
+    std::string uui;
+    std::string call_data;         ///< bytes (CALLDATA)
+    std::string qos_sending, qos_receiving;  ///< FLOWSPEC bytes (QOS)
+    DWORD monitor_digit_modes = 0, monitor_media_modes = 0;  ///< MONITORMODES
+    // This process's own requests (their messages go to TAPI only while they are wanted).
+    DWORD digits_monitored = 0;    ///< LINEDIGITMODE_* TSPI_lineMonitorDigits asked for
+    DWORD media_monitored = 0;     ///< LINEMEDIAMODE_* TSPI_lineMonitorMedia asked for
+    bool tones_monitored = false;  ///< a tone list is monitored ...
+    DWORD tone_list_id = 0;        ///< ... TSPI_lineMonitorTones' dwToneListID
+    struct Generation {
+      DWORD id;   ///< dwEndToEndID
+      bool tone;  ///< TSPI_lineGenerateTone (else digits)
+    };
+    std::deque<Generation> generations;  ///< in the order asked; each ends with one `generate`
+    struct Gathering {
+      DWORD id;                 ///< dwEndToEndID
+      LPWSTR buffer = nullptr;  ///< TAPI's; null once TAPI cancelled it (no LINE_GATHERDIGITS then)
+      DWORD size = 0;           ///< WCHARs
+    };
+    std::deque<Gathering> gatherings;  ///< in the order asked; each ends with one `gather_digits`
+  } media;
 };
 
 class Provider;
@@ -246,7 +281,7 @@ class Guard {
 
 /// A request sent to the server, until its reply (or the connection's end).
 struct Pending {
-  enum class Kind { Tapi, Hello, ListLines, Open, Refresh, Info, Ping, Cleanup, ModemConfig };
+  enum class Kind { Tapi, Hello, ListLines, Open, Refresh, Info, Ping, Cleanup, ModemConfig, Sync };
   Kind kind = Kind::Tapi;
   std::string op;
   DRV_REQUESTID tapi_id = 0;
@@ -265,6 +300,14 @@ struct Pending {
   std::function<void(Provider&, const json&)> on_refused;  ///< a clean-up's answer to a refusal (under lock_)
   /// After success, once the completion is queued (under lock_): the events TAPI hears after it.
   std::function<void(Provider&)> after_completion;
+  /// Kind::Sync: the TSPI function waiting for the reply (a synchronous TSPI function).
+  struct SyncWait {
+    bool done = false;
+    LONG result = 0;
+    bool abandoned = false;  ///< the function returned without the reply (see sync_request)
+    bool refused = false;    ///< the refusal was handled (once)
+  };
+  std::shared_ptr<SyncWait> sync;
   ULONGLONG deadline = 0;
   bool aborted = false;  ///< completed already (its call or line was closed); the reply only cleans up
 };
@@ -350,6 +393,30 @@ class Provider {
   LONG complete_call(DRV_REQUESTID req, HDRVCALL call, LPDWORD completion_id, DWORD mode);
   LONG uncomplete_call(DRV_REQUESTID req, HDRVLINE line, DWORD completion_id);
 
+  // Media, digits, tones (synchronous: the reply's result), user-user information, call data and
+  // parameters (asynchronous), provider_media.cpp
+  LONG generate_digits(HDRVCALL call, DWORD end_to_end, DWORD mode, LPCWSTR digits, DWORD duration);
+  LONG generate_tone(HDRVCALL call, DWORD end_to_end, DWORD mode, DWORD duration, DWORD num_tones,
+                     const LINEGENERATETONE* tones);
+  LONG monitor_digits(HDRVCALL call, DWORD modes);
+  LONG gather_digits(HDRVCALL call, DWORD end_to_end, DWORD modes, LPWSTR digits, DWORD num_digits,
+                     LPCWSTR terminators, DWORD first_timeout, DWORD inter_timeout);
+  LONG monitor_tones(HDRVCALL call, DWORD tone_list_id, const LINEMONITORTONE* tones, DWORD num_entries);
+  LONG monitor_media(HDRVCALL call, DWORD modes);
+  LONG set_media_mode(HDRVCALL call, DWORD mode);
+  LONG set_media_control(HDRVLINE line, DWORD address_id, HDRVCALL call, DWORD select,
+                         const LINEMEDIACONTROLDIGIT* digits, DWORD num_digits, const LINEMEDIACONTROLMEDIA* media,
+                         DWORD num_media, const LINEMEDIACONTROLTONE* tones, DWORD num_tones,
+                         const LINEMEDIACONTROLCALLSTATE* states, DWORD num_states);
+  LONG send_user_user_info(DRV_REQUESTID req, HDRVCALL call, LPCSTR info, DWORD size);
+  LONG release_user_user_info(DRV_REQUESTID req, HDRVCALL call);
+  LONG set_call_data(DRV_REQUESTID req, HDRVCALL call, const void* data, DWORD size);
+  LONG set_call_treatment(DRV_REQUESTID req, HDRVCALL call, DWORD treatment);
+  LONG set_call_quality_of_service(DRV_REQUESTID req, HDRVCALL call, const void* sending, DWORD sending_size,
+                                   const void* receiving, DWORD receiving_size);
+  LONG set_call_params(DRV_REQUESTID req, HDRVCALL call, DWORD bearer_mode, DWORD min_rate, DWORD max_rate,
+                       const LINEDIALPARAMS* dial_params);
+
   // telsim's tapi32.dll extensions (telsim_ext.h): lines shared between processes
   LONG share_lines(DWORD version, LPCWSTR application);
   LONG get_call_privilege(HDRVCALL call, LPDWORD privilege, LPDWORD handoff_media);
@@ -382,6 +449,26 @@ class Provider {
   /// is a park or unpark and the switch has no orbits: the TSPI function for it fails at once,
   /// without asking the server. Takes lock_.
   LONG unoffered(Op op);
+  /// The same for a media operation (hello's `pbx.media`). Takes lock_.
+  LONG unoffered(media::Op op);
+
+  // --- media (provider_media.cpp), under lock_ ------------------------------------------------
+  /// A call a media operation may act on (usable_call: the switch judges its state).
+  LONG media_call(HDRVCALL hd, Call*& call);
+  /// Send `frame` as `op` and wait for its reply, whose result is returned: a synchronous TSPI
+  /// function. It never waits on the I/O thread (a call from inside a callback), nor while the
+  /// I/O thread is held up in a call into TAPI for longer than a moment (TAPI may be waiting for
+  /// the caller's own lock): then it returns 0 and the reply is handled when it comes (a refusal
+  /// is logged, and ends what TAPI awaits with a CANCEL). `refused` undoes what the request
+  /// started, once: `late` when the function had returned 0 already (TAPI must hear of it then).
+  LONG sync_request(media::Op op, json frame, Pending p,
+                    std::function<void(Provider&, bool late)> refused = {});
+  /// A media event (generate, monitor_digits, gather_digits, monitor_tone, monitor_media,
+  /// media_control); false when `ev` is none of them.
+  bool process_media_event(const std::string& ev, const json& f);
+  /// call_info's media values (only those present), into the call; the LINECALLINFOSTATE bits
+  /// of what changed.
+  DWORD apply_media_values(Call& c, const json& f);
 
   // --- under lock_ -------------------------------------------------------------------------
   Line* line_by_device(DWORD device_id);
@@ -449,6 +536,7 @@ class Provider {
 
   mutable SRWLOCK lock_ = SRWLOCK_INIT;
   CRITICAL_SECTION callback_lock_;
+  CONDITION_VARIABLE sync_cv_ = CONDITION_VARIABLE_INIT;  ///< a Sync reply came (with lock_)
 
   // All below under lock_.
   Settings settings_;
@@ -490,6 +578,8 @@ class Provider {
 
   // The I/O thread's own (no lock).
   HANDLE thread_ = nullptr;
+  DWORD io_thread_id_ = 0;
+  ULONGLONG in_tapi_since_ = 0;  ///< under lock_: when the I/O thread entered TAPI (0: it is not in it)
   HANDLE stop_ = nullptr;
   HANDLE wake_ = nullptr;
   SOCKET sock_ = INVALID_SOCKET;

@@ -64,6 +64,10 @@ DWORD media_mode(const Line& line) {
   return line.is_modem() ? LINEMEDIAMODE_DATAMODEM : LINEMEDIAMODE_INTERACTIVEVOICE;
 }
 
+/// call_info's `changed` names of issue 19 (media.hpp), LINECALLINFOSTATE names too.
+constexpr std::string_view kMediaInfoChanges[] = {"MEDIAMODE", "USERUSERINFO", "CALLDATA",  "TREATMENT",   "QOS",
+                                                  "BEARERMODE", "RATE",        "DIALPARAMS", "MONITORMODES"};
+
 /// LINECALLINFOSTATE_* of call_info's `changed` names, one for one; a name this TSP does not know
 /// is OTHER. (REDIRECTIONID, REDIRECTINGID and COMPLETIONID are then set by what LINECALLINFO
 /// shows: see the call_info event.)
@@ -73,7 +77,9 @@ DWORD call_info_states(const json& changed) {
   for (const json& name : changed) {
     const std::string n = name.is_string() ? name.get<std::string>() : "";
     const bool known = std::find(schema::kCallInfoChanges.begin(), schema::kCallInfoChanges.end(), n) !=
-                       schema::kCallInfoChanges.end();
+                           schema::kCallInfoChanges.end() ||
+                       std::find(std::begin(kMediaInfoChanges), std::end(kMediaInfoChanges), n) !=
+                           std::end(kMediaInfoChanges);
     const DWORD bit = known ? tapi_names::kCallInfoState.value_of(n).value_or(0) : 0;
     bits |= bit == 0 ? DWORD{LINECALLINFOSTATE_OTHER} : bit;
   }
@@ -172,6 +178,7 @@ SwitchCaps switch_caps(const json& hello) {
   // A switch that lets no party be taken out refuses the operation (the server leaves it out of
   // `operations` too).
   if (c.remove_from_conf == LINEREMOVEFROMCONF_NONE) c.offered[static_cast<std::size_t>(Op::RemoveFromConference)] = false;
+  c.media = media::caps_of(pbx);
   return c;
 }
 
@@ -180,6 +187,9 @@ DWORD SwitchCaps::call_features() const {
   for (const OpInfo& o : telsim::operations())
     if (supports(o.op)) bits |= o.feature;
   if (!park) bits &= ~static_cast<DWORD>(LINECALLFEATURE_PARK);  // no orbits: the switch refuses a park
+  // Media operations by what hello's `pbx.media` offers (a catalogue that lists them too agrees).
+  bits &= ~media::all_call_features();
+  bits |= media.call_features();
   return bits;
 }
 
@@ -397,6 +407,17 @@ void Provider::io_lost(const std::string& why, DWORD retry_ms) {
   outbuf_.clear();
   std::vector<Callback> failed;
   abandon_requests([](const Pending&) { return true; }, err(LINEERR_OPERATIONFAILED), failed);
+  // Synchronous TSPI functions waiting for a reply fail; what they started is over.
+  for (auto& [id, p] : pending_) {
+    (void)id;
+    if (p.kind != Pending::Kind::Sync) continue;
+    if (p.on_refused) p.on_refused(*this, json{{field::kOk, false}, {field::kError, "LINEERR_OPERATIONFAILED"}});
+    if (p.sync) {
+      p.sync->done = true;
+      p.sync->result = err(LINEERR_OPERATIONFAILED);
+    }
+  }
+  WakeAllConditionVariable(&sync_cv_);
   for (Callback& cb : failed) {
     for (const auto created : cb.created)
       if (auto it = calls_.find(created); it != calls_.end()) it->second->failed = true;
@@ -621,6 +642,21 @@ void Provider::process_reply(const json& f, Pending p) {
       o.blind_dial = flag(f, field::kBlindDial, false);
       return;
     }
+    case Pending::Kind::Sync: {
+      // A synchronous TSPI function's request (provider_media.cpp): its result is the reply's.
+      const LONG result = ok ? 0 : line_error_value(text(f, field::kError));
+      if (ok && p.on_ok) p.on_ok(*this, f);
+      if (!ok) {
+        log::info(p.op + " refused: " + error_text(f) + (p.sync && p.sync->abandoned ? " (after the TSPI function returned)" : ""));
+        if (p.on_refused) p.on_refused(*this, f);
+      }
+      if (p.sync) {
+        p.sync->done = true;
+        p.sync->result = result;
+        WakeAllConditionVariable(&sync_cv_);
+      }
+      return;
+    }
     case Pending::Kind::Cleanup:
       if (!ok) log::info(p.op + " (clean-up) refused: " + error_text(f));
       if (!ok && p.on_refused) p.on_refused(*this, f);
@@ -742,8 +778,9 @@ void Provider::apply_info(const json& f, const Pending& p) {
   if (f.contains(field::kReason)) c.reason = call_reason_value(text(f, field::kReason));
   // A call TAPI knows already (read again after a request that changed it without an event):
   // what LINECALLINFO shows differently is a LINE_CALLINFO, after the request's completion.
+  const DWORD media_bits = apply_media_values(c, f);
   if (!c.valid) return;
-  DWORD bits = 0;
+  DWORD bits = media_bits;
   if (c.redirection_id() != redirection) bits |= LINECALLINFOSTATE_REDIRECTIONID;
   if (c.redirecting_id() != redirecting) bits |= LINECALLINFOSTATE_REDIRECTINGID;
   if (c.completion != completion) bits |= LINECALLINFOSTATE_COMPLETIONID;
@@ -892,6 +929,9 @@ void Provider::process_event(const json& f) {
     if (f.contains(field::kReason)) c->reason = call_reason_value(text(f, field::kReason));
     const Call* conf = call_by_server(text(f, field::kConference));
     c->conference = conf ? conf->handle : 0;
+    // Media, user-user information, call data... (issue 19): the values given, and what the
+    // server names changed (or LINECALLINFO shows changed).
+    bits |= apply_media_values(*c, f);
     if (bits) post(line_event(c->line, c->handle, LINE_CALLINFO, bits));
     return;
   }
@@ -941,6 +981,7 @@ void Provider::process_event(const json& f) {
     log::info("the server is stopping (" + text(f, field::kReason, "?") + ")");
     return;
   }
+  if (process_media_event(ev, f)) return;
   // Anything else is news from a newer server: ignored.
 }
 
@@ -996,6 +1037,10 @@ void Provider::deliver(Callback cb) {
     }
   }
   if (go) {
+    {
+      Guard g(lock_);
+      in_tapi_since_ = GetTickCount64();  // a synchronous TSPI function waiting sees TAPI busy
+    }
     switch (cb.kind) {
       case Callback::Kind::Completion:
         completion(cb.request, cb.result);
@@ -1010,6 +1055,7 @@ void Provider::deliver(Callback cb) {
         HTAPICALL ht = nullptr;
         proc(ht_line, nullptr, LINE_NEWCALL, cb.p1, reinterpret_cast<DWORD_PTR>(&ht), 0);
         Guard g(lock_);
+        in_tapi_since_ = 0;
         auto it = calls_.find(cb.call);
         if (it == calls_.end()) break;
         Call& c = *it->second;
@@ -1029,6 +1075,8 @@ void Provider::deliver(Callback cb) {
         break;
       }
     }
+    Guard g(lock_);
+    in_tapi_since_ = 0;
   }
   LeaveCriticalSection(&callback_lock_);
 }

@@ -112,6 +112,29 @@ DWORD media_modes_of(const Line& l) {
   return LINEMEDIAMODE_INTERACTIVEVOICE | (l.is_modem() ? LINEMEDIAMODE_DATAMODEM : 0);
 }
 
+/// LINECALLINFOSTATE_* a call's LINE_CALLINFO may name for the media operations offered.
+DWORD media_info_states(const media::Caps& m) {
+  using media::Op;
+  DWORD bits = 0;
+  if (m.offers(Op::SetMediaMode) || m.offers(Op::MonitorMedia)) bits |= LINECALLINFOSTATE_MEDIAMODE;
+  if (m.offers(Op::SendUserUserInfo)) bits |= LINECALLINFOSTATE_USERUSERINFO;
+  if (m.offers(Op::SetCallData)) bits |= LINECALLINFOSTATE_CALLDATA;
+  if (m.offers(Op::SetCallTreatment)) bits |= LINECALLINFOSTATE_TREATMENT;
+  if (m.offers(Op::SetCallQualityOfService)) bits |= LINECALLINFOSTATE_QOS;
+  if (m.offers(Op::SetCallParams)) bits |= LINECALLINFOSTATE_BEARERMODE | LINECALLINFOSTATE_RATE | LINECALLINFOSTATE_DIALPARAMS;
+  if (m.offers(Op::MonitorDigits) || m.offers(Op::MonitorMedia)) bits |= LINECALLINFOSTATE_MONITORMODES;
+  return bits;
+}
+
+/// "Music" for LINECALLTREATMENT_MUSIC: the call treatment list's names.
+std::wstring treatment_name(DWORD t) {
+  const char* n = media::name_of(media::kTreatments, t);
+  std::wstring w;
+  for (const char* p = n ? n : ""; *p; ++p)
+    w += static_cast<wchar_t>(w.empty() ? *p : std::tolower(static_cast<unsigned char>(*p)));
+  return w;
+}
+
 /// LINECALLFEATURE2_* of the LINECALLFEATURE_* bits: the transfer, park and completion modes
 /// behind them.
 DWORD call_features2(DWORD features) {
@@ -226,7 +249,25 @@ LONG Provider::get_dev_caps(DWORD device_id, DWORD version, DWORD, LPLINEDEVCAPS
   caps->dwNumAddresses = 1;
   // A modem's line also hands its program the modem (Unimodem's passthrough).
   caps->dwBearerModes = LINEBEARERMODE_VOICE | (l->is_modem() ? LINEBEARERMODE_PASSTHROUGH : 0);
-  caps->dwMediaModes = media_modes_of(*l);
+  // The switch's media (hello's pbx.media): the modes it knows, digits, tones.
+  const media::Caps& m = caps_.media;
+  caps->dwMediaModes = media_modes_of(*l) | m.media_modes;
+  caps->dwMonitorDigitModes = m.offers(media::Op::MonitorDigits) ? m.monitor_digit_modes : 0;
+  caps->dwGenerateDigitModes = m.offers(media::Op::GenerateDigits) ? m.generate_digit_modes : 0;
+  caps->dwGenerateToneModes = m.offers(media::Op::GenerateTone) ? m.generate_tone_modes : 0;
+  caps->dwGenerateToneMaxNumFreq =
+      m.offers(media::Op::GenerateTone) && (m.generate_tone_modes & LINETONEMODE_CUSTOM) ? m.max_tone_frequencies : 0;
+  caps->dwMonitorToneMaxNumFreq = m.offers(media::Op::MonitorTones) ? m.max_tone_frequencies : 0;
+  caps->dwMonitorToneMaxNumEntries = m.offers(media::Op::MonitorTones) ? m.max_monitored_tones : 0;
+  caps->dwGatherDigitsMinTimeout = m.offers(media::Op::GatherDigits) ? m.gather_min_timeout : 0;
+  caps->dwGatherDigitsMaxTimeout = m.offers(media::Op::GatherDigits) ? m.gather_max_timeout : 0;
+  if (m.offers(media::Op::SetMediaControl)) {
+    // What TSPI_lineSetMediaControl takes (its own limit; the switch names none).
+    caps->dwMedCtlDigitMaxListSize = caps->dwMedCtlMediaMaxListSize = caps->dwMedCtlToneMaxListSize =
+        caps->dwMedCtlCallStateMaxListSize = 32;
+  }
+  if (m.offers(media::Op::SendUserUserInfo)) caps->dwUUISendUserUserInfoSize = m.max_uui;
+  if (m.max_uui) caps->dwUUICallInfoSize = m.max_uui;
   // The dial-string modifiers the switch honours (`W`, `@`, `$`); the others it refuses with
   // DIALDIALTONE, DIALQUIET or DIALBILLING. Closing a call drops it where the switch can drop.
   caps->dwDevCapFlags = (caps_.supports(Op::Drop) ? LINEDEVCAPFLAGS_CLOSEDROP : 0) |
@@ -279,7 +320,8 @@ LONG Provider::get_address_caps(DWORD device_id, DWORD address_id, DWORD, DWORD,
   caps->dwCallInfoStates = LINECALLINFOSTATE_CALLERID | LINECALLINFOSTATE_CALLEDID | LINECALLINFOSTATE_REDIRECTIONID |
                            LINECALLINFOSTATE_REDIRECTINGID | LINECALLINFOSTATE_REASON | LINECALLINFOSTATE_CONNECTEDID |
                            LINECALLINFOSTATE_RELATEDCALLID | LINECALLINFOSTATE_APPSPECIFIC | LINECALLINFOSTATE_OTHER |
-                           (caps_.supports(Op::CompleteCall) ? LINECALLINFOSTATE_COMPLETIONID : 0);
+                           (caps_.supports(Op::CompleteCall) ? LINECALLINFOSTATE_COMPLETIONID : 0) |
+                           media_info_states(caps_.media);
   caps->dwCallerIDFlags = LINECALLPARTYID_ADDRESS | LINECALLPARTYID_NAME | LINECALLPARTYID_UNKNOWN;
   caps->dwCalledIDFlags = LINECALLPARTYID_ADDRESS | LINECALLPARTYID_NAME | LINECALLPARTYID_UNKNOWN;
   caps->dwConnectedIDFlags = LINECALLPARTYID_ADDRESS | LINECALLPARTYID_NAME | LINECALLPARTYID_UNAVAIL;
@@ -342,10 +384,30 @@ LONG Provider::get_address_caps(DWORD device_id, DWORD address_id, DWORD, DWORD,
   caps->dwCallFeatures2 = call_features2(call_features);
   caps->dwConnectedModes = LINECONNECTEDMODE_ACTIVE;
   caps->dwOfferingModes = LINEOFFERINGMODE_ACTIVE;
-  caps->dwAvailableMediaModes = media_modes_of(*l);
+  caps->dwAvailableMediaModes = media_modes_of(*l) | caps_.media.media_modes;
+  caps->dwMaxCallDataSize = caps_.media.offers(media::Op::SetCallData) ? caps_.media.max_call_data : 0;
   VarWriter w(caps, fixed);
   w.add_text(&caps->dwAddressSize, &caps->dwAddressOffset, widen(l->number));
   w.add_multi_text(&caps->dwDeviceClassesSize, &caps->dwDeviceClassesOffset, kDeviceClasses);
+  if (caps_.media.offers(media::Op::SetCallTreatment)) {
+    // LINECALLTREATMENTENTRY per treatment, each naming itself; the names' offsets count from
+    // the start of LINEADDRESSCAPS.
+    const auto& list = caps_.media.treatments;
+    caps->dwNumCallTreatments = static_cast<DWORD>(list.size());
+    const std::size_t table = w.add(&caps->dwCallTreatmentListSize, &caps->dwCallTreatmentListOffset,
+                                    std::vector<BYTE>(list.size() * sizeof(LINECALLTREATMENTENTRY), 0));
+    std::vector<std::size_t> names;
+    for (DWORD t : list) {
+      const std::wstring n = treatment_name(t);
+      std::vector<BYTE> b((n.size() + 1) * sizeof(wchar_t), 0);
+      std::memcpy(b.data(), n.data(), n.size() * sizeof(wchar_t));
+      names.push_back(w.add(nullptr, nullptr, std::move(b)));
+    }
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      LINECALLTREATMENTENTRY e{list[i], static_cast<DWORD>(w.bytes(names[i]).size()), w.at(names[i])};
+      std::memcpy(w.bytes(table).data() + i * sizeof e, &e, sizeof e);
+    }
+  }
   w.commit();
   return 0;
 }
@@ -501,8 +563,9 @@ LONG Provider::get_call_info(HDRVCALL hd, LPLINECALLINFO info) {
   const Line& l = *lines_[c->line];
   const DWORD fixed = callinfo_fixed(l.version);
   if (info->dwTotalSize < fixed) return err(LINEERR_STRUCTURETOOSMALL);
-  // Only the provider's members are written: hLine, the monitor modes, the owner and monitor
-  // counts, and the app name, displayable address, called party and comment are TAPI's.
+  // Only the provider's members are written: hLine, the owner and monitor counts, and the app
+  // name, displayable address, called party and comment are TAPI's. (The monitor modes are too:
+  // TAPI puts its applications' over the switch's, which are written below.)
   info->dwLineDeviceID = l.device_id;
   info->dwAddressID = 0;
   info->dwBearerMode = LINEBEARERMODE_VOICE;
@@ -583,10 +646,30 @@ LONG Provider::get_call_info(HDRVCALL hd, LPLINECALLINFO info) {
       w.add_text(&info->dwCallerIDNameSize, &info->dwCallerIDNameOffset, widen(p.calling_party_id));
     }
     if (!p.display_text.empty()) w.add_text(&info->dwDisplaySize, &info->dwDisplayOffset, widen(p.display_text));
-    if (!p.user_user_info.empty())
-      w.add(&info->dwUserUserInfoSize, &info->dwUserUserInfoOffset,
-            std::vector<BYTE>(p.user_user_info.begin(), p.user_user_info.end()));
+    // User-user information: the oldest not released (call_info USERUSERINFO), once the
+    // server reported it; until then what the caller's params carried.
+    const std::string& uui = c->media.has_uui ? c->media.uui : p.user_user_info;
+    if (!uui.empty())
+      w.add(&info->dwUserUserInfoSize, &info->dwUserUserInfoOffset, std::vector<BYTE>(uui.begin(), uui.end()));
     if (p.caller_blocked && !c->inbound) info->dwCallParamFlags |= LINECALLPARAMFLAGS_BLOCKID;
+  }
+  // --- media, call data, treatment, QoS, call parameters (issue 19) --------------------------------
+  {
+    const Call::Media& m = c->media;
+    if (m.media_mode) info->dwMediaMode = m.media_mode;
+    if (m.bearer_mode) info->dwBearerMode = m.bearer_mode;
+    info->dwRate = m.rate;
+    if (m.has_dial_params) info->DialParams = m.dial_params;
+    info->dwCallTreatment = m.treatment;
+    // TAPI overwrites these two with what its applications asked for; without one, the switch's.
+    info->dwMonitorDigitModes = m.monitor_digit_modes;
+    info->dwMonitorMediaModes = m.monitor_media_modes;
+    auto bytes = [](const std::string& s) { return std::vector<BYTE>(s.begin(), s.end()); };
+    if (!m.call_data.empty()) w.add(&info->dwCallDataSize, &info->dwCallDataOffset, bytes(m.call_data));
+    if (!m.qos_sending.empty())
+      w.add(&info->dwSendingFlowspecSize, &info->dwSendingFlowspecOffset, bytes(m.qos_sending));
+    if (!m.qos_receiving.empty())
+      w.add(&info->dwReceivingFlowspecSize, &info->dwReceivingFlowspecOffset, bytes(m.qos_receiving));
   }
   if (l.version >= 0x00030000) {
     auto type = [](const std::string& n) -> DWORD { return n.empty() ? 0 : LINEADDRESSTYPE_PHONENUMBER; };

@@ -69,6 +69,11 @@ std::string line_message_name(DWORD msg) {
     case LINE_LINEDEVSTATE: return "LINE_LINEDEVSTATE";
     case LINE_CREATE: return "LINE_CREATE";
     case LINE_NEWCALL: return "LINE_NEWCALL";
+    case LINE_GENERATE: return "LINE_GENERATE";
+    case LINE_MONITORDIGITS: return "LINE_MONITORDIGITS";
+    case LINE_GATHERDIGITS: return "LINE_GATHERDIGITS";
+    case LINE_MONITORTONE: return "LINE_MONITORTONE";
+    case LINE_MONITORMEDIA: return "LINE_MONITORMEDIA";
     default: return "LINE_#" + std::to_string(msg);
   }
 }

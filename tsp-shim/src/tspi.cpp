@@ -303,6 +303,89 @@ LONG TSPIAPI TSPI_lineUncompleteCall(DRV_REQUESTID dwRequestID, HDRVLINE hdLine,
   return guarded(__func__, [&] { return p().uncomplete_call(dwRequestID, hdLine, dwCompletionID); });
 }
 
+// --- media, digits and tones (synchronous: the switch's reply is the result) -------------------
+
+LONG TSPIAPI TSPI_lineGenerateDigits(HDRVCALL hdCall, DWORD dwEndToEndID, DWORD dwDigitMode, LPCWSTR lpszDigits,
+                                     DWORD dwDuration) {
+  return guarded(__func__, [&] { return p().generate_digits(hdCall, dwEndToEndID, dwDigitMode, lpszDigits, dwDuration); });
+}
+
+LONG TSPIAPI TSPI_lineGenerateTone(HDRVCALL hdCall, DWORD dwEndToEndID, DWORD dwToneMode, DWORD dwDuration,
+                                   DWORD dwNumTones, LPLINEGENERATETONE const lpTones) {
+  return guarded(__func__,
+                 [&] { return p().generate_tone(hdCall, dwEndToEndID, dwToneMode, dwDuration, dwNumTones, lpTones); });
+}
+
+LONG TSPIAPI TSPI_lineMonitorDigits(HDRVCALL hdCall, DWORD dwDigitModes) {
+  return guarded(__func__, [&] { return p().monitor_digits(hdCall, dwDigitModes); });
+}
+
+LONG TSPIAPI TSPI_lineGatherDigits(HDRVCALL hdCall, DWORD dwEndToEndID, DWORD dwDigitModes, LPWSTR lpsDigits,
+                                   DWORD dwNumDigits, LPCWSTR lpszTerminationDigits, DWORD dwFirstDigitTimeout,
+                                   DWORD dwInterDigitTimeout) {
+  return guarded(__func__, [&] {
+    return p().gather_digits(hdCall, dwEndToEndID, dwDigitModes, lpsDigits, dwNumDigits, lpszTerminationDigits,
+                             dwFirstDigitTimeout, dwInterDigitTimeout);
+  });
+}
+
+LONG TSPIAPI TSPI_lineMonitorTones(HDRVCALL hdCall, DWORD dwToneListID, LPLINEMONITORTONE const lpToneList,
+                                   DWORD dwNumEntries) {
+  return guarded(__func__, [&] { return p().monitor_tones(hdCall, dwToneListID, lpToneList, dwNumEntries); });
+}
+
+LONG TSPIAPI TSPI_lineMonitorMedia(HDRVCALL hdCall, DWORD dwMediaModes) {
+  return guarded(__func__, [&] { return p().monitor_media(hdCall, dwMediaModes); });
+}
+
+LONG TSPIAPI TSPI_lineSetMediaMode(HDRVCALL hdCall, DWORD dwMediaMode) {
+  return guarded(__func__, [&] { return p().set_media_mode(hdCall, dwMediaMode); });
+}
+
+LONG TSPIAPI TSPI_lineSetMediaControl(HDRVLINE hdLine, DWORD dwAddressID, HDRVCALL hdCall, DWORD dwSelect,
+                                      LPLINEMEDIACONTROLDIGIT const lpDigitList, DWORD dwDigitNumEntries,
+                                      LPLINEMEDIACONTROLMEDIA const lpMediaList, DWORD dwMediaNumEntries,
+                                      LPLINEMEDIACONTROLTONE const lpToneList, DWORD dwToneNumEntries,
+                                      LPLINEMEDIACONTROLCALLSTATE const lpCallStateList, DWORD dwCallStateNumEntries) {
+  return guarded(__func__, [&] {
+    return p().set_media_control(hdLine, dwAddressID, hdCall, dwSelect, lpDigitList, dwDigitNumEntries, lpMediaList,
+                                 dwMediaNumEntries, lpToneList, dwToneNumEntries, lpCallStateList, dwCallStateNumEntries);
+  });
+}
+
+// --- user-user information, call data and parameters (asynchronous) -----------------------------
+
+LONG TSPIAPI TSPI_lineSendUserUserInfo(DRV_REQUESTID dwRequestID, HDRVCALL hdCall, LPCSTR lpsUserUserInfo, DWORD dwSize) {
+  return guarded(__func__, [&] { return p().send_user_user_info(dwRequestID, hdCall, lpsUserUserInfo, dwSize); });
+}
+
+LONG TSPIAPI TSPI_lineReleaseUserUserInfo(DRV_REQUESTID dwRequestID, HDRVCALL hdCall) {
+  return guarded(__func__, [&] { return p().release_user_user_info(dwRequestID, hdCall); });
+}
+
+LONG TSPIAPI TSPI_lineSetCallData(DRV_REQUESTID dwRequestID, HDRVCALL hdCall, LPVOID lpCallData, DWORD dwSize) {
+  return guarded(__func__, [&] { return p().set_call_data(dwRequestID, hdCall, lpCallData, dwSize); });
+}
+
+LONG TSPIAPI TSPI_lineSetCallTreatment(DRV_REQUESTID dwRequestID, HDRVCALL hdCall, DWORD dwTreatment) {
+  return guarded(__func__, [&] { return p().set_call_treatment(dwRequestID, hdCall, dwTreatment); });
+}
+
+LONG TSPIAPI TSPI_lineSetCallQualityOfService(DRV_REQUESTID dwRequestID, HDRVCALL hdCall, LPVOID lpSendingFlowspec,
+                                              DWORD dwSendingFlowspecSize, LPVOID lpReceivingFlowspec,
+                                              DWORD dwReceivingFlowspecSize) {
+  return guarded(__func__, [&] {
+    return p().set_call_quality_of_service(dwRequestID, hdCall, lpSendingFlowspec, dwSendingFlowspecSize,
+                                           lpReceivingFlowspec, dwReceivingFlowspecSize);
+  });
+}
+
+LONG TSPIAPI TSPI_lineSetCallParams(DRV_REQUESTID dwRequestID, HDRVCALL hdCall, DWORD dwBearerMode, DWORD dwMinRate,
+                                    DWORD dwMaxRate, LPLINEDIALPARAMS const lpDialParams) {
+  return guarded(__func__,
+                 [&] { return p().set_call_params(dwRequestID, hdCall, dwBearerMode, dwMinRate, dwMaxRate, lpDialParams); });
+}
+
 // --- telsim's tapi32.dll extensions (telsim_ext.h): lines shared between processes ---------------
 
 extern "C" {

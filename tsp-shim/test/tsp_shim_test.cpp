@@ -299,6 +299,12 @@ class NarrowingProxy {
       if (!j.is_discarded() && j.is_object()) {
         std::lock_guard<std::mutex> g(mutex_);
         if (!from_server && j.contains("op") && j["op"].is_string()) ops_.push_back(j["op"].get<std::string>());
+        if (from_server && j.contains("pbx") && j["pbx"].is_object() && drop_.count("media") && j["pbx"].contains("media")) {
+          // A switch from before issue 19: no pbx.media at all.
+          j["pbx"].erase("media");
+          line = j.dump();
+          ++narrowed_;
+        }
         if (from_server && j.contains("pbx") && j["pbx"].is_object() && j["pbx"].contains("operations")) {
           nlohmann::json kept = nlohmann::json::array();
           for (const auto& op : j["pbx"]["operations"])
@@ -411,6 +417,11 @@ TEST(TspDll, ExportsEveryFunctionTheTelephonyServiceCalls) {
       "TSPI_lineAddToConference", "TSPI_lineRemoveFromConference", "TSPI_linePark", "TSPI_lineUnpark",
       "TSPI_linePickup", "TSPI_lineRedirect", "TSPI_lineForward", "TSPI_lineCompleteCall", "TSPI_lineUncompleteCall",
       "TSPI_lineSecureCall",
+      // issue 19: media, digits, tones, user-user information, call data and parameters
+      "TSPI_lineGenerateDigits", "TSPI_lineGenerateTone", "TSPI_lineMonitorDigits", "TSPI_lineGatherDigits",
+      "TSPI_lineMonitorTones", "TSPI_lineMonitorMedia", "TSPI_lineSetMediaMode", "TSPI_lineSetMediaControl",
+      "TSPI_lineSendUserUserInfo", "TSPI_lineReleaseUserUserInfo", "TSPI_lineSetCallData",
+      "TSPI_lineSetCallTreatment", "TSPI_lineSetCallQualityOfService", "TSPI_lineSetCallParams",
       // and what TAPI uses besides: LINE_CREATE's device creation, call ids, app data, filters
       "TSPI_providerCreateLineDevice", "TSPI_lineGetCallIDs", "TSPI_lineSetAppSpecific", "TSPI_lineSetStatusMessages"};
   for (const char* f : required) EXPECT_TRUE(names.count(f)) << TELSIM_TSP_DLL << " does not export " << f;
@@ -564,6 +575,38 @@ TEST_F(TspUnderWine, CallParamsReachTheCalledPartyAndACorruptOneIsRefused) {
   const HostRun run = run_host(dir_.path(), "call-params", {{"TELSIM_SERVER", "127.0.0.1:" + std::to_string(server->port())}});
   EXPECT_EQ(run.status, 0) << run.describe();
   EXPECT_NE(run.out.find("PASS: call-params"), std::string::npos) << run.describe();
+  EXPECT_EQ(server->stop(), 0) << server->describe();
+  EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
+}
+
+// Media, digits, tones, user-user information and call data (issue 19; docs/tsp.md, "Media and
+// digits"): what hello's pbx.media offers is advertised; digits one call generates the other
+// monitors and gathers; UUI, call data, treatment, QoS and call params reach LINECALLINFO; a
+// fax's media is detected. Every message's parameters are checked by the host.
+TEST_F(TspUnderWine, DigitsToneUserUserInfoCallDataAndAFaxReachTapiWithTheirParameters) {
+  auto server = start_server("127.0.0.1:0", (fs::path(TELSIM_TSP_SCENARIO).parent_path() / "media.yaml").string());
+  const HostRun run = run_host(dir_.path(), "media", {{"TELSIM_SERVER", "127.0.0.1:" + std::to_string(server->port())}});
+  EXPECT_EQ(run.status, 0) << run.describe();
+  EXPECT_NE(run.out.find("PASS: media"), std::string::npos) << run.describe();
+  EXPECT_EQ(server->stop(), 0) << server->describe();
+  EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
+}
+
+// A switch that says nothing of media (hello without pbx.media, as before issue 19; the driver's
+// proxy takes it out, and the media operations out of `operations`): nothing of it is advertised,
+// each media function is OPERATIONUNAVAIL at once, and none reaches the server.
+TEST_F(TspUnderWine, WithoutPbxMediaEveryMediaFunctionIsUnavailableAndNeverSent) {
+  auto server = start_server();
+  const std::set<std::string> media_ops{"media", "generate_digits", "generate_tone", "monitor_digits",
+                                        "gather_digits", "monitor_tones", "monitor_media", "set_media_mode",
+                                        "set_media_control", "send_user_user_info", "release_user_user_info",
+                                        "set_call_data", "set_call_treatment", "set_call_quality_of_service",
+                                        "set_call_params"};
+  NarrowingProxy proxy(server->port(), media_ops);
+  const HostRun run = run_host(dir_.path(), "media-absent", {{"TELSIM_SERVER", "127.0.0.1:" + std::to_string(proxy.port())}});
+  EXPECT_EQ(run.status, 0) << run.describe();
+  EXPECT_NE(run.out.find("PASS: media-absent"), std::string::npos) << run.describe();
+  for (const std::string& op : proxy.ops()) EXPECT_FALSE(media_ops.count(op)) << "the TSP asked the server for " << op;
   EXPECT_EQ(server->stop(), 0) << server->describe();
   EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
 }
