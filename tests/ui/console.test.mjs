@@ -5,7 +5,7 @@
 // digits keyed there reach the application's call; a call in from the PSTN rings the DID's
 // extension; a
 // refused action shows its LINEERR; a line an application has open is watch-only until the person
-// takes it over; the clock
+// takes it over; a fault injected from the page acts on the switch; the clock
 // pauses and resumes. Run by tests/ui/run.mjs (ctest: ui/console).
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -146,6 +146,21 @@ describe("the live console", () => {
     await page.click("#sel-body button[data-act='give-back']");
     await page.waitForFunction(() => /gave 201 back to desk/.test(document.getElementById("notice").textContent));
     await page.waitForFunction(() => [...document.querySelectorAll("#sel-body button")].map((b) => b.textContent).join() === "Take over");
+    assert.deepEqual(page.errors, []);
+  });
+
+  test("a fault injected from the page acts on the switch", async () => {
+    const made = await desk.request({ op: "make_call", line: "201", to: "300" });
+    assert.equal(made.ok, true);
+    await desk.waitFor((f) => f.event === "call_state" && f.call === made.call && f.state === "CONNECTED");
+    await page.selectOption("#fault-kind", "restart");
+    await page.click("#fault-inject");
+    await page.waitForFunction(() => /fault \d+: /.test(document.getElementById("notice").textContent));
+    const cut = await desk.waitFor((f) => f.event === "call_state" && f.call === made.call && f.state === "DISCONNECTED");
+    assert.equal(cut.mode_name, "TEMPFAILURE");
+    // A restart clears every call to IDLE; the handle is the application's to let go.
+    await desk.waitFor((f) => f.event === "call_state" && f.call === made.call && f.state === "IDLE");
+    assert.equal((await desk.request({ op: "deallocate", call: made.call })).ok, true);
     assert.deepEqual(page.errors, []);
   });
 
