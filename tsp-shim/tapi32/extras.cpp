@@ -1,7 +1,7 @@
 // The line functions a provider implements or not: media and digits, user-user information,
 // call data and parameters, terminals, device-specific extensions. Each checks its handles and
 // privileges as TAPI does, then asks the provider; a provider without the TSPI function gets
-// LINEERR_OPERATIONUNAVAIL (telsim.tsp has none of them: no media stream in the simulator).
+// LINEERR_OPERATIONUNAVAIL (telsim.tsp has the media ones, not the terminal or device-specific).
 // Also the ACD agent and queue functions and the proxy ones, which TAPI passes to a proxy
 // application (lineOpen with LINEOPENOPTION_PROXY); this TAPI has no proxies, so they are
 // unavailable on every line.
@@ -40,13 +40,26 @@ DWORD next_end_to_end() {
   return ++id;
 }
 
-LONG gather_digits(DWORD hcall, DWORD modes, void* digits, DWORD num, const WideArg& term, DWORD first, DWORD inter) {
+/// `wide`: a Unicode caller's buffer; `ansi`: an ANSI caller's, which the provider (it gathers
+/// UTF-16) fills through a buffer of ours, copied over when LINE_GATHERDIGITS comes (service.cpp).
+LONG gather_digits(DWORD hcall, DWORD modes, LPWSTR wide, LPSTR ansi, DWORD num, const WideArg& term, DWORD first,
+                   DWORD inter) {
   return call_sync(hcall, true, [&](Provider& p, TapiCall& c) -> LONG {
     if (!p.TSPI_lineGatherDigits) return err(LINEERR_OPERATIONUNAVAIL);
-    if (digits && num == 0) return err(LINEERR_INVALPARAM);
-    // Gathered into the caller's buffer by the provider: UTF-16 only (an ANSI caller's buffer is
-    // half as long, so only Unicode callers get it passed through).
-    return p.TSPI_lineGatherDigits(c.hd, next_end_to_end(), modes, static_cast<LPWSTR>(digits), num, term.get(), first, inter);
+    if ((wide || ansi) && num == 0) return err(LINEERR_INVALPARAM);
+    const DWORD id = next_end_to_end();
+    LPWSTR buffer = wide;
+    if (ansi) {
+      Service::AnsiGather g;
+      g.target = ansi;
+      g.size = num;
+      g.wide = std::make_unique<WCHAR[]>(num + 1);
+      buffer = g.wide.get();
+      Service::get().ansi_gathers()[id] = std::move(g);
+    }
+    const LONG rc = p.TSPI_lineGatherDigits(c.hd, id, modes, buffer, num, term.get(), first, inter);
+    if (rc != 0 && ansi) Service::get().ansi_gathers().erase(id);
+    return rc;
   });
 }
 
@@ -70,19 +83,15 @@ extern "C" {
 LONG WINAPI lineGatherDigitsA(HCALL hCall, DWORD dwDigitModes, LPSTR lpsDigits, DWORD dwNumDigits,
                               LPCSTR lpszTerminationDigits, DWORD dwFirstDigitTimeout, DWORD dwInterDigitTimeout) {
   return guarded(__func__, [&] {
-    // The provider gathers UTF-16 into the caller's buffer, which an ANSI caller's is not: its
-    // digits are not passed through (no provider here gathers any).
-    if (lpsDigits)
-      return call_sync(hCall, true, [](Provider&, TapiCall&) { return err(LINEERR_OPERATIONUNAVAIL); });
-    return gather_digits(hCall, dwDigitModes, nullptr, dwNumDigits, WideArg(lpszTerminationDigits), dwFirstDigitTimeout,
-                         dwInterDigitTimeout);
+    return gather_digits(hCall, dwDigitModes, nullptr, lpsDigits, dwNumDigits, WideArg(lpszTerminationDigits),
+                         dwFirstDigitTimeout, dwInterDigitTimeout);
   });
 }
 LONG WINAPI lineGatherDigitsW(HCALL hCall, DWORD dwDigitModes, LPWSTR lpsDigits, DWORD dwNumDigits,
                               LPCWSTR lpszTerminationDigits, DWORD dwFirstDigitTimeout, DWORD dwInterDigitTimeout) {
   return guarded(__func__, [&] {
-    return gather_digits(hCall, dwDigitModes, lpsDigits, dwNumDigits, WideArg(lpszTerminationDigits), dwFirstDigitTimeout,
-                         dwInterDigitTimeout);
+    return gather_digits(hCall, dwDigitModes, lpsDigits, nullptr, dwNumDigits, WideArg(lpszTerminationDigits),
+                         dwFirstDigitTimeout, dwInterDigitTimeout);
   });
 }
 

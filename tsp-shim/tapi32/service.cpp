@@ -738,6 +738,14 @@ void Service::line_event(HTAPILINE htl, HTAPICALL htc, DWORD msg, DWORD_PTR p1, 
       TapiCall* c = call(static_cast<DWORD>(reinterpret_cast<std::uintptr_t>(htc)));
       if (!c || c->closed) return;
       if (msg == LINE_MONITORMEDIA && p1) c->media_mode = static_cast<DWORD>(p1);
+      if (msg == LINE_GATHERDIGITS) {
+        // An ANSI gather: what the provider wrote in UTF-16 goes into the application's buffer.
+        const auto g = ansi_gathers_.find(static_cast<DWORD>(p2));
+        if (g != ansi_gathers_.end()) {
+          for (DWORD i = 0; i < g->second.size; ++i) g->second.target[i] = static_cast<char>(g->second.wide[i]);
+          ansi_gathers_.erase(g);
+        }
+      }
       DWORD app_msg = msg;
       if (msg == LINE_CALLDEVSPECIFIC) app_msg = LINE_DEVSPECIFIC;
       if (msg == LINE_CALLDEVSPECIFICFEATURE) app_msg = LINE_DEVSPECIFICFEATURE;

@@ -224,6 +224,14 @@ class Service {
   std::map<DWORD, std::unique_ptr<CallHandle>>& call_handles() { return call_handles_; }
   std::map<DWORD, std::unique_ptr<TapiCall>>& calls() { return calls_; }
   std::vector<std::unique_ptr<Provider>>& providers() { return providers_; }
+  /// lineGatherDigitsA: the provider gathers UTF-16 into `wide`; LINE_GATHERDIGITS of
+  /// `end_to_end` copies it into the application's ANSI buffer before the application hears it.
+  struct AnsiGather {
+    LPSTR target = nullptr;
+    DWORD size = 0;
+    std::unique_ptr<WCHAR[]> wide;
+  };
+  std::map<DWORD, AnsiGather>& ansi_gathers() { return ansi_gathers_; }
 
   // --- lifetime --------------------------------------------------------------------------
   /// Load and initialise the providers if no application had; called without the lock.
@@ -323,6 +331,7 @@ class Service {
   std::map<DWORD, std::unique_ptr<LineOpen>> lines_;
   std::map<DWORD, std::unique_ptr<CallHandle>> call_handles_;
   std::map<DWORD, std::unique_ptr<TapiCall>> calls_;
+  std::map<DWORD, AnsiGather> ansi_gathers_;  ///< by end-to-end id
   std::map<DWORD, std::unique_ptr<Request>> requests_;
   // the worker
   HANDLE worker_ = nullptr;
