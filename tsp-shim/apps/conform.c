@@ -829,11 +829,19 @@ static void walk_features(void) {
   mt.dwAppSpecific = 1;
   mt.dwDuration = 100;
   mt.dwFrequency1 = 440;
+  {
+    /* An ANSI gather: the digits the far party sends land in the ANSI buffer. */
+    Row *g = row("lineGatherDigitsA", PROVIDER);
+    memset(digits, 0, sizeof digits);
+    is(g, lineGatherDigitsA(b, LINEDIGITMODE_DTMF, digits, 3, "#", 5000, 5000), 0, "a gather of 3 on a live call: 0");
+    is(g, lineGenerateDigitsA(a, LINEDIGITMODE_DTMF, "12#", 0), 0, "(the far party keys 12#)");
+    LINEMESSAGE *m = wait_msg(&qa, LINE_GATHERDIGITS, (DWORD)b, (DWORD_PTR)LINEGATHERTERM_TERMDIGIT);
+    chk(g, m != NULL && memcmp(digits, "12#", 3) == 0, "LINE_GATHERDIGITS TERMDIGIT, \"12#\" in the ANSI buffer",
+        "buffer '%.3s'", digits);
+  }
   is(row("lineMonitorDigits", PROVIDER), lineMonitorDigits(a, LINEDIGITMODE_DTMF), 0, "DTMF on a live call: 0");
   is(row("lineGenerateDigitsA", PROVIDER), lineGenerateDigitsA(a, LINEDIGITMODE_DTMF, "123", 0), 0, "DTMF 123: 0");
   is(row("lineGenerateDigitsW", PROVIDER), lineGenerateDigitsW(a, LINEDIGITMODE_DTMF, L"123", 0), 0, "DTMF 123: 0");
-  is(row("lineGatherDigitsA", PROVIDER), lineGatherDigitsA(b, LINEDIGITMODE_DTMF, digits, 4, "#", 1000, 1000), 0,
-     "a gather of 4 on a live call: 0");
   is(row("lineGatherDigitsW", PROVIDER), lineGatherDigitsW(b, LINEDIGITMODE_DTMF, wdigits, 4, L"#", 1000, 1000), 0,
      "a gather of 4 on a live call: 0");
   is(row("lineGenerateTone", PROVIDER), lineGenerateTone(a, LINETONEMODE_CUSTOM, 100, 1, &tone), 0, "a custom 440 Hz tone: 0");
