@@ -319,10 +319,10 @@ void ScenarioRunner::log_media(CallId id, std::string what) {
 
 void ScenarioRunner::on_call_info(CallId id, std::uint32_t infostate) {
   const Call* c = pbx_.find_call(id);
-  if (c && (infostate & 0x200000) && !c->user_user_info.empty())
+  if (c && (infostate & callinfo::kUserUserInfo) && !c->user_user_info.empty())
     log_media(id, fmt::format("UUI \"{}\"", c->user_user_info));
-  if (c && (infostate & 0x40000000)) log_media(id, fmt::format("call data \"{}\"", c->call_data));
-  if (c && (infostate & 0x10000000)) log_media(id, fmt::format("treatment {}", to_string(c->treatment)));
+  if (c && (infostate & callinfo::kCallData)) log_media(id, fmt::format("call data \"{}\"", c->call_data));
+  if (c && (infostate & callinfo::kTreatment)) log_media(id, fmt::format("treatment {}", to_string(c->treatment)));
   recheck();
 }
 

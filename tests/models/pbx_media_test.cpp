@@ -35,10 +35,13 @@ class MediaRecorder final : public PbxObserver {
   std::vector<std::pair<CallId, std::uint32_t>> infos;
 };
 
+// LINECALLINFOSTATE_ values, as <tapi.h> has them; media.hpp takes its own from tapi_names.
 constexpr std::uint32_t kInfoUserUserInfo = 0x200000;
 constexpr std::uint32_t kInfoCallData = 0x40000000;
 constexpr std::uint32_t kInfoMediaMode = 0x10;
 constexpr std::uint32_t kInfoMonitorModes = 0x8000000;
+static_assert(kInfoUserUserInfo == callinfo::kUserUserInfo && kInfoCallData == callinfo::kCallData &&
+              kInfoMediaMode == callinfo::kMediaMode && kInfoMonitorModes == callinfo::kMonitorModes);
 
 Command media_command(Op op, CallId call) {
   Command c;

@@ -15,16 +15,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr std::uint32_t kInfoBearerMode = 0x4;
-constexpr std::uint32_t kInfoRate = 0x8;
-constexpr std::uint32_t kInfoMediaMode = 0x10;
-constexpr std::uint32_t kInfoUserUserInfo = 0x200000;
-constexpr std::uint32_t kInfoDialParams = 0x4000000;
-constexpr std::uint32_t kInfoMonitorModes = 0x8000000;
-constexpr std::uint32_t kInfoTreatment = 0x10000000;
-constexpr std::uint32_t kInfoQos = 0x20000000;
-constexpr std::uint32_t kInfoCallData = 0x40000000;
-
 bool dtmf_digit(char c) {
   return (c >= '0' && c <= '9') || c == '*' || c == '#' || (c >= 'A' && c <= 'D');
 }
@@ -167,27 +157,23 @@ OpResult Media::execute(const Command& c) {
     case Op::MonitorTones: return monitor_tones(*call, a);
     case Op::SendUserUserInfo: return send_user_user_info(*call, a);
     case Op::SetCallParams: return set_call_params(*call, a);
-    case Op::MonitorDigits: {
-      state(*call).monitor_digits = a.digit_modes;
-      const bool changed = call->monitor_digit_modes != a.digit_modes;
-      call->monitor_digit_modes = a.digit_modes;
-      const OpResult r = pbx_.reply(c.op, LineErr::Success, call->id);
-      if (changed) info_changed(*call, kInfoMonitorModes);
-      return r;
-    }
+    case Op::MonitorDigits:
     case Op::MonitorMedia: {
-      state(*call).monitor_media = a.media_modes;
-      const bool changed = call->monitor_media_modes != a.media_modes;
-      call->monitor_media_modes = a.media_modes;
+      // What the call's monitors report is what its LINECALLINFO shows (dwMonitor*Modes).
+      const bool digits = c.op == Op::MonitorDigits;
+      std::uint32_t& modes = digits ? call->monitor_digit_modes : call->monitor_media_modes;
+      const std::uint32_t wanted = digits ? a.digit_modes : a.media_modes;
+      const bool changed = modes != wanted;
+      modes = wanted;
       const OpResult r = pbx_.reply(c.op, LineErr::Success, call->id);
-      if (changed) info_changed(*call, kInfoMonitorModes);
+      if (changed) info_changed(*call, callinfo::kMonitorModes);
       return r;
     }
     case Op::SetMediaMode: {
       const bool changed = call->media_mode != a.media_modes;
       call->media_mode = a.media_modes;
       const OpResult r = pbx_.reply(c.op, LineErr::Success, call->id);
-      if (changed) info_changed(*call, kInfoMediaMode);
+      if (changed) info_changed(*call, callinfo::kMediaMode);
       return r;
     }
     case Op::SetMediaControl: {
@@ -203,7 +189,7 @@ OpResult Media::execute(const Command& c) {
       }
       const bool changed = next != call->user_user_info;
       call->user_user_info = std::move(next);
-      if (changed) info_changed(*call, kInfoUserUserInfo);
+      if (changed) info_changed(*call, callinfo::kUserUserInfo);
       return r;
     }
     case Op::SetCallData: {
@@ -220,7 +206,7 @@ OpResult Media::execute(const Command& c) {
         Call* p = pbx_.get(id);
         if (!p || p->call_data == a.text) continue;
         p->call_data = a.text;
-        info_changed(*p, kInfoCallData);
+        info_changed(*p, callinfo::kCallData);
       }
       return r;
     }
@@ -228,7 +214,7 @@ OpResult Media::execute(const Command& c) {
       const OpResult r = pbx_.reply(c.op, LineErr::Success, call->id);
       const bool changed = call->treatment != a.treatment;
       call->treatment = a.treatment;
-      if (changed) info_changed(*call, kInfoTreatment);
+      if (changed) info_changed(*call, callinfo::kTreatment);
       // In effect now while the call waits (unanswered or held): the far party hears it.
       if (is_alerting(call->state) || is_held(call->state))
         if (const Call* p = pbx_.get_const(call->peer))
@@ -241,7 +227,7 @@ OpResult Media::execute(const Command& c) {
       const bool changed = call->qos_sending != a.qos_sending || call->qos_receiving != a.qos_receiving;
       call->qos_sending = a.qos_sending;
       call->qos_receiving = a.qos_receiving;
-      if (changed) info_changed(*call, kInfoQos);
+      if (changed) info_changed(*call, callinfo::kQos);
       return r;
     }
     default: break;
@@ -360,7 +346,7 @@ OpResult Media::send_user_user_info(Call& call, const MediaArgs& a) {
   // The receiving application releases what it read before the next one shows (TAPI).
   if (to->user_user_info.empty()) {
     to->user_user_info = a.text;
-    info_changed(*to, kInfoUserUserInfo);
+    info_changed(*to, callinfo::kUserUserInfo);
   } else {
     to->uui_queue.push_back(a.text);
   }
@@ -375,18 +361,18 @@ OpResult Media::set_call_params(Call& call, const MediaArgs& a) {
   std::uint32_t changed = 0;
   if (a.bearer_mode && a.bearer_mode != call.bearer_mode) {
     call.bearer_mode = a.bearer_mode;
-    changed |= kInfoBearerMode;
+    changed |= callinfo::kBearerMode;
   }
   if (a.min_rate || a.max_rate) {
     const std::uint32_t rate = a.max_rate ? *a.max_rate : *a.min_rate;
     if (rate != call.rate) {
       call.rate = rate;
-      changed |= kInfoRate;
+      changed |= callinfo::kRate;
     }
   }
   if (a.dial_params && a.dial_params != call.dial_params) {
     call.dial_params = a.dial_params;
-    changed |= kInfoDialParams;
+    changed |= callinfo::kDialParams;
   }
   if (changed) info_changed(call, changed);
   return r;
@@ -478,9 +464,9 @@ void Media::digit_heard(CallId to, char digit, bool pulse, bool end) {
     call->heard += digit;
     emit(MediaEvent{{}, to, 0, MediaEvent::Kind::Heard, digit, mode, {}});
   }
+  if (call->monitor_digit_modes & mode) emit(MediaEvent{{}, to, 0, MediaEvent::Kind::MonitorDigit, digit, mode, {}});
   State* st = find_state(to);
   if (!st) return;
-  if (st->monitor_digits & mode) emit(MediaEvent{{}, to, 0, MediaEvent::Kind::MonitorDigit, digit, mode, {}});
   if (!st->controls.empty())
     control(*call, MediaControlEntry::Trigger::Digit, mode, digit, {}, fmt::format("digit {}", digit));
   st = find_state(to);
@@ -567,10 +553,10 @@ void Media::detected(CallId to, std::uint32_t media) {
   emit(MediaEvent{{}, to, 0, MediaEvent::Kind::Detected, 0, media, {}});
   if (current != media) {
     call->media_mode = media;
-    info_changed(*call, kInfoMediaMode);
+    info_changed(*call, callinfo::kMediaMode);
   }
+  if (call->monitor_media_modes & media) emit(MediaEvent{{}, to, 0, MediaEvent::Kind::MonitorMedia, 0, media, {}});
   State* st = find_state(to);
-  if (st && (st->monitor_media & media)) emit(MediaEvent{{}, to, 0, MediaEvent::Kind::MonitorMedia, 0, media, {}});
   if (st && !st->controls.empty())
     control(*call, MediaControlEntry::Trigger::Media, media, 0, {},
             fmt::format("media {}", tapi_names::kMediaMode.name_of(media)));
@@ -761,7 +747,7 @@ void Media::linked(Call& a, Call& b) {
   Call* to = from == &a ? &b : &a;
   if (from->call_data.empty() || !to->call_data.empty()) return;
   to->call_data = from->call_data;
-  info_changed(*to, kInfoCallData);
+  info_changed(*to, callinfo::kCallData);
 }
 
 // --- the end of calls -------------------------------------------------------------------------

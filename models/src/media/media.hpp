@@ -62,9 +62,8 @@ class Media final : public PbxFeature {
     std::string label;  ///< "BUSY", "2100", "speech"
     TimerHandle timer;
   };
+  /// What a call's monitors watch besides LINECALLINFO's dwMonitor*Modes (on the Call itself).
   struct State {
-    std::uint32_t monitor_digits = 0;
-    std::uint32_t monitor_media = 0;
     std::vector<MonitoredTone> tones;
     std::vector<TimerHandle> tone_timers;  ///< monitored tones being heard, until they count
     std::optional<Gather> gather;

@@ -19,6 +19,7 @@
 
 #include "telsim/models/duration.hpp"
 #include "telsim/models/events.hpp"
+#include "telsim/models/tapi_names.hpp"
 
 namespace telsim {
 
@@ -45,6 +46,19 @@ inline constexpr std::uint32_t kAutomatedVoice = 0x8;
 inline constexpr std::uint32_t kDataModem = 0x10;
 inline constexpr std::uint32_t kG3Fax = 0x20;
 }  // namespace media_mode
+
+/// LINECALLINFOSTATE_* bits of what the media operations change (PbxObserver::on_call_info).
+namespace callinfo {
+inline constexpr std::uint32_t kBearerMode = *tapi_names::kCallInfoState.value_of("BEARERMODE");
+inline constexpr std::uint32_t kRate = *tapi_names::kCallInfoState.value_of("RATE");
+inline constexpr std::uint32_t kMediaMode = *tapi_names::kCallInfoState.value_of("MEDIAMODE");
+inline constexpr std::uint32_t kUserUserInfo = *tapi_names::kCallInfoState.value_of("USERUSERINFO");
+inline constexpr std::uint32_t kDialParams = *tapi_names::kCallInfoState.value_of("DIALPARAMS");
+inline constexpr std::uint32_t kMonitorModes = *tapi_names::kCallInfoState.value_of("MONITORMODES");
+inline constexpr std::uint32_t kTreatment = *tapi_names::kCallInfoState.value_of("TREATMENT");
+inline constexpr std::uint32_t kQos = *tapi_names::kCallInfoState.value_of("QOS");
+inline constexpr std::uint32_t kCallData = *tapi_names::kCallInfoState.value_of("CALLDATA");
+}  // namespace callinfo
 
 std::string_view to_string(GatherTerm t);
 std::string_view to_string(GenerateTerm t);
