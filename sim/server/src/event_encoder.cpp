@@ -13,18 +13,27 @@ namespace {
 /// A string field that is null on the wire when empty ("linked to nobody", "no owner").
 json or_null(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
 
+/// The names of the bits of `family` set in `bits`, a list, in the family's order.
+json bit_names(const tapi_names::Family& family, std::uint32_t bits) {
+  json names = json::array();
+  for (const auto& c : family.constants)
+    if (bits & c.value) names.push_back(c.name);
+  return names;
+}
+/// Every name of `family`, a list (a family of values, not bits, as LINECALLTREATMENT's).
+json all_names(const tapi_names::Family& family) {
+  json names = json::array();
+  for (const auto& c : family.constants) names.push_back(c.name);
+  return names;
+}
+
 /// What a call carries of LINECALLPARAMS (the caller's own, or what its caller gave the call
 /// offered), in the request's shape; null when nothing.
 json carried_params(const Call& c) {
   namespace f = wire::schema::field;
   json p = json::object();
   if (c.bearer_mode) p[f::kBearerMode] = tapi_names::kBearerMode.name_of(c.bearer_mode);
-  if (c.media_mode) {
-    json modes = json::array();
-    for (const auto& m : tapi_names::kMediaMode.constants)
-      if (c.media_mode & m.value) modes.push_back(m.name);
-    p[f::kCallMediaMode] = modes;
-  }
+  if (c.media_mode) p[f::kCallMediaMode] = bit_names(tapi_names::kMediaMode, c.media_mode);
   if (!c.calling_party_id.empty()) p[f::kCallingPartyId] = c.calling_party_id;
   if (!c.display_text.empty()) p[f::kDisplayText] = c.display_text;
   if (!c.user_user_info.empty()) p[f::kUserUserInfo] = c.user_user_info;
@@ -98,18 +107,7 @@ json EventEncoder::shutdown(const std::string& reason) const {
 }
 
 namespace {
-json media_modes_json(std::uint32_t bits) {
-  json modes = json::array();
-  for (const auto& m : tapi_names::kMediaMode.constants)
-    if (bits & m.value) modes.push_back(m.name);
-  return modes;
-}
-json digit_modes_json(std::uint32_t bits) {
-  json modes = json::array();
-  for (const auto& m : tapi_names::kDigitMode.constants)
-    if (bits & m.value) modes.push_back(m.name);
-  return modes;
-}
+json digit_modes_json(std::uint32_t bits) { return bit_names(tapi_names::kDigitMode, bits); }
 json dial_params_json(const DialParams& d) {
   auto ms = [](Duration v) { return std::chrono::duration_cast<std::chrono::milliseconds>(v).count(); };
   return json{{"dial_pause", ms(d.dial_pause)},
@@ -142,6 +140,8 @@ void media_info(json& j, const CallInfoSnapshot& s, const json* changed) {
   }
 }
 }  // namespace
+
+json media_modes_json(std::uint32_t bits) { return bit_names(tapi_names::kMediaMode, bits); }
 
 json EventEncoder::media(const MediaEvent& e) const {
   namespace f = wire::schema::field;
@@ -292,13 +292,9 @@ json EventEncoder::capabilities(const PbxConfig& cfg) {
   {
     namespace f = wire::schema::field;
     auto ms = [](Duration v) { return std::chrono::duration_cast<std::chrono::milliseconds>(v).count(); };
-    json tone_modes = json::array();
-    for (const auto& t : tapi_names::kToneMode.constants) tone_modes.push_back(t.name);
-    json treatments = json::array();
-    for (const auto& t : tapi_names::kCallTreatment.constants) treatments.push_back(t.name);
     j[f::kMedia] = json{{"monitor_digit_modes", digit_modes_json(MediaCaps::kMonitorDigitModes)},
                         {"generate_digit_modes", digit_modes_json(MediaCaps::kGenerateDigitModes)},
-                        {"generate_tone_modes", std::move(tone_modes)},
+                        {"generate_tone_modes", all_names(tapi_names::kToneMode)},
                         {"max_tone_frequencies", MediaCaps::kMaxToneFrequencies},
                         {"max_monitored_tones", MediaCaps::kMaxMonitoredTones},
                         {"gather_min_timeout", ms(MediaCaps::kGatherMinTimeout)},
@@ -306,7 +302,7 @@ json EventEncoder::capabilities(const PbxConfig& cfg) {
                         {"media_modes", media_modes_json(MediaCaps::kMediaModes)},
                         {"max_call_data", MediaCaps::kMaxCallData},
                         {"max_uui", MediaCaps::kMaxUserUserInfo},
-                        {"treatments", std::move(treatments)}};
+                        {"treatments", all_names(tapi_names::kCallTreatment)}};
   }
   j["park"] = !cfg.park_lots.empty();
   j["pickup"] = !cfg.pickup_groups.empty();

@@ -40,6 +40,9 @@ struct LineChange {
   std::string frame;
 };
 
+/// LINEMEDIAMODE bits as the wire lists them: ["INTERACTIVEVOICE", "G3FAX"].
+json media_modes_json(std::uint32_t bits);
+
 /// Model events as wire frames: new_call, call_state, call_info, line_state, address_state,
 /// modem_state and shutdown events, replies, and the call_status / line_status answers, each
 /// a function of the Pbx and the simulated time. It also remembers what was last reported of

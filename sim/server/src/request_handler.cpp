@@ -126,7 +126,6 @@ void RequestHandler::ok(Client& c, const json& id, json body) {
 
 namespace {
 std::string privilege_text(const LineOpen& o);
-json media_modes_json(std::uint32_t bits);
 }  // namespace
 
 void RequestHandler::dispatch(Client& c, const wire::Request& req) {
@@ -461,13 +460,6 @@ std::string privilege_text(const LineOpen& o) {
   if (o.owner && o.monitor) return wire::schema::value::kPrivilegeOwnerMonitor;
   if (o.owner) return wire::schema::value::kPrivilegeOwner;
   return o.monitor ? wire::schema::value::kPrivilegeMonitor : wire::schema::value::kPrivilegeNone;
-}
-
-json media_modes_json(std::uint32_t bits) {
-  json out = json::array();
-  for (const auto& m : wire::schema::kMediaModes)
-    if (bits & m.value) out.push_back(m.name);
-  return out;
 }
 
 }  // namespace
