@@ -579,10 +579,16 @@ void Media::start_far_end(Call& party) {
   if (!b.automatic() || party.is_conference) return;
   if (State* st = find_state(party.id); st && !st->script.empty()) return;  // started already
   // What it sends matters to an application (or a scenario) on the far side; two stations of a
-  // traffic load talking to each other need no detector.
+  // traffic load talking to each other need no detector. A call between two parties (the case of
+  // every answer of a traffic load) is decided from the peer alone, without listing the audience.
+  const Call* peer = pbx_.get_const(party.peer);
   bool heard = false;
-  for (CallId id : audience(party))
-    if (const Call* c = pbx_.get_const(id); c && !pbx_.automatic(*c)) heard = true;
+  if (peer && !peer->conference && !party.conference) {
+    heard = peer->state == CallState::Connected && !pbx_.automatic(*peer);
+  } else {
+    for (CallId id : audience(party))
+      if (const Call* c = pbx_.get_const(id); c && !pbx_.automatic(*c)) heard = true;
+  }
   if (heard) far_end_media(party, b);
   for (const Behavior::TimedDigits& t : b.send_digits) {
     after(party, t.after, [this, digits = t.digits](Call& c) {
