@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "telsim/reports/percentiles.hpp"
+#include "telsim/models/percentiles.hpp"
 #include "telsim/reports/reports.hpp"
 
 namespace telsim::report_detail {
@@ -43,9 +43,6 @@ void for_each_sample(const CallRecord& r, F&& f) {
     f(2, *r.answer, *r.answer - offered);
   }
 }
-
-/// The 1-based rank nearest_rank() takes among `count` (> 0) sorted samples for percentile `p`.
-std::size_t nearest_rank_position(std::size_t count, double p);
 
 /// `n / d` rounded half away from zero (d > 0).
 inline std::int64_t round_div(std::int64_t n, std::int64_t d) {

@@ -116,20 +116,9 @@ std::vector<std::string> trunk_summary_lines(const RunResult& run) {
   return out;
 }
 
-namespace report_detail {
-
-std::size_t nearest_rank_position(std::size_t count, double p) {
-  const double n = static_cast<double>(count);
-  // ceil(p/100 * n) computed so that exact products (p95 of 20 samples = 19) stay exact.
-  const auto rank = static_cast<std::size_t>(std::ceil(p * n / 100.0 - 1e-9));
-  return std::clamp<std::size_t>(rank, 1, count);
-}
-
-}  // namespace report_detail
-
 Duration nearest_rank(const std::vector<Duration>& sorted, double p) {
   if (sorted.empty()) return Duration{0};
-  return sorted[report_detail::nearest_rank_position(sorted.size(), p) - 1];
+  return sorted[Percentiles::rank_of(sorted.size(), p) - 1];
 }
 
 TimingSummary summarize_timing(std::string name, std::vector<Duration> samples) {

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "reports/sample_run.hpp"
-#include "telsim/reports/percentiles.hpp"
+#include "telsim/models/percentiles.hpp"
 #include "telsim/reports/record_stream.hpp"
 
 namespace telsim {

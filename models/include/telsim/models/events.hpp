@@ -132,6 +132,11 @@ struct CallRecord {
   Outcome outcome = Outcome::Failed;
   bool cleared_at_end = false;
   std::vector<StateStamp> history;
+  // ACD (acd.hpp): a caller's call that waited in a queue, and the agent's call it reached.
+  std::string queue;                   ///< the queue the call went through last ("" = none)
+  /// The caller's call: from entering the queue to an agent's answer, or to hanging up unanswered.
+  std::optional<Duration> queue_wait;
+  std::string agent;                   ///< the id of the agent who answered it ("" = none)
   bool operator==(const CallRecord&) const = default;
 };
 

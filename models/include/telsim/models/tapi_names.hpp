@@ -232,6 +232,17 @@ inline constexpr Constant kMediaControls[] = {
     {"RESUME", 0x10},     {"RATEUP", 0x20},     {"RATEDOWN", 0x40},    {"RATENORMAL", 0x80},
     {"VOLUMEUP", 0x100},  {"VOLUMEDOWN", 0x200}, {"VOLUMENORMAL", 0x400}};
 inline constexpr Constant kCallTreatments[] = {{"SILENCE", 0x1}, {"RINGBACK", 0x2}, {"BUSY", 0x3}, {"MUSIC", 0x4}};
+inline constexpr Constant kAgentStates[] = {
+    {"LOGGEDOFF", 0x1},    {"NOTREADY", 0x2},  {"READY", 0x4},   {"BUSYACD", 0x8},
+    {"BUSYINCOMING", 0x10}, {"BUSYOUTBOUND", 0x20}, {"BUSYOTHER", 0x40}, {"WORKINGAFTERCALL", 0x80},
+    {"UNKNOWN", 0x100},    {"UNAVAIL", 0x200}};
+inline constexpr Constant kAgentStatesEx[] = {
+    {"NOTREADY", 0x1},     {"READY", 0x2},     {"BUSYACD", 0x4}, {"BUSYINCOMING", 0x8},
+    {"BUSYOUTGOING", 0x10}, {"UNKNOWN", 0x20}, {"RELEASED", 0x40}};
+inline constexpr Constant kAgentStatus[] = {
+    {"GROUP", 0x1},        {"STATE", 0x2},        {"NEXTSTATE", 0x4},   {"ACTIVITY", 0x8},
+    {"ACTIVITYLIST", 0x10}, {"GROUPLIST", 0x20},  {"CAPSCHANGE", 0x40}, {"VALIDSTATES", 0x80},
+    {"VALIDNEXTSTATES", 0x100}};
 
 }  // namespace detail
 
@@ -255,6 +266,9 @@ inline constexpr Family kGenerateTerm{"LINEGENERATETERM_", detail::kGenerateTerm
 inline constexpr Family kToneMode{"LINETONEMODE_", detail::kToneModes};
 inline constexpr Family kMediaControl{"LINEMEDIACONTROL_", detail::kMediaControls};
 inline constexpr Family kCallTreatment{"LINECALLTREATMENT_", detail::kCallTreatments};
+inline constexpr Family kAgentState{"LINEAGENTSTATE_", detail::kAgentStates};
+inline constexpr Family kAgentStateEx{"LINEAGENTSTATEEX_", detail::kAgentStatesEx};
+inline constexpr Family kAgentStatus{"LINEAGENTSTATUS_", detail::kAgentStatus};
 
 inline constexpr const Family* kFamilies[] = {&kCallState,    &kDisconnectMode, &kCallReason,
                                               &kCallFeature,  &kCallInfoState,  &kLineErr,
@@ -262,7 +276,8 @@ inline constexpr const Family* kFamilies[] = {&kCallState,    &kDisconnectMode, 
                                               &kCallParamFlag, &kBearerMode,    &kMediaMode,
                                               &kAddressMode,  &kCallPartyId,    &kDigitMode,
                                               &kGatherTerm,   &kGenerateTerm,   &kToneMode,
-                                              &kMediaControl, &kCallTreatment};
+                                              &kMediaControl, &kCallTreatment,  &kAgentState,
+                                              &kAgentStateEx, &kAgentStatus};
 
 /// The family whose prefix is `prefix` ("LINEPARKMODE_", as the catalogue's mode parameters
 /// name it), or nullptr.

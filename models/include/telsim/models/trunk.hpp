@@ -10,6 +10,7 @@
 
 #include "telsim/models/media.hpp"
 #include "telsim/models/random.hpp"
+#include "telsim/models/batch_means.hpp"
 #include "telsim/models/scheduler.hpp"
 
 namespace telsim {
@@ -54,24 +55,17 @@ std::string_view to_string(TrunkConfig::Direction d);
 /// Channel-seizure statistics of one trunk over the measurement window.
 class TrunkStats {
  public:
-  static constexpr int kBatches = 20;
   TrunkStats() = default;
-  TrunkStats(SimTime from, SimTime until) : from_(from), until_(until) {}
+  TrunkStats(SimTime from, SimTime until) : from_(from), until_(until), blocking_(from, until) {}
   void seize_attempt(SimTime at, bool blocked);
   void occupancy(SimTime at, std::uint32_t busy_channels);
-
-  /// A batch enters the confidence interval only with at least this many seizure attempts,
-  /// and the interval needs at least kMinBatches such batches.
-  static constexpr std::uint64_t kMinBatchAttempts = 5;
-  static constexpr int kMinBatches = 10;
 
   struct Summary {
     std::uint64_t offered = 0, carried = 0, blocked = 0;
     double blocking = 0;
-    /// 95% confidence interval of the blocking: batch means (Student t with n-1 degrees of
-    /// freedom over the n batches that qualify), widened where needed to the Wilson score
-    /// interval of the pooled proportion, so it is never narrower than the binomial sampling
-    /// error allows. Absent (with `ci_reason` saying why) until enough batches qualify.
+    /// 95% confidence interval of the blocking (batch_means.hpp, a proportion: never narrower
+    /// than the Wilson score interval). Absent (with `ci_reason` saying why) until enough
+    /// batches qualify.
     std::optional<std::pair<double, double>> blocking_ci;
     std::string ci_reason;  ///< why there is no interval (empty when there is one)
     int ci_batches = 0;     ///< batches that qualified
@@ -84,9 +78,7 @@ class TrunkStats {
   bool in_window(SimTime t) const { return t >= from_ && t < until_; }
   SimTime from_{0};
   SimTime until_ = SimTime::max();
-  std::uint64_t offered_ = 0, blocked_ = 0;
-  std::uint64_t batch_offered_[kBatches] = {};
-  std::uint64_t batch_blocked_[kBatches] = {};
+  BatchMeans blocking_;  // one observation per seizure attempt: 1 when blocked
   double busy_area_ = 0;  // channel-seconds within the window
   SimTime last_change_{0};
   std::uint32_t busy_ = 0;

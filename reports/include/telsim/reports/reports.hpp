@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "telsim/reports/percentiles.hpp"
+#include "telsim/models/percentiles.hpp"
 #include "telsim/reports/record_stream.hpp"
 #include "telsim/results/run_result.hpp"
 

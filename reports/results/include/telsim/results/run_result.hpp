@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "telsim/models/acd.hpp"
 #include "telsim/models/events.hpp"
 #include "telsim/models/modem.hpp"
 #include "telsim/models/trunk.hpp"
@@ -112,6 +113,8 @@ struct RunResult {
     Modem::Stats stats;
   };
   std::vector<ModemSummary> modems;  ///< in scenario order
+  std::vector<QueueSummary> queues;  ///< ACD queues (acd.hpp), in scenario order
+  std::vector<AgentSummary> agents;  ///< ACD agents, in scenario order
   std::vector<MetricCheck> metrics;  ///< the scenario's metric expectations, not yet evaluated
 
   std::size_t passed() const;

@@ -1,10 +1,9 @@
-#include "telsim/reports/percentiles.hpp"
+#include "telsim/models/percentiles.hpp"
 
 #include <algorithm>
 #include <bit>
 #include <cmath>
 
-#include "internal.hpp"
 
 namespace telsim {
 namespace {
@@ -91,9 +90,16 @@ const std::vector<std::int64_t>& Percentiles::sorted_samples() const {
   return samples_;
 }
 
+std::size_t Percentiles::rank_of(std::size_t count, double p) {
+  const double n = static_cast<double>(count);
+  // ceil(p/100 * n) computed so that exact products (p95 of 20 samples = 19) stay exact.
+  const auto rank = static_cast<std::size_t>(std::ceil(p * n / 100.0 - 1e-9));
+  return std::clamp<std::size_t>(rank, 1, count);
+}
+
 Duration Percentiles::percentile(double p) const {
   if (count_ == 0) return Duration{0};
-  const std::size_t rank = report_detail::nearest_rank_position(static_cast<std::size_t>(count_), p);
+  const std::size_t rank = rank_of(static_cast<std::size_t>(count_), p);
   if (!histogram_) return Duration{sorted_samples()[rank - 1]};
   if (rank == count_) return Duration{max_};
   if (rank == 1) return Duration{min_};

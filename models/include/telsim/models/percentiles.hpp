@@ -43,6 +43,10 @@ class Percentiles {
       if (buckets_[i]) f(bucket_low(i), bucket_low(i) + bucket_width(i), buckets_[i]);
   }
 
+  /// The 1-based rank of the nearest-rank percentile `p` among `count` (> 0) sorted samples:
+  /// ceil(p/100 * count), at least 1.
+  static std::size_t rank_of(std::size_t count, double p);
+
   /// Bucket arithmetic (exposed for tests): the bucket of a value, its lower bound and width.
   static std::size_t bucket_of(std::int64_t value);
   static std::int64_t bucket_low(std::size_t index);
