@@ -1,5 +1,6 @@
 #include "telsim/models/pbx.hpp"
 
+#include "acd/acd.hpp"
 #include "completion/call_completion.hpp"
 #include "media/media.hpp"
 
@@ -76,6 +77,8 @@ Pbx::Pbx(Scheduler& scheduler, PbxConfig config)
       dial_plan_.add_prefix(tc.access_code, tc.number_length);
     trunks_.push_back(std::move(ts));
   }
+  acd_ = std::make_unique<Acd>(*this, config_.acd);
+  if (!config_.acd.queues.empty() || !config_.acd.agents.empty()) features_.push_back(acd_.get());
   for (std::size_t g = 0; g < config_.pickup_groups.size(); ++g) {
     for (const std::string& member : config_.pickup_groups[g].members) {
       const auto line = find_line(member);
@@ -348,6 +351,22 @@ OpResult Pbx::uncomplete_call(LineId line, std::uint32_t completion) {
   return completion_->uncomplete_call(line, completion);
 }
 const std::vector<Pbx::Completion>& Pbx::completions() const { return completion_->pending(); }
+
+std::vector<QueueSummary> Pbx::queue_summaries() const { return acd_->queue_summaries(); }
+std::vector<AgentSummary> Pbx::agent_summaries() const { return acd_->agent_summaries(); }
+
+std::optional<Pbx::AgentView> Pbx::agent(std::string_view number) const {
+  const auto line = find_line(number);
+  const auto agent = line ? acd_->agent_on(*line) : std::nullopt;
+  if (!agent) return std::nullopt;
+  return AgentView{acd_->agent_id(*agent), acd_->shown_state(*agent)};
+}
+
+std::optional<std::size_t> Pbx::queue_waiting(std::string_view name) const {
+  const auto q = acd_->find_queue(name);
+  if (!q) return std::nullopt;
+  return acd_->waiting(*q);
+}
 
 OpResult Pbx::reply(Op op, LineErr error, CallId call, std::string address, CallId consult,
                     std::uint32_t completion) {
@@ -891,6 +910,8 @@ bool Pbx::hop_limit_reached(Call& origin, int hops) {
 // forwarding steps taken so far; `reason` is the reason the offered call will carry.
 void Pbx::offer_to(Call& origin, const std::string& number, CallReason reason, int hops,
                    std::optional<LineId> recall_on_busy, std::string_view moved_by) {
+  for (PbxFeature* f : features_)
+    if (f->routes(origin, number, hops, moved_by)) return;
   for (std::size_t t = 0; t < config_.trunks.size(); ++t) {
     const TrunkConfig& tc = config_.trunks[t];
     if (tc.direction == TrunkConfig::Direction::In || tc.access_code.empty()) continue;
@@ -1191,6 +1212,9 @@ void Pbx::on_idle(Call& call) {
   r.mode = call.mode;
   r.cleared_at_end = call.cleared_at_end;
   r.history = call.history;
+  r.queue = call.queue;
+  r.queue_wait = call.queue_wait;
+  r.agent = call.agent;
   const auto saw = [&call](CallState st) {
     return std::any_of(call.history.begin(), call.history.end(), [st](const StateStamp& s) { return s.state == st; });
   };

@@ -831,6 +831,8 @@ RunResult ScenarioSession::finish() {
                                           pbx_->trunk_summary(t)});
   for (const auto& g : generators_)
     out.traffic.push_back(RunResult::Traffic{g->stats().name, g->stats().arrivals, g->stats().no_idle_source});
+  out.queues = pbx_->queue_summaries();
+  out.agents = pbx_->agent_summaries();
   runner_->finish();
   out.scenario = scenario_.name;
   out.file = scenario_.file;

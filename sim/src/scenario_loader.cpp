@@ -193,6 +193,10 @@ class Loader {
     return p;
   }
   void pickup_groups(const YAML::Node& node, PbxConfig& pbx);
+  /// `acd:` (acd.hpp): queues and agents.
+  void acd(const YAML::Node& node, PbxConfig& pbx);
+  QueueConfig queue(const YAML::Node& node, const PbxConfig& pbx);
+  void agents(const YAML::Node& node, PbxConfig& pbx);
   void modems(const YAML::Node& node, Scenario& sc);
   std::string modem_ref(const YAML::Node& node) const {
     const std::string name = scalar(node, "modem");
@@ -209,6 +213,7 @@ class Loader {
   bool default_call_waiting_ = false;
   std::map<std::string, int> completions_;  // completion_as name -> YAML line
   std::map<std::string, int> groups_;  // pickup group -> YAML line
+  std::vector<YAML::Node> skill_nodes_;  // acd.agents: each agent's `skills` node (or its item)
   std::set<std::string> gathers_;      // gather_digits `as` names
   std::shared_ptr<const IvrNode> ivr_node(const YAML::Node& node, const std::string& label) const;
   /// A far end's `media`, `greeting` and `send_digits` (a station's behaviour, a trunk's far_end).
@@ -340,7 +345,7 @@ Scenario Loader::load(const YAML::Node& root) {
   if (!root.IsDefined() || root.IsNull()) fail(root, "the scenario is empty");
   auto keys = mapping(root, "the scenario",
                       {"name", "description", "seed", "pbx", "defaults", "steps", "stop_at",
-                       "location", "controllers", "trunks", "traffic", "modems", "sweep", "faults"});
+                       "location", "controllers", "trunks", "traffic", "modems", "sweep", "faults", "acd"});
   Scenario sc;
   sc.file = file_;
   if (!keys.count("name")) fail(root, "the scenario needs a 'name'");
@@ -491,6 +496,7 @@ Scenario Loader::load(const YAML::Node& root) {
 
   sc.pbx.controllers = controllers_;
   if (keys.count("trunks")) trunks(root["trunks"], sc.pbx);
+  if (keys.count("acd")) acd(root["acd"], sc.pbx);
   if (keys.count("traffic")) traffic(root["traffic"], sc);
   if (keys.count("faults")) faults(root["faults"], sc);
   for (const TrunkConfig& t : sc.pbx.trunks) report_names_.trunks.insert(t.name);
@@ -795,6 +801,146 @@ void Loader::pickup_groups(const YAML::Node& node, PbxConfig& pbx) {
       g.members.push_back(n);
     }
     pbx.pickup_groups.push_back(std::move(g));
+  }
+}
+
+void Loader::acd(const YAML::Node& node, PbxConfig& pbx) {
+  auto keys = mapping(node, "acd", {"queues", "agents"});
+  if (!keys.count("queues")) fail(node, "acd needs 'queues': [{name: sales, number: \"500\", agents: \"600-609\"}]");
+  // Agents first: a queue's `agents` must name them.
+  if (keys.count("agents")) agents(node["agents"], pbx);
+  const YAML::Node queues = node["queues"];
+  if (!queues.IsSequence() || queues.size() == 0) fail(queues, "queues must be a list of queues");
+  std::map<std::string, YAML::Node> overflow_to;  // queue name -> its overflow's `to` node
+  for (const auto& item : queues) {
+    QueueConfig q = queue(item, pbx);
+    for (const QueueConfig& other : pbx.acd.queues) {
+      if (other.name == q.name) fail(item["name"], fmt::format("queue '{}' is defined twice", q.name));
+      if (other.number == q.number)
+        fail(item["number"], fmt::format("queues '{}' and '{}' have the same number {}", other.name, q.name, q.number));
+    }
+    if (q.overflow) overflow_to.emplace(q.name, item["overflow"]["to"]);
+    pbx.acd.queues.push_back(std::move(q));
+  }
+  const auto is_queue = [&pbx](const std::string& name) {
+    return std::any_of(pbx.acd.queues.begin(), pbx.acd.queues.end(), [&](const QueueConfig& q) { return q.name == name; });
+  };
+  for (const auto& [name, to] : overflow_to) {
+    const std::string target = scalar(to, "overflow to");
+    if (target == name) fail(to, fmt::format("queue '{}' overflows to itself", name));
+    if (!is_queue(target) && !numbers_.count(target))
+      fail(to, fmt::format("overflow to '{}' is neither a queue of acd.queues nor an extension", target));
+  }
+  // Skills name queues.
+  for (std::size_t i = 0; i < pbx.acd.agents.size(); ++i)
+    for (const auto& [name, level] : pbx.acd.agents[i].skills)
+      if (!is_queue(name))
+        fail(skill_nodes_[i], fmt::format("agent {}: skill '{}' is not a queue of acd.queues", pbx.acd.agents[i].id, name));
+}
+
+QueueConfig Loader::queue(const YAML::Node& node, const PbxConfig& pbx) {
+  auto k = mapping(node, "queue", {"name", "number", "agents", "policy", "patience", "max_length", "overflow",
+                                   "ring_no_answer", "service_level"});
+  if (!k.count("name") || !k.count("number")) fail(node, "a queue needs its 'name' and 'number'");
+  QueueConfig q;
+  q.name = scalar(node["name"], "queue name");
+  q.number = number(node["number"], "queue number");
+  if (numbers_.count(q.number)) fail(node["number"], fmt::format("queue number {} is an extension's", q.number));
+  if (orbits_.count(q.number)) fail(node["number"], fmt::format("queue number {} is a park orbit", q.number));
+  if (k.count("agents")) {
+    for (const std::string& n : number_list(node["agents"], "agents")) {
+      const bool agent = std::any_of(pbx.acd.agents.begin(), pbx.acd.agents.end(),
+                                     [&n](const AgentConfig& a) { return a.line == n; });
+      if (!agent) fail(node["agents"], fmt::format("queue '{}': {} is not an agent's extension (see acd.agents)", q.name, n));
+      q.agents.push_back(n);
+    }
+  }
+  if (k.count("policy")) {
+    const std::string p = scalar(node["policy"], "policy");
+    const auto policy = parse_acd_policy(p);
+    if (!policy) fail(node["policy"], fmt::format("policy '{}' is not one of longest_idle, round_robin, top_down, skills", p));
+    q.policy = *policy;
+  }
+  if (k.count("patience")) q.patience = duration_dist(node["patience"], "patience");
+  if (k.count("max_length")) q.max_length = static_cast<std::uint32_t>(integer_in(node["max_length"], "max_length", 0, 1'000'000));
+  if (k.count("ring_no_answer")) q.ring_no_answer = positive_duration(node["ring_no_answer"], "ring_no_answer");
+  if (k.count("service_level")) {
+    const YAML::Node sl = node["service_level"];
+    q.service_levels.clear();
+    if (sl.IsSequence()) {
+      for (const auto& t : sl) q.service_levels.push_back(duration_value(t, "service_level"));
+      if (q.service_levels.empty()) fail(sl, "service_level needs at least one threshold");
+    } else {
+      q.service_levels.push_back(duration_value(sl, "service_level"));
+    }
+  }
+  if (k.count("overflow")) {
+    const YAML::Node o = node["overflow"];
+    auto ok = mapping(o, "overflow", {"to", "after", "length"});
+    if (!ok.count("to")) fail(o, "overflow needs 'to': a queue's name or an extension");
+    if (!ok.count("after") && !ok.count("length")) fail(o, "overflow needs 'after' (a wait), 'length' (callers waiting) or both");
+    QueueConfig::Overflow of;
+    of.to = scalar(o["to"], "overflow to");
+    if (ok.count("after")) of.after = positive_duration(o["after"], "overflow after");
+    if (ok.count("length")) of.length = static_cast<std::uint32_t>(integer_in(o["length"], "overflow length", 0, 1'000'000));
+    q.overflow = of;
+  }
+  if (q.agents.empty() && std::none_of(pbx.acd.agents.begin(), pbx.acd.agents.end(), [&q](const AgentConfig& a) {
+        return std::any_of(a.skills.begin(), a.skills.end(), [&q](const auto& s) { return s.first == q.name; });
+      }))
+    fail(node, fmt::format("queue '{}' has no agents: give it 'agents', or agents 'skills' naming it", q.name));
+  return q;
+}
+
+void Loader::agents(const YAML::Node& node, PbxConfig& pbx) {
+  if (!node.IsSequence()) fail(node, "agents must be a list: [{lines: \"600-609\", state: READY}]");
+  for (const auto& item : node) {
+    auto k = mapping(item, "agent", {"line", "lines", "id", "state", "skills", "behavior"});
+    if (k.count("line") == k.count("lines")) fail(item, "an agent needs 'line' (one extension) or 'lines' (a range)");
+    const YAML::Node where = k.count("line") ? item["line"] : item["lines"];
+    const std::vector<std::string> lines = number_list(where, "agent lines");
+    if (k.count("id") && lines.size() != 1) fail(item["id"], "'id' goes with one agent ('line'), not a range");
+    AgentConfig base;
+    if (k.count("state")) {
+      base.state = named<AgentState>(item["state"], "agent state", parse_agent_state, "READY, NOTREADY, LOGGEDOFF");
+      if (base.state != AgentState::Ready && base.state != AgentState::NotReady && base.state != AgentState::LoggedOff)
+        fail(item["state"], "an agent starts READY, NOTREADY or LOGGEDOFF");
+    }
+    if (k.count("skills")) {
+      const YAML::Node sk = item["skills"];
+      if (!sk.IsMap()) fail(sk, "skills maps queue names to levels (1 is best): {sales: 1, support: 2}");
+      for (const auto& kv : sk)
+        base.skills.emplace_back(scalar(kv.first, "skill"),
+                                 static_cast<int>(integer_in(kv.second, "skill level", 1, 99)));
+    }
+    Behavior station;  // what the extension itself does (manual: driven by steps or a client)
+    if (k.count("behavior")) {
+      const YAML::Node b = item["behavior"];
+      auto bk = mapping(b, "agent behavior",
+                        {"answer_after", "talk", "wrap_up", "not_ready", "not_ready_for", "rna_recover"});
+      if (bk.count("answer_after") || bk.count("talk")) station.kind = Behavior::Kind::Auto;
+      if (bk.count("answer_after")) station.answer_after = duration_dist(b["answer_after"], "answer_after");
+      if (bk.count("talk")) station.hangup_after = duration_dist(b["talk"], "talk");
+      if (bk.count("wrap_up")) base.behavior.wrap_up = duration_dist(b["wrap_up"], "wrap_up");
+      if (bk.count("not_ready")) base.behavior.not_ready = probability(b["not_ready"], "not_ready");
+      if (bk.count("not_ready_for")) base.behavior.not_ready_for = duration_dist(b["not_ready_for"], "not_ready_for");
+      if (bk.count("rna_recover")) base.behavior.rna_recover = duration_dist(b["rna_recover"], "rna_recover");
+    }
+    for (const std::string& n : lines) {
+      if (!numbers_.count(n)) fail(where, fmt::format("agent line {} is not an extension of this PBX", n));
+      for (const AgentConfig& other : pbx.acd.agents)
+        if (other.line == n) fail(where, fmt::format("extension {} has an agent already", n));
+      AgentConfig a = base;
+      a.line = n;
+      a.id = k.count("id") ? scalar(item["id"], "agent id") : n;
+      for (const AgentConfig& other : pbx.acd.agents)
+        if (other.id == a.id) fail(k.count("id") ? item["id"] : where, fmt::format("agent id {} is taken", a.id));
+      if (k.count("behavior"))
+        for (LineConfig& l : pbx.lines)
+          if (l.number == n) l.behavior = station;
+      pbx.acd.agents.push_back(std::move(a));
+      skill_nodes_.push_back(k.count("skills") ? item["skills"] : item);
+    }
   }
 }
 

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "telsim/models/acd.hpp"
 #include "telsim/models/call_state_machine.hpp"
 #include "telsim/models/command.hpp"
 #include "telsim/models/dial_plan.hpp"
@@ -103,6 +104,8 @@ struct PbxConfig {
   SimTime measure_until = SimTime::max();
   /// Controllers calls may be handed off to (besides the default, ""); empty: any name.
   std::vector<std::string> controllers;
+  /// ACD queues and agents (acd.hpp); the statistics use the measurement window above.
+  AcdConfig acd;
 };
 
 struct Line {
@@ -226,8 +229,13 @@ struct Call {
   std::uint32_t monitor_media_modes = 0;  ///< dwMonitorMediaModes
   std::string heard;                  ///< every digit heard in-band, in order (expectations: digits)
   std::uint32_t detected_media = 0;   ///< the LINEMEDIAMODE the switch's detectors last told
+  // ACD (acd.hpp): what the call record carries of it.
+  std::string queue;                  ///< the queue the call went through last
+  std::optional<Duration> queue_wait; ///< the caller's call: in the queue until answered or given up
+  std::string agent;                  ///< the agent who answered it
 };
 
+class Acd;
 class CallCompletion;
 class Media;
 class PbxFeature;
@@ -398,6 +406,19 @@ class Pbx {
   std::vector<CallId> conference_related(CallId call) const;
 
   const ParkLots& park_lots() const { return park_; }
+
+  // --- ACD (acd.hpp) ---------------------------------------------------------------------
+  /// What the run measured of each queue and agent so far, in configuration order.
+  std::vector<QueueSummary> queue_summaries() const;
+  std::vector<AgentSummary> agent_summaries() const;
+  /// The agent on `line`: its id and the state an application sees; none when it is no agent's.
+  struct AgentView {
+    std::string id;
+    AgentState state = AgentState::LoggedOff;
+  };
+  std::optional<AgentView> agent(std::string_view line) const;
+  /// Callers waiting in the queue named `name` now; none when there is no such queue.
+  std::optional<std::size_t> queue_waiting(std::string_view name) const;
   const std::vector<PickupGroupConfig>& pickup_groups() const { return config_.pickup_groups; }
 
   /// End of run: every call that is not IDLE is disconnected and cleared (its CDR is marked
@@ -593,6 +614,8 @@ class Pbx {
   std::unique_ptr<CallCompletion> completion_;
   friend class Media;
   std::unique_ptr<Media> media_;
+  friend class Acd;
+  std::unique_ptr<Acd> acd_;
   std::vector<PbxFeature*> features_;
 };
 
