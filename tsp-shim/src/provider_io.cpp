@@ -555,6 +555,9 @@ void Provider::process_reply(const json& f, Pending p) {
       if (ok) {
         caps_ = switch_caps(f);
         backoff_ms_ = 250;
+        const auto pbx = f.find(field::kPbx);
+        acd_ = pbx != f.end() && pbx->is_object() && pbx->contains("acd") && pbx->at("acd").is_object();
+        if (acd_) send_queue_list();
         log::info("server " + caps_.server + ", scenario '" + caps_.scenario + "'" +
                   (caps_.personality.empty() ? "" : ", personality " + caps_.personality));
       } else {
@@ -609,6 +612,7 @@ void Provider::process_reply(const json& f, Pending p) {
       if (ok) {
         l.server_open = Line::ServerOpen::Open;
         if (f.contains(field::kForwarding)) apply_forwarding(l, f[field::kForwarding]);
+        if (acd_) send_agent_caps(l);  // its agent's id, for lineSetAgentStateEx
       } else {
         l.server_open = Line::ServerOpen::Refused;
         log::warn("the server refused to open line " + l.number + ": " + error_text(f));
@@ -657,6 +661,10 @@ void Provider::process_reply(const json& f, Pending p) {
       }
       return;
     }
+    case Pending::Kind::Acd:
+      if (ok && p.on_ok) p.on_ok(*this, f);
+      if (!ok) log::info(p.op + " refused: " + error_text(f));
+      return;
     case Pending::Kind::Cleanup:
       if (!ok) log::info(p.op + " (clean-up) refused: " + error_text(f));
       if (!ok && p.on_refused) p.on_refused(*this, f);
@@ -982,6 +990,7 @@ void Provider::process_event(const json& f) {
     return;
   }
   if (process_media_event(ev, f)) return;
+  if (process_agent_event(ev, f)) return;
   // Anything else is news from a newer server: ignored.
 }
 
