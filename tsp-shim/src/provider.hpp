@@ -115,6 +115,8 @@ struct SwitchCaps {
   /// Media, digits, tones, user-user information and call data (hello's `pbx.media`; nothing
   /// offered when the server says nothing of them).
   media::Caps media;
+  /// Queues and agents (hello's `pbx.acd` is an object): TELSIM_lineProxyRequest is served.
+  bool acd = false;
 
   bool supports(Op op) const { return offered[static_cast<std::size_t>(op)]; }
   /// The operation can be asked for at all: offered, and a park or unpark only where there are
@@ -563,7 +565,6 @@ class Provider {
   SwitchCaps caps_;
   bool share_ = false;        ///< TELSIM_providerShareLines: lines shared with other processes
   std::string application_;   ///< the executable's file name, for other processes' handoffs
-  bool acd_ = false;          ///< hello's pbx.acd: the switch has queues and agents
   std::map<DWORD, std::string> queue_names_;  ///< the ACD's queues by id, as the server last named them
   bool enumerated_ = false;
   bool initialized_ = false;

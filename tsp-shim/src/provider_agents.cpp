@@ -289,7 +289,7 @@ LONG Provider::proxy_request(DRV_REQUESTID req, HDRVLINE hd, LPLINEPROXYREQUEST 
   Guard g(lock_);
   Line* l = nullptr;
   if (LONG e = usable_line(hd, l)) return e;
-  if (!acd_) return err(LINEERR_OPERATIONUNAVAIL);  // hello said nothing of an ACD
+  if (!caps_.acd) return err(LINEERR_OPERATIONUNAVAIL);  // hello said nothing of an ACD
   Request r;
   r.line = l->index;
   r.params = json{{field::kLine, l->number}};

@@ -140,6 +140,7 @@ SwitchCaps switch_caps(const json& hello) {
   auto it = hello.find(field::kPbx);
   if (it == hello.end() || !it->is_object()) return c;
   const json& pbx = *it;
+  c.acd = pbx.contains("acd") && pbx.at("acd").is_object();
   c.autoreconnect = flag(pbx, field::kAutoreconnect, c.autoreconnect);
   c.confdrop = flag(pbx, field::kConfdrop, c.confdrop);
   c.conference_max = number(pbx, field::kConferenceMax, c.conference_max);
@@ -555,9 +556,7 @@ void Provider::process_reply(const json& f, Pending p) {
       if (ok) {
         caps_ = switch_caps(f);
         backoff_ms_ = 250;
-        const auto pbx = f.find(field::kPbx);
-        acd_ = pbx != f.end() && pbx->is_object() && pbx->contains("acd") && pbx->at("acd").is_object();
-        if (acd_) send_queue_list();
+        if (caps_.acd) send_queue_list();
         log::info("server " + caps_.server + ", scenario '" + caps_.scenario + "'" +
                   (caps_.personality.empty() ? "" : ", personality " + caps_.personality));
       } else {
@@ -612,7 +611,7 @@ void Provider::process_reply(const json& f, Pending p) {
       if (ok) {
         l.server_open = Line::ServerOpen::Open;
         if (f.contains(field::kForwarding)) apply_forwarding(l, f[field::kForwarding]);
-        if (acd_) send_agent_caps(l);  // its agent's id, for lineSetAgentStateEx
+        if (caps_.acd) send_agent_caps(l);  // its agent's id, for lineSetAgentStateEx
       } else {
         l.server_open = Line::ServerOpen::Refused;
         log::warn("the server refused to open line " + l.number + ": " + error_text(f));
