@@ -261,9 +261,9 @@ std::string with_interval(const QueueSummary::Figure& f, int decimals) {
   return fmt::format("{:.{}f}", f.value, decimals) + interval_line(f, decimals);
 }
 
-/// The ACD queues' main figures (report.json's), one row each, then their lengths over time. The
-/// headings break between words and the intervals go below their figures, so that the table
-/// keeps to a 1400 px window.
+/// The ACD queues' main figures (report.json's), one row per queue in two tables (the calls,
+/// then the figures with their intervals below them, so that each keeps to a 1400 px window),
+/// then their lengths over time.
 std::string queues(const RunResult& run) {
   std::string out =
       "<p class=\"note\">In the measured window (report.json's figures; the whole run without traffic). "
@@ -272,25 +272,32 @@ std::string queues(const RunResult& run) {
       "service level: answered within the threshold / (answered + abandoned); below a figure, its 95% "
       "batch-means interval.</p>\n"
       "<table class=\"queues\">\n<tr><th>queue</th><th>number</th><th>offered</th><th>answered</th>"
-      "<th>abandoned</th><th>overflowed</th><th>refused</th><th>waited</th><th>wait<br>probability</th>"
-      "<th>abandon<br>probability</th><th>mean<br>wait (s)</th><th>p90<br>wait (s)</th><th>longest<br>wait (s)</th>"
-      "<th>service level</th><th>mean<br>length</th><th>peak<br>length</th></tr>\n";
+      "<th>abandoned</th><th>overflowed</th><th>refused</th><th>waited</th><th>mean length</th>"
+      "<th>peak length</th></tr>\n";
+  for (const QueueSummary& q : run.queues) {
+    out += fmt::format(
+        "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+        "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.3f}</td>"
+        "<td class=\"num\">{}</td></tr>\n",
+        xml_escape(q.name), xml_escape(q.number), q.offered, q.answered, q.abandoned, q.overflowed, q.refused,
+        q.waited, q.mean_length, q.peak_length);
+  }
+  out += "</table>\n";
+  out +=
+      "<table class=\"queue-figures\">\n<tr><th>queue</th><th>wait probability</th><th>abandon probability</th>"
+      "<th>mean wait (s)</th><th>p90 wait (s)</th><th>longest wait (s)</th><th>service level</th></tr>\n";
   for (const QueueSummary& q : run.queues) {
     std::string levels;
     for (const auto& [threshold, figure] : q.service_level)
       levels += fmt::format("{}{:.4f} within {}{}", levels.empty() ? "" : "<br>", figure.value,
                             format_duration(threshold), interval_line(figure, 4));
     out += fmt::format(
-        "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
-        "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
-        "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
-        "<td class=\"num\">{}</td><td class=\"num\">{:.3f}</td><td class=\"num\">{}</td></tr>\n",
-        xml_escape(q.name), xml_escape(q.number), q.offered, q.answered, q.abandoned, q.overflowed, q.refused,
-        q.waited, with_interval(q.wait_probability, 4), with_interval(q.abandon_probability, 4),
+        "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+        "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
+        xml_escape(q.name), with_interval(q.wait_probability, 4), with_interval(q.abandon_probability, 4),
         q.answered ? with_interval(q.mean_wait_s, 3) : std::string("&#8211;"),
         q.waits.count() ? format_seconds_3(q.waits.percentile(90)) : std::string("&#8211;"),
-        format_seconds_3(q.longest_wait), levels.empty() ? std::string("&#8211;") : levels, q.mean_length,
-        q.peak_length);
+        format_seconds_3(q.longest_wait), levels.empty() ? std::string("&#8211;") : levels);
   }
   out += "</table>\n";
   out += "<h3>Callers waiting</h3>\n<p class=\"legend\">";

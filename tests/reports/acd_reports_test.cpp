@@ -3,7 +3,11 @@
 // cdr.csv's queue columns, stats.csv's per-queue columns and the terminal summary's queue lines;
 // and none of it for a run without an ACD.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -216,7 +220,14 @@ TEST(AcdReportHtmlTest, ShowsTheQueuesTableChartAndTheAgentTimeline) {
   const std::string html = report_html(test::acd_run());
   EXPECT_NE(html.find("<h2>Queues</h2>"), std::string::npos);
   EXPECT_NE(html.find("<table class=\"queues\">"), std::string::npos);
-  EXPECT_NE(html.find("<tr><td>sales</td><td>600</td><td class=\"num\">10</td><td class=\"num\">6</td>"),
+  EXPECT_NE(html.find("<tr><td>sales</td><td>600</td><td class=\"num\">10</td><td class=\"num\">6</td>"
+                      "<td class=\"num\">2</td><td class=\"num\">1</td><td class=\"num\">1</td><td class=\"num\">5</td>"
+                      "<td class=\"num\">0.400</td><td class=\"num\">3</td></tr>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<table class=\"queue-figures\">"), std::string::npos);
+  EXPECT_NE(html.find("<tr><td>support</td><td class=\"num\">1.0000</td><td class=\"num\">1.0000</td>"
+                      "<td class=\"num\">&#8211;</td><td class=\"num\">&#8211;</td><td class=\"num\">3.500</td>"
+                      "<td class=\"num\">0.0000 within 20s</td></tr>"),
             std::string::npos);
   EXPECT_NE(html.find("<td class=\"num\">0.6250 within 20s<br><span class=\"note\">95% 0.5000&#8211;0.7500</span>"
                       "<br>0.7500 within 90s</td>"),
@@ -351,6 +362,50 @@ TEST(AcdStatsCsvTest, CountsEachQueueCallInTheIntervalWhereItHappened) {
   const std::vector<std::string> none = lines_of(stats_csv(run, std::chrono::seconds(30)));
   EXPECT_EQ(none[3].substr(none[3].size() - std::string(",0,0,0,,0,0,0,,0,0,0,,0,0,0,").size()),
             ",0,0,0,,0,0,0,,0,0,0,,0,0,0,");
+}
+
+TEST(AcdStreamTest, RecordsAsCallsEndGiveTheFilesOfTheWholeRun) {
+  namespace fs = std::filesystem;
+  const RunResult run = test::acd_run();
+  const fs::path base = fs::temp_directory_path() / ("telsim-acd-stream-" + std::to_string(::getpid()));
+  fs::remove_all(base);
+  const fs::path whole = base / "whole", streamed = base / "streamed";
+  ReportOptions options;
+  options.stats_interval = std::chrono::seconds(30);
+  write_reports(run, whole, options);
+
+  // As telsim run writes them: each record as its call ends, most held records spilled to disk.
+  fs::create_directories(streamed);
+  StreamOptions stream_options;
+  stream_options.dir = streamed;
+  stream_options.stats_interval = options.stats_interval;
+  for (const QueueSummary& q : run.queues) stream_options.queues.push_back(q.name);
+  RecordStream stream(std::move(stream_options));
+  stream.set_spill_threshold(4);
+  std::vector<CallRecord> by_end = run.records;
+  std::stable_sort(by_end.begin(), by_end.end(), [](const CallRecord& a, const CallRecord& b) { return a.end < b.end; });
+  for (const CallRecord& r : by_end) stream.add(r);
+  RunResult without = run;
+  without.records.clear();
+  stream.finish(without);
+  ASSERT_EQ(stream.error(), "");
+  EXPECT_GT(stream.spilled(), 0u) << "the test should make records wait on disk";
+  write_reports(without, stream, streamed);
+
+  const auto slurp = [](const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+  };
+  for (const char* f : {"report.json", "cdr.csv", "stats.csv", "report.html"}) {
+    const std::string a = slurp(whole / f), b = slurp(streamed / f);
+    EXPECT_FALSE(a.empty()) << f;
+    EXPECT_TRUE(a == b) << f << " differs";
+  }
+  EXPECT_NE(slurp(whole / "cdr.csv").find(",sales,14500.000,\n"), std::string::npos);
+  EXPECT_NE(slurp(whole / "stats.csv").find(",cum_support_mean_wait_s\n"), std::string::npos);
+  fs::remove_all(base);
 }
 
 // --- the terminal summary ----------------------------------------------------------------------
