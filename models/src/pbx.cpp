@@ -355,18 +355,14 @@ const std::vector<Pbx::Completion>& Pbx::completions() const { return completion
 std::vector<QueueSummary> Pbx::queue_summaries() const { return acd_->queue_summaries(); }
 std::vector<AgentSummary> Pbx::agent_summaries() const { return acd_->agent_summaries(); }
 
-std::optional<Pbx::AgentView> Pbx::agent(std::string_view number) const {
+std::optional<AgentStatus> Pbx::agent_status(std::string_view number) const {
   const auto line = find_line(number);
   const auto agent = line ? acd_->agent_on(*line) : std::nullopt;
   if (!agent) return std::nullopt;
-  return AgentView{acd_->agent_id(*agent), acd_->shown_state(*agent)};
+  return acd_->status(*agent);
 }
 
-std::optional<std::size_t> Pbx::queue_waiting(std::string_view name) const {
-  const auto q = acd_->find_queue(name);
-  if (!q) return std::nullopt;
-  return acd_->waiting(*q);
-}
+std::vector<QueueInfo> Pbx::queue_infos() const { return acd_->queue_infos(); }
 
 OpResult Pbx::reply(Op op, LineErr error, CallId call, std::string address, CallId consult,
                     std::uint32_t completion) {

@@ -4,6 +4,7 @@
 
 #include "telsim/models/pbx.hpp"
 
+#include "acd/acd.hpp"
 #include "media/media.hpp"
 
 namespace telsim {
@@ -74,6 +75,9 @@ OpResult Pbx::execute(const Command& c) {
     case Op::SetCallTreatment:
     case Op::SetCallQualityOfService:
     case Op::SetCallParams: return media_->execute(c);
+    case Op::SetAgentState:
+    case Op::SetAgentActivity:
+    case Op::SetAgentGroup: return acd_->execute(c);
   }
   return refuse(c.op, LineErr::OperationUnavail, {}, "no such operation");
 }

@@ -1,6 +1,8 @@
 // Pbx: trunk groups, the PSTN far end and calls placed by traffic generators.
 #include "telsim/models/pbx.hpp"
 
+#include "acd/acd.hpp"
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -115,13 +117,15 @@ bool Pbx::trunk_arrival(std::size_t t, const std::string& did, Duration holding,
   call.hangup_after = holding;
   transition(call, CallInput::Placed);
   // DID routing: the extension named by the DID's last digits, else the trunk's default.
+  // A DID may reach an ACD queue's pilot number as well as an extension.
+  const auto reachable = [this](const std::string& n) { return find_line(n) || acd_->find_pilot(n); };
   std::string target;
   if (did.size() >= tc.did_digits) {
     const std::string tail = did.substr(did.size() - tc.did_digits);
-    if (find_line(tail)) target = tail;
+    if (reachable(tail)) target = tail;
   }
   if (target.empty()) target = tc.did_default;
-  if (target.empty() || !find_line(target)) {
+  if (target.empty() || !reachable(target)) {
     far_disconnect(call, DisconnectMode::BadAddress);
     return true;
   }

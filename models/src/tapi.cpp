@@ -52,7 +52,9 @@ constexpr std::array kAllErrors = {
     LineErr::InvalDialParams,  LineErr::InvalDigitList,    LineErr::InvalDigitMode,
     LineErr::InvalDigits,      LineErr::InvalMediaList,    LineErr::InvalMediaMode,
     LineErr::InvalRate,        LineErr::InvalTimeout,      LineErr::InvalTone,
-    LineErr::InvalToneList,    LineErr::InvalToneMode,     LineErr::UserUserInfoTooBig};
+    LineErr::InvalToneList,    LineErr::InvalToneMode,     LineErr::UserUserInfoTooBig,
+    LineErr::InvalAgentId,     LineErr::InvalAgentGroup,   LineErr::InvalAgentState,
+    LineErr::InvalAgentActivity};
 
 /// The LINECALLFEATURE bits of tapi.hpp's `feature` namespace.
 constexpr std::uint32_t kModelFeatures =

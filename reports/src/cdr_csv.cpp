@@ -39,8 +39,11 @@ class RowWriter {
     put('"');
   }
   /// Seconds with 3 decimals, as format_seconds_3.
-  void seconds(Duration d) {
-    std::int64_t units = report_detail::round_div(d.count(), 1'000'000);
+  void seconds(Duration d) { thousandths(report_detail::round_div(d.count(), 1'000'000)); }
+  /// Milliseconds with 3 decimals, as format_millis_3.
+  void millis(Duration d) { thousandths(report_detail::round_div(d.count(), 1'000)); }
+  /// `units` thousandths as "W.FFF".
+  void thousandths(std::int64_t units) {
     if (units < 0) put('-'), units = -units;
     uint(static_cast<std::uint64_t>(units / 1000));
     const auto frac = static_cast<int>(units % 1000);
@@ -70,12 +73,12 @@ namespace report_detail {
 
 std::size_t cdr_row_bound(const CallRecord& r) {
   // Every user field doubled by quoting, 24 per number, 20 per state.
-  return 400 + 2 * (r.line.size() + r.from.size() + r.to.size() + r.original_to.size() +
-                    r.park_orbit.size()) +
+  return 440 + 2 * (r.line.size() + r.from.size() + r.to.size() + r.original_to.size() +
+                    r.park_orbit.size() + r.queue.size() + r.agent.size()) +
          20 * r.history.size();
 }
 
-char* write_cdr_row(char* at, const CallRecord& r) {
+char* write_cdr_row(char* at, const CallRecord& r, bool acd) {
   RowWriter w(at);
   w.put('c');
   w.uint(r.serial);
@@ -119,6 +122,14 @@ char* write_cdr_row(char* at, const CallRecord& r) {
   }
   w.put(',');
   w.put(to_string(r.kind));
+  if (acd) {
+    w.put(',');
+    w.field(r.queue);
+    w.put(',');
+    if (r.queue_wait) w.millis(*r.queue_wait);
+    w.put(',');
+    w.field(r.agent);
+  }
   w.put('\n');
   return w.end();
 }
@@ -126,12 +137,17 @@ char* write_cdr_row(char* at, const CallRecord& r) {
 const std::string_view kCdrHeader =
     "call_id,line,direction,from,to,reason,start_s,answer_s,end_s,duration_s,disconnect_mode,"
     "outcome,cleared_at_end,states,original_to,forward_hops,park_orbit,peer,kind\n";
+const std::string_view kCdrHeaderAcd =
+    "call_id,line,direction,from,to,reason,start_s,answer_s,end_s,duration_s,disconnect_mode,"
+    "outcome,cleared_at_end,states,original_to,forward_hops,park_orbit,peer,kind,queue,queue_wait_ms,agent\n";
 
 }  // namespace report_detail
 
 std::string cdr_csv(const RunResult& run) {
   std::string out;
-  RecordStream stream({});
+  StreamOptions options;
+  for (const QueueSummary& q : run.queues) options.queues.push_back(q.name);
+  RecordStream stream(std::move(options));
   stream.capture(&out, nullptr);
   for (const CallRecord* r : report_detail::by_serial(run)) stream.add_in_order(*r);
   stream.finish(run);

@@ -573,4 +573,166 @@ std::string histogram_svg(const TimingSummary& t, const Percentiles& samples) {
   return out;
 }
 
+// --- ACD: queue length and agent timeline ------------------------------------------------------
+
+namespace {
+
+/// A time axis of `span` ns along [left, left + plot) at `y`: whole seconds or minutes (a span
+/// of 10 min or more), ticks at nice steps, and its label. Returns the unit's name.
+std::string_view time_axis(std::string& out, std::int64_t left, std::int64_t plot, std::int64_t y,
+                           std::int64_t span) {
+  auto o = std::back_inserter(out);
+  const std::int64_t seconds = span / 1'000'000'000;
+  const bool minutes = seconds >= 600;
+  const std::int64_t unit = minutes ? 60 : 1;
+  const std::int64_t xstep = nice_step(std::max<std::int64_t>(1, seconds / unit), 8) * unit;
+  fmt::format_to(o, "<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"#333\"/>\n", left, y, left + plot);
+  for (std::int64_t s = 0; s * 1'000'000'000 <= span; s += xstep) {
+    const std::int64_t x = left + s * 1'000'000'000 * plot / span;
+    fmt::format_to(o, "<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#333\"/>"
+                      "<text x=\"{0}\" y=\"{3}\" text-anchor=\"middle\">{4}</text>\n",
+                   x, y, y + 4, y + 16, s / unit);
+  }
+  return minutes ? "min" : "s";
+}
+
+/// Colour of an agent state in the timeline (and its legend).
+std::string_view agent_state_colour(AgentState s) {
+  switch (s) {
+    case AgentState::Ready: return "#2e9d4f";
+    case AgentState::BusyAcd: return "#4a90d9";
+    case AgentState::BusyIncoming: return "#7fb3e6";
+    case AgentState::BusyOutbound: return "#8e6cc0";
+    case AgentState::BusyOther: return "#b39ddb";
+    case AgentState::WorkingAfterCall: return "#e8a33d";
+    case AgentState::NotReady: return "#c0392b";
+    case AgentState::LoggedOff: break;
+  }
+  return "#cccccc";
+}
+
+}  // namespace
+
+std::string_view queue_colour(std::size_t index) {
+  static constexpr std::string_view kColours[] = {"#3182bd", "#e6550d", "#31a354", "#756bb1",
+                                                  "#636363", "#d6616b", "#8c6d31", "#17becf"};
+  return kColours[index % std::size(kColours)];
+}
+
+std::string queue_length_svg(const RunResult& run) {
+  constexpr std::int64_t kLeft = 56, kPlot = 640, kHeight = 190, kTop = 14, kBottom = 40;
+  const std::int64_t plot_h = kHeight - kTop - kBottom;
+  SimTime end = run.sim_time;
+  std::int64_t top = 1;
+  for (const QueueSummary& q : run.queues) {
+    top = std::max<std::int64_t>(top, q.peak_length);
+    for (const auto& [t, n] : q.length_series) {
+      end = std::max(end, t);
+      top = std::max<std::int64_t>(top, n);
+    }
+  }
+  const std::int64_t span = std::max<std::int64_t>(1, end.count());
+  const auto x_of = [&](SimTime t) { return kLeft + std::max<std::int64_t>(0, t.count()) * kPlot / span; };
+  const auto y_of = [&](std::int64_t n) { return kTop + plot_h - n * plot_h / top; };
+
+  std::string out = svg_open("queue-length", kLeft + kPlot + 20, kHeight, "callers waiting in each queue over the whole run");
+  auto o = std::back_inserter(out);
+  for (std::size_t i = 0; i < run.queues.size(); ++i) {
+    const QueueSummary& q = run.queues[i];
+    // A step line: the length holds until the next change; the queue is empty at the start.
+    std::string points;
+    std::int64_t last_x = -1, last_y = -1;
+    const auto point = [&](std::int64_t x, std::int64_t y) {
+      if (x == last_x && y == last_y) return;
+      fmt::format_to(std::back_inserter(points), "{}{},{}", points.empty() ? "" : " ", x, y);
+      last_x = x, last_y = y;
+    };
+    std::int64_t y = y_of(0);
+    point(kLeft, y);
+    for (const auto& [t, n] : q.length_series) {
+      const std::int64_t x = x_of(t);
+      point(x, y);
+      y = y_of(n);
+      point(x, y);
+    }
+    point(kLeft + kPlot, y);
+    fmt::format_to(o, "<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\"><title>queue {}</title></polyline>\n",
+                   points, queue_colour(i), xml_escape(q.name));
+  }
+  fmt::format_to(o, "<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#333\"/>\n", kLeft, kTop,
+                 kTop + plot_h);
+  const std::int64_t ystep = nice_step(top, 5);
+  for (std::int64_t v = 0; v <= top; v += ystep)
+    fmt::format_to(o, "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n", kLeft - 4, y_of(v) + 4, v);
+  const std::string_view unit = time_axis(out, kLeft, kPlot, kTop + plot_h, span);
+  fmt::format_to(o, "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">simulated time ({}), whole run</text>\n",
+                 kLeft + kPlot / 2, kHeight - 4, unit);
+  fmt::format_to(o, "<text x=\"12\" y=\"{0}\" text-anchor=\"middle\" transform=\"rotate(-90 12 {0})\">callers waiting</text>\n",
+                 kTop + plot_h / 2);
+  out += "</svg>\n";
+  return out;
+}
+
+std::string agent_timeline_svg(const RunResult& run) {
+  constexpr std::int64_t kPlot = 640, kTop = 8, kRow = 20, kBand = 14, kBottom = 40, kFont = 11;
+  std::int64_t left = 56;
+  for (const AgentSummary& a : run.agents) left = std::max(left, text_width(a.id, kFont) + 12);
+  const auto rows = static_cast<std::int64_t>(run.agents.size());
+  const std::int64_t height = kTop + rows * kRow + kBottom;
+  SimTime end = run.sim_time;
+  for (const AgentSummary& a : run.agents)
+    if (!a.timeline.empty()) end = std::max(end, a.timeline.back().first);
+  const std::int64_t span = std::max<std::int64_t>(1, end.count());
+  const auto x_of = [&](SimTime t) { return left + std::max<std::int64_t>(0, t.count()) * kPlot / span; };
+
+  std::string out = svg_open("agent-timeline", left + kPlot + 20, height, "each agent's state over the whole run");
+  auto o = std::back_inserter(out);
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const AgentSummary& a = run.agents[static_cast<std::size_t>(r)];
+    const std::int64_t y = kTop + r * kRow + (kRow - kBand) / 2;
+    fmt::format_to(o, "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n", left - 6, y + kBand - 3,
+                   xml_escape(a.id));
+    // A band per state from its change to the next; the last to the end of the run, unless the
+    // timeline was cut: then what follows its last change is not known and drawn hatched.
+    for (std::size_t k = 0; k < a.timeline.size(); ++k) {
+      const auto& [from, state] = a.timeline[k];
+      const bool last = k + 1 == a.timeline.size();
+      if (last && a.timeline_cut) break;
+      const SimTime to = last ? end : a.timeline[k + 1].first;
+      const std::int64_t x0 = x_of(from), x1 = x_of(to);
+      if (x1 <= x0) continue;  // less than a pixel
+      fmt::format_to(o, "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{} {}: {} to {} s</title></rect>\n",
+                     x0, y, x1 - x0, kBand, agent_state_colour(state), xml_escape(a.id), to_string(state),
+                     format_seconds_3(from), format_seconds_3(to));
+    }
+    if (a.timeline_cut && !a.timeline.empty()) {
+      const std::int64_t x0 = x_of(a.timeline.back().first), x1 = x_of(end);
+      if (x1 > x0)
+        fmt::format_to(o, "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#f2f2f2\" stroke=\"#bbb\" "
+                          "stroke-dasharray=\"3 2\"><title>{}: changes after the first {} not kept</title></rect>\n",
+                       x0, y, x1 - x0, kBand, xml_escape(a.id), AgentSummary::kTimelinePoints);
+    }
+  }
+  const std::int64_t axis_y = kTop + rows * kRow;
+  fmt::format_to(o, "<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#333\"/>\n", left, kTop, axis_y);
+  const std::string_view unit = time_axis(out, left, kPlot, axis_y, span);
+  fmt::format_to(o, "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">simulated time ({}), whole run</text>\n",
+                 left + kPlot / 2, height - 4, unit);
+  out += "</svg>\n";
+  return out;
+}
+
+std::string agent_state_legend(const RunResult& run) {
+  std::set<std::uint32_t> seen;
+  for (const AgentSummary& a : run.agents)
+    for (const auto& [t, s] : a.timeline) seen.insert(static_cast<std::uint32_t>(s));
+  std::string out = "<p class=\"legend\">";
+  for (const std::uint32_t v : seen) {
+    const auto s = static_cast<AgentState>(v);
+    fmt::format_to(std::back_inserter(out), "<span class=\"key\" style=\"background:{}\"></span>{} ",
+                   agent_state_colour(s), to_string(s));
+  }
+  return out + "</p>\n";
+}
+
 }  // namespace telsim::report_detail

@@ -97,4 +97,12 @@ struct OccupancyChart {
 OccupancyChart occupancy_chart(const RunResult& run, const RunResult::Trunk& trunk, std::size_t index,
                                const Digest& digest);
 
+/// ACD charts (only for a run with queues, agents): the callers waiting in each queue over the
+/// whole run, a step line per queue in queue_colour(index); one row per agent with a band per
+/// agent state (a cut timeline's unknown rest hatched); the legend of the states it shows.
+std::string_view queue_colour(std::size_t index);
+std::string queue_length_svg(const RunResult& run);
+std::string agent_timeline_svg(const RunResult& run);
+std::string agent_state_legend(const RunResult& run);
+
 }  // namespace telsim::report_detail

@@ -59,12 +59,15 @@ double millis_us(Duration d);
 std::string format_millis_3(Duration d);
 /// The call's states joined by '>': "DIALTONE>DIALING>...>IDLE".
 std::string states_text(const CallRecord& r);
-/// cdr.csv's header line.
+/// cdr.csv's header line, and the one of a run with ACD queues (three more columns at the end:
+/// queue, queue_wait_ms, agent).
 extern const std::string_view kCdrHeader;
+extern const std::string_view kCdrHeaderAcd;
 /// More bytes than `r`'s cdr.csv row can take.
 std::size_t cdr_row_bound(const CallRecord& r);
 /// Write `r`'s cdr.csv row at `at` (with room for cdr_row_bound(r) bytes); returns its end.
-char* write_cdr_row(char* at, const CallRecord& r);
+/// `acd`: with the queue columns (a run with ACD queues).
+char* write_cdr_row(char* at, const CallRecord& r, bool acd = false);
 
 /// Count `r`'s outcome (not its total) in `c`, whatever its kind: stats.csv counts the outcome
 /// where the call ended and the total where it began.

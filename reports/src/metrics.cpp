@@ -40,11 +40,25 @@ void check(RunResult& run, const report_detail::Digest& digest) {
     const auto ptr = pointer(m.path);
     const nlohmann::ordered_json* value = report.contains(ptr) ? &report.at(ptr) : nullptr;
     if (!m.needs.empty()) {
-      const auto parent = ptr.parent_pointer();
-      const auto need = parent / m.needs;
-      if (report.contains(need) && report.at(need).is_number() && report.at(need).get<double>() <= 0) {
-        r.message = fmt::format("{} has no value: {}.{} is 0", m.path,
-                                m.path.substr(0, m.path.rfind('.')), m.needs);
+      // The count is a sibling of the figure, or of the keyed object holding it (a queue's
+      // `offered` for queues.QUEUE.service_level.THRESHOLD): the nearest enclosing object that
+      // has it.
+      auto parent = ptr.parent_pointer();
+      std::string prefix = m.path.substr(0, m.path.rfind('.'));
+      bool zero = false;
+      for (;;) {
+        const auto need = parent / m.needs;
+        if (report.contains(need)) {
+          zero = report.at(need).is_number() && report.at(need).get<double>() <= 0;
+          break;
+        }
+        if (parent.empty()) break;
+        parent = parent.parent_pointer();
+        const std::size_t dot = prefix.rfind('.');
+        prefix = dot == std::string::npos ? std::string() : prefix.substr(0, dot);
+      }
+      if (zero) {
+        r.message = fmt::format("{} has no value: {}{}{} is 0", m.path, prefix, prefix.empty() ? "" : ".", m.needs);
         run.expectations.push_back(std::move(r));
         continue;
       }

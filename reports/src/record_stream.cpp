@@ -183,6 +183,11 @@ void write_record(std::FILE* f, const CallRecord& r) {
     put_raw(f, s.state);
     put_raw(f, s.at.count());
   }
+  put_string(f, r.queue);
+  const bool waited = r.queue_wait.has_value();
+  put_raw(f, waited);
+  put_raw(f, waited ? r.queue_wait->count() : std::int64_t{0});
+  put_string(f, r.agent);
 }
 
 bool read_record(std::FILE* f, CallRecord& r) {
@@ -204,6 +209,10 @@ bool read_record(std::FILE* f, CallRecord& r) {
     if (!get_raw(f, s.state) || !get_raw(f, at)) return false;
     s.at = SimTime{at};
   }
+  bool waited = false;
+  std::int64_t wait = 0;
+  if (!(get_string(f, r.queue) && get_raw(f, waited) && get_raw(f, wait) && get_string(f, r.agent))) return false;
+  r.queue_wait = waited ? std::optional<Duration>(Duration{wait}) : std::nullopt;
   return true;
 }
 
@@ -598,6 +607,22 @@ void append_counts(std::string& out, const CallCounts& c) {
                  c.incoming_forwarded, c.incoming_redirected, c.incoming_transferred, c.incoming_cleared);
 }
 
+/// One ACD queue's callers in an interval (stats.csv's QUEUE_ columns).
+struct QueueCounts {
+  std::uint64_t offered = 0, answered = 0, abandoned = 0;
+  std::int64_t wait_ns = 0;  ///< the answered calls' waits, summed
+  void add(const QueueCounts& o) {
+    offered += o.offered, answered += o.answered, abandoned += o.abandoned, wait_ns += o.wait_ns;
+  }
+};
+constexpr const char* kQueueColumns[] = {"offered", "answered", "abandoned", "mean_wait_s"};
+
+void append_queue(std::string& out, const QueueCounts& q) {
+  fmt::format_to(std::back_inserter(out), ",{},{},{},", q.offered, q.answered, q.abandoned);
+  if (q.answered > 0)
+    out += format_seconds_3(Duration{report_detail::round_div(q.wait_ns, static_cast<std::int64_t>(q.answered))});
+}
+
 void append_timing(std::string& out, const Percentiles& p) {
   fmt::format_to(std::back_inserter(out), ",{}", p.count());
   for (const double q : kPercentileColumns) {
@@ -614,7 +639,9 @@ void append_timing(std::string& out, const Percentiles& p) {
 /// of ends.
 class StatsRows {
  public:
-  StatsRows(Duration interval, TextOut& out, bool early) : d_(interval), out_(out), early_(early) {
+  StatsRows(Duration interval, TextOut& out, bool early, const std::vector<std::string>& queues)
+      : d_(interval), out_(out), early_(early), cum_queues_(queues.size()) {
+    for (std::size_t q = 0; q < queues.size(); ++q) queue_index_.emplace(queues[q], q);
     if (interval <= Duration::zero()) throw std::invalid_argument("stats interval must be positive");
     std::string header = "start_s,end_s";
     const auto section = [&](std::string_view prefix) {
@@ -627,6 +654,12 @@ class StatsRows {
     };
     section("");
     section("cum_");
+    // A run with ACD queues: four columns per queue, then the same since the start, at the end
+    // so that every other column keeps its place.
+    for (std::string_view prefix : {"", "cum_"})
+      for (const std::string& q : queues)
+        for (const char* c : kQueueColumns)
+          header += ',' + csv_field(fmt::format("{}{}_{}", prefix, q, c));
     header += '\n';
     out_.write(header);
   }
@@ -654,6 +687,21 @@ class StatsRows {
     report_detail::for_each_sample(r, [&](int i, SimTime at, Duration value) {
       row(index(at)).period[static_cast<std::size_t>(i)].add(value);
     });
+    // A caller's call that waited in a queue: offered where it started, answered (by an agent)
+    // at the answer, abandoned at its end, as the columns above count calls placed.
+    if (!queue_index_.empty() && !r.queue.empty() && r.queue_wait) {
+      const auto it = queue_index_.find(r.queue);
+      if (it == queue_index_.end()) return;
+      const std::size_t q = it->second;
+      ++row(index(r.start)).queues[q].offered;
+      if (!r.agent.empty()) {
+        QueueCounts& c = row(index(r.answer.value_or(r.end))).queues[q];
+        ++c.answered;
+        c.wait_ns += r.queue_wait->count();
+      } else if (r.outcome == Outcome::Abandoned) {
+        ++row(index(r.end)).queues[q].abandoned;
+      }
+    }
   }
 
   void finish(SimTime sim_time) {
@@ -665,6 +713,7 @@ class StatsRows {
       Row& last = row(rows - 1);
       add_counts(last.counts, it->second.counts);
       for (std::size_t t = 0; t < last.period.size(); ++t) last.period[t].merge(it->second.period[t]);
+      for (std::size_t q = 0; q < last.queues.size(); ++q) last.queues[q].add(it->second.queues[q]);
     }
     for (std::size_t k = next_; k < rows; ++k) emit(k, k + 1 == rows);
   }
@@ -673,11 +722,16 @@ class StatsRows {
   struct Row {
     CallCounts counts;
     std::array<Percentiles, 4> period;
+    std::vector<QueueCounts> queues;  ///< per queue, in StreamOptions::queues order
   };
   std::size_t index(SimTime t) const {
     return static_cast<std::size_t>(std::max<std::int64_t>(0, t / d_));
   }
-  Row& row(std::size_t k) { return rows_[k]; }
+  Row& row(std::size_t k) {
+    Row& r = rows_[k];
+    if (r.queues.size() != cum_queues_.size()) r.queues.resize(cum_queues_.size());
+    return r;
+  }
 
   void emit(std::size_t k, bool last) {
     Row r;
@@ -685,6 +739,7 @@ class StatsRows {
       r = std::move(it->second);
       rows_.erase(it);
     }
+    r.queues.resize(cum_queues_.size());
     next_ = k + 1;
     const SimTime from = d_ * static_cast<std::int64_t>(k);
     const SimTime to = last ? end_ : from + d_;
@@ -719,6 +774,11 @@ class StatsRows {
     append_counts(line, total_);
     fmt::format_to(std::back_inserter(line), ",{}", peak_total_);
     for (const Percentiles& c : cum_) append_timing(line, c);
+    for (const QueueCounts& q : r.queues) append_queue(line, q);
+    for (std::size_t q = 0; q < cum_queues_.size(); ++q) {
+      cum_queues_[q].add(r.queues[q]);
+      append_queue(line, cum_queues_[q]);
+    }
     line += '\n';
     out_.write(line);
   }
@@ -734,6 +794,8 @@ class StatsRows {
   CallCounts total_;
   std::array<Percentiles, 4> cum_;
   SimTime max_end_{0}, last_start_{0}, end_{0};
+  std::vector<QueueCounts> cum_queues_;                // since the start, per queue
+  std::map<std::string, std::size_t, std::less<>> queue_index_;  // queue name -> column group
 };
 
 }  // namespace
@@ -760,11 +822,12 @@ struct RecordStream::Impl {
     started = true;
     if (cdr.active()) {
       buffer.assign(TextOut::kBuffer, '\0');
-      std::memcpy(buffer.data(), report_detail::kCdrHeader.data(), report_detail::kCdrHeader.size());
-      used = report_detail::kCdrHeader.size();
+      const std::string_view header = acd() ? report_detail::kCdrHeaderAcd : report_detail::kCdrHeader;
+      std::memcpy(buffer.data(), header.data(), header.size());
+      used = header.size();
     }
     if (options.stats_interval > Duration::zero() && stats_out.active())
-      stats.emplace(options.stats_interval, stats_out, early);
+      stats.emplace(options.stats_interval, stats_out, early, options.queues);
   }
 
   void consume(const CallRecord& r) {
@@ -783,9 +846,12 @@ struct RecordStream::Impl {
         flush();
         if (buffer.size() < need) buffer.resize(need);
       }
-      used = static_cast<std::size_t>(report_detail::write_cdr_row(buffer.data() + used, r) - buffer.data());
+      used = static_cast<std::size_t>(report_detail::write_cdr_row(buffer.data() + used, r, acd()) - buffer.data());
     }
   }
+
+  /// A run with ACD queues: cdr.csv and stats.csv have their columns.
+  bool acd() const { return !options.queues.empty(); }
 
   void flush() {
     if (used) cdr.hand_over(buffer, used);

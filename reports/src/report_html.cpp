@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "html_support.hpp"
+#include "telsim/models/duration.hpp"
 
 namespace telsim {
 namespace {
@@ -248,6 +249,91 @@ std::string trunk(const RunResult& run, std::size_t index, const report_detail::
   return out + chart.svg;
 }
 
+/// A figure's 95% interval on a line of its own ("" without one).
+std::string interval_line(const QueueSummary::Figure& f, int decimals) {
+  if (!f.ci95) return {};
+  return fmt::format("<br><span class=\"note\">95% {:.{}f}&#8211;{:.{}f}</span>", f.ci95->first, decimals,
+                     f.ci95->second, decimals);
+}
+
+/// "0.4500" with `decimals`, and its interval below.
+std::string with_interval(const QueueSummary::Figure& f, int decimals) {
+  return fmt::format("{:.{}f}", f.value, decimals) + interval_line(f, decimals);
+}
+
+/// The ACD queues' main figures (report.json's), one row per queue in two tables (the calls,
+/// then the figures with their intervals below them, so that each keeps to a 1400 px window),
+/// then their lengths over time.
+std::string queues(const RunResult& run) {
+  std::string out =
+      "<p class=\"note\">In the measured window (report.json's figures; the whole run without traffic). "
+      "Wait probability: the share of offered calls that found no free agent; abandon probability: "
+      "abandoned / (answered + abandoned); mean wait: the average speed of answer, over the answered calls; "
+      "service level: answered within the threshold / (answered + abandoned); below a figure, its 95% "
+      "batch-means interval.</p>\n"
+      "<table class=\"queues\">\n<tr><th>queue</th><th>number</th><th>offered</th><th>answered</th>"
+      "<th>abandoned</th><th>overflowed</th><th>refused</th><th>waited</th><th>mean length</th>"
+      "<th>peak length</th></tr>\n";
+  for (const QueueSummary& q : run.queues) {
+    out += fmt::format(
+        "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+        "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.3f}</td>"
+        "<td class=\"num\">{}</td></tr>\n",
+        xml_escape(q.name), xml_escape(q.number), q.offered, q.answered, q.abandoned, q.overflowed, q.refused,
+        q.waited, q.mean_length, q.peak_length);
+  }
+  out += "</table>\n";
+  out +=
+      "<table class=\"queue-figures\">\n<tr><th>queue</th><th>wait probability</th><th>abandon probability</th>"
+      "<th>mean wait (s)</th><th>p90 wait (s)</th><th>longest wait (s)</th><th>service level</th></tr>\n";
+  for (const QueueSummary& q : run.queues) {
+    std::string levels;
+    for (const auto& [threshold, figure] : q.service_level)
+      levels += fmt::format("{}{:.4f} within {}{}", levels.empty() ? "" : "<br>", figure.value,
+                            format_duration(threshold), interval_line(figure, 4));
+    out += fmt::format(
+        "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+        "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
+        xml_escape(q.name), with_interval(q.wait_probability, 4), with_interval(q.abandon_probability, 4),
+        q.answered ? with_interval(q.mean_wait_s, 3) : std::string("&#8211;"),
+        q.waits.count() ? format_seconds_3(q.waits.percentile(90)) : std::string("&#8211;"),
+        format_seconds_3(q.longest_wait), levels.empty() ? std::string("&#8211;") : levels);
+  }
+  out += "</table>\n";
+  out += "<h3>Callers waiting</h3>\n<p class=\"legend\">";
+  for (std::size_t i = 0; i < run.queues.size(); ++i)
+    out += fmt::format("<span class=\"key\" style=\"background:{}\"></span>{} ", report_detail::queue_colour(i),
+                       xml_escape(run.queues[i].name));
+  out += "</p>\n" + report_detail::queue_length_svg(run);
+  return out;
+}
+
+/// The ACD agents: calls, occupancy and time per state, then a timeline of their states.
+std::string agents(const RunResult& run) {
+  std::string out =
+      "<table class=\"agents\">\n<tr><th>agent</th><th>line</th><th>queue calls</th><th>occupancy</th>"
+      "<th>time in state (s)</th></tr>\n";
+  std::string cut;
+  for (const AgentSummary& a : run.agents) {
+    std::string times;
+    for (const auto& [state, d] : a.time_in)
+      if (d > Duration::zero())
+        times += fmt::format("{}{} {}", times.empty() ? "" : ", ", to_string(state), format_seconds_3(d));
+    out += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{:.4f}</td>"
+                       "<td>{}</td></tr>\n",
+                       xml_escape(a.id), xml_escape(a.line), a.calls, a.occupancy, times);
+    if (a.timeline_cut) cut += (cut.empty() ? "" : ", ") + xml_escape(a.id);
+  }
+  out += "</table>\n<h3>Agent states over time</h3>\n";
+  out += "<p class=\"note\">One row per agent, the whole run; hover a band for its state and times.";
+  if (!cut.empty())
+    out += fmt::format(" The timeline keeps an agent's first {} state changes: for {} the rest of the run after "
+                       "the last change kept is hatched, not drawn by state (the table counts every change).",
+                       AgentSummary::kTimelinePoints, cut);
+  out += "</p>\n" + report_detail::agent_state_legend(run) + report_detail::agent_timeline_svg(run);
+  return out;
+}
+
 }  // namespace
 
 std::string report_html(const RunResult& run) {
@@ -290,6 +376,9 @@ std::string report_detail::report_html(const RunResult& run, const Digest& diges
     out += "<h2>Trunk occupancy</h2>\n";
     for (std::size_t t = 0; t < run.trunks.size(); ++t) out += trunk(run, t, digest);
   }
+
+  if (!run.queues.empty()) out += "<h2>Queues</h2>\n" + queues(run);
+  if (!run.agents.empty()) out += "<h2>Agents</h2>\n" + agents(run);
 
   out += "<h2>Timings</h2>\n" + timing_table(timings);
   out += "<div class=\"charts\">\n";

@@ -1,9 +1,84 @@
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
+
+#include "telsim/models/duration.hpp"
 
 #include "internal.hpp"
 
 namespace telsim {
+
+namespace {
+
+using JsonValue = nlohmann::ordered_json;
+
+/// Ratios (and means that are not durations) to 6 decimals, so the text is the same on every
+/// platform.
+double round6(double x) { return std::round(x * 1e6) / 1e6; }
+
+/// [lo, hi] rounded, or null.
+JsonValue interval(const std::optional<std::pair<double, double>>& ci) {
+  return ci ? JsonValue::array({round6(ci->first), round6(ci->second)}) : JsonValue(nullptr);
+}
+
+/// `name`, `name_ci95` and `name_ci95_reason` of one figure.
+void put_figure(JsonValue& into, const std::string& name, const QueueSummary::Figure& f) {
+  into[name] = round6(f.value);
+  into[name + "_ci95"] = interval(f.ci95);
+  into[name + "_ci95_reason"] = f.ci95 ? JsonValue(nullptr) : JsonValue(f.reason);
+}
+
+JsonValue queues_json(const std::vector<QueueSummary>& queues) {
+  using report_detail::seconds_us;
+  JsonValue out = JsonValue::object();
+  for (const QueueSummary& q : queues) {
+    JsonValue o = JsonValue{{"number", q.number},       {"offered", q.offered}, {"answered", q.answered},
+                            {"abandoned", q.abandoned}, {"overflowed", q.overflowed}, {"refused", q.refused},
+                            {"waited", q.waited}};
+    put_figure(o, "wait_probability", q.wait_probability);
+    put_figure(o, "abandon_probability", q.abandon_probability);
+    put_figure(o, "mean_wait_s", q.mean_wait_s);
+    const bool waits = q.waits.count() > 0;
+    const auto pct = [&](double p) {
+      return waits ? JsonValue(seconds_us(q.waits.percentile(p))) : JsonValue(nullptr);
+    };
+    o["wait_p50_s"] = pct(50);
+    o["wait_p90_s"] = pct(90);
+    o["wait_p95_s"] = pct(95);
+    o["wait_max_s"] = waits ? JsonValue(seconds_us(q.waits.max())) : JsonValue(nullptr);
+    o["longest_wait_s"] = seconds_us(q.longest_wait);
+    o["mean_talk_s"] = round6(q.mean_talk_s);
+    JsonValue levels = JsonValue::object(), intervals = JsonValue::object();
+    for (const auto& [threshold, figure] : q.service_level) {
+      const std::string key = format_duration(threshold);
+      levels[key] = round6(figure.value);
+      intervals[key] = interval(figure.ci95);
+    }
+    o["service_level"] = std::move(levels);
+    o["service_level_ci95"] = std::move(intervals);
+    o["mean_length"] = round6(q.mean_length);
+    o["peak_length"] = q.peak_length;
+    out[q.name] = std::move(o);
+  }
+  return out;
+}
+
+JsonValue agents_json(const std::vector<AgentSummary>& agents) {
+  JsonValue out = JsonValue::object();
+  for (const AgentSummary& a : agents) {
+    JsonValue time = JsonValue::object();
+    // In AgentState (LINEAGENTSTATE) order whatever order the summary has them in.
+    std::vector<std::pair<AgentState, Duration>> in = a.time_in;
+    std::stable_sort(in.begin(), in.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+    for (const auto& [state, d] : in)
+      if (d > Duration::zero()) time[std::string(to_string(state))] = report_detail::seconds_us(d);
+    out[a.id] = JsonValue{
+        {"line", a.line}, {"calls", a.calls}, {"occupancy", round6(a.occupancy)}, {"time_s", std::move(time)}};
+  }
+  return out;
+}
+
+}  // namespace
 
 // ordered_json keeps keys in the order written here, which reads better than sorted keys and
 // is just as deterministic. Times go through integer rounding first (seconds to the
@@ -151,6 +226,8 @@ nlohmann::ordered_json report_detail::report_json_value(const RunResult& run, co
     }
     j["modems"] = std::move(modems);
   }
+  if (!run.queues.empty()) j["queues"] = queues_json(run.queues);  // only scenarios with an ACD
+  if (!run.agents.empty()) j["agents"] = agents_json(run.agents);
   j["run"] = Json{{"cleared_at_end", run.cleared_at_end},
                   {"records", digest.records},
                   {"transitions", run.transitions},

@@ -10,6 +10,7 @@ std::string stats_csv(const RunResult& run, Duration interval) {
   std::string out;
   StreamOptions options;
   options.stats_interval = interval;
+  for (const QueueSummary& q : run.queues) options.queues.push_back(q.name);
   RecordStream stream(std::move(options));
   stream.capture(nullptr, &out);
   for (const CallRecord* r : report_detail::by_serial(run)) stream.add_in_order(*r);

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "internal.hpp"
+#include "telsim/models/duration.hpp"
 
 namespace telsim {
 void report_detail::count_outcome(CallCounts& c, const CallRecord& r) {
@@ -112,6 +113,23 @@ std::vector<std::string> trunk_summary_lines(const RunResult& run) {
     out.push_back(fmt::format("trunk {}: {} {}, {} seizure {}, {} blocked, blocking {:.4f} ({})",
                               t.name, t.channels, t.channels == 1 ? "channel" : "channels", s.offered,
                               s.offered == 1 ? "attempt" : "attempts", s.blocked, s.blocking, ci));
+  }
+  return out;
+}
+
+std::vector<std::string> queue_summary_lines(const RunResult& run) {
+  std::vector<std::string> out;
+  for (const QueueSummary& q : run.queues) {
+    std::string more;
+    if (q.overflowed) more += fmt::format(", {} overflowed", q.overflowed);
+    if (q.refused) more += fmt::format(", {} refused", q.refused);
+    std::string levels;
+    for (const auto& [threshold, figure] : q.service_level)
+      levels += fmt::format(", service level {:.4f} within {}", figure.value, format_duration(threshold));
+    out.push_back(fmt::format("queue {} ({}): {} offered, {} answered, {} abandoned{}, wait probability {:.4f}, "
+                              "mean wait {}{}",
+                              q.name, q.number, q.offered, q.answered, q.abandoned, more, q.wait_probability.value,
+                              q.answered ? fmt::format("{:.3f} s", q.mean_wait_s.value) : std::string("-"), levels));
   }
   return out;
 }

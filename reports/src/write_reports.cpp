@@ -32,6 +32,7 @@ std::vector<std::filesystem::path> write_reports(const RunResult& run,
   stream_options.dir = dir;
   stream_options.stats_interval = options.stats_interval;
   for (const RunResult::Trunk& t : run.trunks) stream_options.trunks.push_back(t.name);
+  for (const QueueSummary& q : run.queues) stream_options.queues.push_back(q.name);
   RecordStream stream(std::move(stream_options));
   for (const CallRecord* r : report_detail::by_serial(run)) stream.add_in_order(*r);
   stream.finish(run);

@@ -17,6 +17,7 @@ std::string argument(const ParamInfo& p, const OpInfo& op, Surface surface) {
   }
   if (p.kind == ParamKind::Time) out += surface == Surface::Wire ? " (duration, or milliseconds)" : " (duration)";
   if (p.kind == ParamKind::Tones || p.kind == ParamKind::Controls) out += " (list)";
+  if (p.kind == ParamKind::Names) out += " (list of names)";
   if (p.kind == ParamKind::DialParams) out += surface == Surface::Wire ? " (object, LINEDIALPARAMS)" : " (LINEDIALPARAMS)";
   if (surface == Surface::Wire && p.kind == ParamKind::Integer) out += " (integer)";
   if (surface == Surface::Wire && p.kind == ParamKind::Forwarding) out += " (list of rules)";

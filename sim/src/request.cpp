@@ -105,6 +105,23 @@ std::uint32_t count_arg(const ArgSource& a, std::string_view key, LineErr error)
   return static_cast<std::uint32_t>(*n);
 }
 
+/// One parameter of an agent operation into `a`.
+void decode_agent_param(const ParamInfo& p, const ArgSource& args, AgentArgs& a) {
+  switch (p.kind) {
+    case ParamKind::Mode: {
+      const std::string v = *args.text(p.name, p.error);
+      const auto c = canonical_mode(p, v);
+      if (!c) args.fail(p.name, p.error, fmt::format("{} must be {}, not '{}'", p.name, alternatives(p.values), v));
+      const auto state = parse_agent_state(*c);
+      (p.name == "state" ? a.state : a.next_state) = state;
+      return;
+    }
+    case ParamKind::Integer: a.activity = count_arg(args, p.name, p.error); return;
+    case ParamKind::Names: a.groups = args.texts(p.name, p.error); return;
+    default: return;
+  }
+}
+
 /// One parameter of a media operation into `m`.
 void decode_media_param(const OpInfo& op, const ParamInfo& p, const ArgSource& args, MediaArgs& m) {
   const std::string_view name = p.name;
@@ -231,7 +248,8 @@ void decode_media_param(const OpInfo& op, const ParamInfo& p, const ArgSource& a
     case ParamKind::Call:
     case ParamKind::Address:
     case ParamKind::Forwarding:
-    case ParamKind::CallParams: break;
+    case ParamKind::CallParams:
+    case ParamKind::Names: break;
   }
   args.fail(name, p.error, fmt::format("{} of {} cannot be read", name, op.name));
 }
@@ -294,6 +312,10 @@ Request decode_request(const OpInfo& op, const ArgSource& args, const DecodeOpti
     r.given.emplace_back(p.name);
     if (is_media_op(op.op) && p.kind != ParamKind::Call) {
       decode_media_param(op, p, args, r.media);
+      continue;
+    }
+    if (is_agent_op(op.op) && p.kind != ParamKind::Line) {
+      decode_agent_param(p, args, r.agent);
       continue;
     }
     switch (p.kind) {
@@ -359,7 +381,8 @@ Request decode_request(const OpInfo& op, const ArgSource& args, const DecodeOpti
       case ParamKind::Modes:
       case ParamKind::Tones:
       case ParamKind::Controls:
-      case ParamKind::DialParams: break;  // media operations' only (above)
+      case ParamKind::DialParams:
+      case ParamKind::Names: break;  // media and agent operations' only (above)
     }
   }
   if (op.op == Op::GenerateDigits && r.media.digit_modes == 0) r.media.digit_modes = 0x2;  // DTMF

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "telsim/models/tapi_names.hpp"
 
@@ -158,6 +159,7 @@ Command ScenarioRunner::command_of(const Step& step) const {
   c.forwarding = rq.forwarding;
   c.params = rq.params;
   c.media = rq.media;
+  c.agent = rq.agent;
   if (rq.park_mode) c.park_mode = *rq.park_mode;
   c.transfer_mode = rq.transfer_mode;
   c.completion_mode = rq.completion_mode;
@@ -389,6 +391,8 @@ void ScenarioRunner::on_modem_output(const Modem& modem, std::string_view bytes)
 }
 
 void ScenarioRunner::on_modem_state(const Modem& /*modem*/) { recheck(); }
+void ScenarioRunner::on_agent_status(LineId /*line*/, std::uint32_t /*changed*/) { recheck(); }
+void ScenarioRunner::on_queue_status(std::size_t /*queue*/) { recheck(); }
 
 void ScenarioRunner::accept(const Step& step, const Verdict& v) {
   if (step.expect.modem.empty() || v.output_used == 0) return;
@@ -595,6 +599,26 @@ ScenarioRunner::Verdict ScenarioRunner::evaluate(const Step& step) const {
     v.observed = fmt::format("gather {} ended {} with \"{}\"", e.gather, to_string(g.termination), g.digits);
     return v;
   }
+  if (!e.agent.empty()) {
+    const AgentStatus a = *pbx_.agent_status(e.agent);
+    v.holds = (!e.agent_state || a.state == *e.agent_state) && (!e.next_state || a.next_state == e.next_state) &&
+              (!e.no_next_state || !a.next_state) && (!e.groups || a.groups == *e.groups) &&
+              (!e.activity || a.activity == *e.activity);
+    v.observed = fmt::format("agent {} ({}) is {}, next state {}, in [{}], activity {}", a.id, a.line, to_string(a.state),
+                             a.next_state ? std::string(to_string(*a.next_state)) : "none", fmt::join(a.groups, ", "),
+                             a.activity);
+    return v;
+  }
+  if (!e.queue.empty()) {
+    for (const QueueInfo& q : pbx_.queue_infos()) {
+      if (q.name != e.queue) continue;
+      v.holds = (!e.waiting || q.current_queued == *e.waiting) && (!e.queued || q.total_queued == *e.queued) &&
+                (!e.abandoned || q.abandoned == *e.abandoned);
+      v.observed = fmt::format("queue {} has {} waiting, {} queued in all, {} abandoned", q.name, q.current_queued,
+                               q.total_queued, q.abandoned);
+    }
+    return v;
+  }
   if (!e.orbit.empty()) {
     const auto orbit = pbx_.park_lots().find(e.orbit);
     const ParkLots::Occupant* who = orbit ? pbx_.park_lots().occupant(*orbit) : nullptr;
@@ -706,6 +730,19 @@ std::string ScenarioRunner::describe(const Step& step) const {
     return s;
   }
   if (!e.orbit.empty()) return fmt::format("orbit {} {}", e.orbit, *e.occupied ? "occupied" : "free");
+  if (!e.agent.empty() || !e.queue.empty()) {
+    std::string s = e.agent.empty() ? "queue " + e.queue : "agent " + e.agent;
+    if (e.agent_state) s += fmt::format(" state {}", to_string(*e.agent_state));
+    if (e.next_state) s += fmt::format(" next_state {}", to_string(*e.next_state));
+    if (e.no_next_state) s += " next_state none";
+    if (e.groups) s += fmt::format(" groups [{}]", fmt::join(*e.groups, ", "));
+    if (e.activity) s += fmt::format(" activity {}", *e.activity);
+    if (e.waiting) s += fmt::format(" waiting {}", *e.waiting);
+    if (e.queued) s += fmt::format(" queued {}", *e.queued);
+    if (e.abandoned) s += fmt::format(" abandoned {}", *e.abandoned);
+    if (step.within > Duration::zero()) s += " within " + format_duration(step.within);
+    return s;
+  }
   if (!e.gather.empty()) {
     std::string s = "gather " + e.gather;
     if (e.termination) s += fmt::format(" termination {}", to_string(*e.termination));

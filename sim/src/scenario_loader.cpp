@@ -214,6 +214,8 @@ class Loader {
   std::map<std::string, int> completions_;  // completion_as name -> YAML line
   std::map<std::string, int> groups_;  // pickup group -> YAML line
   std::vector<YAML::Node> skill_nodes_;  // acd.agents: each agent's `skills` node (or its item)
+  std::set<std::string> agent_lines_;    // acd.agents' extensions
+  std::set<std::string> queue_names_;    // acd.queues' names
   std::set<std::string> gathers_;      // gather_digits `as` names
   std::shared_ptr<const IvrNode> ivr_node(const YAML::Node& node, const std::string& label) const;
   /// A far end's `media`, `greeting` and `send_digits` (a station's behaviour, a trunk's far_end).
@@ -805,7 +807,12 @@ void Loader::pickup_groups(const YAML::Node& node, PbxConfig& pbx) {
 }
 
 void Loader::acd(const YAML::Node& node, PbxConfig& pbx) {
-  auto keys = mapping(node, "acd", {"queues", "agents"});
+  auto keys = mapping(node, "acd", {"queues", "agents", "activities"});
+  if (keys.count("activities")) {
+    const YAML::Node a = node["activities"];
+    if (!a.IsSequence()) fail(a, "activities must be a list of names: [Lunch, Training] (ids 1, 2, ...)");
+    for (const auto& n : a) pbx.acd.activities.push_back(scalar(n, "activity"));
+  }
   if (!keys.count("queues")) fail(node, "acd needs 'queues': [{name: sales, number: \"500\", agents: \"600-609\"}]");
   // Agents first: a queue's `agents` must name them.
   if (keys.count("agents")) agents(node["agents"], pbx);
@@ -820,6 +827,7 @@ void Loader::acd(const YAML::Node& node, PbxConfig& pbx) {
         fail(item["number"], fmt::format("queues '{}' and '{}' have the same number {}", other.name, q.name, q.number));
     }
     if (q.overflow) overflow_to.emplace(q.name, item["overflow"]["to"]);
+    queue_names_.insert(q.name);
     pbx.acd.queues.push_back(std::move(q));
   }
   const auto is_queue = [&pbx](const std::string& name) {
@@ -938,6 +946,7 @@ void Loader::agents(const YAML::Node& node, PbxConfig& pbx) {
       if (k.count("behavior"))
         for (LineConfig& l : pbx.lines)
           if (l.number == n) l.behavior = station;
+      agent_lines_.insert(n);
       pbx.acd.agents.push_back(std::move(a));
       skill_nodes_.push_back(k.count("skills") ? item["skills"] : item);
     }
@@ -1361,11 +1370,53 @@ void Loader::expectation(const YAML::Node& node, Step& st) {
                        "digits_sent", "from", "redirection", "redirecting", "completion", "busy_mode",
                        "caller_blocked", "secure", "calling_party_id", "display_text", "user_user_info",
                        "bearer_mode", "media_mode", "gather", "termination", "digits", "monitored", "media",
-                       "tone", "call_data", "generate"});
+                       "tone", "call_data", "generate", "agent", "next_state", "groups", "activity", "queue",
+                       "waiting", "queued", "abandoned"});
   Expectation& e = st.expect;
   const int subjects = static_cast<int>(keys.count("call") + keys.count("line") + keys.count("error") +
-                                        keys.count("orbit") + keys.count("modem") + keys.count("gather"));
-  if (subjects != 1) fail(node, "expect needs exactly one of 'call', 'line', 'orbit', 'modem', 'gather' or 'error'");
+                                        keys.count("orbit") + keys.count("modem") + keys.count("gather") +
+                                        keys.count("agent") + keys.count("queue"));
+  if (subjects != 1)
+    fail(node, "expect needs exactly one of 'call', 'line', 'orbit', 'modem', 'gather', 'agent', 'queue' or 'error'");
+  if (keys.count("agent")) {
+    e.agent = extension(node["agent"], "agent");
+    if (!agent_lines_.count(e.agent)) fail(node["agent"], fmt::format("{} is not an agent's extension (acd.agents)", e.agent));
+    for (const auto& [key, key_node] : keys)
+      if (key != "agent" && key != "state" && key != "next_state" && key != "groups" && key != "activity")
+        fail(key_node, fmt::format("'{}' is not a condition on an agent (state, next_state, groups, activity)", key));
+    if (keys.size() == 1) fail(node, "expect: {agent: ...} needs a condition: state, next_state, groups or activity");
+    if (keys.count("state"))
+      e.agent_state = named<AgentState>(node["state"], "agent state", parse_agent_state, "READY, BUSYACD");
+    if (keys.count("next_state")) {
+      if (node["next_state"].IsNull()) e.no_next_state = true;
+      else e.next_state = named<AgentState>(node["next_state"], "agent state", parse_agent_state, "NOTREADY");
+    }
+    if (keys.count("groups")) {
+      const YAML::Node g = node["groups"];
+      if (!g.IsSequence()) fail(g, "groups must be a list of queue names");
+      std::vector<std::string> names;
+      for (const auto& n : g) names.push_back(scalar(n, "group"));
+      e.groups = std::move(names);
+    }
+    if (keys.count("activity")) e.activity = static_cast<std::uint32_t>(integer_in(node["activity"], "activity", 0, 1'000'000));
+    return;
+  }
+  if (keys.count("queue")) {
+    e.queue = scalar(node["queue"], "queue");
+    if (!queue_names_.count(e.queue)) fail(node["queue"], fmt::format("'{}' is not a queue of acd.queues", e.queue));
+    for (const auto& [key, key_node] : keys)
+      if (key != "queue" && key != "waiting" && key != "queued" && key != "abandoned")
+        fail(key_node, fmt::format("'{}' is not a condition on a queue (waiting, queued, abandoned)", key));
+    if (keys.size() == 1) fail(node, "expect: {queue: ...} needs a condition: waiting, queued or abandoned");
+    for (auto [k, field] : {std::pair{"waiting", &e.waiting}, std::pair{"queued", &e.queued},
+                            std::pair{"abandoned", &e.abandoned}})
+      if (keys.count(k)) *field = unsigned_number(node[k], k);
+    return;
+  }
+  for (const char* k : {"next_state", "groups", "activity"})
+    if (keys.count(k)) fail(keys[k], fmt::format("'{}' is a condition on an agent: use expect: {{agent: ...}}", k));
+  for (const char* k : {"waiting", "queued", "abandoned"})
+    if (keys.count(k)) fail(keys[k], fmt::format("'{}' is a condition on a queue: use expect: {{queue: ...}}", k));
   if (keys.count("gather")) {
     e.gather = scalar(node["gather"], "gather");
     if (!gathers_.count(e.gather))

@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "reports/sample_run.hpp"
+#include "reports/acd_run.hpp"
 #include "telsim/results/report_schema.hpp"
 
 namespace telsim {
@@ -19,9 +19,10 @@ namespace {
 
 using json = nlohmann::json;
 
-/// A run with one of everything that has its own section: a trunk, a traffic generator, a modem.
+/// A run with one of everything that has its own section: a trunk, a traffic generator, a modem,
+/// ACD queues and agents.
 RunResult full_run() {
-  RunResult run = test::sample_run();
+  RunResult run = test::acd_run();
   TrunkStats t(SimTime{0}, SimTime{std::chrono::seconds(200)});
   for (int b = 0; b < 20; ++b)
     for (int k = 0; k < 10; ++k) t.seize_attempt(SimTime{std::chrono::seconds(10 * b + k)}, k == 0);
@@ -38,6 +39,11 @@ std::string schema_path(const std::string& parent, const std::string& key) {
   if (parent == "traffic") return "traffic.TRAFFIC";
   if (parent == "modems") return "modems.MODEM";
   if (parent == "timings") return "timings.TIMING";
+  if (parent == "queues") return "queues.QUEUE";
+  if (parent == "agents") return "agents.AGENT";
+  if (parent == "queues.QUEUE.service_level") return "queues.QUEUE.service_level.THRESHOLD";
+  if (parent == "queues.QUEUE.service_level_ci95") return "queues.QUEUE.service_level_ci95.THRESHOLD";
+  if (parent == "agents.AGENT.time_s") return "agents.AGENT.time_s.STATE";
   return parent.empty() ? key : parent + "." + key;
 }
 

@@ -221,7 +221,7 @@ TEST(EventEncoder, RepliesAndQueries) {
   for (const OpInfo& op : operations()) all_ops.push_back(op.name);
   EXPECT_EQ(EventEncoder::capabilities(PbxConfig{}),
             (json{{"autoreconnect", true}, {"confdrop", true}, {"conference_max", 5}, {"max_calls_per_line", 8},
-                  {"answer_mode", "hold"}, {"park", false}, {"pickup", false}, {"hold_recall", nullptr},
+                  {"answer_mode", "hold"}, {"park", false}, {"pickup", false}, {"acd", nullptr}, {"hold_recall", nullptr},
                   {"consult_timeout", nullptr}, {"transfer_recall", false}, {"forward_hop_limit", 10},
                   {"vacant_number", "disconnect"}, {"dial_pause", "2s"}, {"dial_dialtone", true},
                   {"dial_quiet", true}, {"dial_billing", true}, {"partial_dial", true}, {"redirect_from_accepted", false},

@@ -55,16 +55,17 @@ class ListDirectory final : public ClientDirectory {
 };
 
 /// The server's pieces without its sockets, observing the model as Server::Impl does.
-struct Rig final : PbxObserver {
-  Rig()
-      : scenario(parse_scenario(R"(
+constexpr const char* kOffice = R"(
 name: office
 pbx:
   extensions:
     - "201-203"
     - {number: "300", behavior: {answer_after: 1s}}
-)",
-                                "test.yaml")),
+)";
+
+struct Rig final : PbxObserver {
+  explicit Rig(const char* yaml = kOffice)
+      : scenario(parse_scenario(yaml, "test.yaml")),
         session(scenario, kernel),
         encoder(session.pbx(), kernel),
         log(log_text),
@@ -81,6 +82,8 @@ pbx:
   void on_peer_change(CallId id) override { subscriptions.peer_changed(id); }
   void on_call_info(CallId id, std::uint32_t) override { subscriptions.peer_changed(id); }
   void on_media(const MediaEvent& e) override { subscriptions.media(e); }
+  void on_agent_status(LineId line, std::uint32_t changed) override { subscriptions.agent_status(line, changed); }
+  void on_queue_status(std::size_t queue) override { subscriptions.queue_status(queue); }
 
   ListClient& join(const std::string& name) {
     all.push_back(std::make_unique<ListClient>(all.size() + 1, name));
@@ -147,6 +150,87 @@ std::vector<json> events_of(const std::vector<json>& frames, const std::string& 
       out.push_back(f);
     }
   return out;
+}
+
+TEST(RequestHandler, AnAgentDesktopLogsInTakesAQueueCallAndAWallboardReadsTheQueue) {
+  Rig m(R"(
+name: centre
+pbx:
+  extensions: ["201", "601-602"]
+acd:
+  activities: [Lunch]
+  queues:
+    - {name: sales, number: "500", agents: "601-602"}
+  agents:
+    - {line: "601", id: A601, state: LOGGEDOFF}
+    - {line: "602", state: LOGGEDOFF}
+)");
+  ListClient& desk = m.join("desk");
+  ListClient& caller = m.join("caller");
+  ListClient& board = m.join("board");
+  ASSERT_TRUE(m.request(desk, {{"op", "open"}, {"line", "601"}})["ok"]);
+  ASSERT_TRUE(m.request(caller, {{"op", "open"}, {"line", "201"}})["ok"]);
+  // lineGetAgentCaps and lineGetAgentStatus before logging in.
+  const json caps = m.request(desk, {{"op", "agent_caps"}, {"line", "601"}});
+  EXPECT_EQ(caps["agent"], "A601");
+  EXPECT_EQ(caps["groups"], (json::array({{{"id", 1}, {"name", "sales"}, {"number", "500"}}})));
+  EXPECT_EQ(caps["next_states"], (json::array({"LOGGEDOFF", "NOTREADY", "READY", "WORKINGAFTERCALL"})));
+  json status = m.request(desk, {{"op", "agent_status"}, {"line", "601"}});
+  EXPECT_EQ(status["state"], "LOGGEDOFF");
+  EXPECT_EQ(status["next_state"], nullptr);
+  EXPECT_EQ(status["activity"], (json{{"id", 0}, {"name", ""}}));
+  desk.take();
+  // Logging in: the reply, then LINE_AGENTSTATUS STATE.
+  ASSERT_TRUE(m.request(desk, {{"op", "set_agent_state"}, {"line", "601"}, {"state", "READY"}})["ok"]);
+  std::vector<json> agent = events_of(desk.take(), "agent_status");
+  ASSERT_EQ(agent.size(), 1u);
+  EXPECT_EQ(agent[0]["changed"], json::array({"STATE"}));
+  EXPECT_EQ(agent[0]["state"], "READY");
+  EXPECT_EQ(agent[0]["agent"], "A601");
+  // A call to the pilot: the agent's line is offered it, with its queue.
+  const json made = m.request(caller, {{"op", "make_call"}, {"line", "201"}, {"to", "500"}});
+  ASSERT_TRUE(made["ok"]);
+  m.advance(1s);
+  std::vector<json> frames = desk.take();
+  std::vector<json> offered = events_of(frames, "new_call");
+  ASSERT_EQ(offered.size(), 1u);
+  EXPECT_EQ(offered[0]["queue"], "sales");
+  EXPECT_EQ(offered[0]["original_to"], "500");
+  EXPECT_EQ(offered[0]["reason"], "DIRECT");
+  agent = events_of(frames, "agent_status");
+  ASSERT_EQ(agent.size(), 1u);
+  EXPECT_EQ(agent[0]["state"], "BUSYACD");
+  // The wallboard reads the queue (any client may).
+  const json list = m.request(board, {{"op", "queue_list"}});
+  EXPECT_EQ(list["queues"], (json::array({{{"id", 1}, {"name", "sales"}, {"number", "500"}}})));
+  const json info = m.request(board, {{"op", "queue_info"}, {"queue", "sales"}});
+  EXPECT_EQ(info["total_calls_queued"], 1);
+  EXPECT_EQ(info["current_calls_queued"], 0);
+  EXPECT_EQ(m.request(board, {{"op", "queue_info"}, {"queue", "1"}})["name"], "sales");
+  EXPECT_EQ(m.request(board, {{"op", "queue_info"}, {"queue", "support"}})["error"], "LINEERR_INVALPARAM");
+  // Activities, and the refusals as LINEERRs.
+  EXPECT_EQ(m.request(desk, {{"op", "agent_activities"}, {"line", "601"}})["activities"],
+            (json::array({{{"id", 1}, {"name", "Lunch"}}})));
+  EXPECT_EQ(m.request(desk, {{"op", "set_agent_activity"}, {"line", "601"}, {"activity", 2}})["error"],
+            "LINEERR_INVALAGENTACTIVITY");
+  EXPECT_EQ(m.request(desk, {{"op", "set_agent_state"}, {"line", "601"}, {"state", "BUSYACD"}})["error"],
+            "LINEERR_INVALAGENTSTATE");
+  EXPECT_EQ(m.request(desk, {{"op", "set_agent_group"}, {"line", "601"}, {"groups", json::array({"support"})}})["error"],
+            "LINEERR_INVALAGENTGROUP");
+  EXPECT_EQ(m.request(caller, {{"op", "set_agent_state"}, {"line", "201"}, {"state", "READY"}})["error"],
+            "LINEERR_INVALAGENTID");
+  EXPECT_EQ(m.request(caller, {{"op", "agent_status"}, {"line", "201"}})["error"], "LINEERR_INVALAGENTID");
+  // A client that has not opened the agent's line cannot set its state.
+  EXPECT_EQ(m.request(board, {{"op", "set_agent_state"}, {"line", "601"}, {"state", "NOTREADY"}})["error"],
+            "LINEERR_INVALLINEHANDLE");
+  // While busy, a state asked for becomes the next state.
+  desk.take();
+  ASSERT_TRUE(m.request(desk, {{"op", "set_agent_state"}, {"line", "601"}, {"state", "NOTREADY"}})["ok"]);
+  agent = events_of(desk.take(), "agent_status");
+  ASSERT_EQ(agent.size(), 1u);
+  EXPECT_EQ(agent[0]["changed"], json::array({"NEXTSTATE"}));
+  EXPECT_EQ(agent[0]["state"], "BUSYACD");
+  EXPECT_EQ(agent[0]["next_state"], "NOTREADY");
 }
 
 TEST(RequestHandler, DigitsUuiAndCallDataTravelBetweenTwoClientsCalls) {

@@ -105,6 +105,12 @@ Acd::Acd(Pbx& pbx, const AcdConfig& config) : pbx_(pbx) {
       else members.emplace_back(i, level);
     }
   }
+  for (Agent& a : agents_) a.in_queue.assign(queues_.size(), 0);
+  for (std::size_t qi = 0; qi < queues_.size(); ++qi)
+    for (const auto& [agent, level] : queues_[qi].members) agents_[agent].in_queue[qi] = 1;
+  for (Agent& a : agents_) a.may_join = a.in_queue;
+  // RoundRobin's first offer goes to the queue's first agent.
+  for (Queue& q : queues_) q.round_robin = q.members.empty() ? 0 : q.members.size() - 1;
   for (Queue& q : queues_) {
     if (!q.config.overflow) continue;
     q.overflow_queue = find_queue(q.config.overflow->to);
@@ -119,6 +125,12 @@ Acd::Acd(Pbx& pbx, const AcdConfig& config) : pbx_(pbx) {
 std::optional<std::size_t> Acd::find_queue(std::string_view name) const {
   for (std::size_t i = 0; i < queues_.size(); ++i)
     if (queues_[i].config.name == name) return i;
+  return std::nullopt;
+}
+
+std::optional<std::size_t> Acd::find_pilot(std::string_view number) const {
+  for (std::size_t i = 0; i < queues_.size(); ++i)
+    if (queues_[i].config.number == number) return i;
   return std::nullopt;
 }
 
@@ -140,15 +152,122 @@ bool Acd::available(const Agent& a) const {
   return !line.out_of_service && pbx_.idle(a.line) && line.calls.size() < pbx_.config_.profile.max_calls_per_line;
 }
 
-AgentState Acd::shown_state(std::size_t agent) const {
+AgentStatus Acd::status(std::size_t agent) const {
   const Agent& a = agents_[agent];
-  if (a.state != AgentState::Ready || pbx_.idle(a.line)) return a.state;
-  for (CallId id : pbx_.lines_[a.line].calls) {
-    const Call* c = pbx_.get_const(id);
-    if (c && c->state != CallState::Idle)
-      return c->direction == Direction::Incoming ? AgentState::BusyIncoming : AgentState::BusyOutbound;
+  AgentStatus st;
+  st.id = a.id;
+  st.line = pbx_.lines_[a.line].number;
+  st.state = a.state;
+  if (a.state == AgentState::Ready && !pbx_.idle(a.line)) {
+    for (CallId id : pbx_.lines_[a.line].calls) {
+      const Call* c = pbx_.get_const(id);
+      if (c && c->state != CallState::Idle) {
+        st.state = c->direction == Direction::Incoming ? AgentState::BusyIncoming : AgentState::BusyOutbound;
+        break;
+      }
+    }
   }
-  return a.state;
+  st.next_state = a.next;
+  for (std::size_t q = 0; q < queues_.size(); ++q) {
+    if (a.in_queue[q]) st.groups.push_back(queues_[q].config.name);
+    if (a.may_join[q]) st.may_join.push_back(queues_[q].config.name);
+  }
+  st.activity = a.activity;
+  return st;
+}
+
+std::vector<QueueInfo> Acd::queue_infos() const {
+  std::vector<QueueInfo> out;
+  const SimTime now = pbx_.now();
+  for (std::size_t i = 0; i < queues_.size(); ++i) {
+    const Queue& q = queues_[i];
+    QueueInfo info;
+    info.id = static_cast<std::uint32_t>(i + 1);
+    info.name = q.config.name;
+    info.number = q.config.number;
+    info.total_queued = q.total_queued;
+    info.current_queued = q.waiting.size();
+    info.abandoned = q.total_abandoned;
+    info.flowed_in = q.flowed_in;
+    info.flowed_out = q.flowed_out;
+    info.longest_ever_wait = q.longest_ever;
+    if (!q.waiting.empty()) info.current_longest_wait = now - callers_.at(q.waiting.front()).entered;
+    for (std::uint32_t serial : q.waiting)
+      info.current_longest_wait = std::max(info.current_longest_wait, now - callers_.at(serial).entered);
+    if (q.total_answered) info.average_wait = q.wait_sum / static_cast<Duration::rep>(q.total_answered);
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+void Acd::notify_agent(const Agent& a, std::uint32_t changed) {
+  for (PbxObserver* o : pbx_.observers_) o->on_agent_status(a.line, changed);
+}
+
+void Acd::notify_queue(std::size_t queue) {
+  for (PbxObserver* o : pbx_.observers_) o->on_queue_status(queue);
+}
+
+OpResult Acd::execute(const Command& c) {
+  const auto found = agent_on(c.line);
+  const std::string number = c.line < pbx_.lines_.size() ? pbx_.lines_[c.line].number : std::string();
+  if (!found) return pbx_.refuse(c.op, LineErr::InvalAgentId, {}, fmt::format("{} has no ACD agent", number));
+  Agent& a = agents_[*found];
+  const AgentArgs& args = c.agent;
+  switch (c.op) {
+    case Op::SetAgentState: {
+      if (!args.state && !args.next_state)
+        return pbx_.refuse(c.op, LineErr::InvalAgentState, {}, "set_agent_state needs 'state', 'next_state' or both");
+      const OpResult r = pbx_.reply(c.op, LineErr::Success);
+      std::uint32_t changed = 0;
+      if (args.state) {
+        if (a.leg) {  // on a queue call: the state asked for is taken when it ends
+          if (a.next != args.state) changed |= agent_status::kNextState;
+          a.next = args.state;
+        } else {
+          pbx_.scheduler_.cancel(a.wrap_timer);
+          pbx_.scheduler_.cancel(a.not_ready_timer);
+          set_agent_state(a, *args.state);
+        }
+      }
+      if (args.next_state && a.next != args.next_state) {
+        a.next = args.next_state;
+        changed |= agent_status::kNextState;
+      }
+      if (changed) notify_agent(a, changed);
+      dispatch();  // an agent READY now takes a waiting call now
+      return r;
+    }
+    case Op::SetAgentActivity: {
+      if (args.activity > pbx_.config_.acd.activities.size())
+        return pbx_.refuse(c.op, LineErr::InvalAgentActivity, {},
+                           fmt::format("activity {}: acd.activities has {}", args.activity, pbx_.config_.acd.activities.size()));
+      const OpResult r = pbx_.reply(c.op, LineErr::Success);
+      if (a.activity != args.activity) {
+        a.activity = args.activity;
+        notify_agent(a, agent_status::kActivity);
+      }
+      return r;
+    }
+    case Op::SetAgentGroup: {
+      std::vector<char> in(queues_.size(), 0);
+      for (const std::string& name : args.groups) {
+        const auto q = find_queue(name);
+        if (!q || !a.may_join[*q])
+          return pbx_.refuse(c.op, LineErr::InvalAgentGroup, {},
+                             fmt::format("agent {} may not log into '{}'", a.id, name));
+        in[*q] = 1;
+      }
+      const OpResult r = pbx_.reply(c.op, LineErr::Success);
+      if (in != a.in_queue) {
+        a.in_queue = std::move(in);
+        notify_agent(a, agent_status::kGroup);
+        dispatch();
+      }
+      return r;
+    }
+    default: return pbx_.refuse(c.op, LineErr::OperationUnavail, {}, "not an agent operation");
+  }
 }
 
 void Acd::set_state(Agent& a, AgentState s) {
@@ -159,25 +278,15 @@ void Acd::set_state(Agent& a, AgentState s) {
   a.state = s;
   if (a.timeline.size() < AgentSummary::kTimelinePoints) a.timeline.emplace_back(now, s);
   else a.timeline_cut = true;
+  notify_agent(a, agent_status::kState);
   if (s != AgentState::Ready) return;
   a.idle_since = now;
   schedule_dispatch();
 }
 
-bool Acd::set_agent_state(std::size_t agent, AgentState s) {
-  Agent& a = agents_[agent];
-  if (s != AgentState::LoggedOff && s != AgentState::NotReady && s != AgentState::Ready &&
-      s != AgentState::WorkingAfterCall)
-    return false;
-  if (a.leg) {  // on a queue call: taken when it ends
-    a.next = s;
-    return true;
-  }
-  pbx_.scheduler_.cancel(a.wrap_timer);
-  pbx_.scheduler_.cancel(a.not_ready_timer);
+void Acd::set_agent_state(Agent& a, AgentState s) {
   a.next.reset();
   set_state(a, s);
-  return true;
 }
 
 void Acd::length_changed(Queue& q) {
@@ -196,27 +305,26 @@ void Acd::length_changed(Queue& q) {
   }
   if (!q.series.empty() && q.series.back().first == now) q.series.back().second = len;
   else q.series.emplace_back(now, len);
+  notify_queue(static_cast<std::size_t>(&q - queues_.data()));
 }
 
 bool Acd::routes(Call& origin, const std::string& number, int /*hops*/, std::string_view /*moved_by*/) {
-  for (std::size_t i = 0; i < queues_.size(); ++i) {
-    if (queues_[i].config.number != number) continue;
-    // The caller hears ringback while it waits (a queue answers nobody until an agent does).
-    if (next_state(origin.state, CallInput::Alerting)) pbx_.transition(origin, CallInput::Alerting);
-    enqueue(origin, i);
-    return true;
-  }
-  return false;
+  const auto q = find_pilot(number);
+  if (!q) return false;
+  enqueue(origin, *q);
+  return true;
 }
 
-void Acd::enqueue(Call& origin, std::size_t qi, bool at_head) {
+void Acd::enqueue(Call& origin, std::size_t qi, bool flowed_in) {
   Queue& q = queues_[qi];
   const SimTime now = pbx_.now();
   const bool measured = now >= pbx_.config_.measure_from && now < pbx_.config_.measure_until;
   if (measured) ++q.offered;
+  ++q.total_queued;
+  if (flowed_in) ++q.flowed_in;
   origin.queue = q.config.name;
   const bool free_agent = std::any_of(q.members.begin(), q.members.end(),
-                                      [this](const auto& m) { return available(agents_[m.first]); });
+                                      [this, qi](const auto& m) { return available_for(agents_[m.first], qi); });
   const std::size_t len = q.waiting.size();
   const auto& of = q.config.overflow;
   const bool full = q.config.max_length && len >= *q.config.max_length;
@@ -228,10 +336,16 @@ void Acd::enqueue(Call& origin, std::size_t qi, bool at_head) {
       return;
     }
     if (measured) ++q.refused;
-    pbx_.transition(origin, CallInput::FarBusy);
-    pbx_.auto_onhook(origin);
+    if (next_state(origin.state, CallInput::FarBusy)) {
+      pbx_.transition(origin, CallInput::FarBusy);
+      pbx_.auto_onhook(origin);
+    } else {  // already ringing (it overflowed here from another queue): it hears busy
+      pbx_.far_disconnect(origin, DisconnectMode::Busy);
+    }
     return;
   }
+  // The caller hears ringback while it waits (a queue answers nobody until an agent does).
+  if (next_state(origin.state, CallInput::Alerting)) pbx_.transition(origin, CallInput::Alerting);
   Caller c = make_caller(origin.id, qi, measured);
   c.waited = !free_agent;
   if (measured && c.waited) ++q.waited;
@@ -243,8 +357,7 @@ void Acd::enqueue(Call& origin, std::size_t qi, bool at_head) {
   if (of && of->after)
     c.overflow = pbx_.scheduler_.schedule(*of->after, [this, s = origin.id.serial] { overflow(s); });
   callers_[origin.id.serial] = c;
-  if (at_head) q.waiting.push_front(origin.id.serial);
-  else q.waiting.push_back(origin.id.serial);
+  q.waiting.push_back(origin.id.serial);
   length_changed(q);
   dispatch();
 }
@@ -272,7 +385,8 @@ void Acd::schedule_dispatch() {
   pbx_.scheduler_.schedule(Duration{0}, [this] { dispatch(); });
 }
 
-std::optional<std::size_t> Acd::pick_agent(Queue& q) {
+std::optional<std::size_t> Acd::pick_agent(std::size_t qi) {
+  Queue& q = queues_[qi];
   std::optional<std::size_t> best;  // index into q.members
   const auto better = [&](std::size_t m) {
     if (!best) return true;
@@ -293,7 +407,7 @@ std::optional<std::size_t> Acd::pick_agent(Queue& q) {
   const std::size_t start = q.config.policy == AcdPolicy::RoundRobin ? q.round_robin + 1 : 0;
   for (std::size_t k = 0; k < n; ++k) {
     const std::size_t m = (start + k) % n;
-    if (available(agents_[q.members[m].first]) && better(m)) best = m;
+    if (available_for(agents_[q.members[m].first], qi) && better(m)) best = m;
   }
   if (!best) return std::nullopt;
   q.round_robin = *best;
@@ -310,14 +424,14 @@ void Acd::dispatch() {
       const Queue& q = queues_[i];
       if (q.waiting.empty()) continue;
       if (pick && callers_.at(queues_[*pick].waiting.front()).entered <= callers_.at(q.waiting.front()).entered) continue;
-      if (std::none_of(q.members.begin(), q.members.end(), [this](const auto& m) { return available(agents_[m.first]); }))
+      if (std::none_of(q.members.begin(), q.members.end(),
+                       [this, i](const auto& m) { return available_for(agents_[m.first], i); }))
         continue;
       pick = i;
     }
     if (!pick) return;
-    Queue& q = queues_[*pick];
-    const auto agent = pick_agent(q);
-    offer(q.waiting.front(), *agent);
+    const auto agent = pick_agent(*pick);
+    offer(queues_[*pick].waiting.front(), *agent);
   }
 }
 
@@ -370,8 +484,12 @@ void Acd::on_answered(Call& call) {
     origin->queue_wait = wait;
   }
   if (now >= pbx_.config_.measure_from && now < pbx_.config_.measure_until) ++a.calls;
-  if (!c.measured) return;
   Queue& q = queues_[c.queue];
+  ++q.total_answered;
+  q.wait_sum += wait;
+  q.longest_ever = std::max(q.longest_ever, wait);
+  notify_queue(c.queue);
+  if (!c.measured) return;
   ++q.answered;
   q.waits.add(wait);
   q.longest_wait = std::max(q.longest_wait, wait);
@@ -409,6 +527,8 @@ void Acd::caller_gone(std::uint32_t serial, Call& call) {
   }
   const Duration wait = now - c.entered;
   call.queue_wait = wait;
+  ++q.total_abandoned;
+  q.longest_ever = std::max(q.longest_ever, wait);
   if (!c.measured) return;
   ++q.abandoned;
   q.longest_wait = std::max(q.longest_wait, wait);
@@ -422,8 +542,10 @@ void Acd::agent_call_ended(std::size_t agent, bool answered) {
   a.leg = {};
   a.caller = 0;
   if (shutting_down_) return;
-  if (!answered) {  // the caller hung up while it rang: no wrap-up
-    after_call(agent);
+  if (!answered) {  // the caller hung up while it rang: no wrap-up, and free again at once
+    const AgentState next = a.next.value_or(AgentState::Ready);
+    a.next.reset();
+    set_state(a, next);
     return;
   }
   const Duration wrap = a.behavior.wrap_up.sample(a.rng);
@@ -506,8 +628,9 @@ void Acd::overflow(std::uint32_t serial) {
   if (!origin) return;
   // A caller sent on at once by the length rule was counted where it was decided.
   if (c.measured && pbx_.now() > c.entered) ++q.overflowed;
+  ++q.flowed_out;
   if (q.overflow_queue) {
-    enqueue(*origin, *q.overflow_queue);
+    enqueue(*origin, *q.overflow_queue, /*flowed_in=*/true);
     return;
   }
   origin->queue_wait = pbx_.now() - c.entered;

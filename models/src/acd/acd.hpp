@@ -34,17 +34,14 @@ class Acd final : public PbxFeature {
   std::optional<std::size_t> agent_on(LineId line) const;
   std::size_t agent_count() const { return agents_.size(); }
   std::optional<std::size_t> find_queue(std::string_view name) const;
-  /// What an application sees of the agent now: its state, with a READY agent whose extension is
-  /// on a call that did not come from a queue shown BUSYINCOMING or BUSYOUTBOUND.
-  AgentState shown_state(std::size_t agent) const;
-  /// Set an agent's state (lineSetAgentState): LOGGEDOFF, NOTREADY, READY or WORKINGAFTERCALL.
-  /// A busy agent keeps its call; the state it asks for is its next state, taken when the call
-  /// ends. False for a state an agent cannot be set to.
-  bool set_agent_state(std::size_t agent, AgentState state);
-  /// Callers waiting in a queue now.
-  std::size_t waiting(std::size_t queue) const { return queues_[queue].waiting.size(); }
-  /// The agent's id and line.
-  const std::string& agent_id(std::size_t agent) const { return agents_[agent].id; }
+  /// The queue whose pilot number is `number`.
+  std::optional<std::size_t> find_pilot(std::string_view number) const;
+  /// The agent operations (catalogue.hpp's is_agent_op), as Pbx::execute hands them on.
+  OpResult execute(const Command& c);
+  /// What lineGetAgentStatus shows of the agent now: a READY agent whose extension is on a call
+  /// that did not come from a queue shows BUSYINCOMING or BUSYOUTBOUND.
+  AgentStatus status(std::size_t agent) const;
+  std::vector<QueueInfo> queue_infos() const;
 
  private:
   struct Queue {
@@ -66,13 +63,19 @@ class Acd final : public PbxFeature {
     SimTime length_changed{0};
     std::uint32_t peak_length = 0;
     std::vector<std::pair<SimTime, std::uint32_t>> series;
+    // Since the start of the run (LINEQUEUEINFO).
+    std::uint64_t total_queued = 0, total_abandoned = 0, flowed_in = 0, flowed_out = 0, total_answered = 0;
+    Duration longest_ever{0}, wait_sum{0};
   };
   struct Agent {
     std::string id;
     LineId line = 0;
     AgentBehavior behavior;
     AgentState state = AgentState::Ready;
-    std::optional<AgentState> next;  // asked for while busy: taken when the call ends
+    std::optional<AgentState> next;  // taken when its queue call (and wrap-up) ends
+    std::vector<char> in_queue;      // by queue: logged into it (lineSetAgentGroup)
+    std::vector<char> may_join;      // by queue: a member of it
+    std::uint32_t activity = 0;
     SimTime idle_since{0};           // became free for queue calls (LongestIdle)
     CallId leg;                      // the queue call offered to or answered by it
     std::uint32_t caller = 0;        // that call's caller (serial)
@@ -98,12 +101,17 @@ class Acd final : public PbxFeature {
 
   Caller make_caller(CallId call, std::size_t queue, bool measured) const;
   bool available(const Agent& a) const;
+  /// Free for a call of queue `q`: available and logged into it.
+  bool available_for(const Agent& a, std::size_t q) const { return a.in_queue[q] && available(a); }
+  void set_agent_state(Agent& a, AgentState s);
+  void notify_agent(const Agent& a, std::uint32_t changed);
+  void notify_queue(std::size_t queue);
   /// Offer waiting callers to free agents until no queue has both.
   void dispatch();
   void schedule_dispatch();
-  std::optional<std::size_t> pick_agent(Queue& q);
+  std::optional<std::size_t> pick_agent(std::size_t queue);
   void offer(std::uint32_t caller, std::size_t agent);
-  void enqueue(Call& origin, std::size_t queue, bool at_head = false);
+  void enqueue(Call& origin, std::size_t queue, bool flowed_in = false);
   /// Remove a caller from its queue's waiting list.
   void unqueue(Caller& c);
   void length_changed(Queue& q);

@@ -1,8 +1,12 @@
 #include "telsim/results/report_schema.hpp"
 
+#include <optional>
 #include <vector>
 
 #include <fmt/format.h>
+
+#include "telsim/models/acd.hpp"
+#include "telsim/models/duration.hpp"
 
 namespace telsim {
 namespace {
@@ -137,6 +141,62 @@ constexpr ReportField kFields[] = {
     {"modems.MODEM.command_lines", "integer", "lines", "AT command lines executed", true},
     {"modems.MODEM.errors", "integer", "results", "ERROR results", true},
 
+    {"queues", "object", "", "one object per ACD queue, by name (only when the scenario has queues); figures cover "
+                             "the calls that arrived in the measurement window (as `trunks`)"},
+    {"queues.QUEUE", "object", "", "an ACD queue"},
+    {"queues.QUEUE.number", "string", "", "its pilot number"},
+    {"queues.QUEUE.offered", "integer", "calls", "calls that arrived at the queue", true},
+    {"queues.QUEUE.answered", "integer", "calls", "answered by one of its agents", true},
+    {"queues.QUEUE.abandoned", "integer", "calls", "the caller hung up before an agent answered", true},
+    {"queues.QUEUE.overflowed", "integer", "calls", "sent on to the queue's overflow target", true},
+    {"queues.QUEUE.refused", "integer", "calls", "found the queue full (max_length) without an overflow target: BUSY", true},
+    {"queues.QUEUE.waited", "integer", "calls", "found no free agent and had to wait", true},
+    {"queues.QUEUE.wait_probability", "number", "ratio",
+     "waited / offered: the share of offered calls that found no free agent", true, "offered"},
+    {"queues.QUEUE.wait_probability_ci95", "array|null", "ratio",
+     "[low, high] 95% batch-means confidence interval of wait_probability; null until enough batches qualify"},
+    {"queues.QUEUE.wait_probability_ci95_reason", "string|null", "", "why wait_probability_ci95 is null; null when there is one"},
+    {"queues.QUEUE.abandon_probability", "number", "ratio",
+     "abandoned / (answered + abandoned): the share of the calls that ended waiting whose caller hung up", true,
+     "offered"},
+    {"queues.QUEUE.abandon_probability_ci95", "array|null", "ratio",
+     "[low, high] 95% batch-means confidence interval of abandon_probability; null until enough batches qualify"},
+    {"queues.QUEUE.abandon_probability_ci95_reason", "string|null", "", "why abandon_probability_ci95 is null; null when there is one"},
+    {"queues.QUEUE.mean_wait_s", "number", "s",
+     "average speed of answer: the mean wait from arrival to an agent's answer, over the answered calls", true,
+     "answered"},
+    {"queues.QUEUE.mean_wait_s_ci95", "array|null", "s",
+     "[low, high] 95% batch-means confidence interval of mean_wait_s; null until enough batches qualify"},
+    {"queues.QUEUE.mean_wait_s_ci95_reason", "string|null", "", "why mean_wait_s_ci95 is null; null when there is one"},
+    {"queues.QUEUE.wait_p50_s", "number|null", "s", "median wait of the answered calls (null without an answered call)"},
+    {"queues.QUEUE.wait_p90_s", "number|null", "s", "90th percentile wait of the answered calls (null without an answered call)"},
+    {"queues.QUEUE.wait_p95_s", "number|null", "s", "95th percentile wait of the answered calls (null without an answered call)"},
+    {"queues.QUEUE.wait_max_s", "number|null", "s", "longest wait of an answered call (null without an answered call)"},
+    {"queues.QUEUE.longest_wait_s", "number", "s", "longest wait of any call, answered or abandoned (0 when none waited)", true},
+    {"queues.QUEUE.mean_talk_s", "number", "s", "answered calls: mean time from the answer to the end of the call", true,
+     "answered"},
+    {"queues.QUEUE.service_level", "object", "",
+     "one share per service level threshold of the queue, keyed by the threshold (\"20s\")"},
+    {"queues.QUEUE.service_level.THRESHOLD", "number", "ratio",
+     "calls answered within the threshold / (answered + abandoned)", true, "offered"},
+    {"queues.QUEUE.service_level_ci95", "object", "", "the same keys as service_level"},
+    {"queues.QUEUE.service_level_ci95.THRESHOLD", "array|null", "ratio",
+     "[low, high] 95% batch-means confidence interval of that service level; null until enough batches qualify"},
+    {"queues.QUEUE.mean_length", "number", "calls", "callers waiting, averaged over the measurement window", true},
+    {"queues.QUEUE.peak_length", "integer", "calls", "most callers waiting at once", true},
+
+    {"agents", "object", "", "one object per ACD agent, by id (only when the scenario has agents); figures cover "
+                             "the measurement window"},
+    {"agents.AGENT", "object", "", "an agent"},
+    {"agents.AGENT.line", "string", "", "the agent's extension"},
+    {"agents.AGENT.calls", "integer", "calls", "queue calls it answered", true},
+    {"agents.AGENT.occupancy", "number", "ratio",
+     "busy time (BUSYACD, BUSYINCOMING, BUSYOUTBOUND, WORKINGAFTERCALL) / (busy + READY time)", true},
+    {"agents.AGENT.time_s", "object", "",
+     "time in each agent state (LINEAGENTSTATE name without its prefix, e.g. READY), in that order; only states "
+     "with time above 0"},
+    {"agents.AGENT.time_s.STATE", "number", "s", "time the agent spent in that state"},
+
     {"run", "object", "", "the run itself"},
     {"run.cleared_at_end", "integer", "calls", "call handles (of every kind) the end of the run had to clear", true},
     {"run.records", "integer", "records", "call detail records (rows of cdr.csv)", true},
@@ -156,22 +216,58 @@ std::vector<std::string_view> split(std::string_view path) {
   return out;
 }
 
+/// The placeholders: segments in capitals that stand for a name of the run.
+constexpr std::string_view kPlaceholders[] = {"TRUNK", "TRAFFIC", "MODEM", "TIMING",
+                                              "QUEUE", "AGENT", "THRESHOLD", "STATE"};
+bool placeholder(std::string_view seg) {
+  for (std::string_view p : kPlaceholders)
+    if (p == seg) return true;
+  return false;
+}
+
+/// The set of names a placeholder takes from the run (nullptr for those fixed by telsim).
+const std::set<std::string>* names_of(std::string_view pattern, const ReportNames& names) {
+  if (pattern == "TRUNK") return &names.trunks;
+  if (pattern == "TRAFFIC") return &names.traffic;
+  if (pattern == "MODEM") return &names.modems;
+  if (pattern == "QUEUE") return &names.queues;
+  if (pattern == "AGENT") return &names.agents;
+  return nullptr;
+}
+
 /// Does the concrete segment `seg` fit the schema segment `pattern`?
 bool fits(std::string_view pattern, std::string_view seg, const ReportNames& names) {
-  if (pattern == "TRUNK") return names.trunks.count(std::string(seg)) > 0;
-  if (pattern == "TRAFFIC") return names.traffic.count(std::string(seg)) > 0;
-  if (pattern == "MODEM") return names.modems.count(std::string(seg)) > 0;
+  if (const std::set<std::string>* set = names_of(pattern, names)) return set->count(std::string(seg)) > 0;
   if (pattern == "TIMING") return seg == "setup" || seg == "answer" || seg == "ring" || seg == "talk";
+  if (pattern == "THRESHOLD") {  // a duration as report.json writes it: "20s", "1min30s"
+    const std::optional<Duration> d = parse_duration(std::string(seg));
+    return d && format_duration(*d) == seg;
+  }
+  if (pattern == "STATE") {  // an agent state's name as report.json writes it: "READY"
+    const std::optional<AgentState> st = parse_agent_state(seg);
+    return st && to_string(*st) == seg;
+  }
   return pattern == seg;
+}
+
+/// What a placeholder stands for, in words, with its article.
+std::string_view what_of(std::string_view pattern) {
+  if (pattern == "TIMING") return "a timing";
+  if (pattern == "TRUNK") return "a trunk group";
+  if (pattern == "TRAFFIC") return "a traffic generator";
+  if (pattern == "MODEM") return "a modem";
+  if (pattern == "QUEUE") return "a queue";
+  if (pattern == "AGENT") return "an agent";
+  if (pattern == "THRESHOLD") return "a service level threshold";
+  return "an agent state";
 }
 
 /// The names a placeholder may take in this run, for messages.
 std::string choices(std::string_view pattern, const ReportNames& names) {
-  const std::set<std::string>* set = pattern == "TRUNK"     ? &names.trunks
-                                     : pattern == "TRAFFIC" ? &names.traffic
-                                     : pattern == "MODEM"   ? &names.modems
-                                                            : nullptr;
   if (pattern == "TIMING") return "setup, answer, ring, talk";
+  if (pattern == "THRESHOLD") return "a threshold as report.json writes it, such as 20s";
+  if (pattern == "STATE") return "an agent state such as READY";
+  const std::set<std::string>* set = names_of(pattern, names);
   if (!set) return std::string(pattern);
   if (set->empty()) return "it has none";
   std::string out;
@@ -203,16 +299,10 @@ const ReportField* find_report_field(std::string_view path, const ReportNames& n
       for (std::size_t i = 0; i < depth && prefix; ++i) prefix = fits(fsegs[i], segs[i], names);
       if (!prefix) continue;
       const std::string_view last = fsegs[depth];
-      children.push_back(last == "TRUNK" || last == "TRAFFIC" || last == "MODEM" || last == "TIMING"
-                             ? std::string_view{}
-                             : last);
+      children.push_back(placeholder(last) ? std::string_view{} : last);
       if (fits(last, segs[depth], names)) exact = &f;
-      if (!exact && (last == "TRUNK" || last == "TRAFFIC" || last == "MODEM" || last == "TIMING") &&
-          !fits(last, segs[depth], names)) {
-        error = fmt::format("'{}' in '{}' is not a {} of this scenario ({})", segs[depth], path,
-                            last == "TIMING" ? "timing" : last == "TRUNK" ? "trunk group"
-                                                    : last == "TRAFFIC" ? "traffic generator"
-                                                                        : "modem",
+      if (!exact && placeholder(last) && !fits(last, segs[depth], names)) {
+        error = fmt::format("'{}' in '{}' is not {} of this scenario ({})", segs[depth], path, what_of(last),
                             choices(last, names));
         return nullptr;
       }

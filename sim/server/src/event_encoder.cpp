@@ -57,6 +57,7 @@ json EventEncoder::new_call(const Call& c) const {
   if (!c.redirecting.empty()) j["redirecting"] = c.redirecting;
   if (!c.owner.empty()) j["owner"] = c.owner;
   if (c.completion) j["completion"] = c.completion;
+  if (!c.queue.empty()) j["queue"] = c.queue;
   if (c.caller_blocked) j[wire::schema::field::kCallerBlocked] = true;
   if (json p = carried_params(c); !p.is_null()) j[wire::schema::field::kParams] = std::move(p);
   j["connected"] = or_null(connected_number(c));
@@ -89,6 +90,93 @@ json EventEncoder::line_state(LineId l, const char* state, const json& extra) co
   for (auto& [k, v] : extra.items()) j[k] = v;
   j["t"] = now();
   return j;
+}
+
+namespace {
+/// A queue as a group (LINEAGENTGROUPENTRY): its id (1-based, configuration order) and name.
+json group_json(const AcdConfig& acd, const std::string& name, bool with_number) {
+  for (std::size_t i = 0; i < acd.queues.size(); ++i) {
+    if (acd.queues[i].name != name) continue;
+    json g{{"id", i + 1}, {"name", name}};
+    if (with_number) g["number"] = acd.queues[i].number;
+    return g;
+  }
+  return json{{"id", 0}, {"name", name}};
+}
+
+json groups_json(const AcdConfig& acd, const std::vector<std::string>& names, bool with_number) {
+  json out = json::array();
+  for (const std::string& n : names) out.push_back(group_json(acd, n, with_number));
+  return out;
+}
+
+/// The states lineSetAgentState takes (the catalogue's values), as LINEAGENTSTATE names.
+json settable_states() {
+  json out = json::array();
+  for (std::string_view s : info(Op::SetAgentState).params[1].values) out.push_back(s);
+  return out;
+}
+
+json state_or_null(const std::optional<AgentState>& s) { return s ? json(to_string(*s)) : json(nullptr); }
+}  // namespace
+
+json EventEncoder::agent_status(const AgentStatus& a) const {
+  const AcdConfig& acd = pbx_.acd_config();
+  const std::string activity = a.activity ? acd.activities.at(a.activity - 1) : std::string();
+  return json{{"line", a.line},
+              {"agent", a.id},
+              {"state", to_string(a.state)},
+              {"next_state", state_or_null(a.next_state)},
+              {"groups", groups_json(acd, a.groups, false)},
+              {"activity", json{{"id", a.activity}, {"name", activity}}},
+              {"valid_states", settable_states()},
+              {"valid_next_states", settable_states()}};
+}
+
+json EventEncoder::agent_status_event(const AgentStatus& a, std::uint32_t changed) const {
+  json j{{"event", "agent_status"}, {"changed", bit_names(tapi_names::kAgentStatus, changed)}};
+  const json status = agent_status(a);
+  for (auto& [k, v] : status.items()) j[k] = v;
+  j["t"] = now();
+  return j;
+}
+
+json EventEncoder::agent_caps(const AgentStatus& a) const {
+  const AcdConfig& acd = pbx_.acd_config();
+  json features = json::array({"SETAGENTGROUP", "SETAGENTSTATE", "SETAGENTACTIVITY", "GETAGENTACTIVITYLIST",
+                               "GETAGENTGROUP"});
+  return json{{"line", a.line},
+              {"agent", a.id},
+              {"features", std::move(features)},
+              {"states", bit_names(tapi_names::kAgentState, 0xFF)},
+              {"next_states", settable_states()},
+              {"groups", groups_json(acd, a.may_join, true)},
+              {"max_groups", a.may_join.size()}};
+}
+
+json EventEncoder::queue_info(const QueueInfo& q) const {
+  return json{{"id", q.id},
+              {"name", q.name},
+              {"number", q.number},
+              {"measurement_period", to_seconds(clock_.now())},
+              {"total_calls_queued", q.total_queued},
+              {"current_calls_queued", q.current_queued},
+              {"total_calls_abandoned", q.abandoned},
+              {"total_calls_flowed_in", q.flowed_in},
+              {"total_calls_flowed_out", q.flowed_out},
+              {"longest_ever_wait", to_seconds(q.longest_ever_wait)},
+              {"current_longest_wait", to_seconds(q.current_longest_wait)},
+              {"average_wait", to_seconds(q.average_wait)},
+              {"final_disposition", 0}};
+}
+
+json EventEncoder::queue_status_event(const QueueInfo& q) const {
+  return json{{"event", "queue_status"},
+              {"queue", q.name},
+              {"id", q.id},
+              {"changed", json::array({"UPDATEINFO"})},
+              {"current_calls_queued", q.current_queued},
+              {"t", now()}};
 }
 
 json EventEncoder::address_state(LineId l) const {
@@ -306,6 +394,7 @@ json EventEncoder::capabilities(const PbxConfig& cfg) {
   }
   j["park"] = !cfg.park_lots.empty();
   j["pickup"] = !cfg.pickup_groups.empty();
+  j["acd"] = cfg.acd.empty() ? json(nullptr) : json{{"queues", cfg.acd.queues.size()}, {"agents", cfg.acd.agents.size()}};
   json ops = json::array();
   for (const OpInfo& op : operations())
     if (cfg.profile.supports(op.op)) ops.push_back(op.name);

@@ -76,6 +76,17 @@ class EventEncoder {
   /// `controller`: the name of the client that has the line open (null: none); `monitors`:
   /// how many clients monitor it.
   json line_status(LineId line, const json& controller, std::size_t monitors) const;
+  // --- the ACD (docs/protocol.md, "Agents and queues") ----------------------------------
+  /// lineGetAgentStatus: the agent on `line` (an agent's extension).
+  json agent_status(const AgentStatus& status) const;
+  /// An `agent_status` event: the agent's status and what changed (LINEAGENTSTATUS bits).
+  json agent_status_event(const AgentStatus& status, std::uint32_t changed) const;
+  /// lineGetAgentCaps: what the agent can be set to and the queues it may log into.
+  json agent_caps(const AgentStatus& status) const;
+  /// lineGetQueueInfo (LINEQUEUEINFO) of one queue.
+  json queue_info(const QueueInfo& info) const;
+  /// A `queue_status` event (LINE_QUEUESTATUS UPDATEINFO).
+  json queue_status_event(const QueueInfo& info) const;
   /// The switch's options a client cannot learn otherwise (hello's `pbx`: the TSP's
   /// LINEADDRESSCAPS and LINEDEVCAPS flags).
   static json capabilities(const PbxConfig& config);

@@ -162,6 +162,32 @@ void RequestHandler::dispatch(Client& c, const wire::Request& req) {
     p.only({"call"});
     return ok(c, req.id, encoder_.call_status(call_param(c, p, "call", false)));
   }
+  if (op == "agent_caps" || op == "agent_status" || op == "agent_activities") {
+    p.only({"line"});
+    const LineId l = line_param(c, p, false);
+    const auto status = pbx_.agent_status(pbx_.line(l).number);
+    if (!status) refuse(LineErr::InvalAgentId, fmt::format("{} has no ACD agent", pbx_.line(l).number));
+    if (op == "agent_caps") return ok(c, req.id, encoder_.agent_caps(*status));
+    if (op == "agent_status") return ok(c, req.id, encoder_.agent_status(*status));
+    json list = json::array();
+    const auto& names = pbx_.acd_config().activities;
+    for (std::size_t i = 0; i < names.size(); ++i) list.push_back(json{{"id", i + 1}, {"name", names[i]}});
+    return ok(c, req.id, json{{"line", status->line}, {"agent", status->id}, {"activities", std::move(list)}});
+  }
+  if (op == "queue_list") {
+    p.only({});
+    json list = json::array();
+    for (const QueueInfo& q : pbx_.queue_infos())
+      list.push_back(json{{"id", q.id}, {"name", q.name}, {"number", q.number}});
+    return ok(c, req.id, json{{"queues", std::move(list)}});
+  }
+  if (op == "queue_info") {
+    p.only({"queue"});
+    const std::string which = p.text("queue");
+    for (const QueueInfo& q : pbx_.queue_infos())
+      if (q.name == which || std::to_string(q.id) == which) return ok(c, req.id, encoder_.queue_info(q));
+    refuse(LineErr::InvalParam, fmt::format("no queue '{}' (queue_list names them)", which));
+  }
   if (op == "line_status" || op == "address_status") {
     p.only({"line"});
     const LineId l = line_param(c, p, false);

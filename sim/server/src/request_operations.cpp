@@ -196,6 +196,7 @@ void RequestHandler::call_operation(Client& c, const wire::Request& req) {
   cmd.forwarding = rq.forwarding;
   cmd.params = rq.params;
   cmd.media = rq.media;
+  cmd.agent = rq.agent;
   if (rq.park_mode) cmd.park_mode = *rq.park_mode;
   cmd.transfer_mode = rq.transfer_mode;
   cmd.completion_mode = rq.completion_mode;

@@ -321,6 +321,9 @@ struct Server::Impl final : PbxObserver, ModemObserver, serve::ConnectionManager
   void on_call_info(CallId id, std::uint32_t) override { subscriptions.peer_changed(id); }
   void on_media(const MediaEvent& e) override { subscriptions.media(e); }
 
+  void on_agent_status(LineId line, std::uint32_t changed) override { subscriptions.agent_status(line, changed); }
+  void on_queue_status(std::size_t queue) override { subscriptions.queue_status(queue); }
+
   void on_line_service(LineId line, bool in_service) override {
     subscriptions.line_state(line, in_service ? "INSERVICE" : "OUTOFSERVICE");
   }

@@ -397,6 +397,34 @@ void Subscriptions::modem_state(const Modem& m, LineId line) {
   for (Client* c : to) c->send(*frame);
 }
 
+void Subscriptions::agent_status(LineId l, std::uint32_t changed) {
+  std::vector<Client*> to;
+  recipients(l, nullptr, to);
+  if (to.empty()) return;
+  const auto status = pbx_.agent_status(pbx_.line(l).number);
+  if (!status) return;
+  const std::string f = wire::frame(encoder_.agent_status_event(*status, changed));
+  for (Client* c : to) c->send(f);
+}
+
+void Subscriptions::queue_status(std::size_t queue) {
+  if (clients_.empty()) return;
+  const std::vector<QueueInfo> infos = pbx_.queue_infos();
+  if (queue >= infos.size()) return;
+  std::vector<Client*> to, line_to;
+  for (const AgentConfig& a : pbx_.acd_config().agents) {
+    const auto status = pbx_.agent_status(a.line);
+    if (!status || std::find(status->may_join.begin(), status->may_join.end(), infos[queue].name) == status->may_join.end())
+      continue;
+    recipients(*pbx_.find_line(a.line), nullptr, line_to);
+    for (Client* c : line_to)
+      if (std::find(to.begin(), to.end(), c) == to.end()) to.push_back(c);
+  }
+  if (to.empty()) return;
+  const std::string f = wire::frame(encoder_.queue_status_event(infos[queue]));
+  for (Client* c : to) c->send(f);
+}
+
 std::string Subscriptions::new_call_frame(const Client& c, const Call& call) const {
   json j = encoder_.new_call(call);
   j["privilege"] = privilege_name(privilege(c, call));

@@ -121,6 +121,10 @@ class Subscriptions {
   void flush();
   void line_state(LineId line, const char* state, const nlohmann::json& extra = nlohmann::json::object());
   void modem_state(const Modem& modem, LineId line);
+  /// The ACD: an agent's status changed (to the clients of its line), a queue's figures changed
+  /// (to the clients of the lines of its agents).
+  void agent_status(LineId line, std::uint32_t changed);
+  void queue_status(std::size_t queue);
   /// The calls already on `line` that `c` has not heard of and may hear of are announced (its
   /// privileges given first): new_call, then call_state.
   void announce_calls(Client& c, LineId line);

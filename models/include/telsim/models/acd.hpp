@@ -44,6 +44,14 @@ enum class AcdPolicy {
 std::string_view to_string(AcdPolicy p);
 std::optional<AcdPolicy> parse_acd_policy(std::string_view name);
 
+/// The agent operations' arguments (catalogue.hpp's is_agent_op), as decoded.
+struct AgentArgs {
+  std::optional<AgentState> state, next_state;  ///< set_agent_state
+  std::uint32_t activity = 0;                   ///< set_agent_activity
+  std::vector<std::string> groups;              ///< set_agent_group: queue names
+  bool operator==(const AgentArgs&) const = default;
+};
+
 struct QueueConfig {
   std::string name;
   std::string number;               ///< the pilot number callers dial
@@ -91,7 +99,33 @@ struct AgentConfig {
 struct AcdConfig {
   std::vector<QueueConfig> queues;
   std::vector<AgentConfig> agents;
+  /// The activities agents may report (lineSetAgentActivity): id i+1 is activities[i]; 0 is none.
+  std::vector<std::string> activities;
   bool empty() const { return queues.empty(); }
+};
+
+/// An agent as lineGetAgentStatus shows it.
+struct AgentStatus {
+  std::string id;
+  std::string line;
+  AgentState state = AgentState::LoggedOff;  ///< a READY agent on another call: BUSYINCOMING/BUSYOUTBOUND
+  std::optional<AgentState> next_state;
+  std::vector<std::string> groups;    ///< the queues it is logged into, in configuration order
+  std::vector<std::string> may_join;  ///< the queues it may log into (lineGetAgentGroupList)
+  std::uint32_t activity = 0;         ///< an id of AcdConfig::activities (0: none)
+};
+/// LINEAGENTSTATUS_ bits of what changed (an AgentStatusEvent's `changed`).
+namespace agent_status {
+inline constexpr std::uint32_t kGroup = 0x1, kState = 0x2, kNextState = 0x4, kActivity = 0x8;
+}
+
+/// A queue as lineGetQueueInfo shows it: since the start of the run (LINEQUEUEINFO).
+struct QueueInfo {
+  std::uint32_t id = 0;  ///< 1-based, in configuration order
+  std::string name;
+  std::string number;
+  std::uint64_t total_queued = 0, current_queued = 0, abandoned = 0, flowed_in = 0, flowed_out = 0;
+  Duration longest_ever_wait{0}, current_longest_wait{0}, average_wait{0};
 };
 
 /// What a run measured of one queue, over the measurement window (calls that arrived in it).

@@ -65,10 +65,16 @@ enum class Op : std::uint8_t {
   SetCallTreatment,
   SetCallQualityOfService,
   SetCallParams,
+  // Agents of the ACD (models/acd.hpp).
+  SetAgentState,
+  SetAgentActivity,
+  SetAgentGroup,
 };
-inline constexpr std::size_t kOpCount = 40;
+inline constexpr std::size_t kOpCount = 43;
 /// The operations of models/media.hpp (digits, tones, media, UUI, call data, call params).
-constexpr bool is_media_op(Op op) { return op >= Op::GenerateDigits; }
+constexpr bool is_media_op(Op op) { return op >= Op::GenerateDigits && op <= Op::SetCallParams; }
+/// The agent operations of the ACD (models/acd.hpp): line operations on an agent's extension.
+constexpr bool is_agent_op(Op op) { return op >= Op::SetAgentState; }
 
 /// What a parameter holds. On the wire every kind but Integer and Forwarding is a JSON string.
 enum class ParamKind : std::uint8_t {
@@ -86,6 +92,7 @@ enum class ParamKind : std::uint8_t {
   Tones,       ///< a list of tone mappings (generate_tone: LINEGENERATETONE; monitor_tones: LINEMONITORTONE)
   Controls,    ///< a list of lineSetMediaControl entries (digit, media, tone or call-state triggers)
   DialParams,  ///< LINEDIALPARAMS: {dial_pause, dial_speed, digit_duration, wait_for_dialtone}
+  Names,       ///< a list of names (set_agent_group: queues)
 };
 constexpr std::string_view name_of(ParamKind k) {
   switch (k) {
@@ -103,6 +110,7 @@ constexpr std::string_view name_of(ParamKind k) {
     case ParamKind::Tones: return "tones";
     case ParamKind::Controls: return "controls";
     case ParamKind::DialParams: return "dial params";
+    case ParamKind::Names: return "names";
   }
   return "?";
 }
@@ -281,6 +289,20 @@ inline constexpr P kSetCallParams[] = {
     {"dial_params", K::DialParams, false, {}, {}, LineErr::InvalDialParams,
      "{dial_pause, dial_speed, digit_duration, wait_for_dialtone} (LINEDIALPARAMS)"}};
 
+// Agent operations (acd.hpp).
+inline constexpr std::array<std::string_view, 4> kAgentStates{"LOGGEDOFF", "NOTREADY", "READY", "WORKINGAFTERCALL"};
+inline constexpr P kSetAgentState[] = {
+    kLine,
+    {"state", K::Mode, false, kAgentStates, "LINEAGENTSTATE_", LineErr::InvalAgentState,
+     "the agent's state now (none: unchanged; on a queue call it becomes the next state)"},
+    {"next_state", K::Mode, false, kAgentStates, "LINEAGENTSTATE_", LineErr::InvalAgentState,
+     "the state the agent takes when its queue call and wrap-up end (none: unchanged)"}};
+inline constexpr P kSetAgentActivity[] = {
+    kLine, {"activity", K::Integer, true, {}, {}, LineErr::InvalAgentActivity, "the activity's id (acd.activities; 0: none)"}};
+inline constexpr P kSetAgentGroup[] = {
+    kLine, {"groups", K::Names, true, {}, {}, LineErr::InvalAgentGroup,
+            "the queues the agent is logged into, of those it may serve ([]: none)"}};
+
 using I = CallInput;
 namespace f = feature;
 inline constexpr OpInfo kOps[kOpCount] = {
@@ -372,6 +394,12 @@ inline constexpr OpInfo kOps[kOpCount] = {
      f::kSetQos, Subject::Call, Creates::Nothing, kSetCallQos, "the call's sending and receiving FLOWSPECs"},
     {Op::SetCallParams, "set_call_params", "lineSetCallParams", I::SetCallParams, f::kSetCallParams,
      Subject::Call, Creates::Nothing, kSetCallParams, "change the call's bearer mode, rate or dial params"},
+    {Op::SetAgentState, "set_agent_state", "lineSetAgentState", std::nullopt, 0, Subject::Line, Creates::Nothing,
+     kSetAgentState, "an ACD agent's state (READY takes queue calls) and next state"},
+    {Op::SetAgentActivity, "set_agent_activity", "lineSetAgentActivity", std::nullopt, 0, Subject::Line,
+     Creates::Nothing, kSetAgentActivity, "what an ACD agent is doing (an id of `acd.activities`)"},
+    {Op::SetAgentGroup, "set_agent_group", "lineSetAgentGroup", std::nullopt, 0, Subject::Line, Creates::Nothing,
+     kSetAgentGroup, "the queues an ACD agent is logged into"},
 };
 
 constexpr bool rows_in_enum_order() {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "telsim/models/acd.hpp"
 #include "telsim/models/call_params.hpp"
 #include "telsim/models/catalogue.hpp"
 #include "telsim/models/events.hpp"
@@ -54,6 +55,8 @@ struct Command {
   CallParams params;
   /// The media operations' arguments (is_media_op; media.hpp).
   MediaArgs media;
+  /// The agent operations' arguments (is_agent_op; acd.hpp).
+  AgentArgs agent;
 };
 
 /// The call a command acts on, as its catalogue row says (the conference for the conference

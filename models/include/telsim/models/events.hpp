@@ -213,6 +213,12 @@ class PbxObserver {
   /// LINECALLINFOSTATE bits: USERUSERINFO, CALLDATA, MEDIAMODE, TREATMENT, QOS, BEARERMODE, RATE,
   /// DIALPARAMS, MONITORMODES).
   virtual void on_call_info(CallId /*call*/, std::uint32_t /*infostate*/) {}
+  /// An ACD agent's status changed (acd.hpp): `changed` holds LINEAGENTSTATUS_ bits (GROUP,
+  /// STATE, NEXTSTATE, ACTIVITY). Pbx::agent_status(line) tells the new status.
+  virtual void on_agent_status(LineId /*line*/, std::uint32_t /*changed*/) {}
+  /// An ACD queue's figures changed (a caller joined or left it): LINE_QUEUESTATUS UPDATEINFO.
+  /// `queue` is the 0-based index of Pbx::queue_infos().
+  virtual void on_queue_status(std::size_t /*queue*/) {}
 };
 
 }  // namespace telsim

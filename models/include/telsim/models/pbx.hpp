@@ -411,14 +411,12 @@ class Pbx {
   /// What the run measured of each queue and agent so far, in configuration order.
   std::vector<QueueSummary> queue_summaries() const;
   std::vector<AgentSummary> agent_summaries() const;
-  /// The agent on `line`: its id and the state an application sees; none when it is no agent's.
-  struct AgentView {
-    std::string id;
-    AgentState state = AgentState::LoggedOff;
-  };
-  std::optional<AgentView> agent(std::string_view line) const;
-  /// Callers waiting in the queue named `name` now; none when there is no such queue.
-  std::optional<std::size_t> queue_waiting(std::string_view name) const;
+  /// The agent on the extension `line` as lineGetAgentStatus shows it; none when it has no agent.
+  std::optional<AgentStatus> agent_status(std::string_view line) const;
+  /// Every queue as lineGetQueueInfo shows it, in configuration order (ids from 1).
+  std::vector<QueueInfo> queue_infos() const;
+  /// The ACD's configuration (its queues, agents and activities).
+  const AcdConfig& acd_config() const { return config_.acd; }
   const std::vector<PickupGroupConfig>& pickup_groups() const { return config_.pickup_groups; }
 
   /// End of run: every call that is not IDLE is disconnected and cleared (its CDR is marked

@@ -155,6 +155,10 @@ enum class LineErr : std::uint32_t {
   TargetSelf = 0x8000004F,
   UserUserInfoTooBig = 0x80000051,
   AddressBlocked = 0x80000053,
+  InvalAgentId = 0x80000057,
+  InvalAgentGroup = 0x80000058,
+  InvalAgentState = 0x8000005A,
+  InvalAgentActivity = 0x8000005B,
 };
 
 /// Names without the TAPI prefix: "RINGBACK", "NOANSWER", "FWDBUSY", "INVALCALLSTATE".

@@ -31,6 +31,10 @@ struct StreamOptions {
   Duration stats_interval{0};
   /// The trunk groups' names, for report.html's occupancy charts (lines "NAME/k").
   std::vector<std::string> trunks;
+  /// The ACD queues' names, in scenario order. With any, cdr.csv has three more columns at the
+  /// end of each row (queue, queue_wait_ms, agent) and stats.csv four per queue; without, both
+  /// are as they are for a run without an ACD.
+  std::vector<std::string> queues;
 };
 
 class RecordStream final : public RecordSink {

@@ -51,6 +51,10 @@ std::string calls_summary_line(const CallCounts& counts, std::uint64_t records, 
 /// One line per trunk group for the same summary: channels, seizure attempts, blocked, the
 /// blocking and its 95% interval, or why there is none yet.
 std::vector<std::string> trunk_summary_lines(const RunResult& run);
+/// One line per ACD queue for the same summary (none for a run without queues): offered,
+/// answered, abandoned (overflowed and refused when any), the wait probability, the mean wait
+/// of the answered calls ("-" without one) and each service level with its threshold.
+std::vector<std::string> queue_summary_lines(const RunResult& run);
 
 /// Distribution of one timing. Percentiles by nearest rank on the sorted samples
 /// (the ceil(p/100 * n)-th smallest); all zero when there are no samples. A run's timings come
@@ -84,7 +88,8 @@ void check_metrics(RunResult& run);
 /// The same for a run whose records went to `stream` (finished).
 void check_metrics(RunResult& run, const RecordStream& stream);
 
-/// report.json: scenario, seed, sim_time_s, expectations, calls, incoming, trunks, timings.
+/// report.json: scenario, seed, sim_time_s, expectations, calls, incoming, trunks, timings (and
+/// queues and agents for a run with an ACD; docs/report-json.md lists every field).
 /// Keys in a fixed order, seconds rounded to microseconds, milliseconds to 3 decimals; ends
 /// with a newline.
 std::string report_json(const RunResult& run);
@@ -94,7 +99,8 @@ std::string report_json(const RunResult& run);
 std::string junit_xml(const RunResult& run);
 
 /// cdr.csv: a header row and one row per call record in serial order (RFC 4180 quoting, LF line
-/// ends). Times in seconds with 3 decimals.
+/// ends). Times in seconds with 3 decimals. A run with ACD queues has three more columns at the
+/// end: queue, queue_wait_ms (milliseconds with 3 decimals) and agent.
 std::string cdr_csv(const RunResult& run);
 
 /// report.html: one self-contained page (inline CSS and SVG, no script, no network): verdict and
@@ -112,7 +118,9 @@ std::string report_html(const RunResult& run);
 /// (calls placed still in progress at the interval's end, period only) and `peak_active`; and
 /// for each timing of call_timings() its sample count and p50/p95/p99 in milliseconds (empty
 /// without samples), a sample counted where it completed. The last row's cumulative figures
-/// equal report.json's. Throws std::invalid_argument unless `interval` > 0.
+/// equal report.json's. A run with ACD queues has, at the end, QUEUE_offered, QUEUE_answered,
+/// QUEUE_abandoned and QUEUE_mean_wait_s per queue, then the same under cum_ names, from the
+/// callers' records (docs/cli.md). Throws std::invalid_argument unless `interval` > 0.
 std::string stats_csv(const RunResult& run, Duration interval);
 
 /// What write_reports writes besides the four reports.

@@ -65,6 +65,7 @@ struct Request {
   std::vector<ForwardRule> forwarding;
   CallParams params;  ///< `params` (LINECALLPARAMS), default when not given
   MediaArgs media;    ///< the media operations' arguments (is_media_op)
+  AgentArgs agent;    ///< the agent operations' arguments (is_agent_op)
   /// Whether the request named `param` (a parameter of its operation).
   bool gave(std::string_view param) const;
   std::vector<std::string> given;  ///< the parameters given, in catalogue order

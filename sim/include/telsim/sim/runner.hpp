@@ -96,6 +96,8 @@ class ScenarioRunner final : public PbxObserver, public ModemObserver {
   void on_call_record(const CallRecord& record) override;
   void on_modem_output(const Modem& modem, std::string_view bytes) override;
   void on_modem_state(const Modem& modem) override;
+  void on_agent_status(LineId line, std::uint32_t changed) override;
+  void on_queue_status(std::size_t queue) override;
 
  private:
   /// The last known view of a named call; kept after the PBX deallocates it.

@@ -81,6 +81,17 @@ struct Expectation {
   std::optional<std::uint32_t> tone;              ///< call: a LINE_MONITORTONE with this app_specific came
   std::optional<std::string> call_data;           ///< call: LINECALLINFO CallData
   std::optional<GenerateTerm> generate;           ///< call: its last LINE_GENERATE
+  // The ACD (acd.hpp).
+  std::string agent;                              ///< subject: an agent's extension
+  std::optional<AgentState> agent_state;          ///< agent: its state as lineGetAgentStatus shows it
+  std::optional<AgentState> next_state;           ///< agent: its next state (NONE: none)
+  bool no_next_state = false;                     ///< agent: `next_state: null`
+  std::optional<std::vector<std::string>> groups; ///< agent: the queues it is logged into
+  std::optional<std::uint32_t> activity;          ///< agent: its activity id
+  std::string queue;                              ///< subject: a queue's name
+  std::optional<std::uint64_t> waiting;           ///< queue: callers waiting now
+  std::optional<std::uint64_t> queued;            ///< queue: callers it has had (LINEQUEUEINFO total)
+  std::optional<std::uint64_t> abandoned;         ///< queue: callers who hung up waiting
 };
 
 struct Step {

@@ -13,7 +13,9 @@ namespace telsim {
 
 struct ReportField {
   /// Dotted path. Segments in capitals stand for a name of the run: TRUNK (a trunk group),
-  /// TRAFFIC (a traffic generator), MODEM (a modem), TIMING (setup, answer, ring or talk).
+  /// TRAFFIC (a traffic generator), MODEM (a modem), TIMING (setup, answer, ring or talk),
+  /// QUEUE (an ACD queue), AGENT (an ACD agent's id), THRESHOLD (a queue's service level
+  /// threshold as format_duration writes it: "20s") and STATE (an agent state's name: "READY").
   std::string_view path;
   std::string_view type;     ///< JSON type: integer, number, string, boolean, array, object; "|null" when it may be null
   std::string_view unit;     ///< calls, s, ms, Erlangs, ratio, ... ("" for none)
@@ -21,7 +23,9 @@ struct ReportField {
   /// A metric expectation may check it (a number, known when the run ends).
   bool metric = false;
   /// For a metric: a sibling field that must be above 0 for the value to mean anything (a
-  /// percentile needs samples, a blocking needs seizure attempts); "" when none.
+  /// percentile needs samples, a blocking needs seizure attempts); "" when none. For a figure
+  /// inside a keyed object (queues.QUEUE.service_level.THRESHOLD) the nearest enclosing object
+  /// that has the field holds it (the queue's `offered`).
   std::string_view needs = {};
 };
 
@@ -32,6 +36,7 @@ std::span<const ReportField> report_fields();
 /// The names a run's placeholders stand for.
 struct ReportNames {
   std::set<std::string> trunks, traffic, modems;
+  std::set<std::string> queues, agents;  ///< ACD queues' names, agents' ids
 };
 
 /// The documented field a concrete path (`trunks.pstn.blocking`) names, or nullptr; `error`

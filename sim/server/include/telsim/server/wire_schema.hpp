@@ -51,12 +51,20 @@ inline constexpr char kInject[] = "inject";
 inline constexpr char kModemConfig[] = "modem_config";
 inline constexpr char kModemPassthrough[] = "modem_passthrough";
 inline constexpr char kPstnCall[] = "pstn_call";
+// the ACD's queries (lineGetAgentCaps, lineGetAgentStatus, lineGetAgentActivityList,
+// lineGetQueueList / lineGetGroupList, lineGetQueueInfo)
+inline constexpr char kAgentCaps[] = "agent_caps";
+inline constexpr char kAgentStatus[] = "agent_status";
+inline constexpr char kAgentActivities[] = "agent_activities";
+inline constexpr char kQueueList[] = "queue_list";
+inline constexpr char kQueueInfo[] = "queue_info";
 }  // namespace op
-inline constexpr std::array<std::string_view, 18> kSessionOps = {
+inline constexpr std::array<std::string_view, 23> kSessionOps = {
     op::kHello,      op::kAuth,          op::kPing,        op::kListLines,    op::kOpen,
     op::kClose,      op::kMonitor,       op::kUnmonitor,   op::kCallStatus,   op::kCallInfo,
     op::kLineStatus, op::kAddressStatus, op::kRegisterApp, op::kSetPrivilege, op::kInject,
-    op::kModemConfig, op::kModemPassthrough, op::kPstnCall};
+    op::kModemConfig, op::kModemPassthrough, op::kPstnCall, op::kAgentCaps,  op::kAgentStatus,
+    op::kAgentActivities, op::kQueueList, op::kQueueInfo};
 
 /// Whether the server knows an op of this name: a session op or a catalogue operation.
 constexpr bool is_op(std::string_view name) {
@@ -83,6 +91,9 @@ inline constexpr char kGatherDigits[] = "gather_digits";
 inline constexpr char kMonitorTone[] = "monitor_tone";
 inline constexpr char kMonitorMedia[] = "monitor_media";
 inline constexpr char kMediaControl[] = "media_control";
+// the ACD (LINE_AGENTSTATUS, LINE_QUEUESTATUS)
+inline constexpr char kAgentStatus[] = "agent_status";
+inline constexpr char kQueueStatus[] = "queue_status";
 }  // namespace event
 
 /// Field names: of frames, requests (the catalogue's parameters are among them), replies and
@@ -160,7 +171,14 @@ inline constexpr char kSending[] = "sending";
 inline constexpr char kReceiving[] = "receiving";
 inline constexpr char kMinRate[] = "min_rate";
 inline constexpr char kMaxRate[] = "max_rate";
-inline constexpr char kDialParams[] = "dial_params"; ///< {dial_pause, dial_speed, digit_duration, wait_for_dialtone}, ms
+inline constexpr char kDialParams[] = "dial_params"; ///< {dial_pause, dial_speed, digit_duration, wait_for_dialtone}
+// the ACD: agent operations' parameters, queries' replies and events
+inline constexpr char kNextState[] = "next_state";    ///< LINEAGENTSTATE name (null: none)
+inline constexpr char kActivity[] = "activity";       ///< set_agent_activity: an id; agent_status: {id, name}
+inline constexpr char kGroups[] = "groups";           ///< queue names (set_agent_group), [{id, name}] (replies)
+inline constexpr char kAgent[] = "agent";             ///< an agent's id
+inline constexpr char kQueue[] = "queue";             ///< a queue's name (new_call: the queue a call came from)
+inline constexpr char kAcd[] = "acd";                 ///< hello's pbx.acd: {queues, agents} or null, ms
 // the media events
 inline constexpr char kTermination[] = "termination";  ///< LINEGENERATETERM or LINEGATHERTERM name
 inline constexpr char kWhat[] = "what";                ///< generate: `digits` or `tone`
@@ -266,7 +284,7 @@ namespace f = field;
 inline constexpr std::string_view kNewCallFields[] = {
     f::kEvent, f::kLine, f::kCall, f::kDirection, f::kFrom, f::kTo, f::kReason, f::kState,
     f::kConnected, f::kOriginalTo, f::kRedirection, f::kRedirecting, f::kOwner, f::kCompletion, f::kPrivilege,
-    f::kMediaMode, f::kCallerBlocked, f::kParams, f::kTime};
+    f::kMediaMode, f::kCallerBlocked, f::kParams, f::kQueue, f::kTime};
 inline constexpr std::string_view kCallStateFields[] = {
     f::kEvent, f::kLine, f::kCall, f::kState, f::kMode, f::kModeName, f::kBusyMode, f::kReason, f::kFeatures,
     f::kConference, f::kTime};
@@ -291,6 +309,11 @@ inline constexpr std::string_view kModemStateFields[] = {f::kEvent, f::kLine, f:
 inline constexpr std::string_view kCallPrivilegeFields[] = {f::kEvent,     f::kLine,      f::kCall,
                                                             f::kPrivilege, f::kMediaMode, f::kTime};
 inline constexpr std::string_view kShutdownFields[] = {f::kEvent, f::kReason, f::kTime};
+inline constexpr std::string_view kAgentStatusFields[] = {
+    f::kEvent, f::kChanged, f::kLine, f::kAgent, f::kState, f::kNextState, f::kGroups, f::kActivity,
+    "valid_states", "valid_next_states", f::kTime};
+inline constexpr std::string_view kQueueStatusFields[] = {f::kEvent, f::kQueue, f::kId, f::kChanged,
+                                                          "current_calls_queued", f::kTime};
 }  // namespace detail
 inline constexpr EventSchema kEvents[] = {
     {event::kNewCall, detail::kNewCallFields},         {event::kCallState, detail::kCallStateFields},
@@ -299,7 +322,8 @@ inline constexpr EventSchema kEvents[] = {
     {event::kCallPrivilege, detail::kCallPrivilegeFields}, {event::kShutdown, detail::kShutdownFields},
     {event::kGenerate, detail::kGenerateFields},       {event::kMonitorDigits, detail::kMonitorDigitsFields},
     {event::kGatherDigits, detail::kGatherDigitsFields}, {event::kMonitorTone, detail::kMonitorToneFields},
-    {event::kMonitorMedia, detail::kMonitorMediaFields}, {event::kMediaControl, detail::kMediaControlFields}};
+    {event::kMonitorMedia, detail::kMonitorMediaFields}, {event::kMediaControl, detail::kMediaControlFields},
+    {event::kAgentStatus, detail::kAgentStatusFields}, {event::kQueueStatus, detail::kQueueStatusFields}};
 
 /// The schema of the event `name`, or nullptr.
 constexpr const EventSchema* find_event(std::string_view name) {
