@@ -331,7 +331,15 @@ void agents(const Context& cx) {
     const CallInfo i = call_info(t, b);
     expect(i.reason == LINECALLREASON_DIRECT, "601's call: dwReason " + hex(i.reason));
     expect(i.caller == L"201", "601's call: caller \"" + narrow(i.caller) + "\"");
-    std::printf("   601's call: caller %s, called %s\n", narrow(i.caller).c_str(), narrow(i.called).c_str());
+    expect(i.redirecting == L"500", "601's call: RedirectingID \"" + narrow(i.redirecting) + "\", not the pilot 500");
+    Buffer<LINECALLINFO> ci(4096);
+    expect(t.TSPI_lineGetCallInfo(b.hd, ci.get()) == 0, "lineGetCallInfo(601's call)");
+    const std::wstring queue = ci.text(ci->dwRedirectingIDNameSize, ci->dwRedirectingIDNameOffset);
+    expect(queue == L"sales" && (ci->dwRedirectingIDFlags & LINECALLPARTYID_NAME),
+           "601's call: RedirectingIDName \"" + narrow(queue) + "\" (flags " + hex(ci->dwRedirectingIDFlags) +
+               "), not the queue sales");
+    std::printf("   601's call: caller %s, called %s, redirecting %s (%s)\n", narrow(i.caller).c_str(),
+                narrow(i.called).c_str(), narrow(i.redirecting).c_str(), narrow(queue).c_str());
   }
   answer(tapi, b);
   tapi.wait_state(a, LINECALLSTATE_CONNECTED);

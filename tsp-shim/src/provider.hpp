@@ -201,6 +201,7 @@ struct Call {
   DWORD reason = LINECALLREASON_DIRECT;
   bool inbound = false;
   std::string from, to, original_to;
+  std::string queue;  ///< the ACD queue that offered it to this agent (new_call's `queue`); its pilot is original_to
   std::string redirection, redirecting;  ///< the server's RedirectionID / RedirectingID (D4); may be absent
   std::string redirection_id() const;    ///< LINECALLINFO's, with the fallback of a server that sends neither
   std::string redirecting_id() const;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <cwchar>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,27 @@ namespace telsim::tsp {
 namespace {
 
 constexpr LONG err(DWORD e) { return static_cast<LONG>(e); }
+
+// agents.hpp's names are the server's own: its catalogue's agent operations and the wire
+// schema's queries, events and fields. A drift fails to compile.
+constexpr bool same(std::string_view a, std::string_view b) { return a == b; }
+static_assert(find_operation(agents::op::kSetAgentState) && find_operation(agents::op::kSetAgentActivity) &&
+                  find_operation(agents::op::kSetAgentGroup),
+              "agents.hpp's operations are not the catalogue's");
+static_assert(same(agents::op::kAgentCaps, schema::op::kAgentCaps) &&
+                  same(agents::op::kAgentStatus, schema::op::kAgentStatus) &&
+                  same(agents::op::kAgentActivities, schema::op::kAgentActivities) &&
+                  same(agents::op::kQueueList, schema::op::kQueueList) &&
+                  same(agents::op::kQueueInfo, schema::op::kQueueInfo) &&
+                  same(agents::event::kAgentStatus, schema::event::kAgentStatus) &&
+                  same(agents::event::kQueueStatus, schema::event::kQueueStatus),
+              "agents.hpp's queries and events are not the wire schema's");
+static_assert(same(agents::key::kNextState, field::kNextState) && same(agents::key::kActivity, field::kActivity) &&
+                  same(agents::key::kGroups, field::kGroups) && same(agents::key::kAgent, field::kAgent) &&
+                  same(agents::key::kQueue, field::kQueue) && same(agents::key::kAcd, field::kAcd) &&
+                  same(agents::key::kState, field::kState) && same(agents::key::kChanged, field::kChanged) &&
+                  same(agents::key::kId, field::kId) && same(agents::key::kName, field::kName),
+              "agents.hpp's fields are not the wire schema's");
 
 std::string text(const json& j, const char* key) {
   auto it = j.find(key);
@@ -457,7 +479,7 @@ LONG Provider::proxy_request(DRV_REQUESTID req, HDRVLINE hd, LPLINEPROXYREQUEST 
     case LINEPROXYREQUEST_GETQUEUEINFO: {
       LPLINEQUEUEINFO out = &pr->GetQueueInfo.QueueInfo;
       if (LONG e = room_for(pr, out, sizeof(LINEQUEUEINFO))) return e;
-      r.params = json{{agents::key::kQueue, pr->GetQueueInfo.dwQueueID}};
+      r.params = json{{agents::key::kQueue, std::to_string(pr->GetQueueInfo.dwQueueID)}};  // a name or an id
       r.session_op = agents::op::kQueueInfo;
       r.on_ok = [out](Provider&, const json& f) {
         Builder b(sizeof(LINEQUEUEINFO));

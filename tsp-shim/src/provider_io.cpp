@@ -140,7 +140,7 @@ SwitchCaps switch_caps(const json& hello) {
   auto it = hello.find(field::kPbx);
   if (it == hello.end() || !it->is_object()) return c;
   const json& pbx = *it;
-  c.acd = pbx.contains("acd") && pbx.at("acd").is_object();
+  c.acd = pbx.contains(field::kAcd) && pbx.at(field::kAcd).is_object();
   c.autoreconnect = flag(pbx, field::kAutoreconnect, c.autoreconnect);
   c.confdrop = flag(pbx, field::kConfdrop, c.confdrop);
   c.conference_max = number(pbx, field::kConferenceMax, c.conference_max);
@@ -849,6 +849,7 @@ void Provider::process_event(const json& f) {
     c->from = text(f, field::kFrom);
     c->to = text(f, field::kTo);
     c->original_to = text(f, field::kOriginalTo);
+    c->queue = text(f, field::kQueue);  // an ACD queue offered it to this agent
     c->redirection = text(f, field::kRedirection);
     c->redirecting = text(f, field::kRedirecting);
     c->connected = text(f, field::kConnected);
