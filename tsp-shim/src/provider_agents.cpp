@@ -339,6 +339,7 @@ LONG Provider::proxy_request(DRV_REQUESTID req, HDRVLINE hd, LPLINEPROXYREQUEST 
       const char* s = settable_state(state);
       const char* n = settable_state(next);
       if (!s || !n || (!state && !next)) return err(LINEERR_INVALAGENTSTATE);
+      if (!caps_.supports(Op::SetAgentState)) return err(LINEERR_OPERATIONUNAVAIL);  // not in hello's `operations`
       r.session_op = agents::op::kSetAgentState;
       if (*s) r.params[agents::key::kState] = s;
       if (*n) r.params[agents::key::kNextState] = n;
@@ -346,11 +347,13 @@ LONG Provider::proxy_request(DRV_REQUESTID req, HDRVLINE hd, LPLINEPROXYREQUEST 
     }
     case LINEPROXYREQUEST_SETAGENTACTIVITY:
       if (LONG e = address(pr->SetAgentActivity.dwAddressID)) return e;
+      if (!caps_.supports(Op::SetAgentActivity)) return err(LINEERR_OPERATIONUNAVAIL);
       r.session_op = agents::op::kSetAgentActivity;
       r.params[agents::key::kActivity] = pr->SetAgentActivity.dwActivityID;
       break;
     case LINEPROXYREQUEST_SETAGENTGROUP: {
       if (LONG e = address(pr->SetAgentGroup.dwAddressID)) return e;
+      if (!caps_.supports(Op::SetAgentGroup)) return err(LINEERR_OPERATIONUNAVAIL);
       const LINEAGENTGROUPLIST* list = &pr->SetAgentGroup.GroupList;
       if (LONG e = room_for(pr, list, sizeof(LINEAGENTGROUPLIST))) return e;
       const auto* base = reinterpret_cast<const BYTE*>(list);
