@@ -53,6 +53,14 @@ DWORD number(const json& j, const char* key) {
   return v < 0 || v > 0xFFFFFFFFLL ? 0 : static_cast<DWORD>(v);
 }
 
+/// A count or a time in seconds: the wire gives times as fractional seconds (rounded here).
+DWORD whole(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_number()) return 0;
+  const double v = it->get<double>();
+  return v <= 0 ? 0 : v >= 4294967295.0 ? 0xFFFFFFFF : static_cast<DWORD>(v + 0.5);
+}
+
 /// An id the wire gives as a number or as a string of digits (0: neither).
 DWORD id_of(const json& v) {
   if (v.is_number_integer()) {
@@ -486,7 +494,7 @@ LONG Provider::proxy_request(DRV_REQUESTID req, HDRVLINE hd, LPLINEPROXYREQUEST 
       r.session_op = agents::op::kQueueInfo;
       r.on_ok = [out](Provider&, const json& f) {
         Builder b(sizeof(LINEQUEUEINFO));
-        auto put = [&](DWORD at, const char* key) { b.put(at, number(f, key)); };
+        auto put = [&](DWORD at, const char* key) { b.put(at, whole(f, key)); };
         put(AT(LINEQUEUEINFO, dwMeasurementPeriod), agents::key::kMeasurementPeriod);
         put(AT(LINEQUEUEINFO, dwTotalCallsQueued), agents::key::kTotalCallsQueued);
         put(AT(LINEQUEUEINFO, dwCurrentCallsQueued), agents::key::kCurrentCallsQueued);
