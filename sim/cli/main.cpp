@@ -72,6 +72,7 @@ int run(const RunOptions& opt) {
   stream_opt.dir = opt.report_dir;
   stream_opt.stats_interval = report_opt.stats_interval;
   for (const telsim::TrunkConfig& t : scenario.pbx.trunks) stream_opt.trunks.push_back(t.name);
+  for (const telsim::QueueConfig& q : scenario.pbx.acd.queues) stream_opt.queues.push_back(q.name);
   telsim::RecordStream stream(std::move(stream_opt));
 
   telsim::SystemcKernel kernel;
@@ -100,6 +101,7 @@ int run(const RunOptions& opt) {
     fmt::print("expectations: {} passed, {} failed\n", result.passed(), result.failed());
     fmt::print("{}\n", telsim::calls_summary_line(stream.counts(), stream.records(), result));
     for (const std::string& line : telsim::trunk_summary_lines(result)) fmt::print("{}\n", line);
+    for (const std::string& line : telsim::queue_summary_lines(result)) fmt::print("{}\n", line);
     fmt::print("time: {:.3f} s simulated in {:.3f} s wall; {} events ({} events/s)\n",
                telsim::to_seconds(result.sim_time), wall, result.kernel_events + result.transitions,
                thousands(wall > 0 ? (result.kernel_events + result.transitions) / wall : 0));

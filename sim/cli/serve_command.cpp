@@ -128,6 +128,7 @@ int serve(const ServeOptions& opt) {
   fmt::print("expectations: {} passed, {} failed\n", result.passed(), result.failed());
   fmt::print("{}\n", calls_summary_line(count_calls(result), result));
   for (const std::string& line : trunk_summary_lines(result)) fmt::print("{}\n", line);
+  for (const std::string& line : queue_summary_lines(result)) fmt::print("{}\n", line);
   fmt::print("clients: {} connections, {} requests, {} error replies, {} bad frames, {} cut off, "
              "{} failed authentications\n",
              st.connections, st.requests, st.errors, st.bad_frames, st.cut_off, st.auth_failures);

@@ -504,6 +504,8 @@ Scenario Loader::load(const YAML::Node& root) {
   for (const TrunkConfig& t : sc.pbx.trunks) report_names_.trunks.insert(t.name);
   for (const TrafficConfig& t : sc.traffic) report_names_.traffic.insert(t.name);
   for (const ModemSpec& m : sc.modems) report_names_.modems.insert(m.config.name);
+  for (const QueueConfig& q : sc.pbx.acd.queues) report_names_.queues.insert(q.name);
+  for (const AgentConfig& a : sc.pbx.acd.agents) report_names_.agents.insert(a.id);
   if (keys.count("steps")) {
     const YAML::Node steps = root["steps"];
     if (!steps.IsSequence()) fail(steps, "steps must be a list");

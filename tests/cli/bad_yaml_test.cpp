@@ -358,7 +358,7 @@ TEST(BadYamlStderr, IsExactlyTheLocatedMessage) {
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.err,
             file.string() + ":4:1: unknown key 'stepz' in the scenario (known: name, description, "
-                            "seed, pbx, defaults, steps, stop_at, location, controllers, trunks, traffic, modems, sweep, faults)\n");
+                            "seed, pbx, defaults, steps, stop_at, location, controllers, trunks, traffic, modems, sweep, faults, acd)\n");
 }
 
 }  // namespace

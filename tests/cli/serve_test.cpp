@@ -429,5 +429,32 @@ pbx:
   EXPECT_EQ(serve.stop(SIGTERM), 0) << serve.describe();
 }
 
+// The contact-centre example under `telsim serve`: a supervisor's wallboard lists the queues,
+// hears LINE_QUEUESTATUS as callers from the PSTN join them, and reads LINEQUEUEINFO.
+TEST(Serve, ASupervisorReadsTheContactCentresQueuesOverTheWire) {
+  TempDir dir;
+  const std::string example = std::string(TELSIM_SOURCE_DIR) + "/scenarios/examples/contact_centre.yaml";
+  ServeProcess serve(dir.path(), {example, "--listen", "127.0.0.1:0", "--speed", "100", "--until", "2h"});
+  ASSERT_TRUE(serve.wait_listening()) << serve.describe();
+  Conn board(serve.port());
+  ASSERT_TRUE(board.request({{"op", "hello"}, {"version", 1}, {"name", "wallboard"}}).value("ok", false));
+  const json hello_pbx = board.request({{"op", "hello"}, {"version", 1}})["pbx"];
+  EXPECT_EQ(hello_pbx["acd"], (json{{"queues", 2}, {"agents", 10}}));
+  const json list = board.request({{"op", "queue_list"}});
+  EXPECT_EQ(list["queues"], (json::array({{{"id", 1}, {"name", "sales"}, {"number", "500"}},
+                                          {{"id", 2}, {"name", "support"}, {"number", "600"}}})));
+  ASSERT_TRUE(board.request({{"op", "monitor"}, {"line", "*"}}).value("ok", false));
+  const auto status = board.wait_for(event_is("queue_status"));
+  ASSERT_TRUE(status) << board.transcript();
+  const json& frame = board.frames()[*status];
+  const json info = board.request({{"op", "queue_info"}, {"queue", frame.value("queue", "")}});
+  ASSERT_TRUE(info.value("ok", false)) << info.dump();
+  EXPECT_EQ(info["queue_id"], frame["queue_id"]);
+  EXPECT_GE(info.value("total_calls_queued", 0), 1);
+  const json agent = board.request({{"op", "agent_status"}, {"line", "605"}});
+  EXPECT_EQ(agent["groups"], (json::array({{{"id", 1}, {"name", "sales"}}, {{"id", 2}, {"name", "support"}}})));
+}
+
+
 }  // namespace
 }  // namespace telsim::cli_test

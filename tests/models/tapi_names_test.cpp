@@ -98,7 +98,7 @@ TEST(TapiNames, TheModelsEnumsAreSubsetsOfTheTables) {
   EXPECT_EQ(states, 16u);
   EXPECT_EQ(modes, 18u);
   EXPECT_EQ(reasons, 13u);
-  EXPECT_EQ(errors, 45u);
+  EXPECT_EQ(errors, 49u);
   EXPECT_EQ(features, 31u);  // every LINECALLFEATURE but SETTERMINAL
   // The two names outside TAPI's families.
   EXPECT_EQ(parse_disconnect_mode("none"), DisconnectMode::None);

@@ -52,7 +52,9 @@ TEST(WireSchema, EveryCatalogueOperationAndParameterIsNamed) {
       field::kModes, field::kDuration, field::kTone, field::kTones, field::kMax, field::kTerminators,
       field::kFirstTimeout, field::kInterTimeout, field::kMedia, field::kStates, field::kInfo, field::kData,
       field::kTreatment, field::kSending, field::kReceiving, field::kBearerMode, field::kMinRate,
-      field::kMaxRate, field::kDialParams};
+      field::kMaxRate, field::kDialParams,
+      // the agent operations'
+      field::kState, field::kNextState, field::kActivity, field::kGroups};
   for (const OpInfo& o : operations()) {
     SCOPED_TRACE(std::string(o.name));
     EXPECT_TRUE(schema::is_op(o.name));
@@ -81,8 +83,8 @@ TEST(WireSchema, ModeValuesAreTheCataloguesAndTapisNames) {
       EXPECT_EQ(schema::mode_value(o.op, p.name, 0x40000000), "") << "no such constant";
     }
   }
-  EXPECT_EQ(modes, 7);  // park, complete_transfer, complete_call, generate_digits, generate_tone,
-                       // set_call_treatment, set_call_params' bearer_mode
+  EXPECT_EQ(modes, 9);  // park, complete_transfer, complete_call, generate_digits, generate_tone,
+                       // set_call_treatment, set_call_params' bearer_mode, set_agent_state's two
   EXPECT_EQ(schema::mode_value(Op::Park, field::kMode, 0x2), "NONDIRECTED");
   EXPECT_EQ(schema::mode_value(Op::CompleteCall, field::kMode, 0x8), "MESSAGE");
   EXPECT_EQ(schema::mode_value(Op::Drop, field::kMode, 0x1), "") << "drop has no mode";
@@ -156,6 +158,12 @@ pbx:
     - {number: "300", behavior: {answer_after: 1s}}
 modems:
   - {name: m1, number: "400", speed: 33600}
+acd:
+  activities: [Lunch]
+  queues:
+    - {name: sales, number: "500", agents: "202"}
+  agents:
+    - {line: "202"}
 )";
 
 struct Model {
@@ -259,6 +267,13 @@ TEST(WireSchema, EveryEventFrameHasOnlyTheSchemasFields) {
   check(media_info);
   EXPECT_EQ(media_info[field::kChanged], json::array({"CALLDATA"}));
   EXPECT_EQ(media_info[field::kCallData], "account=4711");
+
+  // The ACD: an agent's status, with an activity set, and a queue's.
+  const auto agent = m.pbx.agent_status("202");
+  ASSERT_TRUE(agent);
+  check(m.encoder.agent_status_event(*agent, agent_status::kState | agent_status::kActivity));
+  ASSERT_EQ(m.pbx.queue_infos().size(), 1u);
+  check(m.encoder.queue_status_event(m.pbx.queue_infos()[0]));
 
   std::set<std::string> all;
   for (const auto& e : schema::kEvents) all.insert(std::string(e.name));

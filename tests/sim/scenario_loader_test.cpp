@@ -141,7 +141,7 @@ TEST(ScenarioLoaderErrorTest, NumberAndDigitsSentAreConditionsOnACall) {
 TEST(ScenarioLoaderErrorTest, UnknownKeyPointsAtTheKey) {
   EXPECT_EQ(error_of("name: t\npbx: {extensions: [\"201\"]}\ncolour: red\n"),
             "s.yaml:3:1: unknown key 'colour' in the scenario (known: name, description, seed, "
-            "pbx, defaults, steps, stop_at, location, controllers, trunks, traffic, modems, sweep, faults)");
+            "pbx, defaults, steps, stop_at, location, controllers, trunks, traffic, modems, sweep, faults, acd)");
 }
 
 TEST(ScenarioLoaderErrorTest, BadDurationPointsAtTheValue) {

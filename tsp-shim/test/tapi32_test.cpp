@@ -26,6 +26,9 @@ std::size_t count_of(const std::string& text, const std::string& what) {
 }
 
 bool have_wine() { return std::string(TELSIM_WINE).size() > 0; }
+/// Debian's wine32 (the i386 package) puts the 32-bit loader here; wine64 alone runs no 32-bit
+/// program. scripts/install-deps installs it, unless the i386 archive cannot be had.
+bool have_wine32() { return fs::exists("/usr/lib/wine/wine"); }
 
 fs::path scenario(const std::string& name) { return fs::path(TELSIM_SOURCE_DIR) / "tsp-shim" / "test" / name; }
 
@@ -126,6 +129,7 @@ TEST_F(Tapi32UnderWine, AnAnsiTapi14ProgramDialsHangsUpAndShowsABusyBox) { dial_
 // Wow6432Node).
 TEST_F(Tapi32UnderWine, TheThirtyTwoBitBuildOfTheDiallerDoesTheSame) {
   if (std::string(TELSIM_TSP_BIN32).empty()) GTEST_SKIP() << "no 32-bit build (Debian: g++-mingw-w64-i686-win32)";
+  if (!have_wine32()) GTEST_SKIP() << "wine32 is not installed: no 32-bit Wine to run it (Debian: wine32:i386)";
   dial_test(*this, 32);
 }
 
@@ -163,6 +167,7 @@ TEST_F(Tapi32UnderWine, AUnicodeEventHandleProgramAnswersOneLineAndMonitorsAnoth
 // ... and its 32-bit build: the "Done when" for 32-bit programs.
 TEST_F(Tapi32UnderWine, TheThirtyTwoBitBuildOfTheAnsweringProgramDoesTheSame) {
   if (std::string(TELSIM_TSP_BIN32).empty()) GTEST_SKIP() << "no 32-bit build (Debian: g++-mingw-w64-i686-win32)";
+  if (!have_wine32()) GTEST_SKIP() << "wine32 is not installed: no 32-bit Wine to run it (Debian: wine32:i386)";
   answer_test(*this, 32);
 }
 
@@ -260,6 +265,7 @@ void share_test(Tapi32UnderWine& t, int logger_bits);
 TEST_F(Tapi32UnderWine, TwoProcessesShareALineAndOneHandsItsCallToTheOtherByName) { share_test(*this, 64); }
 TEST_F(Tapi32UnderWine, AThirtyTwoBitLoggerSharesTheLineWithASixtyFourBitDialler) {
   if (std::string(TELSIM_TSP_BIN32).empty()) GTEST_SKIP() << "no 32-bit build (Debian: g++-mingw-w64-i686-win32)";
+  if (!have_wine32()) GTEST_SKIP() << "wine32 is not installed: no 32-bit Wine to run it (Debian: wine32:i386)";
   share_test(*this, 32);
 }
 
@@ -350,7 +356,10 @@ TEST_F(Tapi32UnderWine, AUnimodemStyleProgramMakesADataCallAndMovesDataThroughTh
 
 // The same from the 32-bit build: its telsim.tsp (syswow64) finds the COM port in the 64-bit
 // registry view, where wine-setup wrote HKLM\Software\Wine\Ports.
-TEST_F(Tapi32UnderWine, TheThirtyTwoBitBuildOfTheDataProgramGetsTheCOMPortToo) { data_call(32); }
+TEST_F(Tapi32UnderWine, TheThirtyTwoBitBuildOfTheDataProgramGetsTheCOMPortToo) {
+  if (!have_wine32()) GTEST_SKIP() << "wine32 is not installed: no 32-bit Wine to run it (Debian: wine32:i386)";
+  data_call(32);
+}
 
 void Tapi32UnderWine::data_call(int bits) {
   const fs::path pty = dir_.path() / "modem400";
@@ -418,6 +427,7 @@ TEST_F(Tapi32UnderWine, PassthroughHandsTheProgramTheModemWhichItsDevConfigConfi
 // 32-bit compiler).
 TEST_F(Tapi32UnderWine, TheThirtyTwoBitBuildOfThePassthroughProgramDoesTheSame) {
   if (std::string(TELSIM_TSP_BIN32).empty()) GTEST_SKIP() << "no 32-bit build (Debian: g++-mingw-w64-i686-win32)";
+  if (!have_wine32()) GTEST_SKIP() << "wine32 is not installed: no 32-bit Wine to run it (Debian: wine32:i386)";
   passthrough(32);
 }
 

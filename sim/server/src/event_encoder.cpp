@@ -155,7 +155,7 @@ json EventEncoder::agent_caps(const AgentStatus& a) const {
 }
 
 json EventEncoder::queue_info(const QueueInfo& q) const {
-  return json{{"id", q.id},
+  return json{{"queue_id", q.id},
               {"name", q.name},
               {"number", q.number},
               {"measurement_period", to_seconds(clock_.now())},
@@ -173,7 +173,7 @@ json EventEncoder::queue_info(const QueueInfo& q) const {
 json EventEncoder::queue_status_event(const QueueInfo& q) const {
   return json{{"event", "queue_status"},
               {"queue", q.name},
-              {"id", q.id},
+              {"queue_id", q.id},
               {"changed", json::array({"UPDATEINFO"})},
               {"current_calls_queued", q.current_queued},
               {"t", now()}};

@@ -312,7 +312,7 @@ inline constexpr std::string_view kShutdownFields[] = {f::kEvent, f::kReason, f:
 inline constexpr std::string_view kAgentStatusFields[] = {
     f::kEvent, f::kChanged, f::kLine, f::kAgent, f::kState, f::kNextState, f::kGroups, f::kActivity,
     "valid_states", "valid_next_states", f::kTime};
-inline constexpr std::string_view kQueueStatusFields[] = {f::kEvent, f::kQueue, f::kId, f::kChanged,
+inline constexpr std::string_view kQueueStatusFields[] = {f::kEvent, f::kQueue, "queue_id", f::kChanged,
                                                           "current_calls_queued", f::kTime};
 }  // namespace detail
 inline constexpr EventSchema kEvents[] = {
