@@ -290,7 +290,7 @@ bool Provider::process_agent_event(const std::string& ev, const json& f) {
     return true;
   }
   if (ev == agents::event::kQueueStatus) {
-    const DWORD id = id_of(f.value(agents::key::kId, json()));
+    const DWORD id = id_of(f.value(agents::key::kQueueId, json()));
     const std::string name = text(f, agents::key::kQueue);
     if (id && !name.empty()) queue_names_[id] = name;
     const DWORD changed =
