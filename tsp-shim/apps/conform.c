@@ -229,6 +229,7 @@ static const char *TAPI_ = "TAPI";
 static const char *PROVIDER = "TAPI, then the provider";
 static const char *UNAVAIL = "the provider has no TSPI function for it: LINEERR_OPERATIONUNAVAIL";
 static const char *PROXY = "for proxies; this TAPI has none: LINEERR_OPERATIONUNAVAIL";
+static const char *AGENT = "the provider's agent handler (TELSIM_lineProxyRequest); a switch without an ACD: LINEERR_OPERATIONUNAVAIL";
 static const char *PHONE = "no phone devices (the providers have none)";
 
 static void CALLBACK hidden_cb(DWORD d, DWORD m, DWORD_PTR i, DWORD_PTR a, DWORD_PTR b, DWORD_PTR c) {
@@ -929,15 +930,24 @@ static void walk_features(void) {
       {"lineSetAgentStateEx", lineSetAgentStateEx(h201, 1, 1, 0), lineSetAgentStateEx(0, 1, 1, 0)},
       {"lineSetQueueMeasurementPeriod", lineSetQueueMeasurementPeriod(h201, 1, 60), lineSetQueueMeasurementPeriod(0, 1, 60)},
   };
+  /* What the provider serves as the agent handler (a switch with an ACD: tsp-shim/test/agents.yaml). */
+  static const char *const served[] = {"lineGetAgentActivityListA", "lineGetAgentActivityListW", "lineGetAgentGroupListA",
+                                       "lineGetAgentGroupListW", "lineGetAgentStatusA", "lineGetAgentStatusW",
+                                       "lineGetGroupListA", "lineGetGroupListW", "lineGetQueueInfo", "lineGetQueueListA",
+                                       "lineGetQueueListW", "lineSetAgentActivity", "lineSetAgentGroup", "lineSetAgentState",
+                                       "lineSetAgentStateEx"};
   for (size_t i = 0; i < sizeof proxy / sizeof proxy[0]; ++i) {
-    r = row(proxy[i].name, PROXY);
+    const char *status = PROXY;
+    for (size_t k = 0; k < sizeof served / sizeof served[0]; ++k)
+      if (strcmp(proxy[i].name, served[k]) == 0) status = AGENT;
+    r = row(proxy[i].name, status);
     is(r, proxy[i].bad_line, LINEERR_INVALLINEHANDLE, "NULL line: INVALLINEHANDLE");
     is(r, proxy[i].ok_line, LINEERR_OPERATIONUNAVAIL, "an open line: OPERATIONUNAVAIL");
   }
-  r = row("lineGetAgentCapsA", PROXY);
+  r = row("lineGetAgentCapsA", AGENT);
   is(r, lineGetAgentCapsA(0x7777, dev201, 0, 0x20002, sized(256)), LINEERR_INVALAPPHANDLE, "unknown application: INVALAPPHANDLE");
   is(r, lineGetAgentCapsA(qa.app, dev201, 0, 0x20002, sized(256)), LINEERR_OPERATIONUNAVAIL, "OPERATIONUNAVAIL");
-  r = row("lineGetAgentCapsW", PROXY);
+  r = row("lineGetAgentCapsW", AGENT);
   is(r, lineGetAgentCapsW(qa.app, 9999, 0, 0x20002, sized(256)), LINEERR_BADDEVICEID, "device 9999: BADDEVICEID");
   is(r, lineGetAgentCapsW(qa.app, dev201, 0, 0x20002, sized(256)), LINEERR_OPERATIONUNAVAIL, "OPERATIONUNAVAIL");
   r = row("lineGetProxyStatus", "TAPI (no proxies: an empty list)");

@@ -141,6 +141,8 @@ void call_params(const Context& cx);
 // scripts_media.cpp (media.yaml)
 void media(const Context& cx);
 void media_absent(const Context& cx);
+// scripts_agents.cpp (agents.yaml)
+void agents(const Context& cx);
 // scripts_personality.cpp: `preset` is a switch personality (strict, minimal, key_system, large_pbx)
 void personality(const Context& cx, const std::string& preset);
 

@@ -615,6 +615,9 @@ const std::vector<Script>& scripts() {
       {"media-absent", "a switch whose hello has no pbx.media: no media capability, every media function "
                        "OPERATIONUNAVAIL at once",
        media_absent},
+      {"agents", "agents.yaml: telsim.tsp as the agent handler (TELSIM_lineProxyRequest): agent caps, groups, queues, "
+                 "activities, READY, a queue call offered and answered, queue figures, wrap-up, NOTREADY, errors",
+       agents},
       {"buffers", "dwTotalSize/dwNeededSize/dwUsedSize, forwarding, a modem's line, versions, bad dial strings", buffers},
       {"outage", "the server killed with a request pending: OUTOFSERVICE, errors; back: INSERVICE", outage},
       {"hung", "the server frozen: requests time out, OUTOFSERVICE; thawed: INSERVICE", hung},

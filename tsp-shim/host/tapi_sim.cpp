@@ -284,6 +284,22 @@ void FakeTapi::line_event(HTAPILINE htl, HTAPICALL htc, DWORD msg, DWORD_PTR p1,
         if (p1 != 0) violations_.push_back("LINE_ADDRESSSTATE for address " + std::to_string(p1));
         line->addrstates.push_back(p2);
         break;
+      case LINE_AGENTSTATUS:
+        // dwParam1 the address (0), dwParam2 LINEAGENTSTATUS_ bits, never none; no call.
+        if (htc) violations_.push_back("LINE_AGENTSTATUS with an htCall");
+        if (p1 != 0) violations_.push_back("LINE_AGENTSTATUS for address " + std::to_string(p1));
+        if (p2 == 0 || (p2 & ~static_cast<DWORD_PTR>(0x1FF)))
+          violations_.push_back("LINE_AGENTSTATUS with dwParam2 " + hex(static_cast<DWORD>(p2)));
+        line->agentstates.push_back(p2);
+        break;
+      case LINE_QUEUESTATUS:
+        // dwParam1 the queue's id, dwParam2 LINEQUEUESTATUS_ bits; no call.
+        if (htc) violations_.push_back("LINE_QUEUESTATUS with an htCall");
+        if (p1 == 0 || p2 == 0 || (p2 & ~static_cast<DWORD_PTR>(0x7)))
+          violations_.push_back("LINE_QUEUESTATUS with dwParam1 " + hex(static_cast<DWORD>(p1)) + ", dwParam2 " +
+                                hex(static_cast<DWORD>(p2)));
+        line->queuestates.emplace_back(p1, p2);
+        break;
       default:
         violations_.push_back("unexpected " + line_message_name(msg));
         break;

@@ -20,6 +20,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace telsim::tsp::host {
@@ -116,6 +117,8 @@ struct TapiLine {
   bool open = false;
   std::vector<DWORD> devstates;    ///< LINE_LINEDEVSTATE dwParam1
   std::vector<DWORD_PTR> addrstates;  ///< LINE_ADDRESSSTATE dwParam2
+  std::vector<DWORD_PTR> agentstates;  ///< LINE_AGENTSTATUS dwParam2 (LINEAGENTSTATUS_*; dwParam1 is checked 0)
+  std::vector<std::pair<DWORD_PTR, DWORD_PTR>> queuestates;  ///< LINE_QUEUESTATUS dwParam1 (queue id), dwParam2
   HTAPILINE ht() { return reinterpret_cast<HTAPILINE>(this); }
 };
 

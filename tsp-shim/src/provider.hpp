@@ -115,6 +115,8 @@ struct SwitchCaps {
   /// Media, digits, tones, user-user information and call data (hello's `pbx.media`; nothing
   /// offered when the server says nothing of them).
   media::Caps media;
+  /// Queues and agents (hello's `pbx.acd` is an object): TELSIM_lineProxyRequest is served.
+  bool acd = false;
 
   bool supports(Op op) const { return offered[static_cast<std::size_t>(op)]; }
   /// The operation can be asked for at all: offered, and a park or unpark only where there are
@@ -177,6 +179,10 @@ struct Line {
   /// A LINEBEARERMODE_PASSTHROUGH call holds the modem: its program has the AT interpreter, and
   /// the calls its commands make are the terminal's, not TAPI's (their new_call is ignored).
   bool passthrough = false;
+  // its agent (the ACD's agent on this extension), as the server's replies and events said
+  bool agent_known = false;   ///< an agent_caps or agent_status named it
+  DWORD agent = 0;            ///< its id (HAGENT for lineSetAgentStateEx)
+  DWORD agent_features = 0;   ///< LINEAGENTFEATURE_* (agent_caps)
 };
 
 /// One call handle (HDRVCALL). Kept until TSPI_lineCloseCall, whatever happened to it.
@@ -195,6 +201,7 @@ struct Call {
   DWORD reason = LINECALLREASON_DIRECT;
   bool inbound = false;
   std::string from, to, original_to;
+  std::string queue;  ///< the ACD queue that offered it to this agent (new_call's `queue`); its pilot is original_to
   std::string redirection, redirecting;  ///< the server's RedirectionID / RedirectingID (D4); may be absent
   std::string redirection_id() const;    ///< LINECALLINFO's, with the fallback of a server that sends neither
   std::string redirecting_id() const;
@@ -281,7 +288,9 @@ class Guard {
 
 /// A request sent to the server, until its reply (or the connection's end).
 struct Pending {
-  enum class Kind { Tapi, Hello, ListLines, Open, Refresh, Info, Ping, Cleanup, ModemConfig, Sync };
+  /// Acd: a query of the TSP's own about agents and queues (provider_agents.cpp), whose reply
+  /// only updates what the TSP keeps of them (on_ok).
+  enum class Kind { Tapi, Hello, ListLines, Open, Refresh, Info, Ping, Cleanup, ModemConfig, Sync, Acd };
   Kind kind = Kind::Tapi;
   std::string op;
   DRV_REQUESTID tapi_id = 0;
@@ -422,6 +431,9 @@ class Provider {
   LONG get_call_privilege(HDRVCALL call, LPDWORD privilege, LPDWORD handoff_media);
   LONG handoff(DRV_REQUESTID req, HDRVCALL call, LPCWSTR file_name, DWORD media_mode);
   LONG set_call_privilege(DRV_REQUESTID req, HDRVCALL call, DWORD privilege);
+  /// The agent handler's requests (provider_agents.cpp): LINEPROXYREQUEST_* for the line's agent
+  /// and the switch's queues, its structure filled from the server's reply before it completes.
+  LONG proxy_request(DRV_REQUESTID req, HDRVLINE line, LPLINEPROXYREQUEST request);
 
  private:
   Provider();
@@ -469,6 +481,17 @@ class Provider {
   /// call_info's media values (only those present), into the call; the LINECALLINFOSTATE bits
   /// of what changed.
   DWORD apply_media_values(Call& c, const json& f);
+
+  // --- agents and queues (provider_agents.cpp), under lock_ ----------------------------------
+  /// An agent_status or queue_status event; false when `ev` is neither.
+  bool process_agent_event(const std::string& ev, const json& f);
+  /// What a reply says of the line's agent and of queues (ids, names), kept.
+  void learn_agent(Line& line, const json& f);
+  void learn_queues(const json& list);
+  /// hello said the switch has an ACD: read its queues (names by id, for lineSetAgentGroup).
+  void send_queue_list();
+  /// Ask what the line's agent is (agent_caps): its id and features, kept (no agent: none kept).
+  void send_agent_caps(Line& line);
 
   // --- under lock_ -------------------------------------------------------------------------
   Line* line_by_device(DWORD device_id);
@@ -543,6 +566,7 @@ class Provider {
   SwitchCaps caps_;
   bool share_ = false;        ///< TELSIM_providerShareLines: lines shared with other processes
   std::string application_;   ///< the executable's file name, for other processes' handoffs
+  std::map<DWORD, std::string> queue_names_;  ///< the ACD's queues by id, as the server last named them
   bool enumerated_ = false;
   bool initialized_ = false;
   DWORD provider_id_ = 0;

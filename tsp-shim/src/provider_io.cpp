@@ -140,6 +140,7 @@ SwitchCaps switch_caps(const json& hello) {
   auto it = hello.find(field::kPbx);
   if (it == hello.end() || !it->is_object()) return c;
   const json& pbx = *it;
+  c.acd = pbx.contains(field::kAcd) && pbx.at(field::kAcd).is_object();
   c.autoreconnect = flag(pbx, field::kAutoreconnect, c.autoreconnect);
   c.confdrop = flag(pbx, field::kConfdrop, c.confdrop);
   c.conference_max = number(pbx, field::kConferenceMax, c.conference_max);
@@ -555,6 +556,7 @@ void Provider::process_reply(const json& f, Pending p) {
       if (ok) {
         caps_ = switch_caps(f);
         backoff_ms_ = 250;
+        if (caps_.acd) send_queue_list();
         log::info("server " + caps_.server + ", scenario '" + caps_.scenario + "'" +
                   (caps_.personality.empty() ? "" : ", personality " + caps_.personality));
       } else {
@@ -609,6 +611,7 @@ void Provider::process_reply(const json& f, Pending p) {
       if (ok) {
         l.server_open = Line::ServerOpen::Open;
         if (f.contains(field::kForwarding)) apply_forwarding(l, f[field::kForwarding]);
+        if (caps_.acd) send_agent_caps(l);  // its agent's id, for lineSetAgentStateEx
       } else {
         l.server_open = Line::ServerOpen::Refused;
         log::warn("the server refused to open line " + l.number + ": " + error_text(f));
@@ -657,6 +660,10 @@ void Provider::process_reply(const json& f, Pending p) {
       }
       return;
     }
+    case Pending::Kind::Acd:
+      if (ok && p.on_ok) p.on_ok(*this, f);
+      if (!ok) log::info(p.op + " refused: " + error_text(f));
+      return;
     case Pending::Kind::Cleanup:
       if (!ok) log::info(p.op + " (clean-up) refused: " + error_text(f));
       if (!ok && p.on_refused) p.on_refused(*this, f);
@@ -842,6 +849,7 @@ void Provider::process_event(const json& f) {
     c->from = text(f, field::kFrom);
     c->to = text(f, field::kTo);
     c->original_to = text(f, field::kOriginalTo);
+    c->queue = text(f, field::kQueue);  // an ACD queue offered it to this agent
     c->redirection = text(f, field::kRedirection);
     c->redirecting = text(f, field::kRedirecting);
     c->connected = text(f, field::kConnected);
@@ -982,6 +990,7 @@ void Provider::process_event(const json& f) {
     return;
   }
   if (process_media_event(ev, f)) return;
+  if (process_agent_event(ev, f)) return;
   // Anything else is news from a newer server: ignored.
 }
 

@@ -622,6 +622,11 @@ LONG Provider::get_call_info(HDRVCALL hd, LPLINECALLINFO info) {
         info->dwRedirectionIDNameSize, info->dwRedirectionIDNameOffset, redirection);
   party(info->dwRedirectingIDFlags, info->dwRedirectingIDSize, info->dwRedirectingIDOffset,
         info->dwRedirectingIDNameSize, info->dwRedirectingIDNameOffset, redirecting);
+  // A call an ACD queue offered: the pilot number is the RedirectingID, the queue's name its name.
+  if (!c->queue.empty() && redirecting == c->original_to && !info->dwRedirectingIDNameSize) {
+    info->dwRedirectingIDFlags |= LINECALLPARTYID_NAME;
+    w.add_text(&info->dwRedirectingIDNameSize, &info->dwRedirectingIDNameOffset, widen(c->queue));
+  }
   info->dwDisplaySize = info->dwDisplayOffset = 0;
   info->dwUserUserInfoSize = info->dwUserUserInfoOffset = 0;
   info->dwHighLevelCompSize = info->dwHighLevelCompOffset = 0;

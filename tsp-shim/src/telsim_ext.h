@@ -44,6 +44,27 @@ typedef LONG(TSPIAPI* TELSIM_LINEHANDOFF)(DRV_REQUESTID dwRequestID, HDRVCALL hd
 /// in progress and asks for MONITOR.
 typedef LONG(TSPIAPI* TELSIM_LINESETCALLPRIVILEGE)(DRV_REQUESTID dwRequestID, HDRVCALL hdCall, DWORD dwPrivilege);
 
+/// The agent handler (TAPI 2.x's agent functions, which the TSPI lacks): a LINEPROXYREQUEST for
+/// the line's agent or the switch's queues, served from the server (any process, lines shared or
+/// not). dwRequestType SETAGENTGROUP, SETAGENTSTATE, SETAGENTACTIVITY, GETAGENTCAPS,
+/// GETAGENTSTATUS, GETAGENTACTIVITYLIST, GETAGENTGROUPLIST, GETQUEUELIST, GETQUEUEINFO,
+/// GETGROUPLIST, SETAGENTSTATEEX (hAgent the line's agent, by the id the server gives it:
+/// LINEAGENTCAPS' dwAgentHandlerInfo names it; LINEAGENTSTATEEX_ NOTREADY, READY, RELEASED);
+/// anything else LINEERR_OPERATIONUNAVAIL, as is every request when the server has no ACD.
+/// dwSize covers the request and the room after it; the structure a GET request fills starts
+/// with its dwTotalSize, set by the caller, and must lie within dwSize. Asynchronous: the
+/// structure is filled (UTF-16 strings; dwNeededSize and dwUsedSize set, all of the variable part
+/// or none of it) before ASYNC_COMPLETION, whose result is 0 or the server's LINEERR_
+/// (INVALAGENTID for a line without an agent, INVALAGENTSTATE, INVALAGENTGROUP,
+/// INVALAGENTACTIVITY, INVALPARAM for an unknown queue); the request must stay where it is
+/// until then. A group is a queue: LINEAGENTGROUPENTRY.GroupID.dwGroupID1 is its id (the other
+/// three 0), lineGetQueueList's GroupID its id in Data1 (GUID_NULL: every queue).
+/// The server's agent events come through the line's LINEEVENT: LINE_AGENTSTATUS (dwParam1 the
+/// address, 0; dwParam2 LINEAGENTSTATUS_ bits) and LINE_QUEUESTATUS (on every open line;
+/// dwParam1 the queue's id, dwParam2 LINEQUEUESTATUS_ bits).
+typedef LONG(TSPIAPI* TELSIM_LINEPROXYREQUEST)(DRV_REQUESTID dwRequestID, HDRVLINE hdLine,
+                                               LPLINEPROXYREQUEST lpProxyRequest);
+
 #ifdef __cplusplus
 }
 #endif

@@ -74,6 +74,9 @@ std::string line_message_name(DWORD msg) {
     case LINE_GATHERDIGITS: return "LINE_GATHERDIGITS";
     case LINE_MONITORTONE: return "LINE_MONITORTONE";
     case LINE_MONITORMEDIA: return "LINE_MONITORMEDIA";
+    case LINE_AGENTSTATUS: return "LINE_AGENTSTATUS";
+    case LINE_QUEUESTATUS: return "LINE_QUEUESTATUS";
+    case LINE_REPLY: return "LINE_REPLY";
     default: return "LINE_#" + std::to_string(msg);
   }
 }

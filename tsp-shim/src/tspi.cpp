@@ -406,4 +406,8 @@ LONG TSPIAPI TELSIM_lineSetCallPrivilege(DRV_REQUESTID dwRequestID, HDRVCALL hdC
   return guarded(__func__, [&] { return p().set_call_privilege(dwRequestID, hdCall, dwPrivilege); });
 }
 
+LONG TSPIAPI TELSIM_lineProxyRequest(DRV_REQUESTID dwRequestID, HDRVLINE hdLine, LPLINEPROXYREQUEST lpProxyRequest) {
+  return guarded(__func__, [&] { return p().proxy_request(dwRequestID, hdLine, lpProxyRequest); });
+}
+
 }  // extern "C"

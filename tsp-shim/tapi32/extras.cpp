@@ -288,6 +288,9 @@ LONG WINAPI lineDevSpecificFeature(HLINE hLine, DWORD dwFeature, LPVOID lpParams
 }
 
 // --- ACD agents and queues, proxies ------------------------------------------------------------
+// What the provider's agent handler serves (TELSIM_lineProxyRequest) is in agents.cpp; the rest
+// (agents created by applications, agent sessions, measurement periods, agent-specific
+// extensions) is for a proxy application, and there is none.
 
 LONG WINAPI lineAgentSpecific(HLINE hLine, DWORD, DWORD, LPVOID, DWORD) {
   return guarded(__func__, [&] { return proxy_line(hLine); });
@@ -304,31 +307,6 @@ LONG WINAPI lineCreateAgentSessionA(HLINE hLine, HAGENT, LPSTR, DWORD, LPGUID, L
 LONG WINAPI lineCreateAgentSessionW(HLINE hLine, HAGENT, LPWSTR, DWORD, LPGUID, LPHAGENTSESSION) {
   return guarded(__func__, [&] { return proxy_line(hLine); });
 }
-LONG WINAPI lineGetAgentActivityListA(HLINE hLine, DWORD, LPLINEAGENTACTIVITYLIST) {
-  return guarded(__func__, [&] { return proxy_line(hLine); });
-}
-LONG WINAPI lineGetAgentActivityListW(HLINE hLine, DWORD, LPLINEAGENTACTIVITYLIST) {
-  return guarded(__func__, [&] { return proxy_line(hLine); });
-}
-static LONG agent_caps(HLINEAPP hLineApp, DWORD dwDeviceID, LPLINEAGENTCAPS caps) {
-  Locked lk;
-  if (!Service::get().line_app(hLineApp)) return err(LINEERR_INVALAPPHANDLE);
-  if (!Service::get().device(dwDeviceID)) return err(LINEERR_BADDEVICEID);
-  if (!caps) return err(LINEERR_INVALPOINTER);
-  return err(LINEERR_OPERATIONUNAVAIL);
-}
-LONG WINAPI lineGetAgentCapsA(HLINEAPP hLineApp, DWORD dwDeviceID, DWORD, DWORD, LPLINEAGENTCAPS lpAgentCaps) {
-  return guarded(__func__, [&] { return agent_caps(hLineApp, dwDeviceID, lpAgentCaps); });
-}
-LONG WINAPI lineGetAgentCapsW(HLINEAPP hLineApp, DWORD dwDeviceID, DWORD, DWORD, LPLINEAGENTCAPS lpAgentCaps) {
-  return guarded(__func__, [&] { return agent_caps(hLineApp, dwDeviceID, lpAgentCaps); });
-}
-LONG WINAPI lineGetAgentGroupListA(HLINE hLine, DWORD, LPLINEAGENTGROUPLIST) {
-  return guarded(__func__, [&] { return proxy_line(hLine); });
-}
-LONG WINAPI lineGetAgentGroupListW(HLINE hLine, DWORD, LPLINEAGENTGROUPLIST) {
-  return guarded(__func__, [&] { return proxy_line(hLine); });
-}
 LONG WINAPI lineGetAgentInfo(HLINE hLine, HAGENT, LPLINEAGENTINFO) {
   return guarded(__func__, [&] { return proxy_line(hLine); });
 }
@@ -338,43 +316,10 @@ LONG WINAPI lineGetAgentSessionInfo(HLINE hLine, HAGENTSESSION, LPLINEAGENTSESSI
 LONG WINAPI lineGetAgentSessionList(HLINE hLine, HAGENT, LPLINEAGENTSESSIONLIST) {
   return guarded(__func__, [&] { return proxy_line(hLine); });
 }
-LONG WINAPI lineGetAgentStatusA(HLINE hLine, DWORD, LPLINEAGENTSTATUS) {
-  return guarded(__func__, [&] { return proxy_line(hLine); });
-}
-LONG WINAPI lineGetAgentStatusW(HLINE hLine, DWORD, LPLINEAGENTSTATUS) {
-  return guarded(__func__, [&] { return proxy_line(hLine); });
-}
-LONG WINAPI lineGetGroupListA(HLINE hLine, LPLINEAGENTGROUPLIST) {
-  return guarded(__func__, [&] { return proxy_line(hLine); });
-}
-LONG WINAPI lineGetGroupListW(HLINE hLine, LPLINEAGENTGROUPLIST) {
-  return guarded(__func__, [&] { return proxy_line(hLine); });
-}
-LONG WINAPI lineGetQueueInfo(HLINE hLine, DWORD, LPLINEQUEUEINFO) {
-  return guarded(__func__, [&] { return proxy_line(hLine); });
-}
-LONG WINAPI lineGetQueueListA(HLINE hLine, LPGUID, LPLINEQUEUELIST) {
-  return guarded(__func__, [&] { return proxy_line(hLine); });
-}
-LONG WINAPI lineGetQueueListW(HLINE hLine, LPGUID, LPLINEQUEUELIST) {
-  return guarded(__func__, [&] { return proxy_line(hLine); });
-}
-LONG WINAPI lineSetAgentActivity(HLINE hLine, DWORD, DWORD) {
-  return guarded(__func__, [&] { return proxy_line(hLine); });
-}
-LONG WINAPI lineSetAgentGroup(HLINE hLine, DWORD, LPLINEAGENTGROUPLIST) {
-  return guarded(__func__, [&] { return proxy_line(hLine); });
-}
 LONG WINAPI lineSetAgentMeasurementPeriod(HLINE hLine, HAGENT, DWORD) {
   return guarded(__func__, [&] { return proxy_line(hLine); });
 }
 LONG WINAPI lineSetAgentSessionState(HLINE hLine, HAGENTSESSION, DWORD, DWORD) {
-  return guarded(__func__, [&] { return proxy_line(hLine); });
-}
-LONG WINAPI lineSetAgentState(HLINE hLine, DWORD, DWORD, DWORD) {
-  return guarded(__func__, [&] { return proxy_line(hLine); });
-}
-LONG WINAPI lineSetAgentStateEx(HLINE hLine, HAGENT, DWORD, DWORD) {
   return guarded(__func__, [&] { return proxy_line(hLine); });
 }
 LONG WINAPI lineSetQueueMeasurementPeriod(HLINE hLine, DWORD, DWORD) {

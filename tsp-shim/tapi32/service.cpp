@@ -108,6 +108,7 @@ void Service::load_providers() {
     TELSIM_TSPI_RESOLVE(TELSIM_lineGetCallPrivilege)
     TELSIM_TSPI_RESOLVE(TELSIM_lineHandoff)
     TELSIM_TSPI_RESOLVE(TELSIM_lineSetCallPrivilege)
+    TELSIM_TSPI_RESOLVE(TELSIM_lineProxyRequest)  // the agent handler (agents.cpp)
 #undef TELSIM_TSPI_RESOLVE
     if (p->TELSIM_providerShareLines && p->TELSIM_lineGetCallPrivilege && p->TELSIM_lineHandoff &&
         p->TELSIM_lineSetCallPrivilege) {
@@ -776,6 +777,8 @@ void Service::line_event(HTAPILINE htl, HTAPICALL htc, DWORD msg, DWORD_PTR p1, 
     case LINE_ADDRESSSTATE:
     case LINE_DEVSPECIFIC:
     case LINE_DEVSPECIFICFEATURE:
+    case LINE_AGENTSTATUS:
+    case LINE_QUEUESTATUS:
     case LINE_CLOSE: {
       std::vector<std::function<void()>> after;
       for (DWORD lh : std::vector<DWORD>(d->opens)) {
@@ -783,6 +786,10 @@ void Service::line_event(HTAPILINE htl, HTAPICALL htc, DWORD msg, DWORD_PTR p1, 
         App* a = lo ? app(lo->app) : nullptr;
         if (!a) continue;
         if (msg == LINE_ADDRESSSTATE && !(lo->address_states & p2)) continue;
+        // The agent handler's messages, to every application with the line open that knows them
+        // (LINE_AGENTSTATUS: TAPI 2.0; LINE_QUEUESTATUS: 2.2).
+        if (msg == LINE_AGENTSTATUS && lo->api_version < 0x00020000) continue;
+        if (msg == LINE_QUEUESTATUS && lo->api_version < 0x00020002) continue;
         Message m;
         m.device = lh;
         m.msg = msg;

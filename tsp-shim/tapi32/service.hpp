@@ -83,6 +83,8 @@ struct Provider {
   TELSIM_LINEGETCALLPRIVILEGE TELSIM_lineGetCallPrivilege = nullptr;
   TELSIM_LINEHANDOFF TELSIM_lineHandoff = nullptr;
   TELSIM_LINESETCALLPRIVILEGE TELSIM_lineSetCallPrivilege = nullptr;
+  /// The agent handler of its lines (agents.cpp): TAPI's agent functions as proxy requests.
+  TELSIM_LINEPROXYREQUEST TELSIM_lineProxyRequest = nullptr;
   bool shared = false;  ///< it shares lines with other processes: privileges are the server's too
 };
 

@@ -231,6 +231,27 @@ TEST_F(Tapi32UnderWine, ACompletionPortProgramGetsEveryMessageThroughItsPort) {
   EXPECT_NE(server->out().find("expectations: 4 passed, 0 failed"), std::string::npos) << server->describe();
 }
 
+// TAPI's agent functions (docs/wine.md, "Agents and queues"): a TAPI 2.2 agent desktop takes
+// its agent's capabilities (W, and A for 2.0: the 2.0 fixed part, ANSI), groups (ANSI; a list too
+// small: the fixed part and dwNeededSize), the queues and a queue's figures, goes READY (its
+// LINE_REPLY, then LINE_AGENTSTATUS STATE), sets an activity (named in its UTF-16 status and ANSI
+// list), goes NOTREADY; BUSYACD is refused at once, a line without an agent by the switch.
+// tapi32 hands each to telsim.tsp as a LINEPROXYREQUEST (TELSIM_lineProxyRequest).
+TEST_F(Tapi32UnderWine, AnAgentDesktopSetsItsStateAndReadsItsGroupsAndQueues) {
+  auto server = start_server("agents.yaml");
+  const AppRun run = run_app("agentapp.exe", {"--agent", "601", "--other", "203"}, server->port());
+  EXPECT_EQ(run.status, 0) << run.describe();
+  EXPECT_NE(run.out.find("PASS: agentapp"), std::string::npos) << run.describe();
+  EXPECT_NE(run.out.find("CAPS info='telsim ACD, agent 601'"), std::string::npos) << run.describe();
+  EXPECT_NE(run.out.find("GROUP id=1 name='sales'"), std::string::npos) << run.describe();
+  EXPECT_NE(run.out.find("QUEUE id=1 name='sales'"), std::string::npos) << run.describe();
+  EXPECT_NE(run.out.find("STATUS state=0x4"), std::string::npos) << run.describe();
+  EXPECT_NE(run.out.find("STATUS activity=2 name='Training'"), std::string::npos) << run.describe();
+  EXPECT_NE(run.out.find("ACTIVITY id=1 name='Lunch'"), std::string::npos) << run.describe();
+  EXPECT_NE(run.out.find("AGENTSTATUS line=agent p1=0 p2="), std::string::npos) << run.describe();
+  EXPECT_EQ(server->stop(), 0) << server->describe();
+}
+
 // Several programs at once, in several processes (each with its own tapi32.dll, provider instance
 // and server connection): a dialler owns 201 while a call logger (another process) monitors it.
 // The logger hears of the dialler's call with MONITOR and may not drop it; the dialler may not

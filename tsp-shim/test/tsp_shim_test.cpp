@@ -426,9 +426,10 @@ TEST(TspDll, ExportsEveryFunctionTheTelephonyServiceCalls) {
       "TSPI_providerCreateLineDevice", "TSPI_lineGetCallIDs", "TSPI_lineSetAppSpecific", "TSPI_lineSetStatusMessages"};
   for (const char* f : required) EXPECT_TRUE(names.count(f)) << TELSIM_TSP_DLL << " does not export " << f;
   // Besides TSPI, only the extensions telsim's tapi32.dll uses to share lines between processes
-  // (telsim_ext.h).
+  // and to reach the agent handler (telsim_ext.h).
   const std::set<std::string> extensions{"TELSIM_providerShareLines", "TELSIM_lineGetCallPrivilege",
-                                         "TELSIM_lineHandoff", "TELSIM_lineSetCallPrivilege"};
+                                         "TELSIM_lineHandoff", "TELSIM_lineSetCallPrivilege",
+                                         "TELSIM_lineProxyRequest"};
   for (const std::string& e : extensions) EXPECT_TRUE(names.count(e)) << TELSIM_TSP_DLL << " does not export " << e;
   for (const std::string& n : names)
     EXPECT_TRUE(n.rfind("TSPI_", 0) == 0 || n.rfind("TUISPI_", 0) == 0 || extensions.count(n))
@@ -588,6 +589,20 @@ TEST_F(TspUnderWine, DigitsToneUserUserInfoCallDataAndAFaxReachTapiWithTheirPara
   const HostRun run = run_host(dir_.path(), "media", {{"TELSIM_SERVER", "127.0.0.1:" + std::to_string(server->port())}});
   EXPECT_EQ(run.status, 0) << run.describe();
   EXPECT_NE(run.out.find("PASS: media"), std::string::npos) << run.describe();
+  EXPECT_EQ(server->stop(), 0) << server->describe();
+  EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
+}
+
+// Agents and queues (docs/tsp.md, "Agents and queues"): telsim.tsp as the agent handler
+// (TELSIM_lineProxyRequest), the host handing it TAPI's proxy requests as tapisrv does: the
+// agent's caps, groups and activities, the queues, READY, a call to the queue's pilot offered to
+// the agent and answered, the queue's figures, wrap-up, NOTREADY, the errors. Every
+// LINE_AGENTSTATUS and LINE_QUEUESTATUS is checked by the host.
+TEST_F(TspUnderWine, AgentStatesGroupsAndQueuesReachTapiThroughTheAgentHandler) {
+  auto server = start_server("127.0.0.1:0", (fs::path(TELSIM_TSP_SCENARIO).parent_path() / "agents.yaml").string());
+  const HostRun run = run_host(dir_.path(), "agents", {{"TELSIM_SERVER", "127.0.0.1:" + std::to_string(server->port())}});
+  EXPECT_EQ(run.status, 0) << run.describe();
+  EXPECT_NE(run.out.find("PASS: agents"), std::string::npos) << run.describe();
   EXPECT_EQ(server->stop(), 0) << server->describe();
   EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
 }
