@@ -44,10 +44,6 @@ Pbx::Pbx(Scheduler& scheduler, PbxConfig config)
     const auto id = static_cast<LineId>(lines_.size());
     lines_.push_back(
         Line{id, lc.number, lc.name, lc.behavior, {}, {}, lc.forwarding, {}, lc.call_waiting, 0, {}});
-    const auto& b = lc.behavior;
-    const bool random = (b.answer_after && b.answer_after->kind != DurationDist::Kind::Fixed) ||
-                        (b.hangup_after && b.hangup_after->kind != DurationDist::Kind::Fixed);
-    if (random) lines_.back().rng = random_stream(config_.seed, "station:" + lc.number);
     by_number_.emplace_back(lc.number, id);
     dial_plan_.add(lc.number);
   }
@@ -1142,7 +1138,7 @@ void Pbx::station_offered(Call& call) {
   switch (b.kind) {
     case Behavior::Kind::Auto:
       if (b.answer_after) {
-        const Duration delay = b.answer_after->sample(lines_[call.line].rng);
+        const Duration delay = station_sample(lines_[call.line], *b.answer_after);
         station_acts<&Pbx::answer>(call, delay);
       }
       return;
@@ -1160,10 +1156,16 @@ void Pbx::station_connected(Call& call) {
   const Behavior& b = lines_[call.line].behavior;
   if (!call.hangup_after && (b.kind != Behavior::Kind::Auto || !b.hangup_after)) return;
   const Duration delay =
-      call.hangup_after ? *call.hangup_after : b.hangup_after->sample(lines_[call.line].rng);
+      call.hangup_after ? *call.hangup_after : station_sample(lines_[call.line], *b.hangup_after);
   station_acts<&Pbx::drop>(call, delay);
 }
 
+
+Duration Pbx::station_sample(Line& line, const DurationDist& d) {
+  if (d.kind == DurationDist::Kind::Fixed) return d.a;
+  if (!line.rng) line.rng = std::make_unique<std::mt19937_64>(random_stream(config_.seed, "station:" + line.number));
+  return d.sample(*line.rng);
+}
 
 void Pbx::cancel_timers(Call& call) {
   scheduler_.cancel(call.progress_timer);

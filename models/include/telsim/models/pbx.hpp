@@ -114,7 +114,9 @@ struct Line {
   std::string name;
   Behavior behavior;
   std::vector<CallId> calls;  ///< handles on this line, oldest first, until deallocated
-  std::mt19937_64 rng;        ///< stream "station:NUMBER", drawn only by random behaviours
+  /// Stream "station:NUMBER", made at the first random draw of its behaviour (an engine is
+  /// 2.5 KiB: a switch of a million idle extensions would spend 2.4 GiB on engines it never draws).
+  std::unique_ptr<std::mt19937_64> rng;
   std::vector<ForwardRule> forwarding;  ///< current forwarding list (lineForward replaces it)
   std::vector<std::size_t> groups;      ///< pickup groups it belongs to
   bool call_waiting = false;
@@ -570,6 +572,9 @@ class Pbx {
     });
   }
   void station_connected(Call& call);
+  /// A duration of the line's behaviour: a fixed one as it is, a random one drawn from the
+  /// line's stream (made at its first draw).
+  Duration station_sample(Line& line, const DurationDist& d);
   void cancel_timers(Call& call);
   /// A fault clears a call in progress: it and its far party DISCONNECTED with `mode`, then it
   /// IDLE (a conference call: each leg too). Returns 1 if it was in progress.
