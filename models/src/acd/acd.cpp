@@ -191,7 +191,6 @@ std::vector<QueueInfo> Acd::queue_infos() const {
     info.flowed_in = q.flowed_in;
     info.flowed_out = q.flowed_out;
     info.longest_ever_wait = q.longest_ever;
-    if (!q.waiting.empty()) info.current_longest_wait = now - callers_.at(q.waiting.front()).entered;
     for (std::uint32_t serial : q.waiting)
       info.current_longest_wait = std::max(info.current_longest_wait, now - callers_.at(serial).entered);
     if (q.total_answered) info.average_wait = q.wait_sum / static_cast<Duration::rep>(q.total_answered);
@@ -295,7 +294,7 @@ void Acd::length_changed(Queue& q) {
   const std::uint32_t before = q.series.empty() ? 0 : q.series.back().second;
   q.length_area += before * to_seconds(window_time(q.length_changed, now));
   q.length_changed = now;
-  if (now >= pbx_.config_.measure_from && now < pbx_.config_.measure_until) q.peak_length = std::max(q.peak_length, len);
+  if (in_window(now)) q.peak_length = std::max(q.peak_length, len);
   if (len == before && !q.series.empty()) return;
   if (q.series.size() >= QueueSummary::kSeriesPoints) {
     // Keep every other point: the chart keeps its shape over the whole run in bounded memory.
@@ -318,7 +317,7 @@ bool Acd::routes(Call& origin, const std::string& number, int /*hops*/, std::str
 void Acd::enqueue(Call& origin, std::size_t qi, bool flowed_in) {
   Queue& q = queues_[qi];
   const SimTime now = pbx_.now();
-  const bool measured = now >= pbx_.config_.measure_from && now < pbx_.config_.measure_until;
+  const bool measured = in_window(now);
   if (measured) ++q.offered;
   ++q.total_queued;
   if (flowed_in) ++q.flowed_in;
@@ -483,7 +482,7 @@ void Acd::on_answered(Call& call) {
     origin->agent = a.id;
     origin->queue_wait = wait;
   }
-  if (now >= pbx_.config_.measure_from && now < pbx_.config_.measure_until) ++a.calls;
+  if (in_window(now)) ++a.calls;
   Queue& q = queues_[c.queue];
   ++q.total_answered;
   q.wait_sum += wait;
@@ -570,14 +569,18 @@ void Acd::after_call(std::size_t agent) {
   }
   if (a.state != AgentState::BusyAcd && a.state != AgentState::WorkingAfterCall) return;
   if (a.behavior.not_ready > 0 && unit_uniform(a.rng) < a.behavior.not_ready) {
-    set_state(a, AgentState::NotReady);
-    a.not_ready_timer = pbx_.scheduler_.schedule(a.behavior.not_ready_for.sample(a.rng), [this, agent] {
-      agents_[agent].not_ready_timer = {};
-      if (agents_[agent].state == AgentState::NotReady) set_state(agents_[agent], AgentState::Ready);
-    });
+    not_ready_for(agent, a.behavior.not_ready_for.sample(a.rng));
     return;
   }
   set_state(a, AgentState::Ready);
+}
+
+void Acd::not_ready_for(std::size_t agent, Duration d) {
+  set_state(agents_[agent], AgentState::NotReady);
+  agents_[agent].not_ready_timer = pbx_.scheduler_.schedule(d, [this, agent] {
+    agents_[agent].not_ready_timer = {};
+    if (agents_[agent].state == AgentState::NotReady) set_state(agents_[agent], AgentState::Ready);
+  });
 }
 
 void Acd::ring_no_answer(std::size_t agent) {
@@ -588,12 +591,8 @@ void Acd::ring_no_answer(std::size_t agent) {
   const std::uint32_t serial = a.caller;
   a.leg = {};
   a.caller = 0;
-  set_state(a, AgentState::NotReady);
-  if (a.behavior.rna_recover)
-    a.not_ready_timer = pbx_.scheduler_.schedule(a.behavior.rna_recover->sample(a.rng), [this, agent] {
-      agents_[agent].not_ready_timer = {};
-      if (agents_[agent].state == AgentState::NotReady) set_state(agents_[agent], AgentState::Ready);
-    });
+  if (a.behavior.rna_recover) not_ready_for(agent, a.behavior.rna_recover->sample(a.rng));
+  else set_state(a, AgentState::NotReady);
   // The call goes back to the head of its queue; the agent's phone stops ringing.
   Caller& c = callers_.at(serial);
   c.phase = Caller::Phase::Queued;

@@ -116,6 +116,10 @@ class Acd final : public PbxFeature {
   void unqueue(Caller& c);
   void length_changed(Queue& q);
   void ring_no_answer(std::size_t agent);
+  /// NOTREADY for `d` (a break, a ring-no-answer's recovery), then READY if still NOTREADY.
+  void not_ready_for(std::size_t agent, Duration d);
+  /// Within the measurement window (the statistics count what happens there).
+  bool in_window(SimTime t) const { return t >= pbx_.config_.measure_from && t < pbx_.config_.measure_until; }
   void give_up(std::uint32_t caller);
   void overflow(std::uint32_t caller);
   /// The caller leaves the ACD: its outcome counted (answered counts at the answer).
