@@ -231,7 +231,7 @@ OpResult Pbx::pickup(LineId line_id, std::string_view target, std::string_view g
     return refuse(Op::Pickup, config_.profile.error(Refusal::NoCallAppearance), {}, appearances_reason(picker));
   ++stats_.pickups;
   Call& caller = *get(ringing->peer);
-  const std::string dialled = ringing->original_to.empty() ? ringing->to : ringing->original_to;
+  const std::string dialled = ringing->original_to.empty() ? ringing->to : ringing->original_to.str();
   const std::string taken_from = lines_[ringing->line].number;
   unlink(*ringing);
   far_disconnect(*ringing, DisconnectMode::Pickup);

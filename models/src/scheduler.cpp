@@ -1,5 +1,6 @@
 #include "telsim/models/scheduler.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <stdexcept>
 
@@ -18,7 +19,17 @@ TimerHandle TimerQueue::push(SimTime due, Scheduler::Callback fn) {
   s.fn = std::move(fn);
   if (++s.generation == 0) s.generation = 1;  // 0 means "no timer"
   s.armed = true;
-  heap_.push(Entry{due, seq_++, slot});
+  // Sift up: the new entry rises past every parent due after it.
+  const Entry e{due, seq_++, slot};
+  std::size_t i = heap_.size();
+  heap_.push_back(e);
+  while (i > 0) {
+    const std::size_t parent = (i - 1) / kArity;
+    if (!(heap_[parent] > e)) break;
+    heap_[i] = heap_[parent];
+    i = parent;
+  }
+  heap_[i] = e;
   ++live_;
   return TimerHandle{slot, s.generation};
 }
@@ -35,26 +46,47 @@ void TimerQueue::cancel(TimerHandle& handle) {
   handle = TimerHandle{};
 }
 
+void TimerQueue::pop_head() {
+  const Entry last = heap_.back();
+  heap_.pop_back();
+  const std::size_t n = heap_.size();
+  if (n == 0) return;
+  // Sift down: the last entry sinks from the root past every child due before it.
+  std::size_t i = 0;
+  for (;;) {
+    const std::size_t first = kArity * i + 1;
+    if (first >= n) break;
+    std::size_t best = first;
+    const std::size_t end = std::min(first + kArity, n);
+    for (std::size_t c = first + 1; c < end; ++c)
+      if (heap_[best] > heap_[c]) best = c;
+    if (!(last > heap_[best])) break;
+    heap_[i] = heap_[best];
+    i = best;
+  }
+  heap_[i] = last;
+}
+
 void TimerQueue::drop_dead_heads() {
-  while (!heap_.empty() && !slots_[heap_.top().slot].armed) {
-    free_.push_back(heap_.top().slot);
-    heap_.pop();
+  while (!heap_.empty() && !slots_[heap_.front().slot].armed) {
+    free_.push_back(heap_.front().slot);
+    pop_head();
   }
 }
 
 SimTime TimerQueue::next_due() {
   drop_dead_heads();
   assert(!heap_.empty());
-  return heap_.top().due;
+  return heap_.front().due;
 }
 
 std::uint64_t TimerQueue::run_due(SimTime now) {
   std::uint64_t ran = 0;
   for (;;) {
     drop_dead_heads();
-    if (heap_.empty() || heap_.top().due > now) return ran;
-    const std::uint32_t slot = heap_.top().slot;
-    heap_.pop();
+    if (heap_.empty() || heap_.front().due > now) return ran;
+    const std::uint32_t slot = heap_.front().slot;
+    pop_head();
     Scheduler::Callback fn = std::move(slots_[slot].fn);
     slots_[slot].fn = nullptr;
     slots_[slot].armed = false;

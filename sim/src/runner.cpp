@@ -497,9 +497,9 @@ ScenarioRunner::Verdict ScenarioRunner::evaluate_call(const Expectation& e, cons
     const auto hit = heard_.find(t.id.serial);
     const Heard none;
     const Heard& h = hit == heard_.end() ? none : hit->second;
-    const std::string heard = c ? c->heard : std::string();
+    const std::string heard = c ? c->heard.str() : std::string();
     const std::uint32_t media = c ? c->detected_media : 0;
-    const std::string data = c ? c->call_data : std::string();
+    const std::string data = c ? c->call_data.str() : std::string();
     const bool tone = !e.tone || std::find(h.tones.begin(), h.tones.end(), *e.tone) != h.tones.end();
     if ((e.digits && heard != *e.digits) || (e.monitored && h.monitored != *e.monitored) ||
         (e.media && media != *e.media) || !tone || (e.call_data && data != *e.call_data) ||

@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -196,6 +198,51 @@ TEST(TimerQueueTest, ManyReusesKeepEveryTimerDistinct) {
   EXPECT_TRUE(static_cast<bool>(live));
   q.run_due(SimTime(1000));
   EXPECT_EQ(fired, 101);
+}
+
+TEST(TimerQueueTest, ThousandsOfTimersWithTiesAndCancelsRunInDueThenSchedulingOrder) {
+  // A large, deep heap (what a big switch has pending): timers added before and while others run,
+  // many due at the same instant, a third cancelled. Each must run exactly in (due, scheduling
+  // order), the order a sort of the same timers gives.
+  TimerQueue q;
+  std::mt19937_64 rng(7);
+  struct Timer {
+    SimTime due;
+    int order;
+  };
+  std::vector<Timer> expected;
+  std::vector<int> fired;
+  std::vector<TimerHandle> handles;
+  int next = 0;
+  const auto add = [&](SimTime due) {
+    const int id = next++;
+    handles.push_back(q.push(due, [&fired, id] { fired.push_back(id); }));
+    expected.push_back(Timer{due, id});
+  };
+  for (int i = 0; i < 20000; ++i) add(SimTime(rng() % 500));
+  for (std::size_t i = 0; i < handles.size(); i += 3) q.cancel(handles[i]);
+  std::vector<bool> cancelled(expected.size());
+  for (std::size_t i = 0; i < cancelled.size(); i += 3) cancelled[i] = true;
+  // Run the first half of the time, then add more, interleaved in time with those left.
+  q.run_due(SimTime(249));
+  const int before = next;
+  for (int i = 0; i < 5000; ++i) add(SimTime(250 + rng() % 500));
+  cancelled.resize(expected.size());
+  q.run_due(SimTime::max());
+  // The reference: the first batch in order up to 249, then everything left in order.
+  std::vector<int> reference;
+  std::vector<Timer> first, rest;
+  for (const Timer& t : expected) {
+    if (cancelled[static_cast<std::size_t>(t.order)]) continue;
+    (t.order < before && t.due <= SimTime(249) ? first : rest).push_back(t);
+  }
+  const auto by_due = [](const Timer& a, const Timer& b) { return a.due != b.due ? a.due < b.due : a.order < b.order; };
+  std::sort(first.begin(), first.end(), by_due);
+  std::sort(rest.begin(), rest.end(), by_due);
+  for (const Timer& t : first) reference.push_back(t.order);
+  for (const Timer& t : rest) reference.push_back(t.order);
+  EXPECT_EQ(fired, reference);
+  EXPECT_TRUE(q.empty());
 }
 
 // --- ManualScheduler -----------------------------------------------------------------------------

@@ -185,7 +185,7 @@ OpResult Media::execute(const Command& c) {
       std::string next;
       if (!call->uui_queue.empty()) {
         next = std::move(call->uui_queue.front());
-        call->uui_queue.pop_front();
+        call->uui_queue.erase(call->uui_queue.begin());
       }
       const bool changed = next != call->user_user_info;
       call->user_user_info = std::move(next);

@@ -16,6 +16,7 @@
 
 #include "telsim/models/acd.hpp"
 #include "telsim/models/call_state_machine.hpp"
+#include "telsim/models/cold_string.hpp"
 #include "telsim/models/command.hpp"
 #include "telsim/models/dial_plan.hpp"
 #include "telsim/models/dial_string.hpp"
@@ -88,7 +89,7 @@ struct LineConfig {
 /// A PBX: its lines, features and trunks (the topology), and the switch profile that decides how
 /// it behaves.
 struct PbxConfig {
-  std::vector<LineConfig> lines;
+  std::vector<LineConfig> lines;  ///< moved into the Pbx's lines as it is built (then empty)
   SwitchProfile profile;
   /// Seed of the run; each station draws its random durations from its own named stream
   /// ("station:201").
@@ -143,9 +144,9 @@ struct Call {
   HandedOn handed_on = HandedOn::No;
   std::string from;     ///< calling number
   std::string to;       ///< called number (for outgoing calls: the digits dialled so far)
-  std::string original_to;  ///< incoming: the number the caller dialled, if the call was moved
+  ColdString original_to;  ///< incoming: the number the caller dialled, if the call was moved
   int forward_hops = 0;
-  std::string park_orbit;   ///< set while (and after) this party is parked
+  ColdString park_orbit;   ///< set while (and after) this party is parked
   bool parked = false;
   std::string pending;     ///< the dialable string handed to make_call/dial not yet dialled
   std::string outpulsing;  ///< digits going out now (dial_timer ends it)
@@ -154,9 +155,9 @@ struct Call {
   bool partial = false;      ///< the number so far ended with `;`: more dials follow
   bool pulse = false;        ///< `P` switched to pulse dialling (`T` back to tone)
   bool await_answer = false; ///< `@`: the rest is dialled once the far end answers
-  std::string far_digits;    ///< digits dialled into the call after its number was complete
-  std::string subaddress;    ///< `|` of the dialled string
-  std::string called_name;   ///< `^` of the dialled string
+  ColdString far_digits;    ///< digits dialled into the call after its number was complete
+  ColdString subaddress;    ///< `|` of the dialled string
+  ColdString called_name;   ///< `^` of the dialled string
   CallId peer;  ///< the other party's handle while the two are linked
   std::uint32_t last_peer_serial = 0;
   SimTime created{0};
@@ -190,7 +191,7 @@ struct Call {
     bool last = false;
   };
   std::optional<ParkRecall> park_recall;
-  std::string callback_to;     ///< a call-completion callback: the number to call once answered
+  ColdString callback_to;     ///< a call-completion callback: the number to call once answered
   std::uint32_t completion = 0;  ///< reason CALLCOMPLETION: the completion that placed it (dwCompletionID)
   CallId intruding_on;         ///< an intruder's call: the call it joined
   std::vector<CallId> intruders;  ///< calls that intruded on this one
@@ -200,11 +201,11 @@ struct Call {
   CallId intruder;
   /// LINECALLINFO RedirectionID: where the call went when it was forwarded, redirected or
   /// transferred (the caller's call and the call offered both carry it).
-  std::string redirection;
+  ColdString redirection;
   /// LINECALLINFO RedirectingID: who moved the call last (the line that forwarded or redirected
   /// it, the party that transferred it).
-  std::string redirecting;
-  std::string owner;           ///< the controller that owns the handle ("" = the default)
+  ColdString redirecting;
+  ColdString owner;           ///< the controller that owns the handle ("" = the default)
   bool driven = false;         ///< placed by a traffic generator: goes on-hook by itself
   std::optional<Duration> hangup_after;  ///< this call hangs up this long after connecting
   bool cleared_at_end = false;
@@ -212,29 +213,29 @@ struct Call {
   // LINECALLPARAMS the call was made with (call_params.hpp), and what the party it is offered to
   // is shown of them (copied onto the call offered).
   bool caller_blocked = false;     ///< LINECALLPARAMFLAGS_BLOCKID: no caller number shown (LINECALLPARTYID_BLOCKED)
-  std::string calling_party_id;    ///< dwCallingPartyID presented to the called party
-  std::string display_text;        ///< dwDisplayText (LINECALLINFO dwDisplay)
-  std::string user_user_info;      ///< dwUserUserInfo (LINECALLINFO dwUserUserInfo)
+  ColdString calling_party_id;    ///< dwCallingPartyID presented to the called party
+  ColdString display_text;        ///< dwDisplayText (LINECALLINFO dwDisplay)
+  ColdString user_user_info;      ///< dwUserUserInfo (LINECALLINFO dwUserUserInfo)
   std::uint32_t bearer_mode = 0;   ///< LINEBEARERMODE asked for (0: the line's, VOICE)
   std::uint32_t media_mode = 0;    ///< LINEMEDIAMODE asked for (0: the line's)
   std::optional<Duration> no_answer_timeout;  ///< dwNoAnswerTimeout: abandon after this long unanswered
   std::uint32_t auto_transfer_states = 0;     ///< dwPredictiveAutoTransferStates (LINECALLSTATE bits)
-  std::string auto_transfer_to;               ///< dwTargetAddress
+  ColdString auto_transfer_to;               ///< dwTargetAddress
   // Media (media.hpp): what LINECALLINFO shows of them.
-  std::deque<std::string> uui_queue;  ///< user-user information received while one was unreleased
-  std::string call_data;              ///< dwCallData (lineSetCallData), shared by the parties of the call
+  std::vector<std::string> uui_queue;  ///< user-user information received while one was unreleased, oldest first (a vector: an empty std::deque allocates 576 bytes)
+  ColdString call_data;              ///< dwCallData (lineSetCallData), shared by the parties of the call
   Treatment treatment = Treatment::None;  ///< dwCallTreatment
-  std::string qos_sending, qos_receiving; ///< dwSendingFlowspec, dwReceivingFlowspec
+  ColdString qos_sending, qos_receiving; ///< dwSendingFlowspec, dwReceivingFlowspec
   std::uint32_t rate = 0;             ///< dwRate (lineSetCallParams' max rate; 0: the line's)
   std::optional<DialParams> dial_params;  ///< DialParams (lineSetCallParams)
   std::uint32_t monitor_digit_modes = 0;  ///< dwMonitorDigitModes
   std::uint32_t monitor_media_modes = 0;  ///< dwMonitorMediaModes
-  std::string heard;                  ///< every digit heard in-band, in order (expectations: digits)
+  ColdString heard;                  ///< every digit heard in-band, in order (expectations: digits)
   std::uint32_t detected_media = 0;   ///< the LINEMEDIAMODE the switch's detectors last told
   // ACD (acd.hpp): what the call record carries of it.
-  std::string queue;                  ///< the queue the call went through last
+  ColdString queue;                  ///< the queue the call went through last
   std::optional<Duration> queue_wait; ///< the caller's call: in the queue until answered or given up
-  std::string agent;                  ///< the agent who answered it
+  ColdString agent;                  ///< the agent who answered it
 };
 
 class Acd;

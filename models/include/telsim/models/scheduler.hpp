@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
-#include <queue>
 #include <vector>
 
 namespace telsim {
@@ -65,8 +64,14 @@ class TimerQueue {
     bool armed = false;
   };
   void drop_dead_heads();
+  /// Remove the head of the heap.
+  void pop_head();
 
-  std::priority_queue<Entry, std::vector<Entry>, std::greater<>> heap_;
+  // A 4-ary min-heap on (due, seq): half the depth of a binary heap, and a node's children share
+  // cache lines, which counts once the pending timers outgrow the cache (a large switch). The
+  // order is total (seq is unique), so timers run in the same order whatever the heap's shape.
+  static constexpr std::size_t kArity = 4;
+  std::vector<Entry> heap_;
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_;
   std::uint64_t seq_ = 0;
