@@ -15,6 +15,7 @@
 #include <systemc>
 
 #include "output_paths.hpp"
+#include "report_stream.hpp"
 #include "serve_command.hpp"
 #include "suite_command.hpp"
 #include "wine_setup_command.hpp"
@@ -68,12 +69,7 @@ int run(const RunOptions& opt) {
 
   // The records go to the stream as calls end (cdr.csv and stats.csv are written as the run
   // goes), so a run of any length needs the same memory.
-  telsim::StreamOptions stream_opt;
-  stream_opt.dir = opt.report_dir;
-  stream_opt.stats_interval = report_opt.stats_interval;
-  for (const telsim::TrunkConfig& t : scenario.pbx.trunks) stream_opt.trunks.push_back(t.name);
-  for (const telsim::QueueConfig& q : scenario.pbx.acd.queues) stream_opt.queues.push_back(q.name);
-  telsim::RecordStream stream(std::move(stream_opt));
+  telsim::RecordStream stream(telsim::cli::stream_options(scenario, opt.report_dir, report_opt.stats_interval));
 
   telsim::SystemcKernel kernel;
   const auto t0 = std::chrono::steady_clock::now();
@@ -280,15 +276,17 @@ int sc_main(int argc, char* argv[]) {
                    ? ""
                    : "'" + name + "' is not a personality (" + telsim::personality_names() + ")";
       });
+  // --stats-interval's check (run and serve).
+  const auto positive_duration = [](const std::string& d) -> std::string {
+    const auto v = telsim::parse_duration(d);
+    return v && *v > telsim::Duration::zero() ? "" : "not a positive duration (10s, 1min, 1h)";
+  };
   auto* report_flag = run_cmd->add_option("--report", run_opt.report_dir,
                       "write report.json, junit.xml, cdr.csv and report.html into DIR");
   run_cmd->add_option("--stats-interval", run_opt.stats_interval,
                       "also write DIR/stats.csv: one row per interval D of simulated time")
       ->needs(report_flag)
-      ->check([](const std::string& d) -> std::string {
-        const auto v = telsim::parse_duration(d);
-        return v && *v > telsim::Duration::zero() ? "" : "not a positive duration (10s, 1min, 1h)";
-      });
+      ->check(positive_duration);
   run_cmd->add_option("--vcd", run_opt.vcd_file,
                       "write a VCD waveform of every line's call state and trunk occupancy");
   run_cmd->add_flag("--quiet,-q", run_opt.quiet, "print only failures and the verdict");
@@ -331,7 +329,12 @@ int sc_main(int argc, char* argv[]) {
       ->check(CLI::PositiveNumber)->capture_default_str();
   serve_cmd->add_option("--until", serve_opt.until, "stop at this simulated time (e.g. 10min)");
   serve_cmd->add_option("--seed", serve_opt.seed, "override the scenario's seed");
-  serve_cmd->add_option("--report", serve_opt.report_dir, "write the reports into DIR when stopped");
+  auto* serve_report = serve_cmd->add_option("--report", serve_opt.report_dir,
+                                             "write cdr.csv into DIR as calls end, the other reports when stopped");
+  serve_cmd->add_option("--stats-interval", serve_opt.stats_interval,
+                        "also write DIR/stats.csv as the server runs: one row per interval D of simulated time")
+      ->needs(serve_report)
+      ->check(positive_duration);
   serve_cmd->add_option("--vcd", serve_opt.vcd_file,
                         "write a VCD waveform of every line's call state and trunk occupancy");
   serve_cmd->add_flag("--quiet,-q", serve_opt.quiet, "no log line per connection");

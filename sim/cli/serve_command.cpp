@@ -1,6 +1,7 @@
 #include "serve_command.hpp"
 
 #include "output_paths.hpp"
+#include "report_stream.hpp"
 
 #include <sys/resource.h>
 
@@ -87,8 +88,13 @@ int serve(const ServeOptions& opt) {
   if (!opt.vcd_file.empty()) prepare_output_file("--vcd", opt.vcd_file);
   raise_descriptor_limit();
 
+  // The records go to the stream as calls end (cdr.csv, and stats.csv with an interval, written
+  // as the server runs): a server left up for days keeps no record per call.
+  const Duration stats_interval =
+      opt.stats_interval.empty() ? Duration::zero() : parse_duration(opt.stats_interval).value();
+  RecordStream stream(stream_options(scenario, opt.report_dir, stats_interval));
   SystemcKernel kernel;
-  ScenarioSession session(scenario, kernel);
+  ScenarioSession session(scenario, kernel, &stream);
   std::unique_ptr<VcdTrace> vcd;
   if (!opt.vcd_file.empty()) {
     vcd = std::make_unique<VcdTrace>(session.pbx(), opt.vcd_file);
@@ -117,7 +123,8 @@ int serve(const ServeOptions& opt) {
   if (vcd) vcd->close();
 
   RunResult result = *server.result();
-  check_metrics(result);
+  stream.finish(result);
+  check_metrics(result, stream);
   const ServerStats& st = server.stats();
   const PacingStats pacing = server.pacing();
   for (const auto& e : result.expectations) {
@@ -126,7 +133,7 @@ int serve(const ServeOptions& opt) {
                to_seconds(e.at), e.what, e.message);
   }
   fmt::print("expectations: {} passed, {} failed\n", result.passed(), result.failed());
-  fmt::print("{}\n", calls_summary_line(count_calls(result), result));
+  fmt::print("{}\n", calls_summary_line(stream.counts(), stream.records(), result));
   for (const std::string& line : trunk_summary_lines(result)) fmt::print("{}\n", line);
   for (const std::string& line : queue_summary_lines(result)) fmt::print("{}\n", line);
   fmt::print("clients: {} connections, {} requests, {} error replies, {} bad frames, {} cut off, "
@@ -141,7 +148,7 @@ int serve(const ServeOptions& opt) {
   std::fflush(stdout);
   if (!opt.report_dir.empty()) {
     try {
-      const auto written = write_reports(result, opt.report_dir);
+      const auto written = write_reports(result, stream, opt.report_dir);
       fmt::print("report:");
       for (const auto& p : written) fmt::print(" {}", p.string());
       fmt::print("\n");

@@ -14,6 +14,7 @@ struct ServeOptions {
   double speed = 1.0;
   std::string until;  ///< a duration ("90s"), empty: until a signal
   std::string report_dir;
+  std::string stats_interval;  ///< --stats-interval D (with --report): stats.csv as the server runs
   std::string vcd_file;
   bool quiet = false;
   std::string ui;  ///< --ui [HOST:]PORT: the live console's address (empty: none)

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -274,6 +275,49 @@ TEST(Serve, SigtermMidCallClearsCallsTellsClientsAndWritesReports) {
     EXPECT_EQ(cdr.at(i, "cleared_at_end"), "true") << read_file(rep / "cdr.csv");
     EXPECT_NE(cdr.at(i, "answer_s"), "") << read_file(rep / "cdr.csv");
   }
+}
+
+// Traffic alone: 2 minutes of calls among twenty extensions, ending well before --until.
+const std::string kServedTraffic = R"yaml(name: served-traffic
+seed: 3
+pbx:
+  extensions: ["201-220"]
+traffic:
+  - {from: "201-210", to: "211-220", arrivals: "poisson(60/min)", holding: "exponential(20s)", for: 2min}
+)yaml";
+
+TEST(Serve, StreamsItsRecordsAsTelsimRunDoesWithStatsRowsUpToTheEnd) {
+  // The server hands each call's record to the report stream as the call ends (it keeps none),
+  // so its cdr.csv is the one `telsim run` writes for the same scenario and seed, and
+  // --stats-interval gives stats.csv rows up to the end of the serve (--until).
+  TempDir dir;
+  write_file(dir / "s.yaml", kServedTraffic);
+  const fs::path served = dir / "served", ran = dir / "ran";
+  ServeProcess serve(dir.path(), {(dir / "s.yaml").string(), "--listen", "127.0.0.1:0", "--speed", "1000",
+                                  "--until", "3min", "--quiet", "--report", served.string(),
+                                  "--stats-interval", "30s"});
+  ASSERT_TRUE(serve.wait_listening()) << serve.describe();
+  ASSERT_EQ(serve.wait_exit(), 0) << serve.describe();
+  const Result run = run_telsim("run " + quote((dir / "s.yaml").string()) + " --report " + quote(ran.string()) +
+                                " --stats-interval 30s --quiet");
+  ASSERT_EQ(run.status, 0) << describe(run);
+
+  const std::string cdr = read_file(served / "cdr.csv");
+  EXPECT_GT(std::count(cdr.begin(), cdr.end(), '\n'), 100) << cdr;
+  EXPECT_EQ(cdr, read_file(ran / "cdr.csv"));
+  const Cdr rows = load_cdr(served / "cdr.csv");
+  for (std::size_t i = 0; i < rows.rows.size(); ++i) EXPECT_EQ(rows.at(i, "cleared_at_end"), "false");
+
+  // Six intervals of 30 s to 180 s; the same rows as the run's up to its own end.
+  std::istringstream stats(read_file(served / "stats.csv"));
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(stats, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 7u) << read_file(served / "stats.csv");
+  EXPECT_EQ(lines[1].rfind("0.000,30.000,", 0), 0u) << lines[1];
+  EXPECT_EQ(lines[6].rfind("150.000,180.000,", 0), 0u) << lines[6];
+  std::istringstream ran_stats(read_file(ran / "stats.csv"));
+  std::string ran_line;
+  for (std::size_t i = 0; i < 6 && std::getline(ran_stats, ran_line); ++i) EXPECT_EQ(lines[i], ran_line) << i;
 }
 
 // Step 1s: automatic 400 calls 201; only a client can answer it (line 8 of the YAML).
