@@ -94,8 +94,6 @@ std::optional<Enum> parse_in(const tapi_names::Family& family, const std::array<
 
 }  // namespace
 
-int index_of(CallState s) { return std::countr_zero(static_cast<std::uint32_t>(s)); }
-CallState call_state_at(int index) { return kAllStates.at(static_cast<std::size_t>(index)); }
 
 std::string_view to_string(CallState s) { return name_in(tapi_names::kCallState, kAllStates, s); }
 std::string_view to_string(DisconnectMode m) {

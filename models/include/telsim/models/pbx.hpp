@@ -590,7 +590,26 @@ class Pbx {
   std::vector<Line> lines_;
   std::vector<std::pair<std::string, LineId>> by_number_;  // sorted
   DialPlan dial_plan_;
-  std::deque<Call> calls_;  // deque: references stay valid as calls are added
+  /// Call handles by slot, in blocks of 256: a handle stays where it is as more are added
+  /// (references to it stay valid), and finding one is a shift and a mask (a std::deque of
+  /// handles this size holds one per block and divides to find it).
+  class CallSlots {
+   public:
+    std::size_t size() const { return size_; }
+    Call& operator[](std::size_t slot) { return blocks_[slot >> kShift][slot & kMask]; }
+    const Call& operator[](std::size_t slot) const { return blocks_[slot >> kShift][slot & kMask]; }
+    /// A new slot at the end, holding a default handle.
+    Call& emplace_back() {
+      if ((size_ & kMask) == 0) blocks_.push_back(std::make_unique<Call[]>(kBlock));
+      return (*this)[size_++];
+    }
+
+   private:
+    static constexpr std::size_t kShift = 8, kBlock = std::size_t{1} << kShift, kMask = kBlock - 1;
+    std::vector<std::unique_ptr<Call[]>> blocks_;
+    std::size_t size_ = 0;
+  };
+  CallSlots calls_;
   std::vector<std::uint32_t> free_slots_;
   std::uint32_t next_serial_ = 1;
   std::uint64_t next_request_ = 1;

@@ -3,8 +3,10 @@
 /// errors, with the numeric values of the SDK's <tapi.h>. Names match TAPI's constants without
 /// their prefix (LINECALLSTATE_ONHOLDPENDTRANSFER <-> CallState::OnHoldPendTransfer, printed
 /// "ONHOLDPENDTRANSFER").
+#include <bit>
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -29,9 +31,13 @@ enum class CallState : std::uint32_t {
   Unknown = 0x8000,
 };
 inline constexpr int kCallStateCount = 16;
-/// Dense index 0..15 of a state (its bit position).
-int index_of(CallState s);
-CallState call_state_at(int index);
+/// Dense index 0..15 of a state (its bit position). Inline: every transition asks it.
+inline int index_of(CallState s) { return std::countr_zero(static_cast<std::uint32_t>(s)); }
+/// The state at dense index 0..15 (the LINECALLSTATE bit 1 << index).
+inline CallState call_state_at(int index) {
+  if (index < 0 || index >= kCallStateCount) throw std::out_of_range("call_state_at: no call state at that index");
+  return static_cast<CallState>(1u << index);
+}
 
 enum class DisconnectMode : std::uint32_t {
   None = 0,  // not disconnected
