@@ -5,6 +5,7 @@
 #include "media/media.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -228,10 +229,12 @@ Call& Pbx::create_call(LineId line, Direction dir, CallReason reason) {
     free_slots_.pop_back();
     // A fresh handle in the old one's place, keeping its history's buffer (one allocation less
     // per call).
-    std::vector<StateStamp> history = std::move(calls_[slot].history);
-    calls_[slot] = Call{};
+    Call& old = calls_[slot];
+    std::vector<StateStamp> history = std::move(old.history);
+    std::destroy_at(&old);
+    std::construct_at(&old);  // in place: no temporary handle moved in member by member
     history.clear();
-    calls_[slot].history = std::move(history);
+    old.history = std::move(history);
   } else {
     slot = static_cast<std::uint32_t>(calls_.size());
     calls_.emplace_back();

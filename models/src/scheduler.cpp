@@ -42,17 +42,13 @@ void TimerQueue::cancel(TimerHandle& handle) {
     s.armed = false;
     s.fn = nullptr;
     --live_;
+    if (++dead_ > kCompactAt && dead_ > live_) compact();
   }
   handle = TimerHandle{};
 }
 
-void TimerQueue::pop_head() {
-  const Entry last = heap_.back();
-  heap_.pop_back();
+void TimerQueue::sift_down(std::size_t i, Entry e) {
   const std::size_t n = heap_.size();
-  if (n == 0) return;
-  // Sift down: the last entry sinks from the root past every child due before it.
-  std::size_t i = 0;
   for (;;) {
     const std::size_t first = kArity * i + 1;
     if (first >= n) break;
@@ -60,17 +56,37 @@ void TimerQueue::pop_head() {
     const std::size_t end = std::min(first + kArity, n);
     for (std::size_t c = first + 1; c < end; ++c)
       if (heap_[best] > heap_[c]) best = c;
-    if (!(last > heap_[best])) break;
+    if (!(e > heap_[best])) break;
     heap_[i] = heap_[best];
     i = best;
   }
-  heap_[i] = last;
+  heap_[i] = e;
+}
+
+void TimerQueue::pop_head() {
+  const Entry last = heap_.back();
+  heap_.pop_back();
+  if (!heap_.empty()) sift_down(0, last);  // the last entry sinks from the root
+}
+
+void TimerQueue::compact() {
+  std::size_t kept = 0;
+  for (const Entry& e : heap_) {
+    if (slots_[e.slot].armed) heap_[kept++] = e;
+    else free_.push_back(e.slot);  // its slot was kept for it until now
+  }
+  heap_.resize(kept);
+  dead_ = 0;
+  // Floyd's build: sift every parent down, the last first.
+  for (std::size_t i = kept / kArity + 1; i-- > 0;)
+    if (i < kept) sift_down(i, heap_[i]);
 }
 
 void TimerQueue::drop_dead_heads() {
   while (!heap_.empty() && !slots_[heap_.front().slot].armed) {
     free_.push_back(heap_.front().slot);
     pop_head();
+    --dead_;
   }
 }
 

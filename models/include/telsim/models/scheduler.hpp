@@ -66,16 +66,26 @@ class TimerQueue {
   void drop_dead_heads();
   /// Remove the head of the heap.
   void pop_head();
+  /// Put `e` at position `i` or below, moving earlier children up.
+  void sift_down(std::size_t i, Entry e);
+  /// Drop every cancelled entry and rebuild the heap (cancel does, once they outnumber the live).
+  void compact();
 
   // A 4-ary min-heap on (due, seq): half the depth of a binary heap, and a node's children share
   // cache lines, which counts once the pending timers outgrow the cache (a large switch). The
   // order is total (seq is unique), so timers run in the same order whatever the heap's shape.
   static constexpr std::size_t kArity = 4;
+  static constexpr std::size_t kCompactAt = 1024;  ///< fewer dead entries are never worth a pass
   std::vector<Entry> heap_;
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_;
   std::uint64_t seq_ = 0;
   std::size_t live_ = 0;
+  // Cancelled entries still in the heap. A cancelled timer stays until it reaches the head, and
+  // most are cancelled long before they are due (a call's no-answer supervision once it is
+  // answered): left alone they would be most of a large switch's heap, each pop wading through
+  // them. Dropped all at once when they outnumber the live ones: O(1) amortised per cancel.
+  std::size_t dead_ = 0;
 };
 
 /// Scheduler for unit tests and tools: time moves only when asked.
