@@ -28,7 +28,13 @@ class ColdString {
     return *this;
   }
   ColdString& operator=(ColdString&&) noexcept = default;
-  ColdString& operator=(std::string s) {
+  ColdString& operator=(const std::string& s) {
+    if (s.empty()) p_.reset();  // the usual case on a call's way: no copy made, nothing held
+    else if (p_) *p_ = s;
+    else p_ = std::make_unique<std::string>(s);
+    return *this;
+  }
+  ColdString& operator=(std::string&& s) {
     assign(std::move(s));
     return *this;
   }
