@@ -77,6 +77,26 @@ TEST(Pacer, AdvancesTheModelToNowAndMeasuresHowLateEachTimerRan) {
   EXPECT_EQ(rig.kernel.now(), SimTime(5s));
 }
 
+TEST(Pacer, ABigCatchUpStopsEveryBatchOfInstantsForTheServerToTellItsClients) {
+  // A server far behind the clock (a high --speed) runs 10,000 instants in one advance; every
+  // kBatch instants it hands over (the server flushes its clients' events and forgets ended
+  // calls there), each time with every timer of those instants run and none of the next.
+  PacerRig rig(1.0);
+  std::uint64_t ran = 0;
+  for (int i = 1; i <= 10000; ++i) rig.kernel.schedule(SimTime(i * 1ms), [&] { ++ran; });
+  std::vector<std::uint64_t> ran_at_handover;
+  std::vector<SimTime> now_at_handover;
+  fake_wall += 20s;
+  EXPECT_FALSE(rig.pacer->advance(SimTime::min(), [&] {
+    ran_at_handover.push_back(ran);
+    now_at_handover.push_back(rig.kernel.now());
+  }));
+  EXPECT_EQ(ran, 10000u);
+  EXPECT_EQ(ran_at_handover, (std::vector<std::uint64_t>{Pacer::kBatch, 2 * Pacer::kBatch}));
+  EXPECT_EQ(now_at_handover, (std::vector<SimTime>{SimTime(Pacer::kBatch * 1ms), SimTime(2 * Pacer::kBatch * 1ms)}));
+  EXPECT_EQ(rig.kernel.now(), SimTime(20s));
+}
+
 TEST(Pacer, StopsAtUntil) {
   PacerRig rig(1.0, SimTime(4s));
   bool late_timer = false;

@@ -84,11 +84,12 @@ void Pacer::set_speed(double speed) {
   armed_ = false;
 }
 
-bool Pacer::advance(SimTime at_least) {
+bool Pacer::advance(SimTime at_least, const std::function<void()>& between) {
   if (paused_) at_least = std::min(at_least, sim0_);  // a stale wake-up moves nothing
   SimTime target = std::max(sim_at(now_()), at_least);
   if (until_) target = std::min(target, *until_);
   target = std::max(target, kernel_.now());
+  std::uint64_t instants = 0;
   for (;;) {
     const auto due = kernel_.next_due();
     if (!due || *due > target) break;
@@ -96,6 +97,7 @@ bool Pacer::advance(SimTime at_least) {
     const Duration late = paused_ ? Duration::zero() : now_() - wall_at(*due);
     kernel_.advance_to(*due);
     lateness_.add(late, kernel_.dispatched() - before);
+    if (between && ++instants % kBatch == 0) between();
   }
   kernel_.advance_to(target);
   return until_ && kernel_.now() >= *until_;

@@ -191,9 +191,12 @@ struct Server::Impl final : PbxObserver, ModemObserver, serve::ConnectionManager
   /// Bring the model to now (at least `at_least`), then tell the clients what changed.
   void pump(SimTime at_least = SimTime::min()) {
     if (stopped || !started) return;
-    const bool reached_until = pacer.advance(at_least);
-    if (!fault_stalled) subscriptions.flush();
-    subscriptions.sweep();
+    const auto tell = [this] {
+      if (!fault_stalled) subscriptions.flush();
+      subscriptions.sweep();
+    };
+    const bool reached_until = pacer.advance(at_least, tell);
+    tell();
     if (reached_until) asio::post(io, [this] { stop("reached --until"); });
   }
 
