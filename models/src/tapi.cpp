@@ -94,7 +94,6 @@ std::optional<Enum> parse_in(const tapi_names::Family& family, const std::array<
 
 }  // namespace
 
-
 std::string_view to_string(CallState s) { return name_in(tapi_names::kCallState, kAllStates, s); }
 std::string_view to_string(DisconnectMode m) {
   return m == DisconnectMode::None ? "NONE" : name_in(tapi_names::kDisconnectMode, kAllModes, m);
