@@ -1203,7 +1203,15 @@ void Pbx::on_idle(Call& call) {
   call.consult = {};
   if (get(call.conference)) leave_conference(call);
   for (PbxFeature* f : features_) f->on_idle(call);
-  CallRecord r;
+  std::optional<CallRecord> nested;
+  CallRecord& r = record_in_use_ ? nested.emplace() : record_;
+  struct InUse {
+    bool& flag;
+    bool was = flag;
+    explicit InUse(bool& f) : flag(f) { flag = true; }
+    ~InUse() { flag = was; }
+  } in_use(record_in_use_);
+  // Every field is set (a reused record keeps the last call's otherwise).
   r.serial = call.id.serial;
   r.line = lines_[call.line].number;
   r.direction = call.direction;

@@ -616,6 +616,12 @@ class Pbx {
   std::function<ReportFault(const Call&, CallState)> report_filter_;
   std::optional<std::mt19937_64> reply_rng_;  ///< stream "reply_delay", made at its first draw
   std::vector<PbxObserver*> observers_;
+  // The record on_idle hands to observers, reused call after call so that its strings and state
+  // history keep their buffers (a record per call ended is the hottest allocation of a run). A
+  // record made while observers are still reading this one (a call ending inside on_call_record)
+  // gets a fresh one.
+  CallRecord record_;
+  bool record_in_use_ = false;
   PbxStats stats_;
   ParkLots park_;
   struct TrunkState {
