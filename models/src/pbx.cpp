@@ -5,6 +5,8 @@
 #include "media/media.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 
@@ -40,10 +42,12 @@ Pbx::Pbx(Scheduler& scheduler, PbxConfig config)
   for (const OpInfo& op : operations())
     if (!config_.profile.supports(op.op)) offered_features_ &= ~op.feature;
   lines_.reserve(config_.lines.size());
-  by_number_.reserve(config_.lines.size());
+  number_index_.assign(std::bit_ceil(std::max<std::size_t>(8, 2 * config_.lines.size())), kNoLine);
   for (LineConfig& lc : config_.lines) {
     const auto id = static_cast<LineId>(lines_.size());
-    by_number_.emplace_back(lc.number, id);
+    LineId& slot = number_index_[number_slot(lc.number)];
+    if (slot != kNoLine) throw std::invalid_argument("duplicate extension number " + lc.number);
+    slot = id;
     dial_plan_.add(lc.number);
     lines_.push_back(Line{id, std::move(lc.number), std::move(lc.name), std::move(lc.behavior), {}, {},
                           std::move(lc.forwarding), {}, lc.call_waiting, 0, {}});
@@ -51,11 +55,6 @@ Pbx::Pbx(Scheduler& scheduler, PbxConfig config)
   // The lines now hold what their configuration said: nothing reads it again (a million
   // extensions' configuration is some 200 MiB).
   std::vector<LineConfig>().swap(config_.lines);
-  std::sort(by_number_.begin(), by_number_.end());
-  for (std::size_t i = 1; i < by_number_.size(); ++i) {
-    if (by_number_[i].first == by_number_[i - 1].first)
-      throw std::invalid_argument("duplicate extension number " + by_number_[i].first);
-  }
   extension_count_ = lines_.size();
   for (std::size_t t = 0; t < config_.trunks.size(); ++t) {
     const TrunkConfig& tc = config_.trunks[t];
@@ -90,12 +89,18 @@ Pbx::Pbx(Scheduler& scheduler, PbxConfig config)
 
 void Pbx::add_observer(PbxObserver* observer) { observers_.push_back(observer); }
 
+std::size_t Pbx::number_slot(std::string_view number) const {
+  const std::size_t mask = number_index_.size() - 1;
+  for (std::size_t i = std::hash<std::string_view>{}(number) & mask;; i = (i + 1) & mask) {
+    const LineId id = number_index_[i];
+    if (id == kNoLine || lines_[id].number == number) return i;
+  }
+}
+
 std::optional<LineId> Pbx::find_line(std::string_view number) const {
-  auto it = std::lower_bound(
-      by_number_.begin(), by_number_.end(), number,
-      [](const auto& entry, std::string_view n) { return entry.first < n; });
-  if (it == by_number_.end() || it->first != number) return std::nullopt;
-  return it->second;
+  const LineId id = number_index_[number_slot(number)];
+  if (id == kNoLine) return std::nullopt;
+  return id;
 }
 
 const Call* Pbx::find_call(CallId id) const { return get_const(id); }

@@ -57,6 +57,30 @@ TEST(PbxTest, DuplicateExtensionNumbersAreRejected) {
   ManualScheduler sched;
   EXPECT_THROW(Pbx(sched, config_of({manual("201"), manual("202"), manual("201")})),
                std::invalid_argument);
+  try {
+    Pbx(sched, config_of({manual("201"), manual("2010"), manual("2010")}));
+    ADD_FAILURE() << "a duplicate number was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "duplicate extension number 2010");
+  }
+}
+
+TEST(PbxTest, EveryOneOfManyExtensionsIsFoundAtItsOwnLine) {
+  // Enough numbers to fill the index past its first probes: prefixes of one another, numbers
+  // that differ in one digit, lengths from 1 to 12.
+  std::vector<LineConfig> lines;
+  std::vector<std::string> numbers;
+  for (int i = 0; i < 3000; ++i) numbers.push_back(std::to_string(i));
+  for (int i = 0; i < 3000; ++i) numbers.push_back("55501" + std::to_string(1000000 + i));
+  for (const std::string& n : numbers) lines.push_back(manual(n));
+  World w(lines);
+  for (std::size_t i = 0; i < numbers.size(); ++i) {
+    const auto id = w.pbx.find_line(numbers[i]);
+    ASSERT_TRUE(id.has_value()) << numbers[i];
+    EXPECT_EQ(*id, static_cast<LineId>(i));
+  }
+  for (std::string_view absent : {"", "3000", "5550100", "555010999999", "555011003000", "-1"})
+    EXPECT_FALSE(w.pbx.find_line(absent).has_value()) << absent;
 }
 
 // --- a basic call --------------------------------------------------------------------------------
