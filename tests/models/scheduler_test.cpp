@@ -204,8 +204,9 @@ TEST(TimerQueueTest, ManyReusesKeepEveryTimerDistinct) {
 // instant, those picked by `cancelled` cancelled; half the time run, 5,000 more added and more
 // cancelled, the rest run. Each must run exactly in (due, scheduling order), the order a sort of
 // the same timers gives.
-void expect_due_then_scheduling_order(const std::function<bool(int)>& cancelled) {
-  TimerQueue q;
+void expect_due_then_scheduling_order(const std::function<bool(int)>& cancelled,
+                                      std::uint64_t seq_limit = std::uint64_t{1} << TimerQueue::kSeqBits) {
+  TimerQueue q(seq_limit);
   std::mt19937_64 rng(7);
   struct Timer {
     SimTime due;
@@ -254,6 +255,13 @@ TEST(TimerQueueTest, MostTimersCancelledTheRestStillRunInOrder) {
   // Nine in ten cancelled: the cancelled entries outnumber the live ones and are dropped from
   // the heap in passes; the live ones keep their order through them.
   expect_due_then_scheduling_order([](int i) { return i % 10 != 0; });
+}
+
+TEST(TimerQueueTest, RenumberingThePendingTimersKeepsTheirOrder) {
+  // The scheduling order is kept in 38 bits; at the limit the pending timers are numbered afresh.
+  // Here the limit falls among the second 5,000, with ties on both sides of it.
+  expect_due_then_scheduling_order([](int i) { return i % 3 == 0; }, 22000);
+  expect_due_then_scheduling_order([](int i) { return i % 10 != 0; }, 22000);
 }
 
 // --- ManualScheduler -----------------------------------------------------------------------------

@@ -142,6 +142,11 @@ struct Call {
   /// (blind or consultation) or a redirect.
   enum class HandedOn : std::uint8_t { No, Transfer, Redirect };
   HandedOn handed_on = HandedOn::No;
+  // Flags read at every look-up and step of a call sit here, in the handle's first cache line with
+  // its id (Pbx::get checks live and the serial): a million-call run is bound by cache misses.
+  bool live = false;
+  bool driven = false;  ///< placed by a traffic generator: goes on-hook by itself
+  bool cleared_at_end = false;
   std::string from;     ///< calling number
   std::string to;       ///< called number (for outgoing calls: the digits dialled so far)
   ColdString original_to;  ///< incoming: the number the caller dialled, if the call was moved
@@ -206,10 +211,7 @@ struct Call {
   /// it, the party that transferred it).
   ColdString redirecting;
   ColdString owner;           ///< the controller that owns the handle ("" = the default)
-  bool driven = false;         ///< placed by a traffic generator: goes on-hook by itself
   std::optional<Duration> hangup_after;  ///< this call hangs up this long after connecting
-  bool cleared_at_end = false;
-  bool live = false;
   // LINECALLPARAMS the call was made with (call_params.hpp), and what the party it is offered to
   // is shown of them (copied onto the call offered).
   bool caller_blocked = false;     ///< LINECALLPARAMFLAGS_BLOCKID: no caller number shown (LINECALLPARTYID_BLOCKED)
