@@ -1184,13 +1184,11 @@ Duration Pbx::station_sample(Line& line, const DurationDist& d) {
 }
 
 void Pbx::cancel_timers(Call& call) {
-  scheduler_.cancel(call.progress_timer);
-  scheduler_.cancel(call.dial_timer);
+  // Most of a call's timers are not running when it ends: no call into the scheduler for those.
+  for (TimerHandle* h : {&call.progress_timer, &call.dial_timer, &call.ring_timer, &call.station_timer,
+                         &call.forward_timer, &call.hold_timer})
+    if (*h) scheduler_.cancel(*h);
   call.dial_active = false;
-  scheduler_.cancel(call.ring_timer);
-  scheduler_.cancel(call.station_timer);
-  scheduler_.cancel(call.forward_timer);
-  scheduler_.cancel(call.hold_timer);
   call.awaiting_dialtone = false;
 }
 
