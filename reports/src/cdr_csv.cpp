@@ -85,18 +85,26 @@ class RowWriter {
   void seconds(Duration d) { thousandths(report_detail::round_div(d.count(), 1'000'000)); }
   /// Milliseconds with 3 decimals, as format_millis_3.
   void millis(Duration d) { thousandths(report_detail::round_div(d.count(), 1'000)); }
-  /// `units` thousandths as "W.FFF".
+  /// `units` thousandths as "W.FFF": the digits of `units` with a point put in before the last
+  /// three (one conversion instead of dividing out the whole and the fraction).
   void thousandths(std::int64_t units) {
     if (units < 0) put('-'), units = -units;
     const auto u = static_cast<std::uint64_t>(units);
-    uint(u / 1000);
-    const auto frac = static_cast<unsigned>(u % 1000);
-    const unsigned tens = frac % 100;
-    p_[0] = '.';
-    p_[1] = static_cast<char>('0' + frac / 100);
-    p_[2] = static_cast<char>('0' + tens / 10);
-    p_[3] = static_cast<char>('0' + tens % 10);
-    p_ += 4;
+    if (u < 1000) {
+      p_[0] = '0';
+      p_[1] = '.';
+      p_[2] = static_cast<char>('0' + u / 100);
+      p_[3] = static_cast<char>('0' + u / 10 % 10);
+      p_[4] = static_cast<char>('0' + u % 10);
+      p_ += 5;
+      return;
+    }
+    char* end = std::to_chars(p_, p_ + 20, u).ptr;
+    end[0] = end[-1];
+    end[-1] = end[-2];
+    end[-2] = end[-3];
+    end[-3] = '.';
+    p_ = end + 1;
   }
 
  private:
