@@ -104,5 +104,49 @@ TEST(CdrCsvTest, QuotesAFieldLongerThanTheWritersBuffer) {
   EXPECT_NE(csv.find("\nc3,203,out,"), std::string::npos);  // the rows after it are intact
 }
 
+TEST(CdrCsvTest, WritesTimesToTheMillisecondRoundedHalfAwayFromZero) {
+  RunResult run = test::sample_run();
+  CallRecord& r = run.records[0];
+  const auto at = [](std::int64_t us) { return SimTime(std::chrono::microseconds(us)); };
+  const std::pair<SimTime, const char*> cases[] = {
+      {at(0), "0.000"},          {at(499), "0.000"},         {at(500), "0.001"},
+      {at(9'499), "0.009"},      {at(99'500), "0.100"},      {at(999'499), "0.999"},
+      {at(999'500), "1.000"},    {at(1'000'000), "1.000"},   {at(10'902'000), "10.902"},
+      {at(123'456'789'499), "123456.789"}};
+  for (const auto& [t, text] : cases) {
+    r.start = t;
+    r.answer = t;
+    r.end = t;
+    const std::string row = lines_of(cdr_csv(run))[1];
+    const std::string want = std::string(",") + text + "," + text + "," + text + ",0.000,";
+    EXPECT_NE(row.find(want), std::string::npos) << row << " should have " << want;
+  }
+}
+
+TEST(CdrCsvTest, NamesEveryStateReasonModeAndOutcomeAsTheModelDoes) {
+  // cdr.csv writes names from tables of its own: each must be the model's name.
+  RunResult run = test::sample_run();
+  CallRecord& r = run.records[0];
+  r.history.clear();
+  for (int i = 0; i < kCallStateCount; ++i) r.history.push_back(StateStamp{call_state_at(i), SimTime{0}});
+  std::string states;
+  for (const StateStamp& s : r.history) states += (states.empty() ? "" : ">") + std::string(to_string(s.state));
+  EXPECT_NE(lines_of(cdr_csv(run))[1].find("," + states + ","), std::string::npos);
+  for (std::uint32_t bit = 0; bit < 32; ++bit) {
+    const auto reason = static_cast<CallReason>(1u << bit);
+    const auto mode = static_cast<DisconnectMode>(1u << bit);
+    r.reason = reason;
+    r.mode = mode;
+    const std::string row = lines_of(cdr_csv(run))[1];
+    EXPECT_EQ(row.rfind("c1,201,out,201,202," + std::string(to_string(reason)) + ",", 0), 0u) << row;
+    EXPECT_NE(row.find("," + std::string(to_string(mode)) + ",answered,"), std::string::npos) << row;
+  }
+  for (int o = 0; o <= static_cast<int>(Outcome::Redirected); ++o) {
+    r.outcome = static_cast<Outcome>(o);
+    EXPECT_NE(lines_of(cdr_csv(run))[1].find("," + std::string(to_string(r.outcome)) + ",false,"),
+              std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace telsim
