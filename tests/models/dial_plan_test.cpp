@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <ostream>
+#include <random>
+#include <set>
+#include <string_view>
 
 namespace telsim {
 
@@ -124,6 +127,58 @@ TEST(DialPlanTest, DialableDigitsAreDigitsStarHashAndAToD) {
 TEST(DialPlanTest, OtherCharactersAreNotDialable) {
   for (const char* bad : {"E", "20x", "2 01", "+1201", "201-", "(201)", "2,01", "\t"})
     EXPECT_FALSE(is_dialable(bad)) << '"' << bad << '"';
+}
+
+// What classify must answer, straight from its definition, for a set of numbers without access
+// codes.
+Match reference(const std::set<std::string>& numbers, std::string_view digits) {
+  bool exact = false, longer = false;
+  for (const std::string& n : numbers) {
+    if (n == digits) exact = true;
+    else if (std::string_view(n).starts_with(digits)) longer = true;
+  }
+  if (exact) return longer ? Match::Ambiguous : Match::Complete;
+  return longer ? Match::Incomplete : Match::Invalid;
+}
+
+// Plans of numbers up to 15 digits are searched as packed words, others as strings: both must
+// classify every string as the definition does, including prefixes of 15-digit numbers, the
+// characters at the ends of the digit order (# and D), and strings no number could be.
+void expect_plan_classifies_as_the_definition(bool with_long_number) {
+  std::mt19937_64 rng(42);
+  const std::string_view alphabet = "#*0123456789ABCD";
+  const auto random_digits = [&](std::size_t max_len) {
+    std::string s(1 + rng() % max_len, '0');
+    for (char& c : s) c = alphabet[rng() % alphabet.size()];
+    return s;
+  };
+  std::set<std::string> numbers;
+  for (int i = 0; i < 300; ++i) numbers.insert(random_digits(4));
+  for (int i = 0; i < 40; ++i) numbers.insert("5550" + random_digits(11).substr(0, 11));  // up to 15
+  numbers.insert("D");
+  numbers.insert("###############");
+  if (with_long_number) numbers.insert("1234567890123456");  // 16 digits: does not pack
+  DialPlan plan;
+  for (const std::string& n : numbers) plan.add(n);
+  std::vector<std::string> queries = {"", "5550", "555", "#", "##############", "###############",
+                                      "################", "12345678901234567", "20x", "E", "D", "DD"};
+  for (const std::string& n : numbers) {
+    for (std::size_t len = 0; len <= n.size(); ++len) queries.push_back(n.substr(0, len));
+    queries.push_back(n + "0");
+  }
+  for (int i = 0; i < 3000; ++i) queries.push_back(random_digits(16));
+  for (const std::string& q : queries) {
+    EXPECT_EQ(plan.classify(q), reference(numbers, q)) << '"' << q << '"';
+    EXPECT_EQ(plan.contains(q), numbers.count(q) == 1) << '"' << q << '"';
+  }
+}
+
+TEST(DialPlanTest, ClassifiesAsTheDefinitionSaysWithNumbersOfUpTo15Digits) {
+  expect_plan_classifies_as_the_definition(false);
+}
+
+TEST(DialPlanTest, ClassifiesAsTheDefinitionSaysOnceANumberIsLongerThan15Digits) {
+  expect_plan_classifies_as_the_definition(true);
 }
 
 }  // namespace

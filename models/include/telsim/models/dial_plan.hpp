@@ -3,6 +3,7 @@
 /// coexist ("20" and "201"): a string that is complete but also the prefix of a longer number
 /// waits for the inter-digit timeout before it is taken as final.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <string_view>
@@ -27,6 +28,13 @@ class DialPlan {
 
  private:
   void sort_if_needed() const;
+  // While every number is at most 15 dial digits (0-9 * # A-D), as nearly every plan's are, the
+  // numbers are kept packed four bits a digit in one 64-bit word that sorts as the string does
+  // (kept_ holds them), and classify, called as each call's digits arrive, binary-searches words
+  // instead of strings: a tenth of the work and a quarter of the memory for a large switch. A
+  // number that does not pack turns the plan to strings (numbers_) for good.
+  bool packed_ = true;
+  mutable std::vector<std::uint64_t> kept_;
   mutable std::vector<std::string> numbers_;
   std::vector<std::pair<std::string, std::uint32_t>> prefixes_;
   mutable bool sorted_ = true;
