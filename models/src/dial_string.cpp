@@ -1,6 +1,6 @@
 #include "telsim/models/dial_string.hpp"
 
-#include <cctype>
+#include <array>
 
 #include <fmt/format.h>
 
@@ -29,23 +29,28 @@ std::optional<DialableAddress> parse_dialable(std::string_view text, std::string
     a.subaddress = std::string(first.substr(bar + 1));
     first = first.substr(0, bar);
   }
-  for (std::size_t i = 0; i < first.size(); ++i) {
+  // The number is taken whole and checked in place (a call placed parses one: no per-character
+  // appends).
+  static constexpr std::array<bool, 256> allowed = [] {
+    std::array<bool, 256> ok{};
+    for (unsigned char c : std::string_view("0123456789*#ABCD!PT,W@$?")) ok[c] = true;
+    return ok;
+  }();
+  a.number.assign(first);
+  for (std::size_t i = 0; i < a.number.size(); ++i) {
     // P, T and W may be written in lower case; the digits A-D may not (TAPI's list).
-    char c = first[i];
-    if (c == 'p' || c == 't' || c == 'w') c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    char& c = a.number[i];
+    if (c == 'p' || c == 't' || c == 'w') c = static_cast<char>(c - 'a' + 'A');
     if (c == ';') {
       if (i + 1 != first.size()) {
         why = fmt::format("';' (more digits follow) may only end the number, not stand at position {}", i + 1);
         return std::nullopt;
       }
       a.partial = true;
-      continue;
+      a.number.pop_back();
+      break;
     }
-    if (is_dial_digit(c) || c == '!' || c == 'P' || c == 'T' || c == ',' || c == 'W' || c == '@' || c == '$' ||
-        c == '?') {
-      a.number += c;
-      continue;
-    }
+    if (allowed[static_cast<unsigned char>(c)]) continue;
     if (c == '\r' || c == '\n') {
       why = "a line break that is not CR LF";
       return std::nullopt;
