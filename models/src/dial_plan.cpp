@@ -95,8 +95,9 @@ DialPlan::Match DialPlan::classify(std::string_view digits) const {
   if (packed_) {
     // Digits that do not pack are in no number (every number packs).
     const auto word = pack(digits);
-    auto it = word ? std::lower_bound(kept_.begin(), kept_.end(), *word) : kept_.end();
-    const std::uint64_t mask = prefix_mask(digits.size());
+    if (!word) return access_code_so_far ? Match::Incomplete : Match::Invalid;
+    const auto it = std::lower_bound(kept_.begin(), kept_.end(), *word);
+    const std::uint64_t mask = prefix_mask(digits.size());  // digits.size() <= 15 here
     if (it == kept_.end() || (*it & mask) != (*word & mask))
       return access_code_so_far ? Match::Incomplete : Match::Invalid;
     if (*it != *word) return Match::Incomplete;
