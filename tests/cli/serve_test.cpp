@@ -490,7 +490,7 @@ TEST(Serve, ASupervisorReadsTheContactCentresQueuesOverTheWire) {
   ASSERT_TRUE(board.request({{"op", "monitor"}, {"line", "*"}}).value("ok", false));
   const auto status = board.wait_for(event_is("queue_status"));
   ASSERT_TRUE(status) << board.transcript();
-  const json& frame = board.frames()[*status];
+  const json frame = board.frames()[*status];  // a copy: the request below may grow frames()
   const json info = board.request({{"op", "queue_info"}, {"queue", frame.value("queue", "")}});
   ASSERT_TRUE(info.value("ok", false)) << info.dump();
   EXPECT_EQ(info["queue_id"], frame["queue_id"]);
