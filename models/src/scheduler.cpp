@@ -24,17 +24,10 @@ TimerHandle TimerQueue::push(SimTime due, Scheduler::Callback fn) {
   s.fn = std::move(fn);
   if (++s.generation == 0) s.generation = 1;  // 0 means "no timer"
   s.armed = true;
-  // Sift up: the new entry rises past every parent due after it.
+  // The new entry rises past every parent due after it.
   const Entry e{due, seq_++ << kSlotBits | slot};
-  std::size_t i = heap_.size();
   heap_.push_back(e);
-  while (i > 0) {
-    const std::size_t parent = (i - 1) / kArity;
-    if (!(heap_[parent] > e)) break;
-    heap_[i] = heap_[parent];
-    i = parent;
-  }
-  heap_[i] = e;
+  sift_up(heap_.size() - 1, e);
   ++live_;
   return TimerHandle{slot, s.generation};
 }
@@ -52,49 +45,39 @@ void TimerQueue::cancel(TimerHandle& handle) {
   handle = TimerHandle{};
 }
 
-void TimerQueue::sift_down(std::size_t i, Entry e) {
+inline std::size_t TimerQueue::earliest_child(std::size_t i) const {
   const std::size_t n = heap_.size();
-  for (;;) {
-    const std::size_t first = kArity * i + 1;
-    if (first >= n) break;
-    std::size_t best = first;
-    const std::size_t end = std::min(first + kArity, n);
-    for (std::size_t c = first + 1; c < end; ++c)
-      if (heap_[best] > heap_[c]) best = c;
-    if (!(e > heap_[best])) break;
+  const std::size_t first = kArity * i + 1;
+  if (first >= n) return n;
+  std::size_t best = first;
+  const std::size_t end = std::min(first + kArity, n);
+  for (std::size_t c = first + 1; c < end; ++c)
+    if (heap_[best] > heap_[c]) best = c;
+  return best;
+}
+
+void TimerQueue::sift_down(std::size_t i, Entry e) {
+  for (std::size_t best; (best = earliest_child(i)) < heap_.size() && e > heap_[best]; i = best)
     heap_[i] = heap_[best];
-    i = best;
-  }
+  heap_[i] = e;
+}
+
+inline void TimerQueue::sift_up(std::size_t i, Entry e) {
+  for (std::size_t parent; i > 0 && heap_[parent = (i - 1) / kArity] > e; i = parent) heap_[i] = heap_[parent];
   heap_[i] = e;
 }
 
 void TimerQueue::pop_head() {
   const Entry last = heap_.back();
   heap_.pop_back();
-  const std::size_t n = heap_.size();
-  if (n == 0) return;
+  if (heap_.empty()) return;
   // Floyd's pop: the last entry is a leaf's, nearly always due later than everything on the way
   // down, so the hole left at the root goes down along the earliest children to the bottom without
   // comparing it, and it rises from there (rarely more than a level): three comparisons per level
   // instead of four.
   std::size_t i = 0;
-  for (;;) {
-    const std::size_t first = kArity * i + 1;
-    if (first >= n) break;
-    std::size_t best = first;
-    const std::size_t end = std::min(first + kArity, n);
-    for (std::size_t c = first + 1; c < end; ++c)
-      if (heap_[best] > heap_[c]) best = c;
-    heap_[i] = heap_[best];
-    i = best;
-  }
-  while (i > 0) {
-    const std::size_t parent = (i - 1) / kArity;
-    if (!(heap_[parent] > last)) break;
-    heap_[i] = heap_[parent];
-    i = parent;
-  }
-  heap_[i] = last;
+  for (std::size_t best; (best = earliest_child(i)) < heap_.size(); i = best) heap_[i] = heap_[best];
+  sift_up(i, last);
 }
 
 void TimerQueue::compact() {
@@ -113,9 +96,8 @@ void TimerQueue::compact() {
 void TimerQueue::renumber() {
   // Sorted by (due, order), the entries are a valid heap; numbering them in that order keeps it.
   std::sort(heap_.begin(), heap_.end(), [](const Entry& a, const Entry& b) { return b > a; });
-  constexpr std::uint64_t slot_mask = (std::uint64_t{1} << kSlotBits) - 1;
   seq_ = 0;
-  for (Entry& e : heap_) e.order = seq_++ << kSlotBits | (e.order & slot_mask);
+  for (Entry& e : heap_) e.order = seq_++ << kSlotBits | (e.order & kSlotMask);
 }
 
 void TimerQueue::drop_dead_heads() {

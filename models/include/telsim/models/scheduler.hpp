@@ -45,6 +45,7 @@ class TimerQueue {
   /// pending ones are renumbered in order (tests pass a smaller limit to see it happen).
   static constexpr unsigned kSlotBits = 26;  ///< at most 2^26 (67,108,864) timers pending at once
   static constexpr unsigned kSeqBits = 64 - kSlotBits;
+  static constexpr std::uint64_t kSlotMask = (std::uint64_t{1} << kSlotBits) - 1;
   explicit TimerQueue(std::uint64_t seq_limit = std::uint64_t{1} << kSeqBits) : seq_limit_(seq_limit) {}
   TimerHandle push(SimTime due, Scheduler::Callback fn);
   void cancel(TimerHandle& handle);
@@ -62,7 +63,7 @@ class TimerQueue {
   struct Entry {
     SimTime due;
     std::uint64_t order;  ///< seq << kSlotBits | slot
-    std::uint32_t slot() const { return static_cast<std::uint32_t>(order & ((std::uint64_t{1} << kSlotBits) - 1)); }
+    std::uint32_t slot() const { return static_cast<std::uint32_t>(order & kSlotMask); }
     /// (due, order) as one number: a due time is never negative. Compared in two instructions,
     /// without the branch a field-by-field comparison mispredicts half the time in a heap.
     __extension__ using Key = unsigned __int128;  // GCC and Clang's (__extension__: not ISO C++)
@@ -79,6 +80,10 @@ class TimerQueue {
   void pop_head();
   /// Put `e` at position `i` or below, moving earlier children up.
   void sift_down(std::size_t i, Entry e);
+  /// Put `e` at position `i` or above, moving later parents down.
+  void sift_up(std::size_t i, Entry e);
+  /// The earliest of node `i`'s children, or heap_.size() when it has none.
+  std::size_t earliest_child(std::size_t i) const;
   /// Drop every cancelled entry and rebuild the heap (cancel does, once they outnumber the live).
   void compact();
   /// Number the pending timers 0, 1, ... in their order (seq_ reached seq_limit_).
