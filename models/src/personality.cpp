@@ -2,6 +2,7 @@
 #include "telsim/models/personality.hpp"
 
 #include <algorithm>
+#include <array>
 
 namespace telsim {
 namespace {
@@ -28,13 +29,26 @@ constexpr PresetSetting kMinimal[] = {
     {"dial_quiet", "false"},     {"dial_billing", "false"}, {"answer_mode", "none"},
     {"skip_states", "DIALTONE,PROCEEDING"},
 };
-constexpr Op kMinimalOut[] = {
-    Op::Accept,        Op::Hold,           Op::Unhold,          Op::SwapHold,
-    Op::Park,          Op::Unpark,         Op::Pickup,          Op::Forward,
-    Op::SetupTransfer, Op::CompleteTransfer, Op::BlindTransfer, Op::SetupConference,
-    Op::PrepareAddToConference, Op::AddToConference, Op::RemoveFromConference, Op::Redirect,
-    Op::SecureCall,    Op::CompleteCall,   Op::UncompleteCall,
-};
+// The Basic Telephony Services among the operations; minimal offers these and nothing else
+// (every other one, the media and agent operations included, is supplementary in TAPI).
+constexpr bool is_basic(Op op) {
+  return op == Op::MakeCall || op == Op::Dial || op == Op::Answer || op == Op::Drop || op == Op::Deallocate ||
+         op == Op::TranslateAddress || op == Op::Handoff;
+}
+constexpr std::size_t kBasicCount = [] {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < kOpCount; ++i) n += is_basic(static_cast<Op>(i));
+  return n;
+}();
+// Computed from the catalogue, so an operation added later is out of minimal unless it is basic.
+constexpr auto kMinimalOut = [] {
+  std::array<Op, kOpCount - kBasicCount> out{};
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < kOpCount; ++i)
+    if (!is_basic(static_cast<Op>(i))) out[k++] = static_cast<Op>(i);
+  return out;
+}();
+static_assert(kBasicCount == 7, "the seven Basic Telephony operations minimal names");
 
 // key_system: a small key telephone system. Lines hold, transfer and conference (three parties,
 // no CONFDROP), but there is no park, no call completion and no redirect; a local hang-up is

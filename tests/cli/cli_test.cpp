@@ -4,6 +4,7 @@
 
 #include <regex>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -287,6 +288,34 @@ TEST(CliRun, PersonalityOptionRunsTheScenarioAgainstAnotherPreset) {
   const Result suite = run_telsim("run " + quote(keys) + " " + quote(strict) + " --personality strict --quiet");
   EXPECT_EQ(suite.status, 1) << describe(suite);
   EXPECT_NE(suite.out.find("1 passed, 1 failed"), std::string::npos) << suite.out;
+}
+
+// The faults a scenario injects are in the reports it writes: report.json's `faults` and
+// report.html's table, each action with when and whom it hit.
+TEST(CliRun, TheReportsShowTheInjectedFaults) {
+  TempDir dir;
+  const Result r = run_telsim("run " + quote(source_path("scenarios/regression/faults.yaml")) + " --quiet --report " +
+                              quote(dir.path().string()));
+  ASSERT_EQ(r.status, 0) << describe(r);
+  const json faults = load_json(dir / "report.json").at("faults");
+  ASSERT_EQ(faults.size(), 4u) << faults.dump();
+  const std::vector<std::tuple<double, int, std::string, std::string>> want = {
+      {1.34, 1, "refused make_call: LINEERR_RESOURCEUNAVAIL", "line 203"},
+      {5.0, 2, "answer: reply lost", "line 202 (c2)"},
+      {30.0, 3, "link down for 5s", "every application"},
+      {35.0, 3, "link up", "every application"}};
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    const auto& [at, fault, what, to] = want[i];
+    EXPECT_DOUBLE_EQ(faults[i].at("at_s").get<double>(), at) << i;
+    EXPECT_EQ(faults[i].at("fault").get<int>(), fault) << i;
+    EXPECT_EQ(faults[i].at("what").get<std::string>(), what) << i;
+    EXPECT_EQ(faults[i].at("to").get<std::string>(), to) << i;
+  }
+  const std::string html = read_file(dir / "report.html");
+  const std::size_t table = html.find("<h2>Injected faults</h2>");
+  ASSERT_NE(table, std::string::npos);
+  for (const auto& [at, fault, what, to] : want)
+    EXPECT_NE(html.find("<td>" + what + "</td><td>" + to + "</td>", table), std::string::npos) << what;
 }
 
 TEST(CliRun, MissingFileIsBadInputNamingIt) {

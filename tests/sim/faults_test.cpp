@@ -136,6 +136,28 @@ steps:
   EXPECT_EQ(r.faults[1].at, SimTime(7s));
 }
 
+TEST(FaultsTest, ADelayedReplyHoldsTheNextStepByItsDelay) {
+  ManualKernel kernel;
+  const RunResult r = run_scenario(parse(R"(  - {op: hold, delay: 2s}
+steps:
+  - {at: 1s, do: make_call, line: "201", to: "202", as: a}
+  - {expect: {line: "202", state: OFFERING}, within: 2s, as: b}
+  - {at: 5s, do: answer, call: b}
+  - {do: hold, call: a}
+  - {expect: {call: a, state: ONHOLD}}
+  - {do: drop, call: a}
+  - {do: drop, call: b}
+)"),
+                                   kernel);
+  ASSERT_EQ(r.expectations.size(), 2u);
+  EXPECT_TRUE(r.expectations[1].ok) << r.expectations[1].message;
+  EXPECT_EQ(r.expectations[1].at, SimTime(7s)) << "hold at 5 s, its reply 2 s late";
+  ASSERT_EQ(r.faults.size(), 1u);
+  EXPECT_EQ(r.faults[0].what, "hold: reply 2s late");
+  EXPECT_EQ(r.faults[0].at, SimTime(5s));
+  EXPECT_EQ(r.faults[0].to, "line 201 (c1)");
+}
+
 TEST(FaultsTest, NthCountsOnlyTheRequestsTheFaultMatches) {
   ManualKernel kernel;
   const Scenario s = parse("  - {op: hold, line: \"202\", nth: 2, error: LINEERR_OPERATIONFAILED}\n");

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -41,6 +42,16 @@ TEST(PersonalityTest, EveryPresetNamesRealSettingsWithValuesTheLoaderTakes) {
     EXPECT_TRUE(preset.supports(Op::Drop)) << "every switch lets a call end";
     EXPECT_TRUE(preset.supports(Op::MakeCall));
   }
+}
+
+TEST(PersonalityTest, MinimalOffersTheBasicTelephonyServicesAndNothingElse) {
+  // TAPI's Basic Telephony Services; everything else, media, digits, tones, call data and agents
+  // included, is a supplementary service, which a minimal provider does not offer.
+  const std::set<Op> basic = {Op::MakeCall, Op::Dial,   Op::Answer,          Op::Drop,
+                              Op::Deallocate, Op::Handoff, Op::TranslateAddress};
+  const SwitchProfile minimal = parse("  personality: minimal\n").pbx.profile;
+  for (const OpInfo& op : operations())
+    EXPECT_EQ(minimal.supports(op.op), basic.count(op.op) == 1) << op.name;
 }
 
 TEST(PersonalityTest, ThePresetsDifferWhereTheyAreDocumentedToDiffer) {

@@ -30,6 +30,13 @@ bool have_wine() { return std::string(TELSIM_WINE).size() > 0; }
 /// program. scripts/install-deps installs it, unless the i386 archive cannot be had.
 bool have_wine32() { return fs::exists("/usr/lib/wine/wine"); }
 
+/// Why the 32-bit programs cannot run here ("" when they can): every 32-bit test skips with it.
+std::string no_32_bit() {
+  if (std::string(TELSIM_TSP_BIN32).empty()) return "no 32-bit build (Debian: g++-mingw-w64-i686-win32)";
+  if (!have_wine32()) return "wine32 is not installed: no 32-bit Wine to run it (Debian: wine32:i386)";
+  return "";
+}
+
 fs::path scenario(const std::string& name) { return fs::path(TELSIM_SOURCE_DIR) / "tsp-shim" / "test" / name; }
 
 class Tapi32UnderWine : public ::testing::Test {
@@ -128,8 +135,7 @@ TEST_F(Tapi32UnderWine, AnAnsiTapi14ProgramDialsHangsUpAndShowsABusyBox) { dial_
 // the 32-bit tapi32.dll and telsim.tsp wine-setup put in syswow64 (the registry read through
 // Wow6432Node).
 TEST_F(Tapi32UnderWine, TheThirtyTwoBitBuildOfTheDiallerDoesTheSame) {
-  if (std::string(TELSIM_TSP_BIN32).empty()) GTEST_SKIP() << "no 32-bit build (Debian: g++-mingw-w64-i686-win32)";
-  if (!have_wine32()) GTEST_SKIP() << "wine32 is not installed: no 32-bit Wine to run it (Debian: wine32:i386)";
+  if (const std::string why = no_32_bit(); !why.empty()) GTEST_SKIP() << why;
   dial_test(*this, 32);
 }
 
@@ -166,8 +172,7 @@ TEST_F(Tapi32UnderWine, AUnicodeEventHandleProgramAnswersOneLineAndMonitorsAnoth
 
 // ... and its 32-bit build: the "Done when" for 32-bit programs.
 TEST_F(Tapi32UnderWine, TheThirtyTwoBitBuildOfTheAnsweringProgramDoesTheSame) {
-  if (std::string(TELSIM_TSP_BIN32).empty()) GTEST_SKIP() << "no 32-bit build (Debian: g++-mingw-w64-i686-win32)";
-  if (!have_wine32()) GTEST_SKIP() << "wine32 is not installed: no 32-bit Wine to run it (Debian: wine32:i386)";
+  if (const std::string why = no_32_bit(); !why.empty()) GTEST_SKIP() << why;
   answer_test(*this, 32);
 }
 
@@ -264,8 +269,7 @@ TEST_F(Tapi32UnderWine, AnAgentDesktopSetsItsStateAndReadsItsGroupsAndQueues) {
 void share_test(Tapi32UnderWine& t, int logger_bits);
 TEST_F(Tapi32UnderWine, TwoProcessesShareALineAndOneHandsItsCallToTheOtherByName) { share_test(*this, 64); }
 TEST_F(Tapi32UnderWine, AThirtyTwoBitLoggerSharesTheLineWithASixtyFourBitDialler) {
-  if (std::string(TELSIM_TSP_BIN32).empty()) GTEST_SKIP() << "no 32-bit build (Debian: g++-mingw-w64-i686-win32)";
-  if (!have_wine32()) GTEST_SKIP() << "wine32 is not installed: no 32-bit Wine to run it (Debian: wine32:i386)";
+  if (const std::string why = no_32_bit(); !why.empty()) GTEST_SKIP() << why;
   share_test(*this, 32);
 }
 
@@ -357,7 +361,7 @@ TEST_F(Tapi32UnderWine, AUnimodemStyleProgramMakesADataCallAndMovesDataThroughTh
 // The same from the 32-bit build: its telsim.tsp (syswow64) finds the COM port in the 64-bit
 // registry view, where wine-setup wrote HKLM\Software\Wine\Ports.
 TEST_F(Tapi32UnderWine, TheThirtyTwoBitBuildOfTheDataProgramGetsTheCOMPortToo) {
-  if (!have_wine32()) GTEST_SKIP() << "wine32 is not installed: no 32-bit Wine to run it (Debian: wine32:i386)";
+  if (const std::string why = no_32_bit(); !why.empty()) GTEST_SKIP() << why;
   data_call(32);
 }
 
@@ -426,8 +430,7 @@ TEST_F(Tapi32UnderWine, PassthroughHandsTheProgramTheModemWhichItsDevConfigConfi
 // The same from the 32-bit build (its DEVCFG, COMMCONFIG and MODEMSETTINGS laid out by a
 // 32-bit compiler).
 TEST_F(Tapi32UnderWine, TheThirtyTwoBitBuildOfThePassthroughProgramDoesTheSame) {
-  if (std::string(TELSIM_TSP_BIN32).empty()) GTEST_SKIP() << "no 32-bit build (Debian: g++-mingw-w64-i686-win32)";
-  if (!have_wine32()) GTEST_SKIP() << "wine32 is not installed: no 32-bit Wine to run it (Debian: wine32:i386)";
+  if (const std::string why = no_32_bit(); !why.empty()) GTEST_SKIP() << why;
   passthrough(32);
 }
 
