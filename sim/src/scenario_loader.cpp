@@ -392,7 +392,7 @@ Scenario Loader::load(const YAML::Node& root) {
   if (!keys.count("pbx")) fail(root, "the scenario needs a 'pbx' with its 'extensions'");
   const YAML::Node pbx = root["pbx"];
   std::vector<std::string> pbx_keys = {"extensions", "timing", "park", "pickup_groups", "forwarding", "unsupported",
-                                       "personality", "errors"};
+                                       "supported", "personality", "errors"};
   for (const ProfileSetting& setting : profile_settings()) pbx_keys.emplace_back(setting.name);
   auto pk = mapping(pbx, "pbx", pbx_keys);
   if (!pk.count("extensions")) fail(pbx, "pbx needs 'extensions'");
@@ -467,17 +467,25 @@ Scenario Loader::load(const YAML::Node& root) {
     }
   }
   if (pk.count("timing")) timing(pbx["timing"], sc.pbx.profile.timing);
-  if (pk.count("unsupported")) {
-    // Operations this switch does not offer: OPERATIONUNAVAIL, and absent from capabilities.
-    const YAML::Node u = pbx["unsupported"];
-    if (!u.IsSequence()) fail(u, "unsupported must be a list of operation names, e.g. [park, unpark]");
+  // An operation list: `unsupported` (OPERATIONUNAVAIL, and absent from capabilities) adds to
+  // the preset's, `supported` gives back operations the preset leaves out; naming one in both
+  // is a contradiction.
+  std::map<Op, int> listed;  // the line each operation was named on
+  for (const char* key : {"unsupported", "supported"}) {
+    if (!pk.count(key)) continue;
+    const bool offer = std::string_view(key) == "supported";
+    const YAML::Node u = pbx[key];
+    if (!u.IsSequence()) fail(u, fmt::format("{} must be a list of operation names, e.g. [park, unpark]", key));
     for (const auto& n : u) {
-      const std::string name = scalar(n, "unsupported");
+      const std::string name = scalar(n, key);
       const OpInfo* op = find_operation(name);
       if (!op) fail(n, fmt::format("'{}' is not an operation (telsim operations lists them)", name));
-      if (op->op == Op::Drop || op->op == Op::Deallocate)
+      if (!offer && (op->op == Op::Drop || op->op == Op::Deallocate))
         fail(n, fmt::format("every switch offers {}: a call must be able to end", name));
-      sc.pbx.profile.supported[static_cast<std::size_t>(op->op)] = false;
+      if (offer && listed.count(op->op))
+        fail(n, fmt::format("{} is in both unsupported (line {}) and supported", name, listed[op->op]));
+      listed[op->op] = n.Mark().line + 1;
+      sc.pbx.profile.supported[static_cast<std::size_t>(op->op)] = offer;
     }
   }
 

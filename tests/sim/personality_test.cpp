@@ -144,6 +144,28 @@ TEST(PersonalityTest, TheSectionsOwnSettingsOverrideThePresetWhereverTheyAreWrit
   EXPECT_FALSE(more.supports(Op::Park)) << "unsupported adds to the preset's list";
 }
 
+TEST(PersonalityTest, SupportedGivesBackOperationsThePresetLeavesOut) {
+  // A minimal line that can hold: the preset's other refusals stay.
+  const SwitchProfile p = parse("  supported: [hold, unhold]\n  personality: minimal\n").pbx.profile;
+  EXPECT_TRUE(p.supports(Op::Hold));
+  EXPECT_TRUE(p.supports(Op::Unhold));
+  EXPECT_FALSE(p.supports(Op::Park));
+  EXPECT_EQ(p.max_calls_per_line, 1u) << "and its settings";
+  // Both lists naming one operation contradict each other: an error at the second.
+  try {
+    parse("  unsupported: [park]\n  supported: [hold, park]\n");
+    FAIL() << "no error";
+  } catch (const ScenarioError& e) {
+    EXPECT_EQ(e.message(), "p.yaml:5:21: park is in both unsupported (line 4) and supported");
+  }
+  try {
+    parse("  supported: [park, nothing]\n");
+    FAIL() << "no error";
+  } catch (const ScenarioError& e) {
+    EXPECT_EQ(e.message(), "p.yaml:4:21: 'nothing' is not an operation (telsim operations lists them)");
+  }
+}
+
 TEST(PersonalityTest, AnUnknownPersonalityIsAnErrorAtItsPlaceListingThePresets) {
   try {
     parse("  personality: fancy\n");
