@@ -22,6 +22,9 @@ std::string junit_xml(const RunResult& run) {
   out += "    <properties>\n";
   out += fmt::format("      <property name=\"file\" value=\"{}\"/>\n", xml_escape(run.file));
   out += fmt::format("      <property name=\"seed\" value=\"{}\"/>\n", run.seed);
+  // The switch it ran against, when a personality was named (a CI matrix over presets).
+  if (!run.personality.empty())
+    out += fmt::format("      <property name=\"personality\" value=\"{}\"/>\n", xml_escape(run.personality));
   out += "    </properties>\n";
   for (const ExpectationResult& e : run.expectations) {
     const std::string name = fmt::format("step {} (line {}): {}", e.step, e.yaml_line, e.what);

@@ -68,11 +68,15 @@ TEST(JunitXmlTest, AllPassingRunHasNoFailureElements) {
   EXPECT_NE(xml.find("tests=\"2\" failures=\"0\""), std::string::npos);
 }
 
-TEST(JunitXmlTest, RecordsSeedAndFileAsProperties) {
+TEST(JunitXmlTest, RecordsSeedFileAndPersonalityAsProperties) {
   const std::string xml = junit_xml(test::sample_run());
   EXPECT_NE(xml.find("<property name=\"file\" value=\"scenarios/front_desk.yaml\"/>"),
             std::string::npos);
   EXPECT_NE(xml.find("<property name=\"seed\" value=\"42\"/>"), std::string::npos);
+  EXPECT_EQ(xml.find("\"personality\""), std::string::npos) << "no personality named, none written";
+  RunResult keys = test::sample_run();
+  keys.personality = "key_system";
+  EXPECT_NE(junit_xml(keys).find("<property name=\"personality\" value=\"key_system\"/>"), std::string::npos);
 }
 
 TEST(JunitXmlTest, EqualRunsGiveIdenticalBytes) {
