@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <regex>
+#include <sstream>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -288,6 +289,29 @@ TEST(CliRun, PersonalityOptionRunsTheScenarioAgainstAnotherPreset) {
   const Result suite = run_telsim("run " + quote(keys) + " " + quote(strict) + " --personality strict --quiet");
   EXPECT_EQ(suite.status, 1) << describe(suite);
   EXPECT_NE(suite.out.find("1 passed, 1 failed"), std::string::npos) << suite.out;
+}
+
+// `telsim personalities`: one line per preset, its name then what defines it, every preset a
+// scenario's `personality:` takes and nothing else.
+TEST(CliPersonalities, ListsEachPresetOnOneLine) {
+  const Result r = run_telsim("personalities");
+  ASSERT_EQ(r.status, 0) << describe(r);
+  std::vector<std::string> names;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    const std::size_t gap = line.find("  ");
+    ASSERT_NE(gap, std::string::npos) << line;
+    names.push_back(line.substr(0, gap));
+    EXPECT_GT(line.find_first_not_of(' ', gap), gap) << "a description follows: " << line;
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"strict", "minimal", "key_system", "large_pbx"})) << r.out;
+  TempDir dir;
+  for (const std::string& name : names) {
+    const fs::path file = dir / (name + ".yaml");
+    write_file(file, "name: p\npbx:\n  extensions: [\"201-202\"]\n  personality: " + name + "\n");
+    const Result check = run_telsim("check " + quote(file.string()));
+    EXPECT_EQ(check.status, 0) << describe(check);
+  }
 }
 
 // The faults a scenario injects are in the reports it writes: report.json's `faults` and
