@@ -470,7 +470,7 @@ Scenario Loader::load(const YAML::Node& root) {
   // An operation list: `unsupported` (OPERATIONUNAVAIL, and absent from capabilities) adds to
   // the preset's, `supported` gives back operations the preset leaves out; naming one in both
   // is a contradiction.
-  std::map<Op, int> listed;  // the line each operation was named on
+  std::map<Op, int> unsupported_at;  // the line each unsupported operation was named on
   for (const char* key : {"unsupported", "supported"}) {
     if (!pk.count(key)) continue;
     const bool offer = std::string_view(key) == "supported";
@@ -482,9 +482,9 @@ Scenario Loader::load(const YAML::Node& root) {
       if (!op) fail(n, fmt::format("'{}' is not an operation (telsim operations lists them)", name));
       if (!offer && (op->op == Op::Drop || op->op == Op::Deallocate))
         fail(n, fmt::format("every switch offers {}: a call must be able to end", name));
-      if (offer && listed.count(op->op))
-        fail(n, fmt::format("{} is in both unsupported (line {}) and supported", name, listed[op->op]));
-      listed[op->op] = n.Mark().line + 1;
+      if (offer && unsupported_at.count(op->op))
+        fail(n, fmt::format("{} is in both unsupported (line {}) and supported", name, unsupported_at[op->op]));
+      if (!offer) unsupported_at[op->op] = n.Mark().line + 1;
       sc.pbx.profile.supported[static_cast<std::size_t>(op->op)] = offer;
     }
   }

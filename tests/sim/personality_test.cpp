@@ -151,6 +151,8 @@ TEST(PersonalityTest, SupportedGivesBackOperationsThePresetLeavesOut) {
   EXPECT_TRUE(p.supports(Op::Unhold));
   EXPECT_FALSE(p.supports(Op::Park));
   EXPECT_EQ(p.max_calls_per_line, 1u) << "and its settings";
+  // A name said twice in one list is no contradiction.
+  EXPECT_TRUE(parse("  personality: minimal\n  supported: [hold, hold]\n").pbx.profile.supports(Op::Hold));
   // Both lists naming one operation contradict each other: an error at the second.
   try {
     parse("  unsupported: [park]\n  supported: [hold, park]\n");
