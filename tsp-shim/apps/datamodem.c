@@ -21,8 +21,7 @@
  * reaches it (and comes back: the far end echoes), and no modem result ("CONNECT") is in the
  * data. Then the port by the name lineGetID gave ("COMn" opened as \\.\COMn, as Unimodem's
  * is, when telsim wine-setup mapped a COM port onto the modem; else the pty's DOS path) moves
- * data too ("REOPEN path=..."). lineDrop hangs up: IDLE. Every LINE_CALLSTATE is printed
- * "CALLSTATE id=... state=...".
+ * data too ("REOPEN path=..."). lineDrop hangs up: IDLE.
  *
  *   datamodem.exe MODEM VOICE NUMBER passthrough
  *
@@ -36,6 +35,20 @@
  * shows the DEVCFG's settings in its active profile (M0 L3 X3 S07:030), and ATDT NUMBER dials
  * (the far modem's CONNECT at 9600, the DEVCFG's rate, and its banner; printed "PASSTHRU ...").
  * lineDrop ends it: IDLE, the modem hung up and TAPI's again.
+ *
+ *   datamodem.exe MODEM VOICE NUMBER answer MODEM2
+ *
+ * Both ends of a data call: the program owns a second modem's line (MODEM2) too, dials NUMBER
+ * (that modem's) from MODEM, and answers the call that comes OFFERING on MODEM2 (the first
+ * LINE_CALLSTATE of a handle TAPI gave it: dwParam3 OWNER); the modems train, each port reads
+ * what the other writes; the caller hangs up (IDLE), the answered call goes DISCONNECTED and the
+ * program drops it (IDLE).
+ *
+ * --api VERSION (before the others, e.g. --api 0x10004) makes it a program of that TAPI version:
+ * lineInitializeEx and lineNegotiateAPIVersion ask for exactly that one.
+ *
+ * Every LINE_CALLSTATE is printed "CALLSTATE call=H id=N state=NAME mode=M priv=P" (N the call's
+ * dwCallID, M dwParam2, P dwParam3), which must be 0 or a privilege: never the call's media mode.
  * Prints "PASS: datamodem" or "FAIL: ...".
  */
 #include <windows.h>
@@ -44,6 +57,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int g_failed;
@@ -89,25 +103,72 @@ static const char *state_name(DWORD s) {
 
 static VARSTRING *sized(DWORD n);
 
-/* Waits up to `ms` for a LINE_CALLSTATE of `call` in `state` (printing every message). */
+/* The calls the program has heard of: each handle's dwCallID (lineGetCallInfo's, read when the
+ * first message about it came), the states it got and dwParam3 of its first LINE_CALLSTATE. */
+typedef struct {
+  HCALL call;
+  DWORD id, seen, count, first_state, first_priv;
+} Known;
+static Known g_known[16];
+static int g_nknown;
+
+static Known *known(HCALL call) {
+  for (int i = 0; i < g_nknown; ++i)
+    if (g_known[i].call == call) return &g_known[i];
+  if (g_nknown == (int)(sizeof g_known / sizeof g_known[0])) return NULL;
+  Known *k = &g_known[g_nknown++];
+  memset(k, 0, sizeof *k);
+  k->call = call;
+  BYTE buf[4096];
+  LINECALLINFO *info = (LINECALLINFO *)buf;
+  memset(buf, 0, sizeof buf);
+  info->dwTotalSize = sizeof buf;
+  if (lineGetCallInfoA(call, info) == 0) k->id = info->dwCallID;
+  return k;
+}
+
+/* Takes the next message within `ms` and prints it ("CALLSTATE call=H id=N state=NAME mode=M
+ * priv=P" for LINE_CALLSTATE); 0 when none came. dwParam3 of LINE_CALLSTATE is the program's
+ * privilege when it changed (the first message of a call TAPI announced), else 0: never the
+ * call's media mode, which a provider's LINE_CALLSTATE carries there. */
+static int next_message(HLINEAPP app, DWORD ms) {
+  LINEMESSAGE m;
+  if (lineGetMessage(app, &m, ms) != 0) return 0;
+  if (m.dwMessageID == LINE_CALLSTATE) {
+    Known *k = known((HCALL)(ULONG_PTR)m.hDevice);
+    say("CALLSTATE call=0x%lx id=%lu state=%s mode=0x%lx priv=0x%lx", (unsigned long)m.hDevice, k ? (unsigned long)k->id : 0ul,
+        state_name((DWORD)m.dwParam1), (unsigned long)m.dwParam2, (unsigned long)m.dwParam3);
+    if (m.dwParam3 != 0 && m.dwParam3 != LINECALLPRIVILEGE_MONITOR && m.dwParam3 != LINECALLPRIVILEGE_OWNER)
+      check(0, "LINE_CALLSTATE's dwParam3 is 0 or a privilege");
+    if (k) {
+      if (k->count++ == 0) {
+        k->first_state = (DWORD)m.dwParam1;
+        k->first_priv = (DWORD)m.dwParam3;
+      }
+      k->seen |= (DWORD)m.dwParam1;
+    }
+  } else if (m.dwMessageID == LINE_REPLY) {
+    say("REPLY id=0x%lx result=0x%lx", (unsigned long)m.dwParam1, (unsigned long)m.dwParam2);
+  } else if (m.dwMessageID == LINE_APPNEWCALL) {
+    say("APPNEWCALL call=0x%lx priv=0x%lx", (unsigned long)m.dwParam2, (unsigned long)m.dwParam3);
+  }
+  return 1;
+}
+
+/* Waits up to `ms` for `call` to have been in `state` (printing every message); 0 when it did not,
+ * or when it was DISCONNECTED first (for a state before that). */
 static int wait_state(HLINEAPP app, const HCALL *callp, DWORD state, DWORD ms) {
   const DWORD end = GetTickCount() + ms;
   for (;;) {
+    /* *callp is written when lineMakeCall's request completes, before its LINE_REPLY. */
+    Known *k = NULL;
+    for (int i = 0; *callp && i < g_nknown; ++i)
+      if (g_known[i].call == *callp) k = &g_known[i];
+    if (k && (k->seen & state)) return 1;
+    if (k && (k->seen & LINECALLSTATE_DISCONNECTED) && state != LINECALLSTATE_IDLE) return 0;
     const DWORD now = GetTickCount();
     if ((LONG)(end - now) <= 0) return 0;
-    LINEMESSAGE m;
-    if (lineGetMessage(app, &m, end - now) != 0) continue;
-    const HCALL call = *callp; /* written when lineMakeCall's request completes, before its LINE_REPLY */
-    if (m.dwMessageID == LINE_CALLSTATE) {
-      say("CALLSTATE id=%lx state=%s p2=0x%lx p3=0x%lx", (unsigned long)m.hDevice, state_name((DWORD)m.dwParam1),
-          (unsigned long)m.dwParam2, (unsigned long)m.dwParam3);
-      if ((HCALL)(ULONG_PTR)m.hDevice == call && m.dwParam1 == state) return 1;
-      if ((HCALL)(ULONG_PTR)m.hDevice == call && m.dwParam1 == LINECALLSTATE_DISCONNECTED && state != LINECALLSTATE_IDLE &&
-          state != LINECALLSTATE_DISCONNECTED)
-        return 0;
-    } else if (m.dwMessageID == LINE_REPLY) {
-      say("REPLY id=0x%lx result=0x%lx", (unsigned long)m.dwParam1, (unsigned long)m.dwParam2);
-    }
+    next_message(app, end - now);
   }
 }
 
@@ -317,6 +378,86 @@ static void passthrough_call(HLINEAPP app, DWORD modem, DWORD voice, DWORD v, co
   lineClose(line);
 }
 
+/* The other end of a data call: the program owns a second modem's line too, dials it from the
+ * first, and answers there. A program of TAPI 1.4 hears of the call by its first LINE_CALLSTATE
+ * (OFFERING), whose dwParam3 is its privilege, OWNER (a 2.x program gets LINE_APPNEWCALL
+ * first); the modems train, and what each writes the other reads. */
+static void answer_call(HLINEAPP app, DWORD modem, DWORD other, DWORD v, const char *number) {
+  HLINE line, line2;
+  LONG rc = lineOpenA(app, modem, &line, v, 0, 0, LINECALLPRIVILEGE_OWNER, LINEMEDIAMODE_DATAMODEM, NULL);
+  check(rc == 0, "lineOpenA on the dialling modem's line as the owner of DATAMODEM calls");
+  if (rc != 0) return;
+  rc = lineOpenA(app, other, &line2, v, 0, 0, LINECALLPRIVILEGE_OWNER, LINEMEDIAMODE_DATAMODEM, NULL);
+  check(rc == 0, "lineOpenA on the answering modem's line as the owner of DATAMODEM calls");
+  if (rc != 0) return;
+  LINECALLPARAMS params;
+  memset(&params, 0, sizeof params);
+  params.dwTotalSize = sizeof params;
+  params.dwBearerMode = LINEBEARERMODE_VOICE;
+  params.dwMediaMode = LINEMEDIAMODE_DATAMODEM;
+  HCALL call = 0, offered = 0;
+  rc = lineMakeCallA(line, &call, number, 0, &params);
+  check(rc > 0, "lineMakeCallA to the other modem (a request id)");
+  if (rc <= 0) return;
+  /* The answering modem's call: the first handle the program did not make that came OFFERING. */
+  const DWORD end = GetTickCount() + 30000;
+  while (!offered && (LONG)(end - GetTickCount()) > 0) {
+    for (int i = 0; i < g_nknown && !offered; ++i)
+      if (g_known[i].call != call && g_known[i].first_state == LINECALLSTATE_OFFERING) offered = g_known[i].call;
+    if (!offered) next_message(app, 200);
+  }
+  check(offered != 0, "LINE_CALLSTATE OFFERING on the answering modem's line");
+  if (!offered) return;
+  const Known *k = known(offered);
+  say("OFFERED call=0x%lx id=%lu priv=0x%lx", (unsigned long)offered, (unsigned long)k->id, (unsigned long)k->first_priv);
+  check(k->first_priv == LINECALLPRIVILEGE_OWNER, "the offered call's first LINE_CALLSTATE: dwParam3 OWNER, not the media mode");
+  BYTE buf[4096];
+  LINECALLINFO *info = (LINECALLINFO *)buf;
+  memset(buf, 0, sizeof buf);
+  info->dwTotalSize = sizeof buf;
+  check(lineGetCallInfoA(offered, info) == 0 && info->hLine == line2 && (info->dwMediaMode & LINEMEDIAMODE_DATAMODEM),
+        "LINECALLINFO: the answering modem's line, DATAMODEM");
+  LINECALLSTATUS st;
+  memset(&st, 0, sizeof st);
+  st.dwTotalSize = sizeof st;
+  check(lineGetCallStatus(offered, &st) == 0 && st.dwCallPrivilege == LINECALLPRIVILEGE_OWNER, "LINECALLSTATUS: OWNER");
+  rc = lineAnswer(offered, NULL, 0);
+  check(rc > 0, "lineAnswer: the answering modem answers (a request id)");
+  check(wait_state(app, &offered, LINECALLSTATE_CONNECTED, 30000), "the answered call CONNECTED");
+  check(wait_state(app, &call, LINECALLSTATE_CONNECTED, 30000), "the dialled call CONNECTED");
+  HANDLE ports[2] = {NULL, NULL};
+  HCALL calls[2] = {call, offered};
+  HLINE lines[2] = {line, line2};
+  for (int i = 0; i < 2; ++i) {
+    VARSTRING *vs = sized(1024);
+    rc = lineGetIDA(lines[i], 0, calls[i], LINECALLSELECT_CALL, vs, "comm/datamodem");
+    check(rc == 0 && vs->dwStringSize > sizeof(HANDLE), "lineGetIDA(comm/datamodem) on each call");
+    if (rc != 0) return;
+    memcpy(&ports[i], (BYTE *)vs + vs->dwStringOffset, sizeof(HANDLE));
+    COMMTIMEOUTS t = {MAXDWORD, 0, 0, 0, 0};
+    SetCommTimeouts(ports[i], &t);
+  }
+  char got[1024] = "";
+  check(write_all(ports[0], "from the caller\r") && read_until(ports[1], "from the caller", got, sizeof got, 20000),
+        "what the dialling modem's port writes, the answering modem's reads");
+  say("DATA %s", got);
+  got[0] = 0;
+  check(write_all(ports[1], "from the answerer\r") && read_until(ports[0], "from the answerer", got, sizeof got, 20000),
+        "and the other way");
+  say("DATA %s", got);
+  CloseHandle(ports[0]);
+  CloseHandle(ports[1]);
+  /* The caller hangs up; the answering modem loses its carrier and the program drops that call too. */
+  check(lineDrop(call, NULL, 0) > 0, "lineDrop on the dialled call");
+  check(wait_state(app, &call, LINECALLSTATE_IDLE, 20000), "the dialled call IDLE");
+  check(wait_state(app, &offered, LINECALLSTATE_DISCONNECTED, 20000), "the answered call DISCONNECTED: the far modem hung up");
+  check(lineDrop(offered, NULL, 0) > 0, "lineDrop on the answered call");
+  check(wait_state(app, &offered, LINECALLSTATE_IDLE, 20000), "the answered call IDLE");
+  check(lineDeallocateCall(call) == 0 && lineDeallocateCall(offered) == 0, "lineDeallocateCall on both");
+  lineClose(line);
+  lineClose(line2);
+}
+
 static VARSTRING *sized(DWORD n) {
   static BYTE bufs[4][8192];
   static int next;
@@ -327,12 +468,22 @@ static VARSTRING *sized(DWORD n) {
 }
 
 int main(int argc, char **argv) {
+  /* --api V: the program is of TAPI version V (0x10004: a TAPI 1.4 program), the only one it
+   * negotiates. */
+  DWORD api = 0;
+  int n = 0;
+  for (int i = 1; i < argc; ++i) {
+    if (strcmp(argv[i], "--api") == 0 && i + 1 < argc) api = strtoul(argv[++i], NULL, 16);
+    else argv[++n] = argv[i];
+  }
+  argc = n + 1;
   if (argc < 3) {
-    say("usage: datamodem.exe MODEM VOICE");
+    say("usage: datamodem.exe [--api VERSION] MODEM VOICE [NUMBER [passthrough | answer MODEM2]]");
     return 2;
   }
+  const int answering = argc >= 6 && strcmp(argv[4], "answer") == 0;
   HLINEAPP app;
-  DWORD devices = 0, version = 0x00020002;
+  DWORD devices = 0, version = api ? api : 0x00020002;
   LINEINITIALIZEEXPARAMS p;
   memset(&p, 0, sizeof p);
   p.dwTotalSize = sizeof p;
@@ -341,23 +492,29 @@ int main(int argc, char **argv) {
     say("FAIL: lineInitializeExA");
     return 1;
   }
-  DWORD modem = ~0u, voice = ~0u, v = 0;
+  DWORD modem = ~0u, voice = ~0u, other = ~0u, v = 0, modem_v = 0;
   for (DWORD d = 0; d < devices; ++d) {
     LINEEXTENSIONID ext;
-    if (lineNegotiateAPIVersion(app, d, 0x00010004, 0x00020002, &v, &ext) != 0) continue;
+    if (lineNegotiateAPIVersion(app, d, api ? api : 0x00010004, api ? api : 0x00020002, &v, &ext) != 0) continue;
     BYTE buf[4096];
     LINEDEVCAPS *caps = (LINEDEVCAPS *)buf;
     memset(buf, 0, sizeof buf);
     caps->dwTotalSize = sizeof buf;
     if (lineGetDevCapsA(app, d, v, 0, caps) != 0 || !caps->dwLineNameSize) continue;
     const char *name = (const char *)buf + caps->dwLineNameOffset;
-    if (strstr(name, argv[1])) modem = d;
+    if (strstr(name, argv[1])) {
+      modem = d;
+      modem_v = v;
+      say("LINE %lu version=0x%lx name=%s", (unsigned long)d, (unsigned long)v, name);
+    }
     if (strstr(name, argv[2])) voice = d;
+    if (answering && strstr(name, argv[5])) other = d;
   }
-  if (modem == ~0u || voice == ~0u) {
-    say("FAIL: no lines matching %s and %s", argv[1], argv[2]);
+  if (modem == ~0u || voice == ~0u || (answering && other == ~0u)) {
+    say("FAIL: no lines matching %s and %s%s%s", argv[1], argv[2], answering ? " and " : "", answering ? argv[5] : "");
     return 1;
   }
+  v = modem_v;
 
   /* The DEVCFG round trip. */
   check(lineGetDevConfigA(voice, sized(256), "comm/datamodem") == (LONG)LINEERR_INVALDEVICECLASS,
@@ -419,6 +576,8 @@ int main(int argc, char **argv) {
   lineClose(line);
   if (argc >= 5 && strcmp(argv[4], "passthrough") == 0)
     passthrough_call(app, modem, voice, v, argv[3]);
+  else if (answering)
+    answer_call(app, modem, other, v, argv[3]);
   else if (argc >= 4)
     data_call(app, modem, v, argv[3]);
   lineShutdown(app);

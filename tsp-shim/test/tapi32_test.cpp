@@ -25,6 +25,13 @@ std::size_t count_of(const std::string& text, const std::string& what) {
   return n;
 }
 
+/// "0x10004", as the programs print hexadecimal values.
+std::string hex(unsigned v) {
+  char b[16];
+  std::snprintf(b, sizeof b, "0x%x", v);
+  return b;
+}
+
 bool have_wine() { return std::string(TELSIM_WINE).size() > 0; }
 /// Debian's wine32 (the i386 package) puts the 32-bit loader here; wine64 alone runs no 32-bit
 /// program. scripts/install-deps installs it, unless the i386 archive cannot be had.
@@ -83,25 +90,33 @@ class Tapi32UnderWine : public ::testing::Test {
     std::vector<std::string> order;
     for (auto& f : lines_of(run.out, kind))
       if (std::find(order.begin(), order.end(), "c" + f["id"]) == order.end()) order.push_back("c" + f["id"]);
-    const auto calls = app_calls(run.out, kind);
-    for (const auto& [call, seen] : calls) {
+    hold_against_server(app_calls(run.out, kind), watch);
+    return order;
+  }
+  /// Each sequence of LINE_CALLSTATEs, by key ("c17", or "a c17": one application's of call
+  /// c17), is the server's states of that call, in the same order, and DISCONNECTED carried the
+  /// server's mode.
+  static void hold_against_server(const std::map<std::string, std::vector<std::pair<std::string, unsigned>>>& sequences,
+                                  ServerWatch& watch) {
+    for (const auto& [key, seen] : sequences) {
+      const std::string call = key.substr(key.rfind(' ') + 1);
       // The server's events may trail the program's end by a moment.
       watch.wait([&, c = call](const json& f) {
         return f.value("event", "") == "call_state" && f.value("call", "") == c && f.value("state", "") == seen.back().first;
       });
       const auto truth = watch.states(call);
-      EXPECT_EQ(names(seen), names(truth)) << "call " << call << ": the program's LINE_CALLSTATEs against the server's";
+      EXPECT_EQ(names(seen), names(truth)) << "call " << key << ": the program's LINE_CALLSTATEs against the server's";
       for (std::size_t i = 0; i < seen.size() && i < truth.size(); ++i) {
         if (seen[i].first == "DISCONNECTED") {
-          EXPECT_EQ(seen[i].second, truth[i].second) << call << ": DISCONNECTED's dwParam2 is the server's mode";
+          EXPECT_EQ(seen[i].second, truth[i].second) << key << ": DISCONNECTED's dwParam2 is the server's mode";
         }
       }
     }
-    return order;
   }
   /// The data call (AUnimodemStyleProgramMakesADataCallAndMovesDataThroughThePort), from the
-  /// 64-bit or the 32-bit build of datamodem.exe.
-  void data_call(int bits);
+  /// 64-bit or the 32-bit build of datamodem.exe; `api` non-zero: the program negotiates exactly
+  /// that TAPI version (datamodem.exe --api).
+  void data_call(int bits, unsigned api = 0);
   /// Passthrough and the DEVCFG that configures the modem
   /// (PassthroughHandsTheProgramTheModemWhichItsDevConfigConfigured), 64- or 32-bit.
   void passthrough(int bits);
@@ -365,7 +380,58 @@ TEST_F(Tapi32UnderWine, TheThirtyTwoBitBuildOfTheDataProgramGetsTheCOMPortToo) {
   data_call(32);
 }
 
-void Tapi32UnderWine::data_call(int bits) {
+// The same from a program of TAPI 1.4, which negotiates exactly 0x10004 on the modem's line (as
+// the data programs of Windows 95 do): it is served the same, and LINE_CALLSTATE's dwParam3 is
+// the privilege (0: unchanged), never the media mode the provider reports there.
+TEST_F(Tapi32UnderWine, AProgramThatNegotiatesExactlyTapi14MakesTheSameDataCall) { data_call(64, 0x00010004); }
+
+// Both ends of a data call in a program of TAPI 1.4: it owns two modems' lines, dials the second
+// from the first and answers there. A 1.4 program gets no LINE_APPNEWCALL: it hears of the call
+// by its first LINE_CALLSTATE (OFFERING), whose dwParam3 is its privilege, OWNER, and not the
+// call's media mode (DATAMODEM, which the provider's LINE_CALLSTATE carries in that place). The
+// modems train and carry data both ways; the caller hangs up, the answered call goes
+// DISCONNECTED and the program drops it. Both calls' states are the server's.
+TEST_F(Tapi32UnderWine, ATapi14DataProgramAnswersAModemCallAndGetsOwnerInDwParam3) {
+  const fs::path yaml = dir_.path() / "tapi32-modems.yaml";
+  cli_test::write_file(yaml, "name: tapi32-modems\nseed: 1\npbx:\n  extensions:\n    - {number: \"201\", name: Front desk}\n"
+                             "modems:\n  - {name: m1, number: \"400\", handshake: 1s, pty: \"" + (dir_.path() / "modem400").string() +
+                             "\"}\n  - {name: m2, number: \"401\", handshake: 1s, pty: \"" + (dir_.path() / "modem401").string() + "\"}\n");
+  auto server = std::make_unique<ServeProcess>(dir_.path(), std::vector<std::string>{yaml.string(), "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(server->wait_listening()) << server->describe();
+  ServerWatch watch(server->port());
+  ASSERT_TRUE(watch.ok());
+  const AppRun run = run_app("datamodem.exe", {"--api", "0x10004", "modem 400", "extension 201", "401", "answer", "modem 401"},
+                             server->port());
+  EXPECT_EQ(run.status, 0) << run.describe();
+  EXPECT_NE(run.out.find("PASS: datamodem"), std::string::npos) << run.describe();
+  EXPECT_NE(run.out.find("version=0x10004 name="), std::string::npos) << run.describe();
+  EXPECT_TRUE(lines_of(run.out, "APPNEWCALL").empty()) << "a TAPI 1.4 program got LINE_APPNEWCALL\n" << run.describe();
+  const auto calls = check_against_server(run, watch);
+  ASSERT_EQ(calls.size(), 2u) << run.describe();
+  std::map<std::string, std::vector<std::string>> privs;
+  for (auto& f : lines_of(run.out, "CALLSTATE")) privs["c" + f["id"]].push_back(f["priv"]);
+  const auto seen = app_calls(run.out);
+  const std::string dialled = calls[0], answered = calls[1];
+  EXPECT_EQ(seen.at(answered).front().first, "OFFERING") << run.describe();
+  EXPECT_EQ(privs[answered].front(), "0x4") << "the first LINE_CALLSTATE of the answered call carries OWNER\n" << run.describe();
+  for (std::size_t i = 1; i < privs[answered].size(); ++i) EXPECT_EQ(privs[answered][i], "0x0") << run.describe();
+  for (const auto& p : privs[dialled]) EXPECT_EQ(p, "0x0") << "the dialled call's privilege never changed\n" << run.describe();
+  EXPECT_EQ(seen.at(answered).back().first, "IDLE") << run.describe();
+  EXPECT_EQ(seen.at(dialled).back().first, "IDLE") << run.describe();
+  // The server's modems went online, and the call the program answered was the one it dialled.
+  for (const char* modem : {"400", "401"})
+    EXPECT_TRUE(watch.wait([&](const json& f) {
+      return f.value("event", "") == "modem_state" && f.value("line", "") == modem && f.value("state", "") == "online";
+    })) << "modem " << modem << " never went online";
+  EXPECT_TRUE(watch.wait([&](const json& f) {
+    return f.value("event", "") == "new_call" && f.value("call", "") == answered && f.value("line", "") == "401" &&
+           f.value("from", "") == "400";
+  })) << "the answered call is not the server's call from 400 on 401";
+  EXPECT_EQ(server->stop(), 0) << server->describe();
+  EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
+}
+
+void Tapi32UnderWine::data_call(int bits, unsigned api) {
   const fs::path pty = dir_.path() / "modem400";
   const fs::path yaml = dir_.path() / "tapi32-datacall.yaml";
   cli_test::write_file(yaml, "name: tapi32-datacall\nseed: 1\npbx:\n  extensions:\n    - {number: \"201\", name: Front desk}\n"
@@ -388,9 +454,21 @@ void Tapi32UnderWine::data_call(int bits) {
   std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
   EXPECT_EQ(fs::read_symlink(fs::path(TELSIM_TAPI32_PREFIX) / "dosdevices" / lower, ec), pty) << setup.out;
   ServerWatch watch(server->port());
-  const AppRun run = run_app("datamodem.exe", {"modem 400", "extension 201", "95551234"}, server->port(), bits);
+  ASSERT_TRUE(watch.ok());
+  std::vector<std::string> args{"modem 400", "extension 201", "95551234"};
+  if (api) args.insert(args.begin(), {"--api", hex(api)});
+  const AppRun run = run_app("datamodem.exe", args, server->port(), bits);
   EXPECT_EQ(run.status, 0) << run.describe();
   EXPECT_NE(run.out.find("PASS: datamodem"), std::string::npos) << run.describe();
+  // The version it negotiated on the modem's line is the one it asked for.
+  if (api) {
+    EXPECT_NE(run.out.find("version=" + hex(api) + " name="), std::string::npos) << run.describe();
+  }
+  // Its call went through the server's states, in order; dwParam3 of each LINE_CALLSTATE is 0
+  // (lineMakeCall gave the handle: the privilege never changed), not the media mode DATAMODEM.
+  const auto calls = check_against_server(run, watch);
+  ASSERT_EQ(calls.size(), 1u) << run.describe();
+  for (auto& f : lines_of(run.out, "CALLSTATE")) EXPECT_EQ(f["priv"], "0x0") << f["_text"];
   // Unimodem's name, the COM port, on the line and on the call; the program reopens it by that
   // name (\\.\COMn) and moves data through it again.
   EXPECT_EQ(count_of(run.out, "name=" + com + "\n"), 3) << run.describe();
