@@ -3,7 +3,7 @@
  * functions, taking its messages with lineGetMessage (LINEINITIALIZEEXOPTION_USEEVENT). The A
  * and W forms alike: its ANSI calls must get ANSI text, its Unicode calls UTF-16.
  *
- *   agentapp.exe --agent 601 --other 203
+ *   agentapp.exe --agent 601 --other 203 [--caller 201 [--pilot 500]]
  *
  * It checks: each function returns a request id and its LINE_REPLY (dwParam1 that id) comes
  * after, with 0 or the expected error; the structures' sizes (all of the variable part, or,
@@ -11,6 +11,12 @@
  * (hDevice the line, dwParam1 0, dwParam2 the LINEAGENTSTATUS_ bits) after a change of state,
  * activity or groups; a state lineSetAgentState cannot set refused at once, the other line's
  * missing agent by the switch.
+ *
+ * With --caller it owns that line too and, while READY, dials the queue's pilot from it: the
+ * queue offers the agent the call (LINE_APPNEWCALL, then OFFERING with dwParam3 OWNER), the agent
+ * answers (BUSYACD), the caller hangs up, the agent drops its DISCONNECTED call, wraps up and is
+ * READY again. Every LINE_CALLSTATE is printed "CALLSTATE line=agent|caller call=H id=N
+ * state=NAME mode=M priv=P", N the call's dwCallID.
  */
 #include <windows.h>
 #include <tapi.h>
@@ -25,7 +31,17 @@
 static HLINEAPP g_app;
 static int g_failed;
 static DWORD g_agent_status;   /* LINEAGENTSTATUS_ bits heard on the agent's line so far */
-static HLINE g_agent_line;
+static HLINE g_agent_line, g_caller_line;
+
+/* The calls heard of: each handle's line, dwCallID (lineGetCallInfo's, read at its first
+ * message) and the LINECALLSTATE_ bits it has been in. */
+typedef struct {
+  HCALL call;
+  HLINE line;
+  DWORD id, seen, count, first_priv;
+} Known;
+static Known g_known[16];
+static int g_nknown;
 
 static void say(const char *fmt, ...) {
   char buf[1024];
@@ -45,10 +61,60 @@ static void check(int ok, const char *what) {
   }
 }
 
-/* The next message; LINE_AGENTSTATUS is noted (and printed) on the way. 0 on a timeout. */
+static Known *known(HCALL call) {
+  for (int i = 0; i < g_nknown; ++i)
+    if (g_known[i].call == call) return &g_known[i];
+  if (g_nknown == (int)(sizeof g_known / sizeof g_known[0])) return NULL;
+  Known *k = &g_known[g_nknown++];
+  memset(k, 0, sizeof *k);
+  k->call = call;
+  LINECALLINFO *info = (LINECALLINFO *)calloc(1, 4096);
+  info->dwTotalSize = 4096;
+  if (lineGetCallInfoW(call, info) == 0) {
+    k->id = info->dwCallID;
+    k->line = info->hLine;
+  }
+  free(info);
+  return k;
+}
+
+static const char *state_name(DWORD s) {
+  switch (s) {
+    case LINECALLSTATE_IDLE: return "IDLE";
+    case LINECALLSTATE_OFFERING: return "OFFERING";
+    case LINECALLSTATE_ACCEPTED: return "ACCEPTED";
+    case LINECALLSTATE_DIALTONE: return "DIALTONE";
+    case LINECALLSTATE_DIALING: return "DIALING";
+    case LINECALLSTATE_RINGBACK: return "RINGBACK";
+    case LINECALLSTATE_BUSY: return "BUSY";
+    case LINECALLSTATE_CONNECTED: return "CONNECTED";
+    case LINECALLSTATE_PROCEEDING: return "PROCEEDING";
+    case LINECALLSTATE_ONHOLD: return "ONHOLD";
+    case LINECALLSTATE_DISCONNECTED: return "DISCONNECTED";
+    default: return "OTHER";
+  }
+}
+
+/* The next message; LINE_AGENTSTATUS, LINE_APPNEWCALL and LINE_CALLSTATE are noted (and
+ * printed: "CALLSTATE line=agent|caller call=H id=N state=NAME mode=M priv=P") on the way. 0 on
+ * a timeout. */
 static int next_message(LINEMESSAGE *m) {
   if (lineGetMessage(g_app, m, 20000) != 0) return 0;
-  if (m->dwMessageID == LINE_AGENTSTATUS) {
+  if (m->dwMessageID == LINE_CALLSTATE) {
+    Known *k = known((HCALL)m->hDevice);
+    say("CALLSTATE line=%s call=0x%lx id=%lu state=%s mode=0x%lx priv=0x%lx",
+        k && k->line == g_agent_line ? "agent" : k && k->line == g_caller_line ? "caller" : "other",
+        (unsigned long)m->hDevice, k ? (unsigned long)k->id : 0ul, state_name((DWORD)m->dwParam1),
+        (unsigned long)m->dwParam2, (unsigned long)m->dwParam3);
+    if (k) {
+      if (k->count++ == 0) k->first_priv = (DWORD)m->dwParam3;
+      k->seen |= (DWORD)m->dwParam1;
+    }
+  } else if (m->dwMessageID == LINE_APPNEWCALL) {
+    say("APPNEWCALL line=%s call=0x%lx priv=0x%lx", (HLINE)m->hDevice == g_agent_line ? "agent" : "other",
+        (unsigned long)m->dwParam2, (unsigned long)m->dwParam3);
+    known((HCALL)m->dwParam2);
+  } else if (m->dwMessageID == LINE_AGENTSTATUS) {
     say("AGENTSTATUS line=%s p1=%lu p2=0x%lx", (HLINE)m->hDevice == g_agent_line ? "agent" : "other",
         (unsigned long)m->dwParam1, (unsigned long)m->dwParam2);
     check((HLINE)m->hDevice == g_agent_line, "LINE_AGENTSTATUS for the agent's line");
@@ -95,6 +161,68 @@ static void await_status(DWORD bits, const char *what) {
   g_agent_status = 0;
 }
 
+/* Wait until `call` has been in `state` (every message noted on the way). */
+static int wait_call(HCALL call, DWORD state, const char *what) {
+  LINEMESSAGE m;
+  for (;;) {
+    for (int i = 0; i < g_nknown; ++i)
+      if (g_known[i].call == call && (g_known[i].seen & state)) return 1;
+    if (!next_message(&m)) break;
+  }
+  say("FAIL: %s", what);
+  g_failed = 1;
+  return 0;
+}
+
+/* The agent's state now (lineGetAgentStatusA). */
+static DWORD agent_state(void);
+
+/* A queue call, as an agent takes one: the caller's line dials the queue's pilot, the switch
+ * offers the call to this READY agent (LINE_APPNEWCALL OWNER, then OFFERING with dwParam3 OWNER),
+ * the agent answers (both CONNECTED) and is BUSYACD; the caller hangs up, the agent's call goes
+ * DISCONNECTED and the agent drops it; then the agent wraps up and is READY again. */
+static void queue_call(const wchar_t *pilot) {
+  HCALL a = 0, b = 0;
+  check(reply(lineMakeCallW(g_caller_line, &a, pilot, 0, NULL), "lineMakeCallW(pilot)") == 0 && a, "the caller dials the pilot");
+  if (!a) return;
+  /* LINE_APPNEWCALL may have come already, while the LINE_REPLY was awaited. */
+  LINEMESSAGE m;
+  for (;;) {
+    for (int i = 0; i < g_nknown && !b; ++i)
+      if (g_known[i].line == g_agent_line) b = g_known[i].call;
+    if (b || !next_message(&m)) break;
+  }
+  check(b != 0, "LINE_APPNEWCALL: the queue offers the agent a call");
+  if (!b) return;
+  if (!wait_call(b, LINECALLSTATE_OFFERING, "the agent's call OFFERING")) return;
+  check(known(b)->first_priv == LINECALLPRIVILEGE_OWNER, "the agent's first LINE_CALLSTATE: dwParam3 OWNER");
+  check(reply(lineAnswer(b, NULL, 0), "lineAnswer") == 0, "the agent answers");
+  wait_call(b, LINECALLSTATE_CONNECTED, "the agent's call CONNECTED");
+  wait_call(a, LINECALLSTATE_CONNECTED, "the caller's call CONNECTED");
+  const DWORD busy = agent_state();
+  say("STATUS on the call state=0x%lx", (unsigned long)busy);
+  check(busy == LINEAGENTSTATE_BUSYACD, "an agent on a queue call is BUSYACD");
+  check(reply(lineDrop(a, NULL, 0), "lineDrop(caller)") == 0, "the caller hangs up");
+  wait_call(a, LINECALLSTATE_IDLE, "the caller's call IDLE");
+  wait_call(b, LINECALLSTATE_DISCONNECTED, "the agent's call DISCONNECTED");
+  check(reply(lineDrop(b, NULL, 0), "lineDrop(agent)") == 0, "the agent drops the call");
+  wait_call(b, LINECALLSTATE_IDLE, "the agent's call IDLE");
+  check(lineDeallocateCall(a) == 0 && lineDeallocateCall(b) == 0, "lineDeallocateCall on both");
+  /* Wrap-up, then READY again: each change a LINE_AGENTSTATUS STATE. */
+  DWORD state = agent_state(), states = state;
+  for (int i = 0; i < 5 && state != LINEAGENTSTATE_READY; ++i) {
+    g_agent_status = 0;
+    while (!(g_agent_status & LINEAGENTSTATUS_STATE) && next_message(&m)) {
+    }
+    state = agent_state();
+    states |= state;
+  }
+  say("STATUS after the call states=0x%lx", (unsigned long)states);
+  check(states & LINEAGENTSTATE_WORKINGAFTERCALL, "the agent wraps up after the call");
+  check(state == LINEAGENTSTATE_READY, "then READY again");
+  g_agent_status = 0;
+}
+
 static void *sized(DWORD size) {
   DWORD *p = (DWORD *)calloc(1, size);
   p[0] = size;
@@ -127,15 +255,26 @@ static void entry_name(const BYTE *base, DWORD list_offset, DWORD entry, DWORD i
   check(strlen(out) + 1 == (ansi ? e[0] : e[0] / sizeof(wchar_t)), "a name's size is its text and its null");
 }
 
+static DWORD agent_state(void) {
+  LINEAGENTSTATUS *st = (LINEAGENTSTATUS *)sized(1024);
+  const DWORD state = reply(lineGetAgentStatusA(g_agent_line, 0, st), "lineGetAgentStatusA") == 0 ? st->dwState : 0;
+  free(st);
+  return state;
+}
+
 int main(int argc, char **argv) {
-  const char *agent = "601", *other = "203";
+  const char *agent = "601", *other = "203", *caller = NULL, *pilot = "500";
   for (int i = 1; i + 1 < argc; i += 2) {
     if (strcmp(argv[i], "--agent") == 0) agent = argv[i + 1];
     if (strcmp(argv[i], "--other") == 0) other = argv[i + 1];
+    if (strcmp(argv[i], "--caller") == 0) caller = argv[i + 1];
+    if (strcmp(argv[i], "--pilot") == 0) pilot = argv[i + 1];
   }
-  wchar_t wagent[16], wother[16];
+  wchar_t wagent[16], wother[16], wcaller[16], wpilot[16];
   MultiByteToWideChar(CP_ACP, 0, agent, -1, wagent, 16);
   MultiByteToWideChar(CP_ACP, 0, other, -1, wother, 16);
+  MultiByteToWideChar(CP_ACP, 0, caller ? caller : "", -1, wcaller, 16);
+  MultiByteToWideChar(CP_ACP, 0, pilot, -1, wpilot, 16);
 
   LINEINITIALIZEEXPARAMS p;
   memset(&p, 0, sizeof p);
@@ -157,6 +296,13 @@ int main(int argc, char **argv) {
   check(rc == 0, "lineOpen(agent)");
   rc = lineOpenW(g_app, odev, &other_line, 0x00020002, 0, 0, LINECALLPRIVILEGE_NONE, 0, NULL);
   check(rc == 0, "lineOpen(other)");
+  if (caller) {
+    const DWORD cdev = find_device(num, wcaller);
+    rc = cdev == ~0u ? (LONG)LINEERR_BADDEVICEID
+                     : lineOpenW(g_app, cdev, &g_caller_line, 0x00020002, 0, 0, LINECALLPRIVILEGE_OWNER,
+                                 LINEMEDIAMODE_INTERACTIVEVOICE, NULL);
+    check(rc == 0, "lineOpen(caller)");
+  }
 
   /* lineGetAgentCapsW: UTF-16 handler info; before 2.2 the structure ends before ProxyGUID. */
   LINEAGENTCAPS *caps = (LINEAGENTCAPS *)sized(1024);
@@ -239,6 +385,9 @@ int main(int argc, char **argv) {
         name);
   }
 
+  /* A call from the queue, while READY. */
+  if (caller) queue_call(wpilot);
+
   /* NOTREADY; BUSYACD is no state to set (at once); the other line has no agent (the switch). */
   check(reply(lineSetAgentState(g_agent_line, 0, LINEAGENTSTATE_NOTREADY, 0), "lineSetAgentState(NOTREADY)") == 0,
         "NOTREADY");
@@ -252,6 +401,7 @@ int main(int argc, char **argv) {
 
   lineClose(g_agent_line);
   lineClose(other_line);
+  if (g_caller_line) lineClose(g_caller_line);
   lineShutdown(g_app);
   say(g_failed ? "FAIL: agentapp" : "PASS: agentapp");
   return g_failed;

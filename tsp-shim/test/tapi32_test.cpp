@@ -256,12 +256,44 @@ TEST_F(Tapi32UnderWine, ACompletionPortProgramGetsEveryMessageThroughItsPort) {
 // small: the fixed part and dwNeededSize), the queues and a queue's figures, goes READY (its
 // LINE_REPLY, then LINE_AGENTSTATUS STATE), sets an activity (named in its UTF-16 status and ANSI
 // list), goes NOTREADY; BUSYACD is refused at once, a line without an agent by the switch.
-// tapi32 hands each to telsim.tsp as a LINEPROXYREQUEST (TELSIM_lineProxyRequest).
+// tapi32 hands each to telsim.tsp as a LINEPROXYREQUEST (TELSIM_lineProxyRequest). While READY it
+// takes a queue call, as an agent does: its caller line (201) dials the pilot, the queue offers
+// 601 the call (LINE_APPNEWCALL, OFFERING with dwParam3 OWNER), the desk answers (BUSYACD), the
+// caller hangs up and the desk drops its DISCONNECTED call, then wraps up and is READY again.
+// Both calls' LINE_CALLSTATEs are the server's.
 TEST_F(Tapi32UnderWine, AnAgentDesktopSetsItsStateAndReadsItsGroupsAndQueues) {
   auto server = start_server("agents.yaml");
-  const AppRun run = run_app("agentapp.exe", {"--agent", "601", "--other", "203"}, server->port());
+  ServerWatch watch(server->port());
+  ASSERT_TRUE(watch.ok());
+  const AppRun run = run_app("agentapp.exe", {"--agent", "601", "--other", "203", "--caller", "201"}, server->port());
   EXPECT_EQ(run.status, 0) << run.describe();
   EXPECT_NE(run.out.find("PASS: agentapp"), std::string::npos) << run.describe();
+  // The queue call: the caller's and the agent's calls went through the server's states.
+  const auto calls = check_against_server(run, watch);
+  ASSERT_EQ(calls.size(), 2u) << run.describe();
+  std::map<std::string, std::string> line_of, first_priv;
+  for (auto& f : lines_of(run.out, "CALLSTATE")) {
+    if (!line_of.count("c" + f["id"])) first_priv["c" + f["id"]] = f["priv"];
+    line_of["c" + f["id"]] = f["line"];
+  }
+  const auto seen = app_calls(run.out);
+  for (const auto& c : calls) {
+    if (line_of[c] == "agent") {
+      // Offered by the queue, answered; the caller hung up, the agent dropped it.
+      EXPECT_EQ(names(seen.at(c)), "OFFERING CONNECTED DISCONNECTED IDLE") << c << "\n" << run.describe();
+      EXPECT_EQ(first_priv[c], "0x4") << c << ": the agent's first LINE_CALLSTATE carries OWNER";
+      // The server offered it to 601 from the queue's pilot.
+      EXPECT_TRUE(watch.wait([&](const json& f) {
+        return f.value("event", "") == "new_call" && f.value("call", "") == c && f.value("line", "") == "601" &&
+               f.value("queue", "") == "sales";
+      })) << c << " is not the queue's call to 601";
+    } else {
+      EXPECT_EQ(line_of[c], "caller") << run.describe();
+      EXPECT_EQ(seen.at(c).back().first, "IDLE") << run.describe();
+    }
+  }
+  EXPECT_EQ(lines_of(run.out, "APPNEWCALL").size(), 1u) << run.describe();
+  EXPECT_NE(run.out.find("STATUS on the call state=0x8"), std::string::npos) << "BUSYACD on the call\n" << run.describe();
   EXPECT_NE(run.out.find("CAPS info='telsim ACD, agent 601'"), std::string::npos) << run.describe();
   EXPECT_NE(run.out.find("GROUP id=1 name='sales'"), std::string::npos) << run.describe();
   EXPECT_NE(run.out.find("QUEUE id=1 name='sales'"), std::string::npos) << run.describe();
