@@ -176,6 +176,45 @@ void dial_test(Tapi32UnderWine& t, int bits) {
   EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
 }
 
+// Pulse dialling end to end: the same TAPI 1.4 dialler given dialable strings that ask for pulses
+// ("P202", and "p203" in lower case, which TAPI's dialable format allows) reaches the numbers
+// after the P: the switch outpulses 202 and 203, 202 answers and 203 is busy, as with tones. The
+// program's LINE_CALLSTATEs are the server's, and the scenario's expectations hold.
+TEST_F(Tapi32UnderWine, APulseDialledNumberReachesTheExtensionItNames) {
+  auto server = start_server("tapi32-dial.yaml");
+  ServerWatch watch(server->port());
+  ASSERT_TRUE(watch.ok());
+  const AppRun run = run_app("dialer14.exe", {"--line", "201", "--auto-close", "P202", "p203"}, server->port());
+  EXPECT_EQ(run.status, 0) << run.describe();
+  EXPECT_NE(run.out.find("PASS: dialer14"), std::string::npos) << run.describe();
+  const auto calls = check_against_server(run, watch);
+  ASSERT_EQ(calls.size(), 2u) << run.describe();
+  const auto seen = app_calls(run.out);
+  const auto reached = [](const std::vector<std::pair<std::string, unsigned>>& s, const std::string& state) {
+    return std::any_of(s.begin(), s.end(), [&](const auto& x) { return x.first == state; });
+  };
+  EXPECT_TRUE(reached(seen.at(calls[0]), "CONNECTED")) << run.describe();
+  EXPECT_TRUE(reached(seen.at(calls[1]), "BUSY")) << run.describe();
+  // The switch took the digits after the P as the numbers dialled (the calls' called IDs), rang
+  // 202 with a call from 201 and linked the program's call to it.
+  for (std::size_t i = 0; i < 2; ++i) {
+    const std::string number = i == 0 ? "202" : "203";
+    EXPECT_TRUE(watch.wait([&](const json& f) {
+      return f.value("event", "") == "call_info" && f.value("call", "") == calls[i] && f.value("to", "") == number;
+    })) << calls[i] << "'s called number is not " << number;
+  }
+  EXPECT_TRUE(watch.wait([](const json& f) {
+    return f.value("event", "") == "new_call" && f.value("line", "") == "202" && f.value("from", "") == "201";
+  })) << "no call from 201 rang 202";
+  EXPECT_TRUE(watch.wait([&](const json& f) {
+    return f.value("event", "") == "call_info" && f.value("call", "") == calls[0] && f.contains("connected") &&
+           f["connected"] == "202";
+  })) << "the program's call was not linked to 202";
+  EXPECT_EQ(server->stop(), 0) << server->describe();
+  EXPECT_NE(server->out().find("expectations: 4 passed, 0 failed"), std::string::npos) << server->describe();
+  EXPECT_NE(server->out().find(", 0 cleared at end of run"), std::string::npos) << server->describe();
+}
+
 // The second half of the "Done when", and the second program: a Unicode TAPI 2.x program
 // (lineInitializeExW, the event handle, lineGetMessage on a worker thread) answers two calls the
 // scenario places on 202 and watches a call on 201 with monitor privilege. LINE_APPNEWCALL gives
