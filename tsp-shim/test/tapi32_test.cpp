@@ -640,12 +640,32 @@ void Tapi32UnderWine::passthrough(int bits) {
 // TELSIM_UPDATE_DOCS=1 to write the new table there instead).
 TEST_F(Tapi32UnderWine, TheConformanceWalkerChecksEveryExportAndMatchesTheTable) {
   auto server = start_server("tapi32-walk.yaml");
+  ServerWatch watch(server->port());
+  ASSERT_TRUE(watch.ok());
   const fs::path table = dir_.path() / "tapi32-conformance.md";
   std::string win = "Z:" + table.string();
   std::replace(win.begin(), win.end(), '/', '\\');
   const AppRun run = run_app("conform.exe", {win}, server->port());
   EXPECT_EQ(run.status, 0) << run.describe();
   EXPECT_NE(run.out.find("PASS: 278 exports and names, 0 failed"), std::string::npos) << run.describe();
+  // Each application's LINE_CALLSTATEs of each call (the walker's owner application "a" and the
+  // Unicode one "w", which monitors 202 and is handed a call) are the server's states of it. A
+  // handoff's LINE_CALLSTATE repeats the call's state with the new privilege in dwParam3: TAPI's
+  // news of the privilege, not a state of the call.
+  std::map<std::string, std::vector<std::pair<std::string, unsigned>>> per_app;
+  int handoffs = 0;
+  for (auto& f : lines_of(run.out, "CALLSTATE")) {
+    auto& seen = per_app[f["app"] + " c" + f["id"]];
+    if (!seen.empty() && f["priv"] != "0x0" && seen.back().first == f["state"]) {
+      ++handoffs;
+      continue;
+    }
+    seen.emplace_back(f["state"], static_cast<unsigned>(std::stoul(f["mode"], nullptr, 16)));
+  }
+  EXPECT_EQ(handoffs, 1) << "lineHandoffW to the Unicode application: one LINE_CALLSTATE with its new privilege\n" << run.describe();
+  EXPECT_EQ(per_app.count("a c0") + per_app.count("w c0"), 0u) << "a call whose dwCallID the walker could not read\n" << run.describe();
+  EXPECT_GE(per_app.size(), 10u) << run.describe();
+  hold_against_server(per_app, watch);
   const std::string written = cli_test::read_file(table);
   ASSERT_FALSE(written.empty()) << run.describe();
   const fs::path doc = fs::path(TELSIM_SOURCE_DIR) / "docs" / "tapi32-conformance.md";
