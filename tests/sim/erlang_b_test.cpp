@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/cases.hpp"
 #include "telsim/sim/runner.hpp"
 
 namespace telsim {
@@ -72,7 +73,7 @@ TEST_P(ErlangBTest, BlockingMatchesErlangBWithinItsConfidenceInterval) {
 
 INSTANTIATE_TEST_SUITE_P(
     ExponentialHolding, ErlangBTest,
-    ::testing::Values(LossCase{5, 2, "exponential(1min)"}, LossCase{10, 5, "exponential(1min)"},
+    test::stat_cases(LossCase{5, 2, "exponential(1min)"}, LossCase{10, 5, "exponential(1min)"},
                       LossCase{10, 7, "exponential(1min)"}, LossCase{20, 15, "exponential(1min)"},
                       LossCase{30, 20, "exponential(1min)"}, LossCase{50, 40, "exponential(1min)"},
                       LossCase{100, 80, "exponential(1min)"}));
@@ -80,7 +81,7 @@ INSTANTIATE_TEST_SUITE_P(
 // Erlang B is insensitive to the holding-time distribution: fixed holding gives the same B.
 INSTANTIATE_TEST_SUITE_P(
     FixedHolding, ErlangBTest,
-    ::testing::Values(LossCase{10, 7, "fixed(1min)"}, LossCase{20, 15, "fixed(1min)"},
+    test::stat_cases(LossCase{10, 7, "fixed(1min)"}, LossCase{20, 15, "fixed(1min)"},
                       LossCase{50, 40, "fixed(1min)"}));
 
 TEST(ErlangBTest, RecursionMatchesKnownValues) {

@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/cases.hpp"
 #include "telsim/sim/runner.hpp"
 
 namespace telsim {
@@ -124,7 +125,7 @@ TEST_P(ErlangCTest, WaitingMeanWaitAndServiceLevelMatchErlangC) {
 }
 
 INSTANTIATE_TEST_SUITE_P(InfinitePatience, ErlangCTest,
-                         ::testing::Values(QueueCase{10, 8, 0}, QueueCase{20, 15, 0}));
+                         test::stat_cases(QueueCase{10, 8, 0}, QueueCase{20, 15, 0}));
 
 TEST(ErlangCTest, FormulaMatchesPublishedValues) {
   EXPECT_NEAR(erlang_c(10, 8), 0.40918, 5e-6);
@@ -148,7 +149,7 @@ TEST_P(ErlangATest, WaitingAndAbandonmentMatchTheBirthDeathChain) {
 }
 
 INSTANTIATE_TEST_SUITE_P(ExponentialPatience, ErlangATest,
-                         ::testing::Values(QueueCase{10, 9, 1}, QueueCase{10, 12, 2}));
+                         test::stat_cases(QueueCase{10, 9, 1}, QueueCase{10, 12, 2}));
 
 }  // namespace
 }  // namespace telsim
