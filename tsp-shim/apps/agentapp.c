@@ -28,6 +28,8 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "callstate.h"
+
 static HLINEAPP g_app;
 static int g_failed;
 static DWORD g_agent_status;   /* LINEAGENTSTATUS_ bits heard on the agent's line so far */
@@ -76,23 +78,6 @@ static Known *known(HCALL call) {
   }
   free(info);
   return k;
-}
-
-static const char *state_name(DWORD s) {
-  switch (s) {
-    case LINECALLSTATE_IDLE: return "IDLE";
-    case LINECALLSTATE_OFFERING: return "OFFERING";
-    case LINECALLSTATE_ACCEPTED: return "ACCEPTED";
-    case LINECALLSTATE_DIALTONE: return "DIALTONE";
-    case LINECALLSTATE_DIALING: return "DIALING";
-    case LINECALLSTATE_RINGBACK: return "RINGBACK";
-    case LINECALLSTATE_BUSY: return "BUSY";
-    case LINECALLSTATE_CONNECTED: return "CONNECTED";
-    case LINECALLSTATE_PROCEEDING: return "PROCEEDING";
-    case LINECALLSTATE_ONHOLD: return "ONHOLD";
-    case LINECALLSTATE_DISCONNECTED: return "DISCONNECTED";
-    default: return "OTHER";
-  }
 }
 
 /* The next message; LINE_AGENTSTATUS, LINE_APPNEWCALL and LINE_CALLSTATE are noted (and

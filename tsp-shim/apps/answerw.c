@@ -24,6 +24,8 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "callstate.h"
+
 #define MAX_CALLS 64
 
 static HLINEAPP g_app;
@@ -63,23 +65,6 @@ static void fail(const char *fmt, ...) {
   say("FAIL: %s", buf);
   g_failed = 1;
   SetEvent(g_done);
-}
-
-static const char *state_name(DWORD s) {
-  switch (s) {
-    case LINECALLSTATE_IDLE: return "IDLE";
-    case LINECALLSTATE_OFFERING: return "OFFERING";
-    case LINECALLSTATE_ACCEPTED: return "ACCEPTED";
-    case LINECALLSTATE_DIALTONE: return "DIALTONE";
-    case LINECALLSTATE_DIALING: return "DIALING";
-    case LINECALLSTATE_RINGBACK: return "RINGBACK";
-    case LINECALLSTATE_BUSY: return "BUSY";
-    case LINECALLSTATE_CONNECTED: return "CONNECTED";
-    case LINECALLSTATE_PROCEEDING: return "PROCEEDING";
-    case LINECALLSTATE_ONHOLD: return "ONHOLD";
-    case LINECALLSTATE_DISCONNECTED: return "DISCONNECTED";
-    default: return "UNKNOWN";
-  }
 }
 
 static int slot(HCALL call, int create) {

@@ -24,6 +24,8 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "callstate.h"
+
 /* --- the table ------------------------------------------------------------------------------- */
 
 typedef struct {
@@ -133,15 +135,6 @@ typedef struct {
 } Q;
 
 static Q qa, qw;                   /* the walker's main application (ANSI 2.x) and a second one (Unicode) */
-
-static const char *state_name(DWORD s) {
-  static const char *names[] = {"IDLE", "OFFERING", "ACCEPTED", "DIALTONE", "DIALING", "RINGBACK", "BUSY", "SPECIALINFO",
-                                "CONNECTED", "PROCEEDING", "ONHOLD", "CONFERENCED", "ONHOLDPENDCONF", "ONHOLDPENDTRANSFER",
-                                "DISCONNECTED", "UNKNOWN"};
-  for (int i = 0; i < 16; ++i)
-    if (s == (1u << i)) return names[i];
-  return "OTHER";
-}
 
 /* Every LINE_CALLSTATE, as it is taken: "CALLSTATE app=a|w call=H id=N state=NAME mode=M
  * priv=P" (N the call's dwCallID, asked then; M and P dwParam2 and dwParam3), for the test to

@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "callstate.h"
+
 #define KEY 0xC0DE
 
 static HLINEAPP g_app;
@@ -37,20 +39,6 @@ static void say(const char *fmt, ...) {
   strcat(buf, "\n");
   DWORD n;
   WriteFile(GetStdHandle(STD_OUTPUT_HANDLE), buf, (DWORD)strlen(buf), &n, NULL);
-}
-
-static const char *state_name(DWORD s) {
-  switch (s) {
-    case LINECALLSTATE_IDLE: return "IDLE";
-    case LINECALLSTATE_DIALTONE: return "DIALTONE";
-    case LINECALLSTATE_DIALING: return "DIALING";
-    case LINECALLSTATE_RINGBACK: return "RINGBACK";
-    case LINECALLSTATE_BUSY: return "BUSY";
-    case LINECALLSTATE_CONNECTED: return "CONNECTED";
-    case LINECALLSTATE_PROCEEDING: return "PROCEEDING";
-    case LINECALLSTATE_DISCONNECTED: return "DISCONNECTED";
-    default: return "UNKNOWN";
-  }
 }
 
 static DWORD call_id(HCALL call) {

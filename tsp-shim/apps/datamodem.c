@@ -60,6 +60,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "callstate.h"
+
 static int g_failed;
 
 /* Unimodem's DEVCFG header; a COMMCONFIG follows it. */
@@ -84,21 +86,6 @@ static void say(const char *fmt, ...) {
 static void check(int ok, const char *what) {
   say("%s %s", ok ? "ok:" : "FAIL:", what);
   if (!ok) g_failed = 1;
-}
-
-static const char *state_name(DWORD s) {
-  switch (s) {
-    case LINECALLSTATE_IDLE: return "IDLE";
-    case LINECALLSTATE_OFFERING: return "OFFERING";
-    case LINECALLSTATE_DIALTONE: return "DIALTONE";
-    case LINECALLSTATE_DIALING: return "DIALING";
-    case LINECALLSTATE_RINGBACK: return "RINGBACK";
-    case LINECALLSTATE_BUSY: return "BUSY";
-    case LINECALLSTATE_CONNECTED: return "CONNECTED";
-    case LINECALLSTATE_PROCEEDING: return "PROCEEDING";
-    case LINECALLSTATE_DISCONNECTED: return "DISCONNECTED";
-    default: return "OTHER";
-  }
 }
 
 static VARSTRING *sized(DWORD n);

@@ -25,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "callstate.h"
+
 /* A 1.4 program imports the un-suffixed names (they are the ANSI functions). */
 #undef lineGetDevCaps
 #undef lineGetAddressCaps
@@ -65,27 +67,6 @@ static void fail(const char *fmt, ...) {
   say("FAIL: %s", buf);
   g_failed = 1;
   PostQuitMessage(1);
-}
-
-static const char *state_name(DWORD s) {
-  switch (s) {
-    case LINECALLSTATE_IDLE: return "IDLE";
-    case LINECALLSTATE_OFFERING: return "OFFERING";
-    case LINECALLSTATE_ACCEPTED: return "ACCEPTED";
-    case LINECALLSTATE_DIALTONE: return "DIALTONE";
-    case LINECALLSTATE_DIALING: return "DIALING";
-    case LINECALLSTATE_RINGBACK: return "RINGBACK";
-    case LINECALLSTATE_BUSY: return "BUSY";
-    case LINECALLSTATE_SPECIALINFO: return "SPECIALINFO";
-    case LINECALLSTATE_CONNECTED: return "CONNECTED";
-    case LINECALLSTATE_PROCEEDING: return "PROCEEDING";
-    case LINECALLSTATE_ONHOLD: return "ONHOLD";
-    case LINECALLSTATE_CONFERENCED: return "CONFERENCED";
-    case LINECALLSTATE_ONHOLDPENDCONF: return "ONHOLDPENDCONF";
-    case LINECALLSTATE_ONHOLDPENDTRANSFER: return "ONHOLDPENDTRANSFER";
-    case LINECALLSTATE_DISCONNECTED: return "DISCONNECTED";
-    default: return "UNKNOWN";
-  }
 }
 
 /* TAPI's dwCallID of a call (what the switch calls it), read with a buffer that is first too small. */

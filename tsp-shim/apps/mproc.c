@@ -29,6 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "callstate.h"
+
 static const char *g_role = "?";
 static int g_failed;
 static HLINEAPP g_app;
@@ -59,22 +61,6 @@ static void fail(const char *fmt, ...) {
   say("FAIL: %s: %s", g_role, buf);
   g_failed = 1;
   g_done = 1;
-}
-
-static const char *state_name(DWORD s) {
-  switch (s) {
-    case LINECALLSTATE_IDLE: return "IDLE";
-    case LINECALLSTATE_OFFERING: return "OFFERING";
-    case LINECALLSTATE_DIALTONE: return "DIALTONE";
-    case LINECALLSTATE_DIALING: return "DIALING";
-    case LINECALLSTATE_RINGBACK: return "RINGBACK";
-    case LINECALLSTATE_BUSY: return "BUSY";
-    case LINECALLSTATE_CONNECTED: return "CONNECTED";
-    case LINECALLSTATE_PROCEEDING: return "PROCEEDING";
-    case LINECALLSTATE_ONHOLD: return "ONHOLD";
-    case LINECALLSTATE_DISCONNECTED: return "DISCONNECTED";
-    default: return "UNKNOWN";
-  }
 }
 
 static const char *error_name(LONG rc) {
