@@ -196,16 +196,23 @@ static int write_all(HANDLE port, const char *text) {
   return ok && n == len;
 }
 
+/* LINECALLPARAMS of a data call with the bearer mode `bearer` (VOICE: the modem dials over the
+ * voice network; PASSTHROUGH: the program gets the modem's AT interpreter). */
+static LINECALLPARAMS data_params(DWORD bearer) {
+  LINECALLPARAMS params;
+  memset(&params, 0, sizeof params);
+  params.dwTotalSize = sizeof params;
+  params.dwBearerMode = bearer;
+  params.dwMediaMode = LINEMEDIAMODE_DATAMODEM;
+  return params;
+}
+
 static void data_call(HLINEAPP app, DWORD modem, DWORD v, const char *number) {
   HLINE line;
   LONG rc = lineOpenA(app, modem, &line, v, 0, 0, LINECALLPRIVILEGE_OWNER, LINEMEDIAMODE_DATAMODEM, NULL);
   check(rc == 0, "lineOpenA on the modem's line as the owner of DATAMODEM calls");
   if (rc != 0) return;
-  LINECALLPARAMS params;
-  memset(&params, 0, sizeof params);
-  params.dwTotalSize = sizeof params;
-  params.dwBearerMode = LINEBEARERMODE_VOICE;
-  params.dwMediaMode = LINEMEDIAMODE_DATAMODEM;
+  LINECALLPARAMS params = data_params(LINEBEARERMODE_VOICE);
   HCALL call = 0;
   rc = lineMakeCallA(line, &call, number, 0, &params);
   check(rc > 0, "lineMakeCallA: the modem dials (a request id)");
@@ -281,11 +288,7 @@ static void passthrough_call(HLINEAPP app, DWORD modem, DWORD voice, DWORD v, co
   check(lineGetDevCapsA(app, voice, v, 0, caps) == 0 && !(caps->dwBearerModes & LINEBEARERMODE_PASSTHROUGH),
         "the voice line does not");
 
-  LINECALLPARAMS params;
-  memset(&params, 0, sizeof params);
-  params.dwTotalSize = sizeof params;
-  params.dwBearerMode = LINEBEARERMODE_PASSTHROUGH;
-  params.dwMediaMode = LINEMEDIAMODE_DATAMODEM;
+  LINECALLPARAMS params = data_params(LINEBEARERMODE_PASSTHROUGH);
   HLINE vline;
   LONG rc = lineOpenA(app, voice, &vline, v, 0, 0, LINECALLPRIVILEGE_OWNER, LINEMEDIAMODE_INTERACTIVEVOICE, NULL);
   check(rc == 0, "lineOpenA on the voice line");
@@ -377,11 +380,7 @@ static void answer_call(HLINEAPP app, DWORD modem, DWORD other, DWORD v, const c
   rc = lineOpenA(app, other, &line2, v, 0, 0, LINECALLPRIVILEGE_OWNER, LINEMEDIAMODE_DATAMODEM, NULL);
   check(rc == 0, "lineOpenA on the answering modem's line as the owner of DATAMODEM calls");
   if (rc != 0) return;
-  LINECALLPARAMS params;
-  memset(&params, 0, sizeof params);
-  params.dwTotalSize = sizeof params;
-  params.dwBearerMode = LINEBEARERMODE_VOICE;
-  params.dwMediaMode = LINEMEDIAMODE_DATAMODEM;
+  LINECALLPARAMS params = data_params(LINEBEARERMODE_VOICE);
   HCALL call = 0, offered = 0;
   rc = lineMakeCallA(line, &call, number, 0, &params);
   check(rc > 0, "lineMakeCallA to the other modem (a request id)");
