@@ -24,11 +24,15 @@ TimerHandle TimerQueue::push(SimTime due, Scheduler::Callback fn) {
   s.fn = std::move(fn);
   if (++s.generation == 0) s.generation = 1;  // 0 means "no timer"
   s.armed = true;
-  // The new entry rises past every parent due after it.
   const Entry e{due, seq_++ << kSlotBits | slot};
-  heap_.push_back(e);
-  sift_up(heap_.size() - 1, e);
   ++live_;
+  if (running_ && due == running_at_) {
+    fifo_.push_back(e);
+  } else {
+    // The new entry rises past every parent due after it.
+    heap_.push_back(e);
+    sift_up(heap_.size() - 1, e);
+  }
   return TimerHandle{slot, s.generation};
 }
 
@@ -81,6 +85,13 @@ void TimerQueue::pop_head() {
 }
 
 void TimerQueue::compact() {
+  std::size_t in_fifo = 0;
+  for (std::size_t i = fifo_head_; i < fifo_.size(); ++i) {
+    if (slots_[fifo_[i].slot()].armed) fifo_[in_fifo++] = fifo_[i];
+    else free_.push_back(fifo_[i].slot());
+  }
+  fifo_.resize(in_fifo);
+  fifo_head_ = 0;
   std::size_t kept = 0;
   for (const Entry& e : heap_) {
     if (slots_[e.slot()].armed) heap_[kept++] = e;
@@ -94,6 +105,10 @@ void TimerQueue::compact() {
 }
 
 void TimerQueue::renumber() {
+  // The FIFO's entries join the heap, due and ordered as they are.
+  heap_.insert(heap_.end(), fifo_.begin() + static_cast<std::ptrdiff_t>(fifo_head_), fifo_.end());
+  fifo_.clear();
+  fifo_head_ = 0;
   // Sorted by (due, order), the entries are a valid heap; numbering them in that order keeps it.
   std::sort(heap_.begin(), heap_.end(), [](const Entry& a, const Entry& b) { return b > a; });
   seq_ = 0;
@@ -106,21 +121,46 @@ void TimerQueue::drop_dead_heads() {
     pop_head();
     --dead_;
   }
+  while (fifo_head_ < fifo_.size() && !slots_[fifo_[fifo_head_].slot()].armed) {
+    free_.push_back(fifo_[fifo_head_++].slot());
+    --dead_;
+  }
+  if (fifo_head_ == fifo_.size()) {
+    fifo_.clear();
+    fifo_head_ = 0;
+  }
+}
+
+inline bool TimerQueue::fifo_first() const {
+  if (fifo_head_ == fifo_.size()) return false;
+  return heap_.empty() || heap_.front() > fifo_[fifo_head_];
 }
 
 SimTime TimerQueue::next_due() {
   drop_dead_heads();
-  assert(!heap_.empty());
-  return heap_.front().due;
+  assert(!heap_.empty() || fifo_head_ < fifo_.size());
+  return fifo_first() ? fifo_[fifo_head_].due : heap_.front().due;
 }
 
 std::uint64_t TimerQueue::run_due(SimTime now) {
+  struct Running {
+    TimerQueue& q;
+    ~Running() { q.running_ = false; }  // also when a timer throws (the run then ends)
+  } running{*this};
+  running_ = true;
+  running_at_ = now;
   std::uint64_t ran = 0;
   for (;;) {
     drop_dead_heads();
-    if (heap_.empty() || heap_.front().due > now) return ran;
-    const std::uint32_t slot = heap_.front().slot();
-    pop_head();
+    std::uint32_t slot;
+    if (fifo_first()) {
+      if (fifo_[fifo_head_].due > now) return ran;
+      slot = fifo_[fifo_head_++].slot();
+    } else {
+      if (heap_.empty() || heap_.front().due > now) return ran;
+      slot = heap_.front().slot();
+      pop_head();
+    }
     Scheduler::Callback fn = std::move(slots_[slot].fn);
     slots_[slot].fn = nullptr;
     slots_[slot].armed = false;

@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <functional>
 #include <random>
+#include <set>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace telsim {
@@ -262,6 +264,89 @@ TEST(TimerQueueTest, RenumberingThePendingTimersKeepsTheirOrder) {
   // Here the limit falls among the second 5,000, with ties on both sides of it.
   expect_due_then_scheduling_order([](int i) { return i % 3 == 0; }, 22000);
   expect_due_then_scheduling_order([](int i) { return i % 10 != 0; }, 22000);
+}
+
+// Timers whose callbacks schedule more timers, half of them for the instant being run (the queue
+// keeps those apart from its heap, in a FIFO) and cancel others, some of them waiting in that
+// FIFO. The order they run in must be the one a plain list gives, scanned each time for the
+// earliest (due, scheduling order): with renumbering (a small `seq_limit`) and with the passes
+// that drop cancelled timers (`cancel_one_in` small).
+void expect_callbacks_run_as_a_plain_list_does(std::uint64_t seq_limit, int cancel_one_in) {
+  // The reference: pending timers in a std::set ordered by (due, scheduling order).
+  struct Plain {
+    std::set<std::tuple<SimTime, std::uint64_t, int>> pending;
+    std::vector<std::tuple<SimTime, std::uint64_t, int>> by_id;
+    std::uint64_t seq = 0;
+  };
+  // What timer `id`, run at `at`, does: the same in both queues (decided by its id alone).
+  struct Step {
+    std::vector<Duration> children;
+    int cancel = -1;  // the id of an earlier timer to cancel
+  };
+  const auto step_of = [cancel_one_in](int id) {
+    std::mt19937_64 rng(static_cast<std::uint64_t>(id) * 7919u + 1);
+    Step s;
+    const int n = id < 12000 ? static_cast<int>(rng() % 4) : 0;
+    for (int i = 0; i < n; ++i) s.children.push_back(rng() % 2 ? Duration::zero() : Duration(1 + rng() % 20));
+    if (id > 0 && rng() % static_cast<std::uint64_t>(cancel_one_in) == 0) s.cancel = static_cast<int>(rng() % static_cast<std::uint64_t>(id));
+    return s;
+  };
+
+  // The queue under test.
+  TimerQueue q(seq_limit);
+  std::vector<TimerHandle> handles;
+  std::vector<int> fired;
+  std::function<void(SimTime)> add_q;
+  add_q = [&](SimTime due) {
+    const int id = static_cast<int>(handles.size());
+    handles.emplace_back();
+    handles.back() = q.push(due, [&, id, due] {
+      fired.push_back(id);
+      const Step s = step_of(id);
+      if (s.cancel >= 0) q.cancel(handles[static_cast<std::size_t>(s.cancel)]);
+      for (Duration d : s.children) add_q(due + d);
+    });
+  };
+  // The reference.
+  Plain plain;
+  std::vector<int> expected;
+  const auto add_plain = [&](SimTime due) {
+    plain.by_id.emplace_back(due, plain.seq++, static_cast<int>(plain.by_id.size()));
+    plain.pending.insert(plain.by_id.back());
+  };
+  const auto run_plain = [&](SimTime now) {
+    while (!plain.pending.empty() && std::get<0>(*plain.pending.begin()) <= now) {
+      const auto [due, seq, id] = *plain.pending.begin();
+      plain.pending.erase(plain.pending.begin());
+      expected.push_back(id);
+      const Step s = step_of(id);
+      if (s.cancel >= 0) plain.pending.erase(plain.by_id[static_cast<std::size_t>(s.cancel)]);
+      for (Duration d : s.children) add_plain(due + d);
+    }
+  };
+
+  std::mt19937_64 rng(11);
+  for (int i = 0; i < 1000; ++i) {
+    const SimTime due(rng() % 100);
+    add_q(due);
+    add_plain(due);
+  }
+  for (SimTime t{0}; t < SimTime(2000); t += SimTime(1)) {
+    q.run_due(t);
+    run_plain(t);
+  }
+  ASSERT_GT(expected.size(), 5000u);
+  EXPECT_EQ(fired, expected);
+  EXPECT_TRUE(q.empty());
+}
+
+TEST(TimerQueueTest, TimersScheduledForTheInstantBeingRunKeepDueThenSchedulingOrder) {
+  expect_callbacks_run_as_a_plain_list_does(std::uint64_t{1} << TimerQueue::kSeqBits, 4);
+}
+
+TEST(TimerQueueTest, TimersForTheInstantBeingRunSurviveRenumberingAndCancelPasses) {
+  expect_callbacks_run_as_a_plain_list_does(5000, 4);  // renumbered several times
+  expect_callbacks_run_as_a_plain_list_does(std::uint64_t{1} << TimerQueue::kSeqBits, 1);  // most cancelled
 }
 
 // --- ManualScheduler -----------------------------------------------------------------------------

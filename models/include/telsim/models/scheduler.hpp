@@ -39,6 +39,11 @@ class Scheduler {
 /// A deterministic timer heap ordered by (due time, scheduling order), with O(1) cancellation.
 /// It is the queue behind both schedulers: SystemC sees one pending event at a time (the head),
 /// which keeps its own timed-event queue short however many timers are pending.
+///
+/// Timers a callback schedules for the instant being run (a zero delay from inside run_due: most
+/// steps of a call on a switch that answers at once) skip the heap. They are due now and later
+/// in scheduling order than everything pending, so they queue in order in a FIFO, merged with the
+/// heap by (due, order): the timers run in exactly the order the heap alone gives.
 class TimerQueue {
  public:
   /// Scheduling order is kept in kSeqBits bits of each heap entry; after that many timers the
@@ -76,6 +81,8 @@ class TimerQueue {
     bool armed = false;
   };
   void drop_dead_heads();
+  /// Whether the next timer to run is the FIFO's front rather than the heap's head (both live).
+  bool fifo_first() const;
   /// Remove the head of the heap.
   void pop_head();
   /// Put `e` at position `i` or below, moving earlier children up.
@@ -95,12 +102,17 @@ class TimerQueue {
   static constexpr std::size_t kArity = 4;
   static constexpr std::size_t kCompactAt = 1024;  ///< fewer dead entries are never worth a pass
   std::vector<Entry> heap_;
+  // Timers due at `running_at_`, scheduled while run_due runs that instant: fifo_[fifo_head_..].
+  std::vector<Entry> fifo_;
+  std::size_t fifo_head_ = 0;
+  bool running_ = false;
+  SimTime running_at_{0};
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_;
   std::uint64_t seq_ = 0;
   std::uint64_t seq_limit_;
   std::size_t live_ = 0;
-  // Cancelled entries still in the heap. A cancelled timer stays until it reaches the head, and
+  // Cancelled entries still in the heap or the FIFO. A cancelled timer stays until it reaches the head, and
   // most are cancelled long before they are due (a call's no-answer supervision once it is
   // answered): left alone they would be most of a large switch's heap, each pop wading through
   // them. Dropped all at once when they outnumber the live ones: O(1) amortised per cancel.
