@@ -1,6 +1,7 @@
 #include "telsim/models/call_state_machine.hpp"
 
 #include <array>
+#include <stdexcept>
 #include <vector>
 
 namespace telsim {
@@ -165,9 +166,12 @@ struct Lookup {
   Lookup() {
     for (auto& row : next) row.fill(kNone);
     for (const Transition& t : full_table()) {
-      next[index_of(t.from)][static_cast<int>(t.input)] =
-          static_cast<std::int8_t>(index_of(t.to));
-      features[index_of(t.from)] |= feature_of(t.input);
+      const int from = index_of(t.from), to = index_of(t.to), input = static_cast<int>(t.input);
+      // Every row names one state (one bit) each side: checked once here, not at every look-up.
+      if (from >= kCallStateCount || to >= kCallStateCount || input < 0 || input >= kCallInputCount)
+        throw std::logic_error("call state table: a row without a single state or with an unknown input");
+      next[static_cast<std::size_t>(from)][static_cast<std::size_t>(input)] = static_cast<std::int8_t>(to);
+      features[static_cast<std::size_t>(from)] |= feature_of(t.input);
     }
   }
 };

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -69,7 +70,9 @@ int run(const RunOptions& opt) {
 
   // The records go to the stream as calls end (cdr.csv and stats.csv are written as the run
   // goes), so a run of any length needs the same memory.
-  telsim::RecordStream stream(telsim::cli::stream_options(scenario, opt.report_dir, report_opt.stats_interval));
+  telsim::StreamOptions stream_opt = telsim::cli::stream_options(scenario, opt.report_dir, report_opt.stats_interval);
+  stream_opt.background = std::thread::hardware_concurrency() > 1;
+  telsim::RecordStream stream(std::move(stream_opt));
 
   telsim::SystemcKernel kernel;
   const auto t0 = std::chrono::steady_clock::now();
@@ -162,6 +165,7 @@ struct BenchReports {
     telsim::StreamOptions o;
     o.dir = dir;
     o.trunks = std::move(trunks);
+    o.background = std::thread::hardware_concurrency() > 1;
     stream = std::make_unique<telsim::RecordStream>(std::move(o));
   }
   /// After the run: finish the stream, write the other reports; returns their wall seconds.

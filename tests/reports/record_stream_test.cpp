@@ -126,10 +126,12 @@ std::vector<CallRecord> by_end(const RunResult& run) {
 
 /// Every report file of `run` written the way telsim run writes them: records through a
 /// RecordStream as calls end (spilling after `threshold` held records), then the rest.
-void write_streamed(const RunResult& run, const fs::path& dir, Duration interval, std::size_t threshold) {
+void write_streamed(const RunResult& run, const fs::path& dir, Duration interval, std::size_t threshold,
+                    bool background = false) {
   StreamOptions options;
   options.dir = dir;
   options.stats_interval = interval;
+  options.background = background;
   for (const RunResult::Trunk& t : run.trunks) options.trunks.push_back(t.name);
   RecordStream stream(std::move(options));
   stream.set_spill_threshold(threshold);
@@ -168,6 +170,47 @@ TEST(RecordStreamTest, RecordsAsCallsEndGiveTheFilesOfTheWholeRun) {
   fs::remove_all(whole), fs::remove_all(streamed), fs::remove_all(held);
 }
 
+TEST(RecordStreamTest, RecordsHandedToASecondThreadGiveTheSameFiles) {
+  // `telsim run` and `telsim bench` stream on a second thread: the records cross in buffers of
+  // a few hundred kilobytes (6,000 records fill several), and the files must not change.
+  const RunResult run = random_run(3'000, 9);
+  const fs::path whole = fresh_dir("bg-whole"), spilled = fresh_dir("bg-spilled"), held = fresh_dir("bg-held");
+  ReportOptions options;
+  options.stats_interval = std::chrono::seconds(30);
+  write_reports(run, whole, options);
+  write_streamed(run, spilled, options.stats_interval, 16, true);
+  expect_same_files(whole, spilled);
+  write_streamed(run, held, options.stats_interval, 1 << 20, true);
+  expect_same_files(whole, held);
+  fs::remove_all(whole), fs::remove_all(spilled), fs::remove_all(held);
+}
+
+TEST(RecordStreamTest, ARecordLargerThanTheSecondThreadsBufferCrossesWhole) {
+  // A call with a very long history (a day of hold and unhold) and long strings: one record
+  // larger than the buffers records cross in, between ordinary ones.
+  RunResult run = test::sample_run();
+  CallRecord& big = run.records[1];
+  const StateStamp last = big.history.back();
+  big.history.pop_back();
+  for (int i = 0; i < 20'000; ++i)
+    big.history.push_back(StateStamp{i % 2 ? CallState::Connected : CallState::OnHold, big.history.back().at});
+  big.history.push_back(last);
+  big.to = std::string(70'000, '5');
+  big.original_to = "a \"quoted\", number";
+  std::string inline_cdr, background_cdr;
+  for (const bool background : {false, true}) {
+    StreamOptions options;
+    options.background = background;
+    RecordStream stream(std::move(options));
+    stream.capture(background ? &background_cdr : &inline_cdr, nullptr);
+    for (const CallRecord& r : by_end(run)) stream.add(r);
+    stream.finish(run);
+    EXPECT_EQ(stream.records(), run.records.size());
+  }
+  EXPECT_GT(inline_cdr.size(), 70'000u + 20'000u * 7);  // every state written (in the buffer: 16 bytes each)
+  EXPECT_TRUE(inline_cdr == background_cdr);
+}
+
 TEST(RecordStreamTest, TheSampleRunStreamedGivesItsFiles) {
   const RunResult run = test::sample_run();
   const fs::path whole = fresh_dir("sample-whole"), streamed = fresh_dir("sample-streamed");
@@ -197,6 +240,14 @@ TEST(RecordStreamTest, SerialsThatNeverCameAreSkippedAndARepeatIsABug) {
   RecordStream twice({});
   twice.add(run.records[0]);
   EXPECT_THROW(twice.add(run.records[0]), std::logic_error);
+
+  // On a second thread the repeat is found there, and finish() throws it.
+  StreamOptions background;
+  background.background = true;
+  RecordStream twice_behind(std::move(background));
+  twice_behind.add(run.records[0]);
+  twice_behind.add(run.records[0]);
+  EXPECT_THROW(twice_behind.finish(run), std::logic_error);
 }
 
 TEST(RecordStreamTest, CannotWriteIsReportedAfterTheRunNotThrownDuringIt) {

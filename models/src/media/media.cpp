@@ -97,6 +97,8 @@ const StandardTone& standard_tone(ToneMode mode) {
 Media::Media(Pbx& pbx) : pbx_(pbx) {}
 
 Media::State* Media::find_state(CallId id) {
+  // Most runs use no media at all: every state change of every call asks, and hashing is the cost.
+  if (state_.empty()) return nullptr;
   const auto it = state_.find(id.serial);
   return it == state_.end() ? nullptr : &it->second;
 }
@@ -775,7 +777,7 @@ void Media::on_disconnected(Call& call) { forget(call); }
 
 void Media::on_idle(Call& call) {
   forget(call);
-  state_.erase(call.id.serial);
+  if (!state_.empty()) state_.erase(call.id.serial);
 }
 
 void Media::on_shutdown() {

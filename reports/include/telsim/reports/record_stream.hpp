@@ -35,6 +35,11 @@ struct StreamOptions {
   /// end of each row (queue, queue_wait_ms, agent) and stats.csv four per queue; without, both
   /// are as they are for a run without an ACD.
   std::vector<std::string> queues;
+  /// Hand the records to a second thread, which does all of the above while the run goes on
+  /// (`telsim run` and `telsim bench` on a machine of two cores or more). The files are the same
+  /// bytes either way; a record's mistakes (a serial given twice) are thrown by finish() instead
+  /// of add(). Not for a live server: its rows would be written a buffer of records late.
+  bool background = false;
 };
 
 class RecordStream final : public RecordSink {
