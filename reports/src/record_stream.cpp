@@ -239,9 +239,9 @@ std::FILE* anonymous_file(const std::filesystem::path& dir) {
 /// cdr.csv's rows and writing) while the run goes on. The run's thread packs each record's fields
 /// into a large byte buffer (a few hundred bytes a record, written once and read once); at most
 /// kInFlight buffers wait, so memory stays flat. The records arrive in the order they were put:
-/// the reports are byte for byte the same. What the two threads write at every record lies on
-/// separate cache lines: a flag the run's thread read at every record beside counters the other
-/// thread wrote made the handover slower than formatting the rows inline.
+/// the reports are byte for byte the same. What either thread touches at every record lies on
+/// cache lines the other does not write (no line goes back and forth between the cores at every
+/// call).
 class RecordPipe {
  public:
   static constexpr std::size_t kChunk = 256 << 10, kInFlight = 8;
