@@ -41,21 +41,8 @@ class RowWriter {
   char* end() const { return p_; }
   void put(char c) { *p_++ = c; }
   void put(std::string_view s) {
-    const std::size_t n = s.size();
-    const char* from = s.data();
-    // Fixed-size copies compile to moves; two overlapping ones cover every length between.
-    if (n >= 8 && n <= 16) {
-      std::memcpy(p_, from, 8);
-      std::memcpy(p_ + n - 8, from + n - 8, 8);
-    } else if (n >= 4 && n < 8) {
-      std::memcpy(p_, from, 4);
-      std::memcpy(p_ + n - 4, from + n - 4, 4);
-    } else if (n < 4) {
-      for (std::size_t i = 0; i < n; ++i) p_[i] = from[i];
-    } else {
-      std::memcpy(p_, from, n);
-    }
-    p_ += n;
+    report_detail::copy_short(p_, s.data(), s.size());
+    p_ += s.size();
   }
   void put(const Padded& name) {
     if (!name.long_name.empty()) return put(name.long_name);

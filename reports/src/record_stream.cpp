@@ -290,7 +290,7 @@ class RecordPipe {
     std::memcpy(p, &f, sizeof f);
     p += sizeof f;
     for (std::size_t i = 0; i < kStrings; ++i) {
-      copy_bytes(p, strings[i]->data(), f.length[i]);
+      report_detail::copy_short(p, strings[i]->data(), f.length[i]);
       p += f.length[i];
     }
     std::memcpy(p, r.history.data(), r.history.size() * sizeof(StateStamp));
@@ -329,22 +329,6 @@ class RecordPipe {
     std::uint32_t states;
   };
   static_assert(std::is_trivially_copyable_v<Fixed> && std::is_trivially_copyable_v<StateStamp>);
-
-  /// memcpy, with the short lengths of a record's strings (numbers, mostly empty) copied by two
-  /// overlapping fixed-size moves instead of a call.
-  static void copy_bytes(char* to, const char* from, std::size_t n) {
-    if (n >= 8 && n <= 16) {
-      std::memcpy(to, from, 8);
-      std::memcpy(to + n - 8, from + n - 8, 8);
-    } else if (n >= 4 && n < 8) {
-      std::memcpy(to, from, 4);
-      std::memcpy(to + n - 4, from + n - 4, 4);
-    } else if (n < 4) {
-      for (std::size_t i = 0; i < n; ++i) to[i] = from[i];
-    } else {
-      std::memcpy(to, from, n);
-    }
-  }
 
   void hand_over() {
     if (used_ == 0) return;
