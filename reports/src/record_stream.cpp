@@ -293,7 +293,7 @@ class RecordPipe {
       report_detail::copy_short(p, strings[i]->data(), f.length[i]);
       p += f.length[i];
     }
-    std::memcpy(p, r.history.data(), r.history.size() * sizeof(StateStamp));
+    if (!r.history.empty()) std::memcpy(p, r.history.data(), r.history.size() * sizeof(StateStamp));
     used_ += size;
   }
 
@@ -370,7 +370,7 @@ class RecordPipe {
         p += f.length[i];
       }
       r.history.resize(f.states);
-      std::memcpy(r.history.data(), p, f.states * sizeof(StateStamp));
+      if (f.states > 0) std::memcpy(r.history.data(), p, f.states * sizeof(StateStamp));  // data() may be null
       p += f.states * sizeof(StateStamp);
       sink_(r);
     }
