@@ -40,6 +40,70 @@ using report_detail::Occupancy;
 
 // --- output ------------------------------------------------------------------------------------
 
+/// Full buffers handed from the run's thread to a second thread, which does `work` on each, in
+/// order. At most `in_flight` wait (the run's thread waits beyond that), and the buffers come back
+/// to be filled again, so memory stays bounded. cdr.csv's writer and the records' second thread
+/// (RecordPipe) are each one.
+class BufferRelay {
+ public:
+  using Work = std::function<void(const char* data, std::size_t n)>;
+  BufferRelay(std::size_t buffer_size, std::size_t in_flight, Work work)
+      : size_(buffer_size), in_flight_(in_flight), work_(std::move(work)), thread_([this] { run(); }) {}
+  ~BufferRelay() { close(); }
+  BufferRelay(const BufferRelay&) = delete;
+  BufferRelay& operator=(const BufferRelay&) = delete;
+
+  /// The first `n` bytes of `buffer` go to the thread; `buffer` is then an empty one to fill next.
+  void hand_over(std::vector<char>& buffer, std::size_t n) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [this] { return full_.size() < in_flight_; });
+    full_.emplace_back(std::move(buffer), n);
+    if (!free_.empty()) {
+      buffer = std::move(free_.back());
+      free_.pop_back();
+    } else {
+      buffer.assign(size_, '\0');
+    }
+    changed_.notify_all();
+  }
+  /// Waits for the thread to have done its work on every buffer handed over, and ends it.
+  void close() {
+    if (!thread_.joinable()) return;
+    {
+      std::lock_guard lock(mutex_);
+      closing_ = true;
+    }
+    changed_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  /// The thread: the buffers in order, until closed and none is left.
+  void run() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      changed_.wait(lock, [this] { return !full_.empty() || closing_; });
+      if (full_.empty()) return;
+      auto [buffer, n] = std::move(full_.front());
+      full_.pop_front();
+      lock.unlock();
+      work_(buffer.data(), n);  // what it writes is this thread's alone until close()
+      lock.lock();
+      free_.push_back(std::move(buffer));
+      changed_.notify_all();
+    }
+  }
+
+  const std::size_t size_, in_flight_;
+  const Work work_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<std::pair<std::vector<char>, std::size_t>> full_;
+  std::vector<std::vector<char>> free_;
+  bool closing_ = false;
+  std::thread thread_;  // last: it starts once everything above is there
+};
+
 /// Where a CSV goes: a file or, for tests, a string. A failure is kept, not thrown: the run goes
 /// on and the CLI reports it after the verdict. cdr.csv is opened `background`: its full buffers
 /// go to a second thread that writes them, so the kernel's copying of a large file (a sixth of a
@@ -57,7 +121,8 @@ class TextOut {
       fail(errno);
       return;
     }
-    if (background) writer_ = std::thread([this] { write_queued(); });
+    if (background)
+      writer_ = std::make_unique<BufferRelay>(kBuffer, kInFlight, [this](const char* p, std::size_t n) { write_all(p, n); });
   }
   void capture(std::string* text) { text_ = text; }
   bool active() const { return text_ || fd_ >= 0; }
@@ -67,30 +132,11 @@ class TextOut {
   }
   /// The first `n` bytes of `buffer`, which is then an empty buffer of kBuffer bytes to fill next.
   void hand_over(std::vector<char>& buffer, std::size_t n) {
-    if (!writer_.joinable()) {
-      write(std::string_view(buffer.data(), n));
-      return;
-    }
-    std::unique_lock lock(mutex_);
-    changed_.wait(lock, [this] { return full_.size() < kInFlight; });
-    full_.emplace_back(std::move(buffer), n);
-    if (!free_.empty()) {
-      buffer = std::move(free_.back());
-      free_.pop_back();
-    } else {
-      buffer.assign(kBuffer, '\0');
-    }
-    changed_.notify_all();
+    if (writer_) writer_->hand_over(buffer, n);
+    else write(std::string_view(buffer.data(), n));
   }
   void close() {
-    if (writer_.joinable()) {
-      {
-        std::lock_guard lock(mutex_);
-        closing_ = true;
-      }
-      changed_.notify_all();
-      writer_.join();
-    }
+    if (writer_) writer_->close();  // error_ is the writer's alone until then
     if (fd_ >= 0 && ::close(fd_) != 0) fail(errno);
     fd_ = -1;
   }
@@ -112,32 +158,11 @@ class TextOut {
       n -= static_cast<std::size_t>(w);
     }
   }
-  /// The writer thread: the queued buffers in order, until closed and none is left.
-  void write_queued() {
-    std::unique_lock lock(mutex_);
-    for (;;) {
-      changed_.wait(lock, [this] { return !full_.empty() || closing_; });
-      if (full_.empty()) return;
-      auto [buffer, n] = std::move(full_.front());
-      full_.pop_front();
-      lock.unlock();
-      write_all(buffer.data(), n);  // error_ is this thread's alone until join()
-      lock.lock();
-      free_.push_back(std::move(buffer));
-      changed_.notify_all();
-    }
-  }
-
   std::filesystem::path path_;
   int fd_ = -1;
   std::string* text_ = nullptr;
   int error_ = 0;
-  std::thread writer_;
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::deque<std::pair<std::vector<char>, std::size_t>> full_;
-  std::vector<std::vector<char>> free_;
-  bool closing_ = false;
+  std::unique_ptr<BufferRelay> writer_;  // last: its thread writes through the members above
 };
 
 // --- records spilled to disk -----------------------------------------------------------------
@@ -247,9 +272,9 @@ class RecordPipe {
   static constexpr std::size_t kChunk = 256 << 10, kInFlight = 8;
   using Sink = std::function<void(const CallRecord&)>;
 
-  explicit RecordPipe(Sink sink) : sink_(std::move(sink)) {
+  explicit RecordPipe(Sink sink)
+      : sink_(std::move(sink)), relay_(kChunk, kInFlight, [this](const char* p, std::size_t n) { take(p, n); }) {
     chunk_.resize(kChunk);
-    worker_ = std::thread([this] { run(); });
   }
   ~RecordPipe() {
     try {
@@ -300,15 +325,8 @@ class RecordPipe {
   /// Hands over what is left and waits for the thread to have seen every record; rethrows what
   /// the records' consumers threw there.
   void close() {
-    if (worker_.joinable()) {
-      hand_over();
-      {
-        std::lock_guard lock(mutex_);
-        closing_ = true;
-      }
-      changed_.notify_all();
-      worker_.join();
-    }
+    hand_over();
+    relay_.close();
     if (failed_) std::rethrow_exception(std::exchange(failed_, nullptr));
   }
 
@@ -332,17 +350,8 @@ class RecordPipe {
 
   void hand_over() {
     if (used_ == 0) return;
-    std::unique_lock lock(mutex_);
-    changed_.wait(lock, [this] { return full_.size() < kInFlight; });
-    full_.emplace_back(std::move(chunk_), used_);
-    if (!free_.empty()) {
-      chunk_ = std::move(free_.back());
-      free_.pop_back();
-    } else {
-      chunk_.assign(kChunk, '\0');
-    }
+    relay_.hand_over(chunk_, used_);
     used_ = 0;
-    changed_.notify_all();
   }
 
   void unpack(const char* p, const char* end) {
@@ -376,26 +385,14 @@ class RecordPipe {
     }
   }
 
-  /// The thread: the buffers in order, until closed and none is left. After a consumer threw,
-  /// the rest are taken and dropped (the run's thread must not wait for a free buffer forever).
-  void run() {
-    std::unique_lock lock(mutex_);
-    for (;;) {
-      changed_.wait(lock, [this] { return !full_.empty() || closing_; });
-      if (full_.empty()) return;
-      auto [chunk, n] = std::move(full_.front());
-      full_.pop_front();
-      lock.unlock();
-      if (!failed_) {
-        try {
-          unpack(chunk.data(), chunk.data() + n);
-        } catch (...) {
-          failed_ = std::current_exception();  // this thread's alone until join()
-        }
-      }
-      lock.lock();
-      free_.push_back(std::move(chunk));
-      changed_.notify_all();
+  /// The other thread, a buffer at a time. After a consumer threw, the rest are dropped (the run's
+  /// thread must not wait for a free buffer forever).
+  void take(const char* p, std::size_t n) {
+    if (failed_) return;
+    try {
+      unpack(p, p + n);
+    } catch (...) {
+      failed_ = std::current_exception();  // this thread's alone until close()
     }
   }
 
@@ -406,12 +403,7 @@ class RecordPipe {
   alignas(64) CallRecord record_;  // the thread's, reused for every record
   std::exception_ptr failed_;
   Sink sink_;
-  std::thread worker_;
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::deque<std::pair<std::vector<char>, std::size_t>> full_;
-  std::vector<std::vector<char>> free_;
-  bool closing_ = false;
+  BufferRelay relay_;  // last: its thread uses the members above
 };
 
 // --- serial order ----------------------------------------------------------------------------
