@@ -491,6 +491,13 @@ std::optional<std::string> Pbx::dialable(std::string_view number) const {
 
 std::variant<OpResult, DialableAddress> Pbx::dial_string(Op op, CallId id, std::string_view text) {
   const SwitchProfile& p = config_.profile;
+  // Plain digits (what traffic and most applications dial) parse as themselves: no translation,
+  // no modifier to refuse.
+  if (!text.empty() && std::all_of(text.begin(), text.end(), is_dial_digit)) {
+    std::variant<OpResult, DialableAddress> plain{std::in_place_type<DialableAddress>};
+    std::get<DialableAddress>(plain).number.assign(text);
+    return plain;
+  }
   // A canonical number goes through the scenario's dialing rules first; what they give is a
   // dialable string like any other (an outside-line prefix and a pause, say).
   const std::optional<std::string> translated = dialable(text);
@@ -536,7 +543,7 @@ OpResult Pbx::make_call(LineId line_id, std::string_view requested, std::string_
 
   Call& call = create_call(line_id, Direction::Outgoing, CallReason::Direct);
   call.from = line.number;
-  call.owner = std::string(owner);
+  if (!owner.empty()) call.owner = owner;
   apply_params(call, params);
   const OpResult result = reply(Op::MakeCall, LineErr::Success, call.id);
   transition(call, CallInput::Seize);
@@ -1206,8 +1213,24 @@ void Pbx::on_idle(Call& call) {
   call.consult = {};
   if (get(call.conference)) leave_conference(call);
   for (PbxFeature* f : features_) f->on_idle(call);
-  std::optional<CallRecord> nested;
-  CallRecord& r = record_in_use_ ? nested.emplace() : record_;
+  if (record_in_use_) {
+    CallRecord nested;  // a call ended while observers read another's record
+    tell_record(call, nested);
+  } else {
+    tell_record(call, record_);
+  }
+  if (automatic(call)) release(call);
+}
+
+namespace {
+/// A record's string from a call's ColdString: nothing copied or looked at when it is unset.
+void copy_cold(std::string& to, const ColdString& from) {
+  if (from.empty()) to.clear();
+  else to = from.str();
+}
+}  // namespace
+
+void Pbx::tell_record(Call& call, CallRecord& r) {
   struct InUse {
     bool& flag;
     bool was = flag;
@@ -1220,9 +1243,9 @@ void Pbx::on_idle(Call& call) {
   r.direction = call.direction;
   r.from = call.from;
   r.to = call.to;
-  r.original_to = call.original_to;
+  copy_cold(r.original_to, call.original_to);
   r.forward_hops = call.forward_hops;
-  r.park_orbit = call.park_orbit;
+  copy_cold(r.park_orbit, call.park_orbit);
   r.reason = call.reason;
   r.kind = call.kind;
   r.peer_serial = call.last_peer_serial;
@@ -1231,12 +1254,14 @@ void Pbx::on_idle(Call& call) {
   r.end = *call.ended;
   r.mode = call.mode;
   r.cleared_at_end = call.cleared_at_end;
-  r.history = call.history;
-  r.queue = call.queue;
+  // The call's history is lent to the record while the observers read it (swapped in, and
+  // back below): no copy of it per call.
+  r.history.swap(call.history);
+  copy_cold(r.queue, call.queue);
   r.queue_wait = call.queue_wait;
-  r.agent = call.agent;
-  const auto saw = [&call](CallState st) {
-    return std::any_of(call.history.begin(), call.history.end(), [st](const StateStamp& s) { return s.state == st; });
+  copy_cold(r.agent, call.agent);
+  const auto saw = [&r](CallState st) {
+    return std::any_of(r.history.begin(), r.history.end(), [st](const StateStamp& s) { return s.state == st; });
   };
   // A conference handle is never "answered" by anyone; it counts as answered once CONNECTED.
   r.outcome = classify_outcome(OutcomeFacts{call.direction, call.answered.has_value() || saw(CallState::Connected),
@@ -1245,8 +1270,16 @@ void Pbx::on_idle(Call& call) {
                                             saw(CallState::Busy), saw(CallState::SpecialInfo),
                                             call.cleared_at_end, call.busy_trunk});
   ++stats_.records;
-  for (PbxObserver* o : observers_) o->on_call_record(r);
-  if (automatic(call)) release(call);
+  {
+    struct GiveBack {
+      Call& call;
+      CallRecord& r;
+      ~GiveBack() {  // also when an observer throws (the run then ends)
+        r.history.swap(call.history);
+      }
+    } give_back{call, r};
+    for (PbxObserver* o : observers_) o->on_call_record(r);
+  }
 }
 
 void Pbx::release(Call& call) {

@@ -1,25 +1,40 @@
 #include "telsim/sim/traffic.hpp"
 
 #include <cmath>
+#include <iterator>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
 namespace telsim {
 
-std::string sample_number(const std::string& pattern, std::mt19937_64& rng) {
+NumberPattern::NumberPattern(const std::string& pattern) : text_(pattern) {
   const auto dash = pattern.find('-');
   if (dash != std::string::npos) {
-    const std::string lo = pattern.substr(0, dash);
-    const std::string hi = pattern.substr(dash + 1);
-    const std::uint64_t a = std::stoull(lo);
-    const std::uint64_t z = std::stoull(hi);
-    const auto n = a + static_cast<std::uint64_t>(unit_uniform(rng) * static_cast<double>(z - a + 1));
-    return fmt::format("{:0{}}", std::min(n, z), lo.size());
+    range_ = true;
+    low_ = std::stoull(pattern.substr(0, dash));
+    high_ = std::stoull(pattern.substr(dash + 1));
+    width_ = static_cast<int>(dash);
+    return;
   }
-  std::string out = pattern;
-  for (char& c : out)
-    if (c == 'x' || c == 'X') c = static_cast<char>('0' + static_cast<int>(unit_uniform(rng) * 10));
+  for (std::size_t i = 0; i < text_.size(); ++i)
+    if (text_[i] == 'x' || text_[i] == 'X') random_.push_back(i);
+}
+
+void NumberPattern::sample(std::mt19937_64& rng, std::string& out) const {
+  if (range_) {
+    const auto n = low_ + static_cast<std::uint64_t>(unit_uniform(rng) * static_cast<double>(high_ - low_ + 1));
+    out.clear();
+    fmt::format_to(std::back_inserter(out), "{:0{}}", std::min(n, high_), width_);
+    return;
+  }
+  out = text_;
+  for (std::size_t i : random_) out[i] = static_cast<char>('0' + static_cast<int>(unit_uniform(rng) * 10));
+}
+
+std::string sample_number(const std::string& pattern, std::mt19937_64& rng) {
+  std::string out;
+  NumberPattern(pattern).sample(rng, out);
   return out;
 }
 
@@ -28,7 +43,8 @@ TrafficGenerator::TrafficGenerator(TrafficConfig config, Pbx& pbx, Scheduler& sc
     : config_(std::move(config)),
       pbx_(pbx),
       scheduler_(scheduler),
-      rng_(random_stream(seed, "traffic:" + config_.name)) {
+      rng_(random_stream(seed, "traffic:" + config_.name)),
+      to_(config_.to) {
   stats_.name = config_.name;
   if (!config_.from_trunk.empty()) {
     trunk_ = pbx_.find_trunk(config_.from_trunk);
@@ -55,7 +71,8 @@ void TrafficGenerator::schedule_next() {
 void TrafficGenerator::arrival() {
   ++stats_.arrivals;
   // Draw in a fixed order whatever happens, so the stream stays aligned across outcomes.
-  const std::string number = sample_number(config_.to, rng_);
+  to_.sample(rng_, number_);
+  const std::string& number = number_;
   const Duration holding = config_.holding.sample(rng_);
   const double pick = unit_uniform(rng_);
   if (trunk_) {

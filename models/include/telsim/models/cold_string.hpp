@@ -21,10 +21,12 @@ class ColdString {
   ColdString(std::string s) { assign(std::move(s)); }  // NOLINT: implicit, as std::string converts
   ColdString(std::string_view s) { assign(std::string(s)); }
   ColdString(const char* s) { assign(std::string(s)); }
-  ColdString(const ColdString& o) { assign(o.str()); }
+  ColdString(const ColdString& o) {
+    if (!o.empty()) p_ = std::make_unique<std::string>(*o.p_);
+  }
   ColdString(ColdString&&) noexcept = default;
   ColdString& operator=(const ColdString& o) {
-    if (this != &o) assign(o.str());
+    if (this != &o) *this = o.str();  // the std::string assignment below: no copy while unset
     return *this;
   }
   ColdString& operator=(ColdString&&) noexcept = default;

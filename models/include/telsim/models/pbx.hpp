@@ -560,6 +560,8 @@ class Pbx {
   void link(Call& a, Call& b);
   void auto_onhook(Call& call);
   void on_idle(Call& call);
+  /// The call's record, filled into `r`, to every observer.
+  void tell_record(Call& call, CallRecord& r);
   void release(Call& call);
   void station_offered(Call& call);
   /// The station (or far end) acting for `call` after `delay`: answer it or drop it. The

@@ -22,8 +22,24 @@ struct TrafficConfig {
   Duration warmup{0};                   ///< excluded from statistics
 };
 
-/// A random number from a pattern: a range "LOW-HIGH" (same length), or digits where each `x`
-/// is a random digit.
+/// A number pattern, read once: a range "LOW-HIGH" (ends of the same length), or digits where
+/// each `x` (or `X`) is a random digit. The loader has checked its form.
+class NumberPattern {
+ public:
+  explicit NumberPattern(const std::string& pattern);
+  /// A random number of the pattern into `out` (its buffer reused): one uniform draw for a
+  /// range, one per `x` from left to right for the other form.
+  void sample(std::mt19937_64& rng, std::string& out) const;
+
+ private:
+  std::string text_;                 ///< the number with its random digits still `x`
+  std::vector<std::size_t> random_;  ///< where the random digits go
+  bool range_ = false;
+  std::uint64_t low_ = 0, high_ = 0;
+  int width_ = 0;                    ///< a range's numbers: zero-padded to the ends' length
+};
+
+/// A random number from a pattern (NumberPattern, read at each call).
 std::string sample_number(const std::string& pattern, std::mt19937_64& rng);
 
 struct TrafficStats {
@@ -45,6 +61,8 @@ class TrafficGenerator {
   Pbx& pbx_;
   Scheduler& scheduler_;
   std::mt19937_64 rng_;
+  NumberPattern to_;
+  std::string number_;  ///< the number of the arrival being placed (its buffer reused)
   std::optional<std::size_t> trunk_;
   std::vector<LineId> sources_;
   TrafficStats stats_;
