@@ -8,7 +8,7 @@
 
 namespace telsim {
 
-TimerHandle TimerQueue::push(SimTime due, Scheduler::Callback fn) {
+TimerHandle TimerQueue::push(SimTime due, Scheduler::Callback&& fn) {
   std::uint32_t slot;
   if (!free_.empty()) {
     slot = free_.back();
@@ -171,7 +171,7 @@ std::uint64_t TimerQueue::run_due(SimTime now) {
   }
 }
 
-TimerHandle ManualScheduler::schedule(Duration delay, Callback fn) {
+TimerHandle ManualScheduler::schedule(Duration delay, Callback&& fn) {
   if (delay < Duration::zero()) throw std::invalid_argument("negative timer delay");
   return queue_.push(now_ + delay, std::move(fn));
 }

@@ -85,7 +85,7 @@ SystemcKernel::~SystemcKernel() = default;
 
 SimTime SystemcKernel::now() const { return module_->now(); }
 
-TimerHandle SystemcKernel::schedule(Duration delay, Callback fn) {
+TimerHandle SystemcKernel::schedule(Duration delay, Callback&& fn) {
   if (delay < Duration::zero()) throw std::invalid_argument("negative timer delay");
   const SimTime due = module_->now() + delay;
   TimerHandle h = module_->queue.push(due, std::move(fn));

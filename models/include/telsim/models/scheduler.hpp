@@ -30,8 +30,11 @@ class Scheduler {
   virtual ~Scheduler() = default;
   virtual SimTime now() const = 0;
   /// Run `fn` after `delay` (>= 0). Timers due at the same instant run in the order they were
-  /// scheduled, which makes every run with the same inputs identical.
-  virtual TimerHandle schedule(Duration delay, Callback fn) = 0;
+  /// scheduled, which makes every run with the same inputs identical. `fn` is taken by reference
+  /// and moved once, into the timer (a lambda passed here becomes the temporary it refers to).
+  virtual TimerHandle schedule(Duration delay, Callback&& fn) = 0;
+  /// The same with a copy of `fn` (a callback kept to be scheduled again).
+  TimerHandle schedule(Duration delay, const Callback& fn) { return schedule(delay, Callback(fn)); }
   /// Cancel a pending timer; cancelling a fired, cancelled or empty handle does nothing.
   virtual void cancel(TimerHandle& handle) = 0;
 };
@@ -52,7 +55,7 @@ class TimerQueue {
   static constexpr unsigned kSeqBits = 64 - kSlotBits;
   static constexpr std::uint64_t kSlotMask = (std::uint64_t{1} << kSlotBits) - 1;
   explicit TimerQueue(std::uint64_t seq_limit = std::uint64_t{1} << kSeqBits) : seq_limit_(seq_limit) {}
-  TimerHandle push(SimTime due, Scheduler::Callback fn);
+  TimerHandle push(SimTime due, Scheduler::Callback&& fn);
   void cancel(TimerHandle& handle);
   bool empty() const { return live_ == 0; }
   std::size_t size() const { return live_; }
@@ -123,7 +126,8 @@ class TimerQueue {
 class ManualScheduler final : public Scheduler {
  public:
   SimTime now() const override { return now_; }
-  TimerHandle schedule(Duration delay, Callback fn) override;
+  using Scheduler::schedule;
+  TimerHandle schedule(Duration delay, Callback&& fn) override;
   void cancel(TimerHandle& handle) override { queue_.cancel(handle); }
   /// Run timers up to and including `t`, then set the clock to `t`.
   void run_until(SimTime t);

@@ -26,7 +26,8 @@ class SimulationKernel : public Scheduler {
 class ManualKernel final : public SimulationKernel {
  public:
   SimTime now() const override { return scheduler_.now(); }
-  TimerHandle schedule(Duration delay, Callback fn) override {
+  using Scheduler::schedule;
+  TimerHandle schedule(Duration delay, Callback&& fn) override {
     return scheduler_.schedule(delay, std::move(fn));
   }
   void cancel(TimerHandle& handle) override { scheduler_.cancel(handle); }

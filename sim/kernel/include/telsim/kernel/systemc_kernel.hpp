@@ -18,7 +18,8 @@ class SystemcKernel final : public SimulationKernel {
   SystemcKernel();
   ~SystemcKernel() override;
   SimTime now() const override;
-  TimerHandle schedule(Duration delay, Callback fn) override;
+  using Scheduler::schedule;
+  TimerHandle schedule(Duration delay, Callback&& fn) override;
   void cancel(TimerHandle& handle) override;
   /// sc_start until no timer is pending or `limit` (SimTime::max(): no limit).
   void run(SimTime limit) override;
