@@ -97,6 +97,7 @@ int serve(const ServeOptions& opt) {
   ScenarioSession session(scenario, kernel, &stream);
   std::unique_ptr<VcdTrace> vcd;
   if (!opt.vcd_file.empty()) {
+    kernel.set_decoupled(false);  // SystemC time-stamps every value change with its own clock
     vcd = std::make_unique<VcdTrace>(session.pbx(), opt.vcd_file);
     session.pbx().add_observer(vcd.get());
   }

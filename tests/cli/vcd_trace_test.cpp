@@ -133,5 +133,32 @@ TEST(VcdTrace, UnwritablePathFailsNamingIt) {
   EXPECT_NE(r.err.find("/proc/telsim-no-such-dir/x.vcd"), std::string::npos) << describe(r);
 }
 
+// A VCD trace makes every instant with a timer a SystemC time step (SystemC stamps each value
+// change with its own clock); without one the kernel runs timers ahead of SystemC's clock while
+// nothing else in SystemC is due (temporal decoupling, docs/scale.md). The two must be the same
+// run: every report file byte for byte, and the same verdict.
+TEST(VcdTrace, RunsWithAndWithoutTheTraceGiveTheSameReports) {
+  for (const char* rel : {"scenarios/examples/quickstart.yaml", "scenarios/examples/busy_hour.yaml",
+                          "scenarios/examples/front_desk.yaml", "scenarios/examples/contact_centre.yaml"}) {
+    SCOPED_TRACE(rel);
+    TempDir dir;
+    const std::string scenario = quote(source_path(rel));
+    const Result plain = run_telsim("run " + scenario + " -q --stats-interval 1min --report " +
+                                    quote((dir.path() / "plain").string()));
+    const Result traced = run_telsim("run " + scenario + " -q --stats-interval 1min --report " +
+                                     quote((dir.path() / "traced").string()) + " --vcd " +
+                                     quote((dir.path() / "run.vcd").string()));
+    EXPECT_EQ(plain.status, traced.status) << describe(plain) << describe(traced);
+    std::size_t files = 0;
+    for (const auto& entry : fs::directory_iterator(dir.path() / "plain")) {
+      ++files;
+      const fs::path other = dir.path() / "traced" / entry.path().filename();
+      ASSERT_TRUE(fs::exists(other)) << other;
+      EXPECT_TRUE(read_file(entry.path()) == read_file(other)) << entry.path().filename() << " differs";
+    }
+    EXPECT_GE(files, 5u);  // report.json, junit.xml, report.html, cdr.csv, stats.csv at least
+  }
+}
+
 }  // namespace
 }  // namespace telsim::cli_test

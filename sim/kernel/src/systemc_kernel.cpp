@@ -59,9 +59,23 @@ struct SystemcKernel::Module : sc_core::sc_module {
     arm();
   }
 
+  // Timers due before this run by sc_start at most (the end of run()'s or advance_to()'s span:
+  // SystemC stops before what is due exactly there).
+  SimTime stop_at = SimTime::max();
+  bool decoupled = true;
+
+  /// Whether the next timer, due at `due`, may run now from on_wake without a round trip through
+  /// SystemC's event queue: it is due before the end of the span sc_start runs, and nothing else
+  /// in SystemC (another process, a delta cycle, a trace) has anything to do until after it.
+  bool may_run_ahead(SimTime due, SimTime sc_now) const {
+    if (!decoupled || due >= stop_at || sc_core::sc_pending_activity_at_current_time()) return false;
+    return sc_core::sc_time_to_pending_activity() > to_sc(due - sc_now);
+  }
+
   void on_wake() {
     armed = false;
-    dispatch_time = from_sc(sc_core::sc_time_stamp());
+    const SimTime sc_now = from_sc(sc_core::sc_time_stamp());
+    dispatch_time = sc_now;
     struct Dispatching {
       bool& flag;
       ~Dispatching() { flag = false; }  // also when a timer throws (the run then ends)
@@ -70,9 +84,26 @@ struct SystemcKernel::Module : sc_core::sc_module {
       dispatching = true;
       const Dispatching scope{dispatching};
       dispatched += queue.run_due(dispatch_time);
+      // Temporal decoupling: while SystemC has nothing else to do before the next timer, it runs
+      // here, with the model's clock (dispatch_time) ahead of SystemC's. Timers still run one
+      // instant at a time and in (due, order), exactly as if SystemC had woken us for each.
+      while (!queue.empty() && may_run_ahead(queue.next_due(), sc_now)) {
+        dispatch_time = queue.next_due();
+        dispatched += queue.run_due(dispatch_time);
+      }
+    }
+    if (queue.empty() && dispatch_time > sc_now) {
+      // SystemC's clock catches up with the model's before anything outside sees it: a wake at
+      // the last instant run, which finds nothing due. (With a timer pending, arming for it does
+      // the same: it is due after that instant.)
+      armed = true;
+      armed_for = dispatch_time;
+      wake.notify(to_sc(dispatch_time - sc_now));
+      return;
     }
     arm();
   }
+
 };
 
 // libsystemc's main() prints its banner before sc_main() runs, so the switch must be set during
@@ -97,6 +128,7 @@ void SystemcKernel::cancel(TimerHandle& handle) { module_->queue.cancel(handle);
 
 void SystemcKernel::run(SimTime limit) {
   if (module_->queue.empty()) return;
+  module_->stop_at = limit;
   if (limit == SimTime::max()) {
     sc_core::sc_start();
   } else if (limit > now()) {
@@ -106,7 +138,10 @@ void SystemcKernel::run(SimTime limit) {
 
 std::uint64_t SystemcKernel::dispatched() const { return module_->dispatched; }
 
+void SystemcKernel::set_decoupled(bool on) { module_->decoupled = on; }
+
 void SystemcKernel::advance_to(SimTime t) {
+  module_->stop_at = t;
   if (t > now()) sc_core::sc_start(to_sc(t - now()), sc_core::SC_RUN_TO_TIME);
   // sc_start(d) stops before the activity due exactly at its end; run that too.
   while (sc_core::sc_pending_activity_at_current_time()) sc_core::sc_start(sc_core::SC_ZERO_TIME);

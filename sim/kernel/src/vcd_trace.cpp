@@ -147,6 +147,7 @@ void VcdTrace::close() {
 
 RunResult run_scenario_with_vcd(const Scenario& scenario, SystemcKernel& kernel,
                                 const std::filesystem::path& vcd, RecordSink* records) {
+  kernel.set_decoupled(false);  // SystemC time-stamps every value change with its own clock
   ScenarioSession session(scenario, kernel, records);
   VcdTrace trace(session.pbx(), vcd);
   session.pbx().add_observer(&trace);

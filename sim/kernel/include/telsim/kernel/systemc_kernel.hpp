@@ -26,6 +26,14 @@ class SystemcKernel final : public SimulationKernel {
   std::uint64_t dispatched() const override;
   void advance_to(SimTime t) override;
   std::optional<SimTime> next_due() override;
+  /// Temporal decoupling (on by default): while SystemC has nothing else to do before the next
+  /// timer (no other process, delta cycle or timed event due first) and it is due within the span
+  /// being run, the kernel's process runs it at once instead of handing SystemC an event to wake
+  /// it with, and SystemC's clock catches up at the next wake. Timers run in exactly the same
+  /// order at the same model times either way; what changes is how often SystemC's scheduler is
+  /// entered (twice per call on a trunk, before). Off, every instant with a timer is a SystemC
+  /// time step: a VCD trace needs that, as SystemC writes each value change at its own clock.
+  void set_decoupled(bool on);
 
  private:
   struct Module;
