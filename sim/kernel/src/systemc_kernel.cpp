@@ -1,5 +1,6 @@
 #include "telsim/kernel/systemc_kernel.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -64,12 +65,15 @@ struct SystemcKernel::Module : sc_core::sc_module {
   SimTime stop_at = SimTime::max();
   bool decoupled = true;
 
-  /// Whether the next timer, due at `due`, may run now from on_wake without a round trip through
-  /// SystemC's event queue: it is due before the end of the span sc_start runs, and nothing else
-  /// in SystemC (another process, a delta cycle, a trace) has anything to do until after it.
-  bool may_run_ahead(SimTime due, SimTime sc_now) const {
-    if (!decoupled || due >= stop_at || sc_core::sc_pending_activity_at_current_time()) return false;
-    return sc_core::sc_time_to_pending_activity() > to_sc(due - sc_now);
+  /// Until when timers may run from on_wake without a round trip through SystemC's event queue:
+  /// before the end of the span sc_start runs, and before anything else in SystemC (another
+  /// process, a delta cycle, a timed notification) has something to do. Asked once a wake: the
+  /// timers reach SystemC only through this kernel, so running them adds nothing to SystemC's
+  /// queues.
+  SimTime run_ahead_limit(SimTime sc_now) const {
+    if (!decoupled || sc_core::sc_pending_activity_at_current_time()) return sc_now;
+    // Nothing pending: SystemC's end of time, which is ahead of any timer.
+    return std::min(stop_at, sc_now + from_sc(sc_core::sc_time_to_pending_activity()));
   }
 
   void on_wake() {
@@ -87,7 +91,10 @@ struct SystemcKernel::Module : sc_core::sc_module {
       // Temporal decoupling: while SystemC has nothing else to do before the next timer, it runs
       // here, with the model's clock (dispatch_time) ahead of SystemC's. Timers still run one
       // instant at a time and in (due, order), exactly as if SystemC had woken us for each.
-      while (!queue.empty() && may_run_ahead(queue.next_due(), sc_now)) {
+      // (Strictly before: what is due together with another process's activity goes through
+      // SystemC, which orders the two.)
+      const SimTime limit = run_ahead_limit(sc_now);
+      while (!queue.empty() && queue.next_due() < limit) {
         dispatch_time = queue.next_due();
         dispatched += queue.run_due(dispatch_time);
       }
