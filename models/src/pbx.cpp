@@ -534,7 +534,7 @@ OpResult Pbx::make_call(LineId line_id, std::string_view requested, std::string_
     return refuse(Op::MakeCall, LineErr::BadDeviceId, {}, fmt::format("no line #{}", line_id));
   auto checked = dial_string(Op::MakeCall, {}, requested);
   if (auto* refused = std::get_if<OpResult>(&checked)) return *refused;
-  const DialableAddress address = std::get<DialableAddress>(std::move(checked));
+  const DialableAddress& address = std::get<DialableAddress>(checked);
   if (auto refused = refuse_params(Op::MakeCall, line_id, {}, params)) return *refused;
   const Line& line = lines_[line_id];
   if (engaged(line)) return refuse(Op::MakeCall, config_.profile.error(Refusal::LineInUse), {}, engaged_reason(line));
@@ -577,7 +577,7 @@ OpResult Pbx::dial(CallId id, std::string_view requested) {
                   fmt::format("{} is a conference call: digits go from a party's own call", to_string(id)));
   auto checked = dial_string(Op::Dial, id, requested);
   if (auto* refused = std::get_if<OpResult>(&checked)) return *refused;
-  const DialableAddress address = std::get<DialableAddress>(std::move(checked));
+  const DialableAddress& address = std::get<DialableAddress>(checked);
   const bool finishing = call->partial && address.number.empty() && !address.partial;
   if (address.number.empty() && !finishing && call->state == CallState::DialTone && !call->partial)
     return refuse(Op::Dial, LineErr::InvalAddress, id, "no digits to dial");
@@ -1192,9 +1192,15 @@ Duration Pbx::station_sample(Line& line, const DurationDist& d) {
 
 void Pbx::cancel_timers(Call& call) {
   // Most of a call's timers are not running when it ends: no call into the scheduler for those.
-  for (TimerHandle* h : {&call.progress_timer, &call.dial_timer, &call.ring_timer, &call.station_timer,
-                         &call.forward_timer, &call.hold_timer})
-    if (*h) scheduler_.cancel(*h);
+  const auto stop = [this](TimerHandle& h) {
+    if (h) scheduler_.cancel(h);
+  };
+  stop(call.progress_timer);
+  stop(call.dial_timer);
+  stop(call.ring_timer);
+  stop(call.station_timer);
+  stop(call.forward_timer);
+  stop(call.hold_timer);
   call.dial_active = false;
   call.awaiting_dialtone = false;
 }

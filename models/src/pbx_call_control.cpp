@@ -112,7 +112,7 @@ OpResult Pbx::setup_transfer(CallId id, std::string_view number, std::string_vie
     return refuse(Op::SetupTransfer, LineErr::InvalCallState, id, std::move(why));
   auto checked = dial_string(Op::SetupTransfer, id, number);
   if (auto* refused = std::get_if<OpResult>(&checked)) return *refused;
-  const DialableAddress address = std::get<DialableAddress>(std::move(checked));
+  const DialableAddress& address = std::get<DialableAddress>(checked);
   if (auto refused = refuse_params(Op::SetupTransfer, call->line, id, params, {id})) return *refused;
   if (lines_[call->line].calls.size() >= config_.profile.max_calls_per_line)
     return refuse(Op::SetupTransfer, config_.profile.error(Refusal::NoCallAppearance), id, appearances_reason(lines_[call->line]));
@@ -276,7 +276,7 @@ std::variant<OpResult, std::string> Pbx::destination(Op op, CallId id, std::stri
   // digits later (`;`) is refused. The digits must be a complete number of the dial plan.
   auto checked = dial_string(op, id, text);
   if (auto* refused = std::get_if<OpResult>(&checked)) return *refused;
-  const DialableAddress address = std::get<DialableAddress>(std::move(checked));
+  const DialableAddress& address = std::get<DialableAddress>(checked);
   if (address.partial)
     return refuse(op, LineErr::InvalAddress, id,
                   fmt::format("'{}' is partial (';'): {} needs the whole destination", text, to_string(op)));
@@ -322,7 +322,7 @@ OpResult Pbx::setup_conference(CallId id, std::string_view number, std::string_v
     return refuse(Op::SetupConference, LineErr::InvalCallState, id, std::move(why));
   auto checked = dial_string(Op::SetupConference, id, number);
   if (auto* refused = std::get_if<OpResult>(&checked)) return *refused;
-  const DialableAddress address = std::get<DialableAddress>(std::move(checked));
+  const DialableAddress& address = std::get<DialableAddress>(checked);
   if (auto refused = refuse_params(Op::SetupConference, call->line, id, params, {id})) return *refused;
   if (lines_[call->line].calls.size() + 2 > config_.profile.max_calls_per_line)
     return refuse(Op::SetupConference, config_.profile.error(Refusal::NoCallAppearance), id, appearances_reason(lines_[call->line], 2));
@@ -363,7 +363,7 @@ OpResult Pbx::prepare_add_to_conference(CallId conf_id, std::string_view number,
     return refuse(Op::PrepareAddToConference, config_.profile.error(Refusal::ConferenceFull), conf_id, conference_full(*conf, config_.profile.conference_max));
   auto checked = dial_string(Op::PrepareAddToConference, conf_id, number);
   if (auto* refused = std::get_if<OpResult>(&checked)) return *refused;
-  const DialableAddress address = std::get<DialableAddress>(std::move(checked));
+  const DialableAddress& address = std::get<DialableAddress>(checked);
   std::vector<CallId> involved = conf->members;
   involved.push_back(conf_id);
   if (auto refused = refuse_params(Op::PrepareAddToConference, conf->line, conf_id, params, involved)) return *refused;

@@ -94,8 +94,8 @@ struct SystemcKernel::Module : sc_core::sc_module {
       // (Strictly before: what is due together with another process's activity goes through
       // SystemC, which orders the two.)
       const SimTime limit = run_ahead_limit(sc_now);
-      while (!queue.empty() && queue.next_due() < limit) {
-        dispatch_time = queue.next_due();
+      for (SimTime due; !queue.empty() && (due = queue.next_due()) < limit;) {
+        dispatch_time = due;
         dispatched += queue.run_due(dispatch_time);
       }
     }
