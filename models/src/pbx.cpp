@@ -309,10 +309,11 @@ std::optional<CallState> Pbx::shown_as(const Call& call, CallState state) const 
 void Pbx::emit_shown(Call& call, CallState state, bool twice) {
   // A disconnect mode belongs to DISCONNECTED and what follows it, not to a state told late.
   const bool ended = state == CallState::Disconnected || state == CallState::Idle;
-  const CallStateEvent event{now(), call.id, call.line, call.shown, state,
+  const SimTime at = now();
+  const CallStateEvent event{at, call.id, call.line, call.shown, state,
                              ended ? call.mode : DisconnectMode::None, call.reason};
   call.shown = state;
-  call.history.push_back(StateStamp{state, now()});
+  call.history.push_back(StateStamp{state, at});
   for (PbxObserver* o : observers_) o->on_call_state(event);
   if (twice)
     for (PbxObserver* o : observers_) o->on_call_state(event);
@@ -493,11 +494,8 @@ std::variant<OpResult, DialableAddress> Pbx::dial_string(Op op, CallId id, std::
   const SwitchProfile& p = config_.profile;
   // Plain digits (what traffic and most applications dial) parse as themselves: no translation,
   // no modifier to refuse.
-  if (!text.empty() && std::all_of(text.begin(), text.end(), is_dial_digit)) {
-    std::variant<OpResult, DialableAddress> plain{std::in_place_type<DialableAddress>};
-    std::get<DialableAddress>(plain).number.assign(text);
-    return plain;
-  }
+  if (!text.empty() && std::all_of(text.begin(), text.end(), is_dial_digit))
+    return std::variant<OpResult, DialableAddress>(std::in_place_type<DialableAddress>, std::string(text));
   // A canonical number goes through the scenario's dialing rules first; what they give is a
   // dialable string like any other (an outside-line prefix and a pause, say).
   const std::optional<std::string> translated = dialable(text);
@@ -1266,9 +1264,9 @@ void Pbx::tell_record(Call& call, CallRecord& r) {
   copy_cold(r.queue, call.queue);
   r.queue_wait = call.queue_wait;
   copy_cold(r.agent, call.agent);
-  const auto saw = [&r](CallState st) {
-    return std::any_of(r.history.begin(), r.history.end(), [st](const StateStamp& s) { return s.state == st; });
-  };
+  std::uint32_t seen = 0;  // every state the history holds, as LINECALLSTATE bits (one pass)
+  for (const StateStamp& s : r.history) seen |= static_cast<std::uint32_t>(s.state);
+  const auto saw = [seen](CallState st) { return (seen & static_cast<std::uint32_t>(st)) != 0; };
   // A conference handle is never "answered" by anyone; it counts as answered once CONNECTED.
   r.outcome = classify_outcome(OutcomeFacts{call.direction, call.answered.has_value() || saw(CallState::Connected),
                                             call.handed_on == Call::HandedOn::Transfer,

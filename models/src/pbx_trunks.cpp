@@ -134,7 +134,8 @@ bool Pbx::trunk_arrival(std::size_t t, const std::string& did, Duration holding,
 }
 
 OpResult Pbx::place_generated(LineId line, std::string_view number, Duration holding) {
-  OpResult r = make_call(line, number);
+  static const CallParams kPlain;  // made once: a call of a traffic load has no LINECALLPARAMS
+  OpResult r = make_call(line, number, {}, kPlain);
   if (Call* c = get(r.call); r.ok() && c) {
     c->driven = true;
     c->hangup_after = holding;

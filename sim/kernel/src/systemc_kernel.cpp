@@ -38,21 +38,26 @@ struct SystemcKernel::Module : sc_core::sc_module {
   // scheduled then needs neither SystemC's clock nor a notification (most timers are scheduled by
   // other timers' callbacks).
   bool dispatching = false;
-  SimTime dispatch_time{0};
-
-  SimTime now() const { return dispatching ? dispatch_time : from_sc(sc_core::sc_time_stamp()); }
+  // The model's clock (Scheduler::now() reads it): while timers run, the instant being run
+  // (which temporal decoupling puts ahead of SystemC's); otherwise SystemC's time, set again
+  // whenever sc_start returns. Nothing else in the program advances SystemC's time.
+  SimTime clock{0};
 
   // Make sure the kernel wakes us at the earliest pending timer. sc_event::notify keeps the
-  // earlier of two pending notifications, so re-arming for an earlier time is enough.
+  // earlier of two pending notifications, so re-arming for an earlier time is enough. The delay
+  // is from SystemC's own time.
   void arm() {
     if (queue.empty()) return;
     const SimTime due = queue.next_due();
     if (armed && armed_for <= due) return;
     armed = true;
     armed_for = due;
-    const SimTime t = now();
+    const SimTime t = from_sc(sc_core::sc_time_stamp());
     wake.notify(to_sc(due > t ? due - t : Duration::zero()));
   }
+
+  /// sc_start returned: the clock is SystemC's again.
+  void synced() { clock = from_sc(sc_core::sc_time_stamp()); }
 
   /// A timer due at `due` was added.
   void added(SimTime due) {
@@ -79,7 +84,8 @@ struct SystemcKernel::Module : sc_core::sc_module {
   void on_wake() {
     armed = false;
     const SimTime sc_now = from_sc(sc_core::sc_time_stamp());
-    dispatch_time = sc_now;
+    clock = sc_now;
+    SimTime last = sc_now;  // the last instant run
     struct Dispatching {
       bool& flag;
       ~Dispatching() { flag = false; }  // also when a timer throws (the run then ends)
@@ -87,25 +93,26 @@ struct SystemcKernel::Module : sc_core::sc_module {
     {
       dispatching = true;
       const Dispatching scope{dispatching};
-      dispatched += queue.run_due(dispatch_time);
+      dispatched += queue.run_due(sc_now);
       // Temporal decoupling: while SystemC has nothing else to do before the next timer, it runs
-      // here, with the model's clock (dispatch_time) ahead of SystemC's. Timers still run one
-      // instant at a time and in (due, order), exactly as if SystemC had woken us for each.
+      // here, with the model's clock ahead of SystemC's. Timers still run one instant at a time
+      // and in (due, order), exactly as if SystemC had woken us for each.
       // (Strictly before: what is due together with another process's activity goes through
       // SystemC, which orders the two.)
       const SimTime limit = run_ahead_limit(sc_now);
       for (SimTime due; !queue.empty() && (due = queue.next_due()) < limit;) {
-        dispatch_time = due;
-        dispatched += queue.run_due(dispatch_time);
+        clock = last = due;
+        dispatched += queue.run_due(due);
       }
     }
-    if (queue.empty() && dispatch_time > sc_now) {
+    clock = sc_now;  // SystemC's, until it wakes us again
+    if (queue.empty() && last > sc_now) {
       // SystemC's clock catches up with the model's before anything outside sees it: a wake at
       // the last instant run, which finds nothing due. (With a timer pending, arming for it does
       // the same: it is due after that instant.)
       armed = true;
-      armed_for = dispatch_time;
-      wake.notify(to_sc(dispatch_time - sc_now));
+      armed_for = last;
+      wake.notify(to_sc(last - sc_now));
       return;
     }
     arm();
@@ -118,14 +125,15 @@ struct SystemcKernel::Module : sc_core::sc_module {
 [[maybe_unused]] const bool kBannerSilenced =
     ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0) == 0;
 
-SystemcKernel::SystemcKernel() : module_(std::make_unique<Module>("telsim_kernel")) {}
+SystemcKernel::SystemcKernel()
+    : SimulationKernel(nullptr), module_(std::make_unique<Module>("telsim_kernel")) {
+  set_clock(&module_->clock);
+}
 SystemcKernel::~SystemcKernel() = default;
-
-SimTime SystemcKernel::now() const { return module_->now(); }
 
 TimerHandle SystemcKernel::schedule(Duration delay, Callback&& fn) {
   if (delay < Duration::zero()) throw std::invalid_argument("negative timer delay");
-  const SimTime due = module_->now() + delay;
+  const SimTime due = module_->clock + delay;
   TimerHandle h = module_->queue.push(due, std::move(fn));
   module_->added(due);
   return h;
@@ -141,6 +149,7 @@ void SystemcKernel::run(SimTime limit) {
   } else if (limit > now()) {
     sc_core::sc_start(to_sc(limit - now()));
   }
+  module_->synced();
 }
 
 std::uint64_t SystemcKernel::dispatched() const { return module_->dispatched; }
@@ -152,6 +161,7 @@ void SystemcKernel::advance_to(SimTime t) {
   if (t > now()) sc_core::sc_start(to_sc(t - now()), sc_core::SC_RUN_TO_TIME);
   // sc_start(d) stops before the activity due exactly at its end; run that too.
   while (sc_core::sc_pending_activity_at_current_time()) sc_core::sc_start(sc_core::SC_ZERO_TIME);
+  module_->synced();
 }
 
 std::optional<SimTime> SystemcKernel::next_due() {

@@ -28,7 +28,12 @@ class Scheduler {
  public:
   using Callback = std::function<void()>;
   virtual ~Scheduler() = default;
-  virtual SimTime now() const = 0;
+  Scheduler(const Scheduler&) = delete;  // the clock pointer is into the implementation
+  Scheduler& operator=(const Scheduler&) = delete;
+  /// The current virtual time (while a timer runs: its due time). Not virtual: the model reads
+  /// it at nearly every step of a call (some thirty times a call on a trunk), and it is one load
+  /// of the clock the implementation keeps current.
+  SimTime now() const { return *clock_; }
   /// Run `fn` after `delay` (>= 0). Timers due at the same instant run in the order they were
   /// scheduled, which makes every run with the same inputs identical. `fn` is taken by reference
   /// and moved once, into the timer (a lambda passed here becomes the temporary it refers to).
@@ -37,6 +42,15 @@ class Scheduler {
   TimerHandle schedule(Duration delay, const Callback& fn) { return schedule(delay, Callback(fn)); }
   /// Cancel a pending timer; cancelling a fired, cancelled or empty handle does nothing.
   virtual void cancel(TimerHandle& handle) = 0;
+
+ protected:
+  /// `clock`: the time now() reads, which the implementation keeps current (before, while and
+  /// after its timers run) for as long as it exists.
+  explicit Scheduler(const SimTime* clock) : clock_(clock) {}
+  void set_clock(const SimTime* clock) { clock_ = clock; }
+
+ private:
+  const SimTime* clock_;
 };
 
 /// A deterministic timer heap ordered by (due time, scheduling order), with O(1) cancellation.
@@ -125,7 +139,9 @@ class TimerQueue {
 /// Scheduler for unit tests and tools: time moves only when asked.
 class ManualScheduler final : public Scheduler {
  public:
-  SimTime now() const override { return now_; }
+  ManualScheduler() : Scheduler(&now_) {}
+  /// The clock now() reads (a kernel built on this scheduler reads the same one).
+  const SimTime& clock() const { return now_; }
   using Scheduler::schedule;
   TimerHandle schedule(Duration delay, Callback&& fn) override;
   void cancel(TimerHandle& handle) override { queue_.cancel(handle); }

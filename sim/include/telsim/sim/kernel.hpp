@@ -10,6 +10,7 @@ namespace telsim {
 
 class SimulationKernel : public Scheduler {
  public:
+  using Scheduler::Scheduler;
   /// Advance virtual time, firing timers, until none is pending or `limit` is reached.
   virtual void run(SimTime limit) = 0;
   /// Timer events dispatched so far.
@@ -25,7 +26,7 @@ class SimulationKernel : public Scheduler {
 /// Pure C++ kernel over ManualScheduler, for tests and tools that must not start SystemC.
 class ManualKernel final : public SimulationKernel {
  public:
-  SimTime now() const override { return scheduler_.now(); }
+  ManualKernel() : SimulationKernel(nullptr) { set_clock(&scheduler_.clock()); }
   using Scheduler::schedule;
   TimerHandle schedule(Duration delay, Callback&& fn) override {
     return scheduler_.schedule(delay, std::move(fn));

@@ -17,7 +17,6 @@ class SystemcKernel final : public SimulationKernel {
  public:
   SystemcKernel();
   ~SystemcKernel() override;
-  SimTime now() const override;
   using Scheduler::schedule;
   TimerHandle schedule(Duration delay, Callback&& fn) override;
   void cancel(TimerHandle& handle) override;
