@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "telsim/models/tapi.hpp"
@@ -16,6 +17,9 @@
 namespace telsim {
 
 struct DialableAddress {
+  DialableAddress() = default;
+  /// Plain digits: the number as it is.
+  explicit DialableAddress(std::string digits) : number(std::move(digits)) {}
   /// The dialable number, control characters included (P, T, W in upper case), `;` removed.
   std::string number;
   bool partial = false;       ///< it ended with `;`
