@@ -32,12 +32,6 @@ void NumberPattern::sample(std::mt19937_64& rng, std::string& out) const {
   for (std::size_t i : random_) out[i] = static_cast<char>('0' + static_cast<int>(unit_uniform(rng) * 10));
 }
 
-std::string sample_number(const std::string& pattern, std::mt19937_64& rng) {
-  std::string out;
-  NumberPattern(pattern).sample(rng, out);
-  return out;
-}
-
 TrafficGenerator::TrafficGenerator(TrafficConfig config, Pbx& pbx, Scheduler& scheduler,
                                    std::uint64_t seed)
     : config_(std::move(config)),

@@ -135,7 +135,7 @@ TEST(VcdTrace, UnwritablePathFailsNamingIt) {
 
 // A VCD trace makes every instant with a timer a SystemC time step (SystemC stamps each value
 // change with its own clock); without one the kernel runs timers ahead of SystemC's clock while
-// nothing else in SystemC is due (temporal decoupling, docs/scale.md). The two must be the same
+// nothing else in SystemC is due (temporal decoupling, docs/design.md "Kernel"). The two must be the same
 // run: every report file byte for byte, and the same verdict.
 TEST(VcdTrace, RunsWithAndWithoutTheTraceGiveTheSameReports) {
   for (const char* rel : {"scenarios/examples/quickstart.yaml", "scenarios/examples/busy_hour.yaml",

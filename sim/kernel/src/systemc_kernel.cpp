@@ -117,7 +117,6 @@ struct SystemcKernel::Module : sc_core::sc_module {
     }
     arm();
   }
-
 };
 
 // libsystemc's main() prints its banner before sc_main() runs, so the switch must be set during

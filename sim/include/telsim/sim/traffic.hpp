@@ -39,9 +39,6 @@ class NumberPattern {
   int width_ = 0;                    ///< a range's numbers: zero-padded to the ends' length
 };
 
-/// A random number from a pattern (NumberPattern, read at each call).
-std::string sample_number(const std::string& pattern, std::mt19937_64& rng);
-
 struct TrafficStats {
   std::string name;
   std::uint64_t arrivals = 0;
